@@ -41,6 +41,7 @@ from forecasting.text import (
     ahead_of_clock,
     capex_past_ceiling,
     days_count,
+    estimated_words,
     listed,
     silent_customers_words,
     silent_regions_words,
@@ -776,6 +777,8 @@ def report_table(outcome: ReportOutcome) -> Table:
     # The pages' banners, in a caption's case.
     if outcome.silent:
         captions.append(_caption_case(silent_regions_words(listed(outcome.silent))))
+    if outcome.estimated:
+        captions.append(_caption_case(estimated_words(outcome.estimated)))
     if outcome.silent_customers:
         captions.append(_caption_case(silent_customers_words(listed(outcome.silent_customers))))
     if outcome.extrapolated:

@@ -259,6 +259,11 @@ class SeriesForecast:
     coverage_calibrated: float
     # Days at the end without telemetry (a feed that stopped): not fitted on, forecast over.
     stale_days: int = 0
+    # Days before the run's last day that its backtests' span ended: none when its silence is
+    # shorter than a backtest window (the span runs to the run's last day, its silent days
+    # scored as none: :func:`_backtest_layout`), else ``stale_days``. Reconciliation keys its
+    # backtest points that many days later, on the run's cutoffs.
+    backtest_lag_days: int = 0
     # A recent level shift the fit held as a level (forecasting.shifts), in words, and its
     # age in days: the backtests' windows end that many days before the series' last day.
     level_shift: str | None = None
@@ -687,6 +692,23 @@ def _daily_grid(series: pl.DataFrame, *, intermittent_share: float) -> pl.DataFr
     end: date = series["ds"].max()  # type: ignore[assignment]
     grid = pl.DataFrame({"ds": pl.date_range(start, end, "1d", eager=True)})
     return grid.join(series.select("ds", "y"), on="ds", how="left")
+
+
+def _backtest_layout(
+    observed: int, stale: int, *, settings: ForecastSettings
+) -> tuple[ForecastSettings, int]:
+    """The backtest settings of a series observed ``observed`` days and then silent ``stale``,
+    and how many of its silent days its backtests' span reaches past its last observed day.
+
+    The span runs to the run's last day whenever the last window keeps an observed day (the
+    silence is shorter than a window): every cutoff then has only observed days before it and
+    falls on the day a reporting series' would. A longer silence leaves no observed day in
+    that window, so the span ends on the last observed day.
+    """
+    spanned = settings.for_history(observed + stale)
+    if 0 < stale < spanned.backtest_horizon:
+        return spanned, stale
+    return settings.for_history(observed), 0
 
 
 def _observed_to_end(y: np.ndarray, ds: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -1332,8 +1354,13 @@ def _backtested_forecast(
         grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy(), grid["ds"].to_numpy()
     )
     observed = y.copy()
-    settings = settings.for_history(y.size)
-    cutoffs = backtest_cutoffs(y.size, settings=settings)
+    settings, anchored = _backtest_layout(y.size, stale, settings=settings)
+    # The backtests' windows end on the run's last day, as every reporting series' do: ended
+    # on the last observed day, a series silent for its last 3 days was scored on windows 3
+    # days earlier, and a lumpy one's choice of model flipped with which bursts they held
+    # (us-west/evaluation's daily mean -58 % on the demo). The silent days are scored as none.
+    bt_ds = grid["ds"].to_numpy()[: y.size + anchored]
+    cutoffs = backtest_cutoffs(y.size + anchored, settings=settings)
     # One day far above the usual level and not repeated (a one-hour 5,000-GPU job of a
     # customer running one GPU) is held at the usual level's top for the fit and the
     # backtests: the seasonal naive repeated it every week and the triggers ordered for it.
@@ -1370,8 +1397,8 @@ def _backtested_forecast(
         metric = "pinball" if intermittent else "mase"
         short = int(np.isfinite(y).sum()) < settings.short_history_days
         rows, points = _backtest(
-            scored_y,
-            ds,
+            np.concatenate((scored_y, np.full(anchored, np.nan))),
+            bt_ds,
             cutoffs,
             candidates=candidates,
             settings=settings,
@@ -1460,6 +1487,7 @@ def _backtested_forecast(
         coverage_raw=coverage_raw,
         coverage_calibrated=coverage_cal,
         stale_days=stale,
+        backtest_lag_days=stale - anchored,
         level_shift=(
             _stopped_note(observed, ds, stopped)
             if stopped
@@ -2093,7 +2121,7 @@ def forecast_all(
             scales=np.array([r.scale for r in means]),
             method=settings.reconciliation,
             seed=settings.seed,
-            stale_days=[r.stale_days for r in means],
+            backtest_lag_days=[r.backtest_lag_days for r in means],
             at_zero=[r.stopped_days > 0 for r in means],
         )
         mean_rows, paths = _reconciled_frames(means, rec, settings)

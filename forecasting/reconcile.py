@@ -278,20 +278,21 @@ class ReconciledForecast:
 
 
 def _aligned(
-    points: Sequence[pl.DataFrame], stale_days: Sequence[int] | None = None
+    points: Sequence[pl.DataFrame], backtest_lag_days: Sequence[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Actuals, base forecasts (T, n) and each row's cutoff, aligned on (cutoff, ds).
 
-    A series silent for its last ``stale_days`` days was backtested from cutoffs that many
-    days earlier (forecast.py fits it to its last observed day); its points are keyed that many
-    days later, on the run's cutoffs, as if its feed had not stopped. Keyed on their own dates
-    they met no other series' points: each side's missing base was filled with the actual (a
-    perfect forecast), which moved the covariance, the methods' scores and the rows every
-    series' paths are coupled on: the demo's run chose bottom-up over MinT when eu-west's
-    feed was 3 days late, and a 120-day synthetic fleet's us-east daily q90 moved by up to 12 %,
-    us-east's telemetry unchanged in both.
+    A series silent at the end is backtested on the run's cutoffs while its silence is shorter
+    than a backtest window (forecast.py ``_backtest_layout``); a longer silence ends its
+    backtests ``backtest_lag_days`` before the run's last day, and its points are keyed that
+    many days later, on the run's cutoffs, as if its feed had not stopped. Keyed on their own
+    dates they met no other series' points: each side's missing base was filled with the
+    actual (a perfect forecast), which moved the covariance, the methods' scores and the rows
+    every series' paths are coupled on: the demo's run chose bottom-up over MinT when
+    eu-west's feed was 3 days late, and a 120-day synthetic fleet's us-east daily q90 moved by
+    up to 12 %, us-east's telemetry unchanged in both.
     """
-    shifts = list(stale_days) if stale_days is not None else [0] * len(points)
+    shifts = list(backtest_lag_days) if backtest_lag_days is not None else [0] * len(points)
     long = pl.concat(
         [
             p.select(
@@ -370,17 +371,18 @@ def reconcile_forecasts(
     scales: np.ndarray,
     method: Method = "auto",
     seed: int = 0,
-    stale_days: Sequence[int] | None = None,
+    backtest_lag_days: Sequence[int] | None = None,
     at_zero: Sequence[bool] | None = None,
 ) -> ReconciledForecast:
     """Reconcile mean forecasts (n, h) and paths (n, n_paths, h) of one measure.
 
     ``points`` are each series' backtest points (cutoff, ds, y, mean), ``scales`` the
-    per-series MASE scales, ``stale_days`` each series' days without telemetry at the end of
-    the run (their backtests are keyed on the run's cutoffs, :func:`_aligned`); 'auto' takes
-    the method with the lower backtest error on the aggregate series (ties go to bottom-up,
-    the simpler one). MinT's map holds over the days the backtest points scored and hands over
-    to bottom-up past them (:func:`mint_weight_by_lead`).
+    per-series MASE scales, ``backtest_lag_days`` the days each series' backtests ended
+    before the run's last day (their points are keyed on the run's cutoffs,
+    :func:`_aligned`); 'auto' takes the method with the lower backtest error on the aggregate
+    series (ties go to bottom-up, the simpler one). MinT's map holds over the days the
+    backtest points scored and hands over to bottom-up past them
+    (:func:`mint_weight_by_lead`).
 
     MinT reads every series' forecast into every leaf, the total's too: a total a silent
     region leaves incomplete is completed from its parts before it is forecast (forecast.py
@@ -397,7 +399,7 @@ def reconcile_forecasts(
     hierarchy = _without_leaves(build_hierarchy(unique_ids), at_zero)
     if hierarchy.is_trivial:
         return ReconciledForecast(means, paths, "none", pl.DataFrame())
-    actual, base, cutoffs = _aligned(points, stale_days)
+    actual, base, cutoffs = _aligned(points, backtest_lag_days)
     scores = _backtest_scores(hierarchy, actual, base, cutoffs, scales)
     if method == "auto":
         by_method = dict(zip(scores["method"], scores["mase_aggregates"], strict=True))

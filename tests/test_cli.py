@@ -1989,6 +1989,19 @@ def test_the_report_table_names_the_feeds_that_stopped() -> None:
     assert "MinT" not in customer and "telemetry stopped" not in customer
 
 
+def test_the_report_table_says_which_days_of_a_total_are_estimated() -> None:
+    """`fleetcast report` named the silent region under its table, but not that the total's
+    last days are estimated, not measured: the pages' banners said so and only `forecast`'s
+    warnings did on the terminal, so a reader running `report` alone never saw it."""
+    line = (
+        "total (mean): its last 3 days (2026-12-03 to 2026-12-05) are estimated, not measured: "
+        "its reporting parts' telemetry plus us-west's own forecast across its silence"
+    )
+    shown = _report_table_text(silent=["us-west (3 days)"], estimated=[line])
+    assert f"{line}. The forecast was fitted on those days, and no backtest scored them" in shown
+    assert "estimated, not measured" not in _report_table_text(silent=["us-west (3 days)"])
+
+
 def test_an_interrupted_command_says_what_it_kept_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

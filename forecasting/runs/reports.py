@@ -108,6 +108,9 @@ class ReportOutcome(BaseModel):
     # region reports, with their days.
     silent: list[str] = []
     silent_customers: list[str] = []
+    # The totals whose last days are estimates while a region was silent, one line each
+    # (text.estimated_days_words): the pages' banners say it, and so must the terminal.
+    estimated: list[str] = []
     # Why drills of this forecast run are left out: played on another plan (empty: none).
     drills_other_plan: str = ""
     # Regions of the telemetry the plan has no block or site for (their orders are guesses).
@@ -902,6 +905,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     from forecasting.report.inputs import (
         book_only_regions_of,
         daily_days,
+        estimated_totals,
         extrapolated_reach,
         later_orders_due_first,
         n_plus_one_lines,
@@ -970,6 +974,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         daily_days=daily_days(inputs),
         silent=silent_regions(inputs),
         silent_customers=silent_customer_feeds(inputs),
+        estimated=estimated_totals(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
         vacant_regions=vacant_regions(inputs),
