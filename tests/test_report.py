@@ -5041,14 +5041,8 @@ def test_a_better_status_beside_an_order_by_moved_earlier_and_past_reads_no_bett
     assert "no better" not in calm.split("What changed since the last run")[1]
 
 
-def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> None:
-    """A 260-week pod lands after the forecast's plan ends: no trigger weighed it and `report`
-    picked other candidates without a word. The pages and the report's warnings name it, when
-    it would land and how far ahead to forecast; a plan whose candidates all land in time says
-    nothing."""
-    from forecasting.report.inputs import unweighed_candidates
-    from forecasting.runs.reports import report_warnings
-
+def _planned_36_months() -> ReportInputs:
+    """The sample inputs with 36 monthly rows of the total (a plan to 2029-11)."""
     inputs = sample_inputs()
     months = [date(2026, 12, 1) + timedelta(days=31 * m) for m in range(36)]
     monthly = pl.DataFrame(
@@ -5057,7 +5051,18 @@ def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> 
         unique_id=pl.lit("total"), measure=pl.lit("peak"), model=pl.lit("combination"),
         mean=pl.lit(1.0), q10=pl.lit(1.0), q50=pl.lit(1.0), q90=pl.lit(1.0), q99=pl.lit(1.0),
     )  # fmt: skip
-    planned = replace(inputs, forecast_months=monthly.select(inputs.forecast_months.columns))
+    return replace(inputs, forecast_months=monthly.select(inputs.forecast_months.columns))
+
+
+def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> None:
+    """A 260-week pod lands after the forecast's plan ends: no trigger weighed it and `report`
+    picked other candidates without a word. The pages and the report's warnings name it, when
+    it would land and how far ahead to forecast; a plan whose candidates all land in time says
+    nothing."""
+    from forecasting.report.inputs import unweighed_candidates
+    from forecasting.runs.reports import report_warnings
+
+    planned = _planned_36_months()
     assert unweighed_candidates(planned) == ""
     slow = [
         c.model_copy(update={"lead_time_weeks": 260}) if c.name == "pod-h100-1024" else c
@@ -5090,14 +5095,7 @@ def test_the_not_weighed_warning_and_the_unsized_note_ask_for_the_same_months() 
     from forecasting.report.inputs import unweighed_candidates
     from forecasting.triggers.common import reach_to_size
 
-    inputs = sample_inputs()
-    months = [date(2026, 12, 1) + timedelta(days=31 * m) for m in range(36)]
-    monthly = pl.DataFrame(
-        {"ds": [d.replace(day=1) for d in months]}, schema={"ds": pl.Date}
-    ).with_columns(
-        unique_id=pl.lit("total"), measure=pl.lit("peak"), model=pl.lit("combination"),
-        mean=pl.lit(1.0), q10=pl.lit(1.0), q50=pl.lit(1.0), q90=pl.lit(1.0), q99=pl.lit(1.0),
-    )  # fmt: skip
+    inputs = _planned_36_months()
     slow = [
         c.model_copy(update={"lead_time_weeks": 400}) if c.name == "pod-h100-1024" else c
         for c in inputs.plan.candidate
@@ -5109,10 +5107,7 @@ def test_the_not_weighed_warning_and_the_unsized_note_ask_for_the_same_months() 
         blocks_to_order=pl.when(pod).then(None).otherwise("blocks_to_order"),
     )
     late = replace(
-        inputs,
-        forecast_months=monthly.select(inputs.forecast_months.columns),
-        plan=inputs.plan.model_copy(update={"candidate": slow}),
-        triggers=unsized,
+        inputs, plan=inputs.plan.model_copy(update={"candidate": slow}), triggers=unsized
     )
     said = unweighed_candidates(late)
     note = reach_to_size(lands, as_of=inputs.as_of)

@@ -110,28 +110,13 @@ def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
     """The CLI's headline and the what-if page say the same lower bound for a deal whose blocks
     pass the ceilings, and its MW as measured: the page's power card read "not measured (an
     order is not sized)" for any bound."""
-    from rich.console import Console
-
-    from flows.tables import whatif_table
     from forecasting.report.format import fmt_mw, html_text
-    from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
 
     answer = _deal("inference", 20000)
     said = extra_capex(answer.extra_capex_usd, bound=answer.capex_bound)
     assert said.startswith("at least $") and "an existing site's cost per MW" in said
-    outcome = WhatIfOutcome(
-        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
-    )  # fmt: skip
-    console = Console(width=600, record=True)
-    console.print(whatif_table(outcome))
-    text = " ".join(console.export_text().split())
+    text, page = _cli_and_page(answer)
     assert f"extra capex {said}, {answer.extra_mw:,.1f} MW" in text
-    page = whatif_page(answer, forecast_run_id="r", quantile="q90")
     assert html_text(said) in page
     assert html_text(fmt_mw(answer.extra_mw)) in page
     # The orders table's own-blocks cell sums to the extra capex: the new site's MW with it.
