@@ -72,9 +72,10 @@ is floored (only GPUs beyond what it runs are added), one it does not know adds 
 full, counted twice if it already runs under another name.
 
 **What the headline carries.** Beside the extra capex, the capital of the plan's orders the
-deal places sooner, the most days sooner and the first of them due (:attr:`WhatIf.
-sooner_note`; the demo's us-east deal read "$84.5M" alone while it pulled $2,918.4M of orders
-up to 426 days sooner, 7 GB200 cells past their site's ceiling among them); where an order is
+triggers' re-run with the deal places sooner, said as a re-plan and not the deal's capital,
+the most days sooner and the first of them due (:attr:`WhatIf.sooner_note`; the demo's
+us-east deal read "$84.5M" alone while it pulled $2,918.4M of orders up to 426 days sooner,
+7 GB200 cells past their site's ceiling among them); where an order is
 not sized, "MW not measured" beside the capex, never "0.0 MW". The blocks of the plan with the
 deal in service before the deal holds a GPU, beyond the plan without it and the triggers'
 buffer, are said with their capital, how long and why (:attr:`WhatIf.early_note`); a first
@@ -125,15 +126,18 @@ the code (session 51):
    before that day holds a day the deal's pool still lacks GPUs is needed from the first such
    day, ordered its lead time before (never before the as-of date). The extra capex's basis
    says them beside the figure, on the CLI's headline, the page's card and the finance page's
-   pipeline row: "no block beyond the plan's, but it needs 1 of the plan's orders ($368.6M)
-   sooner: eu-west all 1 x cell-gb200-8192: in service for September 2028 ... instead of
-   2028-09-03, ordered by 2026-12-11 instead of 2026-12-13 to land by the 1st" (it read
+   pipeline row: "no block beyond the plan's; orders of the plan this deal needs sooner (1
+   order, $368.6M): eu-west all 1 x cell-gb200-8192: in service for September 2028 ...
+   instead of 2028-09-03, ordered by 2026-12-11 instead of 2026-12-13 to land by the 1st" (it read
    "extra capex $0 (its own GPUs need no block of their own)" for 50 to 1,000 eu-west
    inference GPUs). A day needed on a monthly row is its month (its peak, on no known day,
    counted from the 1st). The figure stays the blocks' capital: what pulling an order costs
    (its capital held longer) is not priced. This is the capital rule's own pull; the triggers'
    re-run may serve the deal otherwise (a larger order, another date), which the sooner note
-   and the re-plan note say.
+   and the re-plan note say as the re-run's: "the triggers re-run with the deal move $566.0M
+   of the plan's orders sooner, ...: a re-plan, not the deal's capital". (1,000 eu-west
+   inference GPUs read "it needs 2 of the plan's orders ($960.0M) sooner" beside "it moves
+   $566.0M of the plan's orders sooner", two unlabelled "sooner" figures on one headline.)
 2. *The re-plan is said, not counted.* The triggers re-run with the deal re-choose, re-date,
    re-size and re-site the plan's later orders (a later generation bridged to, a cheaper
    plan, dates moved by power), which jump with demand either way: the difference of the two
@@ -1376,7 +1380,8 @@ def _pulled_orders(
 
 def pulled_text(pulled: pl.DataFrame, *, daily_end: date | None = None) -> str:
     """The plan's orders the deal needs sooner, as the extra capex's basis reads them ('' where
-    none): ``1 of the plan's orders ($591.4M) sooner: eu-west all 70 x rack-h200-256: in
+    none): ``orders of the plan this deal needs sooner (1 order, $591.4M): eu-west all 70 x
+    rack-h200-256: in
     service 2027-09-01 instead of 2027-09-03, ordered by 2027-06-23 instead of 2027-06-25 (2
     days sooner)``. Past ``daily_end`` (the forecast's last daily row) the day needed is a
     monthly row's: its month's peak, on no known day, counted from the 1st, so the month is
@@ -1399,7 +1404,11 @@ def pulled_text(pulled: pl.DataFrame, *, daily_end: date | None = None) -> str:
             text += " to land by the 1st" if monthly else f" ({days_count((was - by).days)} sooner)"
         listed.append(text)
     capex = usd(float(pulled["capex_usd"].sum()))
-    return f"{pulled.height} of the plan's orders ({capex}) sooner: " + "; ".join(listed)
+    # Labelled as the deal's need: beside the triggers' re-run's "sooner" (the sooner note),
+    # "it needs 2 of the plan's orders ($960.0M) sooner" and "it moves $566.0M of the plan's
+    # orders sooner" read as two figures for one thing.
+    count = f"{pulled.height} order{'' if pulled.height == 1 else 's'}"
+    return f"orders of the plan this deal needs sooner ({count}, {capex}): " + "; ".join(listed)
 
 
 def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
@@ -1499,10 +1508,10 @@ def _capex_basis(deal_blocks: pl.DataFrame, pulled: pl.DataFrame, *, daily_end: 
     sooner = pulled_text(pulled, daily_end=daily_end)
     if blocks == "no block":
         if sooner:
-            return f"no block beyond the plan's, but it needs {sooner}"
+            return f"no block beyond the plan's; {sooner}"
         return "its own GPUs need no block of their own"
     if sooner:
-        return f"the blocks its own GPUs need: {blocks}; beyond them it needs {sooner}"
+        return f"the blocks its own GPUs need: {blocks}; beyond them, {sooner}"
     return f"the blocks its own GPUs need: {blocks}"
 
 
@@ -1781,19 +1790,27 @@ def _placed_key(order: _Placed) -> tuple[str, ...]:
     )
 
 
+# Whose the sooner note's orders are: the triggers' re-run with the deal, never the capital
+# rule's orders the deal needs sooner (the extra capex's basis, :func:`pulled_text`).
+_REPLAN_SAYS = "the triggers re-run with the deal"
+_NOT_CAPITAL = "a re-plan, not the deal's capital"
+
+
 def _sooner_note(moves: _Moves, *, as_of: date) -> str:
-    """The capital of the plan's orders the deal places sooner, beside its extra capex on the
-    CLI's headline and the page's cards ('' where it places none sooner): the 2,000-GPU
-    us-east deal read "extra capex $84.5M" alone while it pulled 7 x cell-gb200-8192
-    ($2,580.5M) 426 days sooner, said only in a note below."""
+    """The capital of the plan's orders the triggers' re-run with the deal places sooner,
+    beside its extra capex on the CLI's headline and the page's cards ('' where it places none
+    sooner): the 2,000-GPU us-east deal read "extra capex $84.5M" alone while it pulled 7 x
+    cell-gb200-8192 ($2,580.5M) 426 days sooner, said only in a note below. Said as the
+    re-plan's, never the deal's capital: 1,000 eu-west GPUs read "it needs 2 of the plan's
+    orders ($960.0M) sooner" (the capital rule's) beside "it moves $566.0M of the plan's orders
+    sooner" (the re-run's), two unlabelled figures for "sooner"."""
     undated = (
-        f"it leaves {usd(moves.undated_usd)} of the plan's orders with no order-by date "
-        f"({NO_ORDER_BY})"
+        f"leave {usd(moves.undated_usd)} of the plan's orders with no order-by date ({NO_ORDER_BY})"
         if moves.undated_usd > _USD_TOL
         else ""
     )
     if not moves.sooner_days or moves.sooner_first is None:
-        return undated
+        return f"{_REPLAN_SAYS} {undated}: {_NOT_CAPITAL}" if undated else ""
     first = moves.sooner_first
     late = (as_of - first).days
     due = (
@@ -1810,9 +1827,10 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
         else ""
     )
     return (
-        f"it moves {usd(moves.sooner_usd)} of the plan's orders sooner, up to "
+        f"{_REPLAN_SAYS} move {usd(moves.sooner_usd)} of the plan's orders sooner, up to "
         f"{days_count(moves.sooner_days)} (the first due {due}){past}"
-        + (f"; {undated}" if undated else "")
+        + (f"; they {undated}" if undated else "")
+        + f": {_NOT_CAPITAL}"
     )
 
 
@@ -1824,7 +1842,8 @@ def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     if not moves:
         return ""
     pulled = (
-        f"; {usd(sooner_usd)} of orders placed up to {days_count(sooner_days)} sooner"
+        f"; {usd(sooner_usd)} of orders placed up to {days_count(sooner_days)} sooner: "
+        f"{_NOT_CAPITAL}"
         if sooner_days
         else ""
     )

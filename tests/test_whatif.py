@@ -700,8 +700,8 @@ def test_a_deal_is_priced_over_every_order_and_its_trigger_matches_the_plan_s() 
     # they can land, so its own blocks share that rack too, and the two agree; the rack it
     # needs sooner than the plan lands it is said beside them (it read the one rack alone).
     assert answer.capex_basis.startswith(
-        "the blocks its own GPUs need: 1 x rack-c for r2 all; beyond them it needs 1 of the "
-        "plan's orders ($8.0M) sooner: r2 all 1 x rack-c: in service "
+        "the blocks its own GPUs need: 1 x rack-c for r2 all; beyond them, orders of the plan "
+        "this deal needs sooner (1 order, $8.0M): r2 all 1 x rack-c: in service "
     )
     assert answer.replan_note.startswith("with the deal the triggers move 1 of the plan's")
     assert answer.new_orders.height >= 1

@@ -76,8 +76,9 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
     )
     sooner = _sooner_note(moves, as_of=answer.as_of)
     assert sooner == (
-        "it moves $400.0M of the plan's orders sooner, up to 549 days (the first due "
-        "2026-09-12, 83 days before the as-of date: late)"
+        "the triggers re-run with the deal move $400.0M of the plan's orders sooner, up to 549 "
+        "days (the first due 2026-09-12, 83 days before the as-of date: late): a re-plan, not "
+        "the deal's capital"
     )
     moved = replace(answer, sooner_note=sooner)
     assert f"extra capex $126.7M, 5.8 MW ({answer.capex_basis}); {sooner}; revenue" in _title(moved)
@@ -233,13 +234,16 @@ def test_the_orders_placed_sooner_say_how_much_of_them_lies_past_a_site_s_ceilin
         _placed(date(2028, 3, 14), beyond=3), _placed(date(2027, 1, 13), beyond=3)
     )
     assert _sooner_note(moves, as_of=date(2026, 12, 4)) == (
-        "it moves $400.0M of the plan's orders sooner, up to 426 days (the first due "
-        "2027-01-13); $300.0M of them past their site's ceiling (a new site is needed)"
+        "the triggers re-run with the deal move $400.0M of the plan's orders sooner, up to 426 "
+        "days (the first due 2027-01-13); $300.0M of them past their site's ceiling (a new site "
+        "is needed): a re-plan, not the deal's capital"
     )
     within = _moved_orders(
         _placed(date(2028, 3, 14), beyond=0), _placed(date(2027, 1, 13), beyond=0)
     )
-    assert _sooner_note(within, as_of=date(2026, 12, 4)).endswith("(the first due 2027-01-13)")
+    assert _sooner_note(within, as_of=date(2026, 12, 4)).endswith(
+        "(the first due 2027-01-13): a re-plan, not the deal's capital"
+    )
     later = _moved_orders(
         _placed(date(2027, 1, 13), beyond=0), _placed(date(2028, 3, 14), beyond=0)
     )
@@ -260,7 +264,8 @@ def test_an_order_the_deal_leaves_past_every_ceiling_is_not_placed_sooner() -> N
     assert (moves.sooner_usd, moves.sooner_days, moves.sooner_first) == (0.0, 0, None)
     assert moves.moves == [f"r2 all: 4 x cell by 2028-03-14 -> none ({NO_ORDER_BY}), $400.0M"]
     assert _sooner_note(moves, as_of=date(2026, 12, 4)) == (
-        f"it leaves $400.0M of the plan's orders with no order-by date ({NO_ORDER_BY})"
+        "the triggers re-run with the deal leave $400.0M of the plan's orders with no order-by "
+        f"date ({NO_ORDER_BY}): a re-plan, not the deal's capital"
     )
     assert "sooner" not in _moved_note(without, with_)
 

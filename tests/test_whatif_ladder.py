@@ -139,7 +139,8 @@ def test_a_deal_served_by_the_plan_s_orders_landing_sooner_says_which_and_by_whe
     assert (row["pool"], row["candidate"], row["blocks"]) == ("all", "cell-gb200-8192", 1)
     assert row["needed"] < row["in_service"] and row["order_by_needed"] < row["order_by"]
     said = (
-        "no block beyond the plan's, but it needs 1 of the plan's orders ($368.6M) sooner: "
+        "no block beyond the plan's; orders of the plan this deal needs sooner (1 order, "
+        "$368.6M): "
         "eu-west all 1 x cell-gb200-8192: in service for September 2028 (a monthly row: its "
         f"peak, on no known day, counted from the 1st) instead of {row['in_service']}, "
         f"ordered by {row['order_by_needed']} instead of {row['order_by']} to land by the 1st"
@@ -166,6 +167,7 @@ def _cli_and_page(answer: WhatIf) -> tuple[str, str]:
         extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
         page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
+        sooner_note=answer.sooner_note,
     )  # fmt: skip
     console = Console(width=2000, record=True)
     console.print(whatif_table(outcome))
@@ -182,8 +184,7 @@ def test_eu_west_s_ladder_never_falls_and_says_every_pull() -> None:
     assert capex == sorted(capex)
     for answer in answers:
         if answer.pulled_orders.height:
-            assert "of the plan's orders" in answer.capex_basis
-            assert "sooner" in answer.capex_basis
+            assert "orders of the plan this deal needs sooner (" in answer.capex_basis
         else:
             assert answer.extra_capex_usd > 0
 
@@ -239,11 +240,41 @@ def test_the_finance_page_s_pipeline_row_says_the_pull_and_the_new_site_s_price(
     plan's order they need sooner, and "at least $X (... an assumption)" for 20,000 us-west
     GPUs with no word of whose cost per MW the new site took: the row's note says both, as
     the what-if's headline does."""
-    assert "extra capex: no block beyond the plan's, but it needs 1 of the plan's orders" in (
+    assert "extra capex: no block beyond the plan's; orders of the plan this deal needs" in (
         _pipeline_note("eu-west", 200)
     )
     assert "priced at $11.0M per MW (every us-west site's cost per MW), an assumption" in (
         _pipeline_note("us-west", 20000)
+    )
+
+
+def test_the_capital_rule_s_sooner_and_the_re_plan_s_sooner_are_said_apart() -> None:
+    """1,000 eu-west inference GPUs: the CLI's headline read "extra capex $0, 0.0 MW (no block
+    beyond the plan's, but it needs 2 of the plan's orders ($960.0M) sooner: ...); it moves
+    $566.0M of the plan's orders sooner, up to 30 days", two "sooner" figures for the deal
+    where one is the capital rule's (the orders its own GPUs need sooner) and the other the
+    triggers' re-run with the deal (a re-plan, said and never counted). Each is labelled as
+    whose it is on the headline, the what-if page and the finance page's pipeline row."""
+    answer = _deal("inference", 1000, "eu-west")
+    needs = "orders of the plan this deal needs sooner (2 orders, $960.0M): eu-west all 70 x"
+    replan = (
+        "the triggers re-run with the deal move $566.0M of the plan's orders sooner, up to 30 "
+        "days (the first due 2027-05-26): a re-plan, not the deal's capital"
+    )
+    assert needs in answer.capex_basis, answer.capex_basis
+    assert answer.sooner_note == replan, answer.sooner_note
+    text, page = _cli_and_page(answer)
+    pipeline = _pipeline_note("eu-west", 1000)
+    for said in (text, page, pipeline):
+        assert "it needs 2 of the plan's orders" not in said
+        assert "it moves $566.0M" not in said
+    assert needs in text and f"; {replan}; revenue" in text
+    assert html_text(needs) in page and html_text(replan) in page
+    # The pipeline row carries the re-plan's note, whose orders placed sooner say whose.
+    assert f"extra capex: no block beyond the plan's; {needs}" in pipeline
+    assert (
+        "$566.0M of orders placed up to 30 days sooner: a re-plan, not the deal's capital"
+        in pipeline
     )
 
 

@@ -113,7 +113,13 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         # Beside the extra capital: the plan's orders the deal places sooner ("$84.5M" read
         # alone while $2,918.4M of orders moved up to 426 days sooner), and its blocks in
         # service long before it holds a GPU.
-        *([("the plan's orders placed sooner", answer.sooner_note)] if answer.sooner_note else []),
+        # The re-run's, labelled apart from the capital rule's orders the deal needs sooner
+        # (the card above): two bare "sooner" figures read as one thing's.
+        *(
+            [("the triggers' re-plan with the deal: not its capital", answer.sooner_note)]
+            if answer.sooner_note
+            else []
+        ),
         *(
             [("blocks in service before the deal", answer.early_note.split(". ", 1)[0])]
             if answer.early_note
