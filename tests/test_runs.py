@@ -596,6 +596,42 @@ def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
     assert "no telemetry rows since 2025-01-07 23:00 UTC, 3 days before eu-west" in page
 
 
+def test_a_customer_whose_feed_stopped_weeks_ago_is_said_once_as_held_at_zero(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """cust-000 wrote a row every hour and its rows stopped 20 days before its region's last:
+    the run's warnings said it twice, two lines for one fact that read as two findings ("has no
+    telemetry rows since ... its forecast follows them; if its feed broke, backfill it" and,
+    in the level-shift line, "stopped: zero demand on each of its last 20 days ... held at
+    zero, as demand that ended"). Its feed-stopped line now says its forecast is held at zero
+    and the held-at-zero note is not repeated for it; cust-001, whose rows went on with zeros
+    in them (it left), keeps its held-at-zero note and no feed-stopped line."""
+    from telemetry_files import telemetry_frame
+
+    cut = datetime(2025, 2, 10, tzinfo=UTC)
+    frame = telemetry_frame(hours=24 * 60, customers=3)
+    left = (pl.col("customer") == "cust-001") & (pl.col("ts") >= cut)
+    frame = frame.filter((pl.col("customer") != "cust-000") | (pl.col("ts") < cut)).with_columns(
+        gpus_running=pl.when(left).then(0.0).otherwise(pl.col("gpus_running")),
+        gpus_queued=pl.when(left).then(0.0).otherwise(pl.col("gpus_queued")),
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
+    warnings = runs.forecast(warehouse_path, options).warnings
+    # The level-shift line names its first series and counts the rest: read the count too.
+    (held,) = [w for w in warnings if "level shift on" in w]
+    assert held.endswith("; and 4 more series (the platform page lists them)"), held
+    assert not [w for w in warnings if "cust-000 (mean): stopped" in w or "cust-000 (peak)" in w]
+    (line,) = [w for w in warnings if "cust-000 has no telemetry rows" in w]
+    assert line.startswith("eu-west · inference · cust-000 has no telemetry rows since 2025-02-09")
+    assert "its forecast follows them" not in line, line
+    assert "its forecast is held at zero" in line and "backfill it" in line, line
+    assert not [w for w in warnings if "cust-001 has no telemetry rows" in w], warnings
+
+
 def test_a_stray_row_in_a_misspelt_region_is_said_once_and_the_total_runs_to_the_end(
     tmp_path: Path, warehouse_path: Path
 ) -> None:
