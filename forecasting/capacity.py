@@ -865,7 +865,9 @@ class CapacityPlan(_Strict):
         """One line per entry that loads but most likely misstates the plan: a candidate of
         no capex (it wins every order choice as free), and a site whose energized MW fall from
         one step to the next (steps are levels, so a step written as an increment reads as
-        power given back), with the MW of its blocks left short where they draw more."""
+        power given back), with the MW of its blocks left short where they draw more; and a
+        site whose contract is energized before its first step (the contract is added to each
+        step, itself the whole site's MW: a contract the steps hold is counted twice)."""
         lines = [
             f"[[candidate]] {c.name!r} field capex_usd: 0, so the triggers order it as free "
             "over every other block type; give its capital cost"
@@ -890,6 +892,7 @@ class CapacityPlan(_Strict):
                         f"that day (see the site's power trigger); {self._dark_from(site.id, day)}"
                     )
                 lines.append(line)
+        lines += [note for site in self.site if (note := _contract_before_steps(site))]
         return lines
 
     def h100_equivalent(self, gpu_type: str) -> float:
@@ -917,6 +920,27 @@ class CapacityPlan(_Strict):
     def planned_regions(self) -> frozenset[str]:
         """Regions the plan knows: those with a block or a site."""
         return frozenset({b.region for b in self.block} | {s.region for s in self.site})
+
+
+def _contract_before_steps(site: Site) -> str | None:
+    """The warning on a site whose contract is energized before its first energized step, or
+    None. Each step is the whole site's MW from its date, yet the contract's MW are read from
+    its day with nothing energized and added to every step: a contract the steps already hold
+    is counted twice. Not refused: a site can take its utility power before its own steps
+    (a contract between steps is a plan's own: synth writes them, power is given back under
+    one), and then the sum is right."""
+    day, first = site.contracted_energized, site.energized[0] if site.energized else None
+    if day is None or first is None or day >= first.on or site.contracted_mw == 0:
+        return None
+    mw = site.contracted_mw
+    steps = ", ".join(f"{step.mw + mw:g} MW from {step.on}" for step in site.energized)
+    return (
+        f"[[site]] {site.id!r} field contracted_energized: {day}, before its first energized "
+        f"step ({first.mw:g} MW from {first.on}), so its {mw:g} MW are read from that day with "
+        f"nothing energized, and added to each step ({steps}), where each step is the whole "
+        "site's MW from its date; if the steps hold the contract, drop the contract "
+        "(contracted_mw = 0), else check the dates"
+    )
 
 
 def unplanned_regions(plan: CapacityPlan, regions: Iterable[str]) -> list[str]:

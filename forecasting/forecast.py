@@ -347,13 +347,36 @@ class ForecastResult:
         first: date = self.forecast["ds"].min()  # type: ignore[assignment]  # a Date column
         return first - timedelta(days=1)
 
-    def warnings(self, *, folded: Collection[str] = ()) -> list[str]:
+    @property
+    def held_at_zero(self) -> list[str]:
+        """The unique ids forecast at zero because their demand stopped
+        (:func:`forecasting.shifts.stopped_days`; their ``level_shift`` says why), sorted."""
+        if "level_shift" not in self.summary.columns:
+            return []
+        rows = self.summary.filter(pl.col("level_shift").str.starts_with(_STOPPED_PREFIX))
+        return sorted(set(rows["unique_id"]))
+
+    def warnings(
+        self, *, folded: Collection[str] = (), stopped_feeds: Collection[str] = ()
+    ) -> list[str]:
         """One line per flagged series, series with a recent level shift held as a level, or
         stale series, for a CLI to print (the library never prints). Series of ``folded``
-        (unique ids) get no fallback line: the caller says it for them in one line."""
+        (unique ids) get no fallback line: the caller says it for them in one line. Series of
+        ``stopped_feeds`` held at zero get no held-at-zero note: the caller's line on their
+        stopped feed says it (one fact, which read as two findings)."""
         told = pl.Series(list(folded), dtype=pl.String)
         fallbacks = _fallback_lines(self.flagged.filter(~pl.col("unique_id").is_in(told)))
-        held = _level_shift_lines(self.summary)
+        said = pl.Series(list(stopped_feeds), dtype=pl.String)
+        held = _level_shift_lines(
+            self.summary.filter(
+                ~(
+                    pl.col("unique_id").is_in(said)
+                    & pl.col("level_shift").str.starts_with(_STOPPED_PREFIX).fill_null(False)
+                )
+            )
+            if "level_shift" in self.summary.columns
+            else self.summary
+        )
         return (
             fallbacks
             + _spike_lines(self.summary)
@@ -1508,12 +1531,17 @@ def _spike_note(spiked: tuple[spikes.Spike, ...], ds: np.ndarray, *, measure: st
     return "; ".join(s.describe(_as_date(ds[-1]), measure=measure) for s in spiked) or None
 
 
+# How a stopped series' note (``_stopped_note``) begins: ForecastResult.held_at_zero reads it.
+_STOPPED_PREFIX = "stopped: "
+
+
 def _stopped_note(y: np.ndarray, ds: np.ndarray, idle: int) -> str:
     """Why a series ``y`` (on days ``ds``) that stopped ``idle`` days before its end
     (:func:`forecasting.shifts.stopped_days`) is forecast at zero."""
     first = _as_date(ds[y.size - idle])
     return (
-        f"stopped: zero demand on each of its last {days_count(idle)} (from {first:%Y-%m-%d}) "
+        f"{_STOPPED_PREFIX}zero demand on each of its last {days_count(idle)} "
+        f"(from {first:%Y-%m-%d}) "
         f"after demand on most days before, up to {np.nanmax(y):,.1f} GPUs: held at zero, as "
         "demand that ended; a return needs new telemetry (or a backfill) or a contract"
     )

@@ -229,7 +229,10 @@ def means_within_their_bands(
         if (more == switched).all():
             break
         switched = more
-    whole = (switched.astype(float) @ summing.T) >= summing.sum(axis=1) - 0.5
+    # A series that sums no leaf (one held at zero, reconcile._without_leaves) switched none:
+    # read as "all of its leaves", every held customer published its paths' mean every day.
+    leaves = summing.sum(axis=1)
+    whole = ((switched.astype(float) @ summing.T) >= leaves - 0.5) & (leaves > 0.5)
     return np.where(switched, path_means, points), whole
 
 

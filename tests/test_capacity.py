@@ -726,6 +726,36 @@ def test_a_free_candidate_and_falling_energized_steps_are_warned_of() -> None:
     )
 
 
+def test_a_contract_energized_before_the_sites_steps_is_warned_of() -> None:
+    """A site whose utility contract is energized before its energized steps (us-east-c: 30.5
+    MW from 2027-08-19, 10 MW contracted for 2026-03-01) loaded with no word, while the plan
+    reads the contract's MW with nothing energized and then on top of each step (40.5 MW from
+    2027-08-19), where each step is the whole site's MW from its date: the steps may well
+    hold the contract, counted twice. It is warned of (not refused: a site can take its
+    utility power before its own steps), naming the site, the field and the rule; a contract
+    energized between steps or after them, and contracted MW below the energized (an
+    addition to it, not a level), say nothing."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    site = next(s for s in document["site"] if s["id"] == "us-east-c")
+    site["contracted_mw"], site["contracted_energized"] = 10.0, date(2026, 3, 1)
+    (line,) = [w for w in parse_capacity(tomli_w.dumps(document)).doubtful_entries() if w]
+    assert line == (
+        "[[site]] 'us-east-c' field contracted_energized: 2026-03-01, before its first "
+        "energized step (30.5 MW from 2027-08-19), so its 10 MW are read from that day with "
+        "nothing energized, and added to each step (40.5 MW from 2027-08-19), where each step "
+        "is the whole site's MW from its date; if the steps hold the contract, drop the "
+        "contract (contracted_mw = 0), else check the dates"
+    )
+    # Energized between steps (us-west-a: 8 MW, then 17.5 MW from 2027-01-08) or after them:
+    # a plan's own (power given back under a contract, synth's plans).
+    between = next(s for s in document["site"] if s["id"] == "us-west-a")
+    between["contracted_energized"] = date(2026, 3, 1)
+    site["contracted_energized"] = date(2027, 8, 20)
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+    site["contracted_mw"] = 1.0
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+
+
 def test_a_step_down_under_blocks_in_service_is_warned_of_as_a_power_shortfall() -> None:
     """A site stepping down from 44 MW to 15.5 MW on 2027-06-01 under more MW of blocks than
     that: the warning read as a typo only ("steps are the level, not increments"), where the

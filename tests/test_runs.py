@@ -596,6 +596,62 @@ def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
     assert "no telemetry rows since 2025-01-07 23:00 UTC, 3 days before eu-west" in page
 
 
+def _stopped_fleet_warnings(tmp_path: Path, warehouse_path: Path) -> list[str]:
+    """The forecast run's warnings on 60 days of eu-west where cust-000's rows stop on
+    2025-02-10 (its feed), cust-001's read zero from then (it left) and cust-002 runs on."""
+    from telemetry_files import telemetry_frame
+
+    cut = datetime(2025, 2, 10, tzinfo=UTC)
+    frame = telemetry_frame(hours=24 * 60, customers=3)
+    left = (pl.col("customer") == "cust-001") & (pl.col("ts") >= cut)
+    frame = frame.filter((pl.col("customer") != "cust-000") | (pl.col("ts") < cut)).with_columns(
+        gpus_running=pl.when(left).then(0.0).otherwise(pl.col("gpus_running")),
+        gpus_queued=pl.when(left).then(0.0).otherwise(pl.col("gpus_queued")),
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
+    return runs.forecast(warehouse_path, options).warnings
+
+
+def test_a_customer_held_at_zero_is_not_said_to_publish_its_paths_mean(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """Two customers held at zero (one whose feed stopped, one that left) were named in the
+    run's "the daily model's mean is the mean of its sample paths ... the point forecast lay
+    outside the q10-q90 band" line for every forecast day, and stored so (mean_source): a
+    series with no leaf left under it after reconciliation read as all its leaves switched.
+    Held at zero, it has no band to lie outside: nothing names them there."""
+    warnings = _stopped_fleet_warnings(tmp_path, warehouse_path)
+    assert not [w for w in warnings if "mean of its sample paths" in w and "cust-00" in w], [
+        w for w in warnings if "mean of its sample paths" in w
+    ]
+
+
+def test_a_customer_whose_feed_stopped_weeks_ago_is_said_once_as_held_at_zero(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """cust-000 wrote a row every hour and its rows stopped 20 days before its region's last:
+    the run's warnings said it twice, two lines for one fact that read as two findings ("has no
+    telemetry rows since ... its forecast follows them; if its feed broke, backfill it" and,
+    in the level-shift line, "stopped: zero demand on each of its last 20 days ... held at
+    zero, as demand that ended"). Its feed-stopped line now says its forecast is held at zero
+    and the held-at-zero note is not repeated for it; cust-001, whose rows went on with zeros
+    in them (it left), keeps its held-at-zero note and no feed-stopped line."""
+    warnings = _stopped_fleet_warnings(tmp_path, warehouse_path)
+    # The level-shift line names its first series and counts the rest: read the count too.
+    (held,) = [w for w in warnings if "level shift on" in w]
+    assert held.endswith("; and 4 more series (the platform page lists them)"), held
+    assert not [w for w in warnings if "cust-000 (mean): stopped" in w or "cust-000 (peak)" in w]
+    (line,) = [w for w in warnings if "cust-000 has no telemetry rows" in w]
+    assert line.startswith("eu-west · inference · cust-000 has no telemetry rows since 2025-02-09")
+    assert "its forecast follows them" not in line, line
+    assert "its forecast is held at zero" in line and "backfill it" in line, line
+    assert not [w for w in warnings if "cust-001 has no telemetry rows" in w], warnings
+
+
 def test_a_stray_row_in_a_misspelt_region_is_said_once_and_the_total_runs_to_the_end(
     tmp_path: Path, warehouse_path: Path
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -278,19 +278,29 @@ def silent_customers_for(warehouse_path: Path, as_of: date) -> pl.DataFrame:
     return demand.silent_customers(reports)
 
 
-def silent_customer_lines(silent: pl.DataFrame) -> list[str]:
-    """One warning line per customer of :func:`silent_customers_for`."""
+def silent_customer_lines(silent: pl.DataFrame, *, held: Collection[str] = ()) -> list[str]:
+    """One warning line per customer of :func:`silent_customers_for`; a customer of ``held``
+    (unique ids forecast at zero as stopped, ForecastResult.held_at_zero) is said held there."""
     from forecasting import demand
 
+    def forecast(uid: str) -> str:
+        if uid in held:
+            return (
+                "its forecast is held at zero, as for a customer that left, until its "
+                "telemetry returns"
+            )
+        return "its forecast follows them"
+
     return [
-        f"{hierarchy.label_of(hierarchy.id_of(region, cls, customer))} has no "
+        f"{hierarchy.label_of(uid)} has no "
         f"telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days_count(days)} before "
         f"{region}'s last, "
         f"though it wrote a row in {cover:.0%} of {region}'s {hours:,} hours before (zeros "
         f"included) and had {share:.0%} of its demand in the {demand.QUIET_LOOKBACK_DAYS} days "
-        "before: its days since read as zero demand and its forecast follows them; if its feed "
+        f"before: its days since read as zero demand and {forecast(uid)}; if its feed "
         "broke, backfill it"
         for region, cls, customer, last, days, cover, share, hours in silent.iter_rows()
+        for uid in (hierarchy.id_of(region, cls, customer),)
     ]
 
 
@@ -637,6 +647,13 @@ def store_forecast(
         run |= dict(telemetry_seen(wh, as_of=as_of) if seen is None else seen)
         wh.save_run("forecast_runs", run, frames)
         placed = placed_dates_note(wh.ingested_formats())
+    # A customer whose feed stopped and whose forecast is held at zero for it: one fact, said
+    # once in its feed's line (two lines read as two findings).
+    silent = silent_customers_for(warehouse_path, as_of)
+    held = set(result.held_at_zero) & {
+        hierarchy.id_of(*row)
+        for row in silent.select("region", "workload_class", "customer").rows()
+    }
     # A stray region's series forecast by zero are said in its one line, not one line each.
     stray = stray_regions_for(warehouse_path, as_of)
     zero = result.flagged.filter(pl.col("model") == "zero")["unique_id"].unique().to_list()
@@ -664,8 +681,8 @@ def store_forecast(
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=[
             *partial_as_of_lines(warehouse_path, as_of),
-            *result.warnings(folded=folded),
-            *silent_customer_lines(silent_customers_for(warehouse_path, as_of)),
+            *result.warnings(folded=folded, stopped_feeds=held),
+            *silent_customer_lines(silent, held=held),
             *stray_region_lines(stray, zero=zeroed),
             *stray_contracts(warehouse_path, capacity_path=capacity_path),
         ],
