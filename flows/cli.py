@@ -448,17 +448,19 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     from forecasting.resources import sample_capacity
 
     if args.sample:
-        sample = sample_capacity()
-        plan = parse_capacity(sample.read_text(encoding="utf-8"), source="sample plan")
-        say(f"sample plan: {sample} (copy it and edit it to start your own)")
+        source = sample_capacity()
+        plan = parse_capacity(source.read_text(encoding="utf-8"), source="sample plan")
+        say(f"sample plan: {source} (copy it and edit it to start your own)")
     else:
-        plan = load_capacity(_paths(args).capacity)
+        source = _paths(args).capacity
+        plan = load_capacity(source)
     for table in capacity_tables(plan):
         console.print(table)
     for line in (
         *plan.overdrawn_sites(datetime.now(UTC).date()),
         *plan.dark_committed_blocks(),
-        *plan.doubtful_entries(),
+        # An entry to fix names its file, as the plan's refusals do.
+        *(f"{source}: {entry}" for entry in plan.doubtful_entries()),
     ):
         say(f"warning: {line}", error=True)
     return EXIT_OK

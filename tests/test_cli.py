@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -125,6 +126,29 @@ def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> No
     result = fleetcast("capacity", "--capacity", str(plan))
     assert result.returncode == 1
     assert "[[block]] 'pod-x' field gpus" in result.stderr
+
+
+def test_a_doubtful_plan_entry_names_the_plan_s_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A candidate with `capex_usd = 0` warned "[[candidate]] 'rack-x' field capex_usd: 0 ..."
+    with no file, where every refusal of the same plan starts with its path: a user with a
+    plan per region could not tell which file to fix. The warning now starts with the path."""
+    import tomli_w
+
+    from forecasting.resources import sample_capacity
+
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document["candidate"][0]["capex_usd"] = 0
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(tomli_w.dumps(document), encoding="utf-8")
+    assert main(["capacity", "--capacity", str(plan)]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "capex_usd: 0" in line]
+    name = document["candidate"][0]["name"]
+    assert said == [
+        f"warning: {plan}: [[candidate]] {name!r} field capex_usd: 0, so the triggers order it "
+        "as free over every other block type; give its capital cost"
+    ]
 
 
 def test_the_demo_s_next_commands_name_the_warehouse_and_reports_it_used(

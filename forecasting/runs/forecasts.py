@@ -213,8 +213,10 @@ def plan_warnings_for(
     if capacity_path is None or not capacity_path.is_file():
         return []
     plan = load_capacity(capacity_path)
-    dark = [
-        f"warning: {line}" for line in (*plan.dark_committed_blocks(), *plan.doubtful_entries())
+    dark = [f"warning: {line}" for line in plan.dark_committed_blocks()] + [
+        # An entry to fix names its file, as the plan's refusals do.
+        f"warning: {capacity_path}: {entry}"
+        for entry in plan.doubtful_entries()
     ]
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         pairs = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
