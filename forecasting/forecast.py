@@ -353,7 +353,7 @@ class ForecastResult:
         (:func:`forecasting.shifts.stopped_days`; their ``level_shift`` says why), sorted."""
         if "level_shift" not in self.summary.columns:
             return []
-        rows = self.summary.filter(pl.col("level_shift").str.starts_with(_STOPPED_PREFIX))
+        rows = self.summary.filter(pl.col("level_shift").str.starts_with(schema.STOPPED_NOTE))
         return sorted(set(rows["unique_id"]))
 
     def warnings(
@@ -371,7 +371,7 @@ class ForecastResult:
             self.summary.filter(
                 ~(
                     pl.col("unique_id").is_in(said)
-                    & pl.col("level_shift").str.starts_with(_STOPPED_PREFIX).fill_null(False)
+                    & pl.col("level_shift").str.starts_with(schema.STOPPED_NOTE).fill_null(False)
                 )
             )
             if "level_shift" in self.summary.columns
@@ -1531,16 +1531,12 @@ def _spike_note(spiked: tuple[spikes.Spike, ...], ds: np.ndarray, *, measure: st
     return "; ".join(s.describe(_as_date(ds[-1]), measure=measure) for s in spiked) or None
 
 
-# How a stopped series' note (``_stopped_note``) begins: ForecastResult.held_at_zero reads it.
-_STOPPED_PREFIX = "stopped: "
-
-
 def _stopped_note(y: np.ndarray, ds: np.ndarray, idle: int) -> str:
     """Why a series ``y`` (on days ``ds``) that stopped ``idle`` days before its end
     (:func:`forecasting.shifts.stopped_days`) is forecast at zero."""
     first = _as_date(ds[y.size - idle])
     return (
-        f"{_STOPPED_PREFIX}zero demand on each of its last {days_count(idle)} "
+        f"{schema.STOPPED_NOTE}zero demand on each of its last {days_count(idle)} "
         f"(from {first:%Y-%m-%d}) "
         f"after demand on most days before, up to {np.nanmax(y):,.1f} GPUs: held at zero, as "
         "demand that ended; a return needs new telemetry (or a backfill) or a contract"

@@ -53,6 +53,7 @@ __all__ = [
     "SEP",
     "STALE_FIT",
     "STALE_WARN_DAYS",
+    "STOPPED_NOTE",
     "TELEMETRY_KEY",
     "TELEMETRY_OPTIONAL",
     "TELEMETRY_REQUIRED",
@@ -444,6 +445,10 @@ STALE_WARN_DAYS = 2
 REGION_ENDED_DAYS = 28
 # What the forecast does with such a series, as every warning and page says it.
 STALE_FIT = "fitted up to its last observed day and forecast across the silence"
+# How the note of a series held at zero because its demand stopped begins (forecast_summary
+# level_shift; forecasting.shifts.stopped_days): the warnings and pages that say its stopped
+# feed say the hold there, once.
+STOPPED_NOTE = "stopped: "
 
 
 def quantile_column(q: float) -> str:

@@ -79,6 +79,7 @@ from forecasting.schema import (
     FORECAST_SCHEMA,
     NO_DEMAND,
     NOT_VERIFIED,
+    STOPPED_NOTE,
     WorkloadClass,
     frame_schema,
 )
@@ -3422,6 +3423,37 @@ def test_every_page_names_the_feeds_that_stopped() -> None:
         # A customer's feed alone: zero demand in its region, no region's MinT pull.
         alone = html.unescape(page(customer_only))
         assert "Feed stopped" in alone and "MinT" not in alone, page.__name__
+
+
+def test_a_stopped_feed_held_at_zero_is_one_row_of_the_flagged_series() -> None:
+    """A customer whose feed stopped 20 days before its region's last, and whose forecast is
+    held at zero for it, read twice in the platform page's flagged series: a "stopped: ...
+    held at zero" row per measure and a feed row saying "its forecast follows them". It is
+    one row now, saying the hold; a customer held at zero whose rows read zero (no feed
+    stopped) keeps its own rows."""
+    region, cls, customer = "us-east", "inference", "acme"
+    uid = hierarchy.id_of(region, cls, customer)
+    sample = sample_inputs()
+    # The sample's runs keep no customer series: acme is its class's row, renamed.
+    own = sample.chosen.filter(pl.col("unique_id") == hierarchy.id_of(region, cls))
+    inputs = replace(
+        sample, chosen=pl.concat([sample.chosen, own.with_columns(unique_id=pl.lit(uid))])
+    )
+    note = f"{STOPPED_NOTE}zero demand on each of its last 20 days (from 2026-11-15)"
+    held = inputs.chosen.with_columns(
+        level_shift=pl.when(pl.col("unique_id") == uid).then(pl.lit(note)).otherwise(None)
+    )
+    silent = pl.DataFrame(
+        {"region": [region], "workload_class": [cls], "customer": [customer],
+         "last_report": [datetime(2026, 11, 14, 15, tzinfo=UTC)], "silent_days": [20],
+         "cover": [1.0], "share": [0.32], "region_hours": [672]},
+    )  # fmt: skip
+    page = html.unescape(platform_page(replace(inputs, chosen=held, silent_customers=silent)))
+    assert note not in page
+    assert "its forecast is held at zero, as for a customer that left, until its" in page
+    assert "its forecast follows them" not in page.split("Flagged series")[-1]
+    departed = html.unescape(platform_page(replace(inputs, chosen=held)))
+    assert departed.count(note) == inputs.chosen.filter(pl.col("unique_id") == uid).height
 
 
 def test_the_platform_page_says_which_days_of_a_total_are_estimated_not_measured() -> None:

@@ -60,6 +60,7 @@ from forecasting.schema import (
     PASS,
     STALE_FIT,
     STALE_WARN_DAYS,
+    STOPPED_NOTE,
     UNJUDGED_ABSORB,
     UNJUDGED_KPI,
     Measure,
@@ -760,10 +761,26 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
         | pl.col("level_shift").is_not_null()
         | pl.col("spike").is_not_null()
     ).sort("unique_id", "measure")
+    # A customer whose feed stopped and whose forecast is held at zero for it: one fact, said
+    # once on its feed's row (a "stopped: ... held at zero" row beside it read as a second).
+    fed = (
+        set()
+        if silent is None or silent.is_empty()
+        else {
+            hierarchy.id_of(*row)
+            for row in silent.select("region", "workload_class", "customer").rows()
+        }
+    )
+    held = set(
+        chosen.filter(
+            pl.col("unique_id").is_in(sorted(fed)),
+            pl.col("level_shift").str.starts_with(STOPPED_NOTE).fill_null(False),
+        )["unique_id"]
+    )
     rows = []
     for r in flagged.iter_rows(named=True):
         why = [r["fallback"]] if r["fallback"] else []
-        if r["level_shift"]:
+        if r["level_shift"] and r["unique_id"] not in held:
             why.append(r["level_shift"])
         if r["spike"]:
             why.append(r["spike"])
@@ -778,7 +795,8 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
         elif r["plan_reason"]:
             why.append(f"past the daily days, {r['plan_model']}: {r['plan_reason']}")
             model = f"{model}, then {r['plan_model']}"
-        rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], model, "; ".join(why)])
+        if why:
+            rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], model, "; ".join(why)])
     models = dict(
         chosen.filter(pl.col("measure") == "mean").select("unique_id", "model").iter_rows()
     )
@@ -793,7 +811,14 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
             f"no telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days_count(days)} before "
             f"{region}'s last, though it wrote a row in {cover:.0%} of {region}'s {hours:,} "
             f"hours before (zeros included) with {share:.0%} of its demand: its days since read "
-            "as zero demand and its forecast follows them; if its feed broke, backfill it",
+            "as zero demand and "
+            + (
+                "its forecast is held at zero, as for a customer that left, until its "
+                "telemetry returns"
+                if uid in held
+                else "its forecast follows them"
+            )
+            + "; if its feed broke, backfill it",
         ])  # fmt: skip
     headers = ["series (region · class · customer)", "measure", "forecast by", "why"]
     return Table.of(
