@@ -22,6 +22,7 @@ from forecasting.report.format import html_text
 from forecasting.text import CapexBound, extra_capex, usd
 from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
 from forecasting.whatif import WhatIf, deal_contract, what_if
+from tests.test_whatif_headline import _page, _printed
 
 _FIXTURE = Path(__file__).parent / "fixtures" / "whatif_ladder"
 _AS_OF = date(2026, 12, 5)
@@ -155,24 +156,7 @@ def test_a_deal_served_by_the_plan_s_orders_landing_sooner_says_which_and_by_whe
 
 def _cli_and_page(answer: WhatIf) -> tuple[str, str]:
     """The CLI's table as text (one line a row) and the what-if page of ``answer``."""
-    from rich.console import Console
-
-    from flows.tables import whatif_table
-    from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
-
-    outcome = WhatIfOutcome(
-        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
-        sooner_note=answer.sooner_note,
-    )  # fmt: skip
-    console = Console(width=2000, record=True)
-    console.print(whatif_table(outcome))
-    text = " ".join(console.export_text().split())
-    return text, whatif_page(answer, forecast_run_id="r", quantile="q90")
+    return " ".join(_printed(answer).split()), _page(answer)
 
 
 def test_eu_west_s_ladder_never_falls_and_says_every_pull() -> None:
