@@ -779,8 +779,12 @@ def report_table(outcome: ReportOutcome) -> Table:
         captions.append(_caption_case(silent_regions_words(listed(outcome.silent))))
     if outcome.estimated:
         captions.append(_caption_case(estimated_words(outcome.estimated)))
-    if outcome.silent_customers:
-        captions.append(_caption_case(silent_customers_words(listed(outcome.silent_customers))))
+    if outcome.silent_customers or outcome.held_customers:
+        captions.append(
+            _caption_case(
+                silent_customers_words(outcome.silent_customers, held=outcome.held_customers)
+            )
+        )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
     if outcome.headline_qualified:

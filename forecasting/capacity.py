@@ -1024,7 +1024,8 @@ def stray_dedicated_warnings(
     """One warning line per block dedicated to a customer with no telemetry in its region
     (``customers``: each region's telemetry customers), with the nearest name when one is
     close: a case typo ("Northwind-AI") left 3,584 GPUs serving nobody and moved the drills'
-    baseline by 3.2 M unmet GPU-hours, without a word."""
+    baseline by 3.2 M unmet GPU-hours, without a word. Worded as the plan's other doubtful
+    entries are: its path first, then the entry and field."""
     lines = []
     for b in stray_dedicated_blocks(plan, customers, as_of=as_of):
         assert b.dedicated_customer is not None  # a stray block is a dedicated one
@@ -1036,7 +1037,7 @@ def stray_dedicated_warnings(
         )
         hint = f" (did you mean {by_lower[near[0]]!r}?)" if near else ""
         lines.append(
-            f"warning: [[block]] {b.id!r} in {plan_path}: dedicated_customer "
+            f"warning: {plan_path}: [[block]] {b.id!r} field dedicated_customer: "
             f"{b.dedicated_customer!r} has no telemetry in {b.region}{hint}: its {b.gpus:,} "
             "GPUs serve nobody in the forecast, the triggers and the drills"
         )

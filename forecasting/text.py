@@ -231,12 +231,24 @@ def estimated_words(lines: Sequence[str]) -> str:
     )
 
 
-def silent_customers_words(names: str) -> str:
+def silent_customers_words(following: Sequence[str], *, held: Sequence[str] = ()) -> str:
     """What the pages' banner and `report` say of customers whose every-hour feed stopped
-    while their region reported (``names`` with their days): their days read as zero."""
+    while their region reported (names with their days): their days read as zero; the
+    forecast of ``following`` follows them, that of ``held`` is held at zero as a customer
+    that left (forecasting.shifts.stopped_days). Said alike of both, a held customer's banner
+    read "its forecast follows them" beside a flagged row saying the hold."""
+    hold = "held at zero, as for a customer that left, until its telemetry returns"
+    if following and held:
+        outcome = (
+            f"the forecast of {listed(following)} follows them, that of {listed(held)} is {hold}"
+        )
+    elif held:
+        outcome = f"its forecast is {hold}"
+    else:
+        outcome = "its forecast follows them"
     return (
-        f"Feed stopped: {names} wrote no rows for that many days before its region's last, "
-        "though it wrote in nearly every hour before: those days read as zero demand and its "
-        "forecast follows them; if the feed broke, backfill it before acting on its pool's "
-        "triggers."
+        f"Feed stopped: {listed([*following, *held])} wrote no rows for that many days before "
+        "its region's last, though it wrote in nearly every hour before: those days read as "
+        f"zero demand and {outcome}; if the feed broke, backfill it before acting on its "
+        "pool's triggers."
     )

@@ -228,7 +228,9 @@ def test_unplanned_regions_are_those_without_a_block_or_a_site() -> None:
 def test_a_block_dedicated_to_a_customer_without_telemetry_is_named() -> None:
     """The sample plan dedicates a us-east pod to northwind-ai: telemetry spelling it
     "Northwind-AI" (or lacking it) leaves the pod serving nobody, and the warning names the
-    block, the field and the nearest name; the exact name warns of nothing."""
+    block, the field and the nearest name; the exact name warns of nothing. It starts with
+    the plan's path, as the plan's other doubtful entries and refusals do (it read "[[block]]
+    'x' in plan.toml: ..." beside "plan.toml: [[candidate]] ...")."""
     plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
     (block,) = [b for b in plan.block if b.dedicated_customer]
     exact = {block.region: [block.dedicated_customer, "other"]}
@@ -237,7 +239,7 @@ def test_a_block_dedicated_to_a_customer_without_telemetry_is_named() -> None:
         plan, {block.region: ["Northwind-AI", "other"]}, plan_path="plan.toml"
     )
     assert line.startswith(
-        f"warning: [[block]] {block.id!r} in plan.toml: dedicated_customer 'northwind-ai' has "
+        f"warning: plan.toml: [[block]] {block.id!r} field dedicated_customer: 'northwind-ai' has "
         f"no telemetry in {block.region} (did you mean 'Northwind-AI'?): its {block.gpus:,} GPUs"
     )
     (far,) = stray_dedicated_warnings(plan, {}, plan_path="plan.toml")

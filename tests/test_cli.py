@@ -2013,6 +2013,16 @@ def test_the_report_table_names_the_feeds_that_stopped() -> None:
     assert "MinT" not in customer and "telemetry stopped" not in customer
 
 
+def test_the_report_table_says_a_stopped_feed_held_at_zero() -> None:
+    """`fleetcast report`'s caption said "its forecast follows them" of a customer whose
+    stopped feed held its forecast at zero as one that left, as the pages' banner did; it
+    now says the hold, and the pages' words."""
+    held = _report_table_text(held_customers=["us-west · training · cust-010 (20 days)"])
+    assert "feed stopped: us-west · training · cust-010 (20 days) wrote no rows" in held
+    assert "its forecast is held at zero, as for a customer that left" in held
+    assert "follows them" not in held
+
+
 def test_the_report_table_says_which_days_of_a_total_are_estimated() -> None:
     """`fleetcast report` named the silent region under its table, but not that the total's
     last days are estimated, not measured: the pages' banners said so and only `forecast`'s
@@ -2487,7 +2497,7 @@ def test_the_demo_prints_the_plan_s_warnings_as_report_does(
     _printed(outcome, started=time.perf_counter(), warehouse_path=warehouse, plan_path=plan)
     printed = " ".join(capsys.readouterr().err.split())
     assert (
-        f"warning: [[block]] 'us-east-pod-01' in {plan}: dedicated_customer 'northwind-ai' has "
+        f"warning: {plan}: [[block]] 'us-east-pod-01' field dedicated_customer: 'northwind-ai' has "
         "no telemetry in us-east: its 2,816 GPUs serve nobody in the forecast, the triggers "
         "and the drills"
     ) in printed

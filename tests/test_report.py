@@ -3456,6 +3456,49 @@ def test_a_stopped_feed_held_at_zero_is_one_row_of_the_flagged_series() -> None:
     assert departed.count(note) == inputs.chosen.filter(pl.col("unique_id") == uid).height
 
 
+def test_the_feed_stopped_banner_says_which_customers_are_held_at_zero() -> None:
+    """The every-page "Feed stopped" banner said "its forecast follows them" of a customer
+    whose forecast is held at zero as one that left, beside a flagged row saying the hold.
+    The banner now says the hold of a held customer, "follows them" of the others, and both,
+    each of its own, when a run has one of each."""
+    sample = sample_inputs()
+    cls_row = sample.chosen.filter(pl.col("unique_id") == hierarchy.id_of("us-east", "inference"))
+    ids = {c: hierarchy.id_of("us-east", "inference", c) for c in ("acme", "globex")}
+    chosen = pl.concat(
+        [sample.chosen, *(cls_row.with_columns(unique_id=pl.lit(u)) for u in ids.values())]
+    )
+    note = f"{STOPPED_NOTE}zero demand on each of its last 20 days (from 2026-11-15)"
+    chosen = chosen.with_columns(
+        level_shift=pl.when(pl.col("unique_id") == ids["acme"]).then(pl.lit(note)).otherwise(None)
+    )
+
+    def silent(*customers: str) -> pl.DataFrame:
+        n = len(customers)
+        return pl.DataFrame(
+            {"region": ["us-east"] * n, "workload_class": ["inference"] * n,
+             "customer": list(customers),
+             "last_report": [datetime(2026, 11, 14, 15, tzinfo=UTC)] * n,
+             "silent_days": [20] * n, "cover": [1.0] * n, "share": [0.32] * n,
+             "region_hours": [672] * n},
+        )  # fmt: skip
+
+    def banner(*customers: str) -> str:
+        page = _visible(
+            platform_page(replace(sample, chosen=chosen, silent_customers=silent(*customers)))
+        )
+        return page[page.index("Feed stopped") : page.index("pool's triggers")]
+
+    held = banner("acme")
+    assert "its forecast is held at zero, as for a customer that left" in held
+    assert "follows them" not in held
+    assert "its forecast follows them" in banner("globex")
+    both = banner("acme", "globex")
+    assert (
+        "the forecast of us-east · inference · globex (20 days) follows them, that of "
+        "us-east · inference · acme (20 days) is held at zero"
+    ) in both
+
+
 def test_the_platform_page_says_which_days_of_a_total_are_estimated_not_measured() -> None:
     """eu-west silent for its last 3 days: the forecast read the total's last 3 days as the
     reporting regions' telemetry plus eu-west's own forecast, and only the run's warnings

@@ -37,6 +37,7 @@ from forecasting.schema import (
     MAX_HORIZON_MONTHS,
     MONTHLY_ONLY,
     NOT_VERIFIED,
+    STOPPED_NOTE,
     VACANT,
     frame_schema,
     table,
@@ -81,6 +82,7 @@ __all__ = [
     "exhaustion_grain",
     "extrapolated_reach",
     "extrapolated_text",
+    "held_silent_ids",
     "later_orders",
     "later_orders_due_first",
     "measured_reach",
@@ -366,17 +368,40 @@ def estimated_totals(inputs: ReportInputs) -> list[str]:
     ]
 
 
-def silent_customer_feeds(inputs: ReportInputs) -> list[str]:
+def held_silent_ids(chosen: pl.DataFrame, silent: pl.DataFrame | None) -> set[str]:
+    """The unique ids of the customers whose feed looks broken (``silent``,
+    :func:`forecasting.demand.silent_customers`) and whose forecast is held at zero as a
+    customer that left (a ``level_shift`` note of :data:`forecasting.schema.STOPPED_NOTE`)."""
+    if silent is None or silent.is_empty() or "level_shift" not in chosen.columns:
+        return set()
+    fed = {
+        hierarchy.id_of(*row)
+        for row in silent.select("region", "workload_class", "customer").rows()
+    }
+    return set(
+        chosen.filter(
+            pl.col("unique_id").is_in(sorted(fed)),
+            pl.col("level_shift").str.starts_with(STOPPED_NOTE).fill_null(False),
+        )["unique_id"]
+    )
+
+
+def silent_customer_feeds(inputs: ReportInputs, *, held: bool = False) -> list[str]:
     """The customers whose feed looks broken (:func:`forecasting.demand.silent_customers`),
-    with their days of silence: their region reports, so their days read as zero demand."""
+    with their days of silence: their region reports, so their days read as zero demand.
+    ``held``: those whose forecast is held at zero for it (:func:`held_silent_ids`), else the
+    others, whose forecast follows their zero days."""
     silent = inputs.silent_customers
     if silent.is_empty():
         return []
+    zero = held_silent_ids(inputs.chosen, silent)
     return [
-        f"{hierarchy.label_of(hierarchy.id_of(r, k, c))} ({days_count(d)})"
+        f"{hierarchy.label_of(uid)} ({days_count(d)})"
         for r, k, c, d in silent.select(
             "region", "workload_class", "customer", "silent_days"
         ).iter_rows()
+        for uid in (hierarchy.id_of(r, k, c),)
+        if (uid in zero) == held
     ]
 
 

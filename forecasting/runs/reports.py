@@ -108,6 +108,8 @@ class ReportOutcome(BaseModel):
     # region reports, with their days.
     silent: list[str] = []
     silent_customers: list[str] = []
+    # Of those, the ones whose forecast is held at zero as a customer that left.
+    held_customers: list[str] = []
     # The totals whose last days are estimates while a region was silent, one line each
     # (text.estimated_days_words): the pages' banners say it, and so must the terminal.
     estimated: list[str] = []
@@ -974,6 +976,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         daily_days=daily_days(inputs),
         silent=silent_regions(inputs),
         silent_customers=silent_customer_feeds(inputs),
+        held_customers=silent_customer_feeds(inputs, held=True),
         estimated=estimated_totals(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),

@@ -361,7 +361,11 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "silent_regions": _words_for(silent_regions(inputs), silent_regions_words),
         # Beside it: the totals whose last days that silence left to estimates.
         "estimated": estimated_words(lines) if (lines := estimated_totals(inputs)) else "",
-        "silent_customers": _words_for(silent_customer_feeds(inputs), silent_customers_words),
+        "silent_customers": silent_customers_words(
+            silent_customer_feeds(inputs), held=silent_customer_feeds(inputs, held=True)
+        )
+        if not inputs.silent_customers.is_empty()
+        else "",
     }
 
 

@@ -29,6 +29,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     ReportInputs,
     book_only_regions_of,
+    held_silent_ids,
     unplayed_text,
     unserved_blocks_of,
 )
@@ -60,7 +61,6 @@ from forecasting.schema import (
     PASS,
     STALE_FIT,
     STALE_WARN_DAYS,
-    STOPPED_NOTE,
     UNJUDGED_ABSORB,
     UNJUDGED_KPI,
     Measure,
@@ -763,20 +763,7 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
     ).sort("unique_id", "measure")
     # A customer whose feed stopped and whose forecast is held at zero for it: one fact, said
     # once on its feed's row (a "stopped: ... held at zero" row beside it read as a second).
-    fed = (
-        set()
-        if silent is None or silent.is_empty()
-        else {
-            hierarchy.id_of(*row)
-            for row in silent.select("region", "workload_class", "customer").rows()
-        }
-    )
-    held = set(
-        chosen.filter(
-            pl.col("unique_id").is_in(sorted(fed)),
-            pl.col("level_shift").str.starts_with(STOPPED_NOTE).fill_null(False),
-        )["unique_id"]
-    )
+    held = held_silent_ids(chosen, silent)
     rows = []
     for r in flagged.iter_rows(named=True):
         why = [r["fallback"]] if r["fallback"] else []
