@@ -1723,28 +1723,30 @@ def _spikes_held_under_their_parents(
     y = pl.col("y").cast(pl.Float64)
     observed = demand.filter(y.is_not_null() & y.is_not_nan())
     parents = observed.select(hierarchy.parent().unique().drop_nulls()).to_series().to_list()
-    found: list[tuple[str, str, date]] = []
+    found: list[tuple[str, str, tuple[date, ...]]] = []
     for (uid, measure), part in observed.filter(pl.col("unique_id").is_in(parents)).group_by(
         "unique_id", "measure"
     ):
-        found.extend((str(uid), str(measure), day) for day in _spike_days(part))
+        found.extend((str(uid), str(measure), days) for days in _spike_days(part))
     if not found:
         return demand, {}
     window = timedelta(days=spikes.SPIKE_WINDOW_DAYS)
-    held_rows = []
+    held_rows: list[dict[str, object]] = []
     notes: dict[tuple[str, str], str] = {}
     # The nearest parent names the spike: a customer's class before its region.
-    for parent, measure, day in sorted(found, key=lambda f: -f[0].count(hierarchy.SEP)):
+    for parent, measure, days in sorted(found, key=lambda f: -f[0].count(hierarchy.SEP)):
+        # A burst's days are one spike: each child's usual top is read outside all of them.
+        in_burst = pl.col("ds").is_in(list(days))
         under = observed.filter(
             pl.col("unique_id").str.starts_with(parent + hierarchy.SEP)
             & (pl.col("measure") == measure)
-            & pl.col("ds").is_between(day - window, day + window)
+            & pl.col("ds").is_between(days[0] - window, days[-1] + window)
         )
         tops = (
             under.group_by("unique_id")
             .agg(
-                y.filter(pl.col("ds") == day).max().alias("value"),
-                y.filter(pl.col("ds") != day).max().fill_null(0.0).alias("top"),
+                y.filter(in_burst).max().alias("value"),
+                y.filter(~in_burst).max().fill_null(0.0).alias("top"),
             )
             .filter(
                 pl.col("value").is_not_null()
@@ -1756,15 +1758,22 @@ def _spikes_held_under_their_parents(
             )
         )
         for uid, value, top in tops.iter_rows():
-            if (uid, measure) in notes or day in _spike_days(
-                observed.filter((pl.col("unique_id") == uid) & (pl.col("measure") == measure))
-            ):
+            own = observed.filter((pl.col("unique_id") == uid) & (pl.col("measure") == measure))
+            if (uid, measure) in notes or any(set(days) & set(burst) for burst in _spike_days(own)):
                 continue  # held with a nearer parent, or by its own rule, which says so
-            held_rows.append({"unique_id": uid, "measure": measure, "ds": day, "held": top})
+            highs = own.filter(in_burst & (y > top))["ds"].to_list()
+            held_rows.extend(
+                {"unique_id": uid, "measure": measure, "ds": day, "held": top} for day in highs
+            )
+            when = (
+                f"its {days[0]:%Y-%m-%d} ({_as_gpus(value)} GPUs)"
+                if len(days) == 1
+                else f"its {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d} (up to {_as_gpus(value)} GPUs)"
+            )
+            spike = "one-day spike" if len(days) == 1 else f"{len(days)}-day spike"
             notes[uid, measure] = (
-                f"its {day:%Y-%m-%d} ({_as_gpus(value)} GPUs) held at {_as_gpus(top)} with "
-                f"{hierarchy.label_of(parent)}'s one-day spike: if demand like it will return, "
-                "it needs a contract or an event, not a trend"
+                f"{when} held at {_as_gpus(top)} with {hierarchy.label_of(parent)}'s {spike}: "
+                "if demand like it will return, it needs a contract or an event, not a trend"
             )
     if not held_rows:
         return demand, {}
@@ -1810,8 +1819,9 @@ def demand_with_spikes_held(demand: pl.DataFrame) -> pl.DataFrame:
         values = np.full((last - first).days + 1, np.nan)
         values[(part["ds"] - first).dt.total_days().to_numpy()] = part["y"].cast(pl.Float64)
         held_rows.extend(
-            {"unique_id": uid, "measure": measure, "ds": s.day(last), "held": s.usual_high}
+            {"unique_id": uid, "measure": measure, "ds": day, "held": s.usual_high}
             for s in spikes.isolated_spikes(values)
+            for day in s.dates(last)
         )
     keys = ["unique_id", "measure", "ds"]
     held = pl.DataFrame(
@@ -1862,13 +1872,14 @@ def demand_with_spikes_held(demand: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _spike_days(part: pl.DataFrame) -> list[date]:
-    """The days ``spikes.isolated_spikes`` holds in one series' observed rows (ds, y)."""
+def _spike_days(part: pl.DataFrame) -> list[tuple[date, ...]]:
+    """The days ``spikes.isolated_spikes`` holds in one series' observed rows (ds, y), a tuple
+    per spike (one day, or a burst's days in order)."""
     part = part.sort("ds")
     first, last = part["ds"][0], part["ds"][-1]
     values = np.full((last - first).days + 1, np.nan)
     values[(part["ds"] - first).dt.total_days().to_numpy()] = part["y"].cast(pl.Float64)
-    return [s.day(last) for s in spikes.isolated_spikes(values)]
+    return [tuple(s.dates(last)) for s in spikes.isolated_spikes(values)]
 
 
 def _as_gpus(value: float) -> str:

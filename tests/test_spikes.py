@@ -236,3 +236,103 @@ def test_a_new_customer_whose_only_day_is_its_region_s_spike_is_held_with_it() -
         "contract or an event, not a trend"
     )
     assert line in result.warnings()
+
+
+def _burst_fleet(days: int) -> pl.DataFrame:
+    """acme (a weekly cycle about 600 GPUs) and spikeco: about 1 GPU a day, but ``days`` days
+    running 5,000 GPUs from 2020-05-20 (a training job over a long weekend), then 1 again."""
+    rng = np.random.default_rng(3)
+    t = np.arange(DAYS)
+    acme = 600 * (1 + 0.08 * np.sin(2 * np.pi * t / 7)) * np.exp(rng.normal(0, 0.04, DAYS))
+    peak = rng.choice([1.0, 2.0], size=DAYS)
+    mean = np.full(DAYS, 1.0)
+    start = DAYS - 12  # 2020-05-20
+    peak[start : start + days] = 5000.0 - 100 * np.arange(days)
+    mean[start : start + days] = 4000.0
+    return _fleet({ACME: {"mean": acme, "peak": 1.3 * acme}, SPIKECO: {"mean": mean, "peak": peak}})
+
+
+@pytest.mark.parametrize("days", [2, 3, 6])
+def test_a_burst_of_a_few_days_is_held_at_the_usual_level_and_said(days: int) -> None:
+    """spikeco ran 5,000 GPUs for 2, 3 or 6 days in a row and fell back to its usual 1-2: only
+    a single day was held, so the burst stayed in the history, the seasonal naive repeated it
+    (q90 in the thousands 26 weeks out for a 2-GPU customer) and the total's band carried it
+    to the triggers. A burst of up to SPIKE_MAX_DAYS days, each day 3 times every other day
+    of the history, that fell back, is held like a one-day spike, and the warning says its
+    days; the total stays in its usual range."""
+    history = _burst_fleet(days)
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    fc = result.forecast
+    spikeco = fc.filter((pl.col("unique_id") == SPIKECO) & (pl.col("measure") == "peak"))
+    assert float(spikeco["q90"].max()) < 10  # type: ignore[arg-type]
+    total = fc.filter((pl.col("unique_id") == "total") & (pl.col("measure") == "peak"))
+    usual = history.filter(
+        (pl.col("unique_id") == "total") & (pl.col("measure") == "peak") & (pl.col("y") < 2000)
+    )
+    assert float(total["q90"].max()) < 1.2 * float(usual["y"].max())  # type: ignore[arg-type]
+    last = date(2020, 5, 20) + timedelta(days=days - 1)
+    line = (
+        f"{hierarchy.label_of(SPIKECO)} (peak): {days}-day spike from 2020-05-20 to "
+        f"{last:%Y-%m-%d}: up to 5,000 GPUs against a usual peak of 1-2; held at 2 for the "
+        "forecast: if demand like it will return, it needs a contract or an event, not a trend"
+    )
+    assert line in result.warnings()
+
+
+def test_a_burst_too_long_or_repeated_or_not_over_is_not_a_spike() -> None:
+    """What a burst of a few days is not: one of SPIKE_MAX_DAYS + 1 days (a job that long is
+    a level the series may hold again), a two-day burst every week (a pattern), and a run
+    of high days that reaches the last day (nothing says it fell back: a new workload
+    starts so)."""
+    from forecasting.spikes import SPIKE_MAX_DAYS
+
+    rng = np.random.default_rng(7)
+    long = _weekly(rng)
+    long[-30 : -30 + SPIKE_MAX_DAYS + 1] = 5000.0
+    assert isolated_spikes(long) == ()
+    weekly = _weekly(rng)
+    weekly[3::7] = weekly[4::7] = 5000.0
+    assert isolated_spikes(weekly) == ()
+    ending = _weekly(rng)
+    ending[-3:] = 5000.0
+    assert isolated_spikes(ending) == ()
+
+
+def test_a_burst_holds_every_day_of_it() -> None:
+    """A 10-GPU series with 300 GPUs one day and 5,000 the next: the one-day rule held the
+    5,000 at the 300 beside it, a usual top its series never had; the two days are one burst
+    now, both held at the usual top, and the burst says where it began."""
+    from forecasting.spikes import held
+
+    y = _weekly(np.random.default_rng(2))
+    y[-21], y[-20] = 300.0, 5000.0
+    (spike,) = isolated_spikes(y)
+    assert spike.age_days == 21 and spike.days == 2
+    assert float(held(y, (spike,)).max()) < 20
+
+
+def test_a_new_customer_whose_first_days_are_its_region_s_burst_is_held_with_it() -> None:
+    """A new customer whose first three rows were 500,000 GPUs (a typo) and then zero, in a
+    region of about 800: its region held the three days as a burst, but the customer has no
+    usual level of its own, and only a one-day parent spike was held in the series under it,
+    so its mean (which the region's mean sums) kept them. Its days are held with its
+    parents' burst, at zero, and the warnings say the days."""
+    rng = np.random.default_rng(3)
+    t = np.arange(DAYS)
+    acme = 600 * (1 + 0.08 * np.sin(2 * np.pi * t / 7)) * np.exp(rng.normal(0, 0.04, DAYS))
+    newco = np.array([500_000.0] * 3 + [0.0] * 9)
+    history = _fleet(
+        {ACME: {"mean": acme, "peak": 1.3 * acme}, NEWCO: {"mean": newco / 24, "peak": newco}}
+    )
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    fc = result.forecast
+    for measure, usual in (("mean", acme.max()), ("peak", 1.3 * acme.max())):
+        for uid in ("total", "total/helios", "total/helios/experimentation", NEWCO):
+            rows = fc.filter((pl.col("unique_id") == uid) & (pl.col("measure") == measure))
+            assert float(rows["q90"].max()) < 1.2 * usual, (uid, measure)  # type: ignore[arg-type]
+    line = (
+        f"{hierarchy.label_of(NEWCO)} (peak): its 2020-05-20 to 2020-05-22 (up to 500,000 GPUs) "
+        "held at 0 with helios · experimentation's 3-day spike: if demand like it will return, "
+        "it needs a contract or an event, not a trend"
+    )
+    assert line in result.warnings()
