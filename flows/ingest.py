@@ -157,7 +157,7 @@ def load_contracts(
             loaded.signed,
             loaded.pipeline,
             loaded.replaced,
-            len(loaded.refused),
+            loaded.refused_entries,
         )
     return loaded
 

@@ -167,7 +167,7 @@ def contract_loads_table(loads: Sequence[ContractsLoaded]) -> Table:
             Text(str(load.path)),
             Text(load.status),
             *(_n(n) for n in (load.loaded, load.signed, load.pipeline, load.replaced)),
-            _n(len(load.refused)),
+            _n(load.refused_entries),
             _n(load.kept),
         )
     return table
@@ -1515,7 +1515,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     stale = outcome.report.stale_days
     failed = [r for r in outcome.ingested if r.status == "failed"]
     refused_events = sum(len(load.refused) for load in outcome.events)
-    refused_contracts = sum(len(load.refused) for load in outcome.contracts)
+    refused_contracts = sum(load.refused_entries for load in outcome.contracts)
     # An emptied book or calendar is refused whole: the run forecasts with the stored one.
     unread = sum(load.status == "failed" for load in outcome.events) + sum(
         load.status == "failed" for load in outcome.contracts

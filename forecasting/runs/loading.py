@@ -235,7 +235,9 @@ class ContractsLoaded(BaseModel):
     replaced: int = 0
     signed: int = 0
     pipeline: int = 0
-    refused: list[dict[str, Any]] = []  # contracts.REFUSALS_SCHEMA rows
+    # contracts.REFUSALS_SCHEMA rows: every fault of each bad entry, so one entry may have
+    # several (refused_entries counts the entries).
+    refused: list[dict[str, Any]] = []
     message: str = ""
     # Ids another book holds with other terms: this load wins them (contracts.ids_in_other_books);
     # customers near a telemetry one, contracts on the same terms, entries announced ahead.
@@ -244,6 +246,12 @@ class ContractsLoaded(BaseModel):
     kept: int = 0
     # Per refused row: what the book holds for that entry now (kept, another file's, none).
     outcomes: dict[int, str] = {}
+
+    @property
+    def refused_entries(self) -> int:
+        """The entries refused: an entry with several faults is one ("3 contract(s) refused"
+        counted one entry's three faults)."""
+        return len({r["row_number"] for r in self.refused})
 
 
 def load_contracts_file(
@@ -289,7 +297,8 @@ def load_contracts_file(
             return ContractsLoaded(
                 path=path, status="failed", message=_empty_book(path, before, book_kind=True)
             )
-        rows = [r.row for r in book.refusals]
+        # An entry with several faults is one refused row, each fault a refusal of its own.
+        rows = sorted({r.row for r in book.refusals})
         good_rows = _good_rows(len(book.contracts) + len(rows), rows)
         frame = contracts.book_frame(book, rows=good_rows)
         keep = _ids_to_keep(book, before["id"].to_list())
