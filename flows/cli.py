@@ -355,7 +355,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     _say_event_problems(loads)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
-    refused = sum(len(load.refused) for load in loads)
+    refused = sum(load.refused_rows for load in loads)
     if args.strict and refused:
         say(f"--strict: {refused} event row(s) refused", error=True)
         return EXIT_FAILED

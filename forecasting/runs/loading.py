@@ -43,7 +43,7 @@ class EventsLoaded(BaseModel):
     duplicates: int = 0
     # Rows a later row of the same event replaced, each naming the row kept.
     duplicate_rows: list[dict[str, Any]] = []
-    refused: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []  # every fault of each bad row: a row may have several
     ignored_columns: list[str] = []
     message: str = ""
     # Events whose scope matches no telemetry series yet: loaded, but they touch nothing.
@@ -54,6 +54,11 @@ class EventsLoaded(BaseModel):
     kept_lines: list[str] = []
     # Kinds read under another spelling; future kinds with no past occurrence to learn from.
     notes: list[str] = []
+
+    @property
+    def refused_rows(self) -> int:
+        """The rows refused: a row with several faults is one."""
+        return len({r["row_number"] for r in self.refused})
 
 
 def load_telemetry_file(
