@@ -346,3 +346,32 @@ def test_a_deal_past_the_ceilings_prices_the_power_of_its_blocks_under_them_too(
     assert answer.capex_basis.endswith(
         "so $811.0M of blocks and $398.7M of power and $4.2M of a new site's MW"
     )
+
+
+def test_power_that_cannot_be_priced_is_said_beside_the_figure() -> None:
+    """Where a site prices its MW at $0, or the region declares no [[site]] (no power is
+    checked), the power the deal's blocks need is not in the figure: the basis says so beside
+    it, never a bare figure that reads as the whole capital."""
+    forecast, plan, _ = _fleet()
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us-west", ramp="2027-03-01:1000"
+    )
+    free = plan.model_copy(
+        update={
+            "site": tuple(
+                s.model_copy(update={"cost_per_mw_usd": 0.0}) if s.region == "us-west" else s
+                for s in plan.site
+            )
+        }
+    )
+    answer = what_if(forecast, free, deal, as_of=_AS_OF, settings=_SETTINGS)
+    assert answer.deal_power.height and answer.deal_power["usd"].null_count() == 1
+    assert answer.extra_capex_usd == pytest.approx(5 * 8_448_000.0)
+    assert "(not priced: its cost_per_mw_usd is 0, so not in the figure)" in answer.capex_basis
+    bare = plan.model_copy(update={"site": ()})
+    answer = what_if(forecast, bare, deal, as_of=_AS_OF, settings=_SETTINGS)
+    assert answer.deal_power.is_empty()
+    assert answer.capex_basis.endswith(
+        "; the power they need is not priced: no [[site]] of us-west in the plan, so no power "
+        "is checked there"
+    )
