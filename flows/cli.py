@@ -355,7 +355,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     _say_event_problems(loads)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
-    refused = sum(len(load.refused) for load in loads)
+    refused = sum(load.refused_rows for load in loads)
     if args.strict and refused:
         say(f"--strict: {refused} event row(s) refused", error=True)
         return EXIT_FAILED
@@ -395,13 +395,16 @@ def _say_contract_problems(loads: Sequence[ContractsLoaded]) -> None:
             say(failed_line(load.message), error=True)
         for warning in load.warnings:
             say(f"warning {load.path}: {warning}", error=True)
-        for refused in load.refused:
+        for n, refused in enumerate(load.refused):
             line = contracts.Refusal(
                 row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}
             ).message
             # "the other entries were kept" left unsaid that the refused one was dropped, or
-            # that an earlier version of it still counts.
-            outcome = load.outcomes.get(refused["row_number"])
+            # that an earlier version of it still counts; said once per entry, after its last
+            # fault (an entry with several faults has a line for each).
+            following = load.refused[n + 1 : n + 2]
+            last = not following or following[0]["row_number"] != refused["row_number"]
+            outcome = load.outcomes.get(refused["row_number"]) if last else None
             say(f"refused {line}" + (f"; {outcome}" if outcome else ""), error=True)
 
 
@@ -434,7 +437,7 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     _say_contract_problems(loads)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
-    refused_count = sum(len(load.refused) for load in loads)
+    refused_count = sum(load.refused_entries for load in loads)
     if args.strict and refused_count:
         say(f"--strict: {refused_count} contract(s) refused", error=True)
         return EXIT_FAILED

@@ -118,7 +118,7 @@ def load_events(
             path,
             loaded.loaded,
             loaded.replaced,
-            len(loaded.refused),
+            loaded.refused_rows,
         )
     return loaded
 
@@ -157,7 +157,7 @@ def load_contracts(
             loaded.signed,
             loaded.pipeline,
             loaded.replaced,
-            len(loaded.refused),
+            loaded.refused_entries,
         )
     return loaded
 

@@ -128,7 +128,7 @@ def pipeline_flow(
         if book.status == "failed":
             logger.error("contract book not loaded: %s", book.message)
         elif book.refused:
-            logger.warning("%s: %d contract(s) refused", book.path, len(book.refused))
+            logger.warning("%s: %d contract(s) refused", book.path, book.refused_entries)
         for line in book.outcomes.values():
             logger.warning("%s: refused entry: %s", book.path, line)
         for line in book.warnings:

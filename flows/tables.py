@@ -139,7 +139,7 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
             _n(load.loaded),
             _n(load.replaced),
             _n(load.duplicates),
-            _n(len(load.refused)),
+            _n(load.refused_rows),
             _n(load.kept),
         )
         # Replaced duplicates are listed with the refused rows: neither is loaded, and each
@@ -167,7 +167,7 @@ def contract_loads_table(loads: Sequence[ContractsLoaded]) -> Table:
             Text(str(load.path)),
             Text(load.status),
             *(_n(n) for n in (load.loaded, load.signed, load.pipeline, load.replaced)),
-            _n(len(load.refused)),
+            _n(load.refused_entries),
             _n(load.kept),
         )
     return table
@@ -1518,8 +1518,8 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     failing = [d.drill for d in outcome.drills if not d.passed]
     stale = outcome.report.stale_days
     failed = [r for r in outcome.ingested if r.status == "failed"]
-    refused_events = sum(len(load.refused) for load in outcome.events)
-    refused_contracts = sum(len(load.refused) for load in outcome.contracts)
+    refused_events = sum(load.refused_rows for load in outcome.events)
+    refused_contracts = sum(load.refused_entries for load in outcome.contracts)
     # An emptied book or calendar is refused whole: the run forecasts with the stored one.
     unread = sum(load.status == "failed" for load in outcome.events) + sum(
         load.status == "failed" for load in outcome.contracts

@@ -409,19 +409,21 @@ class Block(_BlockShape):
     @model_validator(mode="after")
     def _dates_fit_status(self, info: ValidationInfo) -> Self:
         today = (info.context or {}).get("today") or date.today()
+        problems = []
         if self.status is BlockStatus.LIVE and self.in_service and self.in_service > today:
             # Live means serving now: counted so, a block still being built would hold demand
             # from today and its lead time would never show in the triggers.
-            raise ValueError(
+            problems.append(
                 f"status live, but in_service {self.in_service} is after today ({today}): "
                 'a block not yet in service is status = "committed"'
             )
         if self.status is BlockStatus.COMMITTED and self.in_service is None:
-            raise ValueError("a committed block needs in_service (its in-service date)")
+            problems.append("a committed block needs in_service (its in-service date)")
         if self.status is BlockStatus.RETIRING and self.retire is None:
-            raise ValueError("a retiring block needs retire (its retirement date)")
+            problems.append("a retiring block needs retire (its retirement date)")
         if self.in_service and self.retire and self.retire <= self.in_service:
-            raise ValueError(f"retire {self.retire} is not after in_service {self.in_service}")
+            problems.append(f"retire {self.retire} is not after in_service {self.in_service}")
+        _refuse(problems)
         return self
 
     def in_service_on(self, day: date) -> bool:
@@ -438,6 +440,17 @@ class Block(_BlockShape):
 # 1927.
 MAX_LEAD_TIME_WEEKS = 520
 MAX_POWER_LEAD_MONTHS = 120
+
+
+# Between the problems one validator found, each a line of the plan's refusal
+# (parse_capacity splits them): it raised the first alone.
+_PROBLEMS_APART = "\n"
+
+
+def _refuse(problems: Sequence[str]) -> None:
+    """Raise every problem a validator found at once (none: return)."""
+    if problems:
+        raise ValueError(_PROBLEMS_APART.join(problems))
 
 
 def _plausible_lead_weeks(value: int) -> int:
@@ -576,20 +589,22 @@ class Site(_Strict):
     @model_validator(mode="after")
     def _power_fits(self) -> Self:
         days = [step.on for step in self.energized]
+        problems = []
         if any(later <= earlier for earlier, later in pairwise(days)):
-            raise ValueError("energized steps must have increasing dates (`on`); sort them")
+            problems.append("energized steps must have increasing dates (`on`); sort them")
         if self.contracted_mw > 0 and self.contracted_energized is None:
-            raise ValueError("contracted_mw needs contracted_energized (the day it is energized)")
+            problems.append("contracted_mw needs contracted_energized (the day it is energized)")
         if self.contracted_mw == 0 and self.contracted_energized is not None:
-            raise ValueError("contracted_energized is set but contracted_mw is 0; set both")
+            problems.append("contracted_energized is set but contracted_mw is 0; set both")
         # The most the site ever holds: a step down later does not lift an earlier step
         # above the ceiling back under it.
         most = max((step.mw for step in self.energized), default=0.0) + self.contracted_mw
         if self.ceiling_mw is not None and most > self.ceiling_mw + 1e-9:
-            raise ValueError(
+            problems.append(
                 f"energized plus contracted MW ({most:g}) is above ceiling_mw "
                 f"({self.ceiling_mw:g}); raise the ceiling or lower the contract"
             )
+        _refuse(problems)
         return self
 
     @property
@@ -665,27 +680,31 @@ class CapacityPlan(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        # Every problem across entries, not the first alone: two blocks at undeclared sites
+        # and a repeated id read one line, the next met one load at a time.
+        problems = []
         missing = [c.value for c in WorkloadClass if c not in self.policy]
         if missing:
-            raise ValueError(f"[policy.<class>] missing for: {', '.join(missing)}")
+            problems.append(f"[policy.<class>] missing for: {', '.join(missing)}")
         seen: set[str] = set()
         for block in self.block:
             if block.id in seen:
-                raise ValueError(f"block id {block.id!r} appears twice; ids must be unique")
+                problems.append(f"block id {block.id!r} appears twice; ids must be unique")
             seen.add(block.id)
         names: set[str] = set()
         for candidate in self.candidate:
             if candidate.name in names:
-                raise ValueError(
+                problems.append(
                     f"candidate name {candidate.name!r} appears twice; names must be unique"
                 )
             names.add(candidate.name)
-        self._check_sites()
-        self._check_gpu_types()
-        self._check_candidate_regions()
+        problems += self._check_sites()
+        problems += self._check_gpu_types()
+        problems += self._check_candidate_regions()
+        _refuse(problems)
         return self
 
-    def _check_candidate_regions(self) -> None:
+    def _check_candidate_regions(self) -> list[str]:
         """A candidate's and the response ladder's ``regions`` name regions the plan has: a
         typo ("eu-wets") would leave the real region without that block type, or every region
         without the migrate, spares, burst and expedite rungs, silently."""
@@ -693,59 +712,60 @@ class CapacityPlan(_Strict):
         entries = [(f"[[candidate]] {c.name!r}", c.regions) for c in self.candidate]
         if self.response is not None:
             entries.append(("[response]", self.response.regions))
-        for label, regions in entries:
-            unknown = [r for r in regions if r not in planned]
-            if unknown:
-                raise ValueError(
-                    f"{label} field regions: {unknown[0]!r} has no "
-                    f"[[block]] and no [[site]] in the plan (its regions: "
-                    f"{', '.join(sorted(planned)) or 'none'}); fix the name, or add the "
-                    "region's blocks or site"
-                )
+        return [
+            f"{label} field regions: {region!r} has no "
+            f"[[block]] and no [[site]] in the plan (its regions: "
+            f"{', '.join(sorted(planned)) or 'none'}); fix the name, or add the "
+            "region's blocks or site"
+            for label, regions in entries
+            for region in regions
+            if region not in planned
+        ]
 
-    def _check_sites(self) -> None:
+    def _check_sites(self) -> list[str]:
         """With [[site]] declared, every block sits at a declared site of its own region."""
+        problems = []
         ids: set[str] = set()
         for declared in self.site:
             if declared.id in ids:
-                raise ValueError(f"[[site]] id {declared.id!r} appears twice; ids must be unique")
+                problems.append(f"[[site]] id {declared.id!r} appears twice; ids must be unique")
             ids.add(declared.id)
         if not self.site:
-            return
+            return problems
         sites = self.sites
         for block in self.block:
             site = sites.get(block.site)
             if site is None:
-                raise ValueError(
+                problems.append(
                     f"[[block]] {block.id!r} field site: {block.site!r} is not a [[site]]; "
                     "declare it (a plan with [[site]] entries must declare every site)"
                 )
-            if site.region != block.region:
-                raise ValueError(
+            elif site.region != block.region:
+                problems.append(
                     f"[[block]] {block.id!r} field site: {block.site!r} is in region "
                     f"{site.region!r}, not the block's region {block.region!r}"
                 )
+        return problems
 
-    def _check_gpu_types(self) -> None:
+    def _check_gpu_types(self) -> list[str]:
         """With a [gpu_type] table, it covers every type and ranks all or none by generation."""
         if not self.gpu_type:
-            return
+            return []
+        problems = []
         for kind, entries in (("block", self.block), ("candidate", self.candidate)):
             for entry in entries:
+                label = entry.id if isinstance(entry, Block) else entry.name
                 if entry.gpu_type not in self.gpu_type and entry.gpu_type != REFERENCE_GPU:
-                    label = entry.id if isinstance(entry, Block) else entry.name
-                    raise ValueError(
+                    problems.append(
                         f"[[{kind}]] {label!r} field gpu_type: {entry.gpu_type!r} has no "
                         f"[gpu_type.{entry.gpu_type}] entry; add its h100_equivalent"
                     )
-        for kind, entries in (("block", self.block), ("candidate", self.candidate)):
-            for entry in entries:
+                    continue
                 # The GPU ceiling is on capacity: an h100_equivalent of 1e9 made a 1,792-GPU
                 # block 1.8e12 H100-equivalents, past the ceiling its gpus field keeps.
                 h100e = entry.gpus * self.h100_equivalent(entry.gpu_type)
                 if h100e > MAX_GPUS_PER_ROW:
-                    label = entry.id if isinstance(entry, Block) else entry.name
-                    raise ValueError(
+                    problems.append(
                         f"[[{kind}]] {label!r}: {entry.gpus:,} {entry.gpu_type} GPUs are "
                         f"{h100e:,.0f} H100-equivalents, above the plausible ceiling of "
                         f"{MAX_GPUS_PER_ROW:,}; fix [gpu_type.{entry.gpu_type}] "
@@ -754,10 +774,11 @@ class CapacityPlan(_Strict):
         ranked = [name for name, t in self.gpu_type.items() if t.generation is not None]
         if ranked and len(ranked) != len(self.gpu_type):
             unranked = sorted(set(self.gpu_type) - set(ranked))
-            raise ValueError(
+            problems.append(
                 f"[gpu_type] generation is set for {sorted(ranked)} but not for {unranked}; "
                 "give every type a generation or none"
             )
+        return problems
 
     @property
     def sites(self) -> dict[str, Site]:
@@ -1105,13 +1126,15 @@ def parse_capacity(
                     tuple(err["loc"]),
                     _unknown_field(tuple(err["loc"]))
                     if err["type"] == "extra_forbidden"
-                    else f"{rule_text(err)}{_what_it_is(err)}{_how_to_write(err)}",
+                    else f"{rule}{_what_it_is(err)}{_how_to_write(err)}",
                 )
                 for err in errors
                 if not (
                     err["type"] == "missing"
                     and (tuple(err["loc"][:-1]), str(err["loc"][-1])) in meant
                 )
+                # A validator's several problems, one line each (_refuse).
+                for rule in rule_text(err).split(_PROBLEMS_APART)
             ],
             raw,
         )

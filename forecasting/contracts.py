@@ -81,8 +81,11 @@ For exact figures apply the book to the paths (:func:`apply_to_paths`) and summa
 ``default_prices`` (e.g. the class policies of capacity.toml) when given, else its revenue is
 null and its GPU-hours are reported as unpriced, never as zero revenue.
 
-Bad entries are refused one reason each, with file, row (the n-th ``[[contract]]`` or CSV data
-row), line, field and rule, the first rule broken in this order: the entry's shape (``not a
+Bad entries are refused with every reason they give, one refusal each with file, row (the n-th
+``[[contract]]`` or CSV data row), line, field and rule (each ramp step's own: a step whose date
+and count are both unreadable is two), in this order (a rule that needs a value that could not
+be read is not judged; it named the first rule alone, so a file with five faults took five
+loads to fix): the entry's shape (``not a
 table``, ``more cells than columns``), ``unknown field``, ``missing value``, a type rule
 (``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
 step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
@@ -108,7 +111,7 @@ import itertools
 import math
 import re
 import tomllib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -148,6 +151,7 @@ __all__ = [
     "Contract",
     "ContractBook",
     "ContractError",
+    "ContractFaultsError",
     "ContractRuleError",
     "ContractStatus",
     "Refusal",
@@ -164,6 +168,7 @@ __all__ = [
     "book_only_regions",
     "committed_and_pipeline",
     "concentration_with_book",
+    "contract_faults",
     "contract_list",
     "customers_near_telemetry",
     "dump_contracts",
@@ -281,6 +286,110 @@ class Step:
     gpus: int
 
 
+_UNREAD: Any = object()  # a field whose value could not be read: its own fault is said
+# The fields contract_faults judges.
+_RULED = frozenset(
+    {"id", "customer", "workload_class", "region", "ramp", "term_end", "status", "probability",
+     "price_per_gpu_hour"}
+)  # fmt: skip
+
+
+def contract_faults(
+    *,
+    id: Any = _UNREAD,
+    customer: Any = _UNREAD,
+    workload_class: Any = _UNREAD,
+    region: Any = _UNREAD,
+    ramp: Any = _UNREAD,
+    term_end: Any = _UNREAD,
+    status: Any = _UNREAD,
+    probability: Any = None,
+    price_per_gpu_hour: Any = None,
+) -> list[ContractRuleError]:
+    """Every meaning rule the values break, in the documented order, each ramp step's too.
+
+    A value that could not be read (``_UNREAD``: its type fault is said by whoever read it)
+    breaks no rule here, and no rule that needs it is judged: a file's entry reported its first
+    fault only, so each fix met the next one, one load at a time."""
+    faults: list[ContractRuleError] = []
+    for name, value in (("id", id), ("customer", customer), ("region", region)):
+        if value is not _UNREAD and not str(value).strip():
+            faults.append(ContractRuleError(name, "missing value", value))
+    if workload_class is not _UNREAD and workload_class not in _CLASSES:
+        faults.append(
+            ContractRuleError(
+                "workload_class",
+                f"unknown workload class (expected one of {', '.join(_CLASSES)})",
+                workload_class,
+            )
+        )
+    known_status = status is not _UNREAD and status in tuple(ContractStatus)
+    if status is not _UNREAD and not known_status:
+        faults.append(
+            ContractRuleError("status", "unknown status (expected signed or pipeline)", status)
+        )
+    if customer == OTHER:
+        faults.append(
+            ContractRuleError(
+                "customer", f"customer {OTHER!r} is reserved for the long tail", customer
+            )
+        )
+    if ramp is not _UNREAD:
+        faults += _ramp_faults(tuple(ramp), term_end)
+    if known_status and probability is not _UNREAD:
+        faults += _probability_faults(ContractStatus(status), probability)
+    if price_per_gpu_hour not in (None, _UNREAD) and not price_per_gpu_hour > 0:
+        faults.append(
+            ContractRuleError("price_per_gpu_hour", "price not above 0", price_per_gpu_hour)
+        )
+    return faults
+
+
+def _ramp_faults(ramp: tuple[Step, ...], term_end: Any) -> list[ContractRuleError]:
+    """Steps exist, hold no negative count, rise in date and lie within the term: every step
+    that breaks one (steps unread are left out by the reader, their faults its own)."""
+    if not ramp:
+        return [ContractRuleError("ramp", "ramp has no steps")]
+    faults = []
+    for i, step in enumerate(ramp):
+        if step.gpus < 0:
+            faults.append(ContractRuleError(f"ramp[{i + 1}].gpus", "GPUs below 0", step.gpus))
+        if step.gpus > MAX_GPUS_PER_ROW:
+            faults.append(ContractRuleError(f"ramp[{i + 1}].gpus", GPU_CEILING_RULE, step.gpus))
+        if i and step.day <= ramp[i - 1].day:
+            faults.append(
+                ContractRuleError(f"ramp[{i + 1}].date", "ramp dates not increasing", step.day)
+            )
+    if term_end is _UNREAD:
+        return faults
+    if term_end < ramp[0].day:
+        # Every step lies past it then: the term end is the fault, said once.
+        faults.append(
+            ContractRuleError("term_end", "term_end before the first ramp date", term_end)
+        )
+        return faults
+    faults += [
+        ContractRuleError(f"ramp[{i + 1}].date", "ramp step after term_end", step.day)
+        for i, step in enumerate(ramp)
+        if step.day > term_end
+    ]
+    return faults
+
+
+def _probability_faults(status: ContractStatus, p: Any) -> list[ContractRuleError]:
+    """A pipeline deal needs p in (0, 1]; a signed contract is 1 (or none)."""
+    if status is ContractStatus.PIPELINE:
+        if p is None:
+            return [ContractRuleError("probability", "probability required for a pipeline deal")]
+        if not 0.0 < p <= 1.0:
+            return [ContractRuleError("probability", "probability outside (0, 1]", p)]
+    elif p is not None and p != 1.0:
+        return [
+            ContractRuleError("probability", "signed contract with a probability other than 1", p)
+        ]
+    return []
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contract:
     """One entry of the book; construction checks every rule of the module docstring.
@@ -301,71 +410,26 @@ class Contract:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        """Coerce class and status from text, then check the rules in the documented order."""
-        for name in ("id", "customer", "region"):
-            if not getattr(self, name).strip():
-                raise ContractRuleError(name, "missing value", getattr(self, name))
-        try:
-            object.__setattr__(self, "workload_class", WorkloadClass(self.workload_class))
-        except ValueError:
-            raise ContractRuleError(
-                "workload_class",
-                f"unknown workload class (expected one of {', '.join(_CLASSES)})",
-                self.workload_class,
-            ) from None
-        try:
-            object.__setattr__(self, "status", ContractStatus(self.status))
-        except ValueError:
-            raise ContractRuleError(
-                "status", "unknown status (expected signed or pipeline)", self.status
-            ) from None
-        if self.customer == OTHER:
-            raise ContractRuleError(
-                "customer", f"customer {OTHER!r} is reserved for the long tail", self.customer
-            )
+        """Coerce class and status from text, then check the rules in the documented order:
+        the first broken is raised (:func:`contract_faults` lists them all)."""
+        faults = contract_faults(
+            id=self.id,
+            customer=self.customer,
+            workload_class=self.workload_class,
+            region=self.region,
+            ramp=self.ramp,
+            term_end=self.term_end,
+            status=self.status,
+            probability=self.probability,
+            price_per_gpu_hour=self.price_per_gpu_hour,
+        )
+        if faults:
+            raise faults[0]
+        object.__setattr__(self, "workload_class", WorkloadClass(self.workload_class))
+        object.__setattr__(self, "status", ContractStatus(self.status))
         object.__setattr__(self, "ramp", tuple(self.ramp))
-        self._check_ramp()
-        self._check_probability()
-        if self.price_per_gpu_hour is not None and not self.price_per_gpu_hour > 0:
-            raise ContractRuleError(
-                "price_per_gpu_hour", "price not above 0", self.price_per_gpu_hour
-            )
-
-    def _check_ramp(self) -> None:
-        """Steps exist, hold no negative count, rise in date and lie within the term."""
-        if not self.ramp:
-            raise ContractRuleError("ramp", "ramp has no steps")
-        for i, step in enumerate(self.ramp):
-            if step.gpus < 0:
-                raise ContractRuleError(f"ramp[{i + 1}].gpus", "GPUs below 0", step.gpus)
-            if step.gpus > MAX_GPUS_PER_ROW:
-                raise ContractRuleError(f"ramp[{i + 1}].gpus", GPU_CEILING_RULE, step.gpus)
-            if i and step.day <= self.ramp[i - 1].day:
-                raise ContractRuleError(
-                    f"ramp[{i + 1}].date", "ramp dates not increasing", step.day
-                )
-        if self.term_end < self.ramp[0].day:
-            raise ContractRuleError(
-                "term_end", "term_end before the first ramp date", self.term_end
-            )
-        if self.ramp[-1].day > self.term_end:
-            raise ContractRuleError(
-                f"ramp[{len(self.ramp)}].date", "ramp step after term_end", self.ramp[-1].day
-            )
-
-    def _check_probability(self) -> None:
-        """A pipeline deal needs p in (0, 1]; a signed contract is 1 and stores None."""
-        p = self.probability
-        if self.status is ContractStatus.PIPELINE:
-            if p is None:
-                raise ContractRuleError("probability", "probability required for a pipeline deal")
-            if not 0.0 < p <= 1.0:
-                raise ContractRuleError("probability", "probability outside (0, 1]", p)
-        elif p is not None:
-            if p != 1.0:
-                raise ContractRuleError(
-                    "probability", "signed contract with a probability other than 1", p
-                )
+        if self.status is ContractStatus.SIGNED:
+            # A signed contract is 1 and stores None.
             object.__setattr__(self, "probability", None)
 
     @property
@@ -529,28 +593,49 @@ def _number(name: str, value: object) -> float:
 
 
 def _steps(value: object) -> tuple[Step, ...]:
-    """The ramp from TOML ``[{date, gpus}, ...]`` or CSV ``"date:gpus,date:gpus"``."""
+    """The ramp from TOML ``[{date, gpus}, ...]`` or CSV ``"date:gpus,date:gpus"``; the first
+    step that cannot be read raises (:func:`_read_steps` says every one)."""
+    steps, faults = _read_steps(value)
+    if faults:
+        raise faults[0]
+    return steps
+
+
+def _read_steps(value: object) -> tuple[tuple[Step, ...], list[ContractRuleError]]:
+    """The ramp's readable steps and a fault for each part of a step that is not (its date,
+    its count, or its form), so every bad step of a ramp is said at once."""
+    faults: list[ContractRuleError] = []
+    steps: list[Step] = []
+
+    def step(i: int, day: object, gpus: object) -> None:
+        read: list[Any] = []
+        for reader, name, raw in ((_day, "date", day), (_whole, "gpus", gpus)):
+            try:
+                read.append(reader(f"ramp[{i}].{name}", raw))
+            except ContractRuleError as bad:
+                faults.append(bad)
+        if len(read) == 2:
+            steps.append(Step(read[0], read[1]))
+
     if isinstance(value, str):
         parts = [p.strip() for p in _STEP_SEPARATORS.split(value) if p.strip()]
-        steps = []
         for i, part in enumerate(parts, start=1):
             day, colon, gpus = part.partition(":")
             if not colon:
-                raise ContractRuleError(f"ramp[{i}]", "ramp step not date:gpus", part)
-            steps.append(Step(_day(f"ramp[{i}].date", day), _whole(f"ramp[{i}].gpus", gpus)))
-        return tuple(steps)
+                faults.append(ContractRuleError(f"ramp[{i}]", "ramp step not date:gpus", part))
+                continue
+            step(i, day, gpus)
+        return tuple(steps), faults
     if not isinstance(value, list):
-        raise ContractRuleError("ramp", "ramp step not date:gpus", value)
-    steps = []
+        return (), [ContractRuleError("ramp", "ramp step not date:gpus", value)]
     for i, item in enumerate(value, start=1):
         if not isinstance(item, dict) or set(item) != {"date", "gpus"}:
-            raise ContractRuleError(
-                f"ramp[{i}]", "ramp step not {date = YYYY-MM-DD, gpus = N}", item
+            faults.append(
+                ContractRuleError(f"ramp[{i}]", "ramp step not {date = YYYY-MM-DD, gpus = N}", item)
             )
-        steps.append(
-            Step(_day(f"ramp[{i}].date", item["date"]), _whole(f"ramp[{i}].gpus", item["gpus"]))
-        )
-    return tuple(steps)
+            continue
+        step(i, item["date"], item["gpus"])
+    return tuple(steps), faults
 
 
 def ramp_steps(text: str) -> tuple[Step, ...]:
@@ -577,46 +662,73 @@ def _unknown_region(regions: Collection[str], planned: Collection[str]) -> str:
     return f"unknown region (expected one of {told})"
 
 
+class ContractFaultsError(ValueError):
+    """Every rule one entry breaks (each a ContractRuleError), in the documented order."""
+
+    def __init__(self, faults: Sequence[ContractRuleError]) -> None:
+        self.faults = tuple(faults)
+        super().__init__("; ".join(str(f) for f in self.faults))
+
+
 def _contract(
     fields: Mapping[str, object],
     *,
     regions: Collection[str] | None,
     planned: Collection[str] = (),
 ) -> Contract:
-    """The contract an entry stands for, or ContractRuleError naming the first rule it breaks."""
-    for name in fields:
-        if name not in FIELDS:
-            raise ContractRuleError(
-                name, f"unknown field (known: {', '.join(FIELDS)})", fields[name]
-            )
-    for name in REQUIRED_FIELDS:
-        if _optional(fields, name) is None:
-            raise ContractRuleError(name, "missing value")
-    texts = {
-        n: _text(n, fields[n]) for n in ("id", "customer", "workload_class", "region", "status")
-    }
-    ramp = _steps(fields["ramp"])
-    term_end = _day("term_end", fields["term_end"])
-    probability = _optional(fields, "probability")
-    price = _optional(fields, "price_per_gpu_hour")
-    announced = _optional(fields, "announced")
-    description = _optional(fields, "description")
-    contract = Contract(
-        id=cast(str, texts["id"]),
-        customer=cast(str, texts["customer"]),
-        workload_class=cast(WorkloadClass, texts["workload_class"]),
-        region=cast(str, texts["region"]),
-        ramp=ramp,
-        term_end=term_end,
-        status=cast(ContractStatus, texts["status"]),
-        probability=None if probability is None else _number("probability", probability),
-        price_per_gpu_hour=None if price is None else _number("price_per_gpu_hour", price),
-        announced=None if announced is None else _day("announced", announced),
-        description=None if description is None else _text("description", description),
-    )
-    if regions is not None and contract.region not in regions and contract.region not in planned:
-        raise ContractRuleError("region", _unknown_region(regions, planned), contract.region)
-    return contract
+    """The contract an entry stands for, or ContractFaultsError naming every rule it breaks: the
+    shape (unknown fields, missing values), each field's type, each ramp step's, then the
+    meaning of what could be read. It named the first alone, so a file with five faults took
+    five loads to fix."""
+    faults = [
+        ContractRuleError(name, f"unknown field (known: {', '.join(FIELDS)})", fields[name])
+        for name in fields
+        if name not in FIELDS
+    ]
+    missing = {n for n in REQUIRED_FIELDS if _optional(fields, n) is None}
+    faults += [ContractRuleError(n, "missing value") for n in REQUIRED_FIELDS if n in missing]
+    read: dict[str, Any] = {}
+
+    def take(name: str, reader: Callable[[str, object], Any]) -> None:
+        value = _optional(fields, name)
+        if name in missing:
+            read[name] = _UNREAD
+        elif value is None:
+            read[name] = None
+        else:
+            try:
+                read[name] = reader(name, value)
+            except ContractRuleError as bad:
+                faults.append(bad)
+                read[name] = _UNREAD
+
+    for name in ("id", "customer", "workload_class", "region"):
+        take(name, _text)
+    if "ramp" in missing:
+        read["ramp"] = _UNREAD
+    else:
+        steps, bad_steps = _read_steps(fields["ramp"])
+        faults += bad_steps
+        # A ramp with an unreadable step is judged on no rule that needs every step.
+        read["ramp"] = _UNREAD if bad_steps else steps
+    take("term_end", _day)
+    take("status", _text)
+    take("probability", _number)
+    take("price_per_gpu_hour", _number)
+    take("announced", _day)
+    take("description", _text)
+    faults += contract_faults(**{k: v for k, v in read.items() if k in _RULED})
+    region = read["region"]
+    if (
+        regions is not None
+        and region not in (_UNREAD, None)
+        and region not in regions
+        and region not in planned
+    ):
+        faults.append(ContractRuleError("region", _unknown_region(regions, planned), region))
+    if faults:
+        raise ContractFaultsError(faults)
+    return Contract(**cast(dict[str, Any], read))
 
 
 def _toml_entries(text: str, source: str) -> list[_Entry]:
@@ -707,20 +819,27 @@ def _judged(
     for entry in entries:
         raw_id = entry.fields.get("id")
         ident = raw_id.strip() if isinstance(raw_id, str) and raw_id.strip() else None
-        try:
-            if entry.fault is not None:
-                raise entry.fault
-            contract = _contract(entry.fields, regions=regions, planned=planned)
-            if not any(step.gpus for step in contract.ramp):
-                # Checked on a file's entries, not in Contract: a book stored before this rule
-                # must still read. The what-if refuses the same ramp.
-                raise ContractRuleError("ramp", ZERO_RAMP_RULE)
-            if contract.id in first_row:
-                raise ContractRuleError(
-                    "id", f"duplicate id (first at row {first_row[contract.id]})", contract.id
-                )
-        except ContractRuleError as broken:
-            refusals.append(
+        faults: list[ContractRuleError] = []
+        contract = None
+        if entry.fault is not None:
+            faults.append(entry.fault)
+        else:
+            try:
+                contract = _contract(entry.fields, regions=regions, planned=planned)
+            except ContractFaultsError as broken:
+                faults += broken.faults
+        ramp, unread = _read_steps(entry.fields.get("ramp"))
+        if entry.fault is None and ramp and not unread and not any(s.gpus for s in ramp):
+            # Checked on a file's entries, not in Contract: a book stored before this rule
+            # must still read. The what-if refuses the same ramp.
+            faults.append(ContractRuleError("ramp", ZERO_RAMP_RULE))
+        if ident is not None and ident in first_row:
+            faults.append(
+                ContractRuleError("id", f"duplicate id (first at row {first_row[ident]})", ident)
+            )
+        if faults or contract is None:
+            # Every fault of the entry, each a refusal naming its field and rule.
+            refusals += [
                 Refusal(
                     file=source,
                     row=entry.row,
@@ -730,7 +849,8 @@ def _judged(
                     rule=broken.rule,
                     value=broken.value,
                 )
-            )
+                for broken in faults
+            ]
             continue
         first_row[contract.id] = entry.row
         contracts.append(contract)

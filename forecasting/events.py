@@ -11,7 +11,9 @@ An events file (CSV or Parquet) has one row per event and the columns of
   announced by then, so nothing learnt later leaks into a backtest. Blank means known in
   advance, as a scheduled launch or a public holiday is.
 
-Each bad row is refused with one reason, the first rule it breaks in this order:
+Each bad row is refused with every rule it breaks, one problem each (it was the first alone,
+the next met one load at a time; a line whose fields do not line up has its own fault only), in
+this order:
 ``missing value``, ``date not ISO-8601 (YYYY-MM-DD)``, ``date before 2010-01-01`` (the
 telemetry's floor, :data:`~forecasting.schema.EARLIEST_TIMESTAMP`), ``date more than 10 years
 after today`` (past the longest plan), ``unknown workload class``, ``unknown region`` (in
@@ -42,7 +44,7 @@ from typing import Any
 
 import polars as pl
 
-from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
+from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, every_failure, first_failure
 from forecasting.schema import EARLIEST_TIMESTAMP, EVENTS_SCHEMA, LEVELS, WorkloadClass
 
 __all__ = [
@@ -67,6 +69,7 @@ _MAX_WINDOW = 366
 MAX_YEARS_AHEAD = 10
 _EARLIEST_DAY = EARLIEST_TIMESTAMP.date()
 _ROW = "row_number"
+_FAULTS = "__faults"  # every rule a row breaks (rules.every_failure)
 _CLASSES = tuple(c.value for c in WorkloadClass)
 
 
@@ -95,7 +98,12 @@ class EventsRead:
     @property
     def rows(self) -> int:
         """The file's data rows: loaded, refused and replaced by a later duplicate."""
-        return self.events.height + self.problems.height + self.duplicates
+        return self.events.height + self.refused_rows + self.duplicates
+
+    @property
+    def refused_rows(self) -> int:
+        """The rows refused: a row with several faults is one (``problems`` has each fault)."""
+        return self.problems[_ROW].n_unique()
 
 
 def kind_spelling(kind: str) -> str:
@@ -322,12 +330,27 @@ def _judged(
             text["announced"],
         ),
     ]
+    lined = len(_LINE_RULES)
+    # A line whose fields do not line up has only its own fault: its cells are not judged.
+    cells = [(c, r, bad & pl.col(_LINE_RULE).is_null(), v) for c, r, bad, v in checks[lined:]]
     return frame.select(
         _ROW,
         *(text[c].alias(c) for c in ("event", *LEVELS, "description")),
         *(d.alias(c) for c, d in dates.items()),
         *(w.fill_null(0).alias(c) for c, w in windows.items()),
         *first_failure(checks),
+        every_failure([*checks[:lined], *cells]).alias(_FAULTS),
+    )
+
+
+def _problems(refused: pl.DataFrame) -> pl.DataFrame:
+    """Every fault of each refused row (row_number, column, rule, value), row by row in the
+    rules' order: it said the first alone, the next met one load at a time."""
+    return (
+        refused.select(_ROW, _FAULTS)
+        .explode(_FAULTS)
+        .unnest(_FAULTS)
+        .select(_ROW, "column", "rule", "value")
     )
 
 
@@ -371,10 +394,12 @@ def _refused_keys(refused: pl.DataFrame) -> tuple[tuple[int, dict[str, Any]], ..
         if row["column"] == "(row)":
             found.append((row[_ROW], {}))
             continue
+        # Every cell at fault, not only the first's.
+        faulted = {f["column"] for f in row[_FAULTS]}
         known = {
             c: row[c]
             for c in EVENT_KEY
-            if c != row["column"]
+            if c not in faulted
             and not (c in ("event", "date") and row[c] is None)
             and not (c == "workload_class" and row[c] is not None and row[c] not in _CLASSES)
         }
@@ -418,9 +443,7 @@ def read_events(
     return EventsRead(
         path=path,
         events=events.select(EVENTS_SCHEMA.names()).cast(EVENTS_SCHEMA),
-        problems=judged.filter(pl.col("rule").is_not_null()).select(
-            _ROW, "column", "rule", "value"
-        ),
+        problems=_problems(judged.filter(pl.col("rule").is_not_null())),
         duplicates=good.height - events.height,
         duplicate_rows=_duplicate_rows(good),
         ignored_columns=tuple(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-__all__ = ["BAD_QUOTES", "TOO_MANY_FIELDS", "Check", "csv_line", "first_failure"]
+__all__ = ["BAD_QUOTES", "TOO_MANY_FIELDS", "Check", "csv_line", "every_failure", "first_failure"]
 
 # The faults a CSV line can have before any of its fields is read (see :func:`csv_line`).
 TOO_MANY_FIELDS = "too many fields"
@@ -33,6 +33,24 @@ def first_failure(checks: Sequence[Check]) -> list[pl.Expr]:
         ).alias("rule"),
         pl.when(first.is_not_null()).then(value).alias("value"),
     ]
+
+
+def every_failure(checks: Sequence[Check]) -> pl.Expr:
+    """Every check a row fails, in the checks' order: a list of (column, rule, value) structs,
+    empty when it passes all. A reader that says only the first failure leaves the next to
+    be met one load at a time."""
+    return pl.concat_list(
+        [
+            pl.when(bad).then(
+                pl.struct(
+                    pl.lit(column, pl.String).alias("column"),
+                    pl.lit(rule, pl.String).alias("rule"),
+                    val.cast(pl.String).alias("value"),
+                )
+            )
+            for column, rule, bad, val in checks
+        ]
+    ).list.drop_nulls()
 
 
 def csv_line(text: str, width: int) -> tuple[list[str], str | None]:

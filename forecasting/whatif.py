@@ -162,6 +162,22 @@ the code (session 51):
    if free, and a plan that passes a ceiling never reads cheaper than one that does not. (It
    read "at least $X (... not costed)", the new site's MW at $0, though capacity.toml
    prices every site's MW.)
+4. *Power under the ceilings.* The deal's blocks that fit under the ceilings still draw MW the
+   plan may not have: per site, what the plan without it secures (energized steps and the
+   contract, counted as the power triggers count them) beyond what its own blocks and orders
+   need on every day from the deal's first short day is spare and costs nothing; every MW past
+   that is power the site must contract beyond the plan's (a day the plan is short already is
+   its own power trigger's to contract, and the deal's MW come on top), priced at that site's
+   ``cost_per_mw_usd`` and in the extra capex (:func:`_deal_power`, :attr:`WhatIf.deal_power`).
+   The MW go where spare first, then to the cheapest power. The basis itemizes them beside the
+   blocks, per site, with the first day the site is short of them and the contract-by date its
+   power lead time and the triggers' buffer give, or when power contracted today is energized
+   where that date has passed, and ends "so $X of blocks and $Y of power". A site whose cost
+   per MW is 0, and a region with no ``[[site]]`` (no power checked), are said not priced
+   beside the figure. (A 1,000-GPU us-west inference deal read "extra capex $42.2M" for 5
+   racks whose 1.9 MW us-west's sites, short of power without it, had to contract beyond the
+   plan's: $18.6M more; and 20,000 GPUs priced the MW of the one rack past the ceilings,
+   $4.2M, and none of the 95 racks' under them, $398.7M.)
 
 The ``all`` pool's later orders count the training pool's orders as the triggers count them
 (:mod:`forecasting.triggers.orders`, "Later orders"): only the blocks that run, under their
@@ -213,6 +229,7 @@ from forecasting.triggers.common import (
 __all__ = [
     "DEAL_BLOCKS_SCHEMA",
     "DEAL_ID",
+    "DEAL_POWER_SCHEMA",
     "ORDERS_SCHEMA",
     "PIPELINE_SCHEMA",
     "PLAN_SHORT_TOO",
@@ -223,6 +240,7 @@ __all__ = [
     "WhatIf",
     "deal_blocks_text",
     "deal_contract",
+    "deal_power_text",
     "extra_mw_text",
     "no_block_type",
     "past_ceiling_text",
@@ -294,6 +312,32 @@ DEAL_BLOCKS_SCHEMA = pl.Schema(
         "new_site_usd": pl.Float64(),
         "cost_basis": pl.String(),
         "cost_per_mw_usd": pl.Float64(),
+        # Of the MW of the blocks under the ceilings, those the sites must contract beyond
+        # what the plan secures or contracts for its own blocks, and their cost at each site's
+        # cost per MW (DEAL_POWER_SCHEMA per site; a pool's share by its blocks' MW): in the
+        # extra capex ("Capital", 4). It read $0, as if the plan's power carried them.
+        "power_mw": pl.Float64(),
+        "power_usd": pl.Float64(),
+    }
+)
+
+# The power the deal's own blocks need under the site ceilings beyond what the plan already
+# secures or must contract for its own blocks (module docstring, "Capital", 4): one row per
+# site, its MW priced at the site's ``cost_per_mw_usd`` (``usd`` null where that is 0: not
+# priced), the first day the site is short of it (``needed``) and the contract-by date the
+# site's power lead time and the triggers' buffer give (``contract_by``); ``energized_from``
+# is when power contracted today is energized where that date has passed (null otherwise).
+DEAL_POWER_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "site": pl.String(),
+        "mw": pl.Float64(),
+        "cost_per_mw_usd": pl.Float64(),
+        "usd": pl.Float64(),
+        "needed": pl.Date(),
+        "contract_by": pl.Date(),
+        "power_lead_months": pl.Int64(),
+        "energized_from": pl.Date(),
     }
 )
 
@@ -594,6 +638,10 @@ class WhatIf:
     deal_blocks: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=DEAL_BLOCKS_SCHEMA)
     )
+    # The power the deal's blocks need under the site ceilings beyond the plan's, per site
+    # (DEAL_POWER_SCHEMA; module docstring, "Capital", 4): in ``extra_capex_usd``, dated and
+    # said in ``capex_basis``.
+    deal_power: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DEAL_POWER_SCHEMA))
     # The plan's orders the deal's own blocks rely on landing sooner than the plan lands them
     # (PULLED_SCHEMA; module docstring, "Capital", 1): said in ``capex_basis``.
     pulled_orders: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PULLED_SCHEMA))
@@ -1069,6 +1117,104 @@ def _deal_candidates(plan: CapacityPlan, deal: Contract, pool: str, *, as_of: da
     return [c for c in kinds if lands[c.name] <= by]
 
 
+def _under_ceilings(placements: pl.DataFrame, *, region: str) -> tuple[pl.DataFrame, float]:
+    """The MW of the plan's orders in ``region`` that its sites hold (site, arrives, mw), and
+    the MW of their blocks past a ceiling, which wait for a new site."""
+    placed = placements.filter(
+        (pl.col("region") == region) & pl.col("site").is_not_null() & (pl.col("blocks") > 0)
+    )
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0).clip(0, pl.col("blocks"))
+    share = (pl.col("blocks") - beyond) / pl.col("blocks")
+    under = placed.select("site", "arrives", mw=pl.col("mw") * share)
+    return under, float(placed.select((pl.col("mw") * (1 - share)).sum()).item() or 0.0)
+
+
+def _deal_power(
+    plan: CapacityPlan,
+    placements: pl.DataFrame,
+    *,
+    region: str,
+    mw: float,
+    needed: date,
+    as_of: date,
+    end: date,
+    buffer_weeks: int,
+) -> pl.DataFrame:
+    """The power ``mw`` of the deal's blocks under the ceilings of ``region``'s sites needs
+    beyond what the plan without it secures or must contract (DEAL_POWER_SCHEMA; rule 4 of
+    "Capital"), its blocks in service from ``needed`` to ``end``.
+
+    Per site, on the plan without the deal (its blocks and the orders ``placements`` places
+    there under the ceilings), the MW secured that count against each day's need, as the
+    power triggers count them (energized that day, or before power contracted today could be,
+    by then): what they leave spare on every day from ``needed`` holds the deal's MW at no
+    cost; a day the plan is short already is the plan's power trigger's to contract, and the
+    deal's MW come on top. The MW go first where spare, then under the ceilings at the
+    cheapest cost per MW, the shortest power lead time first among equals (MW counted across
+    the region's sites as the ceiling room is, a block not held to one site). A site's MW to
+    contract is the most its share adds to what the plan lacks on a day; it is needed on the
+    first day the site is short of it, contracted its power lead time and the buffer before
+    (``contract_by``), or from today at the earliest where that has passed."""
+    sites = sorted((s for s in plan.site if s.region == region), key=lambda s: s.id)
+    if mw <= _TOL or not sites:
+        return pl.DataFrame(schema=DEAL_POWER_SCHEMA)
+    under, _ = _under_ceilings(placements, region=region)
+    end = max(end, needed)
+    timeline = site_power_timeline(plan, start=needed, end=end, orders=under)
+    days: dict[str, tuple[list[date], np.ndarray, np.ndarray]] = {}
+    spare: dict[str, float] = {}
+    room: dict[str, float] = {}
+    for s in sites:
+        rows = timeline.filter(pl.col("site") == s.id).sort("ds")
+        today = min(
+            _contracted_today(as_of, lead_months=s.power_lead_months, buffer_weeks=buffer_weeks),
+            end,
+        )
+        ahead = s.energized_mw_on(today)
+        ds = rows["ds"].to_list()
+        energized = rows["energized_mw"].to_numpy()
+        counted = np.where(np.array(ds) < today, np.maximum(energized, ahead), energized)
+        need = rows["mw_needed"].to_numpy()
+        days[s.id] = (ds, counted, need)
+        spare[s.id] = max(float((counted - need).min()), 0.0) if len(ds) else 0.0
+        room[s.id] = (
+            math.inf if s.ceiling_mw is None else max(s.ceiling_mw - float(need.max()), 0.0)
+        )
+    taken = dict.fromkeys(room, 0.0)
+    left = mw
+    # Spare MW first (no cost), then under the ceilings at the cheapest power.
+    for s in sorted(sites, key=lambda s: -spare[s.id]):
+        take = min(left, spare[s.id], room[s.id])
+        taken[s.id] += take
+        left -= take
+    for s in sorted(sites, key=lambda s: (s.cost_per_mw_usd, s.power_lead_months, s.id)):
+        take = min(left, room[s.id] - taken[s.id])
+        taken[s.id] += take
+        left -= take
+    out = []
+    for s in sites:
+        if taken[s.id] <= _TOL:
+            continue
+        ds, counted, need = days[s.id]
+        lacks = np.maximum(need - counted, 0.0)
+        adds = np.maximum(need + taken[s.id] - counted, 0.0) - lacks
+        if not len(ds) or adds.max() <= _TOL:
+            continue
+        first = ds[int(np.argmax(adds > _TOL))]
+        contract_by = months_before(first, s.power_lead_months) - timedelta(weeks=buffer_weeks)
+        today = _contracted_today(as_of, lead_months=s.power_lead_months, buffer_weeks=buffer_weeks)
+        contract_mw = float(adds.max())
+        out.append(
+            (
+                region, s.id, contract_mw, s.cost_per_mw_usd,
+                contract_mw * s.cost_per_mw_usd if s.cost_per_mw_usd > 0 else None,
+                first, contract_by, s.power_lead_months,
+                today if contract_by < as_of else None,
+            )
+        )  # fmt: skip
+    return pl.DataFrame(out, schema=DEAL_POWER_SCHEMA, orient="row")
+
+
 def _ceiling_room(
     plan: CapacityPlan,
     placements: pl.DataFrame,
@@ -1084,13 +1230,7 @@ def _ceiling_room(
     sites = [s for s in plan.site if s.region == region]
     if not sites or any(s.ceiling_mw is None for s in sites):
         return math.inf, []
-    placed = placements.filter(
-        (pl.col("region") == region) & pl.col("site").is_not_null() & (pl.col("blocks") > 0)
-    )
-    beyond = pl.col("blocks_beyond_ceiling").fill_null(0).clip(0, pl.col("blocks"))
-    share = (pl.col("blocks") - beyond) / pl.col("blocks")
-    under = placed.select("site", "arrives", mw=pl.col("mw") * share)
-    past_mw = float(placed.select((pl.col("mw") * (1 - share)).sum()).item() or 0.0)
+    under, past_mw = _under_ceilings(placements, region=region)
     end = max(end, start)
     timeline = site_power_timeline(plan, start=start, end=end, orders=under)
     room = 0.0
@@ -1265,10 +1405,12 @@ def _deal_blocks(
         else f"{dearest.id}'s, the dearest of {deal.region}'s sites"
     )
     out: list[tuple[object, ...]] = []
+    fitted: list[float] = []
     for pool, kind, need_gpus, n in chosen:
         fit = n if kind.mw <= 0 or math.isinf(room) else min(n, int((room + _TOL) // kind.mw))
         if not math.isinf(room):
             room -= fit * kind.mw
+        fitted.append(fit * kind.mw)
         site_mw = (n - fit) * kind.mw
         priced = dearest is not None and site_mw > _TOL
         out.append(
@@ -1280,7 +1422,28 @@ def _deal_blocks(
                 dearest.cost_per_mw_usd if priced and dearest else None,
             )
         )  # fmt: skip
-    return _DealBlocks(pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row"), pulled)
+    # Rule 4: the power the blocks under the ceilings need beyond what the plan secures, from
+    # the first day the deal adds to what a pool lacks once its blocks land.
+    firsts = []
+    for pool, kind, _, n in chosen:
+        if n and pool in adds:
+            ds, gpus = adds[pool]
+            on = (ds >= np.datetime64(lands(kind))) & (gpus > _GPU_TOL)
+            if on.any():
+                firsts.append(ds[on].min().astype("datetime64[D]").item())
+    power = _deal_power(
+        plan, without.placements, region=deal.region, mw=sum(fitted),
+        needed=min(firsts, default=start), as_of=as_of, end=horizon_end,
+        buffer_weeks=settings.buffer_weeks,
+    )  # fmt: skip
+    power_mw = float(power["mw"].sum())
+    power_usd = float(power["usd"].fill_null(0.0).sum())
+    total = sum(fitted)
+    out = [
+        (*row, power_mw * f / total, power_usd * f / total) if total > _TOL else (*row, 0.0, 0.0)
+        for row, f in zip(out, fitted, strict=True)
+    ]
+    return _DealBlocks(pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row"), pulled, power)
 
 
 class _DealBlocks(NamedTuple):
@@ -1289,6 +1452,8 @@ class _DealBlocks(NamedTuple):
 
     blocks: pl.DataFrame
     pulled: pl.DataFrame
+    # The power the blocks need beyond the plan's under the ceilings (DEAL_POWER_SCHEMA).
+    power: pl.DataFrame
 
 
 def _pulled_orders(
@@ -1463,6 +1628,46 @@ def past_ceiling_text(deal_blocks: pl.DataFrame) -> str:
     )
 
 
+def deal_power_text(power: pl.DataFrame, *, daily_end: date | None = None) -> str:
+    """The power the deal's blocks need under the site ceilings beyond the plan's, as the extra
+    capex's basis reads it ('' where none): ``the power they need beyond what the plan secures
+    or contracts ($21.1M): 1.9 MW at us-west-a ($11.0M per MW), short of it from 2027-03-01,
+    contract by 2025-02-01 (its 24 months' power lead time and the triggers' buffer before):
+    passed, contracted today it is energized 2029-01-02 at the earliest``. A site whose cost per
+    MW is 0 is said not priced, its MW out of the figure. Past ``daily_end`` a day needed is a
+    monthly row's, said as its month."""
+    if power.is_empty():
+        return ""
+    parts = []
+    for r in power.iter_rows(named=True):
+        needed = r["needed"]
+        when = (
+            f"{needed:%B %Y} (a monthly row)"
+            if daily_end is not None and needed > daily_end
+            else str(needed)
+        )
+        price = (
+            f"{usd(r['cost_per_mw_usd'])} per MW"
+            if r["usd"] is not None
+            else "not priced: its cost_per_mw_usd is 0, so not in the figure"
+        )
+        text = (
+            f"{r['mw']:,.1f} MW at {r['site']} ({price}), short of it from {when}, contract by "
+            f"{r['contract_by']} (its {r['power_lead_months']} months' power lead time and the "
+            "triggers' buffer before)"
+        )
+        if r["energized_from"] is not None:
+            text += (
+                f": passed, contracted today it is energized {r['energized_from']} at the earliest"
+            )
+        parts.append(text)
+    priced = float(power["usd"].fill_null(0.0).sum())
+    return (
+        f"the power they need beyond what the plan secures or contracts ({usd(priced)}): "
+        + "; ".join(parts)
+    )
+
+
 def _extra_mw_of(deal_blocks: pl.DataFrame) -> float:
     """The MW of the deal's own blocks: its extra MW (module docstring, "Capital")."""
     return float(deal_blocks["mw"].sum())
@@ -1500,19 +1705,37 @@ def _blocks_unmeasured(
     )
 
 
-def _capex_basis(deal_blocks: pl.DataFrame, pulled: pl.DataFrame, *, daily_end: date | None) -> str:
+def _capex_basis(
+    deal_blocks: pl.DataFrame,
+    pulled: pl.DataFrame,
+    *,
+    daily_end: date | None,
+    power: pl.DataFrame | None = None,
+    power_unchecked: str = "",
+) -> str:
     """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`), with the
     plan's orders it needs sooner than the plan lands them (:func:`_pulled_orders`): $0 there
-    is no block beyond the plan's, never free."""
+    is no block beyond the plan's, never free; and the power its blocks need beyond the plan's
+    (:func:`deal_power_text`), with the blocks' and the power's capital apart, or why that
+    power is not priced (``power_unchecked``)."""
     blocks = deal_blocks_text(deal_blocks)
     sooner = pulled_text(pulled, daily_end=daily_end)
     if blocks == "no block":
         if sooner:
             return f"no block beyond the plan's; {sooner}"
         return "its own GPUs need no block of their own"
+    text = f"the blocks its own GPUs need: {blocks}"
     if sooner:
-        return f"the blocks its own GPUs need: {blocks}; beyond them, {sooner}"
-    return f"the blocks its own GPUs need: {blocks}"
+        text += f"; beyond them, {sooner}"
+    if power is not None and (powered := deal_power_text(power, daily_end=daily_end)):
+        capex = usd(float(deal_blocks["capex_usd"].sum()))
+        priced = usd(float(power["usd"].fill_null(0.0).sum()))
+        text += f"; {powered}; so {capex} of blocks and {priced} of power"
+        if (site := float(deal_blocks["new_site_usd"].fill_null(0.0).sum())) > _USD_TOL:
+            text += f" and {usd(site)} of a new site's MW"
+    elif power_unchecked:
+        text += f"; {power_unchecked}"
+    return text
 
 
 def _replan_note(
@@ -2998,7 +3221,7 @@ def what_if(
         notes.append("no price: neither the deal nor its class policy names one")
     replan_capex = float(orders["extra_capex_usd"].sum())
     replan_mw = float(orders["extra_mw"].sum())
-    deal_blocks, pulled = _deal_blocks(
+    deal_blocks, pulled, power = _deal_blocks(
         forecast, lifted, plan, deal, without=without, as_of=as_of, horizon_end=horizon_end,
         settings=settings,
     )  # fmt: skip
@@ -3006,7 +3229,7 @@ def what_if(
     if unservable := _unservable_pools(orders, deal):
         # No figure where no block type can serve a pool the deal needs: another pool's
         # blocks (racks, for a training deal) are not its own, and $0 is not measured.
-        deal_blocks, pulled = deal_blocks.clear(), pulled.clear()
+        deal_blocks, pulled, power = deal_blocks.clear(), pulled.clear(), power.clear()
         unmeasured = (
             f"no block type can serve the {', '.join(unservable)} pool, so the blocks its own "
             "GPUs need are not measured"
@@ -3017,8 +3240,17 @@ def what_if(
     # The blocks its own GPUs need, never the re-plan (module docstring, "Capital"): every
     # plan that serves a larger deal serves a smaller one, so it never falls as the deal
     # grows; blocks past the ceilings stay in it, the new site they need said not costed.
-    extra_capex = own_capex + new_site
+    # The power its blocks need under the ceilings beyond the plan's, at each site's cost per
+    # MW (rule 4): it read $0, the plan's power as if it carried them.
+    power_usd = float(power["usd"].fill_null(0.0).sum())
+    extra_capex = own_capex + new_site + power_usd
     extra_mw = _extra_mw_of(deal_blocks)
+    power_unchecked = (
+        f"the power they need is not priced: no [[site]] of {deal.region} in the plan, so no "
+        "power is checked there"
+        if extra_mw > _TOL and not any(s.region == deal.region for s in plan.site)
+        else ""
+    )
     past_ceiling = past_ceiling_text(deal_blocks)
     replan_note = _replan_note(
         orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
@@ -3055,7 +3287,13 @@ def what_if(
     capex_basis = (
         unmeasured
         or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
-        or _capex_basis(deal_blocks, pulled, daily_end=daily_end_of(forecast))
+        or _capex_basis(
+            deal_blocks,
+            pulled,
+            daily_end=daily_end_of(forecast),
+            power=power,
+            power_unchecked=power_unchecked,
+        )
     )
     if after := [s for s in deal.ramp if s.day > horizon_end]:
         # Its capital stops at the plan's end: 1,000 GPUs stepping to 50,000 past it read
@@ -3077,6 +3315,7 @@ def what_if(
         capital_note = (
             f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need"
             + (" and a new site's MW as priced" if new_site > _USD_TOL else "")
+            + (" and the power they need beyond the plan's" if power_usd > _USD_TOL else "")
             + f", and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
     concentration = (
@@ -3160,6 +3399,7 @@ def what_if(
         not_sized_without=not_sized.without,
         extra_mw=extra_mw,
         deal_blocks=deal_blocks,
+        deal_power=power,
         pulled_orders=pulled,
         replan_capex_usd=replan_capex,
         replan_mw=replan_mw,
@@ -3317,10 +3557,14 @@ def _pipeline_basis(answer: WhatIf) -> str:
     plan's orders landing sooner is no free deal, and "at least $X (... an assumption)" needs
     whose cost per MW the new site took. The finance page read both bare."""
     new_site = answer.capex_bound is CapexBound.NEW_SITE
-    if not (answer.pulled_orders.height or new_site):
+    # The power its blocks need beyond the plan's is in the figure: said with it, dated.
+    powered = answer.deal_power.height > 0
+    if not (answer.pulled_orders.height or new_site or powered):
         return ""
-    if not answer.pulled_orders.height and deal_blocks_text(answer.deal_blocks) in (
-        answer.replan_note
+    if (
+        not answer.pulled_orders.height
+        and not powered
+        and deal_blocks_text(answer.deal_blocks) in answer.replan_note
     ):
         return ""
     return f"extra capex: {answer.capex_basis}"

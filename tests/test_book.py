@@ -524,6 +524,45 @@ def test_contracts_command_loads_lists_refuses_and_exits_like_events(
     assert f"; the book keeps 'good' as {book.resolve()} loaded it" in refused
 
 
+def test_a_contract_with_several_faults_is_one_entry_refused_with_every_fault(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the first fault of an entry was said (its probability), so the next ones (its
+    ramp's negative step, its price) met the user one load at a time. Every fault is said now,
+    one line each naming file, row, field and rule; the entry is still one refused (the count,
+    --strict's too), its neighbours loaded at their own rows, and what the book holds for it
+    said once, not beside each fault."""
+    monkeypatch.setattr(cli.console, "width", 200)
+    wh = str(tmp_path / "w.duckdb")
+    book = tmp_path / "book.csv"
+    book.write_text(
+        "id,customer,workload_class,region,ramp,term_end,status,probability,price_per_gpu_hour\n"
+        "first,acme,inference,us-east,2027-01-01:10,2027-12-31,signed,,\n"
+        "bad,acme,inference,us-east,2027-01-01:-10;2027-02-01:20,2027-12-31,pipeline,1.5,0\n"
+        "good,acme,inference,us-east,2027-01-01:10;2027-06-01:40,2027-12-31,signed,,\n",
+        encoding="utf-8",
+    )
+    assert main(["contracts", str(book), "--warehouse", wh, "--strict"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    where = f"refused {book}:3: contract row 2 ('bad') field"
+    assert f"{where} ramp[1].gpus: GPUs below 0" in err
+    assert f"{where} probability: probability outside (0, 1]" in err
+    assert f"{where} price_per_gpu_hour: price not above 0" in err
+    assert err.count("'bad' is out of the book until it is fixed") == 1
+    assert "--strict: 1 contract(s) refused" in err
+    loaded = runs.load_contracts_file(book, Path(wh))
+    assert (loaded.loaded, len(loaded.refused)) == (2, 3)
+    from forecasting import warehouse
+
+    with warehouse.connect(Path(wh), read_only=True) as w:
+        stored = w.contracts()
+    # Each at the file row it was read from (three faults of row 2 counted as three rows).
+    assert stored.sort("row_number").select("id", "row_number").rows() == [
+        ("first", 1),
+        ("good", 3),
+    ]
+
+
 def test_contracts_command_answers_without_starting_prefect(tmp_path: Path) -> None:
     """Like `events`, `contracts` is a direct step when no server is configured."""
     import os

@@ -333,6 +333,45 @@ def test_many_blocks_breaking_one_rule_in_one_field_share_one_line() -> None:
     assert len(lines) == 3 and lines[2].startswith("  [[block]] 'b7' field gpus: ")
 
 
+def test_every_problem_a_check_across_entries_finds_is_said_not_only_the_first() -> None:
+    """The checks across entries and within one stopped at their first problem: two blocks at
+    undeclared sites, a repeated id and a candidate region the plan lacks read one line (the
+    first block's site), and a [[site]] whose steps were unsorted and whose contract had no
+    energization day read only the steps; each fix met the next problem one load at a time.
+    Every problem is now a line of its own, each naming its entry, field and rule."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    blocks = document["block"]
+    blocks[0]["site"] = "nowhere"
+    blocks[1]["site"] = "elsewhere"
+    blocks[2]["id"] = blocks[3]["id"]
+    document["candidate"][1]["regions"] = ["eu-wets"]
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "plan.toml: invalid capacity plan"
+    said = "\n".join(lines[1:])
+    assert f"  plan: block id {blocks[3]['id']!r} appears twice" in said
+    assert f"[[block]] {blocks[0]['id']!r} field site: 'nowhere' is not a [[site]]" in said
+    assert f"[[block]] {blocks[1]['id']!r} field site: 'elsewhere' is not a [[site]]" in said
+    assert "[[candidate]] 'rack-h200-256' field regions: 'eu-wets' has no [[block]]" in said
+    assert len(lines) == 5
+    site = document["site"][0]
+    site["energized"] = list(reversed(site["energized"]))
+    site["contracted_mw"] = 5.0
+    site.pop("contracted_energized", None)
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8")) | {
+        "site": [site, *document["site"][1:]]
+    }
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    lines = str(raised.value).splitlines()[1:]
+    assert lines == [
+        f"  [[site]] {site['id']!r}: energized steps must have increasing dates (`on`); sort them",
+        f"  [[site]] {site['id']!r}: contracted_mw needs contracted_energized (the day it is "
+        "energized)",
+    ]
+
+
 def test_duplicate_block_id_is_named() -> None:
     """Two blocks with one id are refused, naming the id, without pydantic's prefix."""
     with pytest.raises(CapacityError, match="'b1' appears twice") as raised:

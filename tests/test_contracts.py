@@ -233,6 +233,55 @@ def test_a_bad_row_is_refused_by_file_row_field_and_rule(
     assert f"{path}:{refusal.line}: contract row 2 ('bad') field {field}: {rule}" in refusal.message
 
 
+@pytest.mark.parametrize("file_format", ["toml", "csv"])
+def test_every_error_of_a_bad_contract_is_reported_not_only_the_first(
+    tmp_path: Path, file_format: str
+) -> None:
+    """A contract with five faults was refused for the first alone ("unknown field
+    'probabilty'"): fixed and loaded again, it was refused for the next, one round per fault.
+    Every fault is now a refusal of its own, each naming file, row, field and rule, in the
+    documented order, each ramp step's too; the good entries are still kept, and a second bad
+    entry's type faults (a step whose date and count are both unreadable, a missing customer,
+    a term end that is no date) are all said as well."""
+    many = entry(
+        id="many",
+        workload_class="gaming",
+        probabilty=0.5,
+        price_per_gpu_hour=0,
+        ramp=[
+            {"date": date(2027, 1, 20), "gpus": -5},
+            {"date": date(2027, 1, 10), "gpus": 2_000_000},
+        ],
+    )
+    typed = entry(id="typed", customer="", term_end="soon", ramp="2027-13-01:lots")
+    if file_format == "toml":
+        typed["ramp"] = [{"date": "2027-13-01", "gpus": "lots"}]
+        del typed["customer"]
+    else:
+        del many["probabilty"]  # a CSV's unknown column refuses the whole file
+    entries = [entry(id="first"), many, typed, entry(id="last")]
+    path = tmp_path / f"book.{file_format}"
+    path.write_text(toml_book(*entries) if file_format == "toml" else csv_book(*entries))
+    book = load_contracts(path)
+    assert [c.id for c in book.contracts] == ["first", "last"]
+    said = [(r.row, r.contract_id, r.field, r.rule.split(" (")[0]) for r in book.refusals]
+    unknown = [(2, "many", "probabilty", "unknown field")] if file_format == "toml" else []
+    assert said == [
+        *unknown,
+        (2, "many", "workload_class", "unknown workload class"),
+        (2, "many", "ramp[1].gpus", "GPUs below 0"),
+        (2, "many", "ramp[2].gpus", "GPUs above the plausible ceiling of 1,000,000"),
+        (2, "many", "ramp[2].date", "ramp dates not increasing"),
+        (2, "many", "price_per_gpu_hour", "price not above 0"),
+        (3, "typed", "customer", "missing value"),
+        (3, "typed", "ramp[1].date", "not a date"),
+        (3, "typed", "ramp[1].gpus", "not a whole number"),
+        (3, "typed", "term_end", "not a date"),
+    ]
+    assert all(r.file == str(path) for r in book.refusals)
+    assert book.refusals_frame()["row_number"].to_list() == [2] * (5 + len(unknown)) + [3] * 4
+
+
 def test_unknown_field_and_duplicate_id_are_refused() -> None:
     """A misspelt field and a second entry with a used id are refused, the first kept."""
     text = toml_book(entry(id="a"), entry(id="b", probabilty=0.5), entry(id="a", customer="x"))

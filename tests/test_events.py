@@ -73,6 +73,38 @@ def test_bad_row_is_refused_with_row_column_and_rule(
     assert problem["rule"].startswith(rule)
 
 
+def test_every_fault_of_a_bad_row_is_refused_not_only_the_first(tmp_path: Path) -> None:
+    """A row with five faults was refused for its first alone ("date not ISO-8601"), so its
+    unknown class, both windows and its announcement met the user one load at a time. Every
+    fault is now a problem of its own, naming row, column and rule, in the documented order;
+    a line whose fields do not line up keeps its one fault (its cells are not worth judging),
+    the row still counts once in the file's rows, and the good rows are kept."""
+    path = write(
+        tmp_path,
+        HEADER,
+        "launch,2026-01-01,us-east,,,0,7,",
+        "launch,10/01/2026,,infer,,2,-1,soon",
+        ",2026-01-10,,,,x,400,",
+        "launch,2026-01-10,,,,0,0,,EXTRA",
+        "holiday,2026-12-25,,,,-1,1,",
+    )
+    read = read_events(path)
+    assert read.events["event"].to_list() == ["launch", "holiday"]
+    said = [(r[0], r[1], r[2].split(" (")[0].split(":")[0]) for r in read.problems.rows()]
+    assert said == [
+        (2, "date", "date not ISO-8601"),
+        (2, "announced", "date not ISO-8601"),
+        (2, "workload_class", "unknown workload class"),
+        (2, "lower_window", "lower_window above 0"),
+        (2, "upper_window", "upper_window below 0"),
+        (3, "event", "missing value"),
+        (3, "lower_window", "not an integer"),
+        (3, "upper_window", "window longer than 366 days"),
+        (4, "(row)", "the row has more fields than the header"),
+    ]
+    assert read.rows == 5
+
+
 def test_events_file_reads_into_the_contract(tmp_path: Path) -> None:
     """Blank scope cells are null, absent windows are 0, and the frame has EVENTS_SCHEMA."""
     path = write(

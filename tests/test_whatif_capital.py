@@ -64,7 +64,9 @@ def test_a_deal_s_extra_capex_is_the_blocks_its_own_gpus_need_not_the_re_plan() 
         answer = answers[gpus]
         rows = answer.deal_blocks.filter(pl.col("blocks") > 0)
         assert rows.select("pool", "candidate", "blocks").rows() == blocks
-        assert answer.extra_capex_usd == pytest.approx(blocks[0][2] * pod.capex_usd)
+        # The blocks, and the power they need beyond what the plan secures ("Capital", 4).
+        power = float(answer.deal_power["usd"].fill_null(0.0).sum())
+        assert answer.extra_capex_usd == pytest.approx(blocks[0][2] * pod.capex_usd + power)
         assert answer.extra_mw == pytest.approx(blocks[0][2] * pod.mw)
         assert answer.capex_basis.startswith("the blocks its own GPUs need")
         assert answer.capex_bound is None
@@ -105,14 +107,17 @@ def test_the_cli_and_the_page_say_which_capex_is_the_deal_s_and_which_the_re_pla
     console = Console(width=400, record=True)
     console.print(whatif_table(outcome))
     text = " ".join(console.export_text().split())
+    # The pod's $41.0M and the power it needs beyond the plan's, $14.3M ("Capital", 4).
     assert (
-        "extra capex $41.0M, 1.5 MW (the blocks its own GPUs need: 1 x pod-h100-1024 for "
-        "us-west training)"
+        "extra capex $55.3M, 1.5 MW (the blocks its own GPUs need: 1 x pod-h100-1024 for "
+        "us-west training; the power they need beyond what the plan secures or contracts "
+        "($14.3M)"
     ) in text
+    assert "so $41.0M of blocks and $14.3M of power)" in text
     assert "every order re-planned" in text
     assert answer.replan_note in whatif_lines(outcome)
     page = whatif_page(answer, forecast_run_id="r", quantile="q90")
-    assert html_text("$41.0M (the blocks its own GPUs need: 1 x pod-h100-1024") in page
+    assert html_text("$55.3M (the blocks its own GPUs need: 1 x pod-h100-1024") in page
     assert html_text(answer.replan_note) in page
     assert "1 × pod-h100-1024, $41.0M" in page
 
@@ -300,7 +305,11 @@ def test_every_order_the_deal_moves_is_said_with_its_dates_and_capital() -> None
     racks in time, most on power, now serve it instead: its own 15 racks, $126.7M, where the
     re-plan's 14, $118.3M, read as its capital before "Capital" rule 2.)"""
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
-    assert answer.extra_capex_usd == 15 * 8_448_000.0
+    # Its racks' blocks and the power they need beyond the plan's ("Capital", 4).
+    assert answer.extra_capex_usd == pytest.approx(
+        15 * 8_448_000.0 + float(answer.deal_power["usd"].sum())
+    )
+    assert float(answer.deal_power["usd"].sum()) > 0
     assert answer.replan_capex_usd == 118_272_000.0
     moved = answer.replan_note
     assert (

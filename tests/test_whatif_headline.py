@@ -63,14 +63,20 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
     $2,918.4M of orders moved up to 426 days sooner). A 3,000-GPU deal from 2027-06-01 pulled
     the plan's GB200 cell 365 days sooner, due 83 days before the as-of date, for "extra
     capex $0"; racks in time, most on power, now serve it: its own 15 racks, $126.7M (the
-    re-plan's $118.3M before "Capital" rule 2), nothing moved sooner."""
+    re-plan's $118.3M before "Capital" rule 2) and $60.8M of the power they need beyond the
+    plan's ("Capital", 4), nothing moved sooner."""
     from dataclasses import replace
 
     from forecasting.report.format import html_text
     from forecasting.whatif import _moved_orders, _sooner_note
 
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
-    assert (answer.extra_capex_usd, answer.sooner_note) == (15 * 8_448_000.0, "")
+    # Its racks and the power they need beyond the plan's ("Capital", 4).
+    power = float(answer.deal_power["usd"].sum())
+    assert (answer.extra_capex_usd, answer.sooner_note) == (
+        pytest.approx(15 * 8_448_000.0 + power),
+        "",
+    )
     moves = _moved_orders(
         _placed(date(2028, 3, 14), beyond=0), _placed(date(2026, 9, 12), beyond=0)
     )
@@ -81,7 +87,7 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
         "the deal's capital"
     )
     moved = replace(answer, sooner_note=sooner)
-    assert f"extra capex $126.7M, 5.8 MW ({answer.capex_basis}); {sooner}; revenue" in _title(moved)
+    assert f"extra capex $187.5M, 5.8 MW ({answer.capex_basis}); {sooner}; revenue" in _title(moved)
     assert html_text(sooner) in _page(moved)
     # A deal that moves nothing sooner says nothing of it.
     later = _inference_deal("2027-10-01:2000", _SCORED)

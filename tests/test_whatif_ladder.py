@@ -91,8 +91,11 @@ def test_blocks_past_the_ceilings_are_counted_and_their_new_site_priced_as_assum
     mw = row["blocks_beyond_ceiling"] * row["mw"] / row["blocks"]
     assert row["new_site_mw"] == pytest.approx(mw)
     assert row["new_site_usd"] == pytest.approx(mw * 11_000_000.0)
-    # Every block is in the capex, those past the ceilings too, and the new site's MW.
-    assert past.extra_capex_usd == pytest.approx(row["capex_usd"] + row["new_site_usd"])
+    # Every block is in the capex, those past the ceilings too, the new site's MW, and the
+    # power the blocks under the ceilings need beyond the plan's ("Capital", 4).
+    assert past.extra_capex_usd == pytest.approx(
+        row["capex_usd"] + row["new_site_usd"] + row["power_usd"]
+    )
     assert 0 < row["blocks_beyond_ceiling"] <= row["blocks"]
     said = f"{row['blocks_beyond_ceiling']} x rack-h100-256 ("
     assert said in past.capex_basis
@@ -284,3 +287,91 @@ def test_a_ramp_stepping_up_past_the_plan_s_end_says_its_capital_stops_there() -
     text, page = _cli_and_page(answer)
     assert "(2031-01-01: 50,000 GPUs) is not measured)" in text
     assert html_text("(2031-01-01: 50,000 GPUs) is not measured") in page
+
+
+def test_the_power_a_deal_s_blocks_need_under_the_ceilings_is_in_its_extra_capex() -> None:
+    """A 1,000-GPU us-west inference deal read "extra capex $42.2M, 1.9 MW (the blocks its own
+    GPUs need: 5 x rack-h100-256 for us-west all)": its 1.92 MW fit under the sites' ceilings,
+    but us-west-a and -b are short of power on the plan without it (their triggers contract
+    14.69 and 18.76 MW), so every MW of those racks is power to contract beyond the plan's,
+    priced nowhere, while a rack past the ceilings had its MW priced ($11.0M per MW): the
+    figure read low without saying so. By hand from capacity.toml: us-west-c has 1.0 MW
+    energized and the plan's 2 racks there draw 0.768 MW, so 0.232 MW are spare; the rest,
+    1.688 MW, is contracted at $11.0M per MW: $18.6M, itemized and dated (us-west-a, power
+    lead time 24 months, short of it from December 2028: contract by 2026-11-03, passed)."""
+    _, plan, without = _fleet()
+    answer = _deal("inference", 1000)
+    rack = next(c for c in plan.candidate if c.name == "rack-h100-256")
+    at_c = without.placements.filter(pl.col("site") == "us-west-c")["mw"].sum()
+    spare = 1.0 - at_c
+    assert spare == pytest.approx(0.232)
+    power_mw = 5 * rack.mw - spare
+    assert answer.extra_capex_usd == pytest.approx(5 * rack.capex_usd + power_mw * 11e6)
+    assert answer.extra_capex_usd == pytest.approx(60.808e6, abs=0.01e6)
+    assert answer.capex_bound is None
+    power = answer.deal_power
+    assert power.select("site", "mw").rows() == [("us-west-a", pytest.approx(power_mw))]
+    row = power.row(0, named=True)
+    assert row["contract_by"] == date(2026, 11, 3) and row["needed"] == date(2028, 12, 1)
+    assert row["energized_from"] == date(2029, 1, 2)
+    assert answer.capex_basis.startswith("the blocks its own GPUs need: 5 x rack-h100-256")
+    assert (
+        "the power they need beyond what the plan secures or contracts ($18.6M): 1.7 MW at "
+        "us-west-a ($11.0M per MW), short of it from December 2028 (a monthly row), contract "
+        "by 2026-11-03 (its 24 months' power lead time and the triggers' buffer before): "
+        "passed, contracted today it is energized 2029-01-02 at the earliest; so $42.2M of "
+        "blocks and $18.6M of power"
+    ) in answer.capex_basis
+    text, page = _cli_and_page(answer)
+    assert "extra capex $60.8M, 1.9 MW (the blocks its own GPUs need" in text
+    assert html_text("5 × rack-h100-256, $42.2M + $18.6M for 1.7 MW of power") in page
+    assert html_text("1.7 MW of it to contract beyond the plan's, $18.6M") in page
+
+
+def test_a_deal_past_the_ceilings_prices_the_power_of_its_blocks_under_them_too() -> None:
+    """20,000 us-west inference GPUs: 1 rack past the ceilings had its MW priced as a new
+    site's ($4.2M), the 95 under them $0 (36.5 MW that us-west-a, -b and -c must contract
+    beyond the plan's). Every MW of the deal's blocks is now priced but the 0.232 MW spare at
+    us-west-c, and a rack under a ceiling never costs less power than one past it."""
+    _, plan, _ = _fleet()
+    answer = _deal("inference", 20000)
+    rack = next(c for c in plan.candidate if c.name == "rack-h100-256")
+    blocks = answer.deal_blocks.row(0, named=True)
+    assert blocks["blocks"] == 96 and blocks["blocks_beyond_ceiling"] == 1
+    power_mw = float(answer.deal_power["mw"].sum())
+    assert power_mw == pytest.approx(95 * rack.mw - 0.232)
+    priced = (96 * rack.mw - 0.232) * 11e6  # the rack past the ceilings' MW too
+    assert answer.extra_capex_usd == pytest.approx(96 * rack.capex_usd + priced)
+    assert answer.deal_power["site"].to_list() == ["us-west-a", "us-west-b", "us-west-c"]
+    assert answer.capex_basis.endswith(
+        "so $811.0M of blocks and $398.7M of power and $4.2M of a new site's MW"
+    )
+
+
+def test_power_that_cannot_be_priced_is_said_beside_the_figure() -> None:
+    """Where a site prices its MW at $0, or the region declares no [[site]] (no power is
+    checked), the power the deal's blocks need is not in the figure: the basis says so beside
+    it, never a bare figure that reads as the whole capital."""
+    forecast, plan, _ = _fleet()
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us-west", ramp="2027-03-01:1000"
+    )
+    free = plan.model_copy(
+        update={
+            "site": tuple(
+                s.model_copy(update={"cost_per_mw_usd": 0.0}) if s.region == "us-west" else s
+                for s in plan.site
+            )
+        }
+    )
+    answer = what_if(forecast, free, deal, as_of=_AS_OF, settings=_SETTINGS)
+    assert answer.deal_power.height and answer.deal_power["usd"].null_count() == 1
+    assert answer.extra_capex_usd == pytest.approx(5 * 8_448_000.0)
+    assert "(not priced: its cost_per_mw_usd is 0, so not in the figure)" in answer.capex_basis
+    bare = plan.model_copy(update={"site": ()})
+    answer = what_if(forecast, bare, deal, as_of=_AS_OF, settings=_SETTINGS)
+    assert answer.deal_power.is_empty()
+    assert answer.capex_basis.endswith(
+        "; the power they need is not priced: no [[site]] of us-west in the plan, so no power "
+        "is checked there"
+    )

@@ -43,7 +43,7 @@ class EventsLoaded(BaseModel):
     duplicates: int = 0
     # Rows a later row of the same event replaced, each naming the row kept.
     duplicate_rows: list[dict[str, Any]] = []
-    refused: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []  # every fault of each bad row: a row may have several
     ignored_columns: list[str] = []
     message: str = ""
     # Events whose scope matches no telemetry series yet: loaded, but they touch nothing.
@@ -54,6 +54,11 @@ class EventsLoaded(BaseModel):
     kept_lines: list[str] = []
     # Kinds read under another spelling; future kinds with no past occurrence to learn from.
     notes: list[str] = []
+
+    @property
+    def refused_rows(self) -> int:
+        """The rows refused: a row with several faults is one."""
+        return len({r["row_number"] for r in self.refused})
 
 
 def load_telemetry_file(
@@ -235,7 +240,9 @@ class ContractsLoaded(BaseModel):
     replaced: int = 0
     signed: int = 0
     pipeline: int = 0
-    refused: list[dict[str, Any]] = []  # contracts.REFUSALS_SCHEMA rows
+    # contracts.REFUSALS_SCHEMA rows: every fault of each bad entry, so one entry may have
+    # several (refused_entries counts the entries).
+    refused: list[dict[str, Any]] = []
     message: str = ""
     # Ids another book holds with other terms: this load wins them (contracts.ids_in_other_books);
     # customers near a telemetry one, contracts on the same terms, entries announced ahead.
@@ -244,6 +251,12 @@ class ContractsLoaded(BaseModel):
     kept: int = 0
     # Per refused row: what the book holds for that entry now (kept, another file's, none).
     outcomes: dict[int, str] = {}
+
+    @property
+    def refused_entries(self) -> int:
+        """The entries refused: an entry with several faults is one ("3 contract(s) refused"
+        counted one entry's three faults)."""
+        return len({r["row_number"] for r in self.refused})
 
 
 def load_contracts_file(
@@ -289,7 +302,8 @@ def load_contracts_file(
             return ContractsLoaded(
                 path=path, status="failed", message=_empty_book(path, before, book_kind=True)
             )
-        rows = [r.row for r in book.refusals]
+        # An entry with several faults is one refused row, each fault a refusal of its own.
+        rows = sorted({r.row for r in book.refusals})
         good_rows = _good_rows(len(book.contracts) + len(rows), rows)
         frame = contracts.book_frame(book, rows=good_rows)
         keep = _ids_to_keep(book, before["id"].to_list())

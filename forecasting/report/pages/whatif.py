@@ -103,7 +103,7 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         ),
         (
             "extra power",
-            fmt_mw(answer.extra_mw)
+            fmt_mw(answer.extra_mw) + _power_to_contract(answer)
             # Blocks past the ceilings are measured, MW too: only their new site is not.
             if answer.capex_bound in (None, CapexBound.NEW_SITE)
             else f"not measured ({answer.capex_bound}: see the notes)"
@@ -141,6 +141,21 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
     ]
 
 
+def _power_to_contract(answer: WhatIf) -> str:
+    """Of the extra MW, those its sites must contract beyond the plan's, priced, and the first
+    contract-by date ('' where none): the card read the MW alone, priced nowhere."""
+    power = answer.deal_power
+    if power.is_empty():
+        return ""
+    first = power.sort("contract_by").row(0, named=True)
+    passed = " (passed)" if first["energized_from"] is not None else ""
+    return (
+        f" ({fmt_mw(float(power['mw'].sum()))} of it to contract beyond the plan's, "
+        f"{fmt_usd(float(power['usd'].fill_null(0.0).sum()))} in the extra capital, the first "
+        f"by {fmt_date(first['contract_by'])}{passed})"
+    )
+
+
 def _deal_column(answer: WhatIf, region: str, pool: str) -> str:
     """A pool's blocks for the deal's own GPUs, priced ('–' for a pool the deal has none in)."""
     rows = answer.deal_blocks.filter((pl.col("region") == region) & (pl.col("pool") == pool))
@@ -153,6 +168,13 @@ def _deal_column(answer: WhatIf, region: str, pool: str) -> str:
         text += (
             f" + {fmt_usd(r['new_site_usd'])} for a new site's {fmt_mw(r['new_site_mw'])} (assumed)"
         )
+    if r["power_usd"]:
+        # The power its blocks need beyond the plan's is in the extra capex: the column read
+        # the blocks alone.
+        text += (
+            f" + {fmt_usd(r['power_usd'])} for {fmt_mw(r['power_mw'])} of power beyond the plan's"
+        )
+    return text
     return text
 
 
