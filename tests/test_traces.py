@@ -610,3 +610,41 @@ def test_the_helios_demo_plan_dedicates_blocks_only_to_vcs_with_telemetry() -> N
     assert as_of == date(2020, 5, 12)
     assert sum(b.gpus for b in plan.block if b.in_service_on(as_of)) == 208 + 56 + 16
     assert "576 GPUs on 2020-05-12, up to 944 after it (to 2020-09-28)." in text
+
+
+def test_a_helios_cluster_idle_at_night_keeps_its_nights_as_zero_demand(tmp_path: Path) -> None:
+    """A Helios cluster whose VCs all fall idle at night (one by one, as their last jobs end)
+    had every such stretch dropped as a collector outage: a July file idle 01:00-06:00 lost
+    5 hours a night and every UTC day read as missing (19 of 24 hours), so nothing was
+    forecast. A collector outage stops the VCs in the same minute (12 and 13 of 16 on the
+    published file); a stretch that began with one VC falling idle alone is zero demand."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        rows = list(csv.reader(src))
+    header, body = rows[0], rows[1:]
+    activity = [header.index(name) for name in helios_trace.ACTIVITY_COLUMNS]
+    # vcJkd is idle throughout; vc6YE's jobs end at 16:20 and vcpDC's at 16:30, both back at
+    # 17:30: the cluster is idle 16:30-17:29 after its last VC fell idle alone.
+    idle_from = {"vc6YE": "2020-05-12 16:20:00", "vcpDC": "2020-05-12 16:30:00"}
+    for row in body:
+        if row[1] in idle_from and idle_from[row[1]] <= row[0] < "2020-05-12 17:30:00":
+            for i in activity:
+                row[i] = "0"
+    path = tmp_path / "helios_idle_night.csv"
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows([header, *body])
+    report = ADAPTERS["helios"].report(path)
+    # The collector outage 14:01-16:01 (two VCs stopping in the same minute) is still dropped.
+    assert report.outage_windows == (
+        (datetime(2020, 5, 12, 6, 1, tzinfo=UTC), datetime(2020, 5, 12, 8, 1, tzinfo=UTC)),
+    )
+    frame = ADAPTERS["helios"].scan(path).collect()
+    # 17:00 local keeps all 60 minutes: 30 idle (zero) and 30 busy, averaged over 60.
+    busy = sum(
+        int(r[header.index("running_gpu_num_noless_8")])
+        for r in body
+        if r[1] == "vc6YE" and r[0] >= "2020-05-12 17:30:00"
+    )
+    assert _row(frame, UTC_HOUR[17], "vc6YE", "training")["gpus_running"] == pytest.approx(
+        busy / 60
+    )
+    assert any("kept as zero demand" in note and "one VC" in note for note in report.notes)

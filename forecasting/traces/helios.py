@@ -239,12 +239,43 @@ def _repeated_minutes_error(
     )
 
 
-def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
-    """Minutes (UTC) in which every reporting VC is blank: the collector, not the demand."""
-    return (
+def _all_blank_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
+    """Minutes (UTC) in which every reporting VC is blank, each with ``stopped``: how many VCs
+    were active in the minute before its stretch of such minutes began (null at the file's
+    start), i.e. how many fell idle together."""
+    per_minute = (
         minutes.group_by("minute")
-        .agg(pl.col("blank").all().alias("all_blank"), pl.len().alias("vcs"))
-        .filter(pl.col("all_blank") & (pl.col("vcs") >= options.min_vcs_for_outage))
+        .agg(
+            pl.col("blank").all().alias("all_blank"),
+            pl.len().alias("vcs"),
+            (~pl.col("blank")).sum().alias("active"),
+        )
+        .sort("minute")
+        .with_columns(
+            (pl.col("all_blank") & (pl.col("vcs") >= options.min_vcs_for_outage)).alias("dark"),
+            pl.col("active").shift(1).alias("before"),
+        )
+    )
+    stretch = (pl.col("dark") != pl.col("dark").shift(1)).fill_null(True).cum_sum()
+    return (
+        per_minute.with_columns(pl.col("before").first().over(stretch).alias("stopped"))
+        .filter(pl.col("dark"))
+        .select("minute", "stopped")
+    )
+
+
+def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
+    """Minutes (UTC) in which every reporting VC is blank because the collector stopped.
+
+    A collector outage stops every VC in the same minute (12 and 13 of 16 VCs on the published
+    file); a cluster idle at night goes blank when its last VC's jobs end, alone, and that is
+    zero demand: read as outages, an idle night of 01:00-06:00 left every UTC day 19 hours and
+    the whole month missing. A stretch at the file's start, with no minute before it to tell,
+    is read as an outage, as every all-blank minute was before.
+    """
+    return (
+        _all_blank_minutes(minutes, options)
+        .filter(pl.col("stopped").is_null() | (pl.col("stopped") >= options.min_vcs_for_outage))
         .select("minute")
     )
 
@@ -345,6 +376,9 @@ def _report(
     notes = [
         _outage_test_note(minutes, vcs=len(per_vc), zero=int(per_vc["zero"].sum()), options=options)
     ]
+    idle = _idle_stretches_note(minutes, outages, options)
+    if idle:
+        notes.append(idle)
     if split_differs:
         notes.append(
             f"{split_differs:,} VC-minutes where the size split's running GPUs differ from "
@@ -364,6 +398,37 @@ def _report(
         gaps=int((per_vc["span"] - per_vc["distinct"]).sum()),
         zero_rows=int(per_vc["zero"].sum()),
         notes=tuple(notes),
+    )
+
+
+def _idle_stretches_note(
+    minutes: pl.LazyFrame, outages: pl.DataFrame, options: HeliosOptions
+) -> str | None:
+    """The stretches in which every VC read zero but which the outage test kept as zero
+    demand (see :func:`_outage_minutes`), for the reader to judge; None when there are none."""
+    kept = (
+        _all_blank_minutes(minutes, options)
+        .join(outages.lazy(), on="minute", how="anti")
+        .select("minute")
+        .sort("minute")
+        .collect()
+    )
+    runs = contiguous_windows(kept["minute"].to_list())
+    if not runs:
+        return None
+    first, last = max(runs, key=lambda run: run[1] - run[0])
+    end = f"{last:%H:%M}" if last.date() == first.date() else f"{last:%Y-%m-%d %H:%M}"
+    alone = (
+        "one VC falling idle alone"
+        if options.min_vcs_for_outage <= 2
+        else f"fewer than {options.min_vcs_for_outage} VCs falling idle in the same minute"
+    )
+    return (
+        f"{len(runs):,} stretch{'' if len(runs) == 1 else 'es'} in which every VC read zero "
+        f"({kept.height:,} minutes; longest {first:%Y-%m-%d %H:%M} to {end} UTC) kept as zero "
+        f"demand: each began with {alone}, where a collector outage stops "
+        "the VCs in the same minute; if the collector was down then, give those hours as an "
+        "outage calendar (`fleetcast forecast --outages`)"
     )
 
 
