@@ -226,12 +226,15 @@ def test_azure_2024_week_files_read_with_their_utc_offsets(tmp_path: Path) -> No
     hours = {
         row["ts"].hour: (row["requests"], row["tokens"]) for row in frame.iter_rows(named=True)
     }
-    assert hours == {0: (2, 330), 1: (1, 330), 2: (1, 440)}
+    # Hour 2 holds the log's last request, 10 ms into it: too little of it seen to measure a
+    # rate, so it is missing (named in the notes), not 440 tokens over one second.
+    assert hours == {0: (2, 330), 1: (1, 330)}
     # The first hour is covered from its first request: 00:00:00.009930 to 01:00.
     first = frame.row(0, named=True)
     assert first["gpus_running"] == pytest.approx(330 / (3600 - 0.00993) / 1_500)
     report = ADAPTERS["azure-llm"].report(week)
-    assert (report.rows_read, report.hours) == (4, 3)
+    assert (report.rows_read, report.hours) == (4, 2)
+    assert any(n.startswith("hour 2024-05-10 02:00 UTC: 1 request(s)") for n in report.notes)
 
 
 @pytest.mark.parametrize("name", ["helios", "servegen", "azure-llm"])
@@ -580,7 +583,8 @@ def test_an_azure_request_a_month_off_leaves_a_gap_not_a_month_of_zero_demand(
     path.write_bytes(b"\r\n".join(lines))
     frame = ADAPTERS["azure-llm"].scan(path).collect()
     report = ADAPTERS["azure-llm"].report(path)
-    assert frame.height == 3 and report.zero_rows == 0
+    # The mistyped request's own hour is seen for a second: missing too, not extrapolated.
+    assert frame.height == 2 and report.zero_rows == 0
     assert report.gaps == 743
     assert (
         "no request for 743 hours, 2023-10-16 19:00 to 2023-11-16 17:00 UTC: read as a gap in "
@@ -670,3 +674,28 @@ def test_a_servegen_file_in_another_row_order_loads_the_same_hours(tmp_path: Pat
         again = ingest.ingest_file(wh, reordered, file_format="servegen")
     assert again.status == "loaded"
     assert not any("changed value" in note or "replaced another" in note for note in again.notes)
+
+
+def test_an_azure_hour_seen_for_seconds_is_missing_not_extrapolated(tmp_path: Path) -> None:
+    """A request log cut a second into an hour (`head -n` of a week file, or a log that
+    stopped) read that hour's GPUs as its one request's tokens over one second: 3,000 tokens
+    made 2 GPUs beside hours of 0.6, and the day's peak read the one second. An hour whose
+    rate, extrapolated from the part of it the log covers, carries a sampling error above
+    20 % is left missing and named in the notes; one covered whole stays, however quiet."""
+    week = tmp_path / "AzureLLMInferenceTrace_code_1week.csv"
+    busy = [f"2024-05-10 00:{m:02d}:{s:02d}+00:00,1000,100" for m in range(60) for s in (0, 30)]
+    week.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        + "\n".join(busy)
+        + "\n2024-05-10 01:00:01.500000+00:00,2900,100\n"
+    )
+    frame = ADAPTERS["azure-llm"].scan(week).collect()
+    assert frame["ts"].to_list() == [datetime(2024, 5, 10, 0, tzinfo=UTC)]
+    assert frame["gpus_running"][0] == pytest.approx(120 * 1_100 / 3_600 / 1_500)
+    report = ADAPTERS["azure-llm"].report(week)
+    assert (report.rows_read, report.rows_out, report.hours) == (121, 1, 1)
+    assert any(
+        note.startswith("hour 2024-05-10 01:00 UTC: 1 request(s) in 0.0 of 60 minutes")
+        and "left missing" in note
+        for note in report.notes
+    )
