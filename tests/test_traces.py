@@ -728,3 +728,20 @@ def test_helios_outages_at_one_time_every_day_are_named_as_a_schedule(tmp_path: 
         note.startswith("4 of the 4 outage windows start at 01:00 (Asia/Shanghai) on 4 days")
         for note in report.notes
     ), report.notes
+
+
+def test_a_two_vc_helios_extract_still_drops_its_collector_outage(tmp_path: Path) -> None:
+    """Read as "one VC falling idle alone", a collector outage in a 2-VC extract whose other VC
+    had been idle for hours was kept as zero demand: of the published file's 120 VC pairs,
+    42 and 54 lost its two outages so. A cluster falls idle VC by VC within a short time; a
+    last VC stopping hours after the one before it is not told from a dead collector, and is
+    read as an outage as before."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        rows = list(csv.reader(src))
+    pair = tmp_path / "helios_pair.csv"
+    with pair.open("w", newline="") as out:
+        csv.writer(out).writerows([rows[0], *(r for r in rows[1:] if r[1] in ("vc6YE", "vcJkd"))])
+    report = ADAPTERS["helios"].report(pair)
+    assert report.outage_windows == (
+        (datetime(2020, 5, 12, 6, 1, tzinfo=UTC), datetime(2020, 5, 12, 8, 1, tzinfo=UTC)),
+    )

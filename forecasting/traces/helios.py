@@ -145,6 +145,12 @@ class HeliosOptions:
     min_vcs_for_outage: int = 2
     """An all-zero minute is an outage only if at least this many VCs report it: with one VC,
     an idle team and a dead collector look the same, so nothing is dropped."""
+    wind_down_minutes: int = 120
+    """A stretch in which every VC reads zero, begun by one VC falling idle alone, is zero
+    demand when the VC before it fell idle at most this many minutes earlier (a cluster
+    winding down VC by VC); later, or never, it is not told from a dead collector and is read
+    as an outage. Before the published file's two outages the other VCs had been idle for 856
+    minutes or more."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.size_classes) - set(SIZE_SUFFIXES))
@@ -162,6 +168,8 @@ class HeliosOptions:
         )
         if self.min_vcs_for_outage < 1:
             raise ValueError("min_vcs_for_outage must be at least 1")
+        if self.wind_down_minutes < 0:
+            raise ValueError("wind_down_minutes cannot be negative")
 
 
 # --- expressions -------------------------------------------------------------------------------
@@ -242,7 +250,8 @@ def _repeated_minutes_error(
 def _all_blank_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
     """Minutes (UTC) in which every reporting VC is blank, each with ``stopped``: how many VCs
     were active in the minute before its stretch of such minutes began (null at the file's
-    start), i.e. how many fell idle together."""
+    start), i.e. how many fell idle together, and ``wound_down``: whether the VC before the
+    last fell idle at most ``wind_down_minutes`` before the stretch."""
     per_minute = (
         minutes.group_by("minute")
         .agg(
@@ -254,13 +263,23 @@ def _all_blank_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.Lazy
         .with_columns(
             (pl.col("all_blank") & (pl.col("vcs") >= options.min_vcs_for_outage)).alias("dark"),
             pl.col("active").shift(1).alias("before"),
+            # The last minute before this one in which two VCs or more were active.
+            pl.when(pl.col("active") >= 2)
+            .then(pl.col("minute"))
+            .forward_fill()
+            .shift(1)
+            .alias("two_active"),
         )
     )
     stretch = (pl.col("dark") != pl.col("dark").shift(1)).fill_null(True).cum_sum()
+    since = (pl.col("minute") - pl.col("two_active")).dt.total_minutes().first().over(stretch)
     return (
-        per_minute.with_columns(pl.col("before").first().over(stretch).alias("stopped"))
+        per_minute.with_columns(
+            pl.col("before").first().over(stretch).alias("stopped"),
+            (since <= options.wind_down_minutes).fill_null(False).alias("wound_down"),
+        )
         .filter(pl.col("dark"))
-        .select("minute", "stopped")
+        .select("minute", "stopped", "wound_down")
     )
 
 
@@ -268,14 +287,21 @@ def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFra
     """Minutes (UTC) in which every reporting VC is blank because the collector stopped.
 
     A collector outage stops every VC in the same minute (12 and 13 of 16 VCs on the published
-    file); a cluster idle at night goes blank when its last VC's jobs end, alone, and that is
-    zero demand: read as outages, an idle night of 01:00-06:00 left every UTC day 19 hours and
-    the whole month missing. A stretch at the file's start, with no minute before it to tell,
-    is read as an outage, as every all-blank minute was before.
+    file); a cluster idle at night winds down VC by VC and goes blank when its last VC's jobs
+    end, alone, and that is zero demand: read as outages, an idle night of 01:00-06:00 left
+    every UTC day 19 hours and the whole month missing. A last VC stopping alone long after
+    the one before it (``wind_down_minutes``), as in an extract of two VCs one of which was
+    idle all day, is not told from a dead collector, and neither is a stretch at the file's
+    start, with no minute before it: both are read as outages, as every all-blank minute was
+    before.
     """
     return (
         _all_blank_minutes(minutes, options)
-        .filter(pl.col("stopped").is_null() | (pl.col("stopped") >= options.min_vcs_for_outage))
+        .filter(
+            pl.col("stopped").is_null()
+            | (pl.col("stopped") >= options.min_vcs_for_outage)
+            | ~pl.col("wound_down")
+        )
         .select("minute")
     )
 
@@ -427,7 +453,7 @@ def _idle_stretches_note(
         "one VC falling idle alone"
         if options.min_vcs_for_outage <= 2
         else f"fewer than {options.min_vcs_for_outage} VCs falling idle in the same minute"
-    )
+    ) + f", at most {options.wind_down_minutes} minutes after the VC before it"
     return (
         f"{len(runs):,} stretch{'' if len(runs) == 1 else 'es'} in which every VC read zero "
         f"({kept.height:,} minutes; longest {first:%Y-%m-%d %H:%M} to {end} UTC) kept as zero "
