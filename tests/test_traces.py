@@ -745,3 +745,25 @@ def test_a_two_vc_helios_extract_still_drops_its_collector_outage(tmp_path: Path
     assert report.outage_windows == (
         (datetime(2020, 5, 12, 6, 1, tzinfo=UTC), datetime(2020, 5, 12, 8, 1, tzinfo=UTC)),
     )
+
+
+def test_a_trace_with_bad_values_of_two_kinds_names_both_at_once(tmp_path: Path) -> None:
+    """A Helios file with '17x6' in one row and -50 GPUs in another named only the '17x6' row
+    and said "fix or remove the rows named and ingest it again": fixed, the file failed again
+    on the -50, one round of a full trace per kind of bad value. Both are named at once."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        rows = list(csv.reader(src))
+    running = rows[0].index("running_gpu_num_noless_8")
+    pending = rows[0].index("pending_gpu_num_less_8")
+    rows[3][running] = "17x6"
+    rows[7][pending] = "-50"
+    path = tmp_path / "helios_two_kinds.csv"
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows(rows)
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format="helios")
+    assert result.status == "failed" and result.message is not None
+    assert "row 3, column running_gpu_num_noless_8: '17x6' is not a whole number" in (
+        result.message
+    )
+    assert "row 7, column pending_gpu_num_less_8: '-50' is negative" in result.message

@@ -57,6 +57,7 @@ __all__ = [
     "CUSTOMER_BY_FILE",
     "OFFSET_TIMESTAMP_FORMAT",
     "TIMESTAMP_FORMAT",
+    "TOKEN_COLUMNS",
     "AzureLLMOptions",
     "arrival",
     "report_azure_llm",

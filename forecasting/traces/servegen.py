@@ -46,6 +46,7 @@ from forecasting.traces import (
 __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_START",
+    "MEASURED_COLUMNS",
     "PLACED_CALENDAR",
     "SERVEGEN_DTYPES",
     "WINDOW_SECONDS",
