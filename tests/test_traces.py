@@ -767,3 +767,13 @@ def test_a_trace_with_bad_values_of_two_kinds_names_both_at_once(tmp_path: Path)
         result.message
     )
     assert "row 7, column pending_gpu_num_less_8: '-50' is negative" in result.message
+
+
+def test_the_helios_plan_names_vcs_with_telemetry_but_no_quota() -> None:
+    """A VC with telemetry but no column in the quota file (a team added after the quota
+    export) got no block and no word: its demand met only blocks dedicated to other VCs, and
+    the report's red read as the cluster's shortage. The plan's header now names it."""
+    text = helios_capacity_toml(HELIOS_DAILY, measured=["vc6YE", "vcNEW"])
+    assert "VCs with telemetry but no quota in the file, so no block: 1 VC (vcNEW)" in text
+    plan = parse_capacity(text)
+    assert {b.dedicated_customer for b in plan.block} == {"vc6YE"}
