@@ -777,3 +777,17 @@ def test_the_helios_plan_names_vcs_with_telemetry_but_no_quota() -> None:
     assert "VCs with telemetry but no quota in the file, so no block: 1 VC (vcNEW)" in text
     plan = parse_capacity(text)
     assert {b.dedicated_customer for b in plan.block} == {"vc6YE"}
+
+
+def test_an_azure_hour_seen_almost_whole_does_not_read_60_of_60_minutes(tmp_path: Path) -> None:
+    """An hour the log saw from 00:00:01.5 was noted "60.0 of 60 minutes in the log", a note
+    that says it is partial and reads whole: the minutes seen are rounded down."""
+    week = tmp_path / "AzureLLMInferenceTrace_conv_1week.csv"
+    stamps = [f"2024-05-10 {h:02d}:{m:02d}:01.500000+00:00" for h in (0, 1) for m in range(60)]
+    week.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        + "\n".join(f"{t},100,10" for t in stamps)
+        + "\n"
+    )
+    notes = ADAPTERS["azure-llm"].report(week).notes
+    assert "hour 2024-05-10 00:00 UTC: 59.9 of 60 minutes in the log" in notes, notes

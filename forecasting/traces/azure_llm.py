@@ -31,6 +31,7 @@ neither shape is not guessed: the scan fails, naming the file, row, column and v
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -344,14 +345,15 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
     stamps = hourly["ts"].to_list()
     notes = (
         *(
-            f"hour {ts:%Y-%m-%d %H:%M} UTC: {covered / 60:.1f} of 60 minutes in the log"
+            f"hour {ts:%Y-%m-%d %H:%M} UTC: {_minutes_seen(covered)} of 60 minutes in the log"
             for ts, covered in hourly.select("ts", "covered_s").rows()
             if covered < 3600
         ),
         *(
-            f"hour {ts:%Y-%m-%d %H:%M} UTC: {requests:,.0f} request(s) in {covered / 60:.1f} of "
-            "60 minutes in the log, too few to measure the hour's rate (extrapolated, its "
-            f"sampling error would exceed {options.max_rate_error:.0%}): left missing, not "
+            f"hour {ts:%Y-%m-%d %H:%M} UTC: {requests:,.0f} request(s) in "
+            f"{_minutes_seen(covered)} of 60 minutes in the log, too few to measure the "
+            "hour's rate (extrapolated, its sampling error would exceed "
+            f"{options.max_rate_error:.0%}): left missing, not "
             "extrapolated"
             for ts, requests, covered in sparse.select("ts", "requests", "covered_s").rows()
         ),
@@ -373,6 +375,12 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
         gaps=sum(_hours(first, last) for first, last in gaps),
         notes=notes,
     )
+
+
+def _minutes_seen(covered_s: float) -> str:
+    """Minutes of an hour the log covered, rounded down: 3,598.5 s read "60.0 of 60 minutes",
+    a partial hour that said it was whole."""
+    return f"{math.floor(covered_s / 6) / 10:.1f}"
 
 
 def _hours(first: datetime, last: datetime) -> int:
