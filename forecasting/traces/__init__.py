@@ -156,6 +156,9 @@ class TraceAdapter(Generic[OptionsT]):
     # it (the options' default), so every date resting on its rows is a placement, not a
     # measurement. None where the file's timestamps are its own.
     placed_day0: date | None = None
+    # The counts and rates the adapter holds to :func:`rule_breaking` (none empty, NaN,
+    # infinite or negative), so a file failing on an unparsable value names those too.
+    measured: tuple[str, ...] = ()
 
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
@@ -189,9 +192,13 @@ class TraceAdapter(Generic[OptionsT]):
         found = unparsable_values(Path(path), self.dtypes, formats=self.formats)
         if found is None:
             return None
+        # The rule check runs on parsed values, so without this a file with '17x6' in one
+        # row and -50 GPUs in another named the -50 only once the '17x6' was fixed.
+        also = rule_breaking_values(Path(path), self.dtypes, columns=self.measured, text=True)
         return TraceFormatError(
-            f"{path}: {found}. A {self.name} trace's rows are summed into hours, so nothing of "
-            "the file was loaded: fix or remove the rows named and ingest it again"
+            f"{path}: {found}{f'; also {also}' if also else ''}. A {self.name} trace's rows are "
+            "summed into hours, so nothing of the file was loaded: fix or remove the rows named "
+            "and ingest it again"
         )
 
     def _options(self, options: OptionsT | None) -> OptionsT:
@@ -321,15 +328,36 @@ def rule_breaking_error(
 
 
 def rule_breaking_values(
-    path: Path, dtypes: Mapping[str, pl.DataType], *, columns: Sequence[str], most: int = 3
+    path: Path,
+    dtypes: Mapping[str, pl.DataType],
+    *,
+    columns: Sequence[str],
+    most: int = 3,
+    text: bool = False,
 ) -> str | None:
     """The first ``most`` rows (1 = the first after the header) where one of ``columns`` breaks
     a rule of :func:`rule_breaking`, named with the column, the value and the rule, and how many
-    rows in all; None when none does. Its own pass, made only once the adapter counted some."""
+    rows in all; None when none does. Its own pass, made only once the adapter counted some.
+
+    ``text``: the file holds values that do not parse (see :func:`unparsable_values`), so it is
+    read as text and such a value is left to that function, not called empty here."""
+    if not columns:
+        return None
+    if text:
+        found = read_header(path)
+        raw = pl.scan_csv(path, schema=dict.fromkeys(found, pl.String()), has_header=True)
+        read = raw.with_columns(
+            pl.when(pl.col(n).is_null() | pl.col(n).cast(dtypes[n], strict=False).is_not_null())
+            .then(pl.col(n).cast(dtypes[n], strict=False))
+            .otherwise(pl.lit(0, dtypes[n]))  # not parsed: not this function's to name
+            .alias(n)
+            for n in columns
+        )
+    else:
+        read = scan_trace_csv(path, dtypes, trace="trace")
     rules = [_rule_broken(name).alias(name) for name in columns]
     bad = (
-        scan_trace_csv(path, dtypes, trace="trace")
-        .with_row_index("row", offset=1)
+        read.with_row_index("row", offset=1)
         .filter(rule_breaking(columns))
         .with_columns(pl.len().alias("rows"))
         .select(
@@ -418,12 +446,14 @@ def contiguous_windows(minutes: Sequence[datetime]) -> tuple[tuple[datetime, dat
 # The adapters import the shared names above from this package, so they are imported last.
 from forecasting.traces.azure_llm import (  # noqa: E402
     AZURE_DTYPES,
+    TOKEN_COLUMNS,
     AzureLLMOptions,
     read_azure_llm,
     report_azure_llm,
     scan_azure_llm,
 )
 from forecasting.traces.helios import (  # noqa: E402
+    ACTIVITY_COLUMNS,
     HELIOS_DTYPES,
     HeliosOptions,
     helios_capacity_toml,
@@ -435,6 +465,7 @@ from forecasting.traces.helios import (  # noqa: E402
     TIME_FORMAT as HELIOS_TIME_FORMAT,
 )
 from forecasting.traces.servegen import (  # noqa: E402
+    MEASURED_COLUMNS,
     PLACED_CALENDAR,
     SERVEGEN_DTYPES,
     ModelProfile,
@@ -456,6 +487,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             options_type=HeliosOptions,
             dtypes=HELIOS_DTYPES,
             formats={"time": HELIOS_TIME_FORMAT},
+            measured=ACTIVITY_COLUMNS,
             _scan=scan_helios,
             _report=report_helios,
             _read=read_helios,
@@ -469,6 +501,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             options_type=ServeGenOptions,
             dtypes=SERVEGEN_DTYPES,
             placed_day0=ServeGenOptions().start,
+            measured=MEASURED_COLUMNS,
             _scan=scan_servegen,
             _report=report_servegen,
             _read=read_servegen,
@@ -481,6 +514,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             ),
             options_type=AzureLLMOptions,
             dtypes=AZURE_DTYPES,
+            measured=TOKEN_COLUMNS,
             _scan=scan_azure_llm,
             _report=report_azure_llm,
             _read=read_azure_llm,

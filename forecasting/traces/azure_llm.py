@@ -15,8 +15,10 @@ Mapping to telemetry:
 * gpus_running = tokens per second over the part of the hour the log covers, divided by an
   assumed sustained tokens/s per GPU. The first and last hours are only partly covered (the 2023
   logs start at 18:15 or 18:17 and stop at 19:14), so their rate is taken over the covered seconds:
-  the rest of the hour is unobserved, not idle. Hours inside the log with no request get a row
-  of zeros, because there the log was running and nothing arrived;
+  the rest of the hour is unobserved, not idle. A partly covered hour with too few requests to
+  measure its rate (:attr:`AzureLLMOptions.max_rate_error`: one request a second into an hour
+  read as 2 GPUs) has no row: missing, not extrapolated. Hours inside the log with no request
+  get a row of zeros, because there the log was running and nothing arrived;
 * gpus_queued = 0: the log has arrivals only.
 
 TIMESTAMP comes in the two shapes Azure published: the 2023 files read like
@@ -29,6 +31,7 @@ neither shape is not guessed: the scan fails, naming the file, row, column and v
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +58,7 @@ __all__ = [
     "CUSTOMER_BY_FILE",
     "OFFSET_TIMESTAMP_FORMAT",
     "TIMESTAMP_FORMAT",
+    "TOKEN_COLUMNS",
     "AzureLLMOptions",
     "arrival",
     "report_azure_llm",
@@ -103,7 +107,16 @@ class AzureLLMOptions:
     gap in the log (no rows: missing). The published logs never go an hour without a request,
     and one request mistyped a month early filled that month with measured zeros."""
 
+    max_rate_error: float = 0.2
+    """Largest relative sampling error of a partly covered hour's rate: an hour the log covers a
+    share ``f`` of, with ``n`` requests in it, extrapolates the unseen rest with an error of
+    about sqrt((1 - f) / n), and above this it is left missing (so a partial hour needs at
+    least 25 requests per unseen hour's share at the default). One request a second into an
+    hour read as 2 GPUs, three times its neighbours, and set the day's peak."""
+
     def __post_init__(self) -> None:
+        if self.max_rate_error <= 0:
+            raise ValueError("max_rate_error must be positive")
         if self.tokens_per_s_per_gpu <= 0:
             raise ValueError("tokens_per_s_per_gpu must be positive")
         if self.max_quiet_hours < 0:
@@ -239,7 +252,9 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     if per_hour.is_empty():
         # A header alone: no hour, where the hours between a null first and last request made
         # one hour of nothing, and its report a traceback.
-        return per_hour.lazy().with_columns(pl.lit(None, pl.Float64).alias("covered_s"))
+        return per_hour.lazy().with_columns(
+            pl.lit(None, pl.Float64).alias("covered_s"), pl.lit(False).alias("sparse")
+        )
     span = per_hour.lazy().select(pl.col("first").min(), pl.col("last").max())
     hours = span.select(
         pl.datetime_ranges(hour_of(pl.col("first")), hour_of(pl.col("last")), "1h").alias("ts"),
@@ -266,8 +281,17 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
             .clip(lower_bound=1.0)
             .alias("covered_s"),
         )
+        .with_columns(_too_sparse(options.max_rate_error).alias("sparse"))
         .drop("first", "last")
     )
+
+
+def _too_sparse(max_error: float) -> pl.Expr:
+    """True on an hour whose rate, extrapolated from the part of it the log covers, carries a
+    relative sampling error above ``max_error``: sqrt((1 - f) / n) for a covered share f and
+    n requests (an hour covered whole is counted, not extrapolated, whatever its n)."""
+    unseen = (1 - pl.col("covered_s") / 3600).clip(lower_bound=0.0)
+    return pl.col("requests") * max_error**2 < unseen
 
 
 def scan_azure_llm(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
@@ -291,8 +315,8 @@ def read_azure_llm(
 
 
 def _telemetry(hourly: pl.LazyFrame, path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
-    """The log's hours (:func:`_hourly`) as telemetry rows."""
-    hourly = hourly.with_columns(
+    """The log's hours (:func:`_hourly`) as telemetry rows, but those too sparsely covered."""
+    hourly = hourly.filter(~pl.col("sparse")).with_columns(
         (pl.col("tokens") / pl.col("covered_s") / options.tokens_per_s_per_gpu).alias(
             "gpus_running"
         ),
@@ -309,17 +333,29 @@ def _telemetry(hourly: pl.LazyFrame, path: Path, options: AzureLLMOptions) -> pl
 def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> TraceReport:
     """The report of the log's hours (:func:`_hourly`, sorted)."""
     _customer(path, options)  # a name that says neither code nor conv fails as scan would
-    stamps = hourly["ts"].to_list()
+    sparse = hourly.filter(pl.col("sparse"))
+    requests_read = int(hourly["requests"].sum())
+    # The gaps are the hours with no request, so an hour left missing for too few is not one.
     gaps = [
         (before + timedelta(hours=1), after - timedelta(hours=1))
-        for before, after in pairwise(stamps)
+        for before, after in pairwise(hourly["ts"].to_list())
         if after - before > timedelta(hours=1)
     ]
+    hourly = hourly.filter(~pl.col("sparse"))
+    stamps = hourly["ts"].to_list()
     notes = (
         *(
-            f"hour {ts:%Y-%m-%d %H:%M} UTC: {covered / 60:.1f} of 60 minutes in the log"
+            f"hour {ts:%Y-%m-%d %H:%M} UTC: {_minutes_seen(covered)} of 60 minutes in the log"
             for ts, covered in hourly.select("ts", "covered_s").rows()
             if covered < 3600
+        ),
+        *(
+            f"hour {ts:%Y-%m-%d %H:%M} UTC: {requests:,.0f} request(s) in "
+            f"{_minutes_seen(covered)} of 60 minutes in the log, too few to measure the "
+            "hour's rate (extrapolated, its sampling error would exceed "
+            f"{options.max_rate_error:.0%}): left missing, not "
+            "extrapolated"
+            for ts, requests, covered in sparse.select("ts", "requests", "covered_s").rows()
         ),
         *(
             f"no request for {_hours(first, last):,} hours, {first:%Y-%m-%d %H:%M} to "
@@ -330,7 +366,7 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
     return TraceReport(
         adapter="azure-llm",
         source=str(path),
-        rows_read=int(hourly["requests"].sum()),
+        rows_read=requests_read,
         rows_out=hourly.height,
         hours=hourly.height,
         first_ts=stamps[0] if stamps else None,
@@ -339,6 +375,12 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
         gaps=sum(_hours(first, last) for first, last in gaps),
         notes=notes,
     )
+
+
+def _minutes_seen(covered_s: float) -> str:
+    """Minutes of an hour the log covered, rounded down: 3,598.5 s read "60.0 of 60 minutes",
+    a partial hour that said it was whole."""
+    return f"{math.floor(covered_s / 6) / 10:.1f}"
 
 
 def _hours(first: datetime, last: datetime) -> int:

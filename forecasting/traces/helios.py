@@ -145,6 +145,12 @@ class HeliosOptions:
     min_vcs_for_outage: int = 2
     """An all-zero minute is an outage only if at least this many VCs report it: with one VC,
     an idle team and a dead collector look the same, so nothing is dropped."""
+    wind_down_minutes: int = 120
+    """A stretch in which every VC reads zero, begun by one VC falling idle alone, is zero
+    demand when the VC before it fell idle at most this many minutes earlier (a cluster
+    winding down VC by VC); later, or never, it is not told from a dead collector and is read
+    as an outage. Before the published file's two outages the other VCs had been idle for 856
+    minutes or more."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.size_classes) - set(SIZE_SUFFIXES))
@@ -162,6 +168,8 @@ class HeliosOptions:
         )
         if self.min_vcs_for_outage < 1:
             raise ValueError("min_vcs_for_outage must be at least 1")
+        if self.wind_down_minutes < 0:
+            raise ValueError("wind_down_minutes cannot be negative")
 
 
 # --- expressions -------------------------------------------------------------------------------
@@ -239,12 +247,61 @@ def _repeated_minutes_error(
     )
 
 
-def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
-    """Minutes (UTC) in which every reporting VC is blank: the collector, not the demand."""
-    return (
+def _all_blank_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
+    """Minutes (UTC) in which every reporting VC is blank, each with ``stopped``: how many VCs
+    were active in the minute before its stretch of such minutes began (null at the file's
+    start), i.e. how many fell idle together, and ``wound_down``: whether the VC before the
+    last fell idle at most ``wind_down_minutes`` before the stretch."""
+    per_minute = (
         minutes.group_by("minute")
-        .agg(pl.col("blank").all().alias("all_blank"), pl.len().alias("vcs"))
-        .filter(pl.col("all_blank") & (pl.col("vcs") >= options.min_vcs_for_outage))
+        .agg(
+            pl.col("blank").all().alias("all_blank"),
+            pl.len().alias("vcs"),
+            (~pl.col("blank")).sum().alias("active"),
+        )
+        .sort("minute")
+        .with_columns(
+            (pl.col("all_blank") & (pl.col("vcs") >= options.min_vcs_for_outage)).alias("dark"),
+            pl.col("active").shift(1).alias("before"),
+            # The last minute before this one in which two VCs or more were active.
+            pl.when(pl.col("active") >= 2)
+            .then(pl.col("minute"))
+            .forward_fill()
+            .shift(1)
+            .alias("two_active"),
+        )
+    )
+    stretch = (pl.col("dark") != pl.col("dark").shift(1)).fill_null(True).cum_sum()
+    since = (pl.col("minute") - pl.col("two_active")).dt.total_minutes().first().over(stretch)
+    return (
+        per_minute.with_columns(
+            pl.col("before").first().over(stretch).alias("stopped"),
+            (since <= options.wind_down_minutes).fill_null(False).alias("wound_down"),
+        )
+        .filter(pl.col("dark"))
+        .select("minute", "stopped", "wound_down")
+    )
+
+
+def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
+    """Minutes (UTC) in which every reporting VC is blank because the collector stopped.
+
+    A collector outage stops every VC in the same minute (12 and 13 of 16 VCs on the published
+    file); a cluster idle at night winds down VC by VC and goes blank when its last VC's jobs
+    end, alone, and that is zero demand: read as outages, an idle night of 01:00-06:00 left
+    every UTC day 19 hours and the whole month missing. A last VC stopping alone long after
+    the one before it (``wind_down_minutes``), as in an extract of two VCs one of which was
+    idle all day, is not told from a dead collector, and neither is a stretch at the file's
+    start, with no minute before it: both are read as outages, as every all-blank minute was
+    before.
+    """
+    return (
+        _all_blank_minutes(minutes, options)
+        .filter(
+            pl.col("stopped").is_null()
+            | (pl.col("stopped") >= options.min_vcs_for_outage)
+            | ~pl.col("wound_down")
+        )
         .select("minute")
     )
 
@@ -345,6 +402,14 @@ def _report(
     notes = [
         _outage_test_note(minutes, vcs=len(per_vc), zero=int(per_vc["zero"].sum()), options=options)
     ]
+    notes += [
+        note
+        for note in (
+            _idle_stretches_note(minutes, outages, options),
+            _scheduled_outages_note(outages, telemetry, options),
+        )
+        if note
+    ]
     if split_differs:
         notes.append(
             f"{split_differs:,} VC-minutes where the size split's running GPUs differ from "
@@ -364,6 +429,77 @@ def _report(
         gaps=int((per_vc["span"] - per_vc["distinct"]).sum()),
         zero_rows=int(per_vc["zero"].sum()),
         notes=tuple(notes),
+    )
+
+
+def _idle_stretches_note(
+    minutes: pl.LazyFrame, outages: pl.DataFrame, options: HeliosOptions
+) -> str | None:
+    """The stretches in which every VC read zero but which the outage test kept as zero
+    demand (see :func:`_outage_minutes`), for the reader to judge; None when there are none."""
+    kept = (
+        _all_blank_minutes(minutes, options)
+        .join(outages.lazy(), on="minute", how="anti")
+        .select("minute")
+        .sort("minute")
+        .collect()
+    )
+    runs = contiguous_windows(kept["minute"].to_list())
+    if not runs:
+        return None
+    first, last = max(runs, key=lambda run: run[1] - run[0])
+    end = f"{last:%H:%M}" if last.date() == first.date() else f"{last:%Y-%m-%d %H:%M}"
+    alone = (
+        "one VC falling idle alone"
+        if options.min_vcs_for_outage <= 2
+        else f"fewer than {options.min_vcs_for_outage} VCs falling idle in the same minute"
+    ) + f", at most {options.wind_down_minutes} minutes after the VC before it"
+    return (
+        f"{len(runs):,} stretch{'' if len(runs) == 1 else 'es'} in which every VC read zero "
+        f"({kept.height:,} minutes; longest {first:%Y-%m-%d %H:%M} to {end} UTC) kept as zero "
+        f"demand: each began with {alone}, where a collector outage stops "
+        "the VCs in the same minute; if the collector was down then, give those hours as an "
+        "outage calendar (`fleetcast forecast --outages`)"
+    )
+
+
+SCHEDULE_DAYS = 3
+"""Outage windows starting at one time of day on this many days or more read as a schedule."""
+
+
+def _scheduled_outages_note(
+    outages: pl.DataFrame, telemetry: pl.LazyFrame, options: HeliosOptions
+) -> str | None:
+    """The outage windows that start at one time of day on several days, and the UTC days
+    the dropped hours leave short of a whole day; None when no start time repeats so.
+
+    A collector does not fail on a schedule, a drain or a cluster idle every night does: a
+    file drained 01:00-06:00 had every night dropped as an outage, every UTC day left with 19
+    hours and read missing, and ingest said only "dropped 10,566 outage minutes in 32
+    windows".
+    """
+    from forecasting.demand import MIN_HOURS_PER_DAY  # demand is heavy; only for this note
+
+    windows = contiguous_windows(outages["minute"].sort().to_list())
+    local = ZoneInfo(options.source_timezone)
+    starts: dict[str, set[date]] = {}
+    for first, _ in windows:
+        at = first.astimezone(local)
+        starts.setdefault(f"{at:%H:%M}", set()).add(at.date())
+    if not starts:
+        return None
+    start, days = max(starts.items(), key=lambda item: len(item[1]))
+    if len(days) < SCHEDULE_DAYS:
+        return None
+    hours = telemetry.select(pl.col("ts").unique()).collect()["ts"]
+    per_day = hours.dt.date().value_counts()
+    short = per_day.filter(pl.col("count") < MIN_HOURS_PER_DAY).height
+    return (
+        f"{len(days)} of the {len(windows)} outage windows start at {start} "
+        f"({options.source_timezone}) on {len(days)} days: a collector does not fail on a "
+        "schedule, so if the cluster was drained or idle then, those hours were zero demand "
+        f"and are read as missing; {short} of the {per_day.height} UTC days keep fewer than "
+        f"the {MIN_HOURS_PER_DAY} hours a day of demand needs"
     )
 
 
@@ -575,6 +711,15 @@ def helios_capacity_toml(
         if unmeasured
         else ""
     )
+    # A VC the quota file lacks (a team added after its export) gets no block: its demand
+    # meets only blocks dedicated to other VCs, and the report's red read as the cluster's.
+    no_quota = sorted(set(measured or ()) - set(all_vcs))
+    if no_quota:
+        left_out += (
+            f"\nVCs with telemetry but no quota in the file, so no block: {len(no_quota)} "
+            f"VC{'' if len(no_quota) == 1 else 's'} ({', '.join(no_quota)}): their demand has "
+            "no capacity of its own in this plan."
+        )
 
     header = (
         f"Generated by forecasting.traces.helios.helios_capacity_toml from {path.name}\n"

@@ -46,6 +46,7 @@ from forecasting.traces import (
 __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_START",
+    "MEASURED_COLUMNS",
     "PLACED_CALENDAR",
     "SERVEGEN_DTYPES",
     "WINDOW_SECONDS",
@@ -255,9 +256,16 @@ def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
             "gpu_type",
         )
         .agg(
-            (pl.col("rate_rps") * WINDOW_SECONDS).sum().alias("requests"),
+            # Summed exactly, whatever the file's row order: the plain copy of a gzip trace,
+            # read in other chunks, summed floats to other last digits, and ingest called the
+            # same hour a changed value, "what the earlier held of it is not counted".
+            _exact_sum(pl.col("rate_rps") * WINDOW_SECONDS).alias("requests"),
             # Mean over the windows present: a missing window is unknown, not zero traffic.
-            (pl.col("rate_rps") / pl.col("rps_per_gpu")).mean().alias("gpus_running"),
+            pl.when(pl.col("rps_per_gpu").is_not_null().any())
+            .then(
+                _exact_sum(pl.col("rate_rps") / pl.col("rps_per_gpu")) / pl.col("rate_rps").count()
+            )
+            .alias("gpus_running"),
             pl.len().alias("rows"),
             pl.col("t_s").n_unique().alias("windows"),
             (pl.col("t_s") % WINDOW_SECONDS != 0).sum().alias("off_grid"),
@@ -267,6 +275,18 @@ def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
             rule_breaking(MEASURED_COLUMNS).sum().alias("breaking"),
         )
     )
+
+
+EXACT_UNITS = 1e9
+"""Sums over an hour's windows are added as whole billionths, so their order cannot change
+the result (a float sum's last digits follow the order its terms are added in)."""
+
+
+def _exact_sum(values: pl.Expr) -> pl.Expr:
+    """The sum of ``values`` over a group, in billionths added as integers: the same whatever
+    the order of the rows (a NaN or infinite value adds nothing; the file fails on it)."""
+    whole = (values * EXACT_UNITS).round().cast(pl.Int64, strict=False)
+    return whole.sum() / EXACT_UNITS
 
 
 def _telemetry(hourly: pl.LazyFrame, options: ServeGenOptions) -> pl.LazyFrame:
