@@ -160,6 +160,34 @@ def test_a_region_loss_failover_absorbs_keeps_its_measured_time() -> None:
     assert result.short_until_shock_end_hours is None
 
 
+def test_a_failed_over_class_keeps_its_headroom_on_the_region_it_runs_in() -> None:
+    """Inference keeps 20 % free and fails over after 2 h to r2, which has room to spare: its
+    headroom was judged against the dark r1's blocks only, so every dark hour missed its SLO
+    however much of it r2 served (a fleet with 10x headroom in its other regions read
+    region-loss "fails under the shock", inference 70.0 % = the 168 lit hours of 240, while
+    98.6 % of its dark demand failed over; the answer named failover as the cure, already in
+    use). While its failover is open it is judged on the pools it fails over to: whole again
+    3 h in, and it passes."""
+    plan = _plan(
+        [_block("a", 100), _block("b", 300, region="r2")],
+        inference={"failover_delay_hours": 2, "headroom": 0.2},
+    )
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    result = run_drill(plan, paths, None, dark)
+    inference = result.verdicts.filter(pl.col("workload_class") == "inference").row(0, named=True)
+    assert inference["attainment_p90_paths"] == pytest.approx(1.0 - 2 / 240)
+    assert result.verdict == PASS
+    assert result.absorb_hours == 3
+    # r2 without room for r1's inference beside its own (120 GPUs served on 130: 8 % free)
+    # still fails in the dark hours.
+    tight = _plan(
+        [_block("a", 100), _block("b", 130, region="r2")],
+        inference={"failover_delay_hours": 2, "headroom": 0.2},
+    )
+    assert run_drill(tight, paths, None, dark).verdict == FAILS_UNDER_SHOCK
+
+
 def test_a_slipped_delivery_short_until_it_lands_is_not_absorbed() -> None:
     """A block due in a week slips a week, and inference is short until it lands: its time to
     absorb read the slip's length plus an hour. The shortfall ended because the delivery
