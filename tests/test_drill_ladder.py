@@ -17,7 +17,13 @@ from forecasting.drills.kernel import simulate_outputs
 from forecasting.drills.kpis import ALL_CLASSES
 from forecasting.options import DrillOptions
 from forecasting.runs import DrillOutcome
-from forecasting.schema import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PARTLY_JUDGED, PASS
+from forecasting.schema import (
+    FAILS_UNDER_SHOCK,
+    FAILS_UNSHOCKED,
+    NOT_VERIFIED,
+    PARTLY_JUDGED,
+    PASS,
+)
 from forecasting.triggers import n_plus_one
 
 MONDAY = date(2026, 1, 5)
@@ -697,6 +703,26 @@ def test_a_failover_share_onto_a_region_without_telemetry_says_it_is_not_verifie
     )
     seen = run_drill(plan, _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0}), None, dark)
     assert not any("no telemetry in r2" in note for note in seen.notes)
+
+
+def test_a_region_loss_that_holds_on_failover_to_an_unwatched_region_is_not_verified() -> None:
+    """r1 dark for three days, its inference failing over to r2, whose blocks have no
+    telemetry (their own demand taken as zero): the drill read "pass" on GPUs nobody measured
+    as free, with the doubt in a note only. It is "not verified" now, saying why; with r2's
+    telemetry it passes."""
+    plan = _plan(
+        [_block("a", 100), _block("b", 300, region="r2")],
+        inference={"failover_delay_hours": 0, "headroom": 0.2},
+    )
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    blind = run_drill(plan, _paths({"r1/inference/other": 60.0}), None, dark)
+    assert blind.verdict == NOT_VERIFIED
+    assert blind.unverified == (
+        "it passes with failover that may land on blocks in r2, whose own demand is not "
+        "measured (no telemetry in r2: taken as zero)"
+    )
+    seen = run_drill(plan, _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0}), None, dark)
+    assert seen.verdict == PASS and not seen.unverified
 
 
 def test_region_loss_resolves_the_largest_region_and_rejects_unknown() -> None:
