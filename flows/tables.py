@@ -1306,7 +1306,11 @@ def _unverified_why(drills: Sequence[DrillOutcome]) -> str:
     """``cut short by the horizon: top-customer-2x-6w; no demand measured: all-2x, ...``: the
     drills "not verified", by why."""
     # How each reason (drills.kpis.unverified_reason) starts or reads, and its name here.
-    kinds = {"cut short": "cut short by the horizon", "no demand measured": "no demand measured"}
+    kinds = {
+        "cut short": "cut short by the horizon",
+        "no demand measured": "no demand measured",
+        "passes with failover": "failover onto a region without telemetry",
+    }
     named: dict[str, list[str]] = {}
     for d in drills:
         if d.verdict == NOT_VERIFIED:

@@ -17,7 +17,13 @@ from forecasting.drills.kernel import simulate_outputs
 from forecasting.drills.kpis import ALL_CLASSES
 from forecasting.options import DrillOptions
 from forecasting.runs import DrillOutcome
-from forecasting.schema import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PARTLY_JUDGED, PASS
+from forecasting.schema import (
+    FAILS_UNDER_SHOCK,
+    FAILS_UNSHOCKED,
+    NOT_VERIFIED,
+    PARTLY_JUDGED,
+    PASS,
+)
 from forecasting.triggers import n_plus_one
 
 MONDAY = date(2026, 1, 5)
@@ -158,6 +164,34 @@ def test_a_region_loss_failover_absorbs_keeps_its_measured_time() -> None:
     result = run_drill(plan, paths, None, dark)
     assert result.absorb_hours == 3
     assert result.short_until_shock_end_hours is None
+
+
+def test_a_failed_over_class_keeps_its_headroom_on_the_region_it_runs_in() -> None:
+    """Inference keeps 20 % free and fails over after 2 h to r2, which has room to spare: its
+    headroom was judged against the dark r1's blocks only, so every dark hour missed its SLO
+    however much of it r2 served (a fleet with 10x headroom in its other regions read
+    region-loss "fails under the shock", inference 70.0 % = the 168 lit hours of 240, while
+    98.6 % of its dark demand failed over; the answer named failover as the cure, already in
+    use). While its failover is open it is judged on the pools it fails over to: whole again
+    3 h in, and it passes."""
+    plan = _plan(
+        [_block("a", 100), _block("b", 300, region="r2")],
+        inference={"failover_delay_hours": 2, "headroom": 0.2},
+    )
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    result = run_drill(plan, paths, None, dark)
+    inference = result.verdicts.filter(pl.col("workload_class") == "inference").row(0, named=True)
+    assert inference["attainment_p90_paths"] == pytest.approx(1.0 - 2 / 240)
+    assert result.verdict == PASS
+    assert result.absorb_hours == 3
+    # r2 without room for r1's inference beside its own (120 GPUs served on 130: 8 % free)
+    # still fails in the dark hours.
+    tight = _plan(
+        [_block("a", 100), _block("b", 130, region="r2")],
+        inference={"failover_delay_hours": 2, "headroom": 0.2},
+    )
+    assert run_drill(tight, paths, None, dark).verdict == FAILS_UNDER_SHOCK
 
 
 def test_a_slipped_delivery_short_until_it_lands_is_not_absorbed() -> None:
@@ -669,6 +703,26 @@ def test_a_failover_share_onto_a_region_without_telemetry_says_it_is_not_verifie
     )
     seen = run_drill(plan, _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0}), None, dark)
     assert not any("no telemetry in r2" in note for note in seen.notes)
+
+
+def test_a_region_loss_that_holds_on_failover_to_an_unwatched_region_is_not_verified() -> None:
+    """r1 dark for three days, its inference failing over to r2, whose blocks have no
+    telemetry (their own demand taken as zero): the drill read "pass" on GPUs nobody measured
+    as free, with the doubt in a note only. It is "not verified" now, saying why; with r2's
+    telemetry it passes."""
+    plan = _plan(
+        [_block("a", 100), _block("b", 300, region="r2")],
+        inference={"failover_delay_hours": 0, "headroom": 0.2},
+    )
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    blind = run_drill(plan, _paths({"r1/inference/other": 60.0}), None, dark)
+    assert blind.verdict == NOT_VERIFIED
+    assert blind.unverified == (
+        "it passes with failover that may land on blocks in r2, whose own demand is not "
+        "measured (no telemetry in r2: taken as zero)"
+    )
+    seen = run_drill(plan, _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0}), None, dark)
+    assert seen.verdict == PASS and not seen.unverified
 
 
 def test_region_loss_resolves_the_largest_region_and_rejects_unknown() -> None:

@@ -5626,6 +5626,48 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
     assert capital > float(due["capex_usd"].sum())  # an order due later is left out
 
 
+def test_the_capital_to_place_says_which_later_orders_rest_on_an_uncalibrated_band() -> None:
+    """A 120-day fleet with 8-10x headroom in every region (all triggers green, nothing short
+    on any daily row) read "capital in orders to place $4,423.7M ... (of which $4,423.7M in 3
+    orders after their pools' first, for later shortfalls)": 12 GB200 cells due within six
+    weeks for shortfalls 22 months out, read on the q90 of a random walk no backtest
+    calibrated (its q50 is short nowhere), beside a capital card of every order that says it
+    rests on such a band. The card, front page and CLI now say how much of the capital to
+    place is for shortfalls past the daily rows on an uncalibrated band."""
+    inputs = _planned_36_months()
+    uncalibrated = replace(
+        inputs,
+        chosen=inputs.chosen.with_columns(
+            plan_reason=pl.lit("no decision backtest to choose a growth model on (4 blocks)"),
+            plan_calibrated=False,
+        ),
+    )
+    end = inputs.forecast["ds"].max()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        exhaustion_date=pl.when(pl.col("tranche") == 2)
+        .then(pl.lit(end + timedelta(days=400)))
+        .otherwise("exhaustion_date")
+    )
+    said = (
+        f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later "
+        f"shortfalls, all of it for shortfalls past the daily rows (to {fmt_date(end)}), read "
+        "on a band no backtest calibrated)"
+    )
+
+    def card(shown: str) -> str:
+        text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
+        return text[0].split(">")[-1]
+
+    for page in (finance_page, run_index_page):
+        assert said in card(page(replace(uncalibrated, placements=planned))), page.__name__
+        # Calibrated, or short within the daily rows, it reads as before.
+        plain = card(page(replace(inputs, placements=planned)))
+        assert "after their pools' first, for later shortfalls)" in plain, page.__name__
+        within = planned.with_columns(exhaustion_date=pl.lit(end - timedelta(days=1)))
+        plain = card(page(replace(uncalibrated, placements=within)))
+        assert "after their pools' first, for later shortfalls)" in plain, page.__name__
+
+
 def test_the_blocks_to_order_name_the_later_order_due_before_the_triggers_orders() -> None:
     """The demo's finance cards read "228 racks, 3 cells" to order beside a capital to place
     that counts a later order's cell due first ($368.6M by 2026-12-13): the blocks card now

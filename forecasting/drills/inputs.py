@@ -813,6 +813,11 @@ def kernel_inputs(
     dark_until = np.zeros(len(streams), dtype=np.int64)
     stream_pools: list[list[int]] = []
     windows: list[tuple[int, int, bool]] = []
+    # The pools each (region, class) judges its headroom on, with the hours they count: its
+    # own always, and while its failover is open the pools it fails over to (judged on its
+    # dark region's pools alone, a class served elsewhere with room to spare missed its SLO
+    # in every dark hour).
+    away_windows: dict[tuple[str, WorkloadClass], list[tuple[int, int, int]]] = {}
     for s, stream in enumerate(streams):
         stream_pools.append(list(own_pools[s]))
         windows += [(0, hours, False)] * len(own_pools[s])
@@ -835,9 +840,14 @@ def kernel_inputs(
         opens = int(dark_from[s]) + (policy.failover_delay_hours or 0)
         stream_pools[s] += away
         windows += [(opens, int(dark_until[s]), True)] * len(away)
+        away_windows[stream.region, stream.workload_class] = [
+            (p, opens, int(dark_until[s])) for p in sorted(away)
+        ]
     groups = stream_groups(streams)
     group_pools = [
-        sorted({p for s in members for p in own_pools[s]}) for members in groups.values()
+        [(p, 0, hours) for p in sorted({p for s in members for p in own_pools[s]})]
+        + away_windows.get(key, [])
+        for key, members in groups.items()
     ]
     group_policies = [plan.policy[k] for _, k in groups]
     s_ptr, s_pools = _csr(stream_pools)
@@ -848,7 +858,8 @@ def kernel_inputs(
     ]
     pe_ptr, pe_edges = _csr(preemptible_edges)
     gs_ptr, gs_streams = _csr(list(groups.values()))
-    gp_ptr, gp_pools = _csr(group_pools)
+    gp_ptr, gp_pools = _csr([[p for p, _, _ in pools_of] for pools_of in group_pools])
+    gp_windows = [w for pools_of in group_pools for w in pools_of]
     # C-contiguous (a no-op for DemandSide's own arrays, see DemandSide.until): every drill then
     # passes the kernel the same array types and numba compiles it once, not once per layout.
     return KernelInputs(
@@ -881,6 +892,8 @@ def kernel_inputs(
         gs_streams=gs_streams,
         gp_ptr=gp_ptr,
         gp_pools=gp_pools,
+        gp_from=np.array([w[1] for w in gp_windows], dtype=np.int64),
+        gp_until=np.array([w[2] for w in gp_windows], dtype=np.int64),
         e_from=np.array([w[0] for w in windows], dtype=np.int64),
         e_until=np.array([w[1] for w in windows], dtype=np.int64),
         e_failover=np.array([w[2] for w in windows], dtype=np.bool_),

@@ -279,6 +279,8 @@ class KernelInputs:
     gs_streams: np.ndarray
     gp_ptr: np.ndarray
     gp_pools: np.ndarray
+    gp_from: np.ndarray  # (group pools,) int64 first hour the pool counts for its headroom
+    gp_until: np.ndarray  # (group pools,) int64 first hour it no longer does (failover)
     e_from: np.ndarray  # (edges,) int64 first hour the edge may carry GPUs (0: always)
     e_until: np.ndarray  # (edges,) int64 first hour it may not (hours: never closes)
     e_failover: np.ndarray  # (edges,) bool: an edge to another region's pool (failover)
@@ -299,7 +301,8 @@ class KernelInputs:
             self.stream_class, self.stream_region,
             self.s_ptr, self.s_pools, self.edge_stream, self.pe_ptr, self.pe_edges, self.p_region,
             self.g_class, self.g_headroom, self.g_prio, self.gs_ptr, self.gs_streams,
-            self.gp_ptr, self.gp_pools, self.e_from, self.e_until, self.e_failover,
+            self.gp_ptr, self.gp_pools, self.gp_from, self.gp_until,
+            self.e_from, self.e_until, self.e_failover,
             self.s_dark_from, self.s_dark_until, self.p_rung_delay, self.restore,
             self.restore_delay, self.confirm_hours,
         )  # fmt: skip
@@ -342,7 +345,8 @@ def simulate_path(
     interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream,
     pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
-    e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
+    gp_from, gp_until, e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay,
+    restore,
     restore_delay, confirm_hours, ref, n_regions, out_cls, out_pool, out_group, out_backlog,
     out_unmet, out_daily, out_ref,
 ):  # fmt: skip
@@ -521,7 +525,13 @@ def simulate_path(
             for g in range(n_groups):
                 end = gp_ptr[g]
                 for j in range(gp_ptr[g], gp_ptr[g + 1]):
-                    if live[gp_pools[j]]:
+                    # A failed-over group's headroom is on the pools it runs in while its
+                    # failover is open (the dark region's own have no GPUs to hold it).
+                    if gp_from[j] > t:
+                        next_change = min(next_change, gp_from[j])
+                    elif gp_until[j] > t:
+                        next_change = min(next_change, gp_until[j])
+                    if live[gp_pools[j]] and gp_from[j] <= t < gp_until[j]:
                         live_gp[end] = gp_pools[j]
                         live_gp_mode[end] = gp_mode[j]
                         end += 1
@@ -931,7 +941,8 @@ def _simulate_paths(
     interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream,
     pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
-    e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
+    gp_from, gp_until, e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay,
+    restore,
     restore_delay, confirm_hours, ref, n_regions, out_cls, out_pool, out_group, out_backlog,
     out_unmet, out_daily, out_ref,
 ):  # fmt: skip
@@ -940,7 +951,8 @@ def _simulate_paths(
             base[n], target[n], day_shape[n], shock, shapes, shape_group, cap, start, prio,
             preemptible, reserve, interactive, turnover, max_wait, stream_class, stream_region,
             s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio,
-            gs_ptr, gs_streams, gp_ptr, gp_pools, e_from, e_until, e_failover, s_dark_from,
+            gs_ptr, gs_streams, gp_ptr, gp_pools, gp_from, gp_until, e_from, e_until, e_failover,
+            s_dark_from,
             s_dark_until, p_rung_delay, restore, restore_delay, confirm_hours, ref[n], n_regions,
             out_cls[n], out_pool[n], out_group[n], out_backlog[:, :, n], out_unmet[:, :, n],
             out_daily[n], out_ref[n],

@@ -1070,7 +1070,25 @@ def compare(
         verdict = FAILS_UNDER_SHOCK
     else:
         verdict = PASS
+    total = shocked.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
+    dark = float(total["dark_demand_gpu_hours"].to_numpy().mean())
+    moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
+    unwatched = _unwatched_failover_regions(plan, demand) if moved > 0 else []
     unverified = unverified_reason(shocked) if verdict == PASS else ""
+    if verdict == PASS and unwatched:
+        # Its failed-over demand found those blocks idle because nobody measured their own:
+        # a pass there rests on GPUs not known to be free.
+        where = ", ".join(unwatched)
+        unverified = "; ".join(
+            filter(
+                None,
+                (
+                    unverified,
+                    f"it passes with failover that may land on blocks in {where}, whose own "
+                    f"demand is not measured (no telemetry in {where}: taken as zero)",
+                ),
+            )
+        )
     if unverified:
         verdict = NOT_VERIFIED
     final = ladder if ladder is not None else shocked
@@ -1083,9 +1101,6 @@ def compare(
         plan, baseline, shocked, final, ladder_supply,
         calm=twin.pool_out if twin is not None else None,
     )  # fmt: skip
-    total = shocked.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
-    dark = float(total["dark_demand_gpu_hours"].to_numpy().mean())
-    moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
     notes = [n for n in shocked.notes if not n.startswith("time to absorb")]
     if censored:
         where = (
@@ -1126,7 +1141,7 @@ def compare(
             notes.append(_partly_judged(calm))
     notes += _idle_migration(plan, ladder_supply)
     notes += [book_only_note(r) for r in sorted(set(demand.book_only) & set(demand.regions))]
-    if moved > 0 and (unwatched := _unwatched_failover_regions(plan, demand)):
+    if unwatched:
         notes.append(
             f"{moved / dark:.0%} of the dark demand failed over, and it may land on blocks in "
             f"{', '.join(unwatched)} ({not_judged_in(unwatched)}; their own demand is taken as "

@@ -702,7 +702,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
     later = due.filter(pl.col("tranche").fill_null(1) > 1)
     of_later = (
         f" (of which {fmt_usd(total(later, 'capex_usd'))} in {_orders_count(_n_orders(later))} "
-        "after their pools' first, for later shortfalls)"
+        f"after their pools' first, for later shortfalls{_uncalibrated_part(inputs, later)})"
         if later.height
         else ""
     )
@@ -714,6 +714,29 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + past_the_plan_capital(due, end=end)
         + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
         + _due_after(inputs, by=by)
+    )
+
+
+def _uncalibrated_part(inputs: ReportInputs, later: pl.DataFrame) -> str:
+    """', $X of it for shortfalls past the daily rows (to D), read on a band no backtest
+    calibrated' (', all of it ...') for ``later`` (orders to place after their pools' first)
+    whose shortfall lies past the daily rows of a run no decision backtest calibrated; or ''.
+
+    Such orders are due now on the q90 of a band nothing scored: an 8-10x over-provisioned
+    fleet read $4,423.7M of GB200 cells to place within six weeks for shortfalls 22 months
+    out (its q50 short nowhere), unlabelled, beside a capital card of every order saying it
+    rests on an uncalibrated band."""
+    by = to_place_by(inputs)
+    if by is None or inputs.forecast_months.is_empty() or inputs.plan_calibrated:
+        return ""
+    past = later.filter(pl.col("exhaustion_date") > by)
+    if past.is_empty():
+        return ""
+    capex = total(past, "capex_usd")
+    share = "all of it" if capex >= total(later, "capex_usd") else f"{fmt_usd(capex)} of it"
+    return (
+        f", {share} for shortfalls past the daily rows (to {fmt_date(by)}), read on a band no "
+        "backtest calibrated"
     )
 
 
