@@ -51,6 +51,7 @@ __all__ = [
     "RUNG_USED_SHARE",
     "RUNS_ON_ARRIVAL",
     "SEP",
+    "SHORT_ALREADY",
     "STALE_FIT",
     "STALE_WARN_DAYS",
     "STOPPED_NOTE",
@@ -269,6 +270,9 @@ DAY_SHAPE_WEEKS = 26
 # the pages, the CLI and the decision backtest count is the rows' ``monthly_only`` field, never
 # these words: here, not in the triggers package, so the CLI shows them without importing it.
 MONTHLY_ONLY = "not verified at the daily grain"
+# What an exhaustion on the first day forecast reads beside its date: the pool's q90 is over
+# its usable capacity from the start, and a date like any other read as a deadline ahead.
+SHORT_ALREADY = "the first forecast day: short already"
 # Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
 # there (triggers.power's notes, triggers.orders' placements, the pages and the CLI).
 NEW_SITE = "a new site is needed"

@@ -79,6 +79,7 @@ from forecasting.schema import (
     FORECAST_SCHEMA,
     NO_DEMAND,
     NOT_VERIFIED,
+    SHORT_ALREADY,
     STOPPED_NOTE,
     WorkloadClass,
     frame_schema,
@@ -5404,6 +5405,25 @@ def test_the_cli_rows_say_which_order_by_is_read_from_a_month_past_the_daily_row
     assert past.any()
     within = replace(inputs, triggers=inputs.triggers.with_columns(exhaustion_date=pl.lit(end)))
     assert not report_trigger_rows(within)["month_grain"].any()
+
+
+def test_an_exhaustion_on_the_first_forecast_day_says_the_pool_is_short_already() -> None:
+    """A fleet short from its first forecast day read "2026-12-06" under exhaustion beside
+    "2026-08-30 (97 days late)": a date like any other, where the pool is short already (its
+    q90 over usable capacity on the first day forecast). The CLI rows and the finance page's
+    orders now say so; a later exhaustion reads its date alone."""
+    from forecasting.runs import report_trigger_rows
+
+    inputs = sample_inputs()
+    first = inputs.as_of + timedelta(days=1)
+    now = replace(inputs, triggers=inputs.triggers.with_columns(exhaustion_date=pl.lit(first)))
+    words = f"{first:%Y-%m-%d} ({SHORT_ALREADY})"
+    assert set(report_trigger_rows(now)["exhaustion_date"].to_list()) == {words}
+    assert words in _visible(finance_page(now))
+    assert SHORT_ALREADY not in " ".join(
+        str(d) for d in report_trigger_rows(inputs)["exhaustion_date"].to_list()
+    )
+    assert SHORT_ALREADY not in _visible(finance_page(inputs))
 
 
 def test_concentration_says_it_leaves_out_the_regions_without_telemetry() -> None:

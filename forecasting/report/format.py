@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from markupsafe import escape as escape_html
 
+from forecasting.schema import SHORT_ALREADY
 from forecasting.text import days_count, usd
 from forecasting.text import listed as fmt_listed
 
@@ -32,6 +33,7 @@ __all__ = [
     "fmt_datetime",
     "fmt_day_or_month",
     "fmt_days",
+    "fmt_exhaustion",
     "fmt_gpu_hours",
     "fmt_gpus",
     "fmt_hhi",
@@ -129,6 +131,16 @@ def fmt_day_or_month(value: date | None, *, daily_end: date | None) -> str:
     if value is not None and daily_end is not None and value > daily_end:
         return f"{value:%b %Y}"
     return fmt_date(value)
+
+
+def fmt_exhaustion(value: date | None, *, daily_end: date | None, as_of: date | None) -> str:
+    """A pool's exhaustion as :func:`fmt_day_or_month` says it, and on the first day forecast
+    (the day after ``as_of``, or before) "(the first forecast day: short already)": a pool
+    short from the start read a date like any other beside an order-by months late."""
+    text = fmt_day_or_month(value, daily_end=daily_end)
+    if value is not None and as_of is not None and value <= as_of + timedelta(days=1):
+        return f"{text} ({SHORT_ALREADY})"
+    return text
 
 
 def fmt_lateness(day: date, as_of: date, *, today: date | None = None) -> str | None:

@@ -745,7 +745,7 @@ def _pipeline_deals(
 def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     """The triggers as the CLI and the Prefect table artifact show them (dates as text; an
     exhaustion on the plan's monthly rows as its month)."""
-    from forecasting.report.format import fmt_day_or_month
+    from forecasting.report.format import fmt_exhaustion
     from forecasting.report.inputs import (
         daily_end,
         exhaustion_grain,
@@ -755,7 +755,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
 
     end = daily_end(inputs)
     exhaustion = [
-        None if day is None else fmt_day_or_month(day, daily_end=end)
+        None if day is None else fmt_exhaustion(day, daily_end=end, as_of=inputs.as_of)
         for day in inputs.triggers.get_column("exhaustion_date")
     ]
     return (

@@ -19,6 +19,7 @@ from forecasting.report.format import (
     fmt_count,
     fmt_date,
     fmt_day_or_month,
+    fmt_exhaustion,
     fmt_gpu_hours,
     fmt_gpus,
     fmt_hhi,
@@ -129,7 +130,7 @@ def _orders_table(
             MISSING
             if r["blocks_to_order"] == 0
             else _order_by_text(r, daily_end=daily_end, as_of=as_of, end=end, today=today),
-            fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
+            fmt_exhaustion(r["exhaustion_date"], daily_end=daily_end, as_of=as_of),
             MISSING if r["blocks_to_order"] == 0 else in_service_text(r),
             blocks_text(r)
             # Sized from a month read short past the daily rows: its size swings with them.
