@@ -26,6 +26,7 @@ from forecasting.schema import (
     PASS,
     RUNGS_USED_RULE,
     RUNS_ON_ARRIVAL,
+    TELEMETRY_SCHEMA,
     UNJUDGED_ABSORB,
     UNJUDGED_KPI,
     VACANT,
@@ -221,29 +222,42 @@ def quarantine_table(
 
     ``traces`` maps the ingest ids of trace files to their adapter: their rows are the
     adapter's hourly rows, not lines of the file (a ServeGen model with no profile read as
-    "row 1" of a file whose row 1 held nothing wrong), so they are named by their hour.
+    "row 1" of a file whose row 1 held nothing wrong), so they are named by their hour. A
+    source row the adapter refused (its column one of the trace's own, not of telemetry) is a
+    row of the file and keeps its number.
     """
     traces = traces or {}
+    hourly_columns = set(TELEMETRY_SCHEMA.names())
     table = Table(title=f"quarantine ({rows.height:,} rows)", title_justify="left")
     for name in ("file", "row", "column", "rule", "value"):
         table.add_column(name)
     shown = rows.head(limit)
+    hourly: set[str] = set()
+    refused = False
     for rec in shown.iter_rows(named=True):
         row = str(rec["row_number"])
-        if rec["ingest_id"] in traces and rec["raw"]:
+        if rec["ingest_id"] in traces and rec["raw"] and rec["column"] in hourly_columns:
             row = f"hour {str(rec['raw']).split(',', 1)[0][:16]} UTC"
+            hourly.add(traces[rec["ingest_id"]])
+        elif rec["ingest_id"] in traces:
+            refused = True
         table.add_row(
             Text(str(rec["file"])),
             Text(row),
             *(Text("" if rec[k] is None else str(rec[k])) for k in ("column", "rule", "value")),
         )
-    adapters = sorted({traces[i] for i in shown["ingest_id"] if i in traces})
-    if adapters:
+    if hourly:
         table.caption = (
-            f"a trace's rows are the {', '.join(adapters)} adapter's hours, not lines of the "
-            "file: the hour, column and value say which; the file's ingest notes name what the "
-            "adapter could not map"
+            f"a trace's rows are the {', '.join(sorted(hourly))} adapter's hours, not lines of "
+            "the file: the hour, column and value say which; the file's ingest notes name what "
+            "the adapter could not map"
         )
+    if refused:
+        numbered = (
+            "a trace's numbered row is a row of the file its adapter refused (1 = the first "
+            "after the header), left out of its hour"
+        )
+        table.caption = f"{table.caption}; {numbered}" if table.caption else numbered
     return table
 
 

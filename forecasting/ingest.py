@@ -73,6 +73,7 @@ __all__ = [
     "IngestResult",
     "NulledCells",
     "Plan",
+    "Refused",
     "Staged",
     "content_sha256",
     "file_format_of",
@@ -1110,6 +1111,33 @@ def stage_rows(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Source rows of a trace that its adapter refused (``forecasting.traces.REFUSED_SCHEMA``),
+    and how many data rows the file holds: the hourly rows the adapter built are numbered after
+    them in the quarantine, so a refused hourly row's number never names a line of the file."""
+
+    rows: pl.DataFrame
+    source_rows: int
+
+
+def _with_refused(bad: Path, refused: Refused) -> None:
+    """Rewrite ``bad`` (the hourly rows a trace's adapter built that broke a rule) with their
+    rows numbered after the file's, and the source rows the adapter refused added."""
+    hourly = pl.read_parquet(bad)
+    if not hourly.height and not refused.rows.height:
+        return
+    pl.concat(
+        [
+            hourly.with_columns(pl.col(_ROW) + refused.source_rows),
+            refused.rows.select(
+                pl.col("row").cast(pl.Int64).alias(_ROW), "column", "rule", "value", "raw"
+            ),
+        ],
+        how="diagonal_relaxed",
+    ).write_parquet(bad)
+
+
 def _refuse_overlapping_hours(goods: Sequence[Path], *, source: str) -> None:
     """Refuse a file of GPU-hours without ``interval_minutes`` whose rows of one series are
     less than an hour apart.
@@ -1191,15 +1219,20 @@ def ingest_frame(
     lines: int | None = None,
     reload: Reload | None = None,
     plan: Plan | None = None,
+    refused: Refused | None = None,
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
     ``lines``, where given, is how many rows the reader must have found; ``reload``, where
     given, is the earlier load of the same content that a later version replaced; ``plan``,
-    where given, the capacity plan whose regions the good rows' are checked against."""
+    where given, the capacity plan whose regions the good rows' are checked against;
+    ``refused``, where given, the source rows a trace adapter refused before ``raw`` was
+    built, quarantined with the rows ``raw`` breaks."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
         staged = stage_rows(raw, source=str(path), folder=Path(tmp), now=now)
+        if refused is not None:
+            _with_refused(staged.bad, refused)
         read = sum(
             pl.scan_parquet(f).select(pl.len()).collect().item() for f in (*staged.good, staged.bad)
         )
@@ -1274,10 +1307,10 @@ def ingest_frame(
             f"{column} spelled {spelled}: loaded as written, so counted apart; if they are one "
             f"{column}, fix the export and reload the file"
         )
-    refused = nothing_good(entry)
-    if refused is not None:
+    all_bad = nothing_good(entry)
+    if all_bad is not None:
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
-        return IngestResult(path=path, status="failed", entry=entry, message=refused)
+        return IngestResult(path=path, status="failed", entry=entry, message=all_bad)
     return IngestResult(
         path=path,
         status="loaded",
@@ -1656,6 +1689,8 @@ def _ingest_trace(
     trace = ADAPTERS[adapter]
     try:
         rows, report = trace.read(path)
+        # Before the load: the rows the adapter refused are quarantined with it.
+        found = report()
         result = ingest_frame(
             warehouse,
             rows,
@@ -1665,8 +1700,8 @@ def _ingest_trace(
             now=now,
             reload=reload,
             plan=plan,
+            refused=Refused(rows=found.refused, source_rows=found.rows_read + found.refused.height),
         )
-        found = report()
     except (_ReaderError, pl.exceptions.PolarsError) as exc:
         # The typed read names no row; a second read as text does, when a value is the cause.
         named = trace.unparsable(path)

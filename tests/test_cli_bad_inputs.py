@@ -404,3 +404,29 @@ def test_quarantine_names_a_trace_row_by_its_hour_not_as_a_file_line(
     out = capsys.readouterr().out
     assert "hour 2025-01-06 01:00 UTC" in out
     assert "a trace's rows are the servegen adapter's hours, not lines of the file" in out
+
+
+def test_quarantine_names_a_refused_trace_row_by_its_row_in_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ServeGen window of -0.05 requests/s (file row 2) refused the whole file; now it is
+    refused alone and `quarantine` lists it as row 2 of the file, beside an hourly row the
+    adapter built (a model with no profile) named by its hour, numbered after the file's rows
+    so the two never share a number."""
+    path = tmp_path / "sg.csv"
+    path.write_text(
+        "category,model,client_id,t_s,rate_rps,cv,arrival_pattern,pat_arg1,pat_arg2\n"
+        "language,m-large,0,0,1.0,1.0,Gamma,1.0,1.0\n"
+        "language,m-large,0,600,-0.05,1.0,Gamma,1.0,1.0\n"
+        "language,m-huge,0,3600,1.0,1.0,Gamma,1.0,1.0\n"
+    )
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["ingest", "--format", "servegen", str(path), "--warehouse", warehouse]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("flows.cli.console", Console(width=250))  # one line a row
+    assert main(["quarantine", "--warehouse", warehouse]) == 0
+    out = capsys.readouterr().out
+    refused = next(line for line in out.splitlines() if "rate_rps" in line)
+    assert "│ 2 " in refused and "is negative" in refused and "-0.05" in refused
+    assert "hour 2025-01-06 01:00 UTC" in out
+    assert "numbered row is a row of the file its adapter refused" in " ".join(out.split())

@@ -717,7 +717,7 @@ def test_a_public_trace_goes_through_its_adapter_and_the_same_rules(wh: Warehous
          "'19.6e2' is not a whole number"),
     ],
 )  # fmt: skip
-def test_a_bad_value_in_a_trace_names_its_row_column_and_value(
+def test_a_bad_value_in_a_trace_is_refused_alone_by_row_column_and_value(
     wh: Warehouse,
     tmp_path: Path,
     adapter: str,
@@ -727,10 +727,10 @@ def test_a_bad_value_in_a_trace_names_its_row_column_and_value(
     new: str,
     rule: str,
 ) -> None:
-    """A value that is not of its column's type fails the trace (its rows are summed into
-    hours) with the file, the row, the column and the value: the typed read named only the
-    column and a byte offset, and advised settings the user cannot reach. Nothing is loaded,
-    and the corrected file then loads."""
+    """A value that is not of its column's type refused the whole trace ("nothing of the file
+    was loaded"); before that the typed read named only the column and a byte offset. The row
+    alone is now quarantined with the file, the row, the column, the rule and the value, and
+    the rest of the file loads."""
     source = Path(__file__).parent / "fixtures" / "traces" / name
     opener = gzip.open if name.endswith(".gz") else open
     with opener(source, "rt") as handle:
@@ -741,13 +741,14 @@ def test_a_bad_value_in_a_trace_names_its_row_column_and_value(
     with opener(path, "wt") as handle:
         handle.write("".join(lines))
     result = ingest.ingest_file(wh, path, file_format=adapter)
-    assert result.status == "failed"
+    assert result.status == "loaded" and reconciles(result), result.message
+    assert result.entry is not None and result.entry.quarantined == 1
     # Line 1 is the header: the data row is one less.
-    assert f"{path}: row {line - 1}, column " in result.message and rule in result.message
-    assert "nothing of the file was loaded" in result.message
-    assert "infer_schema_length" not in result.message
-    assert wh.telemetry().is_empty()
-    assert ingest.ingest_file(wh, source, file_format=adapter).status == "loaded"
+    quarantined = wh.quarantine().select("file", "row_number", "column", "rule", "value")
+    (file, row, _, said, value) = quarantined.row(0)
+    assert (file, row) == (str(path), line - 1)
+    assert f"{value!r} {said}" == rule
+    assert not wh.telemetry().is_empty()
 
 
 @pytest.mark.parametrize(
@@ -765,7 +766,7 @@ def test_a_bad_value_in_a_trace_names_its_row_column_and_value(
          "column GeneratedTokens is empty (or the row is cut short)"),
     ],
 )  # fmt: skip
-def test_a_value_no_count_can_take_fails_the_trace_naming_its_row(
+def test_a_value_no_count_can_take_is_refused_alone_naming_its_row(
     wh: Warehouse,
     tmp_path: Path,
     adapter: str,
@@ -776,10 +777,10 @@ def test_a_value_no_count_can_take_fails_the_trace_naming_its_row(
     rule: str,
 ) -> None:
     """A count or rate that parses but no count can take (negative, NaN, empty) was summed
-    into its hour without a word: a Helios minute of -50 GPUs running, a ServeGen window of
-    -0.05 requests/s and an Azure request of -4 or of no generated tokens each loaded, the
-    hour's mean lowered (a NaN rate lost the hour's other windows to one quarantined hourly
-    row). Now the file fails with its row, column, value and rule, and nothing is loaded."""
+    into its hour without a word (a Helios minute of -50 GPUs running, a ServeGen window of
+    -0.05 requests/s, an Azure request of -4 or of no generated tokens), and then refused the
+    whole file. The row alone is now quarantined with its row, column, value and rule, and
+    the rest of the file loads."""
     source = Path(__file__).parent / "fixtures" / "traces" / name
     opener = gzip.open if name.endswith(".gz") else open
     with opener(source, "rt", newline="") as handle:
@@ -790,11 +791,15 @@ def test_a_value_no_count_can_take_fails_the_trace_naming_its_row(
     with opener(path, "wt", newline="") as handle:
         handle.write("".join(lines))
     result = ingest.ingest_file(wh, path, file_format=adapter)
-    assert result.status == "failed", result
+    assert result.status == "loaded" and reconciles(result), result.message
     # Line 1 is the header: the data row is one less.
-    assert f"{path}: row {line - 1}, {rule}" in result.message
-    assert "nothing of the file was loaded" in result.message
-    assert wh.telemetry().is_empty()
+    quarantined = wh.quarantine().select("row_number", "column", "rule", "value")
+    assert quarantined.height == 1
+    row, column, said, value = quarantined.row(0)
+    assert row == line - 1
+    shown = f"column {column}" + ("" if value is None else f": {value!r}") + f" {said}"
+    assert shown == rule
+    assert not wh.telemetry().is_empty()
 
 
 def test_a_trace_cut_short_or_empty_is_one_line_not_a_traceback(

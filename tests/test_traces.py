@@ -341,8 +341,8 @@ def test_wrong_file_names_file_and_columns(tmp_path: Path) -> None:
 
 
 def test_bad_timestamp_is_not_guessed(tmp_path: Path) -> None:
-    """A timestamp in another format fails instead of being parsed by guesswork; the Azure
-    adapter names the file, the row, the column and the value."""
+    """A timestamp in another format is refused instead of being parsed by guesswork; the
+    Azure adapter names the row, the column, the rule and the value, and counts the rest."""
     odd = tmp_path / "AzureLLMInferenceTrace_code_2023.csv"
     odd.write_text(
         "TIMESTAMP,ContextTokens,GeneratedTokens\n"
@@ -350,11 +350,14 @@ def test_bad_timestamp_is_not_guessed(tmp_path: Path) -> None:
         "16/11/2023 18:17:03,10,5\n"
         ",10,5\n"
     )
-    with pytest.raises(TraceFormatError) as caught:
-        ADAPTERS["azure-llm"].scan(odd)
-    assert f"{odd}: column TIMESTAMP: row 2 ('16/11/2023 18:17:03'); row 3 (None)" in str(
-        caught.value
-    )
+    report = ADAPTERS["azure-llm"].report(odd)
+    assert report.rows_read == 1
+    assert report.refused.select("row", "column", "value").rows() == [
+        (2, "TIMESTAMP", "16/11/2023 18:17:03"),
+        (3, "TIMESTAMP", None),
+    ]
+    assert report.refused["rule"][0].startswith("is not a timestamp in either published shape")
+    assert report.refused["rule"][1] == "is empty (or the row is cut short)"
     helios_odd = tmp_path / "helios.csv.gz"
     with gzip.open(HELIOS, "rt") as src, gzip.open(helios_odd, "wt") as dst:
         header, first = src.readline(), src.readline()
@@ -747,26 +750,132 @@ def test_a_two_vc_helios_extract_still_drops_its_collector_outage(tmp_path: Path
     )
 
 
-def test_a_trace_with_bad_values_of_two_kinds_names_both_at_once(tmp_path: Path) -> None:
-    """A Helios file with '17x6' in one row and -50 GPUs in another named only the '17x6' row
-    and said "fix or remove the rows named and ingest it again": fixed, the file failed again
-    on the -50, one round of a full trace per kind of bad value. Both are named at once."""
-    with gzip.open(HELIOS, "rt", newline="") as src:
-        rows = list(csv.reader(src))
-    running = rows[0].index("running_gpu_num_noless_8")
-    pending = rows[0].index("pending_gpu_num_less_8")
-    rows[3][running] = "17x6"
-    rows[7][pending] = "-50"
-    path = tmp_path / "helios_two_kinds.csv"
-    with path.open("w", newline="") as out:
-        csv.writer(out).writerows(rows)
+def _ingested(path: Path, adapter: str, warehouse_path: Path) -> tuple[Any, pl.DataFrame]:
+    """The result of ingesting ``path`` with ``adapter``, and the telemetry stored."""
+    with warehouse.connect(warehouse_path) as wh:
+        result = ingest.ingest_file(wh, path, file_format=adapter)
+        stored = wh.query(
+            "SELECT s.region, s.workload_class, s.customer, t.ts, t.gpus_running, "
+            "t.gpus_queued, t.requests, t.tokens FROM telemetry t JOIN telemetry_series s "
+            "USING (series_id) ORDER BY ALL"
+        )
+    return result, stored
+
+
+def _bad_rows_cost_only_themselves(
+    tmp_path: Path, adapter: str, lines: list[str], bad: dict[int, str], name: str
+) -> tuple[Any, list[tuple[Any, ...]]]:
+    """Ingest ``lines`` (header first) with the data rows in ``bad`` (1 = the first after the
+    header) replaced, and the same lines without those rows; check that the good rows loaded
+    exactly as the file without the bad rows loads, that a rerun changes nothing and that
+    `ingest --strict` exits 1. Returns the result and the quarantine's (row, column, rule,
+    value)."""
+    from flows.cli import main
+
+    broken = [bad.get(i, line) for i, line in enumerate(lines)]
+    path = tmp_path / name
+    path.write_text("\n".join(broken) + "\n")
+    clean = tmp_path / "clean" / name
+    clean.parent.mkdir()
+    clean.write_text("\n".join(line for i, line in enumerate(lines) if i not in bad) + "\n")
+    result, stored = _ingested(path, adapter, tmp_path / "w.duckdb")
+    assert result.status == "loaded", result.message
+    _, expected = _ingested(clean, adapter, tmp_path / "clean.duckdb")
+    assert_frame_equal(stored, expected)
+    assert result.entry.quarantined == len(bad)
     with warehouse.connect(tmp_path / "w.duckdb") as wh:
-        result = ingest.ingest_file(wh, path, file_format="helios")
-    assert result.status == "failed" and result.message is not None
-    assert "row 3, column running_gpu_num_noless_8: '17x6' is not a whole number" in (
-        result.message
+        quarantined = wh.quarantine().sort("row_number")
+        again = ingest.ingest_file(wh, path, file_format=adapter)
+        assert again.status == "skipped"
+        assert_frame_equal(wh.quarantine().sort("row_number"), quarantined)
+    assert_frame_equal(_ingested(path, adapter, tmp_path / "w.duckdb")[1], stored)
+    assert quarantined["file"].unique().to_list() == [str(path.resolve())]
+    strict = ["ingest", "--strict", "--format", adapter, str(path)]
+    assert main([*strict, "--warehouse", str(tmp_path / "strict.duckdb")]) == 1
+    return result, quarantined.select("row_number", "column", "rule", "value").rows()
+
+
+def test_a_bad_helios_minute_costs_only_itself(tmp_path: Path) -> None:
+    """A Helios file with '17x6' in one row and -50 GPUs in another was refused whole ("nothing
+    of the file was loaded"), where plain telemetry quarantines a bad row and loads the rest.
+    The two rows are now quarantined with row, column, rule and value; every hour loads as it
+    would without them (a refused minute is a missing one: the hour's mean is over the minutes
+    left), a rerun changes nothing and `--strict` exits 1."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        lines = src.read().splitlines()
+    header = lines[0].split(",")
+    running, pending = (
+        header.index("running_gpu_num_noless_8"),
+        header.index("pending_gpu_num_less_8"),
     )
-    assert "row 7, column pending_gpu_num_less_8: '-50' is negative" in result.message
+
+    def with_value(i: int, column: int, value: str) -> str:
+        fields = lines[i].split(",")
+        fields[column] = value
+        return ",".join(fields)
+
+    bad = {3: with_value(3, running, "17x6"), 7: with_value(7, pending, "-50")}
+    result, quarantined = _bad_rows_cost_only_themselves(
+        tmp_path, "helios", lines, bad, "helios_two_kinds.csv"
+    )
+    assert quarantined == [
+        (3, "running_gpu_num_noless_8", "is not a whole number", "17x6"),
+        (7, "pending_gpu_num_less_8", "is negative", "-50"),
+    ]
+    assert any(
+        "2 VC-minute(s) refused (quarantined) in 1 UTC hour(s) (2020-05-12 05:00)" in note
+        and "mean over the minutes left" in note
+        for note in result.notes
+    ), result.notes
+
+
+def test_a_bad_azure_request_costs_only_itself(tmp_path: Path) -> None:
+    """An Azure request log with one request of -4 generated tokens, one of '12x' context
+    tokens and one with a timestamp of neither shape was refused whole for any one of them.
+    Those requests are now quarantined, the hours load with the requests left (short by the
+    refused ones, which the notes say per hour), a rerun changes nothing, `--strict` exits 1."""
+    lines = AZURE_CODE.read_text().splitlines()
+    _, context, generated = lines[9].split(",")
+    bad = {
+        5: lines[5].rsplit(",", 1)[0] + ",-4",
+        9: f"16/11/2023 18:17:03,{context},{generated}",
+        12: lines[12].split(",")[0] + ",12x," + lines[12].split(",")[2],
+    }
+    result, quarantined = _bad_rows_cost_only_themselves(
+        tmp_path, "azure-llm", lines, bad, "AzureLLMInferenceTrace_code_bad.csv"
+    )
+    assert [(r, c, v) for r, c, _, v in quarantined] == [
+        (5, "GeneratedTokens", "-4"),
+        (9, "TIMESTAMP", "16/11/2023 18:17:03"),
+        (12, "ContextTokens", "12x"),
+    ]
+    assert any(
+        "2 request(s) refused (quarantined) in 1 hour(s): 2023-11-16 18:00 UTC" in note
+        for note in result.notes
+    ), result.notes
+    assert any("1 request(s) refused with no readable TIMESTAMP" in n for n in result.notes)
+
+
+def test_a_bad_servegen_window_costs_only_itself(tmp_path: Path) -> None:
+    """A ServeGen file with a window of -0.05 requests/s and one whose client_id reads 'x'
+    was refused whole. Those windows are now quarantined and their client-hours load
+    incomplete, as a missing window leaves them (GPUs the mean of the windows left, requests
+    their sum), a rerun changes nothing and `--strict` exits 1."""
+    lines = _servegen_file(tmp_path / "sg_source.csv", days={"m-large": 1}).read_text()
+    rows = lines.splitlines()
+    bad = {
+        4: rows[4].replace(",1.0,1.0,Gamma", ",-0.05,1.0,Gamma"),
+        20: rows[20].replace("m-large,0,", "m-large,x,"),
+    }
+    result, quarantined = _bad_rows_cost_only_themselves(tmp_path, "servegen", rows, bad, "sg.csv")
+    assert quarantined == [
+        (4, "rate_rps", "is negative", "-0.05"),
+        (20, "client_id", "is not a whole number", "x"),
+    ]
+    assert any(
+        "2 window(s) refused (quarantined) in 1 client-hour(s) (m-large/0 2025-01-06 00:00)" in note
+        for note in result.notes
+    ), result.notes
 
 
 def test_the_helios_plan_names_vcs_with_telemetry_but_no_quota() -> None:

@@ -19,14 +19,14 @@ Every adapter is registered in :data:`ADAPTERS` by its name and has three parts:
 
 Every adapter reads CSV with an explicit schema (never sniffed) and checks the header first: a
 file that is not the expected trace raises :class:`TraceFormatError` naming the file, the missing
-columns and the columns found. A value that does not parse as its column's type fails the
-typed read without a row number; :meth:`TraceAdapter.unparsable` then reads the file once more
-as text to name the rows, columns and values (nothing of such a file is loaded: its rows are
-summed into hours, and a row left out would lower an hour without a trace of it). A value that
-parses but cannot be a count or a rate (empty, NaN, infinite, negative) fails the file the same
-way, named by :func:`rule_breaking_values`: summed into its hour, a -50 GPUs minute or a request
-of -4 tokens lowered that hour without a word, where ingest quarantines such a row of any other
-telemetry file.
+columns and the columns found. A row holding a value that does not parse as its column's type,
+or a count or rate that cannot be one (empty, NaN, infinite, negative), is refused alone by
+:func:`split_rows`: left out of its hour (as a missing minute, window or request is) and
+returned in :attr:`TraceReport.refused`, which ingest quarantines with the file, row, column
+and rule, where one such row refused the whole file before. The file is read typed once, and a
+second time as text only when that pass met such a row, so a clean trace costs nothing more.
+:meth:`TraceAdapter.unparsable` and :func:`rule_breaking_values` still name such rows in one
+message, for a caller that reads a file whole (``scan``).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from forecasting.traces.outages import windows_calendar
 
 __all__ = [
     "ADAPTERS",
+    "REFUSED_SCHEMA",
     "AzureLLMOptions",
     "HeliosOptions",
     "ModelProfile",
@@ -55,6 +56,7 @@ __all__ = [
     "contiguous_windows",
     "helios_capacity_toml",
     "hour_of",
+    "numbered",
     "output_span",
     "placed_dates_note",
     "read_header",
@@ -62,6 +64,7 @@ __all__ = [
     "rule_breaking_error",
     "rule_breaking_values",
     "scan_trace_csv",
+    "split_rows",
     "to_telemetry",
     "trace_format_of",
     "unparsable_values",
@@ -72,6 +75,19 @@ OptionsT = TypeVar("OptionsT")
 
 class TraceFormatError(ValueError):
     """The file is not the trace the adapter expects; the message names file and columns."""
+
+
+REFUSED_SCHEMA = pl.Schema(
+    {
+        "row": pl.Int64(),
+        "column": pl.String(),
+        "rule": pl.String(),
+        "value": pl.String(),
+        "raw": pl.String(),
+    }
+)
+"""A refused source row: its row (1 = the first after the header, as plain CSV ingest counts),
+the column and rule it breaks, the value, and the row's fields re-joined."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +120,9 @@ class TraceReport:
     """Values the options do not map, as ``"column=value"`` -> source rows."""
     notes: tuple[str, ...] = ()
     """Adapter-specific findings, one sentence each."""
+    refused: pl.DataFrame = field(default_factory=lambda: REFUSED_SCHEMA.to_frame(), compare=False)
+    """Source rows refused (:data:`REFUSED_SCHEMA`: row, column, rule, value, raw), left out of
+    the hours: ingest quarantines them, so one bad row costs only itself."""
 
     def outage_calendar(self, *, region: str | None = None) -> pl.DataFrame:
         """The outage windows found, as outage calendar rows for ``demand_series(outages=...)``.
@@ -128,6 +147,11 @@ class TraceReport:
             f"grid gaps {self.gaps:,}",
             f"zero-demand rows kept {self.zero_rows:,}",
         ]
+        if self.refused.height:
+            parts.append(
+                f"{self.refused.height:,} source row(s) refused and quarantined (file, row, "
+                "column, rule: `fleetcast quarantine`), the rest loaded"
+            )
         if self.unknown:
             parts.append(
                 "unmapped "
@@ -291,6 +315,74 @@ def unparsable_values(
     total = bad["rows"][0]
     more = f" ({total:,} rows in all)" if total > len(shown) else ""
     return "; ".join(shown) + more
+
+
+def split_rows(
+    path: Path,
+    dtypes: Mapping[str, pl.DataType],
+    *,
+    measured: Sequence[str],
+    parsers: Mapping[str, tuple[pl.Expr, str]] | None = None,
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """The rows of ``path`` that an adapter can sum into its hours, typed as ``dtypes``, and
+    the rows it cannot (:data:`REFUSED_SCHEMA`), each named by the first rule it breaks: a
+    value not of its column's type, a ``parsers`` column (text the adapter parses: a time)
+    empty or not parsed by its expression (null where it cannot), or a ``measured`` count or
+    rate breaking :func:`rule_breaking`.
+
+    Read as text, so an adapter calls it only once its typed pass met such a row: a file with
+    one '17x6' or -50 refused every row it held, where plain telemetry quarantines the row.
+    """
+    parsers = parsers or {}
+    found = read_header(path)
+    text = pl.scan_csv(path, schema=dict.fromkeys(found, pl.String()), has_header=True)
+    as_text = {n: f"__text_{n}" for n in found}
+    typed = [n for n in found if dtypes[n] != pl.String()]
+    checks: list[tuple[str, pl.Expr, pl.Expr]] = []  # column, broken, rule
+    for name, (parsed, kind) in parsers.items():
+        checks.append((name, pl.col(name).is_null(), pl.lit("is empty (or the row is cut short)")))
+        checks.append((name, parsed.is_null(), pl.lit(f"is not {kind}")))
+    for name in typed:
+        kind = "a whole number" if dtypes[name].is_integer() else "a number"
+        unparsed = pl.col(as_text[name]).is_not_null() & pl.col(name).is_null()
+        checks.append((name, unparsed, pl.lit(f"is not {kind}")))
+    for name in measured:
+        rule = _rule_broken(name)
+        checks.append((name, rule.is_not_null(), rule))
+    judged = (
+        text.with_row_index("row", offset=1)
+        .with_columns(pl.col(n).alias(t) for n, t in as_text.items())
+        .with_columns(pl.col(n).cast(dtypes[n], strict=False) for n in typed)
+        .with_columns(
+            pl.coalesce(pl.when(b).then(pl.lit(n)) for n, b, _ in checks).alias("column"),
+            pl.coalesce(pl.when(b).then(r) for _, b, r in checks).alias("rule"),
+        )
+    )
+    refused = (
+        judged.filter(pl.col("rule").is_not_null())
+        .select(
+            pl.col("row").cast(pl.Int64),
+            "column",
+            "rule",
+            pl.coalesce(
+                pl.when(pl.col("column") == n).then(pl.col(t)) for n, t in as_text.items()
+            ).alias("value"),
+            pl.concat_str([pl.col(t).fill_null("") for t in as_text.values()], separator=",").alias(
+                "raw"
+            ),
+        )
+        .collect(engine="streaming")
+    )
+    kept = judged.filter(pl.col("rule").is_null()).select(pl.col("row").alias("__row"), *found)
+    return kept, refused
+
+
+def numbered(source: pl.LazyFrame) -> pl.LazyFrame:
+    """``source`` with ``__row``, each row's row in the file (1 = the first after the header):
+    the rows :func:`split_rows` kept carry theirs, a file read whole is numbered here."""
+    if "__row" in source.collect_schema():
+        return source
+    return source.with_row_index("__row", offset=1)
 
 
 def rule_breaking(columns: Sequence[str]) -> pl.Expr:

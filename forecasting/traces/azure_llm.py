@@ -44,12 +44,15 @@ import polars as pl
 
 from forecasting.schema import WorkloadClass
 from forecasting.traces import (
+    REFUSED_SCHEMA,
     TraceFormatError,
     TraceReport,
     hour_of,
+    numbered,
+    read_header,
     rule_breaking,
-    rule_breaking_error,
     scan_trace_csv,
+    split_rows,
     to_telemetry,
 )
 
@@ -125,7 +128,7 @@ class AzureLLMOptions:
 
 def arrival(time_zone: str) -> pl.Expr:
     """TIMESTAMP as a UTC datetime: with its offset where it has one (2024 files), else read in
-    ``time_zone`` (2023 files); null where it has neither shape (:func:`_unparsed`)."""
+    ``time_zone`` (2023 files); null where it has neither shape."""
     text = pl.col("TIMESTAMP")
     with_offset = text.str.strptime(
         pl.Datetime("ns", "UTC"), OFFSET_TIMESTAMP_FORMAT, strict=False, exact=True
@@ -138,27 +141,11 @@ def arrival(time_zone: str) -> pl.Expr:
     return pl.coalesce(with_offset, naive).alias("arrival")
 
 
-def _unparsed(path: Path, requests: pl.LazyFrame) -> None:
-    """Raise naming the first rows whose TIMESTAMP has neither published shape.
-
-    Its own pass over the one column, streaming, made only once a row without an hour was
-    counted: a request log's hours are sums over its rows, so a row that cannot be placed in
-    an hour cannot be set aside after the sum either.
-    """
-    bad = (
-        requests.with_row_index("row", offset=1)
-        .filter(pl.col("arrival").is_null())  # an empty TIMESTAMP cannot be placed either
-        .select("row", "TIMESTAMP")
-        .head(3)
-        .collect(engine="streaming")
-    )
-    if bad.height:
-        shown = "; ".join(f"row {row} ({value!r})" for row, value in bad.iter_rows())
-        raise TraceFormatError(
-            f"{path}: column TIMESTAMP: {shown}: not a timestamp in either published shape, "
-            "2023-11-16 18:17:03.9799600 (naive) or 2024-05-10 00:00:00.009930+00:00 (UTC "
-            "offset); fix or remove the row, nothing of the file was loaded"
-        )
+TIMESTAMP_KIND = (
+    "a timestamp in either published shape, 2023-11-16 18:17:03.9799600 (naive) or "
+    "2024-05-10 00:00:00.009930+00:00 (UTC offset)"
+)
+"""What a TIMESTAMP must read like, as a refused row's rule says it."""
 
 
 def _has_offset() -> pl.Expr:
@@ -180,9 +167,9 @@ def _mixed_shapes(path: Path, stamps: pl.LazyFrame, *, offset_rows: int, rows: i
     """
     rarer = offset_rows <= rows - offset_rows
     first = (
-        stamps.with_row_index("row", offset=1)
+        numbered(stamps)
         .group_by("offset")
-        .agg(pl.col("row").min(), pl.col("TIMESTAMP").sort_by("row").first())
+        .agg(pl.col("__row").min().alias("row"), pl.col("TIMESTAMP").sort_by("__row").first())
         .collect()
     )
     odd = first.filter(pl.col("offset") == rarer).row(0, named=True)
@@ -216,16 +203,10 @@ def _customer(path: Path, options: AzureLLMOptions) -> str:
     return matches.pop()
 
 
-def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
-    """Per hour inside the log: requests, tokens and the seconds of the hour the log covers.
-
-    One streaming pass over the log, to hours (a week of requests is millions of rows; its
-    hours are a few hundred), then the hours in between filled from that small frame.
-    """
-    read = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE).with_columns(
-        arrival(options.source_timezone), _has_offset()
-    )
-    per_hour = (
+def _per_hour(read: pl.LazyFrame) -> pl.DataFrame:
+    """Requests, tokens, first and last arrival per hour of the log ``read`` (one streaming
+    pass), with the rows of no hour (ts null) and those breaking a rule counted."""
+    return (
         read.group_by(hour_of(pl.col("arrival")).alias("ts"))
         .agg(
             pl.len().cast(pl.Float64).alias("requests"),
@@ -240,21 +221,47 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
         )
         .collect(engine="streaming")
     )
-    if per_hour["ts"].has_nulls():
-        _unparsed(path, read.select("TIMESTAMP", "arrival"))
+
+
+def _hourly(path: Path, options: AzureLLMOptions) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """Per hour inside the log: requests, tokens and the seconds of the hour the log covers;
+    and the requests refused (:data:`REFUSED_SCHEMA`), left out of their hours.
+
+    One streaming pass over the log, to hours (a week of requests is millions of rows; its
+    hours are a few hundred), then the hours in between filled from that small frame. A log
+    with a request that cannot be placed in an hour or counted (a timestamp of neither shape,
+    '12x' or -4 tokens) is read once more as text, and those requests alone are refused: the
+    whole log was, for one request.
+    """
+    stamped = (arrival(options.source_timezone), _has_offset())
+    source = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE)
+    refused = REFUSED_SCHEMA.to_frame()
+    try:
+        per_hour = _per_hour(source.with_columns(*stamped))
+        clean = not per_hour["ts"].has_nulls() and not per_hour["breaking"].sum()
+    except pl.exceptions.ComputeError:  # a value not of its column's type
+        clean = False
+    if not clean:
+        source, refused = split_rows(
+            path,
+            AZURE_DTYPES,
+            measured=TOKEN_COLUMNS,
+            parsers={"TIMESTAMP": (arrival(options.source_timezone), TIMESTAMP_KIND)},
+        )
+        per_hour = _per_hour(source.with_columns(*stamped))
+    read = source.with_columns(*stamped)
     offset_rows, rows = int(per_hour["offset_rows"].sum()), int(per_hour["requests"].sum())
     if 0 < offset_rows < rows:
-        _mixed_shapes(path, read.select("TIMESTAMP", "offset"), offset_rows=offset_rows, rows=rows)
-    per_hour = per_hour.drop("offset_rows")
-    if per_hour["breaking"].sum():
-        raise rule_breaking_error(path, AZURE_DTYPES, columns=TOKEN_COLUMNS, adapter="azure-llm")
-    per_hour = per_hour.drop("breaking")
+        _mixed_shapes(path, read, offset_rows=offset_rows, rows=rows)
+    per_hour = per_hour.drop("offset_rows", "breaking")
+    if refused.height:
+        refused = _refused_hours(refused, path, options)
     if per_hour.is_empty():
         # A header alone: no hour, where the hours between a null first and last request made
         # one hour of nothing, and its report a traceback.
         return per_hour.lazy().with_columns(
             pl.lit(None, pl.Float64).alias("covered_s"), pl.lit(False).alias("sparse")
-        )
+        ), refused
     span = per_hour.lazy().select(pl.col("first").min(), pl.col("last").max())
     hours = span.select(
         pl.datetime_ranges(hour_of(pl.col("first")), hour_of(pl.col("last")), "1h").alias("ts"),
@@ -283,6 +290,18 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
         )
         .with_columns(_too_sparse(options.max_rate_error).alias("sparse"))
         .drop("first", "last")
+    ), refused
+
+
+def _refused_hours(refused: pl.DataFrame, path: Path, options: AzureLLMOptions) -> pl.DataFrame:
+    """``refused`` with ``hour``: the UTC hour of each refused request, read from its raw
+    row's TIMESTAMP, null where it has none (its hour is unknown)."""
+    at = read_header(path).index("TIMESTAMP")
+    stamp = pl.col("raw").str.split(",").list.get(at, null_on_oob=True).alias("TIMESTAMP")
+    return (
+        refused.with_columns(stamp)
+        .with_columns(hour_of(arrival(options.source_timezone)).alias("hour"))
+        .drop("TIMESTAMP")
     )
 
 
@@ -297,12 +316,13 @@ def _too_sparse(max_error: float) -> pl.Expr:
 def scan_azure_llm(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     """Hourly inference telemetry from one request log: requests, tokens, GPUs from tokens/s."""
     # _hourly checks the header first: a wrong file is the first error.
-    return _telemetry(_hourly(path, options), path, options)
+    return _telemetry(_hourly(path, options)[0], path, options)
 
 
 def report_azure_llm(path: Path, options: AzureLLMOptions) -> TraceReport:
     """Requests read, hours produced, hours with no request, and how much of each hour is seen."""
-    return _report(_hourly(path, options).sort("ts").collect(), path, options)
+    hourly, refused = _hourly(path, options)
+    return _report(hourly.sort("ts").collect(), path, options, refused=refused)
 
 
 def read_azure_llm(
@@ -310,8 +330,11 @@ def read_azure_llm(
 ) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
     """:func:`scan_azure_llm` and :func:`report_azure_llm` from one pass over the log: its
     hours are a few hundred rows, read twice the log was millions."""
-    hourly = _hourly(path, options).sort("ts").collect()
-    return _telemetry(hourly.lazy(), path, options), partial(_report, hourly, path, options)
+    lazy, refused = _hourly(path, options)
+    hourly = lazy.sort("ts").collect()
+    return _telemetry(hourly.lazy(), path, options), partial(
+        _report, hourly, path, options, refused=refused
+    )
 
 
 def _telemetry(hourly: pl.LazyFrame, path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
@@ -330,8 +353,10 @@ def _telemetry(hourly: pl.LazyFrame, path: Path, options: AzureLLMOptions) -> pl
     return to_telemetry(hourly)
 
 
-def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> TraceReport:
-    """The report of the log's hours (:func:`_hourly`, sorted)."""
+def _report(
+    hourly: pl.DataFrame, path: Path, options: AzureLLMOptions, *, refused: pl.DataFrame
+) -> TraceReport:
+    """The report of the log's hours and refused requests (:func:`_hourly`, sorted)."""
     _customer(path, options)  # a name that says neither code nor conv fails as scan would
     sparse = hourly.filter(pl.col("sparse"))
     requests_read = int(hourly["requests"].sum())
@@ -362,6 +387,7 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
             f"{last:%Y-%m-%d %H:%M} UTC: read as a gap in the log (missing), not as zero demand"
             for first, last in gaps
         ),
+        *_refused_notes(refused),
     )
     return TraceReport(
         adapter="azure-llm",
@@ -374,7 +400,41 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
         zero_rows=hourly.filter(pl.col("requests") == 0).height,
         gaps=sum(_hours(first, last) for first, last in gaps),
         notes=notes,
+        refused=refused.drop("hour", strict=False),
     )
+
+
+def _refused_notes(refused: pl.DataFrame, *, most: int = 5) -> tuple[str, ...]:
+    """What the refused requests cost their hours: each is a request the hour does not count
+    (its requests, tokens and GPUs are short by it; the hour is kept, not marked), and one
+    with no readable time leaves some hour short that cannot be named."""
+    if not refused.height:
+        return ()
+    per_hour = (
+        refused.filter(pl.col("hour").is_not_null())
+        .group_by("hour")
+        .agg(pl.len().alias("n"), pl.col("row").min().alias("first"))
+        .sort("hour")
+    )
+    shown = [
+        f"{hour:%Y-%m-%d %H:%M} UTC ({n:,}, from row {first:,})"
+        for hour, n, first in per_hour.head(most).iter_rows()
+    ]
+    more = f" and {per_hour.height - most:,} hour(s) more" if per_hour.height > most else ""
+    placed = int(per_hour["n"].sum())
+    notes = []
+    if placed:
+        notes.append(
+            f"{placed:,} request(s) refused (quarantined) in {per_hour.height:,} hour(s): "
+            f"{', '.join(shown)}{more}: those hours count the requests left, so their "
+            "requests, tokens and GPUs are short by the refused ones (the hours are kept)"
+        )
+    if refused.height > placed:
+        notes.append(
+            f"{refused.height - placed:,} request(s) refused with no readable TIMESTAMP: their "
+            "hours are unknown, so some hour is short by them"
+        )
+    return tuple(notes)
 
 
 def _minutes_seen(covered_s: float) -> str:

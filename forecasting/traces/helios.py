@@ -44,6 +44,7 @@ import polars as pl
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan, ClassPolicy, dump_plan
 from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
 from forecasting.traces import (
+    REFUSED_SCHEMA,
     TraceFormatError,
     TraceReport,
     contiguous_windows,
@@ -53,6 +54,7 @@ from forecasting.traces import (
     rule_breaking,
     rule_breaking_error,
     scan_trace_csv,
+    split_rows,
     to_telemetry,
 )
 
@@ -201,7 +203,41 @@ def _gpus(kind: str, suffixes: Collection[str]) -> pl.Expr:
 
 def _minutes(path: Path, options: HeliosOptions) -> pl.LazyFrame:
     """The minute rows that telemetry and report read: UTC minute, VC, blank, GPUs per split."""
-    return scan_trace_csv(path, HELIOS_DTYPES, trace=TRACE).select(
+    return _minutes_of(scan_trace_csv(path, HELIOS_DTYPES, trace=TRACE), options)
+
+
+def _read_minutes(path: Path, options: HeliosOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The minutes of :func:`_minutes` that can be averaged, and the rows refused
+    (:data:`REFUSED_SCHEMA`): a time not in the trace's format, a count not a whole number,
+    empty or negative. A refused minute is left out of its hour as a missing one is.
+
+    The file is read typed once; only a file holding such a row is read again as text, which
+    names the rows: one '17x6' refused the whole month before.
+    """
+    source = scan_trace_csv(path, HELIOS_DTYPES, trace=TRACE)
+    refused = REFUSED_SCHEMA.to_frame()
+    try:
+        minutes = _minutes_of(source, options).collect()
+        clean = not minutes["breaking"].any()
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
+        clean = False  # a value not of its column's type: the typed read names no row
+    if not clean:
+        parsed = pl.col("time").str.strptime(pl.Datetime("us"), TIME_FORMAT, strict=False)
+        source, refused = split_rows(
+            path,
+            HELIOS_DTYPES,
+            measured=ACTIVITY_COLUMNS,
+            parsers={"time": (parsed, f"a time in the format {TIME_FORMAT}")},
+        )
+        minutes = _minutes_of(source, options).collect()
+    return _checked(minutes, path, options), refused
+
+
+def _minutes_of(source: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
+    """:func:`_minutes` of the typed rows ``source`` (with ``__row`` where rows were refused)."""
+    row = ["__row"] if "__row" in source.collect_schema() else []
+    return source.select(
+        *row,
         minute_of(options.source_timezone),
         "vc",
         is_blank(),
@@ -228,9 +264,9 @@ def _repeated_minutes_error(
     """The error naming the first rows that repeat a VC's minute: averaged into its hour, a
     minute written twice with other values moved it without a word. The minutes keep the
     file's row order, so their index is the row (1 = the first after the header)."""
+    numbered = minutes if "__row" in minutes.columns else minutes.with_row_index("__row", offset=1)
     repeats = (
-        minutes.select("vc", "minute")
-        .with_row_index("row", offset=1)
+        numbered.select(pl.col("__row").alias("row"), "vc", "minute")
         .with_columns(pl.col("row").min().over("vc", "minute").alias("first"))
         .filter(pl.col("row") != pl.col("first"))
     )
@@ -314,9 +350,11 @@ def scan_helios(path: Path, options: HeliosOptions) -> pl.LazyFrame:
 
 def report_helios(path: Path, options: HeliosOptions) -> TraceReport:
     """Rows, outage minutes and windows, per-VC gaps in the minute grid, idle VC-minutes kept."""
-    minutes = _checked(_minutes(path, options).collect(), path, options).lazy()
+    read, refused = _read_minutes(path, options)
+    minutes = read.lazy()
     outages = _outage_minutes(minutes, options).collect()
-    return _report(minutes, outages, _telemetry(minutes, outages.lazy(), options), path, options)
+    telemetry = _telemetry(minutes, outages.lazy(), options)
+    return _report(minutes, outages, telemetry, path, options, refused=refused)
 
 
 def read_helios(
@@ -324,10 +362,11 @@ def read_helios(
 ) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
     """:func:`scan_helios` and :func:`report_helios` from one read of the minute file: the
     minutes are parsed once and held (eight columns), where the two read the file three times."""
-    minutes = _checked(_minutes(path, options).collect(), path, options).lazy()
+    read, refused = _read_minutes(path, options)
+    minutes = read.lazy()
     outages = _outage_minutes(minutes, options).collect()
     telemetry = _telemetry(minutes, outages.lazy(), options).collect().lazy()
-    return telemetry, partial(_report, minutes, outages, telemetry, path, options)
+    return telemetry, partial(_report, minutes, outages, telemetry, path, options, refused=refused)
 
 
 def _telemetry(
@@ -375,8 +414,11 @@ def _report(
     telemetry: pl.LazyFrame,
     path: Path,
     options: HeliosOptions,
+    *,
+    refused: pl.DataFrame,
 ) -> TraceReport:
-    """The report of :func:`_minutes`, its outage minutes and the telemetry made of them."""
+    """The report of :func:`_minutes`, its outage minutes and the telemetry made of them, and
+    the rows refused (:func:`_read_minutes`)."""
     flagged = minutes.join(
         outages.lazy().with_columns(pl.lit(True).alias("outage")), on="minute", how="left"
     ).with_columns(pl.col("outage").fill_null(False))
@@ -415,6 +457,7 @@ def _report(
             f"{split_differs:,} VC-minutes where the size split's running GPUs differ from "
             "running_gpu_num (quota-capped); the split is used"
         )
+    notes += _refused_note(refused, path, options)
     stamps = outages["minute"].sort().to_list()
     return TraceReport(
         adapter="helios",
@@ -429,7 +472,32 @@ def _report(
         gaps=int((per_vc["span"] - per_vc["distinct"]).sum()),
         zero_rows=int(per_vc["zero"].sum()),
         notes=tuple(notes),
+        refused=refused,
     )
+
+
+def _refused_note(refused: pl.DataFrame, path: Path, options: HeliosOptions) -> list[str]:
+    """What the refused minutes cost their hours: each is left out as a missing minute is, so
+    its VC's hour is a mean over fewer minutes (not lowered by a zero), and the minute counts
+    as a gap in the VC's minute grid."""
+    if not refused.height:
+        return []
+    at = read_header(path).index("time")
+    stamp = pl.col("raw").str.split(",").list.get(at, null_on_oob=True).alias("time")
+    minute = (
+        stamp.str.strptime(pl.Datetime("us"), TIME_FORMAT, strict=False)
+        .dt.replace_time_zone(options.source_timezone, ambiguous="null", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+    hours = refused.select(hour_of(minute).alias("ts")).drop_nulls().unique().sort("ts")["ts"]
+    shown = ", ".join(f"{ts:%Y-%m-%d %H:00}" for ts in hours.head(3))
+    more = f" and {hours.len() - 3:,} more" if hours.len() > 3 else ""
+    within = f" in {hours.len():,} UTC hour(s) ({shown}{more})" if hours.len() else ""
+    return [
+        f"{refused.height:,} VC-minute(s) refused (quarantined){within}: each is left out as a "
+        "missing minute is, so its VC's hour is the mean over the minutes left (fewer "
+        "minutes, not a zero); a refused row with no readable time leaves an hour unnamed"
+    ]
 
 
 def _idle_stretches_note(

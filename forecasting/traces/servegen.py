@@ -33,13 +33,17 @@ import polars as pl
 
 from forecasting.schema import WorkloadClass
 from forecasting.traces import (
+    REFUSED_SCHEMA,
     TraceFormatError,
     TraceReport,
     hour_of,
+    numbered,
     output_span,
+    read_header,
     rule_breaking,
     rule_breaking_error,
     scan_trace_csv,
+    split_rows,
     to_telemetry,
 )
 
@@ -185,7 +189,8 @@ def scan_servegen(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
 
 def report_servegen(path: Path, options: ServeGenOptions) -> TraceReport:
     """Rows, missing 10-minute windows per client, zero-rate windows, models with no profile."""
-    return _report(_checked(_hourly(path, options).collect(), path), path, options)
+    hourly, refused = _read_hourly(path, options)
+    return _report(hourly, path, options, refused=refused)
 
 
 def read_servegen(
@@ -193,31 +198,55 @@ def read_servegen(
 ) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
     """:func:`scan_servegen` and :func:`report_servegen` from one pass over the file: its hours
     carry what the report counts, where the two read the file three times."""
-    hourly = _checked(_hourly(path, options).collect(), path)
-    return _telemetry(hourly.lazy(), options), partial(_report, hourly, path, options)
+    hourly, refused = _read_hourly(path, options)
+    return _telemetry(hourly.lazy(), options), partial(
+        _report, hourly, path, options, refused=refused
+    )
 
 
-def _checked(hourly: pl.DataFrame, path: Path) -> pl.DataFrame:
+def _read_hourly(path: Path, options: ServeGenOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The file's hours (:func:`_hourly`) of the windows that can be summed, and the rows
+    refused (:data:`REFUSED_SCHEMA`): a value not of its column's type, or a client, time or
+    rate empty, NaN, infinite or negative. A refused window is left out of its client's hour
+    as a window missing from the grid is.
+
+    The file is read typed once; only a file holding such a row is read again as text, which
+    names the rows: one -0.05 requests/s refused the whole trace before.
+    """
+    source = scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
+    refused = REFUSED_SCHEMA.to_frame()
+    try:
+        hourly = _hourly_of(source, options).collect()
+        clean = not hourly["breaking"].sum()
+    except pl.exceptions.ComputeError:  # a value not of its column's type
+        clean = False
+    if not clean:
+        source, refused = split_rows(path, SERVEGEN_DTYPES, measured=MEASURED_COLUMNS)
+        hourly = _hourly_of(source, options).collect()
+    return _checked(hourly, path, source), refused
+
+
+def _checked(hourly: pl.DataFrame, path: Path, source: pl.LazyFrame) -> pl.DataFrame:
     """The file's hours, once no window breaks a rule of :func:`rule_breaking` (a negative
-    rate averaged into its hour lowered it without a word)."""
+    rate averaged into its hour lowered it without a word) and none is off the grid or
+    repeated (``source``: the file's typed rows, to name them)."""
     if hourly["breaking"].sum():
         raise rule_breaking_error(
             path, SERVEGEN_DTYPES, columns=MEASURED_COLUMNS, adapter="servegen"
         )
     if hourly["off_grid"].sum() or (hourly["rows"] > hourly["windows"]).any():
-        raise _window_error(path)
+        raise _window_error(path, source)
     return hourly
 
 
-def _window_error(path: Path, *, most: int = 3) -> TraceFormatError:
+def _window_error(path: Path, source: pl.LazyFrame, *, most: int = 3) -> TraceFormatError:
     """The error naming the first rows whose window is off the 10-minute grid or repeats an
     earlier row's for the same client: summed into its hour, a chunk appended twice counted
     its windows' requests twice without a word. Its own pass, made only once one was counted.
     """
     bad = (
-        scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
-        .select("model", "client_id", "t_s")
-        .with_row_index("row", offset=1)
+        numbered(source)
+        .select(pl.col("__row").alias("row"), "model", "client_id", "t_s")
         .with_columns(pl.col("row").min().over("model", "client_id", "t_s").alias("first"))
         .filter((pl.col("t_s") % WINDOW_SECONDS != 0) | (pl.col("row") != pl.col("first")))
         .with_columns(pl.len().alias("rows"))
@@ -246,9 +275,13 @@ def _window_error(path: Path, *, most: int = 3) -> TraceFormatError:
 
 def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
     """The file's windows summed per hour, model and client, with the counts the report needs."""
+    return _hourly_of(scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE), options)
+
+
+def _hourly_of(source: pl.LazyFrame, options: ServeGenOptions) -> pl.LazyFrame:
+    """:func:`_hourly` of the typed rows ``source``."""
     return (
-        scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
-        .join(_profiles_frame(options.profiles), on="model", how="left")
+        source.join(_profiles_frame(options.profiles), on="model", how="left")
         .group_by(
             hour_of(window_start(options.start)).alias("ts"),
             "model",
@@ -302,8 +335,10 @@ def _telemetry(hourly: pl.LazyFrame, options: ServeGenOptions) -> pl.LazyFrame:
     )
 
 
-def _report(hourly: pl.DataFrame, path: Path, options: ServeGenOptions) -> TraceReport:
-    """The report of the file's hours (:func:`_hourly`)."""
+def _report(
+    hourly: pl.DataFrame, path: Path, options: ServeGenOptions, *, refused: pl.DataFrame
+) -> TraceReport:
+    """The report of the file's hours (:func:`_hourly`) and its refused rows."""
     per_client = hourly.group_by("model", "client_id").agg(
         pl.col("rows").sum(),
         # A window belongs to one hour, so the distinct windows of a client add over its hours.
@@ -335,6 +370,7 @@ def _report(hourly: pl.DataFrame, path: Path, options: ServeGenOptions) -> Trace
             for m, c in per_model.select("model", "clients").rows()
         ),
         *_stopped_models(hourly, options),
+        *_refused_note(refused, path, options),
     )
     return TraceReport(
         adapter="servegen",
@@ -348,7 +384,46 @@ def _report(hourly: pl.DataFrame, path: Path, options: ServeGenOptions) -> Trace
         zero_rows=int(per_client["zero"].sum()),
         unknown=unknown,
         notes=notes,
+        refused=refused,
     )
+
+
+def _refused_note(refused: pl.DataFrame, path: Path, options: ServeGenOptions) -> list[str]:
+    """What the refused windows cost their client-hours: each is left out as a missing window
+    is, so that hour is incomplete: its GPUs are the mean over the windows left (the rate of
+    the hour, unbiased), its requests the sum over them (short by the refused window's), and
+    the window counts as a grid gap."""
+    if not refused.height:
+        return []
+    header = read_header(path)
+    field = pl.col("raw").str.split(",")
+    hours = (
+        refused.select(
+            field.list.get(header.index("model"), null_on_oob=True).alias("model"),
+            field.list.get(header.index("client_id"), null_on_oob=True)
+            .cast(pl.Int64, strict=False)
+            .alias("client"),
+            field.list.get(header.index("t_s"), null_on_oob=True)
+            .cast(pl.Int64, strict=False)
+            .alias("t_s"),
+        )
+        .drop_nulls()
+        .filter((pl.col("t_s") >= 0) & (pl.col("client") >= 0))
+        .select("model", "client", hour_of(window_start(options.start)).alias("ts"))
+        .unique()
+        .sort("ts", "model", "client")
+    )
+    shown = ", ".join(
+        f"{model}/{client} {ts:%Y-%m-%d %H:00}" for model, client, ts in hours.head(3).iter_rows()
+    )
+    more = f" and {hours.height - 3:,} more" if hours.height > 3 else ""
+    within = f" in {hours.height:,} client-hour(s) ({shown}{more})" if hours.height else ""
+    return [
+        f"{refused.height:,} window(s) refused (quarantined){within}: each is left out as a "
+        "missing window is, so its client-hour is incomplete: its GPUs are the mean over the "
+        "windows left and its requests the sum over them (short by the refused window's); a "
+        "refused row with no readable client or t_s leaves its hour unnamed"
+    ]
 
 
 def _days_text(days: float) -> str:
