@@ -702,6 +702,11 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             cells.append(
                 "n/a"
                 if row is None
+                # A drill that held on less than it is named for (no demand to double, or a
+                # shock the horizon cut short) read "100.0% -> 100.0%", "$0 -> $0" as if
+                # measured: its verdict row says why.
+                else NOT_VERIFIED
+                if o.verdict == NOT_VERIFIED
                 else f"{_stat(pattern, row['baseline_mean'])} -> "
                 f"{_stat(pattern, row['shocked_mean'])}"
             )
@@ -729,6 +734,8 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             # a verdict of "not verified": it measures the part played, as the verdict's does.
             if key == "time_to_absorb_hours" and o.verdict == NOT_VERIFIED and row is not None:
                 cell = unverified_absorb_text(cell)
+            elif o.verdict == NOT_VERIFIED and row is not None:
+                cell = NOT_VERIFIED  # "$0 / $0" of doubling a zero read as measured
             cells.append(cell)
         kpis.add_row(Text(o.drill), *cells)
     return [verdicts, answers, changes, kpis]
