@@ -60,6 +60,7 @@ from forecasting.events import events_for_series, holidays_known_by
 from forecasting.models import (
     DEFAULT_MODELS,
     MODEL_REGISTRY,
+    SEASON_LENGTH,
     Model,
     intermittency,
     make_model,
@@ -1578,6 +1579,15 @@ def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, 
             how = f"its {days_count(observed.size)} repeat their week exactly, which measures"
         return f"{reason}; its own band has no width: {how} no spread: not a certain level"
     if model == "naive" and y.size < min_length("seasonal_naive"):
+        width = qs[max(qs)] - qs[min(qs)]
+        week = SEASON_LENGTH - 1
+        if width.size > week + 1 and width[-1] > width[week] * (1 + 1e-9):
+            # Changes small beside the level: held, a few steady days read as months of
+            # certainty (models.Naive._spread).
+            return (
+                f"{reason}; its band widens as a random walk on its daily changes for the whole "
+                f"horizon: {days_count(y.size)} of history measure no certainty months ahead"
+            )
         return (
             f"{reason}; its band widens for a week and is held past it: {days_count(y.size)} of "
             "history measure no further"
