@@ -214,6 +214,18 @@ def test_a_few_steady_days_widen_their_band_as_a_random_walk_for_the_whole_horiz
     assert "held past it" not in result.fallback
 
 
+def test_a_short_historys_warning_counts_its_observed_days_apart_from_its_span() -> None:
+    """The Azure code week cut to 4 observed days over 6 calendar days: the forecast warning
+    read "6 days of history" where the report's banner read 4. The warning names both."""
+    y = np.array([1.5645, 1.5691, 1.5637, np.nan, np.nan, 1.5695])
+    result = forecast_series(as_frame(y), settings=ForecastSettings(horizon_days=28))
+    assert result.fallback is not None
+    assert result.fallback.startswith("4 observed days in 6 days of history; backtesting needs")
+    assert ": 4 observed days in 6 days of history measure" in result.fallback
+    whole = forecast_series(as_frame(y[:3]), settings=ForecastSettings(horizon_days=28))
+    assert whole.fallback is not None and whole.fallback.startswith("3 days of history;")
+
+
 def test_a_new_customers_paths_centre_on_its_held_day_not_its_first_one() -> None:
     """Two days (1.3 GPUs, a partial first day, then 8): the naive's paths, which set the mean
     measure's quantiles, centre on the 8 GPUs held and spread as its band does. Before, they
