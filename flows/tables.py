@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -114,6 +115,11 @@ def ingest_table(results: Sequence[IngestResult]) -> Table:
             # The reason follows the table on a line of its own, path and all: in a column
             # a long path wraps over a dozen rows. Every row quarantined is what the counts say.
             notes = "every row quarantined" if e is not None else "see below"
+            # A trace adapter's unmapped values (a ServeGen model with no serving profile) are
+            # why: its rows read only "gpu_type: missing value", the model named nowhere.
+            notes += "".join(
+                f"; {m.group(0)}" for n in r.notes for m in re.finditer(r"unmapped [^\n;]+", n)
+            )
         # Text(), not markup: file names and messages are data and may contain [brackets].
         table.add_row(
             Text(r.path.name), Text(r.status, style=style[r.status]), *counts, Text(notes)
