@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -115,6 +116,11 @@ def ingest_table(results: Sequence[IngestResult]) -> Table:
             # The reason follows the table on a line of its own, path and all: in a column
             # a long path wraps over a dozen rows. Every row quarantined is what the counts say.
             notes = "every row quarantined" if e is not None else "see below"
+            # A trace adapter's unmapped values (a ServeGen model with no serving profile) are
+            # why: its rows read only "gpu_type: missing value", the model named nowhere.
+            notes += "".join(
+                f"; {m.group(0)}" for n in r.notes for m in re.finditer(r"unmapped [^\n;]+", n)
+            )
         # Text(), not markup: file names and messages are data and may contain [brackets].
         table.add_row(
             Text(r.path.name), Text(r.status, style=style[r.status]), *counts, Text(notes)
@@ -716,6 +722,11 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             cells.append(
                 "n/a"
                 if row is None
+                # A drill that held on less than it is named for (no demand to double, or a
+                # shock the horizon cut short) read "100.0% -> 100.0%", "$0 -> $0" as if
+                # measured: its verdict row says why.
+                else NOT_VERIFIED
+                if o.verdict == NOT_VERIFIED
                 else f"{_stat(pattern, row['baseline_mean'])} -> "
                 f"{_stat(pattern, row['shocked_mean'])}"
             )
@@ -743,6 +754,8 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             # a verdict of "not verified": it measures the part played, as the verdict's does.
             if key == "time_to_absorb_hours" and o.verdict == NOT_VERIFIED and row is not None:
                 cell = unverified_absorb_text(cell)
+            elif o.verdict == NOT_VERIFIED and row is not None:
+                cell = NOT_VERIFIED  # "$0 / $0" of doubling a zero read as measured
             cells.append(cell)
         kpis.add_row(Text(o.drill), *cells)
     return [verdicts, answers, changes, kpis]

@@ -60,6 +60,7 @@ from forecasting.events import events_for_series, holidays_known_by
 from forecasting.models import (
     DEFAULT_MODELS,
     MODEL_REGISTRY,
+    SEASON_LENGTH,
     Model,
     intermittency,
     make_model,
@@ -1054,7 +1055,7 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
     """
     n_days = y.size
     reason = (
-        f"{'1 day' if n_days == 1 else f'{n_days} days'} {_SHORT_HISTORY} "
+        f"{_history_words(y)}{_SHORT_HISTORY.removeprefix('of history')} "
         f"{settings.min_backtest_days} "
         f"({settings.min_train_days} training + {settings.n_cutoffs - 1} steps of "
         f"{settings.cutoff_step} between cutoffs + {settings.backtest_horizon} scored)"
@@ -1081,6 +1082,16 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
         f"{n_days} day(s) of history; at least {min_length('naive')} are needed to forecast "
         "at all: wait for more telemetry or drop the series"
     )
+
+
+def _history_words(y: np.ndarray) -> str:
+    """``6 days of history``, or ``4 observed days in 6 days of history`` where days of the
+    span are missing: the warning read 6 (the span) where the report's banner read 4."""
+    span = "1 day" if y.size == 1 else f"{y.size} days"
+    observed = int(np.isfinite(y).sum())
+    if observed == y.size:
+        return f"{span} of history"
+    return f"{observed} observed day{'' if observed == 1 else 's'} in {span} of history"
 
 
 def _point(name: str, y: np.ndarray, h: int) -> np.ndarray:
@@ -1578,9 +1589,18 @@ def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, 
             how = f"its {days_count(observed.size)} repeat their week exactly, which measures"
         return f"{reason}; its own band has no width: {how} no spread: not a certain level"
     if model == "naive" and y.size < min_length("seasonal_naive"):
+        width = qs[max(qs)] - qs[min(qs)]
+        week = SEASON_LENGTH - 1
+        if width.size > week + 1 and width[-1] > width[week] * (1 + 1e-9):
+            # Changes small beside the level: held, a few steady days read as months of
+            # certainty (models.Naive._spread).
+            return (
+                f"{reason}; its band widens as a random walk on its daily changes for the whole "
+                f"horizon: {_history_words(y)} measure no certainty months ahead"
+            )
         return (
-            f"{reason}; its band widens for a week and is held past it: {days_count(y.size)} of "
-            "history measure no further"
+            f"{reason}; its band widens for a week and is held past it: {_history_words(y)} "
+            "measure no further"
         )
     return reason
 

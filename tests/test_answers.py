@@ -841,3 +841,39 @@ def test_a_one_run_budget_on_a_subset_says_the_pass_on_every_path_was_not_measur
         "the plan passes without new blocks on the 1 path searched; on all 2 paths of the "
         "drill it was not measured"
     )
+
+
+def test_a_drill_not_verified_prints_no_figures_as_measured_in_the_terminal() -> None:
+    """An Azure trace of an hour, forecast as zero: `fleetcast drill --all` read "not verified:
+    no demand measured" in its verdict, and below it "SLO 100.0% -> 100.0%", "$0 -> $0" and
+    "$0 / $0", figures of doubling a zero that read as measured. A drill not verified reads
+    "not verified" in place of its baseline-against-shock and KPI figures; its time to absorb
+    still says it is of what was played, and a verified drill keeps its figures."""
+    kpis = [
+        {"kpi": k, "p50": 0.0, "p90": 0.0}
+        for k in (
+            "unmet_gpu_hours", "peak_backlog_gpu_hours", "queue_delay_hours",
+            "time_to_absorb_hours", "preempted_gpu_hours", "revenue_at_risk_usd",
+        )
+    ]  # fmt: skip
+    changes = [{"kpi": "slo_attainment", "baseline_mean": 1.0, "shocked_mean": 1.0}] + [
+        {"kpi": k, "baseline_mean": 0.0, "shocked_mean": 0.0}
+        for k in ("unmet_gpu_hours", "peak_backlog_gpu_hours", "revenue_at_risk_usd")
+    ]
+    zero = DrillOutcome(
+        run_id="d-1", drill="all-2x-step", target="all", passed=True, failing_classes=[],
+        breaking_multiplier=None, breaking_note=None, blocks_needed=None,
+        capex_needed_usd=None, kpis=kpis, changes=changes, verdict="not verified",
+        unverified="no demand measured: all is zero on every path in the drill window",
+    )  # fmt: skip
+    verified = zero.model_copy(update={"drill": "all-2x", "verdict": "pass", "unverified": None})
+    _, _, change_table, kpi_table = drill_tables([zero, verified])
+    for table in (change_table, kpi_table):
+        for column in table.columns[1:]:
+            held, passed = (str(c) for c in column._cells)
+            assert "not verified" in held, (column.header, held)
+            if column.header != "time to absorb h":
+                assert not any(ch.isdigit() for ch in held), (column.header, held)
+            assert "not verified" not in passed
+    slo = next(c for c in change_table.columns if c.header == "SLO attainment")
+    assert str(slo._cells[1]) == "100.0% -> 100.0%"

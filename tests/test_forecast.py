@@ -192,6 +192,40 @@ def test_two_days_of_a_new_customer_widen_its_band_for_a_week_not_for_six_months
     assert "its band widens for a week and is held past it" in result.fallback
 
 
+def test_a_few_steady_days_widen_their_band_as_a_random_walk_for_the_whole_horizon() -> None:
+    """The Azure code trace's week cut to 4 observed days (its daily means 1.56-1.57 GPUs):
+    the naive band read 1.56-1.58 GPUs, held flat for 182 days, and the drill's P50 and P90
+    revenue at risk differed by 2 %: four days measured a level six months out to 1 %. Its
+    changes are small beside its level, so its band widens as a random walk of them (and of
+    no less than its days' own spread) for the whole horizon, its paths too, and the reason
+    says so; a band whose walk would cross zero (a customer's partial first day) stays held."""
+    y = np.array([1.5645, 1.5691, 1.5637, np.nan, np.nan, 1.5695])
+    settings = ForecastSettings(horizon_days=182, n_paths=400)
+    result = forecast_series(as_frame(y), settings=settings)
+    assert result.model == "naive" and result.fallback is not None
+    width = (result.forecast["q90"] - result.forecast["q10"]).to_numpy()
+    assert width[-1] >= 0.95 * width[6] * np.sqrt(182 / 7)
+    observed = y[np.isfinite(y)]
+    assert width[-1] >= 2 * 1.2816 * np.std(observed, ddof=1) * np.sqrt(182) * 0.95
+    assert result.paths is not None
+    spread = np.quantile(result.paths, 0.9, axis=0) - np.quantile(result.paths, 0.1, axis=0)
+    assert spread[-1] > 3 * spread[6]
+    assert "widens as a random walk" in result.fallback
+    assert "held past it" not in result.fallback
+
+
+def test_a_short_historys_warning_counts_its_observed_days_apart_from_its_span() -> None:
+    """The Azure code week cut to 4 observed days over 6 calendar days: the forecast warning
+    read "6 days of history" where the report's banner read 4. The warning names both."""
+    y = np.array([1.5645, 1.5691, 1.5637, np.nan, np.nan, 1.5695])
+    result = forecast_series(as_frame(y), settings=ForecastSettings(horizon_days=28))
+    assert result.fallback is not None
+    assert result.fallback.startswith("4 observed days in 6 days of history; backtesting needs")
+    assert ": 4 observed days in 6 days of history measure" in result.fallback
+    whole = forecast_series(as_frame(y[:3]), settings=ForecastSettings(horizon_days=28))
+    assert whole.fallback is not None and whole.fallback.startswith("3 days of history;")
+
+
 def test_a_new_customers_paths_centre_on_its_held_day_not_its_first_one() -> None:
     """Two days (1.3 GPUs, a partial first day, then 8): the naive's paths, which set the mean
     measure's quantiles, centre on the 8 GPUs held and spread as its band does. Before, they

@@ -32,7 +32,13 @@ from forecasting.report import (
     trigger_changes,
 )
 from forecasting.report.changes import POWER_CHANGES_SCHEMA
-from forecasting.report.figures import backlog_chart, concentration_charts, fan_chart, orders_chart
+from forecasting.report.figures import (
+    backlog_chart,
+    concentration_charts,
+    fan_chart,
+    orders_chart,
+    slo_chart,
+)
 from forecasting.report.format import (
     MISSING,
     fmt_date,
@@ -6056,3 +6062,33 @@ def test_the_status_legend_says_amber_for_blocks_that_run_inside_the_buffer() ->
 
     said = _orders_intro(sample_inputs())
     assert "or its blocks land in time but run only from inside the buffer" in said
+
+
+def test_a_drill_not_verified_shows_no_kpi_figures_as_measured_on_the_platform_page() -> None:
+    """An Azure trace of an hour, forecast as zero: the platform page's drill table read "not
+    verified: no demand measured", and its "Baseline against shock" and "Drill KPIs" tables
+    below read "100.0%", "$0" as if measured, and the SLO chart's caption named that drill's
+    100.0% as the lowest against target. Those tables read "not verified" in place of its
+    figures, and the caption reads the verified drills only."""
+    inputs = sample_inputs()
+    passing = inputs.drill_answers.filter(pl.col("passed"))["drill"].unique().to_list()
+    name = passing[0]
+    why = "no demand measured: all is zero on every path in the drill window"
+    held = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        verdict=pl.when(held).then(pl.lit(NOT_VERIFIED)).otherwise("verdict"),
+        unverified=pl.when(held).then(pl.lit(why)),
+    )
+    platform = platform_page(replace(inputs, drill_answers=answers))
+    for section in ("Baseline against shock", "Drill KPIs"):
+        start = platform.index(f">{section}<")
+        part = platform[start : platform.index("</section>", start)]
+        table = part.split(f"<h3>Drill {name}</h3>")[1].split("<h3>")[0]
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)
+        assert NOT_VERIFIED in table, section
+        assert not [c for c in cells if "$" in c or "%" in c], section
+    chart = slo_chart(inputs.drill_verdicts, unverified=[name])
+    assert chart is not None and f" in {name} at " not in chart.takeaway
+    every = inputs.drill_verdicts["drill"].unique().to_list()
+    chart = slo_chart(inputs.drill_verdicts, unverified=every)
+    assert chart is not None and "lowest against target" not in chart.takeaway

@@ -906,6 +906,31 @@ def test_the_forecast_headline_names_the_last_day_of_history_not_a_partial_as_of
     assert f"history to {last.date()}, in " in title
 
 
+def test_a_history_with_no_observed_day_says_so_in_the_headline_and_the_warning(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """An Azure trace of two hours: the headline read "history to 2023-11-16" beside the
+    warning that every series' history ends 2023-11-15, and neither day was observed (no day
+    had the hours a day needs). Both now say no series has an observed day."""
+    from telemetry_files import telemetry_frame
+
+    from flows.tables import forecast_tables
+
+    frame = telemetry_frame(hours=2, customers=1)
+    frame.write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
+    run = runs.forecast(warehouse_path, options)
+    title = str(forecast_tables(run)[0].title)
+    day = run.as_of
+    assert f"history to {day}" not in title and "no observed day" in title, title
+    lines = [w for w in run.warnings if "of 24 hours" in w]
+    assert lines and f"history ends {day - timedelta(days=1)}" not in lines[0], lines
+    assert "no series has an observed day" in lines[0]
+
+
 def test_a_short_history_stores_the_backtest_layout_that_ran(tmp_path: Path) -> None:
     """30 days of telemetry are backtested on 7-day windows a day apart after 14 days of
     training, while the run stored the 28-day layout it was given: it now stores what ran."""

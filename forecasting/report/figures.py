@@ -988,10 +988,17 @@ def slo_chart(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Char
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    # A drill not verified (or a class with no demand) measured no attainment: an Azure hour
+    # forecast as zero read "the lowest against target is inference in all-2x-step at 100.0%".
+    judged = verdicts.filter(
+        ~pl.col("drill").is_in(list(unverified)) & pl.col("has_demand").fill_null(True)
+    )
     worst = (
-        verdicts.with_columns(gap=pl.col("slo_target") - pl.col("attainment_p90_paths"))
+        judged.with_columns(gap=pl.col("slo_target") - pl.col("attainment_p90_paths"))
         .sort("gap")
         .row(-1, named=True)
+        if judged.height
+        else None
     )
     failing = verdicts.filter(~pl.col("passed"))["drill"].n_unique()
     lead = f"{failing} of {len(drills)} drill{'s' if len(drills) != 1 else ''} fail"
@@ -1000,6 +1007,8 @@ def slo_chart(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Char
         # Their attainment is of less than the drill is named for (a shock cut short, or no
         # demand to shock): "0 of 7 fail" read as seven passes.
         lead += f", {len(held)} not verified ({', '.join(map(str, held))})"
+    if worst is None:
+        return Chart("slo", fig, f"{lead}; no verified drill measured an attainment.")
     return Chart(
         "slo",
         fig,

@@ -494,6 +494,16 @@ def extrapolated_text(
     if end is None or observed.is_empty():
         return ""  # no forecast, or no observed day: the unmeasured banner says so
     days = observed.get_column("ds").n_unique()
+    # Days of the span with too few hours are missing: "on 4 days of history" where the
+    # forecast's warning read "6 days" (the span); both say "4 observed days in 6" now.
+    top = history.filter((hierarchy.depth() <= 1) & (pl.col("ds") <= as_of))
+    first, last = top.get_column("ds").min(), top.get_column("ds").max()
+    span = (last - first).days + 1 if isinstance(first, date) and isinstance(last, date) else days
+    held = (
+        f"{days_count(days)} of history"
+        if days >= span
+        else f"{days} observed day{'' if days == 1 else 's'} in {days_count(span)} of history"
+    )
     ahead = (end - as_of).days
     reach = _measured_reach(
         history, chosen, backtest=backtest, horizon_accuracy=horizon_accuracy, as_of=as_of
@@ -503,11 +513,11 @@ def extrapolated_text(
     rest = f"so demand there, and {rests}, are extrapolated, not verified"
     if reach == 0:
         return (
-            f"the daily forecast reaches {days_count(ahead)} ahead on {days_count(days)} of "
-            f"history, and no backtest measured its error (too little history for one), {rest}"
+            f"the daily forecast reaches {days_count(ahead)} ahead on {held}, and no backtest "
+            f"measured its error (too little history for one), {rest}"
         )
     return (
-        f"the daily forecast reaches {days_count(ahead)} ahead on {days_count(days)} of history, "
+        f"the daily forecast reaches {days_count(ahead)} ahead on {held}, "
         f"and its backtests scored {reach} days ahead: past "
         f"{fmt_date(as_of + timedelta(days=reach))} no backtest measured its error, {rest}"
     )

@@ -86,10 +86,15 @@ class ForecastRun(BaseModel):
     # Series backtested on a shorter layout than the settings' (ForecastSettings.for_history),
     # in words; "" when every backtest ran the settings' own.
     short_backtests: str = ""
+    # Whether any series has an observed day (False: every day had too few hours; "history to
+    # DAY" then named a day nothing was observed on).
+    observed: bool = True
 
     @property
     def history_to(self) -> str:
         """The history's last day in words, with the as-of day where it is not that day."""
+        if not self.observed:
+            return f"no observed day of history (its rows to {self.as_of} read as missing)"
         if self.history_end is None or self.history_end >= self.as_of:
             return f"history to {self.as_of}"
         return f"history to {self.history_end} (the as-of day {self.as_of} reads as missing)"
@@ -322,10 +327,11 @@ def stray_regions_for(warehouse_path: Path, as_of: date) -> pl.DataFrame:
     return demand.stray_regions(hours)
 
 
-def partial_as_of_lines(warehouse_path: Path, as_of: date) -> list[str]:
+def partial_as_of_lines(warehouse_path: Path, as_of: date, *, observed: bool = True) -> list[str]:
     """One warning line when ``as_of`` has telemetry in fewer hours than a day needs
     (:data:`forecasting.demand.MIN_HOURS_PER_DAY`): the newest day of a run made mid-day, which
-    every series reads as missing."""
+    every series reads as missing. ``observed``: whether any series has an observed day (else
+    no history ends the day before: an Azure trace of two hours read so)."""
     from forecasting import demand
 
     start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
@@ -339,6 +345,13 @@ def partial_as_of_lines(warehouse_path: Path, as_of: date) -> list[str]:
     if not hours or hours >= demand.MIN_HOURS_PER_DAY:
         return []
     before, after = as_of - timedelta(days=1), as_of + timedelta(days=1)
+    if not observed:
+        return [
+            f"{as_of} (the as-of day) has telemetry in {hours} of 24 hours (to {last:%H:00} UTC), "
+            f"fewer than the {demand.MIN_HOURS_PER_DAY} a day needs: it reads as missing, and no "
+            f"series has an observed day, so every forecast starts {after} from no measured "
+            "demand"
+        ]
     return [
         f"{as_of} (the as-of day) has telemetry in {hours} of 24 hours (to {last:%H:00} UTC), "
         f"fewer than the {demand.MIN_HOURS_PER_DAY} a day needs: it reads as missing, so every "
@@ -669,6 +682,7 @@ def store_forecast(
         result.summary.filter(rows).group_by("model").len().sort("len", "model", descending=True)
         for rows in (backtested, ~backtested)
     )
+    observed = result.summary.is_empty() or bool((result.summary["n_days"] > 0).any())
     return ForecastRun(
         run_id=run_id,
         as_of=as_of,
@@ -682,7 +696,7 @@ def store_forecast(
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=[
-            *partial_as_of_lines(warehouse_path, as_of),
+            *partial_as_of_lines(warehouse_path, as_of, observed=observed),
             *result.warnings(folded=folded, stopped_feeds=held),
             *silent_customer_lines(silent, held=held),
             *stray_region_lines(stray, zero=zeroed),
@@ -698,6 +712,7 @@ def store_forecast(
         contracts_pipeline=book.pipeline,
         placed_dates=placed,
         history_end=_history_end(result),
+        observed=observed,
         short_backtests=_short_backtests(ran["backtest_layouts"], settings),
     )
 

@@ -220,9 +220,9 @@ class TraceAdapter(Generic[OptionsT]):
         # row and -50 GPUs in another named the -50 only once the '17x6' was fixed.
         also = rule_breaking_values(Path(path), self.dtypes, columns=self.measured, text=True)
         return TraceFormatError(
-            f"{path}: {found}{f'; also {also}' if also else ''}. A {self.name} trace's rows are "
-            "summed into hours, so nothing of the file was loaded: fix or remove the rows named "
-            "and ingest it again"
+            f"{path}: {found}{f'; also {also}' if also else ''}. The {self.name} adapter sums "
+            "the rows into hours, so nothing of the file was loaded: fix or remove the rows "
+            "named and ingest it again"
         )
 
     def _options(self, options: OptionsT | None) -> OptionsT:

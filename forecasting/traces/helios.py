@@ -658,8 +658,12 @@ def _read_quotas(path: Path) -> pl.DataFrame:
     vcs = [name for name in header if re.fullmatch(r"vc\w+", name)]
     expected = ["date", "<vc...>", "total"]
     if not header or header[0] != "date" or header[-1] != "total" or len(vcs) != len(header) - 2:
+        others = [n for n in header[1:-1] if n not in vcs]
         raise TraceFormatError(
-            f"{path}: not a {_DAILY_TRACE} file. Expected columns {expected}; found {header}."
+            f"{path}: not a {_DAILY_TRACE} file. Expected columns {expected}, each VC's column "
+            "named vc followed by letters or digits (vcTAx)"
+            + (f"; not VC columns: {others}" if others else "")
+            + f"; found {header}."
         )
     dtypes: dict[str, pl.DataType] = {"date": pl.String(), **{v: pl.Int64() for v in vcs}}
     dtypes["total"] = pl.Int64()

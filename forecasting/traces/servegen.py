@@ -16,8 +16,9 @@ Mapping to telemetry:
   estimate resting on the assumed profiles, and ``tokens`` stays null rather than invented;
 * gpus_queued = 0: the trace records arrivals, not a queue.
 
-A model with no profile gets null gpus_running and gpu_type, so ingest quarantines its rows with
-its own reason rather than counting GPUs nobody estimated; ``report`` lists such models.
+A model with no profile gets null gpus_running and gpu_type, so ingest quarantines its rows
+("gpu_type: missing value") rather than counting GPUs nobody estimated; the file's ingest notes
+name such models ("unmapped model=..."), on a file that fails for them too.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -530,8 +530,9 @@ def _mean_over_p90(kpi: str, mean: float | None, p90: float | None, why: str | N
     return Stacked(mean_text, f"P90 {p90_text}")
 
 
-def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
-    """One (drill, table) per drill: KPIs down, classes across, mean over P90."""
+def _kpi_tables(kpis: pl.DataFrame, *, unverified: Collection[str] = ()) -> list[tuple[str, Table]]:
+    """One (drill, table) per drill: KPIs down, classes across, mean over P90; a drill of
+    ``unverified`` (its verdict "not verified") reads so in place of its figures."""
     tables = []
     for (drill,), part in kpis.group_by("drill", maintain_order=True):
         classes = sorted(part["workload_class"].unique().to_list(), key=class_key)
@@ -544,6 +545,9 @@ def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
                 r = cell.get((kpi, cls))
                 if r is None:
                     row.append(MISSING)
+                    continue
+                if drill in unverified:  # the drill table says why
+                    row.append(NOT_VERIFIED)
                     continue
                 why = _unmeasured(cell, cls) if kpi in _UNMEASURED_KPIS else None
                 row.append(_mean_over_p90(kpi, r["mean"], r["p90"], why))
@@ -587,18 +591,38 @@ _SHOCK_ONLY = frozenset(
 )
 
 
+def _unverified_table(part: pl.DataFrame, headers: Sequence[str]) -> Table:
+    """A drill's KPI rows (``part``) with "not verified" in place of every figure: held on
+    less than it is named for (no demand to double, a shock the horizon cut short), its
+    "100.0%" and "$0" read as measured; the drill table says why."""
+    names = sorted(part["kpi"].unique().to_list(), key=_kpi_order)
+    rows: list[list[Cell]] = [
+        [_KPI_LABELS.get(k, k.replace("_", " ")), *[NOT_VERIFIED] * (len(headers) - 1)]
+        for k in names
+    ]
+    return Table.of(headers, rows, numeric=range(1, len(headers)), empty="no KPIs")
+
+
 def _change_tables(
-    changes: pl.DataFrame, *, cut_short: Mapping[str, str] | None = None
+    changes: pl.DataFrame,
+    *,
+    cut_short: Mapping[str, str] | None = None,
+    unverified: Collection[str] = (),
 ) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: fleet-wide KPIs without the shock, with it, the increment.
 
     The revenue at risk of a drill the horizon cut short (``cut_short``: drill -> why, from
     :func:`revenue_cut_short`) reads "not verified" with why, as on the finance page: the
-    platform page read "$9.1M | $165.9M | +$156.8M" for 4,368 h of a 9,600 h spike."""
+    platform page read "$9.1M | $165.9M | +$156.8M" for 4,368 h of a 9,600 h spike. A drill of
+    ``unverified`` (its verdict "not verified") reads so in place of every figure."""
     cut_short = cut_short or {}
     tables = []
     fleet = changes.filter(pl.col("workload_class") == ALL_CLASSES)
+    headers = ["KPI, all classes (mean, P90)", "baseline (unshocked)", "shocked", "increment"]
     for (drill,), part in fleet.group_by("drill", maintain_order=True):
+        if drill in unverified:
+            tables.append((str(drill), _unverified_table(part, headers)))
+            continue
         # Per side, why a time has no value, in the KPI tables' words (a dash read as if
         # nothing had been measured where the terminal said "censored").
         sides = {
@@ -623,7 +647,6 @@ def _change_tables(
             ]
             for r in sorted(part.iter_rows(named=True), key=lambda r: _kpi_order(r["kpi"]))
         ]
-        headers = ["KPI, all classes (mean, P90)", "baseline (unshocked)", "shocked", "increment"]
         tables.append((str(drill), Table.of(headers, rows, numeric=(1, 2, 3), empty="no KPIs")))
     return tables
 
@@ -1028,12 +1051,14 @@ def platform_page(inputs: ReportInputs) -> str:
             else None
         ),
         verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
-        kpi_tables=_kpi_tables(inputs.drill_kpis),
+        kpi_tables=_kpi_tables(inputs.drill_kpis, unverified=unverified),
         kpi_intro=_kpi_intro(inputs.drill_rungs, played=played),
         no_rungs="no response ladder in this run" if played else NO_DRILL_PLAYED,
         p90_legend=_P90_LEGEND,
         change_tables=_change_tables(
-            inputs.drill_kpi_changes, cut_short=revenue_cut_short(inputs.drill_answers)
+            inputs.drill_kpi_changes,
+            cut_short=revenue_cut_short(inputs.drill_answers),
+            unverified=unverified,
         ),
         rung_tables=_rung_tables(
             inputs.drill_rungs,
