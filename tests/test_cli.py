@@ -720,9 +720,15 @@ def test_the_run_summary_counts_the_files_that_failed() -> None:
     # Event rows and contracts refused are counted too (the run said nothing of 14 of each).
     from forecasting.runs import ContractsLoaded, EventsLoaded
 
-    refused = {"row_number": 2, "column": "start", "rule": "not a date", "value": "x"}
-    events = EventsLoaded(path=Path("ev.csv"), status="loaded", refused=[refused] * 3)
-    book = ContractsLoaded(path=Path("book.toml"), status="loaded", refused=[{}] * 2)
+    # Three rows refused, one of them for two faults: counted as rows.
+    refused = [
+        {"row_number": row, "column": "start", "rule": "not a date", "value": "x"}
+        for row in (2, 3, 5, 5)
+    ]
+    events = EventsLoaded(path=Path("ev.csv"), status="loaded", refused=refused)
+    # Two entries refused, one of them for two faults: counted as entries.
+    faults = [{"row_number": 1}, {"row_number": 4}, {"row_number": 4}]
+    book = ContractsLoaded(path=Path("book.toml"), status="loaded", refused=faults)
     counted = clean.model_copy(update={"events": [events], "contracts": [book]})
     assert pipeline_summary(counted, seconds=1.0)[0].endswith(
         "; 3 event row(s) refused (listed above); 2 contract(s) refused (listed above)"
