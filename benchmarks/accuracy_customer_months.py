@@ -6,10 +6,11 @@ busiest day). This forecasts a synthetic fleet (730 days; the demo's, 200 custom
 default, or ``--seed N`` for another of 60 customers) as of several cut-offs, 182 daily days
 and 12 months, and scores the monthly peak rows of months starting 91 or more days after the
 cut-off with at least 28 days of actual demand, per level: WAPE of the median, its bias (over
-the actual sum), how often the actual month is above q90 and below q10, and how many rows read
-zero beside demand. With ``--daily``, the daily peak rows 91-182 days after the cut-off
-instead, against each day's actual peak (the days the 26-week backtest scores together with
-days 1-90, and where the regions' band misses most).
+the actual sum), how often the actual month is above q90 and below q10, the pinball loss of q10
+and q90 (over the actual sum), and how many rows read zero beside demand. With ``--daily``,
+the daily peak rows 91-182 days after the cut-off instead, against each day's actual peak (the
+days the 26-week backtest scores together with days 1-90, and where the regions' band misses
+most).
 
 Run as ``PYTHONPATH=. python benchmarks/accuracy_customer_months.py [--cutoffs 182,273,364]
 [--seed N] [--daily]`` (about a minute per cut-off on 2 cores).
@@ -87,6 +88,12 @@ def scored_months(series: pl.DataFrame, back: int, *, daily: bool = False) -> pl
     )
 
 
+def _pinball(level: float, column: str) -> pl.Expr:
+    """Each row's pinball (quantile) loss of ``column`` at ``level`` against ``y``."""
+    miss = pl.col("y") - pl.col(column)
+    return pl.max_horizontal(level * miss, (level - 1) * miss)
+
+
 def main() -> int:
     """Score every cut-off and print one row per cut-off and level."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -111,6 +118,12 @@ def main() -> int:
             (error.sum() / pl.col("y").sum()).round(3).alias("bias_q50"),
             (pl.col("y") > pl.col("q90")).mean().round(3).alias("above_q90"),
             (pl.col("y") < pl.col("q10")).mean().round(3).alias("below_q10"),
+            *(
+                (_pinball(q, f"q{round(q * 100)}").sum() / pl.col("y").sum())
+                .round(4)
+                .alias(f"pinball_q{round(q * 100)}")
+                for q in (0.1, 0.9)
+            ),
             ((pl.col("q50") <= 0) & (pl.col("y") > 0)).sum().alias("zero_beside_demand"),
         )
         .sort("back", "depth")

@@ -403,12 +403,14 @@ _Z90 = 1.2815515655446004
 @dataclass(frozen=True, slots=True)
 class _DaySpread:
     """How a customer's daily peak sat around ``share`` of its class's level (``grid``, in
-    log1p), and how its class's sat around that level (``class_sd``, ``class_median``)."""
+    log1p), how many of its days it was idle (``idle``, the share of them at zero), and how its
+    class's sat around that level (``class_sd``, ``class_median``)."""
 
     grid: np.ndarray
     share: float
     class_sd: float
     class_median: float
+    idle: float = 0.0
 
 
 def _day_share_spreads(
@@ -417,11 +419,13 @@ def _day_share_spreads(
     """Per measure and customer: its daily peaks over its class's observed days of the last
     ``_SPREAD_DAYS`` before ``as_of``, from its first busy day (an onboarding ramp is not a
     spread), around its share of its class's level (the class's centred ``_LEVEL_DAYS``-day
-    rolling median; ``share`` the customer's sum over the class's), in log1p; and its class's
-    own days around that level. A class is read as its customers still active made it
-    (``active``, ``_of_active``): a customer that left is a step in its class, not a spread of
-    the others. Left out: customers with fewer such days, stopped ones and a class's lone
-    customer (its class's own series, which spreads as its class). The peak measure only: a
+    rolling median; ``share`` the customer's sum over the class's), in log1p; the share of
+    those days it was idle; and its class's own days around that level. A customer idle on
+    every day of the quarter (busy before it, or never yet) and not stopped reads all idle. A
+    class is read as its customers still active made it (``active``, ``_of_active``): a
+    customer that left is a step in its class, not a spread of the others. Left out: customers
+    with fewer such days, stopped ones and a class's lone customer (its class's own series,
+    which spreads as its class). The peak measure only: a
     customer's mean-measure rows read its sample paths (the drills' demand), which carry its
     own days' spread.
 
@@ -463,19 +467,28 @@ def _day_share_spreads(
         .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
         .select(*customer, hierarchy.parent().alias("parent"), "ds", y.alias("own"))
         .join(classes, on=["measure", "parent", "ds"])
-        .filter(pl.col("ds") >= pl.col("ds").filter(pl.col("own") > 0).min().over(customer))
+        .with_columns(pl.col("ds").filter(pl.col("own") > 0).min().over(customer).alias("first"))
+        .filter((pl.col("ds") >= pl.col("first")) | pl.col("first").is_null())
         .filter(
             (pl.len().over(customer) >= _MIN_SPREAD_DAYS)
-            & (pl.col("unique_id").n_unique().over("measure", "parent") > 1)
+            & (
+                pl.col("unique_id")
+                .filter(pl.col("first").is_not_null())
+                .n_unique()
+                .over("measure", "parent")
+                .gt(1)
+                | pl.col("first").is_null()
+            )
         )
         .with_columns(
             share=pl.col("own").sum().over(customer) / pl.col("level").sum().over(customer)
         )
-        .filter(pl.col("share").is_finite() & (pl.col("share") > 0))
+        .filter(pl.col("share").is_finite() & ((pl.col("share") > 0) | pl.col("first").is_null()))
         .select(
             *customer,
             "parent",
             "share",
+            (pl.col("own") <= 0).alias("idle"),
             (pl.col("own").log1p() - (pl.col("share") * pl.col("level")).log1p()).alias("spread"),
         )
         .collect()
@@ -487,6 +500,7 @@ def _day_share_spreads(
             float(frame["share"][0]),
             float(frame["class_sd"].fill_null(0.0)[0]),
             float(frame["class_median"].fill_null(0.0)[0]),
+            idle=float(np.mean(frame.get_column("idle").to_numpy())),
         )
         for (measure, uid), frame in days.partition_by(*customer, as_dict=True).items()
     }
@@ -504,7 +518,14 @@ def _spread_quantiles(
     (the customer's share of its class's mean, which adds up). A customer busy one day in ten
     read its share of its class's band, a q10 above its every quiet day and a q90 below its
     every busy one: on the demo fleet customers' days 91-182 out sat below their q10 on a
-    fifth to two fifths of days."""
+    fifth to two fifths of days.
+
+    The quantiles whose level its idle share covers read zero, and all of them for a customer
+    idle all quarter: its idle days, spread in log1p like its busy ones and moved with its
+    class's level, read a fraction of a GPU, and a customer idle all quarter its short model's
+    ten-thousandths of one, so its idle days (an actual zero) sat below its q10: customers'
+    days below their q10 on the demo fleet 182 / 273 / 364 days back 21 / 25 / 16 %, now
+    17 / 13 / 15 % (``benchmarks/accuracy_customer_months.py --daily``)."""
     level_of = {quantile_column(q): q for q in QUANTILES}
     quantiles = [level_of[c] for c in columns]
     parts = []
@@ -512,6 +533,9 @@ def _spread_quantiles(
         spread = spreads.get(str(uid))
         if spread is None or not {"q10", "q50", "q90"} <= set(rows.columns):
             parts.append(rows)
+            continue
+        if spread.idle >= 1.0:
+            parts.append(rows.with_columns(pl.lit(0.0).alias(c) for c in columns))
             continue
         share = spread.share
         low, mid, high = (
@@ -524,12 +548,9 @@ def _spread_quantiles(
         own_mean = longrange.mixture_mean(level, level_sd, spread.grid, 0.0)
         mean = rows.get_column("mean").to_numpy()
         factor = np.where(own_mean > 0, mean / np.maximum(own_mean, 1e-12), 1.0)
-        parts.append(
-            rows.with_columns(
-                pl.Series(c, np.maximum(np.expm1(logs[:, i]), 0.0) * factor)
-                for i, c in enumerate(columns)
-            )
-        )
+        values = np.maximum(np.expm1(logs), 0.0) * factor[:, None]
+        values[:, [i for i, q in enumerate(quantiles) if q <= spread.idle]] = 0.0
+        parts.append(rows.with_columns(pl.Series(c, values[:, i]) for i, c in enumerate(columns)))
     return pl.concat(parts) if parts else frame
 
 

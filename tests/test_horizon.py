@@ -1475,6 +1475,71 @@ def test_a_lumpy_customer_s_daily_band_past_the_short_model_covers_its_quiet_and
     assert (steady["q90"] <= 1.2 * steady["q10"]).all()
 
 
+def test_an_intermittent_customer_s_daily_band_past_the_short_model_reads_its_idle_days() -> None:
+    """A customer idle (zero GPUs) one day in seven and near 300 on the others, in a class
+    growing with its steady neighbour, and a customer idle on every day of the last quarter
+    (never busy yet). The first's idle days were spread in log1p like its busy ones around its
+    share of its class's level, so they read a fraction of a GPU (its q10 up to a third of
+    one), above its every idle day; the second read its short model's ten-thousandths of a GPU
+    on every quantile (on the demo fleet 273 days back, such idle days were about half the
+    customer-days below their q10). The quantiles its idle share covers now read zero, and all
+    of them for the customer idle all quarter; the first's q50 and q90 still read its busy
+    days."""
+    rng = np.random.default_rng(5)
+    days = 400
+    growth = np.linspace(1.0, 1.6, days)
+    intermittent = np.where(np.arange(days) % 7 == 0, 0.0, 300.0 * growth)
+    bottoms = {
+        "total/r1/experimentation/steady": 800.0 * growth * np.exp(rng.normal(0, 0.03, days)),
+        "total/r1/experimentation/intermittent": intermittent * np.exp(rng.normal(0, 0.05, days)),
+        "total/r1/experimentation/unseen": np.zeros(days),
+    }
+    history = _with_parents(bottoms)
+    # The short model reads each series' mean day of its last four weeks.
+    recent_means = history.group_by("unique_id", "measure").agg(
+        pl.col("y").filter(pl.col("ds") > AS_OF - timedelta(days=28)).mean().alias("recent")
+    )
+    short = _flat_result(
+        history.join(recent_means, on=["unique_id", "measure"]).with_columns(
+            pl.when(pl.col("ds") == AS_OF).then(pl.col("recent")).otherwise(pl.col("y")).alias("y")
+        ),
+        tuple(bottoms),
+    )
+    # Its sample paths are its last quarter's days, idle ones among them, on every day.
+    n = 91
+    paths = pl.concat(
+        pl.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": [AS_OF + timedelta(days=d + 1) for d in range(DAYS) for _ in range(n)],
+                "sample_id": np.tile(np.arange(n), DAYS),
+                "y": np.concatenate([np.roll(y[-n:], d) for d in range(DAYS)]),
+            }
+        )
+        for uid, y in bottoms.items()
+    ).cast(PATHS_SCHEMA)
+    # The short model reads a ten-thousandth of a GPU for the customer never busy yet.
+    unseen = pl.col("unique_id") == "total/r1/experimentation/unseen"
+    forecast = short.forecast.with_columns(
+        pl.when(unseen).then(pl.lit(1e-4)).otherwise(pl.col(c)).alias(c)
+        for c in ("mean", "q10", "q50", "q90", "q99")
+    )
+    ext = extend_horizon(
+        history, replace(short, forecast=forecast, paths=paths), as_of=AS_OF, months=6
+    )
+    lead = (pl.col("ds") - pl.lit(AS_OF)).dt.total_days()
+    peaks = ext.result.forecast.filter(lead.is_between(91, 182) & (pl.col("measure") == "peak"))
+    band = peaks.filter(pl.col("unique_id") == "total/r1/experimentation/intermittent")
+    assert band.height == 92
+    assert (band["q10"] == 0).all(), band["q10"].max()
+    busy = 1.3 * intermittent[-91:][intermittent[-91:] > 0]
+    assert (band["q50"] >= 0.8 * np.median(busy)).all(), band["q50"].min()
+    assert (band["q90"] >= 0.9 * np.median(busy)).all(), band["q90"].min()
+    never = peaks.filter(unseen)
+    assert never.height == 92
+    assert (never.select("q10", "q50", "q90", "q99").to_numpy() == 0).all(), never.row(0)
+
+
 def test_a_peak_held_at_its_mean_forecast_is_said_in_the_warnings() -> None:
     """Helios at 26 weeks: the mean measure's model doubled demand by October and the peak's
     did not, so the total's peak was its mean's on 154 of 169 days (a day's peak is never
