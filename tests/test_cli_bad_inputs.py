@@ -13,6 +13,7 @@ from telemetry_files import telemetry_frame, write_csv
 from flows.cli import main
 from forecasting.options import ForecastOptions
 from forecasting.resources import sample_capacity
+from forecasting.traces import servegen
 from forecasting.warehouse import connect
 
 
@@ -384,12 +385,23 @@ def test_backtest_decisions_names_the_flag_typed_in_its_unit(
     assert said in " ".join(capsys.readouterr().err.split())
 
 
+def _profile_without_gpu_type(monkeypatch: pytest.MonkeyPatch, model: str) -> None:
+    """Give ``model`` a ServeGen profile with an empty GPU type: its hours reach ingest, which
+    quarantines them ("gpu_type: missing value"). A model with no profile at all is refused by
+    the adapter, by its row in the file."""
+    profile = servegen.ModelProfile(
+        tokens_per_request=1_500, tokens_per_s_per_gpu=1_000, gpu_type=""
+    )
+    monkeypatch.setattr(servegen, "DEFAULT_PROFILES", {**servegen.DEFAULT_PROFILES, model: profile})
+
+
 def test_quarantine_names_a_trace_row_by_its_hour_not_as_a_file_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A ServeGen window of a model with no serving profile (m-huge, file row 2) was listed
-    as "row 1" of the file, a line that holds nothing wrong: a trace's quarantined rows are
-    the adapter's hourly rows, so the table names the hour and says they are not file lines."""
+    """A ServeGen window whose hour ingest quarantines (m-huge, file row 2) was listed as
+    "row 1" of the file, a line that holds nothing wrong: a trace's quarantined rows are the
+    adapter's hourly rows, so the table names the hour and says they are not file lines."""
+    _profile_without_gpu_type(monkeypatch, "m-huge")
     path = tmp_path / "sg.csv"
     path.write_text(
         "category,model,client_id,t_s,rate_rps,cv,arrival_pattern,pat_arg1,pat_arg2\n"
@@ -406,13 +418,43 @@ def test_quarantine_names_a_trace_row_by_its_hour_not_as_a_file_line(
     assert "a trace's rows are the servegen adapter's hours, not lines of the file" in out
 
 
+def test_quarantine_names_the_model_a_servegen_row_has_no_profile_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ServeGen windows of a model with no GPU profile (m-huge, file rows 2 and 3) were
+    quarantined as the adapter's hour, "gpu_type: missing value", naming neither the model nor
+    why (only the ingest note did). Now the adapter refuses each such row of the file itself,
+    by its row, as "model 'm-huge' has no GPU profile", and the m-large row loads."""
+    path = tmp_path / "sg.csv"
+    path.write_text(
+        "category,model,client_id,t_s,rate_rps,cv,arrival_pattern,pat_arg1,pat_arg2\n"
+        "language,m-large,0,0,1.0,1.0,Gamma,1.0,1.0\n"
+        "language,m-huge,0,0,1.0,1.0,Gamma,1.0,1.0\n"
+        "language,m-huge,0,3600,2.0,1.0,Gamma,1.0,1.0\n"
+    )
+    warehouse = str(tmp_path / "w.duckdb")
+    monkeypatch.setattr("flows.cli.console", Console(width=250))  # one line a row
+    assert main(["ingest", "--format", "servegen", str(path), "--warehouse", warehouse]) == 0
+    capsys.readouterr()
+    assert main(["quarantine", "--warehouse", warehouse]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "m-huge" in line]
+    assert [line.split("│")[2].strip() for line in lines] == ["2", "3"]
+    for line in lines:
+        assert "model 'm-huge' has no GPU profile" in line
+    assert "missing value" not in out and "gpu_type" not in out
+    with connect(Path(warehouse), read_only=True) as wh:
+        assert wh.telemetry()["customer"].unique().to_list() == ["m-large/0"]
+
+
 def test_quarantine_names_a_refused_trace_row_by_its_row_in_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A ServeGen window of -0.05 requests/s (file row 2) refused the whole file; now it is
     refused alone and `quarantine` lists it as row 2 of the file, beside an hourly row the
-    adapter built (a model with no profile) named by its hour, numbered after the file's rows
-    so the two never share a number."""
+    adapter built (of a profile with no GPU type) named by its hour, numbered after the file's
+    rows so the two never share a number."""
+    _profile_without_gpu_type(monkeypatch, "m-huge")
     path = tmp_path / "sg.csv"
     path.write_text(
         "category,model,client_id,t_s,rate_rps,cv,arrival_pattern,pat_arg1,pat_arg2\n"

@@ -154,7 +154,9 @@ def test_servegen_gpus_follow_throughput_table() -> None:
 
 
 def test_servegen_start_date_and_unknown_model() -> None:
-    """Day 0 moves with the start option; a model without a profile gets null GPUs, reported."""
+    """Day 0 moves with the start option; a model without a profile gets null GPUs where the
+    file is scanned whole, and where it is read for ingest its rows are refused, each naming
+    the model, and reported as unmapped."""
     options = ServeGenOptions(
         start=date(2024, 3, 1), profiles={"m-large": DEFAULT_PROFILES["m-large"]}
     )
@@ -165,7 +167,10 @@ def test_servegen_start_date_and_unknown_model() -> None:
     assert unknown["gpus_running"].null_count() == 6
     report = ADAPTERS["servegen"].report(SERVEGEN, options=options)
     assert report.unknown == {"model=deepseek-r1": 36}
-    assert (report.rows_read, report.rows_out, report.hours) == (90, 15, 3)
+    assert (report.rows_read, report.rows_out, report.hours) == (90 - 36, 15 - 6, 3)
+    assert report.refused.height == 36
+    assert set(report.refused["column"]) == {"model"}
+    assert report.refused["rule"][0].startswith("model 'deepseek-r1' has no GPU profile: ")
 
 
 def _azure_by_hour(path: Path) -> dict[str, tuple[int, int]]:

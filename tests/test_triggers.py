@@ -1033,9 +1033,28 @@ def test_demand_no_block_of_its_region_hosts_is_named_on_the_all_pool() -> None:
     note = _row(result.triggers, "r2", "all")["note"]
     assert note.startswith("inference demand (up to 964 GPUs at q90) has no block in r2")
     assert "so this pool's dates are not verified" in note
+    assert f"r2 is short of it from the first forecast day ({MONDAY})" in note
     assert "no block in r2" not in (_row(result.triggers, "r2", "training")["note"] or "")
     hosted = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "all")
     assert "no block in r2" not in (hosted["note"] or "")
+
+
+def test_demand_in_a_region_with_no_block_at_all_is_short_from_the_first_forecast_day() -> None:
+    """r2 has telemetry but no block in the plan: its all pool has zero capacity, so it is short
+    from the first forecast day for certain. The note said the inference demand was "counted
+    here against blocks it cannot run on, so this pool's dates are not verified", of a pool with
+    no block at all: a finding worded as a doubt. Now it says r2 is short of it from the first
+    forecast day, with no capacity planned for it, and leaves "not verified" out."""
+    result = expansion_triggers(_r2_forecast(), _plan(_r1_blocks()), as_of=MONDAY)
+    row = _row(result.triggers, "r2", "all")
+    assert (row["exhaustion_date"], row["capacity_gpus_at_exhaustion"]) == (MONDAY, 0)
+    assert (
+        "inference demand (up to 964 GPUs at q90) has no block in r2 that hosts inference: "
+        f"r2 is short of it from the first forecast day ({MONDAY}), no capacity being planned "
+        "for that demand"
+    ) in row["note"]
+    assert "cannot run on" not in row["note"]
+    assert "dates are not verified" not in row["note"]
 
 
 def test_a_region_with_no_block_in_service_says_the_plan_may_not_be_its_fleets() -> None:

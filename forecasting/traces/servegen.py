@@ -16,9 +16,11 @@ Mapping to telemetry:
   estimate resting on the assumed profiles, and ``tokens`` stays null rather than invented;
 * gpus_queued = 0: the trace records arrivals, not a queue.
 
-A model with no profile gets null gpus_running and gpu_type, so ingest quarantines its rows
-("gpu_type: missing value") rather than counting GPUs nobody estimated; the file's ingest notes
-name such models ("unmapped model=..."), on a file that fails for them too.
+A row of a model with no profile is refused by :func:`read_servegen` (ingest quarantines it by
+its row in the file: "model 'm-huge' has no GPU profile: ...") rather than counting GPUs nobody
+estimated; the file's ingest notes name such models ("unmapped model=..."), on a file that fails
+for them too. :func:`scan_servegen`, which reads the file whole, gives their hours null
+gpus_running and gpu_type.
 """
 
 from __future__ import annotations
@@ -224,7 +226,47 @@ def _read_hourly(path: Path, options: ServeGenOptions) -> tuple[pl.DataFrame, pl
     if not clean:
         source, refused = split_rows(path, SERVEGEN_DTYPES, measured=MEASURED_COLUMNS)
         hourly = _hourly_of(source, options).collect()
+    if not hourly.filter(~_profiled(options)).is_empty():
+        source, refused = _refuse_unprofiled(path, source, refused, options)
+        hourly = _hourly_of(source, options).collect()
     return _checked(hourly, path, source), refused
+
+
+def _profiled(options: ServeGenOptions) -> pl.Expr:
+    """True on a row whose model has a serving profile (an empty model has none)."""
+    return pl.col("model").is_in(list(options.profiles)).fill_null(False)
+
+
+def _refuse_unprofiled(
+    path: Path, source: pl.LazyFrame, refused: pl.DataFrame, options: ServeGenOptions
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """``source`` without the rows of models with no profile, and ``refused`` with them added
+    by their row, naming the model: their hours went to ingest with no GPU type and were
+    quarantined as "gpu_type: missing value", which named neither the model nor why. Its own
+    read of the file as text (for the rows' fields), made only once such a model is met."""
+    header = read_header(path)
+    text = pl.scan_csv(path, schema=dict.fromkeys(header, pl.String()), has_header=True)
+    rule = pl.when(pl.col("model").is_null()).then(
+        pl.lit("is empty, so the row has no GPU profile")
+    ).otherwise(pl.format("model '{}' has no GPU profile", pl.col("model"))) + pl.lit(
+        ": its requests cannot be turned into GPUs (add a ModelProfile for it to "
+        "ServeGenOptions.profiles), so the row is not loaded"
+    )
+    unprofiled = (
+        text.with_row_index("row", offset=1)
+        # A row split_rows refused already keeps its first rule.
+        .filter(~_profiled(options) & ~pl.col("row").cast(pl.Int64).is_in(refused["row"]))
+        .select(
+            pl.col("row").cast(pl.Int64),
+            pl.lit("model").alias("column"),
+            rule.alias("rule"),
+            pl.col("model").alias("value"),
+            pl.concat_str([pl.col(n).fill_null("") for n in header], separator=",").alias("raw"),
+        )
+        .collect()
+    )
+    kept = numbered(source).filter(_profiled(options))
+    return kept, pl.concat([refused, unprofiled]).sort("row")
 
 
 def _checked(hourly: pl.DataFrame, path: Path, source: pl.LazyFrame) -> pl.DataFrame:
@@ -354,10 +396,14 @@ def _report(
         .agg(pl.col("rows").sum(), pl.len().alias("clients"), pl.col("last_t").max())
         .sort("model")
     )
+    # The rows of models with no profile are refused (:func:`_refuse_unprofiled`), not hours.
     unknown = {
         f"model={m}": int(n)
-        for m, n in per_model.select("model", "rows").iter_rows()
-        if m not in options.profiles
+        for m, n in refused.filter(pl.col("column") == "model")
+        .group_by("value")
+        .len()
+        .sort("value")
+        .iter_rows()
     }
     out = output_span(_telemetry(hourly.lazy(), options))
     days = {
@@ -394,6 +440,8 @@ def _refused_note(refused: pl.DataFrame, path: Path, options: ServeGenOptions) -
     is, so that hour is incomplete: its GPUs are the mean over the windows left (the rate of
     the hour, unbiased), its requests the sum over them (short by the refused window's), and
     the window counts as a grid gap."""
+    # A row of a model with no profile leaves no hour incomplete: the model has none.
+    refused = refused.filter(pl.col("column") != "model")
     if not refused.height:
         return []
     header = read_header(path)

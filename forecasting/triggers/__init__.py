@@ -144,7 +144,7 @@ def expansion_triggers(
     triggers = triggers.with_columns(unmeasured_training=pl.lit(False))
     if not _class_measured(forecast, WorkloadClass.TRAINING):
         triggers = _unverified_where_class_unmeasured(triggers, plan, end=end)
-    homeless = _homeless(ranged, plan, column=settings.quantile)
+    homeless = _homeless(ranged, plan, column=settings.quantile, start=start)
     triggers = _led_by(triggers, homeless, pool=Pool.ALL)
     book_only = book_only_regions(forecast)
     # A greenfield site's blocks are not in service yet by nature: no sign of another plan.
@@ -176,15 +176,23 @@ def expansion_triggers(
     )
 
 
-def _homeless(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) -> dict[str, str]:
-    """Per region, the classes with demand that no block of the region hosts, as a note: the
-    pools count that demand against blocks it cannot run on (a plan whose blocks all left
-    batch out ordered exactly as one that hosts it)."""
+def _homeless(
+    levels: pl.DataFrame, plan: CapacityPlan, *, column: str, start: date
+) -> dict[str, str]:
+    """Per region, the classes with demand that no block of the region hosts, as a note: such
+    a class is short there from its first day of demand (``start``, the first forecast day,
+    as a rule), for certain. Where the region has other blocks, the pool counts that demand
+    against blocks it cannot run on (a plan whose blocks all left batch out ordered exactly
+    as one that hosts it), so the pool's dates are not verified; where it has none, the pool
+    has no capacity and its dates are as certain as the class's."""
     demand = (
-        levels.filter((pl.col("depth") == 2) & (pl.col("measure") == Measure.PEAK.value))
+        levels.filter(
+            (pl.col("depth") == 2)
+            & (pl.col("measure") == Measure.PEAK.value)
+            & (pl.col(column) > _TOL)
+        )
         .group_by("region", "workload_class")
-        .agg(pl.col(column).max().alias("most"))
-        .filter(pl.col("most") > _TOL)
+        .agg(pl.col(column).max().alias("most"), pl.col("ds").min().alias("first"))
         .sort("region", "workload_class")
     )
     notes: dict[str, list[str]] = {}
@@ -194,13 +202,26 @@ def _homeless(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) -> dict[
             continue  # the training pool counts it against fabric blocks, and orders them
         hosted = any(b.region == r["region"] and b.allows(cls) for b in plan.block)
         if not hosted:
+            first = _day(r["first"])
+            since = (
+                f"the first forecast day ({start})"
+                if first <= start
+                else f"{first} (no {cls.value} demand before it)"
+            )
             notes.setdefault(r["region"], []).append(
                 f"{cls.value} demand (up to {r['most']:,.0f} GPUs at {column}) has no block in "
-                f"{r['region']} that hosts {cls.value}"
+                f"{r['region']} that hosts {cls.value}: {r['region']} is short of it from "
+                f"{since}, no capacity being planned for that demand"
             )
+    blocked = {b.region for b in plan.block}
     return {
         region: "; ".join(found)
-        + ": counted here against blocks it cannot run on, so this pool's dates are not verified"
+        + (
+            "; this pool counts that demand against blocks it cannot run on, so this pool's "
+            "dates are not verified"
+            if region in blocked
+            else ""
+        )
         for region, found in notes.items()
     }
 
