@@ -905,3 +905,29 @@ def test_an_azure_hour_seen_almost_whole_does_not_read_60_of_60_minutes(tmp_path
     )
     notes = ADAPTERS["azure-llm"].report(week).notes
     assert "hour 2024-05-10 00:00 UTC: 59.9 of 60 minutes in the log" in notes, notes
+
+
+def test_a_servegen_client_silent_for_whole_hours_says_they_read_as_zero(tmp_path: Path) -> None:
+    """A ServeGen client with no window for three whole hours of its trace, while the file's
+    other clients reported: the hours had no row, so its customer read zero demand there and
+    its region's total dropped, and ingest said only "grid gaps 18". The notes now count the
+    client-hours without a window between a client's first and last (a gap in the file, not
+    zero traffic), name the client with the most, and say how they read; a file without
+    such a gap says nothing of it."""
+    path = _servegen_file(tmp_path / "sg.csv", days={"m-large": 1})
+    whole = ADAPTERS["servegen"].report(path).notes
+    assert not any("no window" in n for n in whole)
+    lines = path.read_text().splitlines()
+    other = [ln.replace("m-large,0,", "m-large,1,", 1) for ln in lines[1:]]
+    # Client 0 misses its windows of hours 5, 6 and 7 (t from 18,000 to 28,799 s).
+    kept = [ln for ln in lines[1:] if not 18_000 <= int(ln.split(",")[3]) < 28_800]
+    gapped = tmp_path / "gapped.csv"
+    gapped.write_text("\n".join([lines[0], *kept, *other]) + "\n")
+    notes = ADAPTERS["servegen"].report(gapped).notes
+    (said,) = [n for n in notes if "no window" in n]
+    assert said.startswith(
+        "3 client-hours had no window between their client's first and last (a gap in the "
+        "file, not zero traffic), of 1 client (the most: m-large/0, 3 hours, its first gap "
+        "from 2025-01-06 05:00 UTC)"
+    )
+    assert "read as zero demand" in said

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -417,6 +417,7 @@ def _report(
             for m, c in per_model.select("model", "clients").rows()
         ),
         *_stopped_models(hourly, options),
+        *_silent_client_hours(hourly),
         *_refused_note(refused, path, options),
     )
     return TraceReport(
@@ -484,6 +485,47 @@ def _days_text(days: float) -> str:
         whole = round(days)
         return f"{whole} day" if whole == 1 else f"{whole} days"
     return f"{days:.1f} days"
+
+
+def _silent_client_hours(hourly: pl.DataFrame) -> tuple[str, ...]:
+    """One note for the hours with no window of a client between its first and last: a gap in
+    the file, which loads no row, so the client's customer reads zero demand there and its
+    region's total drops (ingest said only "grid gaps N"; outages are judged per region, and
+    the other clients reported)."""
+    if hourly.is_empty():
+        return ()
+    hour = timedelta(hours=1)
+    per_client = (
+        hourly.group_by("model", "client_id")
+        .agg(
+            (
+                (pl.col("ts").max() - pl.col("ts").min()).dt.total_hours()
+                + 1
+                - pl.col("ts").n_unique()
+            ).alias("missing"),
+            # The first hour after one with no next: where the client's first gap starts.
+            pl.col("ts")
+            .unique()
+            .sort()
+            .filter(pl.col("ts").unique().sort().diff(-1) < -hour)
+            .first()
+            .alias("before_gap"),
+        )
+        .filter(pl.col("missing") > 0)
+        .sort("missing", "model", "client_id", descending=[True, False, False])
+    )
+    if per_client.is_empty():
+        return ()
+    total = int(per_client["missing"].sum())
+    model, client, most, before = per_client.row(0)
+    clients = per_client.height
+    return (
+        f"{total:,} client-hours had no window between their client's first and last (a gap "
+        f"in the file, not zero traffic), of {clients:,} client{'' if clients == 1 else 's'} "
+        f"(the most: {model}/{client}, {most:,} hour{'' if most == 1 else 's'}, its first gap "
+        f"from {before + hour:%Y-%m-%d %H:00} UTC): they load no row, so those customers' hours "
+        "read as zero demand and their region's total drops there",
+    )
 
 
 def _stopped_models(hourly: pl.DataFrame, options: ServeGenOptions) -> tuple[str, ...]:
