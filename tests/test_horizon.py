@@ -1411,6 +1411,20 @@ def test_a_short_run_s_peak_months_read_at_least_the_days_means_of_their_month()
     assert below.is_empty(), below.select("unique_id", "ds", "q90", "days").rows()
 
 
+def _short_at_recent_means(history: pl.DataFrame, bottoms: tuple[str, ...]) -> ForecastResult:
+    """A short-model result reading each series of ``history`` at its mean day of its last
+    four weeks, flat (its paths left for the test to set)."""
+    recent_means = history.group_by("unique_id", "measure").agg(
+        pl.col("y").filter(pl.col("ds") > AS_OF - timedelta(days=28)).mean().alias("recent")
+    )
+    return _flat_result(
+        history.join(recent_means, on=["unique_id", "measure"]).with_columns(
+            pl.when(pl.col("ds") == AS_OF).then(pl.col("recent")).otherwise(pl.col("y")).alias("y")
+        ),
+        bottoms,
+    )
+
+
 def test_a_lumpy_customer_s_daily_band_past_the_short_model_covers_its_quiet_and_busy_days() -> (
     None
 ):
@@ -1430,16 +1444,7 @@ def test_a_lumpy_customer_s_daily_band_past_the_short_model_covers_its_quiet_and
         "total/r1/inference/lumpy": lumpy * np.exp(rng.normal(0, 0.01, days)),
     }
     history = _with_parents(bottoms)
-    # The short model reads each series' mean day of its last four weeks.
-    recent_means = history.group_by("unique_id", "measure").agg(
-        pl.col("y").filter(pl.col("ds") > AS_OF - timedelta(days=28)).mean().alias("recent")
-    )
-    short = _flat_result(
-        history.join(recent_means, on=["unique_id", "measure"]).with_columns(
-            pl.when(pl.col("ds") == AS_OF).then(pl.col("recent")).otherwise(pl.col("y")).alias("y")
-        ),
-        tuple(bottoms),
-    )
+    short = _short_at_recent_means(history, tuple(bottoms))
     # Its sample paths draw its last quarter's days, as a bootstrap of its residuals would.
     n = 100
     paths = pl.concat(
@@ -1495,16 +1500,7 @@ def test_an_intermittent_customer_s_daily_band_past_the_short_model_reads_its_id
         "total/r1/experimentation/unseen": np.zeros(days),
     }
     history = _with_parents(bottoms)
-    # The short model reads each series' mean day of its last four weeks.
-    recent_means = history.group_by("unique_id", "measure").agg(
-        pl.col("y").filter(pl.col("ds") > AS_OF - timedelta(days=28)).mean().alias("recent")
-    )
-    short = _flat_result(
-        history.join(recent_means, on=["unique_id", "measure"]).with_columns(
-            pl.when(pl.col("ds") == AS_OF).then(pl.col("recent")).otherwise(pl.col("y")).alias("y")
-        ),
-        tuple(bottoms),
-    )
+    short = _short_at_recent_means(history, tuple(bottoms))
     # Its sample paths are its last quarter's days, idle ones among them, on every day.
     n = 91
     paths = pl.concat(
