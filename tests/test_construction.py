@@ -3,12 +3,29 @@ capacity.toml, and the construction trigger that dates when to start one."""
 
 from __future__ import annotations
 
+import html
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import polars as pl
 import pytest
+from hand_plans import MONDAY, day, site, site_plan
 
 from forecasting.capacity import CapacityError, dump_plan, load_capacity, parse_capacity
-from forecasting.schema import WorkloadClass
+from forecasting.report import ReportInputs
+from forecasting.report.pages.facilities import facilities_page
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.triggers import (
+    CONSTRUCTION_SCHEMA,
+    PLACEMENTS_SCHEMA,
+    TriggerSettings,
+    construction_lines,
+    construction_triggers,
+    expansion_triggers,
+)
 
 POLICIES = "".join(
     f'[policy.{c.value}]\ntier = "t{i}"\npriority = {i + 1}\n' for i, c in enumerate(WorkloadClass)
@@ -105,3 +122,185 @@ def test_bad_new_sites_are_refused_naming_file_entry_field_and_rule(
     said = str(refused.value)
     assert said.startswith(f"{path}: invalid capacity plan")
     assert message in said, said
+
+
+# --- the construction trigger ----------------------------------------------------------------
+
+AS_OF = MONDAY
+# The hand plan's linear demand (700 GPUs + 1 a day, 20 % headroom) passes its one 1,000-GPU
+# rack on day 101: its order of 0.4 MW racks is needed from then.
+SHORT = day(101)
+
+
+def _construction(
+    *, ceiling_mw: float, new_site: dict[str, Any] | None = None, days: int = 365
+) -> dict[str, Any]:
+    """The construction row of r1: one site of 1 MW energized under ``ceiling_mw``."""
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=ceiling_mw)],
+        new_sites=[{"region": "r1", **new_site}] if new_site else None,
+    )
+    d = np.arange(days, dtype=float)
+    result = expansion_triggers(_forecast(700.0 + d, days), plan, as_of=AS_OF)
+    rows = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(days - 1),
+        buffer_weeks=TriggerSettings().buffer_weeks,
+        quantile="q90",
+    )
+    assert rows.height == 1 and rows.schema == CONSTRUCTION_SCHEMA
+    return rows.row(0, named=True)
+
+
+def _forecast(values: np.ndarray, days: int) -> pl.DataFrame:
+    """Region r1's peak and mean series, every quantile ``values``."""
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": "total/r1",
+                "ds": [day(i) for i in range(days)],
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        for measure in ("peak", "mean")
+    )
+
+
+@pytest.mark.parametrize(
+    ("build_months", "start_by", "status"),
+    [
+        # 2 months before 2026-04-16, less the 4-week buffer: ahead of the as-of day.
+        (2, date(2026, 1, 19), "green"),
+        # Started today (2026-01-05) a 3-month build lands 2026-04-05, before the ceilings run
+        # out but inside the buffer.
+        (3, date(2025, 12, 19), "amber"),
+        # 12 months: too late whatever is started now.
+        (12, date(2025, 3, 19), "red"),
+    ],
+)
+def test_demand_past_the_region_s_ceilings_dates_when_to_start_a_new_site(
+    build_months: int, start_by: date, status: str
+) -> None:
+    """q90 plus headroom needs 0.4 MW racks from 2026-04-16 at a site already at its 1.0 MW
+    ceiling: the product said only "past the site ceilings: a new site is needed; no order-by
+    until one is planned", with no date for the facilities reader. Now the region's ceilings
+    run out that day, and a new site of ``build_months`` must be started that many months and
+    the buffer before, with the block triggers' status rule."""
+    row = _construction(
+        ceiling_mw=1.0,
+        new_site={"build_months": build_months, "cost_per_mw_usd": 10e6},
+    )
+    assert date(2026, 4, 16) == SHORT
+    assert (row["exhaustion_date"], row["ceilings_mw"]) == (SHORT, 1.0)
+    assert (row["build_months"], row["start_by"], row["status"]) == (
+        build_months,
+        start_by,
+        status,
+    )
+    assert row["mw_past_ceilings"] > 0 and row["cost_usd"] == pytest.approx(
+        row["mw_past_ceilings"] * 10e6
+    )
+    note = row["note"]
+    assert (
+        "r1's sites run out of room under their ceilings (1.0 MW in all) on 2026-04-16 at q90"
+    ) in note
+    assert f"a new site takes {build_months} months to build: start it by {start_by}" in note
+    if status == "red":
+        assert "started today, its first MW come 2027-01-05 at the earliest" in note
+
+
+def test_without_a_declared_new_site_the_start_date_is_not_made_up() -> None:
+    """No [[new_site]] for r1: the ceilings still run out on 2026-04-16 and the row says so,
+    with no start date nor status, and says the build time is not declared."""
+    row = _construction(ceiling_mw=1.0)
+    assert row["exhaustion_date"] == SHORT
+    assert (row["build_months"], row["start_by"], row["status"], row["cost_usd"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert "a new site's build time is not declared" in row["note"]
+    assert "[[new_site]]" in row["note"]
+
+
+def test_a_region_within_its_ceilings_reads_not_within_the_horizon() -> None:
+    """A 100 MW ceiling holds every order of the year: no date, green, and the note says the
+    ceilings hold through the horizon's last day."""
+    row = _construction(ceiling_mw=100.0, new_site={"build_months": 24, "cost_per_mw_usd": 10e6})
+    assert (row["exhaustion_date"], row["start_by"], row["status"]) == (None, None, "green")
+    assert row["mw_past_ceilings"] == 0.0
+    assert "not within the horizon" in row["note"]
+    assert f"through {day(364)}" in row["note"]
+
+
+def _rows(*new_site: dict[str, Any]) -> pl.DataFrame:
+    """The construction frame of r1 under a 1.0 MW ceiling, with ``new_site`` declared."""
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", **n} for n in new_site] or None,
+    )
+    d = np.arange(365, dtype=float)
+    result = expansion_triggers(_forecast(700.0 + d, 365), plan, as_of=AS_OF)
+    return construction_triggers(
+        plan, result.placements, as_of=AS_OF, end=day(364), buffer_weeks=4, quantile="q90"
+    )
+
+
+def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> None:
+    """The facilities page and `report`'s summary said of demand past the ceilings only "a new
+    site is needed"; they now give the day the ceilings run out, the start date with its
+    colour, the build time and the declared cost, and say "not dated" without [[new_site]]."""
+    dated = _rows({"build_months": 12, "cost_per_mw_usd": 10e6})
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        construction=dated,
+    )
+    page = html.unescape(facilities_page(inputs))
+    assert "New sites to build" in page
+    assert "start a new site by" in page
+    assert "2025-03-19, 292 days ago" in page  # the start date, late
+    assert "12 months" in page and "$8.0M" in page
+    assert "r1's sites run out of room under their ceilings (1.0 MW in all) on 2026-04-16" in page
+    assert construction_lines(dated) == [
+        "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
+        "at q90; start a new site by 2025-03-19 (red, 292 days ago: late; 12 months to build): "
+        "0.8 MW past them, $8.0M at the declared cost per MW"
+    ]
+    undated = _rows()
+    page = html.unescape(facilities_page(replace(inputs, construction=undated)))
+    assert "not dated (build time not declared)" in page
+    assert "not dated for r1: its ceilings run out 2026-04-16" in page
+    assert construction_lines(undated) == [
+        "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
+        "at q90; no start date: a new site's build time is not declared (add a [[new_site]] "
+        "for r1)"
+    ]
+    # Past the daily rows the first of a month stands for the month, and is said so.
+    monthly = construction_triggers(
+        site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        pl.DataFrame(schema=PLACEMENTS_SCHEMA),
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        daily_end=day(100),
+    )
+    assert monthly["exhaustion_date"].to_list() == [None]  # one live 1 MW rack: within
+    moved = undated.with_columns(exhaustion_monthly=pl.lit(True))
+    assert "in Apr 2026 (monthly grain) at q90" in construction_lines(moved)[0]
+    assert "its ceilings run out Apr 2026 (monthly grain)" in html.unescape(
+        facilities_page(replace(inputs, construction=moved))
+    )
+    # A plan without sites: no card, and the table says why it is empty.
+    bare = html.unescape(facilities_page(replace(inputs, construction=undated.clear())))
+    assert "start a new site by" not in bare.split("New sites to build")[0]
