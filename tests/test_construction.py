@@ -304,3 +304,35 @@ def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> 
     # A plan without sites: no card, and the table says why it is empty.
     bare = html.unescape(facilities_page(replace(inputs, construction=undated.clear())))
     assert "start a new site by" not in bare.split("New sites to build")[0]
+
+
+def test_a_what_if_past_the_ceilings_prices_the_declared_new_site_and_says_when() -> None:
+    """20,000 us-west inference GPUs need blocks past us-west's ceilings: the what-if priced
+    their MW at the dearest existing site's cost per MW "an assumption", "at least $X", and
+    said "when a new site could power them is not in the plan". With us-west's [[new_site]]
+    declared ($14M per MW, 24 months to build) their MW are priced at it, said as declared, the
+    figure is no lower bound on that account, and a new site started on the as-of day
+    (2026-12-05) could power them from 2028-12-05."""
+    from forecasting.capacity import NewSite
+    from forecasting.whatif import deal_contract, what_if
+    from tests.test_whatif_ladder import _AS_OF, _SETTINGS, _fleet
+
+    forecast, plan, without = _fleet()
+    declared = plan.model_copy(
+        update={"new_site": (NewSite(region="us-west", build_months=24, cost_per_mw_usd=14e6),)}
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us-west", ramp="2027-03-01:20000"
+    )
+    answer = what_if(forecast, declared, deal, as_of=_AS_OF, settings=_SETTINGS, without=without)
+    row = answer.deal_blocks.filter(pl.col("blocks_beyond_ceiling") > 0).row(0, named=True)
+    assert row["new_site_usd"] == pytest.approx(row["new_site_mw"] * 14e6)
+    assert row["new_site_from"] == date(2028, 12, 5)
+    assert answer.capex_bound is None
+    assert (
+        "priced at $14.0M per MW (us-west's declared [[new_site]], 24 months to build; "
+        "declared, not an assumption)"
+    ) in answer.capex_basis, answer.capex_basis
+    assert "a new site started today could power them from 2028-12-05" in answer.capex_basis
+    assert "not in the plan" not in answer.capex_basis
+    assert "an assumption:" not in answer.capex_basis
