@@ -336,3 +336,32 @@ def test_a_what_if_past_the_ceilings_prices_the_declared_new_site_and_says_when(
     assert "a new site started today could power them from 2028-12-05" in answer.capex_basis
     assert "not in the plan" not in answer.capex_basis
     assert "an assumption:" not in answer.capex_basis
+
+
+def test_an_order_stored_with_no_date_is_not_read_as_needed_today() -> None:
+    """A placement stored with neither a shortfall day nor an arrival (a run before migration
+    16) was counted from the as-of day, and read the region's ceilings as run out today."""
+    undated = pl.DataFrame(
+        [
+            {
+                "region": "r1",
+                "pool": "all",
+                "candidate": "rack-h100",
+                "site": "s1",
+                "blocks": 5,
+                "mw": 5.0,
+                "powered": False,
+                "blocks_beyond_ceiling": 0,
+            }
+        ],
+        schema=PLACEMENTS_SCHEMA,
+    )
+    row = construction_triggers(
+        site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        undated,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+    ).row(0, named=True)
+    assert (row["exhaustion_date"], row["status"]) == (None, "green")

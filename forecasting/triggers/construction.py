@@ -62,10 +62,15 @@ CONSTRUCTION_SCHEMA = pl.Schema(
 
 def _need_day(as_of: date) -> pl.Expr:
     """The day an order's MW is needed by its pool's demand: its shortfall's first day (its
-    arrival where the run stored none), not before ``as_of``."""
-    return pl.max_horizontal(
-        pl.coalesce(pl.col("exhaustion_date"), pl.col("arrives")), pl.lit(as_of)
-    ).cast(pl.Date)
+    arrival where the run stored none), not before ``as_of``; null where neither is stored
+    (max_horizontal alone would read such an order as needed on ``as_of``)."""
+    day = pl.coalesce(pl.col("exhaustion_date"), pl.col("arrives"))
+    return (
+        pl.when(day.is_null())
+        .then(None)
+        .otherwise(pl.max_horizontal(day, pl.lit(as_of)))
+        .cast(pl.Date)
+    )
 
 
 def _daily_need(
@@ -81,7 +86,12 @@ def _daily_need(
         .group_by("ds")
         .agg(mw_in_service=pl.col("mw").sum())
     )
-    added = orders.group_by(ds=_need_day(as_of)).agg(mw_ordered=pl.col("mw").sum())
+    added = (
+        orders.with_columns(ds=_need_day(as_of))
+        .drop_nulls("ds")
+        .group_by("ds")
+        .agg(mw_ordered=pl.col("mw").sum())
+    )
     return (
         days.join(drawn, on="ds", how="left")
         .join(added, on="ds", how="left")
@@ -94,8 +104,10 @@ def _daily_need(
 def _first_unplaceable(orders: pl.DataFrame, *, as_of: date) -> tuple[date, str, float] | None:
     """The first day an order holds blocks no one site's ceiling takes whole, the clause
     naming it, and the MW of every such block; None where there are none."""
-    past = orders.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0).with_columns(
-        need=_need_day(as_of)
+    past = (
+        orders.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+        .with_columns(need=_need_day(as_of))
+        .drop_nulls("need")
     )
     if past.is_empty():
         return None
