@@ -1409,7 +1409,8 @@ def _deal_blocks(
     declared = plan.new_sites.get(deal.region)
     per_mw = dearest.cost_per_mw_usd if dearest is not None else None
     cost_basis = (
-        f"{deal.region}'s declared [[new_site]], {declared.build_months} months to build"
+        f"the new site {deal.region} declares in capacity.toml, {declared.build_months} "
+        "months to build"
         if declared is not None
         else None
         if dearest is None
@@ -1417,6 +1418,7 @@ def _deal_blocks(
         if all(s.cost_per_mw_usd == dearest.cost_per_mw_usd for s in sites)
         else f"{dearest.id}'s, the dearest of {deal.region}'s sites"
     )
+    # No brackets in the basis: the CLI's table reads "[[new_site]]" as console markup.
     if declared is not None:
         per_mw = declared.cost_per_mw_usd
     built = None if declared is None else months_before(as_of, -declared.build_months)
@@ -3391,8 +3393,12 @@ def what_if(
         # Never summed as if free, never a smaller total (module docstring, "Capital", 3).
         notes.append(
             f"the blocks its own GPUs need: {past_ceiling}; their capex and the new site's MW "
-            "as priced are in the extra capex, a lower bound: a new site's own cost per MW "
-            "and when it could be built are not in the plan"
+            + (
+                "as declared are in the extra capex"
+                if deal.region in plan.new_sites
+                else "as priced are in the extra capex, a lower bound: a new site's own cost "
+                "per MW and when it could be built are not in the plan"
+            )
         )
     return WhatIf(
         deal=deal,

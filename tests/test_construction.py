@@ -330,12 +330,14 @@ def test_a_what_if_past_the_ceilings_prices_the_declared_new_site_and_says_when(
     assert row["new_site_from"] == date(2028, 12, 5)
     assert answer.capex_bound is None
     assert (
-        "priced at $14.0M per MW (us-west's declared [[new_site]], 24 months to build; "
-        "declared, not an assumption)"
+        "priced at $14.0M per MW (the new site us-west declares in capacity.toml, 24 months to "
+        "build; declared, not an assumption)"
     ) in answer.capex_basis, answer.capex_basis
     assert "a new site started today could power them from 2028-12-05" in answer.capex_basis
     assert "not in the plan" not in answer.capex_basis
     assert "an assumption:" not in answer.capex_basis
+    said = " ".join(answer.notes)
+    assert "as declared are in the extra capex" in said and "a lower bound" not in said
 
 
 def test_an_order_stored_with_no_date_is_not_read_as_needed_today() -> None:
