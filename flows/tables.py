@@ -1262,8 +1262,9 @@ def _days_late(by: date, report: ReportOutcome) -> str:
 
 def power_lines(report: ReportOutcome) -> list[str]:
     """``power: 4 red, 0 amber, 3 green; contract power first: us-east-b by 2027-04-06``, or
-    nothing for a plan without sites; a date already past says how late it is; then an
-    ``n+1:`` line per region short with its largest shared block lost."""
+    nothing for a plan without sites; a date already past says how late it is; then the
+    ``construction:`` lines (when each region's site ceilings run out, and by when to start a
+    new site) and an ``n+1:`` line per region short with its largest shared block lost."""
     if not report.power_statuses:
         return list(report.n_plus_one)
     # The pages' words where the report has them: a green not checked for orders not sized,
@@ -1299,7 +1300,9 @@ def power_lines(report: ReportOutcome) -> list[str]:
             )
     # The N+1 check beside power: a region that cannot lose its largest block (stored and
     # shown nowhere, earlier than any trigger on the demo).
-    return [f"power: {counts}{first}", *report.n_plus_one]
+    # The construction clock beside power: when the sites' ceilings run out, and by when a new
+    # site must be started (the power line said only "a new site is needed", with no date).
+    return [f"power: {counts}{first}", *report.construction, *report.n_plus_one]
 
 
 def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:

@@ -89,6 +89,17 @@ Sites and power (optional; DOMAIN.md "Four timelines")::
     power_lead_months = 24      # from signing a power contract to energized MW
     cost_per_mw_usd = 1_500_000
 
+    [[new_site]]                # optional, one per region with [[site]]: the fourth clock
+    region = "us-east"
+    build_months = 30           # construction lead: from starting a new site to its first MW
+                                # (18 to 36 months is typical)
+    cost_per_mw_usd = 12_000_000  # a new site's cost per MW (land, halls, substation, power)
+    ceiling_mw = 60.0           # optional: the MW one new site holds
+
+A region's [[new_site]] dates when to start building once demand passes the ceilings of its
+declared sites (the construction trigger); without it that date is not made up: the trigger
+says when the ceilings run out and that the build time is not declared.
+
 A plan without ``[[site]]`` behaves as before: no power checks, blocks' ``site`` is a label.
 A plan with ``[[site]]`` must declare every site its blocks name, in the block's region:
 blocks draw MW from their site, and candidates are placed only where MW is energized
@@ -170,6 +181,7 @@ __all__ = [
     "ExpediteRung",
     "GpuType",
     "MigrateRung",
+    "NewSite",
     "PowerStep",
     "Response",
     "Site",
@@ -631,6 +643,27 @@ class Site(_Strict):
         return level + (self.contracted_mw if live else 0.0)
 
 
+def _plausible_build_months(value: int) -> int:
+    if value > MAX_POWER_LEAD_MONTHS:
+        raise ValueError(
+            f"months above the plausible ceiling of {MAX_POWER_LEAD_MONTHS} (ten years: a unit "
+            "slip? build_months is in months, 18 to 36 typical)"
+        )
+    return value
+
+
+class NewSite(_Strict):
+    """A region's next site, not yet planned: how long one takes to build (the construction
+    clock of DOMAIN.md "Four timelines"), what its MW cost and, optionally, how many MW one
+    holds. Dates the construction trigger; the plan has no such site until one is declared
+    as a [[site]]."""
+
+    region: Name
+    build_months: Annotated[int, Field(ge=1), AfterValidator(_plausible_build_months)]
+    cost_per_mw_usd: PositiveFloat
+    ceiling_mw: PositiveFloat | None = None
+
+
 class GpuType(_Strict):
     """One GPU type's capacity in H100-equivalents and its generation rank (higher is newer)."""
 
@@ -644,6 +677,7 @@ class CapacityPlan(_Strict):
     policy: dict[WorkloadClass, ClassPolicy]
     gpu_type: dict[str, GpuType] = Field(default_factory=dict)
     site: tuple[Site, ...] = ()
+    new_site: tuple[NewSite, ...] = ()
     block: tuple[Block, ...] = ()
     candidate: tuple[CandidateBlock, ...] = ()
     response: Response | None = None
@@ -699,6 +733,7 @@ class CapacityPlan(_Strict):
                 )
             names.add(candidate.name)
         problems += self._check_sites()
+        problems += self._check_new_sites()
         problems += self._check_gpu_types()
         problems += self._check_candidate_regions()
         _refuse(problems)
@@ -747,6 +782,25 @@ class CapacityPlan(_Strict):
                 )
         return problems
 
+    def _check_new_sites(self) -> list[str]:
+        """A [[new_site]] extends a region whose [[site]] ceilings it follows, once per region:
+        a typo'd region would leave the real one's construction date undeclared, silently."""
+        problems = []
+        sited = sorted({s.region for s in self.site})
+        seen: set[str] = set()
+        for declared in self.new_site:
+            label = f"[[new_site]] {declared.region!r} field region"
+            if declared.region in seen:
+                problems.append(f"{label}: declared twice; one [[new_site]] per region")
+            seen.add(declared.region)
+            if declared.region not in sited:
+                problems.append(
+                    f"{label}: {declared.region!r} has no [[site]] in the plan (regions with "
+                    f"sites: {', '.join(sited) or 'none'}); a new site follows the ceilings of "
+                    "its region's sites: fix the name, or declare the region's sites"
+                )
+        return problems
+
     def _check_gpu_types(self) -> list[str]:
         """With a [gpu_type] table, it covers every type and ranks all or none by generation."""
         if not self.gpu_type:
@@ -784,6 +838,11 @@ class CapacityPlan(_Strict):
     def sites(self) -> dict[str, Site]:
         """Declared sites by id (empty when the plan has no [[site]])."""
         return {s.id: s for s in self.site}
+
+    @property
+    def new_sites(self) -> dict[str, NewSite]:
+        """Declared [[new_site]] entries by region (empty when the plan has none)."""
+        return {s.region: s for s in self.new_site}
 
     def overdrawn_sites(self, day: date) -> list[str]:
         """One line per declared site whose blocks in service on ``day`` draw more MW than it
@@ -1070,12 +1129,12 @@ def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
     if not loc:
         return "plan"  # a rule across entries; the entry at fault is named in the message
     head, *rest = loc
-    if head in ("block", "candidate", "site") and rest and isinstance(rest[0], int):
+    if head in _ENTRY_TABLES and rest and isinstance(rest[0], int):
         entries = plan.get(str(head))
         index = rest[0]
         label = f"#{index + 1}"
         if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
-            ident = entries[index].get("name" if head == "candidate" else "id")
+            ident = entries[index].get(_ENTRY_NAME.get(str(head), "id"))
             if ident is not None:
                 label = repr(ident)
         field = ".".join(str(p) for p in rest[1:])
@@ -1083,11 +1142,17 @@ def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+# The arrays of tables whose entries an error names, and the field that names an entry where
+# it is not ``id`` (one new site per region: its region names it).
+_ENTRY_TABLES = ("block", "candidate", "site", "new_site")
+_ENTRY_NAME = {"candidate": "name", "new_site": "region"}
+
 # The model of each table a field can sit in, by the table's key in the plan.
 _ENTRY_MODELS: dict[str, type[BaseModel]] = {
     "block": Block,
     "candidate": CandidateBlock,
     "site": Site,
+    "new_site": NewSite,
     "policy": ClassPolicy,
     "gpu_type": GpuType,
     "response": Response,
@@ -1151,9 +1216,7 @@ def _grouped(errors: list[tuple[tuple[int | str, ...], str]], raw: dict[str, obj
     a site read 124 identical lines)."""
     groups: dict[tuple[object, ...], list[tuple[int | str, ...]]] = {}
     for loc, message in errors:
-        entry = (
-            len(loc) >= 2 and loc[0] in ("block", "candidate", "site") and isinstance(loc[1], int)
-        )
+        entry = len(loc) >= 2 and loc[0] in _ENTRY_TABLES and isinstance(loc[1], int)
         key: tuple[object, ...] = (loc[0], loc[2:], message) if entry else (loc, message)
         groups.setdefault(key, []).append(loc)
     lines = []
@@ -1270,8 +1333,8 @@ def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
     """capacity.toml text for ``plan``: ``load`` of this text gives ``plan`` back.
 
     ``header`` becomes comment lines at the top (say who generated the file and from what).
-    Policies come first in priority order, then the GPU-type table and sites when the plan
-    has them, blocks, candidate block types and the response ladder.
+    Policies come first in priority order, then the GPU-type table, sites and new sites when
+    the plan has them, blocks, candidate block types and the response ladder.
     """
     document: dict[str, object] = {
         "policy": {
@@ -1283,6 +1346,8 @@ def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
         document["gpu_type"] = {name: t.model_dump() for name, t in plan.gpu_type.items()}
     if plan.site:
         document["site"] = [_entry(s) for s in plan.site]
+    if plan.new_site:
+        document["new_site"] = [_entry(s) for s in plan.new_site]
     document["block"] = [_entry(b) for b in plan.block]
     document["candidate"] = [_entry(c) for c in plan.candidate]
     if plan.response is not None:

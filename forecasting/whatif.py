@@ -162,6 +162,10 @@ the code (session 51):
    if free, and a plan that passes a ceiling never reads cheaper than one that does not. (It
    read "at least $X (... not costed)", the new site's MW at $0, though capacity.toml
    prices every site's MW.)
+   Where the region declares a ``[[new_site]]`` (capacity.toml), its ``cost_per_mw_usd``
+   prices those MW instead, said as declared, not an assumption, the figure is no bound on
+   that account, and the basis says from when a new site started today could power them (the
+   as-of day plus its ``build_months``), where it said that was not in the plan.
 4. *Power under the ceilings.* The deal's blocks that fit under the ceilings still draw MW the
    plan may not have: per site, what the plan without it secures (energized steps and the
    contract, counted as the power triggers count them) beyond what its own blocks and orders
@@ -312,6 +316,10 @@ DEAL_BLOCKS_SCHEMA = pl.Schema(
         "new_site_usd": pl.Float64(),
         "cost_basis": pl.String(),
         "cost_per_mw_usd": pl.Float64(),
+        # Where the region declares a [[new_site]], its cost per MW prices them (declared, not
+        # assumed) and this is when a new site started on the as-of day could power them (its
+        # build_months later); null otherwise: when is then not in the plan.
+        "new_site_from": pl.Date(),
         # Of the MW of the blocks under the ceilings, those the sites must contract beyond
         # what the plan secures or contracts for its own blocks, and their cost at each site's
         # cost per MW (DEAL_POWER_SCHEMA per site; a pool's share by its blocks' MW): in the
@@ -1391,19 +1399,29 @@ def _deal_blocks(
     room, _ = _ceiling_room(
         plan, without.placements, region=deal.region, start=start, end=horizon_end
     )
-    # A new site is priced at what the region's dearest site prices a MW at: capacity.toml
-    # has no new site, and a greenfield MW costs no less than an existing site's.
+    # A new site is priced at the region's [[new_site]] where declared; else at what the
+    # region's dearest site prices a MW at (a greenfield MW costs no less than an existing
+    # site's), an assumption.
     sites = sorted((s for s in plan.site if s.region == deal.region), key=lambda s: s.id)
     dearest = max(
         (s for s in sites if s.cost_per_mw_usd > 0), key=lambda s: s.cost_per_mw_usd, default=None
     )
+    declared = plan.new_sites.get(deal.region)
+    per_mw = dearest.cost_per_mw_usd if dearest is not None else None
     cost_basis = (
-        None
+        f"the new site {deal.region} declares in capacity.toml, {declared.build_months} "
+        "months to build"
+        if declared is not None
+        else None
         if dearest is None
         else f"every {deal.region} site's cost per MW"
         if all(s.cost_per_mw_usd == dearest.cost_per_mw_usd for s in sites)
         else f"{dearest.id}'s, the dearest of {deal.region}'s sites"
     )
+    # No brackets in the basis: the CLI's table reads "[[new_site]]" as console markup.
+    if declared is not None:
+        per_mw = declared.cost_per_mw_usd
+    built = None if declared is None else months_before(as_of, -declared.build_months)
     out: list[tuple[object, ...]] = []
     fitted: list[float] = []
     for pool, kind, need_gpus, n in chosen:
@@ -1412,14 +1430,15 @@ def _deal_blocks(
             room -= fit * kind.mw
         fitted.append(fit * kind.mw)
         site_mw = (n - fit) * kind.mw
-        priced = dearest is not None and site_mw > _TOL
+        priced = per_mw is not None and site_mw > _TOL
         out.append(
             (
                 deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw,
                 n - fit, site_mw,
-                site_mw * dearest.cost_per_mw_usd if priced and dearest else 0.0,
+                site_mw * per_mw if priced and per_mw is not None else 0.0,
                 cost_basis if priced else None,
-                dearest.cost_per_mw_usd if priced and dearest else None,
+                per_mw if priced else None,
+                built if priced else None,
             )
         )  # fmt: skip
     # Rule 4: the power the blocks under the ceilings need beyond what the plan secures, from
@@ -1621,6 +1640,15 @@ def past_ceiling_text(deal_blocks: pl.DataFrame) -> str:
     if priced.is_empty():
         return f"{text}; not costed: no site of {region} prices a MW"
     first = priced.row(0, named=True)
+    if first["new_site_from"] is not None:
+        # Declared in capacity.toml: its price is the plan's, and so is when it could come.
+        return (
+            f"{parts} ({usd(capex)} of blocks) past the ceilings of {region}'s sites: "
+            f"{NEW_SITE}; its {mw:,.1f} MW priced at {usd(first['cost_per_mw_usd'])} per MW "
+            f"({first['cost_basis']}; declared, not an assumption): "
+            f"{usd(float(priced['new_site_usd'].sum()))}; a new site started today could power "
+            f"them from {first['new_site_from']}"
+        )
     return (
         f"{text}; its {mw:,.1f} MW priced at {usd(first['cost_per_mw_usd'])} per MW "
         f"({first['cost_basis']}), an assumption: {usd(float(priced['new_site_usd'].sum()))}; "
@@ -3282,7 +3310,10 @@ def what_if(
     capex_bound = (
         CapexBound.UNSERVABLE
         if unservable
-        else not_sized.bound or (CapexBound.NEW_SITE if past_ceiling else None)
+        # Past the ceilings the figure is a lower bound where the new site's price is assumed;
+        # a declared [[new_site]] prices it (its figure is the plan's).
+        else not_sized.bound
+        or (CapexBound.NEW_SITE if past_ceiling and deal.region not in plan.new_sites else None)
     )
     capex_basis = (
         unmeasured
@@ -3362,8 +3393,12 @@ def what_if(
         # Never summed as if free, never a smaller total (module docstring, "Capital", 3).
         notes.append(
             f"the blocks its own GPUs need: {past_ceiling}; their capex and the new site's MW "
-            "as priced are in the extra capex, a lower bound: a new site's own cost per MW "
-            "and when it could be built are not in the plan"
+            + (
+                "as declared are in the extra capex"
+                if deal.region in plan.new_sites
+                else "as priced are in the extra capex, a lower bound: a new site's own cost "
+                "per MW and when it could be built are not in the plan"
+            )
         )
     return WhatIf(
         deal=deal,
@@ -3556,7 +3591,10 @@ def _pipeline_basis(answer: WhatIf) -> str:
     otherwise, or where the re-plan note already names the deal's blocks): $0 served by the
     plan's orders landing sooner is no free deal, and "at least $X (... an assumption)" needs
     whose cost per MW the new site took. The finance page read both bare."""
-    new_site = answer.capex_bound is CapexBound.NEW_SITE
+    # A declared [[new_site]] prices its MW with no bound: the figure still holds a new site.
+    new_site = answer.capex_bound is CapexBound.NEW_SITE or bool(
+        answer.deal_blocks["new_site_from"].is_not_null().any()
+    )
     # The power its blocks need beyond the plan's is in the figure: said with it, dated.
     powered = answer.deal_power.height > 0
     if not (answer.pulled_orders.height or new_site or powered):

@@ -66,9 +66,11 @@ def site_plan(
     blocks: list[dict[str, Any]] | None = None,
     candidates: list[dict[str, Any]] | None = None,
     gpu_types: dict[str, Any] | None = None,
+    new_sites: list[dict[str, Any]] | None = None,
 ) -> CapacityPlan:
     """A plan of ``sites`` and ``blocks`` (default: one live rack) with ``candidates`` (default:
-    RACK), every class a tier of its own with 20 % headroom."""
+    RACK) and ``new_sites`` ([[new_site]] entries), every class a tier of its own with 20 %
+    headroom."""
     policy = {
         c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
         for i, c in enumerate(WorkloadClass)
@@ -77,6 +79,7 @@ def site_plan(
         {
             "policy": policy,
             "site": sites or [],
+            "new_site": new_sites or [],
             "gpu_type": gpu_types or {},
             "block": blocks if blocks is not None else [block()],
             "candidate": candidates if candidates is not None else [RACK],

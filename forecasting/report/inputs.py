@@ -43,7 +43,7 @@ from forecasting.schema import (
     table,
 )
 from forecasting.text import days_count, estimated_days_words, size_not_verified
-from forecasting.triggers import TRIGGERS_SCHEMA, UNMEASURED_TRAINING
+from forecasting.triggers import CONSTRUCTION_SCHEMA, TRIGGERS_SCHEMA, UNMEASURED_TRAINING
 from forecasting.triggers.common import months_to_reach, trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
 
@@ -1197,6 +1197,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "n_plus_one": N_PLUS_ONE_SCHEMA,
     "horizon_accuracy": HORIZON_ACCURACY_SCHEMA,
     "site_supply": SITE_POWER_MONTHLY_SCHEMA,
+    "construction": CONSTRUCTION_SCHEMA,
     "drill_verdicts": DRILL_VERDICTS_SCHEMA,
     "drill_kpis": DRILL_KPIS_SCHEMA,
     "drill_answers": DRILL_ANSWERS_SCHEMA,
@@ -1263,6 +1264,9 @@ class ReportInputs:
     estimated: pl.DataFrame = field(default_factory=partial(_empty, ESTIMATED_SCHEMA))
     # Declared sites' MW energized and contracted by month (empty for a plan without sites).
     site_supply: pl.DataFrame = field(default_factory=partial(_empty, SITE_POWER_MONTHLY_SCHEMA))
+    # Per region with sites: when demand passes its sites' ceilings and by when a new site must
+    # be started (forecasting.triggers.construction; empty for a plan without sites).
+    construction: pl.DataFrame = field(default_factory=partial(_empty, CONSTRUCTION_SCHEMA))
     drill_verdicts: pl.DataFrame = field(default_factory=partial(_empty, DRILL_VERDICTS_SCHEMA))
     drill_kpis: pl.DataFrame = field(default_factory=partial(_empty, DRILL_KPIS_SCHEMA))
     drill_answers: pl.DataFrame = field(default_factory=partial(_empty, DRILL_ANSWERS_SCHEMA))

@@ -155,6 +155,10 @@ class ReportOutcome(BaseModel):
     # Whether the headline qualifies the worst status (a green only as far as the forecast
     # reaches, a red or amber on the monthly rows only): the CLI prints it under its table.
     headline_qualified: bool = False
+    # Per region whose sites' ceilings run out within the horizon, when and by when to start
+    # a new site, then the regions whose ceilings hold (triggers.construction_lines; empty:
+    # no sites).
+    construction: list[str] = []
     # Regions short within the horizon with their largest shared block lost (N+1), one line
     # each (empty: every region holds).
     n_plus_one: list[str] = []
@@ -555,7 +559,7 @@ def report_inputs(
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.traces import placed_dates_note
-    from forecasting.triggers import site_orders_by_need
+    from forecasting.triggers import construction_triggers, site_orders_by_need
 
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of
@@ -657,6 +661,16 @@ def report_inputs(
         silent_customers=silent,
         estimated=estimated,
         site_supply=supply,
+        # To the plan's end, as the site charts: the construction clock is the longest.
+        construction=construction_triggers(
+            plan,
+            placements,
+            as_of=as_of,
+            end=plan_end,
+            buffer_weeks=options.buffer_weeks,
+            quantile=options.quantile,
+            daily_end=end,
+        ),
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
@@ -924,6 +938,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     from forecasting.report.pages.common import trigger_capital, triggers_due, unsized_beside
     from forecasting.report.pages.finance import idle_risk_line
     from forecasting.triggers.common import power_forward, power_new_site
+    from forecasting.triggers.construction import construction_lines
 
     statuses = inputs.triggers.group_by("status").len()
     power = inputs.power_triggers.group_by("status").len()
@@ -950,6 +965,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first_monthly=bool(late.height) and bool(late["monthly_only"][0]),
         power_first_forward=bool(late.height) and bool(late["forward"][0]),
         power_first_new_site=bool(late.height) and bool(late["new_site"][0]),
+        construction=construction_lines(inputs.construction),
         power_first_beyond_ceiling_mw=(
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
         ),

@@ -10,6 +10,8 @@ stated in the module that applies it, in the order a run takes them:
   bridges between GPU generations, and where each order is placed;
 - :mod:`~forecasting.triggers.power`: per site, when more MW must be contracted, and the MW
   per site and month the facilities page charts;
+- :mod:`~forecasting.triggers.construction`: per region, when demand passes its sites'
+  ceilings and by when a new site must be started (from the placements; not run here);
 - :mod:`~forecasting.triggers.drivers`: which classes and customers drive the growth;
 - :mod:`~forecasting.triggers.idle`: the GPUs of committed blocks that demand leaves idle;
 - :mod:`~forecasting.triggers.redundancy`: whether the plan holds without its largest block
@@ -49,6 +51,11 @@ from forecasting.triggers.common import (
     trigger_status,
     unshocked_beside_green,
 )
+from forecasting.triggers.construction import (
+    CONSTRUCTION_SCHEMA,
+    construction_lines,
+    construction_triggers,
+)
 from forecasting.triggers.drivers import _drivers
 from forecasting.triggers.idle import _idle_risk
 from forecasting.triggers.levels import (
@@ -70,6 +77,7 @@ from forecasting.triggers.power import (
 from forecasting.triggers.redundancy import n_plus_one
 
 __all__ = [
+    "CONSTRUCTION_SCHEMA",
     "DRIVERS_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MONTHLY_ONLY",
@@ -84,6 +92,8 @@ __all__ = [
     "TriggerResult",
     "TriggerSettings",
     "blended_headroom",
+    "construction_lines",
+    "construction_triggers",
     "expansion_triggers",
     "mw_by_site_month",
     "n_plus_one",

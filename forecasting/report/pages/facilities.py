@@ -26,6 +26,7 @@ from forecasting.report.inputs import (
     with_power,
 )
 from forecasting.report.pages.common import (
+    MONTH_GRAIN,
     MONTHLY_GRAIN,
     Badge,
     Cell,
@@ -135,9 +136,107 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             "contract more power by",
             _with_unchecked(next_contract, inputs, none_due=next_contract == _NONE_DUE),
         ),
+        *_construction_card(inputs),
         # Declared sites count too before any block stands there (the power table lists them).
         ("sites", fmt_count(len({*power["site"].to_list(), *(s.id for s in inputs.plan.site)}))),
     ]
+
+
+def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
+    """The first region to start a new site by, or when the first region's site ceilings run
+    out where no build time is declared, or that none runs out within the horizon; no card
+    for a plan without sites (no ceilings: power is not checked either)."""
+    rows = inputs.construction
+    if rows.is_empty():
+        return []
+    dated = rows.filter(pl.col("start_by").is_not_null()).sort("start_by", "region")
+    undated = rows.filter(
+        pl.col("start_by").is_null() & pl.col("exhaustion_date").is_not_null()
+    ).sort("exhaustion_date", "region")
+    said = []
+    if dated.height:
+        r = dated.row(0, named=True)
+        by = by_date(r["start_by"], inputs.as_of, today=inputs.generated_at.date())
+        said.append(f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)})")
+    if undated.height:
+        r = undated.row(0, named=True)
+        said.append(
+            f"not dated for {r['region']}: its ceilings run out {_ran_out(r)}, a new "
+            "site's build time is not declared"
+        )
+    if not said:
+        said.append(f"none: ceilings run out not within the horizon (to {rows['horizon_end'][0]})")
+    return [("start a new site by", "; ".join(said))]
+
+
+def _ran_out(row: dict[str, Any]) -> str:
+    """The day a region's ceilings run out, or its month past the daily rows."""
+    day = row["exhaustion_date"]
+    return f"{month(day)} ({MONTH_GRAIN})" if row["exhaustion_monthly"] else fmt_date(day)
+
+
+def _construction_status(row: dict[str, Any]) -> Cell:
+    """A region's construction status; not dated where no build time is declared or no
+    ceiling is (no colour is made up)."""
+    if row["status"] is not None:
+        return Badge(row["status"])
+    if row["ceilings_mw"] is None:
+        return "not dated (no ceiling declared)"
+    return "not dated (build time not declared)"
+
+
+def _construction_table(inputs: ReportInputs) -> Table:
+    """Per region with sites: when demand passes its sites' ceilings, and by when a new site
+    must be started."""
+    today = inputs.generated_at.date()
+    rows = [
+        [
+            r["region"],
+            _construction_status(r),
+            MISSING if r["start_by"] is None else by_date(r["start_by"], inputs.as_of, today=today),
+            (
+                _ran_out(r)
+                if r["exhaustion_date"] is not None
+                else "not within the horizon"
+                if r["ceilings_mw"] is not None
+                else MISSING
+            ),
+            fmt_mw(r["ceilings_mw"]),
+            fmt_mw(r["mw_needed_at_exhaustion"]),
+            fmt_mw(r["mw_past_ceilings"]) if r["exhaustion_date"] is not None else MISSING,
+            "not declared" if r["build_months"] is None else f"{r['build_months']} months",
+            (
+                fmt_usd(r["cost_usd"])
+                if r["cost_usd"] is not None
+                else "not priced (no [[new_site]])"
+                if r["exhaustion_date"] is not None and r["build_months"] is None
+                else MISSING
+            ),
+            r["note"] or "",
+        ]
+        for r in inputs.construction.sort(
+            "start_by", "exhaustion_date", "region", nulls_last=True
+        ).iter_rows(named=True)
+    ]
+    headers = [
+        "region",
+        "status",
+        "start a new site by",
+        "ceilings run out",
+        "site ceilings",
+        "MW needed then",
+        "MW past ceilings",
+        "build time",
+        "cost",
+        "note",
+    ]
+    return Table.of(
+        headers,
+        rows,
+        numeric=(4, 5, 6, 8),
+        detail=(9,),
+        empty="no [[site]] entries in the capacity plan, so no site ceiling is checked",
+    )
 
 
 def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
@@ -741,6 +840,7 @@ def facilities_page(inputs: ReportInputs) -> str:
             end=plan_last_day(inputs),
         ),
         power_contracts=_power_contracts_table(power_view(inputs), inputs.plan.site),
+        construction=_construction_table(inputs),
         unsited=_unsited_note(inputs),
         step_downs=_step_downs(inputs),
         changes=changes_view(inputs),

@@ -165,8 +165,10 @@ def _deal_column(answer: WhatIf, region: str, pool: str) -> str:
     text = f"{r['blocks']} × {r['candidate']}, {fmt_usd(r['capex_usd'])}"
     if r["new_site_usd"]:
         # The column summed to less than the extra capex, which holds the new site's MW too.
+        # Priced by the region's [[new_site]] where declared, else at an existing site's price.
+        how = "assumed" if r["new_site_from"] is None else "declared"
         text += (
-            f" + {fmt_usd(r['new_site_usd'])} for a new site's {fmt_mw(r['new_site_mw'])} (assumed)"
+            f" + {fmt_usd(r['new_site_usd'])} for a new site's {fmt_mw(r['new_site_mw'])} ({how})"
         )
     if r["power_usd"]:
         # The power its blocks need beyond the plan's is in the extra capex: the column read

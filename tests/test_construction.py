@@ -1,0 +1,369 @@
+"""The fourth clock: a new site's build time, declared per region as [[new_site]] in
+capacity.toml, and the construction trigger that dates when to start one."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from hand_plans import MONDAY, day, site, site_plan
+
+from forecasting.capacity import CapacityError, dump_plan, load_capacity, parse_capacity
+from forecasting.report import ReportInputs
+from forecasting.report.pages.facilities import facilities_page
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.triggers import (
+    CONSTRUCTION_SCHEMA,
+    PLACEMENTS_SCHEMA,
+    TriggerSettings,
+    construction_lines,
+    construction_triggers,
+    expansion_triggers,
+)
+
+POLICIES = "".join(
+    f'[policy.{c.value}]\ntier = "t{i}"\npriority = {i + 1}\n' for i, c in enumerate(WorkloadClass)
+)
+SITE = """
+[[site]]
+id = "s1"
+region = "r1"
+energized = [{ on = 2024-01-01, mw = 10.0 }]
+ceiling_mw = 40.0
+power_lead_months = 24
+cost_per_mw_usd = 1_500_000
+"""
+BLOCK = """
+[[block]]
+id = "b1"
+kind = "rack"
+region = "r1"
+site = "s1"
+gpu_type = "H100"
+gpus = 64
+mw = 0.1
+status = "live"
+"""
+NEW_SITE = """
+[[new_site]]
+region = "r1"
+build_months = 30
+cost_per_mw_usd = 12_000_000
+ceiling_mw = 60.0
+"""
+
+
+def test_a_new_site_is_declared_per_region_and_round_trips() -> None:
+    """capacity.toml could not say how long a new site takes to build or what its MW cost: the
+    plan had three of the four clocks. [[new_site]] declares both per region."""
+    plan = parse_capacity(POLICIES + SITE + BLOCK + NEW_SITE)
+    declared = plan.new_sites["r1"]
+    assert (declared.build_months, declared.cost_per_mw_usd, declared.ceiling_mw) == (
+        30,
+        12_000_000,
+        60.0,
+    )
+    assert parse_capacity(dump_plan(plan)) == plan
+    # Optional: a plan without it loads as before, with no new site anywhere.
+    assert parse_capacity(POLICIES + SITE + BLOCK).new_sites == {}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            NEW_SITE.replace("build_months = 30", "build_months = 0"),
+            "[[new_site]] 'r1' field build_months: Input should be greater than or equal to 1",
+        ),
+        (
+            NEW_SITE.replace("build_months = 30", "build_months = 130"),
+            "[[new_site]] 'r1' field build_months: months above the plausible ceiling of 120",
+        ),
+        (
+            NEW_SITE.replace("build_months = 30\n", ""),
+            "[[new_site]] 'r1' field build_months: Field required",
+        ),
+        (
+            NEW_SITE.replace("12_000_000", "-1"),
+            "[[new_site]] 'r1' field cost_per_mw_usd: Input should be greater than 0",
+        ),
+        (
+            NEW_SITE.replace("ceiling_mw = 60.0", "ceiling_mw = 0.0"),
+            "[[new_site]] 'r1' field ceiling_mw: Input should be greater than 0",
+        ),
+        (
+            NEW_SITE.replace("build_months", "build_month"),
+            "[[new_site]] 'r1' field build_month: not a field this table has; did you mean "
+            "'build_months'?",
+        ),
+        (
+            NEW_SITE.replace('"r1"', '"r9"'),
+            "[[new_site]] 'r9' field region: 'r9' has no [[site]] in the plan (regions with "
+            "sites: r1)",
+        ),
+        (NEW_SITE + NEW_SITE, "[[new_site]] 'r1' field region: declared twice"),
+    ],
+)
+def test_bad_new_sites_are_refused_naming_file_entry_field_and_rule(
+    tmp_path: Path, entry: str, message: str
+) -> None:
+    """Each [[new_site]] rule breaks with the file, the entry (its region), the field and the
+    rule, as a [[site]] does."""
+    path = tmp_path / "capacity.toml"
+    path.write_text(POLICIES + SITE + BLOCK + entry)
+    with pytest.raises(CapacityError) as refused:
+        load_capacity(path)
+    said = str(refused.value)
+    assert said.startswith(f"{path}: invalid capacity plan")
+    assert message in said, said
+
+
+# --- the construction trigger ----------------------------------------------------------------
+
+AS_OF = MONDAY
+# The hand plan's linear demand (700 GPUs + 1 a day, 20 % headroom) passes its one 1,000-GPU
+# rack on day 101: its order of 0.4 MW racks is needed from then.
+SHORT = day(101)
+
+
+def _construction(
+    *, ceiling_mw: float, new_site: dict[str, Any] | None = None, days: int = 365
+) -> dict[str, Any]:
+    """The construction row of r1: one site of 1 MW energized under ``ceiling_mw``."""
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=ceiling_mw)],
+        new_sites=[{"region": "r1", **new_site}] if new_site else None,
+    )
+    d = np.arange(days, dtype=float)
+    result = expansion_triggers(_forecast(700.0 + d, days), plan, as_of=AS_OF)
+    rows = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(days - 1),
+        buffer_weeks=TriggerSettings().buffer_weeks,
+        quantile="q90",
+    )
+    assert rows.height == 1 and rows.schema == CONSTRUCTION_SCHEMA
+    return rows.row(0, named=True)
+
+
+def _forecast(values: np.ndarray, days: int) -> pl.DataFrame:
+    """Region r1's peak and mean series, every quantile ``values``."""
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": "total/r1",
+                "ds": [day(i) for i in range(days)],
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        for measure in ("peak", "mean")
+    )
+
+
+@pytest.mark.parametrize(
+    ("build_months", "start_by", "status"),
+    [
+        # 2 months before 2026-04-16, less the 4-week buffer: ahead of the as-of day.
+        (2, date(2026, 1, 19), "green"),
+        # Started today (2026-01-05) a 3-month build lands 2026-04-05, before the ceilings run
+        # out but inside the buffer.
+        (3, date(2025, 12, 19), "amber"),
+        # 12 months: too late whatever is started now.
+        (12, date(2025, 3, 19), "red"),
+    ],
+)
+def test_demand_past_the_region_s_ceilings_dates_when_to_start_a_new_site(
+    build_months: int, start_by: date, status: str
+) -> None:
+    """q90 plus headroom needs 0.4 MW racks from 2026-04-16 at a site already at its 1.0 MW
+    ceiling: the product said only "past the site ceilings: a new site is needed; no order-by
+    until one is planned", with no date for the facilities reader. Now the region's ceilings
+    run out that day, and a new site of ``build_months`` must be started that many months and
+    the buffer before, with the block triggers' status rule."""
+    row = _construction(
+        ceiling_mw=1.0,
+        new_site={"build_months": build_months, "cost_per_mw_usd": 10e6},
+    )
+    assert date(2026, 4, 16) == SHORT
+    assert (row["exhaustion_date"], row["ceilings_mw"]) == (SHORT, 1.0)
+    assert (row["build_months"], row["start_by"], row["status"]) == (
+        build_months,
+        start_by,
+        status,
+    )
+    assert row["mw_past_ceilings"] > 0 and row["cost_usd"] == pytest.approx(
+        row["mw_past_ceilings"] * 10e6
+    )
+    note = row["note"]
+    assert (
+        "r1's sites run out of room under their ceilings (1.0 MW in all) on 2026-04-16 at q90"
+    ) in note
+    assert f"a new site takes {build_months} months to build: start it by {start_by}" in note
+    if status == "red":
+        assert "started today, its first MW come 2027-01-05 at the earliest" in note
+
+
+def test_without_a_declared_new_site_the_start_date_is_not_made_up() -> None:
+    """No [[new_site]] for r1: the ceilings still run out on 2026-04-16 and the row says so,
+    with no start date nor status, and says the build time is not declared."""
+    row = _construction(ceiling_mw=1.0)
+    assert row["exhaustion_date"] == SHORT
+    assert (row["build_months"], row["start_by"], row["status"], row["cost_usd"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert "a new site's build time is not declared" in row["note"]
+    assert "[[new_site]]" in row["note"]
+
+
+def test_a_region_within_its_ceilings_reads_not_within_the_horizon() -> None:
+    """A 100 MW ceiling holds every order of the year: no date, green, and the note says the
+    ceilings hold through the horizon's last day."""
+    row = _construction(ceiling_mw=100.0, new_site={"build_months": 24, "cost_per_mw_usd": 10e6})
+    assert (row["exhaustion_date"], row["start_by"], row["status"]) == (None, None, "green")
+    assert row["mw_past_ceilings"] == 0.0
+    assert "not within the horizon" in row["note"]
+    assert f"through {day(364)}" in row["note"]
+
+
+def _rows(*new_site: dict[str, Any]) -> pl.DataFrame:
+    """The construction frame of r1 under a 1.0 MW ceiling, with ``new_site`` declared."""
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", **n} for n in new_site] or None,
+    )
+    d = np.arange(365, dtype=float)
+    result = expansion_triggers(_forecast(700.0 + d, 365), plan, as_of=AS_OF)
+    return construction_triggers(
+        plan, result.placements, as_of=AS_OF, end=day(364), buffer_weeks=4, quantile="q90"
+    )
+
+
+def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> None:
+    """The facilities page and `report`'s summary said of demand past the ceilings only "a new
+    site is needed"; they now give the day the ceilings run out, the start date with its
+    colour, the build time and the declared cost, and say "not dated" without [[new_site]]."""
+    dated = _rows({"build_months": 12, "cost_per_mw_usd": 10e6})
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        construction=dated,
+    )
+    page = html.unescape(facilities_page(inputs))
+    assert "New sites to build" in page
+    assert "start a new site by" in page
+    assert "2025-03-19, 292 days ago" in page  # the start date, late
+    assert "12 months" in page and "$8.0M" in page
+    assert "r1's sites run out of room under their ceilings (1.0 MW in all) on 2026-04-16" in page
+    assert construction_lines(dated) == [
+        "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
+        "at q90; start a new site by 2025-03-19 (red, 292 days ago: late; 12 months to build): "
+        "0.8 MW past them, $8.0M at the declared cost per MW"
+    ]
+    undated = _rows()
+    page = html.unescape(facilities_page(replace(inputs, construction=undated)))
+    assert "not dated (build time not declared)" in page
+    assert "not dated for r1: its ceilings run out 2026-04-16" in page
+    assert construction_lines(undated) == [
+        "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
+        "at q90; no start date: a new site's build time is not declared (add a [[new_site]] "
+        "for r1)"
+    ]
+    # Past the daily rows the first of a month stands for the month, and is said so.
+    monthly = construction_triggers(
+        site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        pl.DataFrame(schema=PLACEMENTS_SCHEMA),
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        daily_end=day(100),
+    )
+    assert monthly["exhaustion_date"].to_list() == [None]  # one live 1 MW rack: within
+    moved = undated.with_columns(exhaustion_monthly=pl.lit(True))
+    assert "in Apr 2026 (monthly grain) at q90" in construction_lines(moved)[0]
+    assert "its ceilings run out Apr 2026 (monthly grain)" in html.unescape(
+        facilities_page(replace(inputs, construction=moved))
+    )
+    # A plan without sites: no card, and the table says why it is empty.
+    bare = html.unescape(facilities_page(replace(inputs, construction=undated.clear())))
+    assert "start a new site by" not in bare.split("New sites to build")[0]
+
+
+def test_a_what_if_past_the_ceilings_prices_the_declared_new_site_and_says_when() -> None:
+    """20,000 us-west inference GPUs need blocks past us-west's ceilings: the what-if priced
+    their MW at the dearest existing site's cost per MW "an assumption", "at least $X", and
+    said "when a new site could power them is not in the plan". With us-west's [[new_site]]
+    declared ($14M per MW, 24 months to build) their MW are priced at it, said as declared, the
+    figure is no lower bound on that account, and a new site started on the as-of day
+    (2026-12-05) could power them from 2028-12-05."""
+    from forecasting.capacity import NewSite
+    from forecasting.whatif import deal_contract, what_if
+    from tests.test_whatif_ladder import _AS_OF, _SETTINGS, _fleet
+
+    forecast, plan, without = _fleet()
+    declared = plan.model_copy(
+        update={"new_site": (NewSite(region="us-west", build_months=24, cost_per_mw_usd=14e6),)}
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us-west", ramp="2027-03-01:20000"
+    )
+    answer = what_if(forecast, declared, deal, as_of=_AS_OF, settings=_SETTINGS, without=without)
+    row = answer.deal_blocks.filter(pl.col("blocks_beyond_ceiling") > 0).row(0, named=True)
+    assert row["new_site_usd"] == pytest.approx(row["new_site_mw"] * 14e6)
+    assert row["new_site_from"] == date(2028, 12, 5)
+    assert answer.capex_bound is None
+    assert (
+        "priced at $14.0M per MW (the new site us-west declares in capacity.toml, 24 months to "
+        "build; declared, not an assumption)"
+    ) in answer.capex_basis, answer.capex_basis
+    assert "a new site started today could power them from 2028-12-05" in answer.capex_basis
+    assert "not in the plan" not in answer.capex_basis
+    assert "an assumption:" not in answer.capex_basis
+    said = " ".join(answer.notes)
+    assert "as declared are in the extra capex" in said and "a lower bound" not in said
+
+
+def test_an_order_stored_with_no_date_is_not_read_as_needed_today() -> None:
+    """A placement stored with neither a shortfall day nor an arrival (a run before migration
+    16) was counted from the as-of day, and read the region's ceilings as run out today."""
+    undated = pl.DataFrame(
+        [
+            {
+                "region": "r1",
+                "pool": "all",
+                "candidate": "rack-h100",
+                "site": "s1",
+                "blocks": 5,
+                "mw": 5.0,
+                "powered": False,
+                "blocks_beyond_ceiling": 0,
+            }
+        ],
+        schema=PLACEMENTS_SCHEMA,
+    )
+    row = construction_triggers(
+        site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        undated,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+    ).row(0, named=True)
+    assert (row["exhaustion_date"], row["status"]) == (None, "green")
