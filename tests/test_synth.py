@@ -336,6 +336,20 @@ def test_power_is_secured_ahead_except_in_the_tight_region(fleet: SyntheticFleet
             assert site.contracted_mw >= last and months_out <= 7
 
 
+def test_every_region_with_sites_declares_its_next_site(fleet: SyntheticFleet) -> None:
+    """The plan says what one more site takes in each region that has sites (a build time in
+    the 18-36 months of DOMAIN.md, a cost per MW no cheaper than its sites' and a ceiling), so
+    the demo's construction trigger is dated, not "build time not declared"."""
+    plan = parse_capacity(fleet.capacity_toml)
+    declared = plan.new_sites
+    assert set(declared) == {s.region for s in plan.site}
+    for region, new in declared.items():
+        assert 18 <= new.build_months <= 36
+        dearest = max(s.cost_per_mw_usd for s in plan.site if s.region == region)
+        assert new.cost_per_mw_usd >= dearest
+        assert new.ceiling_mw is not None and new.ceiling_mw > 0
+
+
 @pytest.mark.parametrize("file_format", ["parquet", "csv"])
 def test_write_fleet_round_trips(small: SyntheticFleet, tmp_path: Path, file_format: str) -> None:
     """Monthly telemetry files read back equal to the frame; capacity and events come along."""
