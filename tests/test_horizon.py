@@ -1536,6 +1536,63 @@ def test_an_intermittent_customer_s_daily_band_past_the_short_model_reads_its_id
     assert (never.select("q10", "q50", "q90", "q99").to_numpy() == 0).all(), never.row(0)
 
 
+# A strict expected failure (session 54): no term for a share's drift was found that helps
+# the demo fleet without raising the seeds' q10 pinball loss (benchmarks/longrange_findings.md).
+@pytest.mark.xfail(
+    strict=True,
+    reason="a customer's band holds its share of its class flat, with no spread for the share "
+    "moving; the fleet's measured share drift, added, raised seeds 4 and 7's q10 pinball",
+)
+def test_a_customer_whose_share_of_its_class_trends_keeps_its_days_within_its_band() -> None:
+    """Two customers of a class growing 30 % a year, one's share rising from 30 % to 52 % over
+    the history and on after it (the other's falling as much), as an inference customer that
+    grows faster than its class does. Past the short model each reads its share of its class's
+    band held flat at its recent share, with only its days' own spread around it: 91-182 days
+    out the rising one sits above its q90 on every day and the falling one below its q10 on
+    every day (on the demo fleet a busy customer whose share moved sat below its q10 on up to
+    97 % of its days). Wanted: both keep most of their days within their bands, and the
+    class's own band is the same whatever its customers' shares do."""
+    rng = np.random.default_rng(8)
+    days, ahead = 400, DAYS
+    t = np.arange(days + ahead)
+    level = 2000.0 * 1.3 ** (t / 365)
+    rising = 0.3 * np.exp(0.5 * t / 365)
+    shares = {"total/r1/inference/rising": rising, "total/r1/inference/falling": 1 - rising}
+    full = {uid: s * level * np.exp(rng.normal(0, 0.03, t.size)) for uid, s in shares.items()}
+    history = _with_parents({uid: y[:days] for uid, y in full.items()})
+    short = _short_at_recent_means(history, tuple(full))
+    ext = extend_horizon(history, short, as_of=AS_OF, months=6)
+    lead = (pl.col("ds") - pl.lit(AS_OF)).dt.total_days()
+    far = ext.result.forecast.filter(lead.is_between(91, 182) & (pl.col("measure") == "peak"))
+
+    def band(uid: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = far.filter(pl.col("unique_id") == uid).sort("ds")
+        assert rows.height == 92
+        actual = 1.3 * full[uid][days + 90 : days + 182]
+        return actual, rows["q10"].to_numpy(), rows["q90"].to_numpy()
+
+    up, _, up_q90 = band("total/r1/inference/rising")
+    assert np.mean(up > up_q90) <= 0.5, np.mean(up > up_q90)
+    down, down_q10, _ = band("total/r1/inference/falling")
+    assert np.mean(down < down_q10) <= 0.5, np.mean(down < down_q10)
+    # The class's rows are its own: the same with the same class demand split at flat shares.
+    whole = sum(y[:days] for y in full.values())
+    flat = {"total/r1/inference/rising": 0.4 * whole, "total/r1/inference/falling": 0.6 * whole}
+    held = extend_horizon(
+        _with_parents(flat),
+        _short_at_recent_means(_with_parents(flat), tuple(flat)),
+        as_of=AS_OF,
+        months=6,
+    )
+    of_class = pl.col("unique_id").is_in(["total/r1/inference", "total/r1"])
+    assert_frame_equal(
+        held.result.forecast.filter(of_class).sort("unique_id", "measure", "ds"),
+        ext.result.forecast.filter(of_class).sort("unique_id", "measure", "ds"),
+        rtol=1e-9,
+        atol=1e-6,
+    )
+
+
 def test_a_peak_held_at_its_mean_forecast_is_said_in_the_warnings() -> None:
     """Helios at 26 weeks: the mean measure's model doubled demand by October and the peak's
     did not, so the total's peak was its mean's on 154 of 169 days (a day's peak is never
