@@ -6092,3 +6092,28 @@ def test_a_drill_not_verified_shows_no_kpi_figures_as_measured_on_the_platform_p
     every = inputs.drill_verdicts["drill"].unique().to_list()
     chart = slo_chart(inputs.drill_verdicts, unverified=every)
     assert chart is not None and "lowest against target" not in chart.takeaway
+
+
+def test_the_idle_card_reads_no_dollar_figure_where_no_block_was_judged_whole() -> None:
+    """A 150-day fleet forecast 8 weeks ahead (`fleetcast synth --days 150 --customers 15
+    --seed 5`, `forecast --horizon 8w --horizon-months 0`) judged its 10 committed blocks on
+    part of their first 13 weeks only and 55 not at all: the CLI and the finance card read
+    "capex at idle risk: $0 (10 blocks judged on part ...: $370.2M, not in the total; ...)",
+    a $0 over no block judged, which reads as no idle capital measured. The headline now says
+    that no block was judged on its whole window; the same where every block judged whole
+    could not be priced."""
+    from forecasting.report.pages.finance import _idle_card
+
+    inputs = sample_inputs()
+    partly = inputs.idle_risk.with_columns(days_judged=pl.lit(1, pl.Int32))
+    card = _idle_card(partly)
+    assert not card.startswith("$0"), card
+    assert card.startswith("none judged on its whole first 13 weeks"), card
+    assert "2 blocks judged on part of their first 13 weeks only" in card
+    unpriced = inputs.idle_risk.with_columns(capex_at_risk_usd=pl.lit(None, pl.Float64))
+    card = _idle_card(unpriced)
+    assert not card.startswith("$0"), card
+    assert card.startswith("not priced"), card
+    # A judged and priced block at 0 % idle is a measured $0, and reads so.
+    busy = inputs.idle_risk.with_columns(capex_at_risk_usd=pl.lit(0.0), idle_gpus=pl.lit(0.0))
+    assert _idle_card(busy) == "$0"

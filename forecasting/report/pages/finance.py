@@ -505,6 +505,13 @@ def _idle_card(idle: pl.DataFrame) -> str:
             "the same kind and GPU type"
         )
     headline = fmt_usd(total(whole, "capex_at_risk_usd"))
+    # A sum over no block is no measurement: an 8-week run judged its 10 blocks on part of
+    # their window only and read "$0 (10 blocks judged on part ...: $370.2M, not in the total)".
+    if whole.is_empty():
+        weeks = int(idle["window_days"].max()) // 7  # type: ignore[arg-type]  # judged: not null
+        headline = f"none judged on its whole first {weeks} weeks"
+    elif whole["capex_at_risk_usd"].is_null().all():
+        headline = "not priced"
     return f"{headline} ({'; '.join(apart)})" if apart else headline
 
 
