@@ -6117,3 +6117,22 @@ def test_the_idle_card_reads_no_dollar_figure_where_no_block_was_judged_whole() 
     # A judged and priced block at 0 % idle is a measured $0, and reads so.
     busy = inputs.idle_risk.with_columns(capex_at_risk_usd=pl.lit(0.0), idle_gpus=pl.lit(0.0))
     assert _idle_card(busy) == "$0"
+
+
+def test_the_front_page_says_the_idle_capital_the_finance_page_says() -> None:
+    """A fleet whose demand fell 17 % over its last 90 days (`fleetcast synth --days 200
+    --customers 20 --seed 3`, the last 90 days scaled down to 70 %) read on the front page
+    "green", "$368.6M in 1 order" and nothing of the $1,862.2M of committed blocks its P10
+    demand leaves idle: the opposite error to a shortfall was on the finance page and the
+    CLI only. The front page now carries the finance page's idle card; a plan with no
+    committed block judged carries none (no "$0" for a figure nothing was judged for)."""
+    from forecasting.report.pages.finance import _idle_card
+
+    inputs = sample_inputs()
+    assert inputs.idle_risk.height
+    front = run_index_page(inputs)
+    assert "capex at idle risk" in front
+    assert html_text(_idle_card(inputs.idle_risk)) in front
+    assert "capex at idle risk" not in run_index_page(
+        replace(inputs, idle_risk=inputs.idle_risk.clear())
+    )

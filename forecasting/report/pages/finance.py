@@ -89,7 +89,7 @@ from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
-__all__ = ["finance_page", "idle_risk_line"]
+__all__ = ["finance_page", "idle_risk_card", "idle_risk_line"]
 
 
 def _capacity_unit(plan: CapacityPlan) -> str:
@@ -314,10 +314,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
         ),
         ("next order-by", next_order_by(inputs)),
-        (
-            _idle_label(inputs),
-            _idle_card(inputs.idle_risk) + _dark_orders(inputs.placements),
-        ),
+        idle_risk_card(inputs),
     ]
     if (every := every_order_capital(inputs)) is not None:
         cards.insert(3, (inputs.every_order_label, every))
@@ -382,6 +379,11 @@ def _idle_label(inputs: ReportInputs) -> str:
             "forecast's error there"
         )
     return label
+
+
+def idle_risk_card(inputs: ReportInputs) -> tuple[str, str]:
+    """The idle-risk card, label and figure, as the finance and front pages show it."""
+    return _idle_label(inputs), _idle_card(inputs.idle_risk) + _dark_orders(inputs.placements)
 
 
 def idle_risk_line(inputs: ReportInputs) -> str:
