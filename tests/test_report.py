@@ -6136,3 +6136,24 @@ def test_the_front_page_says_the_idle_capital_the_finance_page_says() -> None:
     assert "capex at idle risk" not in run_index_page(
         replace(inputs, idle_risk=inputs.idle_risk.clear())
     )
+
+
+def test_the_orders_table_sets_apart_the_capex_of_blocks_that_run_past_the_plan() -> None:
+    """A 35-day one-region fleet forecast 26 weeks (`fleetcast synth --days 35 --customers 12
+    --seed 7`, us-east only): us-east/all ordered 61 racks, 57 of them waiting for power that
+    comes only in 2029. The CLI row, triggers.csv and the capital cards read "$33.8M (+ $481.5M
+    for 57 blocks that run only after the plan's end ...: not within the horizon)", while the
+    finance page's orders table read "$515.3M" in the same row's capex cell (a 90 %-one-customer
+    fleet: $2,128.9M against a card of $261.9M). The cell now splits it as the CLI does."""
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    key = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    row = inputs.triggers.filter(key).row(0, named=True)
+    past = float(dark.filter(key)["capex_usd"].sum())
+    assert row["capex_usd"] and past
+    page = html.unescape(finance_page(replace(inputs, placements=dark)))
+    said = (
+        f"{fmt_usd(row['capex_usd'] - past)} (+ {fmt_usd(past)} for {first['blocks']:,} blocks "
+        f"that run only after the plan's end, {fmt_date(end)}: not within the horizon)"
+    )
+    assert said in page

@@ -71,6 +71,7 @@ from forecasting.report.pages.common import (
     to_place_by,
     total,
     trigger_capital,
+    trigger_past_the_plan,
     triggers_due,
     unsized_beside,
 )
@@ -139,8 +140,7 @@ def _orders_table(
                 if r.get("monthly_only") and r["blocks_to_order"]
                 else ""
             ),
-            _capex_text(r["capex_usd"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
-            + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
+            _order_capex_text(r) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
             if r["blocks_to_order"]
             else MISSING,
             _mw_text(r["mw"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
@@ -236,6 +236,21 @@ def _orders_first(triggers: pl.DataFrame) -> pl.DataFrame:
         "pool",
         nulls_last=True,
     )
+
+
+def _order_capex_text(row: dict[str, Any]) -> str:
+    """A trigger's capex as the CLI's table gives it (``flows.tables``): the part for blocks
+    that run only after the plan's end apart (``capex_past_plan_usd``, from
+    :func:`trigger_past_the_plan`), else the part past its site's ceiling. The cell read the
+    whole order, $515.3M, beside a capital card and a CLI row of $33.8M (+ $481.5M not within
+    the horizon) for 57 of its 61 racks waiting for power that comes after the plan."""
+    if past := row.get("capex_past_plan_usd") or 0.0:
+        n, end = row.get("blocks_past_plan") or 0, row.get("plan_end")
+        return (
+            f"{fmt_usd(row['capex_usd'] - past)} (+ {fmt_usd(past)} for {n:,} blocks that run "
+            f"only after the plan's end, {end}: not within the horizon)"
+        )
+    return _capex_text(row["capex_usd"], row.get("blocks_beyond_ceiling"), row["blocks_to_order"])
 
 
 def _capex_text(capex: float, beyond: int | None, blocks: int) -> str:
@@ -1473,7 +1488,9 @@ def finance_page(inputs: ReportInputs) -> str:
             orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
         ),
         "orders": _orders_table(
-            with_power(t, inputs.placements),
+            with_power(t, inputs.placements).join(
+                trigger_past_the_plan(inputs), on=["region", "pool"], how="left"
+            ),
             daily_end=daily_end(inputs),
             unit=_capacity_unit(inputs.plan),
             vacant=vacant_regions(inputs),
