@@ -6157,3 +6157,35 @@ def test_the_orders_table_sets_apart_the_capex_of_blocks_that_run_past_the_plan(
         f"that run only after the plan's end, {fmt_date(end)}: not within the horizon)"
     )
     assert said in page
+
+
+def test_the_facilities_mw_card_says_when_it_rests_on_an_uncalibrated_band() -> None:
+    """A 200-day fleet whose demand fell 17 % over its last 90 days (`fleetcast synth --days
+    200 --customers 20 --seed 3`, 37-month plan): the finance page's plan capital read
+    "$1,105.9M, capital in every order of the plan, on a band no backtest calibrated", while
+    the facilities page's card read "181.0 MW needed by Sep 2029 (the most to Jan 2030)", the
+    MW of the same orders with nothing to say what they rest on. The card's label now says
+    so where the plan past the daily rows is not calibrated; a calibrated plan's is plain."""
+    from forecasting.report.pages.facilities import _cards as facilities_cards
+
+    inputs = sample_inputs()
+    month = inputs.forecast.filter(pl.col("ds") == pl.col("ds").max()).with_columns(
+        pl.col("ds").dt.truncate("1mo"), grain=pl.lit("month")
+    )
+    planned = replace(inputs, forecast_months=month.select(inputs.forecast_months.columns))
+    young = replace(
+        planned,
+        chosen=planned.chosen.with_columns(
+            plan_reason=pl.lit("no decision backtest to choose a growth model on (7 blocks)"),
+            plan_calibrated=False,
+        ),
+    )
+    assert planned.plan_calibrated and not young.plan_calibrated
+
+    def needed(cards: list[tuple[str, str]]) -> str:
+        return next(label for label, _ in cards if label.startswith("needed by"))
+
+    said = ", on a band no backtest calibrated"
+    assert needed(facilities_cards(young)).endswith(said)
+    assert said not in needed(facilities_cards(planned))
+    assert html_text(needed(facilities_cards(young))) in facilities_page(young)
