@@ -6189,3 +6189,38 @@ def test_the_facilities_mw_card_says_when_it_rests_on_an_uncalibrated_band() -> 
     assert needed(facilities_cards(young)).endswith(said)
     assert said not in needed(facilities_cards(planned))
     assert html_text(needed(facilities_cards(young))) in facilities_page(young)
+
+
+def test_nothing_to_order_says_when_the_plan_past_the_daily_rows_is_not_calibrated() -> None:
+    """A flat 150-day fleet at a third of its capacity (`fleetcast synth --days 150
+    --customers 15 --seed 11`, detrended, 37-month plan) read "Nothing to order: every pool's
+    q90 requirement stays within the capacity already planned to Jan 2030, the plan's end",
+    while its plan past the daily rows (2027-06-05) rests on a random walk no decision
+    backtest calibrated, as the capital and idle cards beside it say. The sentence now says
+    so; a calibrated plan's reads as before."""
+    from forecasting.report.pages.finance import nothing_to_order
+
+    inputs = sample_inputs()
+    month = inputs.forecast.filter(pl.col("ds") == pl.col("ds").max()).with_columns(
+        pl.col("ds").dt.truncate("1mo"), grain=pl.lit("month")
+    )
+    green = replace(
+        inputs,
+        forecast_months=month.select(inputs.forecast_months.columns),
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"), unverified_green=pl.lit(value=False)
+        ),
+        placements=inputs.placements.clear(),
+    )
+    young = replace(
+        green,
+        chosen=green.chosen.with_columns(
+            plan_reason=pl.lit("no decision backtest to choose a growth model on (7 blocks)"),
+            plan_calibrated=False,
+        ),
+    )
+    assert green.plan_calibrated and not young.plan_calibrated
+    end = fmt_date(daily_end(young))
+    said = f"past {end} on a band no backtest calibrated"
+    assert said in str(nothing_to_order(young))
+    assert "calibrated" not in str(nothing_to_order(green))

@@ -553,15 +553,23 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     # A vacant region's green (zero demand against zero capacity) verifies nothing: its rows
     # read "not verified", and so does this sentence.
     vacant = vacant_regions(inputs)
+    # Past the daily rows the green reads a band nothing scored, as the capital and idle cards
+    # beside it say: a flat 150-day fleet read "stays within ... to Jan 2030" unqualified.
+    end = daily_end(inputs)
+    band = (
+        f" (past {fmt_date(end)} on a band no backtest calibrated)"
+        if end is not None and inputs.forecast_months.height and not inputs.plan_calibrated
+        else ""
+    )
     if not vacant:
         return Said(
             f"nothing to order: every pool's {quantile} requirement stays within the capacity "
-            f"already planned to {reach}, the plan's end"
+            f"already planned to {reach}, the plan's end{band}"
         )
     names = ", ".join(vacant)
     return Said(
         f"nothing to order: the {quantile} requirement of every pool outside {names} stays "
-        f"within the capacity already planned to {reach}, the plan's end; {names}: "
+        f"within the capacity already planned to {reach}, the plan's end{band}; {names}: "
         f"{NOT_VERIFIED} ({VACANT})"
     )
 
