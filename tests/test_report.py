@@ -6092,3 +6092,135 @@ def test_a_drill_not_verified_shows_no_kpi_figures_as_measured_on_the_platform_p
     every = inputs.drill_verdicts["drill"].unique().to_list()
     chart = slo_chart(inputs.drill_verdicts, unverified=every)
     assert chart is not None and "lowest against target" not in chart.takeaway
+
+
+def test_the_idle_card_reads_no_dollar_figure_where_no_block_was_judged_whole() -> None:
+    """A 150-day fleet forecast 8 weeks ahead (`fleetcast synth --days 150 --customers 15
+    --seed 5`, `forecast --horizon 8w --horizon-months 0`) judged its 10 committed blocks on
+    part of their first 13 weeks only and 55 not at all: the CLI and the finance card read
+    "capex at idle risk: $0 (10 blocks judged on part ...: $370.2M, not in the total; ...)",
+    a $0 over no block judged, which reads as no idle capital measured. The headline now says
+    that no block was judged on its whole window; the same where every block judged whole
+    could not be priced."""
+    from forecasting.report.pages.finance import _idle_card
+
+    inputs = sample_inputs()
+    partly = inputs.idle_risk.with_columns(days_judged=pl.lit(1, pl.Int32))
+    card = _idle_card(partly)
+    assert not card.startswith("$0"), card
+    assert card.startswith("none judged on its whole first 13 weeks"), card
+    assert "2 blocks judged on part of their first 13 weeks only" in card
+    unpriced = inputs.idle_risk.with_columns(capex_at_risk_usd=pl.lit(None, pl.Float64))
+    card = _idle_card(unpriced)
+    assert not card.startswith("$0"), card
+    assert card.startswith("not priced"), card
+    # A judged and priced block at 0 % idle is a measured $0, and reads so.
+    busy = inputs.idle_risk.with_columns(capex_at_risk_usd=pl.lit(0.0), idle_gpus=pl.lit(0.0))
+    assert _idle_card(busy) == "$0"
+
+
+def test_the_front_page_says_the_idle_capital_the_finance_page_says() -> None:
+    """A fleet whose demand fell 17 % over its last 90 days (`fleetcast synth --days 200
+    --customers 20 --seed 3`, the last 90 days scaled down to 70 %) read on the front page
+    "green", "$368.6M in 1 order" and nothing of the $1,862.2M of committed blocks its P10
+    demand leaves idle: the opposite error to a shortfall was on the finance page and the
+    CLI only. The front page now carries the finance page's idle card; a plan with no
+    committed block judged carries none (no "$0" for a figure nothing was judged for)."""
+    from forecasting.report.pages.finance import _idle_card
+
+    inputs = sample_inputs()
+    assert inputs.idle_risk.height
+    front = run_index_page(inputs)
+    assert "capex at idle risk" in front
+    assert html_text(_idle_card(inputs.idle_risk)) in front
+    assert "capex at idle risk" not in run_index_page(
+        replace(inputs, idle_risk=inputs.idle_risk.clear())
+    )
+
+
+def test_the_orders_table_sets_apart_the_capex_of_blocks_that_run_past_the_plan() -> None:
+    """A 35-day one-region fleet forecast 26 weeks (`fleetcast synth --days 35 --customers 12
+    --seed 7`, us-east only): us-east/all ordered 61 racks, 57 of them waiting for power that
+    comes only in 2029. The CLI row, triggers.csv and the capital cards read "$33.8M (+ $481.5M
+    for 57 blocks that run only after the plan's end ...: not within the horizon)", while the
+    finance page's orders table read "$515.3M" in the same row's capex cell (a 90 %-one-customer
+    fleet: $2,128.9M against a card of $261.9M). The cell now splits it as the CLI does."""
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    key = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    row = inputs.triggers.filter(key).row(0, named=True)
+    past = float(dark.filter(key)["capex_usd"].sum())
+    assert row["capex_usd"] and past
+    page = html.unescape(finance_page(replace(inputs, placements=dark)))
+    said = (
+        f"{fmt_usd(row['capex_usd'] - past)} (+ {fmt_usd(past)} for {first['blocks']:,} blocks "
+        f"that run only after the plan's end, {fmt_date(end)}: not within the horizon)"
+    )
+    assert said in page
+
+
+def test_the_facilities_mw_card_says_when_it_rests_on_an_uncalibrated_band() -> None:
+    """A 200-day fleet whose demand fell 17 % over its last 90 days (`fleetcast synth --days
+    200 --customers 20 --seed 3`, 37-month plan): the finance page's plan capital read
+    "$1,105.9M, capital in every order of the plan, on a band no backtest calibrated", while
+    the facilities page's card read "181.0 MW needed by Sep 2029 (the most to Jan 2030)", the
+    MW of the same orders with nothing to say what they rest on. The card's label now says
+    so where the plan past the daily rows is not calibrated; a calibrated plan's is plain."""
+    from forecasting.report.pages.facilities import _cards as facilities_cards
+
+    inputs = sample_inputs()
+    month = inputs.forecast.filter(pl.col("ds") == pl.col("ds").max()).with_columns(
+        pl.col("ds").dt.truncate("1mo"), grain=pl.lit("month")
+    )
+    planned = replace(inputs, forecast_months=month.select(inputs.forecast_months.columns))
+    young = replace(
+        planned,
+        chosen=planned.chosen.with_columns(
+            plan_reason=pl.lit("no decision backtest to choose a growth model on (7 blocks)"),
+            plan_calibrated=False,
+        ),
+    )
+    assert planned.plan_calibrated and not young.plan_calibrated
+
+    def needed(cards: list[tuple[str, str]]) -> str:
+        return next(label for label, _ in cards if label.startswith("needed by"))
+
+    said = ", on a band no backtest calibrated"
+    assert needed(facilities_cards(young)).endswith(said)
+    assert said not in needed(facilities_cards(planned))
+    assert html_text(needed(facilities_cards(young))) in facilities_page(young)
+
+
+def test_nothing_to_order_says_when_the_plan_past_the_daily_rows_is_not_calibrated() -> None:
+    """A flat 150-day fleet at a third of its capacity (`fleetcast synth --days 150
+    --customers 15 --seed 11`, detrended, 37-month plan) read "Nothing to order: every pool's
+    q90 requirement stays within the capacity already planned to Jan 2030, the plan's end",
+    while its plan past the daily rows (2027-06-05) rests on a random walk no decision
+    backtest calibrated, as the capital and idle cards beside it say. The sentence now says
+    so; a calibrated plan's reads as before."""
+    from forecasting.report.pages.finance import nothing_to_order
+
+    inputs = sample_inputs()
+    month = inputs.forecast.filter(pl.col("ds") == pl.col("ds").max()).with_columns(
+        pl.col("ds").dt.truncate("1mo"), grain=pl.lit("month")
+    )
+    green = replace(
+        inputs,
+        forecast_months=month.select(inputs.forecast_months.columns),
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"), unverified_green=pl.lit(value=False)
+        ),
+        placements=inputs.placements.clear(),
+    )
+    young = replace(
+        green,
+        chosen=green.chosen.with_columns(
+            plan_reason=pl.lit("no decision backtest to choose a growth model on (7 blocks)"),
+            plan_calibrated=False,
+        ),
+    )
+    assert green.plan_calibrated and not young.plan_calibrated
+    end = fmt_date(daily_end(young))
+    said = f"past {end} on a band no backtest calibrated"
+    assert said in str(nothing_to_order(young))
+    assert "calibrated" not in str(nothing_to_order(green))

@@ -817,29 +817,11 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
 
 
 def _past_the_plan(inputs: ReportInputs) -> pl.DataFrame:
-    """Per trigger (region, pool), the capex and blocks of its own order (tranche 1) whose
-    blocks can run only after the plan's end (``report.inputs.past_the_plan``, as the pages'
-    capital cards count them), and that end as text: zero where none."""
-    from forecasting.report.inputs import past_the_plan, plan_orders
-    from forecasting.report.pages.common import plan_last_day
+    """Per trigger, its order's capex and blocks that run only after the plan's end
+    (``report.pages.common.trigger_past_the_plan``, which the finance page reads too)."""
+    from forecasting.report.pages.common import trigger_past_the_plan
 
-    end = plan_last_day(inputs)
-    planned = plan_orders(inputs.placements)
-    keys = inputs.triggers.select("region", "pool")
-    if planned is None or end is None:
-        past = keys.with_columns(capex_past_plan_usd=pl.lit(0.0), blocks_past_plan=pl.lit(0))
-    else:
-        first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
-        dark = pl.col("capex_past_plan_usd") > 0
-        sums = first.group_by("region", "pool").agg(
-            pl.col("capex_past_plan_usd").sum(),
-            pl.col("blocks").filter(dark).sum().alias("blocks_past_plan"),
-        )
-        past = keys.join(sums, on=["region", "pool"], how="left").with_columns(
-            pl.col("capex_past_plan_usd").fill_null(0.0),
-            pl.col("blocks_past_plan").fill_null(0).cast(pl.Int64),
-        )
-    return past.with_columns(plan_end=pl.lit(None if end is None else str(end), pl.String))
+    return trigger_past_the_plan(inputs)
 
 
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:

@@ -113,6 +113,7 @@ __all__ = [
     "shell",
     "signed_gpus",
     "total",
+    "trigger_past_the_plan",
     "verdict",
 ]
 
@@ -551,6 +552,30 @@ def unserved_text(blocks: Sequence[Block]) -> str:
         "the triggers and the drills. Fix dedicated_customer in the capacity plan, or ingest "
         "those customers' telemetry."
     )
+
+
+def trigger_past_the_plan(inputs: ReportInputs) -> pl.DataFrame:
+    """Per trigger (region, pool), the capex and blocks of its own order (tranche 1) whose
+    blocks can run only after the plan's end (:func:`past_the_plan`, as the capital cards
+    count them), and that end as text: zero where none. The CLI's table and the finance
+    page's orders table both read it."""
+    end = plan_last_day(inputs)
+    planned = plan_orders(inputs.placements)
+    keys = inputs.triggers.select("region", "pool")
+    if planned is None or end is None:
+        past = keys.with_columns(capex_past_plan_usd=pl.lit(0.0), blocks_past_plan=pl.lit(0))
+    else:
+        first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
+        dark = pl.col("capex_past_plan_usd") > 0
+        sums = first.group_by("region", "pool").agg(
+            pl.col("capex_past_plan_usd").sum(),
+            pl.col("blocks").filter(dark).sum().alias("blocks_past_plan"),
+        )
+        past = keys.join(sums, on=["region", "pool"], how="left").with_columns(
+            pl.col("capex_past_plan_usd").fill_null(0.0),
+            pl.col("blocks_past_plan").fill_null(0).cast(pl.Int64),
+        )
+    return past.with_columns(plan_end=pl.lit(None if end is None else str(end), pl.String))
 
 
 def plan_last_day(inputs: ReportInputs) -> date | None:

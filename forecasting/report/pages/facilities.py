@@ -65,6 +65,12 @@ __all__ = ["facilities_page"]
 _MW_SHOWN = 0.05
 
 
+def _uncalibrated(inputs: ReportInputs) -> bool:
+    """Whether the MW needed reads a plan past the daily rows that no decision backtest
+    calibrated (``ReportInputs.every_order_label``'s rule)."""
+    return bool(inputs.forecast_months.height) and not inputs.plan_calibrated
+
+
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     power = inputs.mw_by_site_month
     ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
@@ -87,7 +93,10 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             ),
             (
                 f"needed by {month(peak)}"
-                + (f" (the most to {month(last)})" if peak != last else ""),
+                + (f" (the most to {month(last)})" if peak != last else "")
+                # The MW of the plan's orders past the daily rows, as the finance page's plan
+                # capital says: "181.0 MW needed by Sep 2029" read as measured beside it.
+                + (", on a band no backtest calibrated" if _uncalibrated(inputs) else ""),
                 _mw_needed(
                     inputs,
                     most=most,

@@ -71,6 +71,7 @@ from forecasting.report.pages.common import (
     to_place_by,
     total,
     trigger_capital,
+    trigger_past_the_plan,
     triggers_due,
     unsized_beside,
 )
@@ -89,7 +90,7 @@ from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
-__all__ = ["finance_page", "idle_risk_line"]
+__all__ = ["finance_page", "idle_risk_card", "idle_risk_line"]
 
 
 def _capacity_unit(plan: CapacityPlan) -> str:
@@ -139,8 +140,7 @@ def _orders_table(
                 if r.get("monthly_only") and r["blocks_to_order"]
                 else ""
             ),
-            _capex_text(r["capex_usd"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
-            + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
+            _order_capex_text(r) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
             if r["blocks_to_order"]
             else MISSING,
             _mw_text(r["mw"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
@@ -238,6 +238,21 @@ def _orders_first(triggers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _order_capex_text(row: dict[str, Any]) -> str:
+    """A trigger's capex as the CLI's table gives it (``flows.tables``): the part for blocks
+    that run only after the plan's end apart (``capex_past_plan_usd``, from
+    :func:`trigger_past_the_plan`), else the part past its site's ceiling. The cell read the
+    whole order, $515.3M, beside a capital card and a CLI row of $33.8M (+ $481.5M not within
+    the horizon) for 57 of its 61 racks waiting for power that comes after the plan."""
+    if past := row.get("capex_past_plan_usd") or 0.0:
+        n, end = row.get("blocks_past_plan") or 0, row.get("plan_end")
+        return (
+            f"{fmt_usd(row['capex_usd'] - past)} (+ {fmt_usd(past)} for {n:,} blocks that run "
+            f"only after the plan's end, {end}: not within the horizon)"
+        )
+    return _capex_text(row["capex_usd"], row.get("blocks_beyond_ceiling"), row["blocks_to_order"])
+
+
 def _capex_text(capex: float, beyond: int | None, blocks: int) -> str:
     """An order's capex, the part for blocks past their site's ceiling apart: those are a new
     site's, not an order the plan can place."""
@@ -314,10 +329,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
         ),
         ("next order-by", next_order_by(inputs)),
-        (
-            _idle_label(inputs),
-            _idle_card(inputs.idle_risk) + _dark_orders(inputs.placements),
-        ),
+        idle_risk_card(inputs),
     ]
     if (every := every_order_capital(inputs)) is not None:
         cards.insert(3, (inputs.every_order_label, every))
@@ -382,6 +394,11 @@ def _idle_label(inputs: ReportInputs) -> str:
             "forecast's error there"
         )
     return label
+
+
+def idle_risk_card(inputs: ReportInputs) -> tuple[str, str]:
+    """The idle-risk card, label and figure, as the finance and front pages show it."""
+    return _idle_label(inputs), _idle_card(inputs.idle_risk) + _dark_orders(inputs.placements)
 
 
 def idle_risk_line(inputs: ReportInputs) -> str:
@@ -505,6 +522,13 @@ def _idle_card(idle: pl.DataFrame) -> str:
             "the same kind and GPU type"
         )
     headline = fmt_usd(total(whole, "capex_at_risk_usd"))
+    # A sum over no block is no measurement: an 8-week run judged its 10 blocks on part of
+    # their window only and read "$0 (10 blocks judged on part ...: $370.2M, not in the total)".
+    if whole.is_empty():
+        weeks = int(idle["window_days"].max()) // 7  # type: ignore[arg-type]  # judged: not null
+        headline = f"none judged on its whole first {weeks} weeks"
+    elif whole["capex_at_risk_usd"].is_null().all():
+        headline = "not priced"
     return f"{headline} ({'; '.join(apart)})" if apart else headline
 
 
@@ -529,15 +553,23 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     # A vacant region's green (zero demand against zero capacity) verifies nothing: its rows
     # read "not verified", and so does this sentence.
     vacant = vacant_regions(inputs)
+    # Past the daily rows the green reads a band nothing scored, as the capital and idle cards
+    # beside it say: a flat 150-day fleet read "stays within ... to Jan 2030" unqualified.
+    end = daily_end(inputs)
+    band = (
+        f" (past {fmt_date(end)} on a band no backtest calibrated)"
+        if end is not None and inputs.forecast_months.height and not inputs.plan_calibrated
+        else ""
+    )
     if not vacant:
         return Said(
             f"nothing to order: every pool's {quantile} requirement stays within the capacity "
-            f"already planned to {reach}, the plan's end"
+            f"already planned to {reach}, the plan's end{band}"
         )
     names = ", ".join(vacant)
     return Said(
         f"nothing to order: the {quantile} requirement of every pool outside {names} stays "
-        f"within the capacity already planned to {reach}, the plan's end; {names}: "
+        f"within the capacity already planned to {reach}, the plan's end{band}; {names}: "
         f"{NOT_VERIFIED} ({VACANT})"
     )
 
@@ -1464,7 +1496,9 @@ def finance_page(inputs: ReportInputs) -> str:
             orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
         ),
         "orders": _orders_table(
-            with_power(t, inputs.placements),
+            with_power(t, inputs.placements).join(
+                trigger_past_the_plan(inputs), on=["region", "pool"], how="left"
+            ),
             daily_end=daily_end(inputs),
             unit=_capacity_unit(inputs.plan),
             vacant=vacant_regions(inputs),

@@ -33,6 +33,7 @@ from forecasting.report.pages.common import (
     triggers_due,
     unsized_beside,
 )
+from forecasting.report.pages.finance import idle_risk_card
 from forecasting.schema import FAILS_UNSHOCKED, NOT_VERIFIED, VACANT
 from forecasting.triggers import UNMEASURED_TRAINING
 
@@ -122,6 +123,10 @@ def run_index_page(inputs: ReportInputs) -> str:
     ]
     if (every := every_order_capital(inputs)) is not None:
         cards.insert(4, (inputs.every_order_label, every))
+    # The opposite error to a shortfall: a fleet whose demand fell read "green" and its
+    # orders here, and its $1.9B of committed blocks idle at P10 on the finance page only.
+    if not inputs.idle_risk.is_empty():
+        cards.append(idle_risk_card(inputs))
     return render(
         "run_index.html",
         page=Page(),
