@@ -158,6 +158,8 @@ _CSV_OVERFLOW_COLUMNS = 8
 # Lines a file read a line at a time holds in memory at once (one Parquet part).
 _PART_LINES = 200_000
 _COUNT_BYTES = 1 << 24  # read at a time when counting a CSV file's lines
+# Every header names it: a file whose data never does holds no header line inside the data.
+_CLASS_NAME = b"workload_class"
 _RULE_CEILING = f"above the plausible ceiling of {MAX_GPUS_PER_ROW:,} GPUs in one row"
 
 
@@ -401,33 +403,46 @@ def _scan_csv(path: Path, records: CsvRecords | None = None) -> pl.LazyFrame:
             ignore_nulls=True,
         ).alias(_RAW),
     ).drop(overflow)
-    return _with_line_rules(read, header)
+    return _with_line_rules(read, header, inner_headers=records.inner_headers)
 
 
-def _with_line_rules(frame: pl.LazyFrame, header: list[str]) -> pl.LazyFrame:
+def _with_line_rules(
+    frame: pl.LazyFrame, header: list[str], *, inner_headers: bool = True
+) -> pl.LazyFrame:
     """``frame`` (a CSV read, each line's failure so far in ``__overflow``) with the rules a
     whole line breaks: blank, a header line inside the data, or under one that reorders the
-    columns. Both CSV readers mark lines here, so they read a file alike.
+    columns. Both CSV readers mark lines here, so they read a file alike. ``inner_headers``
+    False says the bytes after the header never name ``workload_class``, so no line can be a
+    header (:attr:`CsvRecords.inner_headers`).
 
     Exports joined into one file repeat their header inside the data; one whose columns come
     in another order loaded every row after it into the wrong columns (a 23.6-GPU customer
     stored as 31,572 GPUs running): the header line is refused, and so is every row under a
-    header that reorders the columns, with the fix.
+    header that reorders the columns, with the fix. Its cells are read as the header's names
+    are (whatever their case, surrounding spaces or invisible characters): an inner header
+    starting with a byte-order mark (each export of Excel's "CSV UTF-8" has one), or spelt
+    "GPUs_Queued", was not seen, and the rows under it loaded into the wrong columns.
     """
-    # The names as written, lower- and upper-cased: a plain membership test per cell, since
-    # normalising every cell of every row cost a fifth of a CSV's ingest.
-    named = [c for c in header if not c.startswith(_UNNAMED)]
-    spelt = {c: sorted({c, c.lower(), c.upper()}) for c in named}
-    names = sorted({n for variants in spelt.values() for n in variants})
-    is_header = pl.all_horizontal(pl.col(c).is_in(names) for c in named)
-    same_order = pl.all_horizontal(pl.col(c).is_in(spelt[c]) for c in named)
-    reordered = pl.when(is_header).then(~same_order).forward_fill().fill_null(False)
     blank = pl.all_horizontal(pl.col(c).is_null() for c in header)
+    rule = pl.when(pl.col(_OVERFLOW).is_not_null()).then(pl.col(_OVERFLOW)).when(blank)
+    if not inner_headers:
+        # Normalising every cell of every row cost a fifth of a CSV's ingest: paid only by a
+        # file whose bytes may hold a header line.
+        return frame.with_columns(rule.then(pl.lit(_BLANK_LINE)).alias(_OVERFLOW))
+    # The columns ingest reads: an extra column's order does not matter, since it is ignored.
+    named = [c for c in header if c.lower() in _KNOWN_COLUMNS] or [
+        c for c in header if not c.startswith(_UNNAMED)
+    ]
+    key = {c: c.lower() for c in named}
+
+    def spelt(c: str) -> pl.Expr:
+        return _name(pl.col(c)).str.strip_chars('"').str.to_lowercase()
+
+    is_header = pl.all_horizontal(spelt(c).is_in(list(key.values())) for c in named)
+    same_order = pl.all_horizontal(spelt(c) == key[c] for c in named)
+    reordered = pl.when(is_header).then(~same_order).forward_fill().fill_null(False)
     return frame.with_columns(
-        pl.when(pl.col(_OVERFLOW).is_not_null())
-        .then(pl.col(_OVERFLOW))
-        .when(blank)
-        .then(pl.lit(_BLANK_LINE))
+        rule.then(pl.lit(_BLANK_LINE))
         .when(is_header.fill_null(False))
         .then(pl.lit(_HEADER_AGAIN))
         .when(reordered)
@@ -444,6 +459,9 @@ class CsvRecords:
     count: int  # data records after the header, blank lines included
     short: tuple[int, ...]  # 0-based data records with fewer fields than the header names
     well_formed: bool  # False: a quote never closes, or spans lines into a record of wrong width
+    # False: no byte after the header names workload_class in any case, so no line inside the
+    # data can be a header (every header names it) and no cell need be read as a name.
+    inner_headers: bool = True
 
 
 def _required_fields(header: Sequence[str]) -> int:
@@ -474,9 +492,14 @@ def _csv_records(path: Path, *, header: Sequence[str]) -> CsvRecords:
     short: list[int] = []
     well_formed = True
     empty = np.empty(0, dtype=np.int64)
+    named = 0  # times the file's bytes name workload_class, whatever the case
+    carry = b""  # a chunk's last bytes, where the name may straddle two chunks
     try:
         with opener(path, "rb") as fh:
             while chunk := fh.read(_COUNT_BYTES):
+                lowered = carry + chunk.lower()
+                named += lowered.count(_CLASS_NAME)
+                carry = lowered[-(len(_CLASS_NAME) - 1) :]
                 a = np.frombuffer(chunk, dtype=np.uint8)
                 lf_at = np.flatnonzero(a == 10)
                 lf += len(lf_at)
@@ -526,7 +549,12 @@ def _csv_records(path: Path, *, header: Sequence[str]) -> CsvRecords:
     if not lf:
         # Lone CR line ends: the line-at-a-time reader reads the rows and judges their width.
         return CsvRecords(count=cr + (last not in (b"\n", b"\r")) - 1, short=(), well_formed=True)
-    return CsvRecords(count=index - 1, short=tuple(short), well_formed=well_formed and not parity)
+    return CsvRecords(
+        count=index - 1,
+        short=tuple(short),
+        well_formed=well_formed and not parity,
+        inner_headers=named > ",".join(header).lower().encode().count(_CLASS_NAME),
+    )
 
 
 def _staged_parts(

@@ -1,0 +1,69 @@
+"""Ingest of telemetry exported by spreadsheets, BI tools and scripts: what such files carry
+(byte-order marks, other spellings, stray columns, JSON written as one document) and what the
+user reads back: every good row loaded, every bad one named by row, column and rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from telemetry_files import HEADER, csv_text
+
+from forecasting import ingest
+from forecasting.warehouse import Warehouse, connect
+
+GOOD = "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,10,1"
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+BOM = "\ufeff"
+
+
+def run(wh: Warehouse, path: Path) -> ingest.IngestResult:
+    return ingest.ingest_file(wh, path, now=NOW)
+
+
+def rules(wh: Warehouse) -> dict[int, tuple[str, str]]:
+    q = wh.quarantine()
+    return {r["row_number"]: (r["column"], r["rule"]) for r in q.iter_rows(named=True)}
+
+
+SWAPPED = HEADER.replace("gpus_running,gpus_queued", "gpus_queued,gpus_running")
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        pytest.param(BOM + SWAPPED, id="bom"),
+        pytest.param(SWAPPED.replace("gpus_queued", "GPUs_Queued"), id="mixed-case"),
+        pytest.param(SWAPPED.replace(",", ", "), id="spaces"),
+        pytest.param(",".join(f'"{c}"' for c in SWAPPED.split(",")), id="quoted"),
+    ],
+)
+@pytest.mark.parametrize("by_line", [False, True], ids=["fast", "by-line"])
+def test_an_inner_header_spelt_as_exporters_write_it_is_still_a_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inner: str, by_line: bool
+) -> None:
+    """Two exports joined with `cat`, each starting with a byte-order mark (Excel's "CSV
+    UTF-8"), or the second spelling its header in another case or with spaces: the inner
+    header was not seen as one. It was quarantined as "unknown workload class", and the rows
+    under it, whose columns come in another order, loaded into the wrong columns (a customer
+    running 23.6 GPUs with 3 queued stored as 3 running and 23.6 queued)."""
+    if by_line:
+        monkeypatch.setattr(
+            ingest, "_csv_records", lambda *_, **__: ingest.CsvRecords(-1, (), True)
+        )
+    path = tmp_path / "joined.csv"
+    path.write_text(
+        BOM
+        + csv_text(GOOD)
+        + inner
+        + "\n2025-03-01T01:00:00Z,eu-west,c1,inference,beta,H100,3,23.6\n",
+        encoding="utf-8",
+    )
+    with connect(tmp_path / "w.duckdb") as wh:
+        result = run(wh, path)
+        assert result.status == "loaded" and result.entry is not None
+        assert wh.telemetry()["gpus_running"].to_list() == [10.0]
+        said = rules(wh)
+        assert said[2] == ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])
+        assert said[3] == ("(row)", ingest._LINE_RULES[ingest._REORDERED])
