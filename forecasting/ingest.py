@@ -348,9 +348,15 @@ def _csv_header(path: Path) -> list[str]:
     # of them failed the whole file ("header names [''] more than once").
     names = [h.strip() or f"{_UNNAMED}{i}" for i, h in enumerate(header)]
     duplicated = sorted({h for h in names if names.count(h) > 1})
-    if duplicated:
-        raise IngestFileError(f"{path}: header names {duplicated} more than once")
-    return names
+    read = [h for h in duplicated if h.lower() in _KNOWN_COLUMNS]
+    if read:
+        raise IngestFileError(f"{path}: header names {read} more than once")
+    # A column ingest does not read, named twice (a BI export's two "notes"), failed the whole
+    # file and lost its good rows: each later one is named by its position, and ignored.
+    return [
+        f"{h} (column {i + 1})" if h in duplicated and h in names[:i] else h
+        for i, h in enumerate(names)
+    ]
 
 
 def _scan_csv(path: Path, records: CsvRecords | None = None) -> pl.LazyFrame:

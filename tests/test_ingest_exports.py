@@ -67,3 +67,37 @@ def test_an_inner_header_spelt_as_exporters_write_it_is_still_a_header(
         said = rules(wh)
         assert said[2] == ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])
         assert said[3] == ("(row)", ingest._LINE_RULES[ingest._REORDERED])
+
+
+def test_a_column_not_read_named_twice_is_ignored_and_the_rows_load(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A BI export with two "notes" columns (neither read by ingest) failed the whole file
+    with "header names ['notes'] more than once" and loaded none of its good rows: both are
+    ignored and noted as extra columns. A column ingest reads, named twice, still fails the
+    file naming it: which of the two holds the GPUs cannot be guessed."""
+    path = tmp_path / "bi.csv"
+    path.write_text(csv_text(f"{GOOD},a,b", header=f"{HEADER},notes,notes"), encoding="utf-8")
+    result = run(wh, path)
+    assert result.status == "loaded" and result.entry is not None
+    assert result.entry.loaded == 1
+    assert result.notes == ("ignored extra column(s): notes, notes (column 10)",)
+    twice = tmp_path / "twice.csv"
+    twice.write_text(csv_text(f"{GOOD},5", header=f"{HEADER},gpus_running"), encoding="utf-8")
+    result = run(wh, twice)
+    assert result.status == "failed"
+    assert "header names ['gpus_running'] more than once" in (result.message or "")
+
+
+def test_joined_exports_with_a_column_named_twice_load_under_their_inner_header(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """The rows under an inner header of the same columns load, whatever their ignored
+    extra columns are named (the second "notes" is known by its position)."""
+    header = f"{HEADER},notes,notes"
+    path = tmp_path / "joined.csv"
+    later = GOOD.replace("T00", "T01")
+    path.write_text(csv_text(f"{GOOD},a,b", header, f"{later},c,d", header=header))
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 2
+    assert rules(wh) == {2: ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])}
