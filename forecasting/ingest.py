@@ -643,10 +643,11 @@ def _jsonl_record(line: str) -> dict[str, str | None]:
 def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
     """A JSON Lines file staged as Parquet parts in ``folder``, one row per line; blank lines
     are rows the rules skip and count."""
-    records_read = 0
+    records_read = objects = 0
+    first: str | None = None
 
     def parts() -> Iterator[pl.DataFrame]:
-        nonlocal records_read
+        nonlocal records_read, objects, first
         for lines in _text_lines(path, skip=0):
             # A blank line stays a (skipped, counted) row so row numbers stay line numbers: a
             # bad value on line 4 was reported as row 3.
@@ -655,6 +656,9 @@ def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
                 for line in lines
             ]
             records_read += sum(r.get(_OVERFLOW) != _BLANK_LINE for r in records)
+            objects += sum(r.get(_OVERFLOW) is None for r in records)
+            if first is None:
+                first = next((line.strip() for line in lines if line.strip()), None)
             if records:
                 keys = dict.fromkeys(k for r in records for k in r)
                 yield pl.DataFrame(records, schema=dict.fromkeys(keys, pl.String))
@@ -662,6 +666,24 @@ def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
     frame = _staged_parts(folder, parts(), names=[_OVERFLOW, _RAW])
     if not records_read:
         raise IngestFileError(f"{path}: empty file: no JSON lines")
+    if first is not None and (first.startswith("[") or not objects):
+        # One JSON document (an array, or `json.dump`/`jq .` output) or objects followed by
+        # commas read "missing required column(s) [all of them] ... found []", which sent the
+        # reader looking for misnamed keys; an array of one object per line loaded its last
+        # object alone and quarantined every other one.
+        what = (
+            "starts a JSON array"
+            if first.startswith("[")
+            else "is a JSON object followed by ','"
+            if _jsonl_record(first.removesuffix(",")).get(_OVERFLOW) is None
+            else "is not a JSON object"
+        )
+        raise IngestFileError(
+            f"{path}: not JSON Lines (one JSON object per line): its first line {what} "
+            f"({first[:60]!r}{'...' if len(first) > 60 else ''}); write one object per line, "
+            f"e.g. `jq -c '.[]' {path.name} > fixed.jsonl` for an array, `jq -c . "
+            f"{path.name} > fixed.jsonl` for objects"
+        )
     return frame
 
 

@@ -4,6 +4,7 @@ user reads back: every good row loaded, every bad one named by row, column and r
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -101,3 +102,42 @@ def test_joined_exports_with_a_column_named_twice_load_under_their_inner_header(
     result = run(wh, path)
     assert result.entry is not None and result.entry.loaded == 2
     assert rules(wh) == {2: ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])}
+
+
+RECORD = (
+    '{"ts": "2025-03-01T00:00:00Z", "region": "eu-west", "cluster": "c1", "workload_class": '
+    '"inference", "customer": "acme", "gpu_type": "H100", "gpus_running": 10, "gpus_queued": 1}'
+)
+
+
+def _pretty(*records: str, array: bool) -> str:
+    objects = [json.dumps(json.loads(r), indent=2) for r in records]
+    return ("[\n" + ",\n".join(objects) + "\n]" if array else "\n".join(objects)) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        pytest.param(f"[{RECORD}, {RECORD}]", "[{", id="array-on-one-line"),
+        pytest.param(f"[\n{RECORD},\n{RECORD},\n{RECORD}\n]\n", "[", id="array-by-line"),
+        pytest.param(_pretty(RECORD, RECORD, array=True), "[", id="json-dump-indent"),
+        pytest.param(_pretty(RECORD, RECORD, array=False), "{", id="jq-pretty"),
+        pytest.param(f"{RECORD},\n{RECORD},\n", "followed by ','", id="trailing-commas"),
+    ],
+)
+def test_json_written_as_one_document_is_refused_as_such(
+    wh: Warehouse, tmp_path: Path, text: str, start: str
+) -> None:
+    """A .jsonl file holding one JSON document (an array, `json.dump` or `jq .` output) or
+    objects followed by commas failed with "missing required column(s) [all of them] ...
+    found []", which sent the reader looking for misnamed keys; an array of one object per
+    line loaded its last object alone and quarantined the others. The file is refused whole:
+    the message says it is not JSON Lines, quotes its first line and gives the fix."""
+    path = tmp_path / "export.jsonl"
+    path.write_text(text, encoding="utf-8")
+    result = run(wh, path)
+    assert result.status == "failed"
+    message = result.message or ""
+    assert "missing required column" not in message
+    assert "not JSON Lines" in message and start in message
+    assert "jq -c" in message
