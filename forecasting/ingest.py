@@ -849,7 +849,13 @@ def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str
 
     missing = [c for c in need if c not in found]
     hint = ""
-    if len(found) == 1 and any(sep in found[0] for sep in ";\t|"):
+    if (below := _header_below(path, need)) is not None:
+        line, first = below
+        hint = (
+            f" The header is on line {line}: delete the {line - 1} line(s) above it (line 1 "
+            f"reads {first!r}: a title, or Excel's 'sep=' line)."
+        )
+    elif len(found) == 1 and any(sep in found[0] for sep in ";\t|"):
         hint = " The header is one column: the file looks delimited by something other than ','."
     elif (trace := trace_format_of(found)) is not None:
         hint = f" It looks like the {trace} trace: ingest it with `--format {trace}`."
@@ -861,6 +867,27 @@ def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str
         f"{path}: missing required column(s) {missing}. Expected {list(need)} "
         f"(or {GPU_HOURS!r} instead of 'gpus_running'); found {list(found)}.{hint}"
     )
+
+
+def _header_below(path: str, need: Sequence[str]) -> tuple[int, str] | None:
+    """(line, first line) where a CSV file's header sits below line 1, among its first 10
+    lines; None for another file, or where no line names every column in ``need``.
+
+    A title line or Excel's "sep=," line above the header read as the header, and the file
+    failed with "found ['sep=']", as if its columns were misnamed.
+    """
+    if not path.lower().endswith((".csv", ".csv.gz")):
+        return None
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            lines = list(islice(csv.reader(fh), 10))
+    except (OSError, EOFError, csv.Error):
+        return None
+    for number, fields in enumerate(lines[1:], start=2):
+        if set(need) <= {f.strip().lower() for f in fields}:
+            return number, ",".join(lines[0])
+    return None
 
 
 def _with_contract_names(raw: pl.LazyFrame) -> pl.LazyFrame:

@@ -141,3 +141,30 @@ def test_json_written_as_one_document_is_refused_as_such(
     assert "missing required column" not in message
     assert "not JSON Lines" in message and start in message
     assert "jq -c" in message
+
+
+@pytest.mark.parametrize(
+    ("above", "said"),
+    [
+        pytest.param(["sep=,"], "line 1 reads 'sep=,'", id="excel-sep-line"),
+        pytest.param(
+            ["GPU usage report,generated 2025-03-02", ""],
+            "line 1 reads 'GPU usage report,generated 2025-03-02'",
+            id="title-and-blank",
+        ),
+    ],
+)
+def test_a_header_below_a_title_line_is_pointed_at(
+    wh: Warehouse, tmp_path: Path, above: list[str], said: str
+) -> None:
+    """A spreadsheet export with a title line, or Excel's "sep=," line, above the header
+    failed with "missing required column(s) [all of them] ... found ['sep=']", as if the
+    columns were misnamed: the message says which line holds the header and what to delete."""
+    path = tmp_path / "report.csv"
+    path.write_text("\n".join(above) + "\n" + csv_text(GOOD), encoding="utf-8")
+    result = run(wh, path)
+    assert result.status == "failed"
+    message = result.message or ""
+    line = len(above) + 1
+    assert f"The header is on line {line}: delete the {line - 1} line(s) above it" in message
+    assert said in message
