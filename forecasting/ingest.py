@@ -149,7 +149,7 @@ _TS_FORMATS: tuple[tuple[str, bool], ...] = (
     ("%Y-%m-%d %H:%M:%S%.f", True),
 )
 _ISO = (
-    r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2}(?:\.\d{1,9})?))?)?"
+    r"^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2})(?::(\d{2}(?:\.\d{1,9})?))?)?"
     r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
 # An offset past ±14:00 that the fast parsers still read (their ceiling is ±23:59).

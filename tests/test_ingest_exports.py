@@ -168,3 +168,15 @@ def test_a_header_below_a_title_line_is_pointed_at(
     line = len(above) + 1
     assert f"The header is on line {line}: delete the {line - 1} line(s) above it" in message
     assert said in message
+
+
+def test_an_rfc_3339_timestamp_in_lower_case_loads(wh: Warehouse, tmp_path: Path) -> None:
+    """RFC 3339 lets a timestamp write its "T" and "Z" in lower case (as some loggers do):
+    "2025-03-01t01:00:00z" was quarantined as "timestamp not ISO-8601" while its "Z" form
+    loaded."""
+    path = tmp_path / "lower.csv"
+    later = GOOD.replace("2025-03-01T00:00:00Z", "2025-03-01t01:00:00z")
+    path.write_text(csv_text(GOOD, later), encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 2, rules(wh)
+    assert wh.telemetry()["ts"].dt.hour().to_list() == [0, 1]
