@@ -109,6 +109,7 @@ _NUMERIC = ("gpus_running", "gpus_queued", *TELEMETRY_OPTIONAL)
 _CLASSES = tuple(c.value for c in WorkloadClass)
 _ROW = "__row"
 _RAW = "__raw"
+_EXTRA = "__extra"  # the fields of a CSV row past its header's width, in order
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
 _NOT_JSON = "not a JSON object"
 _TOO_FEW_FIELDS = "too few fields"
@@ -398,18 +399,20 @@ def _scan_csv(path: Path, records: CsvRecords | None = None) -> pl.LazyFrame:
             .when(short)
             .then(pl.lit(_TOO_FEW_FIELDS))
         )
-    read = frame.with_columns(
-        line_fault.alias(_OVERFLOW),
-        # The row as text for the quarantine: its fields re-joined, overflowing ones included.
-        pl.concat_str(
-            [
-                pl.concat_str([pl.col(c).fill_null("") for c in header], separator=","),
-                *[(pl.lit(",") + pl.col(c)) for c in overflow],
-            ],
-            ignore_nulls=True,
-        ).alias(_RAW),
-    ).drop(overflow)
+    # The overflowing fields stay (renamed) for a bad row's raw text, which _bad_rows builds
+    # after the filter: built here, it was computed for every row of the file.
+    read = frame.with_columns(line_fault.alias(_OVERFLOW)).rename(
+        {c: f"{_EXTRA}{i}" for i, c in enumerate(overflow)}
+    )
     return _with_line_rules(read, header, inner_headers=records.inner_headers)
+
+
+def _csv_field(text: pl.Expr) -> pl.Expr:
+    """A field as a CSV line writes it: quoted (quotes doubled) where it holds a delimiter,
+    quote or line break. A quarantined "1,234" read `...,H100,1,234,1` in its raw text, a row
+    of nine fields."""
+    quoted = pl.lit('"') + text.str.replace_all('"', '""', literal=True) + pl.lit('"')
+    return pl.when(text.str.contains(r'[",\r\n]')).then(quoted).otherwise(text)
 
 
 def _with_line_rules(
@@ -976,7 +979,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
         for failure, rule in _LINE_RULES.items()
     ]
     checks += [(c, "missing value", blank(c), pl.lit(None, pl.String)) for c in need]
-    if _RAW in schema:
+    if _RAW in schema or any(c.startswith(_EXTRA) for c in schema.names()):
         # Only text formats can carry undecodable bytes (read as U+FFFD); Parquet is UTF-8.
         checks += [
             (
@@ -1097,11 +1100,22 @@ def _typed_rows(judged: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _bad_rows(judged: Judged, found: Sequence[str], schema: pl.Schema) -> pl.LazyFrame:
-    raw = (
-        pl.col(_RAW)
-        if _RAW in schema
-        else pl.concat_str([_as_text(c, schema[c]).fill_null("") for c in found], separator=",")
-    )
+    extra = [c for c in schema.names() if c.startswith(_EXTRA)]
+    if _RAW in schema:
+        raw = pl.col(_RAW)
+    elif extra:
+        # The fast CSV reader's row: its fields as the line wrote them, unnamed and
+        # overflowing ones included.
+        fields = [c for c in schema.names() if not c.startswith("__") or c.startswith(_UNNAMED)]
+        raw = pl.concat_str(
+            [
+                pl.concat_str([_csv_field(pl.col(c)).fill_null("") for c in fields], separator=","),
+                *[pl.lit(",") + _csv_field(pl.col(c)) for c in extra],
+            ],
+            ignore_nulls=True,
+        )
+    else:
+        raw = pl.concat_str([_as_text(c, schema[c]).fill_null("") for c in found], separator=",")
     # Typed values ride along so a row rejected only for its timestamp's shape can be
     # recovered without reading the file again.
     return (

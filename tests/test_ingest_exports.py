@@ -180,3 +180,17 @@ def test_an_rfc_3339_timestamp_in_lower_case_loads(wh: Warehouse, tmp_path: Path
     result = run(wh, path)
     assert result.entry is not None and result.entry.loaded == 2, rules(wh)
     assert wh.telemetry()["ts"].dt.hour().to_list() == [0, 1]
+
+
+def test_a_quarantined_row_keeps_its_quotes_in_its_raw_text(wh: Warehouse, tmp_path: Path) -> None:
+    """A spreadsheet quotes a number written with a thousands separator ("1,234"): the row is
+    quarantined as not a number, and its raw text read `...,H100,1,234,1`, a row of nine
+    fields that sent the reader looking for a shifted column. The raw text quotes a field as
+    the file did, so it reads as the file's line."""
+    line = '2025-03-01T01:00:00Z,eu-west,c1,inference,"acme, inc",H100,"1,234",1'
+    path = tmp_path / "sheet.csv"
+    path.write_text(csv_text(GOOD, line, 'x,"say ""hi""",,,,,1,2,extra'), encoding="utf-8")
+    run(wh, path)
+    raw = dict(zip(*wh.quarantine().select("row_number", "raw"), strict=True))
+    assert raw[2] == line
+    assert raw[3] == 'x,"say ""hi""",,,,,1,2,extra'
