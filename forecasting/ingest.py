@@ -138,6 +138,11 @@ _TYPED = "__t_"
 _RETRY_TS = "__retry_ts"
 _BAD = "__bad"
 _RULE_TS = "timestamp not ISO-8601 (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])"
+# A timestamp written as a number: what it may be, and what to export instead.
+_RULE_TS_NUMBER = (
+    f"{_RULE_TS}: a number (epoch seconds or milliseconds, or a spreadsheet's serial day?); "
+    "export the time as text, e.g. 2025-03-01T13:00:00Z"
+)
 _RULE_FUTURE = "timestamp beyond now + 1 day"
 _RULE_PAST = f"timestamp before {EARLIEST_TIMESTAMP:%Y-%m-%d} (a zero or epoch default?)"
 # The common shapes, tried on a sample to pick one fast parser for the whole column; rows it
@@ -1146,7 +1151,13 @@ def _recover_timestamps(bad: Path, *, now: datetime) -> pl.DataFrame:
         pl.when(retry & bad_offset)
         .then(pl.lit(UTC_OFFSET_RULE))
         .when(retry & pl.col(f"{_TYPED}ts").is_null())
-        .then(pl.lit(_RULE_TS))
+        .then(
+            # "1740790800" read only "not ISO-8601 (YYYY-MM-DD...)", which does not say what
+            # the number is.
+            pl.when(pl.col("value").str.strip_chars().str.contains(r"^\d+(?:\.\d+)?$"))
+            .then(pl.lit(_RULE_TS_NUMBER))
+            .otherwise(pl.lit(_RULE_TS))
+        )
         .when(retry & (pl.col(f"{_TYPED}ts") < pl.lit(EARLIEST_TIMESTAMP)))
         .then(pl.lit(_RULE_PAST))
         .when(retry & (pl.col(f"{_TYPED}ts") > pl.lit(now + timedelta(days=1))))

@@ -194,3 +194,29 @@ def test_a_quarantined_row_keeps_its_quotes_in_its_raw_text(wh: Warehouse, tmp_p
     raw = dict(zip(*wh.quarantine().select("row_number", "raw"), strict=True))
     assert raw[2] == line
     assert raw[3] == 'x,"say ""hi""",,,,,1,2,extra'
+
+
+@pytest.mark.parametrize("stamp", ["1740790800", "1740790800000", "45717.04166", "45717"], ids=str)
+def test_a_timestamp_written_as_a_number_is_named_as_one(
+    wh: Warehouse, tmp_path: Path, stamp: str
+) -> None:
+    """Epoch seconds or milliseconds, or a spreadsheet's serial day (45717.04 for
+    2025-03-01 01:00), read only "timestamp not ISO-8601 (YYYY-MM-DD...)", which does not
+    say what the number is: the rule says it is a number and what to export instead. A
+    timestamp of another shape keeps the plain rule."""
+    path = tmp_path / "epoch.csv"
+    path.write_text(
+        csv_text(
+            GOOD,
+            GOOD.replace("2025-03-01T00:00:00Z", stamp),
+            GOOD.replace("2025-03-01T00:00:00Z", "yesterday"),
+        ),
+        encoding="utf-8",
+    )
+    run(wh, path)
+    said = rules(wh)
+    assert said[2][0] == "ts" and said[2][1].startswith("timestamp not ISO-8601")
+    assert (
+        "a number (epoch seconds or milliseconds, or a spreadsheet's serial day?)" in (said[2][1])
+    )
+    assert said[3] == ("ts", ingest._RULE_TS)
