@@ -34,6 +34,7 @@ import difflib
 import gzip
 import hashlib
 import json
+import re
 import shlex
 import tempfile
 import uuid
@@ -699,6 +700,14 @@ def _scan_parquet(path: Path) -> pl.LazyFrame:
     try:
         lf = pl.scan_parquet(path)
         lf.collect_schema()
+    except pl.exceptions.DuplicateError as exc:
+        # pyarrow writes a name twice; "(truncated or not Parquet?)" sent the reader to copy
+        # the file again.
+        named = re.search(r"name '([^']*)'", str(exc))
+        what = repr(named.group(1)) if named else str(exc)
+        raise IngestFileError(
+            f"{path}: the file names a column more than once ({what}): write each column once"
+        ) from exc
     except Exception as exc:  # a truncated or foreign file raises from deep inside the reader
         raise IngestFileError(
             f"{path}: cannot read as Parquet (truncated or not Parquet?): {exc}"

@@ -220,3 +220,23 @@ def test_a_timestamp_written_as_a_number_is_named_as_one(
         "a number (epoch seconds or milliseconds, or a spreadsheet's serial day?)" in (said[2][1])
     )
     assert said[3] == ("ts", ingest._RULE_TS)
+
+
+def test_a_parquet_file_naming_a_column_twice_is_not_called_truncated(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A Parquet file written by pyarrow with one column name twice failed as "cannot read as
+    Parquet (truncated or not Parquet?)", which sent the reader to copy the file again: it
+    says the file names a column more than once."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    names = [*HEADER.split(","), "gpus_queued"]
+    values = ["2025-03-01T00:00:00Z", "eu-west", "c1", "inference", "acme", "H100", 10, 1, 1]
+    table = pa.Table.from_arrays([pa.array([v]) for v in values], names=names)
+    path = tmp_path / "twice.parquet"
+    pq.write_table(table, path)
+    result = run(wh, path)
+    assert result.status == "failed"
+    message = result.message or ""
+    assert "truncated" not in message
+    assert "names a column more than once ('gpus_queued')" in message
