@@ -452,6 +452,8 @@ def _with_line_rules(
         c for c in header if not c.startswith(_UNNAMED)
     ]
     key = {c: c.lower() for c in named}
+    # A cell of a header line names any column, an extra one too ("site" moved first).
+    spellings = sorted({c.lower() for c in header if not c.startswith(_UNNAMED)})
 
     def spelt(c: str) -> pl.Expr:
         return pl.col(c).str.strip_chars(_AROUND_A_NAME).str.to_lowercase()
@@ -466,7 +468,7 @@ def _with_line_rules(
     )
     is_header = (
         pl.when(gate)
-        .then(pl.all_horizontal(spelt(c).is_in(list(key.values())) for c in named))
+        .then(pl.all_horizontal(spelt(c).is_in(spellings) for c in named))
         .otherwise(False)
     )
     same_order = pl.all_horizontal(spelt(c) == key[c] for c in named)

@@ -240,3 +240,21 @@ def test_a_parquet_file_naming_a_column_twice_is_not_called_truncated(
     message = result.message or ""
     assert "truncated" not in message
     assert "names a column more than once ('gpus_queued')" in message
+
+
+def test_an_inner_header_that_moves_an_extra_column_first_is_still_a_header(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Exports joined with an extra column ("site") that the second export writes first: its
+    header line is a header, and the rows under it are refused as reordered (reading only
+    the columns ingest uses as names made its "site" cell a value, and the line read
+    "unknown workload class")."""
+    path = tmp_path / "joined.csv"
+    inner = f"site,{SWAPPED}"
+    path.write_text(
+        csv_text(f"{GOOD},x", inner, f"x,{GOOD}", header=f"{HEADER},site"), encoding="utf-8"
+    )
+    run(wh, path)
+    said = rules(wh)
+    assert said[2] == ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])
+    assert said[3] == ("(row)", ingest._LINE_RULES[ingest._REORDERED])
