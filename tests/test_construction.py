@@ -432,3 +432,34 @@ def test_finance_dates_and_prices_the_new_site_it_did_not_see() -> None:
     assert "new sites (at start-by)" not in page
     assert "(the 0.8 MW beyond the ceiling: not priced)" in html.unescape(facilities_page(undated))
 
+
+def test_orders_csv_carries_the_new_site_apart_from_the_blocks(tmp_path: Path) -> None:
+    """orders.csv, the download finance pivots by quarter of order, held the blocks alone: the
+    new site the facilities page priced (the demo's $1,474.6M for us-east, start by
+    2026-04-03) was in no download. A row per region whose ceilings run out now carries it:
+    order_by its start-by date, status its colour, exhaustion_date the day the ceilings run
+    out, its MW and declared cost in two columns of their own, added last (new_site_mw,
+    new_site_capex_usd); capex_usd and mw stay null there, so their sums stay the blocks'.
+    Without [[new_site]] the row has no date and no cost."""
+    from forecasting.report import publish_report
+
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        construction=_rows({"build_months": 12, "cost_per_mw_usd": 10e6}),
+    )
+    folder = publish_report(inputs, root=tmp_path / "dated")
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders.columns[-3:] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
+    row = orders.filter(pl.col("new_site_mw").is_not_null()).row(0, named=True)
+    assert (row["region"], row["order_by"], row["status"]) == ("r1", date(2025, 3, 19), "red")
+    assert row["exhaustion_date"] == date(2026, 4, 16)
+    assert row["new_site_mw"] == pytest.approx(0.8, abs=0.01)
+    assert row["new_site_capex_usd"] == pytest.approx(row["new_site_mw"] * 10e6)
+    assert (row["capex_usd"], row["mw"], row["blocks"]) == (None, None, None)
+    undated = publish_report(replace(inputs, construction=_rows()), root=tmp_path / "undated")
+    row = pl.read_csv(undated / "orders.csv", try_parse_dates=True).row(0, named=True)
+    assert row["new_site_mw"] == pytest.approx(0.8, abs=0.01)
+    assert (row["order_by"], row["status"], row["new_site_capex_usd"]) == (None, None, None)
