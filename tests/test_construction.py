@@ -367,3 +367,99 @@ def test_an_order_stored_with_no_date_is_not_read_as_needed_today() -> None:
         quantile="q90",
     ).row(0, named=True)
     assert (row["exhaustion_date"], row["status"]) == (None, "green")
+
+
+def _power_past_ceiling() -> pl.DataFrame:
+    """r1's one site, 0.5 MW to contract and 0.8 MW of orders past its ceiling."""
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    row = {"region": "r1", "site": "s1", "status": "red", "contract_by": AS_OF,
+           "mw_to_contract": 0.5, "mw_beyond_ceiling": 0.8, "power_lead_months": 24,
+           "cost_usd": 0.75e6}  # fmt: skip
+    return pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame([row])], how="diagonal_relaxed"
+    )
+
+
+def test_finance_dates_and_prices_the_new_site_it_did_not_see() -> None:
+    """The demo's facilities page priced us-east's new site ($1,474.6M for 118.0 MW, start by
+    2026-04-03, red) while the finance page had no word of it: its power card read "+ 118.0 MW
+    beyond their ceilings: not priced", as did the facilities power table beside the New
+    sites table that prices them. Finance now carries a new-sites card (cost, MW, start-by,
+    status), capital by quarter stacks it apart at its start-by date (a passed one in the
+    run's quarter) and says so, and both power figures point to it; without [[new_site]] the
+    MW stay "not priced" and no cost is made up."""
+    from forecasting.report.pages.finance import finance_page
+
+    dated = _rows({"build_months": 12, "cost_per_mw_usd": 10e6})
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        construction=dated,
+        power_triggers=_power_past_ceiling(),
+    )
+    page = html.unescape(finance_page(inputs))
+    assert "new sites to build" in page
+    assert (
+        "$8.0M for 0.8 MW past r1's site ceilings: start a new site by 2025-03-19, 292 days "
+        "ago: late (red; 12 months to build, at the declared $10.00M per MW)"
+    ) in page, page
+    assert "(+ 0.8 MW beyond their ceilings: a new site's: priced under New sites to build)" in (
+        page
+    )
+    assert "not priced" not in page
+    # Capital by quarter: its own series, at its start-by, passed: the run's quarter.
+    assert "new sites (at start-by)" in page
+    assert (
+        "New sites: $8.0M for r1's, in 2026 Q1: dated at its start-by date (2025-03-19, "
+        "passed: this run's quarter), when the site is committed, as an order is at its "
+        "order-by; not spread over its 12 months of building"
+    ) in page
+    facilities = html.unescape(facilities_page(inputs))
+    assert "(the 0.8 MW beyond the ceiling: a new site's: priced under New sites to build)" in (
+        facilities
+    )
+    # Without [[new_site]]: today's wording, no cost.
+    undated = replace(inputs, construction=_rows())
+    page = html.unescape(finance_page(undated))
+    assert "(+ 0.8 MW beyond their ceilings: not priced)" in page
+    assert (
+        "0.8 MW past r1's site ceilings (ceilings run out 2026-04-16): not priced, no "
+        "[[new_site]] declared for r1"
+    ) in page
+    assert "new sites (at start-by)" not in page
+    assert "(the 0.8 MW beyond the ceiling: not priced)" in html.unescape(facilities_page(undated))
+
+
+def test_orders_csv_carries_the_new_site_apart_from_the_blocks(tmp_path: Path) -> None:
+    """orders.csv, the download finance pivots by quarter of order, held the blocks alone: the
+    new site the facilities page priced (the demo's $1,474.6M for us-east, start by
+    2026-04-03) was in no download. A row per region whose ceilings run out now carries it:
+    order_by its start-by date, status its colour, exhaustion_date the day the ceilings run
+    out, its MW and declared cost in two columns of their own, added last (new_site_mw,
+    new_site_capex_usd); capex_usd and mw stay null there, so their sums stay the blocks'.
+    Without [[new_site]] the row has no date and no cost."""
+    from forecasting.report import publish_report
+
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)]),
+        construction=_rows({"build_months": 12, "cost_per_mw_usd": 10e6}),
+    )
+    folder = publish_report(inputs, root=tmp_path / "dated")
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders.columns[-3:] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
+    row = orders.filter(pl.col("new_site_mw").is_not_null()).row(0, named=True)
+    assert (row["region"], row["order_by"], row["status"]) == ("r1", date(2025, 3, 19), "red")
+    assert row["exhaustion_date"] == date(2026, 4, 16)
+    assert row["new_site_mw"] == pytest.approx(0.8, abs=0.01)
+    assert row["new_site_capex_usd"] == pytest.approx(row["new_site_mw"] * 10e6)
+    assert (row["capex_usd"], row["mw"], row["blocks"]) == (None, None, None)
+    undated = publish_report(replace(inputs, construction=_rows()), root=tmp_path / "undated")
+    row = pl.read_csv(undated / "orders.csv", try_parse_dates=True).row(0, named=True)
+    assert row["new_site_mw"] == pytest.approx(0.8, abs=0.01)
+    assert (row["order_by"], row["status"], row["new_site_capex_usd"]) == (None, None, None)

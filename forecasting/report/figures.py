@@ -378,6 +378,7 @@ def capital_chart(
     pipeline: pl.DataFrame | None = None,
     placements: pl.DataFrame | None = None,
     end: date | None = None,
+    construction: pl.DataFrame | None = None,
 ) -> Chart | None:
     """Capital to commit per quarter, stacked by region, with the pipeline deals on top.
     The orders whose blocks can run only after ``end``, the plan's last day, are not in the
@@ -391,6 +392,12 @@ def capital_chart(
     the deals the plan serves within the horizon (``serve_from`` set). A deal it cannot serve
     ("a new site is needed") was stacked too, budgeted as if ordering it served the deal; its
     capex is named apart in the takeaway, not as capital to commit.
+
+    ``construction`` (CONSTRUCTION_SCHEMA) adds each region's new site at its declared cost, as
+    one more series, in the quarter of its start-by date (this run's where it has passed): a
+    site is committed when it is started, as an order is at its order-by, and the plan
+    declares no spending profile over the build to spread it by. It is the MW past the
+    ceilings, which neither the blocks' capex nor the power to contract counts.
     """
     planned = plan_orders(placements)
     if planned is not None:
@@ -422,6 +429,22 @@ def capital_chart(
     unserved = priced.filter(pl.col("serve_from").is_null()) if priced is not None else None
     if deals is not None:
         rows = pl.concat([rows, deals])
+    sites = (
+        construction.filter(pl.col("cost_usd").is_not_null() & pl.col("start_by").is_not_null())
+        if construction is not None
+        else None
+    )
+    if sites is not None and sites.height:
+        rows = pl.concat(
+            [
+                rows,
+                sites.select(
+                    pl.lit(NEW_SITES_SERIES).alias("region"),
+                    pl.col("start_by").alias("order_by"),
+                    pl.col("cost_usd").alias("capex_usd"),
+                ),
+            ]
+        )
     if rows.is_empty():
         return None
     spend = (
@@ -466,6 +489,15 @@ def capital_chart(
     # The chart's total is more than the plan's orders by the deals' weighted capex: say so,
     # or it reads as a second, different figure for "capital in every order of the plan".
     weighted = 0.0 if deals is None else float(deals["capex_usd"].sum())
+    built = 0.0 if sites is None else float(sites["cost_usd"].sum())
+    parts = [
+        f"{fmt_usd(v)} {said}"
+        for v, said in (
+            (weighted, "of pipeline deals at their odds"),
+            (built, "of new sites at their start-by"),
+        )
+        if v > 0
+    ]
     takeaway = (
         f"{top['quarter']} needs the most capital, {fmt_usd(top['capex_usd'])} of "
         f"{fmt_usd(total)} over {len(quarters)} quarter{'s' if len(quarters) != 1 else ''}"
@@ -476,12 +508,15 @@ def capital_chart(
             else ""
         )
         + (
-            f" ({fmt_usd(total - weighted)} in the plan's orders and {fmt_usd(weighted)} of "
-            "pipeline deals at their odds)."
-            if weighted > 0
+            f" ({fmt_usd(total - weighted - built)} in the plan's orders"
+            + ", ".join(["", *parts[:-1]])
+            + f" and {parts[-1]})."
+            if parts
             else "."
         )
     )
+    if sites is not None and sites.height:
+        takeaway += _new_sites_dated(sites, as_of=as_of)
     if planned is not None:
         takeaway += _past_ceiling_capital(planned)
         if apart := past_the_plan_capital(planned, end=end):
@@ -496,6 +531,27 @@ def capital_chart(
             "of the deal."
         )
     return Chart("capital", fig, takeaway)
+
+
+# The capital chart's series of new sites (construction), apart from the regions' orders.
+NEW_SITES_SERIES = "new sites (at start-by)"
+
+
+def _new_sites_dated(sites: pl.DataFrame, *, as_of: date) -> str:
+    """' New sites: $X for us-east's, in 2026 Q4: dated at its start-by date (...)', how each
+    new site of ``sites`` (construction rows with a cost) is dated in the bars: at its
+    start-by, not spread over its build, which a reader might expect of construction."""
+    said = []
+    for r in sites.sort("start_by", "region").iter_rows(named=True):
+        start = r["start_by"]
+        passed = ", passed: this run's quarter" if start < as_of else ""
+        said.append(
+            f"{fmt_usd(r['cost_usd'])} for {r['region']}'s, in {_quarter(max(start, as_of))}: "
+            f"dated at its start-by date ({fmt_date(start)}{passed}), when the site is "
+            f"committed, as an order is at its order-by; not spread over its "
+            f"{r['build_months']} months of building"
+        )
+    return f" New sites: {'; '.join(said)}."
 
 
 def _waiting_on_power(planned: pl.DataFrame) -> str:

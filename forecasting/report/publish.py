@@ -227,6 +227,41 @@ def _placeable_capex(
     )
 
 
+def _with_new_sites(
+    orders: pl.DataFrame, construction: pl.DataFrame, *, placed: pl.Expr
+) -> pl.DataFrame:
+    """``orders`` (orders.csv) with a row per region whose sites' ceilings run out within the
+    horizon: the new site its construction trigger dates, ``order_by`` its start-by date,
+    ``status`` its colour, ``exhaustion_date`` the day the ceilings run out, and its MW and
+    declared cost in ``new_site_mw`` and ``new_site_capex_usd`` (added last), null on the
+    orders. Its ``capex_usd``, ``mw`` and ``blocks`` stay null, so their sums stay the
+    blocks' and the cost is counted once; without [[new_site]] its date and cost are null.
+    The download held the blocks alone, the new site the facilities page priced in none."""
+    rows = construction.filter(pl.col("exhaustion_date").is_not_null())
+    grain = pl.when(pl.col("exhaustion_monthly")).then(pl.lit("month")).otherwise(pl.lit("day"))
+    sites = rows.select(
+        "region",
+        "status",
+        pl.col("start_by").alias("order_by"),
+        "exhaustion_date",
+        grain.alias("exhaustion_grain"),
+        pl.when(pl.col("start_by").is_null()).then(None).otherwise(grain).alias("order_by_grain"),
+        placed,
+        pl.col("status").alias("status_shown"),
+        pl.col("mw_past_ceilings").alias("new_site_mw"),
+        pl.col("cost_usd").alias("new_site_capex_usd"),
+    )
+    empty = {
+        "new_site_mw": pl.lit(None, pl.Float64),
+        "new_site_capex_usd": pl.lit(None, pl.Float64),
+    }
+    with_columns = orders.with_columns(**empty)
+    # Dated among the orders by start-by (stable: the orders keep their order), undated last.
+    return pl.concat([with_columns, sites], how="diagonal_relaxed").sort(
+        "order_by", nulls_last=True, maintain_order=True
+    )
+
+
 def _to_place_by(by: date | None) -> pl.Expr:
     """``to_place_by``: the last day of the order window on an order due by it (one of the
     orders to place, which the finance card sums), null on one due later or never."""
@@ -285,6 +320,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     )
     # Added columns go last: a reader of the download by position keeps its columns.
     orders = orders.select(pl.exclude("order_by_blocks"), "order_by_blocks")
+    orders = _with_new_sites(orders, inputs.construction, placed=placed)
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))

@@ -84,6 +84,7 @@ __all__ = [
     "MONTH_GRAIN",
     "PAGES",
     "PLOTLY_JS",
+    "PRICED_BY_NEW_SITE",
     "Badge",
     "Cell",
     "Changes",
@@ -104,6 +105,7 @@ __all__ = [
     "month_grain",
     "monthly_date",
     "monthly_only_first",
+    "new_site_priced",
     "next_order_by",
     "orders_due_after",
     "orders_to_place",
@@ -466,6 +468,18 @@ def month_grain(row: dict[str, Any], *, daily_end: date | None) -> bool:
 MONTHLY_GRAIN = f"monthly grain: {MONTHLY_ONLY}"
 # Beside an order-by date read from a month short past the daily rows (verified at that grain).
 MONTH_GRAIN = "monthly grain"
+
+
+# Said of MW past a site's ceiling where the region's [[new_site]] prices them (the
+# construction trigger's cost): the power figures read "not priced" beside the New sites
+# table that prices them.
+PRICED_BY_NEW_SITE = "a new site's: priced under New sites to build"
+
+
+def new_site_priced(construction: pl.DataFrame) -> set[str]:
+    """The regions whose MW past their sites' ceilings a declared [[new_site]] prices (a
+    construction row with a cost); elsewhere they are not priced."""
+    return set(construction.filter(pl.col("cost_usd").is_not_null())["region"].to_list())
 
 
 def by_date(day: date, as_of: date, *, today: date | None = None) -> str:

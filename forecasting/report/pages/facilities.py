@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ from forecasting.report.inputs import (
 from forecasting.report.pages.common import (
     MONTH_GRAIN,
     MONTHLY_GRAIN,
+    PRICED_BY_NEW_SITE,
     Badge,
     Cell,
     Page,
@@ -41,6 +42,7 @@ from forecasting.report.pages.common import (
     monthly_date,
     monthly_only_beside,
     monthly_only_first,
+    new_site_priced,
     orders_due_after,
     orders_to_place,
     past_the_horizon,
@@ -700,11 +702,18 @@ def _to_contract(row: dict[str, Any]) -> str:
     return f"{within} (+ {fmt_mw(beyond)} beyond the ceiling)" if beyond > 0 else within
 
 
-def _cost(row: dict[str, Any]) -> str:
+def _cost(row: dict[str, Any], *, priced: Collection[str] = ()) -> str:
     """The cost of the MW to contract, which prices the MW within the ceiling only: eu-west-a
-    read $803.0M beside "73.0 MW (+ 1,483.2 MW beyond the ceiling)", as if for both."""
+    read $803.0M beside "73.0 MW (+ 1,483.2 MW beyond the ceiling)", as if for both. The MW
+    beyond it are a new site's where the region is in ``priced`` (its [[new_site]] prices
+    them in the New sites table, which read the cost beside "not priced" here)."""
     beyond = row.get("mw_beyond_ceiling") or 0.0
-    unpriced = f"the {fmt_mw(beyond)} beyond the ceiling: not priced"
+    if row["region"] in priced:
+        unpriced = f"the {fmt_mw(beyond)} beyond the ceiling: {PRICED_BY_NEW_SITE}"
+        if not row["mw_to_contract"]:
+            return f"none to contract: {unpriced}" if beyond > 0 else MISSING
+    else:
+        unpriced = f"the {fmt_mw(beyond)} beyond the ceiling: not priced"
     if not row["mw_to_contract"]:
         return f"not priced: {fmt_mw(beyond)} beyond the ceiling" if beyond > 0 else MISSING
     cost = fmt_usd(row["cost_usd"])
@@ -747,9 +756,12 @@ def _power_status(row: dict[str, Any]) -> Cell:
     return Badge(row["status"])
 
 
-def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> Table:
+def _power_contracts_table(
+    power: pl.DataFrame, sites: Sequence[Site] = (), *, priced: Collection[str] = ()
+) -> Table:
     """Per declared site: when its MW need passes what is energized, what is contracted, and
-    the contract date."""
+    the contract date; ``priced``: the regions whose [[new_site]] prices the MW past their
+    ceilings."""
     by_id = {s.id: s for s in sites}
     rows = [
         [
@@ -763,7 +775,7 @@ def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> T
             _contracted(by_id.get(r["site"])),
             _to_contract(r),
             f"{r['power_lead_months']} months",
-            _cost(r),
+            _cost(r, priced=priced),
             r["note"] or "",
         ]
         for r in power.sort("contract_by", "site", nulls_last=True).iter_rows(named=True)
@@ -848,7 +860,9 @@ def facilities_page(inputs: ReportInputs) -> str:
             daily_end=daily_end(inputs),
             end=plan_last_day(inputs),
         ),
-        power_contracts=_power_contracts_table(power_view(inputs), inputs.plan.site),
+        power_contracts=_power_contracts_table(
+            power_view(inputs), inputs.plan.site, priced=new_site_priced(inputs.construction)
+        ),
         construction=_construction_table(inputs),
         unsited=_unsited_note(inputs),
         step_downs=_step_downs(inputs),

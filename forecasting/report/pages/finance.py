@@ -46,6 +46,7 @@ from forecasting.report.pages.common import (
     MONTH_GRAIN,
     MONTHLY_GRAIN,
     MONTHLY_ONLY_ORDER,
+    PRICED_BY_NEW_SITE,
     Badge,
     Cell,
     Page,
@@ -54,13 +55,16 @@ from forecasting.report.pages.common import (
     Table,
     below_mean,
     blocks_text,
+    by_date,
     changes_view,
     class_key,
     cut_short_text,
     every_order_capital,
     in_service_text,
+    month,
     monthly_date,
     monthly_only_beside,
+    new_site_priced,
     next_order_by,
     orders_to_place,
     past_the_horizon,
@@ -333,29 +337,84 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     ]
     if (every := every_order_capital(inputs)) is not None:
         cards.insert(3, (inputs.every_order_label, every))
-    if power := _power_cost(inputs.power_triggers):
+    if power := _power_cost(inputs.power_triggers, priced=new_site_priced(inputs.construction)):
         cards.insert(
             len(cards) - 2,
             ("power to contract (facilities page), not in the capital above", power),
         )
+    if sites := _new_sites(inputs):
+        # Beside power: a new site is the MW past the ceilings that power leaves out.
+        at = len(cards) - 2
+        cards.insert(at, ("new sites to build (facilities page), not in the capital above", sites))
     return cards
 
 
-def _power_cost(power: pl.DataFrame) -> str:
+def _power_cost(power: pl.DataFrame, *, priced: Collection[str] = ()) -> str:
     """The cost of the power the sites must contract, with the MW past their ceilings that
     it does not price, or '' where no site has any to contract. The finance page counted
     block capex alone and never named the power facilities priced beside it (the demo's
-    $1,866.3M for 169.7 MW at 7 sites)."""
+    $1,866.3M for 169.7 MW at 7 sites). MW past the ceilings of a region in ``priced`` (whose
+    [[new_site]] prices them) point to the new sites; they read "not priced" beside them."""
     due = power.filter(pl.col("mw_to_contract").fill_null(0.0) > 0)
-    beyond = total(power, "mw_beyond_ceiling")
+    in_priced = pl.col("region").is_in(pl.Series(sorted(priced), dtype=pl.String))
+    by_site = total(power.filter(in_priced), "mw_beyond_ceiling")
+    unpriced = total(power.filter(~in_priced), "mw_beyond_ceiling")
+    beyond = [
+        f"{fmt_mw(mw)} beyond their ceilings: {said}"
+        for mw, said in ((by_site, PRICED_BY_NEW_SITE), (unpriced, "not priced"))
+        if mw > 0
+    ]
     if due.is_empty():
-        return f"none priced: {fmt_mw(beyond)} beyond their ceilings" if beyond > 0 else ""
+        if not beyond:
+            return ""
+        return (
+            f"none to contract: {'; '.join(beyond)}"
+            if by_site > 0
+            else f"none priced: {fmt_mw(unpriced)} beyond their ceilings"
+        )
     sites = due.height
     text = (
         f"{fmt_usd(total(due, 'cost_usd'))} for {fmt_mw(total(due, 'mw_to_contract'))} at "
         f"{sites} site{'' if sites == 1 else 's'}"
     )
-    return text + (f" (+ {fmt_mw(beyond)} beyond their ceilings: not priced)" if beyond else "")
+    return text + "".join(f" (+ {b})" for b in beyond)
+
+
+def _new_sites(inputs: ReportInputs) -> str:
+    """Per region whose site ceilings run out within the horizon, the new site's declared
+    cost for the MW past them, its start-by date and status; where no [[new_site]] is
+    declared, the MW past them, not priced (no cost made up). '' where none runs out. The
+    facilities page priced us-east's new site ($1,474.6M on the demo) and finance had no word
+    of it."""
+    rows = inputs.construction.filter(pl.col("exhaustion_date").is_not_null()).sort(
+        "start_by", "exhaustion_date", "region", nulls_last=True
+    )
+    today = inputs.generated_at.date()
+    said = []
+    for r in rows.iter_rows(named=True):
+        past = f"{fmt_mw(r['mw_past_ceilings'])} past {r['region']}'s site ceilings"
+        if r["cost_usd"] is None or r["start_by"] is None:
+            ran_out = (
+                f"{month(r['exhaustion_date'])} ({MONTH_GRAIN})"
+                if r["exhaustion_monthly"]
+                else fmt_date(r["exhaustion_date"])
+            )
+            said.append(
+                f"{past} (ceilings run out {ran_out}): not priced, no [[new_site]] declared "
+                f"for {r['region']}"
+            )
+            continue
+        # The declared cost per MW is the cost over the MW it prices (construction._dated).
+        per_mw = r["cost_usd"] / r["mw_past_ceilings"] if r["mw_past_ceilings"] else 0.0
+        said.append(
+            f"{fmt_usd(r['cost_usd'])} for {past}: start a new site by "
+            f"{by_date(r['start_by'], inputs.as_of, today=today)} ({r['status']}; "
+            f"{r['build_months']} months to build, at the declared ${per_mw / 1e6:,.2f}M per MW)"
+        )
+    priced = rows.filter(pl.col("cost_usd").is_not_null())
+    if priced.height > 1:
+        said.insert(0, f"{fmt_usd(total(priced, 'cost_usd'))} in {priced.height} regions")
+    return "; ".join(said)
 
 
 def _idle_clauses(inputs: ReportInputs) -> list[str]:
@@ -1514,6 +1573,7 @@ def finance_page(inputs: ReportInputs) -> str:
                 pipeline=inputs.pipeline_deals,
                 placements=inputs.placements,
                 end=plan_last_day(inputs),
+                construction=inputs.construction,
             )
         ),
         "later_orders": _later_orders_table(
