@@ -366,17 +366,37 @@ def test_same_inputs_give_bit_identical_results() -> None:
     assert first.blocks.equals(second.blocks)
 
 
-def test_compile_kernel_compiles_the_kernel_every_drill_runs() -> None:
+@pytest.mark.parametrize("seed", [3, 0])
+def test_compile_kernel_compiles_the_kernel_every_drill_runs(seed: int) -> None:
     """The warm-up `make install` runs compiles the signature real drills use: a drill on
-    another plan, with customers, two regions and a ladder, adds no compilation after it."""
+    another plan, with customers, two regions and a ladder, adds no compilation after it,
+    whether its window ends early (seed 3) or runs to the forecast's end (seed 0)."""
     compile_kernel()
     compiled = set(_simulate_paths.signatures)
-    plan, paths, scenario = _random_case(3)
+    plan, paths, scenario = _random_case(seed)
     burst = {"after_days": 1, "gpus": 64, "price_per_gpu_hour": 4.0}
     plan = CapacityPlan.model_validate({**plan.model_dump(), "response": {"burst": burst}})
     assert plan.ladder.burst is not None
     run_drill(plan, paths, None, scenario)
     assert compiled and set(_simulate_paths.signatures) == compiled
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_every_drill_passes_the_kernel_c_contiguous_arrays(seed: int) -> None:
+    """A drill to the forecast's end on more than one path and (region, class) passed the
+    kernel a day_shape laid out days outermost (astype of a broadcast), one cut short a
+    C-contiguous one: numba compiled the kernel twice in every fresh process or cache (the
+    demo, each CLI test's run), about a minute of CPU of a small demo's fixed cost."""
+    plan, paths, scenario = _random_case(seed)
+    inputs = prepare_drill(plan, paths, None, scenario).assemble().inputs
+    assert inputs.base.shape[0] > 1 and inputs.day_shape.shape[2] > 1
+    loose = [
+        name
+        for name in inputs.__dataclass_fields__
+        if isinstance(getattr(inputs, name), np.ndarray)
+        and not getattr(inputs, name).flags.c_contiguous
+    ]
+    assert loose == []
 
 
 @pytest.mark.parametrize("seed", range(6))

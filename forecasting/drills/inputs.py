@@ -866,7 +866,7 @@ def kernel_inputs(
         base=np.ascontiguousarray(demand.base),
         target=np.ascontiguousarray(demand.target),
         shock=resolved.shock,
-        day_shape=demand.day_shape,
+        day_shape=np.ascontiguousarray(demand.day_shape),
         shapes=demand.shapes,
         shape_group=demand.shape_group,
         cap=supply.cap,

@@ -176,7 +176,10 @@ def drawn_days(
     """
     _, days, groups = levels.shape
     weekday = (np.arange(days) + first_day.weekday()) % 7
-    out = np.broadcast_to(weekday[None, :, None], levels.shape).astype(np.int64)
+    # order="C": astype keeps a broadcast's strides (days outermost) for more than one path
+    # or group, and the drill kernel, compiled for C-contiguous arrays, would compile a second
+    # time (a minute of CPU on 2 cores) for that layout.
+    out = np.broadcast_to(weekday[None, :, None], levels.shape).astype(np.int64, order="C")
     ordinal = first_day.toordinal() + np.arange(days, dtype=np.uint64)
     keys = _mixed((sample_ids.astype(np.uint64)[:, None] << np.uint64(32)) ^ ordinal[None, :])
     wanted = np.log1p(np.maximum(levels, 0.0))
