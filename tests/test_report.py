@@ -6224,3 +6224,37 @@ def test_nothing_to_order_says_when_the_plan_past_the_daily_rows_is_not_calibrat
     said = f"past {end} on a band no backtest calibrated"
     assert said in str(nothing_to_order(young))
     assert "calibrated" not in str(nothing_to_order(green))
+
+
+def test_a_green_on_monthly_rows_no_backtest_calibrated_says_how_far_it_is_verified() -> None:
+    """A 37-month plan on 150 days of history read a plain "green" on the front page and the
+    CLI, while past its daily rows the plan was a band no backtest calibrated and its daily
+    rows were scored 28 days ahead only (the "Extrapolated" banner): the headline now says
+    green to the first day not verified only. A green whose plan is daily only, or whose
+    band a backtest calibrated, reads as before."""
+    from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA, measured_reach
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
+    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    assert status_headline(calm) == "green"  # daily rows only: the banner says the rest
+    months = pl.DataFrame({"ds": [date(2029, 10, 1), date(2029, 11, 1)]}).with_columns(
+        pl.lit(None).cast(dtype).alias(name)
+        for name, dtype in FORECAST_MONTHS_SCHEMA.items()
+        if name != "ds"
+    )
+    # A band a decision backtest calibrated reads as before.
+    assert status_headline(replace(calm, forecast_months=months)) == "green"
+    uncalibrated = calm.chosen.with_columns(plan_calibrated=pl.lit(False))
+    planned = replace(calm, forecast_months=months, chosen=uncalibrated)
+    assert not planned.plan_calibrated
+    measured = planned.as_of + timedelta(days=measured_reach(planned))
+    end = daily_end(planned)
+    assert end is not None and measured < end
+    said = (
+        f"green to {fmt_date(measured)} only: not verified beyond (no backtest measured the "
+        f"forecast's error past it, nor calibrated the plan's band past {fmt_date(end)})"
+    )
+    assert status_headline(planned) == said
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(planned), page.__name__
