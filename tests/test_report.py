@@ -4869,7 +4869,8 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     every site green and "no blocks to order", never "not sized". The sites of a region with
     an order not sized read "not checked" (not green) for those orders; the MW card, the
     contract card and both order tables say the orders are not sized and their MW not
-    measured."""
+    measured. With no order due sized, the MW card says none was ("0.0 MW" beside the
+    orders not sized read as a measured zero, as "$0 in 0 orders" did on the capital card)."""
     shown = _east_unsized(_sited(sample_inputs()))
     unchecked = (
         "0 red, 0 amber, 1 green; 2 not checked (not green: 2 orders not sized in us-east, "
@@ -4879,10 +4880,11 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     page = _visible(facilities_page(shown))
     # The sized order (eu-west's 0.4 MW) is due past the daily forecast's end: not to place.
     assert (
-        f"0.0 MW in the orders due by {fmt_date(daily_end(shown))}, as the capital to place "
-        "(finance page) (+ 2 orders not sized: the forecast ends before they land, their MW "
-        "not measured; see the notes) power in orders to place"
+        "none sized: 2 orders not sized (the forecast ends before they land, their MW not "
+        f"measured; see the notes) in the orders due by {fmt_date(daily_end(shown))}, as the "
+        "capital to place (finance page) power in orders to place"
     ) in page
+    assert "0.0 MW in the orders due" not in page
     assert (
         "none within the horizon for the orders sized; not checked for 2 orders not sized "
         "(us-east) contract more power by"
@@ -6226,3 +6228,71 @@ def test_nothing_to_order_says_when_the_plan_past_the_daily_rows_is_not_calibrat
     said = f"past {end} on a band no backtest calibrated"
     assert said in str(nothing_to_order(young))
     assert "calibrated" not in str(nothing_to_order(green))
+
+
+def test_a_green_on_monthly_rows_no_backtest_calibrated_says_how_far_it_is_verified() -> None:
+    """A 37-month plan on 150 days of history read a plain "green" on the front page and the
+    CLI, while past its daily rows the plan was a band no backtest calibrated and its daily
+    rows were scored 28 days ahead only (the "Extrapolated" banner): the headline now says
+    green to the first day not verified only. A green whose plan is daily only, or whose
+    band a backtest calibrated, reads as before."""
+    from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA, measured_reach
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
+    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    assert status_headline(calm) == "green"  # daily rows only: the banner says the rest
+    months = pl.DataFrame({"ds": [date(2029, 10, 1), date(2029, 11, 1)]}).with_columns(
+        pl.lit(None).cast(dtype).alias(name)
+        for name, dtype in FORECAST_MONTHS_SCHEMA.items()
+        if name != "ds"
+    )
+    # A band a decision backtest calibrated reads as before.
+    assert status_headline(replace(calm, forecast_months=months)) == "green"
+    uncalibrated = calm.chosen.with_columns(plan_calibrated=pl.lit(False))
+    planned = replace(calm, forecast_months=months, chosen=uncalibrated)
+    assert not planned.plan_calibrated
+    measured = planned.as_of + timedelta(days=measured_reach(planned))
+    end = daily_end(planned)
+    assert end is not None and measured < end
+    said = (
+        f"green to {fmt_date(measured)} only: not verified beyond (no backtest measured the "
+        f"forecast's error past it, nor calibrated the plan's band past {fmt_date(end)})"
+    )
+    assert status_headline(planned) == said
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(planned), page.__name__
+
+
+def test_a_capital_card_with_every_order_unsized_says_none_sized_not_zero() -> None:
+    """A 35-day fleet at 14 days, six pools red and every order "not sized" (the forecast ends
+    before they land): the CLI, the front page and the finance card read "$0 in 0 orders ...
+    (+ 6 orders not sized ...)", a "$0" that reads as a measured zero, and finance's blocks
+    card "0 blocks to order". Where no order due is
+    sized and some are not, the card says none could be sized; beside a sized order it reads
+    as before."""
+    from types import SimpleNamespace
+
+    from forecasting.runs.reports import report_outcome
+
+    shown = _east_unsized(_sited(sample_inputs()))
+    said = (
+        "none sized: 2 orders not sized (the forecast ends before they land, their capex not "
+        "measured; see the notes), of every order of the plan due by "
+        f"{fmt_date(daily_end(shown))}"
+    )
+    for page in (run_index_page, finance_page):
+        text = _visible(page(shown))
+        assert said in text, page.__name__
+        assert "$0 in 0 orders" not in text, page.__name__
+    outcome = report_outcome(shown, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert outcome.to_place.startswith(said), outcome.to_place
+    # The finance card of blocks beside it read "0 blocks to order" alike.
+    blocks = (
+        "none sized: 2 orders not sized (the forecast ends before they land, their size not "
+        "measured; see the notes) blocks to order"
+    )
+    assert blocks in _visible(finance_page(shown))
+    # Nothing unsized: a plan with no order due reads its $0 as it is.
+    calm = replace(shown, triggers=shown.triggers.filter(pl.col("region") != "us-east"))
+    assert "none sized" not in _visible(run_index_page(calm))

@@ -626,7 +626,7 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         worst += f"; {pools} {NOT_VERIFIED}: {UNMEASURED_TRAINING} (see the triggers' notes)"
     unverified = inputs.triggers.filter((pl.col("status") == "green") & pl.col("unverified_green"))
     if unverified.is_empty() or end is None:
-        return worst
+        return _green_uncalibrated(inputs, end) if worst == "green" else worst
     # The plan's end: its last month where monthly rows follow the daily ones.
     last_month = inputs.forecast_months.get_column("ds").max()
     reach = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
@@ -639,6 +639,30 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         for r in unverified.sort("region", "pool").iter_rows(named=True)
     )
     return f"{worst}; {pools} green to {reach} only: not verified beyond (see the triggers' notes)"
+
+
+def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
+    """A plain "green" where the plan past the daily rows (``end``) is a band no backtest
+    calibrated: green to the first day not verified only. A 37-month plan on 150 days of
+    history read "green" on the front page and the CLI, its plan past the daily rows a random
+    walk nothing scored and its daily rows scored 28 days ahead, which only the banner said.
+    The days are :func:`extrapolated_text`'s and the capital cards' (``plan_calibrated``)."""
+    if end is None or inputs.forecast_months.is_empty() or inputs.plan_calibrated:
+        return "green"
+    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if measured < end:
+        return (
+            f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
+            f"the forecast's error past it, nor calibrated the plan's band past {fmt_date(end)})"
+        )
+    return (
+        f"green to {fmt_date(end)} only: {NOT_VERIFIED_BEYOND} (no backtest calibrated the "
+        "plan's band past the daily rows)"
+    )
+
+
+# How the headline qualifies a green the forecast does not verify to the plan's end.
+NOT_VERIFIED_BEYOND = "not verified beyond"
 
 
 def plan_end(inputs: ReportInputs) -> date | None:

@@ -917,7 +917,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         untested_series,
         vacant_regions,
     )
-    from forecasting.report.pages.common import trigger_capital, triggers_due, unsized_beside
+    from forecasting.report.pages.common import trigger_capital
     from forecasting.report.pages.finance import idle_risk_line
     from forecasting.triggers.common import power_forward, power_new_site
     from forecasting.triggers.construction import construction_lines
@@ -960,7 +960,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
             maintain_order="left",
         )
         .to_dicts(),
-        to_place=trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
+        to_place=trigger_capital(inputs),
         idle=idle_risk_line(inputs),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),

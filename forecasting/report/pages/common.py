@@ -538,6 +538,22 @@ def unsized_beside(triggers: pl.DataFrame, *, unmeasured: str | None = None) -> 
     return f" (+ {n} {orders} not sized: the forecast ends before {land}, see the notes)"
 
 
+def none_sized(triggers: pl.DataFrame, *, unmeasured: str) -> str:
+    """'none sized: 2 orders not sized (the forecast ends before they land, their capex not
+    measured; see the notes)' for a total of ``unmeasured`` (capex, MW) that no order sized
+    counts, where ``triggers`` hold orders not sized; '' where they hold none. A red fleet
+    whose every order was unsized read "$0 in 0 orders (+ 6 orders not sized ...)": a "$0"
+    that read as a measured zero."""
+    n = triggers.filter(unsized_order()).height
+    if not n:
+        return ""
+    orders, land, its = ("order", "it lands", "its") if n == 1 else ("orders", "they land", "their")
+    return (
+        f"none sized: {n} {orders} not sized (the forecast ends before {land}, {its} "
+        f"{unmeasured} not measured; see the notes)"
+    )
+
+
 def unsized_order() -> pl.Expr:
     """Whether a trigger's order is not sized (:func:`is_unsized`), as an expression."""
     return pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
@@ -715,8 +731,10 @@ def trigger_capital(inputs: ReportInputs) -> str:
     (:func:`orders_to_place`), how many and what they are, with the blocks past their site's
     ceiling and the orders waiting for power that comes only after the plan's end apart
     (:func:`~forecasting.report.inputs.past_the_plan`, as :func:`every_order_capital` keeps
-    them), how much of it is for blocks that run only after the forecast ends, and what the
-    plan has due after the window.
+    them), how much of it is for blocks that run only after the forecast ends, what the
+    plan has due after the window, and the orders due not sized (:func:`unsized_beside`):
+    "none sized" where no order due is (:func:`none_sized`). The CLI, the front page and the
+    finance page read it alike.
 
     Kept in, a due-now order whose power comes after the plan's end (the demo's us-east
     training cell, $368.6M, run from 2031) counted in "capital for them" while the card of
@@ -727,12 +745,16 @@ def trigger_capital(inputs: ReportInputs) -> str:
         ordering = ordering.filter(pl.col("order_by") <= by)
     due = orders_to_place(inputs)
     days = daily_days(inputs)
+    if (ordering if due is None else due).is_empty() and (
+        nothing := none_sized(triggers_due(inputs), unmeasured="capex")
+    ):
+        return f"{nothing}, of {to_place_membership(inputs)}" + _due_after(inputs, by=by)
     if due is None:
         # No placements stored: the triggers' orders due by then, each whole.
         monthly = monthly_only_beside(ordering, column="capex_usd", days=days)
         return (
             f"{fmt_usd(total(ordering, 'capex_usd'))} in {_orders_count(ordering.height)}: "
-            f"{to_place_membership(inputs)}{monthly}"
+            f"{to_place_membership(inputs)}{monthly}{unsized_beside(triggers_due(inputs))}"
         )
     end = plan_last_day(inputs)
     placeable = total(due, "capex_usd")
@@ -753,6 +775,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + past_the_plan_capital(due, end=end)
         + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
         + _due_after(inputs, by=by)
+        + unsized_beside(triggers_due(inputs))
     )
 
 

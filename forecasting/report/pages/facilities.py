@@ -43,6 +43,7 @@ from forecasting.report.pages.common import (
     monthly_only_beside,
     monthly_only_first,
     new_site_priced,
+    none_sized,
     orders_due_after,
     orders_to_place,
     past_the_horizon,
@@ -265,9 +266,14 @@ def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
     unsized = unsized_beside(triggers_due(inputs), unmeasured="MW")
     whose = f" in the orders due by {fmt_date(by)}, as the capital to place (finance page)"
     whose = whose if by is not None else ""
+    if due is None and by is not None:
+        ordering = ordering.filter(pl.col("order_by") <= by)
+    # Every order due unsized: "0.0 MW" read as a measured zero, as "$0" did on the capital card.
+    if (ordering if due is None else due).is_empty() and (
+        nothing := none_sized(triggers_due(inputs), unmeasured="MW")
+    ):
+        return nothing + whose + _mw_due_after(inputs, by=by)
     if due is None:
-        if by is not None:
-            ordering = ordering.filter(pl.col("order_by") <= by)
         return (
             fmt_mw(total(ordering, "mw"))
             + whose
@@ -287,13 +293,18 @@ def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
         + _past_ceilings(past)
         + unsized
     )
+    return text + _mw_due_after(inputs, by=by)
+
+
+def _mw_due_after(inputs: ReportInputs, *, by: date | None) -> str:
+    """' (the MW needed counts ... + X MW in orders due after <by>)', or ''."""
     after = orders_due_after(inputs)
     if after is not None and by is not None and total(after, "mw") > _MW_SHOWN:
-        text += (
+        return (
             f" (the MW needed counts every block live or committed and every order of the plan: "
             f"+ {fmt_mw(total(after, 'mw'))} in orders due after {fmt_date(by)})"
         )
-    return text
+    return ""
 
 
 def _mw_needed(inputs: ReportInputs, *, most: float, past: str) -> str:

@@ -66,6 +66,7 @@ from forecasting.report.pages.common import (
     monthly_only_beside,
     new_site_priced,
     next_order_by,
+    none_sized,
     orders_to_place,
     past_the_horizon,
     plan_last_day,
@@ -77,7 +78,6 @@ from forecasting.report.pages.common import (
     trigger_capital,
     trigger_past_the_plan,
     triggers_due,
-    unsized_beside,
 )
 from forecasting.schema import DEFAULT_HORIZON_DAYS, NOT_VERIFIED, VACANT
 from forecasting.text import (
@@ -289,10 +289,14 @@ def _blocks_to_place(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
     2028-09-25 among them) beside a capital card that had to say otherwise."""
     due = orders_to_place(inputs)
     days = daily_days(inputs)
+    if due is None and (by := to_place_by(inputs)) is not None:
+        ordering = ordering.filter(pl.col("order_by") <= by)
+    # Every order due unsized: "0" read as a measured count, as "$0" did on the capital card.
+    if (ordering if due is None else due.filter(pl.col("blocks").fill_null(0) > 0)).is_empty() and (
+        nothing := none_sized(triggers_due(inputs), unmeasured="size")
+    ):
+        return nothing
     if due is None:
-        by = to_place_by(inputs)
-        if by is not None:
-            ordering = ordering.filter(pl.col("order_by") <= by)
         # "169 racks" counted 30 sized from a month read short past 7 daily days (89 at 26
         # weeks) as the others.
         return blocks_by_kind(ordering) + monthly_only_beside(
@@ -330,7 +334,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         # The same card as the front page's: it counts the later orders due first too.
         (
             "capital in orders to place",
-            trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
+            trigger_capital(inputs),
         ),
         ("next order-by", next_order_by(inputs)),
         idle_risk_card(inputs),

@@ -30,8 +30,6 @@ from forecasting.report.pages.common import (
     render,
     shell,
     trigger_capital,
-    triggers_due,
-    unsized_beside,
 )
 from forecasting.report.pages.finance import idle_risk_card
 from forecasting.schema import FAILS_UNSHOCKED, NOT_VERIFIED, VACANT
@@ -116,7 +114,7 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("power triggers", _power_counts(inputs)),
         (
             "capital in orders to place",
-            trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
+            trigger_capital(inputs),
         ),
         ("next order-by", next_order_by(inputs)),
         ("drills failing", _drills_failing(inputs, failing)),
