@@ -699,7 +699,11 @@ def _jsonl_record(line: str) -> dict[str, str | None]:
         obj = None
     if not isinstance(obj, dict):
         return {_OVERFLOW: _NOT_JSON, _RAW: line}
-    row: dict[str, str | None] = {k: _json_text(v) for k, v in obj.items()}
+    # Inline, not _json_text: a call per value cost a tenth of a JSON Lines ingest.
+    row: dict[str, str | None] = {
+        k: None if v is None else (v if isinstance(v, str) else json.dumps(v))
+        for k, v in obj.items()
+    }
     # Each key ends '"' then ':' (rarely with a space between): fewer keys than that can mean
     # a key written twice, which json.loads settles by keeping the last value without a word.
     pairs = line.count('":')
