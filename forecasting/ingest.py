@@ -20,7 +20,12 @@ JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
 ``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
-``timestamp beyond now + 1 day``. A bad value in an optional column (``requests``, ``tokens``)
+``timestamp beyond now + 1 day``. Before those: a file ending in NUL bytes (cut by a crash
+and padded) has its last row quarantined under a rule that says so; a JSON line writing a key
+ingest reads twice is quarantined naming it; and ``a control character inside a name`` (NUL,
+tab or another C0 character) comes before ``unknown workload class``. ``not a number`` says
+what the value looks like where it has a spreadsheet's shape (decimal comma, thousands
+separator, unit, percent). A bad value in an optional column (``requests``, ``tokens``)
 is nulled and counted in the notes instead: those columns are not part of demand.
 
 Column names are matched without regard to case or surrounding spaces (``GPUS_RUNNING`` is
@@ -171,6 +176,40 @@ _CLASS_NAME = b"workload_class"
 # quotes of a quoted header, a byte-order mark and the other invisible format characters.
 _AROUND_A_NAME = ' \t\r\n\xa0"\ufeff\u200b\u200c\u200d\u200e\u200f\u2060'
 _RULE_CEILING = f"above the plausible ceiling of {MAX_GPUS_PER_ROW:,} GPUs in one row"
+# A C0 control character inside a name: "ac\0me" loaded as a customer apart from "acme".
+_CONTROL = "a control character inside a name"
+_CONTROLS: tuple[tuple[str, str, bool], ...] = (
+    ("\x00", f"{_CONTROL}: NUL (U+0000; a file cut and padded, or a C string?)", True),
+    ("\t", f"{_CONTROL}: a tab (U+0009; a tab-separated export?)", True),
+    (
+        r"[\x01-\x08\x0a-\x1f\x7f]",
+        f"{_CONTROL}: a C0 control character (U+0001-U+001F or U+007F, shown in the value)",
+        False,
+    ),
+)
+# The value of a name with a control character, each written as its code point.
+_CONTROL_CHARS = [chr(i) for i in (*range(0x20), 0x7F)]
+_CONTROL_SHOWN = [f"<U+{ord(c):04X}>" for c in _CONTROL_CHARS]
+# A number in a spreadsheet's shape: what it looks like and what to export instead. Tried in
+# this order on a value that is not a number; the thousands shape before the decimal comma.
+_NUMBER_SHAPES: tuple[tuple[str, str], ...] = (
+    (r"^[+-]?\d[\d.,]*\s*%$", "a percent (85%)? export the number itself, not a share"),
+    (
+        r"^[+-]?\d[\d.,]*\s*\p{L}",
+        "a number with a unit (12 GPUs)? export the number alone",
+    ),
+    (
+        r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$",
+        "a thousands separator (1,234), or a decimal comma? export plain digits with a point",
+    ),
+    (
+        r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$",
+        "a decimal comma (1,5)? export with a point (1.5)",
+    ),
+)
+_NOT_A_NUMBER = "not a number"
+# Marks a file's last row when the file ends in NUL bytes; the count follows the prefix.
+_NUL_TAIL = "__nul_tail_"
 
 
 class IngestFileError(ValueError):
@@ -413,7 +452,7 @@ def _scan_csv(path: Path, records: CsvRecords | None = None) -> pl.LazyFrame:
     read = frame.with_columns(line_fault.alias(_OVERFLOW)).rename(
         {c: f"{_EXTRA}{i}" for i, c in enumerate(overflow)}
     )
-    return _with_line_rules(read, header, inner_headers=records.inner_headers)
+    return _with_nul_tail(_with_line_rules(read, header, inner_headers=records.inner_headers), path)
 
 
 def _csv_field(text: pl.Expr) -> pl.Expr:
@@ -647,7 +686,9 @@ def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
                 dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
             )
 
-    return _with_line_rules(_staged_parts(folder, parts(), names=names), header)
+    return _with_nul_tail(
+        _with_line_rules(_staged_parts(folder, parts(), names=names), header), path
+    )
 
 
 def _jsonl_record(line: str) -> dict[str, str | None]:
@@ -658,12 +699,42 @@ def _jsonl_record(line: str) -> dict[str, str | None]:
         obj = None
     if not isinstance(obj, dict):
         return {_OVERFLOW: _NOT_JSON, _RAW: line}
+    # Inline, not _json_text: a call per value cost a tenth of a JSON Lines ingest.
     row: dict[str, str | None] = {
         k: None if v is None else (v if isinstance(v, str) else json.dumps(v))
         for k, v in obj.items()
     }
+    # Each key ends '"' then ':' (rarely with a space between): fewer keys than that can mean
+    # a key written twice, which json.loads settles by keeping the last value without a word.
+    pairs = line.count('":')
+    if " :" in line or "\t:" in line:
+        pairs = len(_KEY_END.findall(line))
+    if pairs > len(obj):
+        twice = _key_twice(line)
+        if twice is not None:
+            row[_TWICE], row[_TWICE_VALUES] = twice
     row[_RAW] = line
     return row
+
+
+_KEY_END = re.compile(r'"\s*:')
+_TWICE = "__twice"  # the contract column a JSON line writes more than once
+_TWICE_VALUES = "__twice_values"
+
+
+def _json_text(value: object) -> str | None:
+    return None if value is None else (value if isinstance(value, str) else json.dumps(value))
+
+
+def _key_twice(line: str) -> tuple[str, str] | None:
+    """(column, its values joined) of the first column ingest reads that the JSON object on
+    ``line`` writes more than once, or None. A key ingest does not read may repeat: ignored."""
+    pairs: list[tuple[str, object]] = json.loads(line, object_pairs_hook=lambda p: p)
+    for key in dict.fromkeys(k for k, _ in pairs):
+        values = [v for k, v in pairs if k == key]
+        if len(values) > 1 and key.strip().lower() in _KNOWN_COLUMNS:
+            return key.strip().lower(), " | ".join(str(_json_text(v)) for v in values)
+    return None
 
 
 def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
@@ -710,7 +781,7 @@ def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
             f"e.g. `jq -c '.[]' {path.name} > fixed.jsonl` for an array, `jq -c . "
             f"{path.name} > fixed.jsonl` for objects"
         )
-    return frame
+    return _with_nul_tail(frame, path)
 
 
 def _scan_parquet(path: Path) -> pl.LazyFrame:
@@ -737,6 +808,39 @@ def _check_readable(path: Path) -> None:
         raise IngestFileError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise IngestFileError(f"{path}: empty file: no header row")
+
+
+def _nul_tail(path: Path) -> int:
+    """How many NUL bytes a plain file ends in: a file cut by a crash and padded with zeros
+    (as some filesystems leave it). A gzip file's tail is not read (it fails as cut short)."""
+    if path.name.lower().endswith(".gz"):
+        return 0
+    count = 0
+    try:
+        with path.open("rb") as fh:
+            end = fh.seek(0, 2)
+            while end > 0:
+                start = max(0, end - (1 << 16))
+                fh.seek(start)
+                chunk = fh.read(end - start)
+                kept = len(chunk.rstrip(b"\0"))
+                count += len(chunk) - kept
+                if kept:
+                    break
+                end = start
+    except OSError:
+        return 0
+    return count
+
+
+def _with_nul_tail(frame: pl.LazyFrame, path: Path) -> pl.LazyFrame:
+    """``frame`` with its last row marked where the file ends in NUL bytes: that row was
+    quarantined as "too few fields" with kilobytes of NUL as its raw text."""
+    count = _nul_tail(path)
+    if not count:
+        return frame
+    last = pl.int_range(pl.len(), dtype=pl.Int64) == pl.len() - 1
+    return frame.with_columns(pl.when(last).then(pl.lit(True)).alias(f"{_NUL_TAIL}{count}"))
 
 
 # Byte-order marks of the wide encodings: Windows PowerShell writes UTF-16 by default, and
@@ -1005,10 +1109,34 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             return pl.col(f"{t}{col}").is_null() | (pl.col(f"{t}{col}") == "")
         return _blank(col, schema[col])
 
-    checks: list[tuple[str, str, pl.Expr, pl.Expr]] = [
+    checks: list[tuple[str, str, pl.Expr, pl.Expr]] = []
+    nul_tail = next((c for c in schema.names() if c.startswith(_NUL_TAIL)), None)
+    if nul_tail is not None:
+        nuls = int(nul_tail.removeprefix(_NUL_TAIL))
+        checks.append(
+            (
+                "(row)",
+                f"the file ends in {nuls:,} NUL bytes (cut short by a crash, and padded with "
+                "zeros?): the data stops in this line; copy the file again from its source",
+                pl.col(nul_tail).fill_null(False),
+                pl.lit(f"{nuls:,} NUL bytes"),
+            )
+        )
+    checks += [
         ("(row)", rule, pl.col(_OVERFLOW).eq_missing(failure), pl.col(_OVERFLOW))
         for failure, rule in _LINE_RULES.items()
     ]
+    if _TWICE in schema:
+        checks += [
+            (
+                c,
+                f"key '{c}' written twice in one JSON line (the value shows each): which "
+                "one holds cannot be told",
+                pl.col(_TWICE).eq_missing(c),
+                pl.col(_TWICE_VALUES),
+            )
+            for c in sorted(_KNOWN_COLUMNS)
+        ]
     checks += [(c, "missing value", blank(c), pl.lit(None, pl.String)) for c in need]
     if _RAW in schema or any(c.startswith(_EXTRA) for c in schema.names()):
         # Only text formats can carry undecodable bytes (read as U+FFFD); Parquet is UTF-8.
@@ -1022,6 +1150,18 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             for c in found
             if schema[c] == pl.String
         ]
+    # Rules named on bad rows only, each a narrower reading of a check that flags the row (one
+    # scan per name for its control characters, not one per character kind).
+    hints: list[tuple[str, str, pl.Expr, pl.Expr]] = []
+    for c in text_keys:
+        cell = pl.col(f"{t}{c}")
+        shown = cell.str.replace_many(_CONTROL_CHARS, _CONTROL_SHOWN)
+        control = cell.str.contains(r"[\x00-\x1f\x7f]").fill_null(False)
+        hints += [
+            (c, rule, control & cell.str.contains(char, literal=literal), shown)
+            for char, rule, literal in _CONTROLS
+        ]
+        checks += [*hints[-len(_CONTROLS) :], (c, _CONTROL, control, shown)]
     checks.append(
         (
             "workload_class",
@@ -1064,6 +1204,8 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             ),
         ]
     nulled = []
+    # Which shape a value that is not a number has: named on bad rows only, as the row is
+    # already flagged by "not a number".
     for name, col in source_of.items():
         value = pl.col(f"{t}raw_{name}")
         present = ~_blank(col, schema[col])
@@ -1082,8 +1224,14 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             )
             nulled.append(rule.alias(f"{_NULLED}{name}"))
             continue
+        not_a_number = present & value.is_null()
+        hints += [
+            (col, f"{_NOT_A_NUMBER}: {hint}", not_a_number & text.str.contains(shape), text)
+            for shape, hint in _NUMBER_SHAPES
+        ]
+        checks += hints[-len(_NUMBER_SHAPES) :]
         checks += [
-            (col, "not a number", present & value.is_null(), text),
+            (col, _NOT_A_NUMBER, not_a_number, text),
             (
                 col,
                 "not finite (NaN or infinite)",
@@ -1101,6 +1249,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
         ("ts", _RULE_PAST, pl.col(f"{t}ts") < pl.lit(EARLIEST_TIMESTAMP), ts_text),
         ("ts", _RULE_FUTURE, pl.col(f"{t}ts") > pl.lit(now + timedelta(days=1)), ts_text),
     ]
+    hinted = {id(h) for h in hints}
     frame = (
         raw.with_row_index(_ROW, offset=1)
         .with_columns(parsed)
@@ -1112,7 +1261,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             for name in TELEMETRY_OPTIONAL
             if name in source_of
         )
-        .with_columns(pl.any_horizontal(bad for _, _, bad, _ in checks).alias(_BAD))
+        .with_columns(pl.any_horizontal(c[2] for c in checks if id(c) not in hinted).alias(_BAD))
     )
     return Judged(frame=frame, reasons=first_failure(checks))
 
@@ -1147,6 +1296,18 @@ def _bad_rows(judged: Judged, found: Sequence[str], schema: pl.Schema) -> pl.Laz
         )
     else:
         raw = pl.concat_str([_as_text(c, schema[c]).fill_null("") for c in found], separator=",")
+    nul_tail = next((c for c in schema.names() if c.startswith(_NUL_TAIL)), None)
+    if nul_tail is not None:
+        # Kilobytes of NUL were the raw text of a file's cut last line: what precedes them.
+        nuls = int(nul_tail.removeprefix(_NUL_TAIL))
+        raw = (
+            pl.when(pl.col(nul_tail).fill_null(False))
+            .then(
+                raw.str.replace_all("\x00", "", literal=True).str.strip_chars_end(",")
+                + pl.lit(f"<then {nuls:,} NUL bytes>")
+            )
+            .otherwise(raw)
+        )
     # Typed values ride along so a row rejected only for its timestamp's shape can be
     # recovered without reading the file again.
     return (
@@ -1441,7 +1602,7 @@ def ingest_frame(
             f"{column} spelled {spelled}: loaded as written, so counted apart; if they are one "
             f"{column}, fix the export and reload the file"
         )
-    all_bad = nothing_good(entry)
+    all_bad = nothing_good(entry, warehouse=warehouse)
     if all_bad is not None:
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
         return IngestResult(path=path, status="failed", entry=entry, message=all_bad)
@@ -1652,16 +1813,39 @@ def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:
     return notes
 
 
-def nothing_good(entry: LedgerEntry) -> str | None:
+def nothing_good(entry: LedgerEntry, *, warehouse: Warehouse | None = None) -> str | None:
     """Why a file whose every row was refused failed, or None when it gave a good row (or had
     no data rows). Such a file is a wrong export (a typed column, a shifted header), not data
-    to report as loaded."""
+    to report as loaded. With the ``warehouse``, the message names the commonest rules with
+    their counts and the first bad row: it sent the user to `fleetcast quarantine` to learn
+    what one line could say."""
     if entry.rows_read == 0 or entry.loaded > 0:
         return None
+    said = (
+        f"{entry.path}: none of its {entry.rows_read:,} row(s) is good "
+        f"({entry.quarantined:,} quarantined)"
+    )
+    bad = None if warehouse is None else warehouse.quarantine(ingest_id=entry.ingest_id)
+    if bad is None or bad.is_empty():
+        return (
+            f"{said}; `fleetcast quarantine` names each row's column and rule: fix the file "
+            "and ingest it again"
+        )
+    common = (
+        bad.group_by("column", "rule")
+        .agg(pl.len().alias("n"), pl.col("row_number").min().alias("first"))
+        .sort(["n", "first"], descending=[True, False])
+    )
+    top = [f"{r['n']:,} × {r['column']}: {r['rule']}" for r in common.head(3).iter_rows(named=True)]
+    more = common.height - len(top)
+    first = bad.row(0, named=True)
+    value = first["value"]
+    shown = "" if value is None else f" {value[:60]!r}{'...' if len(value) > 60 else ''}"
+    others = f"; and {more} other rule(s)" if more > 0 else ""
     return (
-        f"{entry.path}: none of its {entry.rows_read:,} row(s) is good ({entry.quarantined:,} "
-        "quarantined); `fleetcast quarantine` names each row's column and rule: fix the file "
-        "and ingest it again"
+        f"{said}: {'; '.join(top)}{others}; the first at "
+        f"row {first['row_number']:,} ({first['column']}{shown}: {first['rule']}). Fix the file "
+        "and ingest it again (`fleetcast quarantine` lists every row)"
     )
 
 
@@ -1732,7 +1916,7 @@ def ingest_file(
             # A copy under another name stays skipped: a stale copy lying in an inbox would
             # otherwise load on every run after a newer version and win over it.
             replaced_at = later
-    refused = None if earlier is None else nothing_good(earlier)
+    refused = None if earlier is None else nothing_good(earlier, warehouse=warehouse)
     if refused is not None:
         # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
         return IngestResult(path=path, status="failed", entry=earlier, message=refused)

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from telemetry_files import HEADER, csv_text
 
@@ -258,3 +259,137 @@ def test_an_inner_header_that_moves_an_extra_column_first_is_still_a_header(
     said = rules(wh)
     assert said[2] == ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])
     assert said[3] == ("(row)", ingest._LINE_RULES[ingest._REORDERED])
+
+
+def _jsonl(record: dict[str, object]) -> str:
+    return json.dumps(record)
+
+
+_NAMES = {"customer": 4, "region": 1, "workload_class": 3}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize(
+    ("column", "char", "said"),
+    [
+        pytest.param("customer", "\0", "NUL", id="nul-customer"),
+        pytest.param("region", "\0", "NUL", id="nul-region"),
+        pytest.param("workload_class", "\0", "NUL", id="nul-class"),
+        pytest.param("customer", "\t", "tab", id="tab-customer"),
+        pytest.param("customer", "\x1b", "U+001B", id="escape-customer"),
+    ],
+)
+def test_a_control_character_inside_a_name_quarantines_its_row(
+    wh: Warehouse, tmp_path: Path, fmt: str, column: str, char: str, said: str
+) -> None:
+    """A NUL byte inside a name ("ac\\0me") loaded as a customer of its own: one customer
+    split in two without a word. A row whose name holds a C0 control character (NUL, tab,
+    escape...) is quarantined with a rule naming the character; the good rows load."""
+    fields = GOOD.split(",")
+    i = _NAMES[column]
+    bad = list(fields)
+    bad[0] = "2025-03-01T01:00:00Z"
+    bad[i] = bad[i][:2] + char + bad[i][2:] if column != "workload_class" else bad[i] + char
+    names = HEADER.split(",")
+    rows = [fields, bad]
+    path = tmp_path / f"names.{fmt}"
+    if fmt == "csv":
+        path.write_text(csv_text(*(",".join(r) for r in rows)), encoding="utf-8")
+    else:
+        frame = pl.DataFrame([dict(zip(names, r, strict=True)) for r in rows]).with_columns(
+            pl.col("gpus_running", "gpus_queued").cast(pl.Float64)
+        )
+        if fmt == "jsonl":
+            path.write_text("".join(_jsonl(r) + "\n" for r in frame.to_dicts()), encoding="utf-8")
+        else:
+            frame.write_parquet(path)
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 1
+    assert wh.telemetry()["customer"].to_list() == ["acme"]
+    got_column, rule = rules(wh)[2]
+    assert got_column == column
+    assert "control character" in rule
+    # A NUL or a tab is named in the rule; another control character by its code point in
+    # the value.
+    assert said in rule or said in wh.quarantine()["value"][0]
+
+
+def test_a_json_line_naming_a_key_twice_is_quarantined(wh: Warehouse, tmp_path: Path) -> None:
+    """{"gpus_running": 1, ..., "gpus_running": 5} loaded 5 without a word (json.loads keeps
+    the last value): the row is quarantined with a rule naming the key. A key ingest does not
+    read, written twice, is no reason to lose the row."""
+    twice = RECORD.replace("}", ', "gpus_running": 5}').replace("T00", "T01")
+    ignored = RECORD.replace("}", ', "note": "a", "note": "b"}').replace("T00", "T02")
+    path = tmp_path / "twice.jsonl"
+    path.write_text(f"{RECORD}\n{twice}\n{ignored}\n", encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 2
+    column, rule = rules(wh)[2]
+    assert column == "gpus_running"
+    assert "'gpus_running'" in rule and "twice" in rule
+    value = wh.quarantine()["value"].to_list()[0]
+    assert "10" in value and "5" in value
+
+
+@pytest.mark.parametrize("cut", ["", "2025-03-01T01:00:00Z,eu-west,c1,infer"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_tail_of_nul_bytes_is_named_as_one(
+    wh: Warehouse, tmp_path: Path, fmt: str, cut: str
+) -> None:
+    """A file cut by a crash and padded with NUL bytes (as some filesystems do) was
+    quarantined as "too few fields" with 4 KB of NUL as its raw text: the rule says the
+    file ends in 4,096 NUL bytes (cut short?), and the raw text stays short."""
+    head = csv_text(GOOD) if fmt == "csv" else RECORD + "\n"
+    path = tmp_path / f"cut.{fmt}"
+    path.write_bytes((head + cut).encode() + b"\0" * 4096)
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 1
+    q = wh.quarantine()
+    assert q.height == 1
+    rule = q["rule"][0]
+    assert "ends in 4,096 NUL bytes" in rule, rule
+    assert len(q["raw"][0]) < 200 and "\0" not in q["raw"][0]
+
+
+def test_a_file_of_bad_rows_names_the_rules_it_breaks(wh: Warehouse, tmp_path: Path) -> None:
+    """A file whose every row broke a rule said only "`fleetcast quarantine` names each
+    row's column and rule": the message names the commonest rules with their counts and
+    the first bad row."""
+    rows = [GOOD.replace(",10,", f",{n} GPUs,") for n in range(3)]
+    rows.append(GOOD.replace("inference", "serving"))
+    path = tmp_path / "all_bad.csv"
+    path.write_text(csv_text(*rows), encoding="utf-8")
+    result = run(wh, path)
+    assert result.status == "failed"
+    message = result.message
+    assert "3 × gpus_running: not a number" in message, message
+    assert "1 × workload_class: unknown workload class" in message
+    assert "first at row 1" in message and "0 GPUs" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        pytest.param('"1,5"', "decimal comma", id="decimal-comma"),
+        pytest.param('"1,234"', "thousands separator", id="thousands"),
+        pytest.param('"1.234,5"', "decimal comma", id="european"),
+        pytest.param("12 GPUs", "unit", id="unit"),
+        pytest.param("85%", "percent", id="percent"),
+        pytest.param("lots", None, id="plain"),
+    ],
+)
+def test_a_number_in_a_spreadsheet_shape_says_which(
+    wh: Warehouse, tmp_path: Path, value: str, hint: str | None
+) -> None:
+    """A decimal comma ("1,5"), a thousands separator ("1,234"), a unit ("12 GPUs") or a
+    percent ("85%") read only "not a number": the rule says what the value looks like and
+    what to export instead."""
+    path = tmp_path / "sheet.csv"
+    path.write_text(csv_text(GOOD.replace(",10,", f",{value},")), encoding="utf-8")
+    run(wh, path)
+    column, rule = rules(wh)[1]
+    assert column == "gpus_running" and rule.startswith("not a number")
+    if hint is None:
+        assert rule == "not a number"
+    else:
+        assert hint in rule, rule
