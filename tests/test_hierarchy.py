@@ -124,7 +124,7 @@ def _hostile_fleet(folder: Path) -> tuple[Path, CapacityPlan]:
     path = folder / "telemetry.parquet"
     hostile.write_parquet(path)
     raw = tomllib.loads(fleet.capacity_toml)
-    for site in raw.get("site", []):
+    for site in (*raw.get("site", []), *raw.get("new_site", [])):
         site["region"] = _rename(site["region"], regions)
     for block in raw.get("block", []):
         block["region"] = _rename(block["region"], regions)
