@@ -406,7 +406,7 @@ def test_finance_dates_and_prices_the_new_site_it_did_not_see() -> None:
         "$8.0M for 0.8 MW past r1's site ceilings: start a new site by 2025-03-19, 292 days "
         "ago: late (red; 12 months to build, at the declared $10.00M per MW)"
     ) in page, page
-    assert "(+ 0.8 MW beyond their ceilings: a new site's: priced under New sites to build)" in (
+    assert "(+ 0.8 MW beyond their ceilings: a new site's, priced under New sites to build)" in (
         page
     )
     assert "not priced" not in page
@@ -418,7 +418,7 @@ def test_finance_dates_and_prices_the_new_site_it_did_not_see() -> None:
         "order-by; not spread over its 12 months of building"
     ) in page
     facilities = html.unescape(facilities_page(inputs))
-    assert "(the 0.8 MW beyond the ceiling: a new site's: priced under New sites to build)" in (
+    assert "(the 0.8 MW beyond the ceiling: a new site's, priced under New sites to build)" in (
         facilities
     )
     # Without [[new_site]]: today's wording, no cost.

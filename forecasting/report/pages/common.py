@@ -473,7 +473,7 @@ MONTH_GRAIN = "monthly grain"
 # Said of MW past a site's ceiling where the region's [[new_site]] prices them (the
 # construction trigger's cost): the power figures read "not priced" beside the New sites
 # table that prices them.
-PRICED_BY_NEW_SITE = "a new site's: priced under New sites to build"
+PRICED_BY_NEW_SITE = "a new site's, priced under New sites to build"
 
 
 def new_site_priced(construction: pl.DataFrame) -> set[str]:
