@@ -238,6 +238,13 @@ def test_a_region_within_its_ceilings_reads_not_within_the_horizon() -> None:
     assert row["mw_past_ceilings"] == 0.0
     assert "not within the horizon" in row["note"]
     assert f"through {day(364)}" in row["note"]
+    # The terminal read "r1 within their sites' ceilings through ...: ceilings run out not
+    # within the horizon", a clause with no verb.
+    held = pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA)
+    assert construction_lines(held) == [
+        f"construction: r1 stays within its sites' ceilings through {day(364)}, the plan's "
+        "end: no new site is needed within the horizon"
+    ]
 
 
 def _rows(*new_site: dict[str, Any]) -> pl.DataFrame:

@@ -330,9 +330,11 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
         pl.col("exhaustion_date").is_null() & pl.col("ceilings_mw").is_not_null()
     )
     if held.height:
+        regions = held["region"].to_list()
+        stay = "stays within its" if len(regions) == 1 else "stay within their"
         lines.append(
-            f"construction: {', '.join(held['region'].to_list())} within their sites' ceilings "
-            f"through {held['horizon_end'][0]}: ceilings run out not within the horizon"
+            f"construction: {', '.join(regions)} {stay} sites' ceilings through "
+            f"{held['horizon_end'][0]}, the plan's end: no new site is needed within the horizon"
         )
     open_ended = construction.filter(pl.col("ceilings_mw").is_null())["region"].to_list()
     if open_ended:

@@ -177,7 +177,10 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
             "site's build time is not declared"
         )
     if not said:
-        said.append(f"none: ceilings run out not within the horizon (to {rows['horizon_end'][0]})")
+        said.append(
+            f"none: no region's site ceilings run out within the horizon (to "
+            f"{rows['horizon_end'][0]})"
+        )
     return [("start a new site by", "; ".join(said))]
 
 
