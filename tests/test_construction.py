@@ -470,3 +470,27 @@ def test_orders_csv_carries_the_new_site_apart_from_the_blocks(tmp_path: Path) -
     row = pl.read_csv(undated / "orders.csv", try_parse_dates=True).row(0, named=True)
     assert row["new_site_mw"] == pytest.approx(0.8, abs=0.01)
     assert (row["order_by"], row["status"], row["new_site_capex_usd"]) == (None, None, None)
+
+
+def test_a_new_site_under_a_million_reads_in_thousands() -> None:
+    """A new site for 0.03 MW at $12.5M per MW read "$0.4M" on the terminal, the rounding the
+    CLI's money already avoids elsewhere ($375k); it reads as every other amount does."""
+    row = {
+        "region": "r1",
+        "as_of": AS_OF,
+        "quantile": "q90",
+        "ceilings_mw": 1.0,
+        "exhaustion_date": day(200),
+        "exhaustion_monthly": False,
+        "mw_needed_at_exhaustion": 1.03,
+        "mw_past_ceilings": 0.03,
+        "horizon_end": day(364),
+        "build_months": 24,
+        "start_by": day(-600),
+        "ready_if_started_today": day(730),
+        "status": "red",
+        "cost_usd": 0.03 * 12.5e6,
+        "note": "",
+    }
+    [line] = construction_lines(pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA))
+    assert "$375k at the declared cost per MW" in line

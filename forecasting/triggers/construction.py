@@ -26,7 +26,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
-from forecasting.text import days_count
+from forecasting.text import days_count, usd
 from forecasting.triggers.common import _TOL, _day, _weeks, months_before, trigger_status
 
 __all__ = ["CONSTRUCTION_SCHEMA", "construction_lines", "construction_triggers"]
@@ -203,7 +203,7 @@ def _dated(
         head,
         f"a new site takes {declared.build_months} months to build: start it by {start_by} "
         f"({buffer_weeks} weeks buffer)",
-        f"${cost / 1e6:,.1f}M for {past:,.1f} MW at the declared "
+        f"{usd(cost)} for {past:,.1f} MW at the declared "
         f"${declared.cost_per_mw_usd / 1e6:,.2f}M per MW",
     ]
     ready = _day(row["ready_if_started_today"])
@@ -324,7 +324,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
             f"{head}; start a new site by {r['start_by']} ({r['status']}"
             + (f", {days_count(late)} ago: late" if late > 0 else "")
             + f"; {r['build_months']} months to build): {r['mw_past_ceilings']:,.1f} MW past "
-            f"them, ${r['cost_usd'] / 1e6:,.1f}M at the declared cost per MW"
+            f"them, {usd(r['cost_usd'])} at the declared cost per MW"
         )
     held = construction.filter(
         pl.col("exhaustion_date").is_null() & pl.col("ceilings_mw").is_not_null()
