@@ -75,6 +75,7 @@ from forecasting.report.pages.finance import (
     _drivers_intro,
     _drivers_table,
     _later_orders_table,
+    _region_concentration_table,
     _revenue_table,
 )
 from forecasting.report.pages.platform import _change_tables, _verdicts_table
@@ -1910,6 +1911,60 @@ def test_a_top1_share_names_the_customer_it_is_of() -> None:
     assert str(top1[4]).endswith("(zephyr, largest mean)")
     assert "(" not in str(said[("inference", "HHI")][2])
     assert "(" not in str(said[("overall", "top-5 share")][4])
+
+
+def _region_concentration() -> pl.DataFrame:
+    """Four regions on AS_OF - 1 (history) and in the week of the last forecast Monday: a
+    single customer's, a concentrated one, one whose tail outweighs its top customer, and
+    one of the tail alone."""
+    now, week = AS_OF - timedelta(days=1), date(2027, 2, 1)
+    cases = {  # region: (top1, hhi, tail) now; the horizon's q50 HHI adds 10 %
+        "solo": (1.0, 10_000.0, 0.0),
+        "eu-west": (0.55, 3_400.0, 0.05),
+        "us-east": (0.2, 1_200.0, 0.3),
+        "ap-south": (None, None, 1.0),
+    }
+    rows = []
+    for region, (top1, hhi, tail) in cases.items():
+        for metric, v in (("top1_share", top1), ("top5_share", top1), ("hhi", hhi)):
+            rows.append((region, now, metric, "history", v, None, None, None))
+            q = None if v is None else v * (1.1 if metric == "hhi" else 1.0)
+            band = (None, None) if q is None else (0.8 * q, 1.2 * q)
+            rows.append((region, week, metric, "forecast", q, band[0], q, band[1]))
+        rows.append((region, now, "tail_share", "history", tail, None, None, None))
+        rows.append((region, week, "tail_share", "forecast", tail, tail, tail, tail))
+    return pl.DataFrame(rows, orient="row", schema=CONCENTRATION_SCHEMA)
+
+
+def test_concentration_is_shown_per_region_most_concentrated_first() -> None:
+    """Concentration read per class and fleet-wide only: a customer at a modest fleet share
+    holding 55 % of eu-west, where its capacity is bought, showed nowhere. The finance page has
+    a region table, most concentrated first, naming each region's top customer, HHI now and
+    at the horizon (q50, q10-q90); a region of one customer says so, one of the tail alone
+    reads not measured (never a 0 % share), and where the tail outweighs the top customer its
+    share is a floor."""
+    now = AS_OF - timedelta(days=1)
+    history = pl.DataFrame(
+        [(f"total/{r}/inference/{c}", now, "mean", y, r, "inference", c)
+         for r, c, y in (("solo", "acme", 10.0), ("eu-west", "zephyr", 55.0),
+                         ("eu-west", "globex", 40.0), ("us-east", "initech", 20.0),
+                         ("ap-south", "other", 5.0))],
+        schema=DEMAND_SCHEMA, orient="row",
+    )  # fmt: skip
+    table = _region_concentration_table(_region_concentration(), history=history)
+    assert [r[0] for r in table.rows] == ["solo", "eu-west", "us-east", "ap-south"]
+    said = {str(r[0]): r for r in table.rows}
+    assert said["solo"][1] == "100.0% (acme: the only customer)"
+    assert said["eu-west"][1] == "55.0% (zephyr)"
+    assert said["eu-west"][2] == "3,400"
+    assert said["eu-west"][4] == "3,740"
+    assert said["eu-west"][5] == "2,992 – 4,488"
+    assert said["us-east"][1] == "at least 20.0% (initech)"
+    assert said["ap-south"][1] == "only the long tail (100.0%): not measured"
+    assert said["ap-south"][2] == said["ap-south"][4] == "not measured"
+    assert not re.search(r"(?<![\d.,])0\.0%", " ".join(str(c) for c in said["ap-south"][1:6]))
+    page = finance_page(replace(sample_inputs(), region_concentration=_region_concentration()))
+    assert html_text("most concentrated region first") in page
 
 
 def test_a_later_order_says_its_status_and_the_shortfall_it_is_for() -> None:
