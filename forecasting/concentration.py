@@ -45,6 +45,7 @@ __all__ = [
     "concentration",
     "concentration_forecast",
     "concentration_history",
+    "customer_region_shares",
     "largest_customer_forecast",
     "largest_customer_history",
     "largest_customers",
@@ -197,6 +198,21 @@ def largest_customer_history(
         largest_customers(_history_customers(demand), by=["ds"], other=other, scope=scope)
         .select(scope, "ds", "customer")
         .sort(scope, "ds")
+        .collect()
+    )
+
+
+def customer_region_shares(demand: pl.DataFrame, *, other: str = OTHER) -> pl.DataFrame:
+    """Each named customer's share of each region it has demand in, on that region's last
+    history day (every class of the region; the tail in the total) from a DEMAND_SCHEMA
+    frame: region, ds, customer, share. A drill of one customer names where it weighs most."""
+    rows = _history_customers(demand)
+    last = rows.filter(pl.col("ds") == pl.col("ds").max().over("region"))
+    return (
+        _shares(last, by=["ds"], other=other, scope="region")
+        .filter(~pl.col("is_tail") & (pl.col("y") > 0))
+        .select("region", "ds", "customer", "share")
+        .sort("region", "customer")
         .collect()
     )
 

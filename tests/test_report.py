@@ -78,7 +78,12 @@ from forecasting.report.pages.finance import (
     _region_concentration_table,
     _revenue_table,
 )
-from forecasting.report.pages.platform import _change_tables, _verdicts_table
+from forecasting.report.pages.platform import (
+    _answers_table,
+    _change_tables,
+    _verdicts_table,
+    customer_regions,
+)
 from forecasting.schema import (
     DEMAND_SCHEMA,
     FAILS_UNDER_SHOCK,
@@ -1965,6 +1970,34 @@ def test_concentration_is_shown_per_region_most_concentrated_first() -> None:
     assert not re.search(r"(?<![\d.,])0\.0%", " ".join(str(c) for c in said["ap-south"][1:6]))
     page = finance_page(replace(sample_inputs(), region_concentration=_region_concentration()))
     assert html_text("most concentrated region first") in page
+
+
+def test_the_top_customer_drill_says_which_region_its_customer_weighs_most_in() -> None:
+    """The "top customer 2x" drill named the fleet's largest customer and not where it lands:
+    a customer at a modest fleet share can be most of one region, where capacity is bought.
+    The drill's target now says the customer's largest share of a region (every class of it,
+    the tail in the total) on the region's last history day; other targets are unchanged."""
+    now = AS_OF - timedelta(days=1)
+    history = pl.DataFrame(
+        [(f"total/{r}/{k}/{c}", now, "mean", y, r, k, c)
+         for r, k, c, y in (("us-east", "inference", "acme", 20.0),
+                            ("us-east", "inference", "globex", 80.0),
+                            ("eu-west", "inference", "acme", 30.0),
+                            ("eu-west", "training", "acme", 25.0),
+                            ("eu-west", "inference", "other", 45.0))],
+        schema=DEMAND_SCHEMA, orient="row",
+    )  # fmt: skip
+    regions = customer_regions(history)
+    assert regions["acme"] == f"55.0% of eu-west's demand on {fmt_date(now)}"
+    answers = sample_inputs().drill_answers.head(1)
+    drills = pl.concat(
+        [answers.with_columns(target=pl.lit(t)) for t in ("customer:acme", "class:inference")]
+    )
+    table = _answers_table(drills, regions=regions)
+    assert [str(r[2]) for r in table.rows] == [
+        f"customer:acme (55.0% of eu-west's demand on {fmt_date(now)}, its largest regional share)",
+        "class:inference",
+    ]
 
 
 def test_a_later_order_says_its_status_and_the_shortfall_it_is_for() -> None:
