@@ -9,10 +9,14 @@ import pytest
 
 from forecasting import schema
 from forecasting.concentration import (
+    METRICS,
+    concentration,
     concentration_forecast,
+    concentration_forecasts,
     concentration_history,
     largest_customer_forecast,
     largest_customer_history,
+    path_customers,
 )
 
 DAY = date(2024, 1, 1)
@@ -276,3 +280,50 @@ def test_the_report_reads_concentration_per_region_from_the_stored_paths() -> No
         "history": pytest.approx(100 / 180),
         "forecast": pytest.approx(100 / 180),
     }
+
+
+def test_both_scopes_from_one_pass_read_the_class_view_to_the_bit() -> None:
+    """Both scopes are read from one weekly sum per series (the second scope cost 1.6x the
+    CPU of the class view alone on the demo fleet's paths): the class view is still the days
+    summed over regions, then averaged over the week, to the bit."""
+    import numpy as np
+
+    from forecasting.sums import exact_sum
+
+    rng = np.random.default_rng(3)
+    ids = [
+        f"total/{r}/{k}/c{i}"
+        for r in ("us", "eu")
+        for k in ("inference", "batch")
+        for i in range(4)
+    ]
+    rows = [
+        (uid, date(2024, 1, day), sample, float(rng.lognormal(3, 1)))
+        for uid in [*ids, "total/us/batch/other"]
+        for day in range(1, 10)  # a whole week and two days of the next
+        for sample in range(3)
+    ]
+    paths = pl.DataFrame(rows, schema=schema.PATHS_SCHEMA, orient="row")
+    both = concentration_forecasts(paths)
+    days = (
+        path_customers(paths)
+        .group_by("sample_id", "workload_class", "customer", "ds")
+        .agg(exact_sum(pl.col("y")))
+        .group_by("sample_id", "workload_class", "customer", pl.col("ds").dt.truncate("1w"))
+        .agg(exact_sum(pl.col("y")) / pl.len())
+    )
+    per_path = concentration(days, by=["sample_id", "ds"])
+    reference = (
+        per_path.unpivot(
+            index=["workload_class", "ds", "sample_id"], on=list(METRICS), variable_name="metric"
+        )
+        .group_by("workload_class", "ds", "metric")
+        .agg(
+            pl.col("value").quantile(q, "linear").alias(f"q{round(q * 100)}")
+            for q in (0.1, 0.5, 0.9)
+        )
+        .sort("workload_class", "metric", "ds")
+        .collect()
+    )
+    assert both["workload_class"].equals(reference)
+    assert both["region"]["region"].unique().sort().to_list() == ["eu", "us"]

@@ -274,7 +274,7 @@ def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> tuple[pl.DataF
     """
     from forecasting import concentration
 
-    customers = concentration.path_customers(paths).collect().lazy()  # read the ids once
+    forecasts = concentration.concentration_forecasts(paths)
     columns = ["scope", "ds", "metric", "source", "value", "q10", "q50", "q90"]
 
     def long(scope: concentration.Scope, named: pl.Expr) -> pl.DataFrame:
@@ -288,7 +288,7 @@ def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> tuple[pl.DataF
                 q90=pl.lit(None, pl.Float64),
             )
         )
-        future = concentration.concentration_forecast(customers, scope=scope).with_columns(
+        future = forecasts[scope].with_columns(
             named.alias("scope"), pl.lit("forecast").alias("source"), pl.col("q50").alias("value")
         )
         return pl.concat([past.select(columns), future.select(columns)], how="vertical_relaxed")
