@@ -1972,6 +1972,21 @@ def test_concentration_is_shown_per_region_most_concentrated_first() -> None:
     assert html_text("most concentrated region first") in page
 
 
+def test_a_region_whose_telemetry_stopped_says_the_day_its_share_is_of() -> None:
+    """The region table's "last history day" is each region's own: a region whose feed
+    stopped two weeks ago read its old share beside the others' of yesterday, as of one day."""
+    frame = _region_concentration()
+    early = AS_OF - timedelta(days=15)
+    frame = frame.with_columns(
+        ds=pl.when((pl.col("scope") == "eu-west") & (pl.col("source") == "history"))
+        .then(pl.lit(early))
+        .otherwise(pl.col("ds"))
+    )
+    said = {str(r[0]): r for r in _region_concentration_table(frame).rows}
+    assert said["eu-west"][1] == f"55.0% (a named customer), on {fmt_date(early)}: its last day"
+    assert "on " not in str(said["us-east"][1])
+
+
 def test_the_top_customer_drill_says_which_region_its_customer_weighs_most_in() -> None:
     """The "top customer 2x" drill named the fleet's largest customer and not where it lands:
     a customer at a modest fleet share can be most of one region, where capacity is bought.

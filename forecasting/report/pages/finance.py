@@ -1288,13 +1288,19 @@ def _region_concentration_table(
     """Per region, most concentrated first: the top customer and its share on the last
     history day and at the horizon, HHI now and at the horizon (q50, q10-q90), the tail."""
     rows: list[list[Cell]] = []
-    for r in region_concentration_summary(concentration, history=history, forecast=forecast):
+    summary = region_concentration_summary(concentration, history=history, forecast=forecast)
+    latest = max((r["now"] for r in summary if r["now"] is not None), default=None)
+    for r in summary:
         measured_now = r["now"] is not None
         ahead = r["week"] is not None
+        top = region_top_customer(r["leader"], r["top1"], r["tail"]) if measured_now else MISSING
+        if measured_now and r["now"] != latest:
+            # A region whose feed stopped: its share is of its own last day, not the others'.
+            top = f"{top}, on {fmt_date(r['now'])}: its last day"
         rows.append(
             [
                 r["region"],
-                region_top_customer(r["leader"], r["top1"], r["tail"]) if measured_now else MISSING,
+                top,
                 (fmt_hhi(r["hhi"]) if r["hhi"] is not None else NOT_MEASURED)
                 if measured_now
                 else MISSING,
