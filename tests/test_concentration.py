@@ -9,10 +9,14 @@ import pytest
 
 from forecasting import schema
 from forecasting.concentration import (
+    METRICS,
+    concentration,
     concentration_forecast,
+    concentration_forecasts,
     concentration_history,
     largest_customer_forecast,
     largest_customer_history,
+    path_customers,
 )
 
 DAY = date(2024, 1, 1)
@@ -178,3 +182,148 @@ def test_the_forecast_s_largest_customer_is_read_from_its_weekly_means() -> None
         ("inference", date(2024, 1, 1), "acme"),
         ("inference", date(2024, 1, 8), "globex"),
     ]
+
+
+def test_a_region_s_concentration_is_of_every_class_in_it() -> None:
+    """Concentration was per class and fleet-wide only, where capacity is bought per region:
+    a customer at a modest fleet share can hold most of one region. Per region, a customer's
+    classes there are one customer (acme's inference and batch in us), its other regions are
+    not counted, and a region of one customer reads 100 % and 10,000, its tail share 0."""
+    frame = pl.concat([CASE, demand([("us", "batch", "acme", 40.0)])])
+    hist = concentration_history(frame, scope="region")
+    us = hist.filter(pl.col("region") == "us").row(0, named=True)
+    # us: acme 30 + 40 = 70, globex 30, tail 20, initech 100 of 220.
+    assert us["top1_share"] == pytest.approx(100 / 220)
+    assert us["top5_share"] == pytest.approx(200 / 220)
+    assert us["tail_share"] == pytest.approx(20 / 220)
+    shares = [100 / 220, 70 / 220, 30 / 220]  # the tail is one customer of 20 / 220
+    assert us["hhi"] == pytest.approx(10_000 * (sum(s**2 for s in shares) + (20 / 220) ** 2))
+    eu = hist.filter(pl.col("region") == "eu").row(0, named=True)
+    assert (eu["top1_share"], eu["hhi"], eu["tail_share"]) == (1.0, pytest.approx(10_000), 0.0)
+    leaders = largest_customer_history(frame, scope="region")
+    assert dict(zip(leaders["region"], leaders["customer"], strict=True)) == {
+        "eu": "acme",
+        "us": "initech",
+    }
+
+
+def test_a_scope_of_the_tail_alone_measures_no_share() -> None:
+    """A region (or class) whose demand is all in the long tail read top-1 0 % and HHI 0, a
+    perfect spread, where its largest customer is simply not known: its shares and HHI are
+    null and its tail share says why."""
+    frame = pl.concat([CASE, demand([("ap", "batch", "other", 50.0)])])
+    ap = concentration_history(frame, scope="region").filter(pl.col("region") == "ap")
+    assert ap.select("top1_share", "top5_share", "hhi", "tail_share").row(0) == (
+        None,
+        None,
+        None,
+        1.0,
+    )
+    batch = concentration_history(frame).filter(pl.col("workload_class") == "batch")
+    assert batch.select("top1_share", "hhi").row(0) == (None, None)
+    assert (
+        largest_customer_history(frame, scope="region").filter(pl.col("region") == "ap").is_empty()
+    )
+
+
+def test_region_forecast_quantiles_across_paths() -> None:
+    """Per region, forecast concentration is taken per path and summarised across paths, the
+    tail's share with it; the forecast's leader per region is the largest weekly mean."""
+    leaves = CASE.select("unique_id", "y")
+    paths = pl.concat(
+        [
+            leaves.with_columns(ds=pl.lit(DAY), sample_id=pl.lit(0, pl.Int32)),
+            # In path 1 initech triples: 300 / 380 of us.
+            leaves.with_columns(
+                ds=pl.lit(DAY),
+                sample_id=pl.lit(1, pl.Int32),
+                y=pl.when(pl.col("unique_id").str.ends_with("initech"))
+                .then(pl.col("y") * 3)
+                .otherwise(pl.col("y")),
+            ),
+        ]
+    ).select(list(schema.PATHS_SCHEMA))
+    fc = concentration_forecast(paths, freq="day", quantiles=(0.0, 1.0), scope="region")
+    us = {
+        r["metric"]: (r["q0"], r["q100"])
+        for r in fc.filter(pl.col("region") == "us").iter_rows(named=True)
+    }
+    assert us["top1_share"] == (pytest.approx(100 / 180), pytest.approx(300 / 380))
+    assert us["tail_share"] == (pytest.approx(20 / 380), pytest.approx(20 / 180))
+    assert set(fc["region"]) == {"us", "eu"}
+    forecast = CASE.select(
+        "unique_id", pl.col("y").alias("mean"), ds=pl.lit(DAY), measure=pl.lit("mean")
+    )
+    leaders = largest_customer_forecast(forecast, scope="region")
+    assert sorted(leaders.select("region", "customer").rows()) == [
+        ("eu", "acme"),
+        ("us", "initech"),
+    ]
+
+
+def test_the_report_reads_concentration_per_region_from_the_stored_paths() -> None:
+    """The report's inputs held concentration per class and overall only. They now hold it
+    per region too, history and forecast (from the stored paths, which hold the contract book
+    as the run applied it), the class view unchanged beside it."""
+    from forecasting.runs.reports import _concentration
+
+    leaves = CASE.select("unique_id", "y")
+    paths = leaves.with_columns(ds=pl.lit(DAY), sample_id=pl.lit(0, pl.Int32)).select(
+        list(schema.PATHS_SCHEMA)
+    )
+    classes, regions = _concentration(CASE, paths)
+    assert set(classes["scope"]) == {"overall", "inference", "training"}
+    assert set(regions["scope"]) == {"us", "eu"}
+    assert set(regions["metric"]) == {"top1_share", "top5_share", "hhi", "tail_share"}
+    us = regions.filter((pl.col("scope") == "us") & (pl.col("metric") == "top1_share"))
+    assert dict(zip(us["source"], us["value"], strict=True)) == {
+        "history": pytest.approx(100 / 180),
+        "forecast": pytest.approx(100 / 180),
+    }
+
+
+def test_both_scopes_from_one_pass_read_the_class_view_to_the_bit() -> None:
+    """Both scopes are read from one weekly sum per series (the second scope cost 1.6x the
+    CPU of the class view alone on the demo fleet's paths): the class view is still the days
+    summed over regions, then averaged over the week, to the bit."""
+    import numpy as np
+
+    from forecasting.sums import exact_sum
+
+    rng = np.random.default_rng(3)
+    ids = [
+        f"total/{r}/{k}/c{i}"
+        for r in ("us", "eu")
+        for k in ("inference", "batch")
+        for i in range(4)
+    ]
+    rows = [
+        (uid, date(2024, 1, day), sample, float(rng.lognormal(3, 1)))
+        for uid in [*ids, "total/us/batch/other"]
+        for day in range(1, 10)  # a whole week and two days of the next
+        for sample in range(3)
+    ]
+    paths = pl.DataFrame(rows, schema=schema.PATHS_SCHEMA, orient="row")
+    both = concentration_forecasts(paths)
+    days = (
+        path_customers(paths)
+        .group_by("sample_id", "workload_class", "customer", "ds")
+        .agg(exact_sum(pl.col("y")))
+        .group_by("sample_id", "workload_class", "customer", pl.col("ds").dt.truncate("1w"))
+        .agg(exact_sum(pl.col("y")) / pl.len())
+    )
+    per_path = concentration(days, by=["sample_id", "ds"])
+    reference = (
+        per_path.unpivot(
+            index=["workload_class", "ds", "sample_id"], on=list(METRICS), variable_name="metric"
+        )
+        .group_by("workload_class", "ds", "metric")
+        .agg(
+            pl.col("value").quantile(q, "linear").alias(f"q{round(q * 100)}")
+            for q in (0.1, 0.5, 0.9)
+        )
+        .sort("workload_class", "metric", "ds")
+        .collect()
+    )
+    assert both["workload_class"].equals(reference)
+    assert both["region"]["region"].unique().sort().to_list() == ["eu", "us"]

@@ -75,9 +75,15 @@ from forecasting.report.pages.finance import (
     _drivers_intro,
     _drivers_table,
     _later_orders_table,
+    _region_concentration_table,
     _revenue_table,
 )
-from forecasting.report.pages.platform import _change_tables, _verdicts_table
+from forecasting.report.pages.platform import (
+    _answers_table,
+    _change_tables,
+    _verdicts_table,
+    customer_regions,
+)
 from forecasting.schema import (
     DEMAND_SCHEMA,
     FAILS_UNDER_SHOCK,
@@ -1910,6 +1916,103 @@ def test_a_top1_share_names_the_customer_it_is_of() -> None:
     assert str(top1[4]).endswith("(zephyr, largest mean)")
     assert "(" not in str(said[("inference", "HHI")][2])
     assert "(" not in str(said[("overall", "top-5 share")][4])
+
+
+def _region_concentration() -> pl.DataFrame:
+    """Four regions on AS_OF - 1 (history) and in the week of the last forecast Monday: a
+    single customer's, a concentrated one, one whose tail outweighs its top customer, and
+    one of the tail alone."""
+    now, week = AS_OF - timedelta(days=1), date(2027, 2, 1)
+    cases = {  # region: (top1, hhi, tail) now; the horizon's q50 HHI adds 10 %
+        "solo": (1.0, 10_000.0, 0.0),
+        "eu-west": (0.55, 3_400.0, 0.05),
+        "us-east": (0.2, 1_200.0, 0.3),
+        "ap-south": (None, None, 1.0),
+    }
+    rows = []
+    for region, (top1, hhi, tail) in cases.items():
+        for metric, v in (("top1_share", top1), ("top5_share", top1), ("hhi", hhi)):
+            rows.append((region, now, metric, "history", v, None, None, None))
+            q = None if v is None else v * (1.1 if metric == "hhi" else 1.0)
+            band = (None, None) if q is None else (0.8 * q, 1.2 * q)
+            rows.append((region, week, metric, "forecast", q, band[0], q, band[1]))
+        rows.append((region, now, "tail_share", "history", tail, None, None, None))
+        rows.append((region, week, "tail_share", "forecast", tail, tail, tail, tail))
+    return pl.DataFrame(rows, orient="row", schema=CONCENTRATION_SCHEMA)
+
+
+def test_concentration_is_shown_per_region_most_concentrated_first() -> None:
+    """Concentration read per class and fleet-wide only: a customer at a modest fleet share
+    holding 55 % of eu-west, where its capacity is bought, showed nowhere. The finance page has
+    a region table, most concentrated first, naming each region's top customer, HHI now and
+    at the horizon (q50, q10-q90); a region of one customer says so, one of the tail alone
+    reads not measured (never a 0 % share), and where the tail outweighs the top customer its
+    share is a floor."""
+    now = AS_OF - timedelta(days=1)
+    history = pl.DataFrame(
+        [(f"total/{r}/inference/{c}", now, "mean", y, r, "inference", c)
+         for r, c, y in (("solo", "acme", 10.0), ("eu-west", "zephyr", 55.0),
+                         ("eu-west", "globex", 40.0), ("us-east", "initech", 20.0),
+                         ("ap-south", "other", 5.0))],
+        schema=DEMAND_SCHEMA, orient="row",
+    )  # fmt: skip
+    table = _region_concentration_table(_region_concentration(), history=history)
+    assert [r[0] for r in table.rows] == ["solo", "eu-west", "us-east", "ap-south"]
+    said = {str(r[0]): r for r in table.rows}
+    assert said["solo"][1] == "100.0% (acme: the only customer)"
+    assert said["eu-west"][1] == "55.0% (zephyr)"
+    assert said["eu-west"][2] == "3,400"
+    assert said["eu-west"][4] == "3,740"
+    assert said["eu-west"][5] == "2,992 – 4,488"
+    assert said["us-east"][1] == "at least 20.0% (initech)"
+    assert said["ap-south"][1] == "only the long tail (100.0%): not measured"
+    assert said["ap-south"][2] == said["ap-south"][4] == "not measured"
+    assert not re.search(r"(?<![\d.,])0\.0%", " ".join(str(c) for c in said["ap-south"][1:6]))
+    page = finance_page(replace(sample_inputs(), region_concentration=_region_concentration()))
+    assert html_text("most concentrated region first") in page
+
+
+def test_a_region_whose_telemetry_stopped_says_the_day_its_share_is_of() -> None:
+    """The region table's "last history day" is each region's own: a region whose feed
+    stopped two weeks ago read its old share beside the others' of yesterday, as of one day."""
+    frame = _region_concentration()
+    early = AS_OF - timedelta(days=15)
+    frame = frame.with_columns(
+        ds=pl.when((pl.col("scope") == "eu-west") & (pl.col("source") == "history"))
+        .then(pl.lit(early))
+        .otherwise(pl.col("ds"))
+    )
+    said = {str(r[0]): r for r in _region_concentration_table(frame).rows}
+    assert said["eu-west"][1] == f"55.0% (a named customer), on {fmt_date(early)}: its last day"
+    assert "on " not in str(said["us-east"][1])
+
+
+def test_the_top_customer_drill_says_which_region_its_customer_weighs_most_in() -> None:
+    """The "top customer 2x" drill named the fleet's largest customer and not where it lands:
+    a customer at a modest fleet share can be most of one region, where capacity is bought.
+    The drill's target now says the customer's largest share of a region (every class of it,
+    the tail in the total) on the region's last history day; other targets are unchanged."""
+    now = AS_OF - timedelta(days=1)
+    history = pl.DataFrame(
+        [(f"total/{r}/{k}/{c}", now, "mean", y, r, k, c)
+         for r, k, c, y in (("us-east", "inference", "acme", 20.0),
+                            ("us-east", "inference", "globex", 80.0),
+                            ("eu-west", "inference", "acme", 30.0),
+                            ("eu-west", "training", "acme", 25.0),
+                            ("eu-west", "inference", "other", 45.0))],
+        schema=DEMAND_SCHEMA, orient="row",
+    )  # fmt: skip
+    regions = customer_regions(history)
+    assert regions["acme"] == f"55.0% of eu-west's demand on {fmt_date(now)}"
+    answers = sample_inputs().drill_answers.head(1)
+    drills = pl.concat(
+        [answers.with_columns(target=pl.lit(t)) for t in ("customer:acme", "class:inference")]
+    )
+    table = _answers_table(drills, regions=regions)
+    assert [str(r[2]) for r in table.rows] == [
+        f"customer:acme (55.0% of eu-west's demand on {fmt_date(now)}, its largest regional share)",
+        "class:inference",
+    ]
 
 
 def test_a_later_order_says_its_status_and_the_shortfall_it_is_for() -> None:

@@ -1233,6 +1233,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drills_not_played": DRILLS_NOT_PLAYED_SCHEMA,
     "estimated": ESTIMATED_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
+    "region_concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
     "power_changes": POWER_CHANGES_SCHEMA,
     "drill_changes": VERDICT_CHANGES_SCHEMA,
@@ -1316,6 +1317,11 @@ class ReportInputs:
     # (runs.reports.telemetry_since; "" when nothing was).
     telemetry_since: str = ""
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
+    # The same per region, its ``scope`` the region; ``metric`` adds ``tail_share``
+    # (forecasting.concentration.REGION_METRICS).
+    region_concentration: pl.DataFrame = field(
+        default_factory=partial(_empty, CONCENTRATION_SCHEMA)
+    )
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None
     previous_as_of: date | None = None  # that run's forecast as-of day

@@ -266,31 +266,40 @@ def compute_triggers(
     return TriggerRun(run_id=run_id, forecast=ref)
 
 
-def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> pl.DataFrame:
-    """History and forecast of top-1/top-5 share and HHI, long, in the report's columns."""
+def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """History and forecast of top-1/top-5 share and HHI, long, in the report's columns: per
+    class and overall, and per region (its ``scope`` the region, the tail's share with it).
+
+    The stored paths hold the contract book, so both views include it as the run applied it.
+    """
     from forecasting import concentration
 
-    metrics = ["top1_share", "top5_share", "hhi"]
-    scope = (
+    forecasts = concentration.concentration_forecasts(paths)
+    columns = ["scope", "ds", "metric", "source", "value", "q10", "q50", "q90"]
+
+    def long(scope: concentration.Scope, named: pl.Expr) -> pl.DataFrame:
+        past = (
+            concentration.concentration_history(history, scope=scope)
+            .unpivot(index=[scope, "ds"], variable_name="metric", value_name="value")
+            .with_columns(named.alias("scope"), pl.lit("history").alias("source"))
+            .with_columns(
+                q10=pl.lit(None, pl.Float64),
+                q50=pl.lit(None, pl.Float64),
+                q90=pl.lit(None, pl.Float64),
+            )
+        )
+        future = forecasts[scope].with_columns(
+            named.alias("scope"), pl.lit("forecast").alias("source"), pl.col("q50").alias("value")
+        )
+        return pl.concat([past.select(columns), future.select(columns)], how="vertical_relaxed")
+
+    classes = long(
+        "workload_class",
         pl.when(pl.col("workload_class") == "all")
         .then(pl.lit("overall"))
-        .otherwise(pl.col("workload_class"))
+        .otherwise(pl.col("workload_class")),
     )
-    past = (
-        concentration.concentration_history(history)
-        .unpivot(
-            index=["workload_class", "ds"], on=metrics, variable_name="metric", value_name="value"
-        )
-        .with_columns(scope.alias("scope"), pl.lit("history").alias("source"))
-        .with_columns(
-            q10=pl.lit(None, pl.Float64), q50=pl.lit(None, pl.Float64), q90=pl.lit(None, pl.Float64)
-        )
-    )
-    future = concentration.concentration_forecast(paths).with_columns(
-        scope.alias("scope"), pl.lit("forecast").alias("source"), pl.col("q50").alias("value")
-    )
-    columns = ["scope", "ds", "metric", "source", "value", "q10", "q50", "q90"]
-    return pl.concat([past.select(columns), future.select(columns)], how="vertical_relaxed")
+    return classes, long("region", pl.col("region"))
 
 
 def drills_on_other_plans(other: pl.DataFrame, *, plan_sha256: str | None) -> str:
@@ -636,6 +645,7 @@ def report_inputs(
     assert isinstance(start, date)
     now = datetime.now(UTC)
     stale_days, ahead = telemetry_age(newest, now)
+    concentrations = _concentration(history, paths)
     return ReportInputs(
         run_id=run_id,
         as_of=as_of,
@@ -671,7 +681,8 @@ def report_inputs(
             quantile=options.quantile,
             daily_end=end,
         ),
-        concentration=_concentration(history, paths),
+        concentration=concentrations[0],
+        region_concentration=concentrations[1],
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
         previous_as_of=compared.previous_as_of,

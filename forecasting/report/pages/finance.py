@@ -94,7 +94,13 @@ from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
-__all__ = ["finance_page", "idle_risk_card", "idle_risk_line"]
+__all__ = [
+    "finance_page",
+    "idle_risk_card",
+    "idle_risk_line",
+    "region_concentration_summary",
+    "region_top_customer",
+]
 
 
 def _capacity_unit(plan: CapacityPlan) -> str:
@@ -1187,6 +1193,168 @@ def _concentration_table(
     )
 
 
+def _region_last(frame: pl.DataFrame, source: str) -> pl.DataFrame:
+    """Per region, its last day's (or week's) rows of ``source``, wide: region, ds and one
+    column per metric and field (``hhi_value``, ``hhi_q10``...)."""
+    rows = frame.filter(pl.col("source") == source)
+    last = rows.filter(pl.col("ds") == pl.col("ds").max().over("scope"))
+    return last.pivot(
+        on="metric",
+        index=["scope", "ds"],
+        values=["value", "q10", "q90"],
+        aggregate_function="first",
+    ).rename({"scope": "region"})
+
+
+def region_concentration_summary(
+    concentration: pl.DataFrame,
+    *,
+    history: pl.DataFrame | None = None,
+    forecast: pl.DataFrame | None = None,
+) -> list[dict[str, Any]]:
+    """Per region, most concentrated first (HHI q50 at the horizon, else now): its last
+    history day ``now`` with the top customer ``leader``, ``top1``, ``hhi`` and ``tail``
+    shares, and its last forecast week ``week`` with ``leader_ahead``, ``top1_ahead``,
+    ``hhi_ahead`` (q50), ``hhi_low``/``hhi_high`` (q10/q90) and ``tail_ahead``. A value is
+    None where it was not measured (no demand, or the tail alone)."""
+    if concentration.is_empty():
+        return []
+    past = _region_last(concentration, "history")
+    ahead = _region_last(concentration, "forecast")
+    # Leaders of the days shown only: the history's every day cost a pass over all of it.
+    led: dict[tuple[str, date], str] = {}
+    if history is not None and past.height:
+        days = history.filter(pl.col("ds").is_in(past["ds"].unique().implode()))
+        led = _leaders(largest_customer_history(days, scope="region"))
+    leads: dict[tuple[str, date], str] = {}
+    if forecast is not None and ahead.height:
+        weeks = ahead["ds"].unique().to_list()
+        days = forecast.filter(pl.col("ds").dt.truncate("1w").is_in(weeks))
+        leads = _leaders(largest_customer_forecast(days, scope="region"))
+    regions = sorted(set(past["region"]) | set(ahead["region"]))
+    now = {r["region"]: r for r in past.iter_rows(named=True)}
+    later = {r["region"]: r for r in ahead.iter_rows(named=True)}
+    out: list[dict[str, Any]] = []
+    for region in regions:
+        p, f = now.get(region, {}), later.get(region, {})
+        out.append(
+            {
+                "region": region,
+                "now": p.get("ds"),
+                "leader": led.get((region, p["ds"])) if p else None,
+                "top1": p.get("value_top1_share"),
+                "hhi": p.get("value_hhi"),
+                "tail": p.get("value_tail_share"),
+                "week": f.get("ds"),
+                "leader_ahead": leads.get((region, f["ds"])) if f else None,
+                "top1_ahead": f.get("value_top1_share"),
+                "hhi_ahead": f.get("value_hhi"),
+                "hhi_low": f.get("q10_hhi"),
+                "hhi_high": f.get("q90_hhi"),
+                "tail_ahead": f.get("value_tail_share"),
+            }
+        )
+
+    def most_concentrated(row: dict[str, Any]) -> tuple[bool, float, str]:
+        hhi = row["hhi_ahead"] if row["hhi_ahead"] is not None else row["hhi"]
+        return (hhi is None, -(hhi or 0.0), row["region"])
+
+    return sorted(out, key=most_concentrated)
+
+
+def region_top_customer(
+    leader: str | None, top1: float | None, tail: float | None, *, expected: bool = False
+) -> str:
+    """A region's top customer and share, read honestly: the tail alone names no one and has
+    no share; one customer is said to be the only one; where the tail is larger than the top
+    named customer, a tail customer may lead, so the share is a floor."""
+    if top1 is None:
+        return f"only the long tail ({fmt_pct(tail)}): {NOT_MEASURED}" if tail else MISSING
+    who = leader or "a named customer"
+    if expected:
+        who = f"{who}, largest mean"
+    if top1 >= 1.0 and not tail:
+        return f"{fmt_pct(top1)} ({who}: the only customer)"
+    floor = "at least " if tail is not None and tail > top1 else ""
+    return f"{floor}{fmt_pct(top1)} ({who})"
+
+
+def _region_concentration_table(
+    concentration: pl.DataFrame,
+    *,
+    history: pl.DataFrame | None = None,
+    forecast: pl.DataFrame | None = None,
+) -> Table:
+    """Per region, most concentrated first: the top customer and its share on the last
+    history day and at the horizon, HHI now and at the horizon (q50, q10-q90), the tail."""
+    rows: list[list[Cell]] = []
+    summary = region_concentration_summary(concentration, history=history, forecast=forecast)
+    latest = max((r["now"] for r in summary if r["now"] is not None), default=None)
+    for r in summary:
+        measured_now = r["now"] is not None
+        ahead = r["week"] is not None
+        top = region_top_customer(r["leader"], r["top1"], r["tail"]) if measured_now else MISSING
+        if measured_now and r["now"] != latest:
+            # A region whose feed stopped: its share is of its own last day, not the others'.
+            top = f"{top}, on {fmt_date(r['now'])}: its last day"
+        rows.append(
+            [
+                r["region"],
+                top,
+                (fmt_hhi(r["hhi"]) if r["hhi"] is not None else NOT_MEASURED)
+                if measured_now
+                else MISSING,
+                (
+                    region_top_customer(
+                        r["leader_ahead"], r["top1_ahead"], r["tail_ahead"], expected=True
+                    )
+                    if ahead
+                    else MISSING
+                ),
+                (fmt_hhi(r["hhi_ahead"]) if r["hhi_ahead"] is not None else NOT_MEASURED)
+                if ahead
+                else MISSING,
+                f"{fmt_hhi(r['hhi_low'])} – {fmt_hhi(r['hhi_high'])}"
+                if ahead and r["hhi_low"] is not None
+                else MISSING,
+                fmt_pct(r["tail"]) if measured_now else MISSING,
+            ]
+        )
+    return Table.of(
+        [
+            "region",
+            "top customer, last history day",
+            "HHI now",
+            "top customer at the horizon (q50)",
+            "HHI at the horizon (q50)",
+            "q10 – q90",
+            "long tail now",
+        ],
+        rows,
+        numeric=(2, 4, 5, 6),
+        empty="no concentration figures per region",
+    )
+
+
+def _region_concentration_intro(concentration: pl.DataFrame) -> str:
+    """What the region table measures, and on which days."""
+    days = concentration.filter(pl.col("source") == "history")["ds"].max()
+    weeks = concentration.filter(pl.col("source") == "forecast")["ds"].max()
+    when = []
+    if isinstance(days, date):
+        when.append(f"now is the last history day ({fmt_date(days)})")
+    if isinstance(weeks, date):
+        when.append(f"the horizon the forecast's last week (of {fmt_date(weeks)})")
+    said = f" {'; '.join(when).capitalize()}." if when else ""
+    return (
+        "Per region, where capacity is bought: every class of the region, a customer's "
+        "classes there counted as one, most concentrated region first (HHI at the horizon)."
+        f"{said} The long tail is folded per class over the fleet, so in one region a tail "
+        "customer may be larger than the top named one: where the tail holds more than the "
+        "top customer, its share reads 'at least'."
+    )
+
+
 # The two rules of forecasting/contracts.py, one sentence each, shown beside the book's figures.
 FLOOR_RULE = (
     "Signed contracts are a floor: on each day a customer's demand is the larger of its own "
@@ -1602,6 +1770,10 @@ def finance_page(inputs: ReportInputs) -> str:
         "concentration": _concentration_table(
             inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast
         ),
+        "region_concentration": _region_concentration_table(
+            inputs.region_concentration, history=inputs.history, forecast=inputs.forecast
+        ),
+        "region_concentration_intro": _region_concentration_intro(inputs.region_concentration),
         "drivers": _drivers_table(
             inputs.drivers,
             daily_end=daily_end(inputs),

@@ -79,6 +79,7 @@ from forecasting.triggers import blended_headroom, unshocked_beside_green
 
 __all__ = [
     "busiest_blocks_text",
+    "customer_regions",
     "drill_absorb_cost_text",
     "drill_absorb_text",
     "fmt_kpi",
@@ -263,10 +264,34 @@ def _book_only_cells(row: dict[str, Any]) -> tuple[str, str]:
     return target, failures
 
 
-def _answers_table(answers: pl.DataFrame) -> Table:
+def customer_regions(history: pl.DataFrame) -> dict[str, str]:
+    """Customer -> where it weighs most: its largest share of a region's demand (every class
+    of the region) on the region's last history day, as ``55.0% of eu-west's demand on
+    2026-12-04``. Capacity is bought per region: a 2x of a customer at a modest fleet share
+    is a regional event where it holds most of one region."""
+    from forecasting.concentration import customer_region_shares
+
+    shares = customer_region_shares(history).sort(
+        ["customer", "share", "region"], descending=[False, True, False]
+    )
+    return {
+        str(
+            r["customer"]
+        ): f"{fmt_pct(r['share'])} of {r['region']}'s demand on {fmt_date(r['ds'])}"
+        for r in shares.unique("customer", keep="first", maintain_order=True).iter_rows(named=True)
+    }
+
+
+def _answers_table(answers: pl.DataFrame, *, regions: Mapping[str, str] | None = None) -> Table:
+    """The drills' answers; a drill of one customer (``regions``, from
+    :func:`customer_regions`) says where that customer weighs most: the top-customer drill
+    named the fleet's largest customer and left unsaid which region its 2x lands in."""
     rows: list[list[Cell]] = []
     for r in answers.iter_rows(named=True):
         target, failures = _book_only_cells(r)
+        customer = str(r["target"]).removeprefix("customer:")
+        if regions and str(r["target"]).startswith("customer:") and customer in regions:
+            target = f"{target} ({regions[customer]}, its largest regional share)"
         rows.append(
             [
                 r["drill"],
@@ -1040,7 +1065,10 @@ def platform_page(inputs: ReportInputs) -> str:
         unserved=unserved_text(unserved_blocks_of(inputs)),
         fan_intro=_fan_intro(inputs),
         n_plus_one=n_plus_one_table(inputs),
-        answers=_answers_table(inputs.drill_answers),
+        answers=_answers_table(
+            inputs.drill_answers,
+            regions=customer_regions(inputs.history) if inputs.drill_answers.height else None,
+        ),
         not_played=_not_played_table(inputs.drills_not_played),
         drill_blocks=_blocks_table(inputs.drill_answers, inputs.drill_blocks),
         drills_intro=_drills_intro(inputs),
