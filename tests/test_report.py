@@ -75,6 +75,7 @@ from forecasting.report.pages.finance import (
     _drivers_intro,
     _drivers_table,
     _later_orders_table,
+    _region_concentration_intro,
     _region_concentration_table,
     _revenue_table,
 )
@@ -1970,6 +1971,15 @@ def test_concentration_is_shown_per_region_most_concentrated_first() -> None:
     assert not re.search(r"(?<![\d.,])0\.0%", " ".join(str(c) for c in said["ap-south"][1:6]))
     page = finance_page(replace(sample_inputs(), region_concentration=_region_concentration()))
     assert html_text("most concentrated region first") in page
+
+
+def test_the_region_table_says_its_hhi_may_read_low_where_the_tail_holds_larger_customers() -> None:
+    """The long tail is folded per class over the fleet, so inside one region a tail customer
+    can outweigh a named one; the region HHI counts the tail as customers no larger than the
+    smallest named one, an upper bound fleet-wide but not there, and the page read it as a
+    plain figure. The intro says it can read low, and by how much at most."""
+    said = _region_concentration_intro(_region_concentration())
+    assert "HHI reads low, by at most the tail's share squared" in said
 
 
 def test_a_region_whose_telemetry_stopped_says_the_day_its_share_is_of() -> None:

@@ -1351,7 +1351,10 @@ def _region_concentration_intro(concentration: pl.DataFrame) -> str:
         "classes there counted as one, most concentrated region first (HHI at the horizon)."
         f"{said} The long tail is folded per class over the fleet, so in one region a tail "
         "customer may be larger than the top named one: where the tail holds more than the "
-        "top customer, its share reads 'at least'."
+        "top customer, its share reads 'at least'. A region's HHI counts its tail as equal "
+        "customers no larger than its smallest named one (the fleet's rule); where a tail "
+        "customer is larger there, the HHI reads low, by at most the tail's share squared "
+        "(a 30% tail: up to 900)."
     )
 
 
