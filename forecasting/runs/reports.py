@@ -559,7 +559,7 @@ def report_inputs(
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.traces import placed_dates_note
-    from forecasting.triggers import construction_triggers, site_orders_by_need
+    from forecasting.triggers import construction_triggers, pool_requirements, site_orders_by_need
 
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of
@@ -598,6 +598,7 @@ def report_inputs(
         power_triggers = wh.run_frame("power_triggers", triggers.run_id)
         horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
+        triggered_forecast = trigger_forecast(wh, run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
         estimated = wh.estimated_days(run_id)
@@ -670,6 +671,10 @@ def report_inputs(
             buffer_weeks=options.buffer_weeks,
             quantile=options.quantile,
             daily_end=end,
+            # The demand's MW, not its orders' whole blocks, date when the ceilings run out.
+            requirements=pool_requirements(
+                triggered_forecast, plan, as_of=as_of, column=options.quantile
+            ),
         ),
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),

@@ -169,11 +169,13 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
     if dated.height:
         r = dated.row(0, named=True)
         by = by_date(r["start_by"], inputs.as_of, today=inputs.generated_at.date())
-        said.append(f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)})")
+        said.append(
+            f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)}{_set_by(r)})"
+        )
     if undated.height:
         r = undated.row(0, named=True)
         said.append(
-            f"not dated for {r['region']}: its ceilings run out {_ran_out(r)}, a new "
+            f"not dated for {r['region']}: its ceilings run out {_ran_out(r)}{_set_by(r)}, a new "
             "site's build time is not declared"
         )
     if not said:
@@ -188,6 +190,17 @@ def _ran_out(row: dict[str, Any]) -> str:
     """The day a region's ceilings run out, or its month past the daily rows."""
     day = row["exhaustion_date"]
     return f"{month(day)} ({MONTH_GRAIN})" if row["exhaustion_monthly"] else fmt_date(day)
+
+
+def _set_by(row: dict[str, Any]) -> str:
+    """What set the day a region's ceilings run out (construction's ``exhaustion_set_by``):
+    the card named a day without saying whether demand passes the ceilings' sum then or a
+    block first needed then fits under no one site's ceiling."""
+    return {
+        "demand": ", when demand passes their sum",
+        "placement": ", when it first needs a block no one site's ceiling takes",
+        "orders": ", when its orders, whole, pass their sum",
+    }.get(row.get("exhaustion_set_by") or "", "")
 
 
 def _construction_status(row: dict[str, Any]) -> Cell:
