@@ -572,3 +572,51 @@ def test_a_block_no_site_takes_sets_the_day_the_demand_first_needs_it() -> None:
         f"{day(351)})"
     ) in row["note"], row["note"]
     assert row["mw_past_ceilings"] == pytest.approx(0.4)
+
+
+def test_a_tiny_mw_past_the_ceilings_reads_under_a_tenth_not_zero() -> None:
+    """0.03 MW past r1's ceilings read "0.0 MW past them" on the terminal (and "0.0 MW" on the
+    pages), a new site priced for nothing; a figure above zero that rounds to 0.0 now reads
+    "under 0.1 MW", on the terminal, the note and every page's MW, and zero stays 0.0 MW."""
+    from forecasting.report.format import fmt_mw
+
+    row = {
+        "region": "r1",
+        "as_of": AS_OF,
+        "quantile": "q90",
+        "ceilings_mw": 1.0,
+        "exhaustion_date": day(200),
+        "exhaustion_monthly": False,
+        "mw_needed_at_exhaustion": 1.03,
+        "mw_past_ceilings": 0.03,
+        "horizon_end": day(364),
+        "build_months": 24,
+        "start_by": day(-600),
+        "ready_if_started_today": day(730),
+        "status": "red",
+        "cost_usd": 0.03 * 12.5e6,
+        "note": "",
+    }
+    [line] = construction_lines(pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA))
+    assert "): under 0.1 MW past them, $375k" in line, line
+    assert (fmt_mw(0.03), fmt_mw(0.0), fmt_mw(0.05), fmt_mw(12.34)) == (
+        "under 0.1 MW",
+        "0.0 MW",
+        "0.1 MW",
+        "12.3 MW",
+    )
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", "build_months": 24, "cost_per_mw_usd": 12.5e6}],
+    )
+    tiny = pl.DataFrame(
+        [{"region": "r1", "pool": "all", "candidate": "rack-h100", "site": "s1", "blocks": 1,
+          "mw": 0.03, "arrives": day(200), "powered": False, "tranche": 1,
+          "exhaustion_date": day(200), "blocks_beyond_ceiling": 1}],
+        schema=PLACEMENTS_SCHEMA,
+    )  # fmt: skip
+    note = construction_triggers(
+        plan, tiny, as_of=AS_OF, end=day(364), buffer_weeks=4, quantile="q90"
+    )["note"][0]
+    assert "under 0.1 MW needed past them" in note and "$375k for under 0.1 MW" in note, note
+    assert "0.0 MW" not in note

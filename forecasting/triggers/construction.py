@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
-from forecasting.text import days_count, usd
+from forecasting.text import days_count, megawatts, usd
 from forecasting.triggers.common import _TOL, _day, _weeks, months_before, trigger_status
 
 __all__ = ["CONSTRUCTION_SCHEMA", "construction_lines", "construction_triggers"]
@@ -344,9 +344,9 @@ def _row(
     else:
         set_by = f"the day the demand's MW at {quantile} plus headroom pass their sum"
     head = (
-        f"{region}'s sites run out of room under their ceilings ({ceilings:,.1f} MW in all) "
+        f"{region}'s sites run out of room under their ceilings ({megawatts(ceilings)} in all) "
         f"{_when(exhaustion, monthly=monthly)} at {quantile} ({set_by})"
-        + f"; {past:,.1f} MW needed past them at the most, to {end}"
+        + f"; {megawatts(past)} needed past them at the most, to {end}"
     )
     if declared is None:
         return row | {
@@ -370,7 +370,7 @@ def _dated(
         head,
         f"a new site takes {declared.build_months} months to build: start it by {start_by} "
         f"({buffer_weeks} weeks buffer)",
-        f"{usd(cost)} for {past:,.1f} MW at the declared "
+        f"{usd(cost)} for {megawatts(past)} at the declared "
         f"${declared.cost_per_mw_usd / 1e6:,.2f}M per MW",
     ]
     ready = _day(row["ready_if_started_today"])
@@ -388,7 +388,7 @@ def _dated(
     if declared.ceiling_mw is not None and past > declared.ceiling_mw + _TOL:
         sites = -(-past // declared.ceiling_mw)
         said.append(
-            f"one new site holds {declared.ceiling_mw:,.1f} MW: {sites:.0f} are needed for it"
+            f"one new site holds {megawatts(declared.ceiling_mw)}: {sites:.0f} are needed for it"
         )
     return {
         "start_by": start_by,
@@ -412,7 +412,7 @@ def _holds(
     most = float(need["mw_needed"].max() or 0.0)  # type: ignore[arg-type]
     said = (
         f"ceilings run out: not within the horizon ({region}'s sites stay under their "
-        f"ceilings, {ceilings:,.1f} MW in all, at most {most:,.1f} MW needed, through {end}, "
+        f"ceilings, {megawatts(ceilings)} in all, at most {megawatts(most)} needed, through {end}, "
         "where it ends)"
     )
     if declared is None:
@@ -482,7 +482,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
     for r in out.iter_rows(named=True):
         head = (
             f"construction: {r['region']}'s sites run out of room under their ceilings "
-            f"({r['ceilings_mw']:,.1f} MW) "
+            f"({megawatts(r['ceilings_mw'])}) "
             f"{_when(r['exhaustion_date'], monthly=bool(r['exhaustion_monthly']))} at "
             f"{r['quantile']}"
         )
@@ -496,7 +496,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
         lines.append(
             f"{head}; start a new site by {r['start_by']} ({r['status']}"
             + (f", {days_count(late)} ago: late" if late > 0 else "")
-            + f"; {r['build_months']} months to build): {r['mw_past_ceilings']:,.1f} MW past "
+            + f"; {r['build_months']} months to build): {megawatts(r['mw_past_ceilings'])} past "
             f"them, {usd(r['cost_usd'])} at the declared cost per MW"
         )
     held = construction.filter(
