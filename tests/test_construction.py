@@ -620,3 +620,71 @@ def test_a_tiny_mw_past_the_ceilings_reads_under_a_tenth_not_zero() -> None:
     )["note"][0]
     assert "under 0.1 MW needed past them" in note and "$375k for under 0.1 MW" in note, note
     assert "0.0 MW" not in note
+
+
+# --- blocks past every ceiling, dated by the region's new site -------------------------------
+
+
+def _past_every_ceiling(*new_site: dict[str, Any]) -> tuple[ReportInputs, pl.DataFrame]:
+    """r1's racks, needed from 2026-04-16 at a site already at its 1.0 MW ceiling: the report
+    inputs with ``new_site`` declared, and the trigger rows with their notes dated."""
+    from forecasting.triggers import with_new_site_notes
+
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", **n} for n in new_site] or None,
+    )
+    forecast = _forecast(700.0 + np.arange(365, dtype=float), 365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = _rows(*new_site)
+    triggers = with_new_site_notes(result.triggers, construction, plan, as_of=AS_OF)
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+    return inputs, triggers.filter(pl.col("pool") == "all")
+
+
+def test_blocks_past_every_ceiling_are_dated_by_the_declared_new_site() -> None:
+    """Racks no site's ceiling holds read "past the site ceilings: a new site is needed; no
+    order-by until one is planned" on the trigger's note and the finance page, beside the New
+    sites table that plans that site (start by 2026-01-19, 2 months to build). They are now
+    dated: the ordinary order-by (the shortfall's day less lead time and buffer), in a new
+    site that must be started by its start-by date."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs, row = _past_every_ceiling({"build_months": 2, "cost_per_mw_usd": 10e6})
+    said = "order by 2026-01-22, in a new site that must be started by 2026-01-19"
+    note = row["note"][0]
+    assert f"past the site ceilings, {said}" in note, note
+    assert "no order-by until one is planned" not in note
+    page = html.unescape(finance_page(inputs))
+    assert said in page
+    assert "no order-by until one is planned" not in page
+
+
+def test_a_new_site_too_late_for_the_need_dates_them_to_land_with_it() -> None:
+    """With 12 months to build, the new site's start-by (2025-03-19) has passed: started today
+    it holds the racks from 2027-01-05 at the earliest, 264 days after they are needed. They
+    are dated to land then, and the need until then is said unmet; without a [[new_site]] no
+    date is made up."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs, row = _past_every_ceiling({"build_months": 12, "cost_per_mw_usd": 10e6})
+    said = (
+        "order by 2026-10-13, to land with a new site started today (2027-01-05 at the "
+        "earliest; its start-by date, 2025-03-19, has passed): the need from 2026-04-16 until "
+        "then is unmet"
+    )
+    assert said in row["note"][0], row["note"][0]
+    assert said in html.unescape(finance_page(inputs))
+    inputs, row = _past_every_ceiling()
+    assert "no order-by until one is planned" in row["note"][0]
+    page = html.unescape(finance_page(inputs))
+    assert "none: past the site ceilings: a new site is needed; no order-by until one" in page
+    assert "in a new site that must be started by" not in page

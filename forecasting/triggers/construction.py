@@ -31,17 +31,32 @@ forecast run's requirement, so a report shows it for any trigger run; not stored
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
 from forecasting.text import days_count, megawatts, usd
-from forecasting.triggers.common import _TOL, _day, _weeks, months_before, trigger_status
+from forecasting.triggers.common import (
+    _TOL,
+    NO_ORDER_BY,
+    _day,
+    _weeks,
+    months_before,
+    trigger_status,
+)
 
-__all__ = ["CONSTRUCTION_SCHEMA", "construction_lines", "construction_triggers"]
+__all__ = [
+    "CONSTRUCTION_SCHEMA",
+    "construction_lines",
+    "construction_triggers",
+    "new_site_order_by",
+    "with_new_site_notes",
+]
 
 CONSTRUCTION_SCHEMA = pl.Schema(
     {
@@ -67,6 +82,8 @@ CONSTRUCTION_SCHEMA = pl.Schema(
         "build_months": pl.Int64(),
         "start_by": pl.Date(),
         "ready_if_started_today": pl.Date(),
+        # The safety buffer the start-by date keeps (weeks), as the triggers' order-by dates do.
+        "buffer_weeks": pl.Int64(),
         # green | amber | red; null where no start date can be given (build time not
         # declared, or no ceiling to run out of).
         "status": pl.String(),
@@ -287,6 +304,7 @@ def _row(
         "as_of": as_of,
         "quantile": quantile,
         "horizon_end": end,
+        "buffer_weeks": buffer_weeks,
         "build_months": None if declared is None else declared.build_months,
         "ready_if_started_today": (
             None if declared is None else months_before(as_of, -declared.build_months)
@@ -469,6 +487,66 @@ def construction_triggers(
         for region in regions
     ]
     return pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA, orient="row")
+
+
+def new_site_order_by(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> str | None:
+    """What stands for the order-by date of ``order``'s blocks past every site ceiling (a
+    trigger or PLACEMENTS row: region, candidate, exhaustion_date, arrives), where its region
+    declares a [[new_site]]: their ordinary order-by (arrival less lead time: the shortfall's
+    day less lead time and buffer), in a new site that must be started by its start-by date;
+    where that has passed and a new site started today could not hold them by their need
+    (the later of their shortfall's first day and the day the ceilings run out, less the
+    buffer), dated to land when it could, and the need until then said unmet. None where no
+    [[new_site]] dates it (or the row lacks its dates): no date is made up, NO_ORDER_BY stands.
+
+    Blocks past every ceiling read "no order-by until one is planned" beside the New sites
+    table that plans that site, its start-by date and build time."""
+    site = construction.filter(
+        (pl.col("region") == order.get("region")) & pl.col("start_by").is_not_null()
+    )
+    lead = next(
+        (c.lead_time_weeks for c in plan.candidate if c.name == order.get("candidate")), None
+    )
+    need, arrives = order.get("exhaustion_date"), order.get("arrives")
+    if site.is_empty() or lead is None or not isinstance(arrives, date):
+        return None
+    r = site.row(0, named=True)
+    start_by, ready, buffer = r["start_by"], r["ready_if_started_today"], _weeks(r["buffer_weeks"])
+    order_by = arrives - _weeks(lead)
+    late = " (late)" if order_by < as_of else ""
+    started = f"in a new site that must be started by {start_by}"
+    if start_by >= as_of:
+        return f"order by {order_by}{late}, {started}"
+    needed = max(need if isinstance(need, date) else as_of, r["exhaustion_date"])
+    if ready <= needed - buffer:
+        return f"order by {order_by}{late}, {started} (passed: started today it is ready {ready})"
+    landing = max(order_by, ready - buffer - _weeks(lead))
+    return (
+        f"order by {landing}, to land with a new site started today ({ready} at the earliest; "
+        f"its start-by date, {start_by}, has passed): the need from {needed} until then is "
+        "unmet"
+    )
+
+
+def with_new_site_notes(
+    triggers: pl.DataFrame, construction: pl.DataFrame, plan: CapacityPlan, *, as_of: date
+) -> pl.DataFrame:
+    """``triggers`` (TRIGGERS rows) whose order lies wholly past every site ceiling, their note
+    saying :data:`NO_ORDER_BY`, dated by their region's [[new_site]] where one is declared
+    (:func:`new_site_order_by`); the others as they are."""
+    if triggers.is_empty() or construction.is_empty():
+        return triggers
+    notes = []
+    for r in triggers.iter_rows(named=True):
+        note, dated = r["note"], None
+        if note and NO_ORDER_BY in note and r["order_by"] is None:
+            dated = new_site_order_by(construction, plan, r, as_of=as_of)
+        notes.append(
+            note if dated is None else note.replace(NO_ORDER_BY, f"past the site ceilings, {dated}")
+        )
+    return triggers.with_columns(note=pl.Series(notes, dtype=pl.String))
 
 
 def construction_lines(construction: pl.DataFrame) -> list[str]:

@@ -60,6 +60,7 @@ from forecasting.report.pages.common import (
 )
 from forecasting.schema import BlockStatus
 from forecasting.text import waiting_order_by
+from forecasting.triggers import new_site_order_by
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
@@ -634,7 +635,10 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     (_LATER, Badge(p["status"])),
                     arrives,
                     MISSING,
-                    f"none: {NO_ORDER_BY}"
+                    (
+                        new_site_order_by(inputs.construction, inputs.plan, p, as_of=inputs.as_of)
+                        or f"none: {NO_ORDER_BY}"
+                    )
                     if beyond
                     else monthly_date(p["order_by"], p, daily_end=end),
                 ],
