@@ -666,6 +666,8 @@ def test_blocks_past_every_ceiling_are_dated_by_the_declared_new_site() -> None:
     page = html.unescape(finance_page(inputs))
     assert said in page
     assert "no order-by until one is planned" not in page
+    # The facilities page's blocks to order: the same date in its order-by column.
+    assert said in html.unescape(facilities_page(inputs))
 
 
 def test_a_new_site_too_late_for_the_need_dates_them_to_land_with_it() -> None:

@@ -543,8 +543,13 @@ def with_new_site_notes(
         note, dated = r["note"], None
         if note and NO_ORDER_BY in note and r["order_by"] is None:
             dated = new_site_order_by(construction, plan, r, as_of=as_of)
+        # The order's own head only ("order N x cand: ..."): the later orders its note lists
+        # have dates of their own, not this one's.
+        head = f"x {r['candidate']}: {NO_ORDER_BY}"
         notes.append(
-            note if dated is None else note.replace(NO_ORDER_BY, f"past the site ceilings, {dated}")
+            note
+            if dated is None
+            else note.replace(head, f"x {r['candidate']}: past the site ceilings, {dated}", 1)
         )
     return triggers.with_columns(note=pl.Series(notes, dtype=pl.String))
 

@@ -611,7 +611,18 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                         ("to order ", Badge(r["status"])),
                         in_service_text(r),
                         MISSING,
-                        monthly_date(r["order_by"], r, daily_end=end),
+                        (
+                            new_site_order_by(
+                                inputs.construction, inputs.plan, r, as_of=inputs.as_of
+                            )
+                            # Past every ceiling: dated only by the region's new site.
+                            if r["order_by"] is None
+                            and (r.get("blocks_beyond_ceiling") or 0)
+                            >= (r.get("blocks") or r["blocks_to_order"] or 0)
+                            > 0
+                            else None
+                        )
+                        or monthly_date(r["order_by"], r, daily_end=end),
                     ],
                 )
             )
