@@ -21,6 +21,7 @@ __all__ = [
     "estimated_words",
     "extra_capex",
     "listed",
+    "megawatts",
     "silent_customers_words",
     "silent_regions_words",
     "usd",
@@ -83,6 +84,15 @@ def ahead_of_clock(minutes: int) -> str:
 def days_count(days: int) -> str:
     """``1 day``, ``683 days``: "telemetry 1 days old" before."""
     return f"{days:,} day" if days == 1 else f"{days:,} days"
+
+
+def megawatts(value: float) -> str:
+    """Facility power to a tenth of a megawatt (``12.3 MW``); a figure above zero that rounds
+    to nothing reads ``under 0.1 MW``: 0.03 MW past a region's ceilings read "0.0 MW past
+    them", beside the $375k new site priced for it."""
+    if 0.0 < value < 0.05:
+        return "under 0.1 MW"
+    return f"{value:,.1f} MW"
 
 
 def usd(value: float) -> str:

@@ -25,6 +25,7 @@ from forecasting.triggers import (
     construction_lines,
     construction_triggers,
     expansion_triggers,
+    pool_requirements,
 )
 
 POLICIES = "".join(
@@ -141,7 +142,8 @@ def _construction(
         new_sites=[{"region": "r1", **new_site}] if new_site else None,
     )
     d = np.arange(days, dtype=float)
-    result = expansion_triggers(_forecast(700.0 + d, days), plan, as_of=AS_OF)
+    forecast = _forecast(700.0 + d, days)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
     rows = construction_triggers(
         plan,
         result.placements,
@@ -149,6 +151,7 @@ def _construction(
         end=day(days - 1),
         buffer_weeks=TriggerSettings().buffer_weeks,
         quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
     )
     assert rows.height == 1 and rows.schema == CONSTRUCTION_SCHEMA
     return rows.row(0, named=True)
@@ -254,9 +257,16 @@ def _rows(*new_site: dict[str, Any]) -> pl.DataFrame:
         new_sites=[{"region": "r1", **n} for n in new_site] or None,
     )
     d = np.arange(365, dtype=float)
-    result = expansion_triggers(_forecast(700.0 + d, 365), plan, as_of=AS_OF)
+    forecast = _forecast(700.0 + d, 365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
     return construction_triggers(
-        plan, result.placements, as_of=AS_OF, end=day(364), buffer_weeks=4, quantile="q90"
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
     )
 
 
@@ -277,6 +287,8 @@ def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> 
     assert "start a new site by" in page
     assert "2025-03-19, 292 days ago" in page  # the start date, late
     assert "12 months" in page and "$8.0M" in page
+    # The card says what set the day: here the demand's MW pass the ceiling's sum.
+    assert "ceilings run out 2026-04-16, when demand passes their sum)" in page
     assert "r1's sites run out of room under their ceilings (1.0 MW in all) on 2026-04-16" in page
     assert construction_lines(dated) == [
         "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
@@ -494,3 +506,187 @@ def test_a_new_site_under_a_million_reads_in_thousands() -> None:
     }
     [line] = construction_lines(pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA))
     assert "$375k at the declared cost per MW" in line
+
+
+# --- the demand's MW, not whole blocks, date when the ceilings run out -----------------------
+
+
+def test_the_ceilings_run_out_when_the_demand_needs_the_mw_not_when_an_order_starts() -> None:
+    """An order counted whole from its need day ran the ceilings out the day its pool first
+    needed one GPU of it: 4 racks (1.6 MW) needed from day 10 read r1's 2.2 MW ceiling as
+    passed on day 10, beside 1.0 MW in service, though the demand (4 H100-equivalents more
+    short each day, 0.0016 MW each) passes it on day 188. The day is now the demand's own
+    crossing, and the note says the demand's MW set it."""
+    plan = site_plan(sites=[site(mw=2.2, ceiling_mw=2.2)])
+    placed = pl.DataFrame(
+        [{"region": "r1", "pool": "all", "candidate": "rack-h100", "site": "s1", "blocks": 4,
+          "mw": 1.6, "arrives": day(10), "powered": True, "tranche": 1,
+          "exhaustion_date": day(10), "blocks_beyond_ceiling": 0}],
+        schema=PLACEMENTS_SCHEMA,
+    )  # fmt: skip
+    requirements = pl.DataFrame(
+        {
+            "region": "r1",
+            "pool": ["all"] * 365 + ["training"] * 365,
+            "ds": [day(i) for i in range(365)] * 2,
+            "requirement_gpus": [1000.0 + 4 * i for i in range(365)] + [0.0] * 365,
+            "capacity_gpus": 1000.0,
+        }
+    )
+    row = construction_triggers(
+        plan, placed, as_of=AS_OF, end=day(364), buffer_weeks=4, quantile="q90",
+        requirements=requirements,
+    ).row(0, named=True)  # fmt: skip
+    assert row["exhaustion_date"] == day(188)
+    assert row["mw_needed_at_exhaustion"] == pytest.approx(1.0 + 4 * 188 * 0.0016)
+    assert "(the day the demand's MW at q90 plus headroom pass their sum)" in row["note"]
+    # The blocks a new site must hold are whole: 0.4 MW past the ceiling at the most.
+    assert row["mw_past_ceilings"] == pytest.approx(0.4)
+
+
+def test_a_block_no_site_takes_sets_the_day_the_demand_first_needs_it() -> None:
+    """r1's site holds one 0.4 MW rack more under its 1.5 MW ceiling; the pool's order of 2
+    racks, needed from day 101, read the ceilings run out that day (its second rack counted
+    whole from the order's first day). The second rack is needed from day 301, when the
+    shortfall passes the first rack's 250 GPUs: a block cannot be split, so that is the day,
+    set by where the blocks go, and the note says the demand's own MW pass the ceilings'
+    sum on day 351."""
+    plan = site_plan(sites=[site(mw=1.5, ceiling_mw=1.5)])
+    d = np.arange(365, dtype=float)
+    forecast = _forecast(700.0 + d, 365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    assert result.placements["blocks"].sum() == 2
+    row = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
+    ).row(0, named=True)
+    assert row["exhaustion_date"] == day(301)
+    assert (
+        f"(set by where the blocks go: 1 x rack-h100 of r1/all, needed from {day(301)}, fit "
+        f"under no one site's ceiling, though the demand's MW pass the ceilings' sum on "
+        f"{day(351)})"
+    ) in row["note"], row["note"]
+    assert row["mw_past_ceilings"] == pytest.approx(0.4)
+
+
+def test_a_tiny_mw_past_the_ceilings_reads_under_a_tenth_not_zero() -> None:
+    """0.03 MW past r1's ceilings read "0.0 MW past them" on the terminal (and "0.0 MW" on the
+    pages), a new site priced for nothing; a figure above zero that rounds to 0.0 now reads
+    "under 0.1 MW", on the terminal, the note and every page's MW, and zero stays 0.0 MW."""
+    from forecasting.report.format import fmt_mw
+
+    row = {
+        "region": "r1",
+        "as_of": AS_OF,
+        "quantile": "q90",
+        "ceilings_mw": 1.0,
+        "exhaustion_date": day(200),
+        "exhaustion_monthly": False,
+        "mw_needed_at_exhaustion": 1.03,
+        "mw_past_ceilings": 0.03,
+        "horizon_end": day(364),
+        "build_months": 24,
+        "start_by": day(-600),
+        "ready_if_started_today": day(730),
+        "status": "red",
+        "cost_usd": 0.03 * 12.5e6,
+        "note": "",
+    }
+    [line] = construction_lines(pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA))
+    assert "): under 0.1 MW past them, $375k" in line, line
+    assert (fmt_mw(0.03), fmt_mw(0.0), fmt_mw(0.05), fmt_mw(12.34)) == (
+        "under 0.1 MW",
+        "0.0 MW",
+        "0.1 MW",
+        "12.3 MW",
+    )
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", "build_months": 24, "cost_per_mw_usd": 12.5e6}],
+    )
+    tiny = pl.DataFrame(
+        [{"region": "r1", "pool": "all", "candidate": "rack-h100", "site": "s1", "blocks": 1,
+          "mw": 0.03, "arrives": day(200), "powered": False, "tranche": 1,
+          "exhaustion_date": day(200), "blocks_beyond_ceiling": 1}],
+        schema=PLACEMENTS_SCHEMA,
+    )  # fmt: skip
+    note = construction_triggers(
+        plan, tiny, as_of=AS_OF, end=day(364), buffer_weeks=4, quantile="q90"
+    )["note"][0]
+    assert "under 0.1 MW needed past them" in note and "$375k for under 0.1 MW" in note, note
+    assert "0.0 MW" not in note
+
+
+# --- blocks past every ceiling, dated by the region's new site -------------------------------
+
+
+def _past_every_ceiling(*new_site: dict[str, Any]) -> tuple[ReportInputs, pl.DataFrame]:
+    """r1's racks, needed from 2026-04-16 at a site already at its 1.0 MW ceiling: the report
+    inputs with ``new_site`` declared, and the trigger rows with their notes dated."""
+    from forecasting.triggers import with_new_site_notes
+
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", **n} for n in new_site] or None,
+    )
+    forecast = _forecast(700.0 + np.arange(365, dtype=float), 365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = _rows(*new_site)
+    triggers = with_new_site_notes(result.triggers, construction, plan, as_of=AS_OF)
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+    return inputs, triggers.filter(pl.col("pool") == "all")
+
+
+def test_blocks_past_every_ceiling_are_dated_by_the_declared_new_site() -> None:
+    """Racks no site's ceiling holds read "past the site ceilings: a new site is needed; no
+    order-by until one is planned" on the trigger's note and the finance page, beside the New
+    sites table that plans that site (start by 2026-01-19, 2 months to build). They are now
+    dated: the ordinary order-by (the shortfall's day less lead time and buffer), in a new
+    site that must be started by its start-by date."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs, row = _past_every_ceiling({"build_months": 2, "cost_per_mw_usd": 10e6})
+    said = "order by 2026-01-22, in a new site that must be started by 2026-01-19"
+    note = row["note"][0]
+    assert f"past the site ceilings, {said}" in note, note
+    assert "no order-by until one is planned" not in note
+    page = html.unescape(finance_page(inputs))
+    assert said in page
+    assert "no order-by until one is planned" not in page
+    # The facilities page's blocks to order: the same date in its order-by column.
+    assert said in html.unescape(facilities_page(inputs))
+
+
+def test_a_new_site_too_late_for_the_need_dates_them_to_land_with_it() -> None:
+    """With 12 months to build, the new site's start-by (2025-03-19) has passed: started today
+    it holds the racks from 2027-01-05 at the earliest, 264 days after they are needed. They
+    are dated to land then, and the need until then is said unmet; without a [[new_site]] no
+    date is made up."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs, row = _past_every_ceiling({"build_months": 12, "cost_per_mw_usd": 10e6})
+    said = (
+        "order by 2026-10-13, to land with a new site started today (2027-01-05 at the "
+        "earliest; its start-by date, 2025-03-19, has passed): the need from 2026-04-16 until "
+        "then is unmet"
+    )
+    assert said in row["note"][0], row["note"][0]
+    assert said in html.unescape(finance_page(inputs))
+    inputs, row = _past_every_ceiling()
+    assert "no order-by until one is planned" in row["note"][0]
+    page = html.unescape(finance_page(inputs))
+    assert "none: past the site ceilings: a new site is needed; no order-by until one" in page
+    assert "in a new site that must be started by" not in page

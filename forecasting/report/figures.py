@@ -8,7 +8,7 @@ rows the figure draws; the page escapes them. Every string from data goes throug
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -518,7 +518,9 @@ def capital_chart(
     if sites is not None and sites.height:
         takeaway += _new_sites_dated(sites, as_of=as_of)
     if planned is not None:
-        takeaway += _past_ceiling_capital(planned)
+        takeaway += _past_ceiling_capital(
+            planned, new_sites=set(sites["region"].to_list()) if sites is not None else set()
+        )
         if apart := past_the_plan_capital(planned, end=end):
             # Its power comes after the plan's end: no quarter of the plan is its decision.
             takeaway += f" Not in the bars: {apart.removeprefix(' (+ ').removesuffix(')')}."
@@ -585,9 +587,10 @@ def _waiting_on_power(planned: pl.DataFrame) -> str:
     )
 
 
-def _past_ceiling_capital(planned: pl.DataFrame) -> str:
+def _past_ceiling_capital(planned: pl.DataFrame, *, new_sites: Collection[str] = ()) -> str:
     """' Not in the bars: $X for N blocks past their site's ceiling (...), with no order-by
-    until one is planned', or '' where no block of ``planned`` (plan_orders rows) is past.
+    until one is planned', or '' where no block of ``planned`` (plan_orders rows) is past;
+    dated by the new site where every such block's region has one (``new_sites``).
 
     The bars hold the placeable capex only: the demo's 2026 Q4 read $3,716.1M, "the most",
     while $21,959.4M of blocks past their ceilings fell due in it, on no bar and in no word."""
@@ -603,7 +606,13 @@ def _past_ceiling_capital(planned: pl.DataFrame) -> str:
         f" Not in the bars: {fmt_usd(float(past['capex_new_site_usd'].sum()))} for "
         f"{fmt_count(blocks)} block{'' if blocks == 1 else 's'} past "
         f"{'its' if blocks == 1 else 'their'} site's ceiling "
-        f"({NEW_SITE}), with no order-by until one is planned."
+        f"({NEW_SITE}), "
+        + (
+            # Their region's [[new_site]] dates them (construction.new_site_order_by).
+            "dated by the new site their region must start (the orders' order-by)."
+            if set(past["region"].to_list()) <= set(new_sites)
+            else "with no order-by until one is planned."
+        )
     )
 
 

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from markupsafe import escape as escape_html
 
 from forecasting.schema import SHORT_ALREADY
-from forecasting.text import days_count, usd
+from forecasting.text import days_count, megawatts, usd
 from forecasting.text import listed as fmt_listed
 
 __all__ = [
@@ -73,9 +73,10 @@ def fmt_count(value: float | int | None) -> str:
 
 
 def fmt_mw(value: float | int | None) -> str:
-    """Facility power to a tenth of a megawatt: ``12.3 MW``."""
+    """Facility power to a tenth of a megawatt: ``12.3 MW`` (``under 0.1 MW`` for a figure
+    above zero that rounds to nothing, :func:`forecasting.text.megawatts`)."""
     number = _number(value)
-    return MISSING if number is None else f"{number:,.1f} MW"
+    return MISSING if number is None else megawatts(number)
 
 
 def fmt_usd(value: float | int | None) -> str:

@@ -568,7 +568,12 @@ def report_inputs(
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.traces import placed_dates_note
-    from forecasting.triggers import construction_triggers, site_orders_by_need
+    from forecasting.triggers import (
+        construction_triggers,
+        pool_requirements,
+        site_orders_by_need,
+        with_new_site_notes,
+    )
 
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of
@@ -607,6 +612,7 @@ def report_inputs(
         power_triggers = wh.run_frame("power_triggers", triggers.run_id)
         horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
+        triggered_forecast = trigger_forecast(wh, run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
         estimated = wh.estimated_days(run_id)
@@ -643,6 +649,20 @@ def report_inputs(
     assert isinstance(first, date)
     start = history.get_column("ds").min()
     assert isinstance(start, date)
+    # To the plan's end, as the site charts: the construction clock is the longest.
+    construction = construction_triggers(
+        plan,
+        placements,
+        as_of=as_of,
+        end=plan_end,
+        buffer_weeks=options.buffer_weeks,
+        quantile=options.quantile,
+        daily_end=end,
+        # The demand's MW, not its orders' whole blocks, date when the ceilings run out.
+        requirements=pool_requirements(
+            triggered_forecast, plan, as_of=as_of, column=options.quantile
+        ),
+    )
     now = datetime.now(UTC)
     stale_days, ahead = telemetry_age(newest, now)
     concentrations = _concentration(history, paths)
@@ -660,7 +680,8 @@ def report_inputs(
         backtest=backtest,
         chosen=summary.select(CHOSEN_COLUMNS),
         capacity=capacity_timeline(plan, start=start, end=plan_end),
-        triggers=trigger_frame,
+        # Blocks past every ceiling dated by the region's [[new_site]], where one is declared.
+        triggers=with_new_site_notes(trigger_frame, construction, plan, as_of=as_of),
         drivers=drivers,
         idle_risk=idle,
         mw_by_site_month=power,
@@ -671,16 +692,7 @@ def report_inputs(
         silent_customers=silent,
         estimated=estimated,
         site_supply=supply,
-        # To the plan's end, as the site charts: the construction clock is the longest.
-        construction=construction_triggers(
-            plan,
-            placements,
-            as_of=as_of,
-            end=plan_end,
-            buffer_weeks=options.buffer_weeks,
-            quantile=options.quantile,
-            daily_end=end,
-        ),
+        construction=construction,
         concentration=concentrations[0],
         region_concentration=concentrations[1],
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),

@@ -55,6 +55,8 @@ from forecasting.triggers.construction import (
     CONSTRUCTION_SCHEMA,
     construction_lines,
     construction_triggers,
+    new_site_order_by,
+    with_new_site_notes,
 )
 from forecasting.triggers.drivers import _drivers
 from forecasting.triggers.idle import _idle_risk
@@ -97,11 +99,13 @@ __all__ = [
     "expansion_triggers",
     "mw_by_site_month",
     "n_plus_one",
+    "new_site_order_by",
     "pool_requirements",
     "site_orders_by_need",
     "trigger_status",
     "unpowered_block_warnings",
     "unshocked_beside_green",
+    "with_new_site_notes",
 ]
 
 

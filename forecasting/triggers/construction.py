@@ -2,34 +2,61 @@
 when a new site must be started (the fourth clock of DOMAIN.md "Four timelines").
 
 Per region with ``[[site]]``, the MW needed each day is the MW of the plan's blocks at its
-sites plus every order of the plan placed in the region (PLACEMENTS rows, their blocks past a
-ceiling included: those are what a new site must hold), each from the day its pool's demand
-first needs it (its ``exhaustion_date``, at the triggers' quantile plus headroom; its arrival
-where none is stored). "Ceilings exhausted" is the first day that need passes the sum of the
-region's site ceilings, or, if earlier, the first day an order holds blocks no one site's
-ceiling can take whole (``blocks_beyond_ceiling``: the ceilings hold their MW in sum, not in
-one hall). With the region's ``[[new_site]]``: ``start_by`` = that day less ``build_months``
+sites plus the MW of the orders of the plan placed in the region (PLACEMENTS rows, their
+blocks past a ceiling included: those are what a new site must hold) as its demand needs
+them: each pool's shortfall (the triggers' requirement at their quantile plus headroom less
+capacity in service, :func:`~forecasting.triggers.pool_requirements`) read in MW at its
+orders' MW per H100-equivalent, filled in need order, none before an order's need day (its
+``exhaustion_date``; its arrival where none is stored). Counted whole from that day, a 20 MW
+block whose pool first needs a few GPUs of it read the ceilings as run out that day, though
+the demand passed them weeks later. "Ceilings exhausted" is the first day that need passes
+the sum of the region's site ceilings, or, if earlier, the first day the demand needs a block
+no one site's ceiling can take whole (``blocks_beyond_ceiling``: a block cannot be split, so
+it is needed whole from the day the demand needs any of it; the ceilings hold their MW in
+sum, not in one hall); the note says which of the two set the day. Without the requirement
+(a caller with no forecast) every order counts whole from its need day. The MW past the
+ceilings, what a new site must hold and is priced for, are whole blocks.
+
+With the region's ``[[new_site]]``: ``start_by`` = that day less ``build_months``
 calendar months less the buffer, with the status rule of block triggers
 (:func:`~forecasting.triggers.common.trigger_status`). Without it the day is still given and
 no start date is made up: the note says the build time is not declared. A region whose sites
 declare no ceiling has none to run out of; where the ceilings hold to the horizon's end, the
 row is green, "not within the horizon".
 
-Computed from the plan and the stored placements (as the facilities page's supply is), so a
-report shows it for any trigger run; not stored.
+Computed from the plan, the stored placements (as the facilities page's supply is) and the
+forecast run's requirement, so a report shows it for any trigger run; not stored.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+import numpy as np
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
-from forecasting.text import days_count, usd
-from forecasting.triggers.common import _TOL, _day, _weeks, months_before, trigger_status
+from forecasting.text import days_count, megawatts, usd
+from forecasting.triggers.common import (
+    _TOL,
+    NO_ORDER_BY,
+    _day,
+    _weeks,
+    months_before,
+    trigger_status,
+)
 
-__all__ = ["CONSTRUCTION_SCHEMA", "construction_lines", "construction_triggers"]
+__all__ = [
+    "CONSTRUCTION_SCHEMA",
+    "construction_lines",
+    "construction_triggers",
+    "new_site_order_by",
+    "with_new_site_notes",
+]
 
 CONSTRUCTION_SCHEMA = pl.Schema(
     {
@@ -42,6 +69,10 @@ CONSTRUCTION_SCHEMA = pl.Schema(
         "exhaustion_date": pl.Date(),
         # Whether that day is past the forecast's daily rows: it stands for its month.
         "exhaustion_monthly": pl.Boolean(),
+        # What set that day: "demand" (its MW pass the ceilings' sum), "placement" (it first
+        # needs a block no one site's ceiling takes whole), or "orders" (read without the
+        # requirement: the orders whole from their need day); null where none runs out.
+        "exhaustion_set_by": pl.String(),
         "mw_needed_at_exhaustion": pl.Float64(),
         # The most a new site must hold by the horizon's end: the need past the ceilings at
         # its peak, or the MW of orders no site's ceiling holds, whichever is more.
@@ -51,6 +82,8 @@ CONSTRUCTION_SCHEMA = pl.Schema(
         "build_months": pl.Int64(),
         "start_by": pl.Date(),
         "ready_if_started_today": pl.Date(),
+        # The safety buffer the start-by date keeps (weeks), as the triggers' order-by dates do.
+        "buffer_weeks": pl.Int64(),
         # green | amber | red; null where no start date can be given (build time not
         # declared, or no ceiling to run out of).
         "status": pl.String(),
@@ -73,11 +106,135 @@ def _need_day(as_of: date) -> pl.Expr:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Need:
+    """One order of the region's plan (its rows at every site), as the demand draws on it:
+    its MW from the day the pool's shortfall passes what the orders before it cover."""
+
+    pool: str
+    need: date
+    blocks: int
+    beyond: int
+    mw: float
+    # H100-equivalents of one block; None where the plan no longer has its candidate.
+    unit: float | None
+    said: str
+
+
+def _needs(plan: CapacityPlan, orders: pl.DataFrame, *, as_of: date) -> list[_Need]:
+    """The region's orders, one per pool and tranche, by need day (then tranche)."""
+    units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
+    grouped = (
+        orders.with_columns(need=_need_day(as_of))
+        .drop_nulls("need")
+        .group_by("pool", "tranche", "candidate", "region")
+        .agg(
+            pl.col("need").min(),
+            pl.col("blocks").sum(),
+            pl.col("mw").sum(),
+            pl.min_horizontal(pl.col("blocks_beyond_ceiling").fill_null(0), pl.col("blocks"))
+            .sum()
+            .alias("beyond"),
+        )
+        .sort("need", "tranche", "pool", nulls_last=True)
+    )
+    return [
+        _Need(
+            pool=r["pool"],
+            need=_day(r["need"]),
+            blocks=int(r["blocks"]),
+            beyond=int(r["beyond"]),
+            mw=float(r["mw"]),
+            unit=units.get(r["candidate"]),
+            said=f"{r['candidate']} of {r['region']}/{r['pool']}",
+        )
+        for r in grouped.iter_rows(named=True)
+    ]
+
+
+def _shortfalls(requirements: pl.DataFrame, days: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Per pool, the H100-equivalents short each of ``days`` (the triggers' requirement at
+    their quantile plus headroom, less capacity in service), held past its last day."""
+    short = requirements.select(
+        "pool", "ds", short=(pl.col("requirement_gpus") - pl.col("capacity_gpus")).clip(0.0)
+    )
+    return {
+        pool: days.join(short.filter(pl.col("pool") == pool).drop("pool"), on="ds", how="left")
+        .sort("ds")["short"]
+        .forward_fill()
+        .fill_null(0.0)
+        .to_numpy()
+        for pool in ("training", "all")
+    }
+
+
+def _filled(
+    needs: list[_Need], pool: str, short: np.ndarray, ds: list[date]
+) -> tuple[np.ndarray, np.ndarray, dict[int, int | None]]:
+    """The MW and H100-equivalents of ``pool``'s orders that ``short`` (units short each of
+    ``ds``) draws on, filled in need order at each order's MW per unit, none before its own
+    need day; and per order with blocks past every ceiling the index of the first day the
+    demand needs one of those (None: not within the days)."""
+    mw, units = np.zeros(len(ds)), np.zeros(len(ds))
+    past: dict[int, int | None] = {}
+    before = 0.0
+    for i, n in enumerate(needs):
+        if n.pool != pool:
+            continue
+        start = bisect_left(ds, n.need)
+        if n.unit is None or n.blocks <= 0 or n.unit <= 0:
+            # No unit to read the demand in: the order counts whole from its need day.
+            mw[start:] += n.mw
+            past[i] = start if n.beyond and start < len(ds) else None
+            continue
+        size = n.blocks * n.unit
+        share = np.clip((short - before) / size, 0.0, 1.0)
+        share[:start] = 0.0
+        mw += share * n.mw
+        units += share * size
+        if n.beyond:
+            # A block cannot be split: the first block no site takes is needed whole from
+            # the day the demand first needs any of it.
+            first = before + (n.blocks - n.beyond) * n.unit
+            hit = np.flatnonzero(short[start:] > first + _TOL)
+            past[i] = start + int(hit[0]) if hit.size else None
+        before += size
+    return mw, units, past
+
+
+def _drawn(
+    needs: list[_Need], short: dict[str, np.ndarray], ds: list[date]
+) -> tuple[np.ndarray, dict[int, int | None]]:
+    """MW of the orders the demand needs each of ``ds`` (:func:`_filled`), and the day index
+    of each order's first block past every ceiling the demand needs.
+
+    The training pool's orders serve training first; the all pool's shortfall is what they
+    leave, as the all pool's orders are sized (triggers.orders), and what the all pool's own
+    orders leave of it draws on the training orders' other blocks (a cell serves every
+    class)."""
+    _, trained, _ = _filled(needs, "training", short["training"], ds)
+    left = np.maximum(short["all"] - trained, 0.0)
+    mw, units, past = _filled(needs, "all", left, ds)
+    more = np.maximum(left - units, 0.0)
+    training_mw, _, training_past = _filled(needs, "training", short["training"] + more, ds)
+    return mw + training_mw, past | training_past
+
+
 def _daily_need(
-    plan: CapacityPlan, orders: pl.DataFrame, sites: list[Site], *, as_of: date, end: date
-) -> pl.DataFrame:
-    """(ds, mw_needed) from ``as_of`` to ``end``: the region's blocks at ``sites`` in service
-    and its ``orders`` from their need day, whole."""
+    plan: CapacityPlan,
+    orders: pl.DataFrame,
+    sites: list[Site],
+    *,
+    as_of: date,
+    end: date,
+    requirements: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, list[tuple[date, _Need]]]:
+    """(ds, mw_needed, mw_whole) from ``as_of`` to ``end``: the region's blocks at ``sites``
+    in service, plus its ``orders`` as the demand needs them (``mw_needed``: the MW of the
+    shortfall in ``requirements``, the triggers' requirement and capacity per pool, read at
+    its orders' MW per unit) and whole from their need day (``mw_whole``, the blocks a new
+    site must hold); and each order with blocks past every ceiling with the day demand first
+    needs one of those. Without ``requirements`` both read whole blocks."""
     ids = [s.id for s in sites]
     days = pl.DataFrame({"ds": pl.date_range(as_of, end, "1d", eager=True)})
     drawn = (
@@ -92,35 +249,39 @@ def _daily_need(
         .group_by("ds")
         .agg(mw_ordered=pl.col("mw").sum())
     )
-    return (
+    need = (
         days.join(drawn, on="ds", how="left")
         .join(added, on="ds", how="left")
         .with_columns(pl.col("mw_in_service", "mw_ordered").fill_null(0.0))
         .sort("ds")
-        .select("ds", mw_needed=pl.col("mw_in_service") + pl.col("mw_ordered").cum_sum())
+        .select(
+            "ds", "mw_in_service", mw_whole=pl.col("mw_in_service") + pl.col("mw_ordered").cum_sum()
+        )
     )
+    needs = _needs(plan, orders, as_of=as_of)
+    if requirements is None:
+        return need.select("ds", mw_needed="mw_whole", mw_whole="mw_whole"), [
+            (n.need, n) for n in needs if n.beyond
+        ]
+    ds = need["ds"].to_list()
+    mw, past = _drawn(needs, _shortfalls(requirements, days), ds)
+    dated = [
+        (n.need if past[i] is None else ds[past[i]], n)  # type: ignore[index]
+        for i, n in enumerate(needs)
+        if n.beyond
+    ]
+    need = need.with_columns(mw_needed=pl.col("mw_in_service") + pl.Series(mw))
+    return need.select("ds", "mw_needed", "mw_whole"), dated
 
 
-def _first_unplaceable(orders: pl.DataFrame, *, as_of: date) -> tuple[date, str, float] | None:
-    """The first day an order holds blocks no one site's ceiling takes whole, the clause
+def _first_unplaceable(dated: list[tuple[date, _Need]]) -> tuple[date, str, float] | None:
+    """The first day demand needs a block no one site's ceiling takes whole, the clause
     naming it, and the MW of every such block; None where there are none."""
-    past = (
-        orders.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
-        .with_columns(need=_need_day(as_of))
-        .drop_nulls("need")
-    )
-    if past.is_empty():
+    if not dated:
         return None
-    n = pl.min_horizontal("blocks_beyond_ceiling", "blocks")
-    past = past.with_columns(n=n, mw_past=pl.col("mw") * n / pl.col("blocks")).sort(
-        "need", "pool", "tranche", nulls_last=True
-    )
-    first = past.row(0, named=True)
-    said = (
-        f"{first['n']} x {first['candidate']} of {first['region']}/{first['pool']}, needed from "
-        f"{first['need']}, fit under no one site's ceiling"
-    )
-    return _day(first["need"]), said, float(past["mw_past"].sum())
+    day, first = min(dated, key=lambda d: d[0])
+    said = f"{first.beyond} x {first.said}, needed from {day}, fit under no one site's ceiling"
+    return day, said, sum(n.mw * n.beyond / n.blocks for _, n in dated if n.blocks)
 
 
 def _row(
@@ -133,6 +294,7 @@ def _row(
     buffer_weeks: int,
     quantile: str,
     daily_end: date | None,
+    requirements: pl.DataFrame | None,
 ) -> dict[str, object]:
     """One CONSTRUCTION row for ``region`` (one with [[site]])."""
     sites = sorted((s for s in plan.site if s.region == region), key=lambda s: s.id)
@@ -142,6 +304,7 @@ def _row(
         "as_of": as_of,
         "quantile": quantile,
         "horizon_end": end,
+        "buffer_weeks": buffer_weeks,
         "build_months": None if declared is None else declared.build_months,
         "ready_if_started_today": (
             None if declared is None else months_before(as_of, -declared.build_months)
@@ -156,30 +319,52 @@ def _row(
             "new site is dated; declare the ceilings to date one"
         }
     ceilings = sum(s.ceiling_mw or 0.0 for s in sites)
-    need = _daily_need(plan, orders, sites, as_of=as_of, end=end)
+    need, dated = _daily_need(plan, orders, sites, as_of=as_of, end=end, requirements=requirements)
     over = need.filter(pl.col("mw_needed") > ceilings + _TOL)
-    unplaceable = _first_unplaceable(orders, as_of=as_of)
-    peak = max(float(need["mw_needed"].max() or 0.0) - ceilings, 0.0)  # type: ignore[arg-type]
+    crossing = _day(over["ds"][0]) if over.height else None
+    unplaceable = _first_unplaceable(dated)
+    # The blocks a new site must hold are whole, whenever the demand needs them.
+    peak = max(float(need["mw_whole"].max() or 0.0) - ceilings, 0.0)  # type: ignore[arg-type]
+    if crossing is None and unplaceable is None:
+        return row | {
+            "ceilings_mw": ceilings,
+            "status": "green",
+            "note": _holds(region, ceilings, need, declared, row),
+        }
     past = max(peak, unplaceable[2] if unplaceable else 0.0)
     row |= {"ceilings_mw": ceilings, "mw_past_ceilings": past}
-    days = [(_day(over["ds"][0]), "")] if over.height else []
-    if unplaceable is not None:
-        days.append((unplaceable[0], unplaceable[1]))
-    if not days:
-        return row | {"status": "green", "note": _holds(region, ceilings, need, declared, row)}
-    exhaustion, why = min(days, key=lambda d: d[0])
+    by_placement = unplaceable is not None and (crossing is None or unplaceable[0] < crossing)
+    exhaustion = unplaceable[0] if by_placement else crossing  # type: ignore[index]
+    assert exhaustion is not None
     at = need.filter(pl.col("ds") == exhaustion)["mw_needed"][0]
     monthly = daily_end is not None and exhaustion > daily_end
     row |= {
         "exhaustion_date": exhaustion,
         "exhaustion_monthly": monthly,
+        "exhaustion_set_by": (
+            "placement" if by_placement else "orders" if requirements is None else "demand"
+        ),
         "mw_needed_at_exhaustion": float(at),
     }
+    if by_placement:
+        assert unplaceable is not None
+        set_by = (
+            f"set by where the blocks go: {unplaceable[1]}, though the demand's MW pass the "
+            "ceilings' sum "
+            + (
+                "not within the horizon"
+                if crossing is None
+                else _when(crossing, monthly=daily_end is not None and crossing > daily_end)
+            )
+        )
+    elif requirements is None:
+        set_by = "the day the plan's orders, each whole from its need day, pass their sum"
+    else:
+        set_by = f"the day the demand's MW at {quantile} plus headroom pass their sum"
     head = (
-        f"{region}'s sites run out of room under their ceilings ({ceilings:,.1f} MW in all) "
-        f"{_when(exhaustion, monthly=monthly)} at {quantile}"
-        + (f" ({why}, though the ceilings hold the MW in sum)" if why else "")
-        + f"; {past:,.1f} MW needed past them at the most, to {end}"
+        f"{region}'s sites run out of room under their ceilings ({megawatts(ceilings)} in all) "
+        f"{_when(exhaustion, monthly=monthly)} at {quantile} ({set_by})"
+        + f"; {megawatts(past)} needed past them at the most, to {end}"
     )
     if declared is None:
         return row | {
@@ -203,7 +388,7 @@ def _dated(
         head,
         f"a new site takes {declared.build_months} months to build: start it by {start_by} "
         f"({buffer_weeks} weeks buffer)",
-        f"{usd(cost)} for {past:,.1f} MW at the declared "
+        f"{usd(cost)} for {megawatts(past)} at the declared "
         f"${declared.cost_per_mw_usd / 1e6:,.2f}M per MW",
     ]
     ready = _day(row["ready_if_started_today"])
@@ -221,7 +406,7 @@ def _dated(
     if declared.ceiling_mw is not None and past > declared.ceiling_mw + _TOL:
         sites = -(-past // declared.ceiling_mw)
         said.append(
-            f"one new site holds {declared.ceiling_mw:,.1f} MW: {sites:.0f} are needed for it"
+            f"one new site holds {megawatts(declared.ceiling_mw)}: {sites:.0f} are needed for it"
         )
     return {
         "start_by": start_by,
@@ -245,7 +430,7 @@ def _holds(
     most = float(need["mw_needed"].max() or 0.0)  # type: ignore[arg-type]
     said = (
         f"ceilings run out: not within the horizon ({region}'s sites stay under their "
-        f"ceilings, {ceilings:,.1f} MW in all, at most {most:,.1f} MW needed, through {end}, "
+        f"ceilings, {megawatts(ceilings)} in all, at most {megawatts(most)} needed, through {end}, "
         "where it ends)"
     )
     if declared is None:
@@ -275,12 +460,15 @@ def construction_triggers(
     buffer_weeks: int,
     quantile: str,
     daily_end: date | None = None,
+    requirements: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """CONSTRUCTION rows per region with [[site]]: when demand at ``quantile`` plus headroom
     (the orders of ``placements``, PLACEMENTS_SCHEMA) passes its sites' ceilings before
     ``end`` (the horizon's last day), and by when a new site must be started. Past
     ``daily_end`` (the forecast's last daily row, where monthly rows follow) a day stands for
-    its month and is said so."""
+    its month and is said so. ``requirements`` (:func:`~forecasting.triggers.pool_requirements`
+    at ``quantile``) reads the orders' MW as the demand needs them; without it they count
+    whole from their need day."""
     regions = sorted({s.region for s in plan.site})
     rows = [
         _row(
@@ -292,10 +480,78 @@ def construction_triggers(
             buffer_weeks=buffer_weeks,
             quantile=quantile,
             daily_end=daily_end,
+            requirements=(
+                None if requirements is None else requirements.filter(pl.col("region") == region)
+            ),
         )
         for region in regions
     ]
     return pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA, orient="row")
+
+
+def new_site_order_by(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> str | None:
+    """What stands for the order-by date of ``order``'s blocks past every site ceiling (a
+    trigger or PLACEMENTS row: region, candidate, exhaustion_date, arrives), where its region
+    declares a [[new_site]]: their ordinary order-by (arrival less lead time: the shortfall's
+    day less lead time and buffer), in a new site that must be started by its start-by date;
+    where that has passed and a new site started today could not hold them by their need
+    (the later of their shortfall's first day and the day the ceilings run out, less the
+    buffer), dated to land when it could, and the need until then said unmet. None where no
+    [[new_site]] dates it (or the row lacks its dates): no date is made up, NO_ORDER_BY stands.
+
+    Blocks past every ceiling read "no order-by until one is planned" beside the New sites
+    table that plans that site, its start-by date and build time."""
+    site = construction.filter(
+        (pl.col("region") == order.get("region")) & pl.col("start_by").is_not_null()
+    )
+    lead = next(
+        (c.lead_time_weeks for c in plan.candidate if c.name == order.get("candidate")), None
+    )
+    need, arrives = order.get("exhaustion_date"), order.get("arrives")
+    if site.is_empty() or lead is None or not isinstance(arrives, date):
+        return None
+    r = site.row(0, named=True)
+    start_by, ready, buffer = r["start_by"], r["ready_if_started_today"], _weeks(r["buffer_weeks"])
+    order_by = arrives - _weeks(lead)
+    late = " (late)" if order_by < as_of else ""
+    started = f"in a new site that must be started by {start_by}"
+    if start_by >= as_of:
+        return f"order by {order_by}{late}, {started}"
+    needed = max(need if isinstance(need, date) else as_of, r["exhaustion_date"])
+    if ready <= needed - buffer:
+        return f"order by {order_by}{late}, {started} (passed: started today it is ready {ready})"
+    landing = max(order_by, ready - buffer - _weeks(lead))
+    return (
+        f"order by {landing}, to land with a new site started today ({ready} at the earliest; "
+        f"its start-by date, {start_by}, has passed): the need from {needed} until then is "
+        "unmet"
+    )
+
+
+def with_new_site_notes(
+    triggers: pl.DataFrame, construction: pl.DataFrame, plan: CapacityPlan, *, as_of: date
+) -> pl.DataFrame:
+    """``triggers`` (TRIGGERS rows) whose order lies wholly past every site ceiling, their note
+    saying :data:`NO_ORDER_BY`, dated by their region's [[new_site]] where one is declared
+    (:func:`new_site_order_by`); the others as they are."""
+    if triggers.is_empty() or construction.is_empty():
+        return triggers
+    notes = []
+    for r in triggers.iter_rows(named=True):
+        note, dated = r["note"], None
+        if note and NO_ORDER_BY in note and r["order_by"] is None:
+            dated = new_site_order_by(construction, plan, r, as_of=as_of)
+        # The order's own head only ("order N x cand: ..."): the later orders its note lists
+        # have dates of their own, not this one's.
+        head = f"x {r['candidate']}: {NO_ORDER_BY}"
+        notes.append(
+            note
+            if dated is None
+            else note.replace(head, f"x {r['candidate']}: past the site ceilings, {dated}", 1)
+        )
+    return triggers.with_columns(note=pl.Series(notes, dtype=pl.String))
 
 
 def construction_lines(construction: pl.DataFrame) -> list[str]:
@@ -309,7 +565,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
     for r in out.iter_rows(named=True):
         head = (
             f"construction: {r['region']}'s sites run out of room under their ceilings "
-            f"({r['ceilings_mw']:,.1f} MW) "
+            f"({megawatts(r['ceilings_mw'])}) "
             f"{_when(r['exhaustion_date'], monthly=bool(r['exhaustion_monthly']))} at "
             f"{r['quantile']}"
         )
@@ -323,7 +579,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
         lines.append(
             f"{head}; start a new site by {r['start_by']} ({r['status']}"
             + (f", {days_count(late)} ago: late" if late > 0 else "")
-            + f"; {r['build_months']} months to build): {r['mw_past_ceilings']:,.1f} MW past "
+            + f"; {r['build_months']} months to build): {megawatts(r['mw_past_ceilings'])} past "
             f"them, {usd(r['cost_usd'])} at the declared cost per MW"
         )
     held = construction.filter(

@@ -60,6 +60,7 @@ from forecasting.report.pages.common import (
 )
 from forecasting.schema import BlockStatus
 from forecasting.text import waiting_order_by
+from forecasting.triggers import new_site_order_by
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
@@ -169,11 +170,13 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
     if dated.height:
         r = dated.row(0, named=True)
         by = by_date(r["start_by"], inputs.as_of, today=inputs.generated_at.date())
-        said.append(f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)})")
+        said.append(
+            f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)}{_set_by(r)})"
+        )
     if undated.height:
         r = undated.row(0, named=True)
         said.append(
-            f"not dated for {r['region']}: its ceilings run out {_ran_out(r)}, a new "
+            f"not dated for {r['region']}: its ceilings run out {_ran_out(r)}{_set_by(r)}, a new "
             "site's build time is not declared"
         )
     if not said:
@@ -188,6 +191,17 @@ def _ran_out(row: dict[str, Any]) -> str:
     """The day a region's ceilings run out, or its month past the daily rows."""
     day = row["exhaustion_date"]
     return f"{month(day)} ({MONTH_GRAIN})" if row["exhaustion_monthly"] else fmt_date(day)
+
+
+def _set_by(row: dict[str, Any]) -> str:
+    """What set the day a region's ceilings run out (construction's ``exhaustion_set_by``):
+    the card named a day without saying whether demand passes the ceilings' sum then or a
+    block first needed then fits under no one site's ceiling."""
+    return {
+        "demand": ", when demand passes their sum",
+        "placement": ", when it first needs a block no one site's ceiling takes",
+        "orders": ", when its orders, whole, pass their sum",
+    }.get(row.get("exhaustion_set_by") or "", "")
 
 
 def _construction_status(row: dict[str, Any]) -> Cell:
@@ -597,7 +611,18 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                         ("to order ", Badge(r["status"])),
                         in_service_text(r),
                         MISSING,
-                        monthly_date(r["order_by"], r, daily_end=end),
+                        (
+                            new_site_order_by(
+                                inputs.construction, inputs.plan, r, as_of=inputs.as_of
+                            )
+                            # Past every ceiling: dated only by the region's new site.
+                            if r["order_by"] is None
+                            and (r.get("blocks_beyond_ceiling") or 0)
+                            >= (r.get("blocks") or r["blocks_to_order"] or 0)
+                            > 0
+                            else None
+                        )
+                        or monthly_date(r["order_by"], r, daily_end=end),
                     ],
                 )
             )
@@ -621,7 +646,10 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     (_LATER, Badge(p["status"])),
                     arrives,
                     MISSING,
-                    f"none: {NO_ORDER_BY}"
+                    (
+                        new_site_order_by(inputs.construction, inputs.plan, p, as_of=inputs.as_of)
+                        or f"none: {NO_ORDER_BY}"
+                    )
                     if beyond
                     else monthly_date(p["order_by"], p, daily_end=end),
                 ],

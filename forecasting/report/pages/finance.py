@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -90,7 +91,7 @@ from forecasting.text import (
     usd_step,
     waiting_order_by,
 )
-from forecasting.triggers import UNMEASURED_TRAINING
+from forecasting.triggers import UNMEASURED_TRAINING, new_site_order_by
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
@@ -119,6 +120,7 @@ def _orders_table(
     as_of: date | None = None,
     end: date | None = None,
     today: date | None = None,
+    new_site: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Table:
     """One row per trigger; a ``vacant`` region's (report.inputs.vacant_regions) status says
     that nothing is planned or measured there instead of its green, and so does a training
@@ -140,7 +142,14 @@ def _orders_table(
             # replays, are the unplaced candidate's; a past one read as missed).
             MISSING
             if r["blocks_to_order"] == 0
-            else _order_by_text(r, daily_end=daily_end, as_of=as_of, end=end, today=today),
+            else _order_by_text(
+                r,
+                daily_end=daily_end,
+                as_of=as_of,
+                end=end,
+                today=today,
+                new_site=new_site(r) if new_site else None,
+            ),
             fmt_exhaustion(r["exhaustion_date"], daily_end=daily_end, as_of=as_of),
             MISSING if r["blocks_to_order"] == 0 else in_service_text(r),
             blocks_text(r)
@@ -188,6 +197,7 @@ def _order_by_text(
     as_of: date | None,
     end: date | None,
     today: date | None = None,
+    new_site: str | None = None,
 ) -> str:
     """A trigger's order-by date, late where it came before ``as_of``, and for its blocks
     waiting on power that comes only after ``end`` that they have none within the horizon.
@@ -197,7 +207,8 @@ def _order_by_text(
     they land and stand dark 504 days."""
     beyond, blocks = row.get("blocks_beyond_ceiling") or 0, row.get("blocks_to_order") or 0
     if row["order_by"] is None and blocks and beyond >= blocks:
-        return f"none: {NO_ORDER_BY}"  # no site can power its blocks (triggers.orders)
+        # No site can power its blocks (triggers.orders): dated only by a declared new site.
+        return new_site or f"none: {NO_ORDER_BY}"
     text = monthly_date(row["order_by"], row, daily_end=daily_end)
     day = row["order_by"]
     # A monthly-only date is the earliest a daily shortfall could need: not "late".
@@ -213,9 +224,10 @@ def _order_by_text(
     text += waiting_order_by(row)
     if 0 < beyond < blocks and row["order_by"] is not None:
         # One date read as every block's: the blocks past the ceiling wait for a new site.
-        text += (
-            f" for the {fmt_count(blocks - beyond)} under the ceiling; none for the "
-            f"{fmt_count(beyond)} past it: {NO_ORDER_BY}"
+        text += f" for the {fmt_count(blocks - beyond)} under the ceiling; " + (
+            f"the {fmt_count(beyond)} past it: {new_site}"
+            if new_site
+            else f"none for the {fmt_count(beyond)} past it: {NO_ORDER_BY}"
         )
     runs, waiting = row.get("runs_from"), row.get("blocks_waiting")
     if end is not None and isinstance(runs, date) and runs > end and waiting:
@@ -660,6 +672,7 @@ def _later_orders_table(
     daily_end: date | None,
     end: date | None = None,
     nothing: str | None = None,
+    new_site: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Table:
     """The orders the plan places after the triggers', by order-by date: with the shortfall
     each is for and its status (a later order landing a year after its shortfall sat among
@@ -685,7 +698,9 @@ def _later_orders_table(
             r["region"],
             r["pool"],
             Badge(r["status"]) if r["status"] else MISSING,
-            _later_order_by_text(r, daily_end=daily_end),
+            _later_order_by_text(
+                r, daily_end=daily_end, new_site=new_site(r) if new_site else None
+            ),
             in_service_text(r, later=True) + past_the_horizon(r, end=end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
@@ -715,7 +730,9 @@ def _later_orders_table(
     )
 
 
-def _later_order_by_text(row: dict[str, Any], *, daily_end: date | None) -> str:
+def _later_order_by_text(
+    row: dict[str, Any], *, daily_end: date | None, new_site: str | None = None
+) -> str:
     """A later order's order-by date: none for blocks past their site's ceiling, which wait
     for a new site (:data:`NO_ORDER_BY`), the date the others' where some fit under it.
 
@@ -723,13 +740,14 @@ def _later_order_by_text(row: dict[str, Any], *, daily_end: date | None) -> str:
     if all 7 were due then, where a cell wholly past us-east-c's read no order-by."""
     blocks, beyond = row["blocks"] or 0, min(row["blocks_beyond_ceiling"] or 0, row["blocks"])
     if row["order_by"] is None and beyond >= blocks > 0:
-        return f"none: {NO_ORDER_BY}"
+        return new_site or f"none: {NO_ORDER_BY}"
     dated = monthly_date(row["order_by"], row, daily_end=daily_end)
     if not beyond or row["order_by"] is None:
         return dated
-    return (
-        f"{dated} for the {fmt_count(blocks - beyond)} under the ceiling; none for the "
-        f"{fmt_count(beyond)} past it: {NO_ORDER_BY}"
+    return f"{dated} for the {fmt_count(blocks - beyond)} under the ceiling; " + (
+        f"the {fmt_count(beyond)} past it: {new_site}"
+        if new_site
+        else f"none for the {fmt_count(beyond)} past it: {NO_ORDER_BY}"
     )
 
 
@@ -1717,6 +1735,12 @@ def _growth_assumption(months: pl.DataFrame) -> str:
     )
 
 
+def _new_site_dates(inputs: ReportInputs) -> Callable[[dict[str, Any]], str | None]:
+    """The order-by text of an order's blocks past every ceiling, where its region's
+    [[new_site]] dates them (:func:`~forecasting.triggers.new_site_order_by`)."""
+    return partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of)
+
+
 def finance_page(inputs: ReportInputs) -> str:
     """Orders and capital, revenue and idle risk, concentration, and what changed."""
     page = Page()
@@ -1739,6 +1763,7 @@ def finance_page(inputs: ReportInputs) -> str:
             as_of=inputs.as_of,
             end=plan_last_day(inputs),
             today=inputs.generated_at.date(),
+            new_site=_new_site_dates(inputs),
         ),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
@@ -1757,6 +1782,7 @@ def finance_page(inputs: ReportInputs) -> str:
             daily_end=daily_end(inputs),
             end=plan_last_day(inputs),
             nothing=nothing,
+            new_site=_new_site_dates(inputs),
         ),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(
