@@ -330,6 +330,29 @@ def test_one_row_ingest_answers_at_once_without_prefect(tmp_path: Path) -> None:
     assert "one.csv" in result.stdout and "loaded" in result.stdout
 
 
+def test_ingest_loads_no_model_library(tmp_path: Path) -> None:
+    """`ingest`, `events` and `contracts` load files through flows.direct, which imported the
+    decision backtest at its top and with it scipy and the growth models: about 2 s of a
+    one-row ingest spent on libraries it never calls."""
+    one = write_csv(tmp_path / "one.csv", GOOD)
+    code = (
+        "import sys; from flows.cli import main; rc = main(); "
+        "print(sorted(m for m in ('scipy', 'statsmodels', 'numba') if m in sys.modules)); "
+        "sys.exit(rc)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "ingest", str(one), "--warehouse", str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "loaded" in result.stdout
+    assert result.stdout.strip().endswith("[]"), result.stdout[-300:]
+
+
 @pytest.mark.slow
 def test_direct_ingest_prints_what_the_flow_prints(tmp_path: Path) -> None:
     """The same files through the flow (FLEETCAST_TRACK=1) and directly give the same tables."""
