@@ -87,6 +87,8 @@ def main() -> int:
     _run([python, "benchmarks/bench_decisions.py", "--replays", "4" if args.quick else "12"])
     # Bridges to a newer generation: capital with them over without, and their time.
     _run([python, "benchmarks/bench_bridges.py", "--plans", "40" if args.quick else "400"])
+    # The CLI's fixed cost: a one-row ingest against a bare interpreter's imports.
+    _run([python, "benchmarks/bench_cli_startup.py", "--out", str(RESULTS / "cli_startup.json")])
     demo = demo_seconds()
     (RESULTS / "demo.json").write_text(json.dumps(demo, indent=2), encoding="utf-8")
     print(

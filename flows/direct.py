@@ -14,14 +14,18 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from flows.console import progress_bar
-from forecasting import decisions, ingest, runs
+from forecasting import ingest, runs
 from forecasting.ingest import IngestResult
 from forecasting.options import DecisionOptions, ForecastOptions
 from forecasting.settings import RunnerKind
+
+if TYPE_CHECKING:
+    from forecasting import decisions
 
 __all__ = ["backtest_decisions", "forecast", "ingest_contracts", "ingest_events", "ingest_files"]
 
@@ -138,6 +142,10 @@ def backtest_decisions(
     options: DecisionOptions,
 ) -> decisions.DecisionRun:
     """Replay the triggers as of past days on a local process pool (one as-of day a task)."""
+    # Here, not at the top: the decision backtest brings scipy and the growth models (about 2 s),
+    # which ingest, events and contracts, the other users of this module, never call.
+    from forecasting import decisions
+
     workers = options.workers or os.cpu_count() or 1
 
     def mapped(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -328,6 +329,29 @@ def test_one_row_ingest_answers_at_once_without_prefect(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().endswith("False")  # prefect was not imported
     assert "one.csv" in result.stdout and "loaded" in result.stdout
+
+
+def test_ingest_loads_no_model_library(tmp_path: Path) -> None:
+    """`ingest`, `events` and `contracts` load files through flows.direct, which imported the
+    decision backtest at its top and with it scipy and the growth models: about 2 s of a
+    one-row ingest spent on libraries it never calls."""
+    one = write_csv(tmp_path / "one.csv", GOOD)
+    code = (
+        "import sys; from flows.cli import main; rc = main(); "
+        "print(sorted(m for m in ('scipy', 'statsmodels', 'numba') if m in sys.modules)); "
+        "sys.exit(rc)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "ingest", str(one), "--warehouse", str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "loaded" in result.stdout
+    assert result.stdout.strip().endswith("[]"), result.stdout[-300:]
 
 
 @pytest.mark.slow
@@ -1015,10 +1039,36 @@ def _one_day_forecast_7_days(tmp_path: Path) -> tuple[str, Path]:
     return _forecast_7_days(tmp_path, [GOOD.replace("T00", f"T{h:02d}") for h in range(24)])
 
 
-def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_path: Path) -> None:
+# Each fleet below is an ingest and a forecast in child processes (10-20 s on a loaded
+# machine); three tests use each, so it is built once per module and every test drills,
+# ingests into or edits a copy of its own.
+@pytest.fixture(scope="module")
+def one_day_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """:func:`_one_day_forecast_7_days`, built once: tests take a copy (:func:`_copied`)."""
+    return _one_day_forecast_7_days(tmp_path_factory.mktemp("one-day"))
+
+
+@pytest.fixture(scope="module")
+def folded_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """:func:`_folded_fleet`, built once: tests take a copy (:func:`_copied`)."""
+    return _folded_fleet(tmp_path_factory.mktemp("folded"))
+
+
+def _copied(built: tuple[str, Path], tmp_path: Path) -> tuple[str, Path]:
+    """A copy of a built warehouse (with any write-ahead log) and its plan in ``tmp_path``."""
+    warehouse, plan = Path(built[0]), built[1]
+    for file in warehouse.parent.glob(f"{warehouse.name}*"):
+        shutil.copy2(file, tmp_path / file.name.replace(warehouse.name, "w.duckdb", 1))
+    shutil.copy2(plan, tmp_path / "capacity.toml")
+    return str(tmp_path / "w.duckdb"), tmp_path / "capacity.toml"
+
+
+def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(
+    tmp_path: Path, one_day_built: tuple[str, Path]
+) -> None:
     """On a 7-day forecast, a drill starting at +2w is not played: one warning line says why
     and how long a forecast it needs; asked alone it exits 1, among all the drills 0."""
-    warehouse, plan = _one_day_forecast_7_days(tmp_path)
+    warehouse, plan = _copied(one_day_built, tmp_path)
     env = {"FLEETCAST_CAPACITY": str(plan)}
     alone = fleetcast(
         "drill", "inference-surge", "--warehouse", warehouse, "--answers", "none", env=env
@@ -1065,6 +1115,7 @@ def _folded_fleet(tmp_path: Path) -> tuple[str, Path]:
 
 def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
     tmp_path: Path,
+    folded_built: tuple[str, Path],
 ) -> None:
     """`drill --customer tiny --factor 2` on a forecast that keeps inference's 10 largest and
     folds tiny into 'other' loaded every path, then read "has no demand in the paths (they
@@ -1072,7 +1123,7 @@ def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
     which customers can be drilled. It now fails at once (exit 2) in one line that says so.
     dual, kept in batch but folded in inference, drilled its batch demand alone with nothing
     said: a warning line now says its inference demand is not shocked, and how much it is."""
-    warehouse, plan = _folded_fleet(tmp_path)
+    warehouse, plan = _copied(folded_built, tmp_path)
     drill = fleetcast(
         "drill", "--customer", "tiny", "--factor", "2", "--warehouse", warehouse,
         env={"FLEETCAST_CAPACITY": str(plan)},
@@ -1101,6 +1152,7 @@ def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
 
 def test_a_drill_file_naming_a_folded_customer_says_so_and_stores_the_warning(
     tmp_path: Path,
+    folded_built: tuple[str, Path],
 ) -> None:
     """A drill file targeting a customer folded into 'other' read "has no demand in the paths"
     (the ad-hoc drill's refusal with its share was never made), and one partly folded played
@@ -1109,7 +1161,7 @@ def test_a_drill_file_naming_a_folded_customer_says_so_and_stores_the_warning(
     warning in its notes."""
     import duckdb
 
-    warehouse, plan = _folded_fleet(tmp_path)
+    warehouse, plan = _copied(folded_built, tmp_path)
     folder = tmp_path / "drills"
     folder.mkdir()
     for name in ("tiny", "dual"):
@@ -1134,21 +1186,32 @@ def test_a_drill_file_naming_a_folded_customer_says_so_and_stores_the_warning(
     assert any(note.startswith(unshocked) for note in notes), notes
 
 
-def test_run_says_each_drill_not_played_once(tmp_path: Path) -> None:
-    """`run` on a one-day fleet forecast 7 days: four drills cannot be played. Each was said
-    twice on the terminal, as the drill flow's Prefect WARNING line and as the CLI's own
-    "warning: drill ... not played" line (8 lines for 4 drills). Now the Prefect line, kept
-    for a served deployment's log, is the one; the summary counts and names them."""
-    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
+@pytest.fixture(scope="module")
+def one_day_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """`run` of one day's eu-west telemetry forecast 7 days against the sample plan: a whole
+    pipeline with its Prefect server (about a minute on a loaded machine), run once for the
+    tests that read what it said."""
+    tmp_path = tmp_path_factory.mktemp("one-day-run")
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]  # eu-west only
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     write_csv(inbox / "day.csv", *rows)
     plan = tmp_path / "capacity.toml"
     plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
-    result = fleetcast(
+    return fleetcast(
         "run", "--inbox", str(inbox), "--horizon", "7", "--warehouse", str(tmp_path / "w.duckdb"),
         "--capacity", str(plan), "--reports", str(tmp_path / "reports"),
     )  # fmt: skip
+
+
+def test_run_says_each_drill_not_played_once(
+    one_day_run: subprocess.CompletedProcess[str],
+) -> None:
+    """`run` on a one-day fleet forecast 7 days: four drills cannot be played. Each was said
+    twice on the terminal, as the drill flow's Prefect WARNING line and as the CLI's own
+    "warning: drill ... not played" line (8 lines for 4 drills). Now the Prefect line, kept
+    for a served deployment's log, is the one; the summary counts and names them."""
+    result = one_day_run
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stderr.splitlines() if " not played: " in line]
     drills = [line.split("drill ", 1)[1].split()[0] for line in said]
@@ -1158,17 +1221,11 @@ def test_run_says_each_drill_not_played_once(tmp_path: Path) -> None:
     assert f"{len(drills)} not played ({', '.join(sorted(drills))})" in summary
 
 
-def test_run_warns_of_plan_regions_without_telemetry(tmp_path: Path) -> None:
+def test_run_warns_of_plan_regions_without_telemetry(
+    one_day_run: subprocess.CompletedProcess[str],
+) -> None:
     """`run` says which regions of the plan have blocks but no telemetry, as `report` does."""
-    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]  # eu-west only
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_csv(inbox / "day.csv", *rows)
-    result = fleetcast(
-        "run", "--inbox", str(inbox), "--horizon", "7", "--answers", "none",
-        "--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity()),
-        "--reports", str(tmp_path / "reports"),
-    )  # fmt: skip
+    result = one_day_run  # eu-west's telemetry only
     assert result.returncode == 0, result.stderr
     for region in ("us-east", "us-west"):
         assert f"warning: region '{region}' has [[block]]s in " in result.stderr, result.stderr
@@ -2358,12 +2415,13 @@ def test_the_power_line_names_no_contract_at_a_site_whose_need_passes_its_ceilin
 
 def test_a_drill_on_a_forecast_no_backtest_measured_says_its_figures_are_extrapolated(
     tmp_path: Path,
+    one_day_built: tuple[str, Path],
 ) -> None:
     """`drill` on a 45-day fleet scored 7 days ahead printed revenue at risk over 182 days
     with no word, where `report` and every page said "extrapolated, not verified". A
     one-day fleet forecast 7 days (no backtest at all) now gets that line once, after the
     drills' tables."""
-    warehouse, plan = _one_day_forecast_7_days(tmp_path)
+    warehouse, plan = _copied(one_day_built, tmp_path)
     drill = fleetcast(
         "drill", "inference-2x", "--warehouse", warehouse, "--answers", "none", "--paths", "10",
         env={"FLEETCAST_CAPACITY": str(plan)},
@@ -2452,13 +2510,15 @@ def test_a_block_retired_before_the_as_of_date_is_not_said_to_serve_nobody(
         assert any(said in line for line in earlier)
 
 
-def test_drill_warns_of_the_plan_as_of_the_forecast_it_drills(tmp_path: Path) -> None:
+def test_drill_warns_of_the_plan_as_of_the_forecast_it_drills(
+    tmp_path: Path, one_day_built: tuple[str, Path]
+) -> None:
     """`drill` dated the plan's warnings by the newest telemetry day, not by the forecast it
     plays: telemetry ingested after the forecast (to 2025-03-05) dropped us-east-rack-old,
     dedicated to a customer with no telemetry and retired 2025-03-03, from the blocks that
     "serve nobody", though on the forecast's as-of day (2025-03-01) it is in service and the
     drills play it. The warnings are those of the forecast's as-of day."""
-    warehouse, plan = _one_day_forecast_7_days(tmp_path)
+    warehouse, plan = _copied(one_day_built, tmp_path)
     later = [GOOD.replace("2025-03-01T00", f"2025-03-05T{h:02d}") for h in range(24)]
     loaded = fleetcast("ingest", str(write_csv(tmp_path / "later.csv", *later)),
                        "--warehouse", warehouse)  # fmt: skip
@@ -2509,13 +2569,15 @@ def test_the_demo_prints_the_plan_s_warnings_as_report_does(
     ) in printed
 
 
-def test_a_bad_drill_file_is_not_played_and_the_good_ones_are(tmp_path: Path) -> None:
+def test_a_bad_drill_file_is_not_played_and_the_good_ones_are(
+    tmp_path: Path, folded_built: tuple[str, Path]
+) -> None:
     """The first bad file in $FLEETCAST_DRILLS stopped every drill of the folder (`drill`
     exited on it, the good files unplayed): it is not played, with its file, field and rule
     on the terminal and in the stored runs, and the others play."""
     import duckdb
 
-    warehouse, plan = _folded_fleet(tmp_path)
+    warehouse, plan = _copied(folded_built, tmp_path)
     folder = tmp_path / "drills"
     folder.mkdir()
     (folder / "a-bad.toml").write_text(
