@@ -3090,7 +3090,11 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     now says green to the forecast's end only. A red run, or a verified green, reads as it is.
     The headline counts the triggers' unverified_green field, not the words of their notes (a
     reworded note dropped the qualifier)."""
-    inputs = _sited(sample_inputs())
+    sample = _sited(sample_inputs())
+    # Its shortfalls on days a backtest measured (test_headline_reach says the others).
+    inputs = replace(
+        sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of))
+    )
     assert status_headline(inputs) == inputs.worst_status
     note = "q90 requirement stays within capacity, where the forecast ends: unchecked past it"
     green = inputs.triggers.with_columns(
@@ -3162,7 +3166,10 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
         note=pl.when(seam).then(pl.lit(f"... {MONTHLY_ONLY} ...")).otherwise(pl.col("note")),
         monthly_only=pl.lit(False),
     )
-    assert status_headline(replace(monthly, triggers=worded)) == "amber"
+    # Its date lies past the days the sample's backtests measured: said so (test_headline_reach),
+    # and not as monthly only.
+    assert MONTHLY_ONLY not in status_headline(replace(monthly, triggers=worded))
+    assert status_headline(replace(monthly, triggers=worded)).startswith("amber: ")
     assert html_text(card) not in run_index_page(replace(monthly, triggers=worded))
 
 

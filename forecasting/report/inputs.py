@@ -587,6 +587,7 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
+    worst += _shortfall_not_verified(inputs, worst, end)
     vacant = inputs.triggers.filter(pl.col("region").is_in(vacant_regions(inputs)))
     if not vacant.is_empty():
         pools = ", ".join(
@@ -639,6 +640,48 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         for r in unverified.sort("region", "pool").iter_rows(named=True)
     )
     return f"{worst}; {pools} green to {reach} only: not verified beyond (see the triggers' notes)"
+
+
+def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) -> str:
+    """Where every shortfall behind a red or amber ``worst`` falls past the last day a backtest
+    measured (:func:`measured_reach`), or on monthly rows no backtest calibrated, the clause
+    that names them and says their dates are not verified, else "". The headline read a plain
+    "red" for a pool short on a day the "Extrapolated" banner said no backtest measured, as if
+    its shortfall date were measured. Triggers short on the first monthly row alone are said
+    apart (``monthly_only``), and a shortfall with no date is not judged here."""
+    if worst not in ("red", "amber") or end is None:
+        return ""
+    verified = inputs.as_of + timedelta(days=measured_reach(inputs))
+    monthly_ok = inputs.plan_calibrated
+    shown: list[tuple[date, str, str]] = []
+    for frame, name in (
+        (inputs.triggers, lambda r: f"{r['region']}/{r['pool']}"),
+        (inputs.power_triggers, lambda r: f"{r['site']}'s power"),
+    ):
+        rows = frame.filter(
+            (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
+        )
+        for row in rows.iter_rows(named=True):
+            day = row["exhaustion_date"]
+            if not isinstance(day, date):
+                return ""
+            # A monthly row stands for its month's peak day, any day of it.
+            on_month = day > end
+            last = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            if (last if on_month else day) <= verified and (monthly_ok or not on_month):
+                return ""  # a shortfall measured: the worst status stands as it is
+            shown.append((day, name(row), f"{day:%b %Y}" if on_month else fmt_date(day)))
+    if not shown:
+        return ""
+    shown.sort()
+    (_, first, when), *rest = shown
+    named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
+    why = (
+        f"past the last day a backtest measured ({fmt_date(verified)})"
+        if verified > inputs.as_of
+        else "and no backtest measured the forecast's error"
+    )
+    return f": {named}, {why}: {NOT_VERIFIED}"
 
 
 def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:

@@ -153,7 +153,8 @@ class ReportOutcome(BaseModel):
     # green reaches only as far as the forecast; the plain worst status otherwise.
     headline: str = ""
     # Whether the headline qualifies the worst status (a green only as far as the forecast
-    # reaches, a red or amber on the monthly rows only): the CLI prints it under its table.
+    # reaches, a red or amber on the monthly rows only or on days no backtest measured): the
+    # CLI prints it under its table.
     headline_qualified: bool = False
     # Per region whose sites' ceilings run out within the horizon, when and by when to start
     # a new site, then the regions whose ceilings hold (triggers.construction_lines; empty:

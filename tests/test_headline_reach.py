@@ -1,0 +1,117 @@
+"""The headline status against the horizon the backtests measured: a red, an amber or a green
+that rests on days no backtest verified says so, keeping its colour first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+from test_report import _sited, sample_inputs
+
+from forecasting.report.format import fmt_date, html_text
+from forecasting.report.inputs import (
+    FORECAST_MONTHS_SCHEMA,
+    ReportInputs,
+    daily_end,
+    measured_reach,
+    status_headline,
+)
+from forecasting.report.pages import finance_page, run_index_page
+
+
+def _months(*days: date) -> pl.DataFrame:
+    """Monthly rows on ``days`` (their figures null: the headline reads their dates only)."""
+    return pl.DataFrame({"ds": list(days)}).with_columns(
+        pl.lit(None).cast(dtype).alias(name)
+        for name, dtype in FORECAST_MONTHS_SCHEMA.items()
+        if name != "ds"
+    )
+
+
+def _verified_to(inputs: ReportInputs) -> str:
+    return fmt_date(inputs.as_of + timedelta(days=measured_reach(inputs)))
+
+
+def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_verified() -> None:
+    """The headline read a plain "red" where the run's only red pool ran short on a day past
+    the last one any backtest measured (the banner: "past 2026-12-18 no backtest measured its
+    error, so ... the exhaustion dates and orders that rest on it, are extrapolated, not
+    verified"), as if its shortfall date were measured. The colour stays first (a reader must
+    still act) and the headline says the date is not verified; a red within the measured days
+    reads a plain "red", whatever else is red past them."""
+    from forecasting.runs.reports import report_outcome
+
+    sample = _sited(sample_inputs())
+    east = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    # On the daily rows, past the 26 days the sample's backtests measured.
+    days = pl.when(east).then(60).otherwise(70)
+    inputs = replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            exhaustion_date=pl.when(pl.col("region") == "us-east")
+            .then(pl.lit(sample.as_of) + pl.duration(days=days))
+            .otherwise("exhaustion_date")
+        ),
+    )
+    red = inputs.triggers.filter(east).row(0, named=True)
+    reach = _verified_to(inputs)
+    assert red["status"] == "red" and fmt_date(red["exhaustion_date"]) > reach
+    said = (
+        f"red: us-east/all runs short {fmt_date(red['exhaustion_date'])}, past the last day a "
+        f"backtest measured ({reach}): not verified"
+    )
+    assert status_headline(inputs) == said
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(inputs), page.__name__
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert outcome.headline == said and outcome.headline_qualified
+    # A red on a measured day: the run's red is measured, the later one beside it notwithstanding.
+    near = inputs.as_of + timedelta(days=measured_reach(inputs) - 3)
+    measured = pl.concat(
+        [
+            inputs.triggers,
+            inputs.triggers.filter(east).with_columns(pool=pl.lit("inference")),
+        ]
+    ).with_columns(
+        exhaustion_date=pl.when(pl.col("pool") == "inference")
+        .then(pl.lit(near))
+        .otherwise("exhaustion_date")
+    )
+    assert status_headline(replace(inputs, triggers=measured)) == "red"
+    # An amber alone past the measured days says so alike.
+    amber = inputs.triggers.with_columns(
+        status=pl.when(east).then(pl.lit("green")).otherwise("status")
+    )
+    row = amber.filter(pl.col("status") == "amber").row(0, named=True)
+    assert status_headline(replace(inputs, triggers=amber)) == (
+        f"amber: {row['region']}/{row['pool']} runs short {fmt_date(row['exhaustion_date'])}, "
+        f"past the last day a backtest measured ({reach}): not verified"
+    )
+
+
+def test_a_red_on_the_monthly_rows_names_its_month_and_several_reds_name_each() -> None:
+    """On the monthly rows a red reads its month, as the triggers table does ("Jan 2030"), and
+    several reds past the measured days are each named, the first with its verb."""
+    inputs = _sited(sample_inputs())
+    end = daily_end(inputs)
+    assert end is not None
+    late = date(2030, 1, 1)
+    triggers = inputs.triggers.with_columns(
+        status=pl.when(pl.col("pool") == "training").then(pl.lit("red")).otherwise("status"),
+        exhaustion_date=pl.when(pl.col("region") == "eu-west")
+        .then(pl.lit(late))
+        .otherwise("exhaustion_date"),
+    )
+    monthly = replace(inputs, triggers=triggers, forecast_months=_months(late))
+    rows = {(r["region"], r["pool"]): r for r in triggers.iter_rows(named=True)}
+    # The sample's us-east dates lie past its daily rows too: months, as the table shows them.
+    assert all(rows["us-east", p]["exhaustion_date"] > end for p in ("all", "training"))
+    assert status_headline(monthly) == (
+        f"red: us-east/all runs short {rows['us-east', 'all']['exhaustion_date']:%b %Y}, "
+        f"us-east/training {rows['us-east', 'training']['exhaustion_date']:%b %Y}, "
+        f"eu-west/training Jan 2030, past the last day a backtest measured "
+        f"({_verified_to(inputs)}): not verified"
+    )
