@@ -115,3 +115,17 @@ def test_a_red_on_the_monthly_rows_names_its_month_and_several_reds_name_each() 
         f"eu-west/training Jan 2030, past the last day a backtest measured "
         f"({_verified_to(inputs)}): not verified"
     )
+
+
+def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
+    """A 120-day fleet planned to 26 weeks read "red: us-east-a's power runs short 2027-05-22,
+    past the last day a backtest measured (2027-01-02): not verified", where the site's need
+    was its committed blocks' MW outgrowing its energized steps: a fact of the plan, no
+    forecast's. A red or amber site on power leaves the worst status as it is."""
+    from test_report import _power_sites
+
+    inputs = _sited(sample_inputs())
+    late = inputs.as_of + timedelta(days=150)
+    power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
+    assert status_headline(inputs).startswith("red: ")  # the block triggers' red alone
+    assert status_headline(replace(inputs, power_triggers=power)) == "red"

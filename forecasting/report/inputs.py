@@ -648,29 +648,31 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     that names them and says their dates are not verified, else "". The headline read a plain
     "red" for a pool short on a day the "Extrapolated" banner said no backtest measured, as if
     its shortfall date were measured. Triggers short on the first monthly row alone are said
-    apart (``monthly_only``), and a shortfall with no date is not judged here."""
+    apart (``monthly_only``), and a shortfall with no date is not judged here. A site short
+    of power of that status leaves it as it is: its need may be its committed blocks' MW
+    outgrowing the energized steps, a fact of the plan (a 120-day fleet's red site read "not
+    verified")."""
     if worst not in ("red", "amber") or end is None:
+        return ""
+    if not inputs.power_triggers.filter(pl.col("status") == worst).is_empty():
         return ""
     verified = inputs.as_of + timedelta(days=measured_reach(inputs))
     monthly_ok = inputs.plan_calibrated
     shown: list[tuple[date, str, str]] = []
-    for frame, name in (
-        (inputs.triggers, lambda r: f"{r['region']}/{r['pool']}"),
-        (inputs.power_triggers, lambda r: f"{r['site']}'s power"),
-    ):
-        rows = frame.filter(
-            (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
-        )
-        for row in rows.iter_rows(named=True):
-            day = row["exhaustion_date"]
-            if not isinstance(day, date):
-                return ""
-            # A monthly row stands for its month's peak day, any day of it.
-            on_month = day > end
-            last = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-            if (last if on_month else day) <= verified and (monthly_ok or not on_month):
-                return ""  # a shortfall measured: the worst status stands as it is
-            shown.append((day, name(row), f"{day:%b %Y}" if on_month else fmt_date(day)))
+    rows = inputs.triggers.filter(
+        (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
+    )
+    for row in rows.iter_rows(named=True):
+        day = row["exhaustion_date"]
+        if not isinstance(day, date):
+            return ""
+        # A monthly row stands for its month's peak day, any day of it.
+        on_month = day > end
+        last = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if (last if on_month else day) <= verified and (monthly_ok or not on_month):
+            return ""  # a shortfall measured: the worst status stands as it is
+        pool = f"{row['region']}/{row['pool']}"
+        shown.append((day, pool, f"{day:%b %Y}" if on_month else fmt_date(day)))
     if not shown:
         return ""
     shown.sort()
