@@ -129,3 +129,33 @@ def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
     power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
     assert status_headline(inputs).startswith("red: ")  # the block triggers' red alone
     assert status_headline(replace(inputs, power_triggers=power)) == "red"
+
+
+def test_a_daily_only_green_past_what_the_backtests_measured_says_how_far_it_is_verified() -> None:
+    """A 120-day fleet forecast 26 weeks ahead, daily only, read a plain "green" on the front
+    page and no headline on the CLI while its backtests scored 28 days ahead (the banner:
+    "past 2027-01-02 no backtest measured its error"): the early return for a plan with no
+    monthly rows skipped the rule a 37-month plan keeps. It now reads green to the last day a
+    backtest measured only; a daily plan the backtests measure to its end reads "green"."""
+    from forecasting.runs.reports import report_outcome
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
+    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    assert calm.forecast_months.is_empty()
+    end = daily_end(calm)
+    assert end is not None
+    measured = _verified_to(calm)
+    assert measured < fmt_date(end)
+    said = (
+        f"green to {measured} only: not verified beyond (no backtest measured the forecast's "
+        "error past it)"
+    )
+    assert status_headline(calm) == said
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(calm), page.__name__
+    outcome = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert outcome.headline == said and outcome.headline_qualified
+    # Measured to its last daily day: a plain green.
+    short = calm.forecast.filter(pl.col("ds") <= calm.as_of + timedelta(days=20))
+    assert status_headline(replace(calm, forecast=short)) == "green"

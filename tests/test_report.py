@@ -3108,7 +3108,7 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
         assert html_text(said) in page(unverified), page.__name__
     # The old words in a note of a green not flagged count for nothing.
     worded = green.with_columns(note=pl.lit("not verified beyond it"), unverified_green=False)
-    assert status_headline(replace(unverified, triggers=worded)) == "green"
+    assert status_headline(_measured(replace(unverified, triggers=worded))) == "green"
     # Where monthly rows follow the daily ones, the plan reaches their last month.
     from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
 
@@ -4226,6 +4226,13 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
     assert said not in finance_page(replace(calm, triggers=unverified))
 
 
+def _measured(inputs: ReportInputs) -> ReportInputs:
+    """``inputs`` with its daily forecast cut to the 26 days its backtests measured, so that a
+    green reads plain (a green past them reads "green to ... only", test_headline_reach)."""
+    cut = inputs.as_of + timedelta(days=26)
+    return replace(inputs, forecast=inputs.forecast.filter(pl.col("ds") <= cut))
+
+
 def _sited(inputs: ReportInputs) -> ReportInputs:
     """``inputs`` on a plan with a [[site]], so its power counts as checked."""
     from forecasting.capacity import Site
@@ -4238,7 +4245,7 @@ def test_a_plan_without_sites_says_its_power_is_not_checked_beside_the_worst_sta
     """The front and finance cards read "green: worst trigger status, blocks and power" for a
     plan with no [[site]] (the sweep's s75 plan with its sites removed), while no power was
     checked at all: the headline says so. A plan with sites reads its status alone."""
-    inputs = sample_inputs()
+    inputs = _measured(sample_inputs())
     green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
     calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
     said = "green; power not checked: no [[site]] in the plan"
@@ -4968,7 +4975,7 @@ def test_the_headline_is_no_plain_green_beside_sites_not_judged_on_power() -> No
     from forecasting.capacity import Block, Site
     from forecasting.report.inputs import status_headline
 
-    inputs = sample_inputs()
+    inputs = _measured(sample_inputs())
     inputs = replace(
         inputs,
         triggers=inputs.triggers.with_columns(
@@ -6248,7 +6255,8 @@ def test_a_green_on_monthly_rows_no_backtest_calibrated_says_how_far_it_is_verif
     inputs = _sited(sample_inputs())
     green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
     calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
-    assert status_headline(calm) == "green"  # daily rows only: the banner says the rest
+    # Daily rows only: green to the measured days alike (test_headline_reach).
+    assert status_headline(calm).startswith("green to ")
     months = pl.DataFrame({"ds": [date(2029, 10, 1), date(2029, 11, 1)]}).with_columns(
         pl.lit(None).cast(dtype).alias(name)
         for name, dtype in FORECAST_MONTHS_SCHEMA.items()

@@ -691,10 +691,19 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
     calibrated: green to the first day not verified only. A 37-month plan on 150 days of
     history read "green" on the front page and the CLI, its plan past the daily rows a random
     walk nothing scored and its daily rows scored 28 days ahead, which only the banner said.
-    The days are :func:`extrapolated_text`'s and the capital cards' (``plan_calibrated``)."""
-    if end is None or inputs.forecast_months.is_empty() or inputs.plan_calibrated:
+    The days are :func:`extrapolated_text`'s and the capital cards' (``plan_calibrated``).
+    A plan of daily rows only keeps the rule: a 120-day fleet forecast 26 weeks ahead read a
+    plain "green" with its backtests scored 28 days ahead."""
+    if end is None or inputs.plan_calibrated:
         return "green"
     measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if inputs.forecast_months.is_empty():
+        if measured >= end:
+            return "green"
+        return (
+            f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
+            "the forecast's error past it)"
+        )
     if measured < end:
         return (
             f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
