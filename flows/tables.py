@@ -884,7 +884,11 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["pool"]),
             Text(NOT_VERIFIED)
             if vacant
-            else Text(f"{t['status']}{book}", style=style.get(t["status"], "")),
+            # A green verified short of the plan's end says to when, as the headline does.
+            else Text(
+                f"{t['status']}{book}" + (f" {t['green_only']}" if t.get("green_only") else ""),
+                style=style.get(t["status"], ""),
+            ),
             t["exhaustion_date"] or "-",
             # Nothing to order: its order-by date (kept for the replays) is no deadline, and
             # a past one read as missed.

@@ -1864,7 +1864,7 @@ def test_the_report_table_carries_a_qualified_headline_whatever_its_words() -> N
     from types import SimpleNamespace
 
     import polars as pl
-    from test_report import _sited, sample_inputs
+    from test_report import _measured, _sited, sample_inputs
 
     from forecasting.runs.reports import report_outcome
 
@@ -1873,8 +1873,8 @@ def test_the_report_table_carries_a_qualified_headline_whatever_its_words() -> N
     # A plan with sites: its headline is the worst status alone (without, it says its power
     # is not checked, and that qualifies it too); its shortfalls on days a backtest measured.
     sample = _sited(sample_inputs())
-    inputs = replace(
-        sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of))
+    inputs = _measured(
+        replace(sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of)))
     )
     plain = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert plain.headline == inputs.worst_status and not plain.headline_qualified

@@ -63,11 +63,13 @@ def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_ve
         f"red: us-east/all runs short {fmt_date(red['exhaustion_date'])}, past the last day a "
         f"backtest measured ({reach}): not verified"
     )
-    assert status_headline(inputs) == said
+    # Its greens, verified to the same day, say so after it (test below).
+    greens = f"; every other pool green to {reach} only: not verified beyond"
+    assert status_headline(inputs).startswith(said + greens)
     for page in (run_index_page, finance_page):
         assert html_text(said) in page(inputs), page.__name__
     outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
-    assert outcome.headline == said and outcome.headline_qualified
+    assert outcome.headline.startswith(said) and outcome.headline_qualified
     # A red on a measured day: the run's red is measured, the later one beside it notwithstanding.
     near = inputs.as_of + timedelta(days=measured_reach(inputs) - 3)
     measured = pl.concat(
@@ -80,15 +82,15 @@ def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_ve
         .then(pl.lit(near))
         .otherwise("exhaustion_date")
     )
-    assert status_headline(replace(inputs, triggers=measured)) == "red"
+    assert status_headline(replace(inputs, triggers=measured)).startswith("red" + greens)
     # An amber alone past the measured days says so alike.
     amber = inputs.triggers.with_columns(
         status=pl.when(east).then(pl.lit("green")).otherwise("status")
     )
     row = amber.filter(pl.col("status") == "amber").row(0, named=True)
-    assert status_headline(replace(inputs, triggers=amber)) == (
+    assert status_headline(replace(inputs, triggers=amber)).startswith(
         f"amber: {row['region']}/{row['pool']} runs short {fmt_date(row['exhaustion_date'])}, "
-        f"past the last day a backtest measured ({reach}): not verified"
+        f"past the last day a backtest measured ({reach}): not verified;"
     )
 
 
@@ -114,7 +116,7 @@ def test_a_red_on_the_monthly_rows_names_its_month_and_several_reds_name_each() 
         f"us-east/training {rows['us-east', 'training']['exhaustion_date']:%b %Y}, "
         f"eu-west/training Jan 2030, past the last day a backtest measured "
         f"({_verified_to(inputs)}): not verified"
-    )
+    )  # its green on a calibrated plan reads plain, as the headline's rule has it
 
 
 def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
@@ -128,7 +130,7 @@ def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
     late = inputs.as_of + timedelta(days=150)
     power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
     assert status_headline(inputs).startswith("red: ")  # the block triggers' red alone
-    assert status_headline(replace(inputs, power_triggers=power)) == "red"
+    assert status_headline(replace(inputs, power_triggers=power)).startswith("red; every other")
 
 
 def test_a_daily_only_green_past_what_the_backtests_measured_says_how_far_it_is_verified() -> None:
@@ -159,3 +161,44 @@ def test_a_daily_only_green_past_what_the_backtests_measured_says_how_far_it_is_
     # Measured to its last daily day: a plain green.
     short = calm.forecast.filter(pl.col("ds") <= calm.as_of + timedelta(days=20))
     assert status_headline(replace(calm, forecast=short)) == "green"
+
+
+def test_each_green_pool_says_how_far_its_green_is_verified_as_the_headline_does() -> None:
+    """The 120-day fleet at 26 weeks headlined "green to 2027-01-02 only: not verified beyond",
+    while the finance page's orders table read each pool a plain "green" ("q90 requirement
+    stays within capacity through 2027-06-05"), its takeaway "Nothing to order: every pool's
+    q90 requirement stays within the capacity already planned to 2027-06-05, the plan's end"
+    and the CLI's table "green" in every row. Each now says the day its green is verified to,
+    as the headline does; a green measured to the plan's end reads as before."""
+    from test_cli import _report_table_text
+    from test_report import _measured, _visible
+
+    from forecasting.report.pages.finance import nothing_to_order
+    from forecasting.runs.reports import report_outcome
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), unverified_green=pl.lit(value=False)
+    )
+    calm = replace(
+        inputs,
+        triggers=green,
+        power_triggers=inputs.power_triggers.clear(),
+        placements=inputs.placements.clear(),
+    )
+    measured = _verified_to(calm)
+    only = f"to {measured} only: not verified beyond"
+    assert status_headline(calm).startswith(f"green {only}")
+    said = str(nothing_to_order(calm))
+    assert f"(not verified past {measured}: no backtest measured the forecast's error" in said
+    # Each pool's row, and the headline's card.
+    assert _visible(finance_page(calm)).count(f"green {only}") == green.height + 1
+    outcome = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    shown = _report_table_text(triggers=outcome.triggers)
+    assert shown.count(f"green {only}") == green.height, shown
+    # Measured to the plan's end: plain greens.
+    plain = _measured(calm)
+    assert "not verified" not in str(nothing_to_order(plain))
+    assert only.split(":")[0] not in _visible(finance_page(plain))
+    outcome = report_outcome(plain, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert "not verified beyond" not in _report_table_text(triggers=outcome.triggers)

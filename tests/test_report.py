@@ -2620,7 +2620,7 @@ def test_nothing_to_order_names_the_vacant_regions_it_did_not_verify() -> None:
     verified (no capacity planned, no demand measured)". The sentence now sets them apart."""
     from forecasting.report.pages.finance import nothing_to_order
 
-    green = sample_inputs()
+    green = _measured(sample_inputs())
     green = replace(
         green,
         triggers=green.triggers.with_columns(
@@ -3092,15 +3092,17 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     reworded note dropped the qualifier)."""
     sample = _sited(sample_inputs())
     # Its shortfalls on days a backtest measured (test_headline_reach says the others).
-    inputs = replace(
-        sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of))
+    inputs = _measured(
+        replace(sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of)))
     )
     assert status_headline(inputs) == inputs.worst_status
     note = "q90 requirement stays within capacity, where the forecast ends: unchecked past it"
     green = inputs.triggers.with_columns(
         status=pl.lit("green"), note=pl.lit(note), unverified_green=pl.lit(True)
     )
-    unverified = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    unverified = _measured(
+        replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    )
     end = daily_end(unverified)
     said = f"green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
     assert status_headline(unverified) == said
@@ -3149,7 +3151,9 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
         note=pl.when(seam).then(pl.lit(note)).otherwise(pl.col("note")),
         monthly_only=seam,
     )
-    monthly = replace(inputs, triggers=triggers, power_triggers=inputs.power_triggers.clear())
+    monthly = _measured(
+        replace(inputs, triggers=triggers, power_triggers=inputs.power_triggers.clear())
+    )
     assert status_headline(monthly) == (
         f"amber; {first['region']}/{first['pool']} amber on the monthly rows past the daily "
         f"ones only: {MONTHLY_ONLY} (see the triggers' notes)"
@@ -4197,7 +4201,7 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
     cover the plan", as if data were missing or orders due. It says nothing is to be ordered,
     at which quantile and to when, as the answer it is (not after "No data:"); a run with a
     red pool keeps the old empty-table texts."""
-    inputs = sample_inputs()
+    inputs = _measured(sample_inputs())
     green = inputs.triggers.with_columns(
         status=pl.lit("green"),
         exhaustion_date=pl.lit(None, dtype=pl.Date),

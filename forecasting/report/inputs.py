@@ -82,6 +82,8 @@ __all__ = [
     "exhaustion_grain",
     "extrapolated_reach",
     "extrapolated_text",
+    "green_only",
+    "green_verified_to",
     "held_silent_ids",
     "later_orders",
     "later_orders_due_first",
@@ -625,10 +627,20 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"{r['region']}/{r['pool']}" for r in gap.sort("region", "pool").iter_rows(named=True)
         )
         worst += f"; {pools} {NOT_VERIFIED}: {UNMEASURED_TRAINING} (see the triggers' notes)"
-    unverified = inputs.triggers.filter((pl.col("status") == "green") & pl.col("unverified_green"))
-    if unverified.is_empty() or end is None:
+    verified = green_verified_to(inputs)
+    # Where every green is verified short of the plan's end, each pool's row says so
+    # (green_only): beside a red, the headline names them all, not the notes' alone. The
+    # pools said "not verified" above are not named again.
+    apart = pl.col("region").is_in([*vacant_regions(inputs), *unmeasured]) | unmeasured_class_rows()
+    unverified = inputs.triggers.filter(
+        (pl.col("status") == "green")
+        & (pl.col("unverified_green") | (pl.lit(verified is not None) & ~apart))
+    )
+    if unverified.is_empty() or end is None or (worst == "green" and verified is not None):
+        # Every green is verified to that day alone, the unverified pools' with the rest.
         return _green_uncalibrated(inputs, end) if worst == "green" else worst
-    # The plan's end: its last month where monthly rows follow the daily ones.
+    # The plan's end: its last month where monthly rows follow the daily ones (the backtests'
+    # last day where sooner: a pool's green reads the same day, green_only).
     last_month = inputs.forecast_months.get_column("ds").max()
     reach = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
     if worst == "green" and seam.is_empty():
@@ -639,6 +651,13 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         f"{r['region']}/{r['pool']}"
         for r in unverified.sort("region", "pool").iter_rows(named=True)
     )
+    if verified is not None:
+        # The backtests' day and why, as a green headline says them; every green named one by
+        # one read as a list of five pools on a 120-day fleet's CLI.
+        every = unverified.height == inputs.triggers.filter(pl.col("status") == "green").height
+        return (
+            f"{worst}; {'every other pool' if every else pools} {_green_uncalibrated(inputs, end)}"
+        )
     return f"{worst}; {pools} green to {reach} only: not verified beyond (see the triggers' notes)"
 
 
@@ -694,12 +713,11 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
     The days are :func:`extrapolated_text`'s and the capital cards' (``plan_calibrated``).
     A plan of daily rows only keeps the rule: a 120-day fleet forecast 26 weeks ahead read a
     plain "green" with its backtests scored 28 days ahead."""
-    if end is None or inputs.plan_calibrated:
+    verified = green_verified_to(inputs)
+    if end is None or verified is None:
         return "green"
     measured = inputs.as_of + timedelta(days=measured_reach(inputs))
     if inputs.forecast_months.is_empty():
-        if measured >= end:
-            return "green"
         return (
             f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
             "the forecast's error past it)"
@@ -717,6 +735,40 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
 
 # How the headline qualifies a green the forecast does not verify to the plan's end.
 NOT_VERIFIED_BEYOND = "not verified beyond"
+
+
+def green_verified_to(inputs: ReportInputs) -> date | None:
+    """The last day a green of this run is verified to, where that falls short of the plan's
+    end (None: a green reads plain): the last day a backtest measured the forecast's error
+    (:func:`measured_reach`), or the last daily day where the band past it is one no
+    decision backtest calibrated. A calibrated plan's green reads plain, as the headline's
+    (:func:`_green_uncalibrated`)."""
+    end = daily_end(inputs)
+    if end is None or inputs.plan_calibrated:
+        return None
+    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if measured < end:
+        return measured
+    return None if inputs.forecast_months.is_empty() else end
+
+
+def green_only(inputs: ReportInputs) -> pl.Expr:
+    """A trigger row's "to DAY only: not verified beyond" where its green is verified short of
+    the plan's end, else null: the day :func:`green_verified_to` gives, or for a pool whose
+    forecast ends too soon to verify it (``unverified_green``) the plan's end. The headline
+    said "green to 2027-01-02 only" while every pool's row on the finance page and the CLI
+    read a plain "green"."""
+    verified = green_verified_to(inputs)
+    end = daily_end(inputs)
+    last_month = inputs.forecast_months.get_column("ds").max()
+    plan = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
+    green = pl.col("status") == "green"
+    if verified is not None:
+        return pl.when(green).then(pl.lit(f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"))
+    if end is None:
+        return pl.lit(None, pl.String)
+    flagged = green & pl.col("unverified_green").fill_null(value=False)
+    return pl.when(flagged).then(pl.lit(f"to {plan} only: {NOT_VERIFIED_BEYOND}"))
 
 
 def plan_end(inputs: ReportInputs) -> date | None:

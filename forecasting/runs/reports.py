@@ -764,6 +764,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     from forecasting.report.inputs import (
         daily_end,
         exhaustion_grain,
+        green_only,
         unmeasured_class_rows,
         with_power,
     )
@@ -776,6 +777,10 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     return (
         with_power(inputs.triggers, inputs.placements)
         .join(_past_the_plan(inputs), on=["region", "pool"], how="left")
+        # A green verified short of the plan's end, as the headline says it.
+        .with_columns(
+            green_only=pl.when(unmeasured_class_rows()).then(None).otherwise(green_only(inputs))
+        )
         .select(
             "region",
             "pool",
@@ -801,6 +806,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "capex_past_plan_usd",
             "blocks_past_plan",
             "plan_end",
+            "green_only",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
