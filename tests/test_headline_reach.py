@@ -202,3 +202,21 @@ def test_each_green_pool_says_how_far_its_green_is_verified_as_the_headline_does
     assert only.split(":")[0] not in _visible(finance_page(plain))
     outcome = report_outcome(plain, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert "not verified beyond" not in _report_table_text(triggers=outcome.triggers)
+
+
+def test_the_prefect_summary_says_each_green_pool_s_verified_day_as_the_cli_does() -> None:
+    """The Prefect artifact's triggers table read "| us-east | all | green |" for the 120-day
+    fleet at 26 weeks, where the CLI's row now reads "green to 2027-01-02 only: not verified
+    beyond": it says the same."""
+    from test_report import _measured
+
+    from forecasting.runs.reports import report_summary_markdown
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), unverified_green=pl.lit(value=False)
+    )
+    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    only = f"green to {_verified_to(calm)} only: not verified beyond"
+    assert report_summary_markdown(calm, Path(".")).count(f"| {only} |") == green.height
+    assert "not verified beyond" not in report_summary_markdown(_measured(calm), Path("."))

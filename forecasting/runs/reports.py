@@ -837,6 +837,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     from forecasting.report.inputs import (
         daily_days,
         daily_end,
+        green_only,
         unmeasured_class_rows,
         unplayed_text,
         vacant_regions,
@@ -845,7 +846,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     from forecasting.triggers import UNMEASURED_TRAINING
 
     days = daily_days(inputs)
-    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
+    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True).with_columns(
+        green_only=green_only(inputs)
+    )
     lines = [
         f"# fleetcast report {inputs.run_id}",
         f"As of {inputs.as_of}; report: `{path / 'index.html'}`.",
@@ -870,6 +873,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
             if t["region"] in vacant
             else f"{NOT_VERIFIED} ({UNMEASURED_TRAINING})"
             if (t["region"], t["pool"]) in gap
+            # Verified short of the plan's end, as the CLI's row says it.
+            else f"{t['status']} {t['green_only']}"
+            if t["green_only"]
             else t["status"]
         )
         order = (
