@@ -815,9 +815,10 @@ def report_table(outcome: ReportOutcome) -> Table:
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
     if outcome.headline_qualified:
-        # Green only as far as the forecast reaches, or red or amber on the monthly rows only:
-        # the pages' headline, not a plain status. With the pages' label: alone, "red" had no
-        # subject beside a table of amber and green pools (the power triggers' red).
+        # Green only as far as the forecast reaches, or red or amber on the monthly rows only
+        # or past the days a backtest measured: the pages' headline, not a plain status. With
+        # the pages' label: alone, "red" had no subject beside a table of amber and green
+        # pools (the power triggers' red).
         captions.append(f"worst trigger status, blocks and power: {outcome.headline}")
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)
@@ -883,7 +884,11 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["pool"]),
             Text(NOT_VERIFIED)
             if vacant
-            else Text(f"{t['status']}{book}", style=style.get(t["status"], "")),
+            # A green verified short of the plan's end says to when, as the headline does.
+            else Text(
+                f"{t['status']}{book}" + (f" {t['green_only']}" if t.get("green_only") else ""),
+                style=style.get(t["status"], ""),
+            ),
             t["exhaustion_date"] or "-",
             # Nothing to order: its order-by date (kept for the replays) is no deadline, and
             # a past one read as missed.

@@ -2733,7 +2733,7 @@ def test_nothing_to_order_names_the_vacant_regions_it_did_not_verify() -> None:
     verified (no capacity planned, no demand measured)". The sentence now sets them apart."""
     from forecasting.report.pages.finance import nothing_to_order
 
-    green = sample_inputs()
+    green = _measured(sample_inputs())
     green = replace(
         green,
         triggers=green.triggers.with_columns(
@@ -3203,13 +3203,19 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     now says green to the forecast's end only. A red run, or a verified green, reads as it is.
     The headline counts the triggers' unverified_green field, not the words of their notes (a
     reworded note dropped the qualifier)."""
-    inputs = _sited(sample_inputs())
+    sample = _sited(sample_inputs())
+    # Its shortfalls on days a backtest measured (test_headline_reach says the others).
+    inputs = _measured(
+        replace(sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of)))
+    )
     assert status_headline(inputs) == inputs.worst_status
     note = "q90 requirement stays within capacity, where the forecast ends: unchecked past it"
     green = inputs.triggers.with_columns(
         status=pl.lit("green"), note=pl.lit(note), unverified_green=pl.lit(True)
     )
-    unverified = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    unverified = _measured(
+        replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    )
     end = daily_end(unverified)
     said = f"green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
     assert status_headline(unverified) == said
@@ -3217,7 +3223,7 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
         assert html_text(said) in page(unverified), page.__name__
     # The old words in a note of a green not flagged count for nothing.
     worded = green.with_columns(note=pl.lit("not verified beyond it"), unverified_green=False)
-    assert status_headline(replace(unverified, triggers=worded)) == "green"
+    assert status_headline(_measured(replace(unverified, triggers=worded))) == "green"
     # Where monthly rows follow the daily ones, the plan reaches their last month.
     from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
 
@@ -3258,7 +3264,9 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
         note=pl.when(seam).then(pl.lit(note)).otherwise(pl.col("note")),
         monthly_only=seam,
     )
-    monthly = replace(inputs, triggers=triggers, power_triggers=inputs.power_triggers.clear())
+    monthly = _measured(
+        replace(inputs, triggers=triggers, power_triggers=inputs.power_triggers.clear())
+    )
     assert status_headline(monthly) == (
         f"amber; {first['region']}/{first['pool']} amber on the monthly rows past the daily "
         f"ones only: {MONTHLY_ONLY} (see the triggers' notes)"
@@ -3275,7 +3283,10 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
         note=pl.when(seam).then(pl.lit(f"... {MONTHLY_ONLY} ...")).otherwise(pl.col("note")),
         monthly_only=pl.lit(False),
     )
-    assert status_headline(replace(monthly, triggers=worded)) == "amber"
+    # Its date lies past the days the sample's backtests measured: said so (test_headline_reach),
+    # and not as monthly only.
+    assert MONTHLY_ONLY not in status_headline(replace(monthly, triggers=worded))
+    assert status_headline(replace(monthly, triggers=worded)).startswith("amber: ")
     assert html_text(card) not in run_index_page(replace(monthly, triggers=worded))
 
 
@@ -4303,7 +4314,7 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
     cover the plan", as if data were missing or orders due. It says nothing is to be ordered,
     at which quantile and to when, as the answer it is (not after "No data:"); a run with a
     red pool keeps the old empty-table texts."""
-    inputs = sample_inputs()
+    inputs = _measured(sample_inputs())
     green = inputs.triggers.with_columns(
         status=pl.lit("green"),
         exhaustion_date=pl.lit(None, dtype=pl.Date),
@@ -4332,6 +4343,13 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
     assert said not in finance_page(replace(calm, triggers=unverified))
 
 
+def _measured(inputs: ReportInputs) -> ReportInputs:
+    """``inputs`` with its daily forecast cut to the 26 days its backtests measured, so that a
+    green reads plain (a green past them reads "green to ... only", test_headline_reach)."""
+    cut = inputs.as_of + timedelta(days=26)
+    return replace(inputs, forecast=inputs.forecast.filter(pl.col("ds") <= cut))
+
+
 def _sited(inputs: ReportInputs) -> ReportInputs:
     """``inputs`` on a plan with a [[site]], so its power counts as checked."""
     from forecasting.capacity import Site
@@ -4344,7 +4362,7 @@ def test_a_plan_without_sites_says_its_power_is_not_checked_beside_the_worst_sta
     """The front and finance cards read "green: worst trigger status, blocks and power" for a
     plan with no [[site]] (the sweep's s75 plan with its sites removed), while no power was
     checked at all: the headline says so. A plan with sites reads its status alone."""
-    inputs = sample_inputs()
+    inputs = _measured(sample_inputs())
     green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
     calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
     said = "green; power not checked: no [[site]] in the plan"
@@ -5074,7 +5092,7 @@ def test_the_headline_is_no_plain_green_beside_sites_not_judged_on_power() -> No
     from forecasting.capacity import Block, Site
     from forecasting.report.inputs import status_headline
 
-    inputs = sample_inputs()
+    inputs = _measured(sample_inputs())
     inputs = replace(
         inputs,
         triggers=inputs.triggers.with_columns(
@@ -6354,7 +6372,8 @@ def test_a_green_on_monthly_rows_no_backtest_calibrated_says_how_far_it_is_verif
     inputs = _sited(sample_inputs())
     green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
     calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
-    assert status_headline(calm) == "green"  # daily rows only: the banner says the rest
+    # Daily rows only: green to the measured days alike (test_headline_reach).
+    assert status_headline(calm).startswith("green to ")
     months = pl.DataFrame({"ds": [date(2029, 10, 1), date(2029, 11, 1)]}).with_columns(
         pl.lit(None).cast(dtype).alias(name)
         for name, dtype in FORECAST_MONTHS_SCHEMA.items()

@@ -82,6 +82,8 @@ __all__ = [
     "exhaustion_grain",
     "extrapolated_reach",
     "extrapolated_text",
+    "green_only",
+    "green_verified_to",
     "held_silent_ids",
     "later_orders",
     "later_orders_due_first",
@@ -587,6 +589,7 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
+    worst += _shortfall_not_verified(inputs, worst, end)
     vacant = inputs.triggers.filter(pl.col("region").is_in(vacant_regions(inputs)))
     if not vacant.is_empty():
         pools = ", ".join(
@@ -624,10 +627,20 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"{r['region']}/{r['pool']}" for r in gap.sort("region", "pool").iter_rows(named=True)
         )
         worst += f"; {pools} {NOT_VERIFIED}: {UNMEASURED_TRAINING} (see the triggers' notes)"
-    unverified = inputs.triggers.filter((pl.col("status") == "green") & pl.col("unverified_green"))
-    if unverified.is_empty() or end is None:
+    verified = green_verified_to(inputs)
+    # Where every green is verified short of the plan's end, each pool's row says so
+    # (green_only): beside a red, the headline names them all, not the notes' alone. The
+    # pools said "not verified" above are not named again.
+    apart = pl.col("region").is_in([*vacant_regions(inputs), *unmeasured]) | unmeasured_class_rows()
+    unverified = inputs.triggers.filter(
+        (pl.col("status") == "green")
+        & (pl.col("unverified_green") | (pl.lit(verified is not None) & ~apart))
+    )
+    if unverified.is_empty() or end is None or (worst == "green" and verified is not None):
+        # Every green is verified to that day alone, the unverified pools' with the rest.
         return _green_uncalibrated(inputs, end) if worst == "green" else worst
-    # The plan's end: its last month where monthly rows follow the daily ones.
+    # The plan's end: its last month where monthly rows follow the daily ones (the backtests'
+    # last day where sooner: a pool's green reads the same day, green_only).
     last_month = inputs.forecast_months.get_column("ds").max()
     reach = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
     if worst == "green" and seam.is_empty():
@@ -638,7 +651,58 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         f"{r['region']}/{r['pool']}"
         for r in unverified.sort("region", "pool").iter_rows(named=True)
     )
+    if verified is not None:
+        # The backtests' day and why, as a green headline says them; every green named one by
+        # one read as a list of five pools on a 120-day fleet's CLI.
+        every = unverified.height == inputs.triggers.filter(pl.col("status") == "green").height
+        return (
+            f"{worst}; {'every other pool' if every else pools} {_green_uncalibrated(inputs, end)}"
+        )
     return f"{worst}; {pools} green to {reach} only: not verified beyond (see the triggers' notes)"
+
+
+def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) -> str:
+    """Where every shortfall behind a red or amber ``worst`` falls past the last day a backtest
+    measured (:func:`measured_reach`), or on monthly rows no backtest calibrated, the clause
+    that names them and says their dates are not verified, else "". The headline read a plain
+    "red" for a pool short on a day the "Extrapolated" banner said no backtest measured, as if
+    its shortfall date were measured. Triggers short on the first monthly row alone are said
+    apart (``monthly_only``), and a shortfall with no date is not judged here. A site short
+    of power of that status leaves it as it is: its need may be its committed blocks' MW
+    outgrowing the energized steps, a fact of the plan (a 120-day fleet's red site read "not
+    verified")."""
+    if worst not in ("red", "amber") or end is None:
+        return ""
+    if not inputs.power_triggers.filter(pl.col("status") == worst).is_empty():
+        return ""
+    verified = inputs.as_of + timedelta(days=measured_reach(inputs))
+    monthly_ok = inputs.plan_calibrated
+    shown: list[tuple[date, str, str]] = []
+    rows = inputs.triggers.filter(
+        (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
+    )
+    for row in rows.iter_rows(named=True):
+        day = row["exhaustion_date"]
+        if not isinstance(day, date):
+            return ""
+        # A monthly row stands for its month's peak day, any day of it.
+        on_month = day > end
+        last = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if (last if on_month else day) <= verified and (monthly_ok or not on_month):
+            return ""  # a shortfall measured: the worst status stands as it is
+        pool = f"{row['region']}/{row['pool']}"
+        shown.append((day, pool, f"{day:%b %Y}" if on_month else fmt_date(day)))
+    if not shown:
+        return ""
+    shown.sort()
+    (_, first, when), *rest = shown
+    named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
+    why = (
+        f"past the last day a backtest measured ({fmt_date(verified)})"
+        if verified > inputs.as_of
+        else "and no backtest measured the forecast's error"
+    )
+    return f": {named}, {why}: {NOT_VERIFIED}"
 
 
 def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
@@ -646,10 +710,18 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
     calibrated: green to the first day not verified only. A 37-month plan on 150 days of
     history read "green" on the front page and the CLI, its plan past the daily rows a random
     walk nothing scored and its daily rows scored 28 days ahead, which only the banner said.
-    The days are :func:`extrapolated_text`'s and the capital cards' (``plan_calibrated``)."""
-    if end is None or inputs.forecast_months.is_empty() or inputs.plan_calibrated:
+    The days are :func:`extrapolated_text`'s and the capital cards' (``plan_calibrated``).
+    A plan of daily rows only keeps the rule: a 120-day fleet forecast 26 weeks ahead read a
+    plain "green" with its backtests scored 28 days ahead."""
+    verified = green_verified_to(inputs)
+    if end is None or verified is None:
         return "green"
     measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if inputs.forecast_months.is_empty():
+        return (
+            f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
+            "the forecast's error past it)"
+        )
     if measured < end:
         return (
             f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
@@ -663,6 +735,40 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
 
 # How the headline qualifies a green the forecast does not verify to the plan's end.
 NOT_VERIFIED_BEYOND = "not verified beyond"
+
+
+def green_verified_to(inputs: ReportInputs) -> date | None:
+    """The last day a green of this run is verified to, where that falls short of the plan's
+    end (None: a green reads plain): the last day a backtest measured the forecast's error
+    (:func:`measured_reach`), or the last daily day where the band past it is one no
+    decision backtest calibrated. A calibrated plan's green reads plain, as the headline's
+    (:func:`_green_uncalibrated`)."""
+    end = daily_end(inputs)
+    if end is None or inputs.plan_calibrated:
+        return None
+    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if measured < end:
+        return measured
+    return None if inputs.forecast_months.is_empty() else end
+
+
+def green_only(inputs: ReportInputs) -> pl.Expr:
+    """A trigger row's "to DAY only: not verified beyond" where its green is verified short of
+    the plan's end, else null: the day :func:`green_verified_to` gives, or for a pool whose
+    forecast ends too soon to verify it (``unverified_green``) the plan's end. The headline
+    said "green to 2027-01-02 only" while every pool's row on the finance page and the CLI
+    read a plain "green"."""
+    verified = green_verified_to(inputs)
+    end = daily_end(inputs)
+    last_month = inputs.forecast_months.get_column("ds").max()
+    plan = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
+    green = pl.col("status") == "green"
+    if verified is not None:
+        return pl.when(green).then(pl.lit(f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"))
+    if end is None:
+        return pl.lit(None, pl.String)
+    flagged = green & pl.col("unverified_green").fill_null(value=False)
+    return pl.when(flagged).then(pl.lit(f"to {plan} only: {NOT_VERIFIED_BEYOND}"))
 
 
 def plan_end(inputs: ReportInputs) -> date | None:

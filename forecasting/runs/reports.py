@@ -153,7 +153,8 @@ class ReportOutcome(BaseModel):
     # green reaches only as far as the forecast; the plain worst status otherwise.
     headline: str = ""
     # Whether the headline qualifies the worst status (a green only as far as the forecast
-    # reaches, a red or amber on the monthly rows only): the CLI prints it under its table.
+    # reaches, a red or amber on the monthly rows only or on days no backtest measured): the
+    # CLI prints it under its table.
     headline_qualified: bool = False
     # Per region whose sites' ceilings run out within the horizon, when and by when to start
     # a new site, then the regions whose ceilings hold (triggers.construction_lines; empty:
@@ -786,6 +787,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     from forecasting.report.inputs import (
         daily_end,
         exhaustion_grain,
+        green_only,
         unmeasured_class_rows,
         with_power,
     )
@@ -798,6 +800,10 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     return (
         with_power(inputs.triggers, inputs.placements)
         .join(_past_the_plan(inputs), on=["region", "pool"], how="left")
+        # A green verified short of the plan's end, as the headline says it.
+        .with_columns(
+            green_only=pl.when(unmeasured_class_rows()).then(None).otherwise(green_only(inputs))
+        )
         .select(
             "region",
             "pool",
@@ -823,6 +829,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "capex_past_plan_usd",
             "blocks_past_plan",
             "plan_end",
+            "green_only",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -853,6 +860,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     from forecasting.report.inputs import (
         daily_days,
         daily_end,
+        green_only,
         unmeasured_class_rows,
         unplayed_text,
         vacant_regions,
@@ -861,7 +869,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     from forecasting.triggers import UNMEASURED_TRAINING
 
     days = daily_days(inputs)
-    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
+    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True).with_columns(
+        green_only=green_only(inputs)
+    )
     lines = [
         f"# fleetcast report {inputs.run_id}",
         f"As of {inputs.as_of}; report: `{path / 'index.html'}`.",
@@ -886,6 +896,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
             if t["region"] in vacant
             else f"{NOT_VERIFIED} ({UNMEASURED_TRAINING})"
             if (t["region"], t["pool"]) in gap
+            # Verified short of the plan's end, as the CLI's row says it.
+            else f"{t['status']} {t['green_only']}"
+            if t["green_only"]
             else t["status"]
         )
         order = (

@@ -33,6 +33,8 @@ from forecasting.report.inputs import (
     ReportInputs,
     daily_days,
     daily_end,
+    green_only,
+    green_verified_to,
     later_orders,
     measured_reach,
     past_the_plan,
@@ -137,6 +139,9 @@ def _orders_table(
             if r["region"] in vacant
             else Stacked(Badge(NOT_VERIFIED), UNMEASURED_TRAINING)
             if (r["region"], r["pool"]) in gap
+            # Verified short of the plan's end: the day, as the headline says it.
+            else Stacked(Badge(r["status"]), str(r["green_only"]))
+            if r.get("green_only")
             else Badge(r["status"]),
             # Nothing to order: no deadline and no arrival (the stored dates, kept for the
             # replays, are the unplaced candidate's; a past one read as missed).
@@ -642,6 +647,14 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
         if end is not None and inputs.forecast_months.height and not inputs.plan_calibrated
         else ""
     )
+    # Past the last day a backtest measured, as the headline's "green to ... only" (a 26-week
+    # daily plan on 120 days read "stays within ... to 2027-06-05" scored 28 days ahead).
+    verified = green_verified_to(inputs)
+    if verified is not None and end is not None and verified < end:
+        band = (
+            f" (not verified past {fmt_date(verified)}: no backtest measured the forecast's "
+            "error there" + (f"; {band.strip(' ()')})" if band else ")")
+        )
     if not vacant:
         return Said(
             f"nothing to order: every pool's {quantile} requirement stays within the capacity "
@@ -1754,9 +1767,9 @@ def finance_page(inputs: ReportInputs) -> str:
             orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
         ),
         "orders": _orders_table(
-            with_power(t, inputs.placements).join(
-                trigger_past_the_plan(inputs), on=["region", "pool"], how="left"
-            ),
+            with_power(t, inputs.placements)
+            .join(trigger_past_the_plan(inputs), on=["region", "pool"], how="left")
+            .with_columns(green_only=green_only(inputs)),
             daily_end=daily_end(inputs),
             unit=_capacity_unit(inputs.plan),
             vacant=vacant_regions(inputs),

@@ -1,0 +1,222 @@
+"""The headline status against the horizon the backtests measured: a red, an amber or a green
+that rests on days no backtest verified says so, keeping its colour first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+from test_report import _sited, sample_inputs
+
+from forecasting.report.format import fmt_date, html_text
+from forecasting.report.inputs import (
+    FORECAST_MONTHS_SCHEMA,
+    ReportInputs,
+    daily_end,
+    measured_reach,
+    status_headline,
+)
+from forecasting.report.pages import finance_page, run_index_page
+
+
+def _months(*days: date) -> pl.DataFrame:
+    """Monthly rows on ``days`` (their figures null: the headline reads their dates only)."""
+    return pl.DataFrame({"ds": list(days)}).with_columns(
+        pl.lit(None).cast(dtype).alias(name)
+        for name, dtype in FORECAST_MONTHS_SCHEMA.items()
+        if name != "ds"
+    )
+
+
+def _verified_to(inputs: ReportInputs) -> str:
+    return fmt_date(inputs.as_of + timedelta(days=measured_reach(inputs)))
+
+
+def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_verified() -> None:
+    """The headline read a plain "red" where the run's only red pool ran short on a day past
+    the last one any backtest measured (the banner: "past 2026-12-18 no backtest measured its
+    error, so ... the exhaustion dates and orders that rest on it, are extrapolated, not
+    verified"), as if its shortfall date were measured. The colour stays first (a reader must
+    still act) and the headline says the date is not verified; a red within the measured days
+    reads a plain "red", whatever else is red past them."""
+    from forecasting.runs.reports import report_outcome
+
+    sample = _sited(sample_inputs())
+    east = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    # On the daily rows, past the 26 days the sample's backtests measured.
+    days = pl.when(east).then(60).otherwise(70)
+    inputs = replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            exhaustion_date=pl.when(pl.col("region") == "us-east")
+            .then(pl.lit(sample.as_of) + pl.duration(days=days))
+            .otherwise("exhaustion_date")
+        ),
+    )
+    red = inputs.triggers.filter(east).row(0, named=True)
+    reach = _verified_to(inputs)
+    assert red["status"] == "red" and fmt_date(red["exhaustion_date"]) > reach
+    said = (
+        f"red: us-east/all runs short {fmt_date(red['exhaustion_date'])}, past the last day a "
+        f"backtest measured ({reach}): not verified"
+    )
+    # Its greens, verified to the same day, say so after it (test below).
+    greens = f"; every other pool green to {reach} only: not verified beyond"
+    assert status_headline(inputs).startswith(said + greens)
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(inputs), page.__name__
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert outcome.headline.startswith(said) and outcome.headline_qualified
+    # A red on a measured day: the run's red is measured, the later one beside it notwithstanding.
+    near = inputs.as_of + timedelta(days=measured_reach(inputs) - 3)
+    measured = pl.concat(
+        [
+            inputs.triggers,
+            inputs.triggers.filter(east).with_columns(pool=pl.lit("inference")),
+        ]
+    ).with_columns(
+        exhaustion_date=pl.when(pl.col("pool") == "inference")
+        .then(pl.lit(near))
+        .otherwise("exhaustion_date")
+    )
+    assert status_headline(replace(inputs, triggers=measured)).startswith("red" + greens)
+    # An amber alone past the measured days says so alike.
+    amber = inputs.triggers.with_columns(
+        status=pl.when(east).then(pl.lit("green")).otherwise("status")
+    )
+    row = amber.filter(pl.col("status") == "amber").row(0, named=True)
+    assert status_headline(replace(inputs, triggers=amber)).startswith(
+        f"amber: {row['region']}/{row['pool']} runs short {fmt_date(row['exhaustion_date'])}, "
+        f"past the last day a backtest measured ({reach}): not verified;"
+    )
+
+
+def test_a_red_on_the_monthly_rows_names_its_month_and_several_reds_name_each() -> None:
+    """On the monthly rows a red reads its month, as the triggers table does ("Jan 2030"), and
+    several reds past the measured days are each named, the first with its verb."""
+    inputs = _sited(sample_inputs())
+    end = daily_end(inputs)
+    assert end is not None
+    late = date(2030, 1, 1)
+    triggers = inputs.triggers.with_columns(
+        status=pl.when(pl.col("pool") == "training").then(pl.lit("red")).otherwise("status"),
+        exhaustion_date=pl.when(pl.col("region") == "eu-west")
+        .then(pl.lit(late))
+        .otherwise("exhaustion_date"),
+    )
+    monthly = replace(inputs, triggers=triggers, forecast_months=_months(late))
+    rows = {(r["region"], r["pool"]): r for r in triggers.iter_rows(named=True)}
+    # The sample's us-east dates lie past its daily rows too: months, as the table shows them.
+    assert all(rows["us-east", p]["exhaustion_date"] > end for p in ("all", "training"))
+    assert status_headline(monthly) == (
+        f"red: us-east/all runs short {rows['us-east', 'all']['exhaustion_date']:%b %Y}, "
+        f"us-east/training {rows['us-east', 'training']['exhaustion_date']:%b %Y}, "
+        f"eu-west/training Jan 2030, past the last day a backtest measured "
+        f"({_verified_to(inputs)}): not verified"
+    )  # its green on a calibrated plan reads plain, as the headline's rule has it
+
+
+def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
+    """A 120-day fleet planned to 26 weeks read "red: us-east-a's power runs short 2027-05-22,
+    past the last day a backtest measured (2027-01-02): not verified", where the site's need
+    was its committed blocks' MW outgrowing its energized steps: a fact of the plan, no
+    forecast's. A red or amber site on power leaves the worst status as it is."""
+    from test_report import _power_sites
+
+    inputs = _sited(sample_inputs())
+    late = inputs.as_of + timedelta(days=150)
+    power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
+    assert status_headline(inputs).startswith("red: ")  # the block triggers' red alone
+    assert status_headline(replace(inputs, power_triggers=power)).startswith("red; every other")
+
+
+def test_a_daily_only_green_past_what_the_backtests_measured_says_how_far_it_is_verified() -> None:
+    """A 120-day fleet forecast 26 weeks ahead, daily only, read a plain "green" on the front
+    page and no headline on the CLI while its backtests scored 28 days ahead (the banner:
+    "past 2027-01-02 no backtest measured its error"): the early return for a plan with no
+    monthly rows skipped the rule a 37-month plan keeps. It now reads green to the last day a
+    backtest measured only; a daily plan the backtests measure to its end reads "green"."""
+    from forecasting.runs.reports import report_outcome
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
+    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    assert calm.forecast_months.is_empty()
+    end = daily_end(calm)
+    assert end is not None
+    measured = _verified_to(calm)
+    assert measured < fmt_date(end)
+    said = (
+        f"green to {measured} only: not verified beyond (no backtest measured the forecast's "
+        "error past it)"
+    )
+    assert status_headline(calm) == said
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(calm), page.__name__
+    outcome = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert outcome.headline == said and outcome.headline_qualified
+    # Measured to its last daily day: a plain green.
+    short = calm.forecast.filter(pl.col("ds") <= calm.as_of + timedelta(days=20))
+    assert status_headline(replace(calm, forecast=short)) == "green"
+
+
+def test_each_green_pool_says_how_far_its_green_is_verified_as_the_headline_does() -> None:
+    """The 120-day fleet at 26 weeks headlined "green to 2027-01-02 only: not verified beyond",
+    while the finance page's orders table read each pool a plain "green" ("q90 requirement
+    stays within capacity through 2027-06-05"), its takeaway "Nothing to order: every pool's
+    q90 requirement stays within the capacity already planned to 2027-06-05, the plan's end"
+    and the CLI's table "green" in every row. Each now says the day its green is verified to,
+    as the headline does; a green measured to the plan's end reads as before."""
+    from test_cli import _report_table_text
+    from test_report import _measured, _visible
+
+    from forecasting.report.pages.finance import nothing_to_order
+    from forecasting.runs.reports import report_outcome
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), unverified_green=pl.lit(value=False)
+    )
+    calm = replace(
+        inputs,
+        triggers=green,
+        power_triggers=inputs.power_triggers.clear(),
+        placements=inputs.placements.clear(),
+    )
+    measured = _verified_to(calm)
+    only = f"to {measured} only: not verified beyond"
+    assert status_headline(calm).startswith(f"green {only}")
+    said = str(nothing_to_order(calm))
+    assert f"(not verified past {measured}: no backtest measured the forecast's error" in said
+    # Each pool's row, and the headline's card.
+    assert _visible(finance_page(calm)).count(f"green {only}") == green.height + 1
+    outcome = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    shown = _report_table_text(triggers=outcome.triggers)
+    assert shown.count(f"green {only}") == green.height, shown
+    # Measured to the plan's end: plain greens.
+    plain = _measured(calm)
+    assert "not verified" not in str(nothing_to_order(plain))
+    assert only.split(":")[0] not in _visible(finance_page(plain))
+    outcome = report_outcome(plain, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert "not verified beyond" not in _report_table_text(triggers=outcome.triggers)
+
+
+def test_the_prefect_summary_says_each_green_pool_s_verified_day_as_the_cli_does() -> None:
+    """The Prefect artifact's triggers table read "| us-east | all | green |" for the 120-day
+    fleet at 26 weeks, where the CLI's row now reads "green to 2027-01-02 only: not verified
+    beyond": it says the same."""
+    from test_report import _measured
+
+    from forecasting.runs.reports import report_summary_markdown
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), unverified_green=pl.lit(value=False)
+    )
+    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    only = f"green to {_verified_to(calm)} only: not verified beyond"
+    assert report_summary_markdown(calm, Path(".")).count(f"| {only} |") == green.height
+    assert "not verified beyond" not in report_summary_markdown(_measured(calm), Path("."))
