@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -690,3 +691,36 @@ def test_a_new_site_too_late_for_the_need_dates_them_to_land_with_it() -> None:
     page = html.unescape(finance_page(inputs))
     assert "none: past the site ceilings: a new site is needed; no order-by until one" in page
     assert "in a new site that must be started by" not in page
+
+
+@cache
+def _later_past_every_ceiling() -> tuple[Any, Any, pl.DataFrame]:
+    """r1's racks past its 1.0 MW ceiling, sized 8 weeks at a time: the trigger's order
+    (tranche 1) and one later order (tranche 2, landing 2026-10-05), the new site declared
+    with 2 months to build (start by 2026-01-19): the plan, the trigger result and the
+    construction rows."""
+    declared = {"build_months": 2, "cost_per_mw_usd": 10e6}
+    plan = site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)], new_sites=[{"region": "r1", **declared}])
+    forecast = _forecast(700.0 + np.arange(365, dtype=float), 365)
+    settings = TriggerSettings(sizing_weeks=8)
+    return plan, expansion_triggers(forecast, plan, as_of=AS_OF, settings=settings), _rows(declared)
+
+
+def test_a_plan_whose_every_order_is_past_the_ceilings_renders_its_next_order_by() -> None:
+    """Where every trigger's order lies past the ceilings (no order-by date) and a later one
+    does too, the finance and index pages' "next order-by" card raised a TypeError: it read
+    every later order as due before the triggers and took the first one's missing date. It
+    now names the first dated one, or none."""
+    from forecasting.report.pages.common import next_order_by
+
+    plan, result, construction = _later_past_every_ceiling()
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+    assert "a later order" not in next_order_by(inputs)
