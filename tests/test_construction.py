@@ -724,3 +724,62 @@ def test_a_plan_whose_every_order_is_past_the_ceilings_renders_its_next_order_by
         construction=construction,
     )
     assert "a later order" not in next_order_by(inputs)
+
+
+def test_later_orders_past_every_ceiling_in_a_trigger_note_are_dated_too() -> None:
+    """A trigger's note listed its later orders past every ceiling as "1 x rack-h100 (past the
+    site ceilings: a new site is needed; no order-by until one is planned)" (written when the
+    triggers ran, before the construction rows), while the finance page's later orders dated
+    the same rack by the declared new site. The note now gives the finance page's date, one
+    per later order where the list summed them; without a [[new_site]] no date is made up."""
+    from forecasting.report.pages.finance import finance_page
+    from forecasting.triggers import with_new_site_notes
+    from forecasting.triggers.common import NO_ORDER_BY
+
+    plan, result, construction = _later_past_every_ceiling()
+    triggers = with_new_site_notes(
+        result.triggers, construction, plan, as_of=AS_OF, placements=result.placements
+    )
+    note = triggers.filter(pl.col("pool") == "all")["note"][0]
+    # Tranche 2 lands 2026-10-05 (8 weeks' lead): the finance page's date for it.
+    said = "order by 2026-08-10, in a new site that must be started by 2026-01-19"
+    assert f"1 x rack-h100 (past the site ceilings, {said})" in note, note
+    assert NO_ORDER_BY not in note
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+    page = html.unescape(finance_page(inputs))
+    assert said in page and NO_ORDER_BY not in page
+    # Two later orders summed in one clause read one date each, in the note's order.
+    later = result.placements.filter(pl.col("tranche") == 2)
+    third = later.with_columns(
+        tranche=pl.lit(3, pl.Int64),
+        arrives=pl.lit(day(330)),
+        exhaustion_date=pl.lit(day(358)),
+    )
+    summed = result.triggers.filter(pl.col("pool") == "all").with_columns(
+        note=pl.lit(f"later orders (2 planned: 2 x rack-h100 ({NO_ORDER_BY}); $16.0M)")
+    )
+    two = with_new_site_notes(
+        summed,
+        construction,
+        plan,
+        as_of=AS_OF,
+        placements=pl.concat([result.placements, third]),
+    )["note"][0]
+    assert (
+        f"1 x rack-h100 (past the site ceilings, {said}), 1 x rack-h100 (past the site "
+        "ceilings, order by 2026-10-06, in a new site that must be started by 2026-01-19)"
+    ) in two, two
+    # No [[new_site]]: no construction start date, the clause stands.
+    bare = site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)])
+    kept = with_new_site_notes(
+        result.triggers, _rows(), bare, as_of=AS_OF, placements=result.placements
+    )
+    assert f"1 x rack-h100 ({NO_ORDER_BY})" in kept.filter(pl.col("pool") == "all")["note"][0]

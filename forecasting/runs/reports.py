@@ -681,7 +681,9 @@ def report_inputs(
         chosen=summary.select(CHOSEN_COLUMNS),
         capacity=capacity_timeline(plan, start=start, end=plan_end),
         # Blocks past every ceiling dated by the region's [[new_site]], where one is declared.
-        triggers=with_new_site_notes(trigger_frame, construction, plan, as_of=as_of),
+        triggers=with_new_site_notes(
+            trigger_frame, construction, plan, as_of=as_of, placements=placements
+        ),
         drivers=drivers,
         idle_risk=idle,
         mw_by_site_month=power,

@@ -30,6 +30,7 @@ forecast run's requirement, so a report shows it for any trigger run; not stored
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
 from forecasting.text import days_count, megawatts, usd
 from forecasting.triggers.common import (
     _TOL,
+    NEW_SITE,
     NO_ORDER_BY,
     _day,
     _weeks,
@@ -531,11 +533,18 @@ def new_site_order_by(
 
 
 def with_new_site_notes(
-    triggers: pl.DataFrame, construction: pl.DataFrame, plan: CapacityPlan, *, as_of: date
+    triggers: pl.DataFrame,
+    construction: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    as_of: date,
+    placements: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``triggers`` (TRIGGERS rows) whose order lies wholly past every site ceiling, their note
     saying :data:`NO_ORDER_BY`, dated by their region's [[new_site]] where one is declared
-    (:func:`new_site_order_by`); the others as they are."""
+    (:func:`new_site_order_by`); the others as they are. The later orders a note lists past
+    every ceiling are dated from ``placements`` (their PLACEMENTS rows, tranche 2 on) as the
+    finance page's later orders are (:func:`_later_dated`)."""
     if triggers.is_empty() or construction.is_empty():
         return triggers
     notes = []
@@ -546,12 +555,72 @@ def with_new_site_notes(
         # The order's own head only ("order N x cand: ..."): the later orders its note lists
         # have dates of their own, not this one's.
         head = f"x {r['candidate']}: {NO_ORDER_BY}"
-        notes.append(
-            note
-            if dated is None
-            else note.replace(head, f"x {r['candidate']}: past the site ceilings, {dated}", 1)
-        )
+        if dated is not None:
+            note = note.replace(head, f"x {r['candidate']}: past the site ceilings, {dated}", 1)
+        if note and f"({NO_ORDER_BY})" in note:
+            note = _later_dated(note, r, construction, plan, placements, as_of=as_of)
+        notes.append(note)
     return triggers.with_columns(note=pl.Series(notes, dtype=pl.String))
+
+
+def _later_dated(
+    note: str,
+    trigger: Mapping[str, Any],
+    construction: pl.DataFrame,
+    plan: CapacityPlan,
+    placements: pl.DataFrame | None,
+    *,
+    as_of: date,
+) -> str:
+    """``note`` with each of its later orders past every ceiling ("9 x cell (NO_ORDER_BY)",
+    written when the triggers ran, before any construction row) dated by the region's
+    [[new_site]]: one clause per later order, as the finance page dates its rows, where the
+    stored placements hold the blocks the clause sums; else the start-by date alone (the
+    orders' own dates are not known here, none is made up). Unchanged without a declared
+    new site."""
+    region = trigger.get("region")
+    site = construction.filter((pl.col("region") == region) & pl.col("start_by").is_not_null())
+    if site.is_empty():
+        return note
+    later = (
+        pl.DataFrame()
+        if placements is None or "tranche" not in placements.columns
+        else placements.filter(
+            (pl.col("region") == region)
+            & (pl.col("pool") == trigger.get("pool"))
+            & (pl.col("tranche") > 1)
+            & (pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+        )
+    )
+
+    def clause(match: re.Match[str]) -> str:
+        blocks, name = int(match[1].replace(",", "")), match[2]
+        tranches = (
+            later.filter(pl.col("candidate") == name)
+            .group_by("tranche")
+            .agg(
+                pl.col("region", "candidate").first(),
+                pl.min_horizontal("blocks_beyond_ceiling", "blocks").sum().alias("beyond"),
+                pl.col("exhaustion_date", "arrives").min(),
+            )
+            .sort("tranche")
+            if not later.is_empty()
+            else pl.DataFrame()
+        )
+        if not tranches.is_empty() and int(tranches["beyond"].sum()) == blocks:
+            dated = [
+                (t["beyond"], new_site_order_by(construction, plan, t, as_of=as_of))
+                for t in tranches.iter_rows(named=True)
+            ]
+            if all(d is not None for _, d in dated):
+                return ", ".join(f"{n:,} x {name} (past the site ceilings, {d})" for n, d in dated)
+        return (
+            f"{match[1]} x {name} (past the site ceilings: {NEW_SITE}, in a new site that must "
+            f"be started by {site['start_by'][0]})"
+        )
+
+    pattern = rf"(\d[\d,]*) x (\S+) \({re.escape(NO_ORDER_BY)}\)"
+    return re.sub(pattern, clause, note)
 
 
 def construction_lines(construction: pl.DataFrame) -> list[str]:
