@@ -783,3 +783,35 @@ def test_later_orders_past_every_ceiling_in_a_trigger_note_are_dated_too() -> No
         result.triggers, _rows(), bare, as_of=AS_OF, placements=result.placements
     )
     assert f"1 x rack-h100 ({NO_ORDER_BY})" in kept.filter(pl.col("pool") == "all")["note"][0]
+
+
+@pytest.mark.parametrize(
+    ("build_months", "said"),
+    [
+        # Started by 2026-01-19, a 2-month build is ready 2026-03-19, as the racks land.
+        (2, "2026-03-19 (with the new site ready on 2026-03-19)"),
+        # Its start-by has passed: ordered by 2026-10-13 (8 weeks' lead) they land 4 weeks
+        # before a site started today is ready.
+        (
+            12,
+            "2026-12-08 (with a new site started today ready on 2027-01-05; the need from "
+            "2026-04-16 until then is unmet)",
+        ),
+    ],
+)
+def test_blocks_past_every_ceiling_arrive_with_the_declared_new_site(
+    build_months: int, said: str
+) -> None:
+    """The facilities and finance pages' "arrives" read "none: all past s1's ceiling, a new
+    site is needed; no arrival until one is planned" for racks their order-by column dates by
+    the declared new site. They now say when the racks arrive, ordered by that date, and when
+    the new site is ready; without a [[new_site]] no arrival is made up."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs, _ = _past_every_ceiling({"build_months": build_months, "cost_per_mw_usd": 10e6})
+    for page in (facilities_page(inputs), finance_page(inputs)):
+        text = html.unescape(page)
+        assert said in text
+        assert "no arrival until one is planned" not in text
+    inputs, _ = _past_every_ceiling()
+    assert "no arrival until one is planned" in html.unescape(facilities_page(inputs))

@@ -56,6 +56,7 @@ __all__ = [
     "CONSTRUCTION_SCHEMA",
     "construction_lines",
     "construction_triggers",
+    "new_site_arrival",
     "new_site_order_by",
     "with_new_site_notes",
 ]
@@ -491,6 +492,50 @@ def construction_triggers(
     return pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA, orient="row")
 
 
+@dataclass(frozen=True, slots=True)
+class _NewSiteDates:
+    """An order's blocks past every ceiling as its region's new site dates them."""
+
+    order_by: date
+    arrives: date
+    start_by: date
+    # The day the new site is ready: started by its start-by, or today where that has passed.
+    ready: date
+    # The day they are needed, where a site started today comes after it (the need until the
+    # site is ready is unmet); None where the new site is ready in time.
+    unmet_from: date | None
+    started_today: bool
+
+
+def _new_site_dates(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> _NewSiteDates | None:
+    """The dates :func:`new_site_order_by` and :func:`new_site_arrival` say; None where no
+    [[new_site]] dates them (or the row lacks its dates)."""
+    site = construction.filter(
+        (pl.col("region") == order.get("region")) & pl.col("start_by").is_not_null()
+    )
+    lead = next(
+        (c.lead_time_weeks for c in plan.candidate if c.name == order.get("candidate")), None
+    )
+    need, arrives = order.get("exhaustion_date"), order.get("arrives")
+    if site.is_empty() or lead is None or not isinstance(arrives, date):
+        return None
+    r = site.row(0, named=True)
+    start_by, ready, buffer = r["start_by"], r["ready_if_started_today"], _weeks(r["buffer_weeks"])
+    order_by = arrives - _weeks(lead)
+    if start_by >= as_of:
+        built = months_before(start_by, -int(r["build_months"]))
+        return _NewSiteDates(order_by, arrives, start_by, built, None, started_today=False)
+    needed = max(need if isinstance(need, date) else as_of, r["exhaustion_date"])
+    if ready <= needed - buffer:
+        return _NewSiteDates(order_by, arrives, start_by, ready, None, started_today=True)
+    landing = max(order_by, ready - buffer - _weeks(lead))
+    return _NewSiteDates(
+        landing, landing + _weeks(lead), start_by, ready, needed, started_today=True
+    )
+
+
 def new_site_order_by(
     construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
 ) -> str | None:
@@ -505,30 +550,38 @@ def new_site_order_by(
 
     Blocks past every ceiling read "no order-by until one is planned" beside the New sites
     table that plans that site, its start-by date and build time."""
-    site = construction.filter(
-        (pl.col("region") == order.get("region")) & pl.col("start_by").is_not_null()
-    )
-    lead = next(
-        (c.lead_time_weeks for c in plan.candidate if c.name == order.get("candidate")), None
-    )
-    need, arrives = order.get("exhaustion_date"), order.get("arrives")
-    if site.is_empty() or lead is None or not isinstance(arrives, date):
+    d = _new_site_dates(construction, plan, order, as_of=as_of)
+    if d is None:
         return None
-    r = site.row(0, named=True)
-    start_by, ready, buffer = r["start_by"], r["ready_if_started_today"], _weeks(r["buffer_weeks"])
-    order_by = arrives - _weeks(lead)
-    late = " (late)" if order_by < as_of else ""
-    started = f"in a new site that must be started by {start_by}"
-    if start_by >= as_of:
-        return f"order by {order_by}{late}, {started}"
-    needed = max(need if isinstance(need, date) else as_of, r["exhaustion_date"])
-    if ready <= needed - buffer:
-        return f"order by {order_by}{late}, {started} (passed: started today it is ready {ready})"
-    landing = max(order_by, ready - buffer - _weeks(lead))
+    started = f"in a new site that must be started by {d.start_by}"
+    if d.unmet_from is None:
+        late = " (late)" if d.order_by < as_of else ""
+        passed = f" (passed: started today it is ready {d.ready})" if d.started_today else ""
+        return f"order by {d.order_by}{late}, {started}{passed}"
     return (
-        f"order by {landing}, to land with a new site started today ({ready} at the earliest; "
-        f"its start-by date, {start_by}, has passed): the need from {needed} until then is "
-        "unmet"
+        f"order by {d.order_by}, to land with a new site started today ({d.ready} at the "
+        f"earliest; its start-by date, {d.start_by}, has passed): the need from {d.unmet_from} "
+        "until then is unmet"
+    )
+
+
+def new_site_arrival(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> str | None:
+    """When ``order``'s blocks past every site ceiling arrive, ordered by the date
+    :func:`new_site_order_by` gives, and when the new site that holds them is ready; None
+    where no [[new_site]] dates them (no arrival is made up).
+
+    Their "arrives" read "no arrival until one is planned" beside an order-by dated by the
+    region's declared new site."""
+    d = _new_site_dates(construction, plan, order, as_of=as_of)
+    if d is None:
+        return None
+    if d.unmet_from is None:
+        return f"{d.arrives} (with the new site ready on {d.ready})"
+    return (
+        f"{d.arrives} (with a new site started today ready on {d.ready}; the need from "
+        f"{d.unmet_from} until then is unmet)"
     )
 
 
