@@ -293,8 +293,8 @@ def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> 
     assert "r1's sites run out of room under their ceilings (1.0 MW in all) on 2026-04-16" in page
     assert construction_lines(dated) == [
         "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
-        "at q90; start a new site by 2025-03-19 (red, 292 days ago: late; 12 months to build): "
-        "0.8 MW past them, $8.0M at the declared cost per MW"
+        "at q90, when demand passes their sum; start a new site by 2025-03-19 (red, 292 days "
+        "ago: late; 12 months to build): 0.8 MW past them, $8.0M at the declared cost per MW"
     ]
     undated = _rows()
     page = html.unescape(facilities_page(replace(inputs, construction=undated)))
@@ -302,8 +302,8 @@ def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> 
     assert "not dated for r1: its ceilings run out 2026-04-16" in page
     assert construction_lines(undated) == [
         "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
-        "at q90; no start date: a new site's build time is not declared (add a [[new_site]] "
-        "for r1)"
+        "at q90, when demand passes their sum; no start date: a new site's build time is not "
+        "declared (add a [[new_site]] for r1)"
     ]
     # Past the daily rows the first of a month stands for the month, and is said so.
     monthly = construction_triggers(
@@ -815,3 +815,38 @@ def test_blocks_past_every_ceiling_arrive_with_the_declared_new_site(
         assert "no arrival until one is planned" not in text
     inputs, _ = _past_every_ceiling()
     assert "no arrival until one is planned" in html.unescape(facilities_page(inputs))
+
+
+def test_the_terminal_construction_line_says_what_set_the_day_the_ceilings_run_out() -> None:
+    """`fleetcast report`'s construction lines read "us-west's sites run out of room under
+    their ceilings (90.0 MW) in Jul 2029" alike whether the demand's MW passed the ceilings'
+    sum then or a block no one site's ceiling takes whole was first needed (the demo's
+    us-west: its MW pass the sum only in Dec 2029). Each line now says which set it."""
+    base = {
+        "region": "r1",
+        "as_of": AS_OF,
+        "quantile": "q90",
+        "ceilings_mw": 1.0,
+        "exhaustion_date": day(200),
+        "exhaustion_monthly": False,
+        "mw_needed_at_exhaustion": 1.5,
+        "mw_past_ceilings": 0.5,
+        "horizon_end": day(364),
+        "build_months": 24,
+        "start_by": day(-600),
+        "ready_if_started_today": day(730),
+        "status": "red",
+        "cost_usd": 0.5 * 12.5e6,
+        "note": "",
+    }
+    rows = [
+        base | {"region": region, "exhaustion_set_by": by}
+        for region, by in (("r1", "demand"), ("r2", "placement"), ("r3", "orders"))
+    ]
+    lines = construction_lines(pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA))
+    said = {line.split("'s sites")[0].removeprefix("construction: "): line for line in lines}
+    on = f"on {day(200)} at q90"
+    assert f"{on}, when demand passes their sum;" in said["r1"], said["r1"]
+    needs = "when demand first needs a block no one site's ceiling takes"
+    assert f"{on}, {needs};" in said["r2"], said["r2"]
+    assert f"{on}, when its orders, whole, pass their sum;" in said["r3"], said["r3"]

@@ -676,6 +676,15 @@ def _later_dated(
     return re.sub(pattern, clause, note)
 
 
+# What set the day the ceilings run out (``exhaustion_set_by``), in the facilities card's
+# words: a day set by a block no one site takes read like the demand's MW passing the sum.
+_SET_BY = {
+    "demand": "when demand passes their sum",
+    "placement": "when demand first needs a block no one site's ceiling takes",
+    "orders": "when its orders, whole, pass their sum",
+}
+
+
 def construction_lines(construction: pl.DataFrame) -> list[str]:
     """One ``construction:`` line per region whose sites' ceilings run out within the horizon,
     first start date first (those without one last); one line for the regions whose ceilings
@@ -690,6 +699,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
             f"({megawatts(r['ceilings_mw'])}) "
             f"{_when(r['exhaustion_date'], monthly=bool(r['exhaustion_monthly']))} at "
             f"{r['quantile']}"
+            + (f", {_SET_BY[r['exhaustion_set_by']]}" if r.get("exhaustion_set_by") else "")
         )
         if r["start_by"] is None:
             lines.append(
