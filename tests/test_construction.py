@@ -850,3 +850,29 @@ def test_the_terminal_construction_line_says_what_set_the_day_the_ceilings_run_o
     needs = "when demand first needs a block no one site's ceiling takes"
     assert f"{on}, {needs};" in said["r2"], said["r2"]
     assert f"{on}, when its orders, whole, pass their sum;" in said["r3"], said["r3"]
+
+
+def test_an_arrival_with_a_new_site_started_today_says_so() -> None:
+    """Where the new site's start-by has passed but one started today is ready before the
+    blocks are needed, their arrival read "(with the new site ready on 2029-06-05)", as if
+    the site started by its start-by date were: the order-by beside it says "passed: started
+    today it is ready 2029-06-05". The arrival now says the site is started today."""
+    from forecasting.triggers import new_site_arrival
+
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}],
+    )
+    row = {
+        "region": "r1",
+        "as_of": AS_OF,
+        "exhaustion_date": day(200),
+        "build_months": 2,
+        "start_by": day(-10),
+        "ready_if_started_today": day(59),
+        "buffer_weeks": 4,
+    }
+    construction = pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA)
+    order = {"region": "r1", "candidate": "rack-h100", "exhaustion_date": day(200)}
+    said = new_site_arrival(construction, plan, order | {"arrives": day(172)}, as_of=AS_OF)
+    assert said == f"{day(172)} (with a new site started today ready on {day(59)})", said

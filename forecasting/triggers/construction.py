@@ -578,7 +578,8 @@ def new_site_arrival(
     if d is None:
         return None
     if d.unmet_from is None:
-        return f"{d.arrives} (with the new site ready on {d.ready})"
+        site = "a new site started today" if d.started_today else "the new site"
+        return f"{d.arrives} (with {site} ready on {d.ready})"
     return (
         f"{d.arrives} (with a new site started today ready on {d.ready}; the need from "
         f"{d.unmet_from} until then is unmet)"
