@@ -876,3 +876,31 @@ def test_an_arrival_with_a_new_site_started_today_says_so() -> None:
     order = {"region": "r1", "candidate": "rack-h100", "exhaustion_date": day(200)}
     said = new_site_arrival(construction, plan, order | {"arrives": day(172)}, as_of=AS_OF)
     assert said == f"{day(172)} (with a new site started today ready on {day(59)})", said
+
+
+def test_the_terminal_dates_an_order_past_every_ceiling_by_the_new_site() -> None:
+    """`fleetcast report`'s triggers table read "none: past the site ceilings: a new site is
+    needed; no order-by until one is planned" in the order-by column of racks the finance and
+    facilities pages date by the region's declared new site. It now reads their date; without
+    a [[new_site]] the words stand."""
+    from rich.console import Console
+
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+    from forecasting.runs.reports import report_trigger_rows
+
+    def table(inputs: ReportInputs) -> str:
+        outcome = ReportOutcome(
+            run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+            stale_days=None, triggers=report_trigger_rows(inputs).to_dicts(), as_of=AS_OF,
+        )  # fmt: skip
+        console = Console(width=400, record=True)
+        console.print(report_table(outcome))
+        return " ".join(console.export_text().split())
+
+    inputs, _ = _past_every_ceiling({"build_months": 2, "cost_per_mw_usd": 10e6})
+    text = table(inputs)
+    assert "│ order by 2026-01-22, in a new site that must be started by 2026-01-19 │" in text
+    assert "no order-by until one is planned" not in text
+    inputs, _ = _past_every_ceiling()
+    assert "none: past the site ceilings: a new site is needed; no order-by until" in table(inputs)
