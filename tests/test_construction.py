@@ -904,3 +904,41 @@ def test_the_terminal_dates_an_order_past_every_ceiling_by_the_new_site() -> Non
     assert "no order-by until one is planned" not in text
     inputs, _ = _past_every_ceiling()
     assert "none: past the site ceilings: a new site is needed; no order-by until" in table(inputs)
+
+
+def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> None:
+    """Two racks, one under s1's 1.4 MW ceiling: the one past it was dated by the order's own
+    arrival ("order by 2026-01-22", arriving 2026-03-19) in a new site started by 2026-08-05
+    and ready 2026-10-05: a block landing seven months before the site that holds it. It is
+    now dated to land the buffer before the site is ready, as one past a passed start-by is."""
+    from forecasting.report.pages.finance import finance_page
+
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.4)],
+        new_sites=[{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}],
+    )
+    forecast = _forecast(700.0 + np.arange(365, dtype=float), 365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
+    )
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+    page = html.unescape(finance_page(inputs))
+    assert (
+        "the 1 past it: order by 2026-07-13, in a new site that must be started by 2026-08-05"
+    ) in page
+    assert "they arrive 2026-09-07 (with the new site ready on 2026-10-05)" in page
