@@ -906,13 +906,10 @@ def test_the_terminal_dates_an_order_past_every_ceiling_by_the_new_site() -> Non
     assert "none: past the site ceilings: a new site is needed; no order-by until" in table(inputs)
 
 
-def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> None:
-    """Two racks, one under s1's 1.4 MW ceiling: the one past it was dated by the order's own
-    arrival ("order by 2026-01-22", arriving 2026-03-19) in a new site started by 2026-08-05
-    and ready 2026-10-05: a block landing seven months before the site that holds it. It is
-    now dated to land the buffer before the site is ready, as one past a passed start-by is."""
-    from forecasting.report.pages.finance import finance_page
-
+@cache
+def _one_past_a_ceiling() -> ReportInputs:
+    """Two racks ordered at s1, one under its 1.4 MW ceiling, one past it; r1's new site
+    declared with 2 months to build: the report inputs."""
     plan = site_plan(
         sites=[site(mw=1.0, ceiling_mw=1.4)],
         new_sites=[{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}],
@@ -928,7 +925,7 @@ def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> 
         quantile="q90",
         requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
     )
-    inputs = ReportInputs(
+    return ReportInputs(
         run_id="r",
         as_of=AS_OF,
         generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
@@ -937,8 +934,30 @@ def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> 
         placements=result.placements,
         construction=construction,
     )
+
+
+def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> None:
+    """Two racks, one under s1's 1.4 MW ceiling: the one past it was dated by the order's own
+    arrival ("order by 2026-01-22", arriving 2026-03-19) in a new site started by 2026-08-05
+    and ready 2026-10-05: a block landing seven months before the site that holds it. It is
+    now dated to land the buffer before the site is ready, as one past a passed start-by is."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs = _one_past_a_ceiling()
     page = html.unescape(finance_page(inputs))
     assert (
         "the 1 past it: order by 2026-07-13, in a new site that must be started by 2026-08-05"
     ) in page
     assert "they arrive 2026-09-07 (with the new site ready on 2026-10-05)" in page
+
+
+def test_the_facilities_order_by_of_an_order_partly_past_a_ceiling_dates_both_parts() -> None:
+    """The facilities page's blocks to order and power-by-order tables read "2026-01-22" for
+    two racks of which one lies past s1's ceiling, where the finance page reads that date for
+    the one under it and the new site's for the other. They now read as the finance page."""
+    page = html.unescape(facilities_page(_one_past_a_ceiling()))
+    said = (
+        "2026-01-22 for the 1 under the ceiling; the 1 past it: order by 2026-07-13, in a new "
+        "site that must be started by 2026-08-05"
+    )
+    assert page.count(said) == 2, page.count(said)

@@ -579,6 +579,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     shares = _site_shares(inputs.placements)
     # Blocks past every ceiling arrive with the region's declared new site, as dated there.
     arrival = partial(new_site_arrival, inputs.construction, inputs.plan, as_of=inputs.as_of)
+    by = partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of)
     # An order not sized is due all the same: listed, its GPUs and MW not measured.
     # Its arrival as the finance page gives it: one placement row stood for the whole order
     # (the demo's 89 racks read "no power yet", the 21 that run on arrival too).
@@ -630,7 +631,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                             > 0
                             else None
                         )
-                        or monthly_date(r["order_by"], r, daily_end=end),
+                        or monthly_date(r["order_by"], r, daily_end=end) + _past_part(r, by),
                     ],
                 )
             )
@@ -659,7 +660,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                         or f"none: {NO_ORDER_BY}"
                     )
                     if beyond
-                    else monthly_date(p["order_by"], p, daily_end=end),
+                    else monthly_date(p["order_by"], p, daily_end=end) + _past_part(p, by),
                 ],
             )
         )
@@ -688,6 +689,22 @@ def _blocks_table(inputs: ReportInputs) -> Table:
 _NOT_SIZED = "not sized"
 # What a region's declared new site says of an order's blocks past every ceiling (None: none).
 Dated = Callable[[dict[str, Any]], str | None]
+
+
+def _past_part(row: dict[str, Any], by: Dated) -> str:
+    """Beside the order-by date of an order partly past its site's ceiling, that it is the
+    blocks' under it and the others' date by the region's new site, as the finance page says
+    it (one date read as every block's); '' for an order wholly on one side."""
+    blocks = row.get("blocks") or row.get("blocks_to_order") or 0
+    beyond = min(row.get("blocks_beyond_ceiling") or 0, blocks)
+    if not beyond or beyond >= blocks or row["order_by"] is None:
+        return ""
+    dated = by(row)
+    return f" for the {fmt_count(blocks - beyond)} under the ceiling; " + (
+        f"the {fmt_count(beyond)} past it: {dated}"
+        if dated
+        else f"none for the {fmt_count(beyond)} past it: {NO_ORDER_BY}"
+    )
 
 
 def _all_past(row: dict[str, Any]) -> bool:
@@ -736,7 +753,9 @@ def _power_orders_table(
             blocks_text(r),
             # Its part waiting for power is due on its own days (text.waiting_order_by).
             (by(r) if _all_past(r) else None)
-            or monthly_date(r["order_by"], r, daily_end=daily_end) + waiting_order_by(r),
+            or monthly_date(r["order_by"], r, daily_end=daily_end)
+            + waiting_order_by(r)
+            + _past_part(r, by),
             in_service_text(r, later=r["later"], new_site=arrival(r))
             + (past_the_horizon(r, end=end) if r["later"] else ""),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
