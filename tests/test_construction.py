@@ -472,7 +472,7 @@ def test_orders_csv_carries_the_new_site_apart_from_the_blocks(tmp_path: Path) -
     )
     folder = publish_report(inputs, root=tmp_path / "dated")
     orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
-    assert orders.columns[-3:] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
+    assert orders.columns[-5:-2] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
     row = orders.filter(pl.col("new_site_mw").is_not_null()).row(0, named=True)
     assert (row["region"], row["order_by"], row["status"]) == ("r1", date(2025, 3, 19), "red")
     assert row["exhaustion_date"] == date(2026, 4, 16)
@@ -961,3 +961,22 @@ def test_the_facilities_order_by_of_an_order_partly_past_a_ceiling_dates_both_pa
         "site that must be started by 2026-08-05"
     )
     assert page.count(said) == 2, page.count(said)
+
+
+def test_orders_csv_dates_the_blocks_past_every_ceiling_by_the_new_site(tmp_path: Path) -> None:
+    """orders.csv read a null order_by and arrives for racks past every ceiling that every
+    page dates by the region's declared new site ("order by 2026-01-22, in a new site that must
+    be started by 2026-01-19"): a pivot of the download by order date left them out. Two
+    columns, added last, now carry that order-by and arrival; null without a [[new_site]]."""
+    from forecasting.report import publish_report
+
+    inputs, _ = _past_every_ceiling({"build_months": 2, "cost_per_mw_usd": 10e6})
+    folder = publish_report(inputs, root=tmp_path / "dated")
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    row = orders.filter(pl.col("tranche") == 1).row(0, named=True)
+    assert (row["order_by"], row["new_site_order_by"]) == (None, date(2026, 1, 22))
+    assert row["new_site_arrives"] == date(2026, 3, 19)
+    inputs, _ = _past_every_ceiling()
+    undated = pl.read_csv(publish_report(inputs, root=tmp_path / "bare") / "orders.csv")
+    assert undated["new_site_order_by"].is_null().all()

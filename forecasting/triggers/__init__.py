@@ -56,6 +56,7 @@ from forecasting.triggers.construction import (
     construction_lines,
     construction_triggers,
     new_site_arrival,
+    new_site_dates,
     new_site_order_by,
     with_new_site_notes,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "mw_by_site_month",
     "n_plus_one",
     "new_site_arrival",
+    "new_site_dates",
     "new_site_order_by",
     "pool_requirements",
     "site_orders_by_need",

@@ -57,6 +57,7 @@ __all__ = [
     "construction_lines",
     "construction_triggers",
     "new_site_arrival",
+    "new_site_dates",
     "new_site_order_by",
     "with_new_site_notes",
 ]
@@ -539,6 +540,16 @@ def _new_site_dates(
     return _NewSiteDates(
         landing, landing + _weeks(lead), start_by, ready, needed, started_today=True
     )
+
+
+def new_site_dates(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> tuple[date, date] | None:
+    """The order-by and arrival :func:`new_site_order_by` and :func:`new_site_arrival` say
+    of ``order``'s blocks past every ceiling, as dates (the downloads); None where no
+    [[new_site]] dates them."""
+    d = _new_site_dates(construction, plan, order, as_of=as_of)
+    return None if d is None else (d.order_by, d.arrives)
 
 
 def new_site_order_by(
