@@ -902,8 +902,9 @@ def report_table(outcome: ReportOutcome) -> Table:
             if t["order_by"] and t.get("month_grain")
             else f"{t['order_by']}{_late_by(t, outcome)}{waiting_order_by(t)}"
             if t["order_by"]
-            # Every block past its site's ceiling: the pages' words, not a blank.
-            else f"none: {NO_ORDER_BY}"
+            # Every block past its site's ceiling: the pages' words, not a blank; dated by
+            # the region's declared new site where the pages date it.
+            else t.get("new_site_order_by") or f"none: {NO_ORDER_BY}"
             if t["blocks_to_order"]
             and (t.get("blocks_beyond_ceiling") or 0) >= t["blocks_to_order"]
             else "-",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -292,8 +293,8 @@ def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> 
     assert "r1's sites run out of room under their ceilings (1.0 MW in all) on 2026-04-16" in page
     assert construction_lines(dated) == [
         "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
-        "at q90; start a new site by 2025-03-19 (red, 292 days ago: late; 12 months to build): "
-        "0.8 MW past them, $8.0M at the declared cost per MW"
+        "at q90, when demand passes their sum; start a new site by 2025-03-19 (red, 292 days "
+        "ago: late; 12 months to build): 0.8 MW past them, $8.0M at the declared cost per MW"
     ]
     undated = _rows()
     page = html.unescape(facilities_page(replace(inputs, construction=undated)))
@@ -301,8 +302,8 @@ def test_the_facilities_page_and_the_terminal_say_when_to_start_a_new_site() -> 
     assert "not dated for r1: its ceilings run out 2026-04-16" in page
     assert construction_lines(undated) == [
         "construction: r1's sites run out of room under their ceilings (1.0 MW) on 2026-04-16 "
-        "at q90; no start date: a new site's build time is not declared (add a [[new_site]] "
-        "for r1)"
+        "at q90, when demand passes their sum; no start date: a new site's build time is not "
+        "declared (add a [[new_site]] for r1)"
     ]
     # Past the daily rows the first of a month stands for the month, and is said so.
     monthly = construction_triggers(
@@ -471,7 +472,7 @@ def test_orders_csv_carries_the_new_site_apart_from_the_blocks(tmp_path: Path) -
     )
     folder = publish_report(inputs, root=tmp_path / "dated")
     orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
-    assert orders.columns[-3:] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
+    assert orders.columns[-5:-2] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
     row = orders.filter(pl.col("new_site_mw").is_not_null()).row(0, named=True)
     assert (row["region"], row["order_by"], row["status"]) == ("r1", date(2025, 3, 19), "red")
     assert row["exhaustion_date"] == date(2026, 4, 16)
@@ -690,3 +691,292 @@ def test_a_new_site_too_late_for_the_need_dates_them_to_land_with_it() -> None:
     page = html.unescape(finance_page(inputs))
     assert "none: past the site ceilings: a new site is needed; no order-by until one" in page
     assert "in a new site that must be started by" not in page
+
+
+@cache
+def _later_past_every_ceiling() -> tuple[Any, Any, pl.DataFrame]:
+    """r1's racks past its 1.0 MW ceiling, sized 8 weeks at a time: the trigger's order
+    (tranche 1) and one later order (tranche 2, landing 2026-10-05), the new site declared
+    with 2 months to build (start by 2026-01-19): the plan, the trigger result and the
+    construction rows."""
+    declared = {"build_months": 2, "cost_per_mw_usd": 10e6}
+    plan = site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)], new_sites=[{"region": "r1", **declared}])
+    forecast = _forecast(700.0 + np.arange(365, dtype=float), 365)
+    settings = TriggerSettings(sizing_weeks=8)
+    return plan, expansion_triggers(forecast, plan, as_of=AS_OF, settings=settings), _rows(declared)
+
+
+def test_a_plan_whose_every_order_is_past_the_ceilings_renders_its_next_order_by() -> None:
+    """Where every trigger's order lies past the ceilings (no order-by date) and a later one
+    does too, the finance and index pages' "next order-by" card raised a TypeError: it read
+    every later order as due before the triggers and took the first one's missing date. It
+    now names the first dated one, or none."""
+    from forecasting.report.pages.common import next_order_by
+
+    plan, result, construction = _later_past_every_ceiling()
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+    assert "a later order" not in next_order_by(inputs)
+
+
+def test_later_orders_past_every_ceiling_in_a_trigger_note_are_dated_too() -> None:
+    """A trigger's note listed its later orders past every ceiling as "1 x rack-h100 (past the
+    site ceilings: a new site is needed; no order-by until one is planned)" (written when the
+    triggers ran, before the construction rows), while the finance page's later orders dated
+    the same rack by the declared new site. The note now gives the finance page's date, one
+    per later order where the list summed them; without a [[new_site]] no date is made up."""
+    from forecasting.report.pages.finance import finance_page
+    from forecasting.triggers import with_new_site_notes
+    from forecasting.triggers.common import NO_ORDER_BY
+
+    plan, result, construction = _later_past_every_ceiling()
+    triggers = with_new_site_notes(
+        result.triggers, construction, plan, as_of=AS_OF, placements=result.placements
+    )
+    note = triggers.filter(pl.col("pool") == "all")["note"][0]
+    # Tranche 2 lands 2026-10-05 (8 weeks' lead): the finance page's date for it.
+    said = "order by 2026-08-10, in a new site that must be started by 2026-01-19"
+    assert f"1 x rack-h100 (past the site ceilings, {said})" in note, note
+    assert NO_ORDER_BY not in note
+    inputs = ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+    page = html.unescape(finance_page(inputs))
+    assert said in page and NO_ORDER_BY not in page
+    # Two later orders summed in one clause read one date each, in the note's order.
+    later = result.placements.filter(pl.col("tranche") == 2)
+    third = later.with_columns(
+        tranche=pl.lit(3, pl.Int64),
+        arrives=pl.lit(day(330)),
+        exhaustion_date=pl.lit(day(358)),
+    )
+    summed = result.triggers.filter(pl.col("pool") == "all").with_columns(
+        note=pl.lit(f"later orders (2 planned: 2 x rack-h100 ({NO_ORDER_BY}); $16.0M)")
+    )
+    two = with_new_site_notes(
+        summed,
+        construction,
+        plan,
+        as_of=AS_OF,
+        placements=pl.concat([result.placements, third]),
+    )["note"][0]
+    assert (
+        f"1 x rack-h100 (past the site ceilings, {said}), 1 x rack-h100 (past the site "
+        "ceilings, order by 2026-10-06, in a new site that must be started by 2026-01-19)"
+    ) in two, two
+    # No [[new_site]]: no construction start date, the clause stands.
+    bare = site_plan(sites=[site(mw=1.0, ceiling_mw=1.0)])
+    kept = with_new_site_notes(
+        result.triggers, _rows(), bare, as_of=AS_OF, placements=result.placements
+    )
+    assert f"1 x rack-h100 ({NO_ORDER_BY})" in kept.filter(pl.col("pool") == "all")["note"][0]
+
+
+@pytest.mark.parametrize(
+    ("build_months", "said"),
+    [
+        # Started by 2026-01-19, a 2-month build is ready 2026-03-19, as the racks land.
+        (2, "2026-03-19 (with the new site ready on 2026-03-19)"),
+        # Its start-by has passed: ordered by 2026-10-13 (8 weeks' lead) they land 4 weeks
+        # before a site started today is ready.
+        (
+            12,
+            "2026-12-08 (with a new site started today ready on 2027-01-05; the need from "
+            "2026-04-16 until then is unmet)",
+        ),
+    ],
+)
+def test_blocks_past_every_ceiling_arrive_with_the_declared_new_site(
+    build_months: int, said: str
+) -> None:
+    """The facilities and finance pages' "arrives" read "none: all past s1's ceiling, a new
+    site is needed; no arrival until one is planned" for racks their order-by column dates by
+    the declared new site. They now say when the racks arrive, ordered by that date, and when
+    the new site is ready; without a [[new_site]] no arrival is made up."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs, _ = _past_every_ceiling({"build_months": build_months, "cost_per_mw_usd": 10e6})
+    for page in (facilities_page(inputs), finance_page(inputs)):
+        text = html.unescape(page)
+        assert said in text
+        assert "no arrival until one is planned" not in text
+    inputs, _ = _past_every_ceiling()
+    assert "no arrival until one is planned" in html.unescape(facilities_page(inputs))
+
+
+def test_the_terminal_construction_line_says_what_set_the_day_the_ceilings_run_out() -> None:
+    """`fleetcast report`'s construction lines read "us-west's sites run out of room under
+    their ceilings (90.0 MW) in Jul 2029" alike whether the demand's MW passed the ceilings'
+    sum then or a block no one site's ceiling takes whole was first needed (the demo's
+    us-west: its MW pass the sum only in Dec 2029). Each line now says which set it."""
+    base = {
+        "region": "r1",
+        "as_of": AS_OF,
+        "quantile": "q90",
+        "ceilings_mw": 1.0,
+        "exhaustion_date": day(200),
+        "exhaustion_monthly": False,
+        "mw_needed_at_exhaustion": 1.5,
+        "mw_past_ceilings": 0.5,
+        "horizon_end": day(364),
+        "build_months": 24,
+        "start_by": day(-600),
+        "ready_if_started_today": day(730),
+        "status": "red",
+        "cost_usd": 0.5 * 12.5e6,
+        "note": "",
+    }
+    rows = [
+        base | {"region": region, "exhaustion_set_by": by}
+        for region, by in (("r1", "demand"), ("r2", "placement"), ("r3", "orders"))
+    ]
+    lines = construction_lines(pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA))
+    said = {line.split("'s sites")[0].removeprefix("construction: "): line for line in lines}
+    on = f"on {day(200)} at q90"
+    assert f"{on}, when demand passes their sum;" in said["r1"], said["r1"]
+    needs = "when demand first needs a block no one site's ceiling takes"
+    assert f"{on}, {needs};" in said["r2"], said["r2"]
+    assert f"{on}, when its orders, whole, pass their sum;" in said["r3"], said["r3"]
+
+
+def test_an_arrival_with_a_new_site_started_today_says_so() -> None:
+    """Where the new site's start-by has passed but one started today is ready before the
+    blocks are needed, their arrival read "(with the new site ready on 2029-06-05)", as if
+    the site started by its start-by date were: the order-by beside it says "passed: started
+    today it is ready 2029-06-05". The arrival now says the site is started today."""
+    from forecasting.triggers import new_site_arrival
+
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)],
+        new_sites=[{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}],
+    )
+    row = {
+        "region": "r1",
+        "as_of": AS_OF,
+        "exhaustion_date": day(200),
+        "build_months": 2,
+        "start_by": day(-10),
+        "ready_if_started_today": day(59),
+        "buffer_weeks": 4,
+    }
+    construction = pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA)
+    order = {"region": "r1", "candidate": "rack-h100", "exhaustion_date": day(200)}
+    said = new_site_arrival(construction, plan, order | {"arrives": day(172)}, as_of=AS_OF)
+    assert said == f"{day(172)} (with a new site started today ready on {day(59)})", said
+
+
+def test_the_terminal_dates_an_order_past_every_ceiling_by_the_new_site() -> None:
+    """`fleetcast report`'s triggers table read "none: past the site ceilings: a new site is
+    needed; no order-by until one is planned" in the order-by column of racks the finance and
+    facilities pages date by the region's declared new site. It now reads their date; without
+    a [[new_site]] the words stand."""
+    from rich.console import Console
+
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+    from forecasting.runs.reports import report_trigger_rows
+
+    def table(inputs: ReportInputs) -> str:
+        outcome = ReportOutcome(
+            run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+            stale_days=None, triggers=report_trigger_rows(inputs).to_dicts(), as_of=AS_OF,
+        )  # fmt: skip
+        console = Console(width=400, record=True)
+        console.print(report_table(outcome))
+        return " ".join(console.export_text().split())
+
+    inputs, _ = _past_every_ceiling({"build_months": 2, "cost_per_mw_usd": 10e6})
+    text = table(inputs)
+    assert "│ order by 2026-01-22, in a new site that must be started by 2026-01-19 │" in text
+    assert "no order-by until one is planned" not in text
+    inputs, _ = _past_every_ceiling()
+    assert "none: past the site ceilings: a new site is needed; no order-by until" in table(inputs)
+
+
+@cache
+def _one_past_a_ceiling() -> ReportInputs:
+    """Two racks ordered at s1, one under its 1.4 MW ceiling, one past it; r1's new site
+    declared with 2 months to build: the report inputs."""
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.4)],
+        new_sites=[{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}],
+    )
+    forecast = _forecast(700.0 + np.arange(365, dtype=float), 365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
+    )
+    return ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+
+
+def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> None:
+    """Two racks, one under s1's 1.4 MW ceiling: the one past it was dated by the order's own
+    arrival ("order by 2026-01-22", arriving 2026-03-19) in a new site started by 2026-08-05
+    and ready 2026-10-05: a block landing seven months before the site that holds it. It is
+    now dated to land the buffer before the site is ready, as one past a passed start-by is."""
+    from forecasting.report.pages.finance import finance_page
+
+    inputs = _one_past_a_ceiling()
+    page = html.unescape(finance_page(inputs))
+    assert (
+        "the 1 past it: order by 2026-07-13, in a new site that must be started by 2026-08-05"
+    ) in page
+    assert "they arrive 2026-09-07 (with the new site ready on 2026-10-05)" in page
+
+
+def test_the_facilities_order_by_of_an_order_partly_past_a_ceiling_dates_both_parts() -> None:
+    """The facilities page's blocks to order and power-by-order tables read "2026-01-22" for
+    two racks of which one lies past s1's ceiling, where the finance page reads that date for
+    the one under it and the new site's for the other. They now read as the finance page."""
+    page = html.unescape(facilities_page(_one_past_a_ceiling()))
+    said = (
+        "2026-01-22 for the 1 under the ceiling; the 1 past it: order by 2026-07-13, in a new "
+        "site that must be started by 2026-08-05"
+    )
+    assert page.count(said) == 2, page.count(said)
+
+
+def test_orders_csv_dates_the_blocks_past_every_ceiling_by_the_new_site(tmp_path: Path) -> None:
+    """orders.csv read a null order_by and arrives for racks past every ceiling that every
+    page dates by the region's declared new site ("order by 2026-01-22, in a new site that must
+    be started by 2026-01-19"): a pivot of the download by order date left them out. Two
+    columns, added last, now carry that order-by and arrival; null without a [[new_site]]."""
+    from forecasting.report import publish_report
+
+    inputs, _ = _past_every_ceiling({"build_months": 2, "cost_per_mw_usd": 10e6})
+    folder = publish_report(inputs, root=tmp_path / "dated")
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    row = orders.filter(pl.col("tranche") == 1).row(0, named=True)
+    assert (row["order_by"], row["new_site_order_by"]) == (None, date(2026, 1, 22))
+    assert row["new_site_arrives"] == date(2026, 3, 19)
+    inputs, _ = _past_every_ceiling()
+    undated = pl.read_csv(publish_report(inputs, root=tmp_path / "bare") / "orders.csv")
+    assert undated["new_site_order_by"].is_null().all()

@@ -1105,7 +1105,9 @@ def later_orders_due_first(triggers: pl.DataFrame, placements: pl.DataFrame | No
     date; empty when none): a long-lead block for a later shortfall (a 90-week cell for the
     year after the trigger's racks) can be due before the trigger itself, in several regions
     at once (the demo's cells, due in 13 days in three regions)."""
-    later = later_orders(placements)
+    # Blocks past every ceiling have no order-by date: never "due first" (read as due, the
+    # card took the missing date of a plan whose every order lies past its ceilings).
+    later = later_orders(placements).filter(pl.col("order_by").is_not_null())
     first = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)["order_by"].min()
     return later if first is None else later.filter(pl.col("order_by") < first)
 

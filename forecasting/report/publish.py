@@ -227,6 +227,42 @@ def _placeable_capex(
     )
 
 
+def _with_new_site_dates(orders: pl.DataFrame, inputs: ReportInputs) -> pl.DataFrame:
+    """``orders`` (orders.csv) with ``new_site_order_by`` and ``new_site_arrives`` (added last):
+    the dates every page gives the blocks past their site's ceiling by their region's declared
+    new site (:func:`~forecasting.triggers.new_site_dates`), null on the others and without
+    [[new_site]]. The download's order_by and arrives stay the blocks under the ceiling's:
+    those past it read null in the pivot every page dated. Read from the stored placements,
+    whose arrival the download blanks where no site can power the order."""
+    from forecasting.triggers import new_site_dates
+
+    keys = ["region", "pool", "tranche", "site"]
+    past = (
+        inputs.placements.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+        if not inputs.placements.is_empty() and "tranche" in inputs.placements.columns
+        else pl.DataFrame()
+    )
+    rows = [
+        {k: r[k] for k in keys}
+        | dict(
+            zip(
+                ("new_site_order_by", "new_site_arrives"),
+                new_site_dates(inputs.construction, inputs.plan, r, as_of=inputs.as_of)
+                or (None, None),
+                strict=True,
+            )
+        )
+        for r in past.iter_rows(named=True)
+    ]
+    schema = {k: orders.schema[k] for k in keys} | {
+        "new_site_order_by": pl.Date(),
+        "new_site_arrives": pl.Date(),
+    }
+    # One row per key: an order split by power at one site has one part past its ceiling.
+    dated = pl.DataFrame(rows, schema=schema, orient="row").unique(keys, keep="first")
+    return orders.join(dated, on=keys, how="left", nulls_equal=True, maintain_order="left")
+
+
 def _with_new_sites(
     orders: pl.DataFrame, construction: pl.DataFrame, *, placed: pl.Expr
 ) -> pl.DataFrame:
@@ -321,6 +357,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     # Added columns go last: a reader of the download by position keeps its columns.
     orders = orders.select(pl.exclude("order_by_blocks"), "order_by_blocks")
     orders = _with_new_sites(orders, inputs.construction, placed=placed)
+    orders = _with_new_site_dates(orders, inputs)
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))

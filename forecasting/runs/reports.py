@@ -682,7 +682,9 @@ def report_inputs(
         chosen=summary.select(CHOSEN_COLUMNS),
         capacity=capacity_timeline(plan, start=start, end=plan_end),
         # Blocks past every ceiling dated by the region's [[new_site]], where one is declared.
-        triggers=with_new_site_notes(trigger_frame, construction, plan, as_of=as_of),
+        triggers=with_new_site_notes(
+            trigger_frame, construction, plan, as_of=as_of, placements=placements
+        ),
         drivers=drivers,
         idle_risk=idle,
         mw_by_site_month=power,
@@ -791,14 +793,25 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         unmeasured_class_rows,
         with_power,
     )
+    from forecasting.triggers import new_site_order_by
 
     end = daily_end(inputs)
     exhaustion = [
         None if day is None else fmt_exhaustion(day, daily_end=end, as_of=inputs.as_of)
         for day in inputs.triggers.get_column("exhaustion_date")
     ]
+    powered = with_power(inputs.triggers, inputs.placements)
+    # An order wholly past every ceiling, dated by its region's declared new site as the
+    # pages date it: the terminal read "no order-by until one is planned" beside them.
+    new_site = [
+        new_site_order_by(inputs.construction, inputs.plan, r, as_of=inputs.as_of)
+        if r["order_by"] is None
+        and (r.get("blocks_beyond_ceiling") or 0) >= (r["blocks_to_order"] or 0) > 0
+        else None
+        for r in powered.iter_rows(named=True)
+    ]
     return (
-        with_power(inputs.triggers, inputs.placements)
+        powered.with_columns(pl.Series("new_site_order_by", new_site, dtype=pl.String))
         .join(_past_the_plan(inputs), on=["region", "pool"], how="left")
         # A green verified short of the plan's end, as the headline says it.
         .with_columns(
@@ -810,6 +823,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "status",
             "exhaustion_date",
             "order_by",
+            "new_site_order_by",
             "candidate",
             "blocks_to_order",
             "capex_usd",

@@ -55,6 +55,8 @@ from forecasting.triggers.construction import (
     CONSTRUCTION_SCHEMA,
     construction_lines,
     construction_triggers,
+    new_site_arrival,
+    new_site_dates,
     new_site_order_by,
     with_new_site_notes,
 )
@@ -99,6 +101,8 @@ __all__ = [
     "expansion_triggers",
     "mw_by_site_month",
     "n_plus_one",
+    "new_site_arrival",
+    "new_site_dates",
     "new_site_order_by",
     "pool_requirements",
     "site_orders_by_need",

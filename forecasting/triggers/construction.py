@@ -30,6 +30,7 @@ forecast run's requirement, so a report shows it for any trigger run; not stored
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
 from forecasting.text import days_count, megawatts, usd
 from forecasting.triggers.common import (
     _TOL,
+    NEW_SITE,
     NO_ORDER_BY,
     _day,
     _weeks,
@@ -54,6 +56,8 @@ __all__ = [
     "CONSTRUCTION_SCHEMA",
     "construction_lines",
     "construction_triggers",
+    "new_site_arrival",
+    "new_site_dates",
     "new_site_order_by",
     "with_new_site_notes",
 ]
@@ -489,20 +493,26 @@ def construction_triggers(
     return pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA, orient="row")
 
 
-def new_site_order_by(
-    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
-) -> str | None:
-    """What stands for the order-by date of ``order``'s blocks past every site ceiling (a
-    trigger or PLACEMENTS row: region, candidate, exhaustion_date, arrives), where its region
-    declares a [[new_site]]: their ordinary order-by (arrival less lead time: the shortfall's
-    day less lead time and buffer), in a new site that must be started by its start-by date;
-    where that has passed and a new site started today could not hold them by their need
-    (the later of their shortfall's first day and the day the ceilings run out, less the
-    buffer), dated to land when it could, and the need until then said unmet. None where no
-    [[new_site]] dates it (or the row lacks its dates): no date is made up, NO_ORDER_BY stands.
+@dataclass(frozen=True, slots=True)
+class _NewSiteDates:
+    """An order's blocks past every ceiling as its region's new site dates them."""
 
-    Blocks past every ceiling read "no order-by until one is planned" beside the New sites
-    table that plans that site, its start-by date and build time."""
+    order_by: date
+    arrives: date
+    start_by: date
+    # The day the new site is ready: started by its start-by, or today where that has passed.
+    ready: date
+    # The day they are needed, where a site started today comes after it (the need until the
+    # site is ready is unmet); None where the new site is ready in time.
+    unmet_from: date | None
+    started_today: bool
+
+
+def _new_site_dates(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> _NewSiteDates | None:
+    """The dates :func:`new_site_order_by` and :func:`new_site_arrival` say; None where no
+    [[new_site]] dates them (or the row lacks its dates)."""
     site = construction.filter(
         (pl.col("region") == order.get("region")) & pl.col("start_by").is_not_null()
     )
@@ -514,28 +524,98 @@ def new_site_order_by(
         return None
     r = site.row(0, named=True)
     start_by, ready, buffer = r["start_by"], r["ready_if_started_today"], _weeks(r["buffer_weeks"])
-    order_by = arrives - _weeks(lead)
-    late = " (late)" if order_by < as_of else ""
-    started = f"in a new site that must be started by {start_by}"
     if start_by >= as_of:
-        return f"order by {order_by}{late}, {started}"
+        built = months_before(start_by, -int(r["build_months"]))
+        # Not before the buffer ahead of the site that holds them: an order's arrival is its
+        # blocks' under the ceiling too (the one past it landed seven months before its site).
+        lands = max(arrives, built - buffer)
+        return _NewSiteDates(
+            lands - _weeks(lead), lands, start_by, built, None, started_today=False
+        )
     needed = max(need if isinstance(need, date) else as_of, r["exhaustion_date"])
     if ready <= needed - buffer:
-        return f"order by {order_by}{late}, {started} (passed: started today it is ready {ready})"
-    landing = max(order_by, ready - buffer - _weeks(lead))
+        lands = max(arrives, ready - buffer)
+        return _NewSiteDates(lands - _weeks(lead), lands, start_by, ready, None, started_today=True)
+    landing = max(arrives - _weeks(lead), ready - buffer - _weeks(lead))
+    return _NewSiteDates(
+        landing, landing + _weeks(lead), start_by, ready, needed, started_today=True
+    )
+
+
+def new_site_dates(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> tuple[date, date] | None:
+    """The order-by and arrival :func:`new_site_order_by` and :func:`new_site_arrival` say
+    of ``order``'s blocks past every ceiling, as dates (the downloads); None where no
+    [[new_site]] dates them."""
+    d = _new_site_dates(construction, plan, order, as_of=as_of)
+    return None if d is None else (d.order_by, d.arrives)
+
+
+def new_site_order_by(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> str | None:
+    """What stands for the order-by date of ``order``'s blocks past every site ceiling (a
+    trigger or PLACEMENTS row: region, candidate, exhaustion_date, arrives), where its region
+    declares a [[new_site]]: their ordinary order-by (arrival less lead time: the shortfall's
+    day less lead time and buffer), landing no earlier than the buffer before that site is
+    ready, in a new site that must be started by its start-by date;
+    where that has passed and a new site started today could not hold them by their need
+    (the later of their shortfall's first day and the day the ceilings run out, less the
+    buffer), dated to land when it could, and the need until then said unmet. None where no
+    [[new_site]] dates it (or the row lacks its dates): no date is made up, NO_ORDER_BY stands.
+
+    Blocks past every ceiling read "no order-by until one is planned" beside the New sites
+    table that plans that site, its start-by date and build time."""
+    d = _new_site_dates(construction, plan, order, as_of=as_of)
+    if d is None:
+        return None
+    started = f"in a new site that must be started by {d.start_by}"
+    if d.unmet_from is None:
+        late = " (late)" if d.order_by < as_of else ""
+        passed = f" (passed: started today it is ready {d.ready})" if d.started_today else ""
+        return f"order by {d.order_by}{late}, {started}{passed}"
     return (
-        f"order by {landing}, to land with a new site started today ({ready} at the earliest; "
-        f"its start-by date, {start_by}, has passed): the need from {needed} until then is "
-        "unmet"
+        f"order by {d.order_by}, to land with a new site started today ({d.ready} at the "
+        f"earliest; its start-by date, {d.start_by}, has passed): the need from {d.unmet_from} "
+        "until then is unmet"
+    )
+
+
+def new_site_arrival(
+    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+) -> str | None:
+    """When ``order``'s blocks past every site ceiling arrive, ordered by the date
+    :func:`new_site_order_by` gives, and when the new site that holds them is ready; None
+    where no [[new_site]] dates them (no arrival is made up).
+
+    Their "arrives" read "no arrival until one is planned" beside an order-by dated by the
+    region's declared new site."""
+    d = _new_site_dates(construction, plan, order, as_of=as_of)
+    if d is None:
+        return None
+    if d.unmet_from is None:
+        site = "a new site started today" if d.started_today else "the new site"
+        return f"{d.arrives} (with {site} ready on {d.ready})"
+    return (
+        f"{d.arrives} (with a new site started today ready on {d.ready}; the need from "
+        f"{d.unmet_from} until then is unmet)"
     )
 
 
 def with_new_site_notes(
-    triggers: pl.DataFrame, construction: pl.DataFrame, plan: CapacityPlan, *, as_of: date
+    triggers: pl.DataFrame,
+    construction: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    as_of: date,
+    placements: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``triggers`` (TRIGGERS rows) whose order lies wholly past every site ceiling, their note
     saying :data:`NO_ORDER_BY`, dated by their region's [[new_site]] where one is declared
-    (:func:`new_site_order_by`); the others as they are."""
+    (:func:`new_site_order_by`); the others as they are. The later orders a note lists past
+    every ceiling are dated from ``placements`` (their PLACEMENTS rows, tranche 2 on) as the
+    finance page's later orders are (:func:`_later_dated`)."""
     if triggers.is_empty() or construction.is_empty():
         return triggers
     notes = []
@@ -546,12 +626,81 @@ def with_new_site_notes(
         # The order's own head only ("order N x cand: ..."): the later orders its note lists
         # have dates of their own, not this one's.
         head = f"x {r['candidate']}: {NO_ORDER_BY}"
-        notes.append(
-            note
-            if dated is None
-            else note.replace(head, f"x {r['candidate']}: past the site ceilings, {dated}", 1)
-        )
+        if dated is not None:
+            note = note.replace(head, f"x {r['candidate']}: past the site ceilings, {dated}", 1)
+        if note and f"({NO_ORDER_BY})" in note:
+            note = _later_dated(note, r, construction, plan, placements, as_of=as_of)
+        notes.append(note)
     return triggers.with_columns(note=pl.Series(notes, dtype=pl.String))
+
+
+def _later_dated(
+    note: str,
+    trigger: Mapping[str, Any],
+    construction: pl.DataFrame,
+    plan: CapacityPlan,
+    placements: pl.DataFrame | None,
+    *,
+    as_of: date,
+) -> str:
+    """``note`` with each of its later orders past every ceiling ("9 x cell (NO_ORDER_BY)",
+    written when the triggers ran, before any construction row) dated by the region's
+    [[new_site]]: one clause per later order, as the finance page dates its rows, where the
+    stored placements hold the blocks the clause sums; else the start-by date alone (the
+    orders' own dates are not known here, none is made up). Unchanged without a declared
+    new site."""
+    region = trigger.get("region")
+    site = construction.filter((pl.col("region") == region) & pl.col("start_by").is_not_null())
+    if site.is_empty():
+        return note
+    later = (
+        pl.DataFrame()
+        if placements is None or "tranche" not in placements.columns
+        else placements.filter(
+            (pl.col("region") == region)
+            & (pl.col("pool") == trigger.get("pool"))
+            & (pl.col("tranche") > 1)
+            & (pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+        )
+    )
+
+    def clause(match: re.Match[str]) -> str:
+        blocks, name = int(match[1].replace(",", "")), match[2]
+        tranches = (
+            later.filter(pl.col("candidate") == name)
+            .group_by("tranche")
+            .agg(
+                pl.col("region", "candidate").first(),
+                pl.min_horizontal("blocks_beyond_ceiling", "blocks").sum().alias("beyond"),
+                pl.col("exhaustion_date", "arrives").min(),
+            )
+            .sort("tranche")
+            if not later.is_empty()
+            else pl.DataFrame()
+        )
+        if not tranches.is_empty() and int(tranches["beyond"].sum()) == blocks:
+            dated = [
+                (t["beyond"], new_site_order_by(construction, plan, t, as_of=as_of))
+                for t in tranches.iter_rows(named=True)
+            ]
+            if all(d is not None for _, d in dated):
+                return ", ".join(f"{n:,} x {name} (past the site ceilings, {d})" for n, d in dated)
+        return (
+            f"{match[1]} x {name} (past the site ceilings: {NEW_SITE}, in a new site that must "
+            f"be started by {site['start_by'][0]})"
+        )
+
+    pattern = rf"(\d[\d,]*) x (\S+) \({re.escape(NO_ORDER_BY)}\)"
+    return re.sub(pattern, clause, note)
+
+
+# What set the day the ceilings run out (``exhaustion_set_by``), in the facilities card's
+# words: a day set by a block no one site takes read like the demand's MW passing the sum.
+_SET_BY = {
+    "demand": "when demand passes their sum",
+    "placement": "when demand first needs a block no one site's ceiling takes",
+    "orders": "when its orders, whole, pass their sum",
+}
 
 
 def construction_lines(construction: pl.DataFrame) -> list[str]:
@@ -568,6 +717,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
             f"({megawatts(r['ceilings_mw'])}) "
             f"{_when(r['exhaustion_date'], monthly=bool(r['exhaustion_monthly']))} at "
             f"{r['quantile']}"
+            + (f", {_SET_BY[r['exhaustion_set_by']]}" if r.get("exhaustion_set_by") else "")
         )
         if r["start_by"] is None:
             lines.append(

@@ -909,7 +909,9 @@ def n_plus_one_table(inputs: ReportInputs) -> Table:
     return Table.of(headers, rows, numeric=(2, 5), empty="no N+1 check in this run")
 
 
-def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
+def in_service_text(
+    row: dict[str, Any], *, later: bool = False, new_site: str | None = None
+) -> str:
     """An order's arrival, and when its site's power lets it serve where that is later: an
     order waiting for power serves from then, not from its arrival (the facilities page
     printed the arrival under "in service" beside finance's "no power for it in the plan").
@@ -918,19 +920,26 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
 
     Blocks past their site's ceiling read "a new site is needed" (they read "no power yet");
     blocks that wait for power no plan has say when they can run at the earliest (an order-by
-    date alone was given for blocks that would stand dark 20 months)."""
+    date alone was given for blocks that would stand dark 20 months). ``new_site``: when those
+    blocks arrive with the new site their region declares
+    (:func:`~forecasting.triggers.new_site_arrival`), where it dates them."""
     arrives = fmt_date(row["arrives"])
     beyond = row.get("blocks_beyond_ceiling") or 0
     runs_from = row.get("runs_from")
     if beyond:
         blocks = row.get("blocks") or row.get("blocks_to_order") or 0
         if beyond >= blocks and row.get("order_by") is None:
-            # No site can power it: its stored arrival is its shortfall's, no delivery date.
+            # No site can power it: its stored arrival is its shortfall's, no delivery date,
+            # unless a declared new site dates it (as the order-by column does).
+            if new_site:
+                return f"all past {row['site']}'s ceiling: {new_site}"
             return (
                 f"none: all past {row['site']}'s ceiling, {NEW_SITE}; no arrival until one is "
                 "planned"
             )
-        text = f"{arrives}; {beyond:,} of {blocks:,} past {row['site']}'s ceiling: {NEW_SITE}"
+        text = f"{arrives}; {beyond:,} of {blocks:,} past {row['site']}'s ceiling: " + (
+            f"they arrive {new_site}" if new_site else NEW_SITE
+        )
         if runs_from is not None:
             text += f"; the rest run from {fmt_date(runs_from)} at the earliest"
         return text

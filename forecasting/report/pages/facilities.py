@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -60,7 +61,7 @@ from forecasting.report.pages.common import (
 )
 from forecasting.schema import BlockStatus
 from forecasting.text import waiting_order_by
-from forecasting.triggers import new_site_order_by
+from forecasting.triggers import new_site_arrival, new_site_order_by
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
@@ -500,15 +501,20 @@ def _step_downs(inputs: ReportInputs) -> list[str]:
 _LATER = "later order "
 
 
-def _placed(placement: dict[str, Any] | None, arrives: date | None) -> tuple[str, str]:
+def _placed(
+    placement: dict[str, Any] | None, arrives: date | None, *, new_site: str | None = None
+) -> tuple[str, str]:
     """An order's site and arrival as the finance page places it: the site whose MW it
     draws, and an arrival that says when that MW is not energized yet (the block stands
-    idle until the site's power trigger is met)."""
+    idle until the site's power trigger is met); ``new_site``: when its blocks past every
+    ceiling arrive with its region's declared new site."""
     if placement is None or placement["site"] is None:
         return "to be sited", fmt_date(arrives)
     if placement["powered"]:
         return placement["site"], fmt_date(arrives)
-    return placement["site"], in_service_text(placement | {"arrives": arrives}, later=True)
+    return placement["site"], in_service_text(
+        placement | {"arrives": arrives}, later=True, new_site=new_site
+    )
 
 
 def _site_shares(placements: pl.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -571,6 +577,9 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     sizes = {c.name: c.gpus for c in inputs.plan.candidate}
     kinds = {c.name: c.kind.value for c in inputs.plan.candidate}
     shares = _site_shares(inputs.placements)
+    # Blocks past every ceiling arrive with the region's declared new site, as dated there.
+    arrival = partial(new_site_arrival, inputs.construction, inputs.plan, as_of=inputs.as_of)
+    by = partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of)
     # An order not sized is due all the same: listed, its GPUs and MW not measured.
     # Its arrival as the finance page gives it: one placement row stood for the whole order
     # (the demo's 89 racks read "no power yet", the 21 that run on arrival too).
@@ -609,7 +618,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                         _NOT_SIZED if unsized else fmt_gpus(gpus),
                         _NOT_SIZED if unsized else fmt_mw(r["mw"]),
                         ("to order ", Badge(r["status"])),
-                        in_service_text(r),
+                        in_service_text(r, new_site=arrival(r)),
                         MISSING,
                         (
                             new_site_order_by(
@@ -622,13 +631,13 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                             > 0
                             else None
                         )
-                        or monthly_date(r["order_by"], r, daily_end=end),
+                        or monthly_date(r["order_by"], r, daily_end=end) + _past_part(r, by),
                     ],
                 )
             )
     for p in later_orders(inputs.placements).iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
-        site, arrives = _placed(p, p["arrives"])
+        site, arrives = _placed(p, p["arrives"], new_site=arrival(p))
         # Past every ceiling: no order-by, no arrival (in_service_text says why), no horizon.
         beyond = (p["blocks_beyond_ceiling"] or 0) >= p["blocks"] > 0 and p["order_by"] is None
         if not beyond:
@@ -651,7 +660,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                         or f"none: {NO_ORDER_BY}"
                     )
                     if beyond
-                    else monthly_date(p["order_by"], p, daily_end=end),
+                    else monthly_date(p["order_by"], p, daily_end=end) + _past_part(p, by),
                 ],
             )
         )
@@ -678,6 +687,31 @@ def _blocks_table(inputs: ReportInputs) -> Table:
 
 # The GPUs and MW of an order the forecast ends before: not measured.
 _NOT_SIZED = "not sized"
+# What a region's declared new site says of an order's blocks past every ceiling (None: none).
+Dated = Callable[[dict[str, Any]], str | None]
+
+
+def _past_part(row: dict[str, Any], by: Dated) -> str:
+    """Beside the order-by date of an order partly past its site's ceiling, that it is the
+    blocks' under it and the others' date by the region's new site, as the finance page says
+    it (one date read as every block's); '' for an order wholly on one side."""
+    blocks = row.get("blocks") or row.get("blocks_to_order") or 0
+    beyond = min(row.get("blocks_beyond_ceiling") or 0, blocks)
+    if not beyond or beyond >= blocks or row["order_by"] is None:
+        return ""
+    dated = by(row)
+    return f" for the {fmt_count(blocks - beyond)} under the ceiling; " + (
+        f"the {fmt_count(beyond)} past it: {dated}"
+        if dated
+        else f"none for the {fmt_count(beyond)} past it: {NO_ORDER_BY}"
+    )
+
+
+def _all_past(row: dict[str, Any]) -> bool:
+    """Whether every block of ``row`` (a trigger's order or a later one) lies past its site's
+    ceiling: it has no order-by date of its own."""
+    blocks = row.get("blocks") or row.get("blocks_to_order") or 0
+    return row["order_by"] is None and (row.get("blocks_beyond_ceiling") or 0) >= blocks > 0
 
 
 def _power_orders_table(
@@ -686,10 +720,15 @@ def _power_orders_table(
     *,
     daily_end: date | None = None,
     end: date | None = None,
+    new_site: tuple[Dated, Dated] | None = None,
 ) -> Table:
     """The triggers' orders and the plan's later ones, the heaviest first; the orders not
     sized last, their MW not measured ("No data: no blocks to order" read beside three). A
-    later order whose blocks run only after ``end`` (the plan's last day) says so."""
+    later order whose blocks run only after ``end`` (the plan's last day) says so.
+    ``new_site``: the order-by and arrival of blocks past every ceiling by their region's
+    declared new site (:func:`~forecasting.triggers.new_site_order_by`, ``new_site_arrival``);
+    the order-by column read "–" beside the blocks table's date."""
+    by, arrival = new_site or (lambda _: None, lambda _: None)
     due = triggers.filter(to_order()).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
@@ -713,8 +752,11 @@ def _power_orders_table(
             r["pool"],
             blocks_text(r),
             # Its part waiting for power is due on its own days (text.waiting_order_by).
-            monthly_date(r["order_by"], r, daily_end=daily_end) + waiting_order_by(r),
-            in_service_text(r, later=r["later"])
+            (by(r) if _all_past(r) else None)
+            or monthly_date(r["order_by"], r, daily_end=daily_end)
+            + waiting_order_by(r)
+            + _past_part(r, by),
+            in_service_text(r, later=r["later"], new_site=arrival(r))
             + (past_the_horizon(r, end=end) if r["later"] else ""),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
         ]
@@ -901,6 +943,10 @@ def facilities_page(inputs: ReportInputs) -> str:
             inputs.placements,
             daily_end=daily_end(inputs),
             end=plan_last_day(inputs),
+            new_site=(
+                partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of),
+                partial(new_site_arrival, inputs.construction, inputs.plan, as_of=inputs.as_of),
+            ),
         ),
         power_contracts=_power_contracts_table(
             power_view(inputs), inputs.plan.site, priced=new_site_priced(inputs.construction)

@@ -93,7 +93,7 @@ from forecasting.text import (
     usd_step,
     waiting_order_by,
 )
-from forecasting.triggers import UNMEASURED_TRAINING, new_site_order_by
+from forecasting.triggers import UNMEASURED_TRAINING, new_site_arrival, new_site_order_by
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
@@ -123,6 +123,7 @@ def _orders_table(
     end: date | None = None,
     today: date | None = None,
     new_site: Callable[[dict[str, Any]], str | None] | None = None,
+    arrives_with: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Table:
     """One row per trigger; a ``vacant`` region's (report.inputs.vacant_regions) status says
     that nothing is planned or measured there instead of its green, and so does a training
@@ -156,7 +157,9 @@ def _orders_table(
                 new_site=new_site(r) if new_site else None,
             ),
             fmt_exhaustion(r["exhaustion_date"], daily_end=daily_end, as_of=as_of),
-            MISSING if r["blocks_to_order"] == 0 else in_service_text(r),
+            MISSING
+            if r["blocks_to_order"] == 0
+            else in_service_text(r, new_site=arrives_with(r) if arrives_with else None),
             blocks_text(r)
             # Sized from a month read short past the daily rows: its size swings with them.
             + (
@@ -686,6 +689,7 @@ def _later_orders_table(
     end: date | None = None,
     nothing: str | None = None,
     new_site: Callable[[dict[str, Any]], str | None] | None = None,
+    arrives_with: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Table:
     """The orders the plan places after the triggers', by order-by date: with the shortfall
     each is for and its status (a later order landing a year after its shortfall sat among
@@ -714,7 +718,8 @@ def _later_orders_table(
             _later_order_by_text(
                 r, daily_end=daily_end, new_site=new_site(r) if new_site else None
             ),
-            in_service_text(r, later=True) + past_the_horizon(r, end=end),
+            in_service_text(r, later=True, new_site=arrives_with(r) if arrives_with else None)
+            + past_the_horizon(r, end=end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
             _later_capex_text(r) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else ""),
@@ -1754,6 +1759,12 @@ def _new_site_dates(inputs: ReportInputs) -> Callable[[dict[str, Any]], str | No
     return partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of)
 
 
+def _new_site_arrivals(inputs: ReportInputs) -> Callable[[dict[str, Any]], str | None]:
+    """When an order's blocks past every ceiling arrive, where its region's [[new_site]] dates
+    them (:func:`~forecasting.triggers.new_site_arrival`)."""
+    return partial(new_site_arrival, inputs.construction, inputs.plan, as_of=inputs.as_of)
+
+
 def finance_page(inputs: ReportInputs) -> str:
     """Orders and capital, revenue and idle risk, concentration, and what changed."""
     page = Page()
@@ -1777,6 +1788,7 @@ def finance_page(inputs: ReportInputs) -> str:
             end=plan_last_day(inputs),
             today=inputs.generated_at.date(),
             new_site=_new_site_dates(inputs),
+            arrives_with=_new_site_arrivals(inputs),
         ),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
@@ -1796,6 +1808,7 @@ def finance_page(inputs: ReportInputs) -> str:
             end=plan_last_day(inputs),
             nothing=nothing,
             new_site=_new_site_dates(inputs),
+            arrives_with=_new_site_arrivals(inputs),
         ),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(
