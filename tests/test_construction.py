@@ -680,7 +680,7 @@ def test_a_new_site_too_late_for_the_need_dates_them_to_land_with_it() -> None:
 
     inputs, row = _past_every_ceiling({"build_months": 12, "cost_per_mw_usd": 10e6})
     said = (
-        "order by 2026-10-13, to land with a new site started today (2027-01-05 at the "
+        "order by 2026-11-10, to land with a new site started today (2027-01-05 at the "
         "earliest; its start-by date, 2025-03-19, has passed): the need from 2026-04-16 until "
         "then is unmet"
     )
@@ -790,11 +790,11 @@ def test_later_orders_past_every_ceiling_in_a_trigger_note_are_dated_too() -> No
     [
         # Started by 2026-01-19, a 2-month build is ready 2026-03-19, as the racks land.
         (2, "2026-03-19 (with the new site ready on 2026-03-19)"),
-        # Its start-by has passed: ordered by 2026-10-13 (8 weeks' lead) they land 4 weeks
-        # before a site started today is ready.
+        # Its start-by has passed: ordered by 2026-11-10 (8 weeks' lead) they land the day a
+        # site started today is ready, not before it.
         (
             12,
-            "2026-12-08 (with a new site started today ready on 2027-01-05; the need from "
+            "2027-01-05 (with a new site started today ready on 2027-01-05; the need from "
             "2026-04-16 until then is unmet)",
         ),
     ],
@@ -940,15 +940,16 @@ def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> 
     """Two racks, one under s1's 1.4 MW ceiling: the one past it was dated by the order's own
     arrival ("order by 2026-01-22", arriving 2026-03-19) in a new site started by 2026-08-05
     and ready 2026-10-05: a block landing seven months before the site that holds it. It is
-    now dated to land the buffer before the site is ready, as one past a passed start-by is."""
+    now dated to land when the site is ready (its start-by already holds the buffer), as one
+    past a passed start-by is; it read "arrive 2026-09-07", four weeks before that site."""
     from forecasting.report.pages.finance import finance_page
 
     inputs = _one_past_a_ceiling()
     page = html.unescape(finance_page(inputs))
     assert (
-        "the 1 past it: order by 2026-07-13, in a new site that must be started by 2026-08-05"
+        "the 1 past it: order by 2026-08-10, in a new site that must be started by 2026-08-05"
     ) in page
-    assert "they arrive 2026-09-07 (with the new site ready on 2026-10-05)" in page
+    assert "they arrive 2026-10-05 (with the new site ready on 2026-10-05)" in page
 
 
 def test_the_facilities_order_by_of_an_order_partly_past_a_ceiling_dates_both_parts() -> None:
@@ -957,7 +958,7 @@ def test_the_facilities_order_by_of_an_order_partly_past_a_ceiling_dates_both_pa
     the one under it and the new site's for the other. They now read as the finance page."""
     page = html.unescape(facilities_page(_one_past_a_ceiling()))
     said = (
-        "2026-01-22 for the 1 under the ceiling; the 1 past it: order by 2026-07-13, in a new "
+        "2026-01-22 for the 1 under the ceiling; the 1 past it: order by 2026-08-10, in a new "
         "site that must be started by 2026-08-05"
     )
     assert page.count(said) == 2, page.count(said)

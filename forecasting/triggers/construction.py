@@ -526,17 +526,18 @@ def _new_site_dates(
     start_by, ready, buffer = r["start_by"], r["ready_if_started_today"], _weeks(r["buffer_weeks"])
     if start_by >= as_of:
         built = months_before(start_by, -int(r["build_months"]))
-        # Not before the buffer ahead of the site that holds them: an order's arrival is its
-        # blocks' under the ceiling too (the one past it landed seven months before its site).
-        lands = max(arrives, built - buffer)
+        # Not before the site that holds them is ready: an order's arrival is its blocks'
+        # under the ceiling too (the one past it landed seven months before its site), and the
+        # buffer is already in the start-by, so the site is ready the buffer before the need.
+        lands = max(arrives, built)
         return _NewSiteDates(
             lands - _weeks(lead), lands, start_by, built, None, started_today=False
         )
     needed = max(need if isinstance(need, date) else as_of, r["exhaustion_date"])
     if ready <= needed - buffer:
-        lands = max(arrives, ready - buffer)
+        lands = max(arrives, ready)
         return _NewSiteDates(lands - _weeks(lead), lands, start_by, ready, None, started_today=True)
-    landing = max(arrives - _weeks(lead), ready - buffer - _weeks(lead))
+    landing = max(arrives - _weeks(lead), ready - _weeks(lead))
     return _NewSiteDates(
         landing, landing + _weeks(lead), start_by, ready, needed, started_today=True
     )
@@ -558,8 +559,8 @@ def new_site_order_by(
     """What stands for the order-by date of ``order``'s blocks past every site ceiling (a
     trigger or PLACEMENTS row: region, candidate, exhaustion_date, arrives), where its region
     declares a [[new_site]]: their ordinary order-by (arrival less lead time: the shortfall's
-    day less lead time and buffer), landing no earlier than the buffer before that site is
-    ready, in a new site that must be started by its start-by date;
+    day less lead time and buffer), landing no earlier than the day that site is ready (its
+    start-by holds the buffer already), in a new site that must be started by its start-by date;
     where that has passed and a new site started today could not hold them by their need
     (the later of their shortfall's first day and the day the ceilings run out, less the
     buffer), dated to land when it could, and the need until then said unmet. None where no
