@@ -20,7 +20,8 @@ JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
 ``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
-``timestamp beyond now + 1 day``. Before those: a file ending in NUL bytes (cut by a crash
+``timestamp beyond now + 1 day``, ``timestamp is a date without a time`` (a daily row: the
+warehouse holds hours). Before those: a file ending in NUL bytes (cut by a crash
 and padded) has its last row quarantined under a rule that says so; a JSON line writing a key
 ingest reads twice is quarantined naming it; and ``a control character inside a name`` (NUL,
 tab or another C0 character) comes before ``unknown workload class``. ``not a number`` says
@@ -150,6 +151,12 @@ _RULE_TS_NUMBER = (
     "export the time as text, e.g. 2025-03-01T13:00:00Z"
 )
 _RULE_FUTURE = "timestamp beyond now + 1 day"
+# The warehouse holds hours: a date alone (a daily export) stood on its day's 00:00 hour and
+# left the other 23 without its demand, as a daily interval_minutes row did.
+_RULE_DATE_ONLY = (
+    "timestamp is a date without a time (a daily row? the warehouse holds hours): export "
+    "hourly rows, each with its time, e.g. 2025-03-01T13:00:00Z"
+)
 _RULE_PAST = f"timestamp before {EARLIEST_TIMESTAMP:%Y-%m-%d} (a zero or epoch default?)"
 # The common shapes, tried on a sample to pick one fast parser for the whole column; rows it
 # cannot parse get the full ISO-8601 parser in a second pass over the (few) rejected rows.
@@ -164,6 +171,7 @@ _ISO = (
     r"^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2})(?::(\d{2}(?:\.\d{1,9})?))?)?"
     r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
+_DATE_ONLY = r"^\d{4}-\d{2}-\d{2}\s*(?:Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 # An offset past ±14:00 that the fast parsers still read (their ceiling is ±23:59).
 _OFFSET_PAST_14 = r"[+-](?:(?:1[5-9]|2\d):?\d{2}|14:?(?:0[1-9]|[1-5]\d))$"
 _CSV_OVERFLOW_COLUMNS = 8
@@ -957,7 +965,8 @@ def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.
             return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), col.is_not_null()
         return col.dt.convert_time_zone("UTC").cast(pl.Datetime("us", "UTC")), pl.lit(False)
     if isinstance(dtype, pl.Date):
-        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), col.is_not_null()
+        # No hour to stand on: the full parser's pass names each row a date without a time.
+        return pl.lit(None, pl.Datetime("us", "UTC")), pl.lit(False)
     text = _as_text("ts", dtype).str.strip_chars()
     sample = raw.select(text.alias("ts")).drop_nulls().head(1000).collect().get_column("ts")
 
@@ -1349,6 +1358,8 @@ def _recover_timestamps(bad: Path, *, now: datetime) -> pl.DataFrame:
         .then(pl.lit(_RULE_PAST))
         .when(retry & (pl.col(f"{_TYPED}ts") > pl.lit(now + timedelta(days=1))))
         .then(pl.lit(_RULE_FUTURE))
+        .when(retry & pl.col("value").str.strip_chars().str.contains(_DATE_ONLY))
+        .then(pl.lit(_RULE_DATE_ONLY))
         .when(retry)
         .then(pl.lit(None, pl.String))
         .otherwise(pl.col("rule"))

@@ -393,3 +393,30 @@ def test_a_number_in_a_spreadsheet_shape_says_which(
         assert rule == "not a number"
     else:
         assert hint in rule, rule
+
+
+@pytest.mark.parametrize("written", ["2025-03-02", "2025-03-02Z", "parquet-date"], ids=str)
+def test_a_date_without_a_time_is_not_read_as_midnight(
+    wh: Warehouse, tmp_path: Path, written: str
+) -> None:
+    """A daily export's row ("2025-03-02", or a Parquet date column) loaded as the 00:00 hour
+    of its day, counted only as "no zone, read as UTC": its customer read as zero (or
+    missing) in the other 23 hours of every day, silently, as a daily `interval_minutes` row
+    did. It is quarantined as a date without a time; the row with a time still loads."""
+    day = GOOD.replace("2025-03-01T00:00:00Z", "2025-03-02")
+    if written == "parquet-date":
+        # A date column holds no time at all, so no row of it can load.
+        path = tmp_path / "daily.parquet"
+        frame = pl.read_csv(csv_text(day).encode(), infer_schema=False)
+        frame.with_columns(pl.col("ts").str.to_date()).write_parquet(path)
+        run(wh, path)
+        assert wh.telemetry().is_empty()
+        assert rules(wh) == {1: ("ts", ingest._RULE_DATE_ONLY)}
+        return
+    path = tmp_path / "daily.csv"
+    path.write_text(csv_text(GOOD, day.replace("2025-03-02", written)), encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 1
+    assert result.entry.naive_timestamps == 0
+    assert rules(wh) == {2: ("ts", ingest._RULE_DATE_ONLY)}
+    assert "date without a time" in ingest._RULE_DATE_ONLY
