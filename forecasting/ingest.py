@@ -819,10 +819,10 @@ def _check_readable(path: Path) -> None:
 
 
 def _nul_tail(path: Path) -> int:
-    """How many NUL bytes a plain file ends in: a file cut by a crash and padded with zeros
-    (as some filesystems leave it). A gzip file's tail is not read (it fails as cut short)."""
+    """How many NUL bytes a file ends in, a gzip file once decompressed: a file cut by a
+    crash and padded with zeros (as some filesystems leave it), maybe gzipped after."""
     if path.name.lower().endswith(".gz"):
-        return 0
+        return _gzip_nul_tail(path)
     count = 0
     try:
         with path.open("rb") as fh:
@@ -838,6 +838,20 @@ def _nul_tail(path: Path) -> int:
                 end = start
     except OSError:
         return 0
+    return count
+
+
+def _gzip_nul_tail(path: Path) -> int:
+    """How many NUL bytes a gzip file's content ends in. Its end can only be reached by
+    decompressing it all: one more pass over the stream, in chunks (memory stays flat)."""
+    count = 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(_COUNT_BYTES):
+                kept = len(chunk.rstrip(b"\0"))
+                count = count + len(chunk) if not kept else len(chunk) - kept
+    except (OSError, EOFError):
+        return 0  # the reader says what is wrong with the file
     return count
 
 

@@ -4,6 +4,7 @@ user reads back: every good row loaded, every bad one named by row, column and r
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -332,16 +333,19 @@ def test_a_json_line_naming_a_key_twice_is_quarantined(wh: Warehouse, tmp_path: 
 
 
 @pytest.mark.parametrize("cut", ["", "2025-03-01T01:00:00Z,eu-west,c1,infer"])
-@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "csv.gz"])
 def test_a_tail_of_nul_bytes_is_named_as_one(
     wh: Warehouse, tmp_path: Path, fmt: str, cut: str
 ) -> None:
     """A file cut by a crash and padded with NUL bytes (as some filesystems do) was
     quarantined as "too few fields" with 4 KB of NUL as its raw text: the rule says the
-    file ends in 4,096 NUL bytes (cut short?), and the raw text stays short."""
-    head = csv_text(GOOD) if fmt == "csv" else RECORD + "\n"
+    file ends in 4,096 NUL bytes (cut short?), and the raw text stays short. A gzip file
+    compressed after the padding (a cut file gzipped for transfer) still read "too few
+    fields" with the NULs in its raw text: its tail is judged once decompressed."""
+    head = csv_text(GOOD) if fmt != "jsonl" else RECORD + "\n"
     path = tmp_path / f"cut.{fmt}"
-    path.write_bytes((head + cut).encode() + b"\0" * 4096)
+    data = (head + cut).encode() + b"\0" * 4096
+    path.write_bytes(gzip.compress(data) if fmt.endswith(".gz") else data)
     result = run(wh, path)
     assert result.entry is not None and result.entry.loaded == 1
     q = wh.quarantine()
