@@ -13,7 +13,8 @@ later version of the path it was loaded from replaced its rows since (then it lo
 the newest version); a file that cannot be read fails alone and leaves the warehouse as it was.
 
 Each bad row is quarantined with one reason, the first rule it breaks in this order:
-``row has more fields than the header``, ``the row has fewer fields than the header``,
+``row has more fields than the header`` (naming the CR, where a lone CR joined two rows),
+``the row has fewer fields than the header``,
 ``malformed quoting`` (a CSV line whose quote never closes, or spans lines into a row of another
 width: the file is then read a line at a time, so that line alone is lost), ``line is not a
 JSON object``, ``missing value``, ``invalid UTF-8``,
@@ -124,6 +125,13 @@ _UNNAMED = "__unnamed_"  # a CSV header column with an empty name
 _HEADER_AGAIN = "header again"
 _BLANK_LINE = "blank"
 _REORDERED = "reordered"
+# A lone CR is no line end in a file of LF line ends, and no terminal shows it: two rows it
+# joined read only "more fields than the header", which sent the reader to count commas.
+_RULE_CR_INSIDE = (
+    "row has more fields than the header: a carriage return (CR) inside the line, so rows "
+    "with other line ends joined into one? make each CR a line end (tr '\\r' '\\n' < in.csv "
+    "> out.csv; the blank lines that leaves are skipped) and ingest the file again"
+)
 # The rule each line-level failure is quarantined under.
 _LINE_RULES = {
     TOO_MANY_FIELDS: "row has more fields than the header",
@@ -1143,6 +1151,19 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
                 "zeros?): the data stops in this line; copy the file again from its source",
                 pl.col(nul_tail).fill_null(False),
                 pl.lit(f"{nuls:,} NUL bytes"),
+            )
+        )
+    # Rows joined at a CR meet in the header's last column ("2\r2026-..."): one column to scan.
+    # A file read a line at a time (it has the raw text) ends its lines at a CR already.
+    last = next((c for c in reversed(schema.names()) if not c.startswith("__")), None)
+    if _RAW not in schema and last is not None and schema[last] == pl.String:
+        checks.append(
+            (
+                "(row)",
+                _RULE_CR_INSIDE,
+                pl.col(_OVERFLOW).eq_missing(TOO_MANY_FIELDS)
+                & pl.col(last).str.contains("\r", literal=True).fill_null(False),
+                pl.lit("CR inside the line"),
             )
         )
     checks += [

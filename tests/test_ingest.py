@@ -440,6 +440,22 @@ def test_a_file_of_lone_cr_line_ends_loads_every_row(wh: Warehouse, tmp_path: Pa
     assert result.entry and result.entry.rows_read == 3 and result.entry.loaded == 3
 
 
+def test_rows_joined_by_a_lone_cr_in_an_lf_file_are_named_as_such(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Two rows of an LF file joined by a lone CR (an old Mac export appended to a Unix one)
+    were quarantined as "row has more fields than the header", which sent the reader to
+    count commas: a CR no terminal shows was the cause. The rule names the CR and the fix;
+    the other rows still load."""
+    first, second, third = hours(3)
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(f"{HEADER}\n{first}\n{second}\r{third}\n".encode())
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 1
+    (rule,) = wh.quarantine()["rule"].to_list()
+    assert rule == ingest._RULE_CR_INSIDE
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 1 << 24])
 def test_line_ends_are_counted_whatever_the_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
