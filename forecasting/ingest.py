@@ -883,14 +883,44 @@ _WIDE_BOMS = {
 }
 
 
+# A binary file under a text name (an .xlsx renamed .csv) failed listing its bytes as the
+# header's columns: a screenful that did not say what the file is.
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
 def _check_utf8_text(path: Path) -> None:
-    """Refuse a text file in a wide encoding (UTF-16 or UTF-32) in one line with the fix."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    """Refuse a text file in a wide encoding (UTF-16 or UTF-32), or a gzip or ZIP file under
+    a text name, in one line with the fix."""
+    gzipped = path.name.lower().endswith(".gz")
     try:
-        with opener(path, "rb") as fh:
+        with path.open("rb") as fh:
+            start = fh.read(64)
+        if gzipped and start and not start.startswith(_GZIP_MAGIC):
+            raise IngestFileError(
+                f"{path}: the file is named .gz but is not gzip (it starts "
+                f"{start[:16].decode('utf-8', 'replace')!r}): name it without the .gz, or "
+                "gzip it, and ingest it again"
+            )
+        with (gzip.open if gzipped else open)(path, "rb") as fh:
             head = fh.read(4096)
     except (OSError, EOFError):
         return  # the reader says what is wrong with the file
+    if not gzipped and head.startswith(_GZIP_MAGIC):
+        rename = (
+            f"name it {path.name}.gz (only a .csv.gz is read compressed), or "
+            if f"{path.suffix.lower()}.gz" in FILE_SUFFIXES
+            else ""
+        )
+        raise IngestFileError(
+            f"{path}: the file is a gzip file, not text: {rename}decompress it (gunzip -c) "
+            "and ingest it again"
+        )
+    if head.startswith(_ZIP_MAGIC):
+        raise IngestFileError(
+            f"{path}: the file is a ZIP archive, not text (an Excel workbook, .xlsx, saved "
+            "under a text name?): export the sheet as CSV UTF-8 and ingest that"
+        )
     encoding = next((name for bom, name in _WIDE_BOMS.items() if head.startswith(bom)), None)
     if encoding is None and head[:2].count(0) == 1:
         encoding = "UTF-16 (no byte-order mark)"

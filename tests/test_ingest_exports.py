@@ -424,3 +424,37 @@ def test_a_date_without_a_time_is_not_read_as_midnight(
     assert result.entry.naive_timestamps == 0
     assert rules(wh) == {2: ("ts", ingest._RULE_DATE_ONLY)}
     assert "date without a time" in ingest._RULE_DATE_ONLY
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "said"),
+    [
+        ("export.csv", "gzip", "is a gzip file, not text: name it export.csv.gz"),
+        ("export.csv", "ZIP", "is a ZIP archive, not text (an Excel workbook"),
+        ("export.jsonl", "gzip", "is a gzip file, not text: decompress it"),
+        ("export.csv.gz", "text", "is not gzip (it starts 'ts,region"),
+    ],
+    ids=["gzip-csv", "xlsx-csv", "gzip-jsonl", "text-gz"],
+)
+def test_a_file_whose_bytes_are_not_what_its_name_says_is_refused_naming_what_it_is(
+    wh: Warehouse, tmp_path: Path, name: str, kind: str, said: str
+) -> None:
+    """A gzip file or an Excel workbook (a ZIP archive) saved under a .csv name failed as
+    "missing required column(s) ... found ['PK\\x03\\x04\\x14...']", a screenful of binary
+    that does not say what the file is, and a plain CSV named .csv.gz as "cannot read: Not a
+    gzipped file (b'ts')": the refusal names what the file is and the fix, in one line."""
+    text = csv_text(GOOD).encode()
+    path = tmp_path / name
+    if kind == "gzip":
+        path.write_bytes(gzip.compress(text))
+    elif kind == "text":
+        path.write_bytes(text)
+    else:
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as book:
+            book.writestr("xl/workbook.xml", "<workbook/>")
+    result = run(wh, path)
+    assert result.status == "failed" and wh.count("telemetry") == 0
+    assert said in result.message, result.message
+    assert "missing required" not in result.message and len(result.message) < 400
