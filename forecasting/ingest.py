@@ -1186,8 +1186,11 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     # Rows joined at a CR meet in the header's last column ("2\r2026-..."): one column to scan.
     # A file read a line at a time (it has the raw text) ends its lines at a CR already.
     last = next((c for c in reversed(schema.names()) if not c.startswith("__")), None)
+    # Rules named on bad rows only, each a narrower reading of a check that flags the row (one
+    # scan per name for its control characters, not one per character kind).
+    hints: list[tuple[str, str, pl.Expr, pl.Expr]] = []
     if _RAW not in schema and last is not None and schema[last] == pl.String:
-        checks.append(
+        hints.append(
             (
                 "(row)",
                 _RULE_CR_INSIDE,
@@ -1196,6 +1199,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
                 pl.lit("CR inside the line"),
             )
         )
+        checks += hints
     checks += [
         ("(row)", rule, pl.col(_OVERFLOW).eq_missing(failure), pl.col(_OVERFLOW))
         for failure, rule in _LINE_RULES.items()
@@ -1224,9 +1228,6 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             for c in found
             if schema[c] == pl.String
         ]
-    # Rules named on bad rows only, each a narrower reading of a check that flags the row (one
-    # scan per name for its control characters, not one per character kind).
-    hints: list[tuple[str, str, pl.Expr, pl.Expr]] = []
     for c in text_keys:
         cell = pl.col(f"{t}{c}")
         shown = cell.str.replace_many(_CONTROL_CHARS, _CONTROL_SHOWN)
