@@ -222,6 +222,16 @@ _NUMBER_SHAPES: tuple[tuple[str, str], ...] = (
         r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$",
         "a decimal comma (1,5)? export with a point (1.5)",
     ),
+    # French and Swiss exports group digits with a space, a no-break or narrow no-break space
+    # or an apostrophe; German ones with a point ("1.234" alone is a number: it loads as is).
+    (
+        r"^[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?$|^[+-]?\d{1,3}(?:\.\d{3}){2,}$",
+        "a thousands separator (1 234, 1.234.567)? export plain digits with a point",
+    ),
+    (
+        r"(?i)^(?:null|none|nil|n/?a|#n/a|-|\?)$",
+        "a missing value written as text (NULL, None, N/A)? export the number",
+    ),
 )
 _NOT_A_NUMBER = "not a number"
 # Marks a file's last row when the file ends in NUL bytes; the count follows the prefix.

@@ -379,6 +379,11 @@ def test_a_file_of_bad_rows_names_the_rules_it_breaks(wh: Warehouse, tmp_path: P
         pytest.param('"1.234,5"', "decimal comma", id="european"),
         pytest.param("12 GPUs", "unit", id="unit"),
         pytest.param("85%", "percent", id="percent"),
+        pytest.param("1 234", "thousands separator", id="space-thousands"),
+        pytest.param("1\u202f234", "thousands separator", id="narrow-space-thousands"),
+        pytest.param("1.234.567", "thousands separator", id="dot-thousands"),
+        pytest.param("NULL", "missing value written as text", id="null"),
+        pytest.param("N/A", "missing value written as text", id="n-a"),
         pytest.param("lots", None, id="plain"),
     ],
 )
@@ -387,7 +392,9 @@ def test_a_number_in_a_spreadsheet_shape_says_which(
 ) -> None:
     """A decimal comma ("1,5"), a thousands separator ("1,234"), a unit ("12 GPUs") or a
     percent ("85%") read only "not a number": the rule says what the value looks like and
-    what to export instead."""
+    what to export instead. So do the thousands separators of French and German exports
+    ("1 234" with a space or a narrow no-break space, "1.234.567") and a missing value an
+    exporter wrote as text ("NULL", "N/A"), which still read only "not a number"."""
     path = tmp_path / "sheet.csv"
     path.write_text(csv_text(GOOD.replace(",10,", f",{value},")), encoding="utf-8")
     run(wh, path)
