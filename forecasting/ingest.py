@@ -120,6 +120,7 @@ _RAW = "__raw"
 _EXTRA = "__extra"  # the fields of a CSV row past its header's width, in order
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
 _NOT_JSON = "not a JSON object"
+_JSON_COMMA = "a JSON object followed by ','"
 _TOO_FEW_FIELDS = "too few fields"
 _UNNAMED = "__unnamed_"  # a CSV header column with an empty name
 _HEADER_AGAIN = "header again"
@@ -138,6 +139,11 @@ _LINE_RULES = {
     # A cut last line ("...,512,1" of 10 fields) stored its cut number as gpus_queued.
     _TOO_FEW_FIELDS: "the row has fewer fields than the header (a line cut short?)",
     _NOT_JSON: "line is not a JSON object",
+    # The object is whole, yet read only "not a JSON object", which hid the one stray byte.
+    _JSON_COMMA: (
+        "line is a JSON object followed by ',' (a line cut from a JSON array?): remove the "
+        "comma (sed 's/,$//'), or write one object per line with jq -c, and ingest it again"
+    ),
     _HEADER_AGAIN: "a header line inside the data (files joined into one?): not a row",
     # It read "ts: missing value", as if a row had lost its timestamp.
     _BLANK_LINE: "a blank line: no row there",
@@ -717,6 +723,17 @@ def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
     )
 
 
+def _object_then_comma(line: str) -> bool:
+    """Whether a line that is not JSON is a JSON object followed by a comma."""
+    text = line.rstrip()
+    if not text.endswith(","):
+        return False
+    try:
+        return isinstance(json.loads(text[:-1]), dict)
+    except json.JSONDecodeError:
+        return False
+
+
 def _jsonl_record(line: str) -> dict[str, str | None]:
     """One JSON line's fields as text (numbers and nested values as JSON), and the line."""
     try:
@@ -724,7 +741,7 @@ def _jsonl_record(line: str) -> dict[str, str | None]:
     except json.JSONDecodeError:
         obj = None
     if not isinstance(obj, dict):
-        return {_OVERFLOW: _NOT_JSON, _RAW: line}
+        return {_OVERFLOW: _JSON_COMMA if _object_then_comma(line) else _NOT_JSON, _RAW: line}
     # Inline, not _json_text: a call per value cost a tenth of a JSON Lines ingest.
     row: dict[str, str | None] = {
         k: None if v is None else (v if isinstance(v, str) else json.dumps(v))

@@ -663,6 +663,20 @@ def test_jsonl_with_a_broken_line(wh: Warehouse, tmp_path: Path) -> None:
     assert q["row_number"] == 2 and q["raw"] == "{not json"
 
 
+def test_a_json_line_ending_in_a_comma_is_named_as_such(wh: Warehouse, tmp_path: Path) -> None:
+    """A JSON line holding a whole object followed by ',' (a line cut from an array, or a
+    hand edit) read only "line is not a JSON object", though the object is right there: the
+    rule names the comma and the fix; the other lines load."""
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    later = json.dumps({**rec, "ts": "2025-03-01T01:00:00Z"})
+    path = tmp_path / "t.jsonl"
+    path.write_text(f"{json.dumps(rec)}\n{later},\n", encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1 and reconciles(result)
+    (rule,) = wh.quarantine()["rule"].to_list()
+    assert rule == ingest._LINE_RULES[ingest._JSON_COMMA]
+
+
 def test_json_lines_are_read_part_by_part_whatever_keys_each_part_has(
     wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
