@@ -13,14 +13,16 @@ later version of the path it was loaded from replaced its rows since (then it lo
 the newest version); a file that cannot be read fails alone and leaves the warehouse as it was.
 
 Each bad row is quarantined with one reason, the first rule it breaks in this order:
-``row has more fields than the header``, ``the row has fewer fields than the header``,
+``row has more fields than the header`` (naming the CR, where a lone CR joined two rows),
+``the row has fewer fields than the header``,
 ``malformed quoting`` (a CSV line whose quote never closes, or spans lines into a row of another
 width: the file is then read a line at a time, so that line alone is lost), ``line is not a
 JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
 ``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
-``timestamp beyond now + 1 day``. Before those: a file ending in NUL bytes (cut by a crash
+``timestamp beyond now + 1 day``, ``timestamp is a date without a time`` (a daily row: the
+warehouse holds hours). Before those: a file ending in NUL bytes (cut by a crash
 and padded) has its last row quarantined under a rule that says so; a JSON line writing a key
 ingest reads twice is quarantined naming it; and ``a control character inside a name`` (NUL,
 tab or another C0 character) comes before ``unknown workload class``. ``not a number`` says
@@ -118,17 +120,30 @@ _RAW = "__raw"
 _EXTRA = "__extra"  # the fields of a CSV row past its header's width, in order
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
 _NOT_JSON = "not a JSON object"
+_JSON_COMMA = "a JSON object followed by ','"
 _TOO_FEW_FIELDS = "too few fields"
 _UNNAMED = "__unnamed_"  # a CSV header column with an empty name
 _HEADER_AGAIN = "header again"
 _BLANK_LINE = "blank"
 _REORDERED = "reordered"
+# A lone CR is no line end in a file of LF line ends, and no terminal shows it: two rows it
+# joined read only "more fields than the header", which sent the reader to count commas.
+_RULE_CR_INSIDE = (
+    "row has more fields than the header: a carriage return (CR) inside the line, so rows "
+    "with other line ends joined into one? make each CR a line end (tr '\\r' '\\n' < in.csv "
+    "> out.csv; the blank lines that leaves are skipped) and ingest the file again"
+)
 # The rule each line-level failure is quarantined under.
 _LINE_RULES = {
     TOO_MANY_FIELDS: "row has more fields than the header",
     # A cut last line ("...,512,1" of 10 fields) stored its cut number as gpus_queued.
     _TOO_FEW_FIELDS: "the row has fewer fields than the header (a line cut short?)",
     _NOT_JSON: "line is not a JSON object",
+    # The object is whole, yet read only "not a JSON object", which hid the one stray byte.
+    _JSON_COMMA: (
+        "line is a JSON object followed by ',' (a line cut from a JSON array?): remove the "
+        "comma (sed 's/,$//'), or write one object per line with jq -c, and ingest it again"
+    ),
     _HEADER_AGAIN: "a header line inside the data (files joined into one?): not a row",
     # It read "ts: missing value", as if a row had lost its timestamp.
     _BLANK_LINE: "a blank line: no row there",
@@ -150,6 +165,12 @@ _RULE_TS_NUMBER = (
     "export the time as text, e.g. 2025-03-01T13:00:00Z"
 )
 _RULE_FUTURE = "timestamp beyond now + 1 day"
+# The warehouse holds hours: a date alone (a daily export) stood on its day's 00:00 hour and
+# left the other 23 without its demand, as a daily interval_minutes row did.
+_RULE_DATE_ONLY = (
+    "timestamp is a date without a time (a daily row? the warehouse holds hours): export "
+    "hourly rows, each with its time, e.g. 2025-03-01T13:00:00Z"
+)
 _RULE_PAST = f"timestamp before {EARLIEST_TIMESTAMP:%Y-%m-%d} (a zero or epoch default?)"
 # The common shapes, tried on a sample to pick one fast parser for the whole column; rows it
 # cannot parse get the full ISO-8601 parser in a second pass over the (few) rejected rows.
@@ -164,6 +185,7 @@ _ISO = (
     r"^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2})(?::(\d{2}(?:\.\d{1,9})?))?)?"
     r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
+_DATE_ONLY = r"^\d{4}-\d{2}-\d{2}\s*(?:Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 # An offset past ±14:00 that the fast parsers still read (their ceiling is ±23:59).
 _OFFSET_PAST_14 = r"[+-](?:(?:1[5-9]|2\d):?\d{2}|14:?(?:0[1-9]|[1-5]\d))$"
 _CSV_OVERFLOW_COLUMNS = 8
@@ -205,6 +227,16 @@ _NUMBER_SHAPES: tuple[tuple[str, str], ...] = (
     (
         r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$",
         "a decimal comma (1,5)? export with a point (1.5)",
+    ),
+    # French and Swiss exports group digits with a space, a no-break or narrow no-break space
+    # or an apostrophe; German ones with a point ("1.234" alone is a number: it loads as is).
+    (
+        r"^[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?$|^[+-]?\d{1,3}(?:\.\d{3}){2,}$",
+        "a thousands separator (1 234, 1.234.567)? export plain digits with a point",
+    ),
+    (
+        r"(?i)^(?:null|none|nil|n/?a|#n/a|-|\?)$",
+        "a missing value written as text (NULL, None, N/A)? export the number",
     ),
 )
 _NOT_A_NUMBER = "not a number"
@@ -691,6 +723,17 @@ def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
     )
 
 
+def _object_then_comma(line: str) -> bool:
+    """Whether a line that is not JSON is a JSON object followed by a comma."""
+    text = line.rstrip()
+    if not text.endswith(","):
+        return False
+    try:
+        return isinstance(json.loads(text[:-1]), dict)
+    except json.JSONDecodeError:
+        return False
+
+
 def _jsonl_record(line: str) -> dict[str, str | None]:
     """One JSON line's fields as text (numbers and nested values as JSON), and the line."""
     try:
@@ -698,7 +741,7 @@ def _jsonl_record(line: str) -> dict[str, str | None]:
     except json.JSONDecodeError:
         obj = None
     if not isinstance(obj, dict):
-        return {_OVERFLOW: _NOT_JSON, _RAW: line}
+        return {_OVERFLOW: _JSON_COMMA if _object_then_comma(line) else _NOT_JSON, _RAW: line}
     # Inline, not _json_text: a call per value cost a tenth of a JSON Lines ingest.
     row: dict[str, str | None] = {
         k: None if v is None else (v if isinstance(v, str) else json.dumps(v))
@@ -811,10 +854,10 @@ def _check_readable(path: Path) -> None:
 
 
 def _nul_tail(path: Path) -> int:
-    """How many NUL bytes a plain file ends in: a file cut by a crash and padded with zeros
-    (as some filesystems leave it). A gzip file's tail is not read (it fails as cut short)."""
+    """How many NUL bytes a file ends in, a gzip file once decompressed: a file cut by a
+    crash and padded with zeros (as some filesystems leave it), maybe gzipped after."""
     if path.name.lower().endswith(".gz"):
-        return 0
+        return _gzip_nul_tail(path)
     count = 0
     try:
         with path.open("rb") as fh:
@@ -830,6 +873,20 @@ def _nul_tail(path: Path) -> int:
                 end = start
     except OSError:
         return 0
+    return count
+
+
+def _gzip_nul_tail(path: Path) -> int:
+    """How many NUL bytes a gzip file's content ends in. Its end can only be reached by
+    decompressing it all: one more pass over the stream, in chunks (memory stays flat)."""
+    count = 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(_COUNT_BYTES):
+                kept = len(chunk.rstrip(b"\0"))
+                count = count + len(chunk) if not kept else len(chunk) - kept
+    except (OSError, EOFError):
+        return 0  # the reader says what is wrong with the file
     return count
 
 
@@ -853,14 +910,44 @@ _WIDE_BOMS = {
 }
 
 
+# A binary file under a text name (an .xlsx renamed .csv) failed listing its bytes as the
+# header's columns: a screenful that did not say what the file is.
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
 def _check_utf8_text(path: Path) -> None:
-    """Refuse a text file in a wide encoding (UTF-16 or UTF-32) in one line with the fix."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    """Refuse a text file in a wide encoding (UTF-16 or UTF-32), or a gzip or ZIP file under
+    a text name, in one line with the fix."""
+    gzipped = path.name.lower().endswith(".gz")
     try:
-        with opener(path, "rb") as fh:
+        with path.open("rb") as fh:
+            start = fh.read(64)
+        if gzipped and start and not start.startswith(_GZIP_MAGIC):
+            raise IngestFileError(
+                f"{path}: the file is named .gz but is not gzip (it starts "
+                f"{start[:16].decode('utf-8', 'replace')!r}): name it without the .gz, or "
+                "gzip it, and ingest it again"
+            )
+        with (gzip.open if gzipped else open)(path, "rb") as fh:
             head = fh.read(4096)
     except (OSError, EOFError):
         return  # the reader says what is wrong with the file
+    if not gzipped and head.startswith(_GZIP_MAGIC):
+        rename = (
+            f"name it {path.name}.gz (only a .csv.gz is read compressed), or "
+            if f"{path.suffix.lower()}.gz" in FILE_SUFFIXES
+            else ""
+        )
+        raise IngestFileError(
+            f"{path}: the file is a gzip file, not text: {rename}decompress it (gunzip -c) "
+            "and ingest it again"
+        )
+    if head.startswith(_ZIP_MAGIC):
+        raise IngestFileError(
+            f"{path}: the file is a ZIP archive, not text (an Excel workbook, .xlsx, saved "
+            "under a text name?): export the sheet as CSV UTF-8 and ingest that"
+        )
     encoding = next((name for bom, name in _WIDE_BOMS.items() if head.startswith(bom)), None)
     if encoding is None and head[:2].count(0) == 1:
         encoding = "UTF-16 (no byte-order mark)"
@@ -957,7 +1044,8 @@ def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.
             return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), col.is_not_null()
         return col.dt.convert_time_zone("UTC").cast(pl.Datetime("us", "UTC")), pl.lit(False)
     if isinstance(dtype, pl.Date):
-        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), col.is_not_null()
+        # No hour to stand on: the full parser's pass names each row a date without a time.
+        return pl.lit(None, pl.Datetime("us", "UTC")), pl.lit(False)
     text = _as_text("ts", dtype).str.strip_chars()
     sample = raw.select(text.alias("ts")).drop_nulls().head(1000).collect().get_column("ts")
 
@@ -1122,6 +1210,23 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
                 pl.lit(f"{nuls:,} NUL bytes"),
             )
         )
+    # Rows joined at a CR meet in the header's last column ("2\r2026-..."): one column to scan.
+    # A file read a line at a time (it has the raw text) ends its lines at a CR already.
+    last = next((c for c in reversed(schema.names()) if not c.startswith("__")), None)
+    # Rules named on bad rows only, each a narrower reading of a check that flags the row (one
+    # scan per name for its control characters, not one per character kind).
+    hints: list[tuple[str, str, pl.Expr, pl.Expr]] = []
+    if _RAW not in schema and last is not None and schema[last] == pl.String:
+        hints.append(
+            (
+                "(row)",
+                _RULE_CR_INSIDE,
+                pl.col(_OVERFLOW).eq_missing(TOO_MANY_FIELDS)
+                & pl.col(last).str.contains("\r", literal=True).fill_null(False),
+                pl.lit("CR inside the line"),
+            )
+        )
+        checks += hints
     checks += [
         ("(row)", rule, pl.col(_OVERFLOW).eq_missing(failure), pl.col(_OVERFLOW))
         for failure, rule in _LINE_RULES.items()
@@ -1150,9 +1255,6 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             for c in found
             if schema[c] == pl.String
         ]
-    # Rules named on bad rows only, each a narrower reading of a check that flags the row (one
-    # scan per name for its control characters, not one per character kind).
-    hints: list[tuple[str, str, pl.Expr, pl.Expr]] = []
     for c in text_keys:
         cell = pl.col(f"{t}{c}")
         shown = cell.str.replace_many(_CONTROL_CHARS, _CONTROL_SHOWN)
@@ -1349,6 +1451,8 @@ def _recover_timestamps(bad: Path, *, now: datetime) -> pl.DataFrame:
         .then(pl.lit(_RULE_PAST))
         .when(retry & (pl.col(f"{_TYPED}ts") > pl.lit(now + timedelta(days=1))))
         .then(pl.lit(_RULE_FUTURE))
+        .when(retry & pl.col("value").str.strip_chars().str.contains(_DATE_ONLY))
+        .then(pl.lit(_RULE_DATE_ONLY))
         .when(retry)
         .then(pl.lit(None, pl.String))
         .otherwise(pl.col("rule"))

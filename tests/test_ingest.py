@@ -440,6 +440,22 @@ def test_a_file_of_lone_cr_line_ends_loads_every_row(wh: Warehouse, tmp_path: Pa
     assert result.entry and result.entry.rows_read == 3 and result.entry.loaded == 3
 
 
+def test_rows_joined_by_a_lone_cr_in_an_lf_file_are_named_as_such(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Two rows of an LF file joined by a lone CR (an old Mac export appended to a Unix one)
+    were quarantined as "row has more fields than the header", which sent the reader to
+    count commas: a CR no terminal shows was the cause. The rule names the CR and the fix;
+    the other rows still load."""
+    first, second, third = hours(3)
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(f"{HEADER}\n{first}\n{second}\r{third}\n".encode())
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 1
+    (rule,) = wh.quarantine()["rule"].to_list()
+    assert rule == ingest._RULE_CR_INSIDE
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 1 << 24])
 def test_line_ends_are_counted_whatever_the_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
@@ -645,6 +661,20 @@ def test_jsonl_with_a_broken_line(wh: Warehouse, tmp_path: Path) -> None:
     assert result.entry and result.entry.loaded == 2 and reconciles(result)
     q = wh.quarantine().row(0, named=True)
     assert q["row_number"] == 2 and q["raw"] == "{not json"
+
+
+def test_a_json_line_ending_in_a_comma_is_named_as_such(wh: Warehouse, tmp_path: Path) -> None:
+    """A JSON line holding a whole object followed by ',' (a line cut from an array, or a
+    hand edit) read only "line is not a JSON object", though the object is right there: the
+    rule names the comma and the fix; the other lines load."""
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    later = json.dumps({**rec, "ts": "2025-03-01T01:00:00Z"})
+    path = tmp_path / "t.jsonl"
+    path.write_text(f"{json.dumps(rec)}\n{later},\n", encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1 and reconciles(result)
+    (rule,) = wh.quarantine()["rule"].to_list()
+    assert rule == ingest._LINE_RULES[ingest._JSON_COMMA]
 
 
 def test_json_lines_are_read_part_by_part_whatever_keys_each_part_has(

@@ -4,6 +4,7 @@ user reads back: every good row loaded, every bad one named by row, column and r
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -332,16 +333,19 @@ def test_a_json_line_naming_a_key_twice_is_quarantined(wh: Warehouse, tmp_path: 
 
 
 @pytest.mark.parametrize("cut", ["", "2025-03-01T01:00:00Z,eu-west,c1,infer"])
-@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "csv.gz"])
 def test_a_tail_of_nul_bytes_is_named_as_one(
     wh: Warehouse, tmp_path: Path, fmt: str, cut: str
 ) -> None:
     """A file cut by a crash and padded with NUL bytes (as some filesystems do) was
     quarantined as "too few fields" with 4 KB of NUL as its raw text: the rule says the
-    file ends in 4,096 NUL bytes (cut short?), and the raw text stays short."""
-    head = csv_text(GOOD) if fmt == "csv" else RECORD + "\n"
+    file ends in 4,096 NUL bytes (cut short?), and the raw text stays short. A gzip file
+    compressed after the padding (a cut file gzipped for transfer) still read "too few
+    fields" with the NULs in its raw text: its tail is judged once decompressed."""
+    head = csv_text(GOOD) if fmt != "jsonl" else RECORD + "\n"
     path = tmp_path / f"cut.{fmt}"
-    path.write_bytes((head + cut).encode() + b"\0" * 4096)
+    data = (head + cut).encode() + b"\0" * 4096
+    path.write_bytes(gzip.compress(data) if fmt.endswith(".gz") else data)
     result = run(wh, path)
     assert result.entry is not None and result.entry.loaded == 1
     q = wh.quarantine()
@@ -375,6 +379,11 @@ def test_a_file_of_bad_rows_names_the_rules_it_breaks(wh: Warehouse, tmp_path: P
         pytest.param('"1.234,5"', "decimal comma", id="european"),
         pytest.param("12 GPUs", "unit", id="unit"),
         pytest.param("85%", "percent", id="percent"),
+        pytest.param("1 234", "thousands separator", id="space-thousands"),
+        pytest.param("1\u202f234", "thousands separator", id="narrow-space-thousands"),
+        pytest.param("1.234.567", "thousands separator", id="dot-thousands"),
+        pytest.param("NULL", "missing value written as text", id="null"),
+        pytest.param("N/A", "missing value written as text", id="n-a"),
         pytest.param("lots", None, id="plain"),
     ],
 )
@@ -383,7 +392,9 @@ def test_a_number_in_a_spreadsheet_shape_says_which(
 ) -> None:
     """A decimal comma ("1,5"), a thousands separator ("1,234"), a unit ("12 GPUs") or a
     percent ("85%") read only "not a number": the rule says what the value looks like and
-    what to export instead."""
+    what to export instead. So do the thousands separators of French and German exports
+    ("1 234" with a space or a narrow no-break space, "1.234.567") and a missing value an
+    exporter wrote as text ("NULL", "N/A"), which still read only "not a number"."""
     path = tmp_path / "sheet.csv"
     path.write_text(csv_text(GOOD.replace(",10,", f",{value},")), encoding="utf-8")
     run(wh, path)
@@ -393,3 +404,64 @@ def test_a_number_in_a_spreadsheet_shape_says_which(
         assert rule == "not a number"
     else:
         assert hint in rule, rule
+
+
+@pytest.mark.parametrize("written", ["2025-03-02", "2025-03-02Z", "parquet-date"], ids=str)
+def test_a_date_without_a_time_is_not_read_as_midnight(
+    wh: Warehouse, tmp_path: Path, written: str
+) -> None:
+    """A daily export's row ("2025-03-02", or a Parquet date column) loaded as the 00:00 hour
+    of its day, counted only as "no zone, read as UTC": its customer read as zero (or
+    missing) in the other 23 hours of every day, silently, as a daily `interval_minutes` row
+    did. It is quarantined as a date without a time; the row with a time still loads."""
+    day = GOOD.replace("2025-03-01T00:00:00Z", "2025-03-02")
+    if written == "parquet-date":
+        # A date column holds no time at all, so no row of it can load.
+        path = tmp_path / "daily.parquet"
+        frame = pl.read_csv(csv_text(day).encode(), infer_schema=False)
+        frame.with_columns(pl.col("ts").str.to_date()).write_parquet(path)
+        run(wh, path)
+        assert wh.telemetry().is_empty()
+        assert rules(wh) == {1: ("ts", ingest._RULE_DATE_ONLY)}
+        return
+    path = tmp_path / "daily.csv"
+    path.write_text(csv_text(GOOD, day.replace("2025-03-02", written)), encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 1
+    assert result.entry.naive_timestamps == 0
+    assert rules(wh) == {2: ("ts", ingest._RULE_DATE_ONLY)}
+    assert "date without a time" in ingest._RULE_DATE_ONLY
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "said"),
+    [
+        ("export.csv", "gzip", "is a gzip file, not text: name it export.csv.gz"),
+        ("export.csv", "ZIP", "is a ZIP archive, not text (an Excel workbook"),
+        ("export.jsonl", "gzip", "is a gzip file, not text: decompress it"),
+        ("export.csv.gz", "text", "is not gzip (it starts 'ts,region"),
+    ],
+    ids=["gzip-csv", "xlsx-csv", "gzip-jsonl", "text-gz"],
+)
+def test_a_file_whose_bytes_are_not_what_its_name_says_is_refused_naming_what_it_is(
+    wh: Warehouse, tmp_path: Path, name: str, kind: str, said: str
+) -> None:
+    """A gzip file or an Excel workbook (a ZIP archive) saved under a .csv name failed as
+    "missing required column(s) ... found ['PK\\x03\\x04\\x14...']", a screenful of binary
+    that does not say what the file is, and a plain CSV named .csv.gz as "cannot read: Not a
+    gzipped file (b'ts')": the refusal names what the file is and the fix, in one line."""
+    text = csv_text(GOOD).encode()
+    path = tmp_path / name
+    if kind == "gzip":
+        path.write_bytes(gzip.compress(text))
+    elif kind == "text":
+        path.write_bytes(text)
+    else:
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as book:
+            book.writestr("xl/workbook.xml", "<workbook/>")
+    result = run(wh, path)
+    assert result.status == "failed" and wh.count("telemetry") == 0
+    assert said in result.message, result.message
+    assert "missing required" not in result.message and len(result.message) < 400
