@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -1488,16 +1489,22 @@ class Warehouse:
         )
 
     def case_variants(self, column: Literal["region", "customer"]) -> list[list[str]]:
-        """Names of ``column`` in the telemetry written in more than one case ('US-EAST' and
-        'us-east'), each group sorted: loaded as written, they are told apart."""
+        """Names of ``column`` in the telemetry written in more than one spelling: another
+        case ('US-EAST' and 'us-east'), or a look-alike dash or space ('acme\u2011labs', a
+        word processor's non-breaking hyphen, beside 'acme-labs'); each group sorted. Loaded
+        as written, they are told apart."""
         if column not in ("region", "customer"):
             raise ValueError(f"case_variants reads region or customer, not {column!r}")
-        frame = self.query(
-            f"SELECT list(DISTINCT {column} ORDER BY {column}) AS names "  # noqa: S608 - checked above
-            f"FROM telemetry_series GROUP BY lower({column}) "
-            f"HAVING count(DISTINCT {column}) > 1 ORDER BY lower({column})"
+        names = self.query(
+            f"SELECT DISTINCT {column} AS name FROM telemetry_series"  # noqa: S608 - checked above
+        )["name"].to_list()
+        groups: dict[str, list[str]] = {}
+        for name in names:
+            groups.setdefault(_folded(name), []).append(name)
+        return sorted(
+            (sorted(group) for group in groups.values() if len(group) > 1),
+            key=lambda group: _folded(group[0]),
         )
-        return [list(names) for names in frame["names"].to_list()]
 
     def newest_telemetry(self) -> datetime | None:
         """Timestamp of the newest telemetry row, or None when there is none."""
@@ -1507,6 +1514,18 @@ class Warehouse:
     def close(self) -> None:
         """Close the connection (idempotent)."""
         self._con.close()
+
+
+# Dashes and spaces a word processor or a locale writes where an exporter meant '-' and ' '.
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_SPACES = re.compile(r"\s+")
+
+
+def _folded(name: str) -> str:
+    """``name`` as a reader would say it: compatibility forms, case, dashes and runs of
+    spaces made one, so two spellings of one name fold together."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return _SPACES.sub(" ", _DASHES.sub("-", folded)).strip()
 
 
 def _ledger_entry(row: Sequence[Any]) -> LedgerEntry:

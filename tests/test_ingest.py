@@ -888,6 +888,26 @@ def test_a_region_spelled_in_another_case_is_loaded_as_written_and_noted(
     assert sorted(set(wh.telemetry()["region"])) == ["EU-West", "eu-west"]
 
 
+def test_a_customer_spelled_with_a_look_alike_dash_or_space_is_noted(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """'acme\u2011labs' (a non-breaking hyphen, as a word processor writes it) after
+    'acme-labs' loaded silently as a second customer, its demand split in two with no word:
+    only a difference of case was noted. Look-alike dashes and spaces are noted the same way."""
+    spellings = ("acme-labs", "acme\u2011labs", "acme labs", "acme\u00a0labs")
+    for hour, name in enumerate(spellings):
+        row = GOOD.replace("acme", name).replace("T00", f"T0{hour}")
+        (tmp_path / f"{hour}.csv").write_text(f"{HEADER}\n{row}\n")
+    assert run(wh, tmp_path / "0.csv").notes == ()
+    (note,) = run(wh, tmp_path / "1.csv").notes
+    assert f"customer spelled {spellings[0]!r} and {spellings[1]!r}" in note, note
+    assert "fix the export" in note
+    # A space and a hyphen are two names; a no-break space and a space are one.
+    assert run(wh, tmp_path / "2.csv").notes == ()
+    (note,) = run(wh, tmp_path / "3.csv").notes
+    assert f"customer spelled {spellings[2]!r} and {spellings[3]!r}" in note, note
+
+
 def test_two_spellings_of_one_column_are_not_guessed_between(wh: Warehouse, tmp_path: Path) -> None:
     """'TS' and 'Ts' in one header: neither is taken for 'ts', and the error names both."""
     path = tmp_path / "twice.csv"
