@@ -884,9 +884,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["pool"]),
             Text(NOT_VERIFIED)
             if vacant
-            # A green verified short of the plan's end says to when, as the headline does.
+            # A green verified short of the plan's end says to when, and a red or amber short
+            # past that day says so, as the headline does.
             else Text(
-                f"{t['status']}{book}" + (f" {t['green_only']}" if t.get("green_only") else ""),
+                f"{t['status']}{book}" + (f" {t['status_only']}" if t.get("status_only") else ""),
                 style=style.get(t["status"], ""),
             ),
             t["exhaustion_date"] or "-",

@@ -115,8 +115,10 @@ def test_a_red_on_the_monthly_rows_names_its_month_and_several_reds_name_each() 
         f"red: us-east/all runs short {rows['us-east', 'all']['exhaustion_date']:%b %Y}, "
         f"us-east/training {rows['us-east', 'training']['exhaustion_date']:%b %Y}, "
         f"eu-west/training Jan 2030, past the last day a backtest measured "
-        f"({_verified_to(inputs)}): not verified"
-    )  # its green on a calibrated plan reads plain, as the headline's rule has it
+        f"({_verified_to(inputs)}): not verified; every other pool green to "
+        f"{_verified_to(inputs)} only: not verified beyond (no backtest measured the forecast's "
+        "error past it)"
+    )  # its daily rows outrun the backtests: its greens say so too, calibrated plan or not
 
 
 def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
@@ -220,3 +222,97 @@ def test_the_prefect_summary_says_each_green_pool_s_verified_day_as_the_cli_does
     only = f"green to {_verified_to(calm)} only: not verified beyond"
     assert report_summary_markdown(calm, Path(".")).count(f"| {only} |") == green.height
     assert "not verified beyond" not in report_summary_markdown(_measured(calm), Path("."))
+
+
+def _red_past_measured() -> ReportInputs:
+    """The sample with us-east's red (us-east/all) short 60 days out, past the 26 days its
+    backtests measured, and its amber (eu-west/all) 10 days out, within them."""
+    sample = _sited(sample_inputs())
+    east = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    days = pl.when(east).then(60).otherwise(10)
+    return replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            exhaustion_date=pl.when(east | (pl.col("status") == "amber"))
+            .then(pl.lit(sample.as_of) + pl.duration(days=days))
+            .otherwise("exhaustion_date")
+        ),
+        power_triggers=sample.power_triggers.clear(),
+    )
+
+
+def test_a_red_row_short_past_the_measured_days_says_so_in_its_status_cell() -> None:
+    """The headline read "red: us-east/all runs short ..., past the last day a backtest
+    measured (...): not verified" while the finance page's orders table, the CLI's triggers
+    table and the Prefect artifact read that pool's row a plain "red", its date beside it as
+    if measured. Its status cell now keeps the colour first and says its shortfall rests on
+    days no backtest measured; an amber short on a measured day reads plain, as before."""
+    from test_cli import _report_table_text
+    from test_report import _visible
+
+    from forecasting.runs.reports import report_outcome, report_summary_markdown
+
+    inputs = _red_past_measured()
+    reach = _verified_to(inputs)
+    said = f"red (runs short past {reach}, the last day a backtest measured: not verified)"
+    amber = inputs.triggers.filter(pl.col("status") == "amber")
+    assert amber.height and all(d <= date.fromisoformat(reach) for d in amber["exhaustion_date"])
+    assert status_headline(inputs).startswith("red: us-east/all runs short")
+    assert _visible(finance_page(inputs)).count(said) == 1
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    shown = _report_table_text(triggers=outcome.triggers)
+    assert shown.count(said) == 1, shown
+    summary = report_summary_markdown(inputs, Path("."))
+    assert summary.count(f"| {said} |") == 1, summary
+    # The amber within the measured days: plain, everywhere.
+    for text in (_visible(finance_page(inputs)), shown, summary):
+        assert "amber (runs short" not in text
+    # Measured to the plan's end: the red reads plain too.
+    plain = _measured_all(inputs)
+    outcome = report_outcome(plain, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert "(runs short past" not in _report_table_text(triggers=outcome.triggers)
+    assert "(runs short past" not in _visible(finance_page(plain))
+
+
+def _measured_all(inputs: ReportInputs) -> ReportInputs:
+    """``inputs`` whose decision backtest measured the forecast's error 200 days ahead, past
+    its daily rows' end (no monthly rows): every day of the plan measured."""
+    from forecasting.report.inputs import HORIZON_ACCURACY_SCHEMA
+
+    scored = pl.DataFrame(
+        [{"unique_id": "total", "measure": "gpus", "horizon_days": 200, "mae": 1.0}]
+    )
+    accuracy = pl.concat([HORIZON_ACCURACY_SCHEMA.to_frame(), scored], how="diagonal_relaxed")
+    return replace(inputs, horizon_accuracy=accuracy)
+
+
+def test_on_a_calibrated_plan_a_red_and_a_green_follow_one_rule() -> None:
+    """On a plan whose band past the daily rows a decision backtest calibrated, its greens read
+    plain to the plan's end while a red in a month of the same band read "red: eu-west/training
+    runs short Jan 2030, past the last day a backtest measured (...): not verified": one band,
+    two rules. Both colours now read the day green_verified_to gives: a calibrated band counts
+    as verified to the plan's end (a red there reads plain, as a green does), and daily rows
+    past the backtests' reach are not verified, whichever the colour."""
+    from test_report import _measured
+
+    from forecasting.report.inputs import green_verified_to, shortfall_only
+
+    inputs = _measured(_sited(sample_inputs()))
+    late = date(2030, 1, 1)
+    triggers = inputs.triggers.with_columns(
+        status=pl.when(pl.col("region") == "eu-west")
+        .then(pl.lit("red"))
+        .otherwise(pl.lit("green")),
+        exhaustion_date=pl.when(pl.col("region") == "eu-west").then(pl.lit(late)).otherwise(None),
+        unverified_green=pl.lit(value=False),
+    )
+    calibrated = replace(
+        inputs,
+        triggers=triggers,
+        power_triggers=inputs.power_triggers.clear(),
+        forecast_months=_months(late),
+    )
+    assert calibrated.plan_calibrated and green_verified_to(calibrated) is None
+    assert status_headline(calibrated) == "red"
+    assert calibrated.triggers.select(shortfall_only(calibrated)).to_series().is_null().all()
+    assert "(runs short past" not in finance_page(calibrated)

@@ -6379,8 +6379,13 @@ def test_a_green_on_monthly_rows_no_backtest_calibrated_says_how_far_it_is_verif
         for name, dtype in FORECAST_MONTHS_SCHEMA.items()
         if name != "ds"
     )
-    # A band a decision backtest calibrated reads as before.
-    assert status_headline(replace(calm, forecast_months=months)) == "green"
+    # A band a decision backtest calibrated, its daily rows measured to their end, reads as
+    # before; daily rows past the backtests' reach say so on a calibrated plan too, as a red
+    # short there does (test_headline_reach: one rule for every colour).
+    assert status_headline(replace(_measured(calm), forecast_months=months)) == "green"
+    assert status_headline(replace(calm, forecast_months=months)).endswith(
+        "not verified beyond (no backtest measured the forecast's error past it)"
+    )
     uncalibrated = calm.chosen.with_columns(plan_calibrated=pl.lit(False))
     planned = replace(calm, forecast_months=months, chosen=uncalibrated)
     assert not planned.plan_calibrated

@@ -100,11 +100,13 @@ __all__ = [
     "power_counts",
     "power_view",
     "retiring_line",
+    "shortfall_only",
     "silent_customer_feeds",
     "silent_regions",
     "size_note",
     "split_new_site",
     "status_headline",
+    "status_only",
     "status_shown",
     "unforecast_regions_of",
     "unmeasured_class_rows",
@@ -662,21 +664,20 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
 
 
 def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) -> str:
-    """Where every shortfall behind a red or amber ``worst`` falls past the last day a backtest
-    measured (:func:`measured_reach`), or on monthly rows no backtest calibrated, the clause
-    that names them and says their dates are not verified, else "". The headline read a plain
-    "red" for a pool short on a day the "Extrapolated" banner said no backtest measured, as if
-    its shortfall date were measured. Triggers short on the first monthly row alone are said
-    apart (``monthly_only``), and a shortfall with no date is not judged here. A site short
-    of power of that status leaves it as it is: its need may be its committed blocks' MW
-    outgrowing the energized steps, a fact of the plan (a 120-day fleet's red site read "not
-    verified")."""
-    if worst not in ("red", "amber") or end is None:
+    """Where every shortfall behind a red or amber ``worst`` falls past the last day the run
+    verifies (:func:`green_verified_to`, the greens' day too), the clause that names them and
+    says their dates are not verified, else "". The headline read a plain "red" for a pool
+    short on a day the "Extrapolated" banner said no backtest measured, as if its shortfall
+    date were measured. Triggers short on the first monthly row alone are said apart
+    (``monthly_only``), and a shortfall with no date is not judged here. A site short of power
+    of that status leaves it as it is: its need may be its committed blocks' MW outgrowing the
+    energized steps, a fact of the plan (a 120-day fleet's red site read "not verified")."""
+    bound = _shortfall_bound(inputs)
+    if worst not in ("red", "amber") or end is None or bound is None:
         return ""
     if not inputs.power_triggers.filter(pl.col("status") == worst).is_empty():
         return ""
-    verified = inputs.as_of + timedelta(days=measured_reach(inputs))
-    monthly_ok = inputs.plan_calibrated
+    verified, kind = bound
     shown: list[tuple[date, str, str]] = []
     rows = inputs.triggers.filter(
         (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
@@ -688,7 +689,7 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
         # A monthly row stands for its month's peak day, any day of it.
         on_month = day > end
         last = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        if (last if on_month else day) <= verified and (monthly_ok or not on_month):
+        if (last if on_month else day) <= verified:
             return ""  # a shortfall measured: the worst status stands as it is
         pool = f"{row['region']}/{row['pool']}"
         shown.append((day, pool, f"{day:%b %Y}" if on_month else fmt_date(day)))
@@ -697,12 +698,72 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     shown.sort()
     (_, first, when), *rest = shown
     named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
-    why = (
-        f"past the last day a backtest measured ({fmt_date(verified)})"
-        if verified > inputs.as_of
-        else "and no backtest measured the forecast's error"
-    )
+    why = {
+        "unmeasured": "and no backtest measured the forecast's error",
+        "measured": f"past the last day a backtest measured ({fmt_date(verified)})",
+        # Measured past the daily rows, on a band past them no backtest calibrated: "past
+        # the last day a backtest measured (2027-12-04)" read for a red in Aug 2027.
+        "band": f"past the daily rows ({fmt_date(verified)}), on a band no backtest calibrated",
+        "plan": f"past the plan's end ({fmt_date(verified)})",
+    }[kind]
     return f": {named}, {why}: {NOT_VERIFIED}"
+
+
+def _shortfall_bound(inputs: ReportInputs) -> tuple[date, str] | None:
+    """The last day a red's or amber's exhaustion date is verified to, and why it ends there:
+    "unmeasured" (no backtest measured), "measured" (the backtests' last day), "band" (the
+    daily rows' end, an uncalibrated band past it) or "plan" (the plan's end: a date past
+    every row of the forecast rests on none); None without a forecast. The day is
+    :func:`green_verified_to`'s, the greens' too, and the plan's end where that is None."""
+    end = daily_end(inputs)
+    if end is None:
+        return None
+    verified = green_verified_to(inputs)
+    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if verified is None:
+        last = plan_end(inputs) or end
+        return last, "measured" if measured == last else "plan"
+    if measured <= inputs.as_of:
+        return verified, "unmeasured"
+    return verified, "measured" if verified == measured else "band"
+
+
+def shortfall_only(inputs: ReportInputs) -> pl.Expr:
+    """A red or amber trigger row's "(runs short past DAY ...: not verified)" where its
+    exhaustion date (a monthly row's: the month's last day) lies past the last day the run
+    verifies (:func:`green_verified_to`, the day a green's row reads "to DAY only"), else null.
+    The headline said "us-east/all runs short 2027-01-14, past the last day a backtest measured
+    (2027-01-02): not verified" while the finance page's orders table, the CLI's and the
+    Prefect artifact read the pool's row a plain "red". Rows short on the first monthly row
+    alone say it in their order-by (``monthly_only``), as the headline says them apart."""
+    bound = _shortfall_bound(inputs)
+    end = daily_end(inputs)
+    if bound is None or end is None:
+        return pl.lit(None, pl.String)
+    verified, kind = bound
+    why = {
+        "unmeasured": "runs short where no backtest measured the forecast's error",
+        "measured": f"runs short past {fmt_date(verified)}, the last day a backtest measured",
+        "band": f"runs short past the daily rows ({fmt_date(verified)}), on a band no "
+        "backtest calibrated",
+        "plan": f"runs short past the plan's end ({fmt_date(verified)})",
+    }[kind]
+    day = pl.col("exhaustion_date")
+    # A monthly row stands for its month's peak day, any day of it.
+    last = pl.when(day > pl.lit(end)).then(day.dt.month_end()).otherwise(day)
+    past = (
+        pl.col("status").is_in(["red", "amber"])
+        & ~pl.col("monthly_only").fill_null(value=False)
+        & (last > pl.lit(verified)).fill_null(value=False)
+    )
+    return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})"))
+
+
+def status_only(inputs: ReportInputs) -> pl.Expr:
+    """What a trigger row's status cell says after its colour where the run does not verify it
+    to the plan's end: :func:`green_only` for a green, :func:`shortfall_only` for a red or an
+    amber short past the verified days; null otherwise."""
+    return pl.coalesce(green_only(inputs), shortfall_only(inputs))
 
 
 def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
@@ -710,14 +771,14 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
     calibrated: green to the first day not verified only. A 37-month plan on 150 days of
     history read "green" on the front page and the CLI, its plan past the daily rows a random
     walk nothing scored and its daily rows scored 28 days ahead, which only the banner said.
-    The days are :func:`extrapolated_text`'s and the capital cards' (``plan_calibrated``).
-    A plan of daily rows only keeps the rule: a 120-day fleet forecast 26 weeks ahead read a
-    plain "green" with its backtests scored 28 days ahead."""
+    The day is :func:`green_verified_to`'s (the reds' too), the band's the capital cards'
+    (``plan_calibrated``). A plan of daily rows only keeps the rule: a 120-day fleet forecast
+    26 weeks ahead read a plain "green" with its backtests scored 28 days ahead."""
     verified = green_verified_to(inputs)
     if end is None or verified is None:
         return "green"
     measured = inputs.as_of + timedelta(days=measured_reach(inputs))
-    if inputs.forecast_months.is_empty():
+    if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
         return (
             f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
             "the forecast's error past it)"
@@ -738,18 +799,27 @@ NOT_VERIFIED_BEYOND = "not verified beyond"
 
 
 def green_verified_to(inputs: ReportInputs) -> date | None:
-    """The last day a green of this run is verified to, where that falls short of the plan's
-    end (None: a green reads plain): the last day a backtest measured the forecast's error
-    (:func:`measured_reach`), or the last daily day where the band past it is one no
-    decision backtest calibrated. A calibrated plan's green reads plain, as the headline's
-    (:func:`_green_uncalibrated`)."""
+    """The last day a status of this run is verified to, where that falls short of the plan's
+    end (None: every status reads plain), one rule for every colour: a green reads "to DAY
+    only" (:func:`green_only`) and a red or amber short past it says so (:func:`shortfall_only`,
+    the headline's :func:`_shortfall_not_verified`).
+
+    The day is the last a backtest measured the forecast's error (:func:`measured_reach`)
+    where the daily rows reach past it, calibrated plan or not: the "Extrapolated" banner says
+    the exhaustion dates there are not verified. Past the daily rows it is their last day where
+    no decision backtest calibrated the band there; a calibrated band counts as verified to the
+    plan's end, as the capital cards read it. A calibrated plan's greens read plain while a red
+    in a month of the same band read "not verified", and one whose daily rows outran the
+    backtests read plain greens on days the banner called extrapolated."""
     end = daily_end(inputs)
-    if end is None or inputs.plan_calibrated:
+    if end is None:
         return None
     measured = inputs.as_of + timedelta(days=measured_reach(inputs))
     if measured < end:
         return measured
-    return None if inputs.forecast_months.is_empty() else end
+    if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
+        return None
+    return end
 
 
 def green_only(inputs: ReportInputs) -> pl.Expr:

@@ -789,7 +789,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     from forecasting.report.inputs import (
         daily_end,
         exhaustion_grain,
-        green_only,
+        status_only,
         unmeasured_class_rows,
         with_power,
     )
@@ -813,9 +813,10 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     return (
         powered.with_columns(pl.Series("new_site_order_by", new_site, dtype=pl.String))
         .join(_past_the_plan(inputs), on=["region", "pool"], how="left")
-        # A green verified short of the plan's end, as the headline says it.
+        # A green verified short of the plan's end, or a red or amber short past the days
+        # verified, as the headline says it.
         .with_columns(
-            green_only=pl.when(unmeasured_class_rows()).then(None).otherwise(green_only(inputs))
+            status_only=pl.when(unmeasured_class_rows()).then(None).otherwise(status_only(inputs))
         )
         .select(
             "region",
@@ -843,7 +844,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "capex_past_plan_usd",
             "blocks_past_plan",
             "plan_end",
-            "green_only",
+            "status_only",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -874,7 +875,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     from forecasting.report.inputs import (
         daily_days,
         daily_end,
-        green_only,
+        status_only,
         unmeasured_class_rows,
         unplayed_text,
         vacant_regions,
@@ -884,7 +885,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
 
     days = daily_days(inputs)
     triggers = inputs.triggers.sort("status", "order_by", nulls_last=True).with_columns(
-        green_only=green_only(inputs)
+        status_only=status_only(inputs)
     )
     lines = [
         f"# fleetcast report {inputs.run_id}",
@@ -910,9 +911,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
             if t["region"] in vacant
             else f"{NOT_VERIFIED} ({UNMEASURED_TRAINING})"
             if (t["region"], t["pool"]) in gap
-            # Verified short of the plan's end, as the CLI's row says it.
-            else f"{t['status']} {t['green_only']}"
-            if t["green_only"]
+            # Verified short of the plan's end, or short past it, as the CLI's row says it.
+            else f"{t['status']} {t['status_only']}"
+            if t["status_only"]
             else t["status"]
         )
         order = (

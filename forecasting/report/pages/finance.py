@@ -33,13 +33,13 @@ from forecasting.report.inputs import (
     ReportInputs,
     daily_days,
     daily_end,
-    green_only,
     green_verified_to,
     later_orders,
     measured_reach,
     past_the_plan,
     plan_orders,
     status_headline,
+    status_only,
     unforecast_regions_of,
     unmeasured_class_rows,
     vacant_regions,
@@ -140,9 +140,10 @@ def _orders_table(
             if r["region"] in vacant
             else Stacked(Badge(NOT_VERIFIED), UNMEASURED_TRAINING)
             if (r["region"], r["pool"]) in gap
-            # Verified short of the plan's end: the day, as the headline says it.
-            else Stacked(Badge(r["status"]), str(r["green_only"]))
-            if r.get("green_only")
+            # Verified short of the plan's end, or short past the days verified: the day, as
+            # the headline says it.
+            else Stacked(Badge(r["status"]), str(r["status_only"]))
+            if r.get("status_only")
             else Badge(r["status"]),
             # Nothing to order: no deadline and no arrival (the stored dates, kept for the
             # replays, are the unplaced candidate's; a past one read as missed).
@@ -1780,7 +1781,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders": _orders_table(
             with_power(t, inputs.placements)
             .join(trigger_past_the_plan(inputs), on=["region", "pool"], how="left")
-            .with_columns(green_only=green_only(inputs)),
+            .with_columns(status_only=status_only(inputs)),
             daily_end=daily_end(inputs),
             unit=_capacity_unit(inputs.plan),
             vacant=vacant_regions(inputs),
