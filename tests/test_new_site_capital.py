@@ -1,0 +1,102 @@
+"""The capital figures of blocks past every site ceiling, dated by their region's declared
+[[new_site]]: the capital to place, the next order-by, triggers.csv and capital by quarter."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+import numpy as np
+import polars as pl
+from hand_plans import MONDAY, day, site, site_plan
+
+from forecasting.report import ReportInputs
+from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
+from forecasting.schema import FORECAST_SCHEMA
+from forecasting.triggers import construction_triggers, expansion_triggers, pool_requirements
+
+AS_OF = MONDAY
+# The daily rows' last day: between the rack under s1's ceiling (order by 2026-01-22) and the
+# one past it (its new site's order-by, 2026-08-10).
+DAILY_DAYS = 150
+
+
+def _forecast(days: int) -> pl.DataFrame:
+    """Region r1's peak and mean series, every quantile rising from 700 GPUs."""
+    values = 700.0 + np.arange(days, dtype=float)
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": "total/r1",
+                "ds": [day(i) for i in range(days)],
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        for measure in ("peak", "mean")
+    )
+
+
+@cache
+def _one_past_a_ceiling(*, declared: bool = True) -> ReportInputs:
+    """Two racks ordered at s1, one under its 1.4 MW ceiling, one past it; r1's new site
+    declared with 2 months to build (or none); the daily rows end on day 149, one monthly row
+    follows (March 2027: the plan holds the rack under the ceiling, waiting on power to
+    2027-02-02)."""
+    new_sites = [{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}]
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.4)], new_sites=new_sites if declared else None
+    )
+    forecast = _forecast(365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
+    )
+    daily: Any = forecast.filter(pl.col("ds") < day(DAILY_DAYS))
+    month = pl.DataFrame(
+        {"unique_id": "total/r1", "ds": date(2027, 3, 1), "measure": ["peak", "mean"],
+         "model": "hand", **{c: 1_100.0 for c in ("mean", "q10", "q50", "q90", "q99")}},
+        schema=FORECAST_MONTHS_SCHEMA,
+    )  # fmt: skip
+    return ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+        forecast=daily,
+        forecast_months=month,
+    )
+
+
+def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> None:
+    """The "capital in orders to place" counted the rack past s1's ceiling among the orders
+    due by the daily rows' last day ("(+ $8.4M for 1 block past its site's ceiling: a new site
+    is needed, not in the plan's totals) ... due by 2026-06-03") by its order's order-by
+    (2026-01-22), while its new site dates it 2026-08-10. It now falls due by that date,
+    after the window, said to go into a new site; without a [[new_site]] the words stand."""
+    from forecasting.report.pages.common import trigger_capital
+
+    said = trigger_capital(_one_past_a_ceiling())
+    end = day(DAILY_DAYS - 1).isoformat()
+    assert f"due by {end} (the daily forecast's last day)" in said, said
+    assert "a new site is needed, not in the plan's totals) in" not in said, said
+    assert (
+        f"for 1 block past its site's ceiling, into a new site, due after {end} by the new "
+        "site's order-by (2026-08-10): not to place yet, not in the plan's totals)"
+    ) in said, said
+    bare = trigger_capital(_one_past_a_ceiling(declared=False))
+    assert "for 1 block past its site's ceiling: a new site is needed, not in the plan's" in bare
+    assert "into a new site" not in bare
