@@ -100,3 +100,51 @@ def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> Non
     bare = trigger_capital(_one_past_a_ceiling(declared=False))
     assert "for 1 block past its site's ceiling: a new site is needed, not in the plan's" in bare
     assert "into a new site" not in bare
+
+
+@cache
+def _every_order_past_the_ceilings(*, declared: bool = True) -> ReportInputs:
+    """r1's racks, needed from 2026-04-16 at a site already at its 1.0 MW ceiling, r1's new
+    site declared with 2 months to build (start by 2026-01-19) or none."""
+    new_sites = [{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}]
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)], new_sites=new_sites if declared else None
+    )
+    forecast = _forecast(365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
+    )
+    return ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+
+
+def test_next_order_by_names_the_new_site_s_when_every_order_is_past_the_ceilings() -> None:
+    """Every order past the ceilings: the "next order-by" card read "none due" while the
+    finance page dated the racks "order by 2026-01-22, in a new site that must be started by
+    2026-01-19". It now names that date, for a new site; without a [[new_site]], "none due"."""
+    from forecasting.report.pages.common import next_order_by
+
+    card = next_order_by(_every_order_past_the_ceilings())
+    assert card.startswith("2026-01-22"), card
+    assert "(r1 · all, for a new site: " in card and "past the site ceilings" in card, card
+    assert next_order_by(_every_order_past_the_ceilings(declared=False)) == "none due"
+    # The capital card beside it: not "$0 in 0 orders" where only new-site blocks fall due.
+    from forecasting.report.pages.common import trigger_capital
+
+    said = trigger_capital(_every_order_past_the_ceilings())
+    assert said.startswith("none under the site ceilings, of every order"), said
+    assert "2 blocks past their site's ceiling, into a new site, due by the new site's" in said

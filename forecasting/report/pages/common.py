@@ -421,7 +421,7 @@ def next_order_by(inputs: ReportInputs) -> str:
     dated = t.filter(pl.col("order_by").is_not_null() & ordered)
     dated = dated.sort("order_by")
     if dated.is_empty():
-        return "none due"
+        return _new_site_next(inputs, today=today)
     first = dated.row(0, named=True)
     if first["monthly_only"]:
         # The monthly rows' date, earliest a daily shortfall could need: not "late".
@@ -434,6 +434,25 @@ def next_order_by(inputs: ReportInputs) -> str:
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
         f"({first['region']} · {first['pool']}{grain})"
+    )
+
+
+def _new_site_next(inputs: ReportInputs, *, today: date) -> str:
+    """The first new-site order-by (:func:`new_site_parts`) where no trigger has an order-by
+    date, or "none due" where no [[new_site]] dates any block past the ceilings.
+
+    Every order past the ceilings read "none due" while the finance page dated them by the
+    region's declared new site ("order by 2026-01-22, in a new site that must be started by
+    2026-01-19")."""
+    parts = new_site_parts(inputs).sort("order_by", "region", "pool", "tranche")
+    if parts.is_empty():
+        return "none due"
+    first = parts.row(0, named=True)
+    blocks = first["blocks_beyond_ceiling"]
+    return (
+        f"{by_date(first['order_by'], inputs.as_of, today=today)} ({first['region']} · "
+        f"{first['pool']}, for a new site: {fmt_count(blocks)} × {first['candidate']} past "
+        f"the site ceilings, by the new site's order-by)"
     )
 
 
@@ -766,6 +785,16 @@ def trigger_capital(inputs: ReportInputs) -> str:
             f"{fmt_usd(total(ordering, 'capex_usd'))} in {_orders_count(ordering.height)}: "
             f"{to_place_membership(inputs)}{monthly}{unsized_beside(triggers_due(inputs))}"
         )
+    if due.is_empty() and parts.height:
+        # Only blocks past the ceilings fall due, dated by their new site: "$0 in 0 orders"
+        # read as nothing to place beside them.
+        return (
+            f"none under the site ceilings, of {to_place_membership(inputs)}"
+            + _new_site_capital(parts, by=by, due=True)
+            + _due_after(inputs, by=by)
+            + _new_site_capital(parts, by=by, due=False)
+            + unsized_beside(triggers_due(inputs))
+        )
     end = plan_last_day(inputs)
     placeable = total(due, "capex_usd")
     first = due.filter(pl.col("tranche").fill_null(1) == 1)
@@ -807,6 +836,7 @@ def new_site_parts(inputs: ReportInputs) -> pl.DataFrame:
         "pool": pl.String(),
         "tranche": pl.Int64(),
         "site": pl.String(),
+        "candidate": pl.String(),
         "blocks": pl.Int64(),
         "blocks_beyond_ceiling": pl.Int64(),
         "capex_new_site_usd": pl.Float64(),
