@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -148,3 +149,29 @@ def test_next_order_by_names_the_new_site_s_when_every_order_is_past_the_ceiling
     said = trigger_capital(_every_order_past_the_ceilings())
     assert said.startswith("none under the site ceilings, of every order"), said
     assert "2 blocks past their site's ceiling, into a new site, due by the new site's" in said
+
+
+def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path: Path) -> None:
+    """triggers.csv read a null order_by for racks past every ceiling that every page (and
+    orders.csv since its two columns) dates by the region's declared new site ("order by
+    2026-01-22, in a new site that must be started by 2026-01-19"): only its note's text held
+    the date. Two columns, added last as in orders.csv, carry that order-by and arrival; null
+    without a [[new_site]]."""
+    from forecasting.report import publish_report
+
+    folder = publish_report(_every_order_past_the_ceilings(), root=tmp_path / "dated")
+    triggers = pl.read_csv(folder / "triggers.csv", try_parse_dates=True)
+    assert triggers.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    row = triggers.filter(pl.col("pool") == "all").row(0, named=True)
+    assert (row["order_by"], row["new_site_order_by"]) == (None, date(2026, 1, 22))
+    assert row["new_site_arrives"] == date(2026, 3, 19)
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    first = orders.filter(pl.col("tranche") == 1).row(0, named=True)
+    assert (first["new_site_order_by"], first["new_site_arrives"]) == (
+        row["new_site_order_by"],
+        row["new_site_arrives"],
+    )
+    bare = publish_report(_every_order_past_the_ceilings(declared=False), root=tmp_path / "bare")
+    undated = pl.read_csv(bare / "triggers.csv")
+    assert undated.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    assert undated["new_site_order_by"].is_null().all()

@@ -842,6 +842,9 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         size_note=pl.lit(None, pl.String),  # no trigger short at the monthly grain only
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
         status_shown=pl.col("status"),  # no vacant region: as stored
+        # No [[new_site]]: no block past a ceiling is dated by one.
+        new_site_order_by=pl.lit(None, pl.Date),
+        new_site_arrives=pl.lit(None, pl.Date),
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
@@ -858,6 +861,8 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "size_note": pl.String(),
         "dates_placed": pl.String(),
         "status_shown": pl.String(),
+        "new_site_order_by": pl.Date(),
+        "new_site_arrives": pl.Date(),
     }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
