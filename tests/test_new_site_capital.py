@@ -175,3 +175,36 @@ def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path
     undated = pl.read_csv(bare / "triggers.csv")
     assert undated.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
     assert undated["new_site_order_by"].is_null().all()
+
+
+def test_capital_by_quarter_stacks_blocks_past_a_ceiling_at_their_new_site_s_order_by() -> None:
+    """Finance's capital by quarter read "Not in the bars: $8.0M for 1 block past its site's
+    ceiling (a new site is needed), dated by the new site their region must start (the
+    orders' order-by)": on no bar, dated by nothing the chart showed, while the new site
+    dates the rack 2026-08-10. It is now stacked in 2026 Q3, a series of its own, and the
+    takeaway counts it apart from the plan's orders; without a [[new_site]] it stays apart."""
+    import html
+
+    from forecasting.report.pages.finance import finance_page
+
+    inputs = _one_past_a_ceiling()
+    page = html.unescape(finance_page(inputs))
+    assert "dated by the new site their region must start (the orders' order-by)" not in page
+    assert "$8.0M of blocks past their site's ceiling, into a new site at its order-by" in page
+    from forecasting.report.figures import NEW_SITE_BLOCKS_SERIES, capital_chart
+    from forecasting.report.pages.common import new_site_parts, plan_last_day
+
+    chart = capital_chart(
+        inputs.triggers,
+        as_of=inputs.as_of,
+        placements=inputs.placements,
+        end=plan_last_day(inputs),
+        construction=inputs.construction,
+        new_site_blocks=new_site_parts(inputs),
+    )
+    assert chart is not None
+    [bar] = [t for t in chart.figure.data if t.name == NEW_SITE_BLOCKS_SERIES]
+    assert (list(bar.x), list(bar.y)) == (["2026 Q3"], [8.0])
+    bare = html.unescape(finance_page(_one_past_a_ceiling(declared=False)))
+    assert "Not in the bars: $8.0M for 1 block past its site's ceiling" in bare
+    assert "into a new site at its order-by" not in bare

@@ -67,6 +67,7 @@ from forecasting.report.pages.common import (
     month,
     monthly_date,
     monthly_only_beside,
+    new_site_parts,
     new_site_priced,
     next_order_by,
     none_sized,
@@ -1799,6 +1800,7 @@ def finance_page(inputs: ReportInputs) -> str:
                 placements=inputs.placements,
                 end=plan_last_day(inputs),
                 construction=inputs.construction,
+                new_site_blocks=new_site_parts(inputs),
             )
         ),
         "later_orders": _later_orders_table(
