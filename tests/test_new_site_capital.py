@@ -208,3 +208,19 @@ def test_capital_by_quarter_stacks_blocks_past_a_ceiling_at_their_new_site_s_ord
     bare = html.unescape(finance_page(_one_past_a_ceiling(declared=False)))
     assert "Not in the bars: $8.0M for 1 block past its site's ceiling" in bare
     assert "into a new site at its order-by" not in bare
+
+
+def test_blocks_to_order_count_a_block_past_a_ceiling_by_its_new_site_s_order_by() -> None:
+    """Finance's "blocks to order" card read "2 racks (the orders due by 2026-06-03, as the
+    capital card)" while that card, dating the rack past s1's ceiling by its new site
+    (2026-08-10), counts it due after: the card now counts 1 rack; without a [[new_site]],
+    both as before."""
+    from forecasting.report.pages.finance import _blocks_to_place
+
+    inputs = _one_past_a_ceiling()
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order") > 0)
+    said = _blocks_to_place(inputs, ordering)
+    assert said.startswith("1 rack (the orders due by 2026-06-03, as the capital card)"), said
+    bare = _one_past_a_ceiling(declared=False)
+    said = _blocks_to_place(bare, bare.triggers.filter(pl.col("blocks_to_order") > 0))
+    assert said.startswith("2 racks (the orders due by"), said
