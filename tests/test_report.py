@@ -1260,6 +1260,8 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "size_note",
         "dates_placed",
         "status_shown",
+        "new_site_order_by",
+        "new_site_arrives",
     ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
