@@ -842,6 +842,9 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         size_note=pl.lit(None, pl.String),  # no trigger short at the monthly grain only
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
         status_shown=pl.col("status"),  # no vacant region: as stored
+        # No [[new_site]]: no block past a ceiling is dated by one.
+        new_site_order_by=pl.lit(None, pl.Date),
+        new_site_arrives=pl.lit(None, pl.Date),
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
@@ -858,6 +861,8 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "size_note": pl.String(),
         "dates_placed": pl.String(),
         "status_shown": pl.String(),
+        "new_site_order_by": pl.Date(),
+        "new_site_arrives": pl.Date(),
     }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
@@ -1255,6 +1260,8 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "size_note",
         "dates_placed",
         "status_shown",
+        "new_site_order_by",
+        "new_site_arrives",
     ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
@@ -2111,10 +2118,10 @@ def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     assert orders["order_by"].is_sorted()
     # A column added later goes last: order_by_blocks went in mid-file, moving the six
     # published after it one place for a reader by position.
-    # The new sites' columns (test_construction) after them.
-    assert orders.columns[-9:] == ["exhaustion_grain", "order_by_grain", "size_note",
+    # The new sites' columns (test_construction) after them, then the new-site dates.
+    assert orders.columns[-11:] == ["exhaustion_grain", "order_by_grain", "size_note",
         "to_place_by", "dates_placed", "status_shown", "order_by_blocks", "new_site_mw",
-        "new_site_capex_usd"]  # fmt: skip
+        "new_site_capex_usd", "new_site_order_by", "new_site_arrives"]  # fmt: skip
     assert orders.filter(pl.col("tranche") == 2)["candidate"].to_list() == ["cell-later"]
     front = (folder / "index.html").read_text()
     total = float(planned.placements["capex_usd"].sum())

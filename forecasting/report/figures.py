@@ -379,6 +379,7 @@ def capital_chart(
     placements: pl.DataFrame | None = None,
     end: date | None = None,
     construction: pl.DataFrame | None = None,
+    new_site_blocks: pl.DataFrame | None = None,
 ) -> Chart | None:
     """Capital to commit per quarter, stacked by region, with the pipeline deals on top.
     The orders whose blocks can run only after ``end``, the plan's last day, are not in the
@@ -398,6 +399,11 @@ def capital_chart(
     site is committed when it is started, as an order is at its order-by, and the plan
     declares no spending profile over the build to spread it by. It is the MW past the
     ceilings, which neither the blocks' capex nor the power to contract counts.
+
+    ``new_site_blocks`` (pages.common.new_site_parts rows) are the blocks past their site's
+    ceiling that their region's declared [[new_site]] dates: one more series, in the quarter
+    of that order-by. They read "Not in the bars ... dated by the new site their region must
+    start (the orders' order-by)": on no bar, dated by nothing the chart showed.
     """
     planned = plan_orders(placements)
     if planned is not None:
@@ -442,6 +448,22 @@ def capital_chart(
                     pl.lit(NEW_SITES_SERIES).alias("region"),
                     pl.col("start_by").alias("order_by"),
                     pl.col("cost_usd").alias("capex_usd"),
+                ),
+            ]
+        )
+    dated = (
+        new_site_blocks.filter(pl.col("capex_new_site_usd") > 0)
+        if new_site_blocks is not None and planned is not None
+        else None
+    )
+    if dated is not None and dated.height:
+        rows = pl.concat(
+            [
+                rows,
+                dated.select(
+                    pl.lit(NEW_SITE_BLOCKS_SERIES).alias("region"),
+                    pl.col("order_by"),
+                    pl.col("capex_new_site_usd").alias("capex_usd"),
                 ),
             ]
         )
@@ -490,10 +512,12 @@ def capital_chart(
     # or it reads as a second, different figure for "capital in every order of the plan".
     weighted = 0.0 if deals is None else float(deals["capex_usd"].sum())
     built = 0.0 if sites is None else float(sites["cost_usd"].sum())
+    into = 0.0 if dated is None else float(dated["capex_new_site_usd"].sum())
     parts = [
         f"{fmt_usd(v)} {said}"
         for v, said in (
             (weighted, "of pipeline deals at their odds"),
+            (into, "of blocks past their site's ceiling, into a new site at its order-by"),
             (built, "of new sites at their start-by"),
         )
         if v > 0
@@ -508,7 +532,7 @@ def capital_chart(
             else ""
         )
         + (
-            f" ({fmt_usd(total - weighted - built)} in the plan's orders"
+            f" ({fmt_usd(total - weighted - built - into)} in the plan's orders"
             + ", ".join(["", *parts[:-1]])
             + f" and {parts[-1]})."
             if parts
@@ -518,8 +542,19 @@ def capital_chart(
     if sites is not None and sites.height:
         takeaway += _new_sites_dated(sites, as_of=as_of)
     if planned is not None:
+        # The blocks a new site dates are in the bars: the others alone are said apart.
+        undated = (
+            planned
+            if dated is None or dated.is_empty()
+            else planned.join(
+                dated.select(*_PART_KEYS).unique(),
+                on=_PART_KEYS,
+                how="anti",
+                nulls_equal=True,
+            )
+        )
         takeaway += _past_ceiling_capital(
-            planned, new_sites=set(sites["region"].to_list()) if sites is not None else set()
+            undated, new_sites=set(sites["region"].to_list()) if sites is not None else set()
         )
         if apart := past_the_plan_capital(planned, end=end):
             # Its power comes after the plan's end: no quarter of the plan is its decision.
@@ -537,6 +572,10 @@ def capital_chart(
 
 # The capital chart's series of new sites (construction), apart from the regions' orders.
 NEW_SITES_SERIES = "new sites (at start-by)"
+# Its series of the blocks past their site's ceiling that a declared new site dates.
+NEW_SITE_BLOCKS_SERIES = "blocks into new sites (at their order-by)"
+# A PLACEMENTS row's key: an order's share at one site.
+_PART_KEYS = ["region", "pool", "tranche", "site"]
 
 
 def _new_sites_dated(sites: pl.DataFrame, *, as_of: date) -> str:

@@ -263,6 +263,43 @@ def _with_new_site_dates(orders: pl.DataFrame, inputs: ReportInputs) -> pl.DataF
     return orders.join(dated, on=keys, how="left", nulls_equal=True, maintain_order="left")
 
 
+def _triggers_new_site_dates(triggers: pl.DataFrame, inputs: ReportInputs) -> pl.DataFrame:
+    """``triggers`` (triggers.csv) with ``new_site_order_by`` and ``new_site_arrives`` (added
+    last): the dates of its own order's blocks past their site's ceiling by the region's
+    declared new site, as orders.csv gives its tranche-1 rows (the earliest where they lie at
+    several sites); null on the others and without [[new_site]].
+
+    Its order-by read null for an order wholly past every ceiling that every page dated
+    ("order by 2027-12-14, in a new site that must be started by 2027-03-04"): the date was
+    in the note's text alone."""
+    from forecasting.triggers import new_site_dates
+
+    past = (
+        inputs.placements.filter(
+            (pl.col("tranche") == 1) & (pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+        )
+        if not inputs.placements.is_empty() and "tranche" in inputs.placements.columns
+        else pl.DataFrame()
+    )
+    rows = []
+    for r in past.iter_rows(named=True):
+        dated = new_site_dates(inputs.construction, inputs.plan, r, as_of=inputs.as_of)
+        if dated is not None:
+            rows.append((r["region"], r["pool"], *dated))
+    schema = {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "new_site_order_by": pl.Date(),
+        "new_site_arrives": pl.Date(),
+    }
+    dated_rows = (
+        pl.DataFrame(rows, schema=schema, orient="row")
+        .group_by("region", "pool")
+        .agg(pl.col("new_site_order_by", "new_site_arrives").min())
+    )
+    return triggers.join(dated_rows, on=["region", "pool"], how="left", maintain_order="left")
+
+
 def _with_new_sites(
     orders: pl.DataFrame, construction: pl.DataFrame, *, placed: pl.Expr
 ) -> pl.DataFrame:
@@ -333,6 +370,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     # Beside the stored status, the one the pages show: a vacant region's green read "green"
     # here where every page read "not verified (no capacity planned, no demand measured)".
     triggers = triggers.with_columns(placed, status_shown=status_shown(inputs))
+    triggers = _triggers_new_site_dates(triggers, inputs)
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
     # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.

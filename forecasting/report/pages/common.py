@@ -105,6 +105,7 @@ __all__ = [
     "month_grain",
     "monthly_date",
     "monthly_only_first",
+    "new_site_parts",
     "new_site_priced",
     "next_order_by",
     "orders_due_after",
@@ -420,7 +421,7 @@ def next_order_by(inputs: ReportInputs) -> str:
     dated = t.filter(pl.col("order_by").is_not_null() & ordered)
     dated = dated.sort("order_by")
     if dated.is_empty():
-        return "none due"
+        return _new_site_next(inputs, today=today)
     first = dated.row(0, named=True)
     if first["monthly_only"]:
         # The monthly rows' date, earliest a daily shortfall could need: not "late".
@@ -433,6 +434,25 @@ def next_order_by(inputs: ReportInputs) -> str:
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
         f"({first['region']} · {first['pool']}{grain})"
+    )
+
+
+def _new_site_next(inputs: ReportInputs, *, today: date) -> str:
+    """The first new-site order-by (:func:`new_site_parts`) where no trigger has an order-by
+    date, or "none due" where no [[new_site]] dates any block past the ceilings.
+
+    Every order past the ceilings read "none due" while the finance page dated them by the
+    region's declared new site ("order by 2026-01-22, in a new site that must be started by
+    2026-01-19")."""
+    parts = new_site_parts(inputs).sort("order_by", "region", "pool", "tranche")
+    if parts.is_empty():
+        return "none due"
+    first = parts.row(0, named=True)
+    blocks = first["blocks_beyond_ceiling"]
+    return (
+        f"{by_date(first['order_by'], inputs.as_of, today=today)} ({first['region']} · "
+        f"{first['pool']}, for a new site: {fmt_count(blocks)} × {first['candidate']} past "
+        f"the site ceilings, by the new site's order-by)"
     )
 
 
@@ -745,16 +765,35 @@ def trigger_capital(inputs: ReportInputs) -> str:
         ordering = ordering.filter(pl.col("order_by") <= by)
     due = orders_to_place(inputs)
     days = daily_days(inputs)
-    if (ordering if due is None else due).is_empty() and (
-        nothing := none_sized(triggers_due(inputs), unmeasured="capex")
+    parts = new_site_parts(inputs)
+    if due is not None and parts.height:
+        due = _undated_apart(due, parts)
+    if (
+        (ordering if due is None else due).is_empty()
+        and not _new_site_due(parts, by=by).height
+        and (nothing := none_sized(triggers_due(inputs), unmeasured="capex"))
     ):
-        return f"{nothing}, of {to_place_membership(inputs)}" + _due_after(inputs, by=by)
+        return (
+            f"{nothing}, of {to_place_membership(inputs)}"
+            + _due_after(inputs, by=by)
+            + _new_site_capital(parts, by=by, due=False)
+        )
     if due is None:
         # No placements stored: the triggers' orders due by then, each whole.
         monthly = monthly_only_beside(ordering, column="capex_usd", days=days)
         return (
             f"{fmt_usd(total(ordering, 'capex_usd'))} in {_orders_count(ordering.height)}: "
             f"{to_place_membership(inputs)}{monthly}{unsized_beside(triggers_due(inputs))}"
+        )
+    if due.is_empty() and parts.height:
+        # Only blocks past the ceilings fall due, dated by their new site: "$0 in 0 orders"
+        # read as nothing to place beside them.
+        return (
+            f"none under the site ceilings, of {to_place_membership(inputs)}"
+            + _new_site_capital(parts, by=by, due=True)
+            + _due_after(inputs, by=by)
+            + _new_site_capital(parts, by=by, due=False)
+            + unsized_beside(triggers_due(inputs))
         )
     end = plan_last_day(inputs)
     placeable = total(due, "capex_usd")
@@ -772,10 +811,104 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + f" in {_orders_count(_n_orders(due))}: {to_place_membership(inputs)}"
         + of_later
         + monthly
+        + _new_site_capital(parts, by=by, due=True)
         + past_the_plan_capital(due, end=end)
         + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
         + _due_after(inputs, by=by)
+        + _new_site_capital(parts, by=by, due=False)
         + unsized_beside(triggers_due(inputs))
+    )
+
+
+_PART_KEYS = ["region", "pool", "tranche", "site"]
+
+
+def new_site_parts(inputs: ReportInputs) -> pl.DataFrame:
+    """The blocks of the plan's orders past their site's ceiling that their region's declared
+    [[new_site]] dates (:func:`~forecasting.triggers.new_site_dates`): one row per PLACEMENTS
+    row holding some (region, pool, tranche, site), with ``blocks_beyond_ceiling``, their
+    capex ``capex_new_site_usd`` and ``order_by``, the new site's order-by for them; empty
+    where no [[new_site]] dates any (or no placements were stored)."""
+    from forecasting.triggers import new_site_dates
+
+    schema = {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "tranche": pl.Int64(),
+        "site": pl.String(),
+        "candidate": pl.String(),
+        "blocks": pl.Int64(),
+        "blocks_beyond_ceiling": pl.Int64(),
+        "capex_new_site_usd": pl.Float64(),
+        "order_by": pl.Date(),
+    }
+    planned = plan_orders(inputs.placements)
+    if planned is None or inputs.construction.is_empty():
+        return pl.DataFrame(schema=schema)
+    rows = []
+    for r in planned.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0).iter_rows(named=True):
+        dated = new_site_dates(inputs.construction, inputs.plan, r, as_of=inputs.as_of)
+        if dated is not None:
+            rows.append({k: r[k] for k in schema if k != "order_by"} | {"order_by": dated[0]})
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _undated_apart(due: pl.DataFrame, parts: pl.DataFrame) -> pl.DataFrame:
+    """``due`` (orders to place) without the blocks past a ceiling that ``parts`` dates by their
+    new site: those fall due by that date, not by the order-by of the blocks under it (the
+    demo's us-west cell past us-west-a's ceiling, new-site order-by 2027-09-14, counted among
+    orders due by 2027-06-05 by its order's 2027-03-16)."""
+    dated = parts.select(*_PART_KEYS, pl.lit(True).alias("_dated"))
+    marked = due.join(dated, on=_PART_KEYS, how="left", nulls_equal=True, maintain_order="left")
+    new_site = pl.col("_dated").fill_null(False)
+    return (
+        marked.filter(~(new_site & (pl.col("blocks") <= pl.col("blocks_beyond_ceiling"))))
+        .with_columns(
+            pl.when(new_site)
+            .then(0.0)
+            .otherwise(pl.col("capex_new_site_usd"))
+            .alias("capex_new_site_usd"),
+            pl.when(new_site)
+            .then(0)
+            .otherwise(pl.col("blocks_beyond_ceiling"))
+            .alias("blocks_beyond_ceiling"),
+        )
+        .drop("_dated")
+    )
+
+
+def _new_site_due(parts: pl.DataFrame, *, by: date | None) -> pl.DataFrame:
+    """The rows of ``parts`` (:func:`new_site_parts`) whose new-site order-by falls by ``by``."""
+    return parts if by is None else parts.filter(pl.col("order_by") <= by)
+
+
+def _new_site_capital(parts: pl.DataFrame, *, by: date | None, due: bool) -> str:
+    """' (+ $X for N blocks past their site's ceiling, into the new site their region declares,
+    due by <by> (order by D1 to D2): not in the plan's totals)', or due after ``by`` (not to
+    place yet) where ``due`` is False; '' where ``parts`` holds none of them."""
+    if due:
+        rows = _new_site_due(parts, by=by)
+    else:
+        rows = parts.filter(pl.col("order_by") > by) if by is not None else parts.clear()
+    if rows.is_empty():
+        return ""
+    blocks = int(rows["blocks_beyond_ceiling"].sum())
+    first, last = rows["order_by"].min(), rows["order_by"].max()
+    assert isinstance(first, date) and isinstance(last, date)
+    dates = fmt_date(first) if first == last else f"{fmt_date(first)} to {fmt_date(last)}"
+    when = (
+        f"due by {fmt_date(by)}"
+        if due and by is not None
+        else "due"
+        if due
+        else f"due after {fmt_date(by)}"
+    )
+    return (
+        f" (+ {fmt_usd(float(rows['capex_new_site_usd'].sum()))} for {fmt_count(blocks)} "
+        f"block{'' if blocks == 1 else 's'} past {'its' if blocks == 1 else 'their'} site's "
+        f"ceiling, into a new site, {when} by the new site's order-by ({dates}): "
+        + ("" if due else "not to place yet, ")
+        + "not in the plan's totals)"
     )
 
 

@@ -1,0 +1,226 @@
+"""The capital figures of blocks past every site ceiling, dated by their region's declared
+[[new_site]]: the capital to place, the next order-by, triggers.csv and capital by quarter."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from hand_plans import MONDAY, day, site, site_plan
+
+from forecasting.report import ReportInputs
+from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
+from forecasting.schema import FORECAST_SCHEMA
+from forecasting.triggers import construction_triggers, expansion_triggers, pool_requirements
+
+AS_OF = MONDAY
+# The daily rows' last day: between the rack under s1's ceiling (order by 2026-01-22) and the
+# one past it (its new site's order-by, 2026-08-10).
+DAILY_DAYS = 150
+
+
+def _forecast(days: int) -> pl.DataFrame:
+    """Region r1's peak and mean series, every quantile rising from 700 GPUs."""
+    values = 700.0 + np.arange(days, dtype=float)
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": "total/r1",
+                "ds": [day(i) for i in range(days)],
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        for measure in ("peak", "mean")
+    )
+
+
+@cache
+def _one_past_a_ceiling(*, declared: bool = True) -> ReportInputs:
+    """Two racks ordered at s1, one under its 1.4 MW ceiling, one past it; r1's new site
+    declared with 2 months to build (or none); the daily rows end on day 149, one monthly row
+    follows (March 2027: the plan holds the rack under the ceiling, waiting on power to
+    2027-02-02)."""
+    new_sites = [{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}]
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.4)], new_sites=new_sites if declared else None
+    )
+    forecast = _forecast(365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
+    )
+    daily: Any = forecast.filter(pl.col("ds") < day(DAILY_DAYS))
+    month = pl.DataFrame(
+        {"unique_id": "total/r1", "ds": date(2027, 3, 1), "measure": ["peak", "mean"],
+         "model": "hand", **{c: 1_100.0 for c in ("mean", "q10", "q50", "q90", "q99")}},
+        schema=FORECAST_MONTHS_SCHEMA,
+    )  # fmt: skip
+    return ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+        forecast=daily,
+        forecast_months=month,
+    )
+
+
+def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> None:
+    """The "capital in orders to place" counted the rack past s1's ceiling among the orders
+    due by the daily rows' last day ("(+ $8.4M for 1 block past its site's ceiling: a new site
+    is needed, not in the plan's totals) ... due by 2026-06-03") by its order's order-by
+    (2026-01-22), while its new site dates it 2026-08-10. It now falls due by that date,
+    after the window, said to go into a new site; without a [[new_site]] the words stand."""
+    from forecasting.report.pages.common import trigger_capital
+
+    said = trigger_capital(_one_past_a_ceiling())
+    end = day(DAILY_DAYS - 1).isoformat()
+    assert f"due by {end} (the daily forecast's last day)" in said, said
+    assert "a new site is needed, not in the plan's totals) in" not in said, said
+    assert (
+        f"for 1 block past its site's ceiling, into a new site, due after {end} by the new "
+        "site's order-by (2026-08-10): not to place yet, not in the plan's totals)"
+    ) in said, said
+    bare = trigger_capital(_one_past_a_ceiling(declared=False))
+    assert "for 1 block past its site's ceiling: a new site is needed, not in the plan's" in bare
+    assert "into a new site" not in bare
+
+
+@cache
+def _every_order_past_the_ceilings(*, declared: bool = True) -> ReportInputs:
+    """r1's racks, needed from 2026-04-16 at a site already at its 1.0 MW ceiling, r1's new
+    site declared with 2 months to build (start by 2026-01-19) or none."""
+    new_sites = [{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}]
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0)], new_sites=new_sites if declared else None
+    )
+    forecast = _forecast(365)
+    result = expansion_triggers(forecast, plan, as_of=AS_OF)
+    construction = construction_triggers(
+        plan,
+        result.placements,
+        as_of=AS_OF,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
+    )
+    return ReportInputs(
+        run_id="r",
+        as_of=AS_OF,
+        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+        plan=plan,
+        triggers=result.triggers,
+        placements=result.placements,
+        construction=construction,
+    )
+
+
+def test_next_order_by_names_the_new_site_s_when_every_order_is_past_the_ceilings() -> None:
+    """Every order past the ceilings: the "next order-by" card read "none due" while the
+    finance page dated the racks "order by 2026-01-22, in a new site that must be started by
+    2026-01-19". It now names that date, for a new site; without a [[new_site]], "none due"."""
+    from forecasting.report.pages.common import next_order_by
+
+    card = next_order_by(_every_order_past_the_ceilings())
+    assert card.startswith("2026-01-22"), card
+    assert "(r1 · all, for a new site: " in card and "past the site ceilings" in card, card
+    assert next_order_by(_every_order_past_the_ceilings(declared=False)) == "none due"
+    # The capital card beside it: not "$0 in 0 orders" where only new-site blocks fall due.
+    from forecasting.report.pages.common import trigger_capital
+
+    said = trigger_capital(_every_order_past_the_ceilings())
+    assert said.startswith("none under the site ceilings, of every order"), said
+    assert "2 blocks past their site's ceiling, into a new site, due by the new site's" in said
+
+
+def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path: Path) -> None:
+    """triggers.csv read a null order_by for racks past every ceiling that every page (and
+    orders.csv since its two columns) dates by the region's declared new site ("order by
+    2026-01-22, in a new site that must be started by 2026-01-19"): only its note's text held
+    the date. Two columns, added last as in orders.csv, carry that order-by and arrival; null
+    without a [[new_site]]."""
+    from forecasting.report import publish_report
+
+    folder = publish_report(_every_order_past_the_ceilings(), root=tmp_path / "dated")
+    triggers = pl.read_csv(folder / "triggers.csv", try_parse_dates=True)
+    assert triggers.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    row = triggers.filter(pl.col("pool") == "all").row(0, named=True)
+    assert (row["order_by"], row["new_site_order_by"]) == (None, date(2026, 1, 22))
+    assert row["new_site_arrives"] == date(2026, 3, 19)
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    first = orders.filter(pl.col("tranche") == 1).row(0, named=True)
+    assert (first["new_site_order_by"], first["new_site_arrives"]) == (
+        row["new_site_order_by"],
+        row["new_site_arrives"],
+    )
+    bare = publish_report(_every_order_past_the_ceilings(declared=False), root=tmp_path / "bare")
+    undated = pl.read_csv(bare / "triggers.csv")
+    assert undated.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    assert undated["new_site_order_by"].is_null().all()
+
+
+def test_capital_by_quarter_stacks_blocks_past_a_ceiling_at_their_new_site_s_order_by() -> None:
+    """Finance's capital by quarter read "Not in the bars: $8.0M for 1 block past its site's
+    ceiling (a new site is needed), dated by the new site their region must start (the
+    orders' order-by)": on no bar, dated by nothing the chart showed, while the new site
+    dates the rack 2026-08-10. It is now stacked in 2026 Q3, a series of its own, and the
+    takeaway counts it apart from the plan's orders; without a [[new_site]] it stays apart."""
+    import html
+
+    from forecasting.report.pages.finance import finance_page
+
+    inputs = _one_past_a_ceiling()
+    page = html.unescape(finance_page(inputs))
+    assert "dated by the new site their region must start (the orders' order-by)" not in page
+    assert "$8.0M of blocks past their site's ceiling, into a new site at its order-by" in page
+    from forecasting.report.figures import NEW_SITE_BLOCKS_SERIES, capital_chart
+    from forecasting.report.pages.common import new_site_parts, plan_last_day
+
+    chart = capital_chart(
+        inputs.triggers,
+        as_of=inputs.as_of,
+        placements=inputs.placements,
+        end=plan_last_day(inputs),
+        construction=inputs.construction,
+        new_site_blocks=new_site_parts(inputs),
+    )
+    assert chart is not None
+    [bar] = [t for t in chart.figure.data if t.name == NEW_SITE_BLOCKS_SERIES]
+    assert (list(bar.x), list(bar.y)) == (["2026 Q3"], [8.0])
+    bare = html.unescape(finance_page(_one_past_a_ceiling(declared=False)))
+    assert "Not in the bars: $8.0M for 1 block past its site's ceiling" in bare
+    assert "into a new site at its order-by" not in bare
+
+
+def test_blocks_to_order_count_a_block_past_a_ceiling_by_its_new_site_s_order_by() -> None:
+    """Finance's "blocks to order" card read "2 racks (the orders due by 2026-06-03, as the
+    capital card)" while that card, dating the rack past s1's ceiling by its new site
+    (2026-08-10), counts it due after: the card now counts 1 rack; without a [[new_site]],
+    both as before."""
+    from forecasting.report.pages.finance import _blocks_to_place
+
+    inputs = _one_past_a_ceiling()
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order") > 0)
+    said = _blocks_to_place(inputs, ordering)
+    assert said.startswith("1 rack (the orders due by 2026-06-03, as the capital card)"), said
+    bare = _one_past_a_ceiling(declared=False)
+    said = _blocks_to_place(bare, bare.triggers.filter(pl.col("blocks_to_order") > 0))
+    assert said.startswith("2 racks (the orders due by"), said
