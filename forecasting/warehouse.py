@@ -544,7 +544,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "of it was silent (none on runs stored before: not recorded)",
         creates=("forecast_estimated",),
     ),
+    Migration(
+        40,
+        "trigger runs: the construction trigger per region (when its sites' ceilings run out "
+        "and by when a new site must be started), and whether the run recorded it (null "
+        "before: a comparison with such a run says construction was not recorded)",
+        creates=("construction_triggers",),
+        adds=(("trigger_runs", "construction_recorded"),),
+    ),
 )
+
+# The migration that made trigger runs store their construction rows.
+_CONSTRUCTION_SINCE = 40
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
 # The frames each kind of run writes beside its row in the runs table, stored whole in one
@@ -1318,6 +1329,21 @@ class Warehouse:
         ):
             return pl.DataFrame(schema=stored)
         return self.run_frame("forecast_estimated", run_id).cast(stored)
+
+    def construction_triggers(self, run_id: str) -> pl.DataFrame | None:
+        """The construction rows a trigger run stored (``construction_triggers`` without
+        run_id), or None where it recorded none: a run stored before migration 40, or any run
+        of a file opened read-only before migration 40 reached it. None is "not recorded",
+        never "no construction" (a plan without [[site]] stores no rows, recorded)."""
+        stored = schema.frame_schema("construction_triggers")
+        if self.schema_version() < _CONSTRUCTION_SINCE:
+            return None
+        recorded = self._scalar(
+            "SELECT construction_recorded FROM trigger_runs WHERE run_id = ?", [run_id]
+        )
+        if not recorded:
+            return None
+        return self.run_frame("construction_triggers", run_id).cast(stored)
 
     # --- reads ------------------------------------------------------------------------------
 
