@@ -732,6 +732,8 @@ def report_inputs(
         previous_as_of=compared.previous_as_of,
         previous_daily_end=compared.previous_daily_end,
         power_changes=compared.power,
+        construction_changes=compared.construction,
+        construction_not_recorded=compared.construction_not_recorded,
         changed_inputs=compared.inputs,
         changed_versions=compared.versions,
         mean_of_paths=mean_of_paths_spans(forecast_frame),
