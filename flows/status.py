@@ -262,6 +262,8 @@ def warehouse_status_tables(
     )
     for name in ("run", "forecast run", "as of", "created", "quantile", "red", "amber", "green"):
         triggers.add_column(name, justify="right" if name in ("red", "amber", "green") else "left")
+    # The construction clock beside the blocks': the worst "start a new site by" status.
+    triggers.add_column("new sites")
     for r in status.triggers.iter_rows(named=True):
         triggers.add_row(
             Text(r["run_id"]),
@@ -272,6 +274,7 @@ def warehouse_status_tables(
             Text(str(r["red"]), style="red" if r["red"] else ""),
             str(r["amber"]),
             str(r["green"]),
+            Text(r["new_sites"], style=_STATUS_STYLE.get(r["new_sites"].split(" ")[0], "dim")),
         )
     # An empty table under its title read as if the rows were lost; it says why it is empty
     # and which command fills it.

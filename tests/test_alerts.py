@@ -865,3 +865,32 @@ def test_a_region_whose_new_site_start_by_moved_is_a_change_and_an_unrecorded_ru
     assert older.previous_trigger_run_id == "t0" and older.construction.is_empty()
     assert "new sites not compared: construction not recorded for t0" in older.summary()
     assert "0 new-site change" not in older.summary()
+
+
+def test_status_shows_each_trigger_run_s_worst_new_site_status(warehouse_path: Path) -> None:
+    """`fleetcast status` counted the block triggers' red, amber and green per trigger run and
+    said nothing of the new sites: a region whose "start a new site by" had passed (red) was
+    not on it. The trigger runs table shows the worst new-site status and how many regions have
+    it; a run stored before construction was recorded reads "not recorded", not green."""
+    with warehouse.connect(warehouse_path) as wh:
+        _store_forecast(wh, "f1", T0)
+        _store_report(wh, "t-old", "f1", T0 + timedelta(hours=1), GREEN)
+        frame = pl.concat(
+            [
+                _construction("us-east", "red", date(2026, 10, 1)),
+                _construction("eu-west", "green", date(2029, 1, 1)),
+            ]
+        )
+        run = _row("trigger_runs", run_id="t-new", forecast_run_id="f1")
+        wh.save_run(
+            "trigger_runs",
+            run | {"created_at": T0 + timedelta(hours=2), "construction_recorded": True},
+            _empty_frames("trigger_runs", triggers=_triggers(GREEN), construction_triggers=frame),
+        )
+    text = _rendered(warehouse_path)
+    assert "new sites" in text
+    rows = {
+        run: line for line in text.splitlines() for run in ("t-new", "t-old") if f" {run} " in line
+    }
+    assert "red (1 of 2)" in rows["t-new"]
+    assert "not recorded" in rows["t-old"]
