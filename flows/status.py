@@ -131,10 +131,30 @@ def _status_changes_table(
     return table
 
 
+def _construction_changes_table(
+    frame: pl.DataFrame, *, daily_ends: tuple[date | None, date | None]
+) -> Table:
+    """Regions whose new site's start-by, status or run-out day moved, before -> now."""
+    before_end, now_end = daily_ends
+    table = Table(title="new site changes", title_justify="left")
+    for name in ("region", "change", "status", "start a new site by", "ceilings run out"):
+        table.add_column(name)
+    for r in frame.iter_rows(named=True):
+        table.add_row(
+            Text(r["region"]),
+            r["change"],
+            _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
+            f"{_day(r['start_by_before'])} -> {_day(r['start_by_now'])}",
+            f"{_day_or_month(r['exhaustion_before'], before_end)} -> "
+            f"{_day_or_month(r['exhaustion_now'], now_end)}",
+        )
+    return table
+
+
 def changes_view(changes: RunChanges) -> list[Table | Text]:
     """ "Changes since the previous run": a line saying what was compared, then tables of
-    trigger status changes, power status changes and drill verdict flips (each only when there
-    are some)."""
+    trigger status changes, power status changes, new site changes and drill verdict flips
+    (each only when there are some)."""
     title = Text("changes since the previous run: ", style="bold")
     views: list[Table | Text] = [title + Text(changes.summary())]
     ends = (changes.previous_daily_end, changes.daily_end)
@@ -146,6 +166,8 @@ def changes_view(changes: RunChanges) -> list[Table | Text]:
             views.append(
                 _status_changes_table(frame, title=name, key=key, by=by, daily_ends=daily_ends)
             )
+    if not changes.construction.is_empty():
+        views.append(_construction_changes_table(changes.construction, daily_ends=ends))
     if not changes.drills.is_empty():
         table = Table(title="drill verdict flips", title_justify="left")
         for name in ("drill", "verdict before", "verdict now", "drill runs"):
@@ -240,6 +262,8 @@ def warehouse_status_tables(
     )
     for name in ("run", "forecast run", "as of", "created", "quantile", "red", "amber", "green"):
         triggers.add_column(name, justify="right" if name in ("red", "amber", "green") else "left")
+    # The construction clock beside the blocks': the worst "start a new site by" status.
+    triggers.add_column("new sites")
     for r in status.triggers.iter_rows(named=True):
         triggers.add_row(
             Text(r["run_id"]),
@@ -250,6 +274,7 @@ def warehouse_status_tables(
             Text(str(r["red"]), style="red" if r["red"] else ""),
             str(r["amber"]),
             str(r["green"]),
+            Text(r["new_sites"], style=_STATUS_STYLE.get(r["new_sites"].split(" ")[0], "dim")),
         )
     # An empty table under its title read as if the rows were lost; it says why it is empty
     # and which command fills it.

@@ -12,6 +12,12 @@ compares with a newer one.
 Power statuses are compared per (region, site): a site whose "contract power by" status moved
 (or that only one report lists) is a change, as a block trigger's is per (region, pool).
 
+New sites are compared per region: a region whose construction trigger moved (its status, its
+"start a new site by" day or the day its sites' ceilings run out), or that only one report
+lists, is a change. A report stored before trigger runs recorded construction (migration 40)
+has nothing to compare: the comparison says construction was not recorded for it, never that
+nothing changed.
+
 Drill verdicts are compared per drill name: the newest run of each drill on the report's forecast
 run, stored by the time of the report, against the same for the previous report. A drill the
 forecast run could not play (a start past a shorter horizon) has the verdict "not played", with
@@ -33,6 +39,7 @@ import polars as pl
 
 from forecasting import warehouse
 from forecasting.report.changes import (
+    CONSTRUCTION_CHANGES_SCHEMA,
     POWER_CHANGES_SCHEMA,
     VERDICT_CHANGES_SCHEMA,
     change_kind,
@@ -42,12 +49,14 @@ from forecasting.report.changes import (
 from forecasting.report.inputs import NOT_CHECKED
 
 __all__ = [
+    "CONSTRUCTION_CHANGES_SCHEMA",
     "NOT_PLAYED",
     "POWER_CHANGES_SCHEMA",
     "STATUS_CHANGES_SCHEMA",
     "VERDICT_CHANGES_SCHEMA",
     "VERSION_NOT_RECORDED",
     "RunChanges",
+    "construction_changes",
     "drill_verdict",
     "power_changes",
     "run_changes",
@@ -196,6 +205,51 @@ def power_changes(
     )
 
 
+# A region whose ceilings run out with no [[new_site]] build time: its status is null, which
+# read "none" beside "red" as if nothing were due (triggers.construction).
+NOT_DATED = "not dated"
+
+
+def _per_region(construction: pl.DataFrame, suffix: str) -> pl.DataFrame:
+    undated = pl.col("status").is_null() & pl.col("exhaustion_date").is_not_null()
+    return construction.select(
+        "region",
+        pl.when(undated)
+        .then(pl.lit(NOT_DATED))
+        .otherwise(pl.col("status"))
+        .alias(f"status_{suffix}"),
+        pl.col("start_by").alias(f"start_by_{suffix}"),
+        pl.col("exhaustion_date").alias(f"exhaustion_{suffix}"),
+        pl.lit(True).alias(f"present_{suffix}"),
+    )
+
+
+def construction_changes(
+    previous: pl.DataFrame | None, current: pl.DataFrame | None
+) -> pl.DataFrame:
+    """One row per region whose construction trigger (``construction_triggers``) moved
+    between two trigger runs: its status, start-by or run-out day, or a region only one lists.
+    None on either side (a first run, or a run that recorded none) gives no rows: the caller
+    says which run did not record it. Columns and types are
+    :data:`CONSTRUCTION_CHANGES_SCHEMA`."""
+    if previous is None or current is None:
+        return _empty(CONSTRUCTION_CHANGES_SCHEMA)
+    moved = (
+        pl.col("status_now").ne_missing(pl.col("status_before"))
+        | pl.col("start_by_now").ne_missing(pl.col("start_by_before"))
+        | pl.col("exhaustion_now").ne_missing(pl.col("exhaustion_before"))
+    )
+    return (
+        _per_region(current, "now")
+        .join(_per_region(previous, "before"), on="region", how="full", coalesce=True)
+        .with_columns(change=change_kind(moved))
+        .filter(pl.col("change") != "unchanged")
+        .sort("region")
+        .select(CONSTRUCTION_CHANGES_SCHEMA.names())
+        .cast(CONSTRUCTION_CHANGES_SCHEMA)
+    )
+
+
 def drill_verdict() -> pl.Expr:
     """A drill run's verdict; for a run stored before verdicts existed, whether it passed."""
     fallback = pl.when(pl.col("passed")).then(pl.lit("pass")).otherwise(pl.lit(_NO_VERDICT_FAIL))
@@ -278,6 +332,11 @@ class RunChanges:
     triggers: pl.DataFrame = field(default_factory=partial(_empty, STATUS_CHANGES_SCHEMA))
     drills: pl.DataFrame = field(default_factory=partial(_empty, VERDICT_CHANGES_SCHEMA))
     power: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
+    # Regions whose new-site start-by, status or run-out day moved (construction_changes).
+    construction: pl.DataFrame = field(default_factory=partial(_empty, CONSTRUCTION_CHANGES_SCHEMA))
+    # The compared runs that recorded no construction (stored before migration 40), earlier
+    # first: with one, the new sites are not compared, and the summary says so.
+    construction_not_recorded: tuple[str, ...] = ()
     # Settings the two reports differ in ("the daily horizon: 182 -> 7 days"): a change they
     # explain is not news about demand.
     inputs: tuple[str, ...] = ()
@@ -302,8 +361,20 @@ class RunChanges:
 
     @property
     def count(self) -> int:
-        """Trigger and power status changes plus drill verdict flips."""
-        return self.triggers.height + self.power.height + self.drills.height
+        """Trigger, power and new-site changes plus drill verdict flips."""
+        return (
+            self.triggers.height + self.power.height + self.construction.height + self.drills.height
+        )
+
+    @property
+    def construction_summary(self) -> str:
+        """ "N new-site change(s)", or that they were not compared and why."""
+        if self.construction_not_recorded:
+            return "new sites not compared: construction not recorded for " + " and ".join(
+                self.construction_not_recorded
+            )
+        n = self.construction.height
+        return f"{n} new-site change{'s' if n != 1 else ''}"
 
     def summary(self) -> str:
         """One line saying what was compared and how much changed."""
@@ -331,7 +402,8 @@ class RunChanges:
             f"(forecast {self.previous_forecast_run_id}{_as_of_text(self.previous_as_of)}): "
             f"{moved} trigger status change{'s' if moved != 1 else ''}, "
             f"{power} power status change{'s' if power != 1 else ''}, "
-            f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}{differ}{skipped}"
+            f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}, "
+            f"{self.construction_summary}{differ}{skipped}"
         )
 
 
@@ -479,6 +551,8 @@ def _changes_between(
 ) -> RunChanges:
     """What differs between two reports (``_trigger_run`` rows), ``current`` the later."""
     run_id, forecast_run_id = current["run_id"], current["forecast_run_id"]
+    construction_before = wh.construction_triggers(previous["run_id"])
+    construction_now = wh.construction_triggers(run_id)
     return RunChanges(
         trigger_run_id=run_id,
         forecast_run_id=forecast_run_id,
@@ -499,6 +573,12 @@ def _changes_between(
             wh.run_frame("power_triggers", run_id),
             previous_triggers=wh.run_frame("triggers", previous["run_id"]),
             current_triggers=wh.run_frame("triggers", run_id),
+        ),
+        construction=construction_changes(construction_before, construction_now),
+        construction_not_recorded=tuple(
+            r["run_id"]
+            for r, rows in ((previous, construction_before), (current, construction_now))
+            if rows is None
         ),
         drills=verdict_changes(
             _drills_seen(wh, previous["forecast_run_id"], previous["created_at"]),

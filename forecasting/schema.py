@@ -1053,10 +1053,14 @@ _TABLES: tuple[Table, ...] = (
                 # forecast stores, so "what changed" can tell a change made by the code; null
                 # on runs stored before.
                 "versions": pl.String(),
+                # Since migration 40: whether the run stored its construction_triggers rows
+                # (true; none for a plan without [[site]]); null on runs stored before, which
+                # a comparison reads as construction not recorded, never as none.
+                "construction_recorded": pl.Boolean(),
             }
         ),
         key=("run_id",),
-        nullable=("versions",),
+        nullable=("versions", "construction_recorded"),
     ),
     _run_frame(
         "triggers",
@@ -1334,6 +1338,61 @@ _TABLES: tuple[Table, ...] = (
             # Null where the site declares no ceiling, and on runs before migration 20.
             "mw_beyond_ceiling",
             "monthly_only",
+        ),
+    ),
+    # Since migration 40: computed at report time before, from the plan of the day, so no
+    # comparison could say a start-by moved (triggers.construction; no rows on runs stored
+    # before, whose trigger_runs.construction_recorded is null).
+    _run_frame(
+        "construction_triggers",
+        "one row per trigger run and region with [[site]]: when its demand passes its sites' "
+        "ceilings, and by when a new site must be started",
+        "trigger_runs",
+        {
+            "region": pl.String(),
+            "as_of": pl.Date(),
+            "quantile": pl.String(),
+            # The sum of the region's site ceilings; null where a site declares none.
+            "ceilings_mw": pl.Float64(),
+            # The first day the region's need passes them (null: not within the horizon).
+            "exhaustion_date": pl.Date(),
+            # Whether that day is past the forecast's daily rows: it stands for its month.
+            "exhaustion_monthly": pl.Boolean(),
+            # What set that day: "demand" (its MW pass the ceilings' sum), "placement" (it
+            # first needs a block no one site's ceiling takes whole), or "orders" (read
+            # without the requirement: the orders whole from their need day); null where none
+            # runs out.
+            "exhaustion_set_by": pl.String(),
+            "mw_needed_at_exhaustion": pl.Float64(),
+            # The most a new site must hold by the horizon's end: the need past the ceilings
+            # at its peak, or the MW of orders no site's ceiling holds, whichever is more.
+            "mw_past_ceilings": pl.Float64(),
+            "horizon_end": pl.Date(),
+            # From the region's [[new_site]]; null where none is declared.
+            "build_months": pl.Int64(),
+            "start_by": pl.Date(),
+            "ready_if_started_today": pl.Date(),
+            # The safety buffer the start-by date keeps (weeks), as the triggers' order-by
+            # dates do.
+            "buffer_weeks": pl.Int64(),
+            # green | amber | red; null where no start date can be given (build time not
+            # declared, or no ceiling to run out of).
+            "status": pl.String(),
+            "cost_usd": pl.Float64(),
+            "note": pl.String(),
+        },
+        key=("region",),
+        nullable=(
+            "ceilings_mw",
+            "exhaustion_date",
+            "exhaustion_monthly",
+            "exhaustion_set_by",
+            "mw_needed_at_exhaustion",
+            "build_months",
+            "start_by",
+            "ready_if_started_today",
+            "status",
+            "cost_usd",
         ),
     ),
     _run_frame(

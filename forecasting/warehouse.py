@@ -545,7 +545,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "of it was silent (none on runs stored before: not recorded)",
         creates=("forecast_estimated",),
     ),
+    Migration(
+        40,
+        "trigger runs: the construction trigger per region (when its sites' ceilings run out "
+        "and by when a new site must be started), and whether the run recorded it (null "
+        "before: a comparison with such a run says construction was not recorded)",
+        creates=("construction_triggers",),
+        adds=(("trigger_runs", "construction_recorded"),),
+    ),
 )
+
+# The migration that made trigger runs store their construction rows.
+_CONSTRUCTION_SINCE = 40
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
 # The frames each kind of run writes beside its row in the runs table, stored whole in one
@@ -1270,15 +1281,42 @@ class Warehouse:
         )
 
     def recent_trigger_runs(self, *, limit: int) -> pl.DataFrame:
-        """The newest trigger runs, their forecast runs and their red, amber and green counts."""
+        """The newest trigger runs, their forecast runs and their red, amber and green counts;
+        ``new_sites`` the worst status of their construction rows ("red (1 of 3)": how many
+        regions have it), "not dated" where a region's ceilings run out with no build time
+        declared, "-" for a run whose plan has no [[site]], and "not recorded" for a run
+        stored before migration 40 (or any run of a file read-only before it)."""
+        if self.schema_version() < _CONSTRUCTION_SINCE:
+            sites = "SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS new_sites WHERE false"
+            recorded = "NULL::BOOLEAN"
+        else:
+            worst = (
+                "CASE WHEN count(*) FILTER (WHERE status = '{0}') > 0 THEN '{0} (' || "
+                "count(*) FILTER (WHERE status = '{0}') || ' of ' || count(*) || ')' "
+            )
+            sites = (
+                "SELECT run_id, "
+                + worst.format("red")
+                + worst.format("amber").replace("CASE WHEN", "WHEN", 1)
+                + "WHEN count(*) FILTER (WHERE status IS NULL AND exhaustion_date IS NOT NULL) "
+                "> 0 THEN 'not dated' "
+                + worst.format("green").replace("CASE WHEN", "WHEN", 1)
+                + "ELSE 'not dated' END AS new_sites "
+                "FROM construction_triggers GROUP BY run_id"
+            )
+            recorded = "r.construction_recorded"
         return self.query(
+            "SELECT * EXCLUDE (recorded) REPLACE (CASE WHEN recorded IS NULL THEN "  # noqa: S608 - fixed SQL
+            "'not recorded' ELSE coalesce(new_sites, '-') END AS new_sites) FROM ("
             "SELECT r.run_id, r.forecast_run_id, r.as_of, r.created_at, r.quantile, "
             "  count(*) FILTER (WHERE t.status = 'red') AS red, "
             "  count(*) FILTER (WHERE t.status = 'amber') AS amber, "
-            "  count(*) FILTER (WHERE t.status = 'green') AS green "
+            "  count(*) FILTER (WHERE t.status = 'green') AS green, "
+            f"  {recorded} AS recorded, c.new_sites "
             "FROM (SELECT * FROM trigger_runs ORDER BY created_at DESC LIMIT $1) r "
             "LEFT JOIN triggers t USING (run_id) "
-            "GROUP BY ALL ORDER BY r.created_at DESC",
+            f"LEFT JOIN ({sites}) c USING (run_id) "
+            "GROUP BY ALL) ORDER BY created_at DESC",
             [limit],
         )
 
@@ -1319,6 +1357,21 @@ class Warehouse:
         ):
             return pl.DataFrame(schema=stored)
         return self.run_frame("forecast_estimated", run_id).cast(stored)
+
+    def construction_triggers(self, run_id: str) -> pl.DataFrame | None:
+        """The construction rows a trigger run stored (``construction_triggers`` without
+        run_id), or None where it recorded none: a run stored before migration 40, or any run
+        of a file opened read-only before migration 40 reached it. None is "not recorded",
+        never "no construction" (a plan without [[site]] stores no rows, recorded)."""
+        stored = schema.frame_schema("construction_triggers")
+        if self.schema_version() < _CONSTRUCTION_SINCE:
+            return None
+        recorded = self._scalar(
+            "SELECT construction_recorded FROM trigger_runs WHERE run_id = ?", [run_id]
+        )
+        if not recorded:
+            return None
+        return self.run_frame("construction_triggers", run_id).cast(stored)
 
     # --- reads ------------------------------------------------------------------------------
 

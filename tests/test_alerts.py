@@ -813,3 +813,84 @@ def test_status_colours_a_verdict_that_is_none_apart_from_pass_and_fail() -> Non
     assert _verdict_style("fails under the shock") == "red"
     assert _verdict_style("not verified: cut short at 1.17x of 2x by the horizon") == "yellow"
     assert _verdict_style("not played: field start: +2w is after the horizon") == "yellow"
+
+
+def _construction(region: str, status: str | None, start_by: date | None) -> pl.DataFrame:
+    """A construction_triggers frame of one region with the given status and start-by."""
+    row = _row(
+        "construction_triggers",
+        region=region,
+        status=status,
+        start_by=start_by,
+        exhaustion_date=None if start_by is None else start_by + timedelta(days=1000),
+    )
+    return pl.DataFrame([row], schema=frame_schema("construction_triggers"))
+
+
+def test_a_region_whose_new_site_start_by_moved_is_a_change_and_an_unrecorded_run_says_so(
+    wh: warehouse.Warehouse,
+) -> None:
+    """The construction trigger was not stored, so "what changed" and `fleetcast status` could
+    not say that a region's "start a new site by" date moved or turned red. A region whose
+    start-by, status or run-out day moved between two reports is a change; a report stored
+    before trigger runs recorded construction reads "not recorded", never as no construction."""
+    from flows.status import changes_view
+
+    for i in range(3):
+        _store_forecast(wh, f"f{i + 1}", T0 + i * DAY)
+    # t0: stored as before migration 40 (nothing recorded).
+    _store_report(wh, "t0", "f1", T0 + timedelta(hours=1), GREEN)
+    for run_id, forecast, at, frame in (
+        ("t1", "f2", T0 + DAY, _construction("us-east", "green", date(2028, 6, 1))),
+        ("t2", "f3", T0 + 2 * DAY, _construction("us-east", "red", date(2026, 10, 1))),
+    ):
+        at += timedelta(hours=1)
+        run = _row("trigger_runs", run_id=run_id, forecast_run_id=forecast, created_at=at)
+        frames = _empty_frames(
+            "trigger_runs", triggers=_triggers(GREEN), construction_triggers=frame
+        )
+        wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
+    changes = run_changes(wh)
+    assert (changes.trigger_run_id, changes.previous_trigger_run_id) == ("t2", "t1")
+    assert changes.construction.select(
+        "region", "change", "status_before", "status_now", "start_by_before", "start_by_now"
+    ).rows() == [("us-east", "changed", "green", "red", date(2028, 6, 1), date(2026, 10, 1))]
+    assert changes.count == 1
+    assert "1 new-site change" in changes.summary()
+    shown = "\n".join(
+        str(v.title) if hasattr(v, "title") else str(v) for v in changes_view(changes)
+    )
+    assert "new site changes" in shown
+    older = run_changes(wh, trigger_run_id="t1")
+    assert older.previous_trigger_run_id == "t0" and older.construction.is_empty()
+    assert "new sites not compared: construction not recorded for t0" in older.summary()
+    assert "0 new-site change" not in older.summary()
+
+
+def test_status_shows_each_trigger_run_s_worst_new_site_status(warehouse_path: Path) -> None:
+    """`fleetcast status` counted the block triggers' red, amber and green per trigger run and
+    said nothing of the new sites: a region whose "start a new site by" had passed (red) was
+    not on it. The trigger runs table shows the worst new-site status and how many regions have
+    it; a run stored before construction was recorded reads "not recorded", not green."""
+    with warehouse.connect(warehouse_path) as wh:
+        _store_forecast(wh, "f1", T0)
+        _store_report(wh, "t-old", "f1", T0 + timedelta(hours=1), GREEN)
+        frame = pl.concat(
+            [
+                _construction("us-east", "red", date(2026, 10, 1)),
+                _construction("eu-west", "green", date(2029, 1, 1)),
+            ]
+        )
+        run = _row("trigger_runs", run_id="t-new", forecast_run_id="f1")
+        wh.save_run(
+            "trigger_runs",
+            run | {"created_at": T0 + timedelta(hours=2), "construction_recorded": True},
+            _empty_frames("trigger_runs", triggers=_triggers(GREEN), construction_triggers=frame),
+        )
+    text = _rendered(warehouse_path)
+    assert "new sites" in text
+    rows = {
+        run: line for line in text.splitlines() for run in ("t-new", "t-old") if f" {run} " in line
+    }
+    assert "red (1 of 2)" in rows["t-new"]
+    assert "not recorded" in rows["t-old"]

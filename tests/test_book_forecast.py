@@ -194,3 +194,33 @@ def test_a_what_if_on_a_forecast_past_its_backtests_says_it_is_extrapolated(
     assert "the deal's verdict, orders, capex and MW that rest on it" in outcome.extrapolated
     assert outcome.extrapolated in whatif_lines(outcome)
     assert "Extrapolated: the daily forecast reaches 182 days" in outcome.page.read_text()
+
+
+def test_a_trigger_run_stores_its_construction_rows_and_the_report_reads_them(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """The construction trigger ("start a new site by DATE") was computed at report time and
+    not stored: "what changed" and `fleetcast status` could not say a start-by moved, and the
+    report recomputed it from the current capacity plan even where the trigger run used
+    another. The trigger run stores its rows (the same rows on a rerun), and the report reads
+    those: a plan edited since (its [[new_site]] removed) does not change them."""
+    from forecasting.capacity import load_capacity
+    from forecasting.triggers import CONSTRUCTION_SCHEMA
+
+    path, _ = _small_forecast(fleet, tmp_path, horizon_days=7)
+    plan = load_capacity(fleet.capacity)
+    assert plan.new_site, "the synthetic fleet declares a new site per region"
+    options = ReportOptions()
+    first = runs.compute_triggers(path, fleet.capacity, plan, options)
+    again = runs.compute_triggers(path, fleet.capacity, plan, options)
+    with warehouse.connect(path, read_only=True) as wh:
+        stored = wh.construction_triggers(first.run_id)
+        rerun = wh.construction_triggers(again.run_id)
+    assert stored is not None and rerun is not None
+    assert stored.schema == CONSTRUCTION_SCHEMA
+    assert stored.height == len({s.region for s in plan.site})
+    assert stored.sort("region").equals(rerun.sort("region"))
+    assert stored["build_months"].is_not_null().all()
+    edited = plan.model_copy(update={"new_site": ()})
+    inputs = runs.report_inputs(path, edited, first, options)
+    assert inputs.construction.sort("region").equals(stored.sort("region"))

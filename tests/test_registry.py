@@ -205,6 +205,7 @@ def test_run_tables_and_column_lists_derive_from_the_registry() -> None:
             "site_power",
             "trigger_n_plus_one",
             "power_triggers",
+            "construction_triggers",
             "order_placements",
         ),
         "decision_runs": ("decision_replays",),

@@ -1564,6 +1564,36 @@ def test_what_changed_lists_the_sites_whose_power_status_moved() -> None:
     assert "contract power by" not in finance_page(inputs).split("What changed")[1]
 
 
+def test_what_changed_lists_the_regions_whose_new_site_start_by_moved() -> None:
+    """The construction trigger was not stored, so "what changed" could not say that a
+    region's "start a new site by" moved or turned red. A region that went green -> red is
+    listed with its start-by dates; a comparison with a run that recorded no construction says
+    so, never that no new site changed."""
+    from forecasting.report.changes import CONSTRUCTION_CHANGES_SCHEMA
+
+    inputs = sample_inputs()
+    moved = pl.DataFrame(
+        [
+            {
+                "region": "us-east",
+                "change": "changed",
+                "status_before": "green",
+                "status_now": "red",
+                "start_by_before": date(2028, 6, 1),
+                "start_by_now": date(2026, 10, 1),
+                "exhaustion_before": date(2031, 1, 1),
+                "exhaustion_now": date(2029, 5, 1),
+            }
+        ],
+        schema=CONSTRUCTION_CHANGES_SCHEMA,
+    )
+    changed = facilities_page(replace(inputs, construction_changes=moved)).split("What changed")[1]
+    assert "start a new site by" in changed and "2028-06-01 → 2026-10-01" in changed
+    assert "start a new site by" not in finance_page(inputs).split("What changed")[1]
+    unrecorded = replace(inputs, construction_not_recorded=("t-old",))
+    assert "construction not recorded for t-old" in finance_page(unrecorded)
+
+
 def test_the_orders_takeaway_names_the_first_order_not_a_pool_with_nothing_to_order() -> None:
     """A red pool short before any other but with nothing to order (covered by another pool's
     order, or by capacity already planned) is not "the first order due"; with no order at

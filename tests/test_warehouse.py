@@ -506,3 +506,35 @@ def test_a_duckdb_file_fleetcast_never_wrote_is_refused_by_readers(tmp_path: Pat
         assert wh.schema_version() > 0
     with warehouse.connect(path, read_only=True) as wh:
         assert wh.latest_forecast_run() is None
+
+
+def test_trigger_runs_stored_before_migration_40_read_as_construction_not_recorded(
+    warehouse_path: Path,
+) -> None:
+    """The construction trigger was not stored with a trigger run. Migration 40 adds its table
+    and the run's mark that it recorded them; a file of version 39 gets both, and a run stored
+    before reads as not recorded (None), never as no construction, as it does on a read-only
+    open before the migration reached the file (no catalog error)."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 39, with one trigger run stored then
+        con.execute("DROP TABLE construction_triggers")
+        con.execute("ALTER TABLE trigger_runs DROP COLUMN construction_recorded")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 40")
+        con.execute(
+            "INSERT INTO trigger_runs (run_id, forecast_run_id, as_of, quantile, buffer_weeks, "
+            "capacity_sha256, created_at) VALUES ('t1', 'f1', DATE '2026-12-05', 'q90', 4, "
+            "'', now())"
+        )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        assert wh.schema_version() == 39
+        assert wh.construction_triggers("t1") is None
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version >= 40
+        assert wh.count("construction_triggers") == 0
+        assert wh.construction_triggers("t1") is None

@@ -8,6 +8,7 @@ import polars as pl
 
 __all__ = [
     "CHANGES_SCHEMA",
+    "CONSTRUCTION_CHANGES_SCHEMA",
     "POWER_CHANGES_SCHEMA",
     "VERDICT_CHANGES_SCHEMA",
     "change_kind",
@@ -58,6 +59,21 @@ POWER_CHANGES_SCHEMA = pl.Schema(
         "status_now": pl.String,
         "contract_by_before": pl.Date,
         "contract_by_now": pl.Date,
+        "exhaustion_before": pl.Date,
+        "exhaustion_now": pl.Date,
+    }
+)
+
+# One row per region whose construction trigger (start a new site by) moved between two
+# reports: its status, start-by or run-out day (forecasting.changes.construction_changes).
+CONSTRUCTION_CHANGES_SCHEMA = pl.Schema(
+    {
+        "region": pl.String,
+        "change": pl.String,  # new | resolved | changed
+        "status_before": pl.String,
+        "status_now": pl.String,
+        "start_by_before": pl.Date,
+        "start_by_now": pl.Date,
         "exhaustion_before": pl.Date,
         "exhaustion_now": pl.Date,
     }

@@ -28,7 +28,11 @@ from forecasting.capacity import (
     unplanned_regions,
 )
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
-from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCHEMA
+from forecasting.report.changes import (
+    CONSTRUCTION_CHANGES_SCHEMA,
+    POWER_CHANGES_SCHEMA,
+    VERDICT_CHANGES_SCHEMA,
+)
 from forecasting.report.format import fmt_date
 from forecasting.schema import (
     BOOK_STATUS,
@@ -1414,6 +1418,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "region_concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
     "power_changes": POWER_CHANGES_SCHEMA,
+    "construction_changes": CONSTRUCTION_CHANGES_SCHEMA,
     "drill_changes": VERDICT_CHANGES_SCHEMA,
     "contracts": CONTRACT_LIST_SCHEMA,
     "contract_finance": FINANCE_SCHEMA,
@@ -1506,6 +1511,13 @@ class ReportInputs:
     previous_daily_end: date | None = None  # its last daily day (past it, months)
     # Sites whose power status moved since that run (forecasting.changes.power_changes).
     power_changes: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
+    # Regions whose new site's start-by, status or run-out day moved since that run
+    # (forecasting.changes.construction_changes), and the compared runs that recorded no
+    # construction (stored before migration 40: not compared, and the page says so).
+    construction_changes: pl.DataFrame = field(
+        default_factory=partial(_empty, CONSTRUCTION_CHANGES_SCHEMA)
+    )
+    construction_not_recorded: tuple[str, ...] = ()
     changed_inputs: tuple[str, ...] = ()  # settings the previous run differs in
     # The fleetcast versions of that run and this one, where they differ
     # (forecasting.changes.RunChanges.versions).

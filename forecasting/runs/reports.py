@@ -220,7 +220,12 @@ def compute_triggers(
     warehouse_path: Path, capacity_path: Path, plan: CapacityPlan, options: ReportOptions
 ) -> TriggerRun:
     """Expansion triggers of a forecast run against the plan, stored as a new trigger run."""
-    from forecasting.triggers import expansion_triggers, mw_by_site_month
+    from forecasting.triggers import (
+        construction_triggers,
+        expansion_triggers,
+        mw_by_site_month,
+        pool_requirements,
+    )
 
     with warehouse.connect(warehouse_path, create=False) as wh:
         ref = forecast_run(wh, options.forecast_run_id)
@@ -243,6 +248,22 @@ def compute_triggers(
             placements=result.placements,
             buffer_weeks=settings.buffer_weeks,
         )
+        # To the plan's end (its monthly rows too), as the site charts: the construction
+        # clock is the longest. Stored with the run, so the report and "what changed" read the
+        # plan this run used, not the plan of the day.
+        construction = construction_triggers(
+            plan,
+            result.placements,
+            as_of=ref.as_of,
+            end=_plan_end(forecast_frame),
+            buffer_weeks=settings.buffer_weeks,
+            quantile=options.quantile,
+            daily_end=_daily_end(forecast_frame),
+            # The demand's MW, not its orders' whole blocks, date when the ceilings run out.
+            requirements=pool_requirements(
+                forecast_frame, plan, as_of=ref.as_of, column=options.quantile
+            ),
+        )
         run_id = new_run_id("triggers")
         run = {
             "run_id": run_id,
@@ -253,6 +274,7 @@ def compute_triggers(
             "capacity_sha256": capacity_sha256(capacity_path),
             "created_at": datetime.now(UTC),
             "versions": run_versions(),
+            "construction_recorded": True,
         }
         frames = {
             "triggers": result.triggers,
@@ -262,6 +284,7 @@ def compute_triggers(
             "trigger_n_plus_one": result.n_plus_one,
             "power_triggers": result.power,
             "order_placements": result.placements,
+            "construction_triggers": construction,
         }
         wh.save_run("trigger_runs", run, frames)
     return TriggerRun(run_id=run_id, forecast=ref)
@@ -617,6 +640,7 @@ def report_inputs(
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
         estimated = wh.estimated_days(run_id)
+        stored_construction = wh.construction_triggers(triggers.run_id)
     silent = silent_customers_for(warehouse_path, as_of)
     # The history the forecast had: a back-dated run's report read telemetry past its as-of
     # day ("the top-1 share moves from 32.5 % on 2026-12-04 to 29.3 % in the week of
@@ -650,19 +674,24 @@ def report_inputs(
     assert isinstance(first, date)
     start = history.get_column("ds").min()
     assert isinstance(start, date)
-    # To the plan's end, as the site charts: the construction clock is the longest.
-    construction = construction_triggers(
-        plan,
-        placements,
-        as_of=as_of,
-        end=plan_end,
-        buffer_weeks=options.buffer_weeks,
-        quantile=options.quantile,
-        daily_end=end,
-        # The demand's MW, not its orders' whole blocks, date when the ceilings run out.
-        requirements=pool_requirements(
-            triggered_forecast, plan, as_of=as_of, column=options.quantile
-        ),
+    # As the trigger run stored it (the plan it used); a run stored before migration 40 kept
+    # none, so it is computed as the trigger run would have, to the plan's end.
+    construction = (
+        stored_construction
+        if stored_construction is not None
+        else construction_triggers(
+            plan,
+            placements,
+            as_of=as_of,
+            end=plan_end,
+            buffer_weeks=options.buffer_weeks,
+            quantile=options.quantile,
+            daily_end=end,
+            # The demand's MW, not its orders' whole blocks, date when the ceilings run out.
+            requirements=pool_requirements(
+                triggered_forecast, plan, as_of=as_of, column=options.quantile
+            ),
+        )
     )
     now = datetime.now(UTC)
     stale_days, ahead = telemetry_age(newest, now)
@@ -703,6 +732,8 @@ def report_inputs(
         previous_as_of=compared.previous_as_of,
         previous_daily_end=compared.previous_daily_end,
         power_changes=compared.power,
+        construction_changes=compared.construction,
+        construction_not_recorded=compared.construction_not_recorded,
         changed_inputs=compared.inputs,
         changed_versions=compared.versions,
         mean_of_paths=mean_of_paths_spans(forecast_frame),
@@ -733,6 +764,20 @@ def report_inputs(
         telemetry_since=ingested_since,
         **drills,
     )
+
+
+def _daily_end(frame: pl.DataFrame) -> date:
+    """The last daily day of a :func:`trigger_forecast` frame."""
+    end = frame.filter(pl.col("grain") == "day").get_column("ds").max()
+    assert isinstance(end, date)  # a stored run has days
+    return end
+
+
+def _plan_end(frame: pl.DataFrame) -> date:
+    """The last day a :func:`trigger_forecast` frame covers: its last daily day, or the end of
+    its last monthly row's month past them."""
+    months = frame.filter(pl.col("grain") == "month").get_column("ds").max()
+    return max(_daily_end(frame), _month_end(months))
 
 
 def _month_end(first_day: object) -> date:

@@ -25,7 +25,8 @@ declare no ceiling has none to run out of; where the ceilings hold to the horizo
 row is green, "not within the horizon".
 
 Computed from the plan, the stored placements (as the facilities page's supply is) and the
-forecast run's requirement, so a report shows it for any trigger run; not stored.
+forecast run's requirement; stored with each trigger run since migration 40 (a report on a
+run stored before computes it).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
+from forecasting.schema import frame_schema
 from forecasting.text import days_count, megawatts, usd
 from forecasting.triggers.common import (
     _TOL,
@@ -62,39 +64,8 @@ __all__ = [
     "with_new_site_notes",
 ]
 
-CONSTRUCTION_SCHEMA = pl.Schema(
-    {
-        "region": pl.String(),
-        "as_of": pl.Date(),
-        "quantile": pl.String(),
-        # The sum of the region's site ceilings; null where a site declares none.
-        "ceilings_mw": pl.Float64(),
-        # The first day the region's need passes them (null: not within the horizon).
-        "exhaustion_date": pl.Date(),
-        # Whether that day is past the forecast's daily rows: it stands for its month.
-        "exhaustion_monthly": pl.Boolean(),
-        # What set that day: "demand" (its MW pass the ceilings' sum), "placement" (it first
-        # needs a block no one site's ceiling takes whole), or "orders" (read without the
-        # requirement: the orders whole from their need day); null where none runs out.
-        "exhaustion_set_by": pl.String(),
-        "mw_needed_at_exhaustion": pl.Float64(),
-        # The most a new site must hold by the horizon's end: the need past the ceilings at
-        # its peak, or the MW of orders no site's ceiling holds, whichever is more.
-        "mw_past_ceilings": pl.Float64(),
-        "horizon_end": pl.Date(),
-        # From the region's [[new_site]]; null where none is declared.
-        "build_months": pl.Int64(),
-        "start_by": pl.Date(),
-        "ready_if_started_today": pl.Date(),
-        # The safety buffer the start-by date keeps (weeks), as the triggers' order-by dates do.
-        "buffer_weeks": pl.Int64(),
-        # green | amber | red; null where no start date can be given (build time not
-        # declared, or no ceiling to run out of).
-        "status": pl.String(),
-        "cost_usd": pl.Float64(),
-        "note": pl.String(),
-    }
-)
+# The registry's columns (stored with each trigger run since migration 40).
+CONSTRUCTION_SCHEMA = frame_schema("construction_triggers")
 
 
 def _need_day(as_of: date) -> pl.Expr:

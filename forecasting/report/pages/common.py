@@ -1116,6 +1116,8 @@ class Changes:
     table: Table | None
     power: Table | None = None  # sites whose power status moved; None when none did
     drills: Table | None = None  # drills whose verdict flipped; None when none did
+    # Regions whose new site's start-by, status or run-out day moved; None when none did.
+    construction: Table | None = None
 
 
 def changes_view(inputs: ReportInputs) -> Changes:
@@ -1152,6 +1154,12 @@ def changes_view(inputs: ReportInputs) -> Changes:
         )
     if inputs.changed_versions:
         since += f" {version_caveat(inputs.changed_versions)}"
+    if inputs.construction_not_recorded:
+        # Nothing to compare with, which is not "no new site changed".
+        since += (
+            " New sites not compared: construction not recorded for "
+            f"{' and '.join(inputs.construction_not_recorded)}."
+        )
     # A vacant region's green is no verdict: its row reads "not verified", as in the orders
     # tables (it read "– → green" here).
     vacant = set(vacant_regions(inputs))
@@ -1193,6 +1201,7 @@ def changes_view(inputs: ReportInputs) -> Changes:
         Table.of(headers, rows, numeric=(5, 7), empty="no trigger changed"),
         _power_changes_table(inputs.power_changes),
         _drill_changes_table(inputs.drill_changes),
+        _construction_changes_table(inputs.construction_changes, daily_ends=(end_before, end)),
     )
 
 
@@ -1232,6 +1241,29 @@ def _drill_changes_table(flipped: pl.DataFrame) -> Table | None:
         for r in flipped.iter_rows(named=True)
     ]
     return Table.of(["drill", "verdict"], rows, empty="no drill verdict flipped")
+
+
+def _construction_changes_table(
+    moved: pl.DataFrame, *, daily_ends: tuple[date | None, date | None]
+) -> Table | None:
+    """The regions whose new site's start-by, status or the day their sites' ceilings run out
+    moved, or None when none did."""
+    if moved.is_empty():
+        return None
+    before_end, now_end = daily_ends
+    rows = [
+        [
+            r["region"],
+            r["change"],
+            (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
+            f"{fmt_date(r['start_by_before'])} → {fmt_date(r['start_by_now'])}",
+            f"{fmt_day_or_month(r['exhaustion_before'], daily_end=before_end)} → "
+            f"{fmt_day_or_month(r['exhaustion_now'], daily_end=now_end)}",
+        ]
+        for r in moved.iter_rows(named=True)
+    ]
+    headers = ["region", "change", "new site status", "start a new site by", "ceilings run out"]
+    return Table.of(headers, rows, empty="no region's new site changed")
 
 
 def _power_changes_table(moved: pl.DataFrame) -> Table | None:
