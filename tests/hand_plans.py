@@ -3,13 +3,26 @@ the one-region site plans (region r1, site s1) the site-power and ceiling tests 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from forecasting.capacity import CapacityPlan
-from forecasting.schema import WorkloadClass
+import polars as pl
 
-__all__ = ["MONDAY", "RACK", "block", "day", "fluid_policies", "site", "site_plan"]
+from forecasting.capacity import CapacityPlan
+from forecasting.report import ReportInputs
+from forecasting.schema import WorkloadClass
+from forecasting.triggers import construction_triggers, expansion_triggers, pool_requirements
+
+__all__ = [
+    "MONDAY",
+    "RACK",
+    "block",
+    "ceiling_inputs",
+    "day",
+    "fluid_policies",
+    "site",
+    "site_plan",
+]
 
 MONDAY = date(2026, 1, 5)
 
@@ -85,3 +98,29 @@ def site_plan(
             "candidate": candidates if candidates is not None else [RACK],
         }
     )
+
+
+def ceiling_inputs(plan: CapacityPlan, triggered: pl.DataFrame, /, **fields: Any) -> ReportInputs:
+    """The report inputs of ``plan`` triggered on the forecast ``triggered`` as of MONDAY, its
+    construction rows computed over a year at q90 with a 4-week buffer, as the report does;
+    ``fields`` replace or add ReportInputs fields (``forecast``: the one the pages read)."""
+    result = expansion_triggers(triggered, plan, as_of=MONDAY)
+    construction = construction_triggers(
+        plan,
+        result.placements,
+        as_of=MONDAY,
+        end=day(364),
+        buffer_weeks=4,
+        quantile="q90",
+        requirements=pool_requirements(triggered, plan, as_of=MONDAY, column="q90"),
+    )
+    given: dict[str, Any] = {
+        "run_id": "r",
+        "as_of": MONDAY,
+        "generated_at": datetime(2026, 1, 5, 6, tzinfo=UTC),
+        "plan": plan,
+        "triggers": result.triggers,
+        "placements": result.placements,
+        "construction": construction,
+    }
+    return ReportInputs(**(given | fields))

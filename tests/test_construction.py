@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from hand_plans import MONDAY, day, site, site_plan
+from hand_plans import MONDAY, ceiling_inputs, day, site, site_plan
 
 from forecasting.capacity import CapacityError, dump_plan, load_capacity, parse_capacity
 from forecasting.report import ReportInputs
@@ -485,9 +485,9 @@ def test_orders_csv_carries_the_new_site_apart_from_the_blocks(tmp_path: Path) -
     assert (row["order_by"], row["status"], row["new_site_capex_usd"]) == (None, None, None)
 
 
-def test_a_new_site_under_a_million_reads_in_thousands() -> None:
-    """A new site for 0.03 MW at $12.5M per MW read "$0.4M" on the terminal, the rounding the
-    CLI's money already avoids elsewhere ($375k); it reads as every other amount does."""
+def _tiny_past_the_ceilings() -> pl.DataFrame:
+    """r1's construction row for 0.03 MW past its 1.0 MW of ceilings, a new site at $12.5M
+    per MW, its start-by long passed."""
     row = {
         "region": "r1",
         "as_of": AS_OF,
@@ -505,7 +505,13 @@ def test_a_new_site_under_a_million_reads_in_thousands() -> None:
         "cost_usd": 0.03 * 12.5e6,
         "note": "",
     }
-    [line] = construction_lines(pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA))
+    return pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA)
+
+
+def test_a_new_site_under_a_million_reads_in_thousands() -> None:
+    """A new site for 0.03 MW at $12.5M per MW read "$0.4M" on the terminal, the rounding the
+    CLI's money already avoids elsewhere ($375k); it reads as every other amount does."""
+    [line] = construction_lines(_tiny_past_the_ceilings())
     assert "$375k at the declared cost per MW" in line
 
 
@@ -581,24 +587,7 @@ def test_a_tiny_mw_past_the_ceilings_reads_under_a_tenth_not_zero() -> None:
     "under 0.1 MW", on the terminal, the note and every page's MW, and zero stays 0.0 MW."""
     from forecasting.report.format import fmt_mw
 
-    row = {
-        "region": "r1",
-        "as_of": AS_OF,
-        "quantile": "q90",
-        "ceilings_mw": 1.0,
-        "exhaustion_date": day(200),
-        "exhaustion_monthly": False,
-        "mw_needed_at_exhaustion": 1.03,
-        "mw_past_ceilings": 0.03,
-        "horizon_end": day(364),
-        "build_months": 24,
-        "start_by": day(-600),
-        "ready_if_started_today": day(730),
-        "status": "red",
-        "cost_usd": 0.03 * 12.5e6,
-        "note": "",
-    }
-    [line] = construction_lines(pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA))
+    [line] = construction_lines(_tiny_past_the_ceilings())
     assert "): under 0.1 MW past them, $375k" in line, line
     assert (fmt_mw(0.03), fmt_mw(0.0), fmt_mw(0.05), fmt_mw(12.34)) == (
         "under 0.1 MW",
@@ -914,26 +903,7 @@ def _one_past_a_ceiling() -> ReportInputs:
         sites=[site(mw=1.0, ceiling_mw=1.4)],
         new_sites=[{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}],
     )
-    forecast = _forecast(700.0 + np.arange(365, dtype=float), 365)
-    result = expansion_triggers(forecast, plan, as_of=AS_OF)
-    construction = construction_triggers(
-        plan,
-        result.placements,
-        as_of=AS_OF,
-        end=day(364),
-        buffer_weeks=4,
-        quantile="q90",
-        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
-    )
-    return ReportInputs(
-        run_id="r",
-        as_of=AS_OF,
-        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
-        plan=plan,
-        triggers=result.triggers,
-        placements=result.placements,
-        construction=construction,
-    )
+    return ceiling_inputs(plan, _forecast(700.0 + np.arange(365, dtype=float), 365))
 
 
 def test_blocks_past_a_ceiling_are_not_dated_to_land_before_their_new_site() -> None:

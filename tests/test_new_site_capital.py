@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
-from hand_plans import MONDAY, day, site, site_plan
+from hand_plans import MONDAY, ceiling_inputs, day, site, site_plan
 
 from forecasting.report import ReportInputs
 from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
 from forecasting.schema import FORECAST_SCHEMA
-from forecasting.triggers import construction_triggers, expansion_triggers, pool_requirements
 
 AS_OF = MONDAY
 # The daily rows' last day: between the rack under s1's ceiling (order by 2026-01-22) and the
@@ -53,33 +52,13 @@ def _one_past_a_ceiling(*, declared: bool = True) -> ReportInputs:
         sites=[site(mw=1.0, ceiling_mw=1.4)], new_sites=new_sites if declared else None
     )
     forecast = _forecast(365)
-    result = expansion_triggers(forecast, plan, as_of=AS_OF)
-    construction = construction_triggers(
-        plan,
-        result.placements,
-        as_of=AS_OF,
-        end=day(364),
-        buffer_weeks=4,
-        quantile="q90",
-        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
-    )
-    daily: Any = forecast.filter(pl.col("ds") < day(DAILY_DAYS))
     month = pl.DataFrame(
         {"unique_id": "total/r1", "ds": date(2027, 3, 1), "measure": ["peak", "mean"],
          "model": "hand", **{c: 1_100.0 for c in ("mean", "q10", "q50", "q90", "q99")}},
         schema=FORECAST_MONTHS_SCHEMA,
     )  # fmt: skip
-    return ReportInputs(
-        run_id="r",
-        as_of=AS_OF,
-        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
-        plan=plan,
-        triggers=result.triggers,
-        placements=result.placements,
-        construction=construction,
-        forecast=daily,
-        forecast_months=month,
-    )
+    daily: Any = forecast.filter(pl.col("ds") < day(DAILY_DAYS))
+    return ceiling_inputs(plan, forecast, forecast=daily, forecast_months=month)
 
 
 def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> None:
@@ -111,26 +90,7 @@ def _every_order_past_the_ceilings(*, declared: bool = True) -> ReportInputs:
     plan = site_plan(
         sites=[site(mw=1.0, ceiling_mw=1.0)], new_sites=new_sites if declared else None
     )
-    forecast = _forecast(365)
-    result = expansion_triggers(forecast, plan, as_of=AS_OF)
-    construction = construction_triggers(
-        plan,
-        result.placements,
-        as_of=AS_OF,
-        end=day(364),
-        buffer_weeks=4,
-        quantile="q90",
-        requirements=pool_requirements(forecast, plan, as_of=AS_OF, column="q90"),
-    )
-    return ReportInputs(
-        run_id="r",
-        as_of=AS_OF,
-        generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
-        plan=plan,
-        triggers=result.triggers,
-        placements=result.placements,
-        construction=construction,
-    )
+    return ceiling_inputs(plan, _forecast(365))
 
 
 def test_next_order_by_names_the_new_site_s_when_every_order_is_past_the_ceilings() -> None:
