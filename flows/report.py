@@ -21,6 +21,7 @@ from forecasting.report import ReportInputs, publish_report
 from forecasting.runs import ReportOutcome, TriggerRun
 
 __all__ = [
+    "CONSTRUCTION_CHANGED",
     "POWER_CHANGED",
     "STATUS_CHANGED",
     "VERDICT_CHANGED",
@@ -34,6 +35,7 @@ __all__ = [
 STATUS_CHANGED = "fleetcast.trigger.status-changed"
 VERDICT_CHANGED = "fleetcast.drill.verdict-changed"
 POWER_CHANGED = "fleetcast.power.status-changed"
+CONSTRUCTION_CHANGED = "fleetcast.construction.status-changed"
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
@@ -126,7 +128,10 @@ def change_events(changes: RunChanges) -> list[dict[str, Any]]:
     ``fleetcast.drill.<name>`` labelled ``fleetcast.drill``, ``fleetcast.verdict-before`` and
     ``fleetcast.verdict-now``; payload: the drill runs compared. Power events: resource
     ``fleetcast.power.<region>.<site>`` labelled as trigger events with ``fleetcast.site`` for
-    the pool; payload: the contract-power-by and exhaustion dates before and now. No changes,
+    the pool; payload: the contract-power-by and exhaustion dates before and now. New-site
+    events: resource ``fleetcast.construction.<region>`` labelled ``fleetcast.region``,
+    ``fleetcast.change`` and the statuses ("not dated" where no build time is declared);
+    payload: the start-by and ceilings' run-out dates before and now. No changes,
     no events; and none for a report whose comparison reached past identical reruns
     (``reruns_skipped``): the report before it already raised them, and an unchanged rerun
     alerts nothing.
@@ -150,6 +155,22 @@ def change_events(changes: RunChanges) -> list[dict[str, Any]]:
         | {"related": related, "payload": {**compared, **_dates(r, "contract_by", "exhaustion")}}
         for r in changes.power.iter_rows(named=True)
     ]
+    for r in changes.construction.iter_rows(named=True):
+        events.append(
+            {
+                "event": CONSTRUCTION_CHANGED,
+                "resource": {
+                    "prefect.resource.id": f"fleetcast.construction.{r['region']}",
+                    "prefect.resource.name": r["region"],
+                    "fleetcast.region": r["region"],
+                    "fleetcast.change": r["change"],
+                    "fleetcast.status-before": _label(r["status_before"]),
+                    "fleetcast.status-now": _label(r["status_now"]),
+                },
+                "related": related,
+                "payload": {**compared, **_dates(r, "start_by", "exhaustion")},
+            }
+        )
     for r in changes.drills.iter_rows(named=True):
         events.append(
             {

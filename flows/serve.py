@@ -75,6 +75,10 @@ ALERT_SUBJECT = (
     "{{ event.resource['fleetcast.region'] }}/{{ event.resource['fleetcast.site'] }} "
     "{{ event.resource['fleetcast.status-before'] }} -> "
     "{{ event.resource['fleetcast.status-now'] }}"
+    "{% elif event.event == 'fleetcast.construction.status-changed' %}new site "
+    "{{ event.resource['fleetcast.region'] }} "
+    "{{ event.resource['fleetcast.status-before'] }} -> "
+    "{{ event.resource['fleetcast.status-now'] }}"
     "{% else %}drill {{ event.resource['fleetcast.drill'] }} "
     "{{ event.resource['fleetcast.verdict-before'] }} -> "
     "{{ event.resource['fleetcast.verdict-now'] }}{% endif %}"
@@ -97,6 +101,15 @@ ALERT_BODY = (
     "contract power by {{ event.payload.contract_by_before or 'none' }} -> "
     "{{ event.payload.contract_by_now or 'none' }}; "
     "MW exhausted {{ event.payload.exhaustion_before or 'none' }} -> "
+    "{{ event.payload.exhaustion_now or 'none' }}."
+    "{% elif event.event == 'fleetcast.construction.status-changed' %}"
+    "New site in {{ event.resource['fleetcast.region'] }} "
+    "({{ event.resource['fleetcast.change'] }}): "
+    "status {{ event.resource['fleetcast.status-before'] }} -> "
+    "{{ event.resource['fleetcast.status-now'] }}; "
+    "start a new site by {{ event.payload.start_by_before or 'none' }} -> "
+    "{{ event.payload.start_by_now or 'none' }}; "
+    "site ceilings run out {{ event.payload.exhaustion_before or 'none' }} -> "
     "{{ event.payload.exhaustion_now or 'none' }}."
     "{% else %}Drill {{ event.resource['fleetcast.drill'] }}: verdict "
     "{{ event.resource['fleetcast.verdict-before'] }} -> "
@@ -262,7 +275,12 @@ def ensure_alert_automation(url: str) -> UUID:
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
     from prefect.client.orchestration import get_client
 
-    from flows.report import POWER_CHANGED, STATUS_CHANGED, VERDICT_CHANGED
+    from flows.report import (
+        CONSTRUCTION_CHANGED,
+        POWER_CHANGED,
+        STATUS_CHANGED,
+        VERDICT_CHANGED,
+    )
 
     block = CustomWebhookNotificationBlock(
         name=ALERT_BLOCK,
@@ -277,16 +295,17 @@ def ensure_alert_automation(url: str) -> UUID:
     automation = Automation(
         name=ALERT_AUTOMATION,
         description=(
-            "fleetcast: a trigger's or a site's power status, or a drill's verdict, changed "
-            "between reports"
+            "fleetcast: a trigger's, a site's power or a new site's status, or a drill's "
+            "verdict, changed between reports"
         ),
         enabled=True,
         trigger=EventTrigger(
-            expect={STATUS_CHANGED, POWER_CHANGED, VERDICT_CHANGED},
+            expect={STATUS_CHANGED, POWER_CHANGED, CONSTRUCTION_CHANGED, VERDICT_CHANGED},
             match={
                 "prefect.resource.id": [
                     "fleetcast.trigger.*",
                     "fleetcast.power.*",
+                    "fleetcast.construction.*",
                     "fleetcast.drill.*",
                 ]
             },

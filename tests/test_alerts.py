@@ -867,6 +867,56 @@ def test_a_region_whose_new_site_start_by_moved_is_a_change_and_an_unrecorded_ru
     assert "0 new-site change" not in older.summary()
 
 
+def test_a_new_site_s_moved_start_by_raises_one_event(wh: warehouse.Warehouse) -> None:
+    """A region whose "start a new site by" turned red showed on the pages and `fleetcast
+    status`, but raised no Prefect event, where a block trigger or a site's power turning red
+    raises one: an automation watching fleetcast's events never heard of it. It raises one,
+    resource ``fleetcast.construction.<region>``, with the start-by and run-out dates."""
+    from prefect.events import Event
+
+    from flows.report import CONSTRUCTION_CHANGED, change_events
+
+    for i in range(2):
+        _store_forecast(wh, f"f{i + 1}", T0 + i * DAY)
+    for run_id, forecast, at, frame in (
+        ("t1", "f1", T0, _construction("us-east", "green", date(2028, 6, 1))),
+        ("t2", "f2", T0 + DAY, _construction("us-east", "red", date(2026, 10, 1))),
+    ):
+        run = _row(
+            "trigger_runs",
+            run_id=run_id,
+            forecast_run_id=forecast,
+            created_at=at + timedelta(hours=1),
+        )
+        frames = _empty_frames(
+            "trigger_runs", triggers=_triggers(GREEN), construction_triggers=frame
+        )
+        wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
+    (event,) = [Event(**kwargs) for kwargs in change_events(run_changes(wh))]
+    assert event.event == CONSTRUCTION_CHANGED
+    assert event.resource.id == "fleetcast.construction.us-east"
+    assert event.resource["fleetcast.region"] == "us-east"
+    assert (event.resource["fleetcast.status-before"], event.resource["fleetcast.status-now"]) == (
+        "green",
+        "red",
+    )
+    assert (event.payload["start_by_before"], event.payload["start_by_now"]) == (
+        "2028-06-01",
+        "2026-10-01",
+    )
+    assert {"exhaustion_before", "exhaustion_now", "trigger_run_id"} <= set(event.payload)
+    # The alert automation hears it and writes it out (its templates, rendered as the server
+    # renders them).
+    from jinja2 import Template
+
+    from flows.serve import ALERT_BODY, ALERT_SUBJECT
+
+    assert Template(ALERT_SUBJECT).render(event=event) == "fleetcast: new site us-east green -> red"
+    body = Template(ALERT_BODY).render(event=event)
+    assert "New site in us-east (changed): status green -> red; start a new site by" in body
+    assert "2028-06-01 -> 2026-10-01" in body
+
+
 def test_status_shows_each_trigger_run_s_worst_new_site_status(warehouse_path: Path) -> None:
     """`fleetcast status` counted the block triggers' red, amber and green per trigger run and
     said nothing of the new sites: a region whose "start a new site by" had passed (red) was
