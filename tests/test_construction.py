@@ -951,3 +951,13 @@ def test_orders_csv_dates_the_blocks_past_every_ceiling_by_the_new_site(tmp_path
     inputs, _ = _past_every_ceiling()
     undated = pl.read_csv(publish_report(inputs, root=tmp_path / "bare") / "orders.csv")
     assert undated["new_site_order_by"].is_null().all()
+
+
+def test_the_new_sites_intro_states_the_rule_the_trigger_applies() -> None:
+    """The facilities page's "New sites to build" said the MW needed counts every order "from
+    the day its pool first needs it", the rule the trigger dropped when it began to read the
+    demand's own MW (a 20 MW block first needed for a few GPUs ran the ceilings out that day):
+    the intro now states the rule the rows follow."""
+    text = " ".join(html.unescape(facilities_page(_one_past_a_ceiling())).split())
+    assert "each from the day its pool first needs it" not in text
+    assert "its pools' shortfall at the triggers' quantile plus headroom read in MW" in text
