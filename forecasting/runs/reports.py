@@ -636,11 +636,15 @@ def report_inputs(
         power_triggers = wh.run_frame("power_triggers", triggers.run_id)
         horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
-        triggered_forecast = trigger_forecast(wh, run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
         estimated = wh.estimated_days(run_id)
         stored_construction = wh.construction_triggers(triggers.run_id)
+        # Only a run stored before migration 40 needs the forecast the triggers read, to
+        # compute its construction rows.
+        triggered_forecast = (
+            trigger_forecast(wh, run_id) if stored_construction is None else pl.DataFrame()
+        )
     silent = silent_customers_for(warehouse_path, as_of)
     # The history the forecast had: a back-dated run's report read telemetry past its as-of
     # day ("the top-1 share moves from 32.5 % on 2026-12-04 to 29.3 % in the week of
