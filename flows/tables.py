@@ -1300,6 +1300,8 @@ def power_lines(report: ReportOutcome) -> list[str]:
                 f" (red whatever is contracted: {report.power_first_beyond_ceiling_mw:.1f} MW of "
                 f"its need passes its ceiling, {NEW_SITE} for it; see its note)"
             )
+        if report.power_first_not_verified:
+            first += f" {report.power_first_not_verified}"
         if report.power_first_monthly:
             first += (
                 f" (its date rests on an order short at the monthly grain only, {MONTHLY_ONLY}:"

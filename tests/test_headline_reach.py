@@ -316,3 +316,59 @@ def test_on_a_calibrated_plan_a_red_and_a_green_follow_one_rule() -> None:
     assert status_headline(calibrated) == "red"
     assert calibrated.triggers.select(shortfall_only(calibrated)).to_series().is_null().all()
     assert "(runs short past" not in finance_page(calibrated)
+
+
+def _site_short_on(inputs: ReportInputs, *, in_service: float) -> ReportInputs:
+    """``inputs`` with west-a red on power 150 days out, 10 MW energized then, its blocks in
+    service that month ``in_service`` MW (the rest of its need: orders sized by the forecast)."""
+    from test_report import _power_sites
+
+    late = inputs.as_of + timedelta(days=150)
+    power = _power_sites(("west-a", "eu-west", "red")).with_columns(
+        exhaustion_date=pl.lit(late),
+        contract_by=pl.lit(inputs.as_of - timedelta(days=30)),
+        energized_mw_at_exhaustion=pl.lit(10.0),
+        mw_needed_at_exhaustion=pl.lit(12.0),
+        monthly_only=pl.lit(value=False),
+    )
+    month = pl.DataFrame(
+        {"region": ["eu-west"], "site": ["west-a"], "month": [late.replace(day=1)]}
+    ).with_columns(
+        mw_in_service=pl.lit(in_service),
+        mw_new_blocks=pl.lit(12.0 - in_service),
+        mw_needed=pl.lit(12.0),
+    )
+    return replace(inputs, power_triggers=power, mw_by_site_month=month)
+
+
+def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_not_verified() -> (
+    None
+):
+    """A red site whose MW shortfall rested only on orders the forecast sized past the last day
+    a backtest measured (its blocks in service within its energized MW that month) read a
+    plain "red" on the facilities page and the CLI's power line, and kept the headline a plain
+    "red": its date is a forecast's, not a plan fact. It now says "runs short past DAY, the
+    last day a backtest measured: not verified" as a block trigger's row does; a site whose
+    committed blocks alone outgrow its energized MW stays plain (dae19b9)."""
+    from flows.tables import power_lines
+    from forecasting.report.pages import facilities_page
+    from forecasting.runs.reports import report_outcome
+
+    sample = _sited(sample_inputs())
+    reach = _verified_to(sample)
+    said = f"(runs short past {reach}, the last day a backtest measured: not verified)"
+    # Every block trigger within the measured days: the site's red alone is past them.
+    calm = sample.triggers.with_columns(status=pl.lit("green"))
+    orders = _site_short_on(replace(sample, triggers=calm), in_service=8.0)
+    plan_fact = _site_short_on(replace(sample, triggers=calm), in_service=11.0)
+    # The greens' clause follows, as beside a block trigger's red.
+    assert status_headline(orders).startswith(
+        f"red: west-a's power runs short {fmt_date(orders.power_triggers['exhaustion_date'][0])}"
+        f", past the last day a backtest measured ({reach}): not verified; "
+    )
+    assert status_headline(plan_fact).startswith("red; ")
+    assert html_text(said) in facilities_page(orders)
+    assert html_text(said) not in facilities_page(plan_fact)
+    for inputs, shown in ((orders, True), (plan_fact, False)):
+        outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+        assert (said in power_lines(outcome)[0]) is shown, power_lines(outcome)

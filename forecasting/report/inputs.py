@@ -674,12 +674,15 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     short on a day the "Extrapolated" banner said no backtest measured, as if its shortfall
     date were measured. Triggers short on the first monthly row alone are said apart
     (``monthly_only``), and a shortfall with no date is not judged here. A site short of power
-    of that status leaves it as it is: its need may be its committed blocks' MW outgrowing the
-    energized steps, a fact of the plan (a 120-day fleet's red site read "not verified")."""
+    of that status leaves it as it is unless its row says it is not verified
+    (:func:`_power_shortfall_only`: orders alone past the verified days): its need may be its
+    committed blocks' MW outgrowing the energized steps, a fact of the plan (a 120-day fleet's
+    red site read "not verified")."""
     bound = _shortfall_bound(inputs)
     if worst not in ("red", "amber") or end is None or bound is None:
         return ""
-    if not inputs.power_triggers.filter(pl.col("status") == worst).is_empty():
+    sites = power_view(inputs).filter(pl.col("status") == worst)
+    if sites["shortfall_only"].is_null().any():
         return ""
     verified, kind = bound
     shown: list[tuple[date, str, str]] = []
@@ -697,6 +700,12 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
             return ""  # a shortfall measured: the worst status stands as it is
         pool = f"{row['region']}/{row['pool']}"
         shown.append((day, pool, f"{day:%b %Y}" if on_month else fmt_date(day)))
+    # Sites short past the verified days on orders alone (shortfall_only), on the daily
+    # power calendar.
+    shown.extend(
+        (r["exhaustion_date"], f"{r['site']}'s power", fmt_date(r["exhaustion_date"]))
+        for r in sites.iter_rows(named=True)
+    )
     if not shown:
         return ""
     shown.sort()
@@ -994,12 +1003,39 @@ def power_view(inputs: ReportInputs) -> pl.DataFrame:
     unjudged = unforecast_regions_of(inputs)
     unsized = unsized_by_region(inputs.triggers)
     green = pl.col("status") == "green"
-    return inputs.power_triggers.with_columns(
+    return _power_shortfall_only(inputs).with_columns(
         not_judged=green & pl.col("region").is_in(unjudged),
         unsized_orders=pl.when(green)
         .then(pl.col("region").replace_strict(unsized, default=0, return_dtype=pl.Int64))
         .otherwise(0),
     )
+
+
+def _power_shortfall_only(inputs: ReportInputs) -> pl.DataFrame:
+    """The power triggers with ``shortfall_only``: a red or amber site's "(runs short past DAY
+    ...: not verified)" as :func:`shortfall_only` says it of a block trigger, where its need
+    rests on orders alone (the MW of its blocks in service in its exhaustion month, live and
+    committed, within its MW energized then) and its date lies past the verified days; else
+    null. A site whose own blocks outgrow its energized MW is short by a fact of the plan,
+    whatever the forecast (dae19b9), and one with no row of ``mw_by_site_month`` that month is
+    not judged resting on orders. A site short only for orders the forecast sized past the
+    measured days read a plain "red" on the facilities page, the CLI and the headline."""
+    in_service = inputs.mw_by_site_month.group_by("region", "site", "month").agg(
+        _in_service=pl.col("mw_in_service").max()
+    )
+    rests = pl.col("_in_service") <= pl.col("energized_mw_at_exhaustion") + _MW_TOL
+    return (
+        inputs.power_triggers.with_columns(month=pl.col("exhaustion_date").dt.truncate("1mo"))
+        .join(in_service, on=["region", "site", "month"], how="left", maintain_order="left")
+        .with_columns(
+            shortfall_only=pl.when(rests.fill_null(value=False)).then(shortfall_only(inputs))
+        )
+        .drop("month", "_in_service")
+    )
+
+
+# MW within this of the energized MW count as within it (sums of floats).
+_MW_TOL = 1e-9
 
 
 def power_counts(inputs: ReportInputs) -> str:

@@ -142,6 +142,9 @@ class ReportOutcome(BaseModel):
     # whatever its contract date (a 200-week plan read "contract power first: us-east-c by
     # 2027-09-06", no lateness, beside its red).
     power_first_beyond_ceiling_mw: float = 0.0
+    # That site's "(runs short past DAY ...: not verified)" where its need rests on orders
+    # alone past the verified days (report.inputs.power_view's shortfall_only; "": none).
+    power_first_not_verified: str = ""
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
     # The capital in orders to place as the finance and front pages' card says it, with whose
@@ -1008,6 +1011,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         later_orders_due_first,
         n_plus_one_lines,
         power_counts,
+        power_view,
         retiring_line,
         silent_customer_feeds,
         silent_regions,
@@ -1027,9 +1031,8 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     # A site with MW to contract goes before one whose contract only comes late, and before
     # one whose need passes its ceiling (nothing to contract: a new site), same day.
     late = (
-        inputs.power_triggers.filter(
-            pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null()
-        )
+        power_view(inputs)
+        .filter(pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null())
         .with_columns(forward=power_forward(), new_site=power_new_site())
         .sort("contract_by", "new_site", "forward")
     )
@@ -1051,6 +1054,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first_beyond_ceiling_mw=(
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
         ),
+        power_first_not_verified=(late["shortfall_only"][0] or "") if late.height else "",
         # Each with its pool's flag: after an order not verified at the daily grain, neither is it.
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements)
         .join(

@@ -828,7 +828,8 @@ def _contract_by(row: dict[str, Any]) -> str:
 
 def _power_status(row: dict[str, Any]) -> Cell:
     """A site's power status, and why a green is not plainly one (:func:`power_view`): its
-    region has no telemetry (not judged), or orders not sized whose MW it was not checked for."""
+    region has no telemetry (not judged), or orders not sized whose MW it was not checked for;
+    and a red or amber's "(runs short past DAY ...: not verified)" (``shortfall_only``)."""
     if row.get("not_judged"):
         return (Badge(NOT_JUDGED), f" (no telemetry in {row['region']})")
     n = row.get("unsized_orders") or 0
@@ -837,6 +838,9 @@ def _power_status(row: dict[str, Any]) -> Cell:
         # sg-a green beside an order whose 26-week size, +3.8 MW, turns it red).
         orders = "order" if n == 1 else "orders"
         return (Badge(NOT_CHECKED), f" for {n} {orders} not sized in {row['region']}")
+    if row.get("shortfall_only"):
+        # Short on orders alone past the verified days: its date is a forecast's.
+        return (Badge(row["status"]), f" {row['shortfall_only']}")
     return Badge(row["status"])
 
 
