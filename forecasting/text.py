@@ -119,18 +119,24 @@ def usd_shown(value: float) -> float:
     return round(value / step) * step
 
 
-def capex_past_ceiling(placeable: float, apart: float, *, beyond: int) -> str:
+def capex_past_ceiling(
+    placeable: float, apart: float, *, beyond: int, into_new_site: bool = False
+) -> str:
     """Capex as text where ``beyond`` of its blocks lie past their site's ceiling and cost
     ``apart``, which no total of the plan holds: ``$2,399.2M (+ $2,052.9M for 243 blocks past
     their site's ceiling: a new site is needed, not in the plan's totals)``, or, with nothing
     placeable, ``$327.7M for all 8 blocks past ...`` (``one block``, ``both blocks``).
+
+    With ``into_new_site`` (every such block dated by its region's declared [[new_site]]):
+    "past their site's ceiling, into a new site", as the capital to place says of them.
 
     Eight pods all past the ceiling read "$0 (+ $327.7M new site)": $0 as if free, and the
     pods' own price as the new site's, whose cost no figure of the plan holds. Two read "for
     all 2 blocks"."""
     if not beyond:
         return usd(placeable)
-    past = f"past {'its' if beyond == 1 else 'their'} site's ceiling: {NEW_SITE}"
+    where = ", into a new site" if into_new_site else f": {NEW_SITE}"
+    past = f"past {'its' if beyond == 1 else 'their'} site's ceiling{where}"
     if placeable <= 0:
         every = {1: "one block", 2: "both blocks"}.get(beyond, f"all {beyond:,} blocks")
         return f"{usd(apart)} for {every} {past} (none in the plan's totals)"

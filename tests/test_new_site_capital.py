@@ -184,3 +184,19 @@ def test_blocks_to_order_count_a_block_past_a_ceiling_by_its_new_site_s_order_by
     bare = _one_past_a_ceiling(declared=False)
     said = _blocks_to_place(bare, bare.triggers.filter(pl.col("blocks_to_order") > 0))
     assert said.startswith("2 racks (the orders due by"), said
+
+
+def test_every_order_s_capital_says_the_blocks_past_a_ceiling_go_into_the_new_site() -> None:
+    """The front page read "(+ $8.4M for 1 block past its site's ceiling, into a new site, ...)"
+    on the capital to place and "(+ $8.4M for 1 block past its site's ceiling: a new site is
+    needed, ...)" on the card beside it, capital in every order of the plan, for the same rack
+    and the new site the plan declares. Both say it goes into the new site; without a
+    [[new_site]] the words stand."""
+    from forecasting.report.pages.common import every_order_capital
+
+    said = every_order_capital(_one_past_a_ceiling())
+    assert said is not None
+    assert "for 1 block past its site's ceiling, into a new site, not in the plan's totals" in said
+    assert "a new site is needed" not in said
+    bare = every_order_capital(_one_past_a_ceiling(declared=False))
+    assert bare is not None and "past its site's ceiling: a new site is needed" in bare

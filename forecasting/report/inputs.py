@@ -1114,17 +1114,20 @@ def split_new_site(placements: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def planned_capital(placeable: float, planned: pl.DataFrame) -> str:
+def planned_capital(placeable: float, planned: pl.DataFrame, *, dated: int = 0) -> str:
     """``placeable`` (the capex of ``planned``'s blocks that the plan can place) as money,
     with the capex of its blocks past their site's ceiling apart, not in the total
-    (:func:`forecasting.text.capex_past_ceiling`)."""
+    (:func:`forecasting.text.capex_past_ceiling`); said to go into a new site where ``dated``
+    of them, all, are dated by their region's declared [[new_site]]."""
     from forecasting.text import capex_past_ceiling
 
     if "capex_new_site_usd" not in planned.columns:
         return capex_past_ceiling(placeable, 0.0, beyond=0)
     beyond = int(planned["blocks_beyond_ceiling"].fill_null(0).sum())
     apart = float(planned["capex_new_site_usd"].sum())
-    return capex_past_ceiling(placeable, apart, beyond=beyond)
+    return capex_past_ceiling(
+        placeable, apart, beyond=beyond, into_new_site=beyond > 0 and dated >= beyond
+    )
 
 
 def past_the_plan(planned: pl.DataFrame, *, end: date | None) -> pl.DataFrame:

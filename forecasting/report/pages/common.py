@@ -650,8 +650,11 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
     # triggers' capex whole, "of which $X for N orders" read as N of every order, priced
     # otherwise than the total: the pools' first orders, as the total counts them.
     first = planned.filter(pl.col("tranche").fill_null(1) == 1)
+    # The blocks past a ceiling that a declared new site dates: "into a new site", as the
+    # capital to place says of the same blocks beside this card.
+    dated = int(new_site_parts(inputs)["blocks_beyond_ceiling"].fill_null(0).sum())
     return (
-        planned_capital(total(planned, "capex_usd"), planned)
+        planned_capital(total(planned, "capex_usd"), planned, dated=dated)
         + monthly_only_first(first, inputs.triggers, days=daily_days(inputs))
         + past_the_plan_capital(planned, end=end)
         + unsized_beside(inputs.triggers)
