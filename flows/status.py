@@ -106,45 +106,27 @@ def _status_changes_table(
     frame: pl.DataFrame,
     *,
     title: str,
-    key: str,
-    by: str,
+    key: str | None,
+    by: tuple[str, str],
     daily_ends: tuple[date | None, date | None] = (None, None),
 ) -> Table:
-    """Status changes per (region, ``key``): the status and the ``by`` and exhaustion dates,
-    before -> now; an exhaustion past its run's last daily day (``daily_ends``, before and
-    now) is its month."""
+    """Status changes per region (and ``key``, where given): the status, the date ``by``
+    names (its column and its heading) and the exhaustion day, before -> now; an exhaustion
+    past its run's last daily day (``daily_ends``, before and now) is its month."""
     before_end, now_end = daily_ends
+    column, heading = by
     table = Table(title=title, title_justify="left")
-    names = ("order by" if by == "order_by" else "contract power by", "exhaustion")
-    for name in ("region", key, "change", "status", *names):
+    keys = (key,) if key else ()
+    exhaustion = "exhaustion" if key else "ceilings run out"
+    for name in ("region", *keys, "change", "status", heading, exhaustion):
         table.add_column(name)
     for r in frame.iter_rows(named=True):
         table.add_row(
             Text(r["region"]),
-            Text(r[key]),
+            *(Text(r[k]) for k in keys),
             r["change"],
             _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
-            f"{_day(r[f'{by}_before'])} -> {_day(r[f'{by}_now'])}",
-            f"{_day_or_month(r['exhaustion_before'], before_end)} -> "
-            f"{_day_or_month(r['exhaustion_now'], now_end)}",
-        )
-    return table
-
-
-def _construction_changes_table(
-    frame: pl.DataFrame, *, daily_ends: tuple[date | None, date | None]
-) -> Table:
-    """Regions whose new site's start-by, status or run-out day moved, before -> now."""
-    before_end, now_end = daily_ends
-    table = Table(title="new site changes", title_justify="left")
-    for name in ("region", "change", "status", "start a new site by", "ceilings run out"):
-        table.add_column(name)
-    for r in frame.iter_rows(named=True):
-        table.add_row(
-            Text(r["region"]),
-            r["change"],
-            _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
-            f"{_day(r['start_by_before'])} -> {_day(r['start_by_now'])}",
+            f"{_day(r[f'{column}_before'])} -> {_day(r[f'{column}_now'])}",
             f"{_day_or_month(r['exhaustion_before'], before_end)} -> "
             f"{_day_or_month(r['exhaustion_now'], now_end)}",
         )
@@ -159,15 +141,26 @@ def changes_view(changes: RunChanges) -> list[Table | Text]:
     views: list[Table | Text] = [title + Text(changes.summary())]
     ends = (changes.previous_daily_end, changes.daily_end)
     for name, key, by, frame, daily_ends in (
-        ("trigger status changes", "pool", "order_by", changes.triggers, ends),
-        ("power status changes", "site", "contract_by", changes.power, (None, None)),
+        ("trigger status changes", "pool", ("order_by", "order by"), changes.triggers, ends),
+        (
+            "power status changes",
+            "site",
+            ("contract_by", "contract power by"),
+            changes.power,
+            (None, None),
+        ),
+        (
+            "new site changes",
+            None,
+            ("start_by", "start a new site by"),
+            changes.construction,
+            ends,
+        ),
     ):
         if not frame.is_empty():
             views.append(
                 _status_changes_table(frame, title=name, key=key, by=by, daily_ends=daily_ends)
             )
-    if not changes.construction.is_empty():
-        views.append(_construction_changes_table(changes.construction, daily_ends=ends))
     if not changes.drills.is_empty():
         table = Table(title="drill verdict flips", title_justify="left")
         for name in ("drill", "verdict before", "verdict now", "drill runs"):

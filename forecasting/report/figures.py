@@ -440,33 +440,24 @@ def capital_chart(
         if construction is not None
         else None
     )
-    if sites is not None and sites.height:
-        rows = pl.concat(
-            [
-                rows,
-                sites.select(
-                    pl.lit(NEW_SITES_SERIES).alias("region"),
-                    pl.col("start_by").alias("order_by"),
-                    pl.col("cost_usd").alias("capex_usd"),
-                ),
-            ]
-        )
     dated = (
         new_site_blocks.filter(pl.col("capex_new_site_usd") > 0)
         if new_site_blocks is not None and planned is not None
         else None
     )
-    if dated is not None and dated.height:
-        rows = pl.concat(
-            [
-                rows,
-                dated.select(
-                    pl.lit(NEW_SITE_BLOCKS_SERIES).alias("region"),
-                    pl.col("order_by"),
-                    pl.col("capex_new_site_usd").alias("capex_usd"),
-                ),
-            ]
-        )
+    # A series of its own each, stacked by its own date: new sites at their start-by, the
+    # blocks into them at their new-site order-by.
+    for frame, series, day, capex in (
+        (sites, NEW_SITES_SERIES, "start_by", "cost_usd"),
+        (dated, NEW_SITE_BLOCKS_SERIES, "order_by", "capex_new_site_usd"),
+    ):
+        if frame is not None and frame.height:
+            extra = frame.select(
+                pl.lit(series).alias("region"),
+                pl.col(day).alias("order_by"),
+                pl.col(capex).alias("capex_usd"),
+            )
+            rows = pl.concat([rows, extra])
     if rows.is_empty():
         return None
     spend = (
