@@ -1999,8 +1999,8 @@ def test_concentration_is_shown_per_region_most_concentrated_first() -> None:
     said = {str(r[0]): r for r in table.rows}
     assert said["solo"][1] == "100.0% (acme: the only customer)"
     assert said["eu-west"][1] == "55.0% (zephyr)"
-    assert said["eu-west"][2] == "3,400"
-    assert said["eu-west"][4] == "3,740"
+    assert said["eu-west"][2] == "3,400 (up to 3,425 with the tail)"
+    assert said["eu-west"][4] == "3,740 (up to 3,765 with the tail)"
     assert said["eu-west"][5] == "2,992 – 4,488"
     assert said["us-east"][1] == "at least 20.0% (initech)"
     assert said["ap-south"][1] == "only the long tail (100.0%): not measured"
@@ -2017,6 +2017,19 @@ def test_the_region_table_says_its_hhi_may_read_low_where_the_tail_holds_larger_
     plain figure. The intro says it can read low, and by how much at most."""
     said = _region_concentration_intro(_region_concentration())
     assert "HHI reads low, by at most the tail's share squared" in said
+
+
+def test_a_region_hhi_cell_gives_the_most_its_tail_could_add() -> None:
+    """The page said a region's HHI reads low by at most its tail's share squared, then
+    printed a plain figure: us-east's 1,200 with a 30 % tail could be up to 2,100, past the
+    2,500 line or not, and the reader had to do the sum. Each HHI cell of a region with a
+    tail now gives that bound (now and at the horizon, from each day's own tail); a region
+    without a tail keeps its plain figure."""
+    said = {str(r[0]): r for r in _region_concentration_table(_region_concentration()).rows}
+    assert said["us-east"][2] == "1,200 (up to 2,100 with the tail)"
+    assert said["us-east"][4] == "1,320 (up to 2,220 with the tail)"
+    assert said["eu-west"][2] == "3,400 (up to 3,425 with the tail)"
+    assert said["solo"][2] == "10,000"
 
 
 def test_a_region_whose_telemetry_stopped_says_the_day_its_share_is_of() -> None:

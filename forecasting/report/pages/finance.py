@@ -103,6 +103,7 @@ __all__ = [
     "idle_risk_card",
     "idle_risk_line",
     "region_concentration_summary",
+    "region_hhi",
     "region_top_customer",
 ]
 
@@ -1340,6 +1341,17 @@ def region_top_customer(
     return f"{floor}{fmt_pct(top1)} ({who})"
 
 
+def region_hhi(hhi: float | None, tail: float | None) -> str:
+    """A region's HHI with the most its long tail could add: the tail is counted as customers
+    no larger than the smallest named one, so one larger tail customer raises the index by
+    at most the tail's share squared (on the 0..10,000 scale)."""
+    if hhi is None:
+        return NOT_MEASURED
+    said = fmt_hhi(hhi)
+    ceiling = fmt_hhi(min(10_000.0, hhi + (tail or 0.0) ** 2 * 10_000))
+    return said if ceiling == said else f"{said} (up to {ceiling} with the tail)"
+
+
 def _region_concentration_table(
     concentration: pl.DataFrame,
     *,
@@ -1362,9 +1374,7 @@ def _region_concentration_table(
             [
                 r["region"],
                 top,
-                (fmt_hhi(r["hhi"]) if r["hhi"] is not None else NOT_MEASURED)
-                if measured_now
-                else MISSING,
+                region_hhi(r["hhi"], r["tail"]) if measured_now else MISSING,
                 (
                     region_top_customer(
                         r["leader_ahead"], r["top1_ahead"], r["tail_ahead"], expected=True
@@ -1372,9 +1382,7 @@ def _region_concentration_table(
                     if ahead
                     else MISSING
                 ),
-                (fmt_hhi(r["hhi_ahead"]) if r["hhi_ahead"] is not None else NOT_MEASURED)
-                if ahead
-                else MISSING,
+                region_hhi(r["hhi_ahead"], r["tail_ahead"]) if ahead else MISSING,
                 f"{fmt_hhi(r['hhi_low'])} – {fmt_hhi(r['hhi_high'])}"
                 if ahead and r["hhi_low"] is not None
                 else MISSING,
@@ -1415,7 +1423,8 @@ def _region_concentration_intro(concentration: pl.DataFrame) -> str:
         "top customer, its share reads 'at least'. A region's HHI counts its tail as equal "
         "customers no larger than its smallest named one (the fleet's rule); where a tail "
         "customer is larger there, the HHI reads low, by at most the tail's share squared "
-        "(a 30% tail: up to 900)."
+        "(a 30% tail: up to 900): the HHI now and at the horizon (q50) give that bound "
+        "('up to ... with the tail')."
     )
 
 
