@@ -215,6 +215,17 @@ _CONTROL_SHOWN = [f"<U+{ord(c):04X}>" for c in _CONTROL_CHARS]
 # A number in a spreadsheet's shape: what it looks like and what to export instead. Tried in
 # this order on a value that is not a number; the thousands shape before the decimal comma.
 _NUMBER_SHAPES: tuple[tuple[str, str], ...] = (
+    # Before the unit shape, which reads "0x10" as the number 0 with a unit.
+    (r"(?i)^[+-]?0x[0-9a-f]+$", "a hexadecimal number (0x10)? export it in decimal (16)"),
+    # \d is Unicode here: full-width and Arabic-Indic digits match it, but no reader parses them.
+    (
+        r"^[+-]?[\d.,]*[\d&&[^0-9]][\d.,]*$",
+        "digits other than 0-9 (full-width, Arabic-Indic)? export ASCII digits",
+    ),
+    (
+        r"^[+-]?\d+(?:_\d+)+(?:\.\d+)?$",
+        "digits grouped with underscores (1_234)? export plain digits",
+    ),
     (r"^[+-]?\d[\d.,]*\s*%$", "a percent (85%)? export the number itself, not a share"),
     (
         r"^[+-]?\d[\d.,]*\s*\p{L}",

@@ -384,6 +384,10 @@ def test_a_file_of_bad_rows_names_the_rules_it_breaks(wh: Warehouse, tmp_path: P
         pytest.param("1.234.567", "thousands separator", id="dot-thousands"),
         pytest.param("NULL", "missing value written as text", id="null"),
         pytest.param("N/A", "missing value written as text", id="n-a"),
+        pytest.param("1_234", "underscores", id="underscore-thousands"),
+        pytest.param("0x10", "hexadecimal", id="hex"),
+        pytest.param("\uff11\uff12", "digits other than 0-9", id="fullwidth-digits"),
+        pytest.param("\u0661\u0662", "digits other than 0-9", id="arabic-indic-digits"),
         pytest.param("lots", None, id="plain"),
     ],
 )
@@ -394,7 +398,9 @@ def test_a_number_in_a_spreadsheet_shape_says_which(
     percent ("85%") read only "not a number": the rule says what the value looks like and
     what to export instead. So do the thousands separators of French and German exports
     ("1 234" with a space or a narrow no-break space, "1.234.567") and a missing value an
-    exporter wrote as text ("NULL", "N/A"), which still read only "not a number"."""
+    exporter wrote as text ("NULL", "N/A"), which still read only "not a number"; and so did
+    digits grouped with underscores ("1_234"), a hexadecimal number ("0x10") and digits of
+    another script (full-width "１２", Arabic-Indic "١٢")."""
     path = tmp_path / "sheet.csv"
     path.write_text(csv_text(GOOD.replace(",10,", f",{value},")), encoding="utf-8")
     run(wh, path)
