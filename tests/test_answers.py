@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -456,6 +457,32 @@ def test_a_class_no_candidate_may_serve_is_named_not_the_first_arrival() -> None
     assert search.summary.endswith(
         ": no candidate that training (in r1) may run on can be ordered in time for the horizon"
     )
+
+
+def test_a_class_no_candidate_may_serve_says_others_blocks_make_room_where_power_binds() -> None:
+    """The demo's top-customer drill read "no candidate that training (in us-east) may run on
+    can be ordered in time for the horizon; ... blocks alone would do it from 2027-02-27": no
+    block for training in time, then blocks that restore it, with nothing between. Blocks of
+    the classes training shares its blocks with make room for it, power allowing: the answer
+    now says so where power, not blocks, binds, and stays as it was where it does not."""
+    plan = _plan([_block("p", "r1", 500, ["training"])], [RACK])
+    double = scenario_from_args(target="class:training", multiplier=3.0)
+    search = blocks_to_pass(plan, _paths({"r1/training/other": 400.0}), None, double,
+                            run_date=MONDAY)  # fmt: skip
+    powered = replace(
+        search,
+        power_binds="their sites have MW for more of them only when r1-a's energized MW step",
+        blocks_alone="blocks alone would do it from 2027-02-27",
+    )
+    assert (
+        ": no candidate that training (in r1) may run on can be ordered in time for the "
+        "horizon, but blocks of the classes it shares blocks with make room for it, power "
+        "allowing; with unlimited blocks where their sites have power" in powered.summary
+    )
+    assert powered.summary.endswith("; blocks alone would do it from 2027-02-27")
+    assert "make room" not in search.summary
+    two = replace(powered, unservable=("training (in r1)", "inference (in r2)"))
+    assert "the classes they share blocks with make room for them" in two.summary
 
 
 def _expedite_plan(lead_weeks: int, weeks_saved: int) -> CapacityPlan:

@@ -201,7 +201,8 @@ def test_a_class_no_candidate_serves_still_says_power_binds_the_others() -> None
     assert not found.passed
     assert found.summary == (
         "no set of orderable blocks passes: no candidate that "
-        "training (in r1) may run on can be ordered in time for the horizon; with unlimited "
+        "training (in r1) may run on can be ordered in time for the horizon, but blocks of the "
+        "classes it shares blocks with make room for it, power allowing; with unlimited "
         "blocks where their sites have power, the SLO is not restored within the horizon: no "
         "site in r1 has MW for them within the plan (power contracted today is energized at "
         "r1-a on 2027-02-02); blocks alone (their sites' power not counted) would pass"

@@ -121,9 +121,21 @@ class BlocksToPass:
             if self.unservable:
                 # The earliest arrival of any type read as an answer where none may serve the
                 # failing class ("earliest in service 2027-02-10": racks, for training).
+                # Blocks alone (power not counted) restored it with no candidate it may run
+                # on: other classes' blocks make room on the blocks it shares. Read plainly,
+                # "no candidate ... in time" then "blocks alone would do it" contradicted.
+                it, them = (
+                    ("it shares", "it") if len(self.unservable) == 1 else ("they share", "them")
+                )
+                room = (
+                    f", but blocks of the classes {it} blocks with make room for {them}, "
+                    "power allowing"
+                    if self.power_binds and self.blocks_alone
+                    else ""
+                )
                 return (
                     f"{head}: no candidate that {'; '.join(self.unservable)} may run on can be "
-                    "ordered in time for the horizon" + self._power_tail()
+                    f"ordered in time for the horizon{room}" + self._power_tail()
                 )
             if self.earliest_arrival is not None:
                 # An expedited order says so: the date is the [response.expedite] rung's.
