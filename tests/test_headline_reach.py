@@ -372,3 +372,55 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
     for inputs, shown in ((orders, True), (plan_fact, False)):
         outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
         assert (said in power_lines(outcome)[0]) is shown, power_lines(outcome)
+
+
+def test_the_idle_card_says_why_its_p10_is_unverified_where_a_calibrated_plan_s_statuses_are() -> (
+    None
+):
+    """On a plan whose band a decision backtest calibrated, the statuses read plain to the
+    plan's end (the calibrated band counts as verified) while the idle card beside them read
+    "not verified past 2026-12-18: no backtest measured the forecast's error there", the same
+    days, two verdicts with no word why (the demo: "1 of the 28 blocks judged on days past
+    2027-12-04 ... not verified there" beside a plain "green"). The calibration scores how
+    often demand passes q90 only, so the P10 idle risk reads is not verified past the measured
+    day: the card, its table and the CLI's line say it is P10 and that the calibration the
+    statuses rest on scores the upper tail only; where both rules end on one day, as before."""
+    from test_report import _measured
+
+    from forecasting.report.inputs import green_verified_to, low_verified_to
+    from forecasting.report.pages.finance import idle_risk_card, idle_risk_line
+
+    inputs = _measured(_sited(sample_inputs()))
+    calibrated = replace(
+        inputs,
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"), exhaustion_date=None, unverified_green=pl.lit(value=False)
+        ),
+        power_triggers=inputs.power_triggers.clear(),
+        forecast_months=_months(date(2030, 1, 1)),
+    )
+    assert calibrated.plan_calibrated and green_verified_to(calibrated) is None
+    assert status_headline(calibrated) == "green"
+    day = low_verified_to(calibrated)
+    assert day is not None and fmt_date(day) == _verified_to(calibrated)
+    why = (
+        f"P10 not verified past {fmt_date(day)}: no backtest measured the forecast's error past "
+        "it, and the calibration the statuses' P90 rests on there scores the band's upper tail "
+        "(how often demand passes q90) only"
+    )
+    assert idle_risk_card(calibrated)[0].endswith(f"; {why}")
+    assert html_text(why) in finance_page(calibrated)
+    assert html_text(why) in run_index_page(calibrated)
+    assert (
+        f"1 of the 2 blocks judged on days past {fmt_date(day)}, where no backtest measured "
+        "the forecast's error and the calibration the statuses' P90 rests on there scores the "
+        "band's upper tail (how often demand passes q90) only: their P10 not verified there"
+    ) in idle_risk_line(calibrated)
+    assert html_text("their P10 is not verified there.") in finance_page(calibrated)
+    # Daily rows past the measured day: the statuses end on it too, and the card says it as
+    # it did.
+    plain = replace(calibrated, forecast=sample_inputs().forecast)
+    assert green_verified_to(plain) == day
+    assert idle_risk_card(plain)[0].endswith(
+        f"; not verified past {fmt_date(day)}: no backtest measured the forecast's error there"
+    )

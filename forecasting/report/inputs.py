@@ -77,6 +77,7 @@ __all__ = [
     "NOT_JUDGED",
     "STATUSES",
     "TRIGGERS_SCHEMA",
+    "UPPER_TAIL_ONLY",
     "ReportInputs",
     "arrival_shown",
     "book_only_regions_of",
@@ -91,6 +92,8 @@ __all__ = [
     "held_silent_ids",
     "later_orders",
     "later_orders_due_first",
+    "low_verified_to",
+    "lower_tail_apart",
     "measured_reach",
     "n_plus_one_lines",
     "n_plus_one_view",
@@ -821,7 +824,9 @@ def green_verified_to(inputs: ReportInputs) -> date | None:
     where the daily rows reach past it, calibrated plan or not: the "Extrapolated" banner says
     the exhaustion dates there are not verified. Past the daily rows it is their last day where
     no decision backtest calibrated the band there; a calibrated band counts as verified to the
-    plan's end, as the capital cards read it. A calibrated plan's greens read plain while a red
+    plan's end, as the capital cards read it: for the statuses' P90, whose exceedance the
+    calibration scores, not for the P10 idle risk reads (:func:`low_verified_to`). A calibrated
+    plan's greens read plain while a red
     in a month of the same band read "not verified", and one whose daily rows outran the
     backtests read plain greens on days the banner called extrapolated."""
     end = daily_end(inputs)
@@ -833,6 +838,34 @@ def green_verified_to(inputs: ReportInputs) -> date | None:
     if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
         return None
     return end
+
+
+def low_verified_to(inputs: ReportInputs) -> date | None:
+    """The last day the band's lower tail (the P10 that idle risk reads) is verified to: the
+    last day a backtest measured the forecast's error (None: no forecast). Stricter than
+    :func:`green_verified_to` on a calibrated plan (:func:`lower_tail_apart`): the decision
+    backtests choose the band's scale so that demand passes q90 on 10 % of days
+    (``longrange._calibrated_scale``); q10 moves with that scale but nothing calibrated it, and
+    past the measured day nothing measured how often demand fell below it either."""
+    if daily_end(inputs) is None:
+        return None
+    return inputs.as_of + timedelta(days=measured_reach(inputs))
+
+
+def lower_tail_apart(inputs: ReportInputs) -> bool:
+    """Whether the statuses count days past :func:`low_verified_to` as verified (a calibrated
+    band read to the plan's end) while the P10 there is not: what reads P10 says why, or it
+    reads as contradicting the plain statuses beside it."""
+    low = low_verified_to(inputs)
+    verified = green_verified_to(inputs)
+    return low is not None and (verified is None or verified > low)
+
+
+# Why the P10 past the measured day is not verified where the statuses are (lower_tail_apart).
+UPPER_TAIL_ONLY = (
+    "the calibration the statuses' P90 rests on there scores the band's upper tail (how often "
+    "demand passes q90) only"
+)
 
 
 def green_only(inputs: ReportInputs) -> pl.Expr:
