@@ -424,3 +424,53 @@ def test_the_idle_card_says_why_its_p10_is_unverified_where_a_calibrated_plan_s_
     assert idle_risk_card(plain)[0].endswith(
         f"; not verified past {fmt_date(day)}: no backtest measured the forecast's error there"
     )
+
+
+def test_a_new_site_s_run_out_day_past_the_verified_days_says_it_is_not_verified() -> None:
+    """On a run verified to 2026-12-18 only, a pool's red short in Jan 2027 read "(runs short
+    past 2026-12-18, the last day a backtest measured: not verified)" while the construction
+    trigger on the same forecast read a plain "start a new site by ... (red ...)" for ceilings
+    running out weeks later, on the facilities page, the finance page and the terminal: the
+    same days verified on one line and not on the next. A run-out day past the verified days
+    says so, and a region whose ceilings hold to the plan's end says how far that is verified."""
+    from test_construction import _rows
+
+    from forecasting.report.inputs import green_verified_to
+    from forecasting.report.pages import facilities_page
+    from forecasting.runs.reports import report_outcome
+
+    sample = _sited(sample_inputs())
+    verified = green_verified_to(sample)
+    assert verified is not None
+    late = verified + timedelta(days=40)
+    dated = _rows({"build_months": 12, "cost_per_mw_usd": 10e6}).with_columns(
+        as_of=pl.lit(sample.as_of),
+        exhaustion_date=pl.lit(late),
+        exhaustion_monthly=pl.lit(value=False),
+        start_by=pl.lit(sample.as_of - timedelta(days=30)),
+        status=pl.lit("red"),
+    )
+    inputs = replace(sample, construction=dated)
+    said = (
+        f"(ceilings run out past {fmt_date(verified)}, the last day a backtest measured: "
+        "not verified)"
+    )
+    for page in (facilities_page, finance_page):
+        assert html_text(said) in page(inputs), page.__name__
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert said in outcome.construction[0], outcome.construction
+    # Within the verified days: plain, as before.
+    near = replace(inputs, construction=dated.with_columns(exhaustion_date=pl.lit(verified)))
+    assert "ceilings run out past" not in facilities_page(near)
+    # Ceilings that hold to the plan's end: verified to the run's day only.
+    held = dated.with_columns(
+        exhaustion_date=pl.lit(None, pl.Date),
+        start_by=pl.lit(None, pl.Date),
+        status=pl.lit("green"),
+    )
+    outcome = report_outcome(
+        replace(sample, construction=held),
+        SimpleNamespace(run_id="t"),
+        Path("."),  # type: ignore[arg-type]
+    )
+    assert f"(to {fmt_date(verified)} only: not verified beyond)" in outcome.construction[0]

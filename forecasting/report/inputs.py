@@ -81,6 +81,7 @@ __all__ = [
     "ReportInputs",
     "arrival_shown",
     "book_only_regions_of",
+    "construction_only",
     "daily_days",
     "daily_end",
     "estimated_totals",
@@ -773,6 +774,38 @@ def shortfall_only(inputs: ReportInputs) -> pl.Expr:
         & (last > pl.lit(verified)).fill_null(value=False)
     )
     return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})"))
+
+
+def construction_only(inputs: ReportInputs) -> pl.Expr:
+    """A construction row's "(ceilings run out past DAY ...: not verified)" where its run-out
+    day (a monthly one's: the month's last day) lies past the last day the run verifies
+    (:func:`green_verified_to`, the statuses' day), or "(to DAY only: not verified beyond)"
+    where its ceilings hold to the plan's end and the run verifies less; else null. A pool's
+    red short past that day said "not verified" while the new site started for ceilings
+    running out later read a plain "start a new site by ... (red)"."""
+    verified = green_verified_to(inputs)
+    bound = _shortfall_bound(inputs)
+    end = daily_end(inputs)
+    if verified is None or bound is None or end is None:
+        return pl.lit(None, pl.String)
+    _, kind = bound
+    day = fmt_date(verified)
+    why = {
+        "unmeasured": "ceilings run out where no backtest measured the forecast's error",
+        "measured": f"ceilings run out past {day}, the last day a backtest measured",
+        "band": f"ceilings run out past the daily rows ({day}), on a band no backtest calibrated",
+        "plan": f"ceilings run out past the plan's end ({day})",
+    }[kind]
+    ran_out = pl.col("exhaustion_date")
+    last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
+    past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
+    held = ran_out.is_null() & pl.col("ceilings_mw").is_not_null()
+    return (
+        pl.when(past)
+        .then(pl.lit(f"({why}: {NOT_VERIFIED})"))
+        .when(held)
+        .then(pl.lit(f"(to {day} only: {NOT_VERIFIED_BEYOND})"))
+    )
 
 
 def status_only(inputs: ReportInputs) -> pl.Expr:

@@ -32,6 +32,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     UPPER_TAIL_ONLY,
     ReportInputs,
+    construction_only,
     daily_days,
     daily_end,
     green_verified_to,
@@ -443,12 +444,15 @@ def _new_sites(inputs: ReportInputs) -> str:
     declared, the MW past them, not priced (no cost made up). '' where none runs out. The
     facilities page priced us-east's new site ($1,474.6M on the demo) and finance had no word
     of it."""
-    rows = inputs.construction.filter(pl.col("exhaustion_date").is_not_null()).sort(
-        "start_by", "exhaustion_date", "region", nulls_last=True
+    rows = (
+        inputs.construction.with_columns(not_verified=construction_only(inputs))
+        .filter(pl.col("exhaustion_date").is_not_null())
+        .sort("start_by", "exhaustion_date", "region", nulls_last=True)
     )
     today = inputs.generated_at.date()
     said = []
     for r in rows.iter_rows(named=True):
+        unverified = f" {r['not_verified']}" if r["not_verified"] else ""
         past = f"{fmt_mw(r['mw_past_ceilings'])} past {r['region']}'s site ceilings"
         if r["cost_usd"] is None or r["start_by"] is None:
             ran_out = (
@@ -457,8 +461,8 @@ def _new_sites(inputs: ReportInputs) -> str:
                 else fmt_date(r["exhaustion_date"])
             )
             said.append(
-                f"{past} (ceilings run out {ran_out}): not priced, no [[new_site]] declared "
-                f"for {r['region']}"
+                f"{past} (ceilings run out {ran_out}){unverified}: not priced, no [[new_site]] "
+                f"declared for {r['region']}"
             )
             continue
         # The declared cost per MW is the cost over the MW it prices (construction._dated).
@@ -467,6 +471,7 @@ def _new_sites(inputs: ReportInputs) -> str:
             f"{fmt_usd(r['cost_usd'])} for {past}: start a new site by "
             f"{by_date(r['start_by'], inputs.as_of, today=today)} ({r['status']}; "
             f"{r['build_months']} months to build, at the declared ${per_mw / 1e6:,.2f}M per MW)"
+            + unverified
         )
     priced = rows.filter(pl.col("cost_usd").is_not_null())
     if priced.height > 1:
