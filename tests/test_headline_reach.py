@@ -474,3 +474,40 @@ def test_a_new_site_s_run_out_day_past_the_verified_days_says_it_is_not_verified
         Path("."),  # type: ignore[arg-type]
     )
     assert f"(to {fmt_date(verified)} only: not verified beyond)" in outcome.construction[0]
+
+
+def test_the_n_plus_one_dates_past_the_verified_days_say_they_are_not_verified() -> None:
+    """On a run verified to 2027-01-02 only (a 150-day synth fleet) the headline read "us-east/all
+    (runs short) 2027-02-05, past the last day a backtest measured (2027-01-02): not verified"
+    while the terminal's next lines read "n+1: us-east is short from 2027-02-01 if it loses
+    us-east-pod-02 (1,024 GPUs); without the loss its first shortfall is 2027-02-05", the same
+    date plain, and the platform page's N+1 table the same. Dates past the verified day say so."""
+    import html
+
+    from forecasting.report.inputs import N_PLUS_ONE_SCHEMA, green_verified_to, n_plus_one_lines
+    from forecasting.report.pages import platform_page
+
+    sample = _sited(sample_inputs())
+    verified = green_verified_to(sample)
+    assert verified is not None
+    region = sample.triggers["region"][0]
+
+    def checked(short: date, anyway: date) -> ReportInputs:
+        triggers = sample.triggers.with_columns(
+            exhaustion_date=pl.when(pl.col("region") == region).then(pl.lit(anyway)).otherwise(None)
+        )
+        rows = [(region, f"{region}-pod-01", 1024, False, short, 5000.0)]
+        n_plus_one = pl.DataFrame(rows, schema=N_PLUS_ONE_SCHEMA, orient="row")
+        return replace(sample, triggers=triggers, n_plus_one=n_plus_one)
+
+    why = f"past the last day a backtest measured ({fmt_date(verified)}): not verified"
+    late = checked(verified + timedelta(days=20), verified + timedelta(days=40))
+    (line,) = n_plus_one_lines(late)
+    assert line.endswith(f"; both dates {why}"), line
+    (line,) = n_plus_one_lines(checked(verified - timedelta(days=5), verified + timedelta(days=40)))
+    assert line.endswith(f"; the date without the loss {why}"), line
+    (line,) = n_plus_one_lines(checked(verified - timedelta(days=9), verified - timedelta(days=5)))
+    assert "not verified" not in line
+    page = html.unescape(platform_page(late))
+    assert f"{fmt_date(verified + timedelta(days=20))} (not verified)" in page
+    assert f"{fmt_date(verified + timedelta(days=40))} (not verified)" in page

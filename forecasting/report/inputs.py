@@ -8,7 +8,7 @@ are ignored, so producers can add fields without breaking the report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -97,6 +97,7 @@ __all__ = [
     "lower_tail_apart",
     "measured_reach",
     "n_plus_one_lines",
+    "n_plus_one_unverified",
     "n_plus_one_view",
     "no_arrival",
     "order_by_grain",
@@ -1435,6 +1436,40 @@ def retiring_line(inputs: ReportInputs) -> str:
 _RETIRING_NAMED = 4
 
 
+def _unverified_past(inputs: ReportInputs) -> tuple[Callable[[date | None], bool], str] | None:
+    """Where the run verifies its statuses to a day short of the plan's end
+    (:func:`green_verified_to`): whether a shortfall day lies past it (a monthly one's: its
+    month's last day) and the words that say why, as the headline's; None otherwise."""
+    verified = green_verified_to(inputs)
+    bound = _shortfall_bound(inputs)
+    end = daily_end(inputs)
+    if verified is None or bound is None or end is None:
+        return None
+    day = fmt_date(verified)
+    why = {
+        "unmeasured": "where no backtest measured the forecast's error",
+        "measured": f"past the last day a backtest measured ({day})",
+        "band": f"past the daily rows ({day}), on a band no backtest calibrated",
+        "plan": f"past the plan's end ({day})",
+    }[bound[1]]
+
+    def past(short: date | None) -> bool:
+        if short is None:
+            return False
+        if short > end:
+            short = (short.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        return short > verified
+
+    return past, why
+
+
+def n_plus_one_unverified(inputs: ReportInputs) -> Callable[[date | None], bool]:
+    """Whether an N+1 table's date lies past the day the run verifies its statuses to (the
+    table marks it "not verified", as the CLI's line says it)."""
+    said = _unverified_past(inputs)
+    return said[0] if said is not None else (lambda _: False)
+
+
 def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
     """One line per region the plan leaves short within the horizon with its largest shared
     block lost, for the CLI: 'n+1: us-west is short from 2027-01-03 if it loses
@@ -1443,6 +1478,7 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
     from forecasting.report.format import fmt_day_or_month
 
     end = daily_end(inputs)
+    unverified = _unverified_past(inputs)
     lines = []
     for r in n_plus_one_view(inputs).filter(~pl.col("holds")).iter_rows(named=True):
         if r["first_short_date"] is None:
@@ -1473,6 +1509,22 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
             then = (
                 f"without the loss its first shortfall is {fmt_day_or_month(anyway, daily_end=end)}"
             )
+        # Dates past the verified days read plain here while the headline said the same
+        # shortfall date was not verified.
+        if unverified is not None:
+            past, why = unverified
+            dates = [
+                said
+                for said, d in (
+                    ("the date with the loss", short),
+                    ("the date without the loss", anyway),
+                )
+                if past(d)
+            ]
+            if len(dates) == 2:
+                then += f"; both dates {why}: {NOT_VERIFIED}"
+            elif dates:
+                then += f"; {dates[0]} {why}: {NOT_VERIFIED}"
         lines.append(
             f"n+1: {r['region']} is short from {day} if it loses {r['largest_block']} "
             f"({r['largest_block_gpus']:,} GPUs); {then}"
