@@ -511,3 +511,28 @@ def test_the_n_plus_one_dates_past_the_verified_days_say_they_are_not_verified()
     page = html.unescape(platform_page(late))
     assert f"{fmt_date(verified + timedelta(days=20))} (not verified)" in page
     assert f"{fmt_date(verified + timedelta(days=40))} (not verified)" in page
+
+
+def test_the_triggers_download_shows_each_status_as_the_pages_do(tmp_path: Path) -> None:
+    """triggers.csv's ``status_shown`` ("the status the pages show") read a plain "green" and
+    "red" for a run verified to 2026-12-18 only, while the finance page and the CLI read the
+    same rows "green to 2026-12-18 only: not verified beyond" and "red (runs short past
+    2026-12-18, ...: not verified)". It now says what the pages say after the colour; the
+    stored ``status`` stays as it was."""
+    from forecasting.report.inputs import status_only
+    from forecasting.report.publish import publish_report
+
+    inputs = _sited(sample_inputs())
+    folder = publish_report(inputs, root=tmp_path)
+    shown = pl.read_csv(folder / "triggers.csv").select("region", "pool", "status", "status_shown")
+    said = inputs.triggers.select("region", "pool", only=status_only(inputs))
+    rows = shown.join(said, on=["region", "pool"]).iter_rows(named=True)
+    checked = 0
+    for r in rows:
+        if r["only"] is None:
+            assert r["status_shown"] == r["status"]
+            continue
+        assert r["status_shown"] == f"{r['status']} {r['only']}"
+        checked += 1
+    assert checked
+    assert "green to 2026-12-18 only: not verified beyond" in set(shown["status_shown"])
