@@ -536,3 +536,20 @@ def test_the_triggers_download_shows_each_status_as_the_pages_do(tmp_path: Path)
         checked += 1
     assert checked
     assert "green to 2026-12-18 only: not verified beyond" in set(shown["status_shown"])
+
+
+def test_the_fan_chart_s_calibrated_band_says_its_calibration_scores_q90_only() -> None:
+    """The platform page's monthly band read "monthly peak q10–q90 (calibrated at 26 weeks
+    only)", as if both ends were calibrated, while the decision backtests choose its scale on
+    how often demand passes q90 alone (the idle card: "P10 not verified past ...: the
+    calibration ... scores the band's upper tail only"). The legend says which end."""
+    from test_report import _fan_frames
+
+    from forecasting.report.figures import fan_chart
+
+    chart = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0, 105.0, 99.0])
+    )
+    assert chart is not None
+    names = [trace.name for trace in chart.figure.data]
+    assert "monthly peak q10–q90 (q90 calibrated at 26 weeks only)" in names

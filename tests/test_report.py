@@ -1336,7 +1336,7 @@ def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
     )
     assert crossing is not None
     names = [trace.name for trace in crossing.figure.data]
-    assert "monthly peak q10–q90 (calibrated at 26 weeks only)" in names
+    assert "monthly peak q10–q90 (q90 calibrated at 26 weeks only)" in names
     young = fan_chart(
         key="f", region="r1", workload_class="all", headroom=0.0, calibrated=False,
         **_fan_frames([95.0, 105.0, 99.0]),
