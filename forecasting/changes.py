@@ -16,7 +16,8 @@ New sites are compared per region: a region whose construction trigger moved (it
 "start a new site by" day or the day its sites' ceilings run out), or that only one report
 lists, is a change. A report stored before trigger runs recorded construction (migration 40)
 has nothing to compare: the comparison says construction was not recorded for it, never that
-nothing changed.
+nothing changed, and a rerun is compared with it (what both stored), not passed over as one
+that showed the same.
 
 Drill verdicts are compared per drill name: the newest run of each drill on the report's forecast
 run, stored by the time of the report, against the same for the previous report. A drill the
@@ -528,10 +529,15 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
         # changed" against itself and hid the move from the previous forecast run (horizon
         # 182 -> 14 days, us-east red -> amber). The new drills' verdicts are compared with
         # that run's.
+        # One that recorded no construction (stored before migration 40) beside one that did
+        # is not known to show the same: passed over, "what changed" compared with the report
+        # before it and said nothing of the new sites it never compared.
+        unknown = changes.construction_not_recorded == (previous["run_id"],)
         same = (
             previous["forecast_run_id"] == current["forecast_run_id"]
             and not changes.count
             and not changes.inputs
+            and not unknown
         )
         if not same:
             return replace(changes, reruns_skipped=skipped)

@@ -867,6 +867,46 @@ def test_a_region_whose_new_site_start_by_moved_is_a_change_and_an_unrecorded_ru
     assert "0 new-site change" not in older.summary()
 
 
+def test_a_rerun_compares_with_an_earlier_report_that_recorded_no_construction(
+    wh: warehouse.Warehouse,
+) -> None:
+    """A report rerun on the same forecast run passed over the earlier report on it stored
+    before migration 40 as one "with the same statuses and verdicts": its construction was
+    never stored, so nothing showed the two were the same, and "what changed" compared with
+    the report before it (or read "nothing to compare: t-new is the first"). It compares with
+    that earlier report what both stored and says the new sites were not compared for it;
+    a report that recorded none itself passes over its reruns as before."""
+    _store_forecast(wh, "f0", T0)
+    _store_forecast(wh, "f1", T0 + DAY)
+    _store_report(wh, "t-prev", "f0", T0 + timedelta(hours=1), {**GREEN, ("us-east", "all"): "red"})
+    # Stored as before migration 40: no construction recorded.
+    _store_report(wh, "t-old", "f1", T0 + DAY + timedelta(hours=1), GREEN)
+    run = _row(
+        "trigger_runs",
+        run_id="t-new",
+        forecast_run_id="f1",
+        created_at=T0 + DAY + timedelta(hours=2),
+    )
+    frames = _empty_frames(
+        "trigger_runs",
+        triggers=_triggers(GREEN),
+        construction_triggers=_construction("us-east", "red", date(2026, 10, 1)),
+    )
+    wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
+    changes = run_changes(wh)
+    assert (changes.trigger_run_id, changes.previous_trigger_run_id) == ("t-new", "t-old")
+    assert changes.reruns_skipped == 0 and changes.triggers.is_empty()
+    summary = changes.summary()
+    assert "0 trigger status changes" in summary
+    assert "new sites not compared: construction not recorded for t-old" in summary
+    assert "not compared" not in summary.replace("new sites not compared", "")
+    # A report that recorded none itself has no construction to compare: the reruns before it
+    # with its statuses are passed over as before.
+    _store_report(wh, "t-old2", "f1", T0 + DAY + timedelta(hours=3), GREEN)
+    older = run_changes(wh, trigger_run_id="t-old2")
+    assert (older.previous_trigger_run_id, older.reruns_skipped) == ("t-prev", 2)
+
+
 def test_a_new_site_s_moved_start_by_raises_one_event(wh: warehouse.Warehouse) -> None:
     """A region whose "start a new site by" turned red showed on the pages and `fleetcast
     status`, but raised no Prefect event, where a block trigger or a site's power turning red
@@ -939,8 +979,12 @@ def test_status_shows_each_trigger_run_s_worst_new_site_status(warehouse_path: P
         )
     text = _rendered(warehouse_path)
     assert "new sites" in text
+    # The table's rows: the changes line names both runs too (t-new against t-old).
     rows = {
-        run: line for line in text.splitlines() for run in ("t-new", "t-old") if f" {run} " in line
+        run: line
+        for line in text.splitlines()
+        for run in ("t-new", "t-old")
+        if line.startswith("│") and f" {run} " in line
     }
     assert "red (1 of 2)" in rows["t-new"]
     assert "not recorded" in rows["t-old"]

@@ -372,3 +372,184 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
     for inputs, shown in ((orders, True), (plan_fact, False)):
         outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
         assert (said in power_lines(outcome)[0]) is shown, power_lines(outcome)
+
+
+def test_the_idle_card_says_why_its_p10_is_unverified_where_a_calibrated_plan_s_statuses_are() -> (
+    None
+):
+    """On a plan whose band a decision backtest calibrated, the statuses read plain to the
+    plan's end (the calibrated band counts as verified) while the idle card beside them read
+    "not verified past 2026-12-18: no backtest measured the forecast's error there", the same
+    days, two verdicts with no word why (the demo: "1 of the 28 blocks judged on days past
+    2027-12-04 ... not verified there" beside a plain "green"). The calibration scores how
+    often demand passes q90 only, so the P10 idle risk reads is not verified past the measured
+    day: the card, its table and the CLI's line say it is P10 and that the calibration the
+    statuses rest on scores the upper tail only; where both rules end on one day, as before."""
+    from test_report import _measured
+
+    from forecasting.report.inputs import green_verified_to, low_verified_to
+    from forecasting.report.pages.finance import idle_risk_card, idle_risk_line
+
+    inputs = _measured(_sited(sample_inputs()))
+    calibrated = replace(
+        inputs,
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"), exhaustion_date=None, unverified_green=pl.lit(value=False)
+        ),
+        power_triggers=inputs.power_triggers.clear(),
+        forecast_months=_months(date(2030, 1, 1)),
+    )
+    assert calibrated.plan_calibrated and green_verified_to(calibrated) is None
+    assert status_headline(calibrated) == "green"
+    day = low_verified_to(calibrated)
+    assert day is not None and fmt_date(day) == _verified_to(calibrated)
+    why = (
+        f"P10 not verified past {fmt_date(day)}: no backtest measured the forecast's error past "
+        "it, and the calibration the statuses' P90 rests on there scores the band's upper tail "
+        "(how often demand passes q90) only"
+    )
+    assert idle_risk_card(calibrated)[0].endswith(f"; {why}")
+    assert html_text(why) in finance_page(calibrated)
+    assert html_text(why) in run_index_page(calibrated)
+    assert (
+        f"1 of the 2 blocks judged on days past {fmt_date(day)}, where no backtest measured "
+        "the forecast's error and the calibration the statuses' P90 rests on there scores the "
+        "band's upper tail (how often demand passes q90) only: their P10 not verified there"
+    ) in idle_risk_line(calibrated)
+    assert html_text("their P10 is not verified there.") in finance_page(calibrated)
+    # Daily rows past the measured day: the statuses end on it too, and the card says it as
+    # it did.
+    plain = replace(calibrated, forecast=sample_inputs().forecast)
+    assert green_verified_to(plain) == day
+    assert idle_risk_card(plain)[0].endswith(
+        f"; not verified past {fmt_date(day)}: no backtest measured the forecast's error there"
+    )
+
+
+def test_a_new_site_s_run_out_day_past_the_verified_days_says_it_is_not_verified() -> None:
+    """On a run verified to 2026-12-18 only, a pool's red short in Jan 2027 read "(runs short
+    past 2026-12-18, the last day a backtest measured: not verified)" while the construction
+    trigger on the same forecast read a plain "start a new site by ... (red ...)" for ceilings
+    running out weeks later, on the facilities page, the finance page and the terminal: the
+    same days verified on one line and not on the next. A run-out day past the verified days
+    says so, and a region whose ceilings hold to the plan's end says how far that is verified."""
+    from test_construction import _rows
+
+    from forecasting.report.inputs import green_verified_to
+    from forecasting.report.pages import facilities_page
+    from forecasting.runs.reports import report_outcome
+
+    sample = _sited(sample_inputs())
+    verified = green_verified_to(sample)
+    assert verified is not None
+    late = verified + timedelta(days=40)
+    dated = _rows({"build_months": 12, "cost_per_mw_usd": 10e6}).with_columns(
+        as_of=pl.lit(sample.as_of),
+        exhaustion_date=pl.lit(late),
+        exhaustion_monthly=pl.lit(value=False),
+        start_by=pl.lit(sample.as_of - timedelta(days=30)),
+        status=pl.lit("red"),
+    )
+    inputs = replace(sample, construction=dated)
+    said = (
+        f"(ceilings run out past {fmt_date(verified)}, the last day a backtest measured: "
+        "not verified)"
+    )
+    for page in (facilities_page, finance_page):
+        assert html_text(said) in page(inputs), page.__name__
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert said in outcome.construction[0], outcome.construction
+    # Within the verified days: plain, as before.
+    near = replace(inputs, construction=dated.with_columns(exhaustion_date=pl.lit(verified)))
+    assert "ceilings run out past" not in facilities_page(near)
+    # Ceilings that hold to the plan's end: verified to the run's day only.
+    held = dated.with_columns(
+        exhaustion_date=pl.lit(None, pl.Date),
+        start_by=pl.lit(None, pl.Date),
+        status=pl.lit("green"),
+    )
+    outcome = report_outcome(
+        replace(sample, construction=held),
+        SimpleNamespace(run_id="t"),
+        Path("."),  # type: ignore[arg-type]
+    )
+    assert f"(to {fmt_date(verified)} only: not verified beyond)" in outcome.construction[0]
+
+
+def test_the_n_plus_one_dates_past_the_verified_days_say_they_are_not_verified() -> None:
+    """On a run verified to 2027-01-02 only (a 150-day synth fleet) the headline read "us-east/all
+    (runs short) 2027-02-05, past the last day a backtest measured (2027-01-02): not verified"
+    while the terminal's next lines read "n+1: us-east is short from 2027-02-01 if it loses
+    us-east-pod-02 (1,024 GPUs); without the loss its first shortfall is 2027-02-05", the same
+    date plain, and the platform page's N+1 table the same. Dates past the verified day say so."""
+    import html
+
+    from forecasting.report.inputs import N_PLUS_ONE_SCHEMA, green_verified_to, n_plus_one_lines
+    from forecasting.report.pages import platform_page
+
+    sample = _sited(sample_inputs())
+    verified = green_verified_to(sample)
+    assert verified is not None
+    region = sample.triggers["region"][0]
+
+    def checked(short: date, anyway: date) -> ReportInputs:
+        triggers = sample.triggers.with_columns(
+            exhaustion_date=pl.when(pl.col("region") == region).then(pl.lit(anyway)).otherwise(None)
+        )
+        rows = [(region, f"{region}-pod-01", 1024, False, short, 5000.0)]
+        n_plus_one = pl.DataFrame(rows, schema=N_PLUS_ONE_SCHEMA, orient="row")
+        return replace(sample, triggers=triggers, n_plus_one=n_plus_one)
+
+    why = f"past the last day a backtest measured ({fmt_date(verified)}): not verified"
+    late = checked(verified + timedelta(days=20), verified + timedelta(days=40))
+    (line,) = n_plus_one_lines(late)
+    assert line.endswith(f"; both dates {why}"), line
+    (line,) = n_plus_one_lines(checked(verified - timedelta(days=5), verified + timedelta(days=40)))
+    assert line.endswith(f"; the date without the loss {why}"), line
+    (line,) = n_plus_one_lines(checked(verified - timedelta(days=9), verified - timedelta(days=5)))
+    assert "not verified" not in line
+    page = html.unescape(platform_page(late))
+    assert f"{fmt_date(verified + timedelta(days=20))} (not verified)" in page
+    assert f"{fmt_date(verified + timedelta(days=40))} (not verified)" in page
+
+
+def test_the_triggers_download_shows_each_status_as_the_pages_do(tmp_path: Path) -> None:
+    """triggers.csv's ``status_shown`` ("the status the pages show") read a plain "green" and
+    "red" for a run verified to 2026-12-18 only, while the finance page and the CLI read the
+    same rows "green to 2026-12-18 only: not verified beyond" and "red (runs short past
+    2026-12-18, ...: not verified)". It now says what the pages say after the colour; the
+    stored ``status`` stays as it was."""
+    from forecasting.report.inputs import status_only
+    from forecasting.report.publish import publish_report
+
+    inputs = _sited(sample_inputs())
+    folder = publish_report(inputs, root=tmp_path)
+    shown = pl.read_csv(folder / "triggers.csv").select("region", "pool", "status", "status_shown")
+    said = inputs.triggers.select("region", "pool", only=status_only(inputs))
+    rows = shown.join(said, on=["region", "pool"]).iter_rows(named=True)
+    checked = 0
+    for r in rows:
+        if r["only"] is None:
+            assert r["status_shown"] == r["status"]
+            continue
+        assert r["status_shown"] == f"{r['status']} {r['only']}"
+        checked += 1
+    assert checked
+    assert "green to 2026-12-18 only: not verified beyond" in set(shown["status_shown"])
+
+
+def test_the_fan_chart_s_calibrated_band_says_its_calibration_scores_q90_only() -> None:
+    """The platform page's monthly band read "monthly peak q10–q90 (calibrated at 26 weeks
+    only)", as if both ends were calibrated, while the decision backtests choose its scale on
+    how often demand passes q90 alone (the idle card: "P10 not verified past ...: the
+    calibration ... scores the band's upper tail only"). The legend says which end."""
+    from test_report import _fan_frames
+
+    from forecasting.report.figures import fan_chart
+
+    chart = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0, 105.0, 99.0])
+    )
+    assert chart is not None
+    names = [trace.name for trace in chart.figure.data]
+    assert "monthly peak q10–q90 (q90 calibrated at 26 weeks only)" in names

@@ -60,6 +60,7 @@ from forecasting.report.inputs import (
     extrapolated_reach,
     order_by_grain,
     status_headline,
+    status_only,
     with_power,
 )
 from forecasting.report.pages import (
@@ -841,7 +842,11 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         order_by_grain=order_by_grain(end),
         size_note=pl.lit(None, pl.String),  # no trigger short at the monthly grain only
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
-        status_shown=pl.col("status"),  # no vacant region: as stored
+        # No vacant region: as stored, then what the pages say after the colour (the sample's
+        # greens are verified to its 26 measured days only: test_headline_reach).
+        status_shown=pl.when(status_only(inputs).is_not_null())
+        .then(pl.format("{} {}", "status", status_only(inputs)))
+        .otherwise("status"),
         # No [[new_site]]: no block past a ceiling is dated by one.
         new_site_order_by=pl.lit(None, pl.Date),
         new_site_arrives=pl.lit(None, pl.Date),
@@ -1331,7 +1336,7 @@ def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
     )
     assert crossing is not None
     names = [trace.name for trace in crossing.figure.data]
-    assert "monthly peak q10–q90 (calibrated at 26 weeks only)" in names
+    assert "monthly peak q10–q90 (q90 calibrated at 26 weeks only)" in names
     young = fan_chart(
         key="f", region="r1", workload_class="all", headroom=0.0, calibrated=False,
         **_fan_frames([95.0, 105.0, 99.0]),
@@ -2267,6 +2272,8 @@ def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() ->
         f"n+1: {region} is short from {fmt_date(early)} if it loses {region}-pod-01 (1,024 "
         f"GPUs); without the loss its first shortfall is "
         f"{fmt_day_or_month(anyway, daily_end=daily_end(inputs))}"
+        # Past the 26 days the sample's backtests measured (test_headline_reach).
+        "; both dates past the last day a backtest measured (2026-12-18): not verified"
     ]
     assert n_plus_one_lines(inputs) == []
 
@@ -2719,10 +2726,13 @@ def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages
     csv = pl.read_csv(folder / "triggers.csv")
     shown = {(r, p): (s, v) for r, p, s, v in csv.select("region", "pool", "status",
                                                           "status_shown").iter_rows()}  # fmt: skip
+    # Elsewhere the stored status first, then what the pages say after it (the sample's greens
+    # read "to 2026-12-18 only": test_headline_reach).
     for pool in ("all", "training"):
         assert shown[("mars-north", pool)] == ("green", said)
-        assert shown[("eu-west", pool)] == ("green", "green")
-    assert all(s == v for (r, _), (s, v) in shown.items() if r != "mars-north")
+        assert shown[("eu-west", pool)][0] == "green"
+        assert shown[("eu-west", pool)][1].startswith("green")
+    assert all(v.startswith(s) for (r, _), (s, v) in shown.items() if r != "mars-north")
     rows = json.loads((folder / "triggers.json").read_text())
     assert {r["status_shown"] for r in rows if r["region"] == "mars-north"} == {said}
 
@@ -6044,7 +6054,12 @@ def test_a_region_whose_demand_is_the_contract_book_s_alone_says_so_on_every_pag
         assert "No telemetry for eu-west" not in text, page
     shown = pl.read_csv(folder / "triggers.csv").select("region", "status", "status_shown")
     for region, status, said in shown.iter_rows():
-        assert said == (f"{status} (contract book only)" if region == "eu-west" else status)
+        if region == "eu-west":
+            assert said == f"{status} (contract book only)"
+        else:
+            # Then what the pages say after it: the sample's dates past its 26 measured days
+            # read "not verified" (test_headline_reach).
+            assert said.startswith(status) and "contract book" not in said
 
 
 def test_the_csvs_set_apart_the_capex_of_blocks_that_run_past_the_plan(tmp_path: Path) -> None:

@@ -834,7 +834,7 @@ def fan_chart(
     ``headroom`` draws the usable line (capacity that may be filled) when above zero: one
     share, or dated steps (ds, headroom) where it moves with the class mix (the all-classes
     chart, as the triggers weigh it). ``months`` (the run's ``forecast_months``) continues
-    the fan past the daily rows as monthly steps, each month's peak day, lighter: its band is
+    the fan past the daily rows as monthly steps, each month's peak day, lighter: its band's q90 is
     calibrated at 26 weeks only, or (``calibrated`` False) not at all, as its legend says. The
     month the daily rows end in continues from the next day,
     as the triggers read it. The takeaway reads the peak at ``quantile`` (the triggers'
@@ -900,7 +900,9 @@ def fan_chart(
                  hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>q50</extra>")
         )  # fmt: skip
     if later.height and not book_only:
-        basis = "calibrated at 26 weeks only" if calibrated else "not calibrated"
+        # Its scale is chosen on how often demand passes q90 (longrange._calibrated_scale):
+        # "calibrated" of the whole band read as if its q10 were too.
+        basis = "q90 calibrated at 26 weeks only" if calibrated else "not calibrated"
         fig.add_traces(
             _fan(later, colour=colour, opacity=0.1, band=f"monthly peak q10–q90 ({basis})",
                  median="monthly peak q50", dash="dash",

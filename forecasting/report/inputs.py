@@ -8,7 +8,7 @@ are ignored, so producers can add fields without breaking the report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -77,9 +77,11 @@ __all__ = [
     "NOT_JUDGED",
     "STATUSES",
     "TRIGGERS_SCHEMA",
+    "UPPER_TAIL_ONLY",
     "ReportInputs",
     "arrival_shown",
     "book_only_regions_of",
+    "construction_only",
     "daily_days",
     "daily_end",
     "estimated_totals",
@@ -91,8 +93,11 @@ __all__ = [
     "held_silent_ids",
     "later_orders",
     "later_orders_due_first",
+    "low_verified_to",
+    "lower_tail_apart",
     "measured_reach",
     "n_plus_one_lines",
+    "n_plus_one_unverified",
     "n_plus_one_view",
     "no_arrival",
     "order_by_grain",
@@ -772,6 +777,38 @@ def shortfall_only(inputs: ReportInputs) -> pl.Expr:
     return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})"))
 
 
+def construction_only(inputs: ReportInputs) -> pl.Expr:
+    """A construction row's "(ceilings run out past DAY ...: not verified)" where its run-out
+    day (a monthly one's: the month's last day) lies past the last day the run verifies
+    (:func:`green_verified_to`, the statuses' day), or "(to DAY only: not verified beyond)"
+    where its ceilings hold to the plan's end and the run verifies less; else null. A pool's
+    red short past that day said "not verified" while the new site started for ceilings
+    running out later read a plain "start a new site by ... (red)"."""
+    verified = green_verified_to(inputs)
+    bound = _shortfall_bound(inputs)
+    end = daily_end(inputs)
+    if verified is None or bound is None or end is None:
+        return pl.lit(None, pl.String)
+    _, kind = bound
+    day = fmt_date(verified)
+    why = {
+        "unmeasured": "ceilings run out where no backtest measured the forecast's error",
+        "measured": f"ceilings run out past {day}, the last day a backtest measured",
+        "band": f"ceilings run out past the daily rows ({day}), on a band no backtest calibrated",
+        "plan": f"ceilings run out past the plan's end ({day})",
+    }[kind]
+    ran_out = pl.col("exhaustion_date")
+    last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
+    past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
+    held = ran_out.is_null() & pl.col("ceilings_mw").is_not_null()
+    return (
+        pl.when(past)
+        .then(pl.lit(f"({why}: {NOT_VERIFIED})"))
+        .when(held)
+        .then(pl.lit(f"(to {day} only: {NOT_VERIFIED_BEYOND})"))
+    )
+
+
 def status_only(inputs: ReportInputs) -> pl.Expr:
     """What a trigger row's status cell says after its colour where the run does not verify it
     to the plan's end: :func:`green_only` for a green, :func:`shortfall_only` for a red or an
@@ -821,7 +858,9 @@ def green_verified_to(inputs: ReportInputs) -> date | None:
     where the daily rows reach past it, calibrated plan or not: the "Extrapolated" banner says
     the exhaustion dates there are not verified. Past the daily rows it is their last day where
     no decision backtest calibrated the band there; a calibrated band counts as verified to the
-    plan's end, as the capital cards read it. A calibrated plan's greens read plain while a red
+    plan's end, as the capital cards read it: for the statuses' P90, whose exceedance the
+    calibration scores, not for the P10 idle risk reads (:func:`low_verified_to`). A calibrated
+    plan's greens read plain while a red
     in a month of the same band read "not verified", and one whose daily rows outran the
     backtests read plain greens on days the banner called extrapolated."""
     end = daily_end(inputs)
@@ -833,6 +872,34 @@ def green_verified_to(inputs: ReportInputs) -> date | None:
     if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
         return None
     return end
+
+
+def low_verified_to(inputs: ReportInputs) -> date | None:
+    """The last day the band's lower tail (the P10 that idle risk reads) is verified to: the
+    last day a backtest measured the forecast's error (None: no forecast). Stricter than
+    :func:`green_verified_to` on a calibrated plan (:func:`lower_tail_apart`): the decision
+    backtests choose the band's scale so that demand passes q90 on 10 % of days
+    (``longrange._calibrated_scale``); q10 moves with that scale but nothing calibrated it, and
+    past the measured day nothing measured how often demand fell below it either."""
+    if daily_end(inputs) is None:
+        return None
+    return inputs.as_of + timedelta(days=measured_reach(inputs))
+
+
+def lower_tail_apart(inputs: ReportInputs) -> bool:
+    """Whether the statuses count days past :func:`low_verified_to` as verified (a calibrated
+    band read to the plan's end) while the P10 there is not: what reads P10 says why, or it
+    reads as contradicting the plain statuses beside it."""
+    low = low_verified_to(inputs)
+    verified = green_verified_to(inputs)
+    return low is not None and (verified is None or verified > low)
+
+
+# Why the P10 past the measured day is not verified where the statuses are (lower_tail_apart).
+UPPER_TAIL_ONLY = (
+    "the calibration the statuses' P90 rests on there scores the band's upper tail (how often "
+    "demand passes q90) only"
+)
 
 
 def green_only(inputs: ReportInputs) -> pl.Expr:
@@ -1369,6 +1436,40 @@ def retiring_line(inputs: ReportInputs) -> str:
 _RETIRING_NAMED = 4
 
 
+def _unverified_past(inputs: ReportInputs) -> tuple[Callable[[date | None], bool], str] | None:
+    """Where the run verifies its statuses to a day short of the plan's end
+    (:func:`green_verified_to`): whether a shortfall day lies past it (a monthly one's: its
+    month's last day) and the words that say why, as the headline's; None otherwise."""
+    verified = green_verified_to(inputs)
+    bound = _shortfall_bound(inputs)
+    end = daily_end(inputs)
+    if verified is None or bound is None or end is None:
+        return None
+    day = fmt_date(verified)
+    why = {
+        "unmeasured": "where no backtest measured the forecast's error",
+        "measured": f"past the last day a backtest measured ({day})",
+        "band": f"past the daily rows ({day}), on a band no backtest calibrated",
+        "plan": f"past the plan's end ({day})",
+    }[bound[1]]
+
+    def past(short: date | None) -> bool:
+        if short is None:
+            return False
+        if short > end:
+            short = (short.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        return short > verified
+
+    return past, why
+
+
+def n_plus_one_unverified(inputs: ReportInputs) -> Callable[[date | None], bool]:
+    """Whether an N+1 table's date lies past the day the run verifies its statuses to (the
+    table marks it "not verified", as the CLI's line says it)."""
+    said = _unverified_past(inputs)
+    return said[0] if said is not None else (lambda _: False)
+
+
 def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
     """One line per region the plan leaves short within the horizon with its largest shared
     block lost, for the CLI: 'n+1: us-west is short from 2027-01-03 if it loses
@@ -1377,6 +1478,7 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
     from forecasting.report.format import fmt_day_or_month
 
     end = daily_end(inputs)
+    unverified = _unverified_past(inputs)
     lines = []
     for r in n_plus_one_view(inputs).filter(~pl.col("holds")).iter_rows(named=True):
         if r["first_short_date"] is None:
@@ -1407,6 +1509,22 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
             then = (
                 f"without the loss its first shortfall is {fmt_day_or_month(anyway, daily_end=end)}"
             )
+        # Dates past the verified days read plain here while the headline said the same
+        # shortfall date was not verified.
+        if unverified is not None:
+            past, why = unverified
+            dates = [
+                said
+                for said, d in (
+                    ("the date with the loss", short),
+                    ("the date without the loss", anyway),
+                )
+                if past(d)
+            ]
+            if len(dates) == 2:
+                then += f"; both dates {why}: {NOT_VERIFIED}"
+            elif dates:
+                then += f"; {dates[0]} {why}: {NOT_VERIFIED}"
         lines.append(
             f"n+1: {r['region']} is short from {day} if it loses {r['largest_block']} "
             f"({r['largest_block_gpus']:,} GPUs); {then}"

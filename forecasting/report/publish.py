@@ -41,6 +41,7 @@ from forecasting.report.inputs import (
     past_the_plan,
     size_note,
     split_new_site,
+    status_only,
     status_shown,
 )
 from forecasting.report.pages import (
@@ -369,7 +370,16 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     placed = pl.lit(inputs.placed_dates or None, pl.String).alias("dates_placed")
     # Beside the stored status, the one the pages show: a vacant region's green read "green"
     # here where every page read "not verified (no capacity planned, no demand measured)".
-    triggers = triggers.with_columns(placed, status_shown=status_shown(inputs))
+    # And what the pages say after the colour where the run does not verify it to the plan's
+    # end: "green" read here beside the pages' "green to 2026-12-18 only: not verified
+    # beyond".
+    shown, only = status_shown(inputs), status_only(inputs)
+    triggers = triggers.with_columns(
+        placed,
+        status_shown=pl.when(only.is_not_null() & (shown == pl.col("status")))
+        .then(pl.format("{} {}", "status", only))
+        .otherwise(shown),
+    )
     triggers = _triggers_new_site_dates(triggers, inputs)
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")

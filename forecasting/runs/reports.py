@@ -1005,6 +1005,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
     from forecasting.report.inputs import (
         book_only_regions_of,
+        construction_only,
         daily_days,
         estimated_totals,
         extrapolated_reach,
@@ -1050,7 +1051,9 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first_monthly=bool(late.height) and bool(late["monthly_only"][0]),
         power_first_forward=bool(late.height) and bool(late["forward"][0]),
         power_first_new_site=bool(late.height) and bool(late["new_site"][0]),
-        construction=construction_lines(inputs.construction),
+        construction=construction_lines(
+            inputs.construction.with_columns(not_verified=construction_only(inputs))
+        ),
         power_first_beyond_ceiling_mw=(
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
         ),

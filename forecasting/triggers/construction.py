@@ -678,7 +678,9 @@ _SET_BY = {
 def construction_lines(construction: pl.DataFrame) -> list[str]:
     """One ``construction:`` line per region whose sites' ceilings run out within the horizon,
     first start date first (those without one last); one line for the regions whose ceilings
-    hold, and one for those with no ceiling declared. The note says the rest (the pages)."""
+    hold, and one for those with no ceiling declared. The note says the rest (the pages).
+    An optional ``not_verified`` column (the report's ``construction_only``) is said after the
+    run-out day, or after the plan's end of the regions whose ceilings hold."""
     out = construction.filter(pl.col("exhaustion_date").is_not_null()).sort(
         "start_by", "exhaustion_date", nulls_last=True
     )
@@ -690,6 +692,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
             f"{_when(r['exhaustion_date'], monthly=bool(r['exhaustion_monthly']))} at "
             f"{r['quantile']}"
             + (f", {_SET_BY[r['exhaustion_set_by']]}" if r.get("exhaustion_set_by") else "")
+            + (f" {r['not_verified']}" if r.get("not_verified") else "")
         )
         if r["start_by"] is None:
             lines.append(
@@ -710,9 +713,14 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
     if held.height:
         regions = held["region"].to_list()
         stay = "stays within its" if len(regions) == 1 else "stay within their"
+        said: list[str] = (
+            held["not_verified"].drop_nulls().to_list() if "not_verified" in held.columns else []
+        )
         lines.append(
             f"construction: {', '.join(regions)} {stay} sites' ceilings through "
-            f"{held['horizon_end'][0]}, the plan's end: no new site is needed within the horizon"
+            f"{held['horizon_end'][0]}, the plan's end"
+            + (f" {said[0]}" if said else "")
+            + ": no new site is needed within the horizon"
         )
     open_ended = construction.filter(pl.col("ceilings_mw").is_null())["region"].to_list()
     if open_ended:

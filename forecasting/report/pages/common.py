@@ -1015,9 +1015,16 @@ def n_plus_one_table(inputs: ReportInputs) -> Table:
     the block lost on the first short day, that day and the largest shortfall, beside the
     region's first shortfall with nothing lost. Computed and stored by every trigger run, it
     was shown nowhere."""
-    from forecasting.report.inputs import n_plus_one_view
+    from forecasting.report.inputs import n_plus_one_unverified, n_plus_one_view
 
     end = daily_end(inputs)
+    past = n_plus_one_unverified(inputs)
+
+    def dated(day: date | None) -> str:
+        # Past the verified days, as the headline says of the same shortfall dates.
+        said = fmt_day_or_month(day, daily_end=end)
+        return f"{said} ({NOT_VERIFIED})" if past(day) else said
+
     unit = "H100-equivalents" if inputs.plan.gpu_type else "GPUs"
     rows: list[list[Cell]] = [
         [
@@ -1025,9 +1032,9 @@ def n_plus_one_table(inputs: ReportInputs) -> Table:
             r["largest_block"] or MISSING,
             fmt_gpus(r["largest_block_gpus"]),
             Badge("pass") if r["holds"] else Badge("fail"),
-            fmt_day_or_month(r["first_short_date"], daily_end=end),
+            dated(r["first_short_date"]),
             fmt_gpus(r["max_shortfall_gpus"]) if not r["holds"] else MISSING,
-            fmt_day_or_month(r["short_anyway"], daily_end=end),
+            dated(r["short_anyway"]),
         ]
         for r in n_plus_one_view(inputs).iter_rows(named=True)
     ]

@@ -16,6 +16,7 @@ from forecasting.report.inputs import (
     NOT_CHECKED,
     NOT_JUDGED,
     ReportInputs,
+    construction_only,
     daily_days,
     daily_end,
     facilities_last_month,
@@ -160,7 +161,7 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
     """The first region to start a new site by, or when the first region's site ceilings run
     out where no build time is declared, or that none runs out within the horizon; no card
     for a plan without sites (no ceilings: power is not checked either)."""
-    rows = inputs.construction
+    rows = inputs.construction.with_columns(not_verified=construction_only(inputs))
     if rows.is_empty():
         return []
     dated = rows.filter(pl.col("start_by").is_not_null()).sort("start_by", "region")
@@ -173,19 +174,27 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
         by = by_date(r["start_by"], inputs.as_of, today=inputs.generated_at.date())
         said.append(
             f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)}{_set_by(r)})"
+            + _not_verified(r)
         )
     if undated.height:
         r = undated.row(0, named=True)
         said.append(
             f"not dated for {r['region']}: its ceilings run out {_ran_out(r)}{_set_by(r)}, a new "
-            "site's build time is not declared"
+            "site's build time is not declared" + _not_verified(r)
         )
     if not said:
+        held = rows["not_verified"].drop_nulls()
         said.append(
             f"none: no region's site ceilings run out within the horizon (to "
-            f"{rows['horizon_end'][0]})"
+            f"{rows['horizon_end'][0]})" + (f" {held[0]}" if held.len() else "")
         )
     return [("start a new site by", "; ".join(said))]
+
+
+def _not_verified(row: dict[str, Any]) -> str:
+    """' (ceilings run out past DAY ...: not verified)' where the run does not verify a
+    region's run-out day (:func:`construction_only`), else ''."""
+    return f" {row['not_verified']}" if row.get("not_verified") else ""
 
 
 def _ran_out(row: dict[str, Any]) -> str:
@@ -209,6 +218,8 @@ def _construction_status(row: dict[str, Any]) -> Cell:
     """A region's construction status; not dated where no build time is declared or no
     ceiling is (no colour is made up)."""
     if row["status"] is not None:
+        if row.get("not_verified"):
+            return (Badge(row["status"]), f" {row['not_verified']}")
         return Badge(row["status"])
     if row["ceilings_mw"] is None:
         return "not dated (no ceiling declared)"
@@ -244,9 +255,9 @@ def _construction_table(inputs: ReportInputs) -> Table:
             ),
             r["note"] or "",
         ]
-        for r in inputs.construction.sort(
-            "start_by", "exhaustion_date", "region", nulls_last=True
-        ).iter_rows(named=True)
+        for r in inputs.construction.with_columns(not_verified=construction_only(inputs))
+        .sort("start_by", "exhaustion_date", "region", nulls_last=True)
+        .iter_rows(named=True)
     ]
     headers = [
         "region",

@@ -30,12 +30,15 @@ from forecasting.report.format import (
     fmt_usd,
 )
 from forecasting.report.inputs import (
+    UPPER_TAIL_ONLY,
     ReportInputs,
+    construction_only,
     daily_days,
     daily_end,
     green_verified_to,
     later_orders,
-    measured_reach,
+    low_verified_to,
+    lower_tail_apart,
     past_the_plan,
     plan_orders,
     status_headline,
@@ -442,12 +445,15 @@ def _new_sites(inputs: ReportInputs) -> str:
     declared, the MW past them, not priced (no cost made up). '' where none runs out. The
     facilities page priced us-east's new site ($1,474.6M on the demo) and finance had no word
     of it."""
-    rows = inputs.construction.filter(pl.col("exhaustion_date").is_not_null()).sort(
-        "start_by", "exhaustion_date", "region", nulls_last=True
+    rows = (
+        inputs.construction.with_columns(not_verified=construction_only(inputs))
+        .filter(pl.col("exhaustion_date").is_not_null())
+        .sort("start_by", "exhaustion_date", "region", nulls_last=True)
     )
     today = inputs.generated_at.date()
     said = []
     for r in rows.iter_rows(named=True):
+        unverified = f" {r['not_verified']}" if r["not_verified"] else ""
         past = f"{fmt_mw(r['mw_past_ceilings'])} past {r['region']}'s site ceilings"
         if r["cost_usd"] is None or r["start_by"] is None:
             ran_out = (
@@ -456,8 +462,8 @@ def _new_sites(inputs: ReportInputs) -> str:
                 else fmt_date(r["exhaustion_date"])
             )
             said.append(
-                f"{past} (ceilings run out {ran_out}): not priced, no [[new_site]] declared "
-                f"for {r['region']}"
+                f"{past} (ceilings run out {ran_out}){unverified}: not priced, no [[new_site]] "
+                f"declared for {r['region']}"
             )
             continue
         # The declared cost per MW is the cost over the MW it prices (construction._dated).
@@ -466,6 +472,7 @@ def _new_sites(inputs: ReportInputs) -> str:
             f"{fmt_usd(r['cost_usd'])} for {past}: start a new site by "
             f"{by_date(r['start_by'], inputs.as_of, today=today)} ({r['status']}; "
             f"{r['build_months']} months to build, at the declared ${per_mw / 1e6:,.2f}M per MW)"
+            + unverified
         )
     priced = rows.filter(pl.col("cost_usd").is_not_null())
     if priced.height > 1:
@@ -504,9 +511,15 @@ def _idle_label(inputs: ReportInputs) -> str:
     # Days past what any backtest measured: a 45-day fleet's blocks were all judged there and
     # the card read unmarked beside a headline "not verified beyond".
     if (unverified := _idle_unverified(inputs)) is not None:
+        day = fmt_date(unverified[0])
+        # Beside statuses that a calibrated band verifies to the plan's end, the same days
+        # read "not verified" here with no word why: it is the lower tail the calibration
+        # never scored.
         label += (
-            f"; not verified past {fmt_date(unverified[0])}: no backtest measured the "
-            "forecast's error there"
+            f"; P10 not verified past {day}: no backtest measured the forecast's error past "
+            f"it, and {UPPER_TAIL_ONLY}"
+            if lower_tail_apart(inputs)
+            else f"; not verified past {day}: no backtest measured the forecast's error there"
         )
     return label
 
@@ -530,7 +543,11 @@ def idle_risk_line(inputs: ReportInputs) -> str:
         measured, past, judged = unverified
         clauses.append(
             f"{past} of the {judged} blocks judged on days past {fmt_date(measured)}, where no "
-            "backtest measured the forecast's error: not verified there"
+            f"backtest measured the forecast's error and {UPPER_TAIL_ONLY}: their P10 not "
+            "verified there"
+            if lower_tail_apart(inputs)
+            else f"{past} of the {judged} blocks judged on days past {fmt_date(measured)}, "
+            "where no backtest measured the forecast's error: not verified there"
         )
     said = f" ({'; '.join(clauses)})" if clauses else ""
     return (
@@ -548,11 +565,11 @@ def _judged_to(idle: pl.DataFrame) -> pl.Series:
 
 
 def _idle_unverified(inputs: ReportInputs) -> tuple[date, int, int] | None:
-    """The last day some backtest measured, and how many of the judged blocks were judged
-    past it, of how many; None when none was."""
-    if inputs.idle_risk.is_empty() or daily_end(inputs) is None:
+    """The last day the P10 is verified to (:func:`low_verified_to`: some backtest measured),
+    and how many of the judged blocks were judged past it, of how many; None when none was."""
+    measured = low_verified_to(inputs)
+    if inputs.idle_risk.is_empty() or measured is None:
         return None
-    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
     judged_to = _judged_to(inputs.idle_risk)
     past = int((judged_to > measured).sum())
     return (measured, past, judged_to.len()) if past else None
@@ -965,11 +982,14 @@ def _idle_intro(inputs: ReportInputs) -> str:
     if (unverified := _idle_unverified(inputs)) is None:
         return intro
     measured, past, judged = unverified
-    return (
+    said = (
         f"{intro} Not verified: {past} of the {judged} blocks judged "
         f"{'is' if past == 1 else 'are'} judged on days past {fmt_date(measured)}, where no "
-        "backtest measured the forecast's error."
+        "backtest measured the forecast's error"
     )
+    if lower_tail_apart(inputs):
+        return f"{said}, and {UPPER_TAIL_ONLY}: their P10 is not verified there."
+    return f"{said}."
 
 
 def _idle_table(idle: pl.DataFrame) -> Table:
