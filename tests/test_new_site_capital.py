@@ -200,3 +200,35 @@ def test_every_order_s_capital_says_the_blocks_past_a_ceiling_go_into_the_new_si
     assert "a new site is needed" not in said
     bare = every_order_capital(_one_past_a_ceiling(declared=False))
     assert bare is not None and "past its site's ceiling: a new site is needed" in bare
+
+
+def test_facilities_mw_to_place_counts_blocks_past_a_ceiling_by_their_new_site() -> None:
+    """The facilities card "power in orders to place" read "0.8 MW in the orders due by
+    2026-06-03, as the capital to place (finance page) (0.4 MW of it past their sites'
+    ceilings: a new site is needed)", counting the rack past s1's ceiling by its order's
+    order-by (2026-01-22), while the capital card it names dates that rack by its new site
+    (2026-08-10), due after: not to place yet. Where only new-site blocks fall due, it read
+    "0.0 MW" beside "none under the site ceilings (+ $16.0M for 2 blocks ..., due by the new
+    site's order-by ...)". Both now count by the capital card's rule; without a [[new_site]]
+    the words stand."""
+    from forecasting.report.pages.facilities import _order_mw
+
+    def mw(inputs: ReportInputs) -> str:
+        return _order_mw(inputs, inputs.triggers.filter(pl.col("blocks_to_order") > 0))
+
+    said = mw(_one_past_a_ceiling())
+    assert said.startswith("0.4 MW in the orders due by 2026-06-03, as the capital to place"), said
+    assert "of it past their sites' ceilings" not in said, said
+    assert (
+        "(+ 0.4 MW for 1 block past its site's ceiling, into a new site, due after 2026-06-03 "
+        "by the new site's order-by (2026-08-10): not to place yet, not in the MW above)"
+    ) in said, said
+    bare = mw(_one_past_a_ceiling(declared=False))
+    assert bare.startswith("0.8 MW in the orders due by 2026-06-03"), bare
+    assert "(0.4 MW of it past their sites' ceilings: a new site is needed)" in bare, bare
+    only = mw(_every_order_past_the_ceilings())
+    assert only.startswith("none under the site ceilings"), only
+    assert (
+        "(+ 0.8 MW for 2 blocks past their site's ceiling, into a new site, due by the new "
+        "site's order-by (2026-01-22): not in the MW above)"
+    ) in only, only
