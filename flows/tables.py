@@ -1381,12 +1381,29 @@ def _late(order: dict[str, Any]) -> str:
     return status if status in ("red", "amber") else ""
 
 
+def _new_site_first(report: ReportOutcome) -> str:
+    """The blocks past a ceiling due first by their new site's order-by, as the line's "order
+    first" clause ('' when another order is due first or none is dated so), as the pages'
+    "next order-by" card names them."""
+    if (site := report.new_site_first) is None:
+        return ""
+    by = date.fromisoformat(str(site["order_by"]))
+    # "(17 days ago: late; for a new site: ...)", one parenthesis.
+    late = f"{late.strip()[1:-1]}; " if (late := _days_late(by, report)) else ""
+    return (
+        f"; order first: {site['region']}/{site['pool']} by {by} ({late}"
+        f"for a new site: {site['blocks_beyond_ceiling']:,} x {site['candidate']} past the "
+        "site ceilings, by the new site's order-by)"
+    )
+
+
 def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     """The later orders due before every trigger's, as the line's "order first" clause (''
-    when none); the red and amber among them are counted, since the triggers' own tally does
-    not hold them."""
+    when none), "then" after blocks past a ceiling due before them; the red and amber among
+    them are counted, since the triggers' own tally does not hold them."""
     if not orders:
         return ""
+    lead = "then" if report.new_site_first else "order first:"
     first = orders[0]
     # A date already gone says how late it is, as the pools' first orders do.
     late = _days_late(date.fromisoformat(str(first["order_by"])), report)
@@ -1401,7 +1418,7 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     if len(orders) == 1:
         status = f"; {_late(first)}" if _late(first) else ""
         gone = f"{late.strip()[1:-1]}; " if late else ""
-        return f"; order first: {what} ({gone}a later order of the plan, {before}{status})"
+        return f"; {lead} {what} ({gone}a later order of the plan, {before}{status})"
     capex = sum(o["capex_usd"] or 0.0 for o in orders)
     # The capex of blocks past their site's ceiling is a new site's, apart from the total.
     apart = sum(o.get("capex_new_site_usd") or 0.0 for o in orders)
@@ -1417,7 +1434,7 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
         f"{late[:-1]}; {status})" if late and status else late or (f" ({status})" if status else "")
     )
     return (
-        f"; order first: {len(orders)} later orders of the plan, {before} "
+        f"; {lead} {len(orders)} later orders of the plan, {before} "
         f"({capex_past_ceiling(capex, apart, beyond=beyond)}{counts}), the first {what}{tail}"
     )
 
@@ -1442,9 +1459,10 @@ def retiring_lines(report: ReportOutcome) -> list[str]:
 def triggers_line(report: ReportOutcome) -> str:
     """``triggers: 0 red, 0 amber, 6 green``, the order whose order-by date comes first (how
     late it is, and its status unless red), the red pools with nothing to order (their
-    shortfall is absorbed, not bought: an order-by date there is no order to place), and the
+    shortfall is absorbed, not bought: an order-by date there is no order to place), the
     later orders of the plan due before every trigger's (long-lead blocks for later
-    shortfalls)."""
+    shortfalls), and before them all the blocks past a ceiling whose new site's order-by
+    comes first (as the pages' "next order-by" card)."""
     dated = sorted((t for t in report.triggers if t["order_by"]), key=lambda t: str(t["order_by"]))
     red = [t for t in dated if t["status"] == "red"]
     # The order due first whatever its status, as the pages' "next order-by" card reads it:
@@ -1456,7 +1474,11 @@ def triggers_line(report: ReportOutcome) -> str:
         by = date.fromisoformat(str(due["order_by"]))
         # Later orders due before every pool's first are ordered first: the line named a
         # pool's order "first" and then orders due seven weeks before it.
-        lead = "then the pools' first orders, from" if report.later_due_first else "order first:"
+        lead = (
+            "then the pools' first orders, from"
+            if report.later_due_first or report.new_site_first
+            else "order first:"
+        )
         first = f"; {lead} {due['region']}/{due['pool']} by {by}"
         late = _days_late(by, report)
         if due.get("monthly_only"):
@@ -1524,6 +1546,7 @@ def triggers_line(report: ReportOutcome) -> str:
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
         + unverified
+        + _new_site_first(report)
         + _due_before(report.later_due_first, report)
         + first
     )

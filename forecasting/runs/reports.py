@@ -147,6 +147,9 @@ class ReportOutcome(BaseModel):
     power_first_not_verified: str = ""
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
+    # The blocks past a ceiling whose new site's order-by comes before every order above
+    # (pages.common.new_site_first, as the pages' "next order-by" reads it; None: none).
+    new_site_first: dict[str, Any] | None = None
     # The capital in orders to place as the finance and front pages' card says it, with whose
     # orders (every order of the plan due by the window's last day): the CLI says it alike.
     to_place: str = ""
@@ -1021,7 +1024,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         untested_series,
         vacant_regions,
     )
-    from forecasting.report.pages.common import trigger_capital
+    from forecasting.report.pages.common import new_site_first, trigger_capital
     from forecasting.report.pages.finance import idle_risk_line
     from forecasting.triggers.common import power_forward, power_new_site
     from forecasting.triggers.construction import construction_lines
@@ -1064,6 +1067,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
             maintain_order="left",
         )
         .to_dicts(),
+        new_site_first=new_site_first(inputs),
         to_place=trigger_capital(inputs),
         idle=idle_risk_line(inputs),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),

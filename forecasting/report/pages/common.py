@@ -107,6 +107,7 @@ __all__ = [
     "monthly_only_first",
     "new_site_beside",
     "new_site_due",
+    "new_site_first",
     "new_site_parts",
     "new_site_priced",
     "next_order_by",
@@ -404,6 +405,8 @@ def next_order_by(inputs: ReportInputs) -> str:
     others due first."""
     t = inputs.triggers
     today = inputs.generated_at.date()
+    if (site := new_site_first(inputs)) is not None:
+        return _new_site_next(site, inputs, today=today)
     if (early := later_orders_due_first(t, inputs.placements)).height:
         due = early.row(0, named=True)
         more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
@@ -414,16 +417,9 @@ def next_order_by(inputs: ReportInputs) -> str:
             f"({due['region']} · {due['pool']}, {status}a later "
             f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
-    # A trigger with nothing to order (its shortfall comes before any order could land, and
-    # planned capacity covers the need after) has an order-by date but no order to place.
-    # An order the forecast ends before is due all the same: only its size is not measured.
-    ordered = (pl.col("blocks_to_order") > 0) | (
-        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
-    )
-    dated = t.filter(pl.col("order_by").is_not_null() & ordered)
-    dated = dated.sort("order_by")
+    dated = _dated_orders(t)
     if dated.is_empty():
-        return _new_site_next(inputs, today=today)
+        return "none due"
     first = dated.row(0, named=True)
     if first["monthly_only"]:
         # The monthly rows' date, earliest a daily shortfall could need: not "late".
@@ -439,17 +435,42 @@ def next_order_by(inputs: ReportInputs) -> str:
     )
 
 
-def _new_site_next(inputs: ReportInputs, *, today: date) -> str:
-    """The first new-site order-by (:func:`new_site_parts`) where no trigger has an order-by
-    date, or "none due" where no [[new_site]] dates any block past the ceilings.
+def _dated_orders(triggers: pl.DataFrame) -> pl.DataFrame:
+    """The triggers with an order to place and its order-by date, the first due first."""
+    # A trigger with nothing to order (its shortfall comes before any order could land, and
+    # planned capacity covers the need after) has an order-by date but no order to place.
+    # An order the forecast ends before is due all the same: only its size is not measured.
+    ordered = (pl.col("blocks_to_order") > 0) | (
+        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+    )
+    return triggers.filter(pl.col("order_by").is_not_null() & ordered).sort("order_by")
+
+
+def new_site_first(inputs: ReportInputs) -> dict[str, Any] | None:
+    """The blocks past a ceiling (a :func:`new_site_parts` row) whose new site's order-by comes
+    before every other order-by the next order-by weighs (the triggers' orders, the later
+    orders due before them), or where none has one; None where no [[new_site]] dates any
+    block or another order is due first (or the same day). The pages' "next order-by" and the
+    terminal's "order first" both read it.
+
+    A red region whose every order lay past its site's ceiling, dated by its new site to
+    2026-01-22, read "next order-by: 2026-05-02 (r2 · all)", a green region's order."""
+    parts = new_site_parts(inputs).sort("order_by", "region", "pool", "tranche")
+    if parts.is_empty():
+        return None
+    first = parts.row(0, named=True)
+    early = later_orders_due_first(inputs.triggers, inputs.placements)["order_by"]
+    others = [d for d in (early.min(), _dated_orders(inputs.triggers)["order_by"].min()) if d]
+    return first if all(first["order_by"] < d for d in others) else None
+
+
+def _new_site_next(first: dict[str, Any], inputs: ReportInputs, *, today: date) -> str:
+    """The next order-by card of ``first``, the blocks past a ceiling due first
+    (:func:`new_site_first`).
 
     Every order past the ceilings read "none due" while the finance page dated them by the
     region's declared new site ("order by 2026-01-22, in a new site that must be started by
     2026-01-19")."""
-    parts = new_site_parts(inputs).sort("order_by", "region", "pool", "tranche")
-    if parts.is_empty():
-        return "none due"
-    first = parts.row(0, named=True)
     blocks = first["blocks_beyond_ceiling"]
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} ({first['region']} · "
