@@ -1267,9 +1267,30 @@ def _days_late(by: date, report: ReportOutcome) -> str:
     return f" ({late}, on placed dates)" if report.placed_dates else f" ({late})"
 
 
+def _power_qualifiers(*, beyond_mw: float, not_verified: str, monthly: bool) -> str:
+    """What one site named on the power line rests on: MW past its ceiling (red whatever is
+    contracted), a shortfall on days no backtest measured, an order short at the monthly
+    grain only; '' where none."""
+    said = ""
+    if beyond_mw > 0:
+        said += (
+            f" (red whatever is contracted: {beyond_mw:.1f} MW of its need passes its ceiling, "
+            f"{NEW_SITE} for it; see its note)"
+        )
+    if not_verified:
+        said += f" {not_verified}"
+    if monthly:
+        said += (
+            f" (its date rests on an order short at the monthly grain only, {MONTHLY_ONLY}:"
+            " see its note)"
+        )
+    return said
+
+
 def power_lines(report: ReportOutcome) -> list[str]:
     """``power: 4 red, 0 amber, 3 green; contract power first: us-east-b by 2027-04-06``, or
-    nothing for a plan without sites; a date already past says how late it is; then the
+    nothing for a plan without sites; a date already past says how late it is; each site due
+    that first day with its own qualifiers (past its ceiling, not verified, monthly); then the
     ``construction:`` lines (when each region's site ceilings run out, and by when to start a
     new site) and an ``n+1:`` line per region short with its largest shared block lost."""
     if not report.power_statuses:
@@ -1283,11 +1304,13 @@ def power_lines(report: ReportOutcome) -> list[str]:
     if report.power_first:
         site, by = report.power_first
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
+        also = "by the same day"
         if report.power_first_new_site:
             first = (
                 f"; {NEW_SITE} first: {site}'s need passes its ceiling, which no contract "
                 "brings on (no MW to contract there; see its note)"
             )
+            also = "whose need passes its ceiling too"
         elif report.power_first_forward:
             first = (
                 f"; bring planned power forward first: {site} by {by}"
@@ -1295,17 +1318,20 @@ def power_lines(report: ReportOutcome) -> list[str]:
                 "cover the need but are not energized on every day from then (no more MW to "
                 "contract; see its note)"
             )
-        elif report.power_first_beyond_ceiling_mw > 0:
-            first += (
-                f" (red whatever is contracted: {report.power_first_beyond_ceiling_mw:.1f} MW of "
-                f"its need passes its ceiling, {NEW_SITE} for it; see its note)"
-            )
-        if report.power_first_not_verified:
-            first += f" {report.power_first_not_verified}"
-        if report.power_first_monthly:
-            first += (
-                f" (its date rests on an order short at the monthly grain only, {MONTHLY_ONLY}:"
-                " see its note)"
+            also = "by the same day, its planned power too"
+        contract = not report.power_first_new_site and not report.power_first_forward
+        first += _power_qualifiers(
+            beyond_mw=report.power_first_beyond_ceiling_mw if contract else 0.0,
+            not_verified=report.power_first_not_verified,
+            monthly=report.power_first_monthly,
+        )
+        # Each site due that same day is named with its own qualifiers: the first's alone
+        # read as the only one, its "not verified" or "red whatever" as theirs too.
+        for tied in report.power_first_tied:
+            first += f"; and {tied['site']} {also}" + _power_qualifiers(
+                beyond_mw=tied["beyond_ceiling_mw"] if contract else 0.0,
+                not_verified=tied["not_verified"],
+                monthly=tied["monthly"],
             )
     # The N+1 check beside power: a region that cannot lose its largest block (stored and
     # shown nowhere, earlier than any trigger on the demo).
