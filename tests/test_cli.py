@@ -2967,3 +2967,34 @@ def test_the_power_line_qualifies_each_site_due_first_on_its_own() -> None:
     assert "0.7 MW of its need passes its ceiling" in first and "monthly grain" not in first
     assert second.startswith(" (its date rests on an order short at the monthly grain only"), line
     assert "passes its ceiling" not in second, line
+
+
+def test_the_contract_card_names_each_site_due_the_first_day() -> None:
+    """Two red sites due the same first day: the facilities card "contract more power by" read
+    "2025-02-01, ... late (us-east-a)" while the terminal's power line names us-east-b due that
+    day too; the card now names both, as the line does, and says which rests on the monthly
+    grain (us-east-b's date here)."""
+    from dataclasses import replace
+
+    import polars as pl
+    from test_report import _sited, sample_inputs
+
+    from forecasting.report.pages.common import MONTHLY_GRAIN
+    from forecasting.report.pages.facilities import _cards
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    by = date(2025, 2, 1)
+    sites = [
+        {"region": "us-east", "site": site, "status": "red", "contract_by": by,
+         "mw_to_contract": mw, "mw_beyond_ceiling": 0.0, "monthly_only": monthly,
+         "note": f"contract {mw:.2f} MW by 2025-02-01"}
+        for site, mw, monthly in (("us-east-a", 10.24, False), ("us-east-b", 5.0, True))
+    ]  # fmt: skip
+    power = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(sites).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    )
+    card = dict(_cards(replace(_sited(sample_inputs()), power_triggers=power)))
+    said = card["contract more power by"]
+    assert said.startswith("2025-02-01"), said
+    assert said.endswith(f"(us-east-a, us-east-b; us-east-b at the {MONTHLY_GRAIN})"), said

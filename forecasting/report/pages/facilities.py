@@ -127,16 +127,29 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         .sort("contract_by", "new_site", "forward")
     )
     unsited = _unsited_regions(inputs)
-    first_monthly = contracts.height and contracts["monthly_only"][0]
     first_forward = contracts.height and contracts["forward"][0]
     first_new_site = contracts.height and contracts["new_site"][0]
     if first_new_site:
         next_contract = f"none: {contracts['site'][0]}'s need passes its ceiling ({NEW_SITE})"
     elif contracts.height:
         by = by_date(contracts["contract_by"][0], inputs.as_of, today=inputs.generated_at.date())
+        # Every site due that first day in the first's way, as the terminal's power line names
+        # them: the first alone read as the only one.
+        keys = ("contract_by", "new_site", "forward")
+        tied = contracts.filter(pl.all_horizontal(pl.col(k) == contracts[k][0] for k in keys))
+        # Which of them rest on the monthly grain, said of those alone.
+        monthly = tied.filter(pl.col("monthly_only").fill_null(False))["site"].to_list()
+        grain = (
+            ""
+            if not monthly
+            else f"; {MONTHLY_GRAIN}"
+            if tied.height == 1
+            else f"; {', '.join(monthly)} at the {MONTHLY_GRAIN}"
+        )
+        its = "its" if tied.height == 1 else "their"
         next_contract = (
-            f"{by} ({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''}"
-            f"{': bring its planned power forward, no more MW' if first_forward else ''})"
+            f"{by} ({', '.join(tied['site'])}{grain}"
+            f"{f': bring {its} planned power forward, no more MW' if first_forward else ''})"
         )
     else:
         next_contract = (
