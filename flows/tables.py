@@ -1267,9 +1267,30 @@ def _days_late(by: date, report: ReportOutcome) -> str:
     return f" ({late}, on placed dates)" if report.placed_dates else f" ({late})"
 
 
+def _power_qualifiers(*, beyond_mw: float, not_verified: str, monthly: bool) -> str:
+    """What one site named on the power line rests on: MW past its ceiling (red whatever is
+    contracted), a shortfall on days no backtest measured, an order short at the monthly
+    grain only; '' where none."""
+    said = ""
+    if beyond_mw > 0:
+        said += (
+            f" (red whatever is contracted: {beyond_mw:.1f} MW of its need passes its ceiling, "
+            f"{NEW_SITE} for it; see its note)"
+        )
+    if not_verified:
+        said += f" {not_verified}"
+    if monthly:
+        said += (
+            f" (its date rests on an order short at the monthly grain only, {MONTHLY_ONLY}:"
+            " see its note)"
+        )
+    return said
+
+
 def power_lines(report: ReportOutcome) -> list[str]:
     """``power: 4 red, 0 amber, 3 green; contract power first: us-east-b by 2027-04-06``, or
-    nothing for a plan without sites; a date already past says how late it is; then the
+    nothing for a plan without sites; a date already past says how late it is; each site due
+    that first day with its own qualifiers (past its ceiling, not verified, monthly); then the
     ``construction:`` lines (when each region's site ceilings run out, and by when to start a
     new site) and an ``n+1:`` line per region short with its largest shared block lost."""
     if not report.power_statuses:
@@ -1283,11 +1304,13 @@ def power_lines(report: ReportOutcome) -> list[str]:
     if report.power_first:
         site, by = report.power_first
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
+        also = "by the same day"
         if report.power_first_new_site:
             first = (
                 f"; {NEW_SITE} first: {site}'s need passes its ceiling, which no contract "
                 "brings on (no MW to contract there; see its note)"
             )
+            also = "whose need passes its ceiling too"
         elif report.power_first_forward:
             first = (
                 f"; bring planned power forward first: {site} by {by}"
@@ -1295,17 +1318,20 @@ def power_lines(report: ReportOutcome) -> list[str]:
                 "cover the need but are not energized on every day from then (no more MW to "
                 "contract; see its note)"
             )
-        elif report.power_first_beyond_ceiling_mw > 0:
-            first += (
-                f" (red whatever is contracted: {report.power_first_beyond_ceiling_mw:.1f} MW of "
-                f"its need passes its ceiling, {NEW_SITE} for it; see its note)"
-            )
-        if report.power_first_not_verified:
-            first += f" {report.power_first_not_verified}"
-        if report.power_first_monthly:
-            first += (
-                f" (its date rests on an order short at the monthly grain only, {MONTHLY_ONLY}:"
-                " see its note)"
+            also = "by the same day, its planned power too"
+        contract = not report.power_first_new_site and not report.power_first_forward
+        first += _power_qualifiers(
+            beyond_mw=report.power_first_beyond_ceiling_mw if contract else 0.0,
+            not_verified=report.power_first_not_verified,
+            monthly=report.power_first_monthly,
+        )
+        # Each site due that same day is named with its own qualifiers: the first's alone
+        # read as the only one, its "not verified" or "red whatever" as theirs too.
+        for tied in report.power_first_tied:
+            first += f"; and {tied['site']} {also}" + _power_qualifiers(
+                beyond_mw=tied["beyond_ceiling_mw"] if contract else 0.0,
+                not_verified=tied["not_verified"],
+                monthly=tied["monthly"],
             )
     # The N+1 check beside power: a region that cannot lose its largest block (stored and
     # shown nowhere, earlier than any trigger on the demo).
@@ -1381,12 +1407,29 @@ def _late(order: dict[str, Any]) -> str:
     return status if status in ("red", "amber") else ""
 
 
+def _new_site_first(report: ReportOutcome) -> str:
+    """The blocks past a ceiling due first by their new site's order-by, as the line's "order
+    first" clause ('' when another order is due first or none is dated so), as the pages'
+    "next order-by" card names them."""
+    if (site := report.new_site_first) is None:
+        return ""
+    by = date.fromisoformat(str(site["order_by"]))
+    # "(17 days ago: late; for a new site: ...)", one parenthesis.
+    late = f"{late.strip()[1:-1]}; " if (late := _days_late(by, report)) else ""
+    return (
+        f"; order first: {site['region']}/{site['pool']} by {by} ({late}"
+        f"for a new site: {site['blocks_beyond_ceiling']:,} x {site['candidate']} past the "
+        "site ceilings, by the new site's order-by)"
+    )
+
+
 def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     """The later orders due before every trigger's, as the line's "order first" clause (''
-    when none); the red and amber among them are counted, since the triggers' own tally does
-    not hold them."""
+    when none), "then" after blocks past a ceiling due before them; the red and amber among
+    them are counted, since the triggers' own tally does not hold them."""
     if not orders:
         return ""
+    lead = "then" if report.new_site_first else "order first:"
     first = orders[0]
     # A date already gone says how late it is, as the pools' first orders do.
     late = _days_late(date.fromisoformat(str(first["order_by"])), report)
@@ -1401,7 +1444,7 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     if len(orders) == 1:
         status = f"; {_late(first)}" if _late(first) else ""
         gone = f"{late.strip()[1:-1]}; " if late else ""
-        return f"; order first: {what} ({gone}a later order of the plan, {before}{status})"
+        return f"; {lead} {what} ({gone}a later order of the plan, {before}{status})"
     capex = sum(o["capex_usd"] or 0.0 for o in orders)
     # The capex of blocks past their site's ceiling is a new site's, apart from the total.
     apart = sum(o.get("capex_new_site_usd") or 0.0 for o in orders)
@@ -1417,7 +1460,7 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
         f"{late[:-1]}; {status})" if late and status else late or (f" ({status})" if status else "")
     )
     return (
-        f"; order first: {len(orders)} later orders of the plan, {before} "
+        f"; {lead} {len(orders)} later orders of the plan, {before} "
         f"({capex_past_ceiling(capex, apart, beyond=beyond)}{counts}), the first {what}{tail}"
     )
 
@@ -1442,9 +1485,10 @@ def retiring_lines(report: ReportOutcome) -> list[str]:
 def triggers_line(report: ReportOutcome) -> str:
     """``triggers: 0 red, 0 amber, 6 green``, the order whose order-by date comes first (how
     late it is, and its status unless red), the red pools with nothing to order (their
-    shortfall is absorbed, not bought: an order-by date there is no order to place), and the
+    shortfall is absorbed, not bought: an order-by date there is no order to place), the
     later orders of the plan due before every trigger's (long-lead blocks for later
-    shortfalls)."""
+    shortfalls), and before them all the blocks past a ceiling whose new site's order-by
+    comes first (as the pages' "next order-by" card)."""
     dated = sorted((t for t in report.triggers if t["order_by"]), key=lambda t: str(t["order_by"]))
     red = [t for t in dated if t["status"] == "red"]
     # The order due first whatever its status, as the pages' "next order-by" card reads it:
@@ -1456,7 +1500,11 @@ def triggers_line(report: ReportOutcome) -> str:
         by = date.fromisoformat(str(due["order_by"]))
         # Later orders due before every pool's first are ordered first: the line named a
         # pool's order "first" and then orders due seven weeks before it.
-        lead = "then the pools' first orders, from" if report.later_due_first else "order first:"
+        lead = (
+            "then the pools' first orders, from"
+            if report.later_due_first or report.new_site_first
+            else "order first:"
+        )
         first = f"; {lead} {due['region']}/{due['pool']} by {by}"
         late = _days_late(by, report)
         if due.get("monthly_only"):
@@ -1524,6 +1572,7 @@ def triggers_line(report: ReportOutcome) -> str:
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
         + unverified
+        + _new_site_first(report)
         + _due_before(report.later_due_first, report)
         + first
     )

@@ -2927,3 +2927,74 @@ def test_the_report_table_s_headline_names_what_its_worst_status_is_of() -> None
         headline=headline, headline_qualified=True, power_statuses={"red": 7}
     )
     assert f"worst trigger status, blocks and power: {headline}" in shown
+
+
+def test_the_power_line_qualifies_each_site_due_first_on_its_own() -> None:
+    """Two red sites due the same first day, us-east-a with part of its need past its ceiling
+    and us-east-b dated by an order short at the monthly grain only: the power line named
+    us-east-a alone, with its own qualifier, and said nothing of us-east-b, due that same
+    day on a date not verified at the daily grain. Each site due first is now named with its
+    own qualifiers, none read onto the other."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import polars as pl
+    from test_report import _sited, sample_inputs
+
+    from flows.tables import power_lines
+    from forecasting.runs.reports import report_outcome
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    by = date(2025, 2, 1)
+    sites = [
+        {"region": "us-east", "site": "us-east-a", "status": "red", "contract_by": by,
+         "mw_to_contract": 10.24, "mw_beyond_ceiling": 0.68, "monthly_only": False,
+         "note": "contract 10.24 MW by 2025-02-01"},
+        {"region": "us-east", "site": "us-east-b", "status": "red", "contract_by": by,
+         "mw_to_contract": 5.0, "mw_beyond_ceiling": 0.0, "monthly_only": True,
+         "note": "contract 5.00 MW by 2025-02-01"},
+    ]  # fmt: skip
+    power = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(sites).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    )
+    inputs = replace(_sited(sample_inputs()), power_triggers=power)
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    line = power_lines(outcome)[0]
+    first, _, second = line.partition("; and us-east-b by the same day")
+    assert second, line
+    assert f"contract power first: us-east-a by {by}" in first, line
+    assert "0.7 MW of its need passes its ceiling" in first and "monthly grain" not in first
+    assert second.startswith(" (its date rests on an order short at the monthly grain only"), line
+    assert "passes its ceiling" not in second, line
+
+
+def test_the_contract_card_names_each_site_due_the_first_day() -> None:
+    """Two red sites due the same first day: the facilities card "contract more power by" read
+    "2025-02-01, ... late (us-east-a)" while the terminal's power line names us-east-b due that
+    day too; the card now names both, as the line does, and says which rests on the monthly
+    grain (us-east-b's date here)."""
+    from dataclasses import replace
+
+    import polars as pl
+    from test_report import _sited, sample_inputs
+
+    from forecasting.report.pages.common import MONTHLY_GRAIN
+    from forecasting.report.pages.facilities import _cards
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    by = date(2025, 2, 1)
+    sites = [
+        {"region": "us-east", "site": site, "status": "red", "contract_by": by,
+         "mw_to_contract": mw, "mw_beyond_ceiling": 0.0, "monthly_only": monthly,
+         "note": f"contract {mw:.2f} MW by 2025-02-01"}
+        for site, mw, monthly in (("us-east-a", 10.24, False), ("us-east-b", 5.0, True))
+    ]  # fmt: skip
+    power = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(sites).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    )
+    card = dict(_cards(replace(_sited(sample_inputs()), power_triggers=power)))
+    said = card["contract more power by"]
+    assert said.startswith("2025-02-01"), said
+    assert said.endswith(f"(us-east-a, us-east-b; us-east-b at the {MONTHLY_GRAIN})"), said

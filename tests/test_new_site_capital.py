@@ -200,3 +200,102 @@ def test_every_order_s_capital_says_the_blocks_past_a_ceiling_go_into_the_new_si
     assert "a new site is needed" not in said
     bare = every_order_capital(_one_past_a_ceiling(declared=False))
     assert bare is not None and "past its site's ceiling: a new site is needed" in bare
+
+
+def test_facilities_mw_to_place_counts_blocks_past_a_ceiling_by_their_new_site() -> None:
+    """The facilities card "power in orders to place" read "0.8 MW in the orders due by
+    2026-06-03, as the capital to place (finance page) (0.4 MW of it past their sites'
+    ceilings: a new site is needed)", counting the rack past s1's ceiling by its order's
+    order-by (2026-01-22), while the capital card it names dates that rack by its new site
+    (2026-08-10), due after: not to place yet. Where only new-site blocks fall due, it read
+    "0.0 MW" beside "none under the site ceilings (+ $16.0M for 2 blocks ..., due by the new
+    site's order-by ...)". Both now count by the capital card's rule; without a [[new_site]]
+    the words stand."""
+    from forecasting.report.pages.facilities import _order_mw
+
+    def mw(inputs: ReportInputs) -> str:
+        return _order_mw(inputs, inputs.triggers.filter(pl.col("blocks_to_order") > 0))
+
+    said = mw(_one_past_a_ceiling())
+    assert said.startswith("0.4 MW in the orders due by 2026-06-03, as the capital to place"), said
+    assert "of it past their sites' ceilings" not in said, said
+    assert (
+        "(+ 0.4 MW for 1 block past its site's ceiling, into a new site, due after 2026-06-03 "
+        "by the new site's order-by (2026-08-10): not to place yet, not in the MW above)"
+    ) in said, said
+    bare = mw(_one_past_a_ceiling(declared=False))
+    assert bare.startswith("0.8 MW in the orders due by 2026-06-03"), bare
+    assert "(0.4 MW of it past their sites' ceilings: a new site is needed)" in bare, bare
+    only = mw(_every_order_past_the_ceilings())
+    assert only.startswith("none under the site ceilings"), only
+    assert (
+        "(+ 0.8 MW for 2 blocks past their site's ceiling, into a new site, due by the new "
+        "site's order-by (2026-01-22): not in the MW above)"
+    ) in only, only
+
+
+def _series(unique_id: str, values: Any) -> pl.DataFrame:
+    """Peak and mean rows of ``unique_id`` from MONDAY, every quantile ``values``."""
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": unique_id,
+                "ds": [day(i) for i in range(len(values))],
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        for measure in ("peak", "mean")
+    )
+
+
+@cache
+def _new_site_before_a_trigger() -> ReportInputs:
+    """r1's racks all past s1's 1.0 MW ceiling, dated by r1's new site (order-by 2026-01-22);
+    r2's rack under s2's, due by its trigger's own order-by, 2026-05-02."""
+    from hand_plans import block
+
+    plan = site_plan(
+        sites=[site(mw=1.0, ceiling_mw=1.0), site("s2", mw=5.0, region="r2")],
+        blocks=[block(), block("r2-rack", region="r2", site="s2")],
+        new_sites=[{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}],
+    )
+    forecast = pl.concat([_forecast(365), _series("total/r2", 600.0 + np.arange(365.0))])
+    return ceiling_inputs(plan, forecast)
+
+
+def _triggers_line(inputs: ReportInputs) -> str:
+    from types import SimpleNamespace
+
+    from flows.tables import triggers_line
+    from forecasting.runs.reports import report_outcome
+
+    return triggers_line(report_outcome(inputs, SimpleNamespace(run_id="t"), Path(".")))  # type: ignore[arg-type]
+
+
+def test_order_first_names_blocks_past_a_ceiling_due_first_by_their_new_site() -> None:
+    """The terminal's triggers line said "order first" off the triggers' order-by dates alone:
+    with every order past the ceilings (no trigger dated) it said no order at all, beside the
+    pages' "next order-by: 2026-01-22 (r1 · all, for a new site ...)"; with r2's green rack
+    due 2026-05-02 it read "order first: r2/all by 2026-05-02 (green)", and so did the
+    pages' card, while red r1's racks were due 2026-01-22 by their new site's order-by. Both
+    now name the new site's date where it comes first."""
+    from forecasting.report.pages.common import next_order_by
+
+    new_site = (
+        "r1/all by 2026-01-22 (for a new site: 2 x rack-h100 past the site ceilings, by the "
+        "new site's order-by)"
+    )
+    alone = _every_order_past_the_ceilings()
+    assert next_order_by(alone).startswith("2026-01-22 (r1 · all, for a new site"), alone
+    assert f"; order first: {new_site}" in _triggers_line(alone)
+    both = _new_site_before_a_trigger()
+    card = next_order_by(both)
+    assert card.startswith("2026-01-22 (r1 · all, for a new site: 2 × rack-h100"), card
+    line = _triggers_line(both)
+    assert f"; order first: {new_site}; then the pools' first orders, from r2/all by " in line
+    assert "order first: r2/all" not in line, line
+    assert "order first" not in _triggers_line(_every_order_past_the_ceilings(declared=False))

@@ -145,8 +145,16 @@ class ReportOutcome(BaseModel):
     # That site's "(runs short past DAY ...: not verified)" where its need rests on orders
     # alone past the verified days (report.inputs.power_view's shortfall_only; "": none).
     power_first_not_verified: str = ""
+    # The other red and amber sites due that same first day in the same way (MW to contract,
+    # power to bring forward, a new site), each with its own qualifiers as the first's:
+    # ``site``, ``beyond_ceiling_mw``, ``not_verified``, ``monthly`` (the line named the first
+    # alone, and a qualifier read as the first's only).
+    power_first_tied: list[dict[str, Any]] = []
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
+    # The blocks past a ceiling whose new site's order-by comes before every order above
+    # (pages.common.new_site_first, as the pages' "next order-by" reads it; None: none).
+    new_site_first: dict[str, Any] | None = None
     # The capital in orders to place as the finance and front pages' card says it, with whose
     # orders (every order of the plan due by the window's last day): the CLI says it alike.
     to_place: str = ""
@@ -1022,7 +1030,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         untested_series,
         vacant_regions,
     )
-    from forecasting.report.pages.common import trigger_capital
+    from forecasting.report.pages.common import new_site_first, trigger_capital
     from forecasting.report.pages.finance import idle_risk_line
     from forecasting.triggers.common import power_forward, power_new_site
     from forecasting.triggers.construction import construction_lines
@@ -1058,6 +1066,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
         ),
         power_first_not_verified=(late["shortfall_only"][0] or "") if late.height else "",
+        power_first_tied=_power_tied(late),
         # Each with its pool's flag: after an order not verified at the daily grain, neither is it.
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements)
         .join(
@@ -1067,6 +1076,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
             maintain_order="left",
         )
         .to_dicts(),
+        new_site_first=new_site_first(inputs),
         to_place=trigger_capital(inputs),
         idle=idle_risk_line(inputs),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
@@ -1094,6 +1104,25 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         retiring=retiring_line(inputs),
         warnings=report_warnings(inputs),
     )
+
+
+def _power_tied(late: pl.DataFrame) -> list[dict[str, Any]]:
+    """The sites of ``late`` (red and amber power triggers, first due first) due the first's
+    day in the first's way (``new_site``, ``forward``), the first left out, with their own
+    qualifiers (:attr:`ReportOutcome.power_first_tied`)."""
+    if late.height < 2:
+        return []
+    first = late.row(0, named=True)
+    same = pl.all_horizontal(pl.col(c) == first[c] for c in ("contract_by", "new_site", "forward"))
+    return [
+        {
+            "site": r["site"],
+            "beyond_ceiling_mw": float(r["mw_beyond_ceiling"] or 0.0),
+            "not_verified": r["shortfall_only"] or "",
+            "monthly": bool(r["monthly_only"]),
+        }
+        for r in late.slice(1).filter(same).iter_rows(named=True)
+    ]
 
 
 def report_warnings(inputs: ReportInputs) -> list[str]:

@@ -105,6 +105,9 @@ __all__ = [
     "month_grain",
     "monthly_date",
     "monthly_only_first",
+    "new_site_beside",
+    "new_site_due",
+    "new_site_first",
     "new_site_parts",
     "new_site_priced",
     "next_order_by",
@@ -402,6 +405,8 @@ def next_order_by(inputs: ReportInputs) -> str:
     others due first."""
     t = inputs.triggers
     today = inputs.generated_at.date()
+    if (site := new_site_first(inputs)) is not None:
+        return _new_site_next(site, inputs, today=today)
     if (early := later_orders_due_first(t, inputs.placements)).height:
         due = early.row(0, named=True)
         more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
@@ -412,16 +417,9 @@ def next_order_by(inputs: ReportInputs) -> str:
             f"({due['region']} · {due['pool']}, {status}a later "
             f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
-    # A trigger with nothing to order (its shortfall comes before any order could land, and
-    # planned capacity covers the need after) has an order-by date but no order to place.
-    # An order the forecast ends before is due all the same: only its size is not measured.
-    ordered = (pl.col("blocks_to_order") > 0) | (
-        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
-    )
-    dated = t.filter(pl.col("order_by").is_not_null() & ordered)
-    dated = dated.sort("order_by")
+    dated = _dated_orders(t)
     if dated.is_empty():
-        return _new_site_next(inputs, today=today)
+        return "none due"
     first = dated.row(0, named=True)
     if first["monthly_only"]:
         # The monthly rows' date, earliest a daily shortfall could need: not "late".
@@ -437,17 +435,42 @@ def next_order_by(inputs: ReportInputs) -> str:
     )
 
 
-def _new_site_next(inputs: ReportInputs, *, today: date) -> str:
-    """The first new-site order-by (:func:`new_site_parts`) where no trigger has an order-by
-    date, or "none due" where no [[new_site]] dates any block past the ceilings.
+def _dated_orders(triggers: pl.DataFrame) -> pl.DataFrame:
+    """The triggers with an order to place and its order-by date, the first due first."""
+    # A trigger with nothing to order (its shortfall comes before any order could land, and
+    # planned capacity covers the need after) has an order-by date but no order to place.
+    # An order the forecast ends before is due all the same: only its size is not measured.
+    ordered = (pl.col("blocks_to_order") > 0) | (
+        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+    )
+    return triggers.filter(pl.col("order_by").is_not_null() & ordered).sort("order_by")
+
+
+def new_site_first(inputs: ReportInputs) -> dict[str, Any] | None:
+    """The blocks past a ceiling (a :func:`new_site_parts` row) whose new site's order-by comes
+    before every other order-by the next order-by weighs (the triggers' orders, the later
+    orders due before them), or where none has one; None where no [[new_site]] dates any
+    block or another order is due first (or the same day). The pages' "next order-by" and the
+    terminal's "order first" both read it.
+
+    A red region whose every order lay past its site's ceiling, dated by its new site to
+    2026-01-22, read "next order-by: 2026-05-02 (r2 · all)", a green region's order."""
+    parts = new_site_parts(inputs).sort("order_by", "region", "pool", "tranche")
+    if parts.is_empty():
+        return None
+    first = parts.row(0, named=True)
+    early = later_orders_due_first(inputs.triggers, inputs.placements)["order_by"]
+    others = [d for d in (early.min(), _dated_orders(inputs.triggers)["order_by"].min()) if d]
+    return first if all(first["order_by"] < d for d in others) else None
+
+
+def _new_site_next(first: dict[str, Any], inputs: ReportInputs, *, today: date) -> str:
+    """The next order-by card of ``first``, the blocks past a ceiling due first
+    (:func:`new_site_first`).
 
     Every order past the ceilings read "none due" while the finance page dated them by the
     region's declared new site ("order by 2026-01-22, in a new site that must be started by
     2026-01-19")."""
-    parts = new_site_parts(inputs).sort("order_by", "region", "pool", "tranche")
-    if parts.is_empty():
-        return "none due"
-    first = parts.row(0, named=True)
     blocks = first["blocks_beyond_ceiling"]
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} ({first['region']} · "
@@ -700,7 +723,10 @@ def orders_to_place(inputs: ReportInputs) -> pl.DataFrame | None:
     """Every order of the plan due by :func:`to_place_by`, whichever tranche, one row per share
     (a part waiting on power by its own order-by), with
     :func:`~forecasting.report.inputs.past_the_plan`'s columns; None where the run stored no
-    placements (before migration 16).
+    placements (before migration 16). The blocks past a ceiling that a declared new site
+    dates are not in it (:func:`_undated_apart`): they fall due by the new site's order-by,
+    :func:`new_site_due`. Every card of orders to place (capital, blocks, MW) counts these
+    two, so that one rule says which blocks are due.
 
     The demo's "capital in orders to place" ($3,400.7M) counted the six triggers' orders
     whole, us-east's 68 racks dated to land with power (order-by 2028-09-25, $574.5M)
@@ -714,7 +740,8 @@ def orders_to_place(inputs: ReportInputs) -> pl.DataFrame | None:
     due = pl.col("order_by").is_not_null() & (
         pl.lit(True) if by is None else pl.col("order_by") <= by
     )
-    return past_the_plan(planned.filter(due), end=plan_last_day(inputs))
+    placed = past_the_plan(planned.filter(due), end=plan_last_day(inputs))
+    return _undated_apart(placed, new_site_parts(inputs))
 
 
 def triggers_due(inputs: ReportInputs) -> pl.DataFrame:
@@ -769,17 +796,15 @@ def trigger_capital(inputs: ReportInputs) -> str:
     due = orders_to_place(inputs)
     days = daily_days(inputs)
     parts = new_site_parts(inputs)
-    if due is not None and parts.height:
-        due = _undated_apart(due, parts)
     if (
         (ordering if due is None else due).is_empty()
-        and not _new_site_due(parts, by=by).height
+        and not new_site_due(inputs).height
         and (nothing := none_sized(triggers_due(inputs), unmeasured="capex"))
     ):
         return (
             f"{nothing}, of {to_place_membership(inputs)}"
             + _due_after(inputs, by=by)
-            + _new_site_capital(parts, by=by, due=False)
+            + new_site_beside(parts, by=by, due=False)
         )
     if due is None:
         # No placements stored: the triggers' orders due by then, each whole.
@@ -793,9 +818,9 @@ def trigger_capital(inputs: ReportInputs) -> str:
         # read as nothing to place beside them.
         return (
             f"none under the site ceilings, of {to_place_membership(inputs)}"
-            + _new_site_capital(parts, by=by, due=True)
+            + new_site_beside(parts, by=by, due=True)
             + _due_after(inputs, by=by)
-            + _new_site_capital(parts, by=by, due=False)
+            + new_site_beside(parts, by=by, due=False)
             + unsized_beside(triggers_due(inputs))
         )
     end = plan_last_day(inputs)
@@ -814,11 +839,11 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + f" in {_orders_count(_n_orders(due))}: {to_place_membership(inputs)}"
         + of_later
         + monthly
-        + _new_site_capital(parts, by=by, due=True)
+        + new_site_beside(parts, by=by, due=True)
         + past_the_plan_capital(due, end=end)
         + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
         + _due_after(inputs, by=by)
-        + _new_site_capital(parts, by=by, due=False)
+        + new_site_beside(parts, by=by, due=False)
         + unsized_beside(triggers_due(inputs))
     )
 
@@ -830,7 +855,8 @@ def new_site_parts(inputs: ReportInputs) -> pl.DataFrame:
     """The blocks of the plan's orders past their site's ceiling that their region's declared
     [[new_site]] dates (:func:`~forecasting.triggers.new_site_dates`): one row per PLACEMENTS
     row holding some (region, pool, tranche, site), with ``blocks_beyond_ceiling``, their
-    capex ``capex_new_site_usd`` and ``order_by``, the new site's order-by for them; empty
+    capex ``capex_new_site_usd``, their MW ``mw`` and ``order_by``, the new site's order-by
+    for them; empty
     where no [[new_site]] dates any (or no placements were stored)."""
     from forecasting.triggers import new_site_dates
 
@@ -843,6 +869,7 @@ def new_site_parts(inputs: ReportInputs) -> pl.DataFrame:
         "blocks": pl.Int64(),
         "blocks_beyond_ceiling": pl.Int64(),
         "capex_new_site_usd": pl.Float64(),
+        "mw": pl.Float64(),
         "order_by": pl.Date(),
     }
     planned = plan_orders(inputs.placements)
@@ -852,21 +879,34 @@ def new_site_parts(inputs: ReportInputs) -> pl.DataFrame:
     for r in planned.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0).iter_rows(named=True):
         dated = new_site_dates(inputs.construction, inputs.plan, r, as_of=inputs.as_of)
         if dated is not None:
-            rows.append({k: r[k] for k in schema if k != "order_by"} | {"order_by": dated[0]})
+            mw = (r["mw"] or 0.0) * r["blocks_beyond_ceiling"] / r["blocks"] if r["blocks"] else 0.0
+            kept = {k: r[k] for k in schema if k not in ("order_by", "mw")}
+            rows.append(kept | {"mw": mw, "order_by": dated[0]})
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _undated_apart(due: pl.DataFrame, parts: pl.DataFrame) -> pl.DataFrame:
     """``due`` (orders to place) without the blocks past a ceiling that ``parts`` dates by their
-    new site: those fall due by that date, not by the order-by of the blocks under it (the
-    demo's us-west cell past us-west-a's ceiling, new-site order-by 2027-09-14, counted among
-    orders due by 2027-06-05 by its order's 2027-03-16)."""
+    new site (their count, capex and MW out of their rows): those fall due by that date, not
+    by the order-by of the blocks under it (the demo's us-west cell past us-west-a's ceiling,
+    new-site order-by 2027-09-14, counted among orders due by 2027-06-05 by its order's
+    2027-03-16)."""
+    if parts.is_empty():
+        return due
     dated = parts.select(*_PART_KEYS, pl.lit(True).alias("_dated"))
     marked = due.join(dated, on=_PART_KEYS, how="left", nulls_equal=True, maintain_order="left")
     new_site = pl.col("_dated").fill_null(False)
     return (
         marked.filter(~(new_site & (pl.col("blocks") <= pl.col("blocks_beyond_ceiling"))))
         .with_columns(
+            pl.when(new_site)
+            .then(pl.col("mw") * (1 - pl.col("blocks_beyond_ceiling") / pl.col("blocks")))
+            .otherwise(pl.col("mw"))
+            .alias("mw"),
+            pl.when(new_site)
+            .then(pl.col("blocks") - pl.col("blocks_beyond_ceiling"))
+            .otherwise(pl.col("blocks"))
+            .alias("blocks"),
             pl.when(new_site)
             .then(0.0)
             .otherwise(pl.col("capex_new_site_usd"))
@@ -880,15 +920,31 @@ def _undated_apart(due: pl.DataFrame, parts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def new_site_due(inputs: ReportInputs) -> pl.DataFrame:
+    """The blocks past a ceiling (:func:`new_site_parts` rows) whose new site's order-by falls
+    by :func:`to_place_by`: orders to place beside :func:`orders_to_place`, which leaves them
+    out of their orders' rows."""
+    return _new_site_due(new_site_parts(inputs), by=to_place_by(inputs))
+
+
 def _new_site_due(parts: pl.DataFrame, *, by: date | None) -> pl.DataFrame:
     """The rows of ``parts`` (:func:`new_site_parts`) whose new-site order-by falls by ``by``."""
     return parts if by is None else parts.filter(pl.col("order_by") <= by)
 
 
-def _new_site_capital(parts: pl.DataFrame, *, by: date | None, due: bool) -> str:
+def new_site_beside(
+    parts: pl.DataFrame,
+    *,
+    by: date | None,
+    due: bool,
+    column: str = "capex_new_site_usd",
+    shown: Callable[[float], str] = fmt_usd,
+    apart: str = "not in the plan's totals",
+) -> str:
     """' (+ $X for N blocks past their site's ceiling, into the new site their region declares,
     due by <by> (order by D1 to D2): not in the plan's totals)', or due after ``by`` (not to
-    place yet) where ``due`` is False; '' where ``parts`` holds none of them."""
+    place yet) where ``due`` is False; '' where ``parts`` holds none of them. ``column`` read
+    by ``shown`` is the figure (their capex, or their MW), ``apart`` what it is not in."""
     if due:
         rows = _new_site_due(parts, by=by)
     else:
@@ -907,11 +963,11 @@ def _new_site_capital(parts: pl.DataFrame, *, by: date | None, due: bool) -> str
         else f"due after {fmt_date(by)}"
     )
     return (
-        f" (+ {fmt_usd(float(rows['capex_new_site_usd'].sum()))} for {fmt_count(blocks)} "
+        f" (+ {shown(float(rows[column].sum()))} for {fmt_count(blocks)} "
         f"block{'' if blocks == 1 else 's'} past {'its' if blocks == 1 else 'their'} site's "
         f"ceiling, into a new site, {when} by the new site's order-by ({dates}): "
         + ("" if due else "not to place yet, ")
-        + "not in the plan's totals)"
+        + f"{apart})"
     )
 
 
@@ -964,13 +1020,16 @@ def monthly_only_first(
 
 def orders_due_after(inputs: ReportInputs) -> pl.DataFrame | None:
     """The plan's orders due after :func:`to_place_by` (PLACEMENTS rows with
-    :func:`~forecasting.report.inputs.past_the_plan`'s columns); None where the run stored no
-    placements or there is no window."""
+    :func:`~forecasting.report.inputs.past_the_plan`'s columns), without the blocks a new site
+    dates (:func:`orders_to_place`'s rule); None where the run stored no placements or there
+    is no window."""
     planned = plan_orders(inputs.placements)
     by = to_place_by(inputs)
     if planned is None or by is None:
         return None
-    return past_the_plan(planned.filter(pl.col("order_by") > by), end=plan_last_day(inputs))
+    # The blocks a new site dates are due by its order-by, not by their order's.
+    later = past_the_plan(planned.filter(pl.col("order_by") > by), end=plan_last_day(inputs))
+    return _undated_apart(later, new_site_parts(inputs))
 
 
 def _due_after(inputs: ReportInputs, *, by: date | None) -> str:

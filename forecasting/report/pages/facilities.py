@@ -44,6 +44,9 @@ from forecasting.report.pages.common import (
     monthly_date,
     monthly_only_beside,
     monthly_only_first,
+    new_site_beside,
+    new_site_due,
+    new_site_parts,
     new_site_priced,
     none_sized,
     orders_due_after,
@@ -125,16 +128,29 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         .sort("contract_by", "new_site", "forward")
     )
     unsited = _unsited_regions(inputs)
-    first_monthly = contracts.height and contracts["monthly_only"][0]
     first_forward = contracts.height and contracts["forward"][0]
     first_new_site = contracts.height and contracts["new_site"][0]
     if first_new_site:
         next_contract = f"none: {contracts['site'][0]}'s need passes its ceiling ({NEW_SITE})"
     elif contracts.height:
         by = by_date(contracts["contract_by"][0], inputs.as_of, today=inputs.generated_at.date())
+        # Every site due that first day in the first's way, as the terminal's power line names
+        # them: the first alone read as the only one.
+        keys = ("contract_by", "new_site", "forward")
+        tied = contracts.filter(pl.all_horizontal(pl.col(k) == contracts[k][0] for k in keys))
+        # Which of them rest on the monthly grain, said of those alone.
+        monthly = tied.filter(pl.col("monthly_only").fill_null(False))["site"].to_list()
+        grain = (
+            ""
+            if not monthly
+            else f"; {MONTHLY_GRAIN}"
+            if tied.height == 1
+            else f"; {', '.join(monthly)} at the {MONTHLY_GRAIN}"
+        )
+        its = "its" if tied.height == 1 else "their"
         next_contract = (
-            f"{by} ({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''}"
-            f"{': bring its planned power forward, no more MW' if first_forward else ''})"
+            f"{by} ({', '.join(tied['site'])}{grain}"
+            f"{f': bring {its} planned power forward, no more MW' if first_forward else ''})"
         )
     else:
         next_contract = (
@@ -282,9 +298,10 @@ def _construction_table(inputs: ReportInputs) -> Table:
 
 def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
     """The MW of the orders to place: the capital card's (finance page), every order of the
-    plan due by the window's last day (:func:`orders_to_place`), and why the MW needed beside
-    it is more. ``ordering``: the triggers with blocks to order, read where the run stored no
-    placements.
+    plan due by the window's last day (:func:`orders_to_place`, the blocks past a ceiling that
+    a declared new site dates counted by its order-by, :func:`new_site_due`), and why the MW
+    needed beside it is more. ``ordering``: the triggers with blocks to order, read where the
+    run stored no placements.
 
     A 28-day demo read "130.3 MW needed" here beside "0.0 MW power in orders to place", two
     figures of two memberships no card named: the need counts every block in service and
@@ -295,19 +312,45 @@ def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
     unsized = unsized_beside(triggers_due(inputs), unmeasured="MW")
     whose = f" in the orders due by {fmt_date(by)}, as the capital to place (finance page)"
     whose = whose if by is not None else ""
+    # The demo's us-west cell past us-west-a's ceiling read "of it past their sites'
+    # ceilings" in the MW due by 2027-06-05, while the capital card dates it by its new site,
+    # 2027-09-14: not to place yet.
+    new_site = partial(
+        new_site_beside,
+        new_site_parts(inputs),
+        by=by,
+        column="mw",
+        shown=fmt_mw,
+        apart="not in the MW above",
+    )
+    later = new_site(due=False)
     if due is None and by is not None:
         ordering = ordering.filter(pl.col("order_by") <= by)
+    under = ordering if due is None else due
     # Every order due unsized: "0.0 MW" read as a measured zero, as "$0" did on the capital card.
-    if (ordering if due is None else due).is_empty() and (
-        nothing := none_sized(triggers_due(inputs), unmeasured="MW")
+    if (
+        under.is_empty()
+        and not new_site_due(inputs).height
+        and (nothing := none_sized(triggers_due(inputs), unmeasured="MW"))
     ):
-        return nothing + whose + _mw_due_after(inputs, by=by)
+        return nothing + whose + _mw_due_after(inputs, by=by) + later
     if due is None:
         return (
             fmt_mw(total(ordering, "mw"))
             + whose
             + monthly_only_beside(ordering, column="mw", days=days, shown=fmt_mw)
             + _past_ceilings(_order_mw_past_ceilings(inputs))
+            + unsized
+        )
+    if due.is_empty():
+        # Only blocks past the ceilings fall due, dated by their new site, as the capital card
+        # says: "0.0 MW" read as nothing to place beside them.
+        return (
+            "none under the site ceilings"
+            + whose
+            + new_site(due=True)
+            + _mw_due_after(inputs, by=by)
+            + later
             + unsized
         )
     share = pl.when(pl.col("blocks") > 0).then(
@@ -320,9 +363,10 @@ def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
         + whose
         + monthly_only_first(first, inputs.triggers, days=days, column="mw", shown=fmt_mw)
         + _past_ceilings(past)
+        + new_site(due=True)
         + unsized
     )
-    return text + _mw_due_after(inputs, by=by)
+    return text + _mw_due_after(inputs, by=by) + later
 
 
 def _mw_due_after(inputs: ReportInputs, *, by: date | None) -> str:

@@ -70,6 +70,7 @@ from forecasting.report.pages.common import (
     month,
     monthly_date,
     monthly_only_beside,
+    new_site_due,
     new_site_parts,
     new_site_priced,
     next_order_by,
@@ -312,28 +313,6 @@ def blocks_by_kind(ordering: pl.DataFrame, *, column: str = "blocks_to_order") -
     )
 
 
-def _new_site_dated_blocks(inputs: ReportInputs, due: pl.DataFrame) -> pl.DataFrame:
-    """``due`` (the orders to place) with the blocks past a ceiling that a declared
-    [[new_site]] dates counted by that order-by, as the capital card counts them: out of the
-    rows their order's order-by made due, in where the new site's falls by the window's end."""
-    parts = new_site_parts(inputs)
-    if parts.is_empty():
-        return due
-    keys = ["region", "pool", "tranche", "site"]
-    moved = parts.select(*keys, pl.col("blocks_beyond_ceiling").alias("_moved"))
-    kept = (
-        due.join(moved, on=keys, how="left", nulls_equal=True, maintain_order="left")
-        .with_columns(pl.col("blocks") - pl.col("_moved").fill_null(0))
-        .select("region", "pool", "tranche", "candidate", "blocks")
-    )
-    by = to_place_by(inputs)
-    falls = parts if by is None else parts.filter(pl.col("order_by") <= by)
-    added = falls.select(
-        "region", "pool", "tranche", "candidate", pl.col("blocks_beyond_ceiling").alias("blocks")
-    )
-    return pl.concat([kept, added], how="vertical_relaxed")
-
-
 def _blocks_to_place(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
     """The blocks of the orders to place (:func:`orders_to_place`, the capital card's orders)
     per kind, those of the pools' first orders short at the monthly grain only said apart.
@@ -356,7 +335,11 @@ def _blocks_to_place(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
         return blocks_by_kind(ordering) + monthly_only_beside(
             ordering, column="blocks_to_order", days=days, counted=blocks_by_kind
         )
-    due = _new_site_dated_blocks(inputs, due)
+    # The capital card's rule: blocks past a ceiling counted by their new site's order-by.
+    dated = new_site_due(inputs).select(
+        "region", "pool", "tranche", "candidate", pl.col("blocks_beyond_ceiling").alias("blocks")
+    )
+    due = pl.concat([due.select(dated.columns), dated], how="vertical_relaxed")
     kinds = {c.name: c.kind.value for c in inputs.plan.candidate}
     rows = due.filter(pl.col("blocks").fill_null(0) > 0).with_columns(
         kind=pl.col("candidate").replace_strict(kinds, default=pl.col("candidate"))
