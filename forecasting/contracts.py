@@ -86,7 +86,9 @@ Bad entries are refused with every reason they give, one refusal each with file,
 and count are both unreadable is two), in this order (a rule that needs a value that could not
 be read is not judged; it named the first rule alone, so a file with five faults took five
 loads to fix): the entry's shape (``not a
-table``, ``more cells than columns``), ``unknown field``, ``missing value``, a type rule
+table``, ``more cells than columns``, ``the row has fewer cells than the header`` (a line cut
+short loaded with its missing fields blank: a price cut from 2.75 to 2), ``a header line inside
+the data``), ``unknown field``, ``missing value``, a type rule
 (``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
 step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
 ``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``GPUs above the
@@ -96,7 +98,9 @@ ramp date``, ``ramp step after term_end``,
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
 fleet's regions are given and the region is in neither them nor the capacity plan's), then
 ``the ramp holds 0 GPUs at every step`` (a contract of nothing), and last ``duplicate id``.
-The good entries are kept. The checks run per entry in Python rather than as polars
+A blank CSV line, or one of commas alone, holds no entry and is skipped (each was refused
+with a ``missing value`` per required field); rows are still counted across it. The good
+entries are kept. The checks run per entry in Python rather than as polars
 expressions (forecasting.rules): a ramp is a nested list, and a book holds tens of entries,
 not millions of rows.
 """
@@ -764,6 +768,13 @@ def _toml_entries(text: str, source: str) -> list[_Entry]:
     ]
 
 
+_TOO_FEW_CELLS_RULE = (
+    "the row has fewer cells than the header (a line cut short?): its missing fields would "
+    "read as blank; write every column, blank where a field has no value"
+)
+_INNER_HEADER_RULE = "a header line inside the data (books joined into one file?): delete the line"
+
+
 def _csv_entries(text: str, source: str) -> list[_Entry]:
     """The data rows of a CSV book, with the line each one starts on."""
     reader = csv.reader(io.StringIO(text))
@@ -794,14 +805,25 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
         )
     entries = []
     start = reader.line_num + 1
+    # Rows count every record after the header, blank ones too, so a row's number stays its
+    # line's less one, as telemetry and the outage calendar number theirs.
     for row, cells in enumerate(reader, start=1):
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            # A blank line, or a spreadsheet's emptied row of commas, holds no contract; it
+            # was refused with a 'missing value' for each required field.
+            continue
         fields = {h: c for h, c in zip(header, cells, strict=False) if c.strip()}
         fault = None
-        if len(cells) > len(header):
+        if [c.strip().lower() for c in cells] == header:
+            fields = {}
+            fault = ContractRuleError("(row)", _INNER_HEADER_RULE, ",".join(cells))
+        elif len(cells) > len(header):
             extra = ",".join(cells[len(header) :])
             fault = ContractRuleError("(row)", "more cells than columns", extra)
-        entries.append(_Entry(row, start, fields, fault))
-        start = reader.line_num + 1
+        elif len(cells) < len(header):
+            fault = ContractRuleError("(row)", _TOO_FEW_CELLS_RULE, ",".join(cells))
+        entries.append(_Entry(row, line, fields, fault))
     return entries
 
 

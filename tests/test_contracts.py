@@ -879,3 +879,53 @@ def test_a_region_is_the_book_s_alone_until_its_telemetry_gives_it_a_forecast() 
     assert book_only_regions(rows(greenfield)) == ["ap-south"]
     measured = greenfield | {"total/ap-south": "theta", "total/ap-south/inference": "theta"}
     assert book_only_regions(rows(measured)) == []
+
+
+def test_a_csv_row_cut_short_is_refused_not_loaded_with_blanks() -> None:
+    """A last line cut by a killed export (`...,signed,2` for price 2.75 and a description)
+    loaded as a contract priced 2 without a word, its missing cells read as blank: it is
+    refused naming the rule and the fix, and the whole rows still load."""
+    full = csv_book(
+        entry(id="a", price_per_gpu_hour=2.75, description="anchor"),
+        entry(id="b", price_per_gpu_hour=2.75, description="anchor"),
+    )
+    cut = full[: full.rindex(".75,anchor")]
+    book = parse_contracts(cut, file_format="csv", source="book.csv")
+    assert [c.id for c in book.contracts] == ["a"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.contract_id, refusal.field) == (2, "b", "(row)")
+    assert refusal.rule.startswith("the row has fewer cells than the header")
+    assert "write every column" in refusal.rule
+
+
+def test_blank_csv_lines_are_not_contracts() -> None:
+    """A blank line, or one of commas alone (a spreadsheet's emptied row), was refused as a
+    contract with seven 'missing value' lines each (and failed `--strict`): it is skipped,
+    and the rows after it keep their numbers."""
+    text = csv_book(entry(id="a"), entry(id="b"))
+    header, first, second = text.splitlines()
+    width = len(header.split(","))
+    mangled = "\n".join([header, first, "", "," * (width - 1), second, "", ""]) + "\n"
+    book = parse_contracts(mangled, file_format="csv", source="book.csv")
+    assert [c.id for c in book.contracts] == ["a", "b"]
+    assert book.refusals == ()
+    broken = mangled.replace(second, second.replace("signed", "sgned"))
+    (refusal,) = parse_contracts(broken, file_format="csv", source="book.csv").refusals
+    assert (refusal.row, refusal.line) == (4, 5)
+
+
+def test_a_header_line_inside_a_csv_book_is_named_as_one() -> None:
+    """Two books joined (`cat a.csv b.csv`) repeat the header: that line was refused as a
+    contract 'id' with eight rules (workload class 'workload_class' ...); it is one refusal
+    saying what it is and the fix."""
+    text = csv_book(entry(id="a"))
+    header = text.splitlines()[0]
+    book = parse_contracts(
+        text + header + "\n" + csv_book(entry(id="b")).splitlines()[1] + "\n",
+        file_format="csv",
+        source="book.csv",
+    )
+    assert [c.id for c in book.contracts] == ["a", "b"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.field, refusal.contract_id) == (2, "(row)", None)
+    assert "a header line inside the data" in refusal.rule
