@@ -21,10 +21,12 @@ Every adapter reads CSV with an explicit schema (never sniffed) and checks the h
 file that is not the expected trace raises :class:`TraceFormatError` naming the file, the missing
 columns and the columns found. A row holding a value that does not parse as its column's type,
 or a count or rate that cannot be one (empty, NaN, infinite, negative), or a row with more
-fields than the header (:func:`wide_rows`), is refused alone by :func:`split_rows`: left out of its hour (as a missing minute, window or request is) and
-returned in :attr:`TraceReport.refused`, which ingest quarantines with the file, row, column
-and rule, where one such row refused the whole file before. The file is read typed once, and a
-second time as text only when that pass met such a row, so a clean trace costs nothing more.
+fields than the header (:func:`wide_rows`), is refused alone by :func:`split_rows`: left out
+of its hour (as a missing minute, window or request is) and returned in
+:attr:`TraceReport.refused`, which ingest quarantines with the file, row, column and rule,
+where one such row refused the whole file before. The file is read typed once, and a second
+time as text only when that pass met such a row (or :func:`wide_rows`, a count of each line's
+commas, found a row too wide), so a clean trace costs only that count more.
 :meth:`TraceAdapter.unparsable` and :func:`rule_breaking_values` still name such rows in one
 message, for a caller that reads a file whole (``scan``).
 """
