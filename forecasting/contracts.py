@@ -146,6 +146,7 @@ __all__ = [
     "BOOK_ONLY",
     "CONTRACT_LIST_SCHEMA",
     "CONTRACT_MODEL",
+    "FAR_AHEAD_YEARS",
     "FIELDS",
     "FINANCE_SCHEMA",
     "RAMP_SCHEMA",
@@ -176,6 +177,7 @@ __all__ = [
     "contract_list",
     "customers_near_telemetry",
     "dump_contracts",
+    "far_ahead",
     "floor_lift",
     "ids_in_other_books",
     "load_contracts",
@@ -1686,6 +1688,31 @@ def announced_ahead(new: pl.DataFrame, *, newest: date | None, today: date) -> l
             f"contract {row['id']}: announced {announced} is after {after}: no forecast "
             "applies it until then"
         )
+    return warnings
+
+
+FAR_AHEAD_YEARS = 20
+"""Past this many years after today a term or ramp date is most likely a year typed wrong."""
+
+
+def far_ahead(new: pl.DataFrame, *, today: date) -> list[str]:
+    """One warning per contract of ``new`` (a :func:`book_frame`) with a ramp step or term end
+    more than :data:`FAR_AHEAD_YEARS` after today, naming the first such date: `term_end =
+    2929-12-31` for 2029 loaded without a word, and the signed floor held to the plan's last
+    day instead of ending in 2029. Not refused: a long reservation is a deal's own."""
+    # 02-29 has no day in most years; the 28th is as far ahead to a day.
+    limit = date(today.year + FAR_AHEAD_YEARS, today.month, min(today.day, 28))
+    warnings = []
+    for row in new.iter_rows(named=True):
+        dated = [("ramp step", d) for d in row["ramp_dates"]] + [("term_end", row["term_end"])]
+        far = [(field, day) for field, day in dated if day > limit]
+        if far:
+            field, day = far[0]
+            warnings.append(
+                f"contract {row['id']}: {field} {day} is {day.year - today.year} years after "
+                f"today ({today}): a year typo? The contract holds its GPUs to the plan's last "
+                "day; check the year"
+            )
     return warnings
 
 
