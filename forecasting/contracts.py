@@ -115,6 +115,7 @@ import itertools
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -555,10 +556,21 @@ _SUM_SCALE = 1e9
 
 
 def _text(name: str, value: object) -> str | None:
-    """A text field stripped of blanks; blank is absent."""
+    """A text field stripped of blanks and of invisible format characters (Unicode Cf: a
+    zero-width space, a byte-order mark) around it, as telemetry's names are: a pasted
+    'northwind-ai\u200b' was a customer of its own. Blank is absent."""
     if not isinstance(value, str):
         raise ContractRuleError(name, "not text", value)
-    return value.strip() or None
+    start, end = 0, len(value)
+    while start < end and _invisible(value[start]):
+        start += 1
+    while end > start and _invisible(value[end - 1]):
+        end -= 1
+    return value[start:end] or None
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
 
 
 def _day(name: str, value: object) -> date:
@@ -842,7 +854,7 @@ def _judged(
     first_row: dict[str, int] = {}
     for entry in entries:
         raw_id = entry.fields.get("id")
-        ident = raw_id.strip() if isinstance(raw_id, str) and raw_id.strip() else None
+        ident = _text("id", raw_id) if isinstance(raw_id, str) else None
         faults: list[ContractRuleError] = []
         contract = None
         if entry.fault is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -386,7 +387,21 @@ def test_constructing_a_bad_contract_raises_the_rule() -> None:
         signed("x", "acme", [(date(2027, 2, 1), 1), (date(2027, 1, 1), 2)])
 
 
-_NAMES = st.text(min_size=1, max_size=12).map(str.strip).filter(lambda s: s not in ("", "other"))
+def _bare(name: str) -> str:
+    """``name`` without what a book drops around a name: blanks and Unicode Cf characters."""
+
+    def kept(char: str) -> bool:
+        return not (char.isspace() or unicodedata.category(char) == "Cf")
+
+    chars = list(name)
+    while chars and not kept(chars[0]):
+        chars.pop(0)
+    while chars and not kept(chars[-1]):
+        chars.pop()
+    return "".join(chars)
+
+
+_NAMES = st.text(min_size=1, max_size=12).map(_bare).filter(lambda s: s not in ("", "other"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -929,3 +944,23 @@ def test_a_header_line_inside_a_csv_book_is_named_as_one() -> None:
     (refusal,) = book.refusals
     assert (refusal.row, refusal.field, refusal.contract_id) == (2, "(row)", None)
     assert "a header line inside the data" in refusal.rule
+
+
+def test_invisible_characters_around_a_name_are_dropped_as_telemetry_drops_them() -> None:
+    """A zero-width space pasted after a customer ('northwind-ai\\u200b') made the contract a
+    customer of its own, its floor lifting nothing the customer ran, while telemetry ingest
+    drops such characters around a name. A contract's names lose them too; one inside a name
+    is kept, as in telemetry."""
+    book = parse_contracts(
+        toml_book(entry(id="\u2060a", customer="acme\u200b", region="\ufeffus")),
+        file_format="toml",
+    )
+    (contract,) = book.contracts
+    assert (contract.id, contract.customer, contract.region) == ("a", "acme", "us")
+    inside = parse_contracts(toml_book(entry(customer="ac\u200bme")), file_format="toml")
+    assert inside.contracts[0].customer == "ac\u200bme"
+    # The same id with and without the character is one id, said twice.
+    twice = parse_contracts(toml_book(entry(id="a"), entry(id="a\u200b")), file_format="toml")
+    assert [(r.contract_id, r.rule) for r in twice.refusals] == [
+        ("a", "duplicate id (first at row 1)")
+    ]
