@@ -213,8 +213,10 @@ def _raw(path: Path) -> pl.DataFrame:
 
 
 def _text(column: str) -> pl.Expr:
-    """The cell stripped of surrounding blanks; blank cells and absent columns are null."""
-    cell = pl.col(column).str.strip_chars()
+    """The cell stripped of surrounding blanks and invisible format characters (Unicode Cf),
+    as telemetry's names are ('acme\u200b' scoped an event to no series); blank cells and
+    absent columns are null."""
+    cell = pl.col(column).str.replace_all(r"^[\s\p{Cf}]+|[\s\p{Cf}]+$", "")
     return pl.when(cell != "").then(cell)
 
 

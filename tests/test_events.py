@@ -587,3 +587,20 @@ def test_a_bad_row_after_a_blank_line_is_numbered_as_its_line_less_one(tmp_path:
     assert read.problems.select("row_number", "column", "value").rows() == [
         (4, "date", "2026-02-31")
     ]
+
+
+def test_invisible_characters_around_an_events_names_are_dropped(tmp_path: Path) -> None:
+    """A zero-width space after a customer ('acme\\u200b') or a BOM before a region scoped the
+    event to a series no telemetry has, so it touched nothing, where telemetry drops such
+    characters around a name: an event's names lose them too; one inside is kept."""
+    path = write(
+        tmp_path,
+        HEADER,
+        "launch\u2060,2026-01-01,\ufeffus-east,,acme\u200b,0,7,",
+        "launch,2026-01-02,us-east,,ac\u200bme,0,7,",
+    )
+    read = read_events(path)
+    assert read.events.select("event", "region", "customer").rows() == [
+        ("launch", "us-east", "acme"),
+        ("launch", "us-east", "ac\u200bme"),
+    ]
