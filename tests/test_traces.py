@@ -344,6 +344,9 @@ def test_wrong_file_names_file_and_columns(tmp_path: Path) -> None:
         helios_capacity_toml(SERVEGEN)
     with pytest.raises(TraceFormatError, match="no such file"):
         ADAPTERS["azure-llm"].scan(tmp_path / "absent.csv")
+    # It read "not a Azure LLM inference trace".
+    with pytest.raises(TraceFormatError, match=r": not an Azure LLM inference trace "):
+        ADAPTERS["azure-llm"].scan(SERVEGEN)
 
 
 def test_bad_timestamp_is_not_guessed(tmp_path: Path) -> None:

@@ -271,7 +271,8 @@ def scan_trace_csv(path: Path, dtypes: Mapping[str, pl.DataType], *, trace: str)
     extra = [name for name in found if name not in dtypes]
     if missing or extra or len(found) != len(set(found)):
         raise TraceFormatError(
-            f"{path}: not a {trace} file. Expected columns {list(dtypes)}; found {found}. "
+            f"{path}: not {'an' if trace[:1] in 'AEIOU' else 'a'} {trace} file. Expected "
+            f"columns {list(dtypes)}; found {found}. "
             f"Missing: {missing or 'none'}; unexpected: {extra or 'none'}."
         )
     # The schema follows the file's own column order so that a reordered export still reads.
