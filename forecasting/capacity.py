@@ -947,7 +947,8 @@ class CapacityPlan(_Strict):
         one step to the next (steps are levels, so a step written as an increment reads as
         power given back), with the MW of its blocks left short where they draw more; and a
         site whose contract is energized before its first step (the contract is added to each
-        step, itself the whole site's MW: a contract the steps hold is counted twice)."""
+        step, itself the whole site's MW: a contract the steps hold is counted twice); and a
+        site whose region is one slip from a region with blocks (:func:`_misspelt_site_regions`)."""
         lines = [
             f"[[candidate]] {c.name!r} field capex_usd: 0, so the triggers order it as free "
             "over every other block type; give its capital cost"
@@ -973,6 +974,7 @@ class CapacityPlan(_Strict):
                     )
                 lines.append(line)
         lines += [note for site in self.site if (note := _contract_before_steps(site))]
+        lines += _misspelt_site_regions(self)
         return lines
 
     def h100_equivalent(self, gpu_type: str) -> float:
@@ -1000,6 +1002,52 @@ class CapacityPlan(_Strict):
     def planned_regions(self) -> frozenset[str]:
         """Regions the plan knows: those with a block or a site."""
         return frozenset({b.region for b in self.block} | {s.region for s in self.site})
+
+
+def _misspelt_site_regions(plan: CapacityPlan) -> list[str]:
+    """A line per site whose region has no block but is a close spelling of a region that has
+    them ('us-eastt' beside 'us-east'): its MW powered no block and none of that region's
+    orders, which waited on power it did not count, without a word. A site in a new region
+    (no close name) is a greenfield site, blocks to come, and says nothing."""
+    with_blocks = sorted({b.region for b in plan.block})
+    lines = []
+    for site in plan.site:
+        if site.region in with_blocks:
+            continue
+        near = [r for r in with_blocks if _one_slip(site.region, r)]
+        if near:
+            lines.append(
+                f"[[site]] {site.id!r} field region: {site.region!r} has no [[block]], and is "
+                f"close to {near[-1]!r}, which has: the site's MW power none of the blocks or "
+                f"orders of {near[-1]!r}; fix the region (a site in a new region whose blocks are "
+                "still to come: ignore this)"
+            )
+    return lines
+
+
+def _one_slip(typed: str, name: str) -> bool:
+    """Whether ``typed`` is ``name`` but for case, '_' or ' ' for '-', one letter more or
+    less, or two neighbours swapped. Not a letter for another: region names differ so
+    ('eu-west' and 'us-west' are two regions; difflib's 0.8 took 'us-west' for 'us-east')."""
+
+    def norm(text: str) -> str:
+        return text.casefold().replace("_", "-").replace(" ", "-")
+
+    a, b = norm(typed), norm(name)
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) == 1:
+        short, long = sorted((a, b), key=len)
+        return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and (a[diff[1]] == b[diff[0]])
+        )
+    return False
 
 
 def _contract_before_steps(site: Site) -> str | None:

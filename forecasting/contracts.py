@@ -86,7 +86,9 @@ Bad entries are refused with every reason they give, one refusal each with file,
 and count are both unreadable is two), in this order (a rule that needs a value that could not
 be read is not judged; it named the first rule alone, so a file with five faults took five
 loads to fix): the entry's shape (``not a
-table``, ``more cells than columns``), ``unknown field``, ``missing value``, a type rule
+table``, ``more cells than columns``, ``the row has fewer cells than the header`` (a line cut
+short loaded with its missing fields blank: a price cut from 2.75 to 2), ``a header line inside
+the data``), ``unknown field``, ``missing value``, a type rule
 (``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
 step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
 ``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``GPUs above the
@@ -96,7 +98,9 @@ ramp date``, ``ramp step after term_end``,
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
 fleet's regions are given and the region is in neither them nor the capacity plan's), then
 ``the ramp holds 0 GPUs at every step`` (a contract of nothing), and last ``duplicate id``.
-The good entries are kept. The checks run per entry in Python rather than as polars
+A blank CSV line, or one of commas alone, holds no entry and is skipped (each was refused
+with a ``missing value`` per required field); rows are still counted across it. The good
+entries are kept. The checks run per entry in Python rather than as polars
 expressions (forecasting.rules): a ramp is a nested list, and a book holds tens of entries,
 not millions of rows.
 """
@@ -111,6 +115,7 @@ import itertools
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -142,6 +147,7 @@ __all__ = [
     "BOOK_ONLY",
     "CONTRACT_LIST_SCHEMA",
     "CONTRACT_MODEL",
+    "FAR_AHEAD_YEARS",
     "FIELDS",
     "FINANCE_SCHEMA",
     "RAMP_SCHEMA",
@@ -172,6 +178,7 @@ __all__ = [
     "contract_list",
     "customers_near_telemetry",
     "dump_contracts",
+    "far_ahead",
     "floor_lift",
     "ids_in_other_books",
     "load_contracts",
@@ -549,10 +556,21 @@ _SUM_SCALE = 1e9
 
 
 def _text(name: str, value: object) -> str | None:
-    """A text field stripped of blanks; blank is absent."""
+    """A text field stripped of blanks and of invisible format characters (Unicode Cf: a
+    zero-width space, a byte-order mark) around it, as telemetry's names are: a pasted
+    'northwind-ai\u200b' was a customer of its own. Blank is absent."""
     if not isinstance(value, str):
         raise ContractRuleError(name, "not text", value)
-    return value.strip() or None
+    start, end = 0, len(value)
+    while start < end and _invisible(value[start]):
+        start += 1
+    while end > start and _invisible(value[end - 1]):
+        end -= 1
+    return value[start:end] or None
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
 
 
 def _day(name: str, value: object) -> date:
@@ -764,6 +782,13 @@ def _toml_entries(text: str, source: str) -> list[_Entry]:
     ]
 
 
+_TOO_FEW_CELLS_RULE = (
+    "the row has fewer cells than the header (a line cut short?): its missing fields would "
+    "read as blank; write every column, blank where a field has no value"
+)
+_INNER_HEADER_RULE = "a header line inside the data (books joined into one file?): delete the line"
+
+
 def _csv_entries(text: str, source: str) -> list[_Entry]:
     """The data rows of a CSV book, with the line each one starts on."""
     reader = csv.reader(io.StringIO(text))
@@ -794,14 +819,25 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
         )
     entries = []
     start = reader.line_num + 1
+    # Rows count every record after the header, blank ones too, so a row's number stays its
+    # line's less one, as telemetry and the outage calendar number theirs.
     for row, cells in enumerate(reader, start=1):
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            # A blank line, or a spreadsheet's emptied row of commas, holds no contract; it
+            # was refused with a 'missing value' for each required field.
+            continue
         fields = {h: c for h, c in zip(header, cells, strict=False) if c.strip()}
         fault = None
-        if len(cells) > len(header):
+        if [c.strip().lower() for c in cells] == header:
+            fields = {}
+            fault = ContractRuleError("(row)", _INNER_HEADER_RULE, ",".join(cells))
+        elif len(cells) > len(header):
             extra = ",".join(cells[len(header) :])
             fault = ContractRuleError("(row)", "more cells than columns", extra)
-        entries.append(_Entry(row, start, fields, fault))
-        start = reader.line_num + 1
+        elif len(cells) < len(header):
+            fault = ContractRuleError("(row)", _TOO_FEW_CELLS_RULE, ",".join(cells))
+        entries.append(_Entry(row, line, fields, fault))
     return entries
 
 
@@ -818,7 +854,7 @@ def _judged(
     first_row: dict[str, int] = {}
     for entry in entries:
         raw_id = entry.fields.get("id")
-        ident = raw_id.strip() if isinstance(raw_id, str) and raw_id.strip() else None
+        ident = _text("id", raw_id) if isinstance(raw_id, str) else None
         faults: list[ContractRuleError] = []
         contract = None
         if entry.fault is not None:
@@ -1664,6 +1700,31 @@ def announced_ahead(new: pl.DataFrame, *, newest: date | None, today: date) -> l
             f"contract {row['id']}: announced {announced} is after {after}: no forecast "
             "applies it until then"
         )
+    return warnings
+
+
+FAR_AHEAD_YEARS = 20
+"""Past this many years after today a term or ramp date is most likely a year typed wrong."""
+
+
+def far_ahead(new: pl.DataFrame, *, today: date) -> list[str]:
+    """One warning per contract of ``new`` (a :func:`book_frame`) with a ramp step or term end
+    more than :data:`FAR_AHEAD_YEARS` after today, naming the first such date: `term_end =
+    2929-12-31` for 2029 loaded without a word, and the signed floor held to the plan's last
+    day instead of ending in 2029. Not refused: a long reservation is a deal's own."""
+    # 02-29 has no day in most years; the 28th is as far ahead to a day.
+    limit = date(today.year + FAR_AHEAD_YEARS, today.month, min(today.day, 28))
+    warnings = []
+    for row in new.iter_rows(named=True):
+        dated = [("ramp step", d) for d in row["ramp_dates"]] + [("term_end", row["term_end"])]
+        far = [(field, day) for field, day in dated if day > limit]
+        if far:
+            field, day = far[0]
+            warnings.append(
+                f"contract {row['id']}: {field} {day} is {day.year - today.year} years after "
+                f"today ({today}): a year typo? The contract holds its GPUs to the plan's last "
+                "day; check the year"
+            )
     return warnings
 
 

@@ -172,9 +172,15 @@ def _csv_raw(path: Path) -> pl.DataFrame:
     an event spanning every region."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-        lines = [line for line in handle.read().splitlines() if line.strip()]
-    if not lines:
+        numbered = [(i, line) for i, line in enumerate(handle.read().splitlines()) if line.strip()]
+    if not numbered:
         raise EventsFileError(f"{path}: empty file; an events file starts with a header line")
+    # A blank line is skipped but counted: row N stays line N + 1 below the header's line, as
+    # telemetry, contracts and the outage calendar number theirs (a bad date on line 5 after a
+    # blank read "row 3", another event's line).
+    first = numbered[0][0]
+    rows = [i - first for i, _ in numbered[1:]]
+    lines = [line for _, line in numbered]
     # Any case, as telemetry's header: "Region" failed the whole file.
     header = [name.strip().lower() for name in next(csv.reader([lines[0]]))]
     cells: list[list[str | None]] = []
@@ -187,8 +193,8 @@ def _csv_raw(path: Path) -> pl.DataFrame:
         rules.append(rule)
     columns = {name: [row[i] for row in cells] for i, name in enumerate(header)}
     return pl.DataFrame(
-        {**columns, _LINE_RULE: rules, _LINE: lines[1:]},
-        schema=dict.fromkeys([*header, _LINE_RULE, _LINE], pl.String),
+        {**columns, _LINE_RULE: rules, _LINE: lines[1:], _ROW: rows},
+        schema={**dict.fromkeys([*header, _LINE_RULE, _LINE], pl.String), _ROW: pl.UInt32},
     )
 
 
@@ -207,8 +213,10 @@ def _raw(path: Path) -> pl.DataFrame:
 
 
 def _text(column: str) -> pl.Expr:
-    """The cell stripped of surrounding blanks; blank cells and absent columns are null."""
-    cell = pl.col(column).str.strip_chars()
+    """The cell stripped of surrounding blanks and invisible format characters (Unicode Cf),
+    as telemetry's names are ('acme\u200b' scoped an event to no series); blank cells and
+    absent columns are null."""
+    cell = pl.col(column).str.replace_all(r"^[\s\p{Cf}]+|[\s\p{Cf}]+$", "")
     return pl.when(cell != "").then(cell)
 
 
@@ -263,7 +271,8 @@ def _judged(
     region_checks: list[tuple[str, str, pl.Expr, pl.Expr]] | None = None,
 ) -> pl.DataFrame:
     """The raw rows with typed columns and the first rule each one breaks (null: none)."""
-    frame = raw.with_row_index(_ROW, offset=1).with_columns(
+    numbered = raw if _ROW in raw.columns else raw.with_row_index(_ROW, offset=1)
+    frame = numbered.with_columns(
         pl.lit(None, pl.String).alias(c)
         for c in (*EVENTS_SCHEMA, _LINE_RULE, _LINE)
         if c not in raw.columns
@@ -447,7 +456,7 @@ def read_events(
         duplicates=good.height - events.height,
         duplicate_rows=_duplicate_rows(good),
         ignored_columns=tuple(
-            c for c in raw.columns if c not in EVENTS_SCHEMA and c not in (_LINE_RULE, _LINE)
+            c for c in raw.columns if c not in EVENTS_SCHEMA and c not in (_LINE_RULE, _LINE, _ROW)
         ),
         refused_keys=_refused_keys(judged.filter(pl.col("rule").is_not_null())),
         respelled=tuple(respelled),

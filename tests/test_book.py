@@ -839,3 +839,32 @@ def test_a_book_loaded_before_the_telemetry_is_held_to_its_regions_at_forecast_t
         "telemetry does not have (did you mean 'eu-west'?): not applied; fix the book and load "
         "it again (`fleetcast contracts FILE`)"
     ]
+
+
+def test_a_contract_whose_term_ends_decades_ahead_is_warned_of_as_a_year_typo(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """`term_end = 2929-12-31` for 2029 loaded without a word: the signed floor then held to
+    the plan's last day instead of ending in 2029, and orders were sized for it. A term (or a
+    ramp step) more than 20 years after today is named with the fix; 15 years is not."""
+    _with_telemetry(tmp_path, warehouse_path)
+    book = tmp_path / "book.toml"
+    book.write_text(
+        _contract("typo", "northwind-ai", term_end="2929-12-31")
+        + _contract("long", "northwind-ai", term_end="2040-12-31")
+        + _contract(
+            "step",
+            "northwind-ai",
+            ramp="[{ date = 2027-01-01, gpus = 600 }, { date = 2207-01-01, gpus = 900 }]",
+            term_end="2299-12-31",
+        ),
+        encoding="utf-8",
+    )
+    loaded = runs.load_contracts_file(book, warehouse_path, today=date(2025, 1, 10))
+    far = [w for w in loaded.warnings if "years after today" in w]
+    assert far == [
+        "contract typo: term_end 2929-12-31 is 904 years after today (2025-01-10): a year "
+        "typo? The contract holds its GPUs to the plan's last day; check the year",
+        "contract step: ramp step 2207-01-01 is 182 years after today (2025-01-10): a year "
+        "typo? The contract holds its GPUs to the plan's last day; check the year",
+    ]

@@ -863,3 +863,28 @@ def test_a_contract_in_steps_is_refused_in_toml_and_told_how_to_write_steps() ->
         "as energized levels, energized = [{ on = <date>, mw = <the site's MW from then> }, "
         "...], each step the whole site's MW from its date"
     ) in message
+
+
+def test_a_site_in_a_misspelt_region_is_warned_of() -> None:
+    """A [[site]] whose region is a typo of one with blocks ('us-eastt' for 'us-east') loaded
+    without a word: its MW power no block and none of the region's orders, which wait on
+    power it does not count. It is named with the region meant; a site in a new region (no
+    close name) says nothing, as a greenfield site has no blocks yet."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    site = dict(document["site"][0], id="us-eastt-d", region="us-eastt")
+    greenfield = dict(document["site"][0], id="ap-south-a", region="ap-south")
+    document["site"] += [site, greenfield]
+    (line,) = parse_capacity(tomli_w.dumps(document)).doubtful_entries()
+    assert line.startswith(
+        "[[site]] 'us-eastt-d' field region: 'us-eastt' has no [[block]], and is close to "
+        "'us-east', which has"
+    )
+    assert "fix the region" in line
+    # Neighbouring names are regions of their own, not slips: a letter for another
+    # ('eu-west' beside 'us-west') or a suffix ('us-east-2').
+    site["region"] = "eu-wset"
+    (line,) = parse_capacity(tomli_w.dumps(document)).doubtful_entries()
+    assert "close to 'eu-west'" in line
+    for region in ("us-east-2", "uk-west"):
+        site["region"] = region
+        assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -386,7 +387,21 @@ def test_constructing_a_bad_contract_raises_the_rule() -> None:
         signed("x", "acme", [(date(2027, 2, 1), 1), (date(2027, 1, 1), 2)])
 
 
-_NAMES = st.text(min_size=1, max_size=12).map(str.strip).filter(lambda s: s not in ("", "other"))
+def _bare(name: str) -> str:
+    """``name`` without what a book drops around a name: blanks and Unicode Cf characters."""
+
+    def kept(char: str) -> bool:
+        return not (char.isspace() or unicodedata.category(char) == "Cf")
+
+    chars = list(name)
+    while chars and not kept(chars[0]):
+        chars.pop(0)
+    while chars and not kept(chars[-1]):
+        chars.pop()
+    return "".join(chars)
+
+
+_NAMES = st.text(min_size=1, max_size=12).map(_bare).filter(lambda s: s not in ("", "other"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -879,3 +894,73 @@ def test_a_region_is_the_book_s_alone_until_its_telemetry_gives_it_a_forecast() 
     assert book_only_regions(rows(greenfield)) == ["ap-south"]
     measured = greenfield | {"total/ap-south": "theta", "total/ap-south/inference": "theta"}
     assert book_only_regions(rows(measured)) == []
+
+
+def test_a_csv_row_cut_short_is_refused_not_loaded_with_blanks() -> None:
+    """A last line cut by a killed export (`...,signed,2` for price 2.75 and a description)
+    loaded as a contract priced 2 without a word, its missing cells read as blank: it is
+    refused naming the rule and the fix, and the whole rows still load."""
+    full = csv_book(
+        entry(id="a", price_per_gpu_hour=2.75, description="anchor"),
+        entry(id="b", price_per_gpu_hour=2.75, description="anchor"),
+    )
+    cut = full[: full.rindex(".75,anchor")]
+    book = parse_contracts(cut, file_format="csv", source="book.csv")
+    assert [c.id for c in book.contracts] == ["a"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.contract_id, refusal.field) == (2, "b", "(row)")
+    assert refusal.rule.startswith("the row has fewer cells than the header")
+    assert "write every column" in refusal.rule
+
+
+def test_blank_csv_lines_are_not_contracts() -> None:
+    """A blank line, or one of commas alone (a spreadsheet's emptied row), was refused as a
+    contract with seven 'missing value' lines each (and failed `--strict`): it is skipped,
+    and the rows after it keep their numbers."""
+    text = csv_book(entry(id="a"), entry(id="b"))
+    header, first, second = text.splitlines()
+    width = len(header.split(","))
+    mangled = "\n".join([header, first, "", "," * (width - 1), second, "", ""]) + "\n"
+    book = parse_contracts(mangled, file_format="csv", source="book.csv")
+    assert [c.id for c in book.contracts] == ["a", "b"]
+    assert book.refusals == ()
+    broken = mangled.replace(second, second.replace("signed", "sgned"))
+    (refusal,) = parse_contracts(broken, file_format="csv", source="book.csv").refusals
+    assert (refusal.row, refusal.line) == (4, 5)
+
+
+def test_a_header_line_inside_a_csv_book_is_named_as_one() -> None:
+    """Two books joined (`cat a.csv b.csv`) repeat the header: that line was refused as a
+    contract 'id' with eight rules (workload class 'workload_class' ...); it is one refusal
+    saying what it is and the fix."""
+    text = csv_book(entry(id="a"))
+    header = text.splitlines()[0]
+    book = parse_contracts(
+        text + header + "\n" + csv_book(entry(id="b")).splitlines()[1] + "\n",
+        file_format="csv",
+        source="book.csv",
+    )
+    assert [c.id for c in book.contracts] == ["a", "b"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.field, refusal.contract_id) == (2, "(row)", None)
+    assert "a header line inside the data" in refusal.rule
+
+
+def test_invisible_characters_around_a_name_are_dropped_as_telemetry_drops_them() -> None:
+    """A zero-width space pasted after a customer ('northwind-ai\\u200b') made the contract a
+    customer of its own, its floor lifting nothing the customer ran, while telemetry ingest
+    drops such characters around a name. A contract's names lose them too; one inside a name
+    is kept, as in telemetry."""
+    book = parse_contracts(
+        toml_book(entry(id="\u2060a", customer="acme\u200b", region="\ufeffus")),
+        file_format="toml",
+    )
+    (contract,) = book.contracts
+    assert (contract.id, contract.customer, contract.region) == ("a", "acme", "us")
+    inside = parse_contracts(toml_book(entry(customer="ac\u200bme")), file_format="toml")
+    assert inside.contracts[0].customer == "ac\u200bme"
+    # The same id with and without the character is one id, said twice.
+    twice = parse_contracts(toml_book(entry(id="a"), entry(id="a\u200b")), file_format="toml")
+    assert [(r.contract_id, r.rule) for r in twice.refusals] == [
+        ("a", "duplicate id (first at row 1)")
+    ]

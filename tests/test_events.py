@@ -568,3 +568,39 @@ def test_an_event_in_a_region_of_neither_telemetry_nor_plan_is_refused(tmp_path:
         assert sorted(con.events()["date"].to_list()) == [
             date(2026, 1, 10), date(2026, 1, 12), date(2026, 1, 13)
         ]  # fmt: skip
+
+
+def test_a_bad_row_after_a_blank_line_is_numbered_as_its_line_less_one(tmp_path: Path) -> None:
+    """A blank line was dropped before rows were numbered, so a bad date on line 5 read
+    "row 3": the reader looked at line 4, another event. Rows count blank lines, as the outage
+    calendar, contracts and telemetry number theirs (row N is line N + 1)."""
+    path = write(
+        tmp_path,
+        HEADER,
+        "launch,2026-01-01,us-east,,,0,7,",
+        "",
+        "launch,2026-02-01,us-east,,,0,7,",
+        "launch,2026-02-31,us-east,,,0,7,",
+    )
+    read = read_events(path)
+    assert read.events["date"].to_list() == [date(2026, 1, 1), date(2026, 2, 1)]
+    assert read.problems.select("row_number", "column", "value").rows() == [
+        (4, "date", "2026-02-31")
+    ]
+
+
+def test_invisible_characters_around_an_events_names_are_dropped(tmp_path: Path) -> None:
+    """A zero-width space after a customer ('acme\\u200b') or a BOM before a region scoped the
+    event to a series no telemetry has, so it touched nothing, where telemetry drops such
+    characters around a name: an event's names lose them too; one inside is kept."""
+    path = write(
+        tmp_path,
+        HEADER,
+        "launch\u2060,2026-01-01,\ufeffus-east,,acme\u200b,0,7,",
+        "launch,2026-01-02,us-east,,ac\u200bme,0,7,",
+    )
+    read = read_events(path)
+    assert read.events.select("event", "region", "customer").rows() == [
+        ("launch", "us-east", "acme"),
+        ("launch", "us-east", "ac\u200bme"),
+    ]

@@ -65,6 +65,12 @@ def test_calendar_reads_regions_instants_and_blank_region(tmp_path: Path) -> Non
             "2026-03-02T04:00:00Z,2026-03-02T05:00:00Z,power, then cooling\n",
             r"row 2: has 4 fields where the header has 3; quote a field",
         ),
+        # A line cut short read "'' is not an ISO 8601 instant", as if the end were blank.
+        (
+            "region,start,end,reason\neu-west,2026-03-01T04:00:00Z\n",
+            r"row 1: has 2 fields where the header has 4 \(a line cut short\?\); write every "
+            r"column, blank where it has no value$",
+        ),
     ],
 )
 def test_bad_calendar_names_file_row_column_and_fix(
@@ -75,6 +81,10 @@ def test_bad_calendar_names_file_row_column_and_fix(
     with pytest.raises(OutageCalendarError, match=message) as info:
         read_outage_calendar(path)
     assert str(path) in str(info.value)
+    if "cut short" in message:
+        # Only the free-text reason left out: still a window.
+        whole = "region,start,end,reason\neu-west,2026-03-01T04:00:00Z,2026-03-01T05:00:00Z\n"
+        assert read_outage_calendar(write(tmp_path, whole)).height == 1
 
 
 def test_a_calendar_as_spreadsheets_and_editors_write_it(tmp_path: Path) -> None:

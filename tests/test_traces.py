@@ -23,6 +23,7 @@ from forecasting.traces import (
     TraceFormatError,
     azure_llm,
     helios_capacity_toml,
+    wide_rows,
 )
 from forecasting.traces import helios as helios_trace
 from forecasting.traces import servegen as servegen_trace
@@ -343,6 +344,9 @@ def test_wrong_file_names_file_and_columns(tmp_path: Path) -> None:
         helios_capacity_toml(SERVEGEN)
     with pytest.raises(TraceFormatError, match="no such file"):
         ADAPTERS["azure-llm"].scan(tmp_path / "absent.csv")
+    # It read "not a Azure LLM inference trace".
+    with pytest.raises(TraceFormatError, match=r": not an Azure LLM inference trace "):
+        ADAPTERS["azure-llm"].scan(SERVEGEN)
 
 
 def test_bad_timestamp_is_not_guessed(tmp_path: Path) -> None:
@@ -931,3 +935,40 @@ def test_a_servegen_client_silent_for_whole_hours_says_they_read_as_zero(tmp_pat
         "from 2025-01-06 05:00 UTC)"
     )
     assert "read as zero demand" in said
+
+
+def test_a_trace_row_with_more_fields_than_the_header_costs_only_itself(tmp_path: Path) -> None:
+    """A Helios minute or an Azure request with one field too many (`...,0,99`) stopped
+    `fleetcast ingest` with a polars traceback ("found more fields than defined in 'Schema'"),
+    nothing of the file loaded: the row is now quarantined as one with more fields than the
+    header, its extra fields quoted, and every other row loads as without it."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        helios = src.read().splitlines()
+    (tmp_path / "h").mkdir()
+    (tmp_path / "a").mkdir()
+    _, quarantined = _bad_rows_cost_only_themselves(
+        tmp_path / "h", "helios", helios, {4: helios[4] + ",99"}, "helios_wide.csv"
+    )
+    assert [(r, c, v) for r, c, _, v in quarantined] == [(4, "(row)", "99")]
+    assert quarantined[0][2].startswith("the row has more fields than the header")
+    azure = AZURE_CODE.read_text().splitlines()
+    _, quarantined = _bad_rows_cost_only_themselves(
+        tmp_path / "a",
+        "azure-llm",
+        azure,
+        {6: azure[6] + ",x,y"},
+        "AzureLLMInferenceTrace_code_wide.csv",
+    )
+    assert [(r, c, v) for r, c, _, v in quarantined] == [(6, "(row)", "x,y")]
+
+
+def test_wide_rows_number_records_as_the_csv_reader_does(tmp_path: Path) -> None:
+    """Rows with fields past the header's are found by their record number (1 = the first
+    after the header, a blank line counted as polars counts it), the extra fields quoted back
+    without a CRLF's CR; a file holding a quoted line break is read by records, not lines."""
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(b"a,b,c\r\n1,2,3\r\n\r\n4,5,6,7\r\n8,9\r\n")
+    assert wide_rows(plain, 3).rows() == [(3, "7")]
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('a,b,c\n"x\ny",1,2\n4,5,6,7,8\n')
+    assert wide_rows(quoted, 3).rows() == [(2, "7,8")]

@@ -331,6 +331,7 @@ def load_contracts_file(
             *contracts.announced_ahead(
                 frame, newest=None if newest is None else newest.date(), today=today
             ),
+            *contracts.far_ahead(frame, today=today),
         ],
     )
 

@@ -54,6 +54,7 @@ from forecasting.traces import (
     scan_trace_csv,
     split_rows,
     to_telemetry,
+    wide_rows,
 )
 
 __all__ = [
@@ -241,6 +242,8 @@ def _hourly(path: Path, options: AzureLLMOptions) -> tuple[pl.LazyFrame, pl.Data
         clean = not per_hour["ts"].has_nulls() and not per_hour["breaking"].sum()
     except pl.exceptions.ComputeError:  # a value not of its column's type
         clean = False
+    # The typed read skips a row's fields past the header's: a shifted row loaded unseen.
+    clean = clean and wide_rows(path, len(AZURE_DTYPES)).is_empty()
     if not clean:
         source, refused = split_rows(
             path,

@@ -56,6 +56,7 @@ from forecasting.traces import (
     scan_trace_csv,
     split_rows,
     to_telemetry,
+    wide_rows,
 )
 
 __all__ = [
@@ -221,6 +222,8 @@ def _read_minutes(path: Path, options: HeliosOptions) -> tuple[pl.DataFrame, pl.
         clean = not minutes["breaking"].any()
     except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
         clean = False  # a value not of its column's type: the typed read names no row
+    # The typed read skips a row's fields past the header's: a shifted row loaded unseen.
+    clean = clean and wide_rows(path, len(HELIOS_DTYPES)).is_empty()
     if not clean:
         parsed = pl.col("time").str.strptime(pl.Datetime("us"), TIME_FORMAT, strict=False)
         source, refused = split_rows(

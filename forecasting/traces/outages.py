@@ -147,6 +147,16 @@ def _read_calendar(
             end = _instant(record["end"], path=path, row=number, column="end")
             region = record.get("region") or None
             found_problems = [x for x in (start, end) if isinstance(x, str)]
+            short = sum(v is not None for k, v in raw.items() if k is not None)
+            # DictReader reads the fields a cut line lacks as None: a cut start or end read
+            # "'' is not an ISO 8601 instant", as if written blank, and a cut region would read
+            # as every region. A line without its free-text reason alone is still a window.
+            if any(raw.get(k) is None for k in found if k != "reason"):
+                found_problems = [
+                    f"{path}: row {number}: has {short} fields where the header has "
+                    f"{len(found)} (a line cut short?); write every column, blank where it has "
+                    "no value"
+                ]
             if raw.get(None):  # fields past the header's: a shifted row, not a window to trust
                 found_problems.append(
                     f"{path}: row {number}: has {len(found) + len(raw[None])} fields where the "

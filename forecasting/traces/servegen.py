@@ -48,6 +48,7 @@ from forecasting.traces import (
     scan_trace_csv,
     split_rows,
     to_telemetry,
+    wide_rows,
 )
 
 __all__ = [
@@ -223,6 +224,8 @@ def _read_hourly(path: Path, options: ServeGenOptions) -> tuple[pl.DataFrame, pl
         clean = not hourly["breaking"].sum()
     except pl.exceptions.ComputeError:  # a value not of its column's type
         clean = False
+    # The typed read skips a row's fields past the header's: a shifted row loaded unseen.
+    clean = clean and wide_rows(path, len(SERVEGEN_DTYPES)).is_empty()
     if not clean:
         source, refused = split_rows(path, SERVEGEN_DTYPES, measured=MEASURED_COLUMNS)
         hourly = _hourly_of(source, options).collect()
