@@ -716,15 +716,29 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     shown.sort()
     (_, first, when), *rest = shown
     named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
-    why = {
-        "unmeasured": "and no backtest measured the forecast's error",
-        "measured": f"past the last day a backtest measured ({fmt_date(verified)})",
+    return f": {named}, {_unverified_why(kind, verified)}: {NOT_VERIFIED}"
+
+
+def _unverified_why(kind: str, verified: date, *, subject: str = "") -> str:
+    """Why a date past ``verified`` is not verified, by the ``kind`` :func:`_shortfall_bound`
+    gives: after a ``subject`` as a row says it ("runs short past 2027-01-02, the last day a
+    backtest measured"), or after a date as the headline does ("past the last day a backtest
+    measured (2027-01-02)")."""
+    day = fmt_date(verified)
+    lead = f"{subject} " if subject else ""
+    measured = (
+        f"past {day}, the last day a backtest measured"
+        if subject
+        else f"past the last day a backtest measured ({day})"
+    )
+    return {
+        "unmeasured": f"{lead}where no backtest measured the forecast's error",
+        "measured": f"{lead}{measured}",
         # Measured past the daily rows, on a band past them no backtest calibrated: "past
         # the last day a backtest measured (2027-12-04)" read for a red in Aug 2027.
-        "band": f"past the daily rows ({fmt_date(verified)}), on a band no backtest calibrated",
-        "plan": f"past the plan's end ({fmt_date(verified)})",
+        "band": f"{lead}past the daily rows ({day}), on a band no backtest calibrated",
+        "plan": f"{lead}past the plan's end ({day})",
     }[kind]
-    return f": {named}, {why}: {NOT_VERIFIED}"
 
 
 def _shortfall_bound(inputs: ReportInputs) -> tuple[date, str] | None:
@@ -759,13 +773,7 @@ def shortfall_only(inputs: ReportInputs) -> pl.Expr:
     if bound is None or end is None:
         return pl.lit(None, pl.String)
     verified, kind = bound
-    why = {
-        "unmeasured": "runs short where no backtest measured the forecast's error",
-        "measured": f"runs short past {fmt_date(verified)}, the last day a backtest measured",
-        "band": f"runs short past the daily rows ({fmt_date(verified)}), on a band no "
-        "backtest calibrated",
-        "plan": f"runs short past the plan's end ({fmt_date(verified)})",
-    }[kind]
+    why = _unverified_why(kind, verified, subject="runs short")
     day = pl.col("exhaustion_date")
     # A monthly row stands for its month's peak day, any day of it.
     last = pl.when(day > pl.lit(end)).then(day.dt.month_end()).otherwise(day)
@@ -791,12 +799,7 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
         return pl.lit(None, pl.String)
     _, kind = bound
     day = fmt_date(verified)
-    why = {
-        "unmeasured": "ceilings run out where no backtest measured the forecast's error",
-        "measured": f"ceilings run out past {day}, the last day a backtest measured",
-        "band": f"ceilings run out past the daily rows ({day}), on a band no backtest calibrated",
-        "plan": f"ceilings run out past the plan's end ({day})",
-    }[kind]
+    why = _unverified_why(kind, verified, subject="ceilings run out")
     ran_out = pl.col("exhaustion_date")
     last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
     past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
@@ -1445,13 +1448,7 @@ def _unverified_past(inputs: ReportInputs) -> tuple[Callable[[date | None], bool
     end = daily_end(inputs)
     if verified is None or bound is None or end is None:
         return None
-    day = fmt_date(verified)
-    why = {
-        "unmeasured": "where no backtest measured the forecast's error",
-        "measured": f"past the last day a backtest measured ({day})",
-        "band": f"past the daily rows ({day}), on a band no backtest calibrated",
-        "plan": f"past the plan's end ({day})",
-    }[bound[1]]
+    why = _unverified_why(bound[1], verified)
 
     def past(short: date | None) -> bool:
         if short is None:
