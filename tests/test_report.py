@@ -1703,6 +1703,18 @@ def test_numbers_read_as_people_write_them(value: str, text: str) -> None:
     assert value == text
 
 
+def test_a_change_that_rounds_to_zero_reads_zero_not_minus_zero() -> None:
+    """A drill's increment a hair below zero read "-0 GPU-h" and "-0.0%" on the platform page
+    (a 45-day fleet's "still waiting at the window's end", a 2-week horizon's SLO attainment):
+    a loss the page then says is nothing. What rounds to zero reads as zero."""
+    assert fmt_gpu_hours(-0.4) == "0 GPU-h"
+    assert fmt_gpus(-0.3) == "0"
+    assert fmt_pct(-0.00004) == "0.0%"
+    assert fmt_hours(-0.04) == "0.0 h"
+    assert fmt_kpi("waiting_at_end_gpu_hours", -1e-9) == "0 GPU-h"
+    assert fmt_gpu_hours(-0.6) == "-1 GPU-h"
+
+
 def test_one_day_reads_as_one_day_in_dates_and_notes() -> None:
     """A count of one day reads "1 day": the demo's finance page read "its blocks serve from
     2029-01-02, 1 days after exhaustion" (us-west training, session 51)."""
