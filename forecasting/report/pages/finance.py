@@ -316,10 +316,19 @@ def _new_site_dated_blocks(inputs: ReportInputs, due: pl.DataFrame) -> pl.DataFr
     if parts.is_empty():
         return due
     keys = ["region", "pool", "tranche", "site"]
-    moved = parts.select(*keys, pl.col("blocks_beyond_ceiling").alias("_moved"))
+    # Each share gives up its own blocks past the ceiling: an order split into a share on
+    # power (due now) and one waiting on power (past the ceiling) has both at one site and
+    # tranche, and the waiting share's 32 racks taken from the 23 on power read "0" blocks
+    # beside "$194.3M in 1 order".
+    dated = parts.select(*keys).unique().with_columns(_dated=pl.lit(True))
     kept = (
-        due.join(moved, on=keys, how="left", nulls_equal=True, maintain_order="left")
-        .with_columns(pl.col("blocks") - pl.col("_moved").fill_null(0))
+        due.join(dated, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        .with_columns(
+            pl.col("blocks")
+            - pl.when(pl.col("_dated").fill_null(False))
+            .then(pl.col("blocks_beyond_ceiling").fill_null(0))
+            .otherwise(0)
+        )
         .select("region", "pool", "tranche", "candidate", "blocks")
     )
     by = to_place_by(inputs)
