@@ -6482,3 +6482,22 @@ def test_a_capital_card_with_every_order_unsized_says_none_sized_not_zero() -> N
     # Nothing unsized: a plan with no order due reads its $0 as it is.
     calm = replace(shown, triggers=shown.triggers.filter(pl.col("region") != "us-east"))
     assert "none sized" not in _visible(run_index_page(calm))
+
+
+def test_the_front_page_drill_card_counts_the_drills_the_horizon_refused() -> None:
+    """A 2-week forecast's front page read "drills failing: 5 of 5 (all fail unshocked ...)"
+    where 8 drills were asked: delivery-slip, inference-surge and region-loss were refused
+    ("+2w (2026-12-20) is after the forecast horizon"), said only in the finance and platform
+    tables and on the terminal. The card names them, with where to read why."""
+    inputs = sample_inputs()
+    why = (
+        "field start: +2w (2026-12-20) is after the forecast horizon 2026-12-06..2026-12-19: "
+        "forecast at least 15 days ahead (`--horizon 15`) to play it"
+    )
+    refused = pl.DataFrame({"drill": ["region-loss", "inference-surge"], "reason": [why, why]})
+    front = html.unescape(run_index_page(replace(inputs, drills_not_played=refused)))
+    assert "2 not played (inference-surge, region-loss: see Platform)" in front
+    alone = replace(inputs, drill_answers=inputs.drill_answers.clear(), drills_not_played=refused)
+    front = html.unescape(run_index_page(alone))
+    assert "none played on this forecast run" not in front
+    assert "2 not played (inference-surge, region-loss: see Platform)" in front
