@@ -988,3 +988,33 @@ def test_status_shows_each_trigger_run_s_worst_new_site_status(warehouse_path: P
     }
     assert "red (1 of 2)" in rows["t-new"]
     assert "not recorded" in rows["t-old"]
+
+
+def test_status_says_a_green_new_site_column_is_not_verified_where_the_notes_do(
+    wh: warehouse.Warehouse,
+) -> None:
+    """`fleetcast status` on a 21-day fleet (its plan the 26 daily weeks alone) read "new
+    sites: green (3 of 3)" for sites that take 30 months to build, while each region's note
+    said "not verified past 2027-06-05: ... already past". The column says so; a green the
+    horizon verifies reads as before."""
+    _store_forecast(wh, "f1", T0)
+    held = _construction("us-east", "green", None).with_columns(
+        ceilings_mw=pl.lit(100.0),
+        note=pl.lit(
+            "ceilings run out: not within the horizon (...); not verified past 2027-06-05: "
+            "ceilings running out the day after would have needed a new site started by "
+            "2024-11-20 (30 months to build), already past"
+        ),
+    )
+    run = _row("trigger_runs", run_id="t1", forecast_run_id="f1", created_at=T0 + DAY)
+    frames = _empty_frames("trigger_runs", triggers=_triggers(GREEN), construction_triggers=held)
+    wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
+    (said,) = wh.recent_trigger_runs(limit=5).get_column("new_sites").to_list()
+    assert said == "green (1 of 1), not verified", said
+    verified = held.with_columns(note=pl.lit("ceilings run out: not within the horizon (...)"))
+    run = _row("trigger_runs", run_id="t2", forecast_run_id="f1", created_at=T0 + 2 * DAY)
+    frames = _empty_frames(
+        "trigger_runs", triggers=_triggers(GREEN), construction_triggers=verified
+    )
+    wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
+    assert wh.recent_trigger_runs(limit=1).get_column("new_sites").to_list() == ["green (1 of 1)"]

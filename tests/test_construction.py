@@ -245,10 +245,40 @@ def test_a_region_within_its_ceilings_reads_not_within_the_horizon() -> None:
     # The terminal read "r1 within their sites' ceilings through ...: ceilings run out not
     # within the horizon", a clause with no verb.
     held = pl.DataFrame([row], schema=CONSTRUCTION_SCHEMA)
-    assert construction_lines(held) == [
+    assert construction_lines(held)[0].startswith(
         f"construction: r1 stays within its sites' ceilings through {day(364)}, the plan's "
         "end: no new site is needed within the horizon"
-    ]
+    )
+
+
+def test_ceilings_that_hold_to_a_horizon_shorter_than_the_build_say_it_is_not_verified() -> None:
+    """A 45-day fleet forecast 2 weeks ahead printed "construction: eu-west, us-east, us-west
+    stay within their sites' ceilings through 2026-12-19, the plan's end: no new site is
+    needed within the horizon", and the facilities page's card "none: no region's site
+    ceilings run out within the horizon", for sites that take 30 months to build: their own
+    notes said "not verified past 2026-12-19: ... already past". The line and the card say
+    it too; a horizon past the build time reads as before."""
+    from test_report import sample_inputs
+
+    from forecasting.report.pages.facilities import _construction_card
+
+    short = _construction(ceiling_mw=100.0, new_site={"build_months": 24, "cost_per_mw_usd": 1e7})
+    held = pl.DataFrame([short], schema=CONSTRUCTION_SCHEMA)
+    said = (
+        f"not verified past {day(364)}: ceilings running out the day after would have needed a "
+        "new site started by"
+    )
+    assert said in short["note"]
+    (line,) = construction_lines(held)
+    assert line.startswith("construction: r1 stays within") and said in line, line
+    ((_, card),) = _construction_card(replace(sample_inputs(), construction=held))
+    assert card.startswith("none: no region's site ceilings run out") and said in card, card
+    quick = _construction(ceiling_mw=100.0, new_site={"build_months": 2, "cost_per_mw_usd": 1e7})
+    assert "not verified" not in quick["note"]
+    assert (
+        "not verified"
+        not in construction_lines(pl.DataFrame([quick], schema=CONSTRUCTION_SCHEMA))[0]
+    )
 
 
 def _rows(*new_site: dict[str, Any]) -> pl.DataFrame:

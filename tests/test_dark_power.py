@@ -296,7 +296,7 @@ def test_a_committed_block_dark_for_part_of_its_window_is_judged_on_the_days_it_
     row = result.idle_risk.row(0, named=True)
     assert (row["idle_gpus"], row["days_judged"]) == (pytest.approx(500.0), 61)
     assert row["note"].endswith(
-        f"; judged on its first 61 day(s) in service only, not 91: it stands dark for want of "
+        f"; judged on its first 61 days in service only, not 91: it stands dark for want of "
         f"its site's power (s1) on 30 of them from {_day(10)}, idle for lack of power, not of "
         "demand"
     )

@@ -553,3 +553,37 @@ def test_the_fan_chart_s_calibrated_band_says_its_calibration_scores_q90_only() 
     assert chart is not None
     names = [trace.name for trace in chart.figure.data]
     assert "monthly peak q10–q90 (q90 calibrated at 26 weeks only)" in names
+
+
+def test_a_green_no_backtest_measured_says_so_rather_than_green_to_the_as_of_day() -> None:
+    """A 21-day fleet (no backtest: too little history) read "green to 2026-12-05 only: not
+    verified beyond" on the CLI, the front page and every green row of the finance page, where
+    2026-12-05 was the last history day: a date that looks measured where nothing was. Its
+    red already read "runs short where no backtest measured the forecast's error: not
+    verified"; its greens now say the same, and the nothing-to-order line too."""
+    from forecasting.report.inputs import status_only
+    from forecasting.report.pages.finance import nothing_to_order
+
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), unverified_green=pl.lit(value=False)
+    )
+    calm = replace(
+        inputs,
+        triggers=green,
+        power_triggers=inputs.power_triggers.clear(),
+        placements=inputs.placements.clear(),
+        backtest=inputs.backtest.clear(),
+        horizon_accuracy=inputs.horizon_accuracy.clear(),
+    )
+    assert measured_reach(calm) == 0
+    as_of = fmt_date(calm.as_of)
+    said = "green (no backtest measured the forecast's error: not verified)"
+    assert status_headline(calm) == said
+    cells = calm.triggers.select(status_only(calm)).to_series().to_list()
+    assert cells == ["(no backtest measured the forecast's error: not verified)"] * green.height
+    for text in (str(nothing_to_order(calm)), finance_page(calm), run_index_page(calm)):
+        assert f"to {as_of} only" not in text and f"past {as_of}" not in text
+    assert "(not verified: no backtest measured the forecast's error)" in str(
+        nothing_to_order(calm)
+    )

@@ -299,3 +299,26 @@ def test_order_first_names_blocks_past_a_ceiling_due_first_by_their_new_site() -
     assert f"; order first: {new_site}; then the pools' first orders, from r2/all by " in line
     assert "order first: r2/all" not in line, line
     assert "order first" not in _triggers_line(_every_order_past_the_ceilings(declared=False))
+
+
+def test_blocks_to_order_keep_a_share_on_power_beside_a_later_share_past_the_ceiling() -> None:
+    """A fleet planned at five times its capacity read "blocks to order: 0 (the orders due by
+    2027-06-05, as the capital card)" beside that card's "$194.3M in 1 order": eu-west's first
+    order was split into 23 racks on power, due now, and 228 waiting on power, 32 of them past
+    the ceiling and dated by the new site; the 32 were taken out of both shares (one site, one
+    tranche), leaving the 23 at -9. Only the share that holds them loses them."""
+    from dataclasses import replace
+
+    from forecasting.report.pages.finance import _blocks_to_place
+
+    inputs = _one_past_a_ceiling()
+    (row,) = inputs.placements.to_dicts()
+    on_power = row | {"blocks": 1, "blocks_beyond_ceiling": 0, "powered": True,
+                      "capex_usd": 8e6, "mw": 0.4, "runs_from": row["arrives"]}  # fmt: skip
+    waiting = row | {"blocks": 2, "order_by": date(2026, 12, 1)}
+    split = replace(
+        inputs, placements=pl.DataFrame([on_power, waiting], schema=inputs.placements.schema)
+    )
+    ordering = split.triggers.filter(pl.col("blocks_to_order") > 0)
+    said = _blocks_to_place(split, ordering)
+    assert said.startswith("1 rack (the orders due by 2026-06-03, as the capital card)"), said

@@ -1708,6 +1708,18 @@ def test_numbers_read_as_people_write_them(value: str, text: str) -> None:
     assert value == text
 
 
+def test_a_change_that_rounds_to_zero_reads_zero_not_minus_zero() -> None:
+    """A drill's increment a hair below zero read "-0 GPU-h" and "-0.0%" on the platform page
+    (a 45-day fleet's "still waiting at the window's end", a 2-week horizon's SLO attainment):
+    a loss the page then says is nothing. What rounds to zero reads as zero."""
+    assert fmt_gpu_hours(-0.4) == "0 GPU-h"
+    assert fmt_gpus(-0.3) == "0"
+    assert fmt_pct(-0.00004) == "0.0%"
+    assert fmt_hours(-0.04) == "0.0 h"
+    assert fmt_kpi("waiting_at_end_gpu_hours", -1e-9) == "0 GPU-h"
+    assert fmt_gpu_hours(-0.6) == "-1 GPU-h"
+
+
 def test_one_day_reads_as_one_day_in_dates_and_notes() -> None:
     """A count of one day reads "1 day": the demo's finance page read "its blocks serve from
     2029-01-02, 1 days after exhaustion" (us-west training, session 51)."""
@@ -6498,3 +6510,22 @@ def test_a_capital_card_with_every_order_unsized_says_none_sized_not_zero() -> N
     # Nothing unsized: a plan with no order due reads its $0 as it is.
     calm = replace(shown, triggers=shown.triggers.filter(pl.col("region") != "us-east"))
     assert "none sized" not in _visible(run_index_page(calm))
+
+
+def test_the_front_page_drill_card_counts_the_drills_the_horizon_refused() -> None:
+    """A 2-week forecast's front page read "drills failing: 5 of 5 (all fail unshocked ...)"
+    where 8 drills were asked: delivery-slip, inference-surge and region-loss were refused
+    ("+2w (2026-12-20) is after the forecast horizon"), said only in the finance and platform
+    tables and on the terminal. The card names them, with where to read why."""
+    inputs = sample_inputs()
+    why = (
+        "field start: +2w (2026-12-20) is after the forecast horizon 2026-12-06..2026-12-19: "
+        "forecast at least 15 days ahead (`--horizon 15`) to play it"
+    )
+    refused = pl.DataFrame({"drill": ["region-loss", "inference-surge"], "reason": [why, why]})
+    front = html.unescape(run_index_page(replace(inputs, drills_not_played=refused)))
+    assert "2 not played (inference-surge, region-loss: see Platform)" in front
+    alone = replace(inputs, drill_answers=inputs.drill_answers.clear(), drills_not_played=refused)
+    front = html.unescape(run_index_page(alone))
+    assert "none played on this forecast run" not in front
+    assert "2 not played (inference-surge, region-loss: see Platform)" in front

@@ -702,7 +702,7 @@ def test_idle_risk_judged_on_fewer_days_than_its_window_says_so() -> None:
     row = idle.row(0, named=True)
     assert row["idle_gpus"] is not None
     assert row["note"].endswith(
-        f"judged on its first 10 day(s) in service only, not 91: the forecast ends on {_day(last)}"
+        f"judged on its first 10 days in service only, not 91: the forecast ends on {_day(last)}"
     )
     early = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
                    in_service=_day(28))  # fmt: skip
@@ -714,7 +714,7 @@ def test_idle_risk_judged_on_fewer_days_than_its_window_says_so() -> None:
                    in_service=_day(28), retire=_day(48))  # fmt: skip
     cut = expansion_triggers(_r2_forecast(q10=800.0), _plan(_r2_blocks(brief)), as_of=MONDAY)
     assert cut.idle_risk.row(0, named=True)["note"].endswith(
-        f"judged on its first 20 day(s) in service only, not 91: it retires on {_day(48)}"
+        f"judged on its first 20 days in service only, not 91: it retires on {_day(48)}"
     )
 
 
@@ -1294,3 +1294,19 @@ def test_a_later_order_split_by_power_is_listed_by_each_share_s_date() -> None:
     ) in note
     # "1 planned ...: 1 x cell-x by ..., 2 x cell-x by ..." read as one order listed twice.
     assert note.startswith("1 planned to 2030-01-31 by the same rule (in 2 parts by power date),")
+
+
+def test_a_block_judged_on_one_day_reads_one_day() -> None:
+    """A 21-day fleet's finance page read "3,539 on average over the 1 days judged; judged on
+    its first 1 day(s) in service only, not 91" for a block entering service on the forecast's
+    last day: one day reads "1 day", more read "N days"."""
+    last = DAYS - 1
+    extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(last))  # fmt: skip
+    low = expansion_triggers(_r2_forecast(q10=500.0), _plan(_r2_blocks(extra)), as_of=MONDAY)
+    note = low.idle_risk.row(0, named=True)["note"]
+    assert "over the 1 day judged" in note and "1 days" not in note, note
+    assert (
+        f"judged on its first 1 day in service only, not 91: the forecast ends on {_day(last)}"
+        in note
+    )

@@ -61,10 +61,16 @@ def _number(value: float | int | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _shown(number: float, digits: int) -> float:
+    """``number`` as shown to ``digits`` decimals, without a sign where that shows zero: a
+    drill increment of -0.4 GPU-h printed "-0 GPU-h", a loss the same cell calls nothing."""
+    return 0.0 if round(number, digits) == 0 else number
+
+
 def fmt_gpus(value: float | int | None) -> str:
     """GPUs as a whole number with thousands separators: ``12,345``."""
     number = _number(value)
-    return MISSING if number is None else f"{number:,.0f}"
+    return MISSING if number is None else f"{_shown(number, 0):,.0f}"
 
 
 def fmt_count(value: float | int | None) -> str:
@@ -88,7 +94,7 @@ def fmt_usd(value: float | int | None) -> str:
 def fmt_pct(share: float | int | None, *, digits: int = 1) -> str:
     """A share of one (0..1) as a percentage: ``0.947`` -> ``94.7%``."""
     number = _number(share)
-    return MISSING if number is None else f"{number * 100:,.{digits}f}%"
+    return MISSING if number is None else f"{_shown(number * 100, digits):,.{digits}f}%"
 
 
 def fmt_hhi(value: float | int | None) -> str:
@@ -99,13 +105,13 @@ def fmt_hhi(value: float | int | None) -> str:
 def fmt_hours(value: float | int | None) -> str:
     """A duration in hours: ``36.5 h``."""
     number = _number(value)
-    return MISSING if number is None else f"{number:,.1f} h"
+    return MISSING if number is None else f"{_shown(number, 1):,.1f} h"
 
 
 def fmt_gpu_hours(value: float | int | None) -> str:
     """An amount of GPU time: ``12,345 GPU-h``."""
     number = _number(value)
-    return MISSING if number is None else f"{number:,.0f} GPU-h"
+    return MISSING if number is None else f"{_shown(number, 0):,.0f} GPU-h"
 
 
 def fmt_days(value: int | None) -> str:

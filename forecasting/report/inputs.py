@@ -831,6 +831,8 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
     if end is None or verified is None:
         return "green"
     measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if measured <= inputs.as_of:
+        return f"green ({UNMEASURED_GREEN})"
     if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
         return (
             f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
@@ -849,6 +851,9 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
 
 # How the headline qualifies a green the forecast does not verify to the plan's end.
 NOT_VERIFIED_BEYOND = "not verified beyond"
+# A green where no backtest measured anything (too little history): "green to 2026-12-05
+# only", the last history day, read as a day its green was verified to. Worded as the red's.
+UNMEASURED_GREEN = f"no backtest measured the forecast's error: {NOT_VERIFIED}"
 
 
 def green_verified_to(inputs: ReportInputs) -> date | None:
@@ -916,6 +921,8 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
     last_month = inputs.forecast_months.get_column("ds").max()
     plan = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
     green = pl.col("status") == "green"
+    if verified is not None and verified <= inputs.as_of:
+        return pl.when(green).then(pl.lit(f"({UNMEASURED_GREEN})"))
     if verified is not None:
         return pl.when(green).then(pl.lit(f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"))
     if end is None:

@@ -58,6 +58,7 @@ __all__ = [
     "CONSTRUCTION_SCHEMA",
     "construction_lines",
     "construction_triggers",
+    "held_not_verified",
     "new_site_arrival",
     "new_site_dates",
     "new_site_order_by",
@@ -420,6 +421,29 @@ def _holds(
     return said
 
 
+_HELD_UNVERIFIED = "; not verified past "
+
+
+def held_not_verified(rows: pl.DataFrame) -> str:
+    """'; not verified past DAY: ...' where a region whose ceilings hold to the horizon's end
+    could not start a new site in time for the day after (its note says so, :func:`_holds`),
+    else "". A 45-day fleet forecast 2 weeks ahead printed "no new site is needed within the
+    horizon" for sites that take 30 months to build, its notes alone saying it was not
+    verified. One clause where the regions share it, else the first with "(and others)"."""
+    held = rows.filter(pl.col("exhaustion_date").is_null() & pl.col("ceilings_mw").is_not_null())
+    clauses = sorted(
+        {
+            note.partition(_HELD_UNVERIFIED)[2]
+            for note in held["note"].drop_nulls().to_list()
+            if _HELD_UNVERIFIED in note
+        }
+    )
+    if not clauses:
+        return ""
+    more = "" if len(clauses) == 1 else " (and alike for the other regions: see their notes)"
+    return f"{_HELD_UNVERIFIED}{clauses[0]}{more}"
+
+
 def _when(day: date, *, monthly: bool) -> str:
     """``on 2027-04-07``, or ``in Nov 2028 (monthly grain)`` past the daily rows, where the
     first of the month stands for the month."""
@@ -721,6 +745,7 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
             f"{held['horizon_end'][0]}, the plan's end"
             + (f" {said[0]}" if said else "")
             + ": no new site is needed within the horizon"
+            + held_not_verified(held)
         )
     open_ended = construction.filter(pl.col("ceilings_mw").is_null())["region"].to_list()
     if open_ended:

@@ -28,6 +28,7 @@ import polars as pl
 
 from forecasting.capacity import Block, CapacityPlan, block_timeline, dark_spans
 from forecasting.schema import BlockStatus, Measure, WorkloadClass
+from forecasting.text import days_count
 from forecasting.triggers.common import IDLE_RISK_SCHEMA, Pool, TriggerSettings, _weeks
 from forecasting.triggers.levels import _daily_pools, _series
 
@@ -172,14 +173,15 @@ def _wholly_idle(
     label, days = column.upper().replace("Q", "P"), row["days_judged"]
     if need_most <= 0.0:
         return (
-            f"{NO_LOW_DEMAND} in pool {row['pool']} on any of the {days} days judged (its "
+            f"{NO_LOW_DEMAND} in pool {row['pool']} on "
+            f"{'the 1 day' if days == 1 else f'any of the {days} days'} judged (its "
             f"{label} forecast is zero): wholly idle for that, not for a lull measured"
         )
     unit = "H100-equivalents" if plan.gpu_type else "GPUs"
     return (
         f"wholly idle at {label}: the {older:,.0f} {unit} in service before it cover the "
         f"pool's {label} requirement (demand plus headroom), {need:,.0f} on average over the "
-        f"{days} days judged"
+        f"{days_count(days) if isinstance(days, int) else f'{days} days'} judged"
     )
 
 
@@ -341,7 +343,7 @@ def _idle_risk(
                 # Dark days and a cut window both: say each.
                 why = dark if judged + dark_days >= window else f"{dark}; {why}"
             row["note"] += (
-                f"; judged on its first {judged} day(s) in service only, not {window}: {why}"
+                f"; judged on its first {days_count(judged)} in service only, not {window}: {why}"
             )
         rows.append(row)
     return pl.DataFrame(rows, schema=IDLE_RISK_SCHEMA, orient="row").sort(

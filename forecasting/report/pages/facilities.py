@@ -65,7 +65,7 @@ from forecasting.report.pages.common import (
 )
 from forecasting.schema import BlockStatus
 from forecasting.text import waiting_order_by
-from forecasting.triggers import new_site_arrival, new_site_order_by
+from forecasting.triggers import held_not_verified, new_site_arrival, new_site_order_by
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
@@ -202,7 +202,9 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
         held = rows["not_verified"].drop_nulls()
         said.append(
             f"none: no region's site ceilings run out within the horizon (to "
-            f"{rows['horizon_end'][0]})" + (f" {held[0]}" if held.len() else "")
+            f"{rows['horizon_end'][0]})"
+            + (f" {held[0]}" if held.len() else "")
+            + held_not_verified(rows)
         )
     return [("start a new site by", "; ".join(said))]
 

@@ -499,7 +499,9 @@ def _idle_label(inputs: ReportInputs) -> str:
         # read "not verified" here with no word why: it is the lower tail the calibration
         # never scored.
         label += (
-            f"; P10 not verified past {day}: no backtest measured the forecast's error past "
+            "; not verified: no backtest measured the forecast's error"
+            if unverified[0] <= inputs.as_of
+            else f"; P10 not verified past {day}: no backtest measured the forecast's error past "
             f"it, and {UPPER_TAIL_ONLY}"
             if lower_tail_apart(inputs)
             else f"; not verified past {day}: no backtest measured the forecast's error there"
@@ -524,13 +526,13 @@ def idle_risk_line(inputs: ReportInputs) -> str:
     clauses = _idle_clauses(inputs)
     if (unverified := _idle_unverified(inputs)) is not None:
         measured, past, judged = unverified
+        days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
         clauses.append(
-            f"{past} of the {judged} blocks judged on days past {fmt_date(measured)}, where no "
-            f"backtest measured the forecast's error and {UPPER_TAIL_ONLY}: their P10 not "
-            "verified there"
+            f"{past} of the {judged} blocks judged on {days}, where no backtest measured the "
+            f"forecast's error and {UPPER_TAIL_ONLY}: their P10 not verified there"
             if lower_tail_apart(inputs)
-            else f"{past} of the {judged} blocks judged on days past {fmt_date(measured)}, "
-            "where no backtest measured the forecast's error: not verified there"
+            else f"{past} of the {judged} blocks judged on {days}, where no backtest measured "
+            "the forecast's error: not verified there"
         )
     said = f" ({'; '.join(clauses)})" if clauses else ""
     return (
@@ -679,7 +681,12 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     # Past the last day a backtest measured, as the headline's "green to ... only" (a 26-week
     # daily plan on 120 days read "stays within ... to 2027-06-05" scored 28 days ahead).
     verified = green_verified_to(inputs)
-    if verified is not None and end is not None and verified < end:
+    if verified is not None and verified <= inputs.as_of:
+        # Nothing measured (too little history): no "past <the last history day>".
+        band = " (not verified: no backtest measured the forecast's error" + (
+            f"; {band.strip(' ()')})" if band else ")"
+        )
+    elif verified is not None and end is not None and verified < end:
         band = (
             f" (not verified past {fmt_date(verified)}: no backtest measured the forecast's "
             "error there" + (f"; {band.strip(' ()')})" if band else ")")
@@ -965,9 +972,10 @@ def _idle_intro(inputs: ReportInputs) -> str:
     if (unverified := _idle_unverified(inputs)) is None:
         return intro
     measured, past, judged = unverified
+    days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
     said = (
         f"{intro} Not verified: {past} of the {judged} blocks judged "
-        f"{'is' if past == 1 else 'are'} judged on days past {fmt_date(measured)}, where no "
+        f"{'is' if past == 1 else 'are'} judged on {days}, where no "
         "backtest measured the forecast's error"
     )
     if lower_tail_apart(inputs):

@@ -53,6 +53,14 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
     unmeasured = sorted(
         refused.filter(pl.col("reason").str.starts_with(NOT_MEASURED)).get_column("drill")
     )
+    # Refused before playing (a start or a slip past a 2-week horizon): "5 of 5" read as every
+    # drill asked, where 8 were and 3 were refused, said in the tables alone.
+    unplayed = sorted(
+        refused.filter(~pl.col("reason").str.starts_with(NOT_MEASURED)).get_column("drill")
+    )
+    not_played = (
+        f"{len(unplayed)} not played ({', '.join(unplayed)}: see Platform)" if unplayed else ""
+    )
     if shown:
         text = f"{failing} of {shown}"
         unshocked = inputs.drill_answers.filter(pl.col("verdict") == FAILS_UNSHOCKED).height
@@ -80,10 +88,14 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
         text = "no drills on this plan"
     elif unmeasured:
         text = "none measured on this forecast run"
+    elif not_played:
+        text, not_played = not_played, ""
     else:
         # A new forecast run has none until `fleetcast drill` plays them: "no drills on this
         # plan" after a rerun read as if the plan had none, where the last run had 6 failing.
         text = "none played on this forecast run (fleetcast drill plays them)"
+    if not_played:
+        text += f"; {not_played}"
     if unmeasured:
         # Played with an inf multiplier (or past the cap): it read "none played" beside the
         # finance page's rows for them.
