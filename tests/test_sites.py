@@ -1045,7 +1045,9 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (2, 1)
     assert placed["runs_from"] == date(2027, 2, 2)
     note = _all_pool(result)["note"]
-    assert "1 of its 2 blocks (0.40 MW) lie beyond s1's ceiling: a new site is needed" in note
+    assert (
+        "1 of its 2 blocks (0.40 MW) lies beyond s1's ceiling: a new site is needed for it" in note
+    )
     assert (
         "its blocks can run from 2027-02-02 at the earliest (power contracted today), "
         "28 days after they land"
@@ -1502,7 +1504,8 @@ def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its
     assert "4 of its 9 blocks (1.60 MW) lie beyond s1's ceiling" in row["note"]
     pods = result.triggers.filter(pl.col("pool") == "training").row(0, named=True)
     assert (
-        "2 of its 2 blocks (2.40 MW) lie beyond s1's ceiling: a new site is needed" in pods["note"]
+        "all 2 of its blocks (2.40 MW) lie beyond s1's ceiling: a new site is needed"
+        in pods["note"]
     )
     # No site can power the pods: no order-by, in the row and the note's opening (they read
     # "by 2025-10-10: in service 2026-08-03, 4 weeks before exhaustion").

@@ -829,10 +829,17 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
     )
     if order.beyond_ceiling:
         # No contract powers these: ordered, they would stand dark for good.
-        beyond = order.beyond_ceiling
+        beyond, blocks = order.beyond_ceiling, order.blocks
+        # "1 of its 1 blocks ... lie beyond" read on a one-block order.
+        which = (
+            f"{beyond} of its {blocks} blocks"
+            if beyond < blocks
+            else ("its block" if blocks == 1 else f"all {blocks} of its blocks")
+        )
         note += (
-            f"; {beyond} of its {order.blocks} blocks ({beyond * order.candidate.mw:.2f} MW) "
-            f"lie beyond {order.site}'s ceiling: {NEW_SITE} for them"
+            f"; {which} ({beyond * order.candidate.mw:.2f} MW) "
+            f"{'lies' if beyond == 1 else 'lie'} beyond {order.site}'s ceiling: "
+            f"{NEW_SITE} for {'it' if beyond == 1 else 'them'}"
         )
     if order.runs_from is not None and order.runs_from > order.arrives:
         # The order-by date alone read as when the blocks serve: they would stand dark from
