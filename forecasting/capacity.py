@@ -149,7 +149,7 @@ from pydantic import (
     model_validator,
 )
 
-from forecasting.errors import rule_text
+from forecasting.errors import gzip_misnamed, rule_text
 from forecasting.schema import (
     GPU_CEILING_RULE,
     MAX_GPUS_PER_ROW,
@@ -1422,7 +1422,7 @@ def load_capacity(path: Path) -> CapacityPlan:
             "`fleetcast synth` writes one, `fleetcast capacity --sample` shows the sample"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise CapacityError(f"{path}: not UTF-8 text ({exc})") from exc
+        raise CapacityError(f"{path}: {gzip_misnamed(path) or f'not UTF-8 text ({exc})'}") from exc
     except OSError as exc:  # unreadable: permissions, a broken link
         raise CapacityError(f"{path}: cannot read the capacity plan ({exc.strerror})") from exc
     return parse_capacity(text, source=str(path))
