@@ -114,10 +114,11 @@ def load_events(
         logger.error("%s", loaded.message)
     else:
         logger.info(
-            "%s: %d events loaded (%d replaced), %d rows refused",
+            "%s: %d events loaded (%d replaced, %d unchanged), %d rows refused",
             path,
             loaded.loaded,
             loaded.replaced,
+            loaded.unchanged,
             loaded.refused_rows,
         )
     return loaded
@@ -151,12 +152,14 @@ def load_contracts(
         logger.error("%s", loaded.message)
     else:
         logger.info(
-            "%s: %d contracts loaded (%d signed, %d pipeline; %d replaced), %d entries refused",
+            "%s: %d contracts loaded (%d signed, %d pipeline; %d replaced, %d unchanged), "
+            "%d entries refused",
             path,
             loaded.loaded,
             loaded.signed,
             loaded.pipeline,
             loaded.replaced,
+            loaded.unchanged,
             loaded.refused_entries,
         )
     return loaded

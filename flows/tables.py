@@ -133,7 +133,9 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
     and rule."""
     summary = Table(title="events", title_justify="left")
     # kept: events loaded before whose new row was refused, left in force until it is fixed.
-    for name in ("file", "status", "loaded", "replaced", "duplicates", "refused", "kept"):
+    # unchanged: stored events the file holds as they were (a rerun replaces nothing).
+    columns = ("file", "status", "loaded", "replaced", "unchanged", "duplicates", "refused", "kept")
+    for name in columns:
         summary.add_column(name, justify="left" if name in ("file", "status") else "right")
     refused = Table(title="refused event rows (and duplicates replaced)", title_justify="left")
     for name in ("file", "row", "column", "rule", "value"):
@@ -145,6 +147,7 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
             Text(load.status),
             _n(load.loaded),
             _n(load.replaced),
+            _n(load.unchanged),
             _n(load.duplicates),
             _n(load.refused_rows),
             _n(load.kept),
@@ -164,16 +167,19 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
 
 
 def contract_loads_table(loads: Sequence[ContractsLoaded]) -> Table:
-    """Per book file: its status, contracts loaded (signed, pipeline), replaced and refused."""
+    """Per book file: its status, contracts loaded (signed, pipeline), replaced, unchanged and
+    refused."""
     table = Table(title="contract books", title_justify="left")
     # kept: contracts loaded before whose new entry was refused, in force until it is fixed.
-    for name in ("file", "status", "loaded", "signed", "pipeline", "replaced", "refused", "kept"):
+    # unchanged: stored contracts the file holds as they were (a rerun replaces nothing).
+    counts = ("loaded", "signed", "pipeline", "replaced", "unchanged")
+    for name in ("file", "status", *counts, "refused", "kept"):
         table.add_column(name, justify="left" if name in ("file", "status") else "right")
     for load in loads:
         table.add_row(
             Text(str(load.path)),
             Text(load.status),
-            *(_n(n) for n in (load.loaded, load.signed, load.pipeline, load.replaced)),
+            *(_n(getattr(load, n)) for n in counts),
             _n(load.refused_entries),
             _n(load.kept),
         )

@@ -149,7 +149,7 @@ from pydantic import (
     model_validator,
 )
 
-from forecasting.errors import rule_text
+from forecasting.errors import gzip_misnamed, rule_text
 from forecasting.schema import (
     GPU_CEILING_RULE,
     MAX_GPUS_PER_ROW,
@@ -948,7 +948,9 @@ class CapacityPlan(_Strict):
         power given back), with the MW of its blocks left short where they draw more; and a
         site whose contract is energized before its first step (the contract is added to each
         step, itself the whole site's MW: a contract the steps hold is counted twice); and a
-        site whose region is one slip from a region with blocks (:func:`_misspelt_site_regions`)."""
+        site whose region is one slip from a region with blocks (:func:`_misspelt_site_regions`);
+        and GPU types of one generation that can be ordered in one region
+        (:func:`_shared_generations`)."""
         lines = [
             f"[[candidate]] {c.name!r} field capex_usd: 0, so the triggers order it as free "
             "over every other block type; give its capital cost"
@@ -975,6 +977,7 @@ class CapacityPlan(_Strict):
                 lines.append(line)
         lines += [note for site in self.site if (note := _contract_before_steps(site))]
         lines += _misspelt_site_regions(self)
+        lines += _shared_generations(self)
         return lines
 
     def h100_equivalent(self, gpu_type: str) -> float:
@@ -1002,6 +1005,47 @@ class CapacityPlan(_Strict):
     def planned_regions(self) -> frozenset[str]:
         """Regions the plan knows: those with a block or a site."""
         return frozenset({b.region for b in self.block} | {s.region for s in self.site})
+
+
+def _shared_generations(plan: CapacityPlan) -> list[str]:
+    """One line per set of GPU types given one ``generation`` that can be ordered in the same
+    regions: there the triggers, which take the newest generation in time and then the
+    cheapest order, cannot tell which is newer, and never bridge from one to the other.
+
+    Types of one generation are legitimate (two variants of one chip), and a shared
+    generation decides nothing where the types never compete for an order: a type no
+    candidate is of, or candidates that cannot be ordered in one region. Only the rest is
+    named: which one is newest there was the plan's to say (H200 given GB200's generation
+    loaded without a word)."""
+    if not any(t.generation is not None for t in plan.gpu_type.values()):
+        return []  # ranked by h100_equivalent: no generation was written to share
+    regions = set(plan.planned_regions) | {r for c in plan.candidate for r in c.regions}
+    shared: dict[tuple[int, tuple[str, ...]], list[str]] = {}
+    for region in sorted(regions):
+        by_generation: dict[int, set[str]] = {}
+        for candidate in plan.candidate:
+            entry = plan.gpu_type.get(candidate.gpu_type)
+            if candidate.available_in(region) and entry is not None and entry.generation:
+                by_generation.setdefault(entry.generation, set()).add(candidate.gpu_type)
+        for rank, alike in by_generation.items():
+            if len(alike) > 1:
+                shared.setdefault((rank, tuple(sorted(alike))), []).append(region)
+    lines = []
+    for (generation, types), where in sorted(shared.items()):
+        entries = [f"[gpu_type.{name}]" for name in types]
+        named = f"{', '.join(entries[:-1])} and {entries[-1]}"
+        every, these, neither = (
+            ("both", "these two", "neither") if len(types) == 2 else ("all", "these", "none")
+        )
+        lines.append(
+            f"{named} field generation: {every} {generation}, and {every} can be ordered in "
+            f"{', '.join(where)}, so {neither} counts as newer there: the triggers order the "
+            "newest generation that can arrive in time, then the cheapest order, so between "
+            f"{these} the cheaper wins whichever is newer, and no order bridges from one to "
+            "the other; if one is newer, give it a higher generation (types of one generation "
+            "may share it)"
+        )
+    return lines
 
 
 def _misspelt_site_regions(plan: CapacityPlan) -> list[str]:
@@ -1422,7 +1466,7 @@ def load_capacity(path: Path) -> CapacityPlan:
             "`fleetcast synth` writes one, `fleetcast capacity --sample` shows the sample"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise CapacityError(f"{path}: not UTF-8 text ({exc})") from exc
+        raise CapacityError(f"{path}: {gzip_misnamed(path) or f'not UTF-8 text ({exc})'}") from exc
     except OSError as exc:  # unreadable: permissions, a broken link
         raise CapacityError(f"{path}: cannot read the capacity plan ({exc.strerror})") from exc
     return parse_capacity(text, source=str(path))

@@ -129,6 +129,7 @@ import tomli_w
 
 from forecasting import hierarchy, sums
 from forecasting.concentration import OTHER, concentration
+from forecasting.errors import gzip_misnamed
 from forecasting.schema import (
     BOOK_ONLY,
     GPU_CEILING_RULE,
@@ -933,7 +934,8 @@ def load_contracts(
             "format, forecasting/resources/contracts.toml for a sample)"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise ContractError(f"{path}: not UTF-8 text ({exc}); save the file as UTF-8") from exc
+        why = gzip_misnamed(path) or f"not UTF-8 text ({exc}); save the file as UTF-8"
+        raise ContractError(f"{path}: {why}") from exc
     return parse_contracts(
         text, file_format=suffix[1:], source=str(path), regions=regions, planned=planned
     )

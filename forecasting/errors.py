@@ -7,11 +7,17 @@ Kept free of heavy imports: the CLI formats its usage errors with it before load
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-__all__ = ["PublishError", "rule_text", "toml_text"]
+__all__ = ["GZIP_MAGIC", "PublishError", "gzip_misnamed", "is_gzip", "rule_text", "toml_text"]
+
+# The first two bytes of every gzip stream (RFC 1952): what telemetry ingest and the readers
+# of calendars, books and plans tell a gzip file by, whatever its name.
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class PublishError(RuntimeError):
@@ -47,3 +53,28 @@ def toml_text(value: object) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_text(v) for v in value) + "]"
     return repr(value)
+
+
+def is_gzip(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) opens a gzip stream."""
+    return head.startswith(GZIP_MAGIC)
+
+
+def gzip_misnamed(path: Path) -> str | None:
+    """Why a file read as text cannot be, when it is gzip data under a name without .gz, with
+    the fix; None otherwise, or when it cannot be read (its reader says why). Its bytes read
+    as UTF-8 fail on the second ("'utf-8' codec can't decode byte 0x8b"), which never said
+    the file was compressed."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(GZIP_MAGIC))
+    except OSError:
+        return None
+    if path.name.lower().endswith(".gz") or not is_gzip(head):
+        return None
+    # gunzip leaves a name without .gz alone ("unknown suffix -- ignored"): rename it first.
+    named, packed = shlex.quote(str(path)), shlex.quote(f"{path}.gz")
+    return (
+        f"gzip data in a file named {path.suffix or path.name}: gunzip it first "
+        f"(mv {named} {packed} && gunzip {packed})"
+    )

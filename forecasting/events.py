@@ -44,6 +44,7 @@ from typing import Any
 
 import polars as pl
 
+from forecasting.errors import gzip_misnamed
 from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, every_failure, first_failure
 from forecasting.schema import EARLIEST_TIMESTAMP, EVENTS_SCHEMA, LEVELS, WorkloadClass
 
@@ -208,7 +209,10 @@ def _raw(path: Path) -> pl.DataFrame:
             frame = pl.read_parquet(path)
             return frame.select(pl.all().cast(pl.String))
     except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
-        raise EventsFileError(f"{path}: cannot be read as an events file: {exc}") from exc
+        why = gzip_misnamed(path) if isinstance(exc, UnicodeDecodeError) else None
+        raise EventsFileError(
+            f"{path}: {why or f'cannot be read as an events file: {exc}'}"
+        ) from exc
     raise EventsFileError(f"{path}: events files are .csv, .csv.gz or .parquet")
 
 

@@ -57,6 +57,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from forecasting.errors import GZIP_MAGIC, is_gzip
 from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
@@ -342,7 +343,7 @@ _COMPRESSIONS: tuple[tuple[bytes, str, str], ...] = (
     (b"\xfd7zXZ\x00", "xz", "unxz -k"),
     (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
     (b"PK\x03\x04", "zip", "unzip"),
-    (b"\x1f\x8b", "gzip", "gunzip -k"),
+    (GZIP_MAGIC, "gzip", "gunzip -k"),
 )
 
 
@@ -923,7 +924,6 @@ _WIDE_BOMS = {
 
 # A binary file under a text name (an .xlsx renamed .csv) failed listing its bytes as the
 # header's columns: a screenful that did not say what the file is.
-_GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -934,7 +934,7 @@ def _check_utf8_text(path: Path) -> None:
     try:
         with path.open("rb") as fh:
             start = fh.read(64)
-        if gzipped and start and not start.startswith(_GZIP_MAGIC):
+        if gzipped and start and not is_gzip(start):
             raise IngestFileError(
                 f"{path}: the file is named .gz but is not gzip (it starts "
                 f"{start[:16].decode('utf-8', 'replace')!r}): name it without the .gz, or "
@@ -944,7 +944,7 @@ def _check_utf8_text(path: Path) -> None:
             head = fh.read(4096)
     except (OSError, EOFError):
         return  # the reader says what is wrong with the file
-    if not gzipped and head.startswith(_GZIP_MAGIC):
+    if not gzipped and is_gzip(head):
         rename = (
             f"name it {path.name}.gz (only a .csv.gz is read compressed), or "
             if f"{path.suffix.lower()}.gz" in FILE_SUFFIXES
@@ -2097,7 +2097,7 @@ def _cut_gzip_hint(path: Path) -> str:
     """Why a gzip file cannot be read to its end, and the fix; empty for another file."""
     try:
         with path.open("rb") as raw:
-            compressed = raw.read(2) == b"\x1f\x8b"
+            compressed = is_gzip(raw.read(len(GZIP_MAGIC)))
     except OSError:
         return ""
     if not compressed:

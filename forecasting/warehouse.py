@@ -18,6 +18,7 @@ import os
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ __all__ = [
     "Overlap",
     "Pruned",
     "QueryInterrupted",
+    "Reloaded",
     "Replaced",
     "Warehouse",
     "WarehouseBusyError",
@@ -657,6 +659,30 @@ class Replaced:
     end: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Reloaded:
+    """What making a file's rows the stored ones of its source did to the rows stored before:
+    ``replaced`` (removed, or stored again with other values) and ``unchanged`` (stored again
+    as they were), so a rerun of the same file is not read as a change."""
+
+    replaced: int = 0
+    unchanged: int = 0
+
+
+def _unchanged(before: pl.DataFrame, after: pl.DataFrame, columns: Sequence[str]) -> int:
+    """How many rows of ``before`` one of ``after`` repeats on ``columns`` (each row of
+    ``after`` repeats one at most)."""
+
+    def rows(frame: pl.DataFrame) -> Counter[tuple[Any, ...]]:
+        # A list cell (a contract's ramp) is unhashable as read: a tuple compares the same.
+        return Counter(
+            tuple(tuple(v) if isinstance(v, list) else v for v in row)
+            for row in frame.select(columns).iter_rows()
+        )
+
+    return sum((rows(before) & rows(after)).values())
+
+
 class Warehouse:
     """An open warehouse. Use :func:`connect`; all SQL of the project goes through here."""
 
@@ -989,10 +1015,10 @@ class Warehouse:
 
     def replace_events(
         self, source: str, events: pl.DataFrame, *, keep: pl.DataFrame | None = None
-    ) -> int:
+    ) -> Reloaded:
         """Make ``events`` (EVENTS_SCHEMA) the events of ``source``, with the stored rows of
         ``keep`` (rows of the ``events`` table) left as they were; return how many of its
-        stored events it removed or replaced.
+        stored events it removed or replaced, and how many it stored again as they were.
 
         A calendar file is the authority for its own events: loading it again replaces what it
         loaded before (so a corrected date does not leave the old one behind), and a rerun
@@ -1004,12 +1030,14 @@ class Warehouse:
         )
         kept = 0 if keep is None else keep.height
         with self.transaction():
-            replaced = int(self._scalar("SELECT count(*) FROM events WHERE source = ?", [source]))
+            before = self.events_of(source)
             self._con.execute("DELETE FROM events WHERE source = ?", [source])
             self._insert_frame("events", frame)
             if keep is not None and keep.height:
                 self._insert_frame("events", keep.select(frame.columns))
-        return replaced - kept
+        # A kept row's key is not among the new rows', so it never counts as unchanged.
+        unchanged = _unchanged(before, frame, EVENTS_SCHEMA.names())
+        return Reloaded(replaced=before.height - kept - unchanged, unchanged=unchanged)
 
     def events_of(self, source: str) -> pl.DataFrame:
         """The stored events of one calendar file (every column of the ``events`` table)."""
@@ -1040,10 +1068,11 @@ class Warehouse:
 
     def replace_contracts(
         self, source: str, contracts: pl.DataFrame, *, keep: Sequence[str] = ()
-    ) -> int:
+    ) -> Reloaded:
         """Make ``contracts`` (the ``contracts`` table's columns but source and loaded_at) the
         book of ``source``, keeping its stored contracts with an id in ``keep`` as they were;
-        return how many contracts of that source it removed or replaced.
+        return how many contracts of that source it removed or replaced, and how many it stored
+        again as they were (an entry moved to another row of the file is unchanged).
 
         As with events, a book file is the authority for its own contracts: loading it again
         replaces what it loaded before (a deal dropped from the file leaves the book), a rerun
@@ -1055,16 +1084,19 @@ class Warehouse:
             pl.lit(source).alias("source"), pl.lit(datetime.now(UTC)).alias("loaded_at")
         )
         with self.transaction():
-            before = int(self._scalar("SELECT count(*) FROM contracts WHERE source = ?", [source]))
+            removed = self.query(
+                f"SELECT {', '.join(columns)} FROM contracts "  # noqa: S608 - constants
+                "WHERE source = ? AND NOT list_contains(?, id)",
+                [source, list(keep)],
+            )
             self._con.execute(
                 "DELETE FROM contracts WHERE source = ? AND NOT list_contains(?, id)",
                 [source, list(keep)],
             )
-            replaced = before - int(
-                self._scalar("SELECT count(*) FROM contracts WHERE source = ?", [source])
-            )
             self._insert_frame("contracts", frame)
-        return replaced
+        # Where an entry sits in the file is no term of it.
+        unchanged = _unchanged(removed, frame, [c for c in columns if c != "row_number"])
+        return Reloaded(replaced=removed.height - unchanged, unchanged=unchanged)
 
     def contracts_elsewhere(self, source: str, ids: Sequence[str]) -> pl.DataFrame:
         """The stored contracts with one of ``ids`` that other files than ``source`` loaded

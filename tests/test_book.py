@@ -8,6 +8,7 @@ linear quantiles of the path sums), with a peak measure 20 % above the mean.
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -134,10 +135,10 @@ def test_reloading_a_book_replaces_its_own_contracts_and_keeps_other_files(
     other = tmp_path / "other.toml"
     other.write_text(BOOK, encoding="utf-8")
     loads = [runs.load_contracts_file(p, warehouse_path) for p in (first, other, first)]
-    assert [(x.status, x.loaded, x.replaced) for x in loads] == [
-        ("loaded", 6, 0),
-        ("loaded", 2, 0),
-        ("loaded", 6, 6),
+    assert [(x.status, x.loaded, x.replaced, x.unchanged) for x in loads] == [
+        ("loaded", 6, 0, 0),
+        ("loaded", 2, 0, 0),
+        ("loaded", 6, 0, 6),
     ]
     stored = runs.contract_book(warehouse_path)
     sample = contracts.load_contracts(first)
@@ -150,9 +151,50 @@ def test_reloading_a_book_replaces_its_own_contracts_and_keeps_other_files(
     kept = sample.contracts[:-1]
     first.write_text(contracts.dump_contracts(kept), encoding="utf-8")
     again = runs.load_contracts_file(first, warehouse_path)
-    assert (again.loaded, again.replaced) == (5, 6)
+    assert (again.loaded, again.replaced, again.unchanged) == (5, 1, 5)
     ids = {c.id for c in runs.contract_book(warehouse_path).contracts}
     assert ids == {c.id for c in kept} | {"acme-r1", "neo-r1"}
+
+
+def test_rerunning_an_identical_book_says_nothing_changed(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """`fleetcast contracts FILE` rerun on the same file read "replaced 6" though nothing
+    changed. The stored contracts equal to the file's are counted unchanged, and replaced
+    counts only those whose terms changed or that left the file; moving an entry is no
+    change."""
+    from rich.console import Console
+
+    from flows.tables import contract_loads_table
+
+    book = tmp_path / "book.toml"
+    book.write_bytes(sample_contracts().read_bytes())
+    runs.load_contracts_file(book, warehouse_path)
+    again = runs.load_contracts_file(book, warehouse_path)
+    assert (again.loaded, again.replaced, again.unchanged) == (6, 0, 6)
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(contract_loads_table([again]))
+    head, row = [
+        line.replace("│", " ").replace("┃", " ").split()
+        for line in console.export_text().splitlines()
+        if "status" in line or "loaded" in line
+    ][:2]
+    assert dict(zip(head[1:], row[1:], strict=True)) == {
+        "status": "loaded",
+        "loaded": "6",
+        "signed": "3",
+        "pipeline": "3",
+        "replaced": "0",
+        "unchanged": "6",
+        "refused": "0",
+        "kept": "0",
+    }
+    # One term changed, the last entry dropped, the first two swapped: 2 replaced, 4 unchanged.
+    sample = contracts.load_contracts(book).contracts
+    edited = [sample[1], sample[0], replace(sample[2], price_per_gpu_hour=9.5), *sample[3:-1]]
+    book.write_text(contracts.dump_contracts(edited), encoding="utf-8")
+    changed = runs.load_contracts_file(book, warehouse_path)
+    assert (changed.loaded, changed.replaced, changed.unchanged) == (5, 2, 4)
 
 
 def test_a_reload_whose_entry_gained_a_typo_keeps_the_version_loaded_before(
@@ -170,7 +212,7 @@ def test_a_reload_whose_entry_gained_a_typo_keeps_the_version_loaded_before(
     assert typo != text
     book.write_text(typo, encoding="utf-8")
     loaded = runs.load_contracts_file(book, warehouse_path)
-    assert (loaded.loaded, loaded.replaced, loaded.kept) == (5, 5, 1)
+    assert (loaded.loaded, loaded.replaced, loaded.unchanged, loaded.kept) == (5, 0, 5, 1)
     assert list(loaded.outcomes.values()) == [
         f"kept the version of 'helios-training-2027' loaded on {date.today()} until it is fixed"
     ]
@@ -179,7 +221,7 @@ def test_a_reload_whose_entry_gained_a_typo_keeps_the_version_loaded_before(
     assert len(stored) == 6
     book.write_text(text.replace("term_end = 2028-07-31", "term_end = 2028-08-31"), "utf-8")
     fixed = runs.load_contracts_file(book, warehouse_path)
-    assert (fixed.loaded, fixed.replaced, fixed.kept) == (6, 6, 0)
+    assert (fixed.loaded, fixed.replaced, fixed.unchanged, fixed.kept) == (6, 1, 5, 0)
     stored = {c.id: c for c in runs.contract_book(warehouse_path).contracts}
     assert stored["helios-training-2027"].term_end == date(2028, 8, 31)
 
@@ -458,7 +500,7 @@ def test_a_contract_in_a_plan_region_without_telemetry_enters_the_book(
     assert (loaded.loaded, loaded.signed) == (1, 1)
     assert [(r["contract_id"], r["rule"]) for r in loaded.refused] == [("typo", unknown)]
     again = runs.load_contracts_file(book, warehouse_path, capacity_path=plan)
-    assert (again.loaded, again.replaced) == (1, 1)
+    assert (again.loaded, again.replaced, again.unchanged) == (1, 0, 1)
     stored = runs.contract_book(warehouse_path, capacity_path=plan)
     assert [(c.id, c.region) for c in stored.contracts] == [("anchor", "us-east")]
     assert runs.stray_contracts(warehouse_path, capacity_path=plan) == []

@@ -767,6 +767,29 @@ def test_a_free_candidate_and_falling_energized_steps_are_warned_of() -> None:
     )
 
 
+def test_two_gpu_types_of_one_generation_orderable_in_one_region_are_warned_of() -> None:
+    """Two [gpu_type] entries with the same generation loaded silently, so which counts as
+    newest was left to chance: with H200 given GB200's generation 4, eu-west (where both
+    can be ordered) orders whichever is cheaper, and no order bridges from H200 to GB200.
+    That is warned of, naming both entries, the generation, the region and the rule. Types
+    of one generation are legitimate: a shared generation that decides no order (H200 given
+    H100's 2, never orderable in one region; A100, no candidate) says nothing."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    types = document["gpu_type"]
+    types["H200"]["generation"] = 2
+    types["A100"]["generation"] = 2
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+    types["H200"]["generation"] = 4
+    (line,) = parse_capacity(tomli_w.dumps(document)).doubtful_entries()
+    assert line == (
+        "[gpu_type.GB200] and [gpu_type.H200] field generation: both 4, and both can be "
+        "ordered in eu-west, so neither counts as newer there: the triggers order the newest "
+        "generation that can arrive in time, then the cheapest order, so between these two "
+        "the cheaper wins whichever is newer, and no order bridges from one to the other; if "
+        "one is newer, give it a higher generation (types of one generation may share it)"
+    )
+
+
 def test_a_contract_energized_before_the_sites_steps_is_warned_of() -> None:
     """A site whose utility contract is energized before its energized steps (us-east-c: 30.5
     MW from 2027-08-19, 10 MW contracted for 2026-03-01) loaded with no word, while the plan

@@ -472,3 +472,41 @@ def test_quarantine_names_a_refused_trace_row_by_its_row_in_the_file(
     assert "│ 2 " in refused and "is negative" in refused and "-0.05" in refused
     assert "hour 2025-01-06 01:00 UTC" in out
     assert "numbered row is a row of the file its adapter refused" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "sample"),
+    [
+        ("events", "events.csv", "events"),
+        ("contracts", "book.toml", "contracts"),
+        ("contracts", "book.csv", "contracts"),
+        ("capacity", "capacity.toml", "capacity"),
+    ],
+)
+def test_a_gzip_file_under_a_text_name_is_named_as_gzip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, name: str, sample: str
+) -> None:
+    """A gzip file named .csv or .toml given as an events, contracts or capacity file was
+    refused as "not UTF-8 text ('utf-8' codec can't decode byte 0x8b ...)" or "cannot be read
+    as an events file: 'utf-8' codec ...", never saying it is gzip. It is named as gzip data
+    under that name, with the command that undoes it."""
+    import gzip
+
+    from forecasting.resources import sample_contracts
+
+    text = {
+        "events": "event,date\nlaunch,2026-11-05\n",
+        "contracts": sample_contracts().read_text(encoding="utf-8"),
+        "capacity": sample_capacity().read_text(encoding="utf-8"),
+    }[sample]
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text.encode()))
+    warehouse = ["--warehouse", str(tmp_path / "w.duckdb")]
+    args = ["--capacity", str(path), "capacity"] if command == "capacity" else [command, str(path)]
+    assert main([*warehouse, *args]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"{path}: gzip data in a file named {path.suffix}: gunzip it first "
+        f"(mv {path} {path}.gz && gunzip {path}.gz)" in err
+    )
+    assert "utf-8" not in err.lower()

@@ -377,6 +377,41 @@ def test_an_events_header_reads_in_any_case(tmp_path: Path) -> None:
 # --- reloading a calendar ----------------------------------------------------------------------
 
 
+def test_rerunning_an_identical_calendar_says_nothing_changed(tmp_path: Path) -> None:
+    """`fleetcast events FILE` rerun on the same file read "replaced 21" though nothing
+    changed. Stored events equal to the file's rows are counted unchanged; replaced counts
+    only the events that changed or left the file."""
+    from flows.tables import events_tables
+    from forecasting.runs import load_events_file
+
+    wh = tmp_path / "wh.duckdb"
+    rows = ["launch,2026-11-05,,,,0,7,", "launch,2026-12-05,,,,0,7,", "sale,2026-10-01,,,,0,0,"]
+    path = write(tmp_path, HEADER, *rows)
+    load_events_file(path, wh)
+    again = load_events_file(path, wh)
+    assert (again.loaded, again.replaced, again.unchanged) == (3, 0, 3)
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(*events_tables([again], limit=10))
+    head, row = [
+        line.replace("│", " ").replace("┃", " ").split()
+        for line in console.export_text().splitlines()
+        if "status" in line or "loaded" in line
+    ][:2]
+    assert dict(zip(head[1:], row[1:], strict=True)) == {
+        "status": "loaded",
+        "loaded": "3",
+        "replaced": "0",
+        "unchanged": "3",
+        "duplicates": "0",
+        "refused": "0",
+        "kept": "0",
+    }
+    # A window widened and a row dropped: 2 replaced, 1 unchanged.
+    write(tmp_path, HEADER, rows[0], rows[1].replace(",0,7,", ",0,9,"))
+    changed = load_events_file(path, wh)
+    assert (changed.loaded, changed.replaced, changed.unchanged) == (2, 2, 1)
+
+
 def test_a_reload_whose_row_gained_a_typo_keeps_the_event_loaded_before(tmp_path: Path) -> None:
     """A calendar reloaded with one date typed 2027-01-41 dropped the stored 2027-01-14 launch
     (13 -> 12 events; the only announced future launch gone) while the row was only refused.
@@ -395,7 +430,7 @@ def test_a_reload_whose_row_gained_a_typo_keeps_the_event_loaded_before(tmp_path
     assert load_events_file(path, wh).loaded == 2
     write(tmp_path, *good[:2], "model-launch,2027-01-41,us-east,inference,beta,0,7,")
     loaded = load_events_file(path, wh)
-    assert (loaded.loaded, loaded.replaced, loaded.kept) == (1, 1, 1)
+    assert (loaded.loaded, loaded.replaced, loaded.unchanged, loaded.kept) == (1, 0, 1, 1)
     assert loaded.kept_lines == [
         "row 2 refused: kept the version of 'model-launch' on 2027-01-14 (region 'us-east', "
         "workload_class 'inference', customer 'beta') loaded on "

@@ -21,6 +21,7 @@ from forecasting.schema import EVENTS_SCHEMA
 from forecasting.warehouse import (
     MIGRATIONS,
     QueryInterrupted,
+    Reloaded,
     Warehouse,
     WarehouseBusyError,
     WarehouseError,
@@ -453,11 +454,12 @@ def test_events_file_replaces_its_own_events_only(wh: Warehouse) -> None:
         rows = [{"event": event, "date": d, "lower_window": 0, "upper_window": 7} for d in days]
         return pl.DataFrame(rows, schema=EVENTS_SCHEMA)
 
-    assert wh.replace_events("a.csv", calendar(date(2026, 1, 1), date(2026, 2, 1))) == 0
-    assert wh.replace_events("b.csv", calendar(date(2026, 12, 25), event="holiday")) == 0
-    # a.csv corrected: its February launch moved to March; rerun twice, same result.
-    for _ in range(2):
-        assert wh.replace_events("a.csv", calendar(date(2026, 1, 1), date(2026, 3, 1))) == 2
+    assert wh.replace_events("a.csv", calendar(date(2026, 1, 1), date(2026, 2, 1))) == Reloaded()
+    assert wh.replace_events("b.csv", calendar(date(2026, 12, 25), event="holiday")) == Reloaded()
+    # a.csv corrected: its February launch moved to March; rerun, the same rows, unchanged.
+    corrected = calendar(date(2026, 1, 1), date(2026, 3, 1))
+    assert wh.replace_events("a.csv", corrected) == Reloaded(replaced=1, unchanged=1)
+    assert wh.replace_events("a.csv", corrected) == Reloaded(replaced=0, unchanged=2)
     events = wh.events()
     assert events.schema == EVENTS_SCHEMA
     assert events["date"].to_list() == [date(2026, 1, 1), date(2026, 3, 1), date(2026, 12, 25)]

@@ -39,7 +39,9 @@ class EventsLoaded(BaseModel):
     path: Path
     status: str  # loaded or failed
     loaded: int = 0
+    # Stored events this load removed or changed, and those it stored again as they were.
     replaced: int = 0
+    unchanged: int = 0
     duplicates: int = 0
     # Rows a later row of the same event replaced, each naming the row kept.
     duplicate_rows: list[dict[str, Any]] = []
@@ -128,7 +130,7 @@ def load_events_file(
             message = _empty_book(path, before, book_kind=False)
             return EventsLoaded(path=path, status="failed", message=message)
         keep, kept_lines = _events_to_keep(read, before)
-        replaced = wh.replace_events(source, read.events, keep=keep)
+        reloaded = wh.replace_events(source, read.events, keep=keep)
         known = wh.query("SELECT DISTINCT region, workload_class, customer FROM telemetry_series")
         span = wh.query("SELECT min(ts)::DATE AS first, max(ts)::DATE AS last FROM telemetry")
         in_force = wh.events()
@@ -137,7 +139,8 @@ def load_events_file(
         path=path,
         status="loaded",
         loaded=read.events.height,
-        replaced=replaced,
+        replaced=reloaded.replaced,
+        unchanged=reloaded.unchanged,
         duplicates=read.duplicates,
         duplicate_rows=read.duplicate_rows.to_dicts(),
         refused=read.problems.to_dicts(),
@@ -237,7 +240,9 @@ class ContractsLoaded(BaseModel):
     path: Path
     status: str  # loaded or failed
     loaded: int = 0
+    # Stored contracts this load removed or changed, and those it stored again as they were.
     replaced: int = 0
+    unchanged: int = 0
     signed: int = 0
     pipeline: int = 0
     # contracts.REFUSALS_SCHEMA rows: every fault of each bad entry, so one entry may have
@@ -308,7 +313,7 @@ def load_contracts_file(
         frame = contracts.book_frame(book, rows=good_rows)
         keep = _ids_to_keep(book, before["id"].to_list())
         elsewhere = wh.contracts_elsewhere(source, frame["id"].to_list())
-        replaced = wh.replace_contracts(source, frame, keep=keep)
+        reloaded = wh.replace_contracts(source, frame, keep=keep)
         in_force = wh.contracts()
         newest = wh.newest_telemetry()
     today = today or datetime.now(UTC).date()
@@ -316,7 +321,8 @@ def load_contracts_file(
         path=path,
         status="loaded",
         loaded=len(book.contracts),
-        replaced=replaced,
+        replaced=reloaded.replaced,
+        unchanged=reloaded.unchanged,
         signed=len(book.signed),
         pipeline=len(book.pipeline),
         refused=book.refusals_frame().to_dicts(),
