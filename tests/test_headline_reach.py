@@ -31,6 +31,17 @@ def _months(*days: date) -> pl.DataFrame:
     )
 
 
+def _calm(*cleared: str) -> ReportInputs:
+    """The sited sample with every trigger green (none marked unverified), no power trigger,
+    and the ``cleared`` frames emptied."""
+    inputs = _sited(sample_inputs())
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), unverified_green=pl.lit(value=False)
+    )
+    frames = {name: getattr(inputs, name).clear() for name in ("power_triggers", *cleared)}
+    return replace(inputs, triggers=green, **frames)
+
+
 def _verified_to(inputs: ReportInputs) -> str:
     return fmt_date(inputs.as_of + timedelta(days=measured_reach(inputs)))
 
@@ -178,26 +189,17 @@ def test_each_green_pool_says_how_far_its_green_is_verified_as_the_headline_does
     from forecasting.report.pages.finance import nothing_to_order
     from forecasting.runs.reports import report_outcome
 
-    inputs = _sited(sample_inputs())
-    green = inputs.triggers.with_columns(
-        status=pl.lit("green"), unverified_green=pl.lit(value=False)
-    )
-    calm = replace(
-        inputs,
-        triggers=green,
-        power_triggers=inputs.power_triggers.clear(),
-        placements=inputs.placements.clear(),
-    )
+    calm = _calm("placements")
     measured = _verified_to(calm)
     only = f"to {measured} only: not verified beyond"
     assert status_headline(calm).startswith(f"green {only}")
     said = str(nothing_to_order(calm))
     assert f"(not verified past {measured}: no backtest measured the forecast's error" in said
     # Each pool's row, and the headline's card.
-    assert _visible(finance_page(calm)).count(f"green {only}") == green.height + 1
+    assert _visible(finance_page(calm)).count(f"green {only}") == calm.triggers.height + 1
     outcome = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     shown = _report_table_text(triggers=outcome.triggers)
-    assert shown.count(f"green {only}") == green.height, shown
+    assert shown.count(f"green {only}") == calm.triggers.height, shown
     # Measured to the plan's end: plain greens.
     plain = _measured(calm)
     assert "not verified" not in str(nothing_to_order(plain))
@@ -214,13 +216,9 @@ def test_the_prefect_summary_says_each_green_pool_s_verified_day_as_the_cli_does
 
     from forecasting.runs.reports import report_summary_markdown
 
-    inputs = _sited(sample_inputs())
-    green = inputs.triggers.with_columns(
-        status=pl.lit("green"), unverified_green=pl.lit(value=False)
-    )
-    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    calm = _calm()
     only = f"green to {_verified_to(calm)} only: not verified beyond"
-    assert report_summary_markdown(calm, Path(".")).count(f"| {only} |") == green.height
+    assert report_summary_markdown(calm, Path(".")).count(f"| {only} |") == calm.triggers.height
     assert "not verified beyond" not in report_summary_markdown(_measured(calm), Path("."))
 
 
@@ -564,24 +562,16 @@ def test_a_green_no_backtest_measured_says_so_rather_than_green_to_the_as_of_day
     from forecasting.report.inputs import status_only
     from forecasting.report.pages.finance import nothing_to_order
 
-    inputs = _sited(sample_inputs())
-    green = inputs.triggers.with_columns(
-        status=pl.lit("green"), unverified_green=pl.lit(value=False)
-    )
-    calm = replace(
-        inputs,
-        triggers=green,
-        power_triggers=inputs.power_triggers.clear(),
-        placements=inputs.placements.clear(),
-        backtest=inputs.backtest.clear(),
-        horizon_accuracy=inputs.horizon_accuracy.clear(),
-    )
+    calm = _calm("placements", "backtest", "horizon_accuracy")
     assert measured_reach(calm) == 0
     as_of = fmt_date(calm.as_of)
     said = "green (no backtest measured the forecast's error: not verified)"
     assert status_headline(calm) == said
     cells = calm.triggers.select(status_only(calm)).to_series().to_list()
-    assert cells == ["(no backtest measured the forecast's error: not verified)"] * green.height
+    assert (
+        cells
+        == ["(no backtest measured the forecast's error: not verified)"] * calm.triggers.height
+    )
     for text in (str(nothing_to_order(calm)), finance_page(calm), run_index_page(calm)):
         assert f"to {as_of} only" not in text and f"past {as_of}" not in text
     assert "(not verified: no backtest measured the forecast's error)" in str(
