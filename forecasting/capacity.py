@@ -122,7 +122,8 @@ candidates on cost alone. With the table, every ``gpu_type`` of a block or candi
 listed (H100 defaults to 1.0 when left out), capacity is counted in H100-equivalents (so the
 forecast's demand is read in H100-equivalents too, at the as-of mix of the blocks each pool's
 demand ran on: :mod:`forecasting.triggers.levels`), and the triggers prefer the newest
-generation that can be ordered in time. ``generation`` is given for every type or for none.
+generation that can be ordered in time. ``generation`` is given for every type or for none,
+H100 included when a block or candidate is an H100 (left out, it would rank oldest).
 """
 
 from __future__ import annotations
@@ -831,6 +832,18 @@ class CapacityPlan(_Strict):
             problems.append(
                 f"[gpu_type] generation is set for {sorted(ranked)} but not for {unranked}; "
                 "give every type a generation or none"
+            )
+        # H100 may be left out of the table (it is the unit, 1.0), but a type the plan's
+        # blocks or candidates use is a type to rank: left out of a ranked table it read
+        # generation 0, older than A100, and the triggers took every other type for newer.
+        used = {e.gpu_type for e in [*self.block, *self.candidate]}
+        if ranked and REFERENCE_GPU not in self.gpu_type and REFERENCE_GPU in used:
+            problems.append(
+                f"[gpu_type] field generation: set for {sorted(ranked)} but {REFERENCE_GPU}, "
+                "the reference type its blocks and candidates use, has no entry, so it ranks "
+                "as generation 0, older than every type; give every type a generation or "
+                f"none: give [gpu_type.{REFERENCE_GPU}] a generation (with h100_equivalent = "
+                "1.0)"
             )
         return problems
 
