@@ -934,3 +934,34 @@ def test_a_ranked_table_without_the_reference_type_is_refused() -> None:
         if entry["gpu_type"] == "H100":
             entry["gpu_type"] = "H200"
     parse_capacity(tomli_w.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "text"),
+    [
+        ("policy", "preemptible", "false"),
+        ("policy", "failover", "no"),
+        ("block", "fabric", "yes"),
+        ("candidate", "fabric", "false"),
+    ],
+)
+def test_a_quoted_boolean_is_refused(table: str, field: str, text: str) -> None:
+    """`preemptible = "false"` and `fabric = "yes"` loaded as false and true (pydantic's lax
+    mode) while `gpus = "1792"` was refused: a quoted boolean is refused the same way, in
+    every boolean field of the plan, and the unquoted value still loads."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    entry = document["policy"]["inference"] if table == "policy" else document[table][0]
+    label = entry.get("id", entry.get("name"))
+    where = (
+        f"policy.inference.{field}" if table == "policy" else f"[[{table}]] {label!r} field {field}"
+    )
+    unquoted = entry.get(field, False)
+    entry[field] = text
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines() == [
+        "plan.toml: invalid capacity plan",
+        f"  {where}: must be true or false, not the text {text!r}; drop the quotes",
+    ]
+    entry[field] = unquoted
+    parse_capacity(tomli_w.dumps(document))
