@@ -122,7 +122,8 @@ candidates on cost alone. With the table, every ``gpu_type`` of a block or candi
 listed (H100 defaults to 1.0 when left out), capacity is counted in H100-equivalents (so the
 forecast's demand is read in H100-equivalents too, at the as-of mix of the blocks each pool's
 demand ran on: :mod:`forecasting.triggers.levels`), and the triggers prefer the newest
-generation that can be ordered in time. ``generation`` is given for every type or for none.
+generation that can be ordered in time. ``generation`` is given for every type or for none,
+H100 included when a block or candidate is an H100 (left out, it would rank oldest).
 """
 
 from __future__ import annotations
@@ -241,29 +242,32 @@ class _Strict(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+    def _no_lax_coercion(cls, value: Any, info: ValidationInfo) -> Any:
         """A number field refuses ``true``/``false``: pydantic reads them as 1 and 0, and
-        ``gpus = true`` loaded a 1-GPU block without a word (contracts refuse it too)."""
+        ``gpus = true`` loaded a 1-GPU block without a word (contracts refuse it too). A
+        number or boolean field refuses text: pydantic's lax mode read ``gpus = "1792"`` as
+        1792 and ``fabric = "yes"`` as true."""
         field = cls.model_fields.get(info.field_name or "")
-        if field is None or not _numeric(field.annotation):
+        takes = None if field is None else _takes(field.annotation)
+        if takes is None:
             return value
-        if isinstance(value, bool):
+        if isinstance(value, bool) and takes == "a number":
             raise ValueError(f"must be a number, not {str(value).lower()}")
         if isinstance(value, str):
-            # Pydantic's lax mode read `gpus = "1792"` as 1792: a quoted figure is most often
-            # a cell pasted from a sheet, and one with a unit in it would not be.
-            raise ValueError(f"must be a number, not the text {value!r}; drop the quotes")
+            # A quoted figure or boolean is most often a cell pasted from a sheet (one with a
+            # unit in it would not be), so the fix is to drop the quotes.
+            raise ValueError(f"must be {takes}, not the text {value!r}; drop the quotes")
         return value
 
 
-def _numeric(annotation: Any) -> bool:
-    """Whether a field's type takes a number (int or float, optional or annotated) and is not
-    a boolean one."""
+def _takes(annotation: Any) -> Literal["a number", "true or false"] | None:
+    """What a field's type takes, optional or annotated: a number (int or float), a boolean
+    (``true or false``), or neither."""
     if annotation is bool:
-        return False
+        return "true or false"
     if annotation in (int, float):
-        return True
-    return any(_numeric(a) for a in get_args(annotation))
+        return "a number"
+    return next((t for t in map(_takes, get_args(annotation)) if t is not None), None)
 
 
 DemandKind = Literal["interactive", "deferrable"]
@@ -831,6 +835,18 @@ class CapacityPlan(_Strict):
             problems.append(
                 f"[gpu_type] generation is set for {sorted(ranked)} but not for {unranked}; "
                 "give every type a generation or none"
+            )
+        # H100 may be left out of the table (it is the unit, 1.0), but a type the plan's
+        # blocks or candidates use is a type to rank: left out of a ranked table it read
+        # generation 0, older than A100, and the triggers took every other type for newer.
+        used = {e.gpu_type for e in [*self.block, *self.candidate]}
+        if ranked and REFERENCE_GPU not in self.gpu_type and REFERENCE_GPU in used:
+            problems.append(
+                f"[gpu_type] field generation: set for {sorted(ranked)} but {REFERENCE_GPU}, "
+                "the reference type its blocks and candidates use, has no entry, so it ranks "
+                "as generation 0, older than every type; give every type a generation or "
+                f"none: give [gpu_type.{REFERENCE_GPU}] a generation (with h100_equivalent = "
+                "1.0)"
             )
         return problems
 

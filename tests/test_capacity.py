@@ -911,3 +911,57 @@ def test_a_site_in_a_misspelt_region_is_warned_of() -> None:
     for region in ("us-east-2", "uk-west"):
         site["region"] = region
         assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+
+
+def test_a_ranked_table_without_the_reference_type_is_refused() -> None:
+    """A [gpu_type] table ranking A100, H200 and GB200 by generation but leaving out H100 (the
+    reference type, implicit at 1.0) loaded, and H100 ranked as generation 0, older than A100:
+    the triggers never bridged to it or preferred it. The "every type or none" rule only saw
+    the table's entries. It is refused naming the file, the table, the rule and the fix; a
+    ranked table with no H100 block or candidate (H100 only the unit) still loads."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    del document["gpu_type"]["H100"]
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines() == [
+        "plan.toml: invalid capacity plan",
+        "  plan: [gpu_type] field generation: set for ['A100', 'GB200', 'H200'] but H100, the "
+        "reference type its blocks and candidates use, has no entry, so it ranks as "
+        "generation 0, older than every type; give every type a generation or none: give "
+        "[gpu_type.H100] a generation (with h100_equivalent = 1.0)",
+    ]
+    for entry in [*document["block"], *document["candidate"]]:
+        if entry["gpu_type"] == "H100":
+            entry["gpu_type"] = "H200"
+    parse_capacity(tomli_w.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "text"),
+    [
+        ("policy", "preemptible", "false"),
+        ("policy", "failover", "no"),
+        ("block", "fabric", "yes"),
+        ("candidate", "fabric", "false"),
+    ],
+)
+def test_a_quoted_boolean_is_refused(table: str, field: str, text: str) -> None:
+    """`preemptible = "false"` and `fabric = "yes"` loaded as false and true (pydantic's lax
+    mode) while `gpus = "1792"` was refused: a quoted boolean is refused the same way, in
+    every boolean field of the plan, and the unquoted value still loads."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    entry = document["policy"]["inference"] if table == "policy" else document[table][0]
+    label = entry.get("id", entry.get("name"))
+    where = (
+        f"policy.inference.{field}" if table == "policy" else f"[[{table}]] {label!r} field {field}"
+    )
+    unquoted = entry.get(field, False)
+    entry[field] = text
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines() == [
+        "plan.toml: invalid capacity plan",
+        f"  {where}: must be true or false, not the text {text!r}; drop the quotes",
+    ]
+    entry[field] = unquoted
+    parse_capacity(tomli_w.dumps(document))
