@@ -244,7 +244,8 @@ class _Strict(BaseModel):
     @classmethod
     def _no_lax_coercion(cls, value: Any, info: ValidationInfo) -> Any:
         """A number field refuses ``true``/``false``: pydantic reads them as 1 and 0, and
-        ``gpus = true`` loaded a 1-GPU block without a word (contracts refuse it too). A
+        ``gpus = true`` loaded a 1-GPU block without a word (contracts refuse it too); a
+        boolean field refuses a number (``fabric = 1`` read as true). A
         number or boolean field refuses text: pydantic's lax mode read ``gpus = "1792"`` as
         1792 and ``fabric = "yes"`` as true."""
         field = cls.model_fields.get(info.field_name or "")
@@ -253,6 +254,13 @@ class _Strict(BaseModel):
             return value
         if isinstance(value, bool) and takes == "a number":
             raise ValueError(f"must be a number, not {str(value).lower()}")
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and takes == "true or false"
+        ):
+            # Lax mode read ``fabric = 1`` as true: the other half of the rule above.
+            raise ValueError(f"must be true or false, not {value}")
         if isinstance(value, str):
             # A quoted figure or boolean is most often a cell pasted from a sheet (one with a
             # unit in it would not be), so the fix is to drop the quotes.

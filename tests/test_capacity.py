@@ -965,3 +965,18 @@ def test_a_quoted_boolean_is_refused(table: str, field: str, text: str) -> None:
     ]
     entry[field] = unquoted
     parse_capacity(tomli_w.dumps(document))
+
+
+@pytest.mark.parametrize(("field", "number"), [("fabric", 1), ("fabric", 0), ("fabric", 1.0)])
+def test_a_number_in_a_boolean_field_is_refused(field: str, number: float) -> None:
+    """`fabric = 1` loaded as true (pydantic's lax mode) while `gpus = true` was refused as a
+    boolean in a number field: a number in a boolean field is refused the same way."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    entry = document["block"][0]
+    entry[field] = number
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines() == [
+        "plan.toml: invalid capacity plan",
+        f"  [[block]] {entry['id']!r} field {field}: must be true or false, not {number}",
+    ]
