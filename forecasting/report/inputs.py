@@ -698,13 +698,10 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
         day = row["exhaustion_date"]
         if not isinstance(day, date):
             return ""
-        # A monthly row stands for its month's peak day, any day of it.
-        on_month = day > end
-        last = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        if (last if on_month else day) <= verified:
+        if _latest_day(day, daily_end=end) <= verified:
             return ""  # a shortfall measured: the worst status stands as it is
         pool = f"{row['region']}/{row['pool']}"
-        shown.append((day, pool, f"{day:%b %Y}" if on_month else fmt_date(day)))
+        shown.append((day, pool, f"{day:%b %Y}" if day > end else fmt_date(day)))
     # Sites short past the verified days on orders alone (shortfall_only), on the daily
     # power calendar.
     shown.extend(
@@ -717,6 +714,15 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     (_, first, when), *rest = shown
     named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
     return f": {named}, {_unverified_why(kind, verified)}: {NOT_VERIFIED}"
+
+
+def _latest_day(day: date, *, daily_end: date) -> date:
+    """The latest day a shortfall dated ``day`` may fall on: the day itself on the daily rows;
+    past them the month's last day, since a monthly row stands for its month's peak day, any
+    day of it."""
+    if day <= daily_end:
+        return day
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _unverified_why(kind: str, verified: date, *, subject: str = "") -> str:
@@ -1458,11 +1464,7 @@ def _unverified_past(inputs: ReportInputs) -> tuple[Callable[[date | None], bool
     why = _unverified_why(bound[1], verified)
 
     def past(short: date | None) -> bool:
-        if short is None:
-            return False
-        if short > end:
-            short = (short.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        return short > verified
+        return short is not None and _latest_day(short, daily_end=end) > verified
 
     return past, why
 
