@@ -110,6 +110,7 @@ __all__ = [
     "months_at_least_their_days",
     "plan_months",
     "plan_months_for",
+    "q90_held",
     "scored_reach",
     "with_grain",
 ]
@@ -193,12 +194,56 @@ def band_calibrated(summary: pl.DataFrame) -> bool:
     return not reasons.str.contains("decision backtest", literal=True).any()
 
 
+@dataclass(frozen=True, slots=True)
+class Q90Held:
+    """How far the decision backtests saw the regions' q90 hold: ``days`` ahead, the farthest
+    scored horizon at which the regions' days above q90, pooled over their rows, stayed within
+    the target's upper end (``longrange.ABOVE_Q90_TARGET``), every nearer one too (0: none
+    did, or none was scored); ``missed_days`` and ``missed_share``, the first scored horizon
+    past it and its pooled share (None: none missed)."""
+
+    days: int
+    missed_days: int | None = None
+    missed_share: float | None = None
+
+
+def q90_held(horizon_accuracy: pl.DataFrame) -> Q90Held:
+    """How far the decision backtests saw the regions' q90 hold (:class:`Q90Held`).
+
+    The statuses act on q90: a band demand passed on 37 % of days 52 weeks out (the demo's
+    us-east) leaves the greens and order-by days it sets there unverified, however well it was
+    calibrated at 26 weeks. Pooled over the regions, weighted by their days, as the calibration
+    pools them: one region's window over a step is all or nothing. A band too wide (demand
+    rarely above q90) leaves the statuses on the safe side, so only the upper end counts. A
+    horizon whose rows give no share of days above q90 measured the error, not the q90: it
+    does not count as held."""
+    _, high = longrange.ABOVE_Q90_TARGET
+    shares = (
+        horizon_accuracy.filter(
+            (hierarchy.depth() <= 1)
+            & pl.col("mae").is_not_null()
+            & pl.col("exceed_q90").is_not_null()
+            & (pl.col("days") > 0)
+        )
+        .group_by("horizon_days")
+        .agg(((pl.col("exceed_q90") * pl.col("days")).sum() / pl.col("days").sum()).alias("share"))
+        .sort("horizon_days")
+    )
+    held = 0
+    for horizon, share in shares.iter_rows():
+        if share > high:
+            return Q90Held(held, missed_days=int(horizon), missed_share=float(share))
+        held = int(horizon)
+    return Q90Held(held)
+
+
 def scored_reach(
     backtest: pl.DataFrame,
     horizon_accuracy: pl.DataFrame,
     *,
     last_observed: pl.DataFrame,
     as_of: date,
+    q90_held_only: bool = False,
 ) -> int:
     """Days past the as-of day to which some backtest measured the forecast of the total or a
     region (0: none did): the daily backtests' window (from their last cut-off to the series'
@@ -212,7 +257,10 @@ def scored_reach(
     forecast to 2020-06-06, 6 days past an as-of day of 2020-05-31. Counted from the as-of
     day the window read 8 days (the unobserved day taken as scored), counted from the last
     observed day 7 with the days past the as-of day: the pages' "Extrapolated" banner and the
-    triggers' q50 note read this one figure, and both count it from the as-of day."""
+    triggers' q50 note read this one figure, and both count it from the as-of day.
+
+    ``q90_held_only`` counts a decision horizon only as far as the regions' q90 held there
+    (:func:`q90_held`): the reach the statuses are verified to."""
     top = hierarchy.depth() <= 1
     # A series whose recent level shift moved its backtests back before the step
     # (``last_observed.level_shift_days``) scored windows that end that many days earlier.
@@ -242,6 +290,8 @@ def scored_reach(
         .select(pl.col("horizon_days").max().fill_null(0))
         .item()
     )
+    if q90_held_only:
+        decision = min(int(decision), q90_held(horizon_accuracy).days)
     return max(int(daily), int(decision), 0)
 
 

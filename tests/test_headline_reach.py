@@ -274,26 +274,48 @@ def test_a_red_row_short_past_the_measured_days_says_so_in_its_status_cell() -> 
 
 def _measured_all(inputs: ReportInputs) -> ReportInputs:
     """``inputs`` whose decision backtest measured the forecast's error 200 days ahead, past
-    its daily rows' end (no monthly rows): every day of the plan measured."""
+    its daily rows' end (no monthly rows), demand above its q90 on 10 % of days: every day of
+    the plan measured, and its q90 held."""
     from forecasting.report.inputs import HORIZON_ACCURACY_SCHEMA
 
     scored = pl.DataFrame(
-        [{"unique_id": "total", "measure": "gpus", "horizon_days": 200, "mae": 1.0}]
-    )
+        [{"unique_id": "total", "measure": "gpus", "horizon_days": 200, "mae": 1.0,
+          "days": 200, "exceed_q90": 0.1}]
+    )  # fmt: skip
     accuracy = pl.concat([HORIZON_ACCURACY_SCHEMA.to_frame(), scored], how="diagonal_relaxed")
     return replace(inputs, horizon_accuracy=accuracy)
 
 
-def test_on_a_calibrated_plan_a_red_and_a_green_follow_one_rule() -> None:
-    """On a plan whose band past the daily rows a decision backtest calibrated, its greens read
-    plain to the plan's end while a red in a month of the same band read "red: eu-west/training
-    runs short Jan 2030, past the last day a backtest measured (...): not verified": one band,
-    two rules. Both colours now read the day green_verified_to gives: a calibrated band counts
-    as verified to the plan's end (a red there reads plain, as a green does), and daily rows
-    past the backtests' reach are not verified, whichever the colour."""
+def _decision_rows(inputs: ReportInputs, **above_q90: float) -> ReportInputs:
+    """``inputs`` with decision-backtest rows for its two regions at each horizon named
+    ``d182``/``d364``: demand above q90 on that share of each region's days."""
+    from forecasting.report.inputs import HORIZON_ACCURACY_SCHEMA
+
+    rows = [
+        {"unique_id": f"total/{region}", "measure": "peak", "horizon_days": int(name[1:]),
+         "cutoff": inputs.as_of - timedelta(days=int(name[1:])), "model": "combination",
+         "days": int(name[1:]), "mae": 1.0, "exceed_q90": share}
+        for name, share in above_q90.items()
+        for region in ("us-east", "eu-west")
+    ]  # fmt: skip
+    schema = HORIZON_ACCURACY_SCHEMA
+    scored = pl.DataFrame(rows).cast({k: v for k, v in schema.items() if k in rows[0]})
+    scored = pl.concat([HORIZON_ACCURACY_SCHEMA.to_frame(), scored], how="diagonal")
+    return replace(inputs, horizon_accuracy=scored)
+
+
+def test_on_a_calibrated_plan_a_status_is_verified_as_far_as_its_backtests_held_the_q90() -> None:
+    """On a plan whose band past the daily rows a decision backtest calibrated, every status
+    read plain to the plan's end (Jan 2030 on the demo), while nothing scored a forecast past
+    52 weeks and, 52 weeks out, the demo's regions' demand passed q90 on 20 % of days (us-east
+    37 %): its eu-west greens, exhaustion Oct 2027, rested on a q90 its own backtest saw fail.
+    A calibrated band is now verified as far as its backtests held the q90 (days above it
+    within the target's 15 %, pooled over the regions), a red and a green alike: no decision
+    row, the daily backtests' reach; held at 26 and 52 weeks, 52 weeks; held at 26 and missed
+    at 52, 26 weeks, and the rows say what the 52-week backtest saw."""
     from test_report import _measured
 
-    from forecasting.report.inputs import green_verified_to, shortfall_only
+    from forecasting.report.inputs import green_only, green_verified_to, shortfall_only
 
     inputs = _measured(_sited(sample_inputs()))
     late = date(2030, 1, 1)
@@ -310,10 +332,45 @@ def test_on_a_calibrated_plan_a_red_and_a_green_follow_one_rule() -> None:
         power_triggers=inputs.power_triggers.clear(),
         forecast_months=_months(late),
     )
-    assert calibrated.plan_calibrated and green_verified_to(calibrated) is None
-    assert status_headline(calibrated) == "red"
-    assert calibrated.triggers.select(shortfall_only(calibrated)).to_series().is_null().all()
-    assert "(runs short past" not in finance_page(calibrated)
+    assert calibrated.plan_calibrated
+    daily = calibrated.as_of + timedelta(days=measured_reach(calibrated))
+    cases = (
+        (calibrated, daily, "the last day a backtest measured"),
+        (_decision_rows(calibrated, d182=0.1, d364=0.12), None, "the last day a backtest measured"),
+        (_decision_rows(calibrated, d182=0.1, d364=0.2), None, "the backtests held the q90"),
+    )
+    for case, expected, said in cases:
+        verified = green_verified_to(case)
+        held = case.horizon_accuracy["horizon_days"].filter(
+            case.horizon_accuracy["exceed_q90"] <= 0.15
+        )
+        day = expected or case.as_of + timedelta(days=int(held.max()))  # type: ignore[arg-type]  # an int: rows above
+        assert verified == day, (verified, day)
+        headline = status_headline(case)
+        assert headline.startswith("red: eu-west/all runs short Jan 2030"), headline
+        assert said in headline and fmt_date(day) in headline, headline
+        assert f"every other pool green to {fmt_date(day)} only: not verified beyond" in headline
+        reds = case.triggers.select(shortfall_only(case)).to_series().drop_nulls()
+        assert reds.len() == 2 and all(f"past {fmt_date(day)}" in r for r in reds), reds
+        greens = case.triggers.select(green_only(case)).to_series().drop_nulls()
+        assert greens.len() == 2 and all(fmt_date(day) in g for g in greens), greens
+    missed = status_headline(cases[2][0])
+    assert "52 weeks out the regions' demand passed q90 on 20% of days, against at most 15%" in (
+        missed
+    ), missed
+    # Held past the plan's end: every status plain, as before.
+    short = replace(cases[1][0], forecast_months=_months(date(2027, 1, 1)))
+    short = replace(
+        short,
+        triggers=short.triggers.with_columns(
+            exhaustion_date=pl.when(pl.col("region") == "eu-west")
+            .then(pl.lit(date(2027, 1, 1)))
+            .otherwise(None)
+        ),
+    )
+    assert green_verified_to(short) is None
+    assert status_headline(short) == "red"
+    assert "(runs short past" not in finance_page(short)
 
 
 def _site_short_on(inputs: ReportInputs, *, in_service: float) -> ReportInputs:
@@ -372,17 +429,12 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
         assert (said in power_lines(outcome)[0]) is shown, power_lines(outcome)
 
 
-def test_the_idle_card_says_why_its_p10_is_unverified_where_a_calibrated_plan_s_statuses_are() -> (
-    None
-):
+def test_on_a_calibrated_plan_the_idle_card_and_the_statuses_end_on_one_day() -> None:
     """On a plan whose band a decision backtest calibrated, the statuses read plain to the
-    plan's end (the calibrated band counts as verified) while the idle card beside them read
-    "not verified past 2026-12-18: no backtest measured the forecast's error there", the same
-    days, two verdicts with no word why (the demo: "1 of the 28 blocks judged on days past
-    2027-12-04 ... not verified there" beside a plain "green"). The calibration scores how
-    often demand passes q90 only, so the P10 idle risk reads is not verified past the measured
-    day: the card, its table and the CLI's line say it is P10 and that the calibration the
-    statuses rest on scores the upper tail only; where both rules end on one day, as before."""
+    plan's end while the idle card beside them read "not verified past 2026-12-18", and the
+    card then had to explain why the same days were verified for P90 and not for P10. The
+    statuses are now verified only as far as a backtest measured (and held the q90): the
+    greens and the idle card end on that one day, and the card reads as any other."""
     from test_report import _measured
 
     from forecasting.report.inputs import green_verified_to, low_verified_to
@@ -397,31 +449,18 @@ def test_the_idle_card_says_why_its_p10_is_unverified_where_a_calibrated_plan_s_
         power_triggers=inputs.power_triggers.clear(),
         forecast_months=_months(date(2030, 1, 1)),
     )
-    assert calibrated.plan_calibrated and green_verified_to(calibrated) is None
-    assert status_headline(calibrated) == "green"
     day = low_verified_to(calibrated)
-    assert day is not None and fmt_date(day) == _verified_to(calibrated)
-    why = (
-        f"P10 not verified past {fmt_date(day)}: no backtest measured the forecast's error past "
-        "it, and the calibration the statuses' P90 rests on there scores the band's upper tail "
-        "(how often demand passes q90) only"
-    )
-    assert idle_risk_card(calibrated)[0].endswith(f"; {why}")
-    assert html_text(why) in finance_page(calibrated)
-    assert html_text(why) in run_index_page(calibrated)
+    assert calibrated.plan_calibrated and day is not None
+    assert green_verified_to(calibrated) == day
+    assert status_headline(calibrated).startswith(f"green to {fmt_date(day)} only")
+    said = f"not verified past {fmt_date(day)}: no backtest measured the forecast's error there"
+    assert idle_risk_card(calibrated)[0].endswith(f"; {said}")
+    assert html_text(said) in finance_page(calibrated)
     assert (
         f"1 of the 2 blocks judged on days past {fmt_date(day)}, where no backtest measured "
-        "the forecast's error and the calibration the statuses' P90 rests on there scores the "
-        "band's upper tail (how often demand passes q90) only: their P10 not verified there"
+        "the forecast's error: not verified there"
     ) in idle_risk_line(calibrated)
-    assert html_text("their P10 is not verified there.") in finance_page(calibrated)
-    # Daily rows past the measured day: the statuses end on it too, and the card says it as
-    # it did.
-    plain = replace(calibrated, forecast=sample_inputs().forecast)
-    assert green_verified_to(plain) == day
-    assert idle_risk_card(plain)[0].endswith(
-        f"; not verified past {fmt_date(day)}: no backtest measured the forecast's error there"
-    )
+    assert "P10 not verified" not in finance_page(calibrated)
 
 
 def test_a_new_site_s_run_out_day_past_the_verified_days_says_it_is_not_verified() -> None:
@@ -534,6 +573,44 @@ def test_the_triggers_download_shows_each_status_as_the_pages_do(tmp_path: Path)
         checked += 1
     assert checked
     assert "green to 2026-12-18 only: not verified beyond" in set(shown["status_shown"])
+
+
+def test_the_orders_download_shows_each_status_as_its_pool_s_row_does(tmp_path: Path) -> None:
+    """orders.csv's ``status_shown`` read a plain "green" on every order of a pool that
+    triggers.csv, the finance page and the CLI read "green to 2026-12-18 only: not verified
+    beyond", and a plain "red" on a new site whose ceilings run out past that day, which the
+    facilities page says is not verified. An order now shows its pool's status as
+    triggers.csv does, and a new site's row what its construction line says."""
+    from test_report import _planned
+
+    from forecasting.report.inputs import construction_only
+    from forecasting.report.publish import publish_report
+
+    sample = _sited(sample_inputs())
+    inputs = replace(sample, placements=_planned(sample, later_capex=1e8))
+    folder = publish_report(inputs, root=tmp_path)
+    pools = pl.read_csv(folder / "triggers.csv").select("region", "pool", "status_shown")
+    orders = pl.read_csv(folder / "orders.csv")
+    placed = orders.filter(pl.col("pool").is_not_null()).select("region", "pool", "status_shown")
+    assert placed.height
+    joined = placed.join(pools, on=["region", "pool"], suffix="_pool")
+    assert joined.height == placed.height
+    assert (joined["status_shown"] == joined["status_shown_pool"]).all(), joined
+    assert any("not verified" in s for s in joined["status_shown"])
+    # A new site whose ceilings run out past the verified day.
+    late = inputs.as_of + timedelta(days=400)
+    site = pl.DataFrame(
+        {"region": ["eu-west"], "status": ["red"], "start_by": [inputs.as_of],
+         "exhaustion_date": [late], "exhaustion_monthly": [True], "mw_past_ceilings": [20.0],
+         "cost_usd": [2.5e8], "ceilings_mw": [40.0], "build_months": [30], "buffer_weeks": [4],
+         "ready_if_started_today": [inputs.as_of + timedelta(days=913)]}
+    )  # fmt: skip
+    construction = pl.concat([inputs.construction.clear(), site], how="diagonal_relaxed")
+    built = replace(inputs, construction=construction)
+    folder = publish_report(built, root=tmp_path / "built")
+    row = pl.read_csv(folder / "orders.csv").filter(pl.col("pool").is_null()).row(0, named=True)
+    (only,) = construction.select(construction_only(built)).to_series().to_list()
+    assert only is not None and row["status_shown"] == f"red {only}", row
 
 
 def test_the_fan_chart_s_calibrated_band_says_its_calibration_scores_q90_only() -> None:

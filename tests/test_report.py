@@ -3296,16 +3296,24 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     # The old words in a note of a green not flagged count for nothing.
     worded = green.with_columns(note=pl.lit("not verified beyond it"), unverified_green=False)
     assert status_headline(_measured(replace(unverified, triggers=worded))) == "green"
-    # Where monthly rows follow the daily ones, the plan reaches their last month.
-    from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
+    # Where monthly rows follow the daily ones: on a calibrated band no decision backtest
+    # scored, green to the last day a backtest measured (test_headline_reach); on a band no
+    # backtest calibrated, to the daily rows' end.
+    from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA, measured_reach
 
     months = pl.DataFrame({"ds": [date(2029, 10, 1), date(2029, 11, 1)]}).with_columns(
         pl.lit(None).cast(dtype).alias(name)
         for name, dtype in FORECAST_MONTHS_SCHEMA.items()
         if name != "ds"
     )
-    assert status_headline(replace(unverified, forecast_months=months)).startswith(
-        "green to Nov 2029 only"
+    planned = replace(unverified, forecast_months=months)
+    measured = planned.as_of + timedelta(days=measured_reach(planned))
+    assert planned.plan_calibrated
+    assert status_headline(planned).startswith(f"green to {fmt_date(measured)} only")
+    uncalibrated = planned.chosen.with_columns(plan_calibrated=pl.lit(False))
+    assert status_headline(replace(planned, chosen=uncalibrated)) == (
+        f"green to {fmt_date(end)} only: not verified beyond (no backtest calibrated the plan's "
+        "band past the daily rows)"
     )
     # Beside a red pool an unverified green still says so, naming its pools (it read "red"
     # and the greens as verified ones).
@@ -6443,7 +6451,8 @@ def test_a_green_on_monthly_rows_no_backtest_calibrated_says_how_far_it_is_verif
     CLI, while past its daily rows the plan was a band no backtest calibrated and its daily
     rows were scored 28 days ahead only (the "Extrapolated" banner): the headline now says
     green to the first day not verified only. A green whose plan is daily only, or whose
-    band a backtest calibrated, reads as before."""
+    band a backtest calibrated, says the last day a backtest measured (the calibrated band
+    is verified as far as its backtests held the q90, test_headline_reach)."""
     from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA, measured_reach
 
     inputs = _sited(sample_inputs())
@@ -6456,13 +6465,18 @@ def test_a_green_on_monthly_rows_no_backtest_calibrated_says_how_far_it_is_verif
         for name, dtype in FORECAST_MONTHS_SCHEMA.items()
         if name != "ds"
     )
-    # A band a decision backtest calibrated, its daily rows measured to their end, reads as
-    # before; daily rows past the backtests' reach say so on a calibrated plan too, as a red
-    # short there does (test_headline_reach: one rule for every colour).
-    assert status_headline(replace(_measured(calm), forecast_months=months)) == "green"
-    assert status_headline(replace(calm, forecast_months=months)).endswith(
-        "not verified beyond (no backtest measured the forecast's error past it)"
-    )
+    # A band a decision backtest calibrated, its daily rows measured to their end or not:
+    # green to the last day a backtest measured, as a red short past it says (test_headline_
+    # reach: one rule for every colour).
+    for case in (
+        replace(_measured(calm), forecast_months=months),
+        replace(calm, forecast_months=months),
+    ):
+        reach = fmt_date(case.as_of + timedelta(days=measured_reach(case)))
+        assert status_headline(case) == (
+            f"green to {reach} only: not verified beyond (no backtest measured the forecast's "
+            "error past it)"
+        )
     uncalibrated = calm.chosen.with_columns(plan_calibrated=pl.lit(False))
     planned = replace(calm, forecast_months=months, chosen=uncalibrated)
     assert not planned.plan_calibrated

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import NamedTuple
 
 import polars as pl
 
@@ -33,7 +34,7 @@ from forecasting.report.changes import (
     POWER_CHANGES_SCHEMA,
     VERDICT_CHANGES_SCHEMA,
 )
-from forecasting.report.format import fmt_date
+from forecasting.report.format import fmt_date, fmt_pct
 from forecasting.schema import (
     BOOK_STATUS,
     DEMAND_SCHEMA,
@@ -77,7 +78,6 @@ __all__ = [
     "NOT_JUDGED",
     "STATUSES",
     "TRIGGERS_SCHEMA",
-    "UPPER_TAIL_ONLY",
     "ReportInputs",
     "arrival_shown",
     "book_only_regions_of",
@@ -94,7 +94,6 @@ __all__ = [
     "later_orders",
     "later_orders_due_first",
     "low_verified_to",
-    "lower_tail_apart",
     "measured_reach",
     "n_plus_one_lines",
     "n_plus_one_unverified",
@@ -430,17 +429,19 @@ def untested_series(chosen: pl.DataFrame) -> list[str]:
     return [hierarchy.label_of(u) for u in ids]
 
 
-def measured_reach(inputs: ReportInputs) -> int:
+def measured_reach(inputs: ReportInputs, *, q90_held_only: bool = False) -> int:
     """Days past the as-of day to which some backtest measured the total or a region (0: none
     did), as :func:`forecasting.horizon.scored_reach` counts them: the daily backtests' window
     (from their last cut-off to the series' last observed day) less the unobserved days from
-    there to the as-of day, or the decision backtest's horizon where it scored one."""
+    there to the as-of day, or the decision backtest's horizon where it scored one (with
+    ``q90_held_only``, as far as the regions' q90 held there: the statuses' reach)."""
     return _measured_reach(
         inputs.history,
         inputs.chosen,
         backtest=inputs.backtest,
         horizon_accuracy=inputs.horizon_accuracy,
         as_of=inputs.as_of,
+        q90_held_only=q90_held_only,
     )
 
 
@@ -451,6 +452,7 @@ def _measured_reach(
     backtest: pl.DataFrame,
     horizon_accuracy: pl.DataFrame,
     as_of: date,
+    q90_held_only: bool = False,
 ) -> int:
     """:func:`measured_reach` of a run's frames."""
     from forecasting.horizon import scored_reach  # pulls scipy: only when asked
@@ -462,7 +464,9 @@ def _measured_reach(
     if "level_shift_days" in chosen.columns:
         moved = chosen.group_by("unique_id").agg(pl.col("level_shift_days").min())
         last = last.join(moved, on="unique_id", how="left")
-    return scored_reach(backtest, horizon_accuracy, last_observed=last, as_of=as_of)
+    return scored_reach(
+        backtest, horizon_accuracy, last_observed=last, as_of=as_of, q90_held_only=q90_held_only
+    )
 
 
 # What rests on the days past the backtests' reach, as the report says it and as a drill does.
@@ -689,7 +693,7 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     sites = power_view(inputs).filter(pl.col("status") == worst)
     if sites["shortfall_only"].is_null().any():
         return ""
-    verified, kind = bound
+    verified = bound.day
     shown: list[tuple[date, str, str]] = []
     rows = inputs.triggers.filter(
         (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
@@ -713,7 +717,7 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     shown.sort()
     (_, first, when), *rest = shown
     named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
-    return f": {named}, {_unverified_why(kind, verified)}: {NOT_VERIFIED}"
+    return f": {named}, {_unverified_why(bound)}: {NOT_VERIFIED}"
 
 
 def _latest_day(day: date, *, daily_end: date) -> date:
@@ -725,34 +729,75 @@ def _latest_day(day: date, *, daily_end: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def _unverified_why(kind: str, verified: date, *, subject: str = "") -> str:
-    """Why a date past ``verified`` is not verified, by the ``kind`` :func:`_shortfall_bound`
-    gives: after a ``subject`` as a row says it ("runs short past 2027-01-02, the last day a
-    backtest measured"), or after a date as the headline does ("past the last day a backtest
-    measured (2027-01-02)")."""
-    day = fmt_date(verified)
+def _unverified_why(bound: _Bound, *, subject: str = "") -> str:
+    """Why a date past ``bound``'s day is not verified, by its kind (:func:`_shortfall_bound`):
+    after a ``subject`` as a row says it ("runs short past 2027-01-02, the last day a backtest
+    measured"), or after a date as the headline does ("past the last day a backtest measured
+    (2027-01-02)")."""
+    day = fmt_date(bound.day)
     lead = f"{subject} " if subject else ""
     measured = (
         f"past {day}, the last day a backtest measured"
         if subject
         else f"past the last day a backtest measured ({day})"
     )
+    # Measured further, and missed there: "past the last day a backtest measured
+    # (2027-12-04)" would read as if the q90 had held to it.
+    seen = _q90_missed(bound, which=True)
+    missed = (
+        f"past {day}, the last day the backtests held the q90, {seen}"
+        if subject
+        else f"past the last day the backtests held the q90 ({day}), {seen}"
+    )
     return {
         "unmeasured": f"{lead}where no backtest measured the forecast's error",
         "measured": f"{lead}{measured}",
+        "missed": f"{lead}{missed}",
         # Measured past the daily rows, on a band past them no backtest calibrated: "past
         # the last day a backtest measured (2027-12-04)" read for a red in Aug 2027.
         "band": f"{lead}past the daily rows ({day}), on a band no backtest calibrated",
         "plan": f"{lead}past the plan's end ({day})",
-    }[kind]
+    }[bound.kind]
 
 
-def _shortfall_bound(inputs: ReportInputs) -> tuple[date, str] | None:
+class _Bound(NamedTuple):
+    """The last day a red's or amber's exhaustion date is verified to (:func:`_shortfall_bound`),
+    why it ends there, and for a ``missed`` one how many days ahead the backtest past it scored
+    and on what share of the regions' days demand passed q90 there."""
+
+    day: date
+    kind: str
+    missed_days: int = 0
+    missed_share: float = 0.0
+
+
+def _q90_missed(bound: _Bound, *, which: bool = False) -> str:
+    """What the decision backtest past a ``missed`` bound saw: "52 weeks out the regions'
+    demand passed q90 on 20% of days, against at most 15%", or as a clause after "the q90"
+    (``which``)."""
+    from forecasting.longrange import ABOVE_Q90_TARGET  # pulls scipy: only when asked
+
+    _, high = ABOVE_Q90_TARGET
+    share = (
+        f"on {fmt_pct(bound.missed_share, digits=0)} of days, against at most "
+        f"{fmt_pct(high, digits=0)}"
+    )
+    weeks = f"{bound.missed_days // 7} weeks out"
+    if which:
+        return f"which {weeks} the regions' demand passed {share}"
+    return f"{weeks} the regions' demand passed q90 {share}"
+
+
+def _shortfall_bound(inputs: ReportInputs) -> _Bound | None:
     """The last day a red's or amber's exhaustion date is verified to, and why it ends there:
-    "unmeasured" (no backtest measured), "measured" (the backtests' last day), "band" (the
-    daily rows' end, an uncalibrated band past it) or "plan" (the plan's end: a date past
-    every row of the forecast rests on none); None without a forecast. The day is
-    :func:`green_verified_to`'s, the greens' too, and the plan's end where that is None."""
+    "unmeasured" (no backtest measured), "measured" (the backtests' last day), "missed" (a
+    decision backtest measured further, and the regions' demand passed q90 there more often
+    than the target allows), "band" (the daily rows' end, an uncalibrated band past it) or
+    "plan" (the plan's end: a date past every row of the forecast rests on none); None without
+    a forecast. The day is :func:`green_verified_to`'s, the greens' too, and the plan's end
+    where that is None."""
+    from forecasting.horizon import q90_held  # pulls scipy: only when asked
+
     end = daily_end(inputs)
     if end is None:
         return None
@@ -760,10 +805,13 @@ def _shortfall_bound(inputs: ReportInputs) -> tuple[date, str] | None:
     measured = inputs.as_of + timedelta(days=measured_reach(inputs))
     if verified is None:
         last = plan_end(inputs) or end
-        return last, "measured" if measured == last else "plan"
+        return _Bound(last, "measured" if measured == last else "plan")
     if measured <= inputs.as_of:
-        return verified, "unmeasured"
-    return verified, "measured" if verified == measured else "band"
+        return _Bound(verified, "unmeasured")
+    held = q90_held(inputs.horizon_accuracy)
+    if verified < measured and held.missed_days is not None and held.missed_share is not None:
+        return _Bound(verified, "missed", held.missed_days, held.missed_share)
+    return _Bound(verified, "measured" if verified == measured else "band")
 
 
 def shortfall_only(inputs: ReportInputs) -> pl.Expr:
@@ -778,8 +826,8 @@ def shortfall_only(inputs: ReportInputs) -> pl.Expr:
     end = daily_end(inputs)
     if bound is None or end is None:
         return pl.lit(None, pl.String)
-    verified, kind = bound
-    why = _unverified_why(kind, verified, subject="runs short")
+    verified = bound.day
+    why = _unverified_why(bound, subject="runs short")
     day = pl.col("exhaustion_date")
     # A monthly row stands for its month's peak day, any day of it.
     last = pl.when(day > pl.lit(end)).then(day.dt.month_end()).otherwise(day)
@@ -803,9 +851,8 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
     end = daily_end(inputs)
     if verified is None or bound is None or end is None:
         return pl.lit(None, pl.String)
-    _, kind = bound
     day = fmt_date(verified)
-    why = _unverified_why(kind, verified, subject="ceilings run out")
+    why = _unverified_why(bound, subject="ceilings run out")
     ran_out = pl.col("exhaustion_date")
     last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
     past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
@@ -840,10 +887,13 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
     if measured <= inputs.as_of:
         return f"green ({UNMEASURED_GREEN})"
     if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
-        return (
-            f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
-            "the forecast's error past it)"
+        bound = _shortfall_bound(inputs)
+        why = (
+            _q90_missed(bound)
+            if bound is not None and bound.kind == "missed"
+            else "no backtest measured the forecast's error past it"
         )
+        return f"green to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND} ({why})"
     if measured < end:
         return (
             f"green to {fmt_date(measured)} only: {NOT_VERIFIED_BEYOND} (no backtest measured "
@@ -868,52 +918,37 @@ def green_verified_to(inputs: ReportInputs) -> date | None:
     only" (:func:`green_only`) and a red or amber short past it says so (:func:`shortfall_only`,
     the headline's :func:`_shortfall_not_verified`).
 
-    The day is the last a backtest measured the forecast's error (:func:`measured_reach`)
-    where the daily rows reach past it, calibrated plan or not: the "Extrapolated" banner says
-    the exhaustion dates there are not verified. Past the daily rows it is their last day where
-    no decision backtest calibrated the band there; a calibrated band counts as verified to the
-    plan's end, as the capital cards read it: for the statuses' P90, whose exceedance the
-    calibration scores, not for the P10 idle risk reads (:func:`low_verified_to`). A calibrated
-    plan's greens read plain while a red
-    in a month of the same band read "not verified", and one whose daily rows outran the
-    backtests read plain greens on days the banner called extrapolated."""
+    The day is the last a backtest measured the forecast's error, a decision backtest counted
+    only as far as the regions' q90 held there (:func:`forecasting.horizon.q90_held`: the
+    statuses act on q90). Past the daily rows it is their last day where no decision backtest
+    calibrated the band there. A calibrated band counts as verified as far as its backtests
+    held, no further: the demo's statuses read plain to Jan 2030 on a band calibrated at 26
+    weeks, while 52 weeks out its regions' demand passed q90 on 20 % of days and nothing
+    scored a forecast past that. A calibrated plan's greens read plain while a red in a month
+    of the same band read "not verified", and one whose daily rows outran the backtests read
+    plain greens on days the banner called extrapolated."""
     end = daily_end(inputs)
     if end is None:
         return None
-    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
-    if measured < end:
-        return measured
-    if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
+    verified = inputs.as_of + timedelta(days=measured_reach(inputs, q90_held_only=True))
+    if verified < end:
+        return verified
+    if inputs.forecast_months.is_empty():
         return None
-    return end
+    if not inputs.plan_calibrated:
+        return end
+    last = plan_end(inputs)
+    return None if last is None or verified >= last else verified
 
 
 def low_verified_to(inputs: ReportInputs) -> date | None:
     """The last day the band's lower tail (the P10 that idle risk reads) is verified to: the
-    last day a backtest measured the forecast's error (None: no forecast). Stricter than
-    :func:`green_verified_to` on a calibrated plan (:func:`lower_tail_apart`): the decision
-    backtests choose the band's scale so that demand passes q90 on 10 % of days
-    (``longrange._calibrated_scale``); q10 moves with that scale but nothing calibrated it, and
-    past the measured day nothing measured how often demand fell below it either."""
+    last day a backtest measured the forecast's error (None: no forecast). Never before
+    :func:`green_verified_to`'s day, which counts a decision backtest only where the q90
+    held."""
     if daily_end(inputs) is None:
         return None
     return inputs.as_of + timedelta(days=measured_reach(inputs))
-
-
-def lower_tail_apart(inputs: ReportInputs) -> bool:
-    """Whether the statuses count days past :func:`low_verified_to` as verified (a calibrated
-    band read to the plan's end) while the P10 there is not: what reads P10 says why, or it
-    reads as contradicting the plain statuses beside it."""
-    low = low_verified_to(inputs)
-    verified = green_verified_to(inputs)
-    return low is not None and (verified is None or verified > low)
-
-
-# Why the P10 past the measured day is not verified where the statuses are (lower_tail_apart).
-UPPER_TAIL_ONLY = (
-    "the calibration the statuses' P90 rests on there scores the band's upper tail (how often "
-    "demand passes q90) only"
-)
 
 
 def green_only(inputs: ReportInputs) -> pl.Expr:
@@ -1461,7 +1496,7 @@ def _unverified_past(inputs: ReportInputs) -> tuple[Callable[[date | None], bool
     end = daily_end(inputs)
     if verified is None or bound is None or end is None:
         return None
-    why = _unverified_why(bound[1], verified)
+    why = _unverified_why(bound)
 
     def past(short: date | None) -> bool:
         return short is not None and _latest_day(short, daily_end=end) > verified

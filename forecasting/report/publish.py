@@ -33,6 +33,7 @@ from forecasting.errors import PublishError
 from forecasting.report.inputs import (
     ReportInputs,
     arrival_shown,
+    construction_only,
     daily_days,
     daily_end,
     exhaustion_grain,
@@ -301,17 +302,16 @@ def _triggers_new_site_dates(triggers: pl.DataFrame, inputs: ReportInputs) -> pl
     return triggers.join(dated_rows, on=["region", "pool"], how="left", maintain_order="left")
 
 
-def _with_new_sites(
-    orders: pl.DataFrame, construction: pl.DataFrame, *, placed: pl.Expr
-) -> pl.DataFrame:
+def _with_new_sites(orders: pl.DataFrame, inputs: ReportInputs, *, placed: pl.Expr) -> pl.DataFrame:
     """``orders`` (orders.csv) with a row per region whose sites' ceilings run out within the
-    horizon: the new site its construction trigger dates, ``order_by`` its start-by date,
-    ``status`` its colour, ``exhaustion_date`` the day the ceilings run out, and its MW and
-    declared cost in ``new_site_mw`` and ``new_site_capex_usd`` (added last), null on the
-    orders. Its ``capex_usd``, ``mw`` and ``blocks`` stay null, so their sums stay the
-    blocks' and the cost is counted once; without [[new_site]] its date and cost are null.
-    The download held the blocks alone, the new site the facilities page priced in none."""
-    rows = construction.filter(pl.col("exhaustion_date").is_not_null())
+    horizon (``inputs.construction``): the new site its construction trigger dates,
+    ``order_by`` its start-by date, ``status`` its colour, ``exhaustion_date`` the day the
+    ceilings run out, and its MW and declared cost in ``new_site_mw`` and
+    ``new_site_capex_usd`` (added last), null on the orders. Its ``capex_usd``, ``mw`` and
+    ``blocks`` stay null, so their sums stay the blocks' and the cost is counted once; without
+    [[new_site]] its date and cost are null. The download held the blocks alone, the new site
+    the facilities page priced in none."""
+    rows = inputs.construction.filter(pl.col("exhaustion_date").is_not_null())
     grain = pl.when(pl.col("exhaustion_monthly")).then(pl.lit("month")).otherwise(pl.lit("day"))
     sites = rows.select(
         "region",
@@ -321,7 +321,11 @@ def _with_new_sites(
         grain.alias("exhaustion_grain"),
         pl.when(pl.col("start_by").is_null()).then(None).otherwise(grain).alias("order_by_grain"),
         placed,
-        pl.col("status").alias("status_shown"),
+        # What its construction line says after the colour (ceilings running out past the
+        # day the run verifies read a plain "red" here).
+        pl.concat_str("status", pl.lit(" "), construction_only(inputs))
+        .fill_null(pl.col("status"))
+        .alias("status_shown"),
         pl.col("mw_past_ceilings").alias("new_site_mw"),
         pl.col("cost_usd").alias("new_site_capex_usd"),
     )
@@ -399,12 +403,21 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         # The capital card's orders to place: every order due by the window's last day, as
         # the pages and the CLI count them (pages.common.orders_to_place).
         .with_columns(_to_place_by(to_place_by(inputs)))
-        # As triggers.csv shows it: a region on the contract book alone says so.
-        .with_columns(placed, status_shown=status_shown(inputs))
+        # As triggers.csv shows its pool: a region on the contract book alone says so, and a
+        # pool whose status the run does not verify to the plan's end says how far it does
+        # (every order read a plain "green" beside triggers.csv's "green to ... only").
+        .with_columns(placed)
+        .join(
+            triggers.select("region", "pool", "status_shown"),
+            on=["region", "pool"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(status_shown=pl.coalesce("status_shown", status_shown(inputs)))
     )
     # Added columns go last: a reader of the download by position keeps its columns.
     orders = orders.select(pl.exclude("order_by_blocks"), "order_by_blocks")
-    orders = _with_new_sites(orders, inputs.construction, placed=placed)
+    orders = _with_new_sites(orders, inputs, placed=placed)
     orders = _with_new_site_dates(orders, inputs)
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")

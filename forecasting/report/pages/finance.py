@@ -30,7 +30,6 @@ from forecasting.report.format import (
     fmt_usd,
 )
 from forecasting.report.inputs import (
-    UPPER_TAIL_ONLY,
     ReportInputs,
     construction_only,
     daily_days,
@@ -38,7 +37,6 @@ from forecasting.report.inputs import (
     green_verified_to,
     later_orders,
     low_verified_to,
-    lower_tail_apart,
     past_the_plan,
     plan_orders,
     status_headline,
@@ -495,15 +493,9 @@ def _idle_label(inputs: ReportInputs) -> str:
     # the card read unmarked beside a headline "not verified beyond".
     if (unverified := _idle_unverified(inputs)) is not None:
         day = fmt_date(unverified[0])
-        # Beside statuses that a calibrated band verifies to the plan's end, the same days
-        # read "not verified" here with no word why: it is the lower tail the calibration
-        # never scored.
         label += (
             "; not verified: no backtest measured the forecast's error"
             if unverified[0] <= inputs.as_of
-            else f"; P10 not verified past {day}: no backtest measured the forecast's error past "
-            f"it, and {UPPER_TAIL_ONLY}"
-            if lower_tail_apart(inputs)
             else f"; not verified past {day}: no backtest measured the forecast's error there"
         )
     return label
@@ -528,10 +520,7 @@ def idle_risk_line(inputs: ReportInputs) -> str:
         measured, past, judged = unverified
         days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
         clauses.append(
-            f"{past} of the {judged} blocks judged on {days}, where no backtest measured the "
-            f"forecast's error and {UPPER_TAIL_ONLY}: their P10 not verified there"
-            if lower_tail_apart(inputs)
-            else f"{past} of the {judged} blocks judged on {days}, where no backtest measured "
+            f"{past} of the {judged} blocks judged on {days}, where no backtest measured "
             "the forecast's error: not verified there"
         )
     said = f" ({'; '.join(clauses)})" if clauses else ""
@@ -978,8 +967,6 @@ def _idle_intro(inputs: ReportInputs) -> str:
         f"{'is' if past == 1 else 'are'} judged on {days}, where no "
         "backtest measured the forecast's error"
     )
-    if lower_tail_apart(inputs):
-        return f"{said}, and {UPPER_TAIL_ONLY}: their P10 is not verified there."
     return f"{said}."
 
 
