@@ -1244,6 +1244,7 @@ def whatif_lines(outcome: WhatIfOutcome) -> list[str]:
         outcome.serve_note,
         # First of the caveats: every figure above rests on it.
         outcome.extrapolated,
+        outcome.unverified,
         outcome.replan_note,
         outcome.baseline_note,
         outcome.concentration_line,

@@ -130,16 +130,21 @@ probability = 0.5
 
 
 def _small_forecast(
-    fleet: FleetFiles, tmp_path: Path, *, horizon_days: int, as_of: date | None = None
+    fleet: FleetFiles,
+    tmp_path: Path,
+    *,
+    horizon_days: int,
+    as_of: date | None = None,
+    horizon_months: int = 0,
 ) -> tuple[Path, ForecastRun]:
-    """A copy of the fleet's warehouse and a cheap daily-only forecast on it."""
+    """A copy of the fleet's warehouse and a cheap forecast on it (daily only by default)."""
     from forecasting.options import ForecastOptions
 
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(fleet.warehouse, path)
     options = ForecastOptions(
         horizon_days=horizon_days,
-        horizon_months=0,
+        horizon_months=horizon_months,
         n_paths=20,
         customers_per_class=3,
         models=("seasonal_naive", "drift"),
@@ -194,6 +199,41 @@ def test_a_what_if_on_a_forecast_past_its_backtests_says_it_is_extrapolated(
     assert "the deal's verdict, orders, capex and MW that rest on it" in outcome.extrapolated
     assert outcome.extrapolated in whatif_lines(outcome)
     assert "Extrapolated: the daily forecast reaches 182 days" in outcome.page.read_text()
+
+
+def test_a_what_if_past_the_days_the_run_verifies_says_its_verdict_is_not_verified(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """On the demo, a deal ramping to 6,000 GPUs in Sep 2027 read "served from 2027-09-01"
+    with no word that the report it was weighed on verifies no status past 2027-06-05 (its
+    regions' demand passed q90 on 20 % of days 52 weeks out). A what-if whose daily rows are
+    measured (no extrapolated line) but whose plan runs past the day the statuses are
+    verified to now says so on its terminal lines and its page; a daily-only plan measured to
+    its end says nothing."""
+    from flows.tables import whatif_lines
+    from forecasting.options import WhatIfOptions
+    from forecasting.report.format import html_text
+
+    path, run = _small_forecast(fleet, tmp_path, horizon_days=14, horizon_months=12)
+    deal = WhatIfOptions(
+        customer="newco",
+        workload_class="inference",
+        region="us-east",
+        ramp=f"{run.as_of + timedelta(days=60)}:200",
+    )
+    outcome = runs.weigh_deal(path, fleet.capacity, tmp_path / "reports", deal)
+    assert outcome.extrapolated == ""
+    said = outcome.unverified
+    assert said.startswith("not verified: the plan's statuses are verified to "), said
+    assert "the deal's verdict, orders, capex and MW that rest on it past it" in said
+    assert said in whatif_lines(outcome)
+    page = outcome.page.read_text(encoding="utf-8")
+    assert html_text(f"Not verified: {said.removeprefix('not verified: ')}.") in page
+    (tmp_path / "daily").mkdir()
+    daily, _ = _small_forecast(fleet, tmp_path / "daily", horizon_days=14)
+    soon = deal.model_copy(update={"ramp": f"{run.as_of + timedelta(days=7)}:200"})
+    plain = runs.weigh_deal(daily, fleet.capacity, tmp_path / "reports", soon)
+    assert plain.unverified == "" and plain.extrapolated == ""
 
 
 def test_a_trigger_run_stores_its_construction_rows_and_the_report_reads_them(

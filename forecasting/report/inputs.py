@@ -95,6 +95,7 @@ __all__ = [
     "later_orders_due_first",
     "low_verified_to",
     "measured_reach",
+    "measured_reach_of",
     "n_plus_one_lines",
     "n_plus_one_unverified",
     "n_plus_one_view",
@@ -107,6 +108,7 @@ __all__ = [
     "planned_capital",
     "power_counts",
     "power_view",
+    "q90_missed",
     "retiring_line",
     "shortfall_only",
     "silent_customer_feeds",
@@ -116,6 +118,7 @@ __all__ = [
     "status_headline",
     "status_only",
     "status_shown",
+    "statuses_verified_to",
     "unforecast_regions_of",
     "unmeasured_class_rows",
     "unmeasured_series",
@@ -435,7 +438,7 @@ def measured_reach(inputs: ReportInputs, *, q90_held_only: bool = False) -> int:
     (from their last cut-off to the series' last observed day) less the unobserved days from
     there to the as-of day, or the decision backtest's horizon where it scored one (with
     ``q90_held_only``, as far as the regions' q90 held there: the statuses' reach)."""
-    return _measured_reach(
+    return measured_reach_of(
         inputs.history,
         inputs.chosen,
         backtest=inputs.backtest,
@@ -445,7 +448,7 @@ def measured_reach(inputs: ReportInputs, *, q90_held_only: bool = False) -> int:
     )
 
 
-def _measured_reach(
+def measured_reach_of(
     history: pl.DataFrame,
     chosen: pl.DataFrame,
     *,
@@ -522,7 +525,7 @@ def extrapolated_text(
         else f"{days} observed day{'' if days == 1 else 's'} in {days_count(span)} of history"
     )
     ahead = (end - as_of).days
-    reach = _measured_reach(
+    reach = measured_reach_of(
         history, chosen, backtest=backtest, horizon_accuracy=horizon_accuracy, as_of=as_of
     )
     if ahead <= reach:
@@ -743,7 +746,7 @@ def _unverified_why(bound: _Bound, *, subject: str = "") -> str:
     )
     # Measured further, and missed there: "past the last day a backtest measured
     # (2027-12-04)" would read as if the q90 had held to it.
-    seen = _q90_missed(bound, which=True)
+    seen = q90_missed(bound.missed_days, bound.missed_share, which=True)
     missed = (
         f"past {day}, the last day the backtests held the q90, {seen}"
         if subject
@@ -771,21 +774,18 @@ class _Bound(NamedTuple):
     missed_share: float = 0.0
 
 
-def _q90_missed(bound: _Bound, *, which: bool = False) -> str:
-    """What the decision backtest past a ``missed`` bound saw: "52 weeks out the regions'
-    demand passed q90 on 20% of days, against at most 15%", or as a clause after "the q90"
-    (``which``)."""
+def q90_missed(days: int, share: float, *, which: bool = False) -> str:
+    """What a decision backtest ``days`` ahead saw where the regions' demand passed q90 on
+    ``share`` of days, more than the target allows: "52 weeks out the regions' demand passed
+    q90 on 20% of days, against at most 15%", or as a clause after "the q90" (``which``)."""
     from forecasting.longrange import ABOVE_Q90_TARGET  # pulls scipy: only when asked
 
     _, high = ABOVE_Q90_TARGET
-    share = (
-        f"on {fmt_pct(bound.missed_share, digits=0)} of days, against at most "
-        f"{fmt_pct(high, digits=0)}"
-    )
-    weeks = f"{bound.missed_days // 7} weeks out"
+    share_said = f"on {fmt_pct(share, digits=0)} of days, against at most {fmt_pct(high, digits=0)}"
+    weeks = f"{days // 7} weeks out"
     if which:
-        return f"which {weeks} the regions' demand passed {share}"
-    return f"{weeks} the regions' demand passed q90 {share}"
+        return f"which {weeks} the regions' demand passed {share_said}"
+    return f"{weeks} the regions' demand passed q90 {share_said}"
 
 
 def _shortfall_bound(inputs: ReportInputs) -> _Bound | None:
@@ -889,7 +889,7 @@ def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
     if inputs.forecast_months.is_empty() or inputs.plan_calibrated:
         bound = _shortfall_bound(inputs)
         why = (
-            _q90_missed(bound)
+            q90_missed(bound.missed_days, bound.missed_share)
             if bound is not None and bound.kind == "missed"
             else "no backtest measured the forecast's error past it"
         )
@@ -927,18 +927,31 @@ def green_verified_to(inputs: ReportInputs) -> date | None:
     scored a forecast past that. A calibrated plan's greens read plain while a red in a month
     of the same band read "not verified", and one whose daily rows outran the backtests read
     plain greens on days the banner called extrapolated."""
-    end = daily_end(inputs)
-    if end is None:
+    return statuses_verified_to(
+        as_of=inputs.as_of,
+        daily_end=daily_end(inputs),
+        reach=measured_reach(inputs, q90_held_only=True),
+        plan_end=plan_end(inputs),
+        calibrated=inputs.plan_calibrated,
+    )
+
+
+def statuses_verified_to(
+    *, as_of: date, daily_end: date | None, reach: int, plan_end: date | None, calibrated: bool
+) -> date | None:
+    """:func:`green_verified_to` of a run's figures: its daily rows' last day, the days ahead
+    its backtests verified (``measured_reach`` with ``q90_held_only``), its monthly rows' last
+    day (None: none) and whether a decision backtest calibrated their band."""
+    if daily_end is None:
         return None
-    verified = inputs.as_of + timedelta(days=measured_reach(inputs, q90_held_only=True))
-    if verified < end:
+    verified = as_of + timedelta(days=reach)
+    if verified < daily_end:
         return verified
-    if inputs.forecast_months.is_empty():
+    if plan_end is None:
         return None
-    if not inputs.plan_calibrated:
-        return end
-    last = plan_end(inputs)
-    return None if last is None or verified >= last else verified
+    if not calibrated:
+        return daily_end
+    return None if verified >= plan_end else verified
 
 
 def low_verified_to(inputs: ReportInputs) -> date | None:

@@ -447,6 +447,63 @@ def extrapolated_warning(
     return f"extrapolated: {text}" if text else None
 
 
+def unverified_statuses(warehouse_path: Path, forecast_run_id: str | None, *, rests: str) -> str:
+    """What a reader of a what-if must know where the run's statuses are verified short of its
+    plan's end, else "": "the plan's statuses are verified to 2027-06-05 only (52 weeks out
+    the regions' demand passed q90 on 20% of days, against at most 15%), so <rests> past it
+    are not verified". The demo's what-if said a deal ramping to 6,000 GPUs in Sep 2027 is
+    served "from 2027-09-01", as if verified, where its report says every status past
+    2027-06-05 is not. The day is the report's (``green_verified_to``); daily rows past the
+    measured days are the extrapolated line's (:func:`extrapolated_warning`)."""
+    from forecasting import demand
+    from forecasting.horizon import band_calibrated, q90_held
+    from forecasting.report.inputs import measured_reach_of, q90_missed, statuses_verified_to
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        accuracy = wh.run_frame("horizon_accuracy", ref.run_id)
+        end = wh.run_frame("forecasts", ref.run_id).get_column("ds").max()
+        months = wh.run_frame("forecast_months", ref.run_id).get_column("ds").max()
+        summary = wh.run_frame("forecast_summary", ref.run_id)
+        backtest = wh.run_frame("backtests", ref.run_id)
+        held = q90_held(accuracy)
+        # The daily backtests reach no further than from their first cut-off: where the
+        # decision backtests held further, the telemetry (4 s on the demo) settles nothing.
+        first = backtest.get_column("cutoff").min()
+        bound = (ref.as_of - first).days if isinstance(first, date) else 0
+        history = wh.hourly_demand() if held.days < bound else None
+    if not isinstance(end, date) or not isinstance(months, date):
+        return ""  # daily rows alone: the extrapolated line says what they rest on
+    if history is None:
+        reach = held.days
+    else:
+        reach = measured_reach_of(
+            demand.demand_series(history),
+            summary,
+            backtest=backtest,
+            horizon_accuracy=accuracy,
+            as_of=ref.as_of,
+            q90_held_only=True,
+        )
+    plan_end = (months.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    calibrated = band_calibrated(summary)
+    verified = statuses_verified_to(
+        as_of=ref.as_of, daily_end=end, reach=reach, plan_end=plan_end, calibrated=calibrated
+    )
+    if verified is None or verified >= plan_end:
+        return ""
+    if not calibrated:
+        why = "no backtest calibrated the plan's band past the daily rows"
+    elif held.missed_days is not None and held.missed_share is not None:
+        why = q90_missed(held.missed_days, held.missed_share)
+    else:
+        why = "no backtest measured the forecast's error past it"
+    return (
+        f"not verified: the plan's statuses are verified to {verified} only ({why}), so "
+        f"{rests} past it are not verified"
+    )
+
+
 def play_drill(
     plan: CapacityPlan,
     paths: pl.DataFrame,

@@ -80,6 +80,10 @@ class WhatIfOutcome(BaseModel):
     # The run's "extrapolated: ..." line where the forecast reaches past what its backtests
     # measured ('' otherwise): a 120-day fleet's $76.0M, 3.5 MW read as a sized answer.
     extrapolated: str = ""
+    # Where the daily rows are measured and the plan past them runs further than the day its
+    # statuses are verified to: "not verified: the plan's statuses are verified to ... only
+    # (...), so the deal's verdict ... past it are not verified" ('' otherwise).
+    unverified: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -104,7 +108,7 @@ def weigh_deal(
     from forecasting.capacity import load_capacity
     from forecasting.report.inputs import WHATIF_REST
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs.drills import extrapolated_warning
+    from forecasting.runs.drills import extrapolated_warning, unverified_statuses
     from forecasting.whatif import deal_contract, what_if
 
     plan = load_capacity(capacity_path)
@@ -131,6 +135,10 @@ def weigh_deal(
     spelling = _spelling_notes(deal.customer, customers.to_list())
     answer = replace(answer, notes=(*spelling, *answer.notes))
     extrapolated = extrapolated_warning(warehouse_path, ref.run_id, rests=WHATIF_REST) or ""
+    # The extrapolated line says it first where the daily rows outrun the backtests.
+    unverified = (
+        "" if extrapolated else unverified_statuses(warehouse_path, ref.run_id, rests=WHATIF_REST)
+    )
     slug = re.sub(
         r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
     )
@@ -143,6 +151,7 @@ def weigh_deal(
                 forecast_run_id=ref.run_id,
                 quantile=options.quantile,
                 extrapolated=extrapolated.removeprefix("extrapolated: "),
+                not_verified=unverified.removeprefix("not verified: "),
             ),
             encoding="utf-8",
         )
@@ -182,5 +191,6 @@ def weigh_deal(
         ramp_warning=answer.ramp_warning,
         revenue_basis=answer.revenue_basis,
         extrapolated=extrapolated,
+        unverified=unverified,
         page=page,
     )

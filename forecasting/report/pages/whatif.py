@@ -304,10 +304,16 @@ def _concentration(answer: WhatIf) -> Table:
 
 
 def whatif_page(
-    answer: WhatIf, *, forecast_run_id: str, quantile: str, extrapolated: str = ""
+    answer: WhatIf,
+    *,
+    forecast_run_id: str,
+    quantile: str,
+    extrapolated: str = "",
+    not_verified: str = "",
 ) -> str:
     """The page finance reads before a deal is signed; ``extrapolated``, the run's banner where
-    its forecast reaches past what its backtests measured (as the report's pages show it)."""
+    its forecast reaches past what its backtests measured (as the report's pages show it), and
+    ``not_verified`` where its plan runs past the day its statuses are verified to."""
     deal = answer.deal
     price = (
         f"${deal.price_per_gpu_hour:,.2f} per GPU-hour"
@@ -326,6 +332,7 @@ def whatif_page(
         f"{fmt_datetime(datetime.now(UTC))}",
         nav=[],
         extrapolated=extrapolated,
+        not_verified=not_verified,
         cards=_cards(answer),
         serve_note=answer.serve_note,
         baseline_note=answer.baseline_note,
