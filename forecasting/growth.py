@@ -33,6 +33,7 @@ from forecasting.models import Prediction
 __all__ = [
     "CANDIDATES",
     "COMBINATION_MEMBERS",
+    "DRIFT_VERIFIED_Z",
     "GROWTH_MODELS",
     "WALK_DAMPING",
     "WALK_MIN_DRIFT_STEPS",
@@ -60,6 +61,13 @@ __all__ = [
 WALK_DAMPING = 0.95
 # Block steps a drift is read from: one step is as much noise as growth.
 WALK_MIN_DRIFT_STEPS = 2
+# A walk's drift closer to none than this many standard errors is carried, not measured: a
+# 120-day fleet constant but for a wandering level (hourly AR(1), monthly peaks 4-5 % apart)
+# walked at its run's pooled -1.7 % a block (z about -1), and its regions' 36-month q50 read
+# 24-31 % below their history's monthly peak under a reason that named the drift as read.
+# The drift stays (held at none, young fleets growing 55 %/yr were forecast 14-15 % low at
+# 26 weeks, and a halving fleet's pooled drift has z 1.9-2.3); its reason says it is unverified.
+DRIFT_VERIFIED_Z = 2.0
 # Least ETS level smoothing. Left free, the maximum-likelihood fit on two years of block means
 # chose alpha ~ 0, a global line; on the test fleet whose growth halves four months before the
 # cut-off that forecast the next 26 weeks 17 % high, at alpha >= 0.2 11 %, with the steady and
@@ -463,10 +471,24 @@ class LevelRandomWalk(GrowthModel):
             return f"held (fewer than {WALK_MIN_DRIFT_STEPS + 1} blocks to read a drift from)"
         pace = f"drifting {math.expm1(self.drift):+.1%} a block, damped by {self.damping} a block"
         if self.own_drift is None:
-            return f"{pace} (the run's pooled drift: too few blocks to read its own)"
-        if self.run.drift is None:
-            return f"{pace} (its mean step)"
-        return f"{pace} (its mean step {math.expm1(self.own_drift):+.1%}, shrunk toward the run's)"
+            pace = f"{pace} (the run's pooled drift: too few blocks to read its own)"
+        elif self.run.drift is None:
+            pace = f"{pace} (its mean step)"
+        else:
+            own = math.expm1(self.own_drift)
+            pace = f"{pace} (its mean step {own:+.1%}, shrunk toward the run's)"
+        return pace + self._unverified()
+
+    def _unverified(self) -> str:
+        """What a drift within ``DRIFT_VERIFIED_Z`` standard errors of none says: empty when
+        the drift is outside them."""
+        se = math.sqrt(self._drift_var)
+        if self.drift == 0 or abs(self.drift) >= DRIFT_VERIFIED_Z * se:
+            return ""
+        return (
+            f"; the drift is not verified: within {DRIFT_VERIFIED_Z:g} standard errors "
+            f"({se:.1%} a block) of none, as a flat fleet's few blocks read by chance"
+        )
 
 
 COMBINATION_MEMBERS: tuple[str, ...] = (

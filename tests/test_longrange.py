@@ -163,6 +163,88 @@ def test_a_young_flat_fleet_is_not_given_growth_from_its_noise(seed: int) -> Non
     assert m["mae_ratio"] <= 1.0, f"MAE {m['mae_ratio']:.2f}x the better baseline"
 
 
+def young_reasons(kind: str, seed: int, *, days: int = 120) -> list[str]:
+    """The reasons of every series of fleet ``kind`` forecast on its last ``days`` of history."""
+    fleet = built_fleet(kind, seed=seed).filter(
+        (pl.col("ds") <= CUTOFF) & (pl.col("ds") > CUTOFF - timedelta(days=days))
+    )
+    return lr.long_horizon_forecast(fleet, as_of=CUTOFF).series["reason"].to_list()
+
+
+def test_a_young_flat_fleets_drift_says_it_is_not_verified() -> None:
+    """Four months of a flat fleet walk at the run's pooled drift, -0.9 % a block on seed 0
+    (within one standard error of none), compounded over the damped reach to -13 % at 36
+    months. The reason read "drifting -0.9% a block ... shrunk toward the run's" as if growth
+    had been measured; it now says the drift is not verified. A growing fleet's drift (z
+    about 4) is not flagged."""
+    flat = young_reasons("flat", 0)
+    assert all("drift is not verified" in r for r in flat), flat
+    steady = young_reasons("steady", 0)
+    assert not any("not verified" in r for r in steady), steady
+
+
+def flat_plan_over_peaks(seed: int, *, days: int = HISTORY_DAYS) -> pl.DataFrame:
+    """A flat fleet's monthly plan on its last ``days`` of history over each series' mean
+    monthly peak (its last 12 complete months): ``month_ahead`` (0 for the first monthly row),
+    ``q50_ratio`` and ``q90_ratio`` per series."""
+    history = built_fleet("flat", seed=seed).filter(
+        (pl.col("ds") <= CUTOFF) & (pl.col("ds") > CUTOFF - timedelta(days=days))
+    )
+    monthly = lr.long_horizon_forecast(history, as_of=CUTOFF).monthly.sort("unique_id", "ds")
+    peaks = (
+        history.with_columns(pl.col("ds").dt.truncate("1mo").alias("month"))
+        .group_by("unique_id", "month")
+        .agg(pl.col("y").max().alias("peak"), pl.len().alias("days"))
+        .filter(pl.col("days") >= 28)
+        .sort("month")
+        .group_by("unique_id")
+        .agg(pl.col("peak").tail(12).mean())
+    )
+    return monthly.join(peaks, on="unique_id").select(
+        "unique_id",
+        pl.int_range(pl.len()).over("unique_id").alias("month_ahead"),
+        (pl.col("q50") / pl.col("peak")).alias("q50_ratio"),
+        (pl.col("q90") / pl.col("peak")).alias("q90_ratio"),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_an_established_flat_fleets_monthly_plan_stays_near_its_monthly_peaks(seed: int) -> None:
+    """800 days of a flat fleet (a wandering level, monthly peaks about 4 % apart): the median
+    series' monthly q50 is within 5 % of its history's mean monthly peak (last 12 complete
+    months) at 12 and 36 months, and no series' q90 is above 1.5x it. Measured: median q50
+    0.997-0.999 at 12 months and 0.989-0.995 at 36, the highest q90 1.23 and 1.41 at 36 months
+    (seeds 0 and 1); a growth rate read off 800 days of this wander has a standard error of
+    about 7.5 % over 36 months, so 5 % on the median of eight series is about two of its
+    standard errors. Guards the plan a constant fleet was suspected of growing (it passed
+    before this test was written)."""
+    ratios = flat_plan_over_peaks(seed)
+    for month in (11, 35):  # the 12th and the 36th monthly row
+        at = ratios.filter(pl.col("month_ahead") == month)
+        median = float(at["q50_ratio"].median())  # type: ignore[arg-type]
+        assert abs(median - 1) <= 0.05, f"month {month + 1}: median q50 {median:.3f}x the peak"
+        widest = float(at["q90_ratio"].max())  # type: ignore[arg-type]
+        assert widest <= 1.5, f"month {month + 1}: a q90 {widest:.2f}x its monthly peak"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scale 1.82 read on a 6-block backtest history: q90 1.96x the monthly peak",
+)
+def test_a_one_year_flat_fleets_36_month_q90_is_bounded_as_an_established_ones() -> None:
+    """365 days of the same flat fleet (seed 0): its only cut-off (6 months back) leaves the
+    backtests six blocks of history, on which the band read too narrow; the interval scale
+    came out 1.82 (seed 2: 1.27, seed 1: 1.0) and was applied to the forecast fitted on
+    thirteen blocks, whose 26-week q90 was then reached on 1.7 % of days (seed 2: 2.6 %,
+    target 5-15 %). Widened from there to 36 months, a series' q90 reads 1.96x its mean
+    monthly peak (seeds 1 and 2: 1.63x, 2.01x), the median q50 0.97x. The 800-day fleet's
+    bound (1.5x) is not met: an expected failure until a year's backtests read a band on a
+    history like the forecast's."""
+    at = flat_plan_over_peaks(0, days=365).filter(pl.col("month_ahead") == 35)
+    widest = float(at["q90_ratio"].max())  # type: ignore[arg-type]
+    assert widest <= 1.5, f"a q90 {widest:.2f}x its monthly peak"
+
+
 @pytest.mark.parametrize("days", [90, 120])
 def test_a_young_fleets_band_is_as_wide_as_its_few_steps_leave_the_spread_unknown(
     days: int,
