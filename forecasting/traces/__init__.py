@@ -28,7 +28,9 @@ where one such row refused the whole file before. The file is read typed once, a
 time as text only when that pass met such a row (or :func:`wide_rows`, a count of each line's
 commas, found a row too wide), so a clean trace costs only that count more.
 :meth:`TraceAdapter.unparsable` and :func:`rule_breaking_values` still name such rows in one
-message, for a caller that reads a file whole (``scan``).
+message, for a caller that reads a file whole (``scan``); ``scan`` has no quarantine to hand a
+row back in, so a row too wide (or, from an Azure log, any row ``read`` refuses) refuses the
+file there, named by :func:`refused_rows_error` with the rule ingest quarantines it under.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from forecasting.traces.outages import windows_calendar
 __all__ = [
     "ADAPTERS",
     "REFUSED_SCHEMA",
+    "WIDE_ROW_RULE",
     "AzureLLMOptions",
     "HeliosOptions",
     "ModelProfile",
@@ -63,6 +66,7 @@ __all__ = [
     "output_span",
     "placed_dates_note",
     "read_header",
+    "refused_rows_error",
     "rule_breaking",
     "rule_breaking_error",
     "rule_breaking_values",
@@ -191,9 +195,23 @@ class TraceAdapter(Generic[OptionsT]):
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
 
-        Raises :class:`TraceFormatError` at once (before any collect) if the header is wrong.
+        Raises :class:`TraceFormatError` at once (before any collect) if the header is wrong,
+        or if a row has more fields than the header: ingest quarantines such a row alone
+        (:func:`split_rows`), but a scan has no quarantine to hand it back in, and the typed
+        read took its values, perhaps shifted into the wrong columns, without a word.
         """
-        return self._scan(Path(path), self._options(options))
+        path = Path(path)
+        scanned = self._scan(path, self._options(options))  # the header is checked first
+        wide = wide_rows(path, len(self.dtypes))
+        if not wide.is_empty():
+            refused = wide.select(
+                pl.col("row").cast(pl.Int64),
+                pl.lit("(row)").alias("column"),
+                pl.lit(WIDE_ROW_RULE).alias("rule"),
+                pl.col("__extra").alias("value"),
+            )
+            raise refused_rows_error(path, refused, adapter=self.name)
+        return scanned
 
     def report(self, path: Path, *, options: OptionsT | None = None) -> TraceReport:
         """Counts of what ``path`` holds under ``options``; reads the file once more."""
@@ -385,6 +403,25 @@ def _wide_rows_quoted(path: Path, width: int) -> pl.DataFrame:
                 rows.append(row)
                 extra.append(",".join(cells[width:]))
     return pl.DataFrame({"row": rows, "__extra": extra}, schema=_WIDE_SCHEMA)
+
+
+def refused_rows_error(path: Path, refused: pl.DataFrame, *, adapter: str) -> TraceFormatError:
+    """The error of a :meth:`TraceAdapter.scan` of ``path`` that met rows the ``adapter``
+    refuses (``refused``: row, column, rule and value, as :data:`REFUSED_SCHEMA`): the first
+    three named with their column, value and rule, and how many in all. A scan reads the file
+    whole and has no quarantine, so it reads none of it; :meth:`TraceAdapter.read`, as ingest
+    uses it, loads the rest and hands the rows back in its report's ``refused``."""
+    first = refused.sort("row").head(3)
+    shown = "; ".join(
+        f"row {row}, column {column}: {value!r}: {rule}"
+        for row, column, rule, value in first.select("row", "column", "rule", "value").iter_rows()
+    )
+    more = f" ({refused.height:,} rows in all)" if refused.height > first.height else ""
+    return TraceFormatError(
+        f"{path}: {shown}{more}. The {adapter} adapter's scan() reads the file whole, so none "
+        "of it was read: fix or remove the rows named, or read it with read() (as `fleetcast "
+        "ingest` does), which loads the rest and returns these rows in its report's refused"
+    )
 
 
 def split_rows(
