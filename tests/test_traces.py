@@ -14,6 +14,7 @@ from polars.testing import assert_frame_equal
 
 from forecasting import ingest, warehouse
 from forecasting.capacity import parse_capacity
+from forecasting.rules import LONE_CR_RULE
 from forecasting.schema import TELEMETRY_SCHEMA, WorkloadClass
 from forecasting.traces import (
     ADAPTERS,
@@ -1019,3 +1020,28 @@ def test_an_azure_scan_names_a_request_it_cannot_count_instead_of_dropping_it(
         f"{bad}: row 3, column GeneratedTokens: '-4': is negative. The azure-llm adapter's "
         "scan() reads the file whole"
     )
+
+
+@pytest.mark.parametrize(("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE)])
+def test_a_trace_with_lone_cr_line_ends_names_the_cr_rule(
+    tmp_path: Path, name: str, source: Path
+) -> None:
+    """A trace saved with old Mac line ends (a lone CR) failed with polars' "CSV file
+    contained column names not specified in schema (n_extra = 721)", the whole file read as
+    one header line; and a file with two rows joined at one lone CR quarantined them as "a
+    comma inside a value, or two rows joined", the reader left to count commas. Both now name
+    the CR and the fix, in the words ingest quarantines such a telemetry row under."""
+    lines = source.read_text().splitlines()
+    old_mac = tmp_path / f"cr-{source.name}"
+    old_mac.write_bytes(("\r".join(lines) + "\r").encode())
+    with pytest.raises(TraceFormatError) as refused:
+        ADAPTERS[name].read(old_mac)
+    said = str(refused.value)
+    assert said.startswith(f"{old_mac}: ")
+    assert LONE_CR_RULE in said
+    joined = tmp_path / f"joined-{source.name}"
+    joined.write_bytes(("\n".join(lines[:3]) + "\r" + "\n".join(lines[3:]) + "\n").encode())
+    _rows, report = ADAPTERS[name].read(joined)
+    refused_rows = report().refused
+    assert refused_rows.select("row", "column").rows() == [(2, "(row)")]
+    assert refused_rows["rule"][0] == ingest._RULE_CR_INSIDE

@@ -45,6 +45,7 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
+from forecasting.rules import CR_JOINED_RULE, LONE_CR_RULE
 from forecasting.schema import TELEMETRY_SCHEMA
 from forecasting.traces.outages import windows_calendar
 
@@ -202,12 +203,12 @@ class TraceAdapter(Generic[OptionsT]):
         """
         path = Path(path)
         scanned = self._scan(path, self._options(options))  # the header is checked first
-        wide = wide_rows(path, len(self.dtypes))
+        wide = _ruled_wide_rows(path, len(self.dtypes))
         if not wide.is_empty():
             refused = wide.select(
                 pl.col("row").cast(pl.Int64),
                 pl.lit("(row)").alias("column"),
-                pl.lit(WIDE_ROW_RULE).alias("rule"),
+                pl.col("__rule").alias("rule"),
                 pl.col("__extra").alias("value"),
             )
             raise refused_rows_error(path, refused, adapter=self.name)
@@ -293,8 +294,23 @@ def scan_trace_csv(path: Path, dtypes: Mapping[str, pl.DataType], *, trace: str)
             f"columns {list(dtypes)}; found {found}. "
             f"Missing: {missing or 'none'}; unexpected: {extra or 'none'}."
         )
+    if _lone_cr_line_ends(path):
+        # polars ends lines at LF only: the file read as one header line of hundreds of names
+        # ("CSV file contained column names not specified in schema (n_extra = 721)").
+        raise TraceFormatError(f"{path}: {LONE_CR_RULE}; nothing of the file was read")
     # The schema follows the file's own column order so that a reordered export still reads.
     return pl.scan_csv(path, schema={name: dtypes[name] for name in found}, has_header=True)
+
+
+def _lone_cr_line_ends(path: Path) -> bool:
+    """Whether the first line of ``path`` (up to its first LF) holds a CR before its end: the
+    file ends its lines, or at least its header's, with a lone CR."""
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    opener = gzip.open if compressed else open
+    with opener(path, "rb") as handle:
+        first = handle.read(1 << 16).split(b"\n", 1)[0]
+    return b"\r" in first.rstrip(b"\r")
 
 
 def unparsable_values(
@@ -349,11 +365,29 @@ WIDE_ROW_RULE = (
 """The rule of a row :func:`wide_rows` finds; its value is the fields past the header's."""
 
 _WIDE_SCHEMA = pl.Schema({"row": pl.UInt32(), "__extra": pl.String()})
+_WIDE_RULED = pl.Schema({**_WIDE_SCHEMA, "__rule": pl.String()})
 
 
-def wide_rows(path: Path, width: int) -> pl.DataFrame:
+def _ruled_wide_rows(path: Path, width: int) -> pl.DataFrame:
+    """:func:`wide_rows` with the rule each row breaks: rows joined at a lone CR
+    (:data:`CR_JOINED_RULE`, where the line holds a CR before its end), else
+    :data:`WIDE_ROW_RULE`. The one place both :meth:`TraceAdapter.scan` and
+    :func:`split_rows` take the rule from."""
+    wide = wide_rows(path, width, joined_at_cr=True)
+    return wide.select(
+        "row",
+        "__extra",
+        pl.when(pl.col("__cr"))
+        .then(pl.lit(CR_JOINED_RULE))
+        .otherwise(pl.lit(WIDE_ROW_RULE))
+        .alias("__rule"),
+    ).match_to_schema(_WIDE_RULED)
+
+
+def wide_rows(path: Path, width: int, *, joined_at_cr: bool = False) -> pl.DataFrame:
     """The rows of ``path`` (1 = the first after the header) with more fields than the header's
-    ``width``, and the text of their fields past it.
+    ``width``, and the text of their fields past it; ``joined_at_cr``: with ``__cr``, whether
+    the line holds a CR before its end (rows a lone CR joined).
 
     A typed read that selects some columns ignores a row's fields past the header, so a row
     shifted by a stray comma loaded its values into the wrong columns without a word; a read
@@ -372,21 +406,22 @@ def wide_rows(path: Path, width: int) -> pl.DataFrame:
     )
     quoted = lines.select(pl.col("line").str.contains('"', literal=True).any()).collect()
     if quoted.item():
-        return _wide_rows_quoted(path, width)
+        found = _wide_rows_quoted(path, width)
+        return found.with_columns(__cr=pl.lit(False)) if joined_at_cr else found
+    line = pl.col("line").str.strip_chars_end("\r")
+    inner_cr = [line.str.contains("\r", literal=True).alias("__cr")] if joined_at_cr else []
     return (
         lines.with_row_index("row")
         .filter(pl.col("line").str.count_matches(",", literal=True) >= width)
         .select(
             "row",
-            pl.col("line")
-            .str.strip_chars_end("\r")
-            .str.split(",")
-            .list.slice(width)
-            .list.join(",")
-            .alias("__extra"),
+            line.str.split(",").list.slice(width).list.join(",").alias("__extra"),
+            *inner_cr,
         )
         .collect(engine="streaming")
-        .match_to_schema(_WIDE_SCHEMA)
+        .match_to_schema(
+            pl.Schema({**_WIDE_SCHEMA, "__cr": pl.Boolean()}) if joined_at_cr else _WIDE_SCHEMA
+        )
     )
 
 
@@ -450,12 +485,12 @@ def split_rows(
         truncate_ragged_lines=True,
     ).with_row_index("row", offset=1)
     text = text.join(
-        wide_rows(path, len(found)).lazy(), on="row", how="left", maintain_order="left"
+        _ruled_wide_rows(path, len(found)).lazy(), on="row", how="left", maintain_order="left"
     )
     as_text = {n: f"__text_{n}" for n in found}
     typed = [n for n in found if dtypes[n] != pl.String()]
     checks: list[tuple[str, pl.Expr, pl.Expr]] = []  # column, broken, rule
-    checks.append(("(row)", pl.col("__extra").is_not_null(), pl.lit(WIDE_ROW_RULE)))
+    checks.append(("(row)", pl.col("__extra").is_not_null(), pl.col("__rule")))
     for name, (parsed, kind) in parsers.items():
         checks.append((name, pl.col(name).is_null(), pl.lit("is empty (or the row is cut short)")))
         checks.append((name, parsed.is_null(), pl.lit(f"is not {kind}")))
