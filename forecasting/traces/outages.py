@@ -109,8 +109,9 @@ def _records(reader: csv.DictReader[str], *, path: Path) -> Iterator[dict[str | 
             return
         except csv.Error as exc:
             raise OutageCalendarError(
-                f"{path}: row {opened}: a quote opened and not closed? the csv reader stopped "
-                f"on the text after it ({exc}); close the quote. The calendar was not used"
+                f"{path}: row {opened}: the csv reader stopped ({exc}): a quote opened and "
+                "not closed, taking every line after it as its text? close the quote (or "
+                "shorten the field). The calendar was not used"
             ) from None
         yield raw
 
