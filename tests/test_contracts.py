@@ -964,3 +964,30 @@ def test_invisible_characters_around_a_name_are_dropped_as_telemetry_drops_them(
     assert [(r.contract_id, r.rule) for r in twice.refusals] == [
         ("a", "duplicate id (first at row 1)")
     ]
+
+
+def test_a_csv_book_with_a_quote_left_open_names_the_row_instead_of_dropping_the_rest() -> None:
+    """A CSV book whose description opened a quote and never closed it (`signed,"open`) loaded
+    its first contract and nothing more, no refusal: the csv reader took every line after the
+    quote as that description's text, two contracts gone without a word. A description past
+    the csv module's 128 KiB limit stopped `fleetcast contracts` on a traceback. Both are now
+    an error naming the book, the row the record started on and the quoting rule; a quoted
+    description over two lines still reads."""
+    header = "id,customer,workload_class,region,ramp,term_end,status,description\n"
+    after = (
+        "a2,acme,training,us-east,2026-06-01:50,2029-12-31,signed,x\n"
+        "a3,acme,batch,us-east,2026-06-01:50,2029-12-31,signed,y\n"
+    )
+    opened = header + 'a1,acme,inference,us-east,2026-06-01:100,2029-12-31,signed,"open\n' + after
+    with pytest.raises(ContractError) as refused:
+        parse_contracts(opened, file_format="csv", source="book.csv")
+    assert str(refused.value).startswith(
+        "book.csv: row 1: malformed quoting (unexpected end of data): a quote opened and not "
+        "closed, taking every line after it as its text"
+    )
+    long = header + "a1,acme,inference,us-east,2026-06-01:100,2029-12-31,signed," + "x" * 200_000
+    with pytest.raises(ContractError, match=r"^book.csv: row 1: malformed quoting \(field larger"):
+        parse_contracts(long + "\n" + after, file_format="csv", source="book.csv")
+    two_lines = header + 'a1,acme,inference,us-east,2026-06-01:100,2029-12-31,signed,"a\nb"\n'
+    book = parse_contracts(two_lines + after, file_format="csv", source="book.csv")
+    assert [c.id for c in book.contracts] == ["a1", "a2", "a3"] and not book.refusals

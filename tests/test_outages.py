@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -294,3 +295,16 @@ def test_a_quote_left_open_neither_swallows_windows_nor_tracebacks(tmp_path: Pat
         header + 'us-east,2025-01-01T00:00:00Z,2025-01-01T03:00:00Z,fiber "cut" x\n' + rest,
     )
     assert read_outage_calendar(inside)["reason"].to_list() == ['fiber "cut" x', "power", "x"]
+
+
+def test_a_gzipped_calendar_named_csv_says_to_gunzip_it(tmp_path: Path) -> None:
+    """An outage calendar gzipped under a .csv name read "not UTF-8 text (invalid start byte
+    at byte 1); save it as UTF-8", sending the reader to re-encode a file that was compressed:
+    it now says the file is gzip data and how to unpack it, as contracts and events do."""
+    packed = tmp_path / "outages.csv"
+    packed.write_bytes(
+        gzip.compress(b"region,start,end\nus-east,2025-01-01T00:00:00Z,2025-01-01T03:00:00Z\n")
+    )
+    with pytest.raises(OutageCalendarError) as refused:
+        read_outage_calendar(packed)
+    assert str(refused.value).startswith(f"{packed}: gzip data in a file named .csv: gunzip it")

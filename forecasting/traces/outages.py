@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from forecasting.errors import gzip_misnamed
 from forecasting.schema import UTC_OFFSET_RULE, utc_offset_out_of_range
 
 __all__ = [
@@ -139,9 +140,10 @@ def read_outage_calendar(
         return _read_calendar(path, regions=regions, spans=spans)
     except UnicodeDecodeError as exc:
         # Not a trace: a latin-1 "Wartung für Zürich" printed a 26-line UnicodeDecodeError.
-        raise OutageCalendarError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-        ) from None
+        why = gzip_misnamed(path) or (
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        )
+        raise OutageCalendarError(f"{path}: {why}") from None
 
 
 def _read_calendar(
