@@ -179,6 +179,7 @@ __all__ = [
     "contract_list",
     "customers_near_telemetry",
     "dump_contracts",
+    "ended_before_telemetry",
     "far_ahead",
     "floor_lift",
     "ids_in_other_books",
@@ -1754,6 +1755,23 @@ def far_ahead(new: pl.DataFrame, *, today: date) -> list[str]:
                 "day; check the year"
             )
     return warnings
+
+
+def ended_before_telemetry(new: pl.DataFrame, *, first: date | None) -> list[str]:
+    """One warning per contract of ``new`` (a :func:`book_frame`) whose term ends before
+    ``first``, the telemetry's first day (None: no telemetry, nothing to say): `term_end =
+    2020-12-31` for 2030 loaded without a word, and its GPUs were never counted anywhere.
+    Not refused: a book may keep a deal gone by. A ramp starting before the telemetry whose
+    term runs into it is a reservation older than the data, and says nothing."""
+    if first is None:
+        return []
+    return [
+        f"contract {row['id']}: term_end {row['term_end']} is before the telemetry's first day "
+        f"({first}): it floors no day of the telemetry, of a forecast or of a replay; a year "
+        "typo?"
+        for row in new.iter_rows(named=True)
+        if row["term_end"] < first
+    ]
 
 
 def book_of(frame: pl.DataFrame, *, source: str | None = None) -> ContractBook:

@@ -18,7 +18,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecasting import hierarchy
+from forecasting import contracts, hierarchy
 from forecasting.capacity import parse_capacity
 from forecasting.contracts import (
     BOOK_CONCENTRATION_SCHEMA,
@@ -991,3 +991,36 @@ def test_a_csv_book_with_a_quote_left_open_names_the_row_instead_of_dropping_the
     two_lines = header + 'a1,acme,inference,us-east,2026-06-01:100,2029-12-31,signed,"a\nb"\n'
     book = parse_contracts(two_lines + after, file_format="csv", source="book.csv")
     assert [c.id for c in book.contracts] == ["a1", "a2", "a3"] and not book.refusals
+
+
+def test_a_contract_ended_before_the_telemetry_begins_is_warned_of() -> None:
+    """`term_end = 2020-12-31` (2030 meant) on a fleet whose telemetry begins 2024-11-23
+    loaded without a word: the contract floors no day of the telemetry, of any forecast or of
+    any replay, and its GPUs were simply never counted. It is warned of, naming the contract,
+    the field, the date and the telemetry's first day; a contract whose ramp starts before
+    the telemetry but runs into it (a reservation older than the data) is not."""
+    text = """
+[[contract]]
+id = "ended"
+customer = "acme"
+workload_class = "training"
+region = "us-east"
+ramp = [{ date = 2018-01-01, gpus = 500 }]
+term_end = 2020-12-31
+status = "signed"
+
+[[contract]]
+id = "older-than-the-data"
+customer = "acme"
+workload_class = "inference"
+region = "us-east"
+ramp = [{ date = 2019-01-01, gpus = 500 }, { date = 2027-03-01, gpus = 900 }]
+term_end = 2029-12-31
+status = "signed"
+"""
+    frame = contracts.book_frame(parse_contracts(text))
+    assert contracts.ended_before_telemetry(frame, first=None) == []
+    assert contracts.ended_before_telemetry(frame, first=date(2024, 11, 23)) == [
+        "contract ended: term_end 2020-12-31 is before the telemetry's first day (2024-11-23): "
+        "it floors no day of the telemetry, of a forecast or of a replay; a year typo?"
+    ]
