@@ -486,6 +486,10 @@ def split_rows(
     ).with_row_index("row", offset=1)
     text = text.join(
         _ruled_wide_rows(path, len(found)).lazy(), on="row", how="left", maintain_order="left"
+    ).filter(
+        # A blank line holds no row: skipped, as telemetry ingest skips one, where each was
+        # quarantined as a row whose count "is empty (or the row is cut short)".
+        ~(pl.all_horizontal(pl.col(n).is_null() for n in found) & pl.col("__extra").is_null())
     )
     as_text = {n: f"__text_{n}" for n in found}
     typed = [n for n in found if dtypes[n] != pl.String()]
