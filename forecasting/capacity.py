@@ -112,6 +112,7 @@ GPU generations (optional)::
     [gpu_type.H100]
     h100_equivalent = 1.0       # capacity of one GPU of this type in H100-equivalents
     generation = 2              # optional rank, higher is newer; default: h100_equivalent
+                                # (types of one rank that compete for an order are warned of)
     [gpu_type.GB200]
     h100_equivalent = 2.5
     generation = 3
@@ -1032,42 +1033,59 @@ class CapacityPlan(_Strict):
 
 
 def _shared_generations(plan: CapacityPlan) -> list[str]:
-    """One line per set of GPU types given one ``generation`` that can be ordered in the same
-    regions: there the triggers, which take the newest generation in time and then the
-    cheapest order, cannot tell which is newer, and never bridge from one to the other.
+    """One line per set of GPU types of one rank that can be ordered in the same regions: one
+    ``generation``, or, where no type declares one, one ``h100_equivalent`` (the rank then).
+    There the triggers, which take the newest generation in time and then the cheapest order,
+    cannot tell which is newer, and never bridge from one to the other.
 
     Types of one generation are legitimate (two variants of one chip), and a shared
     generation decides nothing where the types never compete for an order: a type no
     candidate is of, or candidates that cannot be ordered in one region. Only the rest is
     named: which one is newest there was the plan's to say (H200 given GB200's generation
-    loaded without a word)."""
-    if not any(t.generation is not None for t in plan.gpu_type.values()):
-        return []  # ranked by h100_equivalent: no generation was written to share
+    loaded without a word, as H200 written at H100's h100_equivalent with no generation)."""
+    if not plan.gpu_type:
+        return []  # every GPU is one unit and the triggers choose on cost alone
+    declared = any(t.generation is not None for t in plan.gpu_type.values())
     regions = set(plan.planned_regions) | {r for c in plan.candidate for r in c.regions}
-    shared: dict[tuple[int, tuple[str, ...]], list[str]] = {}
+    shared: dict[tuple[float, tuple[str, ...]], list[str]] = {}
     for region in sorted(regions):
-        by_generation: dict[int, set[str]] = {}
+        by_rank: dict[float, set[str]] = {}
         for candidate in plan.candidate:
-            entry = plan.gpu_type.get(candidate.gpu_type)
-            if candidate.available_in(region) and entry is not None and entry.generation:
-                by_generation.setdefault(entry.generation, set()).add(candidate.gpu_type)
-        for rank, alike in by_generation.items():
+            if candidate.available_in(region):
+                # plan.generation is the rank the triggers order by, either way.
+                rank = plan.generation(candidate.gpu_type)
+                by_rank.setdefault(rank, set()).add(candidate.gpu_type)
+        for rank, alike in by_rank.items():
             if len(alike) > 1:
                 shared.setdefault((rank, tuple(sorted(alike))), []).append(region)
     lines = []
-    for (generation, types), where in sorted(shared.items()):
+    for (rank, types), where in sorted(shared.items()):
         entries = [f"[gpu_type.{name}]" for name in types]
         named = f"{', '.join(entries[:-1])} and {entries[-1]}"
         every, these, neither = (
             ("both", "these two", "neither") if len(types) == 2 else ("all", "these", "none")
         )
+        field, how, fix = (
+            (
+                "generation",
+                "the triggers order the newest generation",
+                "give it a higher generation",
+            )
+            if declared
+            else (
+                "h100_equivalent",
+                "without generations types rank by h100_equivalent, and the triggers order the "
+                "newest",
+                "give every type a generation",
+            )
+        )
+        value = f"{every} {rank:g}" + ("" if declared else " and no generation is declared")
         lines.append(
-            f"{named} field generation: {every} {generation}, and {every} can be ordered in "
-            f"{', '.join(where)}, so {neither} counts as newer there: the triggers order the "
-            "newest generation that can arrive in time, then the cheapest order, so between "
-            f"{these} the cheaper wins whichever is newer, and no order bridges from one to "
-            "the other; if one is newer, give it a higher generation (types of one generation "
-            "may share it)"
+            f"{named} field {field}: {value}, and {every} can be ordered in "
+            f"{', '.join(where)}, so {neither} counts as newer there: {how} that can arrive in "
+            f"time, then the cheapest order, so between {these} the cheaper wins whichever is "
+            f"newer, and no order bridges from one to the other; if one is newer, {fix} (types "
+            "of one generation may share it)"
         )
     return lines
 

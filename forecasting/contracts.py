@@ -116,7 +116,7 @@ import math
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -179,6 +179,7 @@ __all__ = [
     "contract_list",
     "customers_near_telemetry",
     "dump_contracts",
+    "ended_before_telemetry",
     "far_ahead",
     "floor_lift",
     "ids_in_other_books",
@@ -790,12 +791,38 @@ _TOO_FEW_CELLS_RULE = (
 _INNER_HEADER_RULE = "a header line inside the data (books joined into one file?): delete the line"
 
 
+def _csv_records(reader: Iterator[list[str]], *, source: str) -> Iterator[list[str]]:
+    """The records of ``reader`` (the header first); a csv error names the row it met.
+
+    A quote opened and not closed took every line after it as one description: the book
+    loaded the contracts before it and none after, without a word, and a description past
+    the csv module's 128 KiB field limit was a traceback. The rows after the quote cannot be
+    told apart, so nothing of the book is loaded."""
+    row = -1  # the header's; data rows count from 1
+    while True:
+        row += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            where = "the header" if row == 0 else f"row {row}"
+            raise ContractError(
+                f"{source}: {where}: malformed quoting ({exc}): a quote opened and not closed, "
+                "taking every line after it as its text, or text after a closing quote? fix "
+                "the quoting; nothing of the book was loaded"
+            ) from None
+        yield cells
+
+
 def _csv_entries(text: str, source: str) -> list[_Entry]:
     """The data rows of a CSV book, with the line each one starts on."""
-    reader = csv.reader(io.StringIO(text))
+    # Strict: a quote left open ran to the end of the book, its rows read as one description.
+    reader = csv.reader(io.StringIO(text), strict=True)
+    records = _csv_records(reader, source=source)
     try:
         # Any case, as telemetry's header: "Customer" failed the whole book.
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip().lower() for h in next(records)]
     except StopIteration:
         raise ContractError(
             f"{source}: empty file; a contracts CSV starts with a header row"
@@ -822,7 +849,7 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
     start = reader.line_num + 1
     # Rows count every record after the header, blank ones too, so a row's number stays its
     # line's less one, as telemetry and the outage calendar number theirs.
-    for row, cells in enumerate(reader, start=1):
+    for row, cells in enumerate(records, start=1):
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):
             # A blank line, or a spreadsheet's emptied row of commas, holds no contract; it
@@ -1728,6 +1755,23 @@ def far_ahead(new: pl.DataFrame, *, today: date) -> list[str]:
                 "day; check the year"
             )
     return warnings
+
+
+def ended_before_telemetry(new: pl.DataFrame, *, first: date | None) -> list[str]:
+    """One warning per contract of ``new`` (a :func:`book_frame`) whose term ends before
+    ``first``, the telemetry's first day (None: no telemetry, nothing to say): `term_end =
+    2020-12-31` for 2030 loaded without a word, and its GPUs were never counted anywhere.
+    Not refused: a book may keep a deal gone by. A ramp starting before the telemetry whose
+    term runs into it is a reservation older than the data, and says nothing."""
+    if first is None:
+        return []
+    return [
+        f"contract {row['id']}: term_end {row['term_end']} is before the telemetry's first day "
+        f"({first}): it floors no day of the telemetry, of a forecast or of a replay; a year "
+        "typo?"
+        for row in new.iter_rows(named=True)
+        if row["term_end"] < first
+    ]
 
 
 def book_of(frame: pl.DataFrame, *, source: str | None = None) -> ContractBook:

@@ -58,7 +58,13 @@ import numpy as np
 import polars as pl
 
 from forecasting.errors import GZIP_MAGIC, is_gzip
-from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
+from forecasting.rules import (
+    BAD_QUOTES,
+    CR_JOINED_RULE,
+    TOO_MANY_FIELDS,
+    csv_line,
+    first_failure,
+)
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     MAX_GPUS_PER_ROW,
@@ -127,13 +133,8 @@ _UNNAMED = "__unnamed_"  # a CSV header column with an empty name
 _HEADER_AGAIN = "header again"
 _BLANK_LINE = "blank"
 _REORDERED = "reordered"
-# A lone CR is no line end in a file of LF line ends, and no terminal shows it: two rows it
-# joined read only "more fields than the header", which sent the reader to count commas.
-_RULE_CR_INSIDE = (
-    "row has more fields than the header: a carriage return (CR) inside the line, so rows "
-    "with other line ends joined into one? make each CR a line end (tr '\\r' '\\n' < in.csv "
-    "> out.csv; the blank lines that leaves are skipped) and ingest the file again"
-)
+# The rows a lone CR joined: one rule, the trace adapters' too (forecasting.rules).
+_RULE_CR_INSIDE = CR_JOINED_RULE
 # The rule each line-level failure is quarantined under.
 _LINE_RULES = {
     TOO_MANY_FIELDS: "row has more fields than the header",

@@ -7,11 +7,33 @@ from collections.abc import Sequence
 
 import polars as pl
 
-__all__ = ["BAD_QUOTES", "TOO_MANY_FIELDS", "Check", "csv_line", "every_failure", "first_failure"]
+__all__ = [
+    "BAD_QUOTES",
+    "CR_JOINED_RULE",
+    "LONE_CR_RULE",
+    "TOO_MANY_FIELDS",
+    "Check",
+    "csv_line",
+    "every_failure",
+    "first_failure",
+]
 
 # The faults a CSV line can have before any of its fields is read (see :func:`csv_line`).
 TOO_MANY_FIELDS = "too many fields"
 BAD_QUOTES = "unbalanced quote"
+# A lone CR is no line end to polars' reader, nor in a file of LF line ends, and no terminal
+# shows it: rows it joined read only "more fields than the header", which sent the reader to
+# count commas, and a file of CR line ends alone read as one header line. Telemetry and trace
+# readers name it in these words.
+LONE_CR_RULE = (
+    "lone CR line ends (a carriage return alone, as old Mac files end lines, is no line end "
+    "to the CSV reader): save the file with LF or CRLF line ends (sed 's/\\r$//' in.csv | "
+    "tr '\\r' '\\n' > out.csv) and ingest it again"
+)
+CR_JOINED_RULE = (
+    "row has more fields than the header: rows joined at a carriage return (CR) inside the "
+    f"line? {LONE_CR_RULE}"
+)
 
 # (column, rule, failing, value): ``failing`` is true on rows that break the rule, and
 # ``value`` is what the refusal quotes back.

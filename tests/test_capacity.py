@@ -790,6 +790,41 @@ def test_two_gpu_types_of_one_generation_orderable_in_one_region_are_warned_of()
     )
 
 
+def test_two_gpu_types_of_one_h100_equivalent_with_no_generation_are_warned_of() -> None:
+    """Without any ``generation``, types rank by ``h100_equivalent``: H200 written at 2.5,
+    GB200's figure, loaded silently, and "take the newer generation" had no newer to take
+    between them where both can be ordered (the cheaper won, whichever was newer). The tie is
+    warned of as a shared generation is, naming both entries, the field, the value, the
+    regions and the rule; distinct figures, or a tie with no candidate, say nothing."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    types = document["gpu_type"]
+    for entry in types.values():
+        entry.pop("generation")
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+    types["A100"]["h100_equivalent"] = 2.5  # GB200's figure, but no A100 can be ordered
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+    types["H200"]["h100_equivalent"] = 2.5
+    plan = parse_capacity(tomli_w.dumps(document))
+    (line,) = plan.doubtful_entries()
+    both = [
+        r
+        for r in sorted(plan.planned_regions)
+        if all(
+            any(c.gpu_type == t and c.available_in(r) for c in plan.candidate)
+            for t in ("GB200", "H200")
+        )
+    ]
+    assert both
+    assert line == (
+        "[gpu_type.GB200] and [gpu_type.H200] field h100_equivalent: both 2.5 and no generation "
+        f"is declared, and both can be ordered in {', '.join(both)}, so neither counts as "
+        "newer there: without generations types rank by h100_equivalent, and the triggers "
+        "order the newest that can arrive in time, then the cheapest order, so between these "
+        "two the cheaper wins whichever is newer, and no order bridges from one to the other; "
+        "if one is newer, give every type a generation (types of one generation may share it)"
+    )
+
+
 def test_a_contract_energized_before_the_sites_steps_is_warned_of() -> None:
     """A site whose utility contract is energized before its energized steps (us-east-c: 30.5
     MW from 2027-08-19, 10 MW contracted for 2026-03-01) loaded with no word, while the plan

@@ -18,7 +18,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecasting import hierarchy
+from forecasting import contracts, hierarchy
 from forecasting.capacity import parse_capacity
 from forecasting.contracts import (
     BOOK_CONCENTRATION_SCHEMA,
@@ -963,4 +963,64 @@ def test_invisible_characters_around_a_name_are_dropped_as_telemetry_drops_them(
     twice = parse_contracts(toml_book(entry(id="a"), entry(id="a\u200b")), file_format="toml")
     assert [(r.contract_id, r.rule) for r in twice.refusals] == [
         ("a", "duplicate id (first at row 1)")
+    ]
+
+
+def test_a_csv_book_with_a_quote_left_open_names_the_row_instead_of_dropping_the_rest() -> None:
+    """A CSV book whose description opened a quote and never closed it (`signed,"open`) loaded
+    its first contract and nothing more, no refusal: the csv reader took every line after the
+    quote as that description's text, two contracts gone without a word. A description past
+    the csv module's 128 KiB limit stopped `fleetcast contracts` on a traceback. Both are now
+    an error naming the book, the row the record started on and the quoting rule; a quoted
+    description over two lines still reads."""
+    header = "id,customer,workload_class,region,ramp,term_end,status,description\n"
+    after = (
+        "a2,acme,training,us-east,2026-06-01:50,2029-12-31,signed,x\n"
+        "a3,acme,batch,us-east,2026-06-01:50,2029-12-31,signed,y\n"
+    )
+    opened = header + 'a1,acme,inference,us-east,2026-06-01:100,2029-12-31,signed,"open\n' + after
+    with pytest.raises(ContractError) as refused:
+        parse_contracts(opened, file_format="csv", source="book.csv")
+    assert str(refused.value).startswith(
+        "book.csv: row 1: malformed quoting (unexpected end of data): a quote opened and not "
+        "closed, taking every line after it as its text"
+    )
+    long = header + "a1,acme,inference,us-east,2026-06-01:100,2029-12-31,signed," + "x" * 200_000
+    with pytest.raises(ContractError, match=r"^book.csv: row 1: malformed quoting \(field larger"):
+        parse_contracts(long + "\n" + after, file_format="csv", source="book.csv")
+    two_lines = header + 'a1,acme,inference,us-east,2026-06-01:100,2029-12-31,signed,"a\nb"\n'
+    book = parse_contracts(two_lines + after, file_format="csv", source="book.csv")
+    assert [c.id for c in book.contracts] == ["a1", "a2", "a3"] and not book.refusals
+
+
+def test_a_contract_ended_before_the_telemetry_begins_is_warned_of() -> None:
+    """`term_end = 2020-12-31` (2030 meant) on a fleet whose telemetry begins 2024-11-23
+    loaded without a word: the contract floors no day of the telemetry, of any forecast or of
+    any replay, and its GPUs were simply never counted. It is warned of, naming the contract,
+    the field, the date and the telemetry's first day; a contract whose ramp starts before
+    the telemetry but runs into it (a reservation older than the data) is not."""
+    text = """
+[[contract]]
+id = "ended"
+customer = "acme"
+workload_class = "training"
+region = "us-east"
+ramp = [{ date = 2018-01-01, gpus = 500 }]
+term_end = 2020-12-31
+status = "signed"
+
+[[contract]]
+id = "older-than-the-data"
+customer = "acme"
+workload_class = "inference"
+region = "us-east"
+ramp = [{ date = 2019-01-01, gpus = 500 }, { date = 2027-03-01, gpus = 900 }]
+term_end = 2029-12-31
+status = "signed"
+"""
+    frame = contracts.book_frame(parse_contracts(text))
+    assert contracts.ended_before_telemetry(frame, first=None) == []
+    assert contracts.ended_before_telemetry(frame, first=date(2024, 11, 23)) == [
+        "contract ended: term_end 2020-12-31 is before the telemetry's first day (2024-11-23): "
+        "it floors no day of the telemetry, of a forecast or of a replay; a year typo?"
     ]

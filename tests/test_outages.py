@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -253,3 +254,57 @@ def test_a_stray_row_months_before_a_region_s_first_day_invents_no_outage_months
     early = [start - timedelta(days=8) + timedelta(hours=h) for h in range(24)]
     dark = outage_hours(_hourly("us-east", [*early, *hours]))
     assert dark.height == 3 + 7 * 24
+
+
+def test_a_quote_left_open_neither_swallows_windows_nor_tracebacks(tmp_path: Path) -> None:
+    """A reason with a quote opened and not closed (`"fiber cut`) made the csv reader take
+    every line after it as that reason's text: the calendar loaded one window where three were
+    written, the other two gone without a word. In a longer calendar the swallowed text
+    passed the csv module's 128 KiB field limit and `fleetcast forecast --outages` stopped on
+    a traceback (`_csv.Error: field larger than field limit`). Both are now a bad row naming
+    the file, the row where the quote opened, the column and the rule; a quote inside a
+    field (`fiber "cut" x`) is still text."""
+    header = "region,start,end,reason\n"
+    rest = (
+        "us-west,2025-02-01T00:00:00Z,2025-02-01T03:00:00Z,power\n"
+        "us-east,2025-03-01T00:00:00Z,2025-03-01T03:00:00Z,x\n"
+    )
+    opened = write(
+        tmp_path, header + 'us-east,2025-01-01T00:00:00Z,2025-01-01T03:00:00Z,"fiber cut\n' + rest
+    )
+    with pytest.raises(OutageCalendarError) as swallowed:
+        read_outage_calendar(opened)
+    assert (
+        f"{opened}: row 1, column 'reason': a line break inside the field: a quote opened and "
+        "not closed? (it ran to row 3, taking the rows between as its text)"
+    ) in str(swallowed.value)
+    long = tmp_path / "long.csv"
+    windows = "".join(
+        f"us-east,2025-01-{d:02d}T00:00:00Z,2025-01-{d:02d}T01:00:00Z,{'x' * 5000}\n"
+        for d in range(1, 29)
+    )
+    long.write_text(header + 'us-east,2024-12-01T00:00:00Z,2024-12-01T01:00:00Z,"cut\n' + windows)
+    with pytest.raises(OutageCalendarError) as limit:
+        read_outage_calendar(long)
+    assert str(limit.value).startswith(
+        f"{long}: row 1: the csv reader stopped (field larger than field limit (131072)): a "
+        "quote opened and not closed"
+    )
+    inside = write(
+        tmp_path,
+        header + 'us-east,2025-01-01T00:00:00Z,2025-01-01T03:00:00Z,fiber "cut" x\n' + rest,
+    )
+    assert read_outage_calendar(inside)["reason"].to_list() == ['fiber "cut" x', "power", "x"]
+
+
+def test_a_gzipped_calendar_named_csv_says_to_gunzip_it(tmp_path: Path) -> None:
+    """An outage calendar gzipped under a .csv name read "not UTF-8 text (invalid start byte
+    at byte 1); save it as UTF-8", sending the reader to re-encode a file that was compressed:
+    it now says the file is gzip data and how to unpack it, as contracts and events do."""
+    packed = tmp_path / "outages.csv"
+    packed.write_bytes(
+        gzip.compress(b"region,start,end\nus-east,2025-01-01T00:00:00Z,2025-01-01T03:00:00Z\n")
+    )
+    with pytest.raises(OutageCalendarError) as refused:
+        read_outage_calendar(packed)
+    assert str(refused.value).startswith(f"{packed}: gzip data in a file named .csv: gunzip it")

@@ -14,9 +14,11 @@ from polars.testing import assert_frame_equal
 
 from forecasting import ingest, warehouse
 from forecasting.capacity import parse_capacity
+from forecasting.rules import LONE_CR_RULE
 from forecasting.schema import TELEMETRY_SCHEMA, WorkloadClass
 from forecasting.traces import (
     ADAPTERS,
+    WIDE_ROW_RULE,
     AzureLLMOptions,
     HeliosOptions,
     ServeGenOptions,
@@ -972,3 +974,91 @@ def test_wide_rows_number_records_as_the_csv_reader_does(tmp_path: Path) -> None
     quoted = tmp_path / "quoted.csv"
     quoted.write_text('a,b,c\n"x\ny",1,2\n4,5,6,7,8\n')
     assert wide_rows(quoted, 3).rows() == [(2, "7,8")]
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "extra"),
+    [("helios", HELIOS, ",99"), ("servegen", SERVEGEN, ",99"), ("azure-llm", AZURE_CODE, ",x,y")],
+)
+def test_scan_refuses_a_row_wider_than_the_header_as_ingest_does(
+    tmp_path: Path, name: str, source: Path, extra: str
+) -> None:
+    """An adapter's ``scan()`` outside ingest took a row with one field too many: Helios and
+    ServeGen loaded it (its values possibly shifted into the wrong columns), Azure left the
+    request out of its hour without a word. Ingest quarantines such a row alone; ``scan``,
+    which has no quarantine to hand back, now refuses the file naming the file, the row, the
+    column and the one rule ingest quarantines it under."""
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rt", newline="") as src:
+        lines = src.read().splitlines()
+    lines[4] += extra
+    wide = tmp_path / source.name.removesuffix(".gz")
+    wide.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TraceFormatError) as refused:
+        ADAPTERS[name].scan(wide).collect()
+    said = str(refused.value)
+    assert said.startswith(f"{wide}: row 4, column (row): {extra[1:]!r}: ")
+    assert WIDE_ROW_RULE in said
+    assert "read()" in said  # where the rest of the file can still be had
+    ADAPTERS[name].scan(source).collect()  # the file without the extra field scans as before
+
+
+def test_an_azure_scan_names_a_request_it_cannot_count_instead_of_dropping_it(
+    tmp_path: Path,
+) -> None:
+    """``scan()`` of an Azure log with one request of -4 generated tokens returned the log's
+    hours without it and without a word (ingest quarantines it, by its row): the scan now
+    refuses the log, naming the row, the column, the value and the rule."""
+    lines = AZURE_CODE.read_text().splitlines()
+    stamp, context, _ = lines[3].split(",")
+    lines[3] = f"{stamp},{context},-4"
+    bad = tmp_path / AZURE_CODE.name
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TraceFormatError) as refused:
+        ADAPTERS["azure-llm"].scan(bad)
+    assert str(refused.value).startswith(
+        f"{bad}: row 3, column GeneratedTokens: '-4': is negative. The azure-llm adapter's "
+        "scan() reads the file whole"
+    )
+
+
+@pytest.mark.parametrize(("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE)])
+def test_a_trace_with_lone_cr_line_ends_names_the_cr_rule(
+    tmp_path: Path, name: str, source: Path
+) -> None:
+    """A trace saved with old Mac line ends (a lone CR) failed with polars' "CSV file
+    contained column names not specified in schema (n_extra = 721)", the whole file read as
+    one header line; and a file with two rows joined at one lone CR quarantined them as "a
+    comma inside a value, or two rows joined", the reader left to count commas. Both now name
+    the CR and the fix, in the words ingest quarantines such a telemetry row under."""
+    lines = source.read_text().splitlines()
+    old_mac = tmp_path / f"cr-{source.name}"
+    old_mac.write_bytes(("\r".join(lines) + "\r").encode())
+    with pytest.raises(TraceFormatError) as refused:
+        ADAPTERS[name].read(old_mac)
+    said = str(refused.value)
+    assert said.startswith(f"{old_mac}: ")
+    assert LONE_CR_RULE in said
+    joined = tmp_path / f"joined-{source.name}"
+    joined.write_bytes(("\n".join(lines[:3]) + "\r" + "\n".join(lines[3:]) + "\n").encode())
+    _rows, report = ADAPTERS[name].read(joined)
+    refused_rows = report().refused
+    assert refused_rows.select("row", "column").rows() == [(2, "(row)")]
+    assert refused_rows["rule"][0] == ingest._RULE_CR_INSIDE
+
+
+@pytest.mark.parametrize(("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE)])
+def test_blank_lines_in_a_trace_are_skipped_as_telemetry_skips_them(
+    tmp_path: Path, name: str, source: Path
+) -> None:
+    """A trace with a blank line after every row (what a CRLF file turned to LF by `tr`
+    leaves) loaded every row, but quarantined each blank line as a row whose count "is empty
+    (or the row is cut short)": 91 refusals for a ServeGen slice of 90 windows, none of them a
+    row. Telemetry ingest skips a blank line (no row there); so do the trace adapters now."""
+    lines = source.read_text().splitlines()
+    spaced = tmp_path / source.name
+    spaced.write_text("\n\n".join(lines) + "\n\n")
+    rows, report = ADAPTERS[name].read(spaced)
+    assert report().refused.is_empty()
+    plain, _ = ADAPTERS[name].read(source)
+    assert_frame_equal(rows.collect(), plain.collect())

@@ -456,6 +456,27 @@ def test_a_late_order_says_what_the_expedite_rung_would_make_of_it() -> None:
     assert f"it lands {_day(0)}, by exhaustion" in expedited(20)
 
 
+def test_an_order_of_zero_lead_time_is_not_offered_an_expedite_premium() -> None:
+    """``lead_time_weeks = 0`` is a block type in service the day it is ordered (the drill
+    already reads it so): the trigger dates it as such (order by = exhaustion less the buffer,
+    in service on the day ordered), but its note offered "expedited ([response.expedite]: 0
+    weeks sooner for 25% more capex, $10.0M)", a premium that buys nothing. The note now
+    says that expediting cannot bring it sooner, and names no premium."""
+    forecast, pods = _short_from_day_0(), _pods_only()
+    at_once = [c.model_copy(update={"lead_time_weeks": 0}) for c in pods.candidate]
+    rung = Response(expedite={"weeks_saved": 8, "premium": 0.25})
+    plan = pods.model_copy(update={"candidate": at_once, "response": rung})
+    row = _trigger(plan, forecast, "r1", "training")
+    assert (row["arrives"], row["exhaustion_date"]) == (_day(0), _day(0))
+    assert row["order_by"] == _day(0) - timedelta(weeks=4)
+    note = str(row["note"])
+    assert "0 weeks sooner" not in note and "more capex" not in note, note
+    assert (
+        "[response.expedite] cannot bring it sooner: pod-c's lead time is 0 weeks (in "
+        "service the day it is ordered)"
+    ) in note, note
+
+
 def test_a_shortfall_that_planned_capacity_ends_before_any_order_lands_orders_nothing() -> None:
     """Short from day 0 until a committed block lands on day 30; the only candidate, a pod,
     lands on day 140: red, nothing to order (an order would only stand idle), and the note

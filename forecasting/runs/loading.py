@@ -316,6 +316,7 @@ def load_contracts_file(
         reloaded = wh.replace_contracts(source, frame, keep=keep)
         in_force = wh.contracts()
         newest = wh.newest_telemetry()
+        oldest = wh.query("SELECT min(ts)::DATE AS day FROM telemetry")["day"][0]
     today = today or datetime.now(UTC).date()
     return ContractsLoaded(
         path=path,
@@ -338,6 +339,7 @@ def load_contracts_file(
                 frame, newest=None if newest is None else newest.date(), today=today
             ),
             *contracts.far_ahead(frame, today=today),
+            *contracts.ended_before_telemetry(frame, first=oldest),
         ],
     )
 

@@ -28,7 +28,9 @@ where one such row refused the whole file before. The file is read typed once, a
 time as text only when that pass met such a row (or :func:`wide_rows`, a count of each line's
 commas, found a row too wide), so a clean trace costs only that count more.
 :meth:`TraceAdapter.unparsable` and :func:`rule_breaking_values` still name such rows in one
-message, for a caller that reads a file whole (``scan``).
+message, for a caller that reads a file whole (``scan``); ``scan`` has no quarantine to hand a
+row back in, so a row too wide (or, from an Azure log, any row ``read`` refuses) refuses the
+file there, named by :func:`refused_rows_error` with the rule ingest quarantines it under.
 """
 
 from __future__ import annotations
@@ -43,12 +45,14 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
+from forecasting.rules import CR_JOINED_RULE, LONE_CR_RULE
 from forecasting.schema import TELEMETRY_SCHEMA
 from forecasting.traces.outages import windows_calendar
 
 __all__ = [
     "ADAPTERS",
     "REFUSED_SCHEMA",
+    "WIDE_ROW_RULE",
     "AzureLLMOptions",
     "HeliosOptions",
     "ModelProfile",
@@ -63,6 +67,7 @@ __all__ = [
     "output_span",
     "placed_dates_note",
     "read_header",
+    "refused_rows_error",
     "rule_breaking",
     "rule_breaking_error",
     "rule_breaking_values",
@@ -191,9 +196,23 @@ class TraceAdapter(Generic[OptionsT]):
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
 
-        Raises :class:`TraceFormatError` at once (before any collect) if the header is wrong.
+        Raises :class:`TraceFormatError` at once (before any collect) if the header is wrong,
+        or if a row has more fields than the header: ingest quarantines such a row alone
+        (:func:`split_rows`), but a scan has no quarantine to hand it back in, and the typed
+        read took its values, perhaps shifted into the wrong columns, without a word.
         """
-        return self._scan(Path(path), self._options(options))
+        path = Path(path)
+        scanned = self._scan(path, self._options(options))  # the header is checked first
+        wide = _ruled_wide_rows(path, len(self.dtypes))
+        if not wide.is_empty():
+            refused = wide.select(
+                pl.col("row").cast(pl.Int64),
+                pl.lit("(row)").alias("column"),
+                pl.col("__rule").alias("rule"),
+                pl.col("__extra").alias("value"),
+            )
+            raise refused_rows_error(path, refused, adapter=self.name)
+        return scanned
 
     def report(self, path: Path, *, options: OptionsT | None = None) -> TraceReport:
         """Counts of what ``path`` holds under ``options``; reads the file once more."""
@@ -275,8 +294,23 @@ def scan_trace_csv(path: Path, dtypes: Mapping[str, pl.DataType], *, trace: str)
             f"columns {list(dtypes)}; found {found}. "
             f"Missing: {missing or 'none'}; unexpected: {extra or 'none'}."
         )
+    if _lone_cr_line_ends(path):
+        # polars ends lines at LF only: the file read as one header line of hundreds of names
+        # ("CSV file contained column names not specified in schema (n_extra = 721)").
+        raise TraceFormatError(f"{path}: {LONE_CR_RULE}; nothing of the file was read")
     # The schema follows the file's own column order so that a reordered export still reads.
     return pl.scan_csv(path, schema={name: dtypes[name] for name in found}, has_header=True)
+
+
+def _lone_cr_line_ends(path: Path) -> bool:
+    """Whether the first line of ``path`` (up to its first LF) holds a CR before its end: the
+    file ends its lines, or at least its header's, with a lone CR."""
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    opener = gzip.open if compressed else open
+    with opener(path, "rb") as handle:
+        first = handle.read(1 << 16).split(b"\n", 1)[0]
+    return b"\r" in first.rstrip(b"\r")
 
 
 def unparsable_values(
@@ -331,11 +365,29 @@ WIDE_ROW_RULE = (
 """The rule of a row :func:`wide_rows` finds; its value is the fields past the header's."""
 
 _WIDE_SCHEMA = pl.Schema({"row": pl.UInt32(), "__extra": pl.String()})
+_WIDE_RULED = pl.Schema({**_WIDE_SCHEMA, "__rule": pl.String()})
 
 
-def wide_rows(path: Path, width: int) -> pl.DataFrame:
+def _ruled_wide_rows(path: Path, width: int) -> pl.DataFrame:
+    """:func:`wide_rows` with the rule each row breaks: rows joined at a lone CR
+    (:data:`CR_JOINED_RULE`, where the line holds a CR before its end), else
+    :data:`WIDE_ROW_RULE`. The one place both :meth:`TraceAdapter.scan` and
+    :func:`split_rows` take the rule from."""
+    wide = wide_rows(path, width, joined_at_cr=True)
+    return wide.select(
+        "row",
+        "__extra",
+        pl.when(pl.col("__cr"))
+        .then(pl.lit(CR_JOINED_RULE))
+        .otherwise(pl.lit(WIDE_ROW_RULE))
+        .alias("__rule"),
+    ).match_to_schema(_WIDE_RULED)
+
+
+def wide_rows(path: Path, width: int, *, joined_at_cr: bool = False) -> pl.DataFrame:
     """The rows of ``path`` (1 = the first after the header) with more fields than the header's
-    ``width``, and the text of their fields past it.
+    ``width``, and the text of their fields past it; ``joined_at_cr``: with ``__cr``, whether
+    the line holds a CR before its end (rows a lone CR joined).
 
     A typed read that selects some columns ignores a row's fields past the header, so a row
     shifted by a stray comma loaded its values into the wrong columns without a word; a read
@@ -354,21 +406,22 @@ def wide_rows(path: Path, width: int) -> pl.DataFrame:
     )
     quoted = lines.select(pl.col("line").str.contains('"', literal=True).any()).collect()
     if quoted.item():
-        return _wide_rows_quoted(path, width)
+        found = _wide_rows_quoted(path, width)
+        return found.with_columns(__cr=pl.lit(False)) if joined_at_cr else found
+    line = pl.col("line").str.strip_chars_end("\r")
+    inner_cr = [line.str.contains("\r", literal=True).alias("__cr")] if joined_at_cr else []
     return (
         lines.with_row_index("row")
         .filter(pl.col("line").str.count_matches(",", literal=True) >= width)
         .select(
             "row",
-            pl.col("line")
-            .str.strip_chars_end("\r")
-            .str.split(",")
-            .list.slice(width)
-            .list.join(",")
-            .alias("__extra"),
+            line.str.split(",").list.slice(width).list.join(",").alias("__extra"),
+            *inner_cr,
         )
         .collect(engine="streaming")
-        .match_to_schema(_WIDE_SCHEMA)
+        .match_to_schema(
+            pl.Schema({**_WIDE_SCHEMA, "__cr": pl.Boolean()}) if joined_at_cr else _WIDE_SCHEMA
+        )
     )
 
 
@@ -385,6 +438,25 @@ def _wide_rows_quoted(path: Path, width: int) -> pl.DataFrame:
                 rows.append(row)
                 extra.append(",".join(cells[width:]))
     return pl.DataFrame({"row": rows, "__extra": extra}, schema=_WIDE_SCHEMA)
+
+
+def refused_rows_error(path: Path, refused: pl.DataFrame, *, adapter: str) -> TraceFormatError:
+    """The error of a :meth:`TraceAdapter.scan` of ``path`` that met rows the ``adapter``
+    refuses (``refused``: row, column, rule and value, as :data:`REFUSED_SCHEMA`): the first
+    three named with their column, value and rule, and how many in all. A scan reads the file
+    whole and has no quarantine, so it reads none of it; :meth:`TraceAdapter.read`, as ingest
+    uses it, loads the rest and hands the rows back in its report's ``refused``."""
+    first = refused.sort("row").head(3)
+    shown = "; ".join(
+        f"row {row}, column {column}: {value!r}: {rule}"
+        for row, column, rule, value in first.select("row", "column", "rule", "value").iter_rows()
+    )
+    more = f" ({refused.height:,} rows in all)" if refused.height > first.height else ""
+    return TraceFormatError(
+        f"{path}: {shown}{more}. The {adapter} adapter's scan() reads the file whole, so none "
+        "of it was read: fix or remove the rows named, or read it with read() (as `fleetcast "
+        "ingest` does), which loads the rest and returns these rows in its report's refused"
+    )
 
 
 def split_rows(
@@ -413,12 +485,16 @@ def split_rows(
         truncate_ragged_lines=True,
     ).with_row_index("row", offset=1)
     text = text.join(
-        wide_rows(path, len(found)).lazy(), on="row", how="left", maintain_order="left"
+        _ruled_wide_rows(path, len(found)).lazy(), on="row", how="left", maintain_order="left"
+    ).filter(
+        # A blank line holds no row: skipped, as telemetry ingest skips one, where each was
+        # quarantined as a row whose count "is empty (or the row is cut short)".
+        ~(pl.all_horizontal(pl.col(n).is_null() for n in found) & pl.col("__extra").is_null())
     )
     as_text = {n: f"__text_{n}" for n in found}
     typed = [n for n in found if dtypes[n] != pl.String()]
     checks: list[tuple[str, pl.Expr, pl.Expr]] = []  # column, broken, rule
-    checks.append(("(row)", pl.col("__extra").is_not_null(), pl.lit(WIDE_ROW_RULE)))
+    checks.append(("(row)", pl.col("__extra").is_not_null(), pl.col("__rule")))
     for name, (parsed, kind) in parsers.items():
         checks.append((name, pl.col(name).is_null(), pl.lit("is empty (or the row is cut short)")))
         checks.append((name, parsed.is_null(), pl.lit(f"is not {kind}")))

@@ -50,6 +50,7 @@ from forecasting.traces import (
     hour_of,
     numbered,
     read_header,
+    refused_rows_error,
     rule_breaking,
     scan_trace_csv,
     split_rows,
@@ -319,7 +320,11 @@ def _too_sparse(max_error: float) -> pl.Expr:
 def scan_azure_llm(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     """Hourly inference telemetry from one request log: requests, tokens, GPUs from tokens/s."""
     # _hourly checks the header first: a wrong file is the first error.
-    return _telemetry(_hourly(path, options)[0], path, options)
+    hourly, refused = _hourly(path, options)
+    if refused.height:
+        # Left out of their hours, they were lost without a word: a scan has no quarantine.
+        raise refused_rows_error(path, refused, adapter="azure-llm")
+    return _telemetry(hourly, path, options)
 
 
 def report_azure_llm(path: Path, options: AzureLLMOptions) -> TraceReport:

@@ -19,12 +19,14 @@ region); ``reason`` is optional free text.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from forecasting.errors import gzip_misnamed
 from forecasting.schema import UTC_OFFSET_RULE, utc_offset_out_of_range
 
 __all__ = [
@@ -85,6 +87,36 @@ def _masks_everything(
     return region or "every region"
 
 
+def _line_break_in(raw: Mapping[str | None, object]) -> str | None:
+    """The first column of a record whose text holds a line break, or None."""
+    return next(
+        (
+            k.strip()
+            for k, v in raw.items()
+            if k is not None and isinstance(v, str) and ("\n" in v or "\r" in v)
+        ),
+        None,
+    )
+
+
+def _records(reader: csv.DictReader[str], *, path: Path) -> Iterator[dict[str | None, Any]]:
+    """The records of ``reader``; a csv error (a quote left open whose text passed the csv
+    module's 128 KiB field limit, a traceback before) names the row the record started on."""
+    while True:
+        opened = reader.line_num
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise OutageCalendarError(
+                f"{path}: row {opened}: the csv reader stopped ({exc}): a quote opened and "
+                "not closed, taking every line after it as its text? close the quote (or "
+                "shorten the field). The calendar was not used"
+            ) from None
+        yield raw
+
+
 def read_outage_calendar(
     path: Path,
     *,
@@ -108,9 +140,10 @@ def read_outage_calendar(
         return _read_calendar(path, regions=regions, spans=spans)
     except UnicodeDecodeError as exc:
         # Not a trace: a latin-1 "Wartung für Zürich" printed a 26-line UnicodeDecodeError.
-        raise OutageCalendarError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-        ) from None
+        why = gzip_misnamed(path) or (
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        )
+        raise OutageCalendarError(f"{path}: {why}") from None
 
 
 def _read_calendar(
@@ -140,13 +173,23 @@ def _read_calendar(
         rows, problems = [], []
         # Rows are numbered from the first data row, as telemetry, events and contracts are,
         # counting blank lines (which the reader skips) as telemetry's numbering does.
-        for raw in reader:
+        started = reader.line_num  # the row the next record starts on (its line less one)
+        for raw in _records(reader, path=path):
             number = reader.line_num - 1
             record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
             start = _instant(record["start"], path=path, row=number, column="start")
             end = _instant(record["end"], path=path, row=number, column="end")
             region = record.get("region") or None
             found_problems = [x for x in (start, end) if isinstance(x, str)]
+            # A quote opened and not closed takes every line after it as its field's text:
+            # the windows written there were gone without a word.
+            if (broken := _line_break_in(raw)) is not None:
+                found_problems.append(
+                    f"{path}: row {started}, column {broken!r}: a line break inside the field: "
+                    f"a quote opened and not closed? (it ran to row {number}, taking the rows "
+                    "between as its text); close the quote, or write the field on one line"
+                )
+            started = reader.line_num
             short = sum(v is not None for k, v in raw.items() if k is not None)
             # DictReader reads the fields a cut line lacks as None: a cut start or end read
             # "'' is not an ISO 8601 instant", as if written blank, and a cut region would read

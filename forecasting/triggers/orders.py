@@ -793,6 +793,13 @@ def _expedite_note(
     if rung is None or not plan.ladder.covers(region):
         return ""
     saved = min(rung.weeks_saved, order.candidate.lead_time_weeks)
+    if saved == 0:
+        # A block type of no lead time (in service the day it is ordered, as the drill reads
+        # it): "0 weeks sooner for 25% more capex, $10.0M" offered a premium that buys nothing.
+        return (
+            f"[response.expedite] cannot bring it sooner: {order.candidate.name}'s lead time is "
+            "0 weeks (in service the day it is ordered)"
+        )
     lands = order.arrives - _weeks(saved)
     extra = order.blocks * order.candidate.capex_usd * rung.premium
     late = (lands - exhaustion).days
