@@ -5855,7 +5855,8 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
         f"{fmt_usd(float(due['capex_usd'].sum()) + 600e6)} in {due.height + 1} orders: every "
         f"order of the plan due by {fmt_date(end)}"
     )
-    of = f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls)"
+    # (Its shortfall lies past the measured days: what follows says so, test below.)
+    of = f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls"
 
     def card(shown: str) -> str:
         text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
@@ -5867,14 +5868,18 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
     assert capital > float(due["capex_usd"].sum())  # an order due later is left out
 
 
-def test_the_capital_to_place_says_which_later_orders_rest_on_an_uncalibrated_band() -> None:
+def test_the_capital_to_place_says_which_later_orders_rest_on_days_no_status_is_verified() -> None:
     """A 120-day fleet with 8-10x headroom in every region (all triggers green, nothing short
     on any daily row) read "capital in orders to place $4,423.7M ... (of which $4,423.7M in 3
     orders after their pools' first, for later shortfalls)": 12 GB200 cells due within six
     weeks for shortfalls 22 months out, read on the q90 of a random walk no backtest
-    calibrated (its q50 is short nowhere), beside a capital card of every order that says it
-    rests on such a band. The card, front page and CLI now say how much of the capital to
-    place is for shortfalls past the daily rows on an uncalibrated band."""
+    calibrated. On a calibrated band the same clause read plain: the demo's $368.6M GB200 cell
+    due 2026-12-13 for eu-west's shortfall in 2028, past 2027-06-05, the last day its statuses
+    are verified (52 weeks out the regions' demand passed q90 on 20 % of days). The card,
+    front page and CLI now say how much of the capital to place is for shortfalls past the
+    day the statuses are verified, and why they end there, on either band."""
+    from forecasting.report.inputs import green_verified_to
+
     inputs = _planned_36_months()
     uncalibrated = replace(
         inputs,
@@ -5889,24 +5894,26 @@ def test_the_capital_to_place_says_which_later_orders_rest_on_an_uncalibrated_ba
         .then(pl.lit(end + timedelta(days=400)))
         .otherwise("exhaustion_date")
     )
-    said = (
-        f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later "
-        f"shortfalls, all of it for shortfalls past the daily rows (to {fmt_date(end)}), read "
-        "on a band no backtest calibrated)"
-    )
+    of = f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls"
 
     def card(shown: str) -> str:
         text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
         return text[0].split(">")[-1]
 
-    for page in (finance_page, run_index_page):
-        assert said in card(page(replace(uncalibrated, placements=planned))), page.__name__
-        # Calibrated, or short within the daily rows, it reads as before.
-        plain = card(page(replace(inputs, placements=planned)))
-        assert "after their pools' first, for later shortfalls)" in plain, page.__name__
-        within = planned.with_columns(exhaustion_date=pl.lit(end - timedelta(days=1)))
-        plain = card(page(replace(uncalibrated, placements=within)))
-        assert "after their pools' first, for later shortfalls)" in plain, page.__name__
+    for case in (inputs, uncalibrated):
+        verified = green_verified_to(case)
+        assert verified is not None
+        said = (
+            f"{of}, all of it for shortfalls past the last day a backtest measured "
+            f"({fmt_date(verified)}): not verified)"
+        )
+        for page in (finance_page, run_index_page):
+            assert said in card(page(replace(case, placements=planned))), page.__name__
+        # Short on a day the statuses are verified: as before.
+        within = planned.with_columns(exhaustion_date=pl.lit(verified))
+        for page in (finance_page, run_index_page):
+            plain = card(page(replace(case, placements=within)))
+            assert f"{of})" in plain, page.__name__
 
 
 def test_the_blocks_to_order_name_the_later_order_due_before_the_triggers_orders() -> None:
@@ -6169,15 +6176,20 @@ def test_the_capital_to_place_is_every_order_due_by_the_daily_forecasts_end() ->
     now every order of the plan due by the daily forecast's last day, whichever tranche, a
     part waiting on power by its own order-by, and says so with its date; the blocks card
     counts the same orders."""
+    from forecasting.report.inputs import green_verified_to
+
     inputs = sample_inputs()
     planned, end = _windowed_orders(inputs)
     due = planned.filter(pl.col("order_by") <= end)
     later = planned.filter(pl.col("order_by") > end)
+    verified = green_verified_to(inputs)
+    assert verified is not None
     said = (
         f"{fmt_usd(float(due['capex_usd'].sum()))} in {due.height} orders: every order of the "
         f"plan due by {fmt_date(end)} (the daily forecast's last day), whichever tranche; a "
         f"part waiting on power by its own order-by (of which {fmt_usd(600e6)} in 1 order "
-        f"after their pools' first, for later shortfalls) (+ "
+        f"after their pools' first, for later shortfalls, all of it for shortfalls past the "
+        f"last day a backtest measured ({fmt_date(verified)}): not verified) (+ "
         f"{fmt_usd(float(later['capex_usd'].sum()))} in {later.height} orders of the plan due "
         f"after {fmt_date(end)}, to {fmt_date(later['order_by'].max())}: in every order of the "
         "plan, not to place yet)"

@@ -111,6 +111,7 @@ __all__ = [
     "q90_missed",
     "retiring_line",
     "shortfall_only",
+    "shortfall_unverified",
     "silent_customer_feeds",
     "silent_regions",
     "size_note",
@@ -1500,7 +1501,7 @@ def retiring_line(inputs: ReportInputs) -> str:
 _RETIRING_NAMED = 4
 
 
-def _unverified_past(inputs: ReportInputs) -> tuple[Callable[[date | None], bool], str] | None:
+def shortfall_unverified(inputs: ReportInputs) -> tuple[Callable[[date | None], bool], str] | None:
     """Where the run verifies its statuses to a day short of the plan's end
     (:func:`green_verified_to`): whether a shortfall day lies past it (a monthly one's: its
     month's last day) and the words that say why, as the headline's; None otherwise."""
@@ -1520,7 +1521,7 @@ def _unverified_past(inputs: ReportInputs) -> tuple[Callable[[date | None], bool
 def n_plus_one_unverified(inputs: ReportInputs) -> Callable[[date | None], bool]:
     """Whether an N+1 table's date lies past the day the run verifies its statuses to (the
     table marks it "not verified", as the CLI's line says it)."""
-    said = _unverified_past(inputs)
+    said = shortfall_unverified(inputs)
     return said[0] if said is not None else (lambda _: False)
 
 
@@ -1532,7 +1533,7 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
     from forecasting.report.format import fmt_day_or_month
 
     end = daily_end(inputs)
-    unverified = _unverified_past(inputs)
+    unverified = shortfall_unverified(inputs)
     lines = []
     for r in n_plus_one_view(inputs).filter(~pl.col("holds")).iter_rows(named=True):
         if r["first_short_date"] is None:

@@ -52,6 +52,7 @@ from forecasting.report.inputs import (
     past_the_plan_capital,
     plan_orders,
     planned_capital,
+    shortfall_unverified,
     silent_customer_feeds,
     silent_regions,
     unforecast_regions_of,
@@ -830,7 +831,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
     later = due.filter(pl.col("tranche").fill_null(1) > 1)
     of_later = (
         f" (of which {fmt_usd(total(later, 'capex_usd'))} in {_orders_count(_n_orders(later))} "
-        f"after their pools' first, for later shortfalls{_uncalibrated_part(inputs, later)})"
+        f"after their pools' first, for later shortfalls{_unverified_part(inputs, later)})"
         if later.height
         else ""
     )
@@ -971,27 +972,28 @@ def new_site_beside(
     )
 
 
-def _uncalibrated_part(inputs: ReportInputs, later: pl.DataFrame) -> str:
-    """', $X of it for shortfalls past the daily rows (to D), read on a band no backtest
-    calibrated' (', all of it ...') for ``later`` (orders to place after their pools' first)
-    whose shortfall lies past the daily rows of a run no decision backtest calibrated; or ''.
+def _unverified_part(inputs: ReportInputs, later: pl.DataFrame) -> str:
+    """', $X of it for shortfalls past the last day a backtest measured (D): not verified'
+    (', all of it ...') for ``later`` (orders to place after their pools' first) whose
+    shortfall lies past the day the run verifies its statuses to, in the words a red's row
+    says why (:func:`~forecasting.report.inputs.shortfall_unverified`); or ''.
 
-    Such orders are due now on the q90 of a band nothing scored: an 8-10x over-provisioned
+    Such orders are due now on a q90 nothing verified that far: an 8-10x over-provisioned
     fleet read $4,423.7M of GB200 cells to place within six weeks for shortfalls 22 months
-    out (its q50 short nowhere), unlabelled, beside a capital card of every order saying it
-    rests on an uncalibrated band."""
-    by = to_place_by(inputs)
-    if by is None or inputs.forecast_months.is_empty() or inputs.plan_calibrated:
+    out, on a band no backtest calibrated, and the demo's $368.6M cell due 2026-12-13 for
+    eu-west's 2028 shortfall read plain on a band whose 52-week backtest missed its q90."""
+    said = shortfall_unverified(inputs)
+    if said is None:
         return ""
-    past = later.filter(pl.col("exhaustion_date") > by)
-    if past.is_empty():
-        return ""
-    capex = total(past, "capex_usd")
-    share = "all of it" if capex >= total(later, "capex_usd") else f"{fmt_usd(capex)} of it"
-    return (
-        f", {share} for shortfalls past the daily rows (to {fmt_date(by)}), read on a band no "
-        "backtest calibrated"
+    past, why = said
+    shown = later.filter(
+        pl.Series([past(day) for day in later["exhaustion_date"]], dtype=pl.Boolean)
     )
+    if shown.is_empty():
+        return ""
+    capex = total(shown, "capex_usd")
+    share = "all of it" if capex >= total(later, "capex_usd") else f"{fmt_usd(capex)} of it"
+    return f", {share} for shortfalls {why}: {NOT_VERIFIED}"
 
 
 def monthly_only_first(
