@@ -100,24 +100,27 @@ def site_plan(
     )
 
 
-def ceiling_inputs(plan: CapacityPlan, triggered: pl.DataFrame, /, **fields: Any) -> ReportInputs:
-    """The report inputs of ``plan`` triggered on the forecast ``triggered`` as of MONDAY, its
-    construction rows computed over a year at q90 with a 4-week buffer, as the report does;
-    ``fields`` replace or add ReportInputs fields (``forecast``: the one the pages read)."""
-    result = expansion_triggers(triggered, plan, as_of=MONDAY)
+def ceiling_inputs(
+    plan: CapacityPlan, triggered: pl.DataFrame, /, *, as_of: date = MONDAY, **fields: Any
+) -> ReportInputs:
+    """The report inputs of ``plan`` triggered on the forecast ``triggered`` as of ``as_of``
+    (MONDAY unless given), its construction rows computed to MONDAY's year end at q90 with a
+    4-week buffer, as the report does; ``fields`` replace or add ReportInputs fields
+    (``forecast``: the one the pages read)."""
+    result = expansion_triggers(triggered, plan, as_of=as_of)
     construction = construction_triggers(
         plan,
         result.placements,
-        as_of=MONDAY,
+        as_of=as_of,
         end=day(364),
         buffer_weeks=4,
         quantile="q90",
-        requirements=pool_requirements(triggered, plan, as_of=MONDAY, column="q90"),
+        requirements=pool_requirements(triggered, plan, as_of=as_of, column="q90"),
     )
     given: dict[str, Any] = {
         "run_id": "r",
-        "as_of": MONDAY,
-        "generated_at": datetime(2026, 1, 5, 6, tzinfo=UTC),
+        "as_of": as_of,
+        "generated_at": datetime(as_of.year, as_of.month, as_of.day, 6, tzinfo=UTC),
         "plan": plan,
         "triggers": result.triggers,
         "placements": result.placements,

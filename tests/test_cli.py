@@ -2811,7 +2811,7 @@ def test_the_helios_demo_honours_the_paths_and_deletes_no_folder(
 def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> None:
     """The CLI named the orders due first and no budget line, while the finance card read
     "$3,400.7M" of orders whose membership no date said: the summary now prints the card's
-    capital in orders to place, every order of the plan due by the daily forecast's end."""
+    capital in orders to place, every order of the plan whose order-by has come."""
     import html
     from dataclasses import replace
     from types import SimpleNamespace

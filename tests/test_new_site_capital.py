@@ -20,6 +20,10 @@ AS_OF = MONDAY
 # The daily rows' last day: between the rack under s1's ceiling (order by 2026-01-22) and the
 # one past it (its new site's order-by, 2026-08-10).
 DAILY_DAYS = 150
+# A run as of the rack's order-by day: the orders to place are those whose order-by has come
+# (pages.common.to_place_by), so the rack under s1's ceiling is one of them, the one past it
+# (its new site's 2026-08-10) not yet.
+DUE_DAY = date(2026, 1, 22)
 
 
 def _forecast(days: int) -> pl.DataFrame:
@@ -42,11 +46,11 @@ def _forecast(days: int) -> pl.DataFrame:
 
 
 @cache
-def _one_past_a_ceiling(*, declared: bool = True) -> ReportInputs:
+def _one_past_a_ceiling(*, declared: bool = True, as_of: date = DUE_DAY) -> ReportInputs:
     """Two racks ordered at s1, one under its 1.4 MW ceiling, one past it; r1's new site
     declared with 2 months to build (or none); the daily rows end on day 149, one monthly row
     follows (March 2027: the plan holds the rack under the ceiling, waiting on power to
-    2027-02-02)."""
+    2027-02-02). Run as of DUE_DAY, the rack's order-by, unless ``as_of`` says otherwise."""
     new_sites = [{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}]
     plan = site_plan(
         sites=[site(mw=1.0, ceiling_mw=1.4)], new_sites=new_sites if declared else None
@@ -58,7 +62,7 @@ def _one_past_a_ceiling(*, declared: bool = True) -> ReportInputs:
         schema=FORECAST_MONTHS_SCHEMA,
     )  # fmt: skip
     daily: Any = forecast.filter(pl.col("ds") < day(DAILY_DAYS))
-    return ceiling_inputs(plan, forecast, forecast=daily, forecast_months=month)
+    return ceiling_inputs(plan, forecast, as_of=as_of, forecast=daily, forecast_months=month)
 
 
 def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> None:
@@ -70,8 +74,8 @@ def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> Non
     from forecasting.report.pages.common import trigger_capital
 
     said = trigger_capital(_one_past_a_ceiling())
-    end = day(DAILY_DAYS - 1).isoformat()
-    assert f"due by {end} (the daily forecast's last day)" in said, said
+    end = DUE_DAY.isoformat()
+    assert f"due by {end} (the as-of day: its order-by has come" in said, said
     assert "a new site is needed, not in the plan's totals) in" not in said, said
     assert (
         f"for 1 block past its site's ceiling, into a new site, due after {end} by the new "
@@ -82,15 +86,39 @@ def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> Non
     assert "into a new site" not in bare
 
 
+def test_a_capital_to_place_with_nothing_due_says_none_due() -> None:
+    """The demo at 26 weeks, no order-by come by its as-of day, read "capital in orders to
+    place: none under the site ceilings, of every order of the plan due by 2026-12-05 ...",
+    as if blocks past a ceiling were due beside nothing else; none were. As of MONDAY (the
+    rack due 2026-01-22, the one past the ceiling by its new site's 2026-08-10) the capital
+    and MW cards say none is due; "none under the site ceilings" stays for a run where only
+    such blocks fall due."""
+    from forecasting.report.pages.common import trigger_capital
+    from forecasting.report.pages.facilities import _order_mw
+
+    early = _one_past_a_ceiling(as_of=MONDAY)
+    said = trigger_capital(early)
+    assert said.startswith("none due, of every order of the plan due by 2026-01-05"), said
+    assert "(+ $8.0M in 1 order of the plan due after 2026-01-05, to 2026-01-22" in said, said
+    mw = _order_mw(early, early.triggers.filter(pl.col("blocks_to_order") > 0))
+    assert mw.startswith("none due in the orders due by 2026-01-05"), mw
+    only = trigger_capital(_every_order_past_the_ceilings(due=True))
+    assert only.startswith("none under the site ceilings"), only
+
+
 @cache
-def _every_order_past_the_ceilings(*, declared: bool = True) -> ReportInputs:
+def _every_order_past_the_ceilings(*, declared: bool = True, due: bool = False) -> ReportInputs:
     """r1's racks, needed from 2026-04-16 at a site already at its 1.0 MW ceiling, r1's new
-    site declared with 2 months to build (start by 2026-01-19) or none."""
-    new_sites = [{"region": "r1", "build_months": 2, "cost_per_mw_usd": 10e6}]
+    site declared with 2 months to build (start by 2026-01-19) or none. ``due``: run as of
+    DUE_DAY, the racks' order-by, with a 1-month build (start by 2026-02-16, not late), so
+    that the racks past the ceiling fall due by their new site's order-by (a late site's
+    dates move with the as-of day: never due)."""
+    build = 1 if due else 2
+    new_sites = [{"region": "r1", "build_months": build, "cost_per_mw_usd": 10e6}]
     plan = site_plan(
         sites=[site(mw=1.0, ceiling_mw=1.0)], new_sites=new_sites if declared else None
     )
-    return ceiling_inputs(plan, _forecast(365))
+    return ceiling_inputs(plan, _forecast(365), as_of=DUE_DAY if due else MONDAY)
 
 
 def test_next_order_by_names_the_new_site_s_when_every_order_is_past_the_ceilings() -> None:
@@ -106,9 +134,12 @@ def test_next_order_by_names_the_new_site_s_when_every_order_is_past_the_ceiling
     # The capital card beside it: not "$0 in 0 orders" where only new-site blocks fall due.
     from forecasting.report.pages.common import trigger_capital
 
-    said = trigger_capital(_every_order_past_the_ceilings())
+    said = trigger_capital(_every_order_past_the_ceilings(due=True))
     assert said.startswith("none under the site ceilings, of every order"), said
-    assert "2 blocks past their site's ceiling, into a new site, due by the new site's" in said
+    assert (
+        "2 blocks past their site's ceiling, into a new site, due by 2026-01-22 by the new "
+        "site's order-by (2026-01-22)"
+    ) in said, said
 
 
 def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path: Path) -> None:
@@ -180,7 +211,7 @@ def test_blocks_to_order_count_a_block_past_a_ceiling_by_its_new_site_s_order_by
     inputs = _one_past_a_ceiling()
     ordering = inputs.triggers.filter(pl.col("blocks_to_order") > 0)
     said = _blocks_to_place(inputs, ordering)
-    assert said.startswith("1 rack (the orders due by 2026-06-03, as the capital card)"), said
+    assert said.startswith("1 rack (the orders due by 2026-01-22, as the capital card)"), said
     bare = _one_past_a_ceiling(declared=False)
     said = _blocks_to_place(bare, bare.triggers.filter(pl.col("blocks_to_order") > 0))
     assert said.startswith("2 racks (the orders due by"), said
@@ -217,20 +248,20 @@ def test_facilities_mw_to_place_counts_blocks_past_a_ceiling_by_their_new_site()
         return _order_mw(inputs, inputs.triggers.filter(pl.col("blocks_to_order") > 0))
 
     said = mw(_one_past_a_ceiling())
-    assert said.startswith("0.4 MW in the orders due by 2026-06-03, as the capital to place"), said
+    assert said.startswith("0.4 MW in the orders due by 2026-01-22, as the capital to place"), said
     assert "of it past their sites' ceilings" not in said, said
     assert (
-        "(+ 0.4 MW for 1 block past its site's ceiling, into a new site, due after 2026-06-03 "
+        "(+ 0.4 MW for 1 block past its site's ceiling, into a new site, due after 2026-01-22 "
         "by the new site's order-by (2026-08-10): not to place yet, not in the MW above)"
     ) in said, said
     bare = mw(_one_past_a_ceiling(declared=False))
-    assert bare.startswith("0.8 MW in the orders due by 2026-06-03"), bare
+    assert bare.startswith("0.8 MW in the orders due by 2026-01-22"), bare
     assert "(0.4 MW of it past their sites' ceilings: a new site is needed)" in bare, bare
-    only = mw(_every_order_past_the_ceilings())
+    only = mw(_every_order_past_the_ceilings(due=True))
     assert only.startswith("none under the site ceilings"), only
     assert (
-        "(+ 0.8 MW for 2 blocks past their site's ceiling, into a new site, due by the new "
-        "site's order-by (2026-01-22): not in the MW above)"
+        "(+ 0.8 MW for 2 blocks past their site's ceiling, into a new site, due by 2026-01-22 "
+        "by the new site's order-by (2026-01-22): not in the MW above)"
     ) in only, only
 
 
@@ -321,4 +352,4 @@ def test_blocks_to_order_keep_a_share_on_power_beside_a_later_share_past_the_cei
     )
     ordering = split.triggers.filter(pl.col("blocks_to_order") > 0)
     said = _blocks_to_place(split, ordering)
-    assert said.startswith("1 rack (the orders due by 2026-06-03, as the capital card)"), said
+    assert said.startswith("1 rack (the orders due by 2026-01-22, as the capital card)"), said

@@ -4900,12 +4900,12 @@ def test_facilities_say_how_much_of_the_power_needed_no_site_can_hold() -> None:
         f"{fmt_mw(float(peak['mw_needed'].sum()))} ({fmt_mw(past)} of it past their sites' "
         "ceilings: a new site is needed)"
     ) in page
-    # The orders to place: every order due by the daily forecast's end, the later one too.
-    due = planned.filter(pl.col("order_by") <= inputs.forecast["ds"].max())
+    # The orders to place: every order whose order-by has come, the later one too.
+    due = planned.filter(pl.col("order_by") <= inputs.as_of)
     rack = inputs.triggers.filter(pl.col("pool") == "all", pl.col("region") == "us-east")
     assert (
         f"{fmt_mw(float(due['mw'].sum()))} in the orders due by "
-        f"{fmt_date(inputs.forecast['ds'].max())}, as the capital to place (finance page) "
+        f"{fmt_date(inputs.as_of)}, as the capital to place (finance page) "
         f"({fmt_mw(rack['mw'][0] / 2)} of it past their sites' ceilings: a new site is needed)"
     ) in page
     assert f"{fmt_usd(11e6)} for 1.0 MW (the 2.1 MW beyond the ceiling: not priced)" in page
@@ -5089,10 +5089,11 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     )
     assert unchecked in _visible(run_index_page(shown))
     page = _visible(facilities_page(shown))
-    # The sized order (eu-west's 0.4 MW) is due past the daily forecast's end: not to place.
+    # The sized order (eu-west's 0.4 MW) is due after the as-of day: not to place; nor is
+    # us-east's training order (36 days after it): of the two not sized, one is due.
     assert (
-        "none sized: 2 orders not sized (the forecast ends before they land, their MW not "
-        f"measured; see the notes) in the orders due by {fmt_date(daily_end(shown))}, as the "
+        "none sized: 1 order not sized (the forecast ends before it lands, its MW not "
+        f"measured; see the notes) in the orders due by {fmt_date(shown.as_of)}, as the "
         "capital to place (finance page) power in orders to place"
     ) in page
     assert "0.0 MW in the orders due" not in page
@@ -5799,10 +5800,11 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
     from forecasting.report.pages.common import plan_last_day
 
     inputs = sample_inputs()
-    # The later order due after the triggers' (one due first is theirs to place too).
+    # The later order due after the triggers' (one due first is theirs to place too), before
+    # the as-of day: an order to place beside the dark one.
     planned = _planned(inputs, later_capex=600e6).with_columns(
         order_by=pl.when(pl.col("tranche") == 2)
-        .then(pl.col("order_by") + timedelta(days=300))
+        .then(pl.col("order_by") + timedelta(days=50))
         .otherwise(pl.col("order_by"))
     )
     end = plan_last_day(inputs)
@@ -5817,8 +5819,8 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
         powered=~due_now,
         runs_from=pl.when(due_now).then(pl.lit(end + timedelta(days=400))).otherwise("runs_from"),
     )
-    # The orders to place: those due by the daily forecast's end (the plan's end here).
-    due = planned.filter(pl.col("order_by") <= end)
+    # The orders to place: those whose order-by has come by the as-of day.
+    due = planned.filter(pl.col("order_by") <= inputs.as_of)
     capital = float(due["capex_usd"].sum())
     apart = f"{fmt_usd(capital - first['capex_usd'])} in {due.height} orders"
     past = (
@@ -5847,8 +5849,8 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
     later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
     ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     capital = float(ordering["capex_usd"].sum())
-    # Due by the daily forecast's end with the triggers' orders due by then, it is counted.
-    end = inputs.forecast["ds"].max()
+    # Due by the as-of day with the triggers' orders due by then, it is counted.
+    end = inputs.as_of
     assert later["order_by"] <= end
     due = ordering.filter(pl.col("order_by") <= end)
     said = (
@@ -5924,7 +5926,8 @@ def test_the_blocks_to_order_name_the_later_order_due_before_the_triggers_orders
     planned = _planned(inputs, later_capex=600e6)
     text = html.unescape(finance_page(replace(inputs, placements=planned)))
     card = text.split('</div><div class="label">blocks to order')[0].split(">")[-1]
-    assert card.startswith("3 cell-laters, 3 pods (the orders due by "), card
+    # East's training pod (order by 36 days after the as-of day) is not due yet.
+    assert card.startswith("3 cell-laters, 2 pods (the orders due by "), card
     alone = html.unescape(finance_page(inputs))
     assert "cell-later" not in alone.split('<div class="label">blocks to order')[0]
 
@@ -6153,29 +6156,32 @@ def test_the_mw_to_contract_of_a_site_not_checked_is_not_measured() -> None:
 def _windowed_orders(inputs: ReportInputs) -> tuple[pl.DataFrame, date]:
     """The sample's orders with its first trigger's split on power, 40 of its blocks waiting
     and dated to land with it (their own order-by past the daily forecast's end), and a later
-    order of the plan due inside the window but after two triggers' orders; and that end."""
-    end = inputs.forecast["ds"].max()
-    assert isinstance(end, date)
+    order of the plan due the day before the as-of day, after the first trigger's order; and
+    the window's last day, the as-of day (an order whose order-by has come is one to place)."""
+    end = inputs.as_of
+    daily = inputs.forecast["ds"].max()
+    assert isinstance(daily, date)
     planned = _planned(inputs, later_capex=600e6).with_columns(
         order_by=pl.when(pl.col("tranche") == 2)
-        .then(pl.lit(AS_OF + timedelta(days=60)))
+        .then(pl.lit(AS_OF - timedelta(days=1)))
         .otherwise(pl.col("order_by"))
     )
     first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
     dark = first | {
         "blocks": 40, "capex_usd": 400e6, "mw": 16.0, "powered": False,
-        "order_by": end + timedelta(days=200), "arrives": end + timedelta(days=260),
+        "order_by": daily + timedelta(days=200), "arrives": daily + timedelta(days=260),
     }  # fmt: skip
     return pl.concat([planned, pl.DataFrame([dark], schema=planned.schema)]), end
 
 
-def test_the_capital_to_place_is_every_order_due_by_the_daily_forecasts_end() -> None:
+def test_the_capital_to_place_is_every_order_whose_order_by_has_come() -> None:
     """The demo's "capital in orders to place $3,400.7M" counted the six triggers' orders
     whole, us-east's 68 racks dated to land with power (order-by 2028-09-25) among them, and
     left out $1,105.9M of later orders due 2027-03-15, before three of them: the card is
-    now every order of the plan due by the daily forecast's last day, whichever tranche, a
-    part waiting on power by its own order-by, and says so with its date; the blocks card
-    counts the same orders."""
+    every order of the plan whose order-by has come by the as-of day (it was the daily
+    forecast's last day, which moved with --horizon), whichever tranche, a part waiting on
+    power by its own order-by, and says so with its date; the blocks card counts the same
+    orders."""
     from forecasting.report.inputs import green_verified_to
 
     inputs = sample_inputs()
@@ -6186,10 +6192,11 @@ def test_the_capital_to_place_is_every_order_due_by_the_daily_forecasts_end() ->
     assert verified is not None
     said = (
         f"{fmt_usd(float(due['capex_usd'].sum()))} in {due.height} orders: every order of the "
-        f"plan due by {fmt_date(end)} (the daily forecast's last day), whichever tranche; a "
-        f"part waiting on power by its own order-by (of which {fmt_usd(600e6)} in 1 order "
-        f"after their pools' first, for later shortfalls, all of it for shortfalls past the "
-        f"last day a backtest measured ({fmt_date(verified)}): not verified) (+ "
+        f"plan due by {fmt_date(end)} (the as-of day: its order-by has come, whatever the daily "
+        "horizon), whichever tranche; a part waiting on power by its own order-by (of which "
+        f"{fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls, all of "
+        f"it for shortfalls past the last day a backtest measured ({fmt_date(verified)}): not "
+        "verified) (+ "
         f"{fmt_usd(float(later['capex_usd'].sum()))} in {later.height} orders of the plan due "
         f"after {fmt_date(end)}, to {fmt_date(later['order_by'].max())}: in every order of the "
         "plan, not to place yet)"
@@ -6516,10 +6523,11 @@ def test_a_capital_card_with_every_order_unsized_says_none_sized_not_zero() -> N
     from forecasting.runs.reports import report_outcome
 
     shown = _east_unsized(_sited(sample_inputs()))
+    # us-east's training order is due 36 days after the as-of day: one of the two is due.
     said = (
-        "none sized: 2 orders not sized (the forecast ends before they land, their capex not "
+        "none sized: 1 order not sized (the forecast ends before it lands, its capex not "
         "measured; see the notes), of every order of the plan due by "
-        f"{fmt_date(daily_end(shown))}"
+        f"{fmt_date(shown.as_of)}"
     )
     for page in (run_index_page, finance_page):
         text = _visible(page(shown))
@@ -6529,7 +6537,7 @@ def test_a_capital_card_with_every_order_unsized_says_none_sized_not_zero() -> N
     assert outcome.to_place.startswith(said), outcome.to_place
     # The finance card of blocks beside it read "0 blocks to order" alike.
     blocks = (
-        "none sized: 2 orders not sized (the forecast ends before they land, their size not "
+        "none sized: 1 order not sized (the forecast ends before it lands, its size not "
         "measured; see the notes) blocks to order"
     )
     assert blocks in _visible(finance_page(shown))

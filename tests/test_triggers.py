@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -696,6 +696,95 @@ def test_the_monthly_only_rule_reads_the_one_default_daily_horizon(
     monkeypatch.setattr(orders, "DEFAULT_HORIZON_DAYS", 14)
     row = _trigger(_plan(_r2_blocks()), seam, "r2", "all")
     assert row["note"].startswith("exhausted in February 2026 (monthly rows past")
+
+
+def _stepped_r2(daily_days: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """r2's forecast with ``daily_days`` daily rows and monthly rows for 2026 past them: its
+    peak steps up by 100 GPUs on each month's first day (700 in January) and is flat within
+    the month, so a month's peak day reads as each of its days and the grain changes nothing.
+    (daily rows, monthly rows), each with its ``grain``."""
+
+    def peak(day: date) -> float:
+        return 700.0 + 100.0 * (day.month - 1)
+
+    values: dict[tuple[str, str], Callable[[date], float]] = {
+        ("total/r2", "peak"): peak,
+        ("total/r2/inference", "peak"): peak,
+        **{(uid, "mean"): lambda _: 500.0 for uid in ("total/r2", "total/r2/inference")},
+        ("total/r2/inference/other", "mean"): lambda _: 500.0,
+    }
+    schema = {**FORECAST_SCHEMA, "grain": pl.String}
+
+    def rows(days: list[date], grain: str) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                {
+                    "run_id": "hand",
+                    "unique_id": uid,
+                    "ds": d,
+                    "measure": measure,
+                    "model": "hand",
+                    **dict.fromkeys(("mean", "q10", "q50", "q90", "q99"), f(d)),
+                    "grain": grain,
+                }
+                for (uid, measure), f in values.items()
+                for d in days
+            ],
+            schema=schema,
+        )
+
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    return rows([_day(i) for i in range(daily_days)], "day"), rows(months, "month")
+
+
+def test_the_orders_to_place_today_do_not_move_with_the_daily_horizon() -> None:
+    """The demo's capital to place read $740.4M at --horizon 2w and $2,150.4M at the default
+    26 weeks: the card counted every order of the plan due by the daily forecast's last day,
+    so a flag that sets the grain chose which orders finance signs today. A fleet whose
+    demand steps up by month (the grain changes nothing: the same plan of five rack orders
+    at 14 and 120 daily days) now reads the same order to place at both, the one whose
+    order-by has come by the as-of day; the four due later (the first 2026-03-09, inside the
+    120-day rows) are the plan's outlook at both."""
+    from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA, ReportInputs
+    from forecasting.report.pages.common import orders_to_place, trigger_capital
+
+    plan = _plan(_r2_blocks())
+    settings = TriggerSettings(sizing_weeks=8)  # an order per two months: later orders
+    placed: dict[int, pl.DataFrame] = {}
+    due: dict[int, pl.DataFrame] = {}
+    capital: dict[int, str] = {}
+    for daily_days in (14, 120):
+        daily, months = _stepped_r2(daily_days)
+        result = expansion_triggers(
+            pl.concat([daily, months]), plan, as_of=MONDAY, settings=settings
+        )
+        inputs = ReportInputs(
+            run_id="hand",
+            as_of=MONDAY,
+            generated_at=datetime(2026, 1, 5, 6, tzinfo=UTC),
+            plan=plan,
+            forecast=daily.drop("grain"),
+            forecast_months=months.select(list(FORECAST_MONTHS_SCHEMA)),
+            triggers=result.triggers,
+            placements=result.placements,
+        )
+        keys = ["region", "pool", "tranche", "order_by", "candidate", "blocks", "capex_usd"]
+        placed[daily_days] = result.placements.select(keys).sort("tranche")
+        frame = orders_to_place(inputs)
+        assert frame is not None
+        due[daily_days] = frame.select(keys).sort("tranche")
+        capital[daily_days] = trigger_capital(inputs)
+    # The plan itself is the same at both horizons: only the window could differ.
+    assert placed[14].equals(placed[120]) and placed[14].height == 5
+    assert placed[14]["order_by"].to_list()[1] == date(2026, 3, 9)
+    assert due[14].equals(due[120]), (due[14], due[120])
+    assert due[120].rows() == [("r2", "all", 1, date(2025, 11, 9), "rack-c", 2, 16e6)]
+    for said in capital.values():
+        assert said.startswith(
+            "$16.0M in 1 order: every order of the plan due by 2026-01-05 (the as-of day: its "
+            "order-by has come, whatever the daily horizon)"
+        ), said
+        assert "(+ $32.0M in 4 orders of the plan due after 2026-01-05, to 2026-09-08" in said
 
 
 def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:

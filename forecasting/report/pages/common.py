@@ -713,11 +713,18 @@ def monthly_only_beside(
 
 
 def to_place_by(inputs: ReportInputs) -> date | None:
-    """The last day of the order window: the forecast's last daily day (None: no forecast).
-    Every order of the plan whose order-by falls by it is an order to place
-    (:func:`orders_to_place`); one due later is dated off monthly rows, and the next run
-    dates it again."""
-    return daily_end(inputs)
+    """The last day of the order window: the run's as-of day. Every order of the plan whose
+    order-by has come by then is an order to place (:func:`orders_to_place`); one due later
+    is the plan's outlook, dated again by the next run.
+
+    The window was the forecast's last daily day, a flag's choice, not the demand's nor the
+    lead times': the demo's capital to place read $740.4M at ``--horizon 2w`` and $2,150.4M
+    at the default 26 weeks, because 26 weeks counted every order due by 2027-06-05 (a GB200
+    cell due 2026-12-13, racks due from 2026-12-30) as orders to place today. What the daily
+    grain still changes is each order's own dates and size (a month's row is its peak day,
+    whose q90 reads above any one day's: a short horizon dates a shortfall to its month, said
+    as :data:`MONTHLY_ONLY_ORDER`), not which dates count as today."""
+    return inputs.as_of
 
 
 def orders_to_place(inputs: ReportInputs) -> pl.DataFrame | None:
@@ -765,15 +772,16 @@ def _orders_count(n: int) -> str:
 
 
 def to_place_membership(inputs: ReportInputs) -> str:
-    """What the capital to place holds, dated: 'every order of the plan due by 2027-06-04 (the
-    daily forecast's last day), whichever tranche; a part waiting on power by its own
-    order-by'."""
+    """What the capital to place holds, dated: 'every order of the plan due by 2026-12-05 (the
+    as-of day: its order-by has come, whatever the daily horizon), whichever tranche; a part
+    waiting on power by its own order-by'."""
     by = to_place_by(inputs)
     if by is None:
         return "every order of the plan with an order-by date"
     return (
-        f"every order of the plan due by {fmt_date(by)} (the daily forecast's last day), "
-        "whichever tranche; a part waiting on power by its own order-by"
+        f"every order of the plan due by {fmt_date(by)} (the as-of day: its order-by has "
+        "come, whatever the daily horizon), whichever tranche; a part waiting on power by its "
+        "own order-by"
     )
 
 
@@ -816,9 +824,11 @@ def trigger_capital(inputs: ReportInputs) -> str:
         )
     if due.is_empty() and parts.height:
         # Only blocks past the ceilings fall due, dated by their new site: "$0 in 0 orders"
-        # read as nothing to place beside them.
+        # read as nothing to place beside them. With none of those due either (no order-by
+        # has come: the demo at 26 weeks), "none under the site ceilings" read as if some were.
+        nothing_due = "none under the site ceilings" if new_site_due(inputs).height else "none due"
         return (
-            f"none under the site ceilings, of {to_place_membership(inputs)}"
+            f"{nothing_due}, of {to_place_membership(inputs)}"
             + new_site_beside(parts, by=by, due=True)
             + _due_after(inputs, by=by)
             + new_site_beside(parts, by=by, due=False)

@@ -346,9 +346,10 @@ def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
         )
     if due.is_empty():
         # Only blocks past the ceilings fall due, dated by their new site, as the capital card
-        # says: "0.0 MW" read as nothing to place beside them.
+        # says: "0.0 MW" read as nothing to place beside them. With none of those due either
+        # (no order-by has come), "none under the site ceilings" read as if some were.
         return (
-            "none under the site ceilings"
+            ("none under the site ceilings" if new_site_due(inputs).height else "none due")
             + whose
             + new_site(due=True)
             + _mw_due_after(inputs, by=by)
