@@ -2165,6 +2165,38 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     assert "no later orders: the orders due now cover the plan" in plain
 
 
+def test_the_capital_in_every_order_says_how_much_rests_on_unverified_shortfalls() -> None:
+    """The demo's "capital in every order of the plan $6,086.4M" read plain, while every order
+    of it but the first racks was for a shortfall past 2027-06-05, the last day its statuses
+    are verified (52 weeks out the regions' demand passed q90 on 20 % of days): the pools' rows
+    said "not verified", the card summing their orders did not. It now says how much of it is
+    for such shortfalls, in the words a red's row uses; within the verified days, as before."""
+    from forecasting.report.inputs import green_verified_to
+    from forecasting.report.pages.common import every_order_capital
+
+    inputs = _planned_36_months()
+    verified = green_verified_to(inputs)
+    assert verified is not None
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        exhaustion_date=pl.when(pl.col("tranche") == 2)
+        .then(pl.lit(verified + timedelta(days=400)))
+        .otherwise(pl.lit(verified))
+    )
+    said = every_order_capital(replace(inputs, placements=planned))
+    assert said is not None
+    assert (
+        f" (of which {fmt_usd(600e6)} in 1 order for shortfalls past the last day a backtest "
+        f"measured ({fmt_date(verified)}): not verified)"
+    ) in said, said
+    for page in (finance_page, run_index_page):
+        assert html_text("for shortfalls past the last day a backtest measured") in page(
+            replace(inputs, placements=planned)
+        ), page.__name__
+    within = planned.with_columns(exhaustion_date=pl.lit(verified))
+    plain = every_order_capital(replace(inputs, placements=within))
+    assert plain is not None and "not verified" not in plain, plain
+
+
 def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     """orders.csv holds the triggers' orders and the later ones, by order-by date, and the
     front page prices them all beside the orders due now and names the first order due: the
@@ -2217,7 +2249,9 @@ def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan
     can place and give the rest apart as a new site's; the later-orders rows of finance and
     facilities say how many blocks are past the ceiling and when the rest can run."""
     inputs = sample_inputs()
+    # Short on days the statuses are verified: no "not verified" part between the figures.
     planned = _planned(inputs, later_capex=600e6).with_columns(
+        exhaustion_date=pl.lit(inputs.as_of),
         site=pl.when(pl.col("tranche") == 2).then(pl.lit("us-east-b")).otherwise("site"),
         powered=pl.col("tranche") != 2,
         blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2).then(2).otherwise(0),
@@ -5769,7 +5803,8 @@ def test_an_order_whose_blocks_run_only_after_the_plan_s_end_is_not_in_its_capit
     from forecasting.report.pages.common import plan_last_day
 
     inputs = sample_inputs()
-    planned = _planned(inputs, later_capex=600e6)
+    # Short on days the statuses are verified: no "not verified" part between the figures.
+    planned = _planned(inputs, later_capex=600e6).with_columns(exhaustion_date=pl.lit(inputs.as_of))
     end = plan_last_day(inputs)
     assert end is not None
     runs = end + timedelta(days=400)
