@@ -1272,12 +1272,20 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     lifts ``v`` to ``max(v, committed that day)`` (no lift before the ramp's first step), and
     the row takes the average lift over the month's days, so a ramp from mid-month lifts half
     a month. The levels above a series (its class, region and the total, where present) gain
-    the same lift, value by value, since the floor lifts the whole of what contains it.
+    the same lift, value by value, since the floor lifts the whole of what contains it; each
+    row's quantiles are then put back in order (each at least the one below), as
+    :func:`apply_to_run` does, since a level's band can be narrower than its series' lifts
+    differ, and ``v + (floor - v)`` is not ``floor`` to the last bit.
     Pipeline deals add ``p x GPUs`` (their peak day, or their GPU-days over the month's days)
     to the mean of the series and the levels above; past the daily horizon there are no
     sample paths to mix their draws into, so they do not move the quantiles here. A contract
-    series the frame lacks, and each level above it the frame lacks (a region without
-    telemetry), gets rows of its own (model :data:`CONTRACT_MODEL`).
+    series the frame lacks, and each region or class above it the frame lacks (a region
+    without telemetry), gets rows of its own (model :data:`CONTRACT_MODEL`): those levels hold
+    the book's contracts alone. The total never does: a frame without total rows (the plan's
+    monthly rows hold regions, classes and customers, not the total) gets none, since the
+    total's lift alone is the book's GPUs, not the fleet's plan. The demo stored it as the
+    total's monthly rows: a July 2027 peak q50 of 902 GPUs where the regions' summed to
+    52,558, its q10 1,487 above it and its q90 87 below.
     """
     if months.is_empty() or not book.contracts:
         return months
@@ -1374,11 +1382,18 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     # daily days), is the book's alone.
     new_rows = (
         total_lift.join(months.select(keys), on=keys, how="anti")
-        .filter(pl.col("mean") > 0)
+        .filter((pl.col("mean") > 0) & (pl.col("unique_id") != hierarchy.TOTAL))
         .with_columns(pl.lit(CONTRACT_MODEL).alias("model"))
     )
-    return pl.concat([lifted, new_rows.select(months.columns)], how="vertical_relaxed").cast(
-        months.schema
+    quantiles = sorted((v for v in values if v != "mean"), key=_quantile_of)
+    return (
+        pl.concat([lifted, new_rows.select(months.columns)], how="vertical_relaxed")
+        .with_columns(
+            # Each quantile at least the one below: cumulative max in quantile order.
+            pl.max_horizontal(quantiles[: i + 1]).alias(c)
+            for i, c in enumerate(quantiles)
+        )
+        .cast(months.schema)
     )
 
 

@@ -80,6 +80,7 @@ probability = 0.5
         paths = wh.run_frame("forecast_paths", with_id)
         summary = wh.run_frame("forecast_summary", with_id)
         concentration = wh.run_frame("book_concentration", with_id)
+        stored_months = wh.run_frame("forecast_months", with_id)
     assert settings[with_id]["contracts"] == {"signed": 1, "pipeline": 1}
     assert settings[without_id]["contracts"] == {"signed": 0, "pipeline": 0}
     held = pl.col("ds") >= ramp
@@ -98,6 +99,15 @@ probability = 0.5
     # The pipeline deal's new customer: paths on about half of them, its own series.
     assert set(paths.filter((pl.col("unique_id") == NEO) & held)["y"].unique()) == {0.0, 500.0}
     assert summary.filter(pl.col("unique_id") == NEO)["model"].to_list() == ["contract-book"] * 2
+    # The stored monthly rows: regions, classes and customers, not the total (the book wrote
+    # it its lifts alone, inverted), and every row's quantiles in order.
+    assert stored_months.height and stored_months.filter(pl.col("unique_id") == "total").is_empty()
+    inverted = stored_months.filter(
+        (pl.col("q10") > pl.col("q50"))
+        | (pl.col("q50") > pl.col("q90"))
+        | (pl.col("q90") > pl.col("q99"))
+    )
+    assert inverted.is_empty(), inverted.select("unique_id", "ds", "measure", "q10", "q50", "q90")
     # No contract in eu-west: every eu-west series is the same in both runs.
     eu = pl.col("unique_id").str.starts_with("total/eu-west")
     assert forecasts[with_id].filter(eu).height > 0

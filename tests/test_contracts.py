@@ -840,6 +840,86 @@ def test_a_region_without_telemetry_gets_monthly_rows_of_its_contract_at_every_l
     assert total["q90"].to_list() == [2700.0]
 
 
+def test_monthly_rows_without_a_total_get_none_from_the_book_and_keep_their_bands_in_order() -> (
+    None
+):
+    """The plan's monthly rows hold regions, classes and customers, not the total. The book
+    gave the total rows of its own (model contract-book) holding its lifts alone: on the demo
+    the total's July 2027 peak read q10 1,487 > q50 902 > q90 87 > q99 0 where its regions
+    summed to 52,558 at q50 (13 peak and 19 mean months inverted), a floor lifting a low
+    quantile more than a high one. No total row is made now, and every row's quantiles are in
+    order to the bit: a customer under its floor read q10 768.0000000002182 above its q90
+    767.9999999999125 (``v + (floor - v)`` summed to a billionth is not ``floor``). A row with
+    no pipeline deal under it keeps its mean within its band (deals move a month's mean only)."""
+    from forecasting.contracts import apply_to_months
+
+    share = 0.37  # acme's part of its class, so its band is the class's scaled (not round)
+    classes = {"total/r1/inference": 1000.0 / 3, "total/r1/training": 700.0 / 3}
+    bands = {
+        **classes,
+        "total/r1": sum(classes.values()),
+        "total/r1/inference/acme": share * classes["total/r1/inference"],
+        "total/r1/inference/other": (1 - share) * classes["total/r1/inference"],
+        "total/r1/training/bee": classes["total/r1/training"],
+    }
+    spread = {"q10": 0.8, "q50": 1.0, "q90": 1.3, "q99": 1.6}
+    months = pl.DataFrame(
+        [
+            {
+                "unique_id": uid,
+                "ds": date(2027, m, 1),
+                "measure": measure,
+                "model": "growth",
+                "mean": level * (1 + 0.01 * m),
+                **{q: level * f * (1 + 0.01 * m) for q, f in spread.items()},
+            }
+            for uid, level in bands.items()
+            for m in (1, 2, 3)
+            for measure in ("peak", "mean")
+        ]
+    )
+    book = book_of(
+        signed(
+            "acme-1",
+            "acme",
+            [(date(2027, 1, 10), 300), (date(2027, 3, 1), 400)],
+            region="r1",
+        ),
+        pipeline(
+            "newco-1",
+            "newco",
+            [(date(2027, 2, 1), 500)],
+            0.5,
+            region="r1",
+            workload_class=WorkloadClass.TRAINING,
+        ),
+    )
+    out = apply_to_months(months, book)
+    assert out.filter(pl.col("unique_id") == hierarchy.TOTAL).is_empty()
+    # The book did reach the levels the rows hold: acme floored, its class and region lifted.
+    acme = out.filter(
+        (pl.col("unique_id") == "total/r1/inference/acme") & (pl.col("measure") == "peak")
+    )
+    assert acme.sort("ds")["q10"].to_list()[2] == pytest.approx(400.0)
+    assert out.filter(pl.col("unique_id") == "total/r1/training/newco").height == 4
+    inverted = out.filter(
+        (pl.col("q10") > pl.col("q50"))
+        | (pl.col("q50") > pl.col("q90"))
+        | (pl.col("q90") > pl.col("q99"))
+    )
+    assert inverted.is_empty(), inverted
+    no_deal = ~pl.col("unique_id").is_in(
+        ["total/r1", "total/r1/training", "total/r1/training/newco"]
+    )
+    # A millionth of a GPU: the lifts are summed to a billionth (contracts._SUM_SCALE), so a
+    # floored series' mean and q10 both read its floor within that, not to the bit.
+    slack = 1e-6
+    outside = out.filter(
+        no_deal & ~pl.col("mean").is_between(pl.col("q10") - slack, pl.col("q99") + slack)
+    )
+    assert outside.is_empty(), outside
+
+
 def test_a_book_s_level_figures_are_the_same_to_the_bit_whatever_the_path_order() -> None:
     """The sums of bottom paths under each level run in integers: summed as floats in a
     parallel group-by's order, two reruns' quantiles differed in the last bits."""

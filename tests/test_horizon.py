@@ -1351,6 +1351,70 @@ def test_a_month_s_peak_reads_at_least_its_days_with_the_contract_book_applied()
         assert below.is_empty(), (column, below.select("unique_id", "ds", column).head())
 
 
+def test_a_plan_with_the_book_stores_no_total_months_and_every_month_s_band_in_order() -> None:
+    """The plan's monthly rows hold regions, classes and customers, not the total. With a
+    signed floor and a pipeline deal applied, the total gained monthly rows of the book's
+    own: where the run had daily rows they read like the fleet (raised to its days), and past
+    them the book's lifts alone, a floor lifting q10 more than q90 (on the demo July 2027 read
+    q10 1,487 > q50 902 > q90 87 > q99 0 where the regions summed to 52,558 at q50). No
+    monthly row is the total's now, and every row's quantiles are in order: the floor also
+    lifted acme's class's peak q10 about a GPU above its q50 in 3 months (the class's band
+    narrower there than acme's), and acme's own rows read their floor a billionth apart."""
+    from forecasting.contracts import Contract, ContractBook, ContractStatus, Step
+    from forecasting.runs.forecasts import plan_past_lead_times
+    from forecasting.schema import WorkloadClass
+
+    history = _history()
+    summary = pl.DataFrame(
+        schema={"unique_id": pl.String, "measure": pl.String, "model": pl.String}
+    )
+    short = replace(_flat_result(history), summary=summary)
+    floor = Contract(
+        id="acme-floor",
+        customer="acme",
+        workload_class=WorkloadClass.INFERENCE,
+        region="r1",
+        # Above acme's band (about 1,000-1,400 GPUs at its peak): it lifts q10 the most.
+        ramp=(Step(AS_OF + timedelta(days=30), 3000),),
+        term_end=AS_OF + timedelta(days=900),
+        status=ContractStatus.SIGNED,
+    )
+    deal = Contract(
+        id="newco-deal",
+        customer="newco",
+        workload_class=WorkloadClass.TRAINING,
+        region="r1",
+        ramp=(Step(AS_OF + timedelta(days=60), 800),),
+        term_end=AS_OF + timedelta(days=900),
+        status=ContractStatus.PIPELINE,
+        probability=0.5,
+    )
+    _, extended, applied = plan_past_lead_times(
+        history,
+        short,
+        as_of=AS_OF,
+        months=12,
+        book=ContractBook(contracts=(floor, deal)),
+        seed=0,
+    )
+    assert extended is not None and applied is not None
+    months = extended.months
+    assert months.filter(pl.col("unique_id") == hierarchy.TOTAL).is_empty()
+    # The book reached the rows: acme is floored past the daily days, newco has rows.
+    acme = months.filter(
+        (pl.col("unique_id") == "total/r1/inference/acme")
+        & (pl.col("ds") > AS_OF + timedelta(DAYS))
+    )
+    assert acme.height and acme["q10"].min() >= 3000 - 1e-6
+    assert months.filter(pl.col("unique_id") == "total/r1/training/newco").height
+    inverted = months.filter(
+        (pl.col("q10") > pl.col("q50"))
+        | (pl.col("q50") > pl.col("q90"))
+        | (pl.col("q90") > pl.col("q99"))
+    )
+    assert inverted.is_empty(), inverted.select("unique_id", "ds", "measure", "q10", "q50", "q90")
+
+
 def test_a_short_run_s_peak_months_read_at_least_the_days_means_of_their_month() -> None:
     """A day's peak is at least its mean, so a month's peak row is at least every day's mean
     measure in it. A class whose peak is steady and whose mean moves read its 26-week run's
