@@ -128,6 +128,7 @@ import polars as pl
 import tomli_w
 
 from forecasting import hierarchy, sums
+from forecasting.calendar import month_end
 from forecasting.concentration import OTHER, concentration
 from forecasting.errors import gzip_misnamed
 from forecasting.schema import (
@@ -1292,7 +1293,7 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     values = [c for c in months.columns if c == "mean" or re.fullmatch(r"q[0-9.]+", c)]
     first: date = months["ds"].min()  # type: ignore[assignment]
     last: date = months["ds"].max()  # type: ignore[assignment]
-    end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    end = month_end(last)
     days = ramp_frame(book, start=first, end=end).with_columns(
         pl.col("ds").dt.truncate("1mo").alias("month")
     )

@@ -201,6 +201,7 @@ import numpy as np
 import polars as pl
 
 from forecasting import hierarchy
+from forecasting.calendar import month_end
 from forecasting.capacity import NOT_JUDGED, CapacityPlan, not_judged_in, site_power_timeline
 from forecasting.contracts import (
     Contract,
@@ -431,7 +432,7 @@ def _ramp_by_row(forecast: pl.DataFrame, contracts: Sequence[Contract]) -> pl.Da
     by_day = []
     for ds, grain in rows.iter_rows():
         if grain == "month":
-            last = (ds.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            last = month_end(ds)
             by_day.append([held(ds + timedelta(days=d)) for d in range((last - ds).days + 1)])
         else:
             by_day.append([held(ds)])
@@ -2881,7 +2882,7 @@ def _horizon_end(forecast: pl.DataFrame) -> date:
         months = forecast.filter(pl.col("grain") == "month")
         if months.height:
             last: date = months["ds"].max()  # type: ignore[assignment]
-            end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            end = month_end(last)
     return end
 
 

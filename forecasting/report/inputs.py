@@ -17,6 +17,7 @@ from typing import NamedTuple
 import polars as pl
 
 from forecasting import hierarchy
+from forecasting.calendar import month_end
 from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
     NOT_JUDGED,
@@ -730,7 +731,7 @@ def _latest_day(day: date, *, daily_end: date) -> date:
     day of it."""
     if day <= daily_end:
         return day
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return month_end(day)
 
 
 def _unverified_why(bound: _Bound, *, subject: str = "") -> str:
@@ -991,8 +992,7 @@ def plan_end(inputs: ReportInputs) -> date | None:
     last = inputs.forecast_months.get_column("ds").max()
     if not isinstance(last, date):
         return None
-    following = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
+    return month_end(last)
 
 
 # The facilities page's view: at least this many months from the as-of month.

@@ -15,6 +15,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
+from forecasting.calendar import month_end
 from forecasting.options import DrillOptions
 from forecasting.resources import ready_made_drills
 from forecasting.runs.ids import ForecastRef, RunNotFoundError, forecast_run, new_run_id
@@ -485,7 +486,7 @@ def unverified_statuses(warehouse_path: Path, forecast_run_id: str | None, *, re
             as_of=ref.as_of,
             q90_held_only=True,
         )
-    plan_end = (months.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    plan_end = month_end(months)
     calibrated = band_calibrated(summary)
     verified = statuses_verified_to(
         as_of=ref.as_of, daily_end=end, reach=reach, plan_end=plan_end, calibrated=calibrated

@@ -16,6 +16,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
+from forecasting.calendar import month_end
 from forecasting.digest import run_versions
 from forecasting.options import ReportOptions
 from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folder
@@ -799,8 +800,7 @@ def _month_end(first_day: object) -> date:
     """The last day of the month that starts on ``first_day``; the epoch without one."""
     if not isinstance(first_day, date):
         return date.min
-    following = (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
+    return month_end(first_day)
 
 
 def _pipeline_deals(

@@ -14,7 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,6 +24,7 @@ import plotly.io as pio
 import polars as pl
 from markupsafe import Markup
 
+from forecasting.calendar import month_end
 from forecasting.capacity import ALL_CLASSES, Block
 from forecasting.report.changes import trigger_changes, version_caveat
 from forecasting.report.figures import Chart
@@ -656,7 +657,7 @@ def plan_last_day(inputs: ReportInputs) -> date | None:
     """The forecast's last day: its last month's where monthly rows follow the daily ones."""
     month = inputs.forecast_months.get_column("ds").max()
     if isinstance(month, date):
-        return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        return month_end(month)
     return daily_end(inputs)
 
 
