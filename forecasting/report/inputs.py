@@ -746,18 +746,16 @@ def _unverified_why(bound: _Bound, *, subject: str = "") -> str:
         if subject
         else f"past the last day a backtest measured ({day})"
     )
-    # Measured further, and missed there: "past the last day a backtest measured
-    # (2027-12-04)" would read as if the q90 had held to it.
-    seen = q90_missed(bound.missed_days, bound.missed_share, which=True)
-    missed = (
-        f"past {day}, the last day the backtests held the q90, {seen}"
-        if subject
-        else f"past the last day the backtests held the q90 ({day}), {seen}"
-    )
+    if bound.kind == "missed":
+        # Measured further, and missed there: "past the last day a backtest measured
+        # (2027-12-04)" would read as if the q90 had held to it.
+        seen = q90_missed(bound.missed_days, bound.missed_share, which=True)
+        if subject:
+            return f"{lead}past {day}, the last day the backtests held the q90, {seen}"
+        return f"past the last day the backtests held the q90 ({day}), {seen}"
     return {
         "unmeasured": f"{lead}where no backtest measured the forecast's error",
         "measured": f"{lead}{measured}",
-        "missed": f"{lead}{missed}",
         # Measured past the daily rows, on a band past them no backtest calibrated: "past
         # the last day a backtest measured (2027-12-04)" read for a red in Aug 2027.
         "band": f"{lead}past the daily rows ({day}), on a band no backtest calibrated",
