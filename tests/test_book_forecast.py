@@ -235,7 +235,10 @@ def test_a_what_if_past_the_days_the_run_verifies_says_its_verdict_is_not_verifi
     assert outcome.extrapolated == ""
     said = outcome.unverified
     assert said.startswith("not verified: the plan's statuses are verified to "), said
-    assert "the deal's verdict, orders, capex and MW that rest on it past it" in said
+    assert (
+        "; demand past that day, and the deal's verdict, orders, capex and MW that rest on it, "
+        "are not verified"
+    ) in said
     assert said in whatif_lines(outcome)
     page = outcome.page.read_text(encoding="utf-8")
     assert html_text(f"Not verified: {said.removeprefix('not verified: ')}.") in page

@@ -451,11 +451,11 @@ def extrapolated_warning(
 def unverified_statuses(warehouse_path: Path, forecast_run_id: str | None, *, rests: str) -> str:
     """What a reader of a what-if must know where the run's statuses are verified short of its
     plan's end, else "": "the plan's statuses are verified to 2027-06-05 only (52 weeks out
-    the regions' demand passed q90 on 20% of days, against at most 15%), so <rests> past it
-    are not verified". The demo's what-if said a deal ramping to 6,000 GPUs in Sep 2027 is
-    served "from 2027-09-01", as if verified, where its report says every status past
-    2027-06-05 is not. The day is the report's (``green_verified_to``); daily rows past the
-    measured days are the extrapolated line's (:func:`extrapolated_warning`)."""
+    the regions' demand passed q90 on 20% of days, against at most 15%); demand past that
+    day, and <rests>, are not verified". The demo's what-if said a deal ramping to 6,000
+    GPUs in Sep 2027 is served "from 2027-09-01", as if verified, where its report says every
+    status past 2027-06-05 is not. The day is the report's (``green_verified_to``); daily
+    rows past the measured days are the extrapolated line's (:func:`extrapolated_warning`)."""
     from forecasting import demand
     from forecasting.horizon import band_calibrated, q90_held
     from forecasting.report.inputs import measured_reach_of, q90_missed, statuses_verified_to
@@ -500,8 +500,8 @@ def unverified_statuses(warehouse_path: Path, forecast_run_id: str | None, *, re
     else:
         why = "no backtest measured the forecast's error past it"
     return (
-        f"not verified: the plan's statuses are verified to {verified} only ({why}), so "
-        f"{rests} past it are not verified"
+        f"not verified: the plan's statuses are verified to {verified} only ({why}); demand "
+        f"past that day, and {rests}, are not verified"
     )
 
 
