@@ -2184,9 +2184,10 @@ def test_the_capital_in_every_order_says_how_much_rests_on_unverified_shortfalls
     )
     said = every_order_capital(replace(inputs, placements=planned))
     assert said is not None
+    every = float(planned["capex_usd"].sum())
     assert (
-        f" (of which {fmt_usd(600e6)} in 1 order for shortfalls past the last day a backtest "
-        f"measured ({fmt_date(verified)}): not verified)"
+        f" (of the {fmt_usd(every)}, {fmt_usd(600e6)} in 1 order for shortfalls past the last "
+        f"day a backtest measured ({fmt_date(verified)}): not verified)"
     ) in said, said
     for page in (finance_page, run_index_page):
         assert html_text("for shortfalls past the last day a backtest measured") in page(

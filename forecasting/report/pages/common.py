@@ -1016,7 +1016,7 @@ def _unverified_part(inputs: ReportInputs, later: pl.DataFrame) -> str:
 
 
 def _unverified_orders(inputs: ReportInputs, planned: pl.DataFrame) -> str:
-    """' (of which $X in N orders for shortfalls past ...: not verified)' beside the capital in
+    """' (of the $T, $X in N orders for shortfalls past ...: not verified)' beside the capital in
     every order of the plan (``planned``), for its orders whose shortfall lies past the day
     the run verifies its statuses to (:func:`_past_verified`); or ''. The demo's $6,086.4M read
     plain while the rows of nearly every pool it sums said "not verified"."""
@@ -1025,9 +1025,10 @@ def _unverified_orders(inputs: ReportInputs, planned: pl.DataFrame) -> str:
     shown = shown.filter(pl.col("capex_usd").fill_null(0) > 0)
     if shown.is_empty():
         return ""
+    # "Of the $6,086.4M": after the new-site clause, "of which" read as of that clause's sum.
     return (
-        f" (of which {fmt_usd(total(shown, 'capex_usd'))} in "
-        f"{_orders_count(_n_orders(shown))} for shortfalls {why}: {NOT_VERIFIED})"
+        f" (of the {fmt_usd(total(planned, 'capex_usd'))}, {fmt_usd(total(shown, 'capex_usd'))} "
+        f"in {_orders_count(_n_orders(shown))} for shortfalls {why}: {NOT_VERIFIED})"
     )
 
 
