@@ -1600,6 +1600,11 @@ class Warehouse:
         newest: datetime | None = self._scalar("SELECT max(ts) FROM telemetry")
         return newest
 
+    def oldest_telemetry(self) -> datetime | None:
+        """Timestamp of the oldest telemetry row, or None when there is none."""
+        oldest: datetime | None = self._scalar("SELECT min(ts) FROM telemetry")
+        return oldest
+
     def close(self) -> None:
         """Close the connection (idempotent)."""
         self._con.close()

@@ -316,7 +316,7 @@ def load_contracts_file(
         reloaded = wh.replace_contracts(source, frame, keep=keep)
         in_force = wh.contracts()
         newest = wh.newest_telemetry()
-        oldest = wh.query("SELECT min(ts)::DATE AS day FROM telemetry")["day"][0]
+        oldest = wh.oldest_telemetry()
     today = today or datetime.now(UTC).date()
     return ContractsLoaded(
         path=path,
@@ -339,7 +339,9 @@ def load_contracts_file(
                 frame, newest=None if newest is None else newest.date(), today=today
             ),
             *contracts.far_ahead(frame, today=today),
-            *contracts.ended_before_telemetry(frame, first=oldest),
+            *contracts.ended_before_telemetry(
+                frame, first=None if oldest is None else oldest.date()
+            ),
         ],
     )
 

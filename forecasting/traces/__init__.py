@@ -45,6 +45,7 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
+from forecasting.errors import GZIP_MAGIC, is_gzip
 from forecasting.rules import CR_JOINED_RULE, LONE_CR_RULE
 from forecasting.schema import TELEMETRY_SCHEMA
 from forecasting.traces.outages import windows_calendar
@@ -262,13 +263,17 @@ class TraceAdapter(Generic[OptionsT]):
 # --- shared reading and shaping ----------------------------------------------------------------
 
 
+def _opener(path: Path) -> Callable[..., Any]:
+    """``gzip.open`` where ``path`` holds gzip data, whatever its name, else ``open``."""
+    with path.open("rb") as raw:
+        return gzip.open if is_gzip(raw.read(len(GZIP_MAGIC))) else open
+
+
 def read_header(path: Path) -> list[str]:
     """Column names on the first line of a CSV file, gzip-compressed or not."""
     if not path.is_file():
         raise TraceFormatError(f"{path}: no such file")
-    with path.open("rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-    opener = gzip.open if compressed else open
+    opener = _opener(path)
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
             line = handle.readline()
@@ -305,9 +310,7 @@ def scan_trace_csv(path: Path, dtypes: Mapping[str, pl.DataType], *, trace: str)
 def _lone_cr_line_ends(path: Path) -> bool:
     """Whether the first line of ``path`` (up to its first LF) holds a CR before its end: the
     file ends its lines, or at least its header's, with a lone CR."""
-    with path.open("rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-    opener = gzip.open if compressed else open
+    opener = _opener(path)
     with opener(path, "rb") as handle:
         first = handle.read(1 << 16).split(b"\n", 1)[0]
     return b"\r" in first.rstrip(b"\r")
@@ -427,9 +430,7 @@ def wide_rows(path: Path, width: int, *, joined_at_cr: bool = False) -> pl.DataF
 
 def _wide_rows_quoted(path: Path, width: int) -> pl.DataFrame:
     """:func:`wide_rows` of a file holding a quote, record by record."""
-    with path.open("rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-    opener = gzip.open if compressed else open
+    opener = _opener(path)
     rows: list[int] = []
     extra: list[str] = []
     with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
