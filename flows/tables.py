@@ -1473,8 +1473,8 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
 
 
 def to_place_line(report: ReportOutcome) -> list[str]:
-    """``capital in orders to place: $2,201.1M in 5 orders: every order of the plan due by
-    2027-06-04 ...``, the finance card's words, or nothing where the report has none: the
+    """``capital in orders to place: $371.7M in 2 orders due by 2026-12-05, the as-of day
+    ...``, the finance card's words, or nothing where the report has none: the
     summary named the orders due first and no budget line at all. Then the idle-risk card's
     line, the opposite error: a fleet whose demand fell read $1,366.5M idle on the finance page
     beside a terminal that said "$0 in 0 orders" and nothing else."""

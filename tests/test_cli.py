@@ -2830,7 +2830,7 @@ def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> Non
     card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
     # The idle-risk card's line follows it (test_report: the CLI says the idle capex).
     assert to_place_line(outcome)[0] == f"capital in orders to place: {card}"
-    assert f"every order of the plan due by {end}" in card
+    assert f"orders due by {end}, the as-of day" in card
 
 
 def test_the_report_table_says_a_wholly_past_ceiling_order_has_no_order_by() -> None:

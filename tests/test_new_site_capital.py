@@ -75,7 +75,7 @@ def test_capital_to_place_dates_blocks_past_a_ceiling_by_their_new_site() -> Non
 
     said = trigger_capital(_one_past_a_ceiling())
     end = DUE_DAY.isoformat()
-    assert f"due by {end} (the as-of day: its order-by has come" in said, said
+    assert f"due by {end}, the as-of day (an order of the plan is due once its" in said, said
     assert "a new site is needed, not in the plan's totals) in" not in said, said
     assert (
         f"for 1 block past its site's ceiling, into a new site, due after {end} by the new "
@@ -98,8 +98,8 @@ def test_a_capital_to_place_with_nothing_due_says_none_due() -> None:
 
     early = _one_past_a_ceiling(as_of=MONDAY)
     said = trigger_capital(early)
-    assert said.startswith("none due, of every order of the plan due by 2026-01-05"), said
-    assert "(+ $8.0M in 1 order of the plan due after 2026-01-05, to 2026-01-22" in said, said
+    assert said.startswith("none due by 2026-01-05, the as-of day (an order"), said
+    assert "(+ $8.0M in 1 order of the plan due after 2026-01-05, on 2026-01-22" in said, said
     mw = _order_mw(early, early.triggers.filter(pl.col("blocks_to_order") > 0))
     assert mw.startswith("none due in the orders due by 2026-01-05"), mw
     only = trigger_capital(_every_order_past_the_ceilings(due=True))
@@ -135,7 +135,7 @@ def test_next_order_by_names_the_new_site_s_when_every_order_is_past_the_ceiling
     from forecasting.report.pages.common import trigger_capital
 
     said = trigger_capital(_every_order_past_the_ceilings(due=True))
-    assert said.startswith("none under the site ceilings, of every order"), said
+    assert said.startswith("none under the site ceilings, of the orders due by"), said
     assert (
         "2 blocks past their site's ceiling, into a new site, due by 2026-01-22 by the new "
         "site's order-by (2026-01-22)"

@@ -5869,9 +5869,9 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
 
     for page, label in ((finance_page, "capital in orders"), (run_index_page, "capital in orders")):
         kept = card(page(replace(inputs, placements=dark)), label)
-        assert kept.startswith(f"{apart}: ") and past in kept, label
+        assert kept.startswith(f"{apart} due by ") and past in kept, label
         plain = card(page(replace(inputs, placements=planned)), label)
-        assert plain.startswith(f"{fmt_usd(capital)} in {due.height} orders: "), label
+        assert plain.startswith(f"{fmt_usd(capital)} in {due.height} orders due by "), label
         assert "only after the plan's end" not in plain, label
 
 
@@ -5890,8 +5890,8 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
     assert later["order_by"] <= end
     due = ordering.filter(pl.col("order_by") <= end)
     said = (
-        f"{fmt_usd(float(due['capex_usd'].sum()) + 600e6)} in {due.height + 1} orders: every "
-        f"order of the plan due by {fmt_date(end)}"
+        f"{fmt_usd(float(due['capex_usd'].sum()) + 600e6)} in {due.height + 1} orders due by "
+        f"{fmt_date(end)}, the as-of day"
     )
     # (Its shortfall lies past the measured days: what follows says so, test below.)
     of = f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls"
@@ -6227,15 +6227,16 @@ def test_the_capital_to_place_is_every_order_whose_order_by_has_come() -> None:
     verified = green_verified_to(inputs)
     assert verified is not None
     said = (
-        f"{fmt_usd(float(due['capex_usd'].sum()))} in {due.height} orders: every order of the "
-        f"plan due by {fmt_date(end)} (the as-of day: its order-by has come, whatever the daily "
-        "horizon), whichever tranche; a part waiting on power by its own order-by (of which "
+        f"{fmt_usd(float(due['capex_usd'].sum()))} in {due.height} orders due by "
+        f"{fmt_date(end)}, the as-of day (an order of the plan is due once its order-by has "
+        "come, whatever the daily horizon; any tranche, a part waiting on power by its own "
+        "order-by) (of which "
         f"{fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls, all of "
         f"it for shortfalls past the last day a backtest measured ({fmt_date(verified)}): not "
         "verified) (+ "
         f"{fmt_usd(float(later['capex_usd'].sum()))} in {later.height} orders of the plan due "
-        f"after {fmt_date(end)}, to {fmt_date(later['order_by'].max())}: in every order of the "
-        "plan, not to place yet)"
+        f"after {fmt_date(end)}, from {fmt_date(later['order_by'].min())} to "
+        f"{fmt_date(later['order_by'].max())}: not to place yet)"
     )
     for page in (finance_page, run_index_page):
         text = html.unescape(page(replace(inputs, placements=planned)))
@@ -6562,7 +6563,7 @@ def test_a_capital_card_with_every_order_unsized_says_none_sized_not_zero() -> N
     # us-east's training order is due 36 days after the as-of day: one of the two is due.
     said = (
         "none sized: 1 order not sized (the forecast ends before it lands, its capex not "
-        "measured; see the notes), of every order of the plan due by "
+        "measured; see the notes), of the orders due by "
         f"{fmt_date(shown.as_of)}"
     )
     for page in (run_index_page, finance_page):

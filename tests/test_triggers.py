@@ -781,10 +781,13 @@ def test_the_orders_to_place_today_do_not_move_with_the_daily_horizon() -> None:
     assert due[120].rows() == [("r2", "all", 1, date(2025, 11, 9), "rack-c", 2, 16e6)]
     for said in capital.values():
         assert said.startswith(
-            "$16.0M in 1 order: every order of the plan due by 2026-01-05 (the as-of day: its "
-            "order-by has come, whatever the daily horizon)"
+            "$16.0M in 1 order due by 2026-01-05, the as-of day (an order of the plan is due "
+            "once its order-by has come, whatever the daily horizon; any tranche"
         ), said
-        assert "(+ $32.0M in 4 orders of the plan due after 2026-01-05, to 2026-09-08" in said
+        assert (
+            "(+ $32.0M in 4 orders of the plan due after 2026-01-05, from 2026-03-09 to 2026-09-08"
+            in said
+        )
 
 
 def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:

@@ -774,16 +774,20 @@ def _orders_count(n: int) -> str:
 
 
 def to_place_membership(inputs: ReportInputs) -> str:
-    """What the capital to place holds, dated: 'every order of the plan due by 2026-12-05 (the
-    as-of day: its order-by has come, whatever the daily horizon), whichever tranche; a part
-    waiting on power by its own order-by'."""
+    """Which orders the capital to place holds, dated, to follow "N orders" or "none": 'due
+    by 2026-12-05, the as-of day (an order of the plan is due once its order-by has come,
+    whatever the daily horizon; any tranche, a part waiting on power by its own order-by)'.
+
+    It read "none due, of every order of the plan due by 2026-12-05 (the as-of day: its
+    order-by has come, whatever the daily horizon), whichever tranche; ...": the day a
+    finance reader looks for came after two clauses about which orders count."""
     by = to_place_by(inputs)
     if by is None:
-        return "every order of the plan with an order-by date"
+        return "with an order-by date (every order of the plan, any tranche)"
     return (
-        f"every order of the plan due by {fmt_date(by)} (the as-of day: its order-by has "
-        "come, whatever the daily horizon), whichever tranche; a part waiting on power by its "
-        "own order-by"
+        f"due by {fmt_date(by)}, the as-of day (an order of the plan is due once its order-by "
+        "has come, whatever the daily horizon; any tranche, a part waiting on power by its own "
+        "order-by)"
     )
 
 
@@ -813,7 +817,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
         and (nothing := none_sized(triggers_due(inputs), unmeasured="capex"))
     ):
         return (
-            f"{nothing}, of {to_place_membership(inputs)}"
+            f"{nothing}, of the orders {to_place_membership(inputs)}"
             + _due_after(inputs, by=by)
             + new_site_beside(parts, by=by, due=False)
         )
@@ -821,16 +825,20 @@ def trigger_capital(inputs: ReportInputs) -> str:
         # No placements stored: the triggers' orders due by then, each whole.
         monthly = monthly_only_beside(ordering, column="capex_usd", days=days)
         return (
-            f"{fmt_usd(total(ordering, 'capex_usd'))} in {_orders_count(ordering.height)}: "
+            f"{fmt_usd(total(ordering, 'capex_usd'))} in {_orders_count(ordering.height)} "
             f"{to_place_membership(inputs)}{monthly}{unsized_beside(triggers_due(inputs))}"
         )
     if due.is_empty() and parts.height:
         # Only blocks past the ceilings fall due, dated by their new site: "$0 in 0 orders"
         # read as nothing to place beside them. With none of those due either (no order-by
         # has come: the demo at 26 weeks), "none under the site ceilings" read as if some were.
-        nothing_due = "none under the site ceilings" if new_site_due(inputs).height else "none due"
+        nothing_due = (
+            f"none under the site ceilings, of the orders {to_place_membership(inputs)}"
+            if new_site_due(inputs).height
+            else f"none {to_place_membership(inputs)}"
+        )
         return (
-            f"{nothing_due}, of {to_place_membership(inputs)}"
+            nothing_due
             + new_site_beside(parts, by=by, due=True)
             + _due_after(inputs, by=by)
             + new_site_beside(parts, by=by, due=False)
@@ -849,7 +857,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
     )
     return (
         planned_capital(placeable, due)
-        + f" in {_orders_count(_n_orders(due))}: {to_place_membership(inputs)}"
+        + f" in {_orders_count(_n_orders(due))} {to_place_membership(inputs)}"
         + of_later
         + monthly
         + new_site_beside(parts, by=by, due=True)
@@ -1071,19 +1079,21 @@ def orders_due_after(inputs: ReportInputs) -> pl.DataFrame | None:
 
 
 def _due_after(inputs: ReportInputs, *, by: date | None) -> str:
-    """' (+ $X in N orders of the plan due after <by>, to <last order-by>: in every order of the
-    plan, not to place yet)' or ''."""
+    """' (+ $X in N orders of the plan due after <by>, from <first> to <last order-by>: not to
+    place yet)' or ''. The first day is the next order-by among them: "due after 2026-12-05,
+    to 2028-09-26" left the reader to find that the next one fell 8 days on."""
     after = orders_due_after(inputs)
     if after is None or by is None:
         return ""
     rows = after.filter(pl.col("capex_usd") > 0)
-    last = rows["order_by"].max()
-    if rows.is_empty() or not isinstance(last, date):
+    first, last = rows["order_by"].min(), rows["order_by"].max()
+    if rows.is_empty() or not isinstance(first, date) or not isinstance(last, date):
         return ""
+    on = fmt_date(first)
+    when = f"on {on}" if first == last else f"from {on} to {fmt_date(last)}"
     return (
         f" (+ {fmt_usd(total(rows, 'capex_usd'))} in {_orders_count(_n_orders(rows))} of the "
-        f"plan due after {fmt_date(by)}, to {fmt_date(last)}: in every order "
-        "of the plan, not to place yet)"
+        f"plan due after {fmt_date(by)}, {when}: not to place yet)"
     )
 
 
