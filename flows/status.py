@@ -61,13 +61,45 @@ def read_status(path: Path, *, limit: int) -> WarehouseStatus:
     with warehouse.connect(path, read_only=True) as wh:
         forecasts = wh.recent_forecast_runs(limit=limit)
         drills = wh.recent_drill_runs(limit=limit)
-        triggers = wh.recent_trigger_runs(limit=limit)
+        triggers = _with_verified_to(wh, wh.recent_trigger_runs(limit=limit))
         ledger = wh.ledger_totals()
         newest = wh.newest_telemetry()
         rows = wh.count("telemetry")
         changes = run_changes(wh)
         stored = {t: wh.count(t) for t in ("forecast_runs", "drill_runs", "trigger_runs")}
     return WarehouseStatus(forecasts, drills, triggers, newest, rows, ledger, changes, stored)
+
+
+def _with_verified_to(wh: warehouse.Warehouse, triggers: pl.DataFrame) -> pl.DataFrame:
+    """``triggers`` (trigger runs) with how far each one's statuses are verified
+    (``verified_to``: "2027-06-05 only", "the plan's end") and why it ends there (``why``,
+    null where they reach it), read off its forecast run as the report reads it.
+
+    The table counted the demo's "2 green" beside a report whose greens read "green to
+    2027-06-05 only: not verified beyond": a count of statuses no backtest verified past
+    that day read as plain as a verified one."""
+    if triggers.is_empty():
+        return triggers.with_columns(
+            verified_to=pl.lit(None, pl.String), why=pl.lit(None, pl.String)
+        )
+    from forecasting.runs.drills import statuses_verified
+    from forecasting.runs.ids import RunNotFoundError
+
+    reads: dict[str, tuple[str, str | None]] = {}
+    for run_id in triggers.get_column("forecast_run_id").unique().to_list():
+        try:
+            verified = statuses_verified(wh, run_id)
+        except RunNotFoundError:
+            reads[run_id] = ("not recorded", None)
+            continue
+        reads[run_id] = (
+            ("the plan's end", None) if verified is None else (f"{verified.day} only", verified.why)
+        )
+    ids = triggers.get_column("forecast_run_id")
+    return triggers.with_columns(
+        verified_to=pl.Series([reads[i][0] for i in ids], dtype=pl.String),
+        why=pl.Series([reads[i][1] for i in ids], dtype=pl.String),
+    )
 
 
 def _age(when: datetime | None, now: datetime) -> str:
@@ -255,6 +287,7 @@ def warehouse_status_tables(
     )
     for name in ("run", "forecast run", "as of", "created", "quantile", "red", "amber", "green"):
         triggers.add_column(name, justify="right" if name in ("red", "amber", "green") else "left")
+    triggers.add_column("statuses verified to")
     # The construction clock beside the blocks': the worst "start a new site by" status.
     triggers.add_column("new sites")
     for r in status.triggers.iter_rows(named=True):
@@ -267,8 +300,17 @@ def warehouse_status_tables(
             Text(str(r["red"]), style="red" if r["red"] else ""),
             str(r["amber"]),
             str(r["green"]),
+            Text(r["verified_to"], style="yellow" if r["why"] else ""),
             Text(r["new_sites"], style=_STATUS_STYLE.get(r["new_sites"].split(" ")[0], "dim")),
         )
+    newest = status.triggers.head(1).filter(pl.col("why").is_not_null())
+    if newest.height:
+        # Why the newest run's statuses stop short: the report's words, once.
+        triggers.caption = (
+            f"statuses verified to {newest.item(0, 'verified_to')} ({newest.item(0, 'why')}): "
+            "a status past that day, of any colour, is not verified"
+        )
+        triggers.caption_justify = "left"
     # An empty table under its title read as if the rows were lost; it says why it is empty
     # and which command fills it.
     for table, frame, why in (

@@ -277,3 +277,41 @@ def test_a_trigger_run_stores_its_construction_rows_and_the_report_reads_them(
     edited = plan.model_copy(update={"new_site": ()})
     inputs = runs.report_inputs(path, edited, first, options)
     assert inputs.construction.sort("region").equals(stored.sort("region"))
+
+
+def test_status_says_how_far_each_trigger_run_s_statuses_are_verified(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """`fleetcast status` counted the demo's "4 red, 0 amber, 2 green" beside a report whose
+    greens read "green to 2027-06-05 only: not verified beyond": counts of statuses no
+    backtest verified past that day read as plain as verified ones. Each trigger run now
+    says how far its statuses are verified, the day the report and the what-if give, and why
+    under the table; a daily-only plan measured to its end reads "the plan's end"."""
+    import io
+
+    from rich.console import Console
+
+    from flows.status import warehouse_status_tables
+    from forecasting.options import ReportOptions
+    from forecasting.runs.drills import statuses_verified
+
+    def rendered(path: Path) -> str:
+        console = Console(record=True, width=250, file=io.StringIO())
+        for view in warehouse_status_tables(path, limit=5):
+            console.print(view)
+        return " ".join(console.export_text().split())
+
+    path, run = _small_forecast(fleet, tmp_path, horizon_days=14, horizon_months=12)
+    runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    with warehouse.connect(path, read_only=True) as wh:
+        verified = statuses_verified(wh, run.run_id)
+    assert verified is not None and verified.day < verified.plan_end
+    text = rendered(path)
+    assert f"│ {verified.day} only │" in text, text
+    assert f"statuses verified to {verified.day} only ({verified.why}): a status past" in text
+    (tmp_path / "daily").mkdir()
+    daily, _ = _small_forecast(fleet, tmp_path / "daily", horizon_days=14)
+    runs.report(daily, fleet.capacity, tmp_path / "daily" / "reports", ReportOptions())
+    plain = rendered(daily)
+    assert "│ the plan's end │" in plain and "statuses verified to" in plain
+    assert "a status past that day" not in plain

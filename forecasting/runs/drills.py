@@ -52,6 +52,7 @@ __all__ = [
     "DrillNotPlayed",
     "DrillOutcome",
     "PlayedDrill",
+    "StatusesVerified",
     "blocks_needed",
     "capacity_sha256",
     "customer_fold",
@@ -68,6 +69,7 @@ __all__ = [
     "resampled_paths",
     "save_drill",
     "save_not_played",
+    "statuses_verified",
     "stored_drill_outcomes",
     "unmeasured_demand_warning",
 ]
@@ -448,60 +450,86 @@ def extrapolated_warning(
     return f"extrapolated: {text}" if text else None
 
 
-def unverified_statuses(warehouse_path: Path, forecast_run_id: str | None, *, rests: str) -> str:
-    """What a reader of a what-if must know where the run's statuses are verified short of its
-    plan's end, else "": "the plan's statuses are verified to 2027-06-05 only (52 weeks out
-    the regions' demand passed q90 on 20% of days, against at most 15%); demand past that
-    day, and <rests>, are not verified". The demo's what-if said a deal ramping to 6,000
-    GPUs in Sep 2027 is served "from 2027-09-01", as if verified, where its report says every
-    status past 2027-06-05 is not. The day is the report's (``green_verified_to``); daily
-    rows past the measured days are the extrapolated line's (:func:`extrapolated_warning`)."""
+class StatusesVerified(NamedTuple):
+    """How far a forecast run's statuses are verified, where that falls short of its plan's
+    end: the last day (``day``), the plan's last day (``plan_end``) and why it ends there."""
+
+    day: date
+    plan_end: date
+    why: str
+
+
+def statuses_verified(wh: warehouse.Warehouse, forecast_run_id: str) -> StatusesVerified | None:
+    """The day the statuses of forecast run ``forecast_run_id`` are verified to, read off its
+    stored frames as the report reads it (``green_verified_to``), or None where every status
+    reads plain to the plan's end (or the run stored no forecast rows). The telemetry is read
+    only where the daily backtests could reach past the decision ones."""
     from forecasting import demand
     from forecasting.horizon import band_calibrated, q90_held
     from forecasting.report.inputs import measured_reach_of, q90_missed, statuses_verified_to
 
-    with warehouse.connect(warehouse_path, read_only=True) as wh:
-        ref = forecast_run(wh, forecast_run_id)
-        accuracy = wh.run_frame("horizon_accuracy", ref.run_id)
-        end = wh.run_frame("forecasts", ref.run_id).get_column("ds").max()
-        months = wh.run_frame("forecast_months", ref.run_id).get_column("ds").max()
-        summary = wh.run_frame("forecast_summary", ref.run_id)
-        backtest = wh.run_frame("backtests", ref.run_id)
-        held = q90_held(accuracy)
-        # The daily backtests reach no further than from their first cut-off: where the
-        # decision backtests held further, the telemetry (4 s on the demo) settles nothing.
-        first = backtest.get_column("cutoff").min()
-        bound = (ref.as_of - first).days if isinstance(first, date) else 0
-        history = wh.hourly_demand() if held.days < bound else None
-    if not isinstance(end, date) or not isinstance(months, date):
-        return ""  # daily rows alone: the extrapolated line says what they rest on
-    if history is None:
+    ref = forecast_run(wh, forecast_run_id)
+    accuracy = wh.run_frame("horizon_accuracy", ref.run_id)
+    end = wh.run_frame("forecasts", ref.run_id).get_column("ds").max()
+    months = wh.run_frame("forecast_months", ref.run_id).get_column("ds").max()
+    summary = wh.run_frame("forecast_summary", ref.run_id)
+    backtest = wh.run_frame("backtests", ref.run_id)
+    if not isinstance(end, date):
+        return None
+    held = q90_held(accuracy)
+    # The daily backtests reach no further than from their first cut-off: where the decision
+    # backtests held further, the telemetry (4 s on the demo) settles nothing.
+    first = backtest.get_column("cutoff").min()
+    bound = (ref.as_of - first).days if isinstance(first, date) else 0
+    if held.days >= bound:
         reach = held.days
     else:
         reach = measured_reach_of(
-            demand.demand_series(history),
+            demand.demand_series(wh.hourly_demand()),
             summary,
             backtest=backtest,
             horizon_accuracy=accuracy,
             as_of=ref.as_of,
             q90_held_only=True,
         )
-    plan_end = month_end(months)
+    plan_end = month_end(months) if isinstance(months, date) else end
     calibrated = band_calibrated(summary)
     verified = statuses_verified_to(
-        as_of=ref.as_of, daily_end=end, reach=reach, plan_end=plan_end, calibrated=calibrated
+        as_of=ref.as_of,
+        daily_end=end,
+        reach=reach,
+        plan_end=plan_end if isinstance(months, date) else None,
+        calibrated=calibrated,
     )
     if verified is None or verified >= plan_end:
-        return ""
-    if not calibrated:
+        return None
+    if isinstance(months, date) and not calibrated:
         why = "no backtest calibrated the plan's band past the daily rows"
     elif held.missed_days is not None and held.missed_share is not None:
         why = q90_missed(held.missed_days, held.missed_share)
     else:
         why = "no backtest measured the forecast's error past it"
+    return StatusesVerified(verified, plan_end, why)
+
+
+def unverified_statuses(warehouse_path: Path, forecast_run_id: str | None, *, rests: str) -> str:
+    """What a reader of a what-if must know where the run's statuses are verified short of its
+    plan's end, else "": "the plan's statuses are verified to 2027-06-05 only (52 weeks out
+    the regions' demand passed q90 on 20% of days, against at most 15%); demand past that
+    day, and <rests>, are not verified". The demo's what-if said a deal ramping to 6,000
+    GPUs in Sep 2027 is served "from 2027-09-01", as if verified, where its report says every
+    status past 2027-06-05 is not. The day is the report's (:func:`statuses_verified`); daily
+    rows past the measured days are the extrapolated line's (:func:`extrapolated_warning`)."""
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        if wh.run_frame("forecast_months", ref.run_id).is_empty():
+            return ""  # daily rows alone: the extrapolated line says what they rest on
+        verified = statuses_verified(wh, ref.run_id)
+    if verified is None:
+        return ""
     return (
-        f"not verified: the plan's statuses are verified to {verified} only ({why}); demand "
-        f"past that day, and {rests}, are not verified"
+        f"not verified: the plan's statuses are verified to {verified.day} only "
+        f"({verified.why}); demand past that day, and {rests}, are not verified"
     )
 
 
