@@ -1110,9 +1110,20 @@ def _deal_revenue(outcome: WhatIfOutcome) -> str:
         # Revenue counts only the hours served in full: "revenue $0" read as a measured loss.
         return "not counted (never served in full within the horizon)"
     basis = f" ({outcome.revenue_basis})" if outcome.revenue_basis else ""
+    unverified = (
+        f"{usd(outcome.revenue_unverified_usd)} of it after {outcome.verified_to}, the last day "
+        "the plan's statuses are verified: not verified"
+        if outcome.revenue_unverified_usd and outcome.verified_to
+        else ""
+    )
     if not past:
-        return usd(within) + basis
-    return f"{usd(within)} to the plan's end ({usd(past)} past it: not verified){basis}"
+        return usd(within) + (f" ({unverified})" if unverified else "") + basis
+    if not unverified:
+        return f"{usd(within)} to the plan's end ({usd(past)} past it: not verified){basis}"
+    return (
+        f"{usd(within)} to the plan's end ({unverified}; {usd(past)} past the plan's end: not "
+        f"verified){basis}"
+    )
 
 
 def _short_from(day: date | None, outcome: WhatIfOutcome) -> str:

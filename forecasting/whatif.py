@@ -598,6 +598,11 @@ class WhatIf:
     # deal is not served within the plan.
     revenue_past_plan_usd: float | None
     gpu_hours: float
+    # The part of ``revenue_usd`` earned after ``verified_to``, the last day the run's
+    # statuses are verified (runs.drills.statuses_verified): whether the plan serves those
+    # hours is not verified; None where the statuses are verified to the plan's end.
+    revenue_unverified_usd: float | None = None
+    verified_to: date | None = None
     concentration: pl.DataFrame  # contracts.BOOK_CONCENTRATION_SCHEMA, without and with
     # Concentration as one line: the month it stands on and how far it is measured (the daily
     # paths), no direction where the deal steps up past them (see _concentration_line).
@@ -3136,6 +3141,7 @@ def what_if(
     without: TriggerResult | None = None,
     book: ContractBook | None = None,
     pipeline: bool = False,
+    verified_to: date | None = None,
 ) -> WhatIf:
     """Triggers without and with ``deal`` on the same forecast and plan, and what differs.
 
@@ -3145,7 +3151,8 @@ def what_if(
     ``book``: the contract book the forecast carries; signed contracts on the deal's own series
     add up with it into one floor (see :func:`with_deal`). ``pipeline``: the deal is a
     pipeline deal weighed as signing on every path, its ramp on top of ``forecast``, which
-    must not hold it (:func:`pipeline_if_signed`), not a floor.
+    must not hold it (:func:`pipeline_if_signed`), not a floor. ``verified_to``: the last day
+    the forecast's statuses are verified; the revenue after it is said apart, not verified.
     """
     from forecasting.contracts import concentration_with_book
 
@@ -3225,6 +3232,21 @@ def what_if(
     _, revenue_on_baseline, _ = _revenue(
         deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short,
         only=list(baseline.select("exhaustion_with", "until").iter_rows()),
+    )  # fmt: skip
+    # The demo's deal read "revenue $46.3M to the plan's end" beside a line saying no status
+    # past 2027-06-05 is verified: most of it was earned on days no backtest verified.
+    unverified_from = (
+        [(verified_to + timedelta(days=1), None)]
+        if verified_to is not None and verified_to < horizon_end and revenue
+        else None
+    )
+    revenue_unverified = (
+        _revenue(
+            deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short,
+            only=unverified_from,
+        )[1]
+        if unverified_from
+        else None
     )  # fmt: skip
     notes = [*rebased]
     notes += [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
@@ -3446,6 +3468,8 @@ def what_if(
         ramp_warning=ramp_warning,
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,
+        revenue_unverified_usd=revenue_unverified or None,
+        verified_to=verified_to if revenue_unverified else None,
         revenue_basis=REVENUE_ANYWAY if adds_none and revenue else "",
         gpu_hours=gpu_hours,
         concentration=concentration,

@@ -315,3 +315,39 @@ def test_status_says_how_far_each_trigger_run_s_statuses_are_verified(
     plain = rendered(daily)
     assert "│ the plan's end │" in plain and "statuses verified to" in plain
     assert "a status past that day" not in plain
+
+
+def test_a_what_if_says_which_part_of_its_revenue_falls_past_the_verified_statuses(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """The demo's deal (200 GPUs from March 2027, 600 from September) read "revenue $46.3M to
+    the plan's end", and only a line below said no status past 2027-06-05 is verified:
+    $44.7M of it was earned on days whose service no backtest verified. The revenue now says
+    how much of it falls after that day, on the terminal and the page."""
+    from flows.tables import whatif_table
+    from forecasting.capacity import load_capacity
+    from forecasting.options import WhatIfOptions
+    from forecasting.report.format import html_text
+
+    path, run = _small_forecast(fleet, tmp_path, horizon_days=14, horizon_months=12)
+    deal = WhatIfOptions(
+        customer="newco",
+        workload_class="inference",
+        region="eu-west",
+        ramp=f"{run.as_of + timedelta(days=7)}:20",
+        until=run.as_of + timedelta(days=300),
+    )
+    outcome = runs.weigh_deal(path, fleet.capacity, tmp_path / "reports", deal)
+    with warehouse.connect(path, read_only=True) as wh:
+        verified = runs.drills.statuses_verified(wh, run.run_id)
+    assert verified is not None and outcome.verified_to == verified.day
+    assert outcome.serve_from == run.as_of + timedelta(days=7), outcome.serve_note
+    price = load_capacity(fleet.capacity).policy["inference"].price_per_gpu_hour
+    days_after = (run.as_of + timedelta(days=300) - verified.day).days
+    assert outcome.revenue_unverified_usd == pytest.approx(20 * 24 * price * days_after)
+    assert outcome.revenue_usd is not None and outcome.revenue_unverified_usd < outcome.revenue_usd
+    said = (
+        f"of it after {verified.day}, the last day the plan's statuses are verified: not verified"
+    )
+    assert said in " ".join(str(whatif_table(outcome).title).split())
+    assert html_text(said) in outcome.page.read_text(encoding="utf-8")

@@ -43,6 +43,10 @@ class WhatIfOutcome(BaseModel):
     # The term's revenue past the plan's end: not verified, never in revenue_usd (which stops
     # at the plan's end); WhatIf.revenue_past_plan_usd.
     revenue_past_plan_usd: float | None = None
+    # The part of revenue_usd earned after verified_to, the last day the run's statuses are
+    # verified: not verified (WhatIf.revenue_unverified_usd).
+    revenue_unverified_usd: float | None = None
+    verified_to: date | None = None
     # Served from its first day until it goes short then (a day, or a month on monthly rows),
     # and in full again from serve_from (None: served throughout, or short at once).
     short_from: str | None = None
@@ -108,7 +112,7 @@ def weigh_deal(
     from forecasting.capacity import load_capacity
     from forecasting.report.inputs import WHATIF_REST
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs.drills import extrapolated_warning, unverified_statuses
+    from forecasting.runs.drills import extrapolated_warning, statuses_verified, unverified_statuses
     from forecasting.whatif import deal_contract, what_if
 
     plan = load_capacity(capacity_path)
@@ -130,8 +134,18 @@ def weigh_deal(
             wh, ref.run_id, quantile=options.quantile, buffer_weeks=options.buffer_weeks
         )
         customers = wh.query("SELECT DISTINCT customer FROM telemetry_series")["customer"]
+        verified = statuses_verified(wh, ref.run_id)
     book = contract_book(warehouse_path, capacity_path=capacity_path).known_by(ref.as_of)
-    answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings, book=book)
+    answer = what_if(
+        frame,
+        plan,
+        deal,
+        as_of=ref.as_of,
+        paths=paths,
+        settings=settings,
+        book=book,
+        verified_to=None if verified is None else verified.day,
+    )
     spelling = _spelling_notes(deal.customer, customers.to_list())
     answer = replace(answer, notes=(*spelling, *answer.notes))
     extrapolated = extrapolated_warning(warehouse_path, ref.run_id, rests=WHATIF_REST) or ""
@@ -181,6 +195,8 @@ def weigh_deal(
         extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd,
         revenue_past_plan_usd=answer.revenue_past_plan_usd,
+        revenue_unverified_usd=answer.revenue_unverified_usd,
+        verified_to=answer.verified_to,
         orders=answer.orders.to_dicts(),
         notes=list(answer.notes),
         concentration_line=answer.concentration_line,

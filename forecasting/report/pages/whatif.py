@@ -91,6 +91,13 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         "not counted: never served in full within the horizon"
         if uncounted
         else fmt_usd(answer.revenue_usd)
+        + (
+            f" ({fmt_usd(answer.revenue_unverified_usd)} of it after "
+            f"{fmt_date(answer.verified_to)}, the last day the plan's statuses are verified: "
+            "not verified)"
+            if answer.revenue_unverified_usd and answer.verified_to
+            else ""
+        )
         + (f" ({answer.revenue_basis})" if answer.revenue_basis else "")
     )
     return [
