@@ -13,7 +13,10 @@ The calendar file is CSV with a header, one window per row::
 
 ``start`` and ``end`` are ISO 8601 instants; a stamp without an offset is read as UTC. ``end``
 is exclusive, so the first row marks the hours 14:00 and 15:00. ``region`` may be blank (every
-region); ``reason`` is optional free text.
+region); ``reason`` is optional free text. Column names are matched whatever their case or
+surrounding spaces (``Region,Start,End``), as telemetry's are. A window starting before
+2010-01-01 (telemetry's floor) or, read without the telemetry, ending more than a day after now
+is a bad row: it marks no measured hour.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from forecasting.errors import gzip_misnamed
-from forecasting.schema import UTC_OFFSET_RULE, utc_offset_out_of_range
+from forecasting.schema import EARLIEST_TIMESTAMP, UTC_OFFSET_RULE, utc_offset_out_of_range
 
 __all__ = [
     "OUTAGE_CALENDAR_COLUMNS",
@@ -155,7 +158,10 @@ def _read_calendar(
     # utf-8-sig: a BOM (what spreadsheets write) read as part of the first column's name.
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        found = [name.strip() for name in reader.fieldnames or []]
+        # Names are matched whatever their case or surrounding spaces, as telemetry's are:
+        # "Region,Start,End" was refused, and " start " read every row as cut short.
+        found = [name.strip().lower() for name in reader.fieldnames or []]
+        reader.fieldnames = found
         twice = sorted({c for c in found if found.count(c) > 1})
         if twice:
             # csv.DictReader keeps the last of two same-named columns without a word.
@@ -171,6 +177,7 @@ def _read_calendar(
                 "(region and reason optional)"
             )
         rows, problems = [], []
+        now = datetime.now(UTC)
         # Rows are numbered from the first data row, as telemetry, events and contracts are,
         # counting blank lines (which the reader skips) as telemetry's numbering does.
         started = reader.line_num  # the row the next record starts on (its line less one)
@@ -209,6 +216,21 @@ def _read_calendar(
                 found_problems.append(
                     f"{path}: row {number}, column 'end': {record['end']} is not after start "
                     f"{record['start']}; end is exclusive, so it must come later"
+                )
+            if isinstance(start, datetime) and start < EARLIEST_TIMESTAMP:
+                # A zero date (0001-01-01) or an epoch default marked no measured hour.
+                found_problems.append(
+                    f"{path}: row {number}, column 'start': {record['start']} is before "
+                    f"{EARLIEST_TIMESTAMP:%Y-%m-%d}, the telemetry's floor (a zero or epoch "
+                    "default?); check the year"
+                )
+            elif not spans and isinstance(end, datetime) and end > now + timedelta(days=1):
+                # Without the telemetry (`fleetcast run` reads the calendar before its ingest)
+                # the newest hour measured can be no later than telemetry's own ceiling.
+                found_problems.append(
+                    f"{path}: row {number}, column 'end': {record['end']} is more than a "
+                    f"day after now ({now:%Y-%m-%dT%H:%MZ}); an outage calendar marks hours "
+                    "that were measured: check the year"
                 )
             if spans and isinstance(start, datetime) and isinstance(end, datetime):
                 newest = max(last for _, last in spans.values())
