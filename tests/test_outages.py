@@ -357,3 +357,22 @@ def test_a_window_in_year_0001_or_years_ahead_is_refused_without_the_telemetry(
         f"  {path}: row 2, column 'end': 2099-03-01T16:00:00Z is more than a day after now ("
     )
     assert lines[2].endswith("an outage calendar marks hours that were measured: check the year")
+
+
+def test_a_spreadsheet_s_trailing_nameless_columns_are_ignored_as_telemetry_s_are(
+    tmp_path: Path,
+) -> None:
+    """A calendar saved from a spreadsheet with a trailing empty column
+    (``region,start,end,reason,``) was refused ("has unknown columns ['']"), where telemetry
+    ignores a column without a name: ignored here too, also on a row that leaves it out; a
+    named column the calendar does not know is still refused."""
+    path = write(
+        tmp_path,
+        "region,start,end,reason,,\n"
+        "eu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,x,,\n"
+        "eu-west,2026-03-02T14:00:00Z,2026-03-02T16:00:00Z,y\n",
+    )
+    assert read_outage_calendar(path)["reason"].to_list() == ["x", "y"]
+    named = write(tmp_path, "start,end,owner\n2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,ops\n")
+    with pytest.raises(OutageCalendarError, match=r"has unknown columns \['owner'\]"):
+        read_outage_calendar(named)

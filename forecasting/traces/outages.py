@@ -162,14 +162,17 @@ def _read_calendar(
         # "Region,Start,End" was refused, and " start " read every row as cut short.
         found = [name.strip().lower() for name in reader.fieldnames or []]
         reader.fieldnames = found
-        twice = sorted({c for c in found if found.count(c) > 1})
+        # A column without a name (a spreadsheet's trailing empty one) is ignored, as
+        # telemetry ignores one: "region,start,end,reason," was refused for its ''.
+        named = [c for c in found if c]
+        twice = sorted({c for c in named if named.count(c) > 1})
         if twice:
             # csv.DictReader keeps the last of two same-named columns without a word.
             raise OutageCalendarError(
                 f"{path}: header {found} names {twice} more than once; keep one of each"
             )
-        missing = [c for c in _REQUIRED if c not in found]
-        unknown = [c for c in found if c not in OUTAGE_CALENDAR_COLUMNS]
+        missing = [c for c in _REQUIRED if c not in named]
+        unknown = [c for c in named if c not in OUTAGE_CALENDAR_COLUMNS]
         if missing or unknown:
             raise OutageCalendarError(
                 f"{path}: header {found} lacks {missing or 'nothing'} and has unknown columns "
@@ -201,7 +204,7 @@ def _read_calendar(
             # DictReader reads the fields a cut line lacks as None: a cut start or end read
             # "'' is not an ISO 8601 instant", as if written blank, and a cut region would read
             # as every region. A line without its free-text reason alone is still a window.
-            if any(raw.get(k) is None for k in found if k != "reason"):
+            if any(raw.get(k) is None for k in named if k != "reason"):
                 found_problems = [
                     f"{path}: row {number}: has {short} fields where the header has "
                     f"{len(found)} (a line cut short?); write every column, blank where it has "
