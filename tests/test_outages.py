@@ -346,7 +346,7 @@ def test_a_window_in_year_0001_or_years_ahead_is_refused_without_the_telemetry(
         "eu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,fine\n",
     )
     with pytest.raises(OutageCalendarError) as info:
-        read_outage_calendar(path)
+        read_outage_calendar(path, now=datetime(2026, 12, 6, tzinfo=UTC))
     lines = str(info.value).splitlines()
     assert lines[0] == "2 bad row(s); the calendar was not used:"
     assert lines[1] == (
@@ -354,7 +354,8 @@ def test_a_window_in_year_0001_or_years_ahead_is_refused_without_the_telemetry(
         "telemetry's floor (a zero or epoch default?); check the year"
     )
     assert lines[2].startswith(
-        f"  {path}: row 2, column 'end': 2099-03-01T16:00:00Z is more than a day after now ("
+        f"  {path}: row 2, column 'end': 2099-03-01T16:00:00Z is more than a day after now "
+        "(2026-12-06T00:00Z); "
     )
     assert lines[2].endswith("an outage calendar marks hours that were measured: check the year")
 

@@ -125,6 +125,7 @@ def read_outage_calendar(
     *,
     regions: Sequence[str] | None = None,
     spans: Mapping[str, tuple[datetime, datetime]] | None = None,
+    now: datetime | None = None,
 ) -> pl.DataFrame:
     """The windows of an outage calendar CSV (OUTAGE_CALENDAR_SCHEMA), validated row by row.
 
@@ -134,13 +135,14 @@ def read_outage_calendar(
     misspelt region would otherwise mark nothing. With ``spans`` (each region's first and last
     telemetry hour), a window that ends more than a day after the newest telemetry, or covers
     every hour of a region's telemetry, is a bad row: a typo in a year (2030 for 2026) left a
-    region out of the forecast without a word.
+    region out of the forecast without a word. Without ``spans``, a window ending more than a
+    day after ``now`` (default: the clock) is a bad row, as a telemetry row stamped so is.
     """
     path = Path(path)
     if not path.is_file():
         raise OutageCalendarError(f"{path}: no such outage calendar file")
     try:
-        return _read_calendar(path, regions=regions, spans=spans)
+        return _read_calendar(path, regions=regions, spans=spans, now=now or datetime.now(UTC))
     except UnicodeDecodeError as exc:
         # Not a trace: a latin-1 "Wartung für Zürich" printed a 26-line UnicodeDecodeError.
         why = gzip_misnamed(path) or (
@@ -154,6 +156,7 @@ def _read_calendar(
     *,
     regions: Sequence[str] | None,
     spans: Mapping[str, tuple[datetime, datetime]] | None,
+    now: datetime,
 ) -> pl.DataFrame:
     # utf-8-sig: a BOM (what spreadsheets write) read as part of the first column's name.
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -180,7 +183,6 @@ def _read_calendar(
                 "(region and reason optional)"
             )
         rows, problems = [], []
-        now = datetime.now(UTC)
         # Rows are numbered from the first data row, as telemetry, events and contracts are,
         # counting blank lines (which the reader skips) as telemetry's numbering does.
         started = reader.line_num  # the row the next record starts on (its line less one)
