@@ -1069,6 +1069,34 @@ def test_a_trace_with_lone_cr_line_ends_reads_as_telemetry_reads_one(
     assert refused_rows["rule"][0] == ingest._RULE_CR_INSIDE
 
 
+@pytest.mark.parametrize(
+    ("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE), ("helios", HELIOS)]
+)
+def test_a_trace_header_with_a_bom_or_spaced_names_reads_as_telemetry_s_does(
+    tmp_path: Path, name: str, source: Path
+) -> None:
+    """A trace saved by a spreadsheet with a byte-order mark was refused as "not a ServeGen
+    ... file ... found ['\\ufeffcategory', ...]. Missing: ['category']", and one whose header
+    spaces its names (`category , model , ...`) passed the header check only to fail in
+    polars' "CSV file contained column names not specified in schema (n_extra = 9)", naming
+    no rule. Telemetry ingest reads both; the adapters now read them to the rows of the plain
+    file."""
+    text = _text_of(source)
+    lines = text.splitlines()
+    variants = {
+        "bom": "\ufeff" + text,
+        "spaced": lines[0].replace(",", " , ") + "\n" + "\n".join(lines[1:]) + "\n",
+    }
+    plain, _ = ADAPTERS[name].read(source)
+    for kind, variant in variants.items():
+        path = tmp_path / f"{kind}-{source.name}"
+        data = variant.encode()
+        path.write_bytes(gzip.compress(data) if source.name.endswith(".gz") else data)
+        rows, report = ADAPTERS[name].read(path)
+        assert_frame_equal(rows.collect(), plain.collect())
+        assert report().rows_read > 0, kind
+
+
 @pytest.mark.parametrize(("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE)])
 def test_blank_lines_in_a_trace_are_skipped_as_telemetry_skips_them(
     tmp_path: Path, name: str, source: Path

@@ -276,7 +276,8 @@ def read_header(path: Path) -> list[str]:
         raise TraceFormatError(f"{path}: no such file")
     opener = _opener(path)
     try:
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        # utf-8-sig: a spreadsheet's byte-order mark read as part of the first name.
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
             line = handle.readline()
     except (OSError, UnicodeDecodeError) as exc:
         raise TraceFormatError(f"{path}: not a readable CSV text file ({exc})") from exc
@@ -335,7 +336,15 @@ def scan_lines_csv(path: Path, **options: Any) -> pl.LazyFrame:
     """``pl.scan_csv(path, **options)`` with the lines ended as the file ends them (see
     :func:`_line_end`; a file whose lines no one character ends reads as LF, as before, and
     :func:`scan_trace_csv` refuses it). Every read of a trace file goes through here, so a
-    file of lone CR line ends reads alike in every pass."""
+    file of lone CR line ends reads alike in every pass.
+
+    With a header, ``schema`` names its columns by position, as :func:`read_header` reads
+    them (spaces and a byte-order mark dropped): polars matched them to the line as written,
+    and `category , model` failed its "column names not specified in schema" after the
+    header check passed."""
+    if options.get("has_header", True) and "schema" in options:  # polars' default header
+        schema = options.pop("schema")
+        options |= {"new_columns": list(schema), "schema_overrides": schema, "infer_schema": False}
     return pl.scan_csv(path, eol_char=_line_end(path) or "\n", **options)
 
 
