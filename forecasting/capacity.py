@@ -840,9 +840,17 @@ class CapacityPlan(_Strict):
             for entry in entries:
                 label = entry.id if isinstance(entry, Block) else entry.name
                 if entry.gpu_type not in self.gpu_type and entry.gpu_type != REFERENCE_GPU:
+                    # "h200" beside [gpu_type.H200] was told to add an entry of its own.
+                    known = sorted({*self.gpu_type, REFERENCE_GPU})
+                    same = next((t for t in known if t.lower() == entry.gpu_type.lower()), None)
+                    fix = (
+                        f"[gpu_type.{same}] differs only in case: write {same!r}"
+                        if same is not None
+                        else "add its h100_equivalent"
+                    )
                     problems.append(
                         f"[[{kind}]] {label!r} field gpu_type: {entry.gpu_type!r} has no "
-                        f"[gpu_type.{entry.gpu_type}] entry; add its h100_equivalent"
+                        f"[gpu_type.{entry.gpu_type}] entry; {fix}"
                     )
                     continue
                 # The GPU ceiling is on capacity: an h100_equivalent of 1e9 made a 1,792-GPU

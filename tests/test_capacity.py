@@ -1035,3 +1035,22 @@ def test_a_number_in_a_boolean_field_is_refused(field: str, number: float) -> No
         "plan.toml: invalid capacity plan",
         f"  [[block]] {entry['id']!r} field {field}: must be true or false, not {number}",
     ]
+
+
+def test_a_gpu_type_in_another_case_is_named_with_the_type_the_plan_has() -> None:
+    """`gpu_type = "h200"` beside `[gpu_type.H200]` read "'h200' has no [gpu_type.h200]
+    entry; add its h100_equivalent", which sent the reader to add a second entry for one
+    type: the error names the type the plan has, to write as it is written there."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    types = {e["gpu_type"] for e in [*document["block"], *document["candidate"]]}
+    document["gpu_type"] = {t: {"h100_equivalent": 1.0} for t in types} | {
+        "H200": {"h100_equivalent": 1.8}
+    }
+    first = document["block"][0]
+    first["gpu_type"] = "h200"
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document))
+    assert (
+        f"[[block]] {first['id']!r} field gpu_type: 'h200' has no [gpu_type.h200] entry; "
+        "[gpu_type.H200] differs only in case: write 'H200'"
+    ) in str(raised.value)
