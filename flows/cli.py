@@ -822,8 +822,8 @@ def _deal_rule_text(exc: ContractRuleError) -> str:
 
 
 def _deal_day(text: str) -> date:
-    """A day flag (whatif's ``--until``, backtest-decisions' ``--from`` and ``--until``):
-    "invalid fromisoformat value" was Python's word for a bad date."""
+    """A day flag (whatif's ``--until``, backtest-decisions' ``--from`` and ``--until``,
+    forecast's ``--as-of``): "invalid fromisoformat value" was Python's word for a bad date."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -1358,7 +1358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
     p.add_argument(
         "--as-of",
-        type=date.fromisoformat,
+        type=_deal_day,
         default=None,
         help="last day of history, YYYY-MM-DD (default: the newest telemetry day)",
     )

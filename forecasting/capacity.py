@@ -106,6 +106,8 @@ blocks draw MW from their site, and candidates are placed only where MW is energ
 (contracted MW counting from its energization day) on their arrival. A block its site's
 energized MW cannot power stands dark and counts as no capacity while it does (the site powers
 its blocks of most H100-equivalents per MW first: :meth:`CapacityPlan.dark_blocks`).
+A date of the plan (``in_service``, ``retire``, an energized step's ``on``,
+``contracted_energized``) before 2010-01-01, telemetry's floor, is refused: a zero date.
 
 GPU generations (optional)::
 
@@ -153,6 +155,7 @@ from pydantic import (
 
 from forecasting.errors import gzip_misnamed, rule_text
 from forecasting.schema import (
+    EARLIEST_TIMESTAMP,
     GPU_CEILING_RULE,
     MAX_GPUS_PER_ROW,
     BlockKind,
@@ -211,6 +214,20 @@ Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 PositiveFloat = Annotated[float, Field(gt=0.0)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0)]
 Name = Annotated[str, Field(min_length=1)]
+
+
+def _after_floor(value: date) -> date:
+    # Telemetry's, the events' and the contracts' floor: a committed block in service from
+    # 0001-10-25 (an export's zero date) read only that its site "has 0.0 MW energized then".
+    if value < EARLIEST_TIMESTAMP.date():
+        raise ValueError(
+            f"before {EARLIEST_TIMESTAMP:%Y-%m-%d}, telemetry's floor (a zero or epoch "
+            "default?): check the year"
+        )
+    return value
+
+
+PlanDay = Annotated[date, AfterValidator(_after_floor)]
 
 
 def _share(value: float) -> float:
@@ -415,8 +432,8 @@ class Block(_BlockShape):
         ),
     ]
     status: BlockStatus
-    in_service: date | None = None
-    retire: date | None = None
+    in_service: PlanDay | None = None
+    retire: PlanDay | None = None
     dedicated_customer: str | None = None
 
     @field_validator("dedicated_customer")
@@ -595,7 +612,7 @@ class Response(_Strict):
 class PowerStep(_Strict):
     """MW energized at a site from ``on`` onwards (a level, not an increment)."""
 
-    on: date
+    on: PlanDay
     mw: NonNegativeFloat
 
 
@@ -606,7 +623,7 @@ class Site(_Strict):
     region: Name
     energized: tuple[PowerStep, ...] = ()
     contracted_mw: NonNegativeFloat = 0.0
-    contracted_energized: date | None = None
+    contracted_energized: PlanDay | None = None
     ceiling_mw: PositiveFloat | None = None
     power_lead_months: Annotated[int, Field(ge=0), AfterValidator(_plausible_lead_months)]
     cost_per_mw_usd: NonNegativeFloat
@@ -823,9 +840,17 @@ class CapacityPlan(_Strict):
             for entry in entries:
                 label = entry.id if isinstance(entry, Block) else entry.name
                 if entry.gpu_type not in self.gpu_type and entry.gpu_type != REFERENCE_GPU:
+                    # "h200" beside [gpu_type.H200] was told to add an entry of its own.
+                    known = sorted({*self.gpu_type, REFERENCE_GPU})
+                    same = next((t for t in known if t.lower() == entry.gpu_type.lower()), None)
+                    fix = (
+                        f"[gpu_type.{same}] differs only in case: write {same!r}"
+                        if same is not None
+                        else "add its h100_equivalent"
+                    )
                     problems.append(
                         f"[[{kind}]] {label!r} field gpu_type: {entry.gpu_type!r} has no "
-                        f"[gpu_type.{entry.gpu_type}] entry; add its h100_equivalent"
+                        f"[gpu_type.{entry.gpu_type}] entry; {fix}"
                     )
                     continue
                 # The GPU ceiling is on capacity: an h100_equivalent of 1e9 made a 1,792-GPU

@@ -92,7 +92,8 @@ the data``), ``unknown field``, ``missing value``, a type rule
 (``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
 step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
 ``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``GPUs above the
-plausible ceiling of 1,000,000``, ``ramp dates not increasing``, ``term_end before the first
+plausible ceiling of 1,000,000``, ``date before 2010-01-01`` (a ramp step's: telemetry's
+floor), ``ramp dates not increasing``, ``term_end before the first
 ramp date``, ``ramp step after term_end``,
 ``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
@@ -133,6 +134,7 @@ from forecasting.concentration import OTHER, concentration
 from forecasting.errors import gzip_misnamed
 from forecasting.schema import (
     BOOK_ONLY,
+    EARLIEST_TIMESTAMP,
     GPU_CEILING_RULE,
     MAX_GPUS_PER_ROW,
     PATHS_SCHEMA,
@@ -355,6 +357,11 @@ def contract_faults(
     return faults
 
 
+_EARLIEST_DAY = EARLIEST_TIMESTAMP.date()
+# Telemetry's and the events' floor: no GPU cloud's book reaches back before it.
+_RULE_PAST = f"date before {_EARLIEST_DAY} (a zero or epoch default?): check the year"
+
+
 def _ramp_faults(ramp: tuple[Step, ...], term_end: Any) -> list[ContractRuleError]:
     """Steps exist, hold no negative count, rise in date and lie within the term: every step
     that breaks one (steps unread are left out by the reader, their faults its own)."""
@@ -366,6 +373,9 @@ def _ramp_faults(ramp: tuple[Step, ...], term_end: Any) -> list[ContractRuleErro
             faults.append(ContractRuleError(f"ramp[{i + 1}].gpus", "GPUs below 0", step.gpus))
         if step.gpus > MAX_GPUS_PER_ROW:
             faults.append(ContractRuleError(f"ramp[{i + 1}].gpus", GPU_CEILING_RULE, step.gpus))
+        if step.day < _EARLIEST_DAY:
+            # 0001-01-01 (an export's zero date) held the step's GPUs from the year 1 on.
+            faults.append(ContractRuleError(f"ramp[{i + 1}].date", _RULE_PAST, step.day))
         if i and step.day <= ramp[i - 1].day:
             faults.append(
                 ContractRuleError(f"ramp[{i + 1}].date", "ramp dates not increasing", step.day)

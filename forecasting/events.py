@@ -11,6 +11,8 @@ An events file (CSV or Parquet) has one row per event and the columns of
   announced by then, so nothing learnt later leaks into a backtest. Blank means known in
   advance, as a scheduled launch or a public holiday is.
 
+A header naming a column the reader reads twice refuses the file (it read the last one silently).
+
 Each bad row is refused with every rule it breaks, one problem each (it was the first alone,
 the next met one load at a time; a line whose fields do not line up has its own fault only), in
 this order:
@@ -184,6 +186,11 @@ def _csv_raw(path: Path) -> pl.DataFrame:
     lines = [line for _, line in numbered]
     # Any case, as telemetry's header: "Region" failed the whole file.
     header = [name.strip().lower() for name in next(csv.reader([lines[0]]))]
+    # The last of two same-named columns was read without a word: refused, as telemetry and
+    # the outage calendar refuse a column they read named twice (an unread one is ignored).
+    twice = sorted({c for c in header if header.count(c) > 1 and c in EVENTS_SCHEMA.names()})
+    if twice:
+        raise EventsFileError(f"{path}: header names {twice} more than once; keep one of each")
     cells: list[list[str | None]] = []
     rules: list[str | None] = []
     for text in lines[1:]:

@@ -20,7 +20,8 @@ width: the file is then read a line at a time, so that line alone is lost), ``li
 JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
-``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
+``timestamp not ISO-8601`` (saying ``no such day`` for 2025-02-30 or month 13, and what a
+number may be), ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
 ``timestamp beyond now + 1 day``, ``timestamp is a date without a time`` (a daily row: the
 warehouse holds hours). Before those: a file ending in NUL bytes (cut by a crash
 and padded) has its last row quarantined under a rule that says so; a JSON line writing a key
@@ -166,6 +167,13 @@ _RULE_TS_NUMBER = (
     f"{_RULE_TS}: a number (epoch seconds or milliseconds, or a spreadsheet's serial day?); "
     "export the time as text, e.g. 2025-03-01T13:00:00Z"
 )
+# A stamp of the right shape on a day no calendar has: the plain rule read as if the shape
+# were wrong, and the reader compared digits with the pattern.
+_RULE_TS_NO_DAY = (
+    f"{_RULE_TS}: no such day (a month 01 to 12, a day within its month: 2025-02-30?); "
+    "check the date"
+)
+_DAY_SHAPE = r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)"
 _RULE_FUTURE = "timestamp beyond now + 1 day"
 # The warehouse holds hours: a date alone (a daily export) stood on its day's 00:00 hour and
 # left the other 23 without its demand, as a daily interval_minutes row did.
@@ -1457,6 +1465,15 @@ def _recover_timestamps(bad: Path, *, now: datetime) -> pl.DataFrame:
             # the number is.
             pl.when(pl.col("value").str.strip_chars().str.contains(r"^\d+(?:\.\d+)?$"))
             .then(pl.lit(_RULE_TS_NUMBER))
+            .when(
+                pl.col("value").str.strip_chars().str.contains(_DAY_SHAPE)
+                & pl.col("value")
+                .str.strip_chars()
+                .str.slice(0, 10)
+                .str.to_date("%Y-%m-%d", strict=False)
+                .is_null()
+            )
+            .then(pl.lit(_RULE_TS_NO_DAY))
             .otherwise(pl.lit(_RULE_TS))
         )
         .when(retry & (pl.col(f"{_TYPED}ts") < pl.lit(EARLIEST_TIMESTAMP)))

@@ -432,13 +432,33 @@ def test_missing_policy_is_named() -> None:
             _block() + "[response.expedite]\nweeks_saved = 6\npremium = -0.1\n",
             "  response.expedite.premium: a share of 0..1 (0.15 is 15 %), got -0.1",
         ),
+        (
+            _block(status="committed", in_service=date(1, 10, 25)),
+            "  [[block]] 'b1' field in_service: before 2010-01-01, telemetry's floor (a zero "
+            "or epoch default?): check the year (got 0001-10-25)",
+        ),
+        (
+            _block()
+            + '[[site]]\nid = "r1-a"\nregion = "r1"\npower_lead_months = 24\n'
+            + "cost_per_mw_usd = 1e7\nenergized = [{ on = 1970-01-01, mw = 5.0 }]\n",
+            "  [[site]] 'r1-a' field energized.0.on: before 2010-01-01, telemetry's floor (a "
+            "zero or epoch default?): check the year (got 1970-01-01)",
+        ),
     ],
-    ids=["live-not-yet-in-service", "blank-dedicated-customer", "premium-as-percent", "negative"],
+    ids=[
+        "live-not-yet-in-service",
+        "blank-dedicated-customer",
+        "premium-as-percent",
+        "negative",
+        "in-service-in-year-1",
+        "energized-on-the-epoch",
+    ],
 )
 def test_a_wrong_plan_value_names_entry_field_and_rule(block: str, rule: str) -> None:
-    """A live block not yet in service, a blank dedicated customer and an expedite premium
-    written as a percentage were accepted silently; each is refused with its entry, field
-    and the fix."""
+    """A live block not yet in service, a blank dedicated customer, an expedite premium
+    written as a percentage, and a committed block in service from 0001-10-25 (a zero date;
+    it read only that its site "has 0.0 MW energized then") or a site energized from the
+    epoch were accepted silently; each is refused with its entry, field and the fix."""
     with pytest.raises(CapacityError) as raised:
         parse_capacity(POLICIES + block, source="plan.toml", today=date(2026, 6, 1))
     assert str(raised.value).splitlines() == ["plan.toml: invalid capacity plan", rule]
@@ -1015,3 +1035,22 @@ def test_a_number_in_a_boolean_field_is_refused(field: str, number: float) -> No
         "plan.toml: invalid capacity plan",
         f"  [[block]] {entry['id']!r} field {field}: must be true or false, not {number}",
     ]
+
+
+def test_a_gpu_type_in_another_case_is_named_with_the_type_the_plan_has() -> None:
+    """`gpu_type = "h200"` beside `[gpu_type.H200]` read "'h200' has no [gpu_type.h200]
+    entry; add its h100_equivalent", which sent the reader to add a second entry for one
+    type: the error names the type the plan has, to write as it is written there."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    types = {e["gpu_type"] for e in [*document["block"], *document["candidate"]]}
+    document["gpu_type"] = {t: {"h100_equivalent": 1.0} for t in types} | {
+        "H200": {"h100_equivalent": 1.8}
+    }
+    first = document["block"][0]
+    first["gpu_type"] = "h200"
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document))
+    assert (
+        f"[[block]] {first['id']!r} field gpu_type: 'h200' has no [gpu_type.h200] entry; "
+        "[gpu_type.H200] differs only in case: write 'H200'"
+    ) in str(raised.value)

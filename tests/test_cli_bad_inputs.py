@@ -120,6 +120,19 @@ def test_forecast_as_of_outside_the_telemetry_is_refused_and_stores_nothing(
         assert wh.latest_forecast_run() is None
 
 
+@pytest.mark.parametrize("as_of", ["2026-02-30", "2026/11/01"])
+def test_forecast_as_of_not_a_date_names_the_flag_in_the_what_if_s_words(
+    as_of: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`forecast --as-of 2026-02-30` read Python's "argument --as-of: invalid fromisoformat
+    value", where whatif's --until and backtest-decisions' --from say "not a date
+    (YYYY-MM-DD)": one wording for a bad day flag; exit 2 before any work."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["forecast", "--as-of", as_of])
+    assert exit_.value.code == 2
+    assert f"argument --as-of: not a date (YYYY-MM-DD): {as_of!r}" in capsys.readouterr().err
+
+
 def test_forecast_and_report_warn_of_a_region_the_plan_lacks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -200,6 +200,13 @@ BAD_ROWS: list[tuple[dict[str, Any], str, str]] = [
     (entry(region=None), "region", "missing value"),
     (entry(term_end="soon"), "term_end", "not a date (YYYY-MM-DD)"),
     (entry(probability="high", status="pipeline"), "probability", "not a number"),
+    # A ramp step in year 0001 (a zero date from an export) loaded without a word and held
+    # its GPUs from the year 1 on: refused under the telemetry's and the events' floor.
+    (
+        entry(ramp=[{"date": date(1, 1, 1), "gpus": 100}, {"date": date(2027, 1, 20), "gpus": 3}]),
+        "ramp[1].date",
+        "date before 2010-01-01",
+    ),
     # A ramp of 0 GPUs loaded silently, while the what-if refused the same ramp.
     (
         entry(ramp=[{"date": date(2027, 3, 1), "gpus": 0}], term_end=date(2029, 12, 31)),

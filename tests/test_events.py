@@ -210,6 +210,21 @@ def test_missing_required_column_names_file_and_columns(tmp_path: Path) -> None:
         read_events(path)
 
 
+def test_a_column_named_twice_in_the_header_is_refused_naming_it(tmp_path: Path) -> None:
+    """A header `event,date,Event` read every row's event from the last column without a
+    word (a launch "model-launch" loaded as "n"), where telemetry and the outage calendar
+    refuse a column they read named twice: so do events. An unread column twice is ignored,
+    as telemetry ignores one."""
+    path = write(tmp_path, "event,date,Event", "model-launch,2026-03-01,n")
+    with pytest.raises(
+        EventsFileError,
+        match=r"events.csv: header names \['event'\] more than once; keep one of each",
+    ):
+        read_events(path)
+    notes = write(tmp_path, "event,date,note,note", "model-launch,2026-03-01,a,b")
+    assert read_events(notes).events["event"].to_list() == ["model-launch"]
+
+
 def test_unknown_file_type_is_refused(tmp_path: Path) -> None:
     """Only CSV and Parquet calendars are read; the error lists them."""
     path = write(tmp_path, "{}", name="events.json")

@@ -224,6 +224,31 @@ def test_a_timestamp_written_as_a_number_is_named_as_one(
     assert said[3] == ("ts", ingest._RULE_TS)
 
 
+@pytest.mark.parametrize(
+    "stamp", ["2025-02-30T00:00:00Z", "2025-04-31 12:00", "2025-13-01T00:00:00Z", "2025-02-29"]
+)
+def test_a_timestamp_of_the_iso_shape_on_no_calendar_day_is_named_as_one(
+    wh: Warehouse, tmp_path: Path, stamp: str
+) -> None:
+    """2025-02-30T00:00:00Z read only "timestamp not ISO-8601 (YYYY-MM-DD[THH:MM...])", a
+    shape it has: the reader compared the digits with the pattern and found nothing wrong.
+    The rule says the day does not exist; "yesterday" keeps the plain rule."""
+    path = tmp_path / "days.csv"
+    path.write_text(
+        csv_text(
+            GOOD,
+            GOOD.replace("2025-03-01T00:00:00Z", stamp),
+            GOOD.replace("2025-03-01T00:00:00Z", "yesterday"),
+        ),
+        encoding="utf-8",
+    )
+    run(wh, path)
+    said = rules(wh)
+    assert said[2][1].startswith("timestamp not ISO-8601") and "no such day" in said[2][1]
+    assert said[2] == ("ts", ingest._RULE_TS_NO_DAY)
+    assert said[3] == ("ts", ingest._RULE_TS)
+
+
 def test_a_parquet_file_naming_a_column_twice_is_not_called_truncated(
     wh: Warehouse, tmp_path: Path
 ) -> None:

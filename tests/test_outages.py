@@ -308,3 +308,72 @@ def test_a_gzipped_calendar_named_csv_says_to_gunzip_it(tmp_path: Path) -> None:
     with pytest.raises(OutageCalendarError) as refused:
         read_outage_calendar(packed)
     assert str(refused.value).startswith(f"{packed}: gzip data in a file named .csv: gunzip it")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Region,Start,End,Reason", " region , start ,end , reason", "REGION,START,END,REASON"],
+)
+def test_a_header_in_another_case_or_with_spaces_reads_as_telemetry_s_does(
+    tmp_path: Path, header: str
+) -> None:
+    """``Region,Start,End,Reason`` was refused ("lacks ['start', 'end'] and has unknown
+    columns"), and `` region , start ,...`` read every whole row as "has 4 fields where the
+    header has 4 (a line cut short?)": telemetry matches its column names whatever their case
+    or surrounding spaces, and so does the calendar."""
+    path = write(tmp_path, f"{header}\neu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,x\n")
+    frame = read_outage_calendar(path)
+    assert frame["region"].to_list() == ["eu-west"]
+    assert frame["end"][0] == datetime(2026, 3, 1, 16, tzinfo=UTC)
+    assert frame["reason"].to_list() == ["x"]
+    twice = write(tmp_path, "Start,start,end\n2026-03-01T14:00:00Z,2026-03-01T14:00:00Z,x\n")
+    with pytest.raises(OutageCalendarError, match=r"names \['start'\] more than once"):
+        read_outage_calendar(twice)
+
+
+def test_a_window_in_year_0001_or_years_ahead_is_refused_without_the_telemetry(
+    tmp_path: Path,
+) -> None:
+    """``0001-03-01`` (a zero date from an export) and an end in 2099 were read as windows
+    without a word, where telemetry refuses a timestamp before 2010-01-01 or past now + 1 day:
+    the calendar marks measured hours, so each is a bad row naming its column and the rule,
+    even before the telemetry is known (``fleetcast run`` reads the calendar before ingest)."""
+    path = write(
+        tmp_path,
+        "region,start,end,reason\n"
+        "eu-west,0001-03-01T14:00:00Z,0001-03-01T16:00:00Z,zero date\n"
+        ",2026-03-01T14:00:00Z,2099-03-01T16:00:00Z,far future\n"
+        "eu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,fine\n",
+    )
+    with pytest.raises(OutageCalendarError) as info:
+        read_outage_calendar(path, now=datetime(2026, 12, 6, tzinfo=UTC))
+    lines = str(info.value).splitlines()
+    assert lines[0] == "2 bad row(s); the calendar was not used:"
+    assert lines[1] == (
+        f"  {path}: row 1, column 'start': 0001-03-01T14:00:00Z is before 2010-01-01, the "
+        "telemetry's floor (a zero or epoch default?); check the year"
+    )
+    assert lines[2].startswith(
+        f"  {path}: row 2, column 'end': 2099-03-01T16:00:00Z is more than a day after now "
+        "(2026-12-06T00:00Z); "
+    )
+    assert lines[2].endswith("an outage calendar marks hours that were measured: check the year")
+
+
+def test_a_spreadsheet_s_trailing_nameless_columns_are_ignored_as_telemetry_s_are(
+    tmp_path: Path,
+) -> None:
+    """A calendar saved from a spreadsheet with a trailing empty column
+    (``region,start,end,reason,``) was refused ("has unknown columns ['']"), where telemetry
+    ignores a column without a name: ignored here too, also on a row that leaves it out; a
+    named column the calendar does not know is still refused."""
+    path = write(
+        tmp_path,
+        "region,start,end,reason,,\n"
+        "eu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,x,,\n"
+        "eu-west,2026-03-02T14:00:00Z,2026-03-02T16:00:00Z,y\n",
+    )
+    assert read_outage_calendar(path)["reason"].to_list() == ["x", "y"]
+    named = write(tmp_path, "start,end,owner\n2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,ops\n")
+    with pytest.raises(OutageCalendarError, match=r"has unknown columns \['owner'\]"):
+        read_outage_calendar(named)

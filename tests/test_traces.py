@@ -1022,29 +1022,79 @@ def test_an_azure_scan_names_a_request_it_cannot_count_instead_of_dropping_it(
     )
 
 
-@pytest.mark.parametrize(("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE)])
-def test_a_trace_with_lone_cr_line_ends_names_the_cr_rule(
+def _text_of(source: Path) -> str:
+    """The text of a fixture, gzip or plain."""
+    if source.name.endswith(".gz"):
+        return gzip.decompress(source.read_bytes()).decode()
+    return source.read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE), ("helios", HELIOS)]
+)
+def test_a_trace_with_lone_cr_line_ends_reads_as_telemetry_reads_one(
     tmp_path: Path, name: str, source: Path
 ) -> None:
-    """A trace saved with old Mac line ends (a lone CR) failed with polars' "CSV file
-    contained column names not specified in schema (n_extra = 721)", the whole file read as
-    one header line; and a file with two rows joined at one lone CR quarantined them as "a
-    comma inside a value, or two rows joined", the reader left to count commas. Both now name
-    the CR and the fix, in the words ingest quarantines such a telemetry row under."""
-    lines = source.read_text().splitlines()
-    old_mac = tmp_path / f"cr-{source.name}"
-    old_mac.write_bytes(("\r".join(lines) + "\r").encode())
+    """A trace saved with old Mac line ends (a lone CR, no LF anywhere) was refused whole
+    ("lone CR line ends ...: save the file with LF"), where telemetry ingest reads such a file
+    line by line: the adapters now read it too, to the same rows and report as its LF twin.
+    A header ended by a lone CR above LF rows is still refused naming the CR and the fix; and
+    two rows joined at one lone CR in an LF file are quarantined under the rule ingest names
+    such a telemetry row by."""
+    lines = _text_of(source).splitlines()
+    lf, old_mac = tmp_path / f"lf-{source.name}", tmp_path / f"cr-{source.name}"
+    for path, end in ((lf, "\n"), (old_mac, "\r")):
+        data = (end.join(lines) + end).encode()
+        path.write_bytes(gzip.compress(data) if source.name.endswith(".gz") else data)
+    rows, report = ADAPTERS[name].read(old_mac)
+    lf_rows, lf_report = ADAPTERS[name].read(lf)
+    assert_frame_equal(rows.collect(), lf_rows.collect())
+    assert report().rows_read == lf_report().rows_read > 0
+    assert_frame_equal(ADAPTERS[name].scan(old_mac).collect(), lf_rows.collect())
+    mixed = tmp_path / f"mixed-{source.name}"
+    data = (lines[0] + "\r" + "\n".join(lines[1:]) + "\n").encode()
+    mixed.write_bytes(gzip.compress(data) if source.name.endswith(".gz") else data)
     with pytest.raises(TraceFormatError) as refused:
-        ADAPTERS[name].read(old_mac)
+        ADAPTERS[name].read(mixed)
     said = str(refused.value)
-    assert said.startswith(f"{old_mac}: ")
+    assert said.startswith(f"{mixed}: ")
     assert LONE_CR_RULE in said
+    if name == "helios":
+        return
     joined = tmp_path / f"joined-{source.name}"
     joined.write_bytes(("\n".join(lines[:3]) + "\r" + "\n".join(lines[3:]) + "\n").encode())
-    _rows, report = ADAPTERS[name].read(joined)
-    refused_rows = report().refused
+    _rows, joined_report = ADAPTERS[name].read(joined)
+    refused_rows = joined_report().refused
     assert refused_rows.select("row", "column").rows() == [(2, "(row)")]
     assert refused_rows["rule"][0] == ingest._RULE_CR_INSIDE
+
+
+@pytest.mark.parametrize(
+    ("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE), ("helios", HELIOS)]
+)
+def test_a_trace_header_with_a_bom_or_spaced_names_reads_as_telemetry_s_does(
+    tmp_path: Path, name: str, source: Path
+) -> None:
+    """A trace saved by a spreadsheet with a byte-order mark was refused as "not a ServeGen
+    ... file ... found ['\\ufeffcategory', ...]. Missing: ['category']", and one whose header
+    spaces its names (`category , model , ...`) passed the header check only to fail in
+    polars' "CSV file contained column names not specified in schema (n_extra = 9)", naming
+    no rule. Telemetry ingest reads both; the adapters now read them to the rows of the plain
+    file."""
+    text = _text_of(source)
+    lines = text.splitlines()
+    variants = {
+        "bom": "\ufeff" + text,
+        "spaced": lines[0].replace(",", " , ") + "\n" + "\n".join(lines[1:]) + "\n",
+    }
+    plain, _ = ADAPTERS[name].read(source)
+    for kind, variant in variants.items():
+        path = tmp_path / f"{kind}-{source.name}"
+        data = variant.encode()
+        path.write_bytes(gzip.compress(data) if source.name.endswith(".gz") else data)
+        rows, report = ADAPTERS[name].read(path)
+        assert_frame_equal(rows.collect(), plain.collect())
+        assert report().rows_read > 0, kind
 
 
 @pytest.mark.parametrize(("name", "source"), [("servegen", SERVEGEN), ("azure-llm", AZURE_CODE)])

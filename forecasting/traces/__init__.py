@@ -72,6 +72,7 @@ __all__ = [
     "rule_breaking",
     "rule_breaking_error",
     "rule_breaking_values",
+    "scan_lines_csv",
     "scan_trace_csv",
     "split_rows",
     "to_telemetry",
@@ -275,7 +276,8 @@ def read_header(path: Path) -> list[str]:
         raise TraceFormatError(f"{path}: no such file")
     opener = _opener(path)
     try:
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        # utf-8-sig: a spreadsheet's byte-order mark read as part of the first name.
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
             line = handle.readline()
     except (OSError, UnicodeDecodeError) as exc:
         raise TraceFormatError(f"{path}: not a readable CSV text file ({exc})") from exc
@@ -299,21 +301,51 @@ def scan_trace_csv(path: Path, dtypes: Mapping[str, pl.DataType], *, trace: str)
             f"columns {list(dtypes)}; found {found}. "
             f"Missing: {missing or 'none'}; unexpected: {extra or 'none'}."
         )
-    if _lone_cr_line_ends(path):
-        # polars ends lines at LF only: the file read as one header line of hundreds of names
+    if _line_end(path) is None:
+        # polars ends lines at one byte: the file read as one header line of hundreds of names
         # ("CSV file contained column names not specified in schema (n_extra = 721)").
         raise TraceFormatError(f"{path}: {LONE_CR_RULE}; nothing of the file was read")
     # The schema follows the file's own column order so that a reordered export still reads.
-    return pl.scan_csv(path, schema={name: dtypes[name] for name in found}, has_header=True)
+    return scan_lines_csv(path, schema={name: dtypes[name] for name in found}, has_header=True)
 
 
-def _lone_cr_line_ends(path: Path) -> bool:
-    """Whether the first line of ``path`` (up to its first LF) holds a CR before its end: the
-    file ends its lines, or at least its header's, with a lone CR."""
+_FIRST_BYTES = 1 << 16
+
+
+def _line_end(path: Path) -> str | None:
+    """The character that ends the lines of ``path`` for polars: LF (a CRLF file too), CR
+    where the file holds no LF at all (an old Mac export, which telemetry ingest reads line
+    by line, and the adapters refused whole), or None where its header ends at a lone CR and
+    later lines at LF: no one character ends them all."""
     opener = _opener(path)
     with opener(path, "rb") as handle:
-        first = handle.read(1 << 16).split(b"\n", 1)[0]
-    return b"\r" in first.rstrip(b"\r")
+        chunk = handle.read(_FIRST_BYTES)
+        first = chunk.split(b"\n", 1)[0]
+        if b"\r" not in first.rstrip(b"\r"):
+            return "\n"
+        if b"\n" in chunk:
+            return None
+        # Every byte is read once, only for a file whose first 64 KiB hold no LF.
+        while chunk := handle.read(_FIRST_BYTES):
+            if b"\n" in chunk:
+                return None
+    return "\r"
+
+
+def scan_lines_csv(path: Path, **options: Any) -> pl.LazyFrame:
+    """``pl.scan_csv(path, **options)`` with the lines ended as the file ends them (see
+    :func:`_line_end`; a file whose lines no one character ends reads as LF, as before, and
+    :func:`scan_trace_csv` refuses it). Every read of a trace file goes through here, so a
+    file of lone CR line ends reads alike in every pass.
+
+    With a header, ``schema`` names its columns by position, as :func:`read_header` reads
+    them (spaces and a byte-order mark dropped): polars matched them to the line as written,
+    and `category , model` failed its "column names not specified in schema" after the
+    header check passed."""
+    if options.get("has_header", True) and "schema" in options:  # polars' default header
+        schema = options.pop("schema")
+        options |= {"new_columns": list(schema), "schema_overrides": schema, "infer_schema": False}
+    return pl.scan_csv(path, eol_char=_line_end(path) or "\n", **options)
 
 
 def unparsable_values(
@@ -336,7 +368,7 @@ def unparsable_values(
     typed = [n for n in found if n in formats or (n in dtypes and dtypes[n] != pl.String())]
     if not typed:
         return None
-    text = pl.scan_csv(
+    text = scan_lines_csv(
         path, schema=dict.fromkeys(found, pl.String()), has_header=True, truncate_ragged_lines=True
     )
     failed = [pl.col(n).is_not_null() & _parsed(n, dtypes, formats).is_null() for n in typed]
@@ -399,7 +431,7 @@ def wide_rows(path: Path, width: int, *, joined_at_cr: bool = False) -> pl.DataF
     month): trace files quote nothing, so a line is a row; a file holding a quote is read
     with the csv module instead, whose records follow the quotes as polars' do.
     """
-    lines = pl.scan_csv(
+    lines = scan_lines_csv(
         path,
         has_header=False,
         separator="\x1f",
@@ -478,7 +510,7 @@ def split_rows(
     """
     parsers = parsers or {}
     found = read_header(path)
-    text = pl.scan_csv(
+    text = scan_lines_csv(
         path,
         schema=dict.fromkeys(found, pl.String()),
         has_header=True,
@@ -596,7 +628,7 @@ def rule_breaking_values(
         return None
     if text:
         found = read_header(path)
-        raw = pl.scan_csv(path, schema=dict.fromkeys(found, pl.String()), has_header=True)
+        raw = scan_lines_csv(path, schema=dict.fromkeys(found, pl.String()), has_header=True)
         read = raw.with_columns(
             pl.when(pl.col(n).is_null() | pl.col(n).cast(dtypes[n], strict=False).is_not_null())
             .then(pl.col(n).cast(dtypes[n], strict=False))

@@ -13,7 +13,10 @@ The calendar file is CSV with a header, one window per row::
 
 ``start`` and ``end`` are ISO 8601 instants; a stamp without an offset is read as UTC. ``end``
 is exclusive, so the first row marks the hours 14:00 and 15:00. ``region`` may be blank (every
-region); ``reason`` is optional free text.
+region); ``reason`` is optional free text. Column names are matched whatever their case or
+surrounding spaces (``Region,Start,End``), as telemetry's are. A window starting before
+2010-01-01 (telemetry's floor) or, read without the telemetry, ending more than a day after now
+is a bad row: it marks no measured hour.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from forecasting.errors import gzip_misnamed
-from forecasting.schema import UTC_OFFSET_RULE, utc_offset_out_of_range
+from forecasting.schema import EARLIEST_TIMESTAMP, UTC_OFFSET_RULE, utc_offset_out_of_range
 
 __all__ = [
     "OUTAGE_CALENDAR_COLUMNS",
@@ -122,6 +125,7 @@ def read_outage_calendar(
     *,
     regions: Sequence[str] | None = None,
     spans: Mapping[str, tuple[datetime, datetime]] | None = None,
+    now: datetime | None = None,
 ) -> pl.DataFrame:
     """The windows of an outage calendar CSV (OUTAGE_CALENDAR_SCHEMA), validated row by row.
 
@@ -131,13 +135,14 @@ def read_outage_calendar(
     misspelt region would otherwise mark nothing. With ``spans`` (each region's first and last
     telemetry hour), a window that ends more than a day after the newest telemetry, or covers
     every hour of a region's telemetry, is a bad row: a typo in a year (2030 for 2026) left a
-    region out of the forecast without a word.
+    region out of the forecast without a word. Without ``spans``, a window ending more than a
+    day after ``now`` (default: the clock) is a bad row, as a telemetry row stamped so is.
     """
     path = Path(path)
     if not path.is_file():
         raise OutageCalendarError(f"{path}: no such outage calendar file")
     try:
-        return _read_calendar(path, regions=regions, spans=spans)
+        return _read_calendar(path, regions=regions, spans=spans, now=now or datetime.now(UTC))
     except UnicodeDecodeError as exc:
         # Not a trace: a latin-1 "Wartung für Zürich" printed a 26-line UnicodeDecodeError.
         why = gzip_misnamed(path) or (
@@ -151,19 +156,26 @@ def _read_calendar(
     *,
     regions: Sequence[str] | None,
     spans: Mapping[str, tuple[datetime, datetime]] | None,
+    now: datetime,
 ) -> pl.DataFrame:
     # utf-8-sig: a BOM (what spreadsheets write) read as part of the first column's name.
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        found = [name.strip() for name in reader.fieldnames or []]
-        twice = sorted({c for c in found if found.count(c) > 1})
+        # Names are matched whatever their case or surrounding spaces, as telemetry's are:
+        # "Region,Start,End" was refused, and " start " read every row as cut short.
+        found = [name.strip().lower() for name in reader.fieldnames or []]
+        reader.fieldnames = found
+        # A column without a name (a spreadsheet's trailing empty one) is ignored, as
+        # telemetry ignores one: "region,start,end,reason," was refused for its ''.
+        named = [c for c in found if c]
+        twice = sorted({c for c in named if named.count(c) > 1})
         if twice:
             # csv.DictReader keeps the last of two same-named columns without a word.
             raise OutageCalendarError(
                 f"{path}: header {found} names {twice} more than once; keep one of each"
             )
-        missing = [c for c in _REQUIRED if c not in found]
-        unknown = [c for c in found if c not in OUTAGE_CALENDAR_COLUMNS]
+        missing = [c for c in _REQUIRED if c not in named]
+        unknown = [c for c in named if c not in OUTAGE_CALENDAR_COLUMNS]
         if missing or unknown:
             raise OutageCalendarError(
                 f"{path}: header {found} lacks {missing or 'nothing'} and has unknown columns "
@@ -194,7 +206,7 @@ def _read_calendar(
             # DictReader reads the fields a cut line lacks as None: a cut start or end read
             # "'' is not an ISO 8601 instant", as if written blank, and a cut region would read
             # as every region. A line without its free-text reason alone is still a window.
-            if any(raw.get(k) is None for k in found if k != "reason"):
+            if any(raw.get(k) is None for k in named if k != "reason"):
                 found_problems = [
                     f"{path}: row {number}: has {short} fields where the header has "
                     f"{len(found)} (a line cut short?); write every column, blank where it has "
@@ -209,6 +221,21 @@ def _read_calendar(
                 found_problems.append(
                     f"{path}: row {number}, column 'end': {record['end']} is not after start "
                     f"{record['start']}; end is exclusive, so it must come later"
+                )
+            if isinstance(start, datetime) and start < EARLIEST_TIMESTAMP:
+                # A zero date (0001-01-01) or an epoch default marked no measured hour.
+                found_problems.append(
+                    f"{path}: row {number}, column 'start': {record['start']} is before "
+                    f"{EARLIEST_TIMESTAMP:%Y-%m-%d}, the telemetry's floor (a zero or epoch "
+                    "default?); check the year"
+                )
+            elif not spans and isinstance(end, datetime) and end > now + timedelta(days=1):
+                # Without the telemetry (`fleetcast run` reads the calendar before its ingest)
+                # the newest hour measured can be no later than telemetry's own ceiling.
+                found_problems.append(
+                    f"{path}: row {number}, column 'end': {record['end']} is more than a "
+                    f"day after now ({now:%Y-%m-%dT%H:%MZ}); an outage calendar marks hours "
+                    "that were measured: check the year"
                 )
             if spans and isinstance(start, datetime) and isinstance(end, datetime):
                 newest = max(last for _, last in spans.values())

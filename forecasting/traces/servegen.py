@@ -45,6 +45,7 @@ from forecasting.traces import (
     read_header,
     rule_breaking,
     rule_breaking_error,
+    scan_lines_csv,
     scan_trace_csv,
     split_rows,
     to_telemetry,
@@ -248,7 +249,7 @@ def _refuse_unprofiled(
     quarantined as "gpu_type: missing value", which named neither the model nor why. Its own
     read of the file as text (for the rows' fields), made only once such a model is met."""
     header = read_header(path)
-    text = pl.scan_csv(path, schema=dict.fromkeys(header, pl.String()), has_header=True)
+    text = scan_lines_csv(path, schema=dict.fromkeys(header, pl.String()), has_header=True)
     rule = pl.when(pl.col("model").is_null()).then(
         pl.lit("is empty, so the row has no GPU profile")
     ).otherwise(pl.format("model '{}' has no GPU profile", pl.col("model"))) + pl.lit(
