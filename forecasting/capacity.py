@@ -934,17 +934,23 @@ class CapacityPlan(_Strict):
                 dark.append(block)
         return dark
 
-    def _dark_from(self, site: str, day: date) -> str:
-        """The blocks the triggers count as dark at ``site`` from ``day``, for a warning."""
+    def _dark_from(self, site: str, day: date, *, before: frozenset[str] = frozenset()) -> str:
+        """The blocks the triggers count as dark at ``site`` from ``day``, for a warning; those
+        in ``before`` (ids dark the day before) said apart, as dark already."""
         dark = self.dark_blocks(site, day)
-        named = ", ".join(b.id for b in dark[:3]) + (
-            f" and {len(dark) - 3} more" if len(dark) > 3 else ""
-        )
-        gpus = sum(b.gpus for b in dark)
-        return (
-            f"the triggers count {named} ({gpus:,} GPUs) as dark from that day, the blocks of "
+        new = [b for b in dark if b.id not in before]
+        old = [b for b in dark if b.id in before]
+        said = (
+            f"the triggers count {_named_blocks(new)} as dark from that day, the blocks of "
             "fewest H100-equivalents per MW first"
+            if new
+            else "it darkens no block the site powered the day before"
         )
+        if old:
+            # A committed pod at a site with no MW energized read "count eu-west-pod-01 and
+            # 10 more as dark from 2027-01-30", blocks the triggers count dark from today.
+            said += f"; {_named_blocks(old)} dark already the day before, without it"
+        return said
 
     def _power_rank(self, block: Block) -> tuple[float, date, str]:
         """Sort key: the block a site powers first (see :meth:`dark_blocks`)."""
@@ -983,11 +989,13 @@ class CapacityPlan(_Strict):
             drawn = sum(x.mw for x in self.block if x.site == site.id and x.in_service_on(day))
             energized = site.energized_mw_on(day)
             if drawn > energized + 1e-9:
+                yesterday = day - timedelta(days=1)
+                before = frozenset(x.id for x in self.dark_blocks(site.id, yesterday))
                 lines.append(
                     f"[[block]] {b.id!r}: committed for {day} at {site.id}, which has "
                     f"{energized:,.1f} MW energized then for {drawn:,.1f} MW of blocks in "
-                    f"service: {self._dark_from(site.id, day)}; bring the site's power "
-                    "forward or move the block's in_service"
+                    f"service: {self._dark_from(site.id, day, before=before)}; bring the "
+                    "site's power forward or move the block's in_service"
                 )
         return lines
 
@@ -1180,6 +1188,14 @@ def _contract_before_steps(site: Site) -> str | None:
         "site's MW from its date; if the steps hold the contract, drop the contract "
         "(contracted_mw = 0), else check the dates"
     )
+
+
+def _named_blocks(blocks: Sequence[Block]) -> str:
+    """'a, b, c and 2 more (5,120 GPUs)': up to three blocks by id, and their GPUs."""
+    named = ", ".join(b.id for b in blocks[:3]) + (
+        f" and {len(blocks) - 3} more" if len(blocks) > 3 else ""
+    )
+    return f"{named} ({sum(b.gpus for b in blocks):,} GPUs)"
 
 
 def unplanned_regions(plan: CapacityPlan, regions: Iterable[str]) -> list[str]:

@@ -653,6 +653,26 @@ def test_a_committed_block_its_site_cannot_power_on_arrival_is_named() -> None:
     )
 
 
+def test_a_committed_block_names_apart_the_blocks_its_site_left_dark_already() -> None:
+    """A site with no MW energized for its live blocks read, for a pod committed there in
+    2027, "the triggers count eu-west-pod-01, eu-west-pod-02, eu-west-rack-01 and 8 more
+    (8,192 GPUs) as dark from that day": the live blocks were dark from the first day, as the
+    triggers counted them (short on the first forecast day). The committed block's line names
+    the blocks it darkens, and those dark already the day before apart."""
+    from hand_plans import block, site, site_plan
+
+    pod = block("r1-pod", gpus=500, status="committed", in_service=date(2027, 3, 1))
+    plan = site_plan(sites=[site(mw=0.5)], blocks=[block(), pod])
+    (line,) = plan.dark_committed_blocks()
+    assert line == (
+        "[[block]] 'r1-pod': committed for 2027-03-01 at s1, which has 0.5 MW energized then "
+        "for 2.0 MW of blocks in service: the triggers count r1-pod (500 GPUs) as dark from "
+        "that day, the blocks of fewest H100-equivalents per MW first; r1-rack (1,000 GPUs) "
+        "dark already the day before, without it; bring the site's power forward or move the "
+        "block's in_service"
+    )
+
+
 def test_a_plan_saved_with_a_bom_reads_as_without(tmp_path: Path) -> None:
     """An editor's byte-order mark read as "not valid TOML: Invalid statement (at line 1,
     column 1)"; the plan reads as it does without one."""

@@ -613,6 +613,35 @@ def test_the_orders_download_shows_each_status_as_its_pool_s_row_does(tmp_path: 
     assert only is not None and row["status_shown"] == f"red {only}", row
 
 
+def test_an_order_whose_status_is_not_its_pool_s_shows_its_own_in_the_download(
+    tmp_path: Path,
+) -> None:
+    """A fleet 3x over its plan read, in one orders.csv row, ``status`` "green" beside
+    ``status_shown`` "red" for a later pod order due 2026-12-23 (and "red" beside "amber" on a
+    2-week run): every order took its pool's shown status, while the facilities page showed
+    the order's own ("later order green"). An order whose status is its pool's still shows
+    the pool's words; one whose status differs shows its own."""
+    from test_report import _planned
+
+    from forecasting.report.publish import publish_report
+
+    sample = _sited(sample_inputs())
+    planned = _planned(sample, later_capex=1e8)
+    pool_status = planned.row(0, named=True)["status"]
+    other = "green" if pool_status != "green" else "red"
+    planned = planned.with_columns(
+        status=pl.when(pl.col("tranche") == 2).then(pl.lit(other)).otherwise(pl.col("status"))
+    )
+    folder = publish_report(replace(sample, placements=planned), root=tmp_path)
+    pools = pl.read_csv(folder / "triggers.csv").select("region", "pool", "status_shown")
+    orders = pl.read_csv(folder / "orders.csv").filter(pl.col("pool").is_not_null())
+    joined = orders.join(pools, on=["region", "pool"], suffix="_pool")
+    later = joined.filter(pl.col("tranche") == 2).row(0, named=True)
+    assert (later["status"], later["status_shown"]) == (other, other), later
+    first = joined.filter(pl.col("tranche") == 1)
+    assert (first["status_shown"] == first["status_shown_pool"]).all(), first
+
+
 def test_the_fan_chart_s_calibrated_band_says_its_calibration_scores_q90_only() -> None:
     """The platform page's monthly band read "monthly peak q10–q90 (calibrated at 26 weeks
     only)", as if both ends were calibrated, while the decision backtests choose its scale on

@@ -497,3 +497,21 @@ def test_the_pages_give_the_part_waiting_for_power_its_own_order_by_date() -> No
     assert _order_by_text(row, daily_end=None, as_of=date(2026, 12, 4), end=None) == said
     table = _power_orders_table(with_power(triggers, _split_on_power()), _split_on_power())
     assert said in [str(c) for r in table.rows for c in r]
+
+
+def test_an_order_with_mw_energized_but_no_room_under_its_ceiling_is_red_and_not_run() -> None:
+    """Under a 4.5 MW ceiling the training pool's 2 pods wait on power and claim the ceiling's
+    room; s1 still has 0.5 MW energized free, so the all pool's rack, wholly past the ceiling,
+    read "powered": green, in service on arrival (2026-12-07), beside its note's "a new site is
+    needed" (a fleet 3x over its plan showed such later orders green on the facilities page
+    and in orders.csv, status green beside status_shown red). It is red and runs nowhere, as
+    its note says."""
+    rows, placements = _pools_run(ceiling_mw=4.5)
+    racks = rows["all"]
+    assert racks["status"] == "red"
+    placed = placements.filter(pl.col("pool") == "all").row(0, named=True)
+    assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (1, 1)
+    assert placed["powered"] is False
+    assert placed["runs_from"] is None
+    assert placed["status"] == "red"
+    assert "past the site ceilings: a new site is needed" in racks["note"]

@@ -408,12 +408,20 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         # (every order read a plain "green" beside triggers.csv's "green to ... only").
         .with_columns(placed)
         .join(
-            triggers.select("region", "pool", "status_shown"),
+            triggers.select("region", "pool", "status_shown", pool_status="status"),
             on=["region", "pool"],
             how="left",
             maintain_order="left",
         )
-        .with_columns(status_shown=pl.coalesce("status_shown", status_shown(inputs)))
+        # An order whose own status is not its pool's (a later order, a share split by power)
+        # shows its own, as the facilities and finance pages do: a fleet 3x over its plan
+        # read "green" beside "red" in one row, its pool's colour on a green later order.
+        .with_columns(
+            status_shown=pl.when(pl.col("status") == pl.col("pool_status"))
+            .then(pl.coalesce("status_shown", status_shown(inputs)))
+            .otherwise(status_shown(inputs))
+        )
+        .drop("pool_status")
     )
     # Added columns go last: a reader of the download by position keeps its columns.
     orders = orders.select(pl.exclude("order_by_blocks"), "order_by_blocks")

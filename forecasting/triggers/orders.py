@@ -1049,6 +1049,10 @@ def _order_fields(
     # again on its new day, its site has the MW then: a 90-day fleet's training pods, dated
     # to 2028-04-29 for a shortfall from 2027-09-01, read green on that order-by date.
     waited = not order.powered or order.dark_arrives is not None
+    # Blocks past their site's ceiling never run there, however much MW is energized free on
+    # their arrival (orders waiting on power claimed the ceiling's room): a rack wholly past
+    # its ceiling read green, "powered", in service on arrival, beside "a new site is needed".
+    waited = waited or bool(order.beyond_ceiling)
     if blocks and waited and (serves is None or serves > exhaustion):
         # Blocks that wait for their site's power past exhaustion serve nothing in time,
         # whenever they are ordered: the shortfall is coming (amber read as "still time").
@@ -1786,7 +1790,8 @@ def _placements(
             part.blocks,
             part.mw,
             part.arrives,
-            part.powered,
+            # Wholly past its ceiling, no block of it has MW there, energized or not.
+            part.powered and not _past_every_ceiling(part),
             tranche,
             # Blocks no site can power have no deadline: dated from the shortfall they would
             # cover, they read "by 2028-01-13" while they never run on this plan.
@@ -1795,7 +1800,11 @@ def _placements(
             decision.row["exhaustion_date"],
             _share_status(decision, part) if order.by_power else decision.row["status"],
             part.beyond_ceiling,
-            part.runs_from if part.runs_from is not None or not part.powered else part.arrives,
+            None
+            if _past_every_ceiling(part)
+            else part.runs_from
+            if part.runs_from is not None or not part.powered
+            else part.arrives,
         )
         for part in (order, *order.parts)
     ]
