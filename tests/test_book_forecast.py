@@ -206,7 +206,8 @@ def test_a_what_if_on_a_forecast_past_its_backtests_says_it_is_extrapolated(
     )
     outcome = runs.weigh_deal(path, fleet.capacity, tmp_path / "reports", deal)
     assert outcome.extrapolated.startswith("extrapolated: the daily forecast reaches 182 days")
-    assert "the deal's verdict, orders, capex and MW that rest on it" in outcome.extrapolated
+    rests = "the deal's verdict, orders, capex, MW and revenue that rest on it"
+    assert rests in outcome.extrapolated
     assert outcome.extrapolated in whatif_lines(outcome)
     assert "Extrapolated: the daily forecast reaches 182 days" in outcome.page.read_text()
 
@@ -236,8 +237,8 @@ def test_a_what_if_past_the_days_the_run_verifies_says_its_verdict_is_not_verifi
     said = outcome.unverified
     assert said.startswith("not verified: the plan's statuses are verified to "), said
     assert (
-        "; demand past that day, and the deal's verdict, orders, capex and MW that rest on it, "
-        "are not verified"
+        "; demand past that day, and the deal's verdict, orders, capex, MW and revenue that rest "
+        "on it, are not verified"
     ) in said
     assert said in whatif_lines(outcome)
     page = outcome.page.read_text(encoding="utf-8")

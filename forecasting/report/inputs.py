@@ -477,7 +477,7 @@ def measured_reach_of(
 # What rests on the days past the backtests' reach, as the report says it and as a drill does.
 ORDERS_REST = "the exhaustion dates and orders that rest on it"
 DRILLS_REST = "the drills' figures over those days"
-WHATIF_REST = "the deal's verdict, orders, capex and MW that rest on it"
+WHATIF_REST = "the deal's verdict, orders, capex, MW and revenue that rest on it"
 
 
 def extrapolated_reach(inputs: ReportInputs) -> str:
