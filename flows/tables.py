@@ -41,6 +41,7 @@ from forecasting.schema import (
 )
 from forecasting.text import (
     ahead_of_clock,
+    before_as_of,
     capex_past_ceiling,
     days_count,
     estimated_words,
@@ -902,7 +903,9 @@ def report_table(outcome: ReportOutcome) -> Table:
             "-"
             if t["blocks_to_order"] == 0
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
-            else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY}){waiting_order_by(t)}"
+            else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY}"
+            f"{before_as_of(date.fromisoformat(str(t['order_by'])), outcome.as_of)})"
+            f"{waiting_order_by(t)}"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
             else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}{waiting_order_by(t)}"

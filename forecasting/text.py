@@ -16,6 +16,7 @@ __all__ = [
     "CAPEX_NOT_SIZED",
     "CapexBound",
     "ahead_of_clock",
+    "before_as_of",
     "capex_past_ceiling",
     "estimated_days_words",
     "estimated_words",
@@ -268,3 +269,13 @@ def silent_customers_words(following: Sequence[str], *, held: Sequence[str] = ()
         f"zero demand and {outcome}; if the feed broke, backfill it before acting on its "
         "pool's triggers."
     )
+
+
+def before_as_of(day: date, as_of: object) -> str:
+    """'; 83 days before the as-of date' for a date at the monthly grain only that came before
+    the row's ``as_of``, else ''. Such a date is not called late (a daily shortfall could come
+    later), but it read as a plain day 83 days gone: "2026-09-13 (monthly grain: not verified
+    at the daily grain)" on a run as of 2026-12-05."""
+    if not isinstance(as_of, date) or day >= as_of:
+        return ""
+    return f"; {days_count((as_of - day).days)} before the as-of date"

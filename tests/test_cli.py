@@ -1567,6 +1567,30 @@ def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> 
     assert "not verified (the daily" not in plain and "│ $253.4M │ 11.5 │" in plain
 
 
+def test_the_report_table_says_how_long_before_the_as_of_date_a_monthly_only_order_by_is() -> None:
+    """The demo at 7 days printed "2026-09-25 (monthly grain: not verified at the daily
+    grain)" for us-east/all, amber, 71 days before its as-of date: the monthly rows' date, not
+    called late (a daily shortfall could come later), read as a plain day long gone. The
+    cell now says how long before the as-of date it is; a date ahead reads as before."""
+    row = {"region": "us-east", "pool": "all", "status": "amber", "order_by": "2026-09-25",
+           "exhaustion_date": "2027-01-01", "candidate": "rack-h100-256",
+           "blocks_to_order": 30, "capex_usd": 253.4e6, "mw": 11.5, "monthly_only": True,
+           "arrives": "2027-02-03", "note": "short at the monthly grain ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row], as_of=date(2026, 12, 5))
+    assert (
+        "│ 2026-09-25 (monthly grain: not verified at the daily grain; 71 days before the as-of "
+        "date) │"
+    ) in text
+    ahead = _report_table_text(triggers=[row], as_of=date(2026, 9, 1))
+    assert "│ 2026-09-25 (monthly grain: not verified at the daily grain) │" in ahead
+    # The pages' tables label their dates through one function, reading the row's as-of day.
+    from forecasting.report.pages.common import monthly_date
+
+    stored = {"monthly_only": True, "as_of": date(2026, 12, 5)}
+    assert monthly_date(date(2026, 9, 25), stored).endswith("; 71 days before the as-of date)")
+    assert monthly_date(date(2026, 12, 25), stored).endswith("daily grain)")
+
+
 def test_the_report_table_says_a_past_order_by_date_is_late() -> None:
     """ServeGen at 26 weeks printed "order by 2024-10-14" plain in the report table, 97 days
     before its as-of date 2025-01-19, for racks that land 2025-03-30: a past date read as a

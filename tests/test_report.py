@@ -3501,7 +3501,11 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     )
     monthly = replace(inputs, triggers=triggers, power_triggers=power)
     monthly = replace(monthly, placements=_planned(monthly, later_capex=1e6))
-    labelled = f"{fmt_date(first['order_by'])} ({MONTHLY_GRAIN})"
+    from forecasting.text import before_as_of
+
+    # Before the as-of day, it says how long before (the monthly rows' date is not "late").
+    ago = before_as_of(first["order_by"], inputs.as_of)
+    labelled = f"{fmt_date(first['order_by'])} ({MONTHLY_GRAIN}{ago})"
 
     def cells(table: Any) -> list[str]:
         return [str(c) for row in table.rows for c in row]

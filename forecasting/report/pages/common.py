@@ -71,6 +71,7 @@ from forecasting.schema import (
     book_only_words,
 )
 from forecasting.text import (
+    before_as_of,
     days_count,
     estimated_words,
     silent_customers_words,
@@ -481,7 +482,13 @@ def _new_site_next(first: dict[str, Any], inputs: ReportInputs, *, today: date) 
     )
 
 
-def monthly_date(day: date | None, row: dict[str, Any], *, daily_end: date | None = None) -> str:
+def monthly_date(
+    day: date | None,
+    row: dict[str, Any],
+    *,
+    daily_end: date | None = None,
+    as_of: date | None = None,
+) -> str:
     """An order-by or contract-by date, labelled where its row (a trigger or a power trigger)
     rests on a shortfall at the monthly grain only (its ``monthly_only`` field): the
     date is the monthly rows', the earliest a daily shortfall could need, and it read as a
@@ -490,12 +497,13 @@ def monthly_date(day: date | None, row: dict[str, Any], *, daily_end: date | Non
     An order-by date dated from a month read short past the forecast's daily rows
     (``daily_end``; the row's ``exhaustion_date`` after it) reads its grain too: "order by
     2026-12-23" beside an exhaustion of "Sep 2027" read as a measured deadline while the
-    legend and triggers.csv (``order_by_grain``) called it monthly."""
+    legend and triggers.csv (``order_by_grain``) called it monthly. A monthly-only date before
+    the as-of day (``as_of``, else the row's) says how long before (:func:`before_as_of`)."""
     shown = fmt_date(day)
     if day is None:
         return shown
     if row.get("monthly_only"):
-        return f"{shown} ({MONTHLY_GRAIN})"
+        return f"{shown} ({MONTHLY_GRAIN}{before_as_of(day, as_of or row.get('as_of'))})"
     if month_grain(row, daily_end=daily_end):
         return f"{shown} ({MONTH_GRAIN})"
     return shown

@@ -792,6 +792,8 @@ def _power_orders_table(
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
         "site", "blocks_beyond_ceiling", "runs_from", "monthly_only", "exhaustion_date",
         "blocks_waiting", "waiting_order_by", "waiting_order_by_last",
+        # A monthly-only date before it says how long before (common.monthly_date).
+        pl.col("as_of") if "as_of" in triggers.columns else pl.lit(None, pl.Date).alias("as_of"),
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
@@ -800,7 +802,7 @@ def _power_orders_table(
         "site", "blocks_beyond_ceiling", "runs_from", pl.lit(False).alias("monthly_only"),
         "exhaustion_date", pl.lit(None, pl.Int64).alias("blocks_waiting"),
         pl.lit(None, pl.Date).alias("waiting_order_by"),
-        pl.lit(None, pl.Date).alias("waiting_order_by_last"),
+        pl.lit(None, pl.Date).alias("waiting_order_by_last"), pl.lit(None, pl.Date).alias("as_of"),
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
