@@ -844,12 +844,13 @@ def whatif_answer_table(outcome: WhatIfOutcome) -> Table:
     revenue = (
         "" if outcome.revenue_usd is None else f"; revenue {usd(outcome.revenue_usd)} if served"
     )
-    table.title = (
+    # Text(), not markup, as whatif_table's own headline: region names are data.
+    table.title = Text(
         f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): {outcome.not_judged}; extra capex {NOT_JUDGED}{revenue}"
     )
     if table.caption:
-        table.caption = f"{outcome.not_judged}: its pools' statuses are not measured"
+        table.caption = Text(f"{outcome.not_judged}: its pools' statuses are not measured")
     return table
 
 

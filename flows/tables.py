@@ -1168,13 +1168,17 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     warning = (
         f"{outcome.ramp_warning.split(';')[0]} (see the notes); " if outcome.ramp_warning else ""
     )
+    # Text(), not markup: the basis names the plan's "[[site]]" table, which markup read as a
+    # style tag and dropped ("no [] of helios in the plan"); regions and customers are data.
     table = Table(
-        title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
-        f"{outcome.horizon_end}): {warning}{'' if outcome.serve_from is None else 'served '}"
-        f"{serve}; extra capex "
-        f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
-        f"{extra_mw_text(outcome.extra_mw, bound=outcome.capex_bound)}{basis}{sooner}; "
-        f"revenue {revenue}",
+        title=Text(
+            f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
+            f"{outcome.horizon_end}): {warning}{'' if outcome.serve_from is None else 'served '}"
+            f"{serve}; extra capex "
+            f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
+            f"{extra_mw_text(outcome.extra_mw, bound=outcome.capex_bound)}{basis}{sooner}; "
+            f"revenue {revenue}"
+        ),
         title_justify="left",
     )
     # Blocks are the trigger's order, as in the report; the capex counts every order of the
