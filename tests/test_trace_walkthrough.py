@@ -39,3 +39,61 @@ def test_the_what_if_headline_keeps_the_site_table_it_names() -> None:
     # The headline the CLI rewrites where the deal's region is not judged, data in it too.
     unjudged = outcome.model_copy(update={"not_judged": "not judged: no telemetry in [eu]"})
     assert "no telemetry in [eu]" in _terminal(whatif_answer_table(unjudged))
+
+
+def _ramp_reason(slope: float) -> tuple[str, str]:
+    """The baseline and reason ``_fallback`` gives a 14-day ramp (the naive beats the
+    seasonal naive on its last days, each ramp by its own error)."""
+    import numpy as np
+
+    from forecasting.forecast import ForecastSettings, _fallback
+
+    return _fallback(100.0 + slope * np.arange(14.0), ForecastSettings(horizon_days=7))
+
+
+def test_series_too_short_to_backtest_read_as_one_warning_whatever_the_naive_erred() -> None:
+    """The ServeGen trace forecast a week ahead printed 16 warning lines of the same "forecast
+    by naive: 14 days of history; backtesting needs 23 (...)", one per series, each ending
+    with that series' own "on its last 6 days the naive erred by 141.9 GPUs a day on average
+    against the seasonal naive's 168.9": the figures made every reason unique, so the rule
+    that folds a reason shared by more than four series never folded them. The figures are the
+    series' own (the platform page lists them); the reason is one: now one line."""
+    import polars as pl
+
+    from forecasting.forecast import _fallback_lines
+
+    rows = []
+    for i, slope in enumerate((1.0, 2.0, 3.0, 5.0, 8.0, 13.0)):
+        model, reason = _ramp_reason(slope)
+        assert model == "naive" and "the naive erred by" in reason
+        rows.append((f"total/sg/inference/c{i}", "mean", model, reason))
+    flagged = pl.DataFrame(rows, schema=["unique_id", "measure", "model", "reason"], orient="row")
+    assert flagged["reason"].n_unique() == 6  # each its own error
+    lines = _fallback_lines(flagged)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("sg · inference · c0 (mean), sg · inference · c1 (mean), ")
+    folded = "and 2 more series (the platform page lists them): forecast by naive: 14 days"
+    assert folded in lines[0]
+    assert "erred by" not in lines[0]  # no one series' figure read as all six's
+
+
+def test_a_run_with_no_observed_day_warns_once_not_once_per_series() -> None:
+    """The Helios fixture slice (one day, 4 hours of telemetry) printed 20 warning lines of
+    "forecast by zero: no observed day in its 1 day(s) of rows (...)", one per series and
+    measure, beside the as-of day's warning that no series has an observed day: one fact, 20
+    lines. Series sharing that reason now read as one line, as short histories do."""
+    import polars as pl
+
+    from forecasting.forecast import ForecastSettings, forecast_all
+    from tests.test_forecast import small_hierarchy
+
+    demand = small_hierarchy(3).with_columns(y=pl.lit(None, pl.Float64))
+    result = forecast_all(demand, settings=ForecastSettings(horizon_days=7, n_paths=20))
+    assert result.flagged.height == 18 and set(result.flagged["model"]) == {"zero"}
+    lines = [line for line in result.warnings() if "no observed day" in line]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("total (mean, peak), eu (mean, peak), ")
+    assert (
+        "and 5 more series (the platform page lists them): forecast by zero: no observed"
+        in (lines[0])
+    )
