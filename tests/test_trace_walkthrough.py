@@ -97,3 +97,66 @@ def test_a_run_with_no_observed_day_warns_once_not_once_per_series() -> None:
         "and 5 more series (the platform page lists them): forecast by zero: no observed"
         in (lines[0])
     )
+
+
+def test_blocks_dedicated_to_customers_without_telemetry_read_as_one_warning() -> None:
+    """The Helios plan against the fixture slice (3 of its VCs) printed 21 lines, one per
+    block, of "[[block]] 'earth-vccaA-02' field dedicated_customer: 'vccaA' has no telemetry
+    in helios: its 24 GPUs serve nobody in the forecast, the triggers and the drills" beside
+    the forecast's own warnings, none of them saying what to do. More than four such blocks in
+    a region now read as one line with their GPUs in all and the fix; a name a typo away from
+    a telemetry customer keeps a line of its own, with its hint."""
+    from datetime import date, timedelta
+
+    from forecasting.capacity import parse_capacity, stray_dedicated_warnings
+    from forecasting.traces.helios import helios_capacity_toml
+
+    fixture = Path(__file__).parent / "fixtures" / "traces"
+    plan = parse_capacity(
+        helios_capacity_toml(
+            fixture / "helios_earth_vc_gpu_capacity_daily.csv", as_of=date(2020, 5, 12)
+        )
+    )
+    as_of = date(2020, 5, 12)
+    # The slice's VCs, one spelt as a typo would be.
+    lines = stray_dedicated_warnings(
+        plan, {"helios": ["vc6YE", "vcpDC", "vcJkD"]}, plan_path="plan.toml", as_of=as_of
+    )
+    typo = [line for line in lines if "did you mean 'vcJkD'?" in line]
+    assert len(typo) == 1 and "'earth-vcJkd-01'" in typo[0]
+    (folded,) = [line for line in lines if line not in typo]
+    assert folded.startswith("warning: plan.toml: ")
+    in_service = [
+        b
+        for b in plan.block
+        if b.dedicated_customer not in ("vc6YE", "vcpDC", "vcJkd")
+        and (b.retire is None or b.retire > as_of)
+    ]
+    customers = {b.dedicated_customer for b in in_service}
+    assert f"{len(in_service)} [[block]]s (field dedicated_customer) of {len(customers)} " in (
+        folded
+    )
+    # The most in service on one day, day by day over the plan: summed over blocks, a quota
+    # cut and raised again counted twice (vc3sl's 64 GPUs retiring as 48 arrive read 128).
+    days = [as_of + timedelta(days=i) for i in range(200)]
+    most = max(
+        sum(
+            b.gpus
+            for b in in_service
+            if (b.in_service is None or b.in_service <= day)
+            and (b.retire is None or b.retire > day)
+        )
+        for day in days
+    )
+    total = sum(b.gpus for b in in_service)
+    assert most < total
+    said = f"{total:,} GPUs, up to {most:,} in service at once"
+    assert f"their {said} serve nobody" in folded
+    # The platform and facilities pages say the same blocks' GPUs the same way ("21 blocks
+    # (808 GPUs)" beside the terminal's figure read as two counts of one thing).
+    from forecasting.capacity import stray_dedicated_blocks
+    from forecasting.report.pages.common import unserved_text
+
+    blocks = stray_dedicated_blocks(plan, {"helios": ["vc6YE", "vcpDC", "vcJkd"]}, as_of=as_of)
+    assert f"{len(blocks)} blocks ({said}) are dedicated" in unserved_text(blocks, as_of=as_of)
+    assert "ingest those customers' telemetry, or fix dedicated_customer in the plan" in folded
