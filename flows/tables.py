@@ -1767,11 +1767,17 @@ def _policies_table(plan: CapacityPlan) -> Table:
     return table
 
 
-def _monthly_table(plan: CapacityPlan, today: date) -> Table:
+def _monthly_table(plan: CapacityPlan, today: date, *, from_telemetry: bool) -> Table:
     monthly = monthly_capacity(plan, start=today)
     months = monthly["month"].unique().sort().to_list()
+    since = (
+        f"; from {today}, the newest telemetry's day, as the report reads the plan, not today"
+        if from_telemetry
+        else ""
+    )
     table = Table(
-        title="GPUs in service by month (lowest day; classes share blocks, so they overlap)",
+        title="GPUs in service by month (lowest day; classes share blocks, so they overlap)"
+        + since,
         title_justify="left",
     )
     table.add_column("region")
@@ -1792,12 +1798,15 @@ def _monthly_table(plan: CapacityPlan, today: date) -> Table:
     return table
 
 
-def capacity_tables(plan: CapacityPlan, *, today: date | None = None) -> tuple[Table, ...]:
-    """Tables for ``fleetcast capacity``: blocks, candidates, policies, the next 12 months."""
+def capacity_tables(
+    plan: CapacityPlan, *, today: date | None = None, from_telemetry: bool = False
+) -> tuple[Table, ...]:
+    """Tables for ``fleetcast capacity``: blocks, candidates, policies, the next 12 months
+    from ``today`` (``from_telemetry``: a day of telemetry older than today, said so)."""
     now = today if today is not None else datetime.now(UTC).date()
     return (
         _blocks_table(plan),
         _candidates_table(plan),
         _policies_table(plan),
-        _monthly_table(plan, now),
+        _monthly_table(plan, now, from_telemetry=from_telemetry),
     )

@@ -160,3 +160,31 @@ def test_blocks_dedicated_to_customers_without_telemetry_read_as_one_warning() -
     blocks = stray_dedicated_blocks(plan, {"helios": ["vc6YE", "vcpDC", "vcJkd"]}, as_of=as_of)
     assert f"{len(blocks)} blocks ({said}) are dedicated" in unserved_text(blocks, as_of=as_of)
     assert "ingest those customers' telemetry, or fix dedicated_customer in the plan" in folded
+
+
+def test_the_capacity_timeline_of_a_trace_starts_at_its_telemetry(tmp_path: Path) -> None:
+    """`fleetcast capacity` on the Helios plan (status as of 2020-05-31) printed "GPUs in
+    service by month" from Dec 26 to Nov 27, the wall clock's months: 792 GPUs flat, where
+    the report reads the plan as of the telemetry's day and its quotas change in 2020. With
+    telemetry older than today in the warehouse, the timeline starts at its newest day and
+    says so."""
+    from tests.test_cli import fleetcast
+
+    fixture = Path(__file__).parent / "fixtures" / "traces"
+    plan = tmp_path / "capacity.toml"
+    from forecasting.traces.helios import helios_capacity_toml
+
+    plan.write_text(
+        helios_capacity_toml(fixture / "helios_earth_vc_gpu_capacity_daily.csv"), encoding="utf-8"
+    )
+    warehouse = tmp_path / "w.duckdb"
+    common = ("--warehouse", str(warehouse), "--capacity", str(plan))
+    slice_ = fixture / "helios_earth_vc_minute_2020-05-12_slice.csv.gz"
+    loaded = fleetcast("ingest", "--format", "helios", str(slice_), *common)
+    assert loaded.returncode == 0, loaded.stderr
+    shown = fleetcast("capacity", *common, env={"COLUMNS": "400"})
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    assert "from 2020-05-12, the newest telemetry's day" in text
+    months = text.split("GPUs in service by month")[1]
+    assert "May 20" in months and "Apr 21" in months and "Dec 26" not in months
