@@ -450,23 +450,47 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     from forecasting.capacity import load_capacity, parse_capacity
     from forecasting.resources import sample_capacity
 
+    today = datetime.now(UTC).date()
+    day = today
     if args.sample:
         source = sample_capacity()
         plan = parse_capacity(source.read_text(encoding="utf-8"), source="sample plan")
         say(f"sample plan: {source} (copy it and edit it to start your own)")
     else:
-        source = _paths(args).capacity
+        paths = _paths(args)
+        source = paths.capacity
         plan = load_capacity(source)
-    for table in capacity_tables(plan):
+        # A trace's plan is read as of its telemetry, as the report reads it: the Helios plan
+        # printed the wall clock's twelve months, 792 GPUs flat, where its quotas move in 2020.
+        newest = _newest_telemetry_day(paths.warehouse)
+        day = newest if newest is not None and newest < today else today
+    for table in capacity_tables(plan, today=day, from_telemetry=day != today):
         console.print(table)
     for line in (
-        *plan.overdrawn_sites(datetime.now(UTC).date()),
+        *plan.overdrawn_sites(day),
         *plan.dark_committed_blocks(),
         # An entry to fix names its file, as the plan's refusals do.
         *(f"{source}: {entry}" for entry in plan.doubtful_entries()),
     ):
         say(f"warning: {line}", error=True)
     return EXIT_OK
+
+
+def _newest_telemetry_day(warehouse_path: Path) -> date | None:
+    """The UTC day of the warehouse's newest telemetry (None: no warehouse, or no telemetry,
+    or none readable: `capacity` prints a plan, which needs no warehouse, and its timeline
+    then starts today, as it did before it read one)."""
+    from forecasting import warehouse
+    from forecasting.warehouse import WarehouseError
+
+    if not warehouse_path.is_file():
+        return None
+    try:
+        with warehouse.connect(warehouse_path, read_only=True) as wh:
+            newest = wh.newest_telemetry()
+    except WarehouseError:
+        return None
+    return None if newest is None else newest.astimezone(UTC).date()
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
@@ -844,12 +868,13 @@ def whatif_answer_table(outcome: WhatIfOutcome) -> Table:
     revenue = (
         "" if outcome.revenue_usd is None else f"; revenue {usd(outcome.revenue_usd)} if served"
     )
-    table.title = (
+    # Text(), not markup, as whatif_table's own headline: region names are data.
+    table.title = Text(
         f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): {outcome.not_judged}; extra capex {NOT_JUDGED}{revenue}"
     )
     if table.caption:
-        table.caption = f"{outcome.not_judged}: its pools' statuses are not measured"
+        table.caption = Text(f"{outcome.not_judged}: its pools' statuses are not measured")
     return table
 
 

@@ -1182,13 +1182,17 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     warning = (
         f"{outcome.ramp_warning.split(';')[0]} (see the notes); " if outcome.ramp_warning else ""
     )
+    # Text(), not markup: the basis names the plan's "[[site]]" table, which markup read as a
+    # style tag and dropped ("no [] of helios in the plan"); regions and customers are data.
     table = Table(
-        title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
-        f"{outcome.horizon_end}): {warning}{'' if outcome.serve_from is None else 'served '}"
-        f"{serve}; extra capex "
-        f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
-        f"{extra_mw_text(outcome.extra_mw, bound=outcome.capex_bound)}{basis}{sooner}; "
-        f"revenue {revenue}",
+        title=Text(
+            f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
+            f"{outcome.horizon_end}): {warning}{'' if outcome.serve_from is None else 'served '}"
+            f"{serve}; extra capex "
+            f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
+            f"{extra_mw_text(outcome.extra_mw, bound=outcome.capex_bound)}{basis}{sooner}; "
+            f"revenue {revenue}"
+        ),
         title_justify="left",
     )
     # Blocks are the trigger's order, as in the report; the capex counts every order of the
@@ -1777,11 +1781,17 @@ def _policies_table(plan: CapacityPlan) -> Table:
     return table
 
 
-def _monthly_table(plan: CapacityPlan, today: date) -> Table:
+def _monthly_table(plan: CapacityPlan, today: date, *, from_telemetry: bool) -> Table:
     monthly = monthly_capacity(plan, start=today)
     months = monthly["month"].unique().sort().to_list()
+    since = (
+        f"; from {today}, the newest telemetry's day, as the report reads the plan, not today"
+        if from_telemetry
+        else ""
+    )
     table = Table(
-        title="GPUs in service by month (lowest day; classes share blocks, so they overlap)",
+        title="GPUs in service by month (lowest day; classes share blocks, so they overlap)"
+        + since,
         title_justify="left",
     )
     table.add_column("region")
@@ -1802,12 +1812,15 @@ def _monthly_table(plan: CapacityPlan, today: date) -> Table:
     return table
 
 
-def capacity_tables(plan: CapacityPlan, *, today: date | None = None) -> tuple[Table, ...]:
-    """Tables for ``fleetcast capacity``: blocks, candidates, policies, the next 12 months."""
+def capacity_tables(
+    plan: CapacityPlan, *, today: date | None = None, from_telemetry: bool = False
+) -> tuple[Table, ...]:
+    """Tables for ``fleetcast capacity``: blocks, candidates, policies, the next 12 months
+    from ``today`` (``from_telemetry``: a day of telemetry older than today, said so)."""
     now = today if today is not None else datetime.now(UTC).date()
     return (
         _blocks_table(plan),
         _candidates_table(plan),
         _policies_table(plan),
-        _monthly_table(plan, now),
+        _monthly_table(plan, now, from_telemetry=from_telemetry),
     )

@@ -195,8 +195,10 @@ __all__ = [
     "capacity_timeline",
     "dark_spans",
     "dump_plan",
+    "gpus_in_blocks",
     "load_capacity",
     "monthly_capacity",
+    "most_in_service",
     "not_judged_in",
     "parse_capacity",
     "site_power_by_month",
@@ -1276,12 +1278,17 @@ def stray_dedicated_warnings(
     plan_path: str,
     as_of: date | None = None,
 ) -> list[str]:
-    """One warning line per block dedicated to a customer with no telemetry in its region
+    """Warning lines for the blocks dedicated to a customer with no telemetry in its region
     (``customers``: each region's telemetry customers), with the nearest name when one is
     close: a case typo ("Northwind-AI") left 3,584 GPUs serving nobody and moved the drills'
     baseline by 3.2 M unmet GPU-hours, without a word. Worded as the plan's other doubtful
-    entries are: its path first, then the entry and field."""
+    entries are: its path first, then the entry and field.
+
+    More than ``_STRAYS_NAMED`` such blocks of a region with no near name read as one line
+    (the Helios plan against a slice of three VCs printed 21 lines, one per block); a block
+    whose name is a typo away from a telemetry customer keeps its own line and hint."""
     lines = []
+    plain: dict[str, list[Block]] = {}
     for b in stray_dedicated_blocks(plan, customers, as_of=as_of):
         assert b.dedicated_customer is not None  # a stray block is a dedicated one
         known = sorted(set(customers.get(b.region, ())))
@@ -1290,13 +1297,75 @@ def stray_dedicated_warnings(
         near = difflib.get_close_matches(
             b.dedicated_customer.lower(), list(by_lower), n=1, cutoff=0.8
         )
-        hint = f" (did you mean {by_lower[near[0]]!r}?)" if near else ""
+        if not near:
+            plain.setdefault(b.region, []).append(b)
+            continue
         lines.append(
-            f"warning: {plan_path}: [[block]] {b.id!r} field dedicated_customer: "
-            f"{b.dedicated_customer!r} has no telemetry in {b.region}{hint}: its {b.gpus:,} "
-            "GPUs serve nobody in the forecast, the triggers and the drills"
+            _stray_line(b, plan_path=plan_path, hint=f" (did you mean {by_lower[near[0]]!r}?)")
+        )
+    for region, blocks in plain.items():
+        if len(blocks) <= _STRAYS_NAMED:
+            lines += [_stray_line(b, plan_path=plan_path, hint="") for b in blocks]
+            continue
+        of: dict[str, list[Block]] = {}
+        for b in blocks:
+            assert b.dedicated_customer is not None
+            of.setdefault(b.dedicated_customer, []).append(b)
+        # GPUs in service at once, not summed over blocks: a VC's quota cut and raised again
+        # is blocks one after another (Helios' vc3sl: 64 retiring as 48 arrive).
+        gpus = {c: most_in_service(bs, as_of=as_of) for c, bs in of.items()}
+        largest = sorted(gpus, key=lambda c: (-gpus[c], c))
+        named = ", ".join(f"{c!r} ({gpus[c]:,} GPUs)" for c in largest[:_STRAYS_NAMED])
+        more = f" and {len(largest) - _STRAYS_NAMED} more" if len(largest) > _STRAYS_NAMED else ""
+        lines.append(
+            f"warning: {plan_path}: {len(blocks)} [[block]]s (field dedicated_customer) of "
+            f"{len(gpus)} customers with no telemetry in {region}: {named}{more}: their "
+            f"{gpus_in_blocks(blocks, as_of=as_of)} serve nobody in the forecast, the triggers "
+            f"and the drills; {_STRAYS_FIX} (`fleetcast capacity` lists the blocks)"
         )
     return lines
+
+
+def gpus_in_blocks(blocks: Sequence[Block], *, as_of: date | None) -> str:
+    """``808 GPUs, up to 640 in service at once``: the blocks' GPUs, and the most on one day
+    where blocks follow one another (said by the warning and the pages alike)."""
+    total = sum(b.gpus for b in blocks)
+    most = most_in_service(blocks, as_of=as_of)
+    return f"{total:,} GPUs" + (f", up to {most:,} in service at once" if most < total else "")
+
+
+def most_in_service(blocks: Sequence[Block], *, as_of: date | None) -> int:
+    """The most GPUs of ``blocks`` in service on one day from ``as_of`` on (any day where
+    ``as_of`` is None): a block's count holds from its in-service day to its retirement."""
+    start = as_of or date.min
+    days = {max(b.in_service or start, start) for b in blocks}
+    return max(
+        sum(
+            b.gpus
+            for b in blocks
+            if (b.in_service is None or b.in_service <= day)
+            and (b.retire is None or b.retire > day)
+        )
+        for day in days
+    )
+
+
+# Blocks dedicated to customers without telemetry named one line each in a region; past it,
+# one line for them all (stray_dedicated_warnings).
+_STRAYS_NAMED = 4
+# What a reader does about a block that serves nobody.
+_STRAY_FIX = "ingest the customer's telemetry, or fix dedicated_customer in the plan"
+_STRAYS_FIX = "ingest those customers' telemetry, or fix dedicated_customer in the plan"
+
+
+def _stray_line(block: Block, *, plan_path: str, hint: str) -> str:
+    """The warning line of one block dedicated to a customer with no telemetry."""
+    return (
+        f"warning: {plan_path}: [[block]] {block.id!r} field dedicated_customer: "
+        f"{block.dedicated_customer!r} has no telemetry in {block.region}{hint}: its "
+        f"{block.gpus:,} GPUs serve nobody in the forecast, the triggers and the drills; "
+        f"{_STRAY_FIX}"
+    )
 
 
 def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:

@@ -44,6 +44,7 @@ them for the CLI and the reports.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -401,27 +402,49 @@ class ForecastResult:
 _SHIFTS_NAMED = 4
 # Series named in the one warning line of a fallback's reason shared by more; the rest counted.
 _FALLBACKS_NAMED = 4
-# The words of the documented baseline for a series too short to backtest (``_fallback``): the
-# one reason whose warnings fold, because such series were forecast as the rule says.
+# The words of the documented baseline for a series too short to backtest (``_fallback``) and
+# of a series with no observed day (``_daily_grid``): the reasons whose warnings fold, because
+# such series were forecast as the rule says and share one cause.
 _SHORT_HISTORY = "of history; backtesting needs"
+_NO_OBSERVED_DAY = "no observed day in its "
+# The naive's own error on a short series' last days (``_fallback``): why it was chosen over
+# the seasonal naive, a figure of that series alone, not a cause the series differ by.
+_NAIVE_ERRED = re.compile(r"; on its last [^;]*? the naive erred by [^;]*")
+
+
+def _folded_reason(reason: str) -> str | None:
+    """The reason series fold under (``reason`` less the naive's own error), or None where
+    each series keeps its own line (a model that raised: each is one to look into)."""
+    if _SHORT_HISTORY in reason:
+        return _NAIVE_ERRED.sub("", reason)
+    if reason.startswith(_NO_OBSERVED_DAY):
+        return reason
+    return None
 
 
 def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
     """One line per series and measure forecast by a fallback (``flagged``), with its model
     and reason; where more than ``_FALLBACKS_NAMED`` series were too short to backtest for the
-    same reason, one line for them all: 14 days of telemetry printed 208 lines of the same
-    "forecast by seasonal_naive: 14 days of history", and the one saying a feed had stopped was
-    lost. A series that could not be fit (no observed day, a model that raised) keeps its own
-    line however many share the reason: each is one to look into."""
+    same reason, or had no observed day for the same reason, one line for them all: 14 days of
+    telemetry printed 208 lines of the same "forecast by seasonal_naive: 14 days of history",
+    and the one saying a feed had stopped was lost. The naive's error on a series' last days
+    does not keep it apart (the ServeGen trace printed 16 lines of one reason, each with its
+    own figures); a note of its own (demand that stopped, a band of no width) does. A series
+    whose model raised keeps its own line however many share the reason: each is one to look
+    into."""
     groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    reasons: dict[tuple[str, str, str], str] = {}
     for uid, measure, model, reason in flagged.iter_rows():
-        groups.setdefault((model, reason), {}).setdefault(uid, []).append(measure)
+        key = (model, _folded_reason(reason) or reason)
+        groups.setdefault(key, {}).setdefault(uid, []).append(measure)
+        reasons[(uid, measure, model)] = reason
     lines = []
     for (model, reason), series in groups.items():
         # Series as the pages name them: a ServeGen customer read "m-large%2F61" here alone.
-        if len(series) <= _FALLBACKS_NAMED or _SHORT_HISTORY not in reason:
+        if len(series) <= _FALLBACKS_NAMED or _folded_reason(reason) is None:
             lines += [
-                f"{hierarchy.label_of(uid)} ({measure}): forecast by {model}: {reason}"
+                f"{hierarchy.label_of(uid)} ({measure}): forecast by {model}: "
+                f"{reasons[(uid, measure, model)]}"
                 for uid, measures in series.items()
                 for measure in measures
             ]
@@ -431,9 +454,14 @@ def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
             for uid, measures in list(series.items())[:_FALLBACKS_NAMED]
         )
         more = len(series) - _FALLBACKS_NAMED
+        # Where the naive's figures were left out, say where they are.
+        own = any(
+            reasons[(uid, m, model)] != reason for uid, measures in series.items() for m in measures
+        )
+        why = "; the naive chosen on each series' own errors over its last days (listed there)"
         lines.append(
             f"{named} and {more} more series (the platform page lists them): forecast by "
-            f"{model}: {reason}"
+            f"{model}: {reason}{why if own else ''}"
         )
     return lines
 

@@ -25,7 +25,7 @@ import polars as pl
 from markupsafe import Markup
 
 from forecasting.calendar import month_end
-from forecasting.capacity import ALL_CLASSES, Block
+from forecasting.capacity import ALL_CLASSES, Block, gpus_in_blocks
 from forecasting.report.changes import trigger_changes, version_caveat
 from forecasting.report.figures import Chart
 from forecasting.report.format import (
@@ -618,18 +618,20 @@ def to_order() -> pl.Expr:
     return (pl.col("blocks_to_order").fill_null(0) > 0) | unsized_order()
 
 
-def unserved_text(blocks: Sequence[Block]) -> str:
+def unserved_text(blocks: Sequence[Block], *, as_of: date | None) -> str:
     """The sentence for blocks dedicated to a customer with no telemetry in their region
-    (:func:`~forecasting.report.inputs.unserved_blocks_of`), or '' for none."""
+    (:func:`~forecasting.report.inputs.unserved_blocks_of`), or '' for none. Their GPUs are
+    said as the terminal's warning says them: the Helios slice's "21 blocks (808 GPUs)" summed
+    blocks that follow one another, where at most 640 are in service at once."""
     if not blocks:
         return ""
-    gpus = sum(b.gpus for b in blocks)
     count = "1 block" if len(blocks) == 1 else f"{len(blocks)} blocks"
     named = ", ".join(
         f"{b.id} ({b.dedicated_customer}, {b.region}, {fmt_gpus(b.gpus)} GPUs)" for b in blocks
     )
     return (
-        f"{count} ({fmt_gpus(gpus)} GPUs) {'is' if len(blocks) == 1 else 'are'} dedicated to a "
+        f"{count} ({gpus_in_blocks(blocks, as_of=as_of)}) "
+        f"{'is' if len(blocks) == 1 else 'are'} dedicated to a "
         f"customer with no telemetry in {'its' if len(blocks) == 1 else 'their'} region: "
         f"{named}; {'it serves' if len(blocks) == 1 else 'they serve'} nobody in the forecast, "
         "the triggers and the drills. Fix dedicated_customer in the capacity plan, or ingest "

@@ -960,7 +960,7 @@ def _unserved_listed(inputs: ReportInputs) -> str:
     unserved = unserved_blocks_of(inputs)
     if all(b.status is BlockStatus.LIVE for b in unserved):
         return ""
-    return unserved_text(unserved)
+    return unserved_text(unserved, as_of=inputs.as_of)
 
 
 def _site_region(power: pl.DataFrame, site: str) -> str | None:

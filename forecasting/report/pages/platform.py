@@ -1062,7 +1062,7 @@ def platform_page(inputs: ReportInputs) -> str:
         changes=changes_view(inputs),
         fan_charts=page.figures(_fan_charts(inputs)),
         # Capacity the plan has that serves nobody: said once, where demand meets capacity.
-        unserved=unserved_text(unserved_blocks_of(inputs)),
+        unserved=unserved_text(unserved_blocks_of(inputs), as_of=inputs.as_of),
         fan_intro=_fan_intro(inputs),
         n_plus_one=n_plus_one_table(inputs),
         answers=_answers_table(
