@@ -2193,9 +2193,46 @@ def test_the_capital_in_every_order_says_how_much_rests_on_unverified_shortfalls
         assert html_text("for shortfalls past the last day a backtest measured") in page(
             replace(inputs, placements=planned)
         ), page.__name__
-    within = planned.with_columns(exhaustion_date=pl.lit(verified))
+    within = planned.with_columns(
+        exhaustion_date=pl.lit(verified), arrives=pl.lit(verified - timedelta(days=30))
+    )
     plain = every_order_capital(replace(inputs, placements=within))
     assert plain is not None and "not verified" not in plain, plain
+
+
+def test_the_capital_in_every_order_says_how_much_is_sized_on_days_past_the_verified_ones() -> None:
+    """Helios at 26 weeks (its backtests scored to 2020-06-05) read "capital in every order of
+    the plan $26.5M" plain: both shortfalls fell on measured days, so nothing on the card said
+    that the racks, landing 2020-07-26, were sized on demand to 2020-11-29 that no backtest
+    measured (their triggers' notes said so). The cards now say how much of it lands past the
+    verified day, sized on demand there; an order landing within it reads as before."""
+    from forecasting.report.inputs import green_verified_to
+    from forecasting.report.pages.common import every_order_capital, trigger_capital
+
+    inputs = _planned_36_months()
+    verified = green_verified_to(inputs)
+    assert verified is not None
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        exhaustion_date=pl.lit(verified),
+        arrives=pl.when(pl.col("tranche") == 2)
+        .then(pl.lit(verified + timedelta(days=30)))
+        .otherwise(pl.lit(verified - timedelta(days=30))),
+    )
+    shown = replace(inputs, placements=planned)
+    said = every_order_capital(shown)
+    assert said is not None
+    every = float(planned["capex_usd"].sum())
+    assert (
+        f" (of the {fmt_usd(every)}, {fmt_usd(600e6)} in 1 order dated on measured days whose "
+        f"blocks land past the last day a backtest measured ({fmt_date(verified)}): sized on "
+        "demand there, not verified)"
+    ) in said, said
+    for page in (finance_page, run_index_page):
+        assert html_text("sized on demand there, not verified") in page(shown), page.__name__
+    landed = planned.with_columns(arrives=pl.lit(verified))
+    plain = every_order_capital(replace(inputs, placements=landed))
+    assert plain is not None and "sized on demand there" not in plain, plain
+    assert "sized on demand there" not in trigger_capital(replace(inputs, placements=landed))
 
 
 def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:

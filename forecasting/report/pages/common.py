@@ -693,6 +693,7 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
         + _unverified_orders(inputs, planned)
         + monthly_only_first(first, inputs.triggers, days=daily_days(inputs))
         + past_the_plan_capital(planned, end=end)
+        + _sized_past_verified(inputs, planned, of=f"the {fmt_usd(total(planned, 'capex_usd'))}")
         + unsized_beside(inputs.triggers)
     )
 
@@ -873,6 +874,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + new_site_beside(parts, by=by, due=True)
         + past_the_plan_capital(due, end=end)
         + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
+        + _sized_past_verified(inputs, due, of=f"the {fmt_usd(placeable)}")
         + _due_after(inputs, by=by)
         + new_site_beside(parts, by=by, due=False)
         + unsized_beside(triggers_due(inputs))
@@ -1047,6 +1049,35 @@ def _unverified_orders(inputs: ReportInputs, planned: pl.DataFrame) -> str:
     return (
         f" (of the {fmt_usd(total(planned, 'capex_usd'))}, {fmt_usd(total(shown, 'capex_usd'))} "
         f"in {_orders_count(_n_orders(shown))} for shortfalls {why}: {NOT_VERIFIED})"
+    )
+
+
+def _sized_past_verified(inputs: ReportInputs, orders: pl.DataFrame, *, of: str) -> str:
+    """' (of <of>, $X in N orders dated on verified days that land past ...: sized on demand
+    there, not verified)' for the rows of ``orders`` (PLACEMENTS rows) whose shortfall lies
+    within the days the run verifies its statuses to but whose blocks land past that day (the
+    first day their size is read on); or ''.
+
+    Helios at 26 weeks (backtests scored to 2020-06-05) read "capital in every order of the
+    plan $26.5M" plain: both shortfalls fall on measured days, so nothing said that the 178
+    racks, landing 2020-07-26, were sized on demand to 2020-11-29 that no backtest measured
+    (their triggers' notes said so). An order dated past that day is said by
+    :func:`_unverified_orders` and :func:`_unverified_part`."""
+    said = shortfall_unverified(inputs)
+    if said is None or orders.is_empty():
+        return ""
+    past, why = said
+    flagged = [
+        not past(short) and past(lands)
+        for short, lands in orders.select("exhaustion_date", "arrives").iter_rows()
+    ]
+    shown = orders.filter(pl.Series(flagged, dtype=pl.Boolean) & (pl.col("capex_usd") > 0))
+    if shown.is_empty():
+        return ""
+    return (
+        f" (of {of}, {fmt_usd(total(shown, 'capex_usd'))} in "
+        f"{_orders_count(_n_orders(shown))} dated on measured days whose blocks land {why}: "
+        f"sized on demand there, {NOT_VERIFIED})"
     )
 
 
