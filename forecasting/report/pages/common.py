@@ -48,6 +48,7 @@ from forecasting.report.inputs import (
     daily_end,
     estimated_totals,
     extrapolated_reach,
+    green_verified_to,
     later_orders_due_first,
     past_the_plan,
     past_the_plan_capital,
@@ -688,12 +689,18 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
     # The blocks past a ceiling that a declared new site dates: "into a new site", as the
     # capital to place says of the same blocks beside this card.
     dated = int(new_site_parts(inputs)["blocks_beyond_ceiling"].fill_null(0).sum())
+    unverified = _unverified_orders(inputs, planned)
     return (
         planned_capital(total(planned, "capex_usd"), planned, dated=dated)
-        + _unverified_orders(inputs, planned)
+        + unverified
         + monthly_only_first(first, inputs.triggers, days=daily_days(inputs))
         + past_the_plan_capital(planned, end=end)
-        + _sized_past_verified(inputs, planned, of=f"the {fmt_usd(total(planned, 'capex_usd'))}")
+        + _sized_past_verified(
+            inputs,
+            planned,
+            of=f"the {fmt_usd(total(planned, 'capex_usd'))}",
+            why_said=bool(unverified),
+        )
         + unsized_beside(inputs.triggers)
     )
 
@@ -860,9 +867,10 @@ def trigger_capital(inputs: ReportInputs) -> str:
     first = due.filter(pl.col("tranche").fill_null(1) == 1)
     monthly = monthly_only_first(first, inputs.triggers, days=days)
     later = due.filter(pl.col("tranche").fill_null(1) > 1)
+    later_unverified = _unverified_part(inputs, later) if later.height else ""
     of_later = (
         f" (of which {fmt_usd(total(later, 'capex_usd'))} in {_orders_count(_n_orders(later))} "
-        f"after their pools' first, for later shortfalls{_unverified_part(inputs, later)})"
+        f"after their pools' first, for later shortfalls{later_unverified})"
         if later.height
         else ""
     )
@@ -874,7 +882,9 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + new_site_beside(parts, by=by, due=True)
         + past_the_plan_capital(due, end=end)
         + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
-        + _sized_past_verified(inputs, due, of=f"the {fmt_usd(placeable)}")
+        + _sized_past_verified(
+            inputs, due, of=f"the {fmt_usd(placeable)}", why_said=bool(later_unverified)
+        )
         + _due_after(inputs, by=by)
         + new_site_beside(parts, by=by, due=False)
         + unsized_beside(triggers_due(inputs))
@@ -1052,7 +1062,9 @@ def _unverified_orders(inputs: ReportInputs, planned: pl.DataFrame) -> str:
     )
 
 
-def _sized_past_verified(inputs: ReportInputs, orders: pl.DataFrame, *, of: str) -> str:
+def _sized_past_verified(
+    inputs: ReportInputs, orders: pl.DataFrame, *, of: str, why_said: bool = False
+) -> str:
     """' (of <of>, $X in N orders dated on verified days that land past ...: sized on demand
     there, not verified)' for the rows of ``orders`` (PLACEMENTS rows) whose shortfall lies
     within the days the run verifies its statuses to but whose blocks land past that day (the
@@ -1062,11 +1074,14 @@ def _sized_past_verified(inputs: ReportInputs, orders: pl.DataFrame, *, of: str)
     plan $26.5M" plain: both shortfalls fall on measured days, so nothing said that the 178
     racks, landing 2020-07-26, were sized on demand to 2020-11-29 that no backtest measured
     (their triggers' notes said so). An order dated past that day is said by
-    :func:`_unverified_orders` and :func:`_unverified_part`."""
+    :func:`_unverified_orders` and :func:`_unverified_part`; where a clause beside it already
+    said why the day ends there (``why_said``), only the day is named."""
     said = shortfall_unverified(inputs)
     if said is None or orders.is_empty():
         return ""
     past, why = said
+    if why_said and (verified := green_verified_to(inputs)) is not None:
+        why = f"past that day ({fmt_date(verified)})"
     flagged = [
         not past(short) and past(lands)
         for short, lands in orders.select("exhaustion_date", "arrives").iter_rows()
