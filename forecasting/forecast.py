@@ -449,20 +449,20 @@ def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
                 for measure in measures
             ]
             continue
+        # "and 1 more series" names no fewer words than the series itself.
+        shown = _FALLBACKS_NAMED if len(series) > _FALLBACKS_NAMED + 1 else len(series)
         named = ", ".join(
             f"{hierarchy.label_of(uid)} ({', '.join(measures)})"
-            for uid, measures in list(series.items())[:_FALLBACKS_NAMED]
+            for uid, measures in list(series.items())[:shown]
         )
-        more = len(series) - _FALLBACKS_NAMED
+        more = len(series) - shown
         # Where the naive's figures were left out, say where they are.
         own = any(
             reasons[(uid, m, model)] != reason for uid, measures in series.items() for m in measures
         )
         why = "; the naive chosen on each series' own errors over its last days (listed there)"
-        lines.append(
-            f"{named} and {more} more series (the platform page lists them): forecast by "
-            f"{model}: {reason}{why if own else ''}"
-        )
+        rest = f" and {more} more series (the platform page lists them)" if more else ""
+        lines.append(f"{named}{rest}: forecast by {model}: {reason}{why if own else ''}")
     return lines
 
 
@@ -472,11 +472,11 @@ def _level_shift_lines(summary: pl.DataFrame) -> list[str]:
     rows = _noted(summary, "level_shift")
     if not rows:
         return []
+    shown = _SHIFTS_NAMED if len(rows) > _SHIFTS_NAMED + 1 else len(rows)
     named = "; ".join(
-        f"{hierarchy.label_of(uid)} ({measure}): {note}"
-        for uid, measure, note in rows[:_SHIFTS_NAMED]
+        f"{hierarchy.label_of(uid)} ({measure}): {note}" for uid, measure, note in rows[:shown]
     )
-    more = len(rows) - _SHIFTS_NAMED
+    more = len(rows) - shown
     return [
         named + (f"; and {more} more series (the platform page lists them)" if more > 0 else "")
     ]

@@ -77,6 +77,25 @@ def test_series_too_short_to_backtest_read_as_one_warning_whatever_the_naive_err
     assert "erred by" not in lines[0]  # no one series' figure read as all six's
 
 
+def test_a_folded_warning_names_a_fifth_series_rather_than_one_more() -> None:
+    """Five series sharing a fallback's reason printed four names "and 1 more series (the
+    platform page lists them)": a pointer as long as the name it hid. A fifth is named; six
+    still fold past four."""
+    import polars as pl
+
+    from forecasting.forecast import _fallback_lines
+
+    rows = []
+    for i, slope in enumerate((1.0, 2.0, 3.0, 5.0, 8.0)):
+        model, reason = _ramp_reason(slope)
+        rows.append((f"total/sg/inference/c{i}", "mean", model, reason))
+    flagged = pl.DataFrame(rows, schema=["unique_id", "measure", "model", "reason"], orient="row")
+    lines = _fallback_lines(flagged)
+    assert len(lines) == 1, lines
+    assert "sg · inference · c4 (mean): forecast by naive" in lines[0], lines[0]
+    assert "more series" not in lines[0]
+
+
 def test_a_run_with_no_observed_day_warns_once_not_once_per_series() -> None:
     """The Helios fixture slice (one day, 4 hours of telemetry) printed 20 warning lines of
     "forecast by zero: no observed day in its 1 day(s) of rows (...)", one per series and
