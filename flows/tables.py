@@ -1593,6 +1593,17 @@ def triggers_line(report: ReportOutcome) -> str:
             f" ({len(book)} of them judged on the {BOOK_STATUS}, no telemetry yet (not forecast): "
             f"{listed(report.book_only)})"
         )
+    # The greens verified short of the plan's end, as their rows read (the demo's "2 green"
+    # beside rows reading "green to 2027-06-05 only: not verified beyond").
+    short = {
+        t["status_only"] for t in report.triggers if t["status"] == "green" and t.get("status_only")
+    }
+    if len(short) == 1:
+        only = short.pop()
+        # A green no backtest measured reads "(no backtest measured ...)" on its row.
+        unverified += f" (green: {only[1:-1]})" if only.startswith("(") else f" (green {only})"
+    elif short:
+        unverified += " (greens verified short of the plan's end: see each pool's row)"
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))

@@ -2475,12 +2475,15 @@ def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> No
     from test_report import _east_unsized, _power_sites, sample_inputs
 
     from flows.tables import power_lines
+    from forecasting.report.inputs import greens_qualified
     from forecasting.runs.reports import report_outcome
 
     unsized = report_outcome(_east_unsized(sample_inputs()), SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    # The green verified short of the plan's end says how far, as the blocks' greens do.
+    only = greens_qualified(_east_unsized(sample_inputs()))
     assert power_lines(unsized)[0] == (
-        "power: 0 red, 0 amber, 1 green; 2 not checked (not green: 2 orders not sized in "
-        "us-east, the forecast ends before they land: their MW not measured)"
+        f"power: 0 red, 0 amber, 1 green{only}; 2 not checked (not green: 2 orders not sized "
+        "in us-east, the forecast ends before they land: their MW not measured)"
     )
     inputs = sample_inputs()
     power = _power_sites(
@@ -2491,8 +2494,8 @@ def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> No
     dark = replace(inputs, history=east, power_triggers=power)
     judged = report_outcome(dark, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert power_lines(judged)[0] == (
-        "power: 1 red, 0 amber, 1 green; 1 not judged: no telemetry in eu-west "
-        "(not green: not judged)"
+        f"power: 1 red, 0 amber, 1 green{greens_qualified(dark)}; 1 not judged: no telemetry "
+        "in eu-west (not green: not judged)"
     )
 
 

@@ -5158,10 +5158,12 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     contract card and both order tables say the orders are not sized and their MW not
     measured. With no order due sized, the MW card says none was ("0.0 MW" beside the
     orders not sized read as a measured zero, as "$0 in 0 orders" did on the capital card)."""
+    from forecasting.report.inputs import greens_qualified
+
     shown = _east_unsized(_sited(sample_inputs()))
     unchecked = (
-        "0 red, 0 amber, 1 green; 2 not checked (not green: 2 orders not sized in us-east, "
-        "the forecast ends before they land: their MW not measured)"
+        f"0 red, 0 amber, 1 green{greens_qualified(shown)}; 2 not checked (not green: 2 orders "
+        "not sized in us-east, the forecast ends before they land: their MW not measured)"
     )
     assert unchecked in _visible(run_index_page(shown))
     page = _visible(facilities_page(shown))
@@ -5234,7 +5236,12 @@ def test_sites_in_regions_without_telemetry_are_not_judged_on_power() -> None:
     plan = inputs.plan.model_copy(update={"block": (*inputs.plan.block, block)})
     power = _power_sites(("ap-a", "ap-south", "green"), ("west-a", "eu-west", "green"))
     dark = replace(inputs, plan=plan, power_triggers=power)
-    said = "0 red, 0 amber, 1 green; 1 not judged: no telemetry in ap-south (not green: not judged)"
+    from forecasting.report.inputs import greens_qualified
+
+    said = (
+        f"0 red, 0 amber, 1 green{greens_qualified(dark)}; 1 not judged: no telemetry in "
+        "ap-south (not green: not judged)"
+    )
     assert said in _visible(run_index_page(dark))
     page = _visible(facilities_page(dark))
     assert "ap-a ap-south not judged (no telemetry in ap-south)" in page
@@ -6641,3 +6648,36 @@ def test_the_front_page_drill_card_counts_the_drills_the_horizon_refused() -> No
     front = html.unescape(run_index_page(alone))
     assert "none played on this forecast run" not in front
     assert "2 not played (inference-surge, region-loss: see Platform)" in front
+
+
+def test_the_counts_of_greens_say_how_far_they_are_verified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo's front page and terminal counted "4 red, 0 amber, 2 green" blocks and "6 red,
+    0 amber, 1 green" sites beside a headline and rows reading "green to 2027-06-05 only: not
+    verified beyond": the counts read the greens as verified to the plan's end. Both counts
+    now say how far, on the page and the terminal; a run verified to its end reads plain."""
+    from types import SimpleNamespace
+
+    from flows.tables import triggers_line
+    from forecasting.report.inputs import green_verified_to, power_counts
+    from forecasting.runs.reports import report_outcome
+
+    inputs = _planned_36_months()
+    verified = green_verified_to(inputs)
+    assert verified is not None
+    greens = inputs.triggers.filter(pl.col("status") == "green").height
+    assert greens, "the fixture needs a green pool"
+    said = f"{greens} green (green to {verified} only: not verified beyond)"
+    assert said in html.unescape(run_index_page(inputs))
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert said in triggers_line(outcome), triggers_line(outcome)
+    sites = _sited(inputs)
+    if sites.power_triggers.filter(pl.col("status") == "green").height:
+        assert f"green (green to {green_verified_to(sites)} only" in power_counts(sites)
+    # Where every status is verified to the plan's end (no day short of it), the counts read
+    # plain.
+    from forecasting.report.pages import index
+
+    monkeypatch.setattr(index, "greens_qualified", lambda _: "")
+    assert f"{greens} green (" not in html.unescape(run_index_page(inputs))

@@ -91,6 +91,7 @@ __all__ = [
     "extrapolated_text",
     "green_only",
     "green_verified_to",
+    "greens_qualified",
     "held_silent_ids",
     "later_orders",
     "later_orders_due_first",
@@ -985,6 +986,20 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
     return pl.when(flagged).then(pl.lit(f"to {plan} only: {NOT_VERIFIED_BEYOND}"))
 
 
+def greens_qualified(inputs: ReportInputs) -> str:
+    """Beside a count of greens: " (green to DAY only: not verified beyond)" where the run
+    verifies its statuses short of the plan's end (:func:`green_verified_to`), " (green: no
+    backtest measured ...)" where it verifies none, else "". The demo's front page and
+    terminal counted "4 red, 0 amber, 2 green" blocks and "6 red, 0 amber, 1 green" sites
+    beside rows and a headline reading "green to 2027-06-05 only: not verified beyond"."""
+    verified = green_verified_to(inputs)
+    if verified is None:
+        return ""
+    if verified <= inputs.as_of:
+        return f" (green: {UNMEASURED_GREEN})"
+    return f" (green to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND})"
+
+
 def plan_end(inputs: ReportInputs) -> date | None:
     """The last day the forecast's monthly rows reach (None: none past the daily rows)."""
     last = inputs.forecast_months.get_column("ds").max()
@@ -1176,6 +1191,9 @@ def power_counts(inputs: ReportInputs) -> str:
     text = ", ".join(
         f"{plain.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES)
     )
+    # A site's green reads the same demand past the day the statuses are verified to.
+    if plain.filter(pl.col("status") == "green").height:
+        text += greens_qualified(inputs)
     unchecked = power.filter(pl.col("unsized_orders") > 0)
     if unchecked.height:
         regions = sorted(set(unchecked["region"].to_list()))

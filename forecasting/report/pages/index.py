@@ -12,6 +12,7 @@ from forecasting.report.format import NOT_MEASURED, fmt_count, fmt_date, fmt_dat
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
+    greens_qualified,
     power_counts,
     status_headline,
     unmeasured_class_rows,
@@ -119,6 +120,9 @@ def run_index_page(inputs: ReportInputs) -> str:
         counts += f" ({n} of them {NOT_VERIFIED}, {VACANT}: {', '.join(vacant)})"
     if gap := t.filter(unmeasured_class_rows()).height:
         counts += f" ({gap} of them {NOT_VERIFIED}: {UNMEASURED_TRAINING})"
+    # The greens verified short of the plan's end, as the headline above says them.
+    if t.filter(pl.col("status") == "green").height:
+        counts += greens_qualified(inputs)
     failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
