@@ -457,6 +457,9 @@ class StatusesVerified(NamedTuple):
     day: date
     plan_end: date
     why: str
+    # Whether monthly rows follow the daily ones: a daily-only plan's short reach is the
+    # extrapolated line's to say (extrapolated_warning).
+    monthly: bool
 
 
 def statuses_verified(wh: warehouse.Warehouse, forecast_run_id: str) -> StatusesVerified | None:
@@ -509,23 +512,18 @@ def statuses_verified(wh: warehouse.Warehouse, forecast_run_id: str) -> Statuses
         why = q90_missed(held.missed_days, held.missed_share)
     else:
         why = "no backtest measured the forecast's error past it"
-    return StatusesVerified(verified, plan_end, why)
+    return StatusesVerified(verified, plan_end, why, monthly=isinstance(months, date))
 
 
-def unverified_statuses(warehouse_path: Path, forecast_run_id: str | None, *, rests: str) -> str:
+def unverified_statuses(verified: StatusesVerified | None, *, rests: str) -> str:
     """What a reader of a what-if must know where the run's statuses are verified short of its
-    plan's end, else "": "the plan's statuses are verified to 2027-06-05 only (52 weeks out
-    the regions' demand passed q90 on 20% of days, against at most 15%); demand past that
-    day, and <rests>, are not verified". The demo's what-if said a deal ramping to 6,000
-    GPUs in Sep 2027 is served "from 2027-09-01", as if verified, where its report says every
-    status past 2027-06-05 is not. The day is the report's (:func:`statuses_verified`); daily
-    rows past the measured days are the extrapolated line's (:func:`extrapolated_warning`)."""
-    with warehouse.connect(warehouse_path, read_only=True) as wh:
-        ref = forecast_run(wh, forecast_run_id)
-        if wh.run_frame("forecast_months", ref.run_id).is_empty():
-            return ""  # daily rows alone: the extrapolated line says what they rest on
-        verified = statuses_verified(wh, ref.run_id)
-    if verified is None:
+    plan's end (``verified``, :func:`statuses_verified`), else "": "the plan's statuses are
+    verified to 2027-06-05 only (52 weeks out the regions' demand passed q90 on 20% of days,
+    against at most 15%); demand past that day, and <rests>, are not verified". The demo's
+    what-if said a deal ramping to 6,000 GPUs in Sep 2027 is served "from 2027-09-01", as if
+    verified, where its report says every status past 2027-06-05 is not. Daily rows past the
+    measured days are the extrapolated line's (:func:`extrapolated_warning`)."""
+    if verified is None or not verified.monthly:
         return ""
     return (
         f"not verified: the plan's statuses are verified to {verified.day} only "

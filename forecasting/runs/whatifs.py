@@ -150,9 +150,7 @@ def weigh_deal(
     answer = replace(answer, notes=(*spelling, *answer.notes))
     extrapolated = extrapolated_warning(warehouse_path, ref.run_id, rests=WHATIF_REST) or ""
     # The extrapolated line says it first where the daily rows outrun the backtests.
-    unverified = (
-        "" if extrapolated else unverified_statuses(warehouse_path, ref.run_id, rests=WHATIF_REST)
-    )
+    unverified = "" if extrapolated else unverified_statuses(verified, rests=WHATIF_REST)
     slug = re.sub(
         r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
     )
