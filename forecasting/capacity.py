@@ -1339,15 +1339,7 @@ def most_in_service(blocks: Sequence[Block], *, as_of: date | None) -> int:
     ``as_of`` is None): a block's count holds from its in-service day to its retirement."""
     start = as_of or date.min
     days = {max(b.in_service or start, start) for b in blocks}
-    return max(
-        sum(
-            b.gpus
-            for b in blocks
-            if (b.in_service is None or b.in_service <= day)
-            and (b.retire is None or b.retire > day)
-        )
-        for day in days
-    )
+    return max((sum(b.gpus for b in blocks if b.in_service_on(day)) for day in days), default=0)
 
 
 # Blocks dedicated to customers without telemetry named one line each in a region; past it,

@@ -422,6 +422,12 @@ def _folded_reason(reason: str) -> str | None:
     return None
 
 
+def _named_count(n: int, *, most: int) -> int:
+    """How many of ``n`` series a folded warning names: ``most``, or all where only one more
+    would be left ("and 1 more series" takes as many words as naming it)."""
+    return most if n > most + 1 else n
+
+
 def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
     """One line per series and measure forecast by a fallback (``flagged``), with its model
     and reason; where more than ``_FALLBACKS_NAMED`` series were too short to backtest for the
@@ -449,8 +455,7 @@ def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
                 for measure in measures
             ]
             continue
-        # "and 1 more series" names no fewer words than the series itself.
-        shown = _FALLBACKS_NAMED if len(series) > _FALLBACKS_NAMED + 1 else len(series)
+        shown = _named_count(len(series), most=_FALLBACKS_NAMED)
         named = ", ".join(
             f"{hierarchy.label_of(uid)} ({', '.join(measures)})"
             for uid, measures in list(series.items())[:shown]
@@ -472,7 +477,7 @@ def _level_shift_lines(summary: pl.DataFrame) -> list[str]:
     rows = _noted(summary, "level_shift")
     if not rows:
         return []
-    shown = _SHIFTS_NAMED if len(rows) > _SHIFTS_NAMED + 1 else len(rows)
+    shown = _named_count(len(rows), most=_SHIFTS_NAMED)
     named = "; ".join(
         f"{hierarchy.label_of(uid)} ({measure}): {note}" for uid, measure, note in rows[:shown]
     )
