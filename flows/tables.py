@@ -1007,18 +1007,23 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     from forecasting.decisions import (
         DECISION_REPLAYS_SCHEMA,
         censored_at_data_end,
+        days_late_text,
         idle_not_verified,
         order_by_text,
+        short_history_headline,
         unmet_censored,
     )
     from forecasting.report.format import fmt_day_or_month  # the report package is slow
 
     counts = run.counts
     judged = sum(counts.values()) - counts.get("not_verified", 0)
+    frame = pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA)
+    # Orders sized on days of history read as the tool's calls unless the title says so.
+    short_history = short_history_headline(frame)
     summary = Table(
         title=f"decision backtest {run.run_id}: {len(run.as_ofs)} as-of day(s) "
         f"{run.as_ofs[0]} to {run.as_ofs[-1]}, judged on data to {run.data_end} "
-        f"({run.seconds:,.0f} s)",
+        f"({run.seconds:,.0f} s)" + (f"; {short_history}" if short_history else ""),
         title_justify="left",
     )
     verdicts = (
@@ -1039,7 +1044,6 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     # up alternatives, not one budget.
     for name in ("unmet GPU-h", "revenue lost", "idle GPU-months", "idle capital"):
         summary.add_column(f"{name} (sum of replays)", justify="right")
-    frame = pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA)
     # Calls judged on the data to its end only, short of their window ("no order needed"
     # on one day of data): the judged count says how many.
     short = censored_at_data_end(frame)
@@ -1097,7 +1101,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
             _actual_text(r),
             # The summary's words ("not verified"), not the stored value ("not_verified").
             Text(r["verdict"].replace("_", " "), style=style.get(r["verdict"], "")),
-            "-" if r["days_late"] is None else _n(r["days_late"]),
+            days_late_text(r),
             _money(r["idle_capital_usd"]),
         )
     return [summary, replays]

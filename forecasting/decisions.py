@@ -195,6 +195,7 @@ __all__ = [
     "backtest_decisions",
     "backtest_inputs",
     "censored_at_data_end",
+    "days_late_text",
     "decision_counts",
     "history_days",
     "idle_not_verified",
@@ -204,12 +205,14 @@ __all__ = [
     "order_by_text",
     "plan_as_of",
     "pool_prices",
+    "power_wait_days",
     "publish_page",
     "replay_as_of",
     "replay_days",
     "replayed_triggers",
     "score_replay",
     "short_history_as_ofs",
+    "short_history_headline",
     "store_decisions",
     "stored_decisions",
     "unmet_censored",
@@ -831,6 +834,57 @@ def short_history_as_ofs(replays: pl.DataFrame) -> dict[date, int]:
     days = pl.when(stored < MIN_HISTORY_DAYS).then(stored)
     flagged = replays.select("as_of", days=days).drop_nulls("days")
     return dict(flagged.group_by("as_of").agg(pl.col("days").min()).sort("as_of").iter_rows())
+
+
+def short_history_headline(replays: pl.DataFrame) -> str:
+    """What a decision backtest's counts rest on where its replays sized their orders on
+    under :data:`MIN_HISTORY_DAYS` of telemetry, for the summary's title and the page's first
+    card ('' when none did).
+
+    ServeGen's 14 days, replayed as of days 5 to 11, sized orders and counted them "late"
+    with "short history" said only in each row's note and in a warning after the tables."""
+    short = short_history_as_ofs(replays)
+    if not short:
+        return ""
+    days = sorted(short.values())
+    span = f"{days[0]}" if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+    total = replays.get_column("as_of").n_unique()
+    which = (
+        f"every as-of day ({len(short)} of {total})"
+        if len(short) == total
+        else f"{len(short)} of {total} as-of days"
+    )
+    return (
+        f"{which} sized {'its' if len(short) == total else 'their'} orders on {span} days of "
+        f"history, under the {MIN_HISTORY_DAYS} the growth models need to fit a trend: flat "
+        "or random-walk forecasts, too short to judge the planning rule (its verdicts not "
+        "verified as the tool's considered calls)"
+    )
+
+
+def power_wait_days(row: dict[str, Any]) -> int:
+    """Of a late order's ``days_late``, the days its blocks had arrived and stood waiting for
+    power (its site's, or power contracted on the as-of day) after the shortfall came; 0 for
+    an order that serves on arrival, or one not late."""
+    late, arrives, serves, actual = (
+        row.get("days_late"),
+        row.get("arrives"),
+        row.get("in_service"),
+        row.get("actual_exhaustion"),
+    )
+    if not late or arrives is None or serves is None or actual is None or serves <= arrives:
+        return 0
+    return max(min(int(late), (serves - max(arrives, actual)).days), 0)
+
+
+def days_late_text(row: dict[str, Any], *, missing: str = "-") -> str:
+    """A replay's days late, with those spent waiting for power named: ServeGen's "573" was
+    70 days of rack lead time and 504 of racks standing without power, read as one miss."""
+    late = row.get("days_late")
+    if late is None:
+        return missing
+    waited = power_wait_days(row)
+    return f"{late:,} ({waited:,} waiting for power)" if waited else f"{late:,}"
 
 
 def order_by_text(order_by: date | None, *, as_of: date, missing: str = "-") -> str:

@@ -815,7 +815,10 @@ def test_the_page_warns_of_as_of_days_on_short_history(tmp_path: Path) -> None:
     page = decisions.publish_page(path, tmp_path / "reports", run).page
     assert page is not None
     glance = page.read_text(encoding="utf-8").split("What the tool said")[0]
-    assert "Short history: on 1 as-of day a region had under 168 days" in glance
+    assert (
+        "Short history: every as-of day (1 of 1) sized its orders on 101 days of history, "
+        "under the 168 the growth models need"
+    ) in glance
     assert f"{as_of.isoformat()} (101 days)" in glance
 
 

@@ -966,6 +966,7 @@ def test_a_short_history_stores_the_backtest_layout_that_ran(tmp_path: Path) -> 
 
     title = str(forecast_tables(run)[0].title)
     assert (
-        f"; {backtested} series backtested 7 days ahead from cut-offs 1 day(s) apart after 14 "
-        "days of training (history too short for 28-day backtests after 28 days of training)"
+        f"; {backtested} series backtested on 7-day windows from cut-offs 1 day(s) apart after "
+        "14 days of training (history too short for 28-day backtests after 28 days of "
+        "training); counted from the as-of day"
     ) in title

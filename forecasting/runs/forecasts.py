@@ -662,6 +662,11 @@ def store_forecast(
         run |= dict(telemetry_seen(wh, as_of=as_of) if seen is None else seen)
         wh.save_run("forecast_runs", run, frames)
         placed = placed_dates_note(wh.ingested_formats())
+        # The report's count of the days past the as-of day the backtests measured, which the
+        # layout's line names beside each window's length (7 there read as 5 here).
+        from forecasting.runs.reports import scored_days  # it imports this module
+
+        reach = scored_days(wh, run_id)
     # A customer whose feed stopped and whose forecast is held at zero for it: one fact, said
     # once in its feed's line (two lines read as two findings).
     silent = silent_customers_for(warehouse_path, as_of)
@@ -713,7 +718,9 @@ def store_forecast(
         placed_dates=placed,
         history_end=_history_end(result),
         observed=observed,
-        short_backtests=_short_backtests(ran["backtest_layouts"], settings),
+        short_backtests=_short_backtests(
+            ran["backtest_layouts"], settings, reach=reach, as_of=as_of
+        ),
     )
 
 
@@ -742,11 +749,18 @@ def _layout_that_ran(result: ForecastResult, settings: ForecastSettings) -> dict
     return one | {"backtest_layouts": layouts}
 
 
-def _short_backtests(layouts: list[dict[str, Any]], settings: ForecastSettings) -> str:
-    """The backtest layouts other than the settings' own, in words; "" when none ran."""
+def _short_backtests(
+    layouts: list[dict[str, Any]], settings: ForecastSettings, *, reach: int, as_of: date
+) -> str:
+    """The backtest layouts other than the settings' own, in words, with ``reach``, the days
+    past ``as_of`` their windows measured as the report counts them; "" when none ran.
+
+    Helios' forecast read "backtested 7 days ahead" where its report read "scored 5 days
+    ahead": the 7 is each window's length from its own cut-off, the report's count starts at
+    the as-of day. The line names the window as a window and gives the report's count."""
     own = (settings.backtest_horizon, settings.backtest_step, settings.min_train_days)
     short = [
-        f"{lay['series']:,} series backtested {days_count(lay['backtest_horizon'])} ahead from "
+        f"{lay['series']:,} series backtested on {lay['backtest_horizon']}-day windows from "
         f"cut-offs {lay['backtest_step'] or lay['backtest_horizon']} day(s) apart after "
         f"{lay['min_train_days']} days of training"
         for lay in layouts
@@ -754,9 +768,15 @@ def _short_backtests(layouts: list[dict[str, Any]], settings: ForecastSettings) 
     ]
     if not short:
         return ""
+    scored = (
+        f"they scored {days_count(reach)} ahead (to {as_of + timedelta(days=reach)})"
+        if reach > 0
+        else "they scored no day past it"
+    )
     return (
         f"{'; '.join(short)} (history too short for {settings.backtest_horizon}-day backtests "
-        f"after {settings.min_train_days} days of training)"
+        f"after {settings.min_train_days} days of training); counted from the as-of day "
+        f"{as_of}, as the report counts them, {scored}"
     )
 
 

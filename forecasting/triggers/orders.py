@@ -2823,6 +2823,42 @@ def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int, end: date 
     )
 
 
+def _dedicated_aside(
+    plan: CapacityPlan, *, region: str, pool: Pool, day: date, capacity: object
+) -> str:
+    """What ``capacity_gpus_at_exhaustion`` leaves out on ``day``: the GPUs of ``pool``'s
+    blocks in ``region`` dedicated to customers, in one clause ('' when none is in service).
+
+    Helios' triggers.csv read 0 GPUs at exhaustion for both pools of an 856-GPU cluster: every
+    block is dedicated to a VC, so the shared capacity is 0, and a requirement of 26 GPUs
+    beside it is what overflows the VCs' blocks, not a fleet with no GPUs."""
+    dedicated = [
+        b
+        for b in _pool_blocks(plan, pool)
+        if b.region == region and b.dedicated_customer is not None and b.in_service_on(day)
+    ]
+    if not dedicated:
+        return ""
+    gpus = sum(b.gpus for b in dedicated)
+    customers = sorted({str(b.dedicated_customer) for b in dedicated})
+    named = ", ".join(customers[:3]) + (
+        f" and {len(customers) - 3} more" if len(customers) > 3 else ""
+    )
+    shared = (
+        f"no shared block serves the {pool.value} pool on {day}"
+        if not capacity
+        else f"the shared blocks hold the {capacity:,} counted there on {day}"
+    )
+    plural = len(dedicated) != 1
+    return (
+        f"capacity at exhaustion counts the shared blocks only, and {shared}: {gpus:,} GPUs in "
+        f"{len(dedicated)} block{'s' if plural else ''} dedicated to {len(customers)} "
+        f"customer{'s' if len(customers) != 1 else ''} ({named}) serve only "
+        f"{'them' if len(customers) != 1 else 'it'} and are left out with the demand they "
+        "serve, so the requirement is the demand that overflows them"
+    )
+
+
 def _triggers(
     daily: pl.DataFrame,
     plan: CapacityPlan,
@@ -2877,6 +2913,16 @@ def _triggers(
                     _monthly_only(first[pool], daily_end=daily_end, as_of=as_of)
                 else:
                     row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
+            if isinstance(exhausted, date) and (
+                aside := _dedicated_aside(
+                    plan,
+                    region=str(region),
+                    pool=pool,
+                    day=exhausted,
+                    capacity=row["capacity_gpus_at_exhaustion"],
+                )
+            ):
+                row["note"] = f"{aside}; {row['note']}"
             if then := _later_note(later[pool], end=end, as_of=as_of):
                 note = str(row["note"])
                 row["note"] = (

@@ -19,15 +19,17 @@ import plotly.offline
 import polars as pl
 
 from forecasting.decisions import (
-    MIN_HISTORY_DAYS,
     NEVER_POWERED,
     Verdict,
     censored_at_data_end,
+    days_late_text,
     decision_counts,
     idle_not_verified,
     never_powered,
     order_by_text,
+    power_wait_days,
     short_history_as_ofs,
+    short_history_headline,
     unmet_censored,
     unmet_cut,
 )
@@ -253,7 +255,11 @@ def _takeaway(rows: pl.DataFrame, *, region: str, pool: str) -> str:
     worst = ""
     if late.height:
         row = late.sort("days_late").row(-1, named=True)
-        worst = f"; worst {days_count(row['days_late'])} late (as of {fmt_date(row['as_of'])})"
+        waited = power_wait_days(row)
+        power = f", {waited:,} of them waiting for power" if waited else ""
+        worst = (
+            f"; worst {days_count(row['days_late'])} late{power} (as of {fmt_date(row['as_of'])})"
+        )
     return f"{_label(region, pool)}: {', '.join(parts) or 'no replays'}{worst}."
 
 
@@ -318,7 +324,7 @@ def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
             _actual(r),
             fmt_date(r["fleet_exhaustion"]),
             _VERDICT_TEXT.get(r["verdict"], r["verdict"]),
-            MISSING if r["days_late"] is None else fmt_count(r["days_late"]),
+            days_late_text(r, missing=MISSING),
             _unmet_cell(r),
             _revenue_cell(r),
             MISSING if r["idle_gpu_months"] is None else f"{r['idle_gpu_months']:,.0f}",
@@ -407,12 +413,11 @@ def _warnings(replays: pl.DataFrame) -> list[str]:
     if not short:
         return []
     days = ", ".join(f"{fmt_date(d)} ({days_count(n)})" for d, n in short.items())
+    # Above the cards: it says what the orders were sized on (short_history_headline).
+    headline = short_history_headline(replays)
     return [
-        f"Short history: on {fmt_count(len(short))} as-of "
-        f"{'day' if len(short) == 1 else 'days'} a region had under "
-        f"{MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit a trend: "
-        f"{days}. Their calls are flagged 'short history' in their notes: what the tool would "
-        "have said, not its considered call."
+        f"Short history: {headline}: {days}. Their calls are flagged 'short history' in their "
+        "notes: what the tool would have said, not its considered call."
     ]
 
 
