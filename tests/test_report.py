@@ -3362,7 +3362,9 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     )
     end = daily_end(unverified)
     said = f"green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
-    assert status_headline(unverified) == said
+    # Past the forecast's end nothing was judged (test_sites: ...reads_not_judged_past_it).
+    judged = f"every pool not judged past {fmt_date(end)}: a shortfall after it could no longer"
+    assert status_headline(unverified) == f"{said}; {judged} be ordered in time"
     for page in (run_index_page, finance_page):
         assert html_text(said) in page(unverified), page.__name__
     # The old words in a note of a green not flagged count for nothing.
@@ -3385,7 +3387,8 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     uncalibrated = planned.chosen.with_columns(plan_calibrated=pl.lit(False))
     assert status_headline(replace(planned, chosen=uncalibrated)) == (
         f"green to {fmt_date(end)} only: not verified beyond (no backtest calibrated the plan's "
-        "band past the daily rows)"
+        "band past the daily rows); every pool not judged past Nov 2029: a shortfall after it "
+        "could no longer be ordered in time"
     )
     # Beside a red pool an unverified green still says so, naming its pools (it read "red"
     # and the greens as verified ones).
@@ -3393,7 +3396,9 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     named = green.slice(1).sort("region", "pool")
     pools = ", ".join(f"{r}/{p}" for r, p in named.select("region", "pool").iter_rows())
     assert status_headline(replace(unverified, triggers=mixed)) == (
-        f"red; {pools} green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
+        f"red; {pools} green to {fmt_date(end)} only: not verified beyond (see the triggers' "
+        f"notes); {pools} not judged past {fmt_date(end)}: a shortfall after it could no "
+        "longer be ordered in time"
     )
 
 

@@ -763,6 +763,34 @@ def test_a_green_pool_whose_forecast_ends_before_the_lead_time_is_not_verified()
     assert "not verified" not in _power(two_years, "s1")["note"]
 
 
+def test_a_green_whose_forecast_ends_before_an_order_could_land_reads_not_judged_past_it() -> None:
+    """A 45-day fleet read "0 red, 0 amber, 6 green" at --horizon 1w and 2 red at 2w, the same
+    day: at 1 week every pool's row said "green to 2026-12-13 only: not verified beyond", the
+    words of a green whose backtests stop short, though its note said a shortfall the day after
+    would already be past its order-by date (its fastest rack at 10 weeks). Past the forecast's
+    end nothing was judged: the status now says so, "not judged past" its last day and why.
+    Here r1 is flat within capacity for 14 days with an 8-week rack the fastest block; a year
+    of the same forecast verifies the green to where an order still lands in time."""
+    from hand_plans import ceiling_inputs
+
+    from forecasting.report.inputs import NOT_JUDGED, status_headline, status_only
+
+    plan = _plan()
+    said, headline = {}, {}
+    for days in (14, DAYS):
+        triggered = _linear(base=100.0, slope=0.0, days=days)
+        inputs = ceiling_inputs(plan, triggered, forecast=triggered)
+        row = inputs.triggers.filter(pl.col("pool") == "all").with_columns(only=status_only(inputs))
+        said[days] = row.select("status", "unverified_green", "only").row(0)
+        headline[days] = status_headline(inputs)
+    assert said[14][:2] == ("green", True)
+    judged = f"{NOT_JUDGED} past {_day(13)}: a shortfall after it could no longer be ordered"
+    assert f"{judged} in time" in said[14][2]
+    assert f"r1/all {judged} in time" in headline[14]
+    assert said[DAYS][:2] == ("green", False)
+    assert NOT_JUDGED not in (said[DAYS][2] or "") and NOT_JUDGED not in headline[DAYS]
+
+
 def test_an_uncalibrated_plan_sizes_the_order_due_now_on_its_daily_rows_only() -> None:
     """At 3 GPUs a day the requirement passes 1,000 on day 101 (2026-04-16). Sized for the
     52 weeks after, to 2027-04-15, the April 2027 row (peak 1,940 on its last day, requiring
@@ -920,6 +948,86 @@ def test_a_power_date_resting_on_a_monthly_only_order_says_so() -> None:
     assert (
         _all_pool(plain)["monthly_only"] is False and _power(plain, "s1")["monthly_only"] is False
     )
+
+
+def _stepped_in_may(daily_days: int) -> pl.DataFrame:
+    """r1's peak 850 (1,062.5 GPUs required on 1,000) to April, 1,050 (1,312.5) from May 2026
+    and 1,300 (1,625) from September: ``daily_days`` daily rows, then monthly rows for the
+    rest of 2026."""
+
+    def peak(d: date) -> float:
+        return 850.0 if d < date(2026, 5, 1) else 1050.0 if d < date(2026, 9, 1) else 1300.0
+
+    days = [_day(i) for i in range(daily_days)]
+    daily = _forecast(np.array([peak(d) for d in days]), days, grain="day")
+    months = [date(2026, m, 1) for m in range(1, 13) if date(2026, m, 1) > days[-1]]
+    monthly = _forecast(np.array([peak(m) for m in months]), months, grain="month")
+    return pl.concat([daily, monthly])
+
+
+def test_a_power_date_resting_on_a_later_order_read_on_the_monthly_rows_says_so() -> None:
+    """The same fleet read site us-west-a red at --horizon 2w ("contracted MW covers the need
+    but is energized 2027-06-04, after 2027-05-16") and green at 26w, with nothing on the
+    site saying why: its date rested on the pool's later orders, sized on monthly rows (a
+    month's peak day) within the 26 weeks a default run reads by the day, where the daily
+    rows are not short; only a trigger's own order was said to be read at the monthly grain
+    only. Here r1 is short from the first day (one rack; each order is sized for 8 weeks), again
+    from May on the monthly rows of a 7-day run (a second rack) and from September (a third,
+    planned after May's): the site's 1.8 MW holds two, and its power trigger names the May
+    and September racks as read at the monthly grain only. With 182 daily days May is dated
+    by the day, September's order follows no monthly-only one, and the site says nothing of
+    the grain."""
+    plan = _plan(sites=[_site(mw=1.8)])
+    settings = TriggerSettings(daily_sizing=True, sizing_weeks=8)
+    short = _run(plan, _stepped_in_may(7), settings=settings)
+    assert _all_pool(short)["monthly_only"] is False  # its own shortfall is on a daily row
+    later = short.placements.filter(pl.col("tranche") > 1).sort("tranche")
+    assert later["exhaustion_date"].to_list() == [date(2026, 5, 1), date(2026, 9, 1)]
+    may, september = later["arrives"].to_list()
+    power = _power(short, "s1")
+    assert power["monthly_only"] is True
+    assert power["note"].endswith(
+        f"the power date rests on r1/all 1 x rack-h100 (0.40 MW, arriving {may}; a later "
+        f"order, for May 2026), r1/all 1 x rack-h100 (0.40 MW, arriving {september}; a later "
+        "order, for September 2026, planned after May 2026's), an order whose shortfall is "
+        f"read at the monthly grain only: {MONTHLY_ONLY}; see its trigger's note"
+    )
+    default = _run(plan, _stepped_in_may(182), settings=settings)
+    assert _power(default, "s1")["exhaustion_date"] is not None
+    assert _power(default, "s1")["monthly_only"] is False
+    assert "rests on" not in _power(default, "s1")["note"]
+
+
+def test_a_pool_amber_on_the_monthly_rows_alone_says_so_beside_its_colour() -> None:
+    """A 200-day fleet read us-west/all amber at --horizon 2w and green at 26w, on the same
+    day: at 2 weeks the months to June read short on their peak days (a month's row, above
+    any one day's), where the 26-week run's daily rows never were. The row's status read a
+    plain "amber" in the CLI's report table (its order-by cell "-": no order), while a green
+    beside it said how far it is verified. Here the daily rows (875 of 1,000 GPUs) never
+    cross and the months read 1,062.5 from February: with 7 daily days r1/all is amber, and
+    its status now says "(monthly grain: not verified at the daily grain)" wherever it is
+    shown (the pages, the CLI, triggers.csv read ``status_only``); with 182 daily days the
+    first month short is August, past them, and the pool reads green, no such words."""
+    from hand_plans import ceiling_inputs
+
+    from forecasting.report.inputs import status_only
+
+    def forecast(daily_days: int, *, first_short: date) -> pl.DataFrame:
+        days = [_day(i) for i in range(daily_days)]
+        months = [date(2026, m, 1) for m in range(1, 13) if date(2026, m, 1) > days[-1]]
+        peaks = np.array([850.0 if m >= first_short else 700.0 for m in months])
+        daily = _forecast(np.full(daily_days, 700.0), days, grain="day")
+        return pl.concat([daily, _forecast(peaks, months, grain="month")])
+
+    plan = _plan()
+    said = {}
+    for daily_days, first_short in ((7, date(2026, 2, 1)), (182, date(2026, 8, 1))):
+        triggered = forecast(daily_days, first_short=first_short)
+        inputs = ceiling_inputs(plan, triggered)
+        row = inputs.triggers.filter(pl.col("pool") == "all").with_columns(only=status_only(inputs))
+        said[daily_days] = row.select("status", "monthly_only", "only").row(0)
+    assert said[7] == ("amber", True, f"(monthly grain: {MONTHLY_ONLY})")
+    assert said[182] == ("green", False, None)
 
 
 def test_a_power_date_resting_on_a_monthly_only_order_is_read_from_its_flag_not_its_words(

@@ -678,11 +678,12 @@ def test_the_monthly_only_rule_reads_the_one_default_daily_horizon(
     was declared again in triggers.orders (``_DEFAULT_DAILY_DAYS``) beside the options' and
     the forecast settings' own 182s, so a default changed in one place left the rule on the
     old one. Now one declaration, schema.DEFAULT_HORIZON_DAYS, which every default reads and
-    the rule follows (narrowed to 14 days, February past them reads as its month)."""
+    the rule follows (narrowed to 14 days, February past them reads as its month); the rule is
+    triggers.common's, which the power triggers read too."""
     from forecasting import schema
     from forecasting.forecast import ForecastSettings
     from forecasting.options import DecisionOptions, ForecastOptions
-    from forecasting.triggers import orders
+    from forecasting.triggers import common, orders
 
     assert not hasattr(orders, "_DEFAULT_DAILY_DAYS")
     defaults = (
@@ -693,7 +694,7 @@ def test_the_monthly_only_rule_reads_the_one_default_daily_horizon(
     assert defaults == (schema.DEFAULT_HORIZON_DAYS,) * 3
     seam = _seam_forecast(monthly={date(2026, 1, 1): 700.0, date(2026, 2, 1): 760.0})
     assert MONTHLY_ONLY in _trigger(_plan(_r2_blocks()), seam, "r2", "all")["note"]
-    monkeypatch.setattr(orders, "DEFAULT_HORIZON_DAYS", 14)
+    monkeypatch.setattr(common, "DEFAULT_HORIZON_DAYS", 14)
     row = _trigger(_plan(_r2_blocks()), seam, "r2", "all")
     assert row["note"].startswith("exhausted in February 2026 (monthly rows past")
 

@@ -98,6 +98,7 @@ __all__ = [
     "low_verified_to",
     "measured_reach",
     "measured_reach_of",
+    "monthly_grain_only",
     "n_plus_one_lines",
     "n_plus_one_unverified",
     "n_plus_one_view",
@@ -561,7 +562,7 @@ def status_headline(inputs: ReportInputs) -> str:
     reaches: a 28-day run read "green" on every page while each pool's note said a shortfall
     the day after the forecast could no longer be ordered in time. A plan without sites says
     its power is not checked (:data:`POWER_NOT_CHECKED`)."""
-    headline = _worst_with_reach(inputs)
+    headline = _worst_with_reach(inputs) + _greens_not_judged(inputs)
     if inputs.worst_status is None:
         return headline
     if not inputs.plan.site:
@@ -571,6 +572,30 @@ def status_headline(inputs: ReportInputs) -> str:
     if power is not None and inputs.triggers.is_empty() and power["not_judged"].all():
         return clause.removeprefix("; ")  # no green judged anywhere: nothing reads green
     return headline + clause
+
+
+def _greens_not_judged(inputs: ReportInputs) -> str:
+    """Where greens' forecast ends too soon to verify them (``unverified_green``: a shortfall
+    the day after would already be past its fastest block's order-by date), the clause that
+    names them "not judged" past the plan's end, else "". A 45-day fleet's headline read "green
+    to 2026-12-13 only: not verified beyond" at --horizon 1w, as for greens whose backtests
+    stop short, and "red" at 2w: past 2026-12-13 the 1-week run judged nothing."""
+    flagged = inputs.triggers.filter(
+        (pl.col("status") == "green") & pl.col("unverified_green").fill_null(value=False)
+    )
+    end = daily_end(inputs)
+    if flagged.is_empty() or end is None:
+        return ""
+    last_month = inputs.forecast_months.get_column("ds").max()
+    plan = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
+    every = flagged.height == inputs.triggers.height
+    pools = ", ".join(
+        f"{r['region']}/{r['pool']}" for r in flagged.sort("region", "pool").iter_rows(named=True)
+    )
+    return (
+        f"; {'every pool' if every else pools} {NOT_JUDGED} past {plan}: a shortfall after it "
+        "could no longer be ordered in time"
+    )
 
 
 def _not_judged_clause(inputs: ReportInputs) -> str:
@@ -868,9 +893,22 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
 
 def status_only(inputs: ReportInputs) -> pl.Expr:
     """What a trigger row's status cell says after its colour where the run does not verify it
-    to the plan's end: :func:`green_only` for a green, :func:`shortfall_only` for a red or an
-    amber short past the verified days; null otherwise."""
-    return pl.coalesce(green_only(inputs), shortfall_only(inputs))
+    to the plan's end: :func:`green_only` for a green, :func:`monthly_grain_only` for a red or
+    an amber short on the monthly rows alone, :func:`shortfall_only` for one short past the
+    verified days; null otherwise."""
+    return pl.coalesce(green_only(inputs), monthly_grain_only(), shortfall_only(inputs))
+
+
+def monthly_grain_only() -> pl.Expr:
+    """A red or amber trigger row's "(monthly grain: not verified at the daily grain)" where
+    its shortfall is read on the monthly rows alone (its ``monthly_only`` field: amber at
+    most), else null. A 200-day fleet read us-west/all a plain "amber" at --horizon 2w (no
+    order, so no order-by cell to carry the label) and "green" at 26w, the same day: a month's
+    peak day reads above any one day's, and only the headline said which pools rest on it."""
+    flagged = pl.col("monthly_only").fill_null(value=False) & pl.col("status").is_in(
+        ["red", "amber"]
+    )
+    return pl.when(flagged).then(pl.lit(f"(monthly grain: {MONTHLY_ONLY})"))
 
 
 def _green_uncalibrated(inputs: ReportInputs, end: date | None) -> str:
@@ -970,20 +1008,36 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
     the plan's end, else null: the day :func:`green_verified_to` gives, or for a pool whose
     forecast ends too soon to verify it (``unverified_green``) the plan's end. The headline
     said "green to 2027-01-02 only" while every pool's row on the finance page and the CLI
-    read a plain "green"."""
+    read a plain "green". A green whose forecast ends too soon to verify it also says it is
+    "not judged" past the plan's end, and why."""
     verified = green_verified_to(inputs)
     end = daily_end(inputs)
     last_month = inputs.forecast_months.get_column("ds").max()
     plan = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
     green = pl.col("status") == "green"
+    flagged = green & pl.col("unverified_green").fill_null(value=False)
+    # Past the forecast's end of a green whose fastest block could no longer be ordered in time
+    # for a shortfall there, nothing is judged: a 45-day fleet read "green to 2026-12-13 only:
+    # not verified beyond" at --horizon 1w, as a green whose backtests stop short, and red at
+    # 2w, the same day.
+    judged = f"{NOT_JUDGED} past {plan}: a shortfall after it could no longer be ordered in time"
+    last = last_month if isinstance(last_month, date) else end
     if verified is not None and verified <= inputs.as_of:
-        return pl.when(green).then(pl.lit(f"({UNMEASURED_GREEN})"))
+        return (
+            pl.when(flagged)
+            .then(pl.lit(f"({UNMEASURED_GREEN}; {judged})"))
+            .when(green)
+            .then(pl.lit(f"({UNMEASURED_GREEN})"))
+        )
     if verified is not None:
-        return pl.when(green).then(pl.lit(f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"))
+        short = f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"
+        either = (
+            f"{short}; {judged}" if last is None or verified < last else f"to {plan} only: {judged}"
+        )
+        return pl.when(flagged).then(pl.lit(either)).when(green).then(pl.lit(short))
     if end is None:
         return pl.lit(None, pl.String)
-    flagged = green & pl.col("unverified_green").fill_null(value=False)
-    return pl.when(flagged).then(pl.lit(f"to {plan} only: {NOT_VERIFIED_BEYOND}"))
+    return pl.when(flagged).then(pl.lit(f"to {plan} only: {judged}"))
 
 
 def greens_qualified(inputs: ReportInputs) -> str:

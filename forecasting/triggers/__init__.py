@@ -187,9 +187,13 @@ def expansion_triggers(
             end=end if power is None else power.end,
             buffer_weeks=settings.buffer_weeks,
             forecast_end=end,
-            monthly_pools=frozenset(
-                triggers.filter(pl.col("monthly_only")).select("region", "pool").iter_rows()
-            ),
+            monthly_pools={
+                (region, pool): day
+                for region, pool, day in triggers.filter(pl.col("monthly_only"))
+                .select("region", "pool", "exhaustion_date")
+                .iter_rows()
+            },
+            daily_end=daily_end_of(forecast),
         ),
         placements=placements,
         sized_to=sized_to,

@@ -17,6 +17,7 @@ import polars as pl
 
 from forecasting.capacity import Block, CapacityPlan
 from forecasting.schema import (
+    DEFAULT_HORIZON_DAYS,
     MAX_HORIZON_DAYS,
     MAX_HORIZON_MONTHS,
     MONTHLY_ONLY,
@@ -50,6 +51,7 @@ __all__ = [
     "power_forward",
     "power_new_site",
     "reach_to_size",
+    "short_at_the_monthly_grain_only",
     "trigger_placements",
     "trigger_status",
     "unshocked_beside_green",
@@ -180,6 +182,22 @@ def months_before(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     first_of_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
     return date(year, month + 1, min(day.day, (first_of_next - timedelta(days=1)).day))
+
+
+def short_at_the_monthly_grain_only(
+    shortfall: date | None, *, daily_end: date | None, as_of: date
+) -> bool:
+    """Whether a shortfall dated ``shortfall`` is read on a monthly row (past ``daily_end``,
+    the daily rows' last day; None: no monthly rows) within the ``DEFAULT_HORIZON_DAYS`` a
+    default run reads by the day: a month's peak day, whose quantile reads above any one
+    day's, where a default run's daily rows may not be short at all. The one rule for a
+    trigger's first shortfall (triggers.orders._monthly_only) and for every later order a
+    site's power date rests on (triggers.power): a 2-week run read a site red on later orders
+    sized on such months, the 26-week run green, and only the first order was said to be read
+    at the monthly grain."""
+    if daily_end is None or shortfall is None or shortfall <= daily_end:
+        return False
+    return shortfall <= as_of + timedelta(days=DEFAULT_HORIZON_DAYS)
 
 
 def trigger_status(

@@ -139,7 +139,7 @@ from typing import NamedTuple
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan, dark_spans
-from forecasting.schema import DEFAULT_HORIZON_DAYS, WorkloadClass
+from forecasting.schema import WorkloadClass
 from forecasting.text import capex_past_ceiling, days_count, usd
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
@@ -158,6 +158,7 @@ from forecasting.triggers.common import (
     _weeks,
     months_before,
     reach_to_size,
+    short_at_the_monthly_grain_only,
     trigger_status,
 )
 from forecasting.triggers.power import _Power
@@ -2909,7 +2910,7 @@ def _triggers(
             if daily_end is not None and isinstance(exhausted, date) and exhausted > daily_end:
                 # Within a default run's daily days a monthly exhaustion is a shorter run's
                 # reading, which a default run dates by the day.
-                if exhausted <= as_of + timedelta(days=DEFAULT_HORIZON_DAYS):
+                if short_at_the_monthly_grain_only(exhausted, daily_end=daily_end, as_of=as_of):
                     _monthly_only(first[pool], daily_end=daily_end, as_of=as_of)
                 else:
                     row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"

@@ -15,7 +15,7 @@ sites by :mod:`~forecasting.triggers.orders`, drawing on the free MW kept here.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
@@ -46,6 +46,7 @@ from forecasting.triggers.common import (
     _day,
     _weeks,
     months_before,
+    short_at_the_monthly_grain_only,
     trigger_status,
 )
 
@@ -249,13 +250,30 @@ def _monthly_only_note(orders: pl.DataFrame, *, exhaustion: date) -> str:
         return ""
     named = ", ".join(
         f"{r['region']}/{r['pool']} {r['blocks']} x {r['candidate']} ({r['mw']:.2f} MW, "
-        f"arriving {r['arrives']})"
+        f"arriving {r['arrives']}{_later_for(r)})"
         for r in counted.iter_rows(named=True)
     )
     return (
         f"the power date rests on {named}, an order whose shortfall is read at the monthly "
         f"grain only: {MONTHLY_ONLY}; see its trigger's note"
     )
+
+
+def _later_for(order: dict[str, object]) -> str:
+    """'; a later order, for May 2026' of an order after its pool's trigger's (tranche 2 on),
+    whose own trigger's note says nothing of the grain: the month its shortfall is read in,
+    and the first month of its pool read at the monthly grain only where that is an earlier
+    order's ('; a later order, for May 2028, planned after April 2027's')."""
+    tranche, month = order.get("tranche"), order.get("exhaustion_date")
+    if not isinstance(tranche, int) or tranche < 2 or not isinstance(month, date):
+        return ""
+    first = order.get("first_month")
+    after = (
+        f", planned after {first:%B %Y}'s"
+        if isinstance(first, date) and order.get("first_tranche") != tranche
+        else ""
+    )
+    return f"; a later order, for {month:%B %Y}{after}"
 
 
 def _power_row(
@@ -792,23 +810,47 @@ def _power_triggers(
     end: date,
     buffer_weeks: int,
     forecast_end: date,
-    monthly_pools: frozenset[tuple[str, str]] = frozenset(),
+    monthly_pools: Mapping[tuple[str, str], date] | None = None,
+    daily_end: date | None = None,
 ) -> pl.DataFrame:
     """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW.
 
     ``monthly_pools`` are the (region, pool) whose trigger is short at the monthly grain only
-    (its ``monthly_only`` field): a site whose date their order moves says so, and is flagged."""
+    (its ``monthly_only`` field), each with its exhaustion: a site whose date their orders
+    move says so, and is flagged. So is one whose date a pool's order moves whose own
+    shortfall is read on a monthly row within a default run's daily days
+    (:func:`short_at_the_monthly_grain_only`; ``daily_end`` the daily rows' last day, None
+    where no monthly rows follow them), or any of its orders after it."""
     if not plan.site:
         return pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA)
     orders = site_orders_by_need(placements, as_of=as_of, buffer_weeks=buffer_weeks)
     placements = _needed_from(placements, as_of=as_of, buffer_weeks=buffer_weeks)
     timeline = site_power_timeline(plan, start=as_of, end=end, orders=orders)
-    keys = pl.DataFrame(
-        sorted(monthly_pools), schema={"region": pl.String, "pool": pl.String}, orient="row"
+    # The orders of a pool from its first one short at the monthly grain only: the trigger's
+    # where its trigger says so, else a later order whose shortfall falls on a monthly row a
+    # default run reads by the day. A 2-week run's later orders, sized on months' peak days,
+    # set a site's date (red) that the 26-week run's daily rows never reached (green), and
+    # only a trigger's own order was said to be monthly. Each later order is sized after the
+    # ones before it, so the pool's plan from there rests on it (the 2-week run's racks at
+    # us-east-c, for May 2028, came after an order for April 2027 sized on its peak day).
+    seams = dict(monthly_pools or {})  # (region, pool) -> its first month read so
+    first_tranche = dict.fromkeys(seams, 1)
+    for r in placements.sort("tranche").iter_rows(named=True):
+        key, day = (r["region"], r["pool"]), r["exhaustion_date"]
+        if key not in seams and short_at_the_monthly_grain_only(
+            day, daily_end=daily_end, as_of=as_of
+        ):
+            seams[key], first_tranche[key] = day, r["tranche"]
+    monthly_orders = pl.DataFrame(
+        [
+            r | {"first_month": seams[key], "first_tranche": first_tranche[key]}
+            for r in placements.filter(pl.col("site").is_not_null()).iter_rows(named=True)
+            if (key := (r["region"], r["pool"])) in seams
+            and (r["tranche"] or 1) >= first_tranche[key]
+        ],
+        schema={**placements.schema, "first_month": pl.Date(), "first_tranche": pl.Int64()},
+        orient="row",
     )
-    # The trigger's own order (tranche 1); later orders are past the daily rows by design.
-    monthly_orders = placements.filter(pl.col("site").is_not_null() & (pl.col("tranche") == 1))
-    monthly_orders = monthly_orders.join(keys, on=["region", "pool"], how="semi")
     gone = {
         site.id: _gone_before_power(plan, site, as_of=as_of, end=end, buffer_weeks=buffer_weeks)
         for site in plan.site
