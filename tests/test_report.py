@@ -3367,6 +3367,14 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     assert status_headline(unverified) == f"{said}; {judged} be ordered in time"
     for page in (run_index_page, finance_page):
         assert html_text(said) in page(unverified), page.__name__
+    # Each row names its last day once: it read "to DAY only: not judged past DAY: ...".
+    from forecasting.report.inputs import status_only
+
+    cells = unverified.triggers.select(status_only(unverified)).to_series().unique().to_list()
+    assert cells == [
+        f"to {fmt_date(end)} only: not judged beyond, a shortfall after it could no longer be "
+        "ordered in time"
+    ]
     # The old words in a note of a green not flagged count for nothing.
     worded = green.with_columns(note=pl.lit("not verified beyond it"), unverified_green=False)
     assert status_headline(_measured(replace(unverified, triggers=worded))) == "green"

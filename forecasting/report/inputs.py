@@ -1020,7 +1020,11 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
     # for a shortfall there, nothing is judged: a 45-day fleet read "green to 2026-12-13 only:
     # not verified beyond" at --horizon 1w, as a green whose backtests stop short, and red at
     # 2w, the same day.
-    judged = f"{NOT_JUDGED} past {plan}: a shortfall after it could no longer be ordered in time"
+    why = "a shortfall after it could no longer be ordered in time"
+    judged = f"{NOT_JUDGED} past {plan}: {why}"
+    # Where the green reads "to DAY only", the day is said once: "to 2026-12-13 only: not
+    # judged past 2026-12-13" read as two limits.
+    judged_to = f"to {plan} only: {NOT_JUDGED} beyond, {why}"
     last = last_month if isinstance(last_month, date) else end
     if verified is not None and verified <= inputs.as_of:
         return (
@@ -1032,12 +1036,12 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
     if verified is not None:
         short = f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"
         either = (
-            f"{short}; {judged}" if last is None or verified < last else f"to {plan} only: {judged}"
+            f"{short}; {judged}" if last is None or verified < last else judged_to
         )
         return pl.when(flagged).then(pl.lit(either)).when(green).then(pl.lit(short))
     if end is None:
         return pl.lit(None, pl.String)
-    return pl.when(flagged).then(pl.lit(f"to {plan} only: {judged}"))
+    return pl.when(flagged).then(pl.lit(judged_to))
 
 
 def greens_qualified(inputs: ReportInputs) -> str:
