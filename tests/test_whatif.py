@@ -22,12 +22,11 @@ from forecasting.whatif import (
     ORDERS_SCHEMA,
     DealError,
     WhatIf,
-    _serve_from,
-    _short_from,
     deal_contract,
     what_if,
     with_deal,
 )
+from forecasting.whatif.serving import _serve_from, _short_from
 from tests.test_triggers import MONDAY, _block, _plan, _r2_blocks, _row, _series
 
 
@@ -713,7 +712,8 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
     serves the `all` pool, whose orders fell ("-$155.1M if it signs"); the note names both
     pools' capital over every order and says it is not a saving. Capital it only raises says
     nothing."""
-    from forecasting.whatif import ORDERS_SCHEMA, _lowered_orders_note
+    from forecasting.whatif import ORDERS_SCHEMA
+    from forecasting.whatif.pipeline import _lowered_orders_note
 
     def orders(all_with: float) -> pl.DataFrame:
         rows = [("training", 0.0, 368.6e6), ("all", 6859.0e6, all_with)]
@@ -746,7 +746,7 @@ def test_a_deal_served_between_two_spans_short_says_short_at_times() -> None:
 
     from flows.tables import whatif_table
     from forecasting.runs import WhatIfOutcome
-    from forecasting.whatif import _spans
+    from forecasting.whatif.serving import _spans
 
     d = date
     two = [(d(2027, 4, 16), d(2027, 6, 1)), (d(2028, 5, 1), d(2028, 12, 31))]
@@ -780,7 +780,7 @@ def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change()
     why (the demo: eu-west's 74 racks and 3 cells became 95 racks and 2 cells as the deal
     moved the shortfalls a month earlier). The note lists each lowered pool's orders to the
     plan's end without and with the deal, their capital and GPUs, and says it is no saving."""
-    from forecasting.whatif import _less_capital_note
+    from forecasting.whatif.capital import _less_capital_note
 
     def placed(*orders: tuple[str, int, int]) -> pl.DataFrame:
         capex = {"rack-c": 8e6, "pod-c": 40e6}
@@ -1198,8 +1198,9 @@ def test_the_bound_on_an_unsized_deal_s_extra_capex_is_carried_not_read_from_its
 
     from forecasting import whatif
     from forecasting.report.pages.finance import _pipeline_table
+    from forecasting.whatif import capital
 
-    monkeypatch.setattr(whatif, "CAPEX_NOT_SIZED", "capex partly unmeasured")
+    monkeypatch.setattr(capital, "CAPEX_NOT_SIZED", "capex partly unmeasured")
     short = _forecast().filter(pl.col("ds") < _day(40))
     plan = _plan(_r2_blocks())
     deal = deal_contract(
@@ -1227,10 +1228,11 @@ def test_a_pipeline_row_carries_the_what_if_s_capital_note_whatever_its_words(
     (WhatIf.capital_note) and the row copies it."""
     from forecasting import whatif
     from forecasting.contracts import parse_contracts
+    from forecasting.whatif import answer
 
-    said = whatif._no_extra_capital_note
+    said = answer._no_extra_capital_note
     monkeypatch.setattr(
-        whatif,
+        answer,
         "_no_extra_capital_note",
         lambda *a, **k: said(*a, **k).replace(
             "$0 extra capital does not", "no capital added does not"
@@ -1686,7 +1688,7 @@ def test_a_ramp_under_the_customer_s_own_forecast_says_it_adds_no_gpus() -> None
 def test_a_deal_past_two_sites_ceilings_names_their_ceilings() -> None:
     """The demo's orion-training-2027 read "the blocks it needs draw more power at us-east-b,
     us-east-c than its ceiling allows": two sites have two ceilings; one keeps "its"."""
-    from forecasting.whatif import _powered_from
+    from forecasting.whatif.power import _powered_from
 
     deal = deal_contract(customer="x", workload_class="training", region="r2", ramp="2027-05-01:5")
     waits = pl.DataFrame({"site": ["s-b", "s-c"], "powered_from": [None, None]})

@@ -68,7 +68,7 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
     from dataclasses import replace
 
     from forecasting.report.format import html_text
-    from forecasting.whatif import _moved_orders, _sooner_note
+    from forecasting.whatif.replan import _moved_orders, _sooner_note
 
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
     # Its racks and the power they need beyond the plan's ("Capital", 4).
@@ -234,7 +234,7 @@ def test_the_orders_placed_sooner_say_how_much_of_them_lies_past_a_site_s_ceilin
     """The demo's deal pulled 7 GB200 cells ($2,580.5M) 426 days sooner, every one past its
     site's ceiling (a new site is needed): the headline's capital placed sooner says how much
     of it is such capital, here 3 of 4 cells ($300.0M of $400.0M)."""
-    from forecasting.whatif import _moved_orders, _sooner_note
+    from forecasting.whatif.replan import _moved_orders, _sooner_note
 
     moves = _moved_orders(
         _placed(date(2028, 3, 14), beyond=3), _placed(date(2027, 1, 13), beyond=3)
@@ -263,7 +263,7 @@ def test_an_order_the_deal_leaves_past_every_ceiling_is_not_placed_sooner() -> N
     Blocks no site can power have no order-by: the move says a new site is needed, and the
     capital placed sooner holds none of it."""
     from forecasting.triggers.common import NO_ORDER_BY
-    from forecasting.whatif import _moved_note, _moved_orders, _sooner_note
+    from forecasting.whatif.replan import _moved_note, _moved_orders, _sooner_note
 
     without, with_ = _placed(date(2028, 3, 14), beyond=3), _placed(None, beyond=4)
     moves = _moved_orders(without, with_)
@@ -282,7 +282,8 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
     2028-02-21 instead of 2028-05-10 and shrinks 89 -> 40 racks while the pool's orders to the
     plan's end grow 216 -> 226 (the triggers' frames of that run, cut to what the note reads)."""
     from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerResult
-    from forecasting.whatif import ORDERS_SCHEMA, _shrunk_order_note
+    from forecasting.whatif import ORDERS_SCHEMA
+    from forecasting.whatif.replan import _shrunk_order_note
 
     def result(sized_to: str, racks: list[int]) -> TriggerResult:
         triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [""]})
@@ -426,15 +427,15 @@ def test_what_an_order_is_sized_to_reaches_the_what_if_as_data_not_the_note_s_wo
     ("sized for the 52 weeks after exhaustion (to 2028-02-11)"): reworded, the first-order
     and early-blocks notes lost "sized to 2028-02-11 ... and to 2027-03-31 with it" with no
     error. The triggers now return the day with the order, and the notes keep it."""
-    import forecasting.whatif as whatif
     from forecasting.triggers import TriggerResult, expansion_triggers
+    from forecasting.whatif import answer
 
     def reworded(*args: object, **kwargs: object) -> TriggerResult:
         result = expansion_triggers(*args, **kwargs)  # type: ignore[arg-type]
         notes = pl.col("note").str.replace_all("sized", "bought")
         return replace(result, triggers=result.triggers.with_columns(notes))
 
-    monkeypatch.setattr(whatif, "expansion_triggers", reworded)
+    monkeypatch.setattr(answer, "expansion_triggers", reworded)
     smaller = _inference_deal("2027-04-01:3000", _SCORED)
     assert (
         "the first order is sized to 2028-02-11 without the deal and to 2027-03-31 with it"
@@ -470,7 +471,7 @@ def test_a_deal_is_not_sent_to_a_new_site_for_the_plans_own_breach() -> None:
     cells passed us-east-b's ceiling in 2028 with or without the deal (sweep47 S15): only MW
     past a ceiling that the deal adds is the deal's; the plan's own breach is said as the
     plan's."""
-    from forecasting.whatif import _powered_from
+    from forecasting.whatif.power import _powered_from
 
     waits = pl.DataFrame(
         {"site": ["b"], "exhaustion_with": [date(2027, 2, 16)],
