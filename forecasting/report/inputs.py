@@ -1035,9 +1035,7 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
         )
     if verified is not None:
         short = f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"
-        either = (
-            f"{short}; {judged}" if last is None or verified < last else judged_to
-        )
+        either = f"{short}; {judged}" if last is None or verified < last else judged_to
         return pl.when(flagged).then(pl.lit(either)).when(green).then(pl.lit(short))
     if end is None:
         return pl.lit(None, pl.String)
