@@ -48,3 +48,19 @@ def test_a_pool_without_dedicated_blocks_keeps_its_note() -> None:
     row = _trigger(plan, _solo_forecast(), "r1", "training")
     assert row["capacity_gpus_at_exhaustion"] == 100
     assert "dedicated" not in row["note"]
+
+
+def test_a_dedicated_block_of_another_generation_is_counted_in_the_columns_unit() -> None:
+    """With a [gpu_type] table the row's capacity and requirement are H100-equivalents, while
+    the note counted the dedicated blocks' physical GPUs: 400 B200s (1,000 H100-equivalents)
+    read "400 GPUs" beside a requirement in H100-equivalents. The note gives the column's
+    unit, and the GPUs beside it."""
+    from forecasting.capacity import CapacityPlan
+
+    solo = {"kind": "pod", "fabric": True, "dedicated_customer": "solo", "gpu_type": "B200"}
+    base = _plan([_block("r1-rack", 400), _block("r1-solo", 400, **solo)])
+    plan = CapacityPlan.model_validate(
+        {**base.model_dump(), "gpu_type": {"B200": {"h100_equivalent": 2.5}}}
+    )
+    row = _trigger(plan, _solo_forecast(), "r1", "training")
+    assert "1,000 H100-equivalents (400 B200 GPUs) in 1 block dedicated" in row["note"], row["note"]

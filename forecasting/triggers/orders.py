@@ -2840,7 +2840,16 @@ def _dedicated_aside(
     ]
     if not dedicated:
         return ""
-    gpus = sum(b.gpus for b in dedicated)
+    gpus = f"{sum(b.gpus for b in dedicated):,} GPUs"
+    if plan.gpu_type:
+        # The row's capacity and requirement are H100-equivalents with a [gpu_type] table: 400
+        # B200s read "400 GPUs" beside a requirement counted in H100-equivalents.
+        h100e = sum(b.gpus * plan.h100_equivalent(b.gpu_type) for b in dedicated)
+        types = sorted({b.gpu_type for b in dedicated})
+        physical = " and ".join(
+            f"{sum(b.gpus for b in dedicated if b.gpu_type == t):,} {t}" for t in types
+        )
+        gpus = f"{math.floor(h100e + _TOL):,} H100-equivalents ({physical} GPUs)"
     customers = sorted({str(b.dedicated_customer) for b in dedicated})
     named = ", ".join(customers[:3]) + (
         f" and {len(customers) - 3} more" if len(customers) > 3 else ""
@@ -2852,7 +2861,7 @@ def _dedicated_aside(
     )
     plural = len(dedicated) != 1
     return (
-        f"capacity at exhaustion counts the shared blocks only, and {shared}: {gpus:,} GPUs in "
+        f"capacity at exhaustion counts the shared blocks only, and {shared}: {gpus} in "
         f"{len(dedicated)} block{'s' if plural else ''} dedicated to {len(customers)} "
         f"customer{'s' if len(customers) != 1 else ''} ({named}) serve only "
         f"{'them' if len(customers) != 1 else 'it'} and are left out with the demand they "
