@@ -26,7 +26,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, get_args
@@ -223,19 +223,96 @@ FLAGS = {
 }
 
 
-def _problems(exc: ValidationError, name: Callable[[str], str]) -> str:
-    """A validation error on one line: each field by ``name(field)`` and its rule."""
-    return "; ".join(
-        f"{name(str(e['loc'][-1]))}: {rule_text(e, quote=False)}" for e in exc.errors()
-    )
+def _problems(
+    exc: ValidationError, name: Callable[[str], str], *, model: type[BaseModel] | None = None
+) -> str:
+    """A validation error on one line: each field by ``name(field)`` and its rule; with the
+    options ``model`` whose flags were typed, the value as typed and the field's range too."""
+    return "; ".join(_problem(e, name, model=model) for e in exc.errors())
+
+
+def _problem(
+    error: Mapping[str, Any], name: Callable[[str], str], *, model: type[BaseModel] | None
+) -> str:
+    """One field's refusal: ``--flag: rule (got VALUE; allowed RANGE)``.
+
+    The rule is not quoted back by pydantic's input (``rule_text(quote=False)``): that input is
+    the value after the flag's conversion (--horizon 26w reaches the model as 182 days), which
+    the user never typed. The value quoted is the text typed after the flag (`forecast
+    --horizon-months 500` read "Input should be less than or equal to 120", neither the 500
+    nor the 0 the range starts at)."""
+    loc = error.get("loc") or ()
+    if not loc:  # a rule of the whole model (a model validator): no one flag to name
+        return rule_text(error, quote=False)
+    field = str(loc[-1])
+    flag = name(field)
+    extras = [
+        f"got {typed}" if (typed := _typed_after(flag)) is not None else None,
+        f"allowed {bounds}"
+        if model is not None and (bounds := _allowed_range(model, field)) is not None
+        else None,
+    ]
+    said = "; ".join(x for x in extras if x)
+    rule = rule_text(error, quote=False)
+    return f"{flag}: {rule} ({said})" if said else f"{flag}: {rule}"
+
+
+def _typed_after(flag: str) -> str | None:
+    """The text typed for ``flag`` on the command line being parsed (``--flag VALUE`` or
+    ``--flag=VALUE``; the last one given, as argparse keeps), or None when it was not typed
+    (a default, or a $FLEETCAST_* variable)."""
+    words = _ARGV.get()
+    found = None
+    for at, word in enumerate(words):
+        if word == flag and at + 1 < len(words):
+            found = words[at + 1]
+        elif word.startswith(f"{flag}="):
+            found = word.removeprefix(f"{flag}=")
+    if found is None:
+        return None
+    return found if _plain_number(found) else repr(found)
+
+
+def _plain_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (echoed bare: ``got 500``, not ``got '500'``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _allowed_range(model: type[BaseModel], field: str) -> str | None:
+    """The bounds of ``model``'s numeric ``field`` in words ("0 to 120", "at least 10",
+    "above 0 and at most 16"), or None when it has none."""
+    info = model.model_fields.get(field)
+    if info is None:
+        return None
+    bound = {
+        key: value
+        for meta in info.metadata
+        for key in ("ge", "gt", "le", "lt")
+        if (value := getattr(meta, key, None)) is not None
+    }
+    if "ge" in bound and "le" in bound:
+        return f"{_bound_text(bound['ge'])} to {_bound_text(bound['le'])}"
+    words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+    said = [f"{words[k]} {_bound_text(v)}" for k, v in bound.items()]
+    return " and ".join(said) or None
+
+
+def _bound_text(value: object) -> str:
+    """A bound as the flag takes it: ``120``, ``0.5``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _model(model: type[BaseModel], **values: Any) -> Any:
-    """An options model from the arguments; a bad value is a usage error naming the flag."""
+    """An options model from the arguments; a bad value is a usage error naming the flag, the
+    value typed and the range allowed."""
     try:
         return model(**values)
     except ValidationError as exc:
-        raise UsageError(_problems(exc, _flag)) from None
+        raise UsageError(_problems(exc, _flag, model=model)) from None
 
 
 def _flag(field: str) -> str:
@@ -897,7 +974,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             buffer_weeks=args.buffer_weeks,
         )
     except ValidationError as exc:
-        raise UsageError(_problems(exc, _whatif_flag)) from None
+        raise UsageError(_problems(exc, _whatif_flag, model=WhatIfOptions)) from None
     paths = _paths(args, publishes=True)
     try:
         if _direct():

@@ -523,3 +523,36 @@ def test_a_gzip_file_under_a_text_name_is_named_as_gzip(
         f"(mv {path} {path}.gz && gunzip {path}.gz)" in err
     )
     assert "utf-8" not in err.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["forecast", "--horizon-months", "500"],
+         "--horizon-months: Input should be less than or equal to 120 (got 500; allowed 0 to "
+         "120)"),
+        (["forecast", "--paths=3"],
+         "--paths: Input should be greater than or equal to 10 (got 3; allowed 10 to 5000)"),
+        (["run", "--horizon-months", "-1"],
+         "--horizon-months: Input should be greater than or equal to 0 (got -1; allowed 0 to "
+         "120)"),
+        (["drill", "--all", "--factor", "50"],
+         "--factor: Input should be less than or equal to 20 (got 50; allowed above 0 and at "
+         "most 20)"),
+        (["report", "--buffer-weeks", "99"],
+         "--buffer-weeks: Input should be less than or equal to 52 (got 99; allowed 0 to 52)"),
+        ([*_DEAL, "--ramp", "2027-03-01:500", "--price", "-3"],
+         "--price: Input should be greater than 0 (got -3; allowed above 0)"),
+    ],
+)  # fmt: skip
+def test_a_number_out_of_range_is_echoed_with_its_range(
+    tmp_path: Path, args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`forecast --horizon-months 500` read "--horizon-months: Input should be less than or
+    equal to 120": not the 500 typed, nor where the range starts. Every options-model flag
+    refused for its bounds now says the value typed and the range allowed; exit 2."""
+    paths = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*paths, *args]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert said in err, err
+    assert "Traceback" not in err
