@@ -39,6 +39,7 @@ __all__ = [
     "forecast",
     "history_missing",
     "known_events",
+    "outage_calendar_lines",
     "partial_as_of_lines",
     "plan_growth",
     "plan_horizon_months",
@@ -105,6 +106,32 @@ def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime
     against)."""
     spans = hourly.group_by("region").agg(first=pl.col("ts").min(), last=pl.col("ts").max())
     return {r: (f, t) for r, f, t in spans.iter_rows() if r is not None}
+
+
+def outage_calendar_lines(warehouse_path: Path, outages: Path | None) -> list[str]:
+    """The outage calendar's windows at ``outages`` that mark no telemetry hour of the
+    warehouse at ``warehouse_path`` (they end before its first hour), one line each, for the
+    run's warnings; none without a calendar. A window years before the telemetry marked
+    nothing without a word."""
+    from forecasting.traces.outages import outage_calendar_notes
+
+    if outages is None:
+        return []
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        # Each region's first and last hour, as _telemetry_spans reads them off the hourly
+        # demand, without summing every hour again.
+        found = wh.query(
+            "SELECT region, min(date_trunc('hour', ts)) AS first, "
+            "max(date_trunc('hour', ts)) AS last FROM telemetry "
+            "WHERE region IS NOT NULL GROUP BY region"
+        )
+    spans = {r: (_as_utc(first), _as_utc(last)) for r, first, last in found.iter_rows()}
+    return outage_calendar_notes(outages, spans=spans) if spans else []
+
+
+def _as_utc(stamp: datetime) -> datetime:
+    """``stamp`` as an aware UTC instant (telemetry's ts are UTC)."""
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 def history_missing(warehouse_path: Path) -> str | None:
@@ -602,6 +629,7 @@ def store_forecast(
     seen: Mapping[str, Any] | None = None,
     capacity_path: Path | None = None,
     months_asked: int = 0,
+    outages: Path | None = None,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
@@ -612,7 +640,8 @@ def store_forecast(
     stored, which counts a file ingested while it ran as seen). ``capacity_path``: the plan
     whose regions without telemetry yet hold contracts the book applied (not warned of).
     ``months_asked``: the plan horizon the run was asked for (``--horizon-months``), which the
-    plan's lead times may have raised.
+    plan's lead times may have raised. ``outages``: the run's outage calendar, whose windows
+    that mark nothing are warned of.
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -697,6 +726,7 @@ def store_forecast(
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=[
             *partial_as_of_lines(warehouse_path, as_of, observed=observed),
+            *outage_calendar_lines(warehouse_path, outages),
             *result.warnings(folded=folded, stopped_feeds=held),
             *silent_customer_lines(silent, held=held),
             *stray_region_lines(stray, zero=zeroed),
@@ -836,4 +866,5 @@ def forecast(
         seen=seen,
         capacity_path=options.capacity,
         months_asked=options.horizon_months,
+        outages=options.outages,
     )
