@@ -666,10 +666,14 @@ def store_forecast(
         ),
     }
     from forecasting.forecast import with_mean_source
+    from forecasting.measures import bands_on_their_means
 
     frames = {
         # Each row says whether its mean is the model's or its paths' (the warnings alone did).
-        "forecasts": with_mean_source(result.forecast, result.mean_of_paths_days),
+        # No quantile crosses its mean by the last bits of sums made apart (measures.py).
+        "forecasts": with_mean_source(
+            bands_on_their_means(result.forecast), result.mean_of_paths_days
+        ),
         "forecast_paths": _leaf_paths(result),
         "backtests": result.backtest,
         "forecast_summary": result.summary,
@@ -683,7 +687,7 @@ def store_forecast(
     frames["forecast_months"] = pl.DataFrame(schema=frame_schema("forecast_months"))
     if extended is not None:
         accuracy = extended.accuracy
-        frames["forecast_months"] = extended.months
+        frames["forecast_months"] = bands_on_their_means(extended.months)
     frames["horizon_accuracy"] = accuracy
     from forecasting.traces import placed_dates_note
 
