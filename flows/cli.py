@@ -594,6 +594,9 @@ def cmd_demand(args: argparse.Namespace) -> int:
     from forecasting import demand, warehouse
     from forecasting.runs import NoHistoryError
 
+    # Bounded as the forecast's: `demand --customers-per-class 0` printed a table of classes
+    # with no customer named, and 201 was taken, where `forecast` refuses both.
+    options: ForecastOptions = _model(ForecastOptions, customers_per_class=args.customers_per_class)
     path = _paths(args).warehouse
     with warehouse.connect(path, read_only=True) as wh:
         hourly = wh.hourly_demand()
@@ -601,7 +604,7 @@ def cmd_demand(args: argparse.Namespace) -> int:
         # The same words as `fleetcast forecast`: a warehouse of events or contracts alone
         # (or a header-only file) has nothing to summarise, and polars fails on the empty frame.
         raise NoHistoryError(f"{path} holds no telemetry; run `fleetcast ingest` first")
-    series = demand.demand_series(hourly, customers_per_class=args.customers_per_class)
+    series = demand.demand_series(hourly, customers_per_class=options.customers_per_class)
     console.print(demand_table(series, outages=demand.outage_hours(hourly)))
     return EXIT_OK
 
@@ -784,6 +787,40 @@ def _once(flag: str, given: Sequence[str]) -> tuple[str, ...]:
     return kept
 
 
+# The ad-hoc drill's scenario fields and the flags that give them.
+_DRILL_FLAGS = {
+    "multiplier": "--factor",
+    "shape": "--shape",
+    "start": "--start",
+    "lose": "--lose",
+    "slip": "--slip",
+    "region_loss": "--region-loss",
+}
+# "field shape", "field lose.0.block", "field region_loss.days": a scenario's field as a drill
+# file names it.
+_SCENARIO_FIELD = re.compile(r"\bfield (\w+)(?:\.(\d+))?(?:\.\w+)?")
+
+
+def _said_by_flags(message: str, args: argparse.Namespace) -> str:
+    """A drill scenario's refusal with each field it names said as the flag typed (and, for a
+    repeated flag, the value typed): `drill --shape zigzag` read "field shape: expected
+    step, ...", `--lose nosuch` "field lose.0.block: no block ...", names no flag has."""
+
+    def flag(found: re.Match[str]) -> str:
+        name, nth = found[1], found[2]
+        if name == "target":
+            targets = {"--class": args.cls, "--customer": args.customer, "--region": args.region}
+            typed = [f for f, v in {**targets, "--all": args.all}.items() if v]
+            return typed[0] if typed else found[0]
+        said = _DRILL_FLAGS.get(name)
+        if said is None:
+            return found[0]
+        given = list(dict.fromkeys(getattr(args, name) or ())) if nth is not None else []
+        return f"{said} {given[int(nth)]}" if nth is not None and int(nth) < len(given) else said
+
+    return _SCENARIO_FIELD.sub(flag, message)
+
+
 def cmd_drill(args: argparse.Namespace) -> int:
     """Run ready-made or ad-hoc shock drills on the newest forecast run."""
     from flows.tables import drill_tables, shock_cut_lines
@@ -807,7 +844,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
     try:
         scenarios = runs.drill_scenarios(options)  # bad names and shapes fail here, before any run
     except (ScenarioError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+        said = str(exc) if adhoc is None else _said_by_flags(str(exc), args)
+        raise UsageError(said.replace("drill arguments: invalid drill scenario\n  ", "")) from exc
     for customer in runs.drilled_customers(scenarios):
         fold = runs.customer_fold(paths.warehouse, args.forecast_run, customer)
         if fold.error and adhoc is not None:
@@ -833,7 +871,14 @@ def cmd_drill(args: argparse.Namespace) -> int:
         extrapolated = runs.extrapolated_warning(paths.warehouse, args.forecast_run)
         if extrapolated:
             say(extrapolated)
-    _warn_not_played(batch.not_played)
+    _warn_not_played(
+        batch.not_played
+        if adhoc is None
+        else [
+            d.model_copy(update={"reason": _said_by_flags(d.reason, args)})
+            for d in batch.not_played
+        ]
+    )
     unmeasured = runs.unmeasured_demand_warning(paths.warehouse, args.forecast_run)
     if batch.played and unmeasured:
         say(unmeasured, error=True)
