@@ -26,7 +26,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, get_args
@@ -223,19 +223,96 @@ FLAGS = {
 }
 
 
-def _problems(exc: ValidationError, name: Callable[[str], str]) -> str:
-    """A validation error on one line: each field by ``name(field)`` and its rule."""
-    return "; ".join(
-        f"{name(str(e['loc'][-1]))}: {rule_text(e, quote=False)}" for e in exc.errors()
-    )
+def _problems(
+    exc: ValidationError, name: Callable[[str], str], *, model: type[BaseModel] | None = None
+) -> str:
+    """A validation error on one line: each field by ``name(field)`` and its rule; with the
+    options ``model`` whose flags were typed, the value as typed and the field's range too."""
+    return "; ".join(_problem(e, name, model=model) for e in exc.errors())
+
+
+def _problem(
+    error: Mapping[str, Any], name: Callable[[str], str], *, model: type[BaseModel] | None
+) -> str:
+    """One field's refusal: ``--flag: rule (got VALUE; allowed RANGE)``.
+
+    The rule is not quoted back by pydantic's input (``rule_text(quote=False)``): that input is
+    the value after the flag's conversion (--horizon 26w reaches the model as 182 days), which
+    the user never typed. The value quoted is the text typed after the flag (`forecast
+    --horizon-months 500` read "Input should be less than or equal to 120", neither the 500
+    nor the 0 the range starts at)."""
+    loc = error.get("loc") or ()
+    if not loc:  # a rule of the whole model (a model validator): no one flag to name
+        return rule_text(error, quote=False)
+    field = str(loc[-1])
+    flag = name(field)
+    extras = [
+        f"got {typed}" if (typed := _typed_after(flag)) is not None else None,
+        f"allowed {bounds}"
+        if model is not None and (bounds := _allowed_range(model, field)) is not None
+        else None,
+    ]
+    said = "; ".join(x for x in extras if x)
+    rule = rule_text(error, quote=False)
+    return f"{flag}: {rule} ({said})" if said else f"{flag}: {rule}"
+
+
+def _typed_after(flag: str) -> str | None:
+    """The text typed for ``flag`` on the command line being parsed (``--flag VALUE`` or
+    ``--flag=VALUE``; the last one given, as argparse keeps), or None when it was not typed
+    (a default, or a $FLEETCAST_* variable)."""
+    words = _ARGV.get()
+    found = None
+    for at, word in enumerate(words):
+        if word == flag and at + 1 < len(words):
+            found = words[at + 1]
+        elif word.startswith(f"{flag}="):
+            found = word.removeprefix(f"{flag}=")
+    if found is None:
+        return None
+    return found if _plain_number(found) else repr(found)
+
+
+def _plain_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (echoed bare: ``got 500``, not ``got '500'``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _allowed_range(model: type[BaseModel], field: str) -> str | None:
+    """The bounds of ``model``'s numeric ``field`` in words ("0 to 120", "at least 10",
+    "above 0 and at most 16"), or None when it has none."""
+    info = model.model_fields.get(field)
+    if info is None:
+        return None
+    bound = {
+        key: value
+        for meta in info.metadata
+        for key in ("ge", "gt", "le", "lt")
+        if (value := getattr(meta, key, None)) is not None
+    }
+    if "ge" in bound and "le" in bound:
+        return f"{_bound_text(bound['ge'])} to {_bound_text(bound['le'])}"
+    words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+    said = [f"{words[k]} {_bound_text(v)}" for k, v in bound.items()]
+    return " and ".join(said) or None
+
+
+def _bound_text(value: object) -> str:
+    """A bound as the flag takes it: ``120``, ``0.5``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _model(model: type[BaseModel], **values: Any) -> Any:
-    """An options model from the arguments; a bad value is a usage error naming the flag."""
+    """An options model from the arguments; a bad value is a usage error naming the flag, the
+    value typed and the range allowed."""
     try:
         return model(**values)
     except ValidationError as exc:
-        raise UsageError(_problems(exc, _flag)) from None
+        raise UsageError(_problems(exc, _flag, model=model)) from None
 
 
 def _flag(field: str) -> str:
@@ -517,6 +594,9 @@ def cmd_demand(args: argparse.Namespace) -> int:
     from forecasting import demand, warehouse
     from forecasting.runs import NoHistoryError
 
+    # Bounded as the forecast's: `demand --customers-per-class 0` printed a table of classes
+    # with no customer named, and 201 was taken, where `forecast` refuses both.
+    options: ForecastOptions = _model(ForecastOptions, customers_per_class=args.customers_per_class)
     path = _paths(args).warehouse
     with warehouse.connect(path, read_only=True) as wh:
         hourly = wh.hourly_demand()
@@ -524,7 +604,7 @@ def cmd_demand(args: argparse.Namespace) -> int:
         # The same words as `fleetcast forecast`: a warehouse of events or contracts alone
         # (or a header-only file) has nothing to summarise, and polars fails on the empty frame.
         raise NoHistoryError(f"{path} holds no telemetry; run `fleetcast ingest` first")
-    series = demand.demand_series(hourly, customers_per_class=args.customers_per_class)
+    series = demand.demand_series(hourly, customers_per_class=options.customers_per_class)
     console.print(demand_table(series, outages=demand.outage_hours(hourly)))
     return EXIT_OK
 
@@ -707,6 +787,40 @@ def _once(flag: str, given: Sequence[str]) -> tuple[str, ...]:
     return kept
 
 
+# The ad-hoc drill's scenario fields and the flags that give them.
+_DRILL_FLAGS = {
+    "multiplier": "--factor",
+    "shape": "--shape",
+    "start": "--start",
+    "lose": "--lose",
+    "slip": "--slip",
+    "region_loss": "--region-loss",
+}
+# "field shape", "field lose.0.block", "field region_loss.days": a scenario's field as a drill
+# file names it.
+_SCENARIO_FIELD = re.compile(r"\bfield (\w+)(?:\.(\d+))?(?:\.\w+)?")
+
+
+def _said_by_flags(message: str, args: argparse.Namespace) -> str:
+    """A drill scenario's refusal with each field it names said as the flag typed (and, for a
+    repeated flag, the value typed): `drill --shape zigzag` read "field shape: expected
+    step, ...", `--lose nosuch` "field lose.0.block: no block ...", names no flag has."""
+
+    def flag(found: re.Match[str]) -> str:
+        name, nth = found[1], found[2]
+        if name == "target":
+            targets = {"--class": args.cls, "--customer": args.customer, "--region": args.region}
+            typed = [f for f, v in {**targets, "--all": args.all}.items() if v]
+            return typed[0] if typed else found[0]
+        said = _DRILL_FLAGS.get(name)
+        if said is None:
+            return found[0]
+        given = list(dict.fromkeys(getattr(args, name) or ())) if nth is not None else []
+        return f"{said} {given[int(nth)]}" if nth is not None and int(nth) < len(given) else said
+
+    return _SCENARIO_FIELD.sub(flag, message)
+
+
 def cmd_drill(args: argparse.Namespace) -> int:
     """Run ready-made or ad-hoc shock drills on the newest forecast run."""
     from flows.tables import drill_tables, shock_cut_lines
@@ -730,7 +844,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
     try:
         scenarios = runs.drill_scenarios(options)  # bad names and shapes fail here, before any run
     except (ScenarioError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+        said = str(exc) if adhoc is None else _said_by_flags(str(exc), args)
+        raise UsageError(said.replace("drill arguments: invalid drill scenario\n  ", "")) from exc
     for customer in runs.drilled_customers(scenarios):
         fold = runs.customer_fold(paths.warehouse, args.forecast_run, customer)
         if fold.error and adhoc is not None:
@@ -756,7 +871,14 @@ def cmd_drill(args: argparse.Namespace) -> int:
         extrapolated = runs.extrapolated_warning(paths.warehouse, args.forecast_run)
         if extrapolated:
             say(extrapolated)
-    _warn_not_played(batch.not_played)
+    _warn_not_played(
+        batch.not_played
+        if adhoc is None
+        else [
+            d.model_copy(update={"reason": _said_by_flags(d.reason, args)})
+            for d in batch.not_played
+        ]
+    )
     unmeasured = runs.unmeasured_demand_warning(paths.warehouse, args.forecast_run)
     if batch.played and unmeasured:
         say(unmeasured, error=True)
@@ -897,7 +1019,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             buffer_weeks=args.buffer_weeks,
         )
     except ValidationError as exc:
-        raise UsageError(_problems(exc, _whatif_flag)) from None
+        raise UsageError(_problems(exc, _whatif_flag, model=WhatIfOptions)) from None
     paths = _paths(args, publishes=True)
     try:
         if _direct():

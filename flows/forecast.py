@@ -125,9 +125,11 @@ def save_run(
     seen: dict[str, Any] | None = None,
     capacity_path: Path | None = None,
     months_asked: int = 0,
+    outages: Path | None = None,
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
-    what it read of the telemetry (``seen``)."""
+    what it read of the telemetry (``seen``); its warnings say the windows of the ``outages``
+    calendar that marked nothing."""
     return runs.store_forecast(
         warehouse_path,
         result,
@@ -140,6 +142,7 @@ def save_run(
         seen=seen,
         capacity_path=capacity_path,
         months_asked=months_asked,
+        outages=outages,
     )
 
 
@@ -190,6 +193,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         seen=seen,
         capacity_path=options.capacity,
         months_asked=options.horizon_months,
+        outages=options.outages,
     )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run

@@ -317,6 +317,12 @@ class ForecastResult:
     # Totals whose last days hold estimates, not telemetry (ESTIMATED_SCHEMA): a part of them
     # was silent, read off its own forecast there; said in the warnings.
     estimated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ESTIMATED_SCHEMA))
+    # Series with no spread in their history (unique_id, measure; _flat_series): their stored
+    # rows hold their mean in every quantile, past the daily model's days too (where the
+    # plan's growth models blend in), measures.bands_collapsed.
+    flat_series: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"unique_id": pl.String, "measure": pl.String})
+    )
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -1733,6 +1739,17 @@ def _validated(demand: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
+def _flat_series(demand: pl.DataFrame) -> pl.DataFrame:
+    """The (unique_id, measure) of ``demand``'s series whose every observed day holds the same
+    GPUs (a customer using half a GPU every hour): no spread was measured on them."""
+    return (
+        demand.group_by("unique_id", "measure")
+        .agg(low=pl.col("y").min(), high=pl.col("y").max())
+        .filter(pl.col("low").is_not_null() & (pl.col("low") == pl.col("high")))
+        .select("unique_id", "measure")
+    )
+
+
 def _series_frames(demand: pl.DataFrame) -> list[pl.DataFrame]:
     """One frame per series, every series padded with null days to the run's last day.
 
@@ -2218,8 +2235,11 @@ def forecast_all(
         of_paths_days = _mean_of_paths_days(means, rec)
 
     # Both measures are forecast by separate models: a day's peak is never read below its
-    # mean (forecasting/measures.py).
-    forecast = pl.concat(forecast_parts).cast(_forecast_schema(settings))
+    # mean (forecasting/measures.py). A series with no spread in its history publishes none.
+    flat = _flat_series(held)
+    forecast = measures.bands_collapsed(
+        pl.concat(forecast_parts).cast(_forecast_schema(settings)), flat
+    )
     return ForecastResult(
         forecast=measures.peaks_at_least_means(forecast),
         peaks_at_means=measures.peaks_below_means(forecast),
@@ -2230,4 +2250,5 @@ def forecast_all(
         reconciliation_scores=scores,
         mean_of_paths_days=of_paths_days,
         estimated=pl.DataFrame(estimated, schema=ESTIMATED_SCHEMA),
+        flat_series=flat,
     )

@@ -17,12 +17,77 @@ import polars as pl
 
 from forecasting.schema import QUANTILES, Measure, quantile_column
 
-__all__ = ["PEAKS_AT_MEANS_SCHEMA", "peaks_at_least_means", "peaks_below_means"]
+__all__ = [
+    "PEAKS_AT_MEANS_SCHEMA",
+    "bands_collapsed",
+    "bands_on_their_means",
+    "peaks_at_least_means",
+    "peaks_below_means",
+]
 
 # The days a peak row read below its mean's (unique_id, ds): where the two models disagree.
 PEAKS_AT_MEANS_SCHEMA = pl.Schema({"unique_id": pl.String(), "ds": pl.Date()})
 # A peak median this far below its mean's is a disagreement of the two models, not rounding.
 _BELOW = 0.02
+# A quantile this close to its row's mean, relative to the mean (at least 1 GPU), is the mean:
+# the mean and the quantiles are computed apart (a contract floor's shift on the paths, a
+# share of a class, sums in another order), and they differ in the last bits. The demo stored a
+# customer held at its 2,048-GPU floor with a q90 of 2,047.9999999995 below its mean of 2,048
+# (313 daily rows and 30 monthly ones of two customers): read as a skew that is not there.
+_SAME = 1e-6
+
+
+def _value_columns(frame: pl.DataFrame) -> list[str]:
+    """The quantile columns of ``frame`` (q10, q50, ...), in QUANTILES order."""
+    return [c for c in (quantile_column(q) for q in QUANTILES) if c in frame.columns]
+
+
+def bands_on_their_means(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (rows with ``mean`` and quantile columns) with every quantile that lies within
+    a millionth of its row's mean (at least 1e-6 GPUs) set to the mean.
+
+    So a band with no spread whose mean is its value to the last bits collapses onto the mean,
+    and no quantile crosses the mean by rounding alone; the order q10 <= q50 <= q90 <= q99
+    holds still (the values moved are the ones next to the mean). A band with spread, or a
+    mean apart from its band by more (a pipeline deal's odds-weighted GPUs, which past the
+    daily days move the mean and not the quantiles; a distribution held at a floor with a tail
+    above it, whose mean lies above its q90), is unchanged but for those bits."""
+    columns = _value_columns(frame)
+    if frame.is_empty() or "mean" not in frame.columns or not columns:
+        return frame
+    near = _SAME * pl.max_horizontal(pl.col("mean").abs(), pl.lit(1.0))
+    return frame.with_columns(
+        pl.when((pl.col(c) - pl.col("mean")).abs() <= near)
+        .then(pl.col("mean"))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in columns
+    )
+
+
+def bands_collapsed(frame: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the rows of the (unique_id, measure) pairs of ``keys`` holding their
+    mean in every quantile: series with no spread in their history (every observed day the
+    same GPUs), whose spread forecast could only be another series' error reconciliation
+    reads into them. A customer using half a GPU every hour of two years was published with
+    a q10-q99 band of 0.4974-0.5047 GPUs (a 26-week run on an invented fleet, MinT): a
+    measured spread that is not there. Its paths keep their spread (they add up to the
+    levels above it, which have one)."""
+    columns = _value_columns(frame)
+    if frame.is_empty() or keys.is_empty() or not columns:
+        return frame
+    flat = keys.select("unique_id", "measure").unique().with_columns(_flat=pl.lit(True))
+    return (
+        frame.join(flat, on=["unique_id", "measure"], how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("_flat").fill_null(False))
+            .then(pl.col("mean"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in columns
+        )
+        .drop("_flat")
+    )
 
 
 def peaks_below_means(frame: pl.DataFrame) -> pl.DataFrame:

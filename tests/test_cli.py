@@ -1280,6 +1280,40 @@ def test_outage_calendar_marks_hours_missing(tmp_path: Path) -> None:
     assert "outages.csv" in result.stderr and "row" in result.stderr and "start" in result.stderr
 
 
+def test_an_outage_window_years_before_the_telemetry_is_said_to_mark_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A calendar window of 2019 against telemetry of 2025 marked nothing, silently: the
+    forecast keeps the calendar's good rows and warns of the old window by file, row and
+    rule; a rerun says the same and stores a run again."""
+    warehouse = str(tmp_path / "w.duckdb")
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
+    telemetry = str(write_csv(tmp_path / "d.csv", *rows))
+    assert main(["--warehouse", warehouse, "ingest", telemetry]) == 0
+    calendar = tmp_path / "outages.csv"
+    calendar.write_text(
+        "region,start,end,reason\n"
+        "eu-west,2019-06-01T00:00:00Z,2019-06-02T00:00:00Z,old hall\n"
+        "eu-west,2025-03-01T05:00:00Z,2025-03-01T06:00:00Z,restart\n",
+        encoding="utf-8",
+    )
+    rule = (
+        f"{calendar}: row 1: the window 2019-06-01T00:00:00Z to 2019-06-02T00:00:00Z ends "
+        "before the first telemetry hour of eu-west (2025-03-01T00:00Z): marks nothing"
+    )
+    argv = ["--warehouse", warehouse, "forecast", "--horizon-months", "0", "--outages",
+            str(calendar), "--task-runner", "threads"]  # fmt: skip
+    for _ in range(2):
+        capsys.readouterr()
+        assert main(argv) == 0
+        captured = capsys.readouterr()
+        said = " ".join((captured.out + captured.err).split())
+        assert said.count(rule) == 1, said
+        assert "row 2" not in said
+    with connect(Path(warehouse), read_only=True) as wh:
+        assert wh.count("forecast_runs") == 2
+
+
 def test_rungs_used_are_listed_once_each_with_where() -> None:
     """The drill table names each rung once: its region, or how many regions it acted in."""
     from flows.tables import _rungs_text

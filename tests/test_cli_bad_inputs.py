@@ -523,3 +523,86 @@ def test_a_gzip_file_under_a_text_name_is_named_as_gzip(
         f"(mv {path} {path}.gz && gunzip {path}.gz)" in err
     )
     assert "utf-8" not in err.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["forecast", "--horizon-months", "500"],
+         "--horizon-months: Input should be less than or equal to 120 (got 500; allowed 0 to "
+         "120)"),
+        (["forecast", "--paths=3"],
+         "--paths: Input should be greater than or equal to 10 (got 3; allowed 10 to 5000)"),
+        (["run", "--horizon-months", "-1"],
+         "--horizon-months: Input should be greater than or equal to 0 (got -1; allowed 0 to "
+         "120)"),
+        (["drill", "--all", "--factor", "50"],
+         "--factor: Input should be less than or equal to 20 (got 50; allowed above 0 and at "
+         "most 20)"),
+        (["report", "--buffer-weeks", "99"],
+         "--buffer-weeks: Input should be less than or equal to 52 (got 99; allowed 0 to 52)"),
+        ([*_DEAL, "--ramp", "2027-03-01:500", "--price", "-3"],
+         "--price: Input should be greater than 0 (got -3; allowed above 0)"),
+    ],
+)  # fmt: skip
+def test_a_number_out_of_range_is_echoed_with_its_range(
+    tmp_path: Path, args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`forecast --horizon-months 500` read "--horizon-months: Input should be less than or
+    equal to 120": not the 500 typed, nor where the range starts. Every options-model flag
+    refused for its bounds now says the value typed and the range allowed; exit 2."""
+    paths = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*paths, *args]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert said in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["drill", "--all", "--shape", "zigzag"],
+         "error: --shape: expected step, ramp:<N>w|d|h or spike:<N>w|d|h, got 'zigzag'"),
+        (["drill", "--class", "nosuch"], "error: --class: unknown workload class 'nosuch'"),
+        (["drill", "--region-loss", "us-east:-3"],
+         "error: --region-loss: Input should be greater than or equal to 1 (got '-3')"),
+        (["demand", "--customers-per-class", "0"],
+         "error: --customers-per-class: Input should be greater than or equal to 1 (got 0; "
+         "allowed 1 to 200)"),
+        (["demand", "--customers-per-class", "201"],
+         "error: --customers-per-class: Input should be less than or equal to 200 (got 201; "
+         "allowed 1 to 200)"),
+    ],
+)  # fmt: skip
+def test_a_drill_s_or_demand_s_bad_flag_is_named_as_typed(
+    tmp_path: Path, args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sweep of every command's flags: `drill --shape zigzag` read "drill arguments:
+    invalid drill scenario / field shape: ...", a field no flag is called, and `demand
+    --customers-per-class 0` (or 201) was taken and printed its table, where `forecast`
+    refuses both. Each is a usage error naming the flag typed; exit 2, no trace."""
+    paths = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*paths, *args]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert said in err, err
+    assert "field " not in err and "Traceback" not in err
+
+
+def test_a_drill_not_played_names_the_flag_and_value_typed() -> None:
+    """`drill --lose nosuch-block` was not played "field lose.0.block: no block ..." and
+    `--region-loss nosuch:3` "field region_loss.region: ...": the flag and, for a repeated
+    one, the value typed."""
+    from argparse import Namespace
+
+    from flows.cli import _said_by_flags
+
+    args = Namespace(
+        cls=None, customer=None, region=None, all=False, lose=["a", "nosuch", "a"], slip=[]
+    )
+    assert (
+        _said_by_flags("field lose.1.block: no block 'nosuch' in the capacity plan", args)
+        == "--lose nosuch: no block 'nosuch' in the capacity plan"
+    )
+    assert _said_by_flags("field region_loss.region: no block in region 'x'", args) == (
+        "--region-loss: no block in region 'x'"
+    )

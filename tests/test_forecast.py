@@ -967,3 +967,75 @@ def test_a_customer_at_zero_for_weeks_after_steady_demand_is_forecast_at_zero() 
     brief = np.where(np.arange(n) < n - 5, steady, 0.0)
     short = forecast_series(as_frame(brief, uid="total/us/inference/gone"), settings=FAST)
     assert short.level_shift is None or "held at zero" not in short.level_shift
+
+
+def _fleet_with_a_half_gpu_customer(n: int = 120) -> pl.DataFrame:
+    """An invented fleet: total / us / inference / three customers, one of them ("half")
+    using half a GPU every hour of its history, the others noisy; mean and peak measures."""
+    leaves = {"acme": trend_season_noise(3, n), "half": np.full(n, 0.5), "beta": heavy_tailed(5, n)}
+    frames = []
+
+    def add(uid: str, y: np.ndarray, customer: str | None) -> None:
+        frame = as_frame(y, uid=uid).with_columns(
+            region=pl.lit("us", pl.String),
+            workload_class=pl.lit("inference" if uid.count("/") >= 2 else None, pl.String),
+            customer=pl.lit(customer, pl.String),
+        )
+        frames.extend([frame, frame.with_columns(measure=pl.lit("peak"), y=pl.col("y") * 1.2)])
+
+    whole = np.sum(list(leaves.values()), axis=0)
+    for uid in ("total", "total/us", "total/us/inference"):
+        add(uid, whole, None)
+    for customer, y in leaves.items():
+        add(f"total/us/inference/{customer}", y, customer)
+    return pl.concat(frames).select(list(schema.DEMAND_SCHEMA))
+
+
+def test_a_series_with_no_spread_in_its_history_publishes_none() -> None:
+    """A customer using half a GPU every hour was published with a q10-q99 band of
+    0.4974-0.5047 GPUs around a mean of 0.5001-0.55 (MinT reads its siblings' errors into it),
+    a spread and skew no day of its history showed. A series whose every observed day is the
+    same publishes its mean in every quantile; its siblings and parents keep their bands."""
+    demand = _fleet_with_a_half_gpu_customer()
+    settings = ForecastSettings(horizon_days=28, n_paths=100, reconciliation="mint_shrink")
+    result = forecast_all(demand, settings=settings)
+    half = result.forecast.filter(pl.col("unique_id") == "total/us/inference/half")
+    assert half.height == 2 * 28
+    for column in ("q10", "q50", "q90", "q99"):
+        assert (half[column] == half["mean"]).all(), (column, half)
+    # Kept for the store, which collapses them past the daily days too (growth-model blend).
+    flat = result.flat_series.sort("measure").rows()
+    assert flat == [("total/us/inference/half", "mean"), ("total/us/inference/half", "peak")]
+    noisy = result.forecast.filter(pl.col("unique_id") == "total/us/inference/acme")
+    assert (noisy["q90"] - noisy["q10"]).min() > 1.0  # a real band is left as it was
+
+
+def test_a_quantile_a_few_bits_from_its_mean_is_the_mean_and_a_real_skew_stays() -> None:
+    """The demo stored a customer held at its 2,048-GPU contract floor with a q90 of
+    2,047.9999999995 below its mean of 2,048 (a floor's shift computed apart from the mean's):
+    a band with no spread, read as a mean above q90. Quantiles within a millionth of the
+    mean are the mean; a distribution held at its floor with a tail above (mean 2,049.69
+    over a q90 of 2,048) and a pipeline deal's expectation beside a band of 0 are kept."""
+    from forecasting.measures import bands_on_their_means
+
+    rows = pl.DataFrame(
+        {
+            "unique_id": ["floored", "tail", "pipeline", "small"],
+            "mean": [2048.0, 2049.687922703623, 1433.6, 0.5],
+            "q10": [2047.9999999995518, 2048.0, 0.0, 0.4999999999],
+            "q50": [2047.9999999995518, 2048.0, 0.0, 0.5000000004],
+            "q90": [2047.9999999995175, 2048.0, 0.0, 0.5000000004],
+            "q99": [2048.0000000001514, 3548.958946738456, 0.0, 0.61],
+        }
+    )
+    out = bands_on_their_means(rows)
+    assert out.row(0) == ("floored", 2048.0, 2048.0, 2048.0, 2048.0, 2048.0)
+    assert out.row(1) == rows.row(1)
+    assert out.row(2) == rows.row(2)
+    assert out.row(3) == ("small", 0.5, 0.5, 0.5, 0.5, 0.61)
+    ordered = out.select(
+        (pl.col("q10") <= pl.col("q50"))
+        & (pl.col("q50") <= pl.col("q90"))
+        & (pl.col("q90") <= pl.col("q99"))
+    ).to_series()
+    assert ordered.all()

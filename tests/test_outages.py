@@ -14,6 +14,7 @@ from forecasting.traces import ADAPTERS
 from forecasting.traces.outages import (
     OUTAGE_CALENDAR_SCHEMA,
     OutageCalendarError,
+    outage_calendar_notes,
     read_outage_calendar,
 )
 
@@ -165,6 +166,42 @@ def test_a_window_past_the_telemetry_or_over_all_of_a_region_is_refused(tmp_path
         tmp_path, "region,start,end\nus-west,2026-10-15T00:00:00Z,2026-12-02T00:00:00Z\n"
     )
     assert read_outage_calendar(inside, regions=list(spans), spans=spans).height == 1
+
+
+def test_a_window_before_the_first_telemetry_hour_is_kept_and_said_to_mark_nothing(
+    tmp_path: Path,
+) -> None:
+    """A window of 2019 in a calendar kept for years, against telemetry from 2026 on, marked
+    nothing and said nothing: it is still kept (a long-kept calendar is no bad file), and a
+    line names the file, its row and the rule; a window reaching into the telemetry, and one
+    of another region before only that region's first hour, are told apart."""
+    spans = {
+        "us-east": (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 12, 2, 23, tzinfo=UTC)),
+        "us-west": (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 2, 23, tzinfo=UTC)),
+    }
+    path = write(
+        tmp_path,
+        "region,start,end,reason\n"
+        "us-east,2019-03-01T00:00:00Z,2019-03-01T04:00:00Z,old hall move\n"
+        "us-east,2026-11-01T00:00:00Z,2026-11-01T02:00:00Z,collector restart\n"
+        ",2026-10-20T00:00:00Z,2026-10-20T01:00:00Z,us-east only\n"
+        "us-west,2026-10-20T00:00:00Z,2026-10-20T01:00:00Z,before us-west's first\n"
+        ",2026-09-30T00:00:00Z,2026-10-01T00:00:00Z,ends at the first hour\n",
+    )
+    assert read_outage_calendar(path, regions=list(spans), spans=spans).height == 5
+    notes = outage_calendar_notes(path, spans=spans)
+    assert notes == [
+        f"{path}: row 1: the window 2019-03-01T00:00:00Z to 2019-03-01T04:00:00Z ends before "
+        "the first telemetry hour of us-east (2026-10-01T00:00Z): marks nothing (kept; check "
+        "the year, or remove the row)",
+        f"{path}: row 4: the window 2026-10-20T00:00:00Z to 2026-10-20T01:00:00Z ends before "
+        "the first telemetry hour of us-west (2026-11-01T00:00Z): marks nothing (kept; check "
+        "the year, or remove the row)",
+        f"{path}: row 5: the window 2026-09-30T00:00:00Z to 2026-10-01T00:00:00Z ends before "
+        "the first telemetry hour of any region (2026-10-01T00:00Z): marks nothing (kept; "
+        "check the year, or remove the row)",
+    ]
+    assert outage_calendar_notes(path, spans=spans) == notes  # read again: the same lines
 
 
 def test_adapter_windows_mark_the_hours_they_touch() -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "forecast",
     "history_missing",
     "known_events",
+    "outage_calendar_lines",
     "partial_as_of_lines",
     "plan_growth",
     "plan_horizon_months",
@@ -105,6 +106,32 @@ def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime
     against)."""
     spans = hourly.group_by("region").agg(first=pl.col("ts").min(), last=pl.col("ts").max())
     return {r: (f, t) for r, f, t in spans.iter_rows() if r is not None}
+
+
+def outage_calendar_lines(warehouse_path: Path, outages: Path | None) -> list[str]:
+    """The outage calendar's windows at ``outages`` that mark no telemetry hour of the
+    warehouse at ``warehouse_path`` (they end before its first hour), one line each, for the
+    run's warnings; none without a calendar. A window years before the telemetry marked
+    nothing without a word."""
+    from forecasting.traces.outages import outage_calendar_notes
+
+    if outages is None:
+        return []
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        # Each region's first and last hour, as _telemetry_spans reads them off the hourly
+        # demand, without summing every hour again.
+        found = wh.query(
+            "SELECT region, min(date_trunc('hour', ts)) AS first, "
+            "max(date_trunc('hour', ts)) AS last FROM telemetry "
+            "WHERE region IS NOT NULL GROUP BY region"
+        )
+    spans = {r: (_as_utc(first), _as_utc(last)) for r, first, last in found.iter_rows()}
+    return outage_calendar_notes(outages, spans=spans) if spans else []
+
+
+def _as_utc(stamp: datetime) -> datetime:
+    """``stamp`` as an aware UTC instant (telemetry's ts are UTC)."""
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 def history_missing(warehouse_path: Path) -> str | None:
@@ -602,6 +629,7 @@ def store_forecast(
     seen: Mapping[str, Any] | None = None,
     capacity_path: Path | None = None,
     months_asked: int = 0,
+    outages: Path | None = None,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
@@ -612,7 +640,8 @@ def store_forecast(
     stored, which counts a file ingested while it ran as seen). ``capacity_path``: the plan
     whose regions without telemetry yet hold contracts the book applied (not warned of).
     ``months_asked``: the plan horizon the run was asked for (``--horizon-months``), which the
-    plan's lead times may have raised.
+    plan's lead times may have raised. ``outages``: the run's outage calendar, whose windows
+    that mark nothing are warned of.
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -637,10 +666,19 @@ def store_forecast(
         ),
     }
     from forecasting.forecast import with_mean_source
+    from forecasting.measures import bands_collapsed, bands_on_their_means
+
+    def banded(rows: pl.DataFrame) -> pl.DataFrame:
+        """``rows`` with the bands of series with no spread collapsed onto their means (past
+        the daily model's days the plan's growth models blended a spread back in: a constant
+        half-GPU customer read 0.24-2.15 GPUs there) and no quantile a few bits across its
+        mean (measures.py)."""
+        return bands_on_their_means(bands_collapsed(rows, result.flat_series))
 
     frames = {
         # Each row says whether its mean is the model's or its paths' (the warnings alone did).
-        "forecasts": with_mean_source(result.forecast, result.mean_of_paths_days),
+        # No quantile crosses its mean by the last bits of sums made apart (measures.py).
+        "forecasts": with_mean_source(banded(result.forecast), result.mean_of_paths_days),
         "forecast_paths": _leaf_paths(result),
         "backtests": result.backtest,
         "forecast_summary": result.summary,
@@ -654,7 +692,7 @@ def store_forecast(
     frames["forecast_months"] = pl.DataFrame(schema=frame_schema("forecast_months"))
     if extended is not None:
         accuracy = extended.accuracy
-        frames["forecast_months"] = extended.months
+        frames["forecast_months"] = banded(extended.months)
     frames["horizon_accuracy"] = accuracy
     from forecasting.traces import placed_dates_note
 
@@ -702,6 +740,7 @@ def store_forecast(
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=[
             *partial_as_of_lines(warehouse_path, as_of, observed=observed),
+            *outage_calendar_lines(warehouse_path, outages),
             *result.warnings(folded=folded, stopped_feeds=held),
             *silent_customer_lines(silent, held=held),
             *stray_region_lines(stray, zero=zeroed),
@@ -856,4 +895,5 @@ def forecast(
         seen=seen,
         capacity_path=options.capacity,
         months_asked=options.horizon_months,
+        outages=options.outages,
     )

@@ -16,7 +16,10 @@ is exclusive, so the first row marks the hours 14:00 and 15:00. ``region`` may b
 region); ``reason`` is optional free text. Column names are matched whatever their case or
 surrounding spaces (``Region,Start,End``), as telemetry's are. A window starting before
 2010-01-01 (telemetry's floor) or, read without the telemetry, ending more than a day after now
-is a bad row: it marks no measured hour.
+is a bad row: it marks no measured hour. A window that ends by the first telemetry hour of its
+region (of every region, when blank) is kept but marks nothing, and
+:func:`outage_calendar_notes` says so: refused, it would reject a calendar kept for years
+before the telemetry now stored.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ __all__ = [
     "OUTAGE_CALENDAR_COLUMNS",
     "OUTAGE_CALENDAR_SCHEMA",
     "OutageCalendarError",
+    "outage_calendar_notes",
     "read_outage_calendar",
     "windows_calendar",
 ]
@@ -138,6 +142,31 @@ def read_outage_calendar(
     region out of the forecast without a word. Without ``spans``, a window ending more than a
     day after ``now`` (default: the clock) is a bad row, as a telemetry row stamped so is.
     """
+    return _windows_and_notes(path, regions=regions, spans=spans, now=now)[0]
+
+
+def outage_calendar_notes(
+    path: Path,
+    *,
+    spans: Mapping[str, tuple[datetime, datetime]],
+    now: datetime | None = None,
+) -> list[str]:
+    """One line per window of the calendar at ``path`` that marks nothing: it ends by the first
+    telemetry hour of its region (of every region, when blank), ``spans`` giving each region's
+    first and last hour. Such a window is kept (a calendar kept since before the telemetry now
+    stored is no bad file), but it marked nothing without a word. The file is read as
+    :func:`read_outage_calendar` reads it, and a bad row raises the same error."""
+    return _windows_and_notes(path, regions=None, spans=spans, now=now)[1]
+
+
+def _windows_and_notes(
+    path: Path,
+    *,
+    regions: Sequence[str] | None,
+    spans: Mapping[str, tuple[datetime, datetime]] | None,
+    now: datetime | None,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The calendar's windows and its lines on windows that mark nothing."""
     path = Path(path)
     if not path.is_file():
         raise OutageCalendarError(f"{path}: no such outage calendar file")
@@ -157,7 +186,7 @@ def _read_calendar(
     regions: Sequence[str] | None,
     spans: Mapping[str, tuple[datetime, datetime]] | None,
     now: datetime,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, list[str]]:
     # utf-8-sig: a BOM (what spreadsheets write) read as part of the first column's name.
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -182,7 +211,7 @@ def _read_calendar(
                 f"{unknown or 'none'}; the columns are {list(OUTAGE_CALENDAR_COLUMNS)} "
                 "(region and reason optional)"
             )
-        rows, problems = [], []
+        rows, problems, notes = [], [], []
         # Rows are numbered from the first data row, as telemetry, events and contracts are,
         # counting blank lines (which the reader skips) as telemetry's numbering does.
         started = reader.line_num  # the row the next record starts on (its line less one)
@@ -257,6 +286,14 @@ def _read_calendar(
                     f"telemetry ({', '.join(sorted(regions))}); leave it blank for every region"
                 )
             problems += found_problems
+            if not found_problems and spans and isinstance(end, datetime):
+                note = _marks_nothing(region, end, spans)
+                if note is not None:
+                    notes.append(
+                        f"{path}: row {number}: the window {record['start']} to "
+                        f"{record['end']} ends before the first telemetry hour of {note}: "
+                        "marks nothing (kept; check the year, or remove the row)"
+                    )
             if not found_problems:
                 rows.append(
                     {
@@ -270,7 +307,19 @@ def _read_calendar(
         raise OutageCalendarError(
             f"{len(problems)} bad row(s); the calendar was not used:\n  " + "\n  ".join(problems)
         )
-    return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA)
+    return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA), notes
+
+
+def _marks_nothing(
+    region: str | None, end: datetime, spans: Mapping[str, tuple[datetime, datetime]]
+) -> str | None:
+    """The words for a window ending at ``end`` (exclusive) that covers no telemetry hour of
+    ``region`` (None: of any region) because it ends by the first one; None when it may."""
+    firsts = [first for r, (first, _) in spans.items() if region is None or r == region]
+    if not firsts or end > min(firsts):
+        return None
+    where = region if region is not None else "any region"
+    return f"{where} ({min(firsts):%Y-%m-%dT%H:%MZ})"
 
 
 def windows_calendar(
