@@ -317,12 +317,6 @@ class ForecastResult:
     # Totals whose last days hold estimates, not telemetry (ESTIMATED_SCHEMA): a part of them
     # was silent, read off its own forecast there; said in the warnings.
     estimated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ESTIMATED_SCHEMA))
-    # Series with no spread in their history (unique_id, measure; _flat_series): their stored
-    # rows hold their mean in every quantile, past the daily model's days too (where the
-    # plan's growth models blend in), measures.bands_collapsed.
-    flat_series: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"unique_id": pl.String, "measure": pl.String})
-    )
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -2236,9 +2230,8 @@ def forecast_all(
 
     # Both measures are forecast by separate models: a day's peak is never read below its
     # mean (forecasting/measures.py). A series with no spread in its history publishes none.
-    flat = _flat_series(held)
     forecast = measures.bands_collapsed(
-        pl.concat(forecast_parts).cast(_forecast_schema(settings)), flat
+        pl.concat(forecast_parts).cast(_forecast_schema(settings)), _flat_series(held)
     )
     return ForecastResult(
         forecast=measures.peaks_at_least_means(forecast),
@@ -2250,5 +2243,4 @@ def forecast_all(
         reconciliation_scores=scores,
         mean_of_paths_days=of_paths_days,
         estimated=pl.DataFrame(estimated, schema=ESTIMATED_SCHEMA),
-        flat_series=flat,
     )

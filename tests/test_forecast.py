@@ -1003,9 +1003,6 @@ def test_a_series_with_no_spread_in_its_history_publishes_none() -> None:
     assert half.height == 2 * 28
     for column in ("q10", "q50", "q90", "q99"):
         assert (half[column] == half["mean"]).all(), (column, half)
-    # Kept for the store, which collapses them past the daily days too (growth-model blend).
-    flat = result.flat_series.sort("measure").rows()
-    assert flat == [("total/us/inference/half", "mean"), ("total/us/inference/half", "peak")]
     noisy = result.forecast.filter(pl.col("unique_id") == "total/us/inference/acme")
     assert (noisy["q90"] - noisy["q10"]).min() > 1.0  # a real band is left as it was
 

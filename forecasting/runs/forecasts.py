@@ -666,19 +666,14 @@ def store_forecast(
         ),
     }
     from forecasting.forecast import with_mean_source
-    from forecasting.measures import bands_collapsed, bands_on_their_means
-
-    def banded(rows: pl.DataFrame) -> pl.DataFrame:
-        """``rows`` with the bands of series with no spread collapsed onto their means (past
-        the daily model's days the plan's growth models blended a spread back in: a constant
-        half-GPU customer read 0.24-2.15 GPUs there) and no quantile a few bits across its
-        mean (measures.py)."""
-        return bands_on_their_means(bands_collapsed(rows, result.flat_series))
+    from forecasting.measures import bands_on_their_means
 
     frames = {
         # Each row says whether its mean is the model's or its paths' (the warnings alone did).
         # No quantile crosses its mean by the last bits of sums made apart (measures.py).
-        "forecasts": with_mean_source(banded(result.forecast), result.mean_of_paths_days),
+        "forecasts": with_mean_source(
+            bands_on_their_means(result.forecast), result.mean_of_paths_days
+        ),
         "forecast_paths": _leaf_paths(result),
         "backtests": result.backtest,
         "forecast_summary": result.summary,
@@ -692,7 +687,7 @@ def store_forecast(
     frames["forecast_months"] = pl.DataFrame(schema=frame_schema("forecast_months"))
     if extended is not None:
         accuracy = extended.accuracy
-        frames["forecast_months"] = banded(extended.months)
+        frames["forecast_months"] = bands_on_their_means(extended.months)
     frames["horizon_accuracy"] = accuracy
     from forecasting.traces import placed_dates_note
 
