@@ -1733,17 +1733,6 @@ def _validated(demand: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def _flat_series(demand: pl.DataFrame) -> pl.DataFrame:
-    """The (unique_id, measure) of ``demand``'s series whose every observed day holds the same
-    GPUs (a customer using half a GPU every hour): no spread was measured on them."""
-    return (
-        demand.group_by("unique_id", "measure")
-        .agg(low=pl.col("y").min(), high=pl.col("y").max())
-        .filter(pl.col("low").is_not_null() & (pl.col("low") == pl.col("high")))
-        .select("unique_id", "measure")
-    )
-
-
 def _series_frames(demand: pl.DataFrame) -> list[pl.DataFrame]:
     """One frame per series, every series padded with null days to the run's last day.
 
@@ -2229,10 +2218,8 @@ def forecast_all(
         of_paths_days = _mean_of_paths_days(means, rec)
 
     # Both measures are forecast by separate models: a day's peak is never read below its
-    # mean (forecasting/measures.py). A series with no spread in its history publishes none.
-    forecast = measures.bands_collapsed(
-        pl.concat(forecast_parts).cast(_forecast_schema(settings)), _flat_series(held)
-    )
+    # mean (forecasting/measures.py).
+    forecast = pl.concat(forecast_parts).cast(_forecast_schema(settings))
     return ForecastResult(
         forecast=measures.peaks_at_least_means(forecast),
         peaks_at_means=measures.peaks_below_means(forecast),

@@ -19,7 +19,6 @@ from forecasting.schema import QUANTILES, Measure, quantile_column
 
 __all__ = [
     "PEAKS_AT_MEANS_SCHEMA",
-    "bands_collapsed",
     "bands_on_their_means",
     "peaks_at_least_means",
     "peaks_below_means",
@@ -62,31 +61,6 @@ def bands_on_their_means(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col(c))
         .alias(c)
         for c in columns
-    )
-
-
-def bands_collapsed(frame: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with the rows of the (unique_id, measure) pairs of ``keys`` holding their
-    mean in every quantile: series with no spread in their history (every observed day the
-    same GPUs), whose spread forecast could only be another series' error reconciliation
-    reads into them. A customer using half a GPU every hour of two years was published with
-    a q10-q99 band of 0.4974-0.5047 GPUs (a 26-week run on an invented fleet, MinT): a
-    measured spread that is not there. Its paths keep their spread (they add up to the
-    levels above it, which have one)."""
-    columns = _value_columns(frame)
-    if frame.is_empty() or keys.is_empty() or not columns:
-        return frame
-    flat = keys.select("unique_id", "measure").unique().with_columns(_flat=pl.lit(True))
-    return (
-        frame.join(flat, on=["unique_id", "measure"], how="left", maintain_order="left")
-        .with_columns(
-            pl.when(pl.col("_flat").fill_null(False))
-            .then(pl.col("mean"))
-            .otherwise(pl.col(c))
-            .alias(c)
-            for c in columns
-        )
-        .drop("_flat")
     )
 
 

@@ -969,44 +969,6 @@ def test_a_customer_at_zero_for_weeks_after_steady_demand_is_forecast_at_zero() 
     assert short.level_shift is None or "held at zero" not in short.level_shift
 
 
-def _fleet_with_a_half_gpu_customer(n: int = 120) -> pl.DataFrame:
-    """An invented fleet: total / us / inference / three customers, one of them ("half")
-    using half a GPU every hour of its history, the others noisy; mean and peak measures."""
-    leaves = {"acme": trend_season_noise(3, n), "half": np.full(n, 0.5), "beta": heavy_tailed(5, n)}
-    frames = []
-
-    def add(uid: str, y: np.ndarray, customer: str | None) -> None:
-        frame = as_frame(y, uid=uid).with_columns(
-            region=pl.lit("us", pl.String),
-            workload_class=pl.lit("inference" if uid.count("/") >= 2 else None, pl.String),
-            customer=pl.lit(customer, pl.String),
-        )
-        frames.extend([frame, frame.with_columns(measure=pl.lit("peak"), y=pl.col("y") * 1.2)])
-
-    whole = np.sum(list(leaves.values()), axis=0)
-    for uid in ("total", "total/us", "total/us/inference"):
-        add(uid, whole, None)
-    for customer, y in leaves.items():
-        add(f"total/us/inference/{customer}", y, customer)
-    return pl.concat(frames).select(list(schema.DEMAND_SCHEMA))
-
-
-def test_a_series_with_no_spread_in_its_history_publishes_none() -> None:
-    """A customer using half a GPU every hour was published with a q10-q99 band of
-    0.4974-0.5047 GPUs around a mean of 0.5001-0.55 (MinT reads its siblings' errors into it),
-    a spread and skew no day of its history showed. A series whose every observed day is the
-    same publishes its mean in every quantile; its siblings and parents keep their bands."""
-    demand = _fleet_with_a_half_gpu_customer()
-    settings = ForecastSettings(horizon_days=28, n_paths=100, reconciliation="mint_shrink")
-    result = forecast_all(demand, settings=settings)
-    half = result.forecast.filter(pl.col("unique_id") == "total/us/inference/half")
-    assert half.height == 2 * 28
-    for column in ("q10", "q50", "q90", "q99"):
-        assert (half[column] == half["mean"]).all(), (column, half)
-    noisy = result.forecast.filter(pl.col("unique_id") == "total/us/inference/acme")
-    assert (noisy["q90"] - noisy["q10"]).min() > 1.0  # a real band is left as it was
-
-
 def test_a_quantile_a_few_bits_from_its_mean_is_the_mean_and_a_real_skew_stays() -> None:
     """The demo stored a customer held at its 2,048-GPU contract floor with a q90 of
     2,047.9999999995 below its mean of 2,048 (a floor's shift computed apart from the mean's):
