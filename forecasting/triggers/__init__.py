@@ -71,7 +71,7 @@ from forecasting.triggers.levels import (
     _levels,
     blended_headroom,
 )
-from forecasting.triggers.orders import MONTHLY_ONLY, _triggers
+from forecasting.triggers.plan import MONTHLY_ONLY, _triggers
 from forecasting.triggers.power import (
     _Power,
     _power_triggers,
