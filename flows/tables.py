@@ -977,7 +977,7 @@ def _unexplained_note(t: Mapping[str, Any]) -> str:
 
 def _unsized(t: Mapping[str, Any]) -> bool:
     """Whether a trigger names a block to order that the forecast ends before: a candidate,
-    and no blocks (``triggers.orders.NOT_SIZED`` opens its note)."""
+    and no blocks (``triggers.rows.NOT_SIZED`` opens its note)."""
     return t.get("blocks_to_order") is None and t.get("candidate") is not None
 
 

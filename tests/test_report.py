@@ -5676,7 +5676,7 @@ def test_an_order_by_date_read_from_a_month_short_past_the_daily_rows_says_its_g
 
 def test_the_status_legend_says_when_a_monthly_only_shortfall_is_amber_at_most() -> None:
     """The legend said a shortfall on the monthly rows only is amber at most, while the rule
-    (triggers.orders._monthly_only) holds only within a default run's 26 weeks of daily days:
+    (triggers.plan._monthly_only) holds only within a default run's 26 weeks of daily days:
     a monthly-grain red past them (c5 fleet: eu-west training red, exhausted Apr 2028) sat
     beside it. The legend now dates the rule's reach, and says that past it a monthly
     shortfall keeps its colour, red included; with 26 weeks of daily rows no shortfall is
