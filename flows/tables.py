@@ -977,7 +977,7 @@ def _unexplained_note(t: Mapping[str, Any]) -> str:
 
 def _unsized(t: Mapping[str, Any]) -> bool:
     """Whether a trigger names a block to order that the forecast ends before: a candidate,
-    and no blocks (``triggers.orders.NOT_SIZED`` opens its note)."""
+    and no blocks (``triggers.rows.NOT_SIZED`` opens its note)."""
     return t.get("blocks_to_order") is None and t.get("candidate") is not None
 
 
@@ -1549,7 +1549,7 @@ def triggers_line(report: ReportOutcome) -> str:
     # the plan's own dates, not "short before any order lands" (an order would land first).
     # The triggers' own words, imported here (the package is slow to import) rather than
     # copied: a copy reworded in one place alone read every such pool as "absorbed".
-    from forecasting.triggers.orders import PULL_IN
+    from forecasting.triggers.notes import PULL_IN
 
     pull_in = [f"{t['region']}/{t['pool']}" for t in unordered if PULL_IN in str(t.get("note"))]
     absorbed = [

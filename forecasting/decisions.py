@@ -521,7 +521,7 @@ def _nothing_ordered(
 
 def unsized(row: dict[str, Any]) -> bool:
     """Whether a trigger (or replay) row names a block to order that its forecast ends before
-    (``triggers.orders.NOT_SIZED``): a candidate, and no blocks, capex or MW measured."""
+    (``triggers.rows.NOT_SIZED``): a candidate, and no blocks, capex or MW measured."""
     return row["blocks_to_order"] is None and row["candidate"] is not None
 
 

@@ -257,7 +257,7 @@ MAX_HORIZON_MONTHS = 120
 MIN_HORIZON_DAYS = 7
 # The daily days a run forecasts unless told (`--horizon`, ForecastOptions, DecisionOptions,
 # ForecastSettings): 26 weeks. The triggers read a monthly-only shortfall within them as a
-# shorter run's reading, which a default run dates by the day (triggers.orders._monthly_only).
+# shorter run's reading, which a default run dates by the day (triggers.plan._monthly_only).
 DEFAULT_HORIZON_DAYS = 182
 # The weeks of history a drill draws its days' hourly shapes from (drills/profile.py). Half a
 # year: 26 days per weekday to draw from, and a mix that changes is followed within months. On
@@ -266,7 +266,7 @@ DEFAULT_HORIZON_DAYS = 182
 DAY_SHAPE_WEEKS = 26
 
 # Said of a trigger whose first shortfall is on a monthly row where a default run reads days
-# (triggers.orders._monthly_only), and of a power trigger whose date rests on its order. What
+# (triggers.plan._monthly_only), and of a power trigger whose date rests on its order. What
 # the pages, the CLI and the decision backtest count is the rows' ``monthly_only`` field, never
 # these words: here, not in the triggers package, so the CLI shows them without importing it.
 MONTHLY_ONLY = "not verified at the daily grain"
@@ -1092,7 +1092,7 @@ _TABLES: tuple[Table, ...] = (
             "powered_from": pl.Date(),
             # Since migration 33: whether the first shortfall is on a monthly row alone within
             # a default run's daily days, read at the monthly grain only and amber at most
-            # (the note says MONTHLY_ONLY: triggers.orders._monthly_only); and whether a green
+            # (the note says MONTHLY_ONLY: triggers.plan._monthly_only); and whether a green
             # ends with a forecast too short to verify it (the note says UNVERIFIED_GREEN).
             # Fields, so a reworded note cannot change what the pages, the CLI and the
             # decision backtest count; rows stored before it took them from their notes' words.

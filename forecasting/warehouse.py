@@ -186,7 +186,7 @@ class Migration:
 
 
 # The words the trigger notes flagged with up to migration 33 (schema.MONTHLY_ONLY and
-# triggers.orders.UNVERIFIED_GREEN as they read then), which it reads its backfill from: frozen
+# triggers.notes.UNVERIFIED_GREEN as they read then), which it reads its backfill from: frozen
 # here, not imported, so a later rewording of the notes leaves the rows stored before alone.
 _MONTHLY_ONLY_WORDS = "not verified at the daily grain"
 _UNVERIFIED_GREEN_WORDS = "not verified beyond it"

@@ -1523,7 +1523,7 @@ def test_the_triggers_line_says_a_pool_short_until_planned_blocks_land_is_theirs
 
     from flows.tables import triggers_line
     from forecasting.runs import ReportOutcome
-    from forecasting.triggers.orders import PULL_IN
+    from forecasting.triggers.notes import PULL_IN
 
     row = {"region": "r-east", "pool": "all", "status": "red", "order_by": "2026-08-28",
            "candidate": "rack-h100-256", "blocks_to_order": 0,
@@ -1551,12 +1551,12 @@ def test_the_triggers_line_reads_the_pull_in_words_the_triggers_write(
 
     from flows.tables import triggers_line
     from forecasting.runs import ReportOutcome
-    from forecasting.triggers import orders
+    from forecasting.triggers import notes
 
-    monkeypatch.setattr(orders, "PULL_IN", "until the blocks the plan holds are in service")
+    monkeypatch.setattr(notes, "PULL_IN", "until the blocks the plan holds are in service")
     row = {"region": "r-east", "pool": "all", "status": "red", "order_by": "2026-08-28",
            "candidate": "rack-h100-256", "blocks_to_order": 0,
-           "note": f"short from 2026-12-04 {orders.PULL_IN}: 4 committed blocks ..."}  # fmt: skip
+           "note": f"short from 2026-12-04 {notes.PULL_IN}: 4 committed blocks ..."}  # fmt: skip
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
         failing_drills=[], stale_days=None, triggers=[row], as_of=date(2026, 12, 4),

@@ -986,7 +986,7 @@ def test_a_false_alarm_on_a_trigger_short_at_the_monthly_grain_only_is_not_verif
     month's first day. Now it is not verified, and says the grain; an order of such a trigger
     that arrives before the real shortfall stays in time, its note saying the grain too. The
     field is read, not the words of the trigger's note (here reworded)."""
-    from forecasting.triggers.orders import MONTHLY_ONLY
+    from forecasting.triggers.common import MONTHLY_ONLY
 
     history = _history(_rising_then_falling)
     plan = _plan()

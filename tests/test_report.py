@@ -1724,7 +1724,7 @@ def test_one_day_reads_as_one_day_in_dates_and_notes() -> None:
     """A count of one day reads "1 day": the demo's finance page read "its blocks serve from
     2029-01-02, 1 days after exhaustion" (us-west training, session 51)."""
     from forecasting.report.format import fmt_lateness
-    from forecasting.triggers.orders import _after_exhaustion
+    from forecasting.triggers.notes import _after_exhaustion
 
     assert fmt_lateness(date(2027, 3, 13), date(2027, 3, 14)) == "1 day ago: late"
     assert fmt_lateness(date(2027, 3, 12), date(2027, 3, 14)) == "2 days ago: late"
@@ -3417,7 +3417,7 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
     the daily grain) is named in the headline as monthly only, and the card gives its date as
     the monthly rows', not as late. Both read the trigger's monthly_only field: its note
     reworded, the pages still say so, and the phrase in a note not flagged says nothing."""
-    from forecasting.triggers.orders import MONTHLY_ONLY
+    from forecasting.triggers.common import MONTHLY_ONLY
 
     inputs = _sited(sample_inputs())
     ordered = inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by")
@@ -3526,7 +3526,7 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
         _power_orders_table,
     )
     from forecasting.report.pages.finance import _orders_table
-    from forecasting.triggers.orders import MONTHLY_ONLY
+    from forecasting.triggers.common import MONTHLY_ONLY
 
     inputs = sample_inputs()
     first = (
@@ -3614,7 +3614,7 @@ def test_a_later_order_after_a_monthly_only_order_is_marked_not_verified(tmp_pat
     from forecasting.report.pages.common import MONTHLY_GRAIN
     from forecasting.report.pages.finance import _later_orders_table
     from forecasting.runs.reports import report_outcome
-    from forecasting.triggers.orders import MONTHLY_ONLY
+    from forecasting.triggers.common import MONTHLY_ONLY
 
     inputs = sample_inputs()
     first = (
@@ -5676,7 +5676,7 @@ def test_an_order_by_date_read_from_a_month_short_past_the_daily_rows_says_its_g
 
 def test_the_status_legend_says_when_a_monthly_only_shortfall_is_amber_at_most() -> None:
     """The legend said a shortfall on the monthly rows only is amber at most, while the rule
-    (triggers.orders._monthly_only) holds only within a default run's 26 weeks of daily days:
+    (triggers.plan._monthly_only) holds only within a default run's 26 weeks of daily days:
     a monthly-grain red past them (c5 fleet: eu-west training red, exhausted Apr 2028) sat
     beside it. The legend now dates the rule's reach, and says that past it a monthly
     shortfall keeps its colour, red included; with 26 weeks of daily rows no shortfall is
@@ -6214,7 +6214,7 @@ def test_the_report_artifact_says_a_monthly_only_order_s_date_and_size_are_not_v
     and "30 x rack-h100-256", plain, where the CLI and every page say both rest on a month
     read short past the daily rows (26 weeks: 89 racks, red): it says so as the CLI does."""
     from forecasting.runs.reports import report_summary_markdown
-    from forecasting.triggers.orders import MONTHLY_ONLY
+    from forecasting.triggers.common import MONTHLY_ONLY
 
     inputs = sample_inputs()
     first = (

@@ -42,8 +42,7 @@ from forecasting.triggers import (
     mw_by_site_month,
     site_orders_by_need,
 )
-from forecasting.triggers.common import NO_ORDER_BY
-from forecasting.triggers.orders import MONTHLY_ONLY
+from forecasting.triggers.common import MONTHLY_ONLY, NO_ORDER_BY
 
 DAYS = 365
 EXHAUSTION = 101
@@ -220,7 +219,7 @@ def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> N
     date 9 months out beside "its blocks serve from 2028-04-29, 241 days after exhaustion,
     whatever is ordered now", and the note "lands 2028-04-29, 4 weeks before its site's power
     (from 2028-04-29)". Such an order waited for its power: red, and it lands with it."""
-    from forecasting.triggers import orders
+    from forecasting.triggers import notes, orders
 
     rack = _plan().candidate[0]
     exhaustion, landing = _day(EXHAUSTION), _day(400)
@@ -231,7 +230,7 @@ def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> N
     )  # fmt: skip
     fields = orders._order_fields(moved, as_of=MONDAY, exhaustion=exhaustion, blocks=2)
     assert fields["status"] == "red"
-    note = orders._order_note(moved, exhaustion=exhaustion, buffer_weeks=4)
+    note = notes._order_note(moved, exhaustion=exhaustion, buffer_weeks=4)
     assert f"so that it lands {landing}, when its site has the MW for it (s1): " in note
     assert "weeks before its site's power" not in note
     assert f"its blocks serve from {landing}, 299 days after exhaustion" in note
@@ -1037,9 +1036,9 @@ def test_a_power_date_resting_on_a_monthly_only_order_is_read_from_its_flag_not_
     their triggers' notes: a reworded note dropped the clause, and the site's power date read
     as resting on a dated shortfall. Now they read the trigger's monthly_only field: with the
     note's words changed, the site still says what its date rests on, and is flagged."""
-    from forecasting.triggers import orders
+    from forecasting.triggers import plan
 
-    monkeypatch.setattr(orders, "MONTHLY_ONLY", "undated by the day")
+    monkeypatch.setattr(plan, "MONTHLY_ONLY", "undated by the day")
     daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
     months = [date(2026, m, 1) for m in range(1, 13)]
     seam = pl.concat([daily, _forecast(np.full(12, 850.0), months, grain="month")])
@@ -1090,11 +1089,11 @@ def test_a_monthly_only_order_s_wait_for_power_is_read_from_its_order_not_its_no
     no date, so rewording the power note dropped the clause from an amber trigger whose red
     rested on power alone. Now it is read from the order (not powered on arrival): the
     reworded note still says so, and the status is the same."""
-    from forecasting.triggers import orders
+    from forecasting.triggers import notes
 
-    said = orders._power_note
+    said = notes._power_note
     monkeypatch.setattr(
-        orders,
+        notes,
         "_power_note",
         lambda *a, **k: said(*a, **k).replace("power is the constraint", "short of MW"),
     )
@@ -1117,11 +1116,11 @@ def test_a_monthly_only_order_s_lateness_is_said_against_its_month_whatever_the_
     exhaustion"), the figure counted from the first of a month no daily row shows short stood
     as measured. Now the order's clauses are written both ways where they are made, and the
     monthly-only row takes the month's."""
-    from forecasting.triggers import orders
+    from forecasting.triggers import notes
 
-    said = orders._order_note
+    said = notes._order_note
     monkeypatch.setattr(
-        orders,
+        notes,
         "_order_note",
         lambda *a, **k: said(*a, **k).replace("days after exhaustion", "days past exhaustion"),
     )

@@ -29,9 +29,11 @@ from forecasting.triggers import (
     TriggerSettings,
     expansion_triggers,
     mw_by_site_month,
-    orders,
+    rows,
+    sizing,
 )
-from forecasting.triggers.orders import MONTHLY_ONLY, NOT_SIZED
+from forecasting.triggers.common import MONTHLY_ONLY
+from forecasting.triggers.rows import NOT_SIZED
 
 MONDAY = date(2026, 1, 5)
 DAYS = 365
@@ -683,9 +685,9 @@ def test_the_monthly_only_rule_reads_the_one_default_daily_horizon(
     from forecasting import schema
     from forecasting.forecast import ForecastSettings
     from forecasting.options import DecisionOptions, ForecastOptions
-    from forecasting.triggers import common, orders
+    from forecasting.triggers import common, plan
 
-    assert not hasattr(orders, "_DEFAULT_DAILY_DAYS")
+    assert not hasattr(plan, "_DEFAULT_DAILY_DAYS")
     defaults = (
         ForecastOptions.model_fields["horizon_days"].default,
         DecisionOptions.model_fields["horizon_days"].default,
@@ -978,7 +980,7 @@ def test_the_median_note_names_the_days_this_run_s_backtests_scored() -> None:
     ) in unscored["note"]
     with pytest.raises(ValueError, match="scored_days"):
         TriggerSettings(scored_days=-1)
-    assert orders.DECISION_HORIZON_DAYS == longrange.DECISION_HORIZON_DAYS
+    assert sizing.DECISION_HORIZON_DAYS == longrange.DECISION_HORIZON_DAYS
 
 
 def test_the_plan_orders_after_the_trigger_to_its_end_by_the_same_rule() -> None:
@@ -1079,7 +1081,7 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
     all (on a real plan: two powered cells first, then racks no site powers). The rack is sized
     from exhaustion like any order that lands in time, and its note says so: before, 341 racks
     landing a month before exhaustion were bought for the year after the cells' arrival."""
-    chooser = orders._choose
+    chooser = rows._choose
     calls: list[str] = []
 
     def first_the_pod_then_the_rack(options: Any, *args: Any, **kw: Any) -> Any:
@@ -1087,7 +1089,7 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
         calls.append(wanted)
         return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
 
-    monkeypatch.setattr(orders, "_choose", first_the_pod_then_the_rack)
+    monkeypatch.setattr(rows, "_choose", first_the_pod_then_the_rack)
 
     def demand(d: np.ndarray) -> np.ndarray:
         # Short from day ~118; a surge on days 125-134, before the pod could land (day 140).
@@ -1116,7 +1118,7 @@ def test_an_order_chosen_again_of_another_type_is_sized_from_its_own_arrival(
             "lead_time_weeks": 40, "capex_usd": 150e6}  # fmt: skip
     plan = _plan([_block("r1-rack", 500)])
     plan = plan.model_copy(update={"candidate": [*plan.candidate, type(plan.candidate[0])(**cell)]})
-    chooser = orders._choose
+    chooser = rows._choose
     calls: list[str] = []
 
     def first_the_cell_then_the_pod(options: Any, *args: Any, **kw: Any) -> Any:
@@ -1124,7 +1126,7 @@ def test_an_order_chosen_again_of_another_type_is_sized_from_its_own_arrival(
         calls.append(wanted)
         return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
 
-    monkeypatch.setattr(orders, "_choose", first_the_cell_then_the_pod)
+    monkeypatch.setattr(rows, "_choose", first_the_cell_then_the_pod)
     forecast = pl.concat(
         [_series("total/r1", m, q90=lambda d: 500 + 5 * d) for m in ("peak", "mean")]
     )
@@ -1386,7 +1388,9 @@ def test_a_later_order_split_by_power_is_listed_by_each_share_s_date() -> None:
     eu-west) where orders.csv dated 1 cell then and 2 three months later: it lists each share
     by its own date, as the placements do."""
     from forecasting.capacity import CandidateBlock
-    from forecasting.triggers.orders import _Decision, _later_note, _Order
+    from forecasting.triggers.later import _later_note
+    from forecasting.triggers.orders import _Order
+    from forecasting.triggers.rows import _Decision
 
     cell = CandidateBlock(
         name="cell-x", kind="cell", gpu_type="gb200", gpus=8192, mw=12.0,

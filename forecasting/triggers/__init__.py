@@ -6,8 +6,10 @@ stated in the module that applies it, in the order a run takes them:
 
 - :mod:`~forecasting.triggers.levels`: pools, dedicated blocks, the requirement on a day,
   the monthly grain and demand in H100-equivalents;
-- :mod:`~forecasting.triggers.orders`: exhaustion, block choice and status, later orders,
-  bridges between GPU generations, and where each order is placed;
+- :mod:`~forecasting.triggers.plan`: exhaustion, block choice and status, later orders,
+  bridges between GPU generations, and where each order is placed (its docstring states the
+  rule; ``orders``, ``sizing``, ``choice``, ``notes``, ``power_waits``, ``rows``, ``later``
+  and ``placement`` apply it, in that order of import);
 - :mod:`~forecasting.triggers.power`: per site, when more MW must be contracted, and the MW
   per site and month the facilities page charts;
 - :mod:`~forecasting.triggers.construction`: per region, when demand passes its sites'
@@ -71,7 +73,7 @@ from forecasting.triggers.levels import (
     _levels,
     blended_headroom,
 )
-from forecasting.triggers.orders import MONTHLY_ONLY, _triggers
+from forecasting.triggers.plan import MONTHLY_ONLY, _triggers
 from forecasting.triggers.power import (
     _Power,
     _power_triggers,
@@ -130,7 +132,7 @@ def expansion_triggers(
     its last covered day. The rules are those of the modules the package docstring lists.
     """
     # The median beside the trigger quantile: an order sized far out says what it would be
-    # at q50 (orders.py, "_median_size").
+    # at q50 (sizing.py, "_median_size").
     median = "q50" if "q50" in forecast.columns and settings.quantile != "q50" else None
     columns = (settings.quantile, settings.idle_quantile, *([median] if median else []))
     ranged = _in_h100_equivalents(
@@ -148,7 +150,7 @@ def expansion_triggers(
         )
     longest = max((c.lead_time_weeks for c in plan.candidate), default=0)
     # To the day power contracted today is energized at the latest site too: an order waiting
-    # for it is dated to land then (orders._with_its_power), and past the calendar its MW
+    # for it is dated to land then (power_waits._with_its_power), and past the calendar its MW
     # was on no day of its site's power trigger.
     powered = months_before(
         as_of + _weeks(settings.buffer_weeks),

@@ -91,14 +91,14 @@ POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
 SIZED_TO_SCHEMA = pl.Schema({"region": pl.String(), "pool": pl.String(), "sized_to": pl.Date()})
 PLACEMENTS_SCHEMA = frame_schema("order_placements")
 # MONTHLY_ONLY (forecasting.schema) is said of a trigger whose first shortfall is on a monthly
-# row where a default run reads days (triggers.orders._monthly_only), and of a power trigger
+# row where a default run reads days (triggers.plan._monthly_only), and of a power trigger
 # whose date rests on its order; the CLI and the pages say it where they would say "late"
 # (report.format.fmt_lateness), for the rows whose ``monthly_only`` field is set.
 # NEW_SITE and RUNS_ON_ARRIVAL (forecasting.schema, where the CLI reads them without this
 # package's import time) are said of blocks past a site's ceiling, and of an order power
 # contracted today would run on arrival.
 # Said of an order dated to land with its site's power rather than on its shortfall's date
-# (triggers.orders._with_its_power): the note, the finance page's capital by quarter.
+# (triggers.power_waits._with_its_power): the note, the finance page's capital by quarter.
 WAITS_ON_POWER = (
     "the order waits on power, dated to land when its site's power does, not to stand dark"
 )
@@ -118,7 +118,7 @@ class TriggerSettings:
     buying three years of growth at the first shortfall would idle capital for years; what is
     short after the window is the next order's (the note says how much). With
     ``daily_sizing``, the orders due now are sized no further than the forecast's daily rows
-    (see :mod:`~forecasting.triggers.orders`, "Uncalibrated plans"): set for a run no decision
+    (see :mod:`~forecasting.triggers.plan`, "Uncalibrated plans"): set for a run no decision
     backtest calibrated past them (:func:`forecasting.horizon.band_calibrated`).
     ``sized_before`` names, per region, a day no order serving a shortfall that starts before
     it is sized past (the first day of a deal weighed on the plan, :mod:`forecasting.whatif`):
@@ -191,7 +191,7 @@ def short_at_the_monthly_grain_only(
     the daily rows' last day; None: no monthly rows) within the ``DEFAULT_HORIZON_DAYS`` a
     default run reads by the day: a month's peak day, whose quantile reads above any one
     day's, where a default run's daily rows may not be short at all. The one rule for a
-    trigger's first shortfall (triggers.orders._monthly_only) and for every later order a
+    trigger's first shortfall (triggers.plan._monthly_only) and for every later order a
     site's power date rests on (triggers.power): a 2-week run read a site red on later orders
     sized on such months, the 26-week run green, and only the first order was said to be read
     at the monthly grain."""

@@ -9,7 +9,7 @@ months minus the buffer, with the status rule of block triggers
 secured (energized steps plus contract) that count that day: those energized by then, or
 before power contracted today could be (``_counted_mw``), at most the room under the ceiling.
 Without ``[[site]]`` no power is checked and the power frame is empty. Orders are placed at
-sites by :mod:`~forecasting.triggers.orders`, drawing on the free MW kept here.
+sites by :mod:`~forecasting.triggers.plan`, drawing on the free MW kept here.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class _Power:
     # it would have landed on its shortfall's dates (landing first, it wins the ceiling's
     # room, however late its power lets it land); and reservations (:meth:`reserve`).
     claimed: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    # Placing for good (the pass by arrival, :func:`triggers.orders._placed_in_arrival_order`):
+    # Placing for good (the pass by arrival, :func:`triggers.placement._placed_in_arrival_order`):
     # an order placed there is not placed again, so its hold counts against every order
     # placed after it, from its own day, later than theirs too; the holds kept for the
     # triggers' orders until they are placed again (``pending``) count from their day only
@@ -559,7 +559,7 @@ def _dark_clause(
 ) -> str:
     """Which of the MW ``site`` needs in [start, end] are its blocks standing dark, owned and
     brought back by the power contracted before any new block (orders waiting there for power
-    are sized net of them: ``orders._brought_back``); '' when none stands dark, or none its
+    are sized net of them: ``power_waits._brought_back``); '' when none stands dark, or none its
     ceiling could hold powered (no contract brings those back).
 
     The note read "0.50 MW on power that is gone" and named no block: the facilities reader
@@ -732,7 +732,7 @@ def _needed_from(placed: pl.DataFrame, *, as_of: date, buffer_weeks: int) -> pl.
     its arrival, but for an order waiting for power past its shortfall the day its pool needs
     it (``buffer_weeks`` before its exhaustion, not before ``as_of``).
 
-    An order dated to land with its site's power (``orders._with_its_power``) arrives a
+    An order dated to land with its site's power (``power_waits._with_its_power``) arrives a
     buffer before that power: counted from its arrival, the site read "short from" that day,
     28 days before power contracted today, and amber, while its pool was short 600 days
     earlier for want of it (the demo's us-east-a). Its power is needed when its pool is."""

@@ -184,7 +184,7 @@ the code (session 51):
    $4.2M, and none of the 95 racks' under them, $398.7M.)
 
 The ``all`` pool's later orders count the training pool's orders as the triggers count them
-(:mod:`forecasting.triggers.orders`, "Later orders"): only the blocks that run, under their
+(:mod:`forecasting.triggers.plan`, "Later orders"): only the blocks that run, under their
 site's ceiling, from when their power runs them, as finally placed.
 """
 

@@ -48,7 +48,7 @@ def _not_sized_note(
     without: pl.DataFrame, with_: pl.DataFrame, deal: Contract, *, as_of: date
 ) -> _NotSized:
     """What the extra capex is where a trigger of the deal's pools (``without``, ``with_``:
-    TRIGGERS rows) orders a block the forecast ends before (``triggers.orders.NOT_SIZED``: no
+    TRIGGERS rows) orders a block the forecast ends before (``triggers.rows.NOT_SIZED``: no
     size or capex): the note, the bound, and the "region/pool" keys of those pools with the
     deal and without it (all empty when every order is sized).
 

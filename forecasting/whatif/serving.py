@@ -28,7 +28,7 @@ def _late_orders(
     ``worse`` (:func:`_worse_days`): only the days the deal adds to its pools' shortfall count,
     each order's wait starting on the first of them (None: every day counts).
     Columns: region, pool, arrives (null: no candidate serves the pool), exhaustion_with."""
-    # An order waiting for its site's power is dated to land with it (triggers.orders.
+    # An order waiting for its site's power is dated to land with it (triggers.power_waits.
     # _with_its_power): its wait is the power's (_power_waits), which runs past its arrival,
     # not blocks "ordered today" landing late (the note read "short of blocks until
     # 2026-11-04, when blocks ordered today are in service" of racks due in August).

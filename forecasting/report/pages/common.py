@@ -572,7 +572,7 @@ def blocks_text(row: dict[str, Any]) -> str:
 
 def is_unsized(row: dict[str, Any]) -> bool:
     """Whether a trigger names a block to order that the forecast ends before (its note opens
-    with ``triggers.orders.NOT_SIZED``): a candidate, and no blocks, capex or MW measured."""
+    with ``triggers.rows.NOT_SIZED``): a candidate, and no blocks, capex or MW measured."""
     return row["blocks_to_order"] is None and row["candidate"] is not None
 
 

@@ -1693,7 +1693,7 @@ _STATUS_RULES = (
 
 def _monthly_rules(inputs: ReportInputs) -> str:
     """When a shortfall read on the monthly rows alone is amber at most: within a default run's
-    daily days (``triggers.orders._monthly_only``), where a default run dates it by the day.
+    daily days (``triggers.plan._monthly_only``), where a default run dates it by the day.
 
     The legend said so of every shortfall on the monthly rows, beside monthly-grain reds past
     those 26 weeks (a 5-customer fleet's eu-west training, red, exhausted Apr 2028), which
