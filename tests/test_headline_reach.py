@@ -683,3 +683,38 @@ def test_a_green_no_backtest_measured_says_so_rather_than_green_to_the_as_of_day
     assert "(not verified: no backtest measured the forecast's error)" in str(
         nothing_to_order(calm)
     )
+
+
+def test_ceilings_that_hold_where_no_backtest_measured_say_so_rather_than_to_the_as_of_day() -> (
+    None
+):
+    """A 15-day fleet (no backtest: too little history) read "construction: eu-west, us-east,
+    us-west stay within their sites' ceilings through 2027-06-06, the plan's end (to
+    2026-12-06 only: not verified beyond)" on the terminal, the facilities and the finance
+    page, where 2026-12-06 was the last history day: a day that looks verified where nothing
+    was, beside greens reading "no backtest measured the forecast's error: not verified". The
+    construction line now says the same as the greens."""
+    from test_construction import _rows
+
+    from forecasting.report.inputs import construction_only
+    from forecasting.report.pages import facilities_page
+    from forecasting.runs.reports import report_outcome
+
+    calm = _calm("placements", "backtest", "horizon_accuracy")
+    assert measured_reach(calm) == 0
+    held = _rows({"build_months": 12, "cost_per_mw_usd": 10e6}).with_columns(
+        as_of=pl.lit(calm.as_of),
+        exhaustion_date=pl.lit(None, pl.Date),
+        exhaustion_monthly=pl.lit(value=False),
+        start_by=pl.lit(None, pl.Date),
+        status=pl.lit("green"),
+    )
+    inputs = replace(calm, construction=held)
+    said = "(no backtest measured the forecast's error: not verified)"
+    cells = held.select(construction_only(inputs)).to_series().to_list()
+    assert cells == [said] * held.height, cells
+    as_of = fmt_date(calm.as_of)
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert said in outcome.construction[0], outcome.construction
+    for text in (facilities_page(inputs), finance_page(inputs), *outcome.construction):
+        assert f"to {as_of} only" not in text, text

@@ -869,7 +869,8 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
     """A construction row's "(ceilings run out past DAY ...: not verified)" where its run-out
     day (a monthly one's: the month's last day) lies past the last day the run verifies
     (:func:`green_verified_to`, the statuses' day), or "(to DAY only: not verified beyond)"
-    where its ceilings hold to the plan's end and the run verifies less; else null. A pool's
+    where its ceilings hold to the plan's end and the run verifies less ("(no backtest
+    measured ...: not verified)" where it verifies nothing, as a green says); else null. A pool's
     red short past that day said "not verified" while the new site started for ceilings
     running out later read a plain "start a new site by ... (red)"."""
     verified = green_verified_to(inputs)
@@ -883,12 +884,14 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
     last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
     past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
     held = ran_out.is_null() & pl.col("ceilings_mw").is_not_null()
-    return (
-        pl.when(past)
-        .then(pl.lit(f"({why}: {NOT_VERIFIED})"))
-        .when(held)
-        .then(pl.lit(f"(to {day} only: {NOT_VERIFIED_BEYOND})"))
+    # Where no backtest measured anything, the verified day is the as-of day: "to 2026-12-06
+    # only" on a 15-day fleet read as a verified day beside greens saying nothing was.
+    holds = (
+        f"({UNMEASURED_GREEN})"
+        if verified <= inputs.as_of
+        else f"(to {day} only: {NOT_VERIFIED_BEYOND})"
     )
+    return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})")).when(held).then(pl.lit(holds))
 
 
 def status_only(inputs: ReportInputs) -> pl.Expr:
