@@ -6456,6 +6456,32 @@ def test_the_idle_card_reads_no_dollar_figure_where_no_block_was_judged_whole() 
     assert _idle_card(busy) == "$0"
 
 
+def test_the_idle_card_reads_no_dollar_figure_for_blocks_judged_in_part_but_not_priced() -> None:
+    """A plan with no [[candidate]] (nothing to price a block by) read "capex at idle risk:
+    not priced (13 blocks judged on part of their first 13 weeks only: $0, not in the total;
+    ...; 23 blocks not priced ...)" on the CLI and the finance card: a $0 over blocks that
+    could not be priced, which reads as no idle capital measured on them. Their part now
+    reads "not priced" too, and where only some are priced it says how many are not."""
+    from forecasting.report.pages.finance import _idle_card
+
+    inputs = sample_inputs()
+    partly = inputs.idle_risk.with_columns(
+        days_judged=pl.when(pl.col("kind") == "pod").then(1).otherwise(91).cast(pl.Int32)
+    )
+    unpriced = partly.with_columns(capex_at_risk_usd=pl.lit(None, pl.Float64))
+    card = _idle_card(unpriced)
+    assert "1 block judged on part of its first 13 weeks only: not priced" in card, card
+    assert "$0" not in card, card
+    both = inputs.idle_risk.with_columns(days_judged=pl.lit(1, pl.Int32))
+    some = both.with_columns(
+        capex_at_risk_usd=pl.when(pl.col("kind") == "pod").then(None).otherwise("capex_at_risk_usd")
+    )
+    priced = some.filter(pl.col("capex_at_risk_usd").is_not_null())
+    figure = fmt_usd(float(priced["capex_at_risk_usd"].sum()))
+    said = f"2 blocks judged on part of their first 13 weeks only: {figure} (1 of them not priced)"
+    assert said in _idle_card(some), _idle_card(some)
+
+
 def test_the_front_page_says_the_idle_capital_the_finance_page_says() -> None:
     """A fleet whose demand fell 17 % over its last 90 days (`fleetcast synth --days 200
     --customers 20 --seed 3`, the last 90 days scaled down to 70 %) read on the front page
