@@ -93,7 +93,10 @@ def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_ve
         .then(pl.lit(near))
         .otherwise("exhaustion_date")
     )
-    assert status_headline(replace(inputs, triggers=measured)).startswith("red" + greens)
+    assert status_headline(replace(inputs, triggers=measured)).startswith(
+        f"red: us-east/inference runs short {fmt_date(near)}, us-east/all "
+        f"{fmt_date(red['exhaustion_date'])} (not verified)" + greens
+    )
     # An amber alone past the measured days says so alike.
     amber = inputs.triggers.with_columns(
         status=pl.when(east).then(pl.lit("green")).otherwise("status")
@@ -143,7 +146,12 @@ def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
     late = inputs.as_of + timedelta(days=150)
     power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
     assert status_headline(inputs).startswith("red: ")  # the block triggers' red alone
-    assert status_headline(replace(inputs, power_triggers=power)).startswith("red; every other")
+    # Named, with no "not verified" for the site's fact of the plan (and the pool's date
+    # marked apart).
+    assert status_headline(replace(inputs, power_triggers=power)).startswith(
+        f"red: us-east/all runs short Mar 2027 (not verified), west-a's power {fmt_date(late)}; "
+        "every other"
+    )
 
 
 def test_a_daily_only_green_past_what_the_backtests_measured_says_how_far_it_is_verified() -> None:
@@ -369,7 +377,9 @@ def test_on_a_calibrated_plan_a_status_is_verified_as_far_as_its_backtests_held_
         ),
     )
     assert green_verified_to(short) is None
-    assert status_headline(short) == "red"
+    assert status_headline(short) == (
+        "red: eu-west/all runs short Jan 2027, eu-west/training Jan 2027"
+    )
     assert "(runs short past" not in finance_page(short)
 
 
@@ -421,7 +431,8 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
         f"red: west-a's power runs short {fmt_date(orders.power_triggers['exhaustion_date'][0])}"
         f", past the last day a backtest measured ({reach}): not verified; "
     )
-    assert status_headline(plan_fact).startswith("red; ")
+    fact = fmt_date(plan_fact.power_triggers["exhaustion_date"][0])
+    assert status_headline(plan_fact).startswith(f"red: west-a's power runs short {fact}; ")
     assert html_text(said) in facilities_page(orders)
     assert html_text(said) not in facilities_page(plan_fact)
     for inputs, shown in ((orders, True), (plan_fact, False)):
@@ -718,3 +729,33 @@ def test_ceilings_that_hold_where_no_backtest_measured_say_so_rather_than_to_the
     assert said in outcome.construction[0], outcome.construction
     for text in (facilities_page(inputs), finance_page(inputs), *outcome.construction):
         assert f"to {as_of} only" not in text, text
+
+
+def test_a_red_headline_names_what_is_red_where_its_dates_are_measured_or_mixed() -> None:
+    """The demo's report (`fleetcast demo`, and at `--horizon 1w`) printed "worst trigger
+    status, blocks and power: red; every other pool green to 2027-06-06 only: ..." on the CLI
+    and the front page: "every other" than no pool named, for a red whose shortfall was
+    measured (us-east/all short 2027-04-08), or whose sites were short of power by a fact of
+    the plan beside pools short past the verified days. The headline names the pools and
+    sites of its worst status, as it already did where every date was past the verified days,
+    each date past them marked "(not verified)"."""
+    from test_report import _power_sites
+
+    sample = _sited(sample_inputs())
+    measured = replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            exhaustion_date=pl.when(pl.col("status") == "red")
+            .then(pl.lit(date(2026, 12, 10)))
+            .otherwise(pl.col("exhaustion_date"))
+        ),
+    )
+    assert status_headline(measured).startswith("red: us-east/all runs short 2026-12-10; "), (
+        status_headline(measured)
+    )
+    late = sample.as_of + timedelta(days=150)
+    power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
+    mixed = status_headline(replace(sample, power_triggers=power))
+    assert mixed.startswith(
+        f"red: us-east/all runs short Mar 2027 (not verified), west-a's power {fmt_date(late)}; "
+    ), mixed

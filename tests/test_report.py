@@ -3352,7 +3352,8 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     inputs = _measured(
         replace(sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of)))
     )
-    assert status_headline(inputs) == inputs.worst_status
+    # Named, no qualifier (test_headline_reach names what a red is of).
+    assert status_headline(inputs) == f"red: us-east/all runs short {fmt_date(inputs.as_of)}"
     note = "q90 requirement stays within capacity, where the forecast ends: unchecked past it"
     green = inputs.triggers.with_columns(
         status=pl.lit("green"), note=pl.lit(note), unverified_green=pl.lit(True)
@@ -3404,7 +3405,8 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     named = green.slice(1).sort("region", "pool")
     pools = ", ".join(f"{r}/{p}" for r, p in named.select("region", "pool").iter_rows())
     assert status_headline(replace(unverified, triggers=mixed)) == (
-        f"red; {pools} green to {fmt_date(end)} only: not verified beyond (see the triggers' "
+        f"red: us-east/all runs short {fmt_date(inputs.as_of)}; {pools} green to "
+        f"{fmt_date(end)} only: not verified beyond (see the triggers' "
         f"notes); {pools} not judged past {fmt_date(end)}: a shortfall after it could no "
         "longer be ordered in time"
     )

@@ -623,6 +623,10 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
     if worst is None:
         return "no triggers"
     end = daily_end(inputs)
+    # What the worst status is of, first: where a date is measured, or a site is short by a
+    # fact of the plan, the demo's headline read "red; every other pool green ...", no pool
+    # named before "every other".
+    worst += _shortfall_not_verified(inputs, worst, end) or _worst_named(inputs, worst, end)
     # Short on the first monthly row alone: the same fleet read red with 7 daily days and
     # green with 182, and the headline said "red" unqualified.
     seam = inputs.triggers.filter(pl.col("status").is_in(["amber", "red"]) & pl.col("monthly_only"))
@@ -635,7 +639,6 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
-    worst += _shortfall_not_verified(inputs, worst, end)
     vacant = inputs.triggers.filter(pl.col("region").is_in(vacant_regions(inputs)))
     if not vacant.is_empty():
         pools = ", ".join(
@@ -749,6 +752,47 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     (_, first, when), *rest = shown
     named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
     return f": {named}, {_unverified_why(bound)}: {NOT_VERIFIED}"
+
+
+def _worst_named(inputs: ReportInputs, worst: str, end: date | None) -> str:
+    """The pools and sites of a red or amber ``worst`` where :func:`_shortfall_not_verified`
+    does not name them (a date measured, or a site short by a fact of the plan): ": us-east/all
+    runs short 2027-04-08, us-east-a's power 2027-02-01", a date past the verified days marked
+    "(not verified)"; "" otherwise. Pools short on the monthly rows alone are said apart."""
+    if worst not in ("red", "amber") or end is None:
+        return ""
+    bound = _shortfall_bound(inputs)
+    verified = bound.day if bound is not None else None
+    found: list[tuple[date, str, str]] = []
+    rows = inputs.triggers.filter(
+        (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
+    )
+    for row in rows.iter_rows(named=True):
+        pool, day = f"{row['region']}/{row['pool']}", row["exhaustion_date"]
+        if not isinstance(day, date):
+            found.append((date.max, pool, ""))
+            continue
+        when = f"{day:%b %Y}" if day > end else fmt_date(day)
+        past = verified is not None and _latest_day(day, daily_end=end) > verified
+        found.append((day, pool, f"{when} ({NOT_VERIFIED})" if past else when))
+    for r in power_view(inputs).filter(pl.col("status") == worst).iter_rows(named=True):
+        day = r["exhaustion_date"]
+        when = fmt_date(day) if isinstance(day, date) else ""
+        if when and r["shortfall_only"] is not None:
+            when += f" ({NOT_VERIFIED})"
+        found.append((day if isinstance(day, date) else date.max, f"{r['site']}'s power", when))
+    if not found:
+        return ""
+    found.sort()
+    shown = found[:_WORST_NAMED]
+    (_, first, when), *rest = shown
+    named = [f"{first} runs short {when}".rstrip(), *(f"{n} {d}".rstrip() for _, n, d in rest)]
+    more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+    return f": {', '.join(named)}{more}"
+
+
+# Pools and sites a red or amber headline names; more are counted.
+_WORST_NAMED = 4
 
 
 def _latest_day(day: date, *, daily_end: date) -> date:
