@@ -75,7 +75,8 @@ def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_ve
         f"backtest measured ({reach}): not verified"
     )
     # Its greens, verified to the same day, say so after it (test below).
-    greens = f"; every other pool green to {reach} only: not verified beyond"
+    # us-east/training is amber: the greens are named, not "every other pool" (test below).
+    greens = f"; eu-west/all, eu-west/training green to {reach} only: not verified beyond"
     assert status_headline(inputs).startswith(said + greens)
     for page in (run_index_page, finance_page):
         assert html_text(said) in page(inputs), page.__name__
@@ -150,7 +151,7 @@ def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
     # marked apart).
     assert status_headline(replace(inputs, power_triggers=power)).startswith(
         f"red: us-east/all runs short Mar 2027 (not verified), west-a's power {fmt_date(late)}; "
-        "every other"
+        "eu-west/all, eu-west/training green"
     )
 
 
@@ -759,3 +760,23 @@ def test_a_red_headline_names_what_is_red_where_its_dates_are_measured_or_mixed(
     assert mixed.startswith(
         f"red: us-east/all runs short Mar 2027 (not verified), west-a's power {fmt_date(late)}; "
     ), mixed
+
+
+def test_every_other_pool_is_said_green_only_where_every_other_pool_is_green() -> None:
+    """A red headline read "red: us-east/all runs short Mar 2027, ...: not verified; every
+    other pool green to 2026-12-18 only: not verified beyond", while us-east/training was
+    amber (its order-by inside the buffer): "every other pool green" was not so. Beside a
+    pool of another colour the greens are named; where every other pool is green it reads
+    as before."""
+    sample = _sited(sample_inputs())
+    assert set(sample.triggers["status"]) == {"red", "amber", "green"}
+    said = status_headline(sample)
+    assert "every other pool green" not in said, said
+    assert "; eu-west/all, eu-west/training green to " in said, said
+    calm = replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            status=pl.when(pl.col("status") == "amber").then(pl.lit("green")).otherwise("status")
+        ),
+    )
+    assert "; every other pool green to " in status_headline(calm), status_headline(calm)

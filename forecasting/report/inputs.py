@@ -703,7 +703,14 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
     if verified is not None:
         # The backtests' day and why, as a green headline says them; every green named one by
         # one read as a list of five pools on a 120-day fleet's CLI.
-        every = unverified.height == inputs.triggers.filter(pl.col("status") == "green").height
+        # "Every other pool" only where the pools not green are all named before: beside an
+        # amber the headline named for nothing, "every other pool green" read false.
+        named = (pl.col("status") == inputs.worst_status) | pl.col("monthly_only").fill_null(
+            value=False
+        )
+        greens = inputs.triggers.filter(pl.col("status") == "green").height
+        others = inputs.triggers.filter(pl.col("status") != "green")
+        every = unverified.height == greens and bool(others.select(named.all()).item())
         return (
             f"{worst}; {'every other pool' if every else pools} {_green_uncalibrated(inputs, end)}"
         )
