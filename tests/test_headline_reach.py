@@ -760,6 +760,18 @@ def test_a_red_headline_names_what_is_red_where_its_dates_are_measured_or_mixed(
     assert mixed.startswith(
         f"red: us-east/all runs short Mar 2027 (not verified), west-a's power {fmt_date(late)}; "
     ), mixed
+    # The pools before the sites: the demo at --horizon 1w read "red: us-east-a's power runs
+    # short 2026-12-06, us-west-a's power ..., us-west-b's power 2028-03-04 and 4 more", its
+    # two red pools among the "4 more".
+    early = sample.as_of + timedelta(days=10)
+    sites = _power_sites(*((f"s{i}", "eu-west", "red") for i in range(4))).with_columns(
+        exhaustion_date=pl.lit(early)
+    )
+    many = status_headline(replace(sample, power_triggers=sites))
+    assert many.startswith(
+        f"red: us-east/all runs short Mar 2027 (not verified), s0's power {fmt_date(early)}, "
+        f"s1's power {fmt_date(early)}, s2's power {fmt_date(early)} and 1 more; "
+    ), many
 
 
 def test_every_other_pool_is_said_green_only_where_every_other_pool_is_green() -> None:

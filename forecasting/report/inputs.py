@@ -770,30 +770,32 @@ def _worst_named(inputs: ReportInputs, worst: str, end: date | None) -> str:
         return ""
     bound = _shortfall_bound(inputs)
     verified = bound.day if bound is not None else None
-    found: list[tuple[date, str, str]] = []
+    # The pools first, then the sites, each by date: the demo's four red sites' power hid
+    # its two red pools in "and 4 more".
+    found: list[tuple[int, date, str, str]] = []
     rows = inputs.triggers.filter(
         (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
     )
     for row in rows.iter_rows(named=True):
         pool, day = f"{row['region']}/{row['pool']}", row["exhaustion_date"]
         if not isinstance(day, date):
-            found.append((date.max, pool, ""))
+            found.append((0, date.max, pool, ""))
             continue
         when = f"{day:%b %Y}" if day > end else fmt_date(day)
         past = verified is not None and _latest_day(day, daily_end=end) > verified
-        found.append((day, pool, f"{when} ({NOT_VERIFIED})" if past else when))
+        found.append((0, day, pool, f"{when} ({NOT_VERIFIED})" if past else when))
     for r in power_view(inputs).filter(pl.col("status") == worst).iter_rows(named=True):
         day = r["exhaustion_date"]
         when = fmt_date(day) if isinstance(day, date) else ""
         if when and r["shortfall_only"] is not None:
             when += f" ({NOT_VERIFIED})"
-        found.append((day if isinstance(day, date) else date.max, f"{r['site']}'s power", when))
+        found.append((1, day if isinstance(day, date) else date.max, f"{r['site']}'s power", when))
     if not found:
         return ""
     found.sort()
     shown = found[:_WORST_NAMED]
-    (_, first, when), *rest = shown
-    named = [f"{first} runs short {when}".rstrip(), *(f"{n} {d}".rstrip() for _, n, d in rest)]
+    (_, _, first, when), *rest = shown
+    named = [f"{first} runs short {when}".rstrip(), *(f"{n} {d}".rstrip() for _, _, n, d in rest)]
     more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
     return f": {', '.join(named)}{more}"
 
