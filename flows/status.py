@@ -28,6 +28,7 @@ __all__ = [
     "changes_view",
     "prefect_runs_table",
     "read_status",
+    "verified_caption",
     "warehouse_status_tables",
 ]
 
@@ -86,19 +87,35 @@ def _with_verified_to(wh: warehouse.Warehouse, triggers: pl.DataFrame) -> pl.Dat
     from forecasting.runs.ids import RunNotFoundError
 
     reads: dict[str, tuple[str, str | None]] = {}
+    as_of = dict(triggers.select("forecast_run_id", "as_of").iter_rows())
     for run_id in triggers.get_column("forecast_run_id").unique().to_list():
         try:
             verified = statuses_verified(wh, run_id)
         except RunNotFoundError:
             reads[run_id] = ("not recorded", None)
             continue
-        reads[run_id] = (
-            ("the plan's end", None) if verified is None else (f"{verified.day} only", verified.why)
-        )
+        if verified is None:
+            reads[run_id] = ("the plan's end", None)
+        elif verified.day <= as_of[run_id]:
+            # Verified to the as-of day is verified to none: a 15-day fleet read "2026-12-06
+            # only", its last history day, as the report once read "green to 2026-12-05 only".
+            reads[run_id] = ("none", "no backtest measured the forecast's error")
+        else:
+            reads[run_id] = (f"{verified.day} only", verified.why)
     ids = triggers.get_column("forecast_run_id")
     return triggers.with_columns(
         verified_to=pl.Series([reads[i][0] for i in ids], dtype=pl.String),
         why=pl.Series([reads[i][1] for i in ids], dtype=pl.String),
+    )
+
+
+def verified_caption(verified_to: str, why: str) -> str:
+    """Under the trigger runs: how far the newest run's statuses are verified, and why."""
+    if verified_to == "none":
+        return f"no status verified ({why}): every status, of any colour, is not verified"
+    return (
+        f"statuses verified to {verified_to} ({why}): a status past that day, of any colour, "
+        "is not verified"
     )
 
 
@@ -306,10 +323,7 @@ def warehouse_status_tables(
     newest = status.triggers.head(1).filter(pl.col("why").is_not_null())
     if newest.height:
         # Why the newest run's statuses stop short: the report's words, once.
-        triggers.caption = (
-            f"statuses verified to {newest.item(0, 'verified_to')} ({newest.item(0, 'why')}): "
-            "a status past that day, of any colour, is not verified"
-        )
+        triggers.caption = verified_caption(newest.item(0, "verified_to"), newest.item(0, "why"))
         triggers.caption_justify = "left"
     # An empty table under its title read as if the rows were lost; it says why it is empty
     # and which command fills it.

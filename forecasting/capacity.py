@@ -981,24 +981,47 @@ class CapacityPlan(_Strict):
         (energized or contracted and energized by then): the triggers and drills count it from
         that day, while it would stand dark (a committed pod at a site short of power moved an
         exhaustion four months later and dropped an order)."""
-        lines = []
         sites = self.sites
+        per_site: dict[str, list[tuple[Block, str]]] = {}
         for b in self.block:
             site = sites.get(b.site)
             if b.status is not BlockStatus.COMMITTED or b.in_service is None or site is None:
                 continue
             day = b.in_service
-            drawn = sum(x.mw for x in self.block if x.site == site.id and x.in_service_on(day))
+            drawn = self.mw_drawn(site.id, day)
             energized = site.energized_mw_on(day)
             if drawn > energized + 1e-9:
                 yesterday = day - timedelta(days=1)
                 before = frozenset(x.id for x in self.dark_blocks(site.id, yesterday))
-                lines.append(
-                    f"[[block]] {b.id!r}: committed for {day} at {site.id}, which has "
-                    f"{energized:,.1f} MW energized then for {drawn:,.1f} MW of blocks in "
-                    f"service: {self._dark_from(site.id, day, before=before)}; bring the "
-                    "site's power forward or move the block's in_service"
+                per_site.setdefault(site.id, []).append(
+                    (
+                        b,
+                        f"[[block]] {b.id!r}: committed for {day} at {site.id}, which has "
+                        f"{energized:,.1f} MW energized then for {drawn:,.1f} MW of blocks in "
+                        f"service: {self._dark_from(site.id, day, before=before)}; bring the "
+                        "site's power forward or move the block's in_service",
+                    )
                 )
+        lines = []
+        for site_id, found in per_site.items():
+            if len(found) <= _DARK_NAMED_PER_SITE:
+                lines += [line for _, line in found]
+                continue
+            # One line per block flooded the terminal: a plan whose sites' power was cut to
+            # 0.5 MW printed 29 warnings, each naming the same site short of power again.
+            blocks = [b for b, _ in found]
+            last = max(b.in_service or date.min for b in blocks)
+            first = min(b.in_service or date.max for b in blocks)
+            dark = self.dark_blocks(site_id, last)
+            lines.append(
+                f"[[site]] {site_id!r}: {len(blocks)} committed blocks, {_named_blocks(blocks)}, "
+                f"come into service from {first} to {last} without the MW energized for them "
+                f"({sites[site_id].energized_mw_on(last):,.1f} MW energized on {last} for "
+                f"{self.mw_drawn(site_id, last):,.1f} MW of blocks in service): by {last} the "
+                f"triggers count {_named_blocks(dark)} as dark, the blocks of fewest "
+                "H100-equivalents per MW first; bring the site's power forward or move the "
+                "blocks' in_service"
+            )
         return lines
 
     def doubtful_entries(self) -> list[str]:
@@ -1190,6 +1213,10 @@ def _contract_before_steps(site: Site) -> str | None:
         "site's MW from its date; if the steps hold the contract, drop the contract "
         "(contracted_mw = 0), else check the dates"
     )
+
+
+# Committed blocks a site cannot power named one line each; more are said in one line.
+_DARK_NAMED_PER_SITE = 3
 
 
 def _named_blocks(blocks: Sequence[Block]) -> str:

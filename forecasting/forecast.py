@@ -410,13 +410,18 @@ _NO_OBSERVED_DAY = "no observed day in its "
 # The naive's own error on a short series' last days (``_fallback``): why it was chosen over
 # the seasonal naive, a figure of that series alone, not a cause the series differ by.
 _NAIVE_ERRED = re.compile(r"; on its last [^;]*? the naive erred by [^;]*")
+# A stopped series' own peak before it stopped (``_fallback``'s stop note): a figure of that
+# series alone; the day it stopped and how long ago stay, the cause series fold by.
+_STOPPED_PEAK = re.compile(r"(read zero, after demand) up to [\d,.]+ GPUs (until )")
 
 
 def _folded_reason(reason: str) -> str | None:
     """The reason series fold under (``reason`` less the naive's own error), or None where
     each series keeps its own line (a model that raised: each is one to look into)."""
     if _SHORT_HISTORY in reason:
-        return _NAIVE_ERRED.sub("", reason)
+        # A class that stopped (churn) printed one line per customer and measure, each with
+        # its own peak: 38 warnings on a 21-day fleet for one event.
+        return _STOPPED_PEAK.sub(r"\1 \2", _NAIVE_ERRED.sub("", reason))
     if reason.startswith(_NO_OBSERVED_DAY):
         return reason
     return None
@@ -465,7 +470,13 @@ def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
         own = any(
             reasons[(uid, m, model)] != reason for uid, measures in series.items() for m in measures
         )
-        why = "; the naive chosen on each series' own errors over its last days (listed there)"
+        stopped = "read zero, after demand until " in reason
+        why = (
+            "; the naive chosen on each series' own errors over its last days, and its demand "
+            "before it stopped (listed there)"
+            if stopped
+            else "; the naive chosen on each series' own errors over its last days (listed there)"
+        )
         rest = f" and {more} more series (the platform page lists them)" if more else ""
         lines.append(f"{named}{rest}: forecast by {model}: {reason}{why if own else ''}")
     return lines

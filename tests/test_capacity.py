@@ -673,6 +673,32 @@ def test_a_committed_block_names_apart_the_blocks_its_site_left_dark_already() -
     )
 
 
+def test_many_committed_blocks_one_site_cannot_power_read_as_one_warning() -> None:
+    """A plan whose sites' power was cut to 0.5 MW (the demo's plan, its energized steps and
+    ceilings lowered) printed 29 warnings under `report` and `forecast`, one per committed
+    block, each naming the same site short of power again with the blocks dark already. A
+    site with more than three such blocks reads one line naming them, the span of their
+    in-service days and what stands dark by the last; three or fewer keep a line each."""
+    from hand_plans import block, site, site_plan
+
+    pods = [
+        block(f"r1-pod-{i}", gpus=500, status="committed", in_service=date(2027, 3, i))
+        for i in range(1, 6)
+    ]
+    plan = site_plan(sites=[site(mw=0.5)], blocks=[block(), *pods])
+    (line,) = plan.dark_committed_blocks()
+    assert line == (
+        "[[site]] 's1': 5 committed blocks, r1-pod-1, r1-pod-2, r1-pod-3 and 2 more (2,500 "
+        "GPUs), come into service from 2027-03-01 to 2027-03-05 without the MW energized for "
+        "them (0.5 MW energized on 2027-03-05 for 6.0 MW of blocks in service): by 2027-03-05 "
+        "the triggers count r1-rack, r1-pod-1, r1-pod-2 and 3 more (3,500 GPUs) as dark, the "
+        "blocks of fewest H100-equivalents per MW first; bring the site's power forward or "
+        "move the blocks' in_service"
+    )
+    three = site_plan(sites=[site(mw=0.5)], blocks=[block(), *pods[:3]])
+    assert len(three.dark_committed_blocks()) == 3
+
+
 def test_a_plan_saved_with_a_bom_reads_as_without(tmp_path: Path) -> None:
     """An editor's byte-order mark read as "not valid TOML: Invalid statement (at line 1,
     column 1)"; the plan reads as it does without one."""

@@ -1985,14 +1985,16 @@ def test_the_report_table_carries_a_qualified_headline_whatever_its_words() -> N
 
     headline = "green to 2026-12-09 only: nothing checked past it (see the triggers' notes)"
     assert headline in _report_table_text(headline=headline, headline_qualified=True)
-    # A plan with sites: its headline is the worst status alone (without, it says its power
-    # is not checked, and that qualifies it too); its shortfalls on days a backtest measured.
+    # A plan with sites: its headline is the worst status with what it is of (without, it
+    # says its power is not checked, and that qualifies it too); its shortfalls on days a
+    # backtest measured. Naming the pool qualifies it: the table prints it.
     sample = _sited(sample_inputs())
     inputs = _measured(
         replace(sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of)))
     )
     plain = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
-    assert plain.headline == inputs.worst_status and not plain.headline_qualified
+    assert plain.headline == f"red: us-east/all runs short {inputs.as_of}"
+    assert plain.headline_qualified
     unsited = report_outcome(sample_inputs(), SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert unsited.headline.endswith("power not checked: no [[site]] in the plan")
     assert unsited.headline_qualified

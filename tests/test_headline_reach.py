@@ -75,7 +75,8 @@ def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_ve
         f"backtest measured ({reach}): not verified"
     )
     # Its greens, verified to the same day, say so after it (test below).
-    greens = f"; every other pool green to {reach} only: not verified beyond"
+    # us-east/training is amber: the greens are named, not "every other pool" (test below).
+    greens = f"; eu-west/all, eu-west/training green to {reach} only: not verified beyond"
     assert status_headline(inputs).startswith(said + greens)
     for page in (run_index_page, finance_page):
         assert html_text(said) in page(inputs), page.__name__
@@ -93,7 +94,10 @@ def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_ve
         .then(pl.lit(near))
         .otherwise("exhaustion_date")
     )
-    assert status_headline(replace(inputs, triggers=measured)).startswith("red" + greens)
+    assert status_headline(replace(inputs, triggers=measured)).startswith(
+        f"red: us-east/inference runs short {fmt_date(near)}, us-east/all "
+        f"{fmt_date(red['exhaustion_date'])} (not verified)" + greens
+    )
     # An amber alone past the measured days says so alike.
     amber = inputs.triggers.with_columns(
         status=pl.when(east).then(pl.lit("green")).otherwise("status")
@@ -143,7 +147,12 @@ def test_a_red_site_short_of_power_keeps_the_headline_a_plain_red() -> None:
     late = inputs.as_of + timedelta(days=150)
     power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
     assert status_headline(inputs).startswith("red: ")  # the block triggers' red alone
-    assert status_headline(replace(inputs, power_triggers=power)).startswith("red; every other")
+    # Named, with no "not verified" for the site's fact of the plan (and the pool's date
+    # marked apart).
+    assert status_headline(replace(inputs, power_triggers=power)).startswith(
+        f"red: us-east/all runs short Mar 2027 (not verified), west-a's power {fmt_date(late)}; "
+        "eu-west/all, eu-west/training green"
+    )
 
 
 def test_a_daily_only_green_past_what_the_backtests_measured_says_how_far_it_is_verified() -> None:
@@ -369,7 +378,9 @@ def test_on_a_calibrated_plan_a_status_is_verified_as_far_as_its_backtests_held_
         ),
     )
     assert green_verified_to(short) is None
-    assert status_headline(short) == "red"
+    assert status_headline(short) == (
+        "red: eu-west/all runs short Jan 2027, eu-west/training Jan 2027"
+    )
     assert "(runs short past" not in finance_page(short)
 
 
@@ -421,7 +432,8 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
         f"red: west-a's power runs short {fmt_date(orders.power_triggers['exhaustion_date'][0])}"
         f", past the last day a backtest measured ({reach}): not verified; "
     )
-    assert status_headline(plan_fact).startswith("red; ")
+    fact = fmt_date(plan_fact.power_triggers["exhaustion_date"][0])
+    assert status_headline(plan_fact).startswith(f"red: west-a's power runs short {fact}; ")
     assert html_text(said) in facilities_page(orders)
     assert html_text(said) not in facilities_page(plan_fact)
     for inputs, shown in ((orders, True), (plan_fact, False)):
@@ -683,3 +695,100 @@ def test_a_green_no_backtest_measured_says_so_rather_than_green_to_the_as_of_day
     assert "(not verified: no backtest measured the forecast's error)" in str(
         nothing_to_order(calm)
     )
+
+
+def test_ceilings_that_hold_where_no_backtest_measured_say_so_rather_than_to_the_as_of_day() -> (
+    None
+):
+    """A 15-day fleet (no backtest: too little history) read "construction: eu-west, us-east,
+    us-west stay within their sites' ceilings through 2027-06-06, the plan's end (to
+    2026-12-06 only: not verified beyond)" on the terminal, the facilities and the finance
+    page, where 2026-12-06 was the last history day: a day that looks verified where nothing
+    was, beside greens reading "no backtest measured the forecast's error: not verified". The
+    construction line now says the same as the greens."""
+    from test_construction import _rows
+
+    from forecasting.report.inputs import construction_only
+    from forecasting.report.pages import facilities_page
+    from forecasting.runs.reports import report_outcome
+
+    calm = _calm("placements", "backtest", "horizon_accuracy")
+    assert measured_reach(calm) == 0
+    held = _rows({"build_months": 12, "cost_per_mw_usd": 10e6}).with_columns(
+        as_of=pl.lit(calm.as_of),
+        exhaustion_date=pl.lit(None, pl.Date),
+        exhaustion_monthly=pl.lit(value=False),
+        start_by=pl.lit(None, pl.Date),
+        status=pl.lit("green"),
+    )
+    inputs = replace(calm, construction=held)
+    said = "(no backtest measured the forecast's error: not verified)"
+    cells = held.select(construction_only(inputs)).to_series().to_list()
+    assert cells == [said] * held.height, cells
+    as_of = fmt_date(calm.as_of)
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert said in outcome.construction[0], outcome.construction
+    for text in (facilities_page(inputs), finance_page(inputs), *outcome.construction):
+        assert f"to {as_of} only" not in text, text
+
+
+def test_a_red_headline_names_what_is_red_where_its_dates_are_measured_or_mixed() -> None:
+    """The demo's report (`fleetcast demo`, and at `--horizon 1w`) printed "worst trigger
+    status, blocks and power: red; every other pool green to 2027-06-06 only: ..." on the CLI
+    and the front page: "every other" than no pool named, for a red whose shortfall was
+    measured (us-east/all short 2027-04-08), or whose sites were short of power by a fact of
+    the plan beside pools short past the verified days. The headline names the pools and
+    sites of its worst status, as it already did where every date was past the verified days,
+    each date past them marked "(not verified)"."""
+    from test_report import _power_sites
+
+    sample = _sited(sample_inputs())
+    measured = replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            exhaustion_date=pl.when(pl.col("status") == "red")
+            .then(pl.lit(date(2026, 12, 10)))
+            .otherwise(pl.col("exhaustion_date"))
+        ),
+    )
+    assert status_headline(measured).startswith("red: us-east/all runs short 2026-12-10; "), (
+        status_headline(measured)
+    )
+    late = sample.as_of + timedelta(days=150)
+    power = _power_sites(("west-a", "eu-west", "red")).with_columns(exhaustion_date=pl.lit(late))
+    mixed = status_headline(replace(sample, power_triggers=power))
+    assert mixed.startswith(
+        f"red: us-east/all runs short Mar 2027 (not verified), west-a's power {fmt_date(late)}; "
+    ), mixed
+    # The pools before the sites: the demo at --horizon 1w read "red: us-east-a's power runs
+    # short 2026-12-06, us-west-a's power ..., us-west-b's power 2028-03-04 and 4 more", its
+    # two red pools among the "4 more".
+    early = sample.as_of + timedelta(days=10)
+    sites = _power_sites(*((f"s{i}", "eu-west", "red") for i in range(4))).with_columns(
+        exhaustion_date=pl.lit(early)
+    )
+    many = status_headline(replace(sample, power_triggers=sites))
+    assert many.startswith(
+        f"red: us-east/all runs short Mar 2027 (not verified), s0's power {fmt_date(early)}, "
+        f"s1's power {fmt_date(early)}, s2's power {fmt_date(early)} and 1 more; "
+    ), many
+
+
+def test_every_other_pool_is_said_green_only_where_every_other_pool_is_green() -> None:
+    """A red headline read "red: us-east/all runs short Mar 2027, ...: not verified; every
+    other pool green to 2026-12-18 only: not verified beyond", while us-east/training was
+    amber (its order-by inside the buffer): "every other pool green" was not so. Beside a
+    pool of another colour the greens are named; where every other pool is green it reads
+    as before."""
+    sample = _sited(sample_inputs())
+    assert set(sample.triggers["status"]) == {"red", "amber", "green"}
+    said = status_headline(sample)
+    assert "every other pool green" not in said, said
+    assert "; eu-west/all, eu-west/training green to " in said, said
+    calm = replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            status=pl.when(pl.col("status") == "amber").then(pl.lit("green")).otherwise("status")
+        ),
+    )
+    assert "; every other pool green to " in status_headline(calm), status_headline(calm)

@@ -3352,7 +3352,8 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     inputs = _measured(
         replace(sample, triggers=sample.triggers.with_columns(exhaustion_date=pl.lit(sample.as_of)))
     )
-    assert status_headline(inputs) == inputs.worst_status
+    # Named, no qualifier (test_headline_reach names what a red is of).
+    assert status_headline(inputs) == f"red: us-east/all runs short {fmt_date(inputs.as_of)}"
     note = "q90 requirement stays within capacity, where the forecast ends: unchecked past it"
     green = inputs.triggers.with_columns(
         status=pl.lit("green"), note=pl.lit(note), unverified_green=pl.lit(True)
@@ -3404,7 +3405,8 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     named = green.slice(1).sort("region", "pool")
     pools = ", ".join(f"{r}/{p}" for r, p in named.select("region", "pool").iter_rows())
     assert status_headline(replace(unverified, triggers=mixed)) == (
-        f"red; {pools} green to {fmt_date(end)} only: not verified beyond (see the triggers' "
+        f"red: us-east/all runs short {fmt_date(inputs.as_of)}; {pools} green to "
+        f"{fmt_date(end)} only: not verified beyond (see the triggers' "
         f"notes); {pools} not judged past {fmt_date(end)}: a shortfall after it could no "
         "longer be ordered in time"
     )
@@ -6454,6 +6456,32 @@ def test_the_idle_card_reads_no_dollar_figure_where_no_block_was_judged_whole() 
     # A judged and priced block at 0 % idle is a measured $0, and reads so.
     busy = inputs.idle_risk.with_columns(capex_at_risk_usd=pl.lit(0.0), idle_gpus=pl.lit(0.0))
     assert _idle_card(busy) == "$0"
+
+
+def test_the_idle_card_reads_no_dollar_figure_for_blocks_judged_in_part_but_not_priced() -> None:
+    """A plan with no [[candidate]] (nothing to price a block by) read "capex at idle risk:
+    not priced (13 blocks judged on part of their first 13 weeks only: $0, not in the total;
+    ...; 23 blocks not priced ...)" on the CLI and the finance card: a $0 over blocks that
+    could not be priced, which reads as no idle capital measured on them. Their part now
+    reads "not priced" too, and where only some are priced it says how many are not."""
+    from forecasting.report.pages.finance import _idle_card
+
+    inputs = sample_inputs()
+    partly = inputs.idle_risk.with_columns(
+        days_judged=pl.when(pl.col("kind") == "pod").then(1).otherwise(91).cast(pl.Int32)
+    )
+    unpriced = partly.with_columns(capex_at_risk_usd=pl.lit(None, pl.Float64))
+    card = _idle_card(unpriced)
+    assert "1 block judged on part of its first 13 weeks only: not priced" in card, card
+    assert "$0" not in card, card
+    both = inputs.idle_risk.with_columns(days_judged=pl.lit(1, pl.Int32))
+    some = both.with_columns(
+        capex_at_risk_usd=pl.when(pl.col("kind") == "pod").then(None).otherwise("capex_at_risk_usd")
+    )
+    priced = some.filter(pl.col("capex_at_risk_usd").is_not_null())
+    figure = fmt_usd(float(priced["capex_at_risk_usd"].sum()))
+    said = f"2 blocks judged on part of their first 13 weeks only: {figure} (1 of them not priced)"
+    assert said in _idle_card(some), _idle_card(some)
 
 
 def test_the_front_page_says_the_idle_capital_the_finance_page_says() -> None:

@@ -207,3 +207,43 @@ def test_the_capacity_timeline_of_a_trace_starts_at_its_telemetry(tmp_path: Path
     assert "from 2020-05-12, the newest telemetry's day" in text
     months = text.split("GPUs in service by month")[1]
     assert "May 20" in months and "Apr 21" in months and "Dec 26" not in months
+
+
+def test_a_class_whose_demand_stopped_warns_once_not_once_per_series() -> None:
+    """A 21-day fleet whose us-west inference demand stopped for its last 10 days (customer
+    churn) printed 38 warnings under `forecast`, one per series and measure, each "forecast
+    by naive: 21 days of history; ...; forecast at zero: its last 10 days read zero, after
+    demand up to 4,570.3 GPUs until 2026-11-26; held at zero as if it stopped", its own peak
+    making each reason unique: one event, a screen of lines. Series that stopped on the same
+    day fold into one line as short histories do, their own figures on the platform page; a
+    series that stopped on another day keeps its line."""
+    import polars as pl
+
+    from forecasting.forecast import _fallback_lines
+
+    def reason(peak: float, erred: float, *, days: int = 10, until: str = "2026-11-26") -> str:
+        return (
+            "21 days of history; backtesting needs 23 (14 training + 2 steps of 1 between "
+            f"cutoffs + 7 scored); on its last 7 days the naive erred by 0.0 GPUs a day on "
+            f"average against the seasonal naive's {erred:,.1f}; forecast at zero: its last "
+            f"{days} days read zero, after demand up to {peak:,.1f} GPUs until {until}; held at "
+            "zero as if it stopped: a return needs new telemetry or a contract"
+        )
+
+    rows = [
+        (f"total/us-west/inference/c{i}", measure, "naive", reason(100.0 * i + k, 50.0 * i + k))
+        for i in range(6)
+        for k, measure in enumerate(("mean", "peak"))
+    ]
+    rows.append(
+        ("total/eu-west/batch/c9", "mean", "naive", reason(7.0, 3.0, days=2, until="2026-12-04"))
+    )
+    flagged = pl.DataFrame(rows, schema=["unique_id", "measure", "model", "reason"], orient="row")
+    lines = _fallback_lines(flagged)
+    assert len(lines) == 2, lines
+    folded, alone = lines
+    assert folded.startswith("us-west · inference · c0 (mean, peak), "), folded
+    assert "and 2 more series (the platform page lists them): forecast by naive: " in folded
+    assert "its last 10 days read zero, after demand until 2026-11-26; held at zero" in folded
+    assert "GPUs until" not in folded and "erred by" not in folded, folded  # no one series' figure
+    assert "demand up to 7.0 GPUs until 2026-12-04" in alone, alone

@@ -623,6 +623,10 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
     if worst is None:
         return "no triggers"
     end = daily_end(inputs)
+    # What the worst status is of, first: where a date is measured, or a site is short by a
+    # fact of the plan, the demo's headline read "red; every other pool green ...", no pool
+    # named before "every other".
+    worst += _shortfall_not_verified(inputs, worst, end) or _worst_named(inputs, worst, end)
     # Short on the first monthly row alone: the same fleet read red with 7 daily days and
     # green with 182, and the headline said "red" unqualified.
     seam = inputs.triggers.filter(pl.col("status").is_in(["amber", "red"]) & pl.col("monthly_only"))
@@ -635,7 +639,6 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
-    worst += _shortfall_not_verified(inputs, worst, end)
     vacant = inputs.triggers.filter(pl.col("region").is_in(vacant_regions(inputs)))
     if not vacant.is_empty():
         pools = ", ".join(
@@ -700,7 +703,14 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
     if verified is not None:
         # The backtests' day and why, as a green headline says them; every green named one by
         # one read as a list of five pools on a 120-day fleet's CLI.
-        every = unverified.height == inputs.triggers.filter(pl.col("status") == "green").height
+        # "Every other pool" only where the pools not green are all named before: beside an
+        # amber the headline named for nothing, "every other pool green" read false.
+        named = (pl.col("status") == inputs.worst_status) | pl.col("monthly_only").fill_null(
+            value=False
+        )
+        greens = inputs.triggers.filter(pl.col("status") == "green").height
+        others = inputs.triggers.filter(pl.col("status") != "green")
+        every = unverified.height == greens and bool(others.select(named.all()).item())
         return (
             f"{worst}; {'every other pool' if every else pools} {_green_uncalibrated(inputs, end)}"
         )
@@ -749,6 +759,49 @@ def _shortfall_not_verified(inputs: ReportInputs, worst: str, end: date | None) 
     (_, first, when), *rest = shown
     named = ", ".join([f"{first} runs short {when}", *(f"{n} {d}" for _, n, d in rest)])
     return f": {named}, {_unverified_why(bound)}: {NOT_VERIFIED}"
+
+
+def _worst_named(inputs: ReportInputs, worst: str, end: date | None) -> str:
+    """The pools and sites of a red or amber ``worst`` where :func:`_shortfall_not_verified`
+    does not name them (a date measured, or a site short by a fact of the plan): ": us-east/all
+    runs short 2027-04-08, us-east-a's power 2027-02-01", a date past the verified days marked
+    "(not verified)"; "" otherwise. Pools short on the monthly rows alone are said apart."""
+    if worst not in ("red", "amber") or end is None:
+        return ""
+    bound = _shortfall_bound(inputs)
+    verified = bound.day if bound is not None else None
+    # The pools first, then the sites, each by date: the demo's four red sites' power hid
+    # its two red pools in "and 4 more".
+    found: list[tuple[int, date, str, str]] = []
+    rows = inputs.triggers.filter(
+        (pl.col("status") == worst) & ~pl.col("monthly_only").fill_null(value=False)
+    )
+    for row in rows.iter_rows(named=True):
+        pool, day = f"{row['region']}/{row['pool']}", row["exhaustion_date"]
+        if not isinstance(day, date):
+            found.append((0, date.max, pool, ""))
+            continue
+        when = f"{day:%b %Y}" if day > end else fmt_date(day)
+        past = verified is not None and _latest_day(day, daily_end=end) > verified
+        found.append((0, day, pool, f"{when} ({NOT_VERIFIED})" if past else when))
+    for r in power_view(inputs).filter(pl.col("status") == worst).iter_rows(named=True):
+        day = r["exhaustion_date"]
+        when = fmt_date(day) if isinstance(day, date) else ""
+        if when and r["shortfall_only"] is not None:
+            when += f" ({NOT_VERIFIED})"
+        found.append((1, day if isinstance(day, date) else date.max, f"{r['site']}'s power", when))
+    if not found:
+        return ""
+    found.sort()
+    shown = found[:_WORST_NAMED]
+    (_, _, first, when), *rest = shown
+    named = [f"{first} runs short {when}".rstrip(), *(f"{n} {d}".rstrip() for _, _, n, d in rest)]
+    more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+    return f": {', '.join(named)}{more}"
+
+
+# Pools and sites a red or amber headline names; more are counted.
+_WORST_NAMED = 4
 
 
 def _latest_day(day: date, *, daily_end: date) -> date:
@@ -869,7 +922,8 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
     """A construction row's "(ceilings run out past DAY ...: not verified)" where its run-out
     day (a monthly one's: the month's last day) lies past the last day the run verifies
     (:func:`green_verified_to`, the statuses' day), or "(to DAY only: not verified beyond)"
-    where its ceilings hold to the plan's end and the run verifies less; else null. A pool's
+    where its ceilings hold to the plan's end and the run verifies less ("(no backtest
+    measured ...: not verified)" where it verifies nothing, as a green says); else null. A pool's
     red short past that day said "not verified" while the new site started for ceilings
     running out later read a plain "start a new site by ... (red)"."""
     verified = green_verified_to(inputs)
@@ -883,12 +937,14 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
     last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
     past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
     held = ran_out.is_null() & pl.col("ceilings_mw").is_not_null()
-    return (
-        pl.when(past)
-        .then(pl.lit(f"({why}: {NOT_VERIFIED})"))
-        .when(held)
-        .then(pl.lit(f"(to {day} only: {NOT_VERIFIED_BEYOND})"))
+    # Where no backtest measured anything, the verified day is the as-of day: "to 2026-12-06
+    # only" on a 15-day fleet read as a verified day beside greens saying nothing was.
+    holds = (
+        f"({UNMEASURED_GREEN})"
+        if verified <= inputs.as_of
+        else f"(to {day} only: {NOT_VERIFIED_BEYOND})"
     )
+    return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})")).when(held).then(pl.lit(holds))
 
 
 def status_only(inputs: ReportInputs) -> pl.Expr:

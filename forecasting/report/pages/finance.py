@@ -605,10 +605,15 @@ def _idle_card(idle: pl.DataFrame) -> str:
         weeks = int(partly["window_days"].max()) // 7  # type: ignore[arg-type]  # not null here
         blocks = "1 block" if partly.height == 1 else f"{partly.height} blocks"
         their = "its" if partly.height == 1 else "their"
-        apart.append(
-            f"{blocks} judged on part of {their} first {weeks} weeks only: "
-            f"{fmt_usd(total(partly, 'capex_at_risk_usd'))}, not in the total"
-        )
+        # A sum over blocks no candidate prices is no figure: a plan without candidates read
+        # "13 blocks judged on part ...: $0, not in the total".
+        nulls = partly["capex_at_risk_usd"].null_count()
+        if nulls == partly.height:
+            priced = "not priced"
+        else:
+            of_them = f" ({nulls} of them not priced)" if nulls else ""
+            priced = f"{fmt_usd(total(partly, 'capex_at_risk_usd'))}{of_them}, not in the total"
+        apart.append(f"{blocks} judged on part of {their} first {weeks} weeks only: {priced}")
     if unjudged:
         apart.append(f"{unjudged} {'block' if unjudged == 1 else 'blocks'} not judged")
     # Judged but unpriced (no candidate of its kind and GPU type to price it): counted in no
