@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -49,3 +49,43 @@ def test_the_forecast_names_its_backtest_window_and_the_reach_the_report_reads(
         f"counted from the as-of day {run.as_of}, as the report counts them, they scored "
         f"{reach} days ahead (to {upto})"
     ) in title, title
+
+
+def test_young_series_on_short_windows_are_not_credited_with_the_totals_reach() -> None:
+    """The demo's forecast read "14 series backtested on 7-day windows ...; counted from the
+    as-of day 2026-12-06, as the report counts them, they scored 364 days ahead": fourteen
+    young customers credited with the total's decision backtest. The report's count is the
+    total's and the regions'; it is given only where they ran the short windows."""
+    from forecasting.forecast import ForecastSettings
+    from forecasting.runs.forecasts import _short_backtests, _top_ran_short
+
+    settings = ForecastSettings()
+    young = settings.for_history(20)
+    assert young.backtest_horizon < settings.backtest_horizon
+    summary = pl.DataFrame(
+        {
+            "unique_id": ["total", "total/r1", "total/r1/inference/new"],
+            "fallback": [None, None, None],
+            "n_days": [700, 700, 20],
+        },
+        schema={"unique_id": pl.String, "fallback": pl.String, "n_days": pl.Int64},
+    )
+    assert not _top_ran_short(summary, settings)
+    assert _top_ran_short(summary.with_columns(n_days=pl.lit(20, pl.Int64)), settings)
+    layouts = [
+        {
+            "backtest_horizon": young.backtest_horizon,
+            "backtest_step": young.backtest_step,
+            "min_train_days": young.min_train_days,
+            "series": 1,
+        }
+    ]
+    as_of = date(2026, 12, 6)
+    theirs = _short_backtests(layouts, settings, reach=364, as_of=as_of, top_short=True)
+    assert "they scored 364 days ahead" in theirs
+    not_theirs = _short_backtests(layouts, settings, reach=364, as_of=as_of, top_short=False)
+    assert "364" not in not_theirs and "scored" not in not_theirs, not_theirs
+    assert not_theirs.startswith(f"1 series backtested on {young.backtest_horizon}-day windows"), (
+        not_theirs
+    )
+    assert not_theirs.endswith("which the total and the regions ran)"), not_theirs

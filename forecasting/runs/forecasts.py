@@ -753,7 +753,11 @@ def store_forecast(
         history_end=_history_end(result),
         observed=observed,
         short_backtests=_short_backtests(
-            ran["backtest_layouts"], settings, reach=reach, as_of=as_of
+            ran["backtest_layouts"],
+            settings,
+            reach=reach,
+            as_of=as_of,
+            top_short=_top_ran_short(result.summary, settings),
         ),
     )
 
@@ -783,15 +787,38 @@ def _layout_that_ran(result: ForecastResult, settings: ForecastSettings) -> dict
     return one | {"backtest_layouts": layouts}
 
 
+def _top_ran_short(summary: pl.DataFrame, settings: ForecastSettings) -> bool:
+    """Whether the total or a region (the series the report's reach is read from) ran a
+    backtest layout shorter than ``settings``' own."""
+    own = (settings.backtest_horizon, settings.backtest_step, settings.min_train_days)
+    top = summary.filter(
+        hierarchy.depth() <= 1, pl.col("fallback").is_null(), pl.col("n_days").is_not_null()
+    )
+    return any(
+        (lay.backtest_horizon, lay.backtest_step, lay.min_train_days) != own
+        for lay in (settings.for_history(int(n)) for n in top["n_days"])
+    )
+
+
 def _short_backtests(
-    layouts: list[dict[str, Any]], settings: ForecastSettings, *, reach: int, as_of: date
+    layouts: list[dict[str, Any]],
+    settings: ForecastSettings,
+    *,
+    reach: int,
+    as_of: date,
+    top_short: bool = True,
 ) -> str:
     """The backtest layouts other than the settings' own, in words, with ``reach``, the days
     past ``as_of`` their windows measured as the report counts them; "" when none ran.
 
     Helios' forecast read "backtested 7 days ahead" where its report read "scored 5 days
     ahead": the 7 is each window's length from its own cut-off, the report's count starts at
-    the as-of day. The line names the window as a window and gives the report's count."""
+    the as-of day. The line names the window as a window and gives the report's count.
+
+    The report's count is the total's and the regions' (``top_short``: whether they ran a
+    short layout). Where only younger series did, the count is not theirs and is left out:
+    the demo read "14 series backtested on 7-day windows ...; they scored 364 days ahead",
+    fourteen young customers credited with the total's decision backtest."""
     own = (settings.backtest_horizon, settings.backtest_step, settings.min_train_days)
     short = [
         f"{lay['series']:,} series backtested on {lay['backtest_horizon']}-day windows from "
@@ -807,9 +834,15 @@ def _short_backtests(
         if reach > 0
         else "they scored no day past it"
     )
+    too_short = (
+        f"for {settings.backtest_horizon}-day backtests after {settings.min_train_days} days "
+        "of training"
+    )
+    if not top_short:
+        ran = "which the total and the regions ran"
+        return f"{'; '.join(short)} (their history too short {too_short}, {ran})"
     return (
-        f"{'; '.join(short)} (history too short for {settings.backtest_horizon}-day backtests "
-        f"after {settings.min_train_days} days of training); counted from the as-of day "
+        f"{'; '.join(short)} (history too short {too_short}); counted from the as-of day "
         f"{as_of}, as the report counts them, {scored}"
     )
 
