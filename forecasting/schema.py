@@ -274,7 +274,7 @@ MONTHLY_ONLY = "not verified at the daily grain"
 # its usable capacity from the start, and a date like any other read as a deadline ahead.
 SHORT_ALREADY = "the first forecast day: short already"
 # Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
-# there (triggers.power's notes, triggers.orders' placements, the pages and the CLI).
+# there (triggers.power's notes, triggers.placement's placements, the pages and the CLI).
 NEW_SITE = "a new site is needed"
 # Said of an order no planned power serves that power contracted today would run on its
 # arrival (the pages, the CLI): not red for power, and the site's power trigger dates it.

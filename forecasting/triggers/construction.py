@@ -185,7 +185,7 @@ def _drawn(
     of each order's first block past every ceiling the demand needs.
 
     The training pool's orders serve training first; the all pool's shortfall is what they
-    leave, as the all pool's orders are sized (triggers.orders), and what the all pool's own
+    leave, as the all pool's orders are sized (triggers.plan), and what the all pool's own
     orders leave of it draws on the training orders' other blocks (a cell serves every
     class)."""
     _, trained, _ = _filled(needs, "training", short["training"], ds)

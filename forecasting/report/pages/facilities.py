@@ -581,7 +581,7 @@ def _site_shares(placements: pl.DataFrame) -> dict[tuple[str, str], list[dict[st
     with that part in the trigger's columns (``blocks_to_order``, ``mw``, ``powered``,
     ``blocks_waiting``, ``blocks_beyond_ceiling``, ``runs_from``, ``order_by``, ``arrives``,
     ``status``) and ``powered_from`` cleared where the part runs on arrival. The blocks of a
-    site's part that wait for power are dated to land with it (``triggers.orders``): one
+    site's part that wait for power are dated to land with it (``triggers.placement``): one
     row read the demo's 68 such racks in service with the 14 that run, on the 14's dates."""
     first = placements.filter(pl.col("tranche").fill_null(1) == 1)
     parts = first.group_by(

@@ -220,7 +220,7 @@ def _order_by_text(
     they land and stand dark 504 days."""
     beyond, blocks = row.get("blocks_beyond_ceiling") or 0, row.get("blocks_to_order") or 0
     if row["order_by"] is None and blocks and beyond >= blocks:
-        # No site can power its blocks (triggers.orders): dated only by a declared new site.
+        # No site can power its blocks (triggers.placement): dated only by a declared new site.
         return new_site or f"none: {NO_ORDER_BY}"
     text = monthly_date(row["order_by"], row, daily_end=daily_end)
     day = row["order_by"]
