@@ -110,8 +110,8 @@ CONSTANT_MIN_DAYS = 14
 
 def constant_series(demand: pl.DataFrame) -> pl.DataFrame:
     """(unique_id, measure, level, days): the series of ``demand`` (unique_id, ds, measure, y) whose
-    every observed day, ``CONSTANT_MIN_DAYS`` of them at least, read one value (within a
-    billionth: the daily sums run on integer micro-GPUs, demand.py).
+    every observed day, ``CONSTANT_MIN_DAYS`` of them at least, read one value above zero
+    (within a billionth: the daily sums run on integer micro-GPUs, demand.py).
 
     Nothing in their history measures a change, so nothing in the fleet's is theirs: the
     reconciliation (:func:`forecasting.reconcile.reconcile_forecasts`, ``constant``) and the
@@ -128,6 +128,9 @@ def constant_series(demand: pl.DataFrame) -> pl.DataFrame:
         )
         .filter(
             (pl.col("days") >= CONSTANT_MIN_DAYS)
+            # A series at zero on every day has no level to keep: the idle-day rules read it
+            # (its paths and idle share put its quantiles at zero past the daily model).
+            & (pl.col("top") > 0)
             & (
                 pl.col("top") - pl.col("level")
                 <= 1e-9 * pl.max_horizontal(pl.col("top").abs(), pl.lit(1.0))
