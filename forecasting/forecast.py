@@ -103,8 +103,9 @@ CONSTANT_SCHEMA = pl.Schema(
 )
 # Observed days that must all read the same value for a series to be constant: two whole
 # weeks, so its weekly pattern has had room to show. A customer at 200 GPUs every hour for two
-# years was moved by MinT to 99-200 GPUs a day and by its class's growth to 274 a month; a
-# series a few days old that has not changed yet is still its class's share.
+# years was moved by MinT (199.998-200.002) and by its class's share past the daily model to
+# 99-200 GPUs a day and up to 274 a month; a series a few days old that has not changed yet is
+# still its class's share.
 CONSTANT_MIN_DAYS = 14
 
 

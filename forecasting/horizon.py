@@ -40,6 +40,13 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   beside green triggers. Mapped onto the classes alone, a region's paths read a q90 up to 6 % below
   its band. A customer's mean-measure rows then read its paths (:func:`_customers_on_their_paths`):
   their quantiles, and its class's mean split by the paths' means as the growth model takes over.
+- **A customer constant in its history keeps its level** (:func:`_constant_paths_held`,
+  :func:`_constant_rows_held`): a customer whose every observed day read one value
+  (:func:`forecasting.forecast.constant_series`) keeps its short model's rows, daily and
+  monthly, and its paths; the other customers of its class take what its share of the
+  class's growth and band had given it, path by path and row by row, so the class's rows and
+  its paths' sums are unchanged. Split with its class, a customer at 200 GPUs every hour of
+  two years read daily means down to 99 GPUs and monthly means up to 274 (peak q90 1,468).
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class over the
