@@ -1292,7 +1292,9 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     sample paths to mix their draws into, so they do not move the quantiles here. A contract
     series the frame lacks, and each region or class above it the frame lacks (a region
     without telemetry), gets rows of its own (model :data:`CONTRACT_MODEL`): those levels hold
-    the book's contracts alone. The total never does: a frame without total rows (the plan's
+    the book's contracts alone, so their quantiles are the book's outcomes'
+    (:func:`_book_only_quantiles`: a deal at p = 0.3 reads its GPUs from q90, 0 at q50). The
+    total never does: a frame without total rows (the plan's
     monthly rows hold regions, classes and customers, not the total) gets none, since the
     total's lift alone is the book's GPUs, not the fleet's plan. The demo stored it as the
     total's monthly rows: a July 2027 peak q50 of 902 GPUs where the regions' summed to
@@ -1397,6 +1399,23 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
         .with_columns(pl.lit(CONTRACT_MODEL).alias("model"))
     )
     quantiles = sorted((v for v in values if v != "mean"), key=_quantile_of)
+    # A level the book alone holds is the book's outcomes: its quantiles are read off them, as
+    # the daily rows read them off the paths (its mean is already their expectation).
+    outcomes = pl.concat(
+        [
+            peaks.with_columns(measure=pl.lit(Measure.PEAK.value)),
+            days.group_by("contract_id", "status", "probability", "unique_id", "month")
+            .agg(gpus=pl.col("gpus").sum() / month_days)
+            .with_columns(measure=pl.lit(Measure.MEAN.value)),
+        ]
+    ).select(
+        "unique_id",
+        pl.col("month").alias("ds"),
+        "measure",
+        "gpus",
+        pl.when(signed).then(1.0).otherwise(pl.col("probability")).alias("probability"),
+    )
+    new_rows = _book_only_quantiles(new_rows, outcomes, quantiles)
     return (
         pl.concat([lifted, new_rows.select(months.columns)], how="vertical_relaxed")
         .with_columns(
@@ -1405,6 +1424,74 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
             for i, c in enumerate(quantiles)
         )
         .cast(months.schema)
+    )
+
+
+def _outcome_quantiles(
+    atoms: Sequence[tuple[float, float]], levels: Sequence[float]
+) -> list[float]:
+    """The ``levels`` quantiles of a sum of independent draws, each ``(gpus, p)`` adding
+    ``gpus`` with probability ``p`` (a signed contract: p = 1): the smallest sum whose
+    cumulative probability reaches each level. One Bernoulli(p) x G reads G at levels above
+    1 - p and 0 at and below it. The sums are enumerated: a book holds tens of deals, and a
+    level only the book holds has a few of them."""
+    dist: dict[float, float] = {0.0: 1.0}
+    for gpus, p in atoms:
+        grown: dict[float, float] = {}
+        for total, weight in dist.items():
+            if p < 1.0:
+                grown[total] = grown.get(total, 0.0) + weight * (1.0 - p)
+            grown[total + gpus] = grown.get(total + gpus, 0.0) + weight * p
+        dist = grown
+    support = sorted(dist)
+    cumulative = np.cumsum([dist[v] for v in support])
+    # A level equal to a cumulative probability (q90 of a deal at p = 0.1) is that outcome's:
+    # the slack keeps float sums such as 0.7 + 0.2 from stepping past it.
+    return [
+        support[min(int(np.searchsorted(cumulative, a - 1e-12)), len(support) - 1)] for a in levels
+    ]
+
+
+def _book_only_quantiles(
+    rows: pl.DataFrame, outcomes: pl.DataFrame, quantiles: Sequence[str]
+) -> pl.DataFrame:
+    """``rows`` (levels only the book holds: unique_id, ds, measure, mean, quantiles) with each
+    quantile read off the book's outcomes under it (``outcomes``: each contract's unique_id,
+    ds, measure, gpus and probability), not left at the lift of a floor alone. Pipeline deals
+    moved such a row's mean only: a customer of one deal at p = 0.3 read q90 = 0 beside a
+    mean of 0.3 x its GPUs, where the deal signs on 30 % of outcomes (its q90 is the GPUs)."""
+    if rows.is_empty() or not quantiles:
+        return rows
+    under = pl.concat(
+        [
+            outcomes.with_columns(
+                pl.col("unique_id")
+                .str.split(hierarchy.SEP)
+                .list.head(depth)
+                .list.join(hierarchy.SEP)
+            )
+            for depth in range(1, hierarchy.BOTTOM_DEPTH + 2)
+        ]
+    ).unique()  # a leaf's own id repeats at the depths past it
+    atoms = (
+        under.filter(pl.col("gpus") > 0)
+        .group_by("unique_id", "ds", "measure")
+        .agg(pl.struct("gpus", "probability").sort_by("gpus", "probability").alias("atoms"))
+    )
+    levels = [_quantile_of(c) for c in quantiles]
+    read = {
+        (uid, ds, measure): _outcome_quantiles(
+            [(a["gpus"], a["probability"]) for a in found], levels
+        )
+        for uid, ds, measure, found in atoms.iter_rows()
+    }
+    keyed = [
+        read.get(key, [0.0] * len(levels))
+        for key in rows.select("unique_id", "ds", "measure").iter_rows()
+    ]
+    return rows.with_columns(
+        pl.Series(c, [values[i] for values in keyed], dtype=pl.Float64)
+        for i, c in enumerate(quantiles)
     )
 
 

@@ -76,6 +76,7 @@ __all__ = [
     "NoObservedDayError",
     "SeriesForecast",
     "backtest_cutoffs",
+    "constant_series",
     "coverage",
     "demand_with_spikes_held",
     "forecast_all",
@@ -95,6 +96,50 @@ _INTERVAL = (0.1, 0.9)  # the 80 % interval every model must report, whatever th
 _Z90 = float(stats.norm.ppf(0.9))
 _BUCKET_EDGES = (7, 14, 28, 56, 91, 182, 365)
 _MIN_BUCKET_POINTS = 30  # fewer points make a q10/q90 estimate noisier than the miss it fixes
+
+
+CONSTANT_SCHEMA = pl.Schema(
+    {"unique_id": pl.String(), "measure": pl.String(), "level": pl.Float64(), "days": pl.Int64()}
+)
+# Observed days that must all read the same value for a series to be constant: two whole
+# weeks, so its weekly pattern has had room to show. A customer at 200 GPUs every hour for two
+# years was moved by MinT (199.998-200.002) and by its class's share past the daily model to
+# 99-200 GPUs a day and up to 274 a month; a series a few days old that has not changed yet is
+# still its class's share.
+CONSTANT_MIN_DAYS = 14
+
+
+def constant_series(demand: pl.DataFrame) -> pl.DataFrame:
+    """(unique_id, measure, level, days): the series of ``demand`` (unique_id, ds, measure, y) whose
+    every observed day, ``CONSTANT_MIN_DAYS`` of them at least, read one value above zero
+    (within a billionth: the daily sums run on integer micro-GPUs, demand.py).
+
+    Nothing in their history measures a change, so nothing in the fleet's is theirs: the
+    reconciliation (:func:`forecasting.reconcile.reconcile_forecasts`, ``constant``) and the
+    plan's split of a class over its customers (:mod:`forecasting.horizon`) keep them at their
+    own forecast and move the others. Their own band is what their model gives (no width on a
+    history with no spread), and their note says it is not a certain level."""
+    observed = demand.filter(pl.col("y").is_not_null() & pl.col("y").is_not_nan())
+    return (
+        observed.group_by("unique_id", "measure")
+        .agg(
+            pl.col("y").min().alias("level"),
+            pl.col("y").max().alias("top"),
+            pl.col("ds").n_unique().alias("days"),
+        )
+        .filter(
+            (pl.col("days") >= CONSTANT_MIN_DAYS)
+            # A series at zero on every day has no level to keep: the idle-day rules read it
+            # (its paths and idle share put its quantiles at zero past the daily model).
+            & (pl.col("top") > 0)
+            & (
+                pl.col("top") - pl.col("level")
+                <= 1e-9 * pl.max_horizontal(pl.col("top").abs(), pl.lit(1.0))
+            )
+        )
+        .select("unique_id", "measure", "level", pl.col("days").cast(pl.Int64))
+        .sort("unique_id", "measure")
+    )
 
 
 class NoObservedDayError(ValueError):
@@ -317,6 +362,9 @@ class ForecastResult:
     # Totals whose last days hold estimates, not telemetry (ESTIMATED_SCHEMA): a part of them
     # was silent, read off its own forecast there; said in the warnings.
     estimated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ESTIMATED_SCHEMA))
+    # Leaves constant in their history (CONSTANT_SCHEMA, :func:`constant_series`), held at their
+    # own forecast by the reconciliation and the plan's class split: said in the warnings.
+    constant: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONSTANT_SCHEMA))
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -385,6 +433,11 @@ class ForecastResult:
             + held
             + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
             + _estimated_lines(self.estimated)
+            + _constant_lines(
+                self.constant.filter(
+                    pl.col("unique_id").is_in(self.flagged["unique_id"].implode()).not_()
+                )
+            )
             + _mean_of_paths_lines(_day_spans(self.mean_of_paths_days))
             # A series forecast by a fallback has its line above: its peak at its mean's is
             # the fallback's, said there.
@@ -644,6 +697,32 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
         for uid, days in sorted(partial)
     ]
     return lines
+
+
+# Series named in the one warning line on series held at a constant level; the rest counted.
+_CONSTANT_NAMED = 4
+
+
+def _constant_lines(constant: pl.DataFrame) -> list[str]:
+    """One line for the leaves held at their level (CONSTANT_SCHEMA, forecast by their own
+    model, not a fallback, whose line says it for the others): their band has no width, which
+    read as a certain level where it is only a history with no spread."""
+    if constant.is_empty():
+        return []
+    rows = constant.sort("unique_id", "measure").unique("unique_id", keep="first")
+    rows = rows.sort("unique_id")
+    shown = _named_count(rows.height, most=_CONSTANT_NAMED)
+    named = ", ".join(
+        f"{hierarchy.label_of(uid)} at {level:,.1f} GPUs on each of its {days_count(days)}"
+        for uid, level, days in rows.head(shown).select("unique_id", "level", "days").iter_rows()
+    )
+    more = f" and {rows.height - shown} more" if rows.height > shown else ""
+    return [
+        f"held at their own level, every observed day the same: {named}{more}; no change of "
+        "their class or region is read onto them (not reconciled with it, not its share "
+        "past the daily model), and their band has no width: their days never changed, which "
+        "measures no spread: not a certain level"
+    ]
 
 
 def _estimated_lines(estimated: pl.DataFrame) -> list[str]:
@@ -2211,7 +2290,13 @@ def forecast_all(
     paths = pl.DataFrame(schema=schema.PATHS_SCHEMA)
     method, scores = "none", pl.DataFrame()
     of_paths_days = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
+    # Leaves only: a constant aggregate's parts may vary against each other.
+    parents = held.select(hierarchy.parent().alias("unique_id")).unique()
+    constant_leaves = constant_series(held).join(parents, on="unique_id", how="anti")
     if means:
+        constant = set(
+            constant_leaves.filter(pl.col("measure") == schema.Measure.MEAN)["unique_id"]
+        )
         rec = reconcile_forecasts(
             [r.unique_id for r in means],
             means=np.stack([r.forecast["mean"].to_numpy() for r in means]),
@@ -2222,6 +2307,7 @@ def forecast_all(
             seed=settings.seed,
             backtest_lag_days=[r.backtest_lag_days for r in means],
             at_zero=[r.stopped_days > 0 for r in means],
+            constant=[r.unique_id in constant for r in means],
         )
         mean_rows, paths = _reconciled_frames(means, rec, settings)
         forecast_parts.insert(0, mean_rows)
@@ -2241,4 +2327,5 @@ def forecast_all(
         reconciliation_scores=scores,
         mean_of_paths_days=of_paths_days,
         estimated=pl.DataFrame(estimated, schema=ESTIMATED_SCHEMA),
+        constant=constant_leaves.cast(CONSTANT_SCHEMA),
     )

@@ -40,6 +40,13 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   beside green triggers. Mapped onto the classes alone, a region's paths read a q90 up to 6 % below
   its band. A customer's mean-measure rows then read its paths (:func:`_customers_on_their_paths`):
   their quantiles, and its class's mean split by the paths' means as the growth model takes over.
+- **A customer constant in its history keeps its level** (:func:`_constant_paths_held`,
+  :func:`_constant_rows_held`): a customer whose every observed day read one value
+  (:func:`forecasting.forecast.constant_series`) keeps its short model's rows, daily and
+  monthly, and its paths; the other customers of its class take what its share of the
+  class's growth and band had given it, path by path and row by row, so the class's rows and
+  its paths' sums are unchanged. Split with its class, a customer at 200 GPUs every hour of
+  two years read daily means down to 99 GPUs and monthly means up to 274 (peak q90 1,468).
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class over the
@@ -89,7 +96,7 @@ import polars as pl
 
 from forecasting import growth, hierarchy, longrange, measures, shifts, sums
 from forecasting.capacity import CapacityPlan
-from forecasting.forecast import ForecastResult, demand_with_spikes_held
+from forecasting.forecast import ForecastResult, constant_series, demand_with_spikes_held
 from forecasting.schema import (
     MIN_HORIZON_DAYS,
     QUANTILES,
@@ -1614,6 +1621,152 @@ class Growth:
         return mine == (tuple(classes), daily_days, months, measured)
 
 
+def _constant_customers(series: pl.DataFrame) -> pl.DataFrame:
+    """(unique_id, measure) of the customers (bottom-level series) whose every observed day read
+    one value (:func:`forecasting.forecast.constant_series`): held at their own forecast."""
+    return (
+        constant_series(series)
+        .filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+        .select("unique_id", "measure")
+    )
+
+
+def _constant_paths_held(
+    paths: pl.DataFrame, before: pl.DataFrame, held: pl.DataFrame
+) -> pl.DataFrame:
+    """``paths`` (bottom level, moved onto their bands) with each constant customer's paths
+    as they were ``before`` the move, and what the move gave it handed to the other customers
+    of its class on the same path and day, in proportion to theirs: each class's sum on every
+    path is the one its band was mapped to, so the drills' demand is unchanged. Mapped with
+    its class, a customer at 200 GPUs every hour for two years read paths down to 84 GPUs."""
+    ids = held.filter(pl.col("measure") == Measure.MEAN.value)["unique_id"].unique()
+    if paths.is_empty() or ids.is_empty():
+        return paths
+    cell = ["_parent", "ds", "sample_id"]
+    frame = paths.with_row_index("_row").with_columns(
+        pl.col("y").cast(pl.Float64).alias("_y"),
+        hierarchy.parent().alias("_parent"),
+        pl.col("unique_id").is_in(ids.implode()).alias("_held"),
+        (hierarchy.depth() == hierarchy.BOTTOM_DEPTH).alias("_leaf"),
+    )
+    own = before.filter(pl.col("unique_id").is_in(ids.implode())).select(
+        "unique_id", "ds", "sample_id", pl.col("y").cast(pl.Float64).alias("_own")
+    )
+    frame = frame.join(own, on=["unique_id", "ds", "sample_id"], how="left")
+    given = sums.group_sums(
+        frame.filter("_held").with_columns(
+            (pl.col("_y") - pl.col("_own").fill_null(pl.col("_y"))).alias("_given")
+        ),
+        cell,
+        "_given",
+    ).drop("rows")
+    mates = sums.group_sums(frame.filter(pl.col("_leaf") & ~pl.col("_held")), cell, "_y").select(
+        *cell, pl.col("_y").alias("_mates")
+    )
+    factor = (
+        pl.when(pl.col("_mates") > 0)
+        .then(((pl.col("_mates") + pl.col("_given")) / pl.col("_mates")).clip(lower_bound=0.0))
+        .otherwise(1.0)
+    )
+    return (
+        frame.join(given, on=cell, how="left")
+        .join(mates, on=cell, how="left")
+        .sort("_row")
+        .with_columns(
+            pl.when("_held")
+            .then(pl.coalesce("_own", "_y"))
+            .when(pl.col("_leaf") & pl.col("_given").is_not_null())
+            .then(pl.col("_y") * factor)
+            .otherwise(pl.col("_y"))
+            .alias("y")
+        )
+        .select(paths.columns)
+        .cast(paths.schema)
+    )
+
+
+def _constant_rows_held(
+    frame: pl.DataFrame, own: pl.DataFrame, held: pl.DataFrame, columns: list[str]
+) -> pl.DataFrame:
+    """``frame`` (customers' and classes' rows: unique_id, ds, measure, model, values) with each
+    constant customer's rows (``held``: unique_id, measure) read from ``own`` (the same keys
+    and values, and its model), and in the mean measure what it gave up or gained handed to
+    the other customers of its class, column by column (``columns``), in proportion to
+    theirs: the customers still add up to their class where they did. The peaks do not add
+    up, so the others' peaks stay."""
+    if held.is_empty() or frame.is_empty():
+        return frame
+    keys = ["unique_id", "ds", "measure"]
+    values = [c for c in _VALUES if c in frame.columns]
+    marked = frame.with_row_index("_row").join(
+        held.with_columns(pl.lit(True).alias("_held")), on=["unique_id", "measure"], how="left"
+    )
+    replaced = (
+        marked.filter(pl.col("_held").fill_null(False))
+        .join(
+            own.select(*keys, *(pl.col(c).alias(f"{c}_own") for c in [*values, "model"])),
+            on=keys,
+        )
+        .with_columns(hierarchy.parent().alias("_parent"))
+    )
+    mean = pl.col("measure") == Measure.MEAN.value
+    cell = ["_parent", "ds", "measure"]
+    out = marked.with_columns(hierarchy.parent().alias("_parent"))
+    for c in columns:
+        given = sums.group_sums(
+            replaced.filter(mean).with_columns((pl.col(c) - pl.col(f"{c}_own")).alias("_given")),
+            cell,
+            "_given",
+        ).drop("rows")
+        mates = sums.group_sums(
+            out.filter(
+                mean & (hierarchy.depth() == hierarchy.BOTTOM_DEPTH) & pl.col("_held").is_null()
+            ),
+            cell,
+            c,
+        ).select(*cell, pl.col(c).alias("_mates"))
+        factor = ((pl.col("_mates") + pl.col("_given")) / pl.col("_mates")).clip(lower_bound=0.0)
+        out = (
+            out.join(given, on=cell, how="left")
+            .join(mates, on=cell, how="left")
+            .with_columns(
+                pl.when(
+                    pl.col("_held").is_null()
+                    & (pl.col("_given").fill_null(0.0) != 0)
+                    & (pl.col("_mates") > 0)
+                    & (hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+                )
+                .then(pl.col(c) * factor)
+                .otherwise(pl.col(c))
+                .alias(c)
+            )
+            .drop("_given", "_mates")
+        )
+    own_rows = replaced.select("_row", *(pl.col(f"{c}_own").alias(c) for c in [*values, "model"]))
+    return (
+        out.join(own_rows, on="_row", how="left", suffix="_own")
+        .with_columns(pl.coalesce(f"{c}_own", c).alias(c) for c in [*values, "model"])
+        .sort("_row")
+        .select(frame.columns)
+        .cast(frame.schema)
+    )
+
+
+def _constant_months(months: pl.DataFrame, daily: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+    """Each constant customer's (``held``) months in ``months`` read as its last daily row in
+    ``daily`` (its own model's level and band), model included."""
+    last = (
+        daily.join(held, on=["unique_id", "measure"], how="semi")
+        .sort("ds")
+        .group_by("unique_id", "measure")
+        .last()
+        .drop("ds")
+    )
+    return months.select("unique_id", "ds", "measure").join(
+        last, on=["unique_id", "measure"], how="inner"
+    )
+
+
 def _regions_and_classes(frame: pl.DataFrame) -> list[str]:
     depth = hierarchy.depth()
     return frame.filter(depth.is_between(1, 2)).get_column("unique_id").unique().sort().to_list()
@@ -1804,7 +1957,12 @@ def extend_horizon(
     if not peak_growth.is_empty():
         updated = _customer_peaks(updated, peak_short, peak_growth, as_of=as_of)
     updated = updated.select(forecast.columns).cast(forecast.schema)
-    paths = _paths_in_bands(result.paths, class_bands, region_bands)
+    # A customer constant in its history keeps its own level: no class's growth or band is
+    # its (README, "Reconciliation": constant series).
+    constant = _constant_customers(series)
+    paths = _constant_paths_held(
+        _paths_in_bands(result.paths, class_bands, region_bands), result.paths, constant
+    )
     updated = _total_on_its_paths(updated, paths)
     updated = _customers_on_their_paths(updated, paths, class_bands, as_of=as_of)
     monthly_all = pl.concat(
@@ -1853,6 +2011,15 @@ def extend_horizon(
             as_of=as_of,
         )
     )
+    if constant.height:
+        updated = measures.peaks_at_least_means(
+            _constant_rows_held(updated, forecast, constant, ["mean"])
+        )
+        monthly_all = measures.peaks_at_least_means(
+            _constant_rows_held(
+                monthly_all, _constant_months(monthly_all, forecast, constant), constant, values
+            )
+        )
     return Extended(
         result=replace(
             result,

@@ -120,6 +120,39 @@ def _without_leaves(hierarchy: Hierarchy, at_zero: Sequence[bool] | None) -> Hie
     return Hierarchy(hierarchy.ids, bottom, hierarchy.summing[:, keep])
 
 
+def _held_columns(
+    hierarchy: Hierarchy, constant: Sequence[bool] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The positions (in ``hierarchy.ids``) of the leaves ``constant`` marks, and the matrix
+    (n series x those leaves) of which series each is under (itself included). A constant
+    aggregate is not held: its parts may vary against each other."""
+    n = len(hierarchy.ids)
+    if constant is None or not any(constant):
+        return np.empty(0, dtype=int), np.zeros((n, 0))
+    leaves = {b: i for i, b in enumerate(hierarchy.bottom)}
+    rows = [
+        i
+        for i, (uid, c) in enumerate(zip(hierarchy.ids, constant, strict=True))
+        if c and uid in leaves
+    ]
+    columns = [leaves[hierarchy.ids[i]] for i in rows]
+    return np.asarray(rows, dtype=int), hierarchy.summing[:, columns]
+
+
+def _held_sums(values: np.ndarray, held: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per series (last axis of ``values``), the sum of the held leaves' values under it."""
+    rows, under = held
+    if rows.size == 0:
+        return np.zeros_like(values)
+    return np.nan_to_num(values[..., rows]) @ under.T
+
+
+def _less_held(values: np.ndarray, held: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``values`` (series on the last axis) less, for every series, the held leaves under it:
+    a held leaf itself reads zero, and a parent the part of it the other leaves make up."""
+    return values - _held_sums(values, held)
+
+
 def bottom_up_matrix(hierarchy: Hierarchy) -> np.ndarray:
     """``G`` that keeps the leaves' own forecasts."""
     index = {uid: i for i, uid in enumerate(hierarchy.ids)}
@@ -376,6 +409,7 @@ def reconcile_forecasts(
     seed: int = 0,
     backtest_lag_days: Sequence[int] | None = None,
     at_zero: Sequence[bool] | None = None,
+    constant: Sequence[bool] | None = None,
 ) -> ReconciledForecast:
     """Reconcile mean forecasts (n, h) and paths (n, n_paths, h) of one measure.
 
@@ -398,11 +432,36 @@ def reconcile_forecasts(
     zero): they are no part of any sum, so no reconciliation moves demand onto them. MinT
     read the drop in such a customer's backtests as its error and gave it up to 230 GPUs a
     day of its region's.
+
+    ``constant`` marks leaves whose history never changed (forecast.py
+    :func:`~forecasting.forecast.constant_series`): each keeps its own mean and paths, and
+    the others are reconciled against every level less the constant leaves under it
+    (:func:`_less_held`), then the constant leaves are added back, so every parent is still
+    the sum of its parts. Why not reconcile them with the rest: MinT reads a leaf with no
+    backtest error as the one to trust and still moves it by the errors of the levels above
+    it: a customer at 0.5 GPUs every hour beside a 20,000-GPU region read 0.5015, the demo's
+    200-GPU one 199.998-200.002 (past the daily model the class split moved it far more,
+    :mod:`forecasting.horizon`).
+    Why subtract rather than drop them: a parent's forecast holds the constant part, and a
+    parent reconciled over the other leaves alone would hand that part to them.
     """
-    hierarchy = _without_leaves(build_hierarchy(unique_ids), at_zero)
+    full = build_hierarchy(unique_ids)
+    held = _held_columns(full, constant)
+    out_of_sums = np.isin(np.arange(len(full.ids)), held[0])
+    if at_zero is not None:
+        out_of_sums |= np.asarray(at_zero, dtype=bool)
+    hierarchy = _without_leaves(full, out_of_sums.tolist())
+    if held[0].size and len(hierarchy.bottom) == len(full.bottom):
+        # Every leaf constant (or stopped): nothing to reconcile, each level its parts' sum.
+        up = full.summing @ bottom_up_matrix(full)
+        return ReconciledForecast(
+            up @ means, np.einsum("ij,jph->iph", up, paths), "none", pl.DataFrame()
+        )
     if hierarchy.is_trivial:
         return ReconciledForecast(means, paths, "none", pl.DataFrame())
     actual, base, cutoffs = _aligned(points, backtest_lag_days)
+    actual = _less_held(actual, held)
+    base = _less_held(base, held)
     scores = _backtest_scores(hierarchy, actual, base, cutoffs, scales)
     if method == "auto":
         by_method = dict(zip(scores["method"], scores["mase_aggregates"], strict=True))
@@ -414,14 +473,17 @@ def reconcile_forecasts(
     weight = mint_weight_by_lead(means.shape[1], _scored_days(points))
     coupled = couple_paths(paths, resid, rng=np.random.default_rng(seed))
     # (n, P, h) -> (P, h, n) so the series axis is last for the matrix products.
-    leaf_paths = _leaves_by_lead(np.moveaxis(coupled, 0, -1), g=g, g_after=bu, weight=weight)
+    series_paths = np.moveaxis(coupled, 0, -1)
+    series_means = means.T
+    leaf_paths = _leaves_by_lead(_less_held(series_paths, held), g=g, g_after=bu, weight=weight)
     leaf_means, of_paths = means_within_their_bands(
-        _leaves_by_lead(means.T, g=g, g_after=bu, weight=weight),
+        _leaves_by_lead(_less_held(series_means, held), g=g, g_after=bu, weight=weight),
         leaf_paths,
         summing=hierarchy.summing,
     )
-    rec_paths = leaf_paths @ hierarchy.summing.T
-    rec_means = (leaf_means @ hierarchy.summing.T).T
+    # The constant leaves back under every level that holds them (each its own value).
+    rec_paths = leaf_paths @ hierarchy.summing.T + _held_sums(series_paths, held)
+    rec_means = (leaf_means @ hierarchy.summing.T + _held_sums(series_means, held)).T
     return ReconciledForecast(
         rec_means, np.moveaxis(rec_paths, -1, 0), method, scores, of_paths=of_paths.T
     )

@@ -1111,3 +1111,70 @@ status = "signed"
         "contract ended: term_end 2020-12-31 is before the telemetry's first day (2024-11-23): "
         "it floors no day of the telemetry, of a forecast or of a replay; a year typo?"
     ]
+
+
+@pytest.mark.parametrize("p", [0.05, 0.3, 0.95])
+def test_a_series_of_a_pipeline_deal_alone_reads_the_deal_s_two_outcomes_in_its_months(
+    p: float,
+) -> None:
+    """A customer that exists only as a pipeline deal (5,000 GPUs at p = 0.3) read monthly rows
+    of mean 1,500 and q10 = q50 = q90 = q99 = 0: its quantiles held nothing of the deal, where
+    the deal signs on 30 % of outcomes, so P(X <= 0) = 0.7 < 0.9 and its q90 is 5,000. Its
+    months now read the quantiles of Bernoulli(p) x GPUs, in both measures: q_a = GPUs where
+    a > 1 - p, else 0 (p = 0.05: 0 up to q90, 5,000 at q99; p = 0.95: 5,000 from q10). A
+    second deal on the same class, and a signed floor on a third customer, make the class's
+    own rows (a class with no telemetry) the sum of the book's outcomes."""
+    from forecasting.contracts import apply_to_months
+
+    months = pl.DataFrame(
+        [
+            {
+                "unique_id": uid,
+                "ds": date(2027, m, 1),
+                "measure": measure,
+                "model": "growth",
+                "mean": 100.0,
+                "q10": 80.0,
+                "q50": 100.0,
+                "q90": 130.0,
+                "q99": 160.0,
+            }
+            for uid in ("total/r1", "total/r1/inference", "total/r1/inference/acme")
+            for m in (3, 4)
+            for measure in ("peak", "mean")
+        ]
+    )
+    training = {"region": "r1", "workload_class": WorkloadClass.TRAINING}
+    book = book_of(
+        pipeline("deal", "newco", [(date(2027, 3, 1), 5000)], p, **training),
+        pipeline("small", "smallco", [(date(2027, 3, 1), 100)], 0.5, **training),
+        signed("floor", "fixed", [(date(2027, 3, 1), 10)], **training),
+    )
+    out = apply_to_months(months, book)
+    alpha = {"q10": 0.1, "q50": 0.5, "q90": 0.9, "q99": 0.99}
+    deal = out.filter(pl.col("unique_id") == "total/r1/training/newco")
+    assert deal.height == 4  # two months, both measures
+    for row in deal.iter_rows(named=True):
+        assert row["mean"] == pytest.approx(5000 * p)
+        for column, a in alpha.items():
+            assert row[column] == (5000.0 if a > 1 - p else 0.0), (column, row)
+    # The class: 10 signed + 5,000 x B(p) + 100 x B(0.5), the two draws independent.
+    outcomes = sorted(
+        (10 + 5000 * d + 100 * s, (p if d else 1 - p) * 0.5) for d in (0, 1) for s in (0, 1)
+    )
+    cumulative = np.cumsum([w for _, w in outcomes])
+
+    def quantile(a: float) -> float:
+        return float(outcomes[int(np.searchsorted(cumulative, a - 1e-12))][0])
+
+    whole = out.filter(pl.col("unique_id") == "total/r1/training")
+    assert whole.height == 4
+    for row in whole.iter_rows(named=True):
+        assert row["mean"] == pytest.approx(10 + 5000 * p + 50)
+        for column, a in alpha.items():
+            assert row[column] == pytest.approx(quantile(a)), (column, row)
+    # A row with its own forecast keeps its band but for the signed floor's lift (10 GPUs):
+    # the deals add to its mean alone.
+    region = out.filter((pl.col("unique_id") == "total/r1") & (pl.col("measure") == "mean"))
+    assert region["q90"].to_list() == [140.0, 140.0]
+    assert region["mean"].to_list() == pytest.approx([110 + 5000 * p + 50] * 2)

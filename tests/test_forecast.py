@@ -998,3 +998,41 @@ def test_a_quantile_a_few_bits_from_its_mean_is_the_mean_and_a_real_skew_stays()
         & (pl.col("q90") <= pl.col("q99"))
     ).to_series()
     assert ordered.all()
+
+
+def test_a_customer_constant_in_its_history_is_held_at_its_level_and_its_band_said_uncertain() -> (
+    None
+):
+    """A customer at 0.5 GPUs on every day of its history, beside customers that vary, is no
+    part of what MinT moves (its mean is 0.5 on every day, its class still the sum of its
+    parts), and its band, which its model gives no width, is said to be no certain level: a
+    band of q10 = q90 = 0.5 for 26 weeks, unsaid, read as a level known for certain."""
+    from demand_levels import customers_daily, with_every_level
+
+    as_of = date(2026, 12, 6)
+    n = 90
+    bottom = customers_daily(
+        [
+            ("total/r1/evaluation/steady", "mean", np.full(n, 0.5)),
+            ("total/r1/evaluation/busy", "mean", trend_season_noise(21, n)),
+            ("total/r2/training/big", "mean", trend_season_noise(22, n)),
+        ],
+        as_of=as_of,
+    )
+    settings = ForecastSettings(
+        horizon_days=14, n_paths=20, models=("seasonal_naive", "drift"),
+        reconciliation="mint_shrink",
+    )  # fmt: skip
+    result = forecast_all(with_every_level(bottom), settings=settings)
+    means = result.forecast.filter(pl.col("measure") == "mean")
+    steady = means.filter(pl.col("unique_id") == "total/r1/evaluation/steady")
+    assert steady.height == 14 and (steady["mean"] == 0.5).all()
+    wide = means.pivot(on="unique_id", index="ds", values="mean")
+    gap = wide["total/r1/evaluation"] - wide["total/r1/evaluation/steady"]
+    np.testing.assert_allclose(gap, wide["total/r1/evaluation/busy"], rtol=1e-12)
+    lines = [w for w in result.warnings() if "r1 · evaluation · steady" in w]
+    assert len(lines) == 1
+    assert "at 0.5 GPUs on each of its 90 days" in lines[0]
+    assert "not a certain level" in lines[0]
+    # Only the constant leaf: the others vary.
+    assert set(result.constant["unique_id"]) == {"total/r1/evaluation/steady"}

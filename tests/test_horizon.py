@@ -1740,3 +1740,52 @@ def test_a_one_hour_500000_gpu_row_leaves_the_monthly_rows_as_they_are_without_i
         )
         off = ratio.filter((pl.col("ratio") - 1).abs() > 0.01)
         assert off.is_empty(), (column, off.sort("ratio", descending=True).head(5))
+
+
+def test_a_customer_constant_in_its_history_keeps_its_level_past_the_short_model() -> None:
+    """A customer at 200 GPUs every hour of two years, beside a class growing 40 % a year, read
+    its class's share past the short model: on the demo its daily means fell to 99 GPUs by June
+    and its monthly means rose to 274 (peaks 565, q90 1,468). Nothing in its history is its
+    class's growth, so its daily rows, monthly rows and paths stay at its own model's 200 in
+    both measures; the other customer of its class takes the class's growth (the customers
+    still add up to the class, in the daily means and in every monthly value; on the demo its
+    class's sums on the paths were unchanged), and the short model's flat 200 has no band: the
+    run's warnings say it is not a certain level."""
+    steady, busy = "total/r1/inference/steady", "total/r1/inference/busy"
+    rng = np.random.default_rng(8)
+    bottoms = _growing(rng, {busy: 0.6, "total/r1/training/other": 0.4})
+    bottoms[steady] = np.full(HISTORY, 200.0)
+    history = _with_parents(bottoms)
+    short = _flat_result(history, (steady, busy, "total/r1/training/other"))
+    held = short.forecast.filter(pl.col("unique_id") == steady).with_columns(
+        *(pl.lit(200.0).alias(c) for c in ("mean", "q10", "q50", "q90", "q99"))
+    )
+    short = replace(
+        short,
+        forecast=pl.concat([short.forecast.filter(pl.col("unique_id") != steady), held]),
+    )
+    ext = extend_horizon(history, short, as_of=AS_OF, months=24)
+    values = ["mean", "q10", "q50", "q90", "q99"]
+    for frame in (ext.result.forecast, ext.months):
+        rows = frame.filter(pl.col("unique_id") == steady)
+        assert rows.height > 0
+        for c in values:
+            assert (rows[c] == 200.0).all(), (c, rows.filter(pl.col(c) != 200.0).head(3))
+    assert (ext.result.paths.filter(pl.col("unique_id") == steady)["y"] == 200.0).all()
+    cls = "total/r1/inference"
+    for frame, columns in ((ext.result.forecast, ["mean"]), (ext.months, values)):
+        means = frame.filter(pl.col("measure") == "mean")
+        parts = (
+            means.filter(pl.col("unique_id").is_in([steady, busy]))
+            .group_by("ds")
+            .agg(pl.col(c).sum() for c in columns)
+        )
+        whole = means.filter(pl.col("unique_id") == cls).join(parts, on="ds", suffix="_parts")
+        assert whole.height > 0
+        for c in columns:
+            assert ((whole[c] - whole[f"{c}_parts"]).abs() <= 1e-9 * whole[c]).all(), c
+    # The class grows, and its growth is the busy customer's alone.
+    months = ext.months.filter(pl.col("measure") == "mean").sort("ds")
+    first, last = (months.filter(pl.col("unique_id") == u)["mean"] for u in (cls, busy))
+    assert last[-1] - last[0] == pytest.approx(first[-1] - first[0], rel=1e-9)
+    assert first[-1] > 1.2 * first[0]

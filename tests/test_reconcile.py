@@ -215,3 +215,50 @@ def _empty_points() -> pl.DataFrame:
     return pl.DataFrame(
         schema={"cutoff": pl.Date, "ds": pl.Date, "y": pl.Float64, "mean": pl.Float64}
     )
+
+
+def test_a_leaf_constant_in_its_history_keeps_its_level_and_the_others_add_up_to_the_rest() -> None:
+    """A customer at exactly 0.5 GPUs every hour of every day, beside a region of 20,000 GPUs,
+    read 0.5015 after MinT: its backtests had no error, so its variance was the floor set off
+    the fleet's largest, and the region's disagreement with its parts moved it (the demo's
+    200-GPU constant customer read 199.998-200.002; past the daily model, the share split
+    moved it much further: tests/test_horizon.py). A reader saw a customer that never changed
+    forecast to change. Marked constant, it keeps its own mean and paths to the bit; the
+    other customer is reconciled against its region less 0.5, and the region is still the sum
+    of its parts on every path."""
+    ids = ["total/r1", "total/r1/c/steady", "total/r1/c/busy"]
+    rng = np.random.default_rng(11)
+    days, scored, n_paths = 10, 7, 40
+    means = np.stack([np.full(days, 21000.0), np.full(days, 0.5), np.full(days, 19000.0)])
+    paths = means[:, None, :] + np.stack(
+        [rng.normal(0, s, (n_paths, days)) for s in (2000.0, 0.0, 2500.0)]
+    )
+    paths[1] = 0.5
+    cutoff = np.datetime64("2026-01-01")
+
+    def points(y: float, noise: float) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "cutoff": np.repeat(cutoff, scored * 3).astype("datetime64[D]"),
+                "ds": np.tile(cutoff + np.arange(1, scored + 1), 3).astype("datetime64[D]"),
+                "y": np.full(scored * 3, y),
+                "mean": y + rng.normal(0, noise, scored * 3),
+            }
+        )
+
+    pts = [points(20000.0, 3000.0), points(0.5, 0.0), points(19999.5, 4000.0)]
+    kw = {"means": means, "paths": paths, "points": pts, "scales": np.ones(3)}
+    moved = reconcile_forecasts(ids, method="mint_shrink", **kw)  # type: ignore[arg-type]
+    assert np.abs(moved.means[1, :scored] - 0.5).max() > 1e-3  # what a reader saw
+    held = reconcile_forecasts(
+        ids,
+        method="mint_shrink",
+        constant=[False, True, False],
+        **kw,  # type: ignore[arg-type]
+    )
+    assert (held.means[1] == 0.5).all()
+    assert (held.paths[1] == 0.5).all()
+    np.testing.assert_allclose(held.means[0], held.means[1] + held.means[2], rtol=1e-12)
+    np.testing.assert_allclose(held.paths[0], held.paths[1] + held.paths[2], rtol=1e-12)
+    # The busy customer is reconciled as it was against the region, less the constant 0.5.
+    np.testing.assert_allclose(held.means[2], moved.means[0] - 0.5, rtol=1e-3)
