@@ -253,18 +253,26 @@ def scored_reach(
     q90_held_only: bool = False,
 ) -> int:
     """Days past the as-of day to which some backtest measured the forecast of the total or a
-    region (0: none did): the daily backtests' window (from their last cut-off to the series'
-    last observed day, ``last_observed``: ``unique_id``, ``last`` and optionally
-    ``level_shift_days``, the days before it their windows end when a recent level shift moved
-    them back) less the days from that day to ``as_of``, or the decision backtest's horizon
-    where it scored one.
+    region (0: none did): the most steps ahead any daily backtest window scored (from its
+    cut-off to the last day it held an observed value; ``last_observed``: ``unique_id``,
+    ``last`` and optionally ``level_shift_days``, the days before it their windows end when a
+    recent level shift moved them back) less the days from the last observed day to
+    ``as_of``, or the decision backtest's horizon where it scored one.
 
     A series whose last days are missing is forecast from its last observed day, its first
-    steps skipped to reach the as-of day: a 7-day window ending on 2020-05-30 measured its
-    forecast to 2020-06-06, 6 days past an as-of day of 2020-05-31. Counted from the as-of
-    day the window read 8 days (the unobserved day taken as scored), counted from the last
-    observed day 7 with the days past the as-of day: the pages' "Extrapolated" banner and the
-    triggers' q50 note read this one figure, and both count it from the as-of day.
+    steps skipped to reach the as-of day, and its backtests' windows end on the run's last
+    day, the silent days scored as none (``forecast._backtest_layout``): Helios' 7-day windows
+    a day apart, cut off 2020-05-22 to 2020-05-24, as-of day 2020-05-31 read as missing. The
+    earlier windows scored all 7 steps, so the forecast from 2020-05-30 was measured to
+    2020-06-06, 6 days past the as-of day. Counted from the last cut-off (its window held 6
+    observed days) less the silent day, it read 5: the silent days taken off twice. The pages'
+    "Extrapolated" banner and the triggers' q50 note read this one figure, from the as-of day.
+
+    The tables keep the cut-offs, not the windows' length: a window ended on the run's last
+    day whenever its silence was shorter than the window, which holds where the silence is
+    shorter than the last cut-off's observed days. A longer silence may have ended its windows
+    on the last observed day (a silence at least a window long) or not: it is counted as
+    ended there, the smaller reach, rather than credit days no window may have scored.
 
     ``q90_held_only`` counts a decision horizon only as far as the regions' q90 held there
     (:func:`q90_held`): the reach the statuses are verified to."""
@@ -276,20 +284,29 @@ def scored_reach(
         if "level_shift_days" in last_observed.columns
         else pl.lit(0)
     )
+    silent = (pl.lit(as_of, pl.Date) - pl.col("last")).dt.total_days()
+    # The last day a window could score, and the observed days of the last cut-off's window.
+    scored_end = pl.col("last") - pl.duration(days=moved)
+    observed_days = (scored_end - pl.col("last_cutoff")).dt.total_days()
+    # Windows end on the run's last day when the silence is shorter than a window (no level
+    # shift moved them back): a silence shorter than the last window's observed days is.
+    to_run_end = (moved == 0) & (silent > 0) & (silent < observed_days)
+    window = (
+        pl.when(to_run_end)
+        .then((pl.lit(as_of, pl.Date) - pl.col("last_cutoff")).dt.total_days())
+        .otherwise(observed_days)
+    )
+    # The earliest cut-off's window held the most observed steps, up to the window's length.
+    steps = pl.min_horizontal(window, (scored_end - pl.col("first_cutoff")).dt.total_days())
     daily = (
         backtest.filter(top)
         .group_by("unique_id")
-        .agg(pl.col("cutoff").max())
-        .join(last_observed, on="unique_id")
-        .select(
-            (
-                (pl.col("last") - pl.col("cutoff")).dt.total_days()
-                - moved
-                - (pl.lit(as_of, pl.Date) - pl.col("last")).dt.total_days()
-            )
-            .max()
-            .fill_null(0)
+        .agg(
+            pl.col("cutoff").min().alias("first_cutoff"),
+            pl.col("cutoff").max().alias("last_cutoff"),
         )
+        .join(last_observed, on="unique_id")
+        .select((steps - silent).max().fill_null(0))
         .item()
     )
     decision = (

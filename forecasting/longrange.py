@@ -117,6 +117,7 @@ __all__ = [
     "BLOCK_DAYS",
     "CALIBRATION_PRIOR_WINDOWS",
     "MIN_BLOCKS",
+    "MONTHS_MIN_HISTORY_DAYS",
     "RUN_WALK_ALIGNMENTS",
     "Fits",
     "LongHorizon",
@@ -1611,6 +1612,9 @@ _NOTHING_MEASURES_DRIFT = (
     "nothing in the run measures how far a level moves in months (no series has "
     f"{WALK_MIN_DRIFT_STEPS + 1} blocks of {BLOCK_DAYS} days after its onboarding ramp)"
 )
+# The days of history after its onboarding ramp a series needs for monthly rows: what an
+# order the daily rows cannot size asks of a fleet too young for them.
+MONTHS_MIN_HISTORY_DAYS = (WALK_MIN_DRIFT_STEPS + 1) * BLOCK_DAYS
 
 
 def _unmeasured_reason(uid: str, view: _View, unmeasured: Sequence[str]) -> str:

@@ -1359,9 +1359,10 @@ _TABLES: tuple[Table, ...] = (
             # Whether that day is past the forecast's daily rows: it stands for its month.
             "exhaustion_monthly": pl.Boolean(),
             # What set that day: "demand" (its MW pass the ceilings' sum), "placement" (it
-            # first needs a block no one site's ceiling takes whole), or "orders" (read
-            # without the requirement: the orders whole from their need day); null where none
-            # runs out.
+            # first needs a block no one site's ceiling takes whole), "orders" (read without
+            # the requirement: the orders whole from their need day), or "in_service" (the
+            # blocks in service already draw more on the as-of day: no forecast); null where
+            # none runs out.
             "exhaustion_set_by": pl.String(),
             "mw_needed_at_exhaustion": pl.Float64(),
             # The most a new site must hold by the horizon's end: the need past the ceilings

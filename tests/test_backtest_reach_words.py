@@ -89,3 +89,44 @@ def test_young_series_on_short_windows_are_not_credited_with_the_totals_reach() 
         not_theirs
     )
     assert not_theirs.endswith("which the total and the regions ran)"), not_theirs
+
+
+def test_a_fleet_silent_its_last_two_days_is_credited_with_the_steps_its_windows_scored(
+    tmp_path: Path,
+) -> None:
+    """A fleet whose last two days are missing (the as-of day's 10 hours read as missing, the
+    day before has no telemetry): its 7-day backtest windows, a day apart, end on the run's
+    last day, so the earliest one held 7 observed days and scored the forecast 7 steps ahead.
+    Made from the last observed day, the run's forecast was measured to 5 days past the as-of
+    day. The report and the triggers read 3: the silent days came off the last window's
+    observed days and then again off the count."""
+    written = synth.write_fleet(synth.synthetic_fleet(days=30, customers=12, seed=7), tmp_path)
+    telemetry = [f for f in written if f.parent.name == "telemetry"]
+    last = max(pl.read_parquet(f)["ts"].max() for f in telemetry)  # type: ignore[type-var]
+    newest = last.replace(hour=0)  # type: ignore[union-attr]
+    for file in telemetry:
+        frame = pl.read_parquet(file)
+        day_before = frame["ts"].is_between(newest - timedelta(days=1), newest, closed="left")
+        keep = (frame["ts"] < last.replace(hour=10)) & ~day_before  # type: ignore[union-attr]
+        frame.filter(keep).write_parquet(file)
+    path = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(path) as wh:
+        for file in telemetry:
+            ingest.ingest_file(wh, file)
+    options = ForecastOptions(
+        horizon_days=14, horizon_months=0, n_paths=20, models=("seasonal_naive", "drift")
+    )
+    run = runs.forecast(path, options)
+    with warehouse.connect(path, read_only=True) as wh:
+        summary = wh.run_frame("forecast_summary", run.run_id).filter(
+            pl.col("unique_id") == "total"
+        )
+        cutoffs = wh.run_frame("backtests", run.run_id).filter(pl.col("unique_id") == "total")
+        reach = scored_days(wh, run.run_id)
+    assert summary["stale_days"].to_list() == [2, 2]
+    observed_to = run.as_of - timedelta(days=2)
+    # Three cut-offs a day apart, the last 7 days before the as-of day (the run's last day).
+    assert sorted(set(cutoffs["cutoff"])) == [run.as_of - timedelta(days=d) for d in (9, 8, 7)]
+    # The first window (its cut-off 9 days before the as-of day) scored all 7 of its days.
+    assert observed_to - min(cutoffs["cutoff"]) == timedelta(days=7)
+    assert reach == 5

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from hand_plans import MONDAY, ceiling_inputs, day, site, site_plan
+from hand_plans import MONDAY, block, ceiling_inputs, day, site, site_plan
 
 from forecasting.capacity import CapacityError, dump_plan, load_capacity, parse_capacity
 from forecasting.report import ReportInputs
@@ -579,6 +579,58 @@ def test_the_ceilings_run_out_when_the_demand_needs_the_mw_not_when_an_order_sta
     assert "(the day the demand's MW at q90 plus headroom pass their sum)" in row["note"]
     # The blocks a new site must hold are whole: 0.4 MW past the ceiling at the most.
     assert row["mw_past_ceilings"] == pytest.approx(0.4)
+
+
+def test_ceilings_already_passed_by_the_blocks_in_service_say_so_not_a_q90_day() -> None:
+    """r1's blocks in service draw 2.0 MW at a site whose ceiling is 1.5 MW. The row read
+    "r1's sites run out of room under their ceilings (1.5 MW in all) on 2026-01-05 at q90
+    (the day the demand's MW at q90 plus headroom pass their sum)": the as-of day, on which no
+    forecast row falls (they start the day after), passed by the plan's own blocks. It says
+    they are already past their ceilings, by the MW in service against the ceilings."""
+    plan = site_plan(sites=[site(mw=1.0, ceiling_mw=1.5)], blocks=[block(mw=2.0)])
+    requirements = pl.DataFrame(
+        {
+            "region": "r1",
+            "pool": ["all"] * 30 + ["training"] * 30,
+            "ds": [day(i) for i in range(1, 31)] * 2,
+            "requirement_gpus": [900.0] * 60,
+            "capacity_gpus": 1000.0,
+        }
+    )
+    rows = construction_triggers(
+        plan, pl.DataFrame(schema=PLACEMENTS_SCHEMA), as_of=AS_OF, end=day(30), buffer_weeks=4,
+        quantile="q90", requirements=requirements,
+    )  # fmt: skip
+    row = rows.row(0, named=True)
+    assert (row["exhaustion_date"], row["exhaustion_set_by"]) == (AS_OF, "in_service")
+    assert row["mw_needed_at_exhaustion"] == pytest.approx(2.0)
+    assert row["note"].startswith(
+        "r1's sites are already past their ceilings on the as-of day (2026-01-05): the blocks "
+        "in service there draw 2.0 MW against 1.5 MW of ceilings in all, the plan's own MW, "
+        "not a q90 forecast; 0.5 MW needed past them at the most"
+    ), row["note"]
+    assert "at q90" not in row["note"]
+    (line,) = construction_lines(rows)
+    assert line.startswith(
+        "construction: r1's sites are already past their ceilings (1.5 MW) on the as-of day "
+        "2026-01-05: the blocks in service alone draw more (2.0 MW needed then)"
+    ), line
+    assert "at q90" not in line
+    # The demand passing the ceilings a day later is still the q90's day.
+    later = site_plan(sites=[site(mw=2.0, ceiling_mw=2.0)], blocks=[block(mw=2.0)])
+    short = requirements.with_columns(requirement_gpus=pl.lit(1100.0))
+    placed = pl.DataFrame(
+        [{"region": "r1", "pool": "all", "candidate": "rack-h100", "site": "s1", "blocks": 1,
+          "mw": 0.4, "arrives": day(1), "powered": True, "tranche": 1,
+          "exhaustion_date": day(1), "blocks_beyond_ceiling": 0}],
+        schema=PLACEMENTS_SCHEMA,
+    )  # fmt: skip
+    demand = construction_triggers(
+        later, placed, as_of=AS_OF, end=day(30), buffer_weeks=4, quantile="q90",
+        requirements=short,
+    ).row(0, named=True)  # fmt: skip
+    assert (demand["exhaustion_date"], demand["exhaustion_set_by"]) == (day(1), "demand")
+    assert "on 2026-01-06 at q90" in demand["note"], demand["note"]
 
 
 def test_a_block_no_site_takes_sets_the_day_the_demand_first_needs_it() -> None:

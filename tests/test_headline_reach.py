@@ -57,7 +57,7 @@ def test_a_red_or_amber_past_what_the_backtests_measured_says_its_date_is_not_ve
 
     sample = _sited(sample_inputs())
     east = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
-    # On the daily rows, past the 26 days the sample's backtests measured.
+    # On the daily rows, past the 27 days the sample's backtests measured.
     days = pl.when(east).then(60).otherwise(70)
     inputs = replace(
         sample,
@@ -232,7 +232,7 @@ def test_the_prefect_summary_says_each_green_pool_s_verified_day_as_the_cli_does
 
 
 def _red_past_measured() -> ReportInputs:
-    """The sample with us-east's red (us-east/all) short 60 days out, past the 26 days its
+    """The sample with us-east's red (us-east/all) short 60 days out, past the 27 days its
     backtests measured, and its amber (eu-west/all) 10 days out, within them."""
     sample = _sited(sample_inputs())
     east = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
@@ -584,7 +584,8 @@ def test_the_triggers_download_shows_each_status_as_the_pages_do(tmp_path: Path)
         assert r["status_shown"] == f"{r['status']} {r['only']}"
         checked += 1
     assert checked
-    assert "green to 2026-12-18 only: not verified beyond" in set(shown["status_shown"])
+    # The sample's backtests scored 27 days ahead (test_report's sample).
+    assert "green to 2026-12-19 only: not verified beyond" in set(shown["status_shown"])
 
 
 def test_the_orders_download_shows_each_status_as_its_pool_s_row_does(tmp_path: Path) -> None:

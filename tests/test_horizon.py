@@ -908,6 +908,31 @@ def test_the_scored_reach_counts_the_days_measured_past_the_as_of_day() -> None:
     assert reach(date(2020, 5, 20)) == 0
 
 
+def test_the_scored_reach_counts_the_steps_the_earliest_window_scored() -> None:
+    """Helios' windows (7 days, cut off 2020-05-22 to 2020-05-24) end on the run's last day,
+    2020-05-31, read as missing: the earliest scored all 7 steps, so the forecast from
+    2020-05-30 was measured to 2020-06-06, 6 days past the as-of day. The banner read "scored
+    5 days ahead": the silent day taken off the last window's observed days and then again.
+    A silence as long as the last window's observed days may have ended the windows on the
+    last observed day (a silence at least a window long): no day past it is credited."""
+    as_of = date(2020, 5, 31)
+    cutoffs = [date(2020, 5, 22), date(2020, 5, 23), date(2020, 5, 24)]
+    backtest = pl.DataFrame({"unique_id": ["total"] * 3, "cutoff": cutoffs})
+    accuracy = pl.DataFrame(
+        {"unique_id": [], "horizon_days": [], "mae": []},
+        schema={"unique_id": pl.String, "horizon_days": pl.Int64, "mae": pl.Float64},
+    )
+
+    def reach(last: date) -> int:
+        seen = pl.DataFrame({"unique_id": ["total"], "last": [last]})
+        return horizon.scored_reach(backtest, accuracy, last_observed=seen, as_of=as_of)
+
+    assert reach(date(2020, 5, 30)) == 6
+    assert reach(date(2020, 5, 29)) == 5
+    assert reach(as_of) == 7
+    assert reach(date(2020, 5, 27)) == 0
+
+
 def test_a_stored_runs_scored_days_count_from_each_series_last_observed_day(
     wh: warehouse.Warehouse,
 ) -> None:

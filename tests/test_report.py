@@ -2356,8 +2356,8 @@ def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() ->
         f"n+1: {region} is short from {fmt_date(early)} if it loses {region}-pod-01 (1,024 "
         f"GPUs); without the loss its first shortfall is "
         f"{fmt_day_or_month(anyway, daily_end=daily_end(inputs))}"
-        # Past the 26 days the sample's backtests measured (test_headline_reach).
-        "; both dates past the last day a backtest measured (2026-12-18): not verified"
+        # Past the 27 days the sample's backtests measured (test_headline_reach).
+        "; both dates past the last day a backtest measured (2026-12-19): not verified"
     ]
     assert n_plus_one_lines(inputs) == []
 
@@ -2626,12 +2626,13 @@ def test_every_page_says_when_the_forecast_reaches_past_what_a_backtest_measured
     assert isinstance(end, date)
     ahead = (end - AS_OF).days
     said = extrapolated_reach(inputs)
-    # 120 days of history to the day before AS_OF; the last cut-off 28 days before AS_OF: 27
-    # days scored, to the day before AS_OF + 27, 26 days past the as-of day (it read 27 and
-    # AS_OF + 27, a day past what was scored, while the order notes counted 28).
+    # 120 days of history to the day before AS_OF; 28-day windows cut off 28 and 56 days
+    # before AS_OF, ending on it: the earlier scored all 28 steps, so the forecast from the
+    # day before AS_OF was measured to AS_OF + 27. (It read 26: the silent as-of day taken
+    # off the last window's observed days and again off the count.)
     assert said.startswith(
         f"the daily forecast reaches {ahead} days ahead on 120 days of history, and its "
-        f"backtests scored 26 days ahead: past {fmt_date(AS_OF + timedelta(days=26))} no "
+        f"backtests scored 27 days ahead: past {fmt_date(AS_OF + timedelta(days=27))} no "
         "backtest measured its error"
     )
     scored = pl.DataFrame(
@@ -2811,7 +2812,7 @@ def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages
     shown = {(r, p): (s, v) for r, p, s, v in csv.select("region", "pool", "status",
                                                           "status_shown").iter_rows()}  # fmt: skip
     # Elsewhere the stored status first, then what the pages say after it (the sample's greens
-    # read "to 2026-12-18 only": test_headline_reach).
+    # read "to 2026-12-19 only": test_headline_reach).
     for pool in ("all", "training"):
         assert shown[("mars-north", pool)] == ("green", said)
         assert shown[("eu-west", pool)][0] == "green"
@@ -4515,7 +4516,7 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
 
 
 def _measured(inputs: ReportInputs) -> ReportInputs:
-    """``inputs`` with its daily forecast cut to the 26 days its backtests measured, so that a
+    """``inputs`` with its daily forecast cut to 26 days, within the 27 its backtests measured, so a
     green reads plain (a green past them reads "green to ... only", test_headline_reach)."""
     cut = inputs.as_of + timedelta(days=26)
     return replace(inputs, forecast=inputs.forecast.filter(pl.col("ds") <= cut))
@@ -4646,17 +4647,17 @@ def test_the_idle_table_reads_no_low_demand_from_its_flag_not_from_the_words_of_
 def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured() -> None:
     """A 45-day fleet whose backtests scored 7 days ahead read "capex at idle risk ...
     $329.8M" with no mark, every block judged on extrapolated days, while the headline beside
-    it read "not verified beyond". The sample's backtests scored 26 days (to 2026-12-18):
+    it read "not verified beyond". The sample's backtests scored 27 days (to 2026-12-19):
     west-pod-2, judged from 2027-01-06, makes the card not verified past that day; windows
     that end by it keep the label unmarked."""
     inputs = sample_inputs()
     said = html_text(
-        "; not verified past 2026-12-18: no backtest measured the forecast's error there"
+        "; not verified past 2026-12-19: no backtest measured the forecast's error there"
     )
     assert said in finance_page(inputs)
     # The table says which rows: 1 of the 2 judged, the other live before it all.
     rows = html_text(
-        "Not verified: 1 of the 2 blocks judged is judged on days past 2026-12-18, where no "
+        "Not verified: 1 of the 2 blocks judged is judged on days past 2026-12-19, where no "
         "backtest measured the forecast's error."
     )
     assert rows in finance_page(inputs)
@@ -4664,7 +4665,7 @@ def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured
     from forecasting.report.pages.finance import idle_risk_line
 
     assert (
-        "; 1 of the 2 blocks judged on days past 2026-12-18, where no backtest measured the "
+        "; 1 of the 2 blocks judged on days past 2026-12-19, where no backtest measured the "
         "forecast's error: not verified there)"
     ) in idle_risk_line(inputs)
     early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 9, 1)))

@@ -26,6 +26,7 @@ from forecasting.triggers import (
     IDLE_RISK_SCHEMA,
     MW_SCHEMA,
     TRIGGERS_SCHEMA,
+    MonthsRefused,
     TriggerSettings,
     expansion_triggers,
     mw_by_site_month,
@@ -436,6 +437,31 @@ def test_an_unsized_order_past_the_longest_daily_forecast_says_how_many_months_t
     assert "2801 days ahead" not in note and "days ahead to size it" not in note, note
     months = (lands.year - MONDAY.year) * 12 + lands.month - MONDAY.month
     said = f"forecast at least {months} months ahead to size it (`--horizon-months {months}`)"
+    assert said in note, note
+
+
+def test_an_unsized_order_on_a_fleet_too_young_for_monthly_rows_says_what_would_give_them() -> None:
+    """The same 400-week plan on a 30-day fleet whose forecast refused monthly rows as too
+    young: the note asked for `--horizon-months 92`, and the reader who ran it got the same
+    refusal. It says now that the months need monthly rows, and that they need 84 days of
+    history after a series' onboarding ramp where the fleet's youngest series has 30."""
+    pods = _pods_only()
+    slower = [c.model_copy(update={"lead_time_weeks": 400}) for c in pods.candidate]
+    slow = pods.model_copy(update={"candidate": slower})
+    forecast = _short_from_day_0().filter(pl.col("ds") < _day(30))
+    young = TriggerSettings(months_refused=MonthsRefused(needed_days=84, history_days=30))
+    result = expansion_triggers(forecast, slow, as_of=MONDAY, settings=young)
+    note = str(_row(result.triggers, "r1", "all")["note"])
+    lands = MONDAY + timedelta(weeks=400)
+    months = (lands.year - MONDAY.year) * 12 + lands.month - MONDAY.month
+    assert "`--horizon-months" not in note.replace("`--horizon-months` gives none", ""), note
+    assert "reaches that by itself" not in note, note
+    said = (
+        f"forecast at least {months} months ahead to size it, which only monthly rows reach, "
+        "and this fleet is too young for them: they need 84 days of history after a series' "
+        "onboarding ramp, its youngest region or class has 30, and `--horizon-months` gives "
+        "none until it has"
+    )
     assert said in note, note
 
 

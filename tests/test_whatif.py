@@ -17,7 +17,12 @@ import pytest
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract, ContractBook, ContractRuleError, Step
 from forecasting.runs import WhatIfOutcome
-from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
+from forecasting.triggers import (
+    PLACEMENTS_SCHEMA,
+    MonthsRefused,
+    TriggerSettings,
+    expansion_triggers,
+)
 from forecasting.whatif import (
     ORDERS_SCHEMA,
     DealError,
@@ -1148,6 +1153,30 @@ def test_a_deal_whose_order_is_not_sized_says_its_extra_capex_is_a_lower_bound()
     assert "; extra capex not measured in full: a lower bound" in deals["note"][0]
     cells = _pipeline_table(deals).rows[0]
     assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
+
+
+def test_a_deal_s_unsized_order_on_a_fleet_too_young_says_what_would_give_monthly_rows() -> None:
+    """The unsized deal above with racks that take 400 weeks, on a fleet whose forecast refused
+    monthly rows as too young: the finance page's deal note asked for `--horizon-months 92`
+    (as the trigger's did), which the forecast refuses again. It says what would give them."""
+    short = _forecast().filter(pl.col("ds") < _day(40))
+    plan = _plan(_r2_blocks())
+    slow = plan.model_copy(
+        update={
+            "candidate": [c.model_copy(update={"lead_time_weeks": 400}) for c in plan.candidate]
+        }
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(39), price_per_gpu_hour=3.0,
+    )  # fmt: skip
+    young = TriggerSettings(months_refused=MonthsRefused(needed_days=84, history_days=40))
+    note = what_if(short, slow, deal, as_of=MONDAY, settings=young).capex_not_sized
+    assert "not sized" in note, note
+    assert "`--horizon-months 9" not in note and "reaches that by itself" not in note, note
+    said = "which only monthly rows reach, and this fleet is too young for them: they need 84 "
+    assert said in note, note
+    assert "its youngest region or class has 40, and `--horizon-months` gives none" in note
 
 
 def _whatif_table_text(answer: WhatIf) -> str:

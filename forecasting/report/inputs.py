@@ -438,9 +438,9 @@ def untested_series(chosen: pl.DataFrame) -> list[str]:
 
 def measured_reach(inputs: ReportInputs, *, q90_held_only: bool = False) -> int:
     """Days past the as-of day to which some backtest measured the total or a region (0: none
-    did), as :func:`forecasting.horizon.scored_reach` counts them: the daily backtests' window
-    (from their last cut-off to the series' last observed day) less the unobserved days from
-    there to the as-of day, or the decision backtest's horizon where it scored one (with
+    did), as :func:`forecasting.horizon.scored_reach` counts them: the most steps ahead a daily
+    backtest window scored less the unobserved days from the series' last observed day to the
+    as-of day, or the decision backtest's horizon where it scored one (with
     ``q90_held_only``, as far as the regions' q90 held there: the statuses' reach)."""
     return measured_reach_of(
         inputs.history,

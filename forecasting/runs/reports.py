@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import BaseModel
 
-from forecasting import warehouse
+from forecasting import hierarchy, warehouse
 from forecasting.calendar import month_end
 from forecasting.digest import run_versions
 from forecasting.options import ReportOptions
@@ -30,13 +30,14 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.changes import RunChanges
     from forecasting.contracts import ContractBook
     from forecasting.report import ReportInputs
-    from forecasting.triggers import TriggerSettings
+    from forecasting.triggers import MonthsRefused, TriggerSettings
 
 
 __all__ = [
     "ReportOutcome",
     "TriggerRun",
     "compute_triggers",
+    "months_refused",
     "report",
     "report_changes",
     "report_inputs",
@@ -199,8 +200,32 @@ def trigger_settings(
         buffer_weeks=buffer_weeks,
         daily_sizing=not band_calibrated(wh.run_frame("forecast_summary", run_id)),
         scored_days=scored_days(wh, run_id),
+        months_refused=months_refused(wh, run_id),
     )
     return settings if idle_weeks is None else replace(settings, idle_weeks=idle_weeks)
+
+
+def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | None:
+    """Whether a stored run's forecast refused monthly rows as too young (None: it did not,
+    or was not asked for them): its plan horizon is 0 months while its regions and classes
+    carry why they are not forecast past the daily days and no growth model. A run made with
+    ``--horizon-months 0`` carries neither. The refusal itself is not stored (the forecast
+    printed it), so an unsized order on a 30-day fleet asked for `--horizon-months 92`, which
+    the forecast refused again."""
+    from forecasting.longrange import MONTHS_MIN_HISTORY_DAYS
+    from forecasting.triggers import MonthsRefused
+
+    run = wh.forecast_runs().filter(pl.col("run_id") == run_id)
+    if run.is_empty() or run.item(0, "horizon_months") != 0:
+        return None
+    plan = wh.run_frame("forecast_summary", run_id).filter(hierarchy.depth().is_between(1, 2))
+    if "plan_reason" not in plan.columns:
+        return None
+    refused = plan.filter(pl.col("plan_model").is_null() & pl.col("plan_reason").is_not_null())
+    days = plan.get_column("n_days").drop_nulls()
+    if refused.is_empty() or days.is_empty():
+        return None
+    return MonthsRefused(needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=int(days.sort().item(0)))
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:

@@ -42,6 +42,7 @@ __all__ = [
     "SIZED_TO_SCHEMA",
     "TRIGGERS_SCHEMA",
     "WAITS_ON_POWER",
+    "MonthsRefused",
     "Pool",
     "Status",
     "TriggerResult",
@@ -109,6 +110,31 @@ NO_ORDER_BY = f"past the site ceilings: {NEW_SITE}; no order-by until one is pla
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MonthsRefused:
+    """A forecast run that has no monthly rows because its history was too young for them:
+    the days of history after a series' onboarding ramp they need (``needed_days``,
+    ``forecasting.longrange.MONTHS_MIN_HISTORY_DAYS``) and the days its youngest region or
+    class had (``history_days``). ``--horizon-months`` gives such a fleet none: its forecast
+    refuses them again."""
+
+    needed_days: int
+    history_days: int
+
+    def __post_init__(self) -> None:
+        if self.needed_days < 1 or self.history_days < 0:
+            raise ValueError("needed_days must be >= 1 and history_days >= 0")
+
+    def text(self) -> str:
+        """What would give the monthly rows ("them"), in words."""
+        ramp = ", its onboarding ramp among them" if self.history_days >= self.needed_days else ""
+        return (
+            f"this fleet is too young for them: they need {self.needed_days} days of history "
+            "after a series' onboarding ramp, its youngest region or class has "
+            f"{self.history_days:,}{ramp}, and `--horizon-months` gives none until it has"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TriggerSettings:
     """How cautious the triggers are; the horizon end is the forecast's last day.
 
@@ -131,6 +157,9 @@ class TriggerSettings:
     order sized past them says what the median would order, and that no backtest measured
     the band it reads. None (not given) reads the decision backtest's horizon, and the note
     says it is that horizon, not what this run scored.
+    ``months_refused``: the run's forecast refused monthly rows as too young
+    (:class:`MonthsRefused`; None: it did not); an order landing past the daily rows says
+    what would give them rather than ask for ``--horizon-months``.
     """
 
     quantile: str = "q90"
@@ -141,6 +170,7 @@ class TriggerSettings:
     daily_sizing: bool = False
     scored_days: int | None = None
     sized_before: tuple[tuple[str, date], ...] = ()
+    months_refused: MonthsRefused | None = None
 
     def __post_init__(self) -> None:
         if self.buffer_weeks < 0 or self.idle_weeks < 1 or self.sizing_weeks < 1:
@@ -282,14 +312,25 @@ def months_to_reach(day: date, *, as_of: date) -> int:
     return (day.year - as_of.year) * 12 + day.month - as_of.month
 
 
-def reach_to_size(arrives: date, *, as_of: date) -> str:
+def reach_to_size(
+    arrives: date, *, as_of: date, months_refused: MonthsRefused | None = None
+) -> str:
     """How far ahead a forecast must reach to size an order landing on ``arrives``: days where
     `--horizon` reaches them, else the months of the plan past the daily days. A 400-week
-    candidate's note said "forecast at least 2801 days ahead", which `--horizon` refuses."""
+    candidate's note said "forecast at least 2801 days ahead", which `--horizon` refuses.
+
+    On a run whose forecast refused monthly rows as too young (``months_refused``) the months
+    say what would give them: a 30-day fleet's note asked for `--horizon-months 92`, which
+    refused them again."""
     ahead = (arrives - as_of).days + 1
     if ahead <= MAX_HORIZON_DAYS:
         return f"forecast at least {ahead} days ahead to size it"
     months = months_to_reach(arrives, as_of=as_of)
+    if months_refused is not None:
+        return (
+            f"forecast at least {months} months ahead to size it, which only monthly rows "
+            f"reach, and {months_refused.text()}"
+        )
     how = (
         f"`--horizon-months {months}`"
         if months <= MAX_HORIZON_MONTHS

@@ -205,12 +205,13 @@ def _daily_need(
     end: date,
     requirements: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, list[tuple[date, _Need]]]:
-    """(ds, mw_needed, mw_whole) from ``as_of`` to ``end``: the region's blocks at ``sites``
-    in service, plus its ``orders`` as the demand needs them (``mw_needed``: the MW of the
-    shortfall in ``requirements``, the triggers' requirement and capacity per pool, read at
-    its orders' MW per unit) and whole from their need day (``mw_whole``, the blocks a new
-    site must hold); and each order with blocks past every ceiling with the day demand first
-    needs one of those. Without ``requirements`` both read whole blocks."""
+    """(ds, mw_in_service, mw_needed, mw_whole) from ``as_of`` to ``end``: the region's blocks
+    at ``sites`` in service (``mw_in_service``), plus its ``orders`` as the demand needs them
+    (``mw_needed``: the MW of the shortfall in ``requirements``, the triggers' requirement and
+    capacity per pool, read at its orders' MW per unit) and whole from their need day
+    (``mw_whole``, the blocks a new site must hold); and each order with blocks past every
+    ceiling with the day demand first needs one of those. Without ``requirements`` both read
+    whole blocks."""
     ids = [s.id for s in sites]
     days = pl.DataFrame({"ds": pl.date_range(as_of, end, "1d", eager=True)})
     drawn = (
@@ -236,7 +237,7 @@ def _daily_need(
     )
     needs = _needs(plan, orders, as_of=as_of)
     if requirements is None:
-        return need.select("ds", mw_needed="mw_whole", mw_whole="mw_whole"), [
+        return need.select("ds", "mw_in_service", mw_needed="mw_whole", mw_whole="mw_whole"), [
             (n.need, n) for n in needs if n.beyond
         ]
     ds = need["ds"].to_list()
@@ -247,7 +248,7 @@ def _daily_need(
         if n.beyond
     ]
     need = need.with_columns(mw_needed=pl.col("mw_in_service") + pl.Series(mw))
-    return need.select("ds", "mw_needed", "mw_whole"), dated
+    return need.select("ds", "mw_in_service", "mw_needed", "mw_whole"), dated
 
 
 def _first_unplaceable(dated: list[tuple[date, _Need]]) -> tuple[date, str, float] | None:
@@ -313,19 +314,68 @@ def _row(
     exhaustion = unplaceable[0] if by_placement else crossing  # type: ignore[index]
     assert exhaustion is not None
     at = need.filter(pl.col("ds") == exhaustion)["mw_needed"][0]
+    in_service = float(need["mw_in_service"][0])
     monthly = daily_end is not None and exhaustion > daily_end
+    # The blocks in service already draw more than the ceilings on the as-of day: the plan's
+    # own MW, on a day no forecast row covers. It read "run out ... on <the as-of day> at q90
+    # (the day the demand's MW at q90 plus headroom pass their sum)".
+    already = not by_placement and exhaustion == as_of and in_service > ceilings + _TOL
     row |= {
         "exhaustion_date": exhaustion,
         "exhaustion_monthly": monthly,
         "exhaustion_set_by": (
-            "placement" if by_placement else "orders" if requirements is None else "demand"
+            "placement"
+            if by_placement
+            else "in_service"
+            if already
+            else "orders"
+            if requirements is None
+            else "demand"
         ),
         "mw_needed_at_exhaustion": float(at),
     }
-    if by_placement:
-        assert unplaceable is not None
-        set_by = (
-            f"set by where the blocks go: {unplaceable[1]}, though the demand's MW pass the "
+    if already:
+        head = (
+            f"{region}'s sites are already past their ceilings on the as-of day ({as_of}): the "
+            f"blocks in service there draw {megawatts(in_service)} against "
+            f"{megawatts(ceilings)} of ceilings in all, the plan's own MW, not a {quantile} "
+            f"forecast; {megawatts(past)} needed past them at the most, to {end}"
+        )
+    else:
+        set_by = _set_by(
+            unplaceable[1] if by_placement and unplaceable else None,
+            crossing=crossing,
+            daily_end=daily_end,
+            quantile=quantile,
+            whole=requirements is None,
+        )
+        head = (
+            f"{region}'s sites run out of room under their ceilings ({megawatts(ceilings)} in "
+            f"all) {_when(exhaustion, monthly=monthly)} at {quantile} ({set_by})"
+            + f"; {megawatts(past)} needed past them at the most, to {end}"
+        )
+    if declared is None:
+        return row | {
+            "note": f"{head}; a new site's build time is not declared, so no start date is "
+            f"given: add a [[new_site]] for {region} (build_months, cost_per_mw_usd) to date it"
+        }
+    return row | _dated(row, declared, head=head, exhaustion=exhaustion, buffer_weeks=buffer_weeks)
+
+
+def _set_by(
+    unplaceable: str | None,
+    *,
+    crossing: date | None,
+    daily_end: date | None,
+    quantile: str,
+    whole: bool,
+) -> str:
+    """What set the day a region's ceilings run out, in its note: a block no one site takes
+    (``unplaceable``, the clause naming it), the orders whole from their need day (``whole``:
+    read without the requirement), or the demand's MW at ``quantile`` passing their sum."""
+    if unplaceable is not None:
+        return (
+            f"set by where the blocks go: {unplaceable}, though the demand's MW pass the "
             "ceilings' sum "
             + (
                 "not within the horizon"
@@ -333,21 +383,9 @@ def _row(
                 else _when(crossing, monthly=daily_end is not None and crossing > daily_end)
             )
         )
-    elif requirements is None:
-        set_by = "the day the plan's orders, each whole from its need day, pass their sum"
-    else:
-        set_by = f"the day the demand's MW at {quantile} plus headroom pass their sum"
-    head = (
-        f"{region}'s sites run out of room under their ceilings ({megawatts(ceilings)} in all) "
-        f"{_when(exhaustion, monthly=monthly)} at {quantile} ({set_by})"
-        + f"; {megawatts(past)} needed past them at the most, to {end}"
-    )
-    if declared is None:
-        return row | {
-            "note": f"{head}; a new site's build time is not declared, so no start date is "
-            f"given: add a [[new_site]] for {region} (build_months, cost_per_mw_usd) to date it"
-        }
-    return row | _dated(row, declared, head=head, exhaustion=exhaustion, buffer_weeks=buffer_weeks)
+    if whole:
+        return "the day the plan's orders, each whole from its need day, pass their sum"
+    return f"the day the demand's MW at {quantile} plus headroom pass their sum"
 
 
 def _dated(
@@ -711,13 +749,21 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
     lines = []
     for r in out.iter_rows(named=True):
         head = (
-            f"construction: {r['region']}'s sites run out of room under their ceilings "
-            f"({megawatts(r['ceilings_mw'])}) "
-            f"{_when(r['exhaustion_date'], monthly=bool(r['exhaustion_monthly']))} at "
-            f"{r['quantile']}"
-            + (f", {_SET_BY[r['exhaustion_set_by']]}" if r.get("exhaustion_set_by") else "")
-            + (f" {r['not_verified']}" if r.get("not_verified") else "")
-        )
+            (
+                f"construction: {r['region']}'s sites are already past their ceilings "
+                f"({megawatts(r['ceilings_mw'])}) on the as-of day {r['exhaustion_date']}: "
+                f"the blocks in service alone draw more ({megawatts(r['mw_needed_at_exhaustion'])}"
+                f" needed then), the plan's own MW, not a {r['quantile']} forecast"
+            )
+            if r.get("exhaustion_set_by") == "in_service"
+            else (
+                f"construction: {r['region']}'s sites run out of room under their ceilings "
+                f"({megawatts(r['ceilings_mw'])}) "
+                f"{_when(r['exhaustion_date'], monthly=bool(r['exhaustion_monthly']))} at "
+                f"{r['quantile']}"
+                + (f", {_SET_BY[r['exhaustion_set_by']]}" if r.get("exhaustion_set_by") else "")
+            )
+        ) + (f" {r['not_verified']}" if r.get("not_verified") else "")
         if r["start_by"] is None:
             lines.append(
                 f"{head}; no start date: a new site's build time is not declared (add a "

@@ -15,6 +15,7 @@ from forecasting.triggers.choice import _Bridge, _bridge, _choose, _rechosen
 from forecasting.triggers.common import (
     _TOL,
     NEW_SITE,
+    MonthsRefused,
     Pool,
     Status,
     TriggerSettings,
@@ -168,6 +169,7 @@ def _trigger_row(
         region=region,
         as_of=as_of,
         buffer_weeks=settings.buffer_weeks,
+        months_refused=settings.months_refused,
     )
     if order is not None and order.arrives > found.day:
         # A late order serves from its arrival only: it is sized for the weeks after that, net
@@ -451,6 +453,7 @@ def _unsized(
     region: str,
     as_of: date,
     buffer_weeks: int,
+    months_refused: MonthsRefused | None = None,
 ) -> _Decision:
     """The trigger of a pool whose order lands after the forecast's last day: what to order
     and by when, but no size, capex or MW, and no placement (so in no total).
@@ -477,9 +480,9 @@ def _unsized(
     }
     row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row |= {"blocks_to_order": None, "capex_usd": None, "mw": None, "powered_from": None}
+    reach = reach_to_size(order.arrives, as_of=as_of, months_refused=months_refused)
     row["note"] = (
         f"{NOT_SIZED} (it lands {order.arrives}, the forecast ends {end}): its size, capex and "
-        f"MW are not measured and are in no total; {reach_to_size(order.arrives, as_of=as_of)}; "
-        f"{head.text}"
+        f"MW are not measured and are in no total; {reach}; {head.text}"
     )
     return _Decision(row, None, end, head=head)

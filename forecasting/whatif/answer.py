@@ -388,7 +388,13 @@ def what_if(
                 without.placements, result.placements, orders, plan, horizon_end=horizon_end
             )
         )
-    not_sized = _not_sized_note(without.triggers, result.triggers, deal, as_of=as_of)
+    not_sized = _not_sized_note(
+        without.triggers,
+        result.triggers,
+        deal,
+        as_of=as_of,
+        months_refused=settings.months_refused,
+    )
     if not_sized.note:
         notes.insert(len(rebased), not_sized.note)  # after the ramp warning, if any
     capex_bound = (

@@ -11,7 +11,7 @@ import polars as pl
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract
 from forecasting.text import CAPEX_NOT_SIZED, CapexBound, days_count, usd
-from forecasting.triggers.common import NEW_SITE, reach_to_size
+from forecasting.triggers.common import NEW_SITE, MonthsRefused, reach_to_size
 from forecasting.whatif.orders import _USD_TOL, _deal_pools
 
 __all__ = [
@@ -45,7 +45,12 @@ _BOUND_WHY: dict[CapexBound, str] = {
 
 
 def _not_sized_note(
-    without: pl.DataFrame, with_: pl.DataFrame, deal: Contract, *, as_of: date
+    without: pl.DataFrame,
+    with_: pl.DataFrame,
+    deal: Contract,
+    *,
+    as_of: date,
+    months_refused: MonthsRefused | None = None,
 ) -> _NotSized:
     """What the extra capex is where a trigger of the deal's pools (``without``, ``with_``:
     TRIGGERS rows) orders a block the forecast ends before (``triggers.rows.NOT_SIZED``: no
@@ -56,6 +61,8 @@ def _not_sized_note(
     read a deal whose only order is not sized as "$0 extra capital: signing adds no order",
     with nothing saying the order was never sized. Unsized with the deal only, the figure is
     a lower bound; without it only, an upper bound; on both sides, neither.
+    ``months_refused``: the run's forecast refused monthly rows as too young
+    (``triggers.common.reach_to_size`` then says what would give them).
     """
 
     def unsized(triggers: pl.DataFrame) -> pl.DataFrame:
@@ -75,7 +82,7 @@ def _not_sized_note(
     )
     parts = [
         f"{r['region']}/{r['pool']} {side} ({r['candidate']}, landing {r['arrives']}: "
-        f"{reach_to_size(r['arrives'], as_of=as_of)})"
+        f"{reach_to_size(r['arrives'], as_of=as_of, months_refused=months_refused)})"
         for side, rows in (("with the deal", with_rows), ("without it", without_rows))
         for r in rows.iter_rows(named=True)
     ]

@@ -229,6 +229,8 @@ def _set_by(row: dict[str, Any]) -> str:
         "demand": ", when demand passes their sum",
         "placement": ", when it first needs a block no one site's ceiling takes",
         "orders": ", when its orders, whole, pass their sum",
+        "in_service": ", already on the as-of day: the blocks in service draw more than their "
+        "sum, the plan's own MW, not a forecast",
     }.get(row.get("exhaustion_set_by") or "", "")
 
 
