@@ -49,6 +49,7 @@ from forecasting.text import (
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
+    stopped_pools_words,
     usd,
     waiting_order_by,
     waiting_part,
@@ -819,6 +820,8 @@ def report_table(outcome: ReportOutcome) -> Table:
                 silent_customers_words(outcome.silent_customers, held=outcome.held_customers)
             )
         )
+    if outcome.stopped_pools:
+        captions.append(_caption_case(stopped_pools_words(listed(outcome.stopped_pools))))
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
     if outcome.headline_qualified:

@@ -25,6 +25,7 @@ __all__ = [
     "megawatts",
     "silent_customers_words",
     "silent_regions_words",
+    "stopped_pools_words",
     "usd",
     "usd_shown",
     "usd_step",
@@ -268,6 +269,21 @@ def silent_customers_words(following: Sequence[str], *, held: Sequence[str] = ()
         "its region's last, though it wrote in nearly every hour before: those days read as "
         f"zero demand and {outcome}; if the feed broke, backfill it before acting on its "
         "pool's triggers."
+    )
+
+
+def stopped_pools_words(names: str) -> str:
+    """What the pages' banner and `report` say of the pools (a region's class, or a whole
+    region) whose demand ended (``names``, as a reader lists them with the day each stopped):
+    their telemetry went on reporting, in zeros, so it is churn, not a feed gap (those are
+    :func:`silent_regions_words` and :func:`silent_customers_words`); the forecast holds them
+    at zero (forecasting.shifts.stopped_days). Said on the platform page's flagged series
+    alone, a finance reader read such a pool as any other."""
+    return (
+        f"Demand ended: {names}: every customer there read zero demand on each of those days "
+        "after demand on most days before, and its telemetry went on reporting (zeros written, "
+        "not a feed gap). Their forecast is held at zero, as demand that ended: the triggers "
+        "and orders read no demand from them; a return needs new telemetry or a contract."
     )
 
 

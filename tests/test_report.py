@@ -6722,3 +6722,54 @@ def test_the_counts_of_greens_say_how_far_they_are_verified(
 
     monkeypatch.setattr(index, "greens_qualified", lambda _: "")
     assert f"{greens} green (" not in html.unescape(run_index_page(inputs))
+
+
+def test_a_pool_whose_demand_ended_is_named_on_every_page_and_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """Every customer of us-east · inference stopped sending demand (rows of zeros) 16 days
+    before the as-of day: its forecast was held at zero and only the platform page's flagged
+    series and the run's per-series warnings said so; the front, finance and facilities pages
+    and the terminal's report table read its pool as any other, and a finance reader did not
+    learn that the pool's demand had ended. Every page and the terminal now say "Demand
+    ended" with the pool and its day. A pool whose zeros are a customer's feed that stopped
+    (no rows, its region reporting) is the "Feed stopped" banner's, not churn; a run with no
+    pool stopped has no such banner."""
+    from types import SimpleNamespace
+
+    from flows.tables import report_table
+    from forecasting.runs.reports import report_outcome
+
+    sample = sample_inputs()
+    pool = hierarchy.id_of("us-east", "inference")
+    note = (
+        f"{STOPPED_NOTE}zero demand on each of its last 16 days (from 2026-11-06) after demand "
+        "on most days before, up to 310.0 GPUs: held at zero, as demand that ended; a return "
+        "needs new telemetry (or a backfill) or a contract"
+    )
+    churned = replace(
+        sample,
+        chosen=sample.chosen.with_columns(
+            level_shift=pl.when(pl.col("unique_id") == pool).then(pl.lit(note)).otherwise(None)
+        ),
+    )
+    said = "Demand ended: us-east · inference (zero from 2026-11-06: 16 days)"
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert said in _visible(page(churned)), page.__name__
+        assert "Demand ended" not in _visible(page(sample)), page.__name__
+    outcome = report_outcome(churned, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    caption = " ".join(str(report_table(outcome).caption).split())
+    assert said.replace("Demand ended", "demand ended") in caption, caption
+    calm = report_outcome(sample, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert "emand ended" not in str(report_table(calm).caption)
+
+    # The same zeros where the pool's customer wrote no rows while its region reported: a
+    # feed gap, said by the "Feed stopped" banner, not a churn.
+    silent = pl.DataFrame(
+        {"region": ["us-east"], "workload_class": ["inference"], "customer": ["acme"],
+         "last_report": [datetime(2026, 11, 5, 15, tzinfo=UTC)], "silent_days": [16],
+         "cover": [1.0], "share": [0.8], "region_hours": [672]},
+    )  # fmt: skip
+    gap = _visible(run_index_page(replace(churned, silent_customers=silent)))
+    assert "Feed stopped: us-east · inference · acme (16 days)" in gap
+    assert "Demand ended" not in gap

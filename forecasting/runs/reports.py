@@ -111,6 +111,9 @@ class ReportOutcome(BaseModel):
     silent_customers: list[str] = []
     # Of those, the ones whose forecast is held at zero as a customer that left.
     held_customers: list[str] = []
+    # Pools (a region's class, or a region) whose demand ended, zeros written, with their days
+    # (report.inputs.stopped_pools): churn, said apart from the feeds that stopped.
+    stopped_pools: list[str] = []
     # The totals whose last days are estimates while a region was silent, one line each
     # (text.estimated_days_words): the pages' banners say it, and so must the terminal.
     estimated: list[str] = []
@@ -1025,6 +1028,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         silent_customer_feeds,
         silent_regions,
         status_headline,
+        stopped_pools,
         unmeasured_series,
         unplanned_regions_of,
         untested_series,
@@ -1092,6 +1096,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         silent=silent_regions(inputs),
         silent_customers=silent_customer_feeds(inputs),
         held_customers=silent_customer_feeds(inputs, held=True),
+        stopped_pools=stopped_pools(inputs),
         estimated=estimated_totals(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),

@@ -57,6 +57,7 @@ from forecasting.report.inputs import (
     shortfall_unverified,
     silent_customer_feeds,
     silent_regions,
+    stopped_pools,
     unforecast_regions_of,
     unmeasured_series,
     unplanned_regions_of,
@@ -78,6 +79,7 @@ from forecasting.text import (
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
+    stopped_pools_words,
     waiting_part,
 )
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
@@ -377,6 +379,8 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         )
         if not inputs.silent_customers.is_empty()
         else "",
+        # Churn, beside the feeds that stopped: zeros written, not rows missing.
+        "stopped_pools": _words_for(stopped_pools(inputs), stopped_pools_words),
     }
 
 
