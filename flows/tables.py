@@ -42,6 +42,7 @@ from forecasting.schema import (
 from forecasting.text import (
     ahead_of_clock,
     before_as_of,
+    before_next_report,
     capex_past_ceiling,
     days_count,
     estimated_words,
@@ -1546,7 +1547,10 @@ def triggers_line(report: ReportOutcome) -> str:
         if late and status:
             first += f"{late[:-1]}; {status})"
         else:
-            first += late or (f" ({status})" if status else "")
+            # Due before the next scheduled report, as the pages' card says it.
+            soon = before_next_report(by, as_of=report.as_of or by, next_report=report.next_report)
+            said = "; ".join(w for w in (status, soon) if w)
+            first += late or (f" ({said})" if said else "")
     unordered = [t for t in red if not t["blocks_to_order"] and not _unsized(t)]
     # Short until blocks already planned land, too soon after any order would: the lever is
     # the plan's own dates, not "short before any order lands" (an order would land first).

@@ -17,6 +17,7 @@ __all__ = [
     "CapexBound",
     "ahead_of_clock",
     "before_as_of",
+    "before_next_report",
     "capex_past_ceiling",
     "estimated_days_words",
     "estimated_words",
@@ -285,6 +286,17 @@ def stopped_pools_words(names: str) -> str:
         "not a feed gap). Their forecast is held at zero, as demand that ended: the triggers "
         "and orders read no demand from them; a return needs new telemetry or a contract."
     )
+
+
+def before_next_report(day: date, *, as_of: date, next_report: date | None) -> str:
+    """Where an order-by ``day``, not passed on ``as_of``, falls before the next scheduled
+    report (``next_report``; None: not known): "falls before the next scheduled report
+    (2026-11-30): place it by then", else "". A weekly report read
+    "next order-by: 2026-11-25", green, and the next one "5 days ago: late": the one report
+    a reader had before the date gave it no urgency."""
+    if next_report is None or not as_of <= day < next_report:
+        return ""
+    return f"falls before the next scheduled report ({next_report.isoformat()}): place it by then"
 
 
 def before_as_of(day: date, as_of: object) -> str:

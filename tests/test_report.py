@@ -6773,3 +6773,61 @@ def test_a_pool_whose_demand_ended_is_named_on_every_page_and_the_terminal(
     gap = _visible(run_index_page(replace(churned, silent_customers=silent)))
     assert "Feed stopped: us-east · inference · acme (16 days)" in gap
     assert "Demand ended" not in gap
+
+
+def test_an_order_by_before_the_next_weekly_report_says_order_now() -> None:
+    """The weekly report (Mondays, FLEETCAST_REPORT_CRON) of 2026-11-23 read "next order-by:
+    2026-11-25 (eu-west · all)", green, and the next report, a week later, read it "5 days
+    ago: late": the one report a reader had before the date gave it no urgency. An order-by
+    that falls before the next scheduled report now says so on the card and the terminal; one
+    after it, or on a report with no schedule known, reads as before."""
+    from types import SimpleNamespace
+
+    from flows.tables import triggers_line
+    from forecasting.runs.reports import report_outcome
+    from forecasting.settings import next_report_day
+
+    assert next_report_day("0 6 * * 1", datetime(2026, 11, 23, 6, 0, tzinfo=UTC)) == date(
+        2026, 11, 30
+    )
+    assert next_report_day("0 6 * * 1", datetime(2026, 11, 25, 9, 0, tzinfo=UTC)) == date(
+        2026, 11, 30
+    )
+    # The run's own: on FLEETCAST_REPORT_CRON, none for a past as-of date (a trace, a backfill)
+    # or a cron that does not parse (serve refuses it, naming it).
+    from forecasting.runs.reports import _next_report
+
+    monday_6 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FLEETCAST_REPORT_CRON", "0 6 * * 3")
+        assert _next_report(date(2026, 11, 22), monday_6) == date(2026, 11, 25)
+        assert _next_report(date(2026, 11, 1), monday_6) is None
+        env.setenv("FLEETCAST_REPORT_CRON", "every monday")
+        assert _next_report(date(2026, 11, 22), monday_6) is None
+    sample = sample_inputs()
+    due = AS_OF + timedelta(days=3)
+    # A rack of 8 weeks' lead for a shortfall 12 weeks out (4 weeks' buffer), on daily rows.
+    west = sample.triggers.filter(pl.col("region") == "eu-west").with_columns(
+        order_by=pl.when(pl.col("pool") == "all").then(pl.lit(due)).otherwise(None),
+        exhaustion_date=pl.when(pl.col("pool") == "all")
+        .then(pl.lit(due + timedelta(weeks=12)))
+        .otherwise(None),
+    )
+    monday = replace(
+        sample,
+        triggers=west,
+        placements=sample.placements.clear(),
+        generated_at=datetime(2026, 11, 23, 6, 0, tzinfo=UTC),
+        next_report=date(2026, 11, 30),
+    )
+    said = "falls before the next scheduled report (2026-11-30): place it by then"
+    for page in (run_index_page, finance_page):
+        text = _visible(page(monday))
+        assert f"{due.isoformat()} (eu-west · all; {said})" in text, page.__name__
+    outcome = report_outcome(monday, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert f"order first: eu-west/all by {due} (green; {said})" in triggers_line(outcome)
+    # After the next report, or with no schedule known: as before.
+    for calm in (replace(monday, next_report=due), replace(monday, next_report=None)):
+        assert "next scheduled report" not in _visible(run_index_page(calm))
+        quiet = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+        assert "next scheduled report" not in triggers_line(quiet)

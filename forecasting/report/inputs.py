@@ -1932,6 +1932,10 @@ class ReportInputs:
     # saying where its day 0 was placed (forecasting.traces.placed_dates_note); "" when the
     # dates are the files' own. The as-of, order-by and stale-age figures count from it.
     placed_dates: str = ""
+    # The day of the next scheduled report (settings.next_report_day on FLEETCAST_REPORT_CRON;
+    # None: not known, or the run stands on a past as-of date): an order-by before it reads
+    # late at that report, so this one says it (text.before_next_report).
+    next_report: date | None = None
 
     def __post_init__(self) -> None:
         # Fail here, naming the frame and columns, rather than deep inside a chart.

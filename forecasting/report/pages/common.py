@@ -74,6 +74,7 @@ from forecasting.schema import (
 )
 from forecasting.text import (
     before_as_of,
+    before_next_report,
     days_count,
     estimated_words,
     silent_customers_words,
@@ -437,9 +438,10 @@ def next_order_by(inputs: ReportInputs) -> str:
         )
     # Dated from a month read short past the daily rows: its grain, as the tables say it.
     grain = f", {MONTH_GRAIN}" if month_grain(first, daily_end=daily_end(inputs)) else ""
+    soon = before_next_report(first["order_by"], as_of=inputs.as_of, next_report=inputs.next_report)
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
-        f"({first['region']} · {first['pool']}{grain})"
+        f"({first['region']} · {first['pool']}{grain}{f'; {soon}' if soon else ''})"
     )
 
 
