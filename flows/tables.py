@@ -42,6 +42,7 @@ from forecasting.schema import (
 from forecasting.text import (
     ahead_of_clock,
     before_as_of,
+    before_next_report,
     capex_past_ceiling,
     days_count,
     estimated_words,
@@ -49,6 +50,7 @@ from forecasting.text import (
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
+    stopped_pools_words,
     usd,
     waiting_order_by,
     waiting_part,
@@ -819,6 +821,8 @@ def report_table(outcome: ReportOutcome) -> Table:
                 silent_customers_words(outcome.silent_customers, held=outcome.held_customers)
             )
         )
+    if outcome.stopped_pools:
+        captions.append(_caption_case(stopped_pools_words(listed(outcome.stopped_pools))))
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
     if outcome.headline_qualified:
@@ -1543,7 +1547,10 @@ def triggers_line(report: ReportOutcome) -> str:
         if late and status:
             first += f"{late[:-1]}; {status})"
         else:
-            first += late or (f" ({status})" if status else "")
+            # Due before the next scheduled report, as the pages' card says it.
+            soon = before_next_report(by, as_of=report.as_of or by, next_report=report.next_report)
+            said = "; ".join(w for w in (status, soon) if w)
+            first += late or (f" ({said})" if said else "")
     unordered = [t for t in red if not t["blocks_to_order"] and not _unsized(t)]
     # Short until blocks already planned land, too soon after any order would: the lever is
     # the plan's own dates, not "short before any order lands" (an order would land first).

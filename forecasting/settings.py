@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal, Self
 
@@ -24,6 +25,7 @@ __all__ = [
     "Paths",
     "RunnerKind",
     "Settings",
+    "next_report_day",
     "prefect_server_configured",
     "resolve_paths",
     "settings",
@@ -109,6 +111,19 @@ class Settings(BaseSettings):
     def paths(self) -> Paths:
         """The warehouse, capacity plan and reports folder these settings name."""
         return Paths(warehouse=self.warehouse, capacity=self.capacity, reports=self.reports)
+
+
+def next_report_day(cron: str, after: datetime) -> date:
+    """The day of the next scheduled report after ``after`` on the cron ``cron`` (UTC, as
+    `fleetcast serve` schedules ``report/weekly``): an order-by date before it reads late
+    at that report, and only this one can say it in time. Raises ValueError on a cron that
+    does not parse, naming it."""
+    from cronsim import CronSim, CronSimError  # prefect's own cron parser, installed with it
+
+    try:
+        return next(CronSim(cron, after.astimezone(UTC))).date()
+    except (CronSimError, StopIteration) as exc:
+        raise ValueError(f"FLEETCAST_REPORT_CRON {cron!r} is not a cron schedule: {exc}") from exc
 
 
 def settings() -> Settings:

@@ -51,6 +51,7 @@ __all__ = [
     "STOPPED_BUSY_SHARE",
     "STOPPED_DAYS",
     "LevelShift",
+    "busy_before_idle",
     "recent_level_shift",
     "stopped_days",
 ]
@@ -214,3 +215,19 @@ def stopped_days(y: np.ndarray) -> int:
         return 0
     block = y[max(0, last + 1 - _BUSY_DAYS) : last + 1]
     return idle if np.sum(np.nan_to_num(block) > 0) >= STOPPED_BUSY_SHARE * _BUSY_DAYS else 0
+
+
+def busy_before_idle(y: np.ndarray) -> bool:
+    """Whether the daily series ``y`` was busy (demand on at least ``STOPPED_BUSY_SHARE`` of
+    its observed days, over its last ``_BUSY_DAYS`` at most) before the zeros that end it, as
+    :func:`stopped_days` asks of a stop, on however few days a young series has: a customer
+    busy on 13 of its 14 days whose 15th is idle is one idle day, where a burst of six days
+    that ended (Helios' vcJLV, idle for 17 days after it) is a burst."""
+    observed = np.isfinite(y)
+    busy = np.flatnonzero(observed & (np.nan_to_num(y) > 0))
+    if busy.size == 0:
+        return False
+    last = int(busy[-1])
+    start = max(0, last + 1 - _BUSY_DAYS)
+    seen = int(observed[start : last + 1].sum())
+    return int(np.sum(busy >= start)) >= STOPPED_BUSY_SHARE * seen

@@ -17,6 +17,7 @@ __all__ = [
     "CapexBound",
     "ahead_of_clock",
     "before_as_of",
+    "before_next_report",
     "capex_past_ceiling",
     "estimated_days_words",
     "estimated_words",
@@ -25,6 +26,7 @@ __all__ = [
     "megawatts",
     "silent_customers_words",
     "silent_regions_words",
+    "stopped_pools_words",
     "usd",
     "usd_shown",
     "usd_step",
@@ -269,6 +271,32 @@ def silent_customers_words(following: Sequence[str], *, held: Sequence[str] = ()
         f"zero demand and {outcome}; if the feed broke, backfill it before acting on its "
         "pool's triggers."
     )
+
+
+def stopped_pools_words(names: str) -> str:
+    """What the pages' banner and `report` say of the pools (a region's class, or a whole
+    region) whose demand ended (``names``, as a reader lists them with the day each stopped):
+    their telemetry went on reporting, in zeros, so it is churn, not a feed gap (those are
+    :func:`silent_regions_words` and :func:`silent_customers_words`); the forecast holds them
+    at zero (forecasting.shifts.stopped_days). Said on the platform page's flagged series
+    alone, a finance reader read such a pool as any other."""
+    return (
+        f"Demand ended: {names}: every customer there read zero demand on each of those days "
+        "after demand on most days before, and its telemetry went on reporting (zeros written, "
+        "not a feed gap). Their forecast is held at zero, as demand that ended: the triggers "
+        "and orders read no demand from them; a return needs new telemetry or a contract."
+    )
+
+
+def before_next_report(day: date, *, as_of: date, next_report: date | None) -> str:
+    """Where an order-by ``day``, not passed on ``as_of``, falls before the next scheduled
+    report (``next_report``; None: not known): "falls before the next scheduled report
+    (2026-11-30): place it by then", else "". A weekly report read
+    "next order-by: 2026-11-25", green, and the next one "5 days ago: late": the one report
+    a reader had before the date gave it no urgency."""
+    if next_report is None or not as_of <= day < next_report:
+        return ""
+    return f"falls before the next scheduled report ({next_report.isoformat()}): place it by then"
 
 
 def before_as_of(day: date, as_of: object) -> str:

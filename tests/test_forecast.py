@@ -255,6 +255,37 @@ def test_a_series_forecast_at_zero_after_demand_says_it_reads_as_stopped() -> No
     )
 
 
+def test_one_idle_last_day_of_a_young_customer_is_not_held_at_zero() -> None:
+    """A young fleet's experimentation customer, 15 days old, with demand on 13 of its days
+    and an idle last day: the naive (it erred less than the seasonal naive on the last week,
+    the customer's level moving day to day) held that one zero for the whole horizon, and the
+    reason read "held at zero as if it stopped". One idle day is no stop
+    (forecasting.shifts.stopped_days wants two weeks of zeros after a busy block): the
+    seasonal naive repeats its last week instead, and the reason says why not the naive. A
+    class idle for its last 10 days on a 21-day history still reads zero (its last week is
+    all zeros), and says so; two idle days, and a burst that ended (Helios' vcJLV, the test
+    above), are the naive's still (measured: _holds_idle_zero)."""
+    y = np.array([30, 44, 38, 0, 52, 41, 35, 47, 58, 40, 36, 55, 61, 49, 0], dtype=float)
+    result = forecast_series(as_frame(y), settings=FAST)
+    assert result.fallback is not None
+    week = result.forecast["mean"].to_numpy()[:7]
+    assert result.model == "seasonal_naive", result.fallback
+    assert week.max() > 0 and week.mean() == pytest.approx(np.mean(y[-7:]))
+    assert "as if it stopped" not in result.fallback
+    assert (
+        "; not the naive, though it erred less: it would hold its one idle last day's zero "
+        "for the whole horizon, and one idle day of a series busy on most days is no stop"
+    ) in result.fallback, result.fallback
+    # Two idle days are the naive's still: held, they erred less on young synthetic fleets.
+    two = forecast_series(as_frame(np.append(y[1:-1], [0.0, 0.0])), settings=FAST)
+    assert two.model == "naive" and two.forecast["mean"].max() == 0, two.fallback
+
+    ended = np.concatenate((np.full(11, 40.0), np.zeros(10)))
+    gone = forecast_series(as_frame(ended), settings=FAST)
+    assert gone.forecast["mean"].max() == 0 and gone.fallback is not None
+    assert "forecast at zero: its last 10 days read zero" in gone.fallback, gone.fallback
+
+
 @pytest.mark.parametrize("days", [40, 100])
 def test_an_idle_series_with_one_burst_in_its_last_week_goes_to_tsb_not_a_walk(days: int) -> None:
     """Idle every day but one, 500 GPUs five days before the end: every candidate, fitted on

@@ -6723,3 +6723,112 @@ def test_the_counts_of_greens_say_how_far_they_are_verified(
 
     monkeypatch.setattr(index, "greens_qualified", lambda _: "")
     assert f"{greens} green (" not in html.unescape(run_index_page(inputs))
+
+
+def test_a_pool_whose_demand_ended_is_named_on_every_page_and_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """Every customer of us-east · inference stopped sending demand (rows of zeros) 16 days
+    before the as-of day: its forecast was held at zero and only the platform page's flagged
+    series and the run's per-series warnings said so; the front, finance and facilities pages
+    and the terminal's report table read its pool as any other, and a finance reader did not
+    learn that the pool's demand had ended. Every page and the terminal now say "Demand
+    ended" with the pool and its day. A pool whose zeros are a customer's feed that stopped
+    (no rows, its region reporting) is the "Feed stopped" banner's, not churn; a run with no
+    pool stopped has no such banner."""
+    from types import SimpleNamespace
+
+    from flows.tables import report_table
+    from forecasting.runs.reports import report_outcome
+
+    sample = sample_inputs()
+    pool = hierarchy.id_of("us-east", "inference")
+    note = (
+        f"{STOPPED_NOTE}zero demand on each of its last 16 days (from 2026-11-06) after demand "
+        "on most days before, up to 310.0 GPUs: held at zero, as demand that ended; a return "
+        "needs new telemetry (or a backfill) or a contract"
+    )
+    churned = replace(
+        sample,
+        chosen=sample.chosen.with_columns(
+            level_shift=pl.when(pl.col("unique_id") == pool).then(pl.lit(note)).otherwise(None)
+        ),
+    )
+    said = "Demand ended: us-east · inference (zero from 2026-11-06: 16 days)"
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert said in _visible(page(churned)), page.__name__
+        assert "Demand ended" not in _visible(page(sample)), page.__name__
+    outcome = report_outcome(churned, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    caption = " ".join(str(report_table(outcome).caption).split())
+    assert said.replace("Demand ended", "demand ended") in caption, caption
+    calm = report_outcome(sample, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert "emand ended" not in str(report_table(calm).caption)
+
+    # The same zeros where the pool's customer wrote no rows while its region reported: a
+    # feed gap, said by the "Feed stopped" banner, not a churn.
+    silent = pl.DataFrame(
+        {"region": ["us-east"], "workload_class": ["inference"], "customer": ["acme"],
+         "last_report": [datetime(2026, 11, 5, 15, tzinfo=UTC)], "silent_days": [16],
+         "cover": [1.0], "share": [0.8], "region_hours": [672]},
+    )  # fmt: skip
+    gap = _visible(run_index_page(replace(churned, silent_customers=silent)))
+    assert "Feed stopped: us-east · inference · acme (16 days)" in gap
+    assert "Demand ended" not in gap
+
+
+def test_an_order_by_before_the_next_weekly_report_says_order_now() -> None:
+    """The weekly report (Mondays, FLEETCAST_REPORT_CRON) of 2026-11-23 read "next order-by:
+    2026-11-25 (eu-west · all)", green, and the next report, a week later, read it "5 days
+    ago: late": the one report a reader had before the date gave it no urgency. An order-by
+    that falls before the next scheduled report now says so on the card and the terminal; one
+    after it, or on a report with no schedule known, reads as before."""
+    from types import SimpleNamespace
+
+    from flows.tables import triggers_line
+    from forecasting.runs.reports import report_outcome
+    from forecasting.settings import next_report_day
+
+    assert next_report_day("0 6 * * 1", datetime(2026, 11, 23, 6, 0, tzinfo=UTC)) == date(
+        2026, 11, 30
+    )
+    assert next_report_day("0 6 * * 1", datetime(2026, 11, 25, 9, 0, tzinfo=UTC)) == date(
+        2026, 11, 30
+    )
+    # The run's own: on FLEETCAST_REPORT_CRON, none for a past as-of date (a trace, a backfill)
+    # or a cron that does not parse (serve refuses it, naming it).
+    from forecasting.runs.reports import _next_report
+
+    monday_6 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FLEETCAST_REPORT_CRON", "0 6 * * 3")
+        assert _next_report(date(2026, 11, 22), monday_6) == date(2026, 11, 25)
+        assert _next_report(date(2026, 11, 1), monday_6) is None
+        env.setenv("FLEETCAST_REPORT_CRON", "every monday")
+        assert _next_report(date(2026, 11, 22), monday_6) is None
+    sample = sample_inputs()
+    due = AS_OF + timedelta(days=3)
+    # A rack of 8 weeks' lead for a shortfall 12 weeks out (4 weeks' buffer), on daily rows.
+    west = sample.triggers.filter(pl.col("region") == "eu-west").with_columns(
+        order_by=pl.when(pl.col("pool") == "all").then(pl.lit(due)).otherwise(None),
+        exhaustion_date=pl.when(pl.col("pool") == "all")
+        .then(pl.lit(due + timedelta(weeks=12)))
+        .otherwise(None),
+    )
+    monday = replace(
+        sample,
+        triggers=west,
+        placements=sample.placements.clear(),
+        generated_at=datetime(2026, 11, 23, 6, 0, tzinfo=UTC),
+        next_report=date(2026, 11, 30),
+    )
+    said = "falls before the next scheduled report (2026-11-30): place it by then"
+    for page in (run_index_page, finance_page):
+        text = _visible(page(monday))
+        assert f"{due.isoformat()} (eu-west · all; {said})" in text, page.__name__
+    outcome = report_outcome(monday, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert f"order first: eu-west/all by {due} (green; {said})" in triggers_line(outcome)
+    # After the next report, or with no schedule known: as before.
+    for calm in (replace(monday, next_report=due), replace(monday, next_report=None)):
+        assert "next scheduled report" not in _visible(run_index_page(calm))
+        quiet = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+        assert "next scheduled report" not in triggers_line(quiet)

@@ -8,6 +8,7 @@ are ignored, so producers can add fields without breaking the report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -123,6 +124,7 @@ __all__ = [
     "status_only",
     "status_shown",
     "statuses_verified_to",
+    "stopped_pools",
     "unforecast_regions_of",
     "unmeasured_class_rows",
     "unmeasured_series",
@@ -422,6 +424,54 @@ def silent_customer_feeds(inputs: ReportInputs, *, held: bool = False) -> list[s
         for uid in (hierarchy.id_of(r, k, c),)
         if (uid in zero) == held
     ]
+
+
+# The days a stopped series' note names (forecast._stopped_note): "its last 16 days (from D)".
+_STOPPED_SPAN = re.compile(
+    rf"^{re.escape(STOPPED_NOTE)}zero demand on each of its last (.+?) \(from (\d{{4}}-\d\d-\d\d)\)"
+)
+
+
+def stopped_pools(inputs: ReportInputs) -> list[str]:
+    """The regions and regions' classes whose demand ended (held at zero by the stop rule,
+    :func:`forecasting.shifts.stopped_days`: a ``level_shift`` of
+    :data:`forecasting.schema.STOPPED_NOTE`), as a reader names them with their days ("us-west
+    · training (zero from 2026-11-06: 16 days)"); a region's classes fold
+    into it. Every customer of us-west · training stopping read only in the platform page's
+    flagged series and the per-series warnings: the front and finance pages read its pool as
+    any other. A pool with a customer whose feed stopped (no rows while its region reported,
+    ``inputs.silent_customers``) is left to the "Feed stopped" banner: its zeros may be the
+    gap, not churn; a region whose telemetry stopped has missing days, never a stop."""
+    if "level_shift" not in inputs.chosen.columns:
+        return []
+    rows = (
+        inputs.chosen.filter(
+            hierarchy.depth().is_in([1, 2]),
+            pl.col("level_shift").str.starts_with(STOPPED_NOTE).fill_null(False),
+        )
+        .sort("unique_id", "measure")
+        .unique("unique_id", keep="first", maintain_order=True)
+    )
+    gaps = inputs.silent_customers
+    fed = (
+        set()
+        if gaps.is_empty()
+        else {
+            *gaps["region"].to_list(),
+            *(hierarchy.id_of(r, k) for r, k in gaps.select("region", "workload_class").rows()),
+        }
+    )
+    stopped = dict(rows.select("unique_id", "level_shift").iter_rows())
+    names = []
+    for uid, note in stopped.items():
+        parent = hierarchy.parent_of(uid)
+        if uid in fed or (parent in stopped and hierarchy.depth_of(uid) == 2):
+            continue
+        span = _STOPPED_SPAN.match(note)
+        # No comma inside: the names are listed with commas.
+        when = f" (zero from {span[2]}: {span[1]})" if span else ""
+        names.append(f"{hierarchy.label_of(uid)}{when}")
+    return names
 
 
 def untested_series(chosen: pl.DataFrame) -> list[str]:
@@ -1882,6 +1932,10 @@ class ReportInputs:
     # saying where its day 0 was placed (forecasting.traces.placed_dates_note); "" when the
     # dates are the files' own. The as-of, order-by and stale-age figures count from it.
     placed_dates: str = ""
+    # The day of the next scheduled report (settings.next_report_day on FLEETCAST_REPORT_CRON;
+    # None: not known, or the run stands on a past as-of date): an order-by before it reads
+    # late at that report, so this one says it (text.before_next_report).
+    next_report: date | None = None
 
     def __post_init__(self) -> None:
         # Fail here, naming the frame and columns, rather than deep inside a chart.

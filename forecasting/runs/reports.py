@@ -112,6 +112,12 @@ class ReportOutcome(BaseModel):
     silent_customers: list[str] = []
     # Of those, the ones whose forecast is held at zero as a customer that left.
     held_customers: list[str] = []
+    # Pools (a region's class, or a region) whose demand ended, zeros written, with their days
+    # (report.inputs.stopped_pools): churn, said apart from the feeds that stopped.
+    stopped_pools: list[str] = []
+    # The day of the next scheduled report (None: not known): an order-by before it is said
+    # due before it (text.before_next_report), as the pages' card says it.
+    next_report: date | None = None
     # The totals whose last days are estimates while a region was silent, one line each
     # (text.estimated_days_words): the pages' banners say it, and so must the terminal.
     estimated: list[str] = []
@@ -618,6 +624,21 @@ def _unplayed(
     return tuple(sorted(name for name in named if name not in seen))
 
 
+def _next_report(as_of: date, now: datetime) -> date | None:
+    """The day of the next report on the schedule `fleetcast serve` keeps
+    (``FLEETCAST_REPORT_CRON``), or None where the run stands on a past as-of date (a trace, a
+    backfill: the schedule says nothing of its dates)."""
+    from forecasting.settings import next_report_day, settings
+
+    if (now.date() - as_of).days > 1:
+        return None
+    try:
+        return next_report_day(settings().report_cron, now)
+    except ValueError:
+        # `fleetcast serve` refuses such a cron, naming it; the report goes on without the note.
+        return None
+
+
 def report_inputs(
     warehouse_path: Path, plan: CapacityPlan, triggers: TriggerRun, options: ReportOptions
 ) -> ReportInputs:
@@ -741,6 +762,7 @@ def report_inputs(
         run_id=run_id,
         as_of=as_of,
         generated_at=now,
+        next_report=_next_report(as_of, now),
         plan=plan,
         stale_days=stale_days,
         telemetry_ahead_minutes=ahead,
@@ -1050,6 +1072,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         silent_customer_feeds,
         silent_regions,
         status_headline,
+        stopped_pools,
         unmeasured_series,
         unplanned_regions_of,
         untested_series,
@@ -1117,6 +1140,8 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         silent=silent_regions(inputs),
         silent_customers=silent_customer_feeds(inputs),
         held_customers=silent_customer_feeds(inputs, held=True),
+        stopped_pools=stopped_pools(inputs),
+        next_report=inputs.next_report,
         estimated=estimated_totals(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),

@@ -57,6 +57,7 @@ from forecasting.report.inputs import (
     shortfall_unverified,
     silent_customer_feeds,
     silent_regions,
+    stopped_pools,
     unforecast_regions_of,
     unmeasured_series,
     unplanned_regions_of,
@@ -73,11 +74,13 @@ from forecasting.schema import (
 )
 from forecasting.text import (
     before_as_of,
+    before_next_report,
     days_count,
     estimated_words,
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
+    stopped_pools_words,
     waiting_part,
 )
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
@@ -377,6 +380,8 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         )
         if not inputs.silent_customers.is_empty()
         else "",
+        # Churn, beside the feeds that stopped: zeros written, not rows missing.
+        "stopped_pools": _words_for(stopped_pools(inputs), stopped_pools_words),
     }
 
 
@@ -433,9 +438,10 @@ def next_order_by(inputs: ReportInputs) -> str:
         )
     # Dated from a month read short past the daily rows: its grain, as the tables say it.
     grain = f", {MONTH_GRAIN}" if month_grain(first, daily_end=daily_end(inputs)) else ""
+    soon = before_next_report(first["order_by"], as_of=inputs.as_of, next_report=inputs.next_report)
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
-        f"({first['region']} · {first['pool']}{grain})"
+        f"({first['region']} · {first['pool']}{grain}{f'; {soon}' if soon else ''})"
     )
 
 
