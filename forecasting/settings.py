@@ -118,7 +118,7 @@ def next_report_day(cron: str, after: datetime) -> date:
     `fleetcast serve` schedules ``report/weekly``): an order-by date before it reads late
     at that report, and only this one can say it in time. Raises ValueError on a cron that
     does not parse, naming it."""
-    from cronsim import CronSim, CronSimError  # prefect's own cron parser, installed with it
+    from cronsim import CronSim, CronSimError  # lazy: only a report reads the cron
 
     try:
         return next(CronSim(cron, after.astimezone(UTC))).date()
