@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 
     from flows.pipeline import PipelineOutcome, PipelineStopped
     from forecasting.contracts import ContractRuleError
+    from forecasting.drills import InvalidScenarioError
     from forecasting.runs import (
         ContractsLoaded,
         DrillBatch,
@@ -79,35 +80,55 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line, naming where the help is."""
+    """argparse that reports a usage error in one line, naming where the help is, and a
+    numeric flag's refusal (:class:`_Number`) as an options model's reads: "--paths: Input
+    should be a whole number (got 1.5; allowed 10 to 5000)", not argparse's "argument --paths:
+    invalid int value: '1.5'"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Argument errors reach parse_known_args below, which says them, instead of error().
+        super().__init__(*args, **{**kwargs, "exit_on_error": False})
+
+    def parse_known_args(  # type: ignore[override]  # typeshed overloads its Namespace type
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        try:
+            return super().parse_known_args(args, namespace)
+        except argparse.ArgumentError as exc:
+            self.error(self._argument_error_text(exc))
+
+    def _argument_error_text(self, exc: argparse.ArgumentError) -> str:
+        """argparse's words for ``exc`` (a negative value said as one), but a numeric flag's
+        refusal led by the flag alone, as a refusal of the options model is (:func:`_problem`)."""
+        flag = exc.argument_name
+        if flag is None:
+            return exc.message
+        message = _negative_value(flag, exc.message) or exc.message
+        for action in self._actions:
+            if isinstance(action.type, _Number) and flag == "/".join(action.option_strings):
+                return f"{flag}: {message}"
+        return f"argument {flag}: {message}"
 
     def error(self, message: str) -> NoReturn:
-        self.exit(
-            EXIT_USAGE,
-            f"{self.prog}: error: {_negative_value(message) or message} "
-            f"(see `{self.prog} --help`)\n",
-        )
-
-
-_EXPECTED = re.compile(r"argument (--[\w-]+)(?:/[^:]*)?: expected one argument")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 # The words being parsed, for an error to look at: argparse's error() is not given them.
 _ARGV: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("argv", default=())
 
 
-def _negative_value(message: str) -> str | None:
-    """argparse's "expected one argument" where the value given starts with '-' (argparse took
-    ``--every -4w`` for two options), said as what it is: a negative value; None otherwise."""
-    found = _EXPECTED.match(message)
+def _negative_value(flag: str, message: str) -> str | None:
+    """argparse's "expected one argument" for ``flag`` where the value given starts with '-'
+    (argparse took ``--every -4w`` for two options), said as what it is: a negative value;
+    None otherwise."""
     words = _ARGV.get()
-    if found is None or found.group(1) not in words:
+    if message != "expected one argument" or flag not in words:
         return None
-    at = words.index(found.group(1)) + 1
+    at = words.index(flag) + 1
     value = words[at] if at < len(words) else ""
     if len(value) < 2 or value[0] != "-" or not (value[1].isdigit() or value[1] == "."):
         return None
-    return f"argument {found.group(1)}: {value} is negative; give a value above zero"
+    return f"{value} is negative; give a value above zero"
 
 
 class UsageError(Exception):
@@ -268,9 +289,12 @@ def _typed_after(flag: str) -> str | None:
             found = words[at + 1]
         elif word.startswith(f"{flag}="):
             found = word.removeprefix(f"{flag}=")
-    if found is None:
-        return None
-    return found if _plain_number(found) else repr(found)
+    return None if found is None else _typed_text(found)
+
+
+def _typed_text(text: str) -> str:
+    """A value typed, as a refusal quotes it: a number bare (``got 500``), else quoted."""
+    return text if _plain_number(text) else repr(text)
 
 
 def _plain_number(text: str) -> bool:
@@ -288,12 +312,18 @@ def _allowed_range(model: type[BaseModel], field: str) -> str | None:
     info = model.model_fields.get(field)
     if info is None:
         return None
-    bound = {
-        key: value
-        for meta in info.metadata
-        for key in ("ge", "gt", "le", "lt")
-        if (value := getattr(meta, key, None)) is not None
-    }
+    return _bounds_text(
+        {
+            key: value
+            for meta in info.metadata
+            for key in ("ge", "gt", "le", "lt")
+            if (value := getattr(meta, key, None)) is not None
+        }
+    )
+
+
+def _bounds_text(bound: Mapping[str, object]) -> str | None:
+    """Bounds keyed as pydantic's (``ge``, ``gt``, ``le``, ``lt``) in words, or None."""
     if "ge" in bound and "le" in bound:
         return f"{_bound_text(bound['ge'])} to {_bound_text(bound['le'])}"
     words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
@@ -609,47 +639,85 @@ def cmd_demand(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def at_least(least: int) -> Callable[[str], int]:
-    """An argparse type: an integer no smaller than ``least``."""
+class _Number:
+    """An argparse type: a number read by ``read`` (``int``, ``float`` or a reader of units,
+    raising ValueError for text that is none), refused in the shape an options model's
+    refusal has: the rule, the value typed and the range allowed. `forecast --paths 1.5` read
+    argparse's "invalid int value: '1.5'" and `--paths 3` "Input should be greater than or
+    equal to 10 (got 3; allowed 10 to 5000)".
 
-    def parse(text: str) -> int:
+    ``allowed`` is the range in words (an options model's field's: :func:`_allowed_range`);
+    ``least`` and ``above`` are checked here for a flag no options model bounds."""
+
+    def __init__(
+        self,
+        read: Callable[[str], float],
+        *,
+        expected: str,
+        allowed: str | None,
+        least: float | None = None,
+        above: float | None = None,
+    ) -> None:
+        self.read, self.expected, self.allowed = read, expected, allowed
+        self.least, self.above = least, above
+
+    def __call__(self, text: str) -> float:
         try:
-            value = int(text)
+            value = self.read(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"{value} is below the smallest allowed, {least}")
+            raise self._refused(text, f"Input should be {self.expected}") from None
+        # float() reads "inf" and "nan", which no price, factor or timeout can be (an infinite
+        # price reached the what-if page as "$inf").
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._refused(text, "Input should be a finite number")
+        if self.least is not None and value < self.least:
+            least = _bound_text(self.least)
+            raise self._refused(text, f"Input should be greater than or equal to {least}")
+        if self.above is not None and value <= self.above:
+            raise self._refused(text, f"Input should be greater than {_bound_text(self.above)}")
         return value
 
-    return parse
+    def _refused(self, text: str, rule: str) -> argparse.ArgumentTypeError:
+        said = [f"got {_typed_text(text)}", f"allowed {self.allowed}" if self.allowed else ""]
+        return argparse.ArgumentTypeError(f"{rule} ({'; '.join(s for s in said if s)})")
 
 
-def finite_number(text: str) -> float:
-    """An argparse type: a finite number. float() reads "inf" and "nan", which no price,
-    factor or timeout can be (an infinite price reached the what-if page as "$inf")."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number; give a figure")
-    return value
+def _whole(model: type[BaseModel], field: str) -> _Number:
+    """The argparse type of an options model's whole-number field, its range the field's."""
+    return _Number(int, expected="a whole number", allowed=_allowed_range(model, field))
 
 
-def positive_number(text: str) -> float:
+def _figure(model: type[BaseModel], field: str) -> _Number:
+    """The argparse type of an options model's number field, finite, its range the field's."""
+    return _Number(float, expected="a number", allowed=_allowed_range(model, field))
+
+
+def at_least(least: int) -> _Number:
+    """An argparse type: an integer no smaller than ``least``."""
+    return _Number(int, expected="a whole number", allowed=_bounds_text({"ge": least}), least=least)
+
+
+def positive_number() -> _Number:
     """An argparse type: a finite number above 0 (a negative --timeout reached Prefect as
     "`timeout` cannot be negative" in a trace, after the drill was sent)."""
-    value = finite_number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not above 0; give seconds, e.g. 600")
-    return value
+    return _Number(float, expected="a number", allowed=_bounds_text({"gt": 0}), above=0)
+
+
+def _horizon() -> _Number:
+    """The argparse type of --horizon: :func:`horizon_days`, its range in days and weeks."""
+    low, high = MIN_HORIZON_DAYS, MAX_HORIZON_DAYS
+    return _Number(
+        horizon_days,
+        expected="a horizon like 26w or 182d",
+        allowed=f"{low}d to {high}d, {math.ceil(low / 7)}w to {high // 7}w",
+    )
 
 
 def horizon_days(text: str) -> int:
-    """Days in a horizon written as ``26w``, ``182d`` or ``182``."""
+    """Days in a horizon written as ``26w``, ``182d`` or ``182`` (ValueError: none of them)."""
     match = re.fullmatch(r"\s*(\d+)\s*([wd]?)\s*", text.lower())
     if not match:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a horizon like 26w or 182d")
+        raise ValueError(f"{text!r} is not a horizon like 26w or 182d")
     n = int(match.group(1))
     days = n * 7 if match.group(2) == "w" else n
     low, high = MIN_HORIZON_DAYS, MAX_HORIZON_DAYS
@@ -796,36 +864,48 @@ _DRILL_FLAGS = {
     "slip": "--slip",
     "region_loss": "--region-loss",
 }
-# "field shape", "field lose.0.block", "field region_loss.days": a scenario's field as a drill
-# file names it.
-_SCENARIO_FIELD = re.compile(r"\bfield (\w+)(?:\.(\d+))?(?:\.\w+)?")
+
+
+def _drill_field_names(args: argparse.Namespace) -> dict[str, str]:
+    """How `fleetcast drill` names its ad-hoc scenario's fields: by the flag typed and, for a
+    repeated flag, the value typed (``lose.1`` is "--lose nosuch"); the target by the one of
+    --class, --customer, --region, --all typed."""
+    names = dict(_DRILL_FLAGS)
+    targets = {"--class": args.cls, "--customer": args.customer, "--region": args.region}
+    typed = [flag for flag, value in {**targets, "--all": args.all}.items() if value]
+    if typed:
+        names["target"] = typed[0]
+    for field in ("lose", "slip"):
+        for nth, value in enumerate(dict.fromkeys(getattr(args, field) or ())):
+            names[f"{field}.{nth}"] = f"{_DRILL_FLAGS[field]} {value}"
+    return names
 
 
 def _said_by_flags(message: str, args: argparse.Namespace) -> str:
     """A drill scenario's refusal with each field it names said as the flag typed (and, for a
     repeated flag, the value typed): `drill --shape zigzag` read "field shape: expected
     step, ...", `--lose nosuch` "field lose.0.block: no block ...", names no flag has."""
+    from forecasting.drills import fields_said_as
 
-    def flag(found: re.Match[str]) -> str:
-        name, nth = found[1], found[2]
-        if name == "target":
-            targets = {"--class": args.cls, "--customer": args.customer, "--region": args.region}
-            typed = [f for f, v in {**targets, "--all": args.all}.items() if v]
-            return typed[0] if typed else found[0]
-        said = _DRILL_FLAGS.get(name)
-        if said is None:
-            return found[0]
-        given = list(dict.fromkeys(getattr(args, name) or ())) if nth is not None else []
-        return f"{said} {given[int(nth)]}" if nth is not None and int(nth) < len(given) else said
+    return fields_said_as(message, _drill_field_names(args))
 
-    return _SCENARIO_FIELD.sub(flag, message)
+
+def _scenario_refusal(exc: InvalidScenarioError, args: argparse.Namespace) -> str:
+    """An ad-hoc drill's fields refused, on one line, each by the flag typed: read from the
+    fields the library lists, never from its message's wording."""
+    from forecasting.drills import field_said_as
+
+    names = _drill_field_names(args)
+    return "; ".join(
+        f"{field_said_as(p.field, names)}: {p.text}" if p.field else p.text for p in exc.problems
+    )
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
     """Run ready-made or ad-hoc shock drills on the newest forecast run."""
     from flows.tables import drill_tables, shock_cut_lines
     from forecasting import runs
-    from forecasting.drills import ScenarioError
+    from forecasting.drills import InvalidScenarioError, ScenarioError
 
     if args.name and (args.cls or args.customer or args.region or args.all):
         raise UsageError("name a ready-made drill or describe one with --class/--customer/...")
@@ -843,9 +923,10 @@ def cmd_drill(args: argparse.Namespace) -> int:
     paths = _paths(args)
     try:
         scenarios = runs.drill_scenarios(options)  # bad names and shapes fail here, before any run
+    except InvalidScenarioError as exc:
+        raise UsageError(str(exc) if adhoc is None else _scenario_refusal(exc, args)) from exc
     except (ScenarioError, ValueError) as exc:
-        said = str(exc) if adhoc is None else _said_by_flags(str(exc), args)
-        raise UsageError(said.replace("drill arguments: invalid drill scenario\n  ", "")) from exc
+        raise UsageError(str(exc) if adhoc is None else _said_by_flags(str(exc), args)) from exc
     for customer in runs.drilled_customers(scenarios):
         fold = runs.customer_fold(paths.warehouse, args.forecast_run, customer)
         if fold.error and adhoc is not None:
@@ -861,7 +942,9 @@ def cmd_drill(args: argparse.Namespace) -> int:
     else:
         from flows.drill import drill_flow
 
-        batch = drill_flow(paths.warehouse, paths.capacity, options)
+        # The flow's log of a drill not played is what the terminal shows: in the flags typed.
+        names = None if adhoc is None else _drill_field_names(args)
+        batch = drill_flow(paths.warehouse, paths.capacity, options, field_names=names)
     if batch.played:
         for table in drill_tables(batch.played):
             console.print(table)
@@ -1040,19 +1123,31 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _every_most() -> int:
+    """The most days --every may be, the options model's."""
+    return int(
+        next(m.le for m in DecisionOptions.model_fields["every_days"].metadata if hasattr(m, "le"))
+    )
+
+
+def _interval() -> _Number:
+    """The argparse type of --every: :func:`interval_days`, its range in days and weeks."""
+    most = _every_most()
+    return _Number(
+        interval_days,
+        expected="an interval like 4w or 28d",
+        allowed=f"1d to {most}d, 1w to {most // 7}w",
+    )
+
+
 def interval_days(text: str) -> int:
-    """Days in an interval written as ``4w``, ``28d`` or ``28``."""
+    """Days in an interval written as ``4w``, ``28d`` or ``28`` (ValueError: none of them)."""
     from forecasting.options import every_days
 
-    try:
-        days = every_days(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    days = every_days(text)
     # Bounded here, in the unit typed: the options model's refusal named its field,
     # "--every-days: Input should be less than or equal to 366", a flag that does not exist.
-    most = next(
-        m.le for m in DecisionOptions.model_fields["every_days"].metadata if hasattr(m, "le")
-    )
+    most = _every_most()
     if days > most:
         raise argparse.ArgumentTypeError(
             f"{text!r} is {days:,} days, above the most allowed, {most} days ({most // 7}w or "
@@ -1371,7 +1466,7 @@ def _runner_options(parser: argparse.ArgumentParser, current: Settings) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=_whole(ForecastOptions, "workers"),
         default=current.workers,
         help=f"{field_help(ForecastOptions, 'workers')}; or {env}WORKERS",
     )
@@ -1390,8 +1485,13 @@ def _option(
     field: str,
     **kwargs: Any,
 ) -> None:
-    """An argument whose default and help are the options model's field's."""
-    kwargs.setdefault("type", type(field_default(model, field)))
+    """An argument whose default and help are the options model's field's; a number field's
+    refusal of a non-number names its range (:class:`_Number`)."""
+    kind = kwargs.setdefault("type", type(field_default(model, field)))
+    if kind is int:
+        kwargs["type"] = _whole(model, field)
+    elif kind is float:
+        kwargs["type"] = _figure(model, field)
     parser.add_argument(
         flag, default=field_default(model, field), help=field_help(model, field), **kwargs
     )
@@ -1509,7 +1609,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="last day of history, YYYY-MM-DD (default: the newest telemetry day)",
     )
-    _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
+    _option(p, "--horizon", ForecastOptions, "horizon_days", type=_horizon())
     _option(p, "--horizon-months", ForecastOptions, "horizon_months")
     p.add_argument("--models", default=None, help="comma-separated candidates, e.g. ets,theta")
     _option(p, "--fixed-model", ForecastOptions, "fixed_model", type=str)
@@ -1535,7 +1635,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="shock everything")
     p.add_argument(
         "--factor",
-        type=finite_number,
+        type=_figure(AdhocDrill, "multiplier"),
         default=None,
         help=(
             f"demand multiplier (default {field_default(AdhocDrill, 'multiplier'):g} with "
@@ -1559,7 +1659,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--timeout",
-        type=positive_number,
+        type=positive_number(),
         default=600,
         help="seconds to wait with --via-server (600; above 0)",
     )
@@ -1602,7 +1702,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _allow_empty_option(p)
     _option(p, "--paths", ForecastOptions, "n_paths")
-    _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
+    _option(p, "--horizon", ForecastOptions, "horizon_days", type=_horizon())
     _option(p, "--horizon-months", ForecastOptions, "horizon_months")
     _option(p, "--answers", DrillOptions, "answers", choices=get_args(Answers))
     _reading_options(p)
@@ -1624,7 +1724,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_deal_day, default=None, help=field_help(WhatIfOptions, "until"))
     p.add_argument(
         "--price",
-        type=finite_number,
+        type=_figure(WhatIfOptions, "price_per_gpu_hour"),
         default=None,
         help=field_help(WhatIfOptions, "price_per_gpu_hour"),
     )
@@ -1645,7 +1745,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="first as-of day replayed (YYYY-MM-DD)",
     )
     p.add_argument(
-        "--every", type=interval_days, default=28, help="days between as-of days: 4w, 28d (4w)"
+        "--every", type=_interval(), default=28, help="days between as-of days: 4w, 28d (4w)"
     )
     p.add_argument(
         "--until",
@@ -1658,7 +1758,7 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--buffer-weeks", DecisionOptions, "buffer_weeks")
     p.add_argument(
         "--workers",
-        type=int,
+        type=_whole(DecisionOptions, "workers"),
         default=current.workers,
         help=f"as-of days replayed in parallel (default {current.workers or 'one per core'})",
     )

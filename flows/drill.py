@@ -12,7 +12,7 @@ from prefect.logging import get_run_logger
 
 from forecasting import runs
 from forecasting.capacity import CapacityPlan, load_capacity
-from forecasting.drills import Scenario
+from forecasting.drills import Scenario, fields_said_as
 from forecasting.options import AdhocDrill, DrillOptions
 from forecasting.runs import (
     DrillBatch,
@@ -85,10 +85,18 @@ def record_not_played(
 
 @flow(name="drill", log_prints=True)
 def drill_flow(
-    warehouse_path: Path, capacity_path: Path, options: DrillOptions | None = None
+    warehouse_path: Path,
+    capacity_path: Path,
+    options: DrillOptions | None = None,
+    field_names: dict[str, str] | None = None,
 ) -> DrillBatch:
-    """Run drills on the newest (or a chosen) forecast run and store every result."""
+    """Run drills on the newest (or a chosen) forecast run and store every result.
+
+    ``field_names``: the caller's words for the scenario's fields (`fleetcast drill`'s flags,
+    forecasting.drills.field_said_as), in which a drill not played is logged; its stored
+    reason names the fields as a drill file does."""
     options = options or DrillOptions()
+    names = field_names or {}
     logger = get_run_logger()
     plan = load_capacity(capacity_path)
     plan_sha256 = runs.capacity_sha256(capacity_path)
@@ -113,7 +121,8 @@ def drill_flow(
             book_only=inputs.book_only,
         )
         if isinstance(played, DrillNotPlayed):
-            logger.warning("drill %s not played: %s", played.drill, played.reason)
+            said = fields_said_as(played.reason, names)
+            logger.warning("drill %s not played: %s", played.drill, said)
             batch.not_played.append(
                 record_not_played(warehouse_path, inputs.forecast.run_id, played)
             )

@@ -30,9 +30,10 @@ __all__ = ["ForecastOptions", "ForecastRun", "forecast", "forecast_flow"]
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def read_demand(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
-    """Daily demand series at every level from the warehouse's hourly telemetry."""
-    return runs.demand_series_for(warehouse_path, options)
+def read_demand(warehouse_path: Path, options: ForecastOptions) -> runs.DemandRead:
+    """Daily demand series at every level from the warehouse's hourly telemetry, with the
+    lines on the outage calendar's windows that mark nothing."""
+    return runs.demand_read_for(warehouse_path, options)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -125,11 +126,11 @@ def save_run(
     seen: dict[str, Any] | None = None,
     capacity_path: Path | None = None,
     months_asked: int = 0,
-    outages: Path | None = None,
+    outage_notes: tuple[str, ...] = (),
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
-    what it read of the telemetry (``seen``); its warnings say the windows of the ``outages``
-    calendar that marked nothing."""
+    what it read of the telemetry (``seen``); its warnings say the ``outage_notes``, the
+    calendar's windows that marked nothing as :func:`read_demand` read them."""
     return runs.store_forecast(
         warehouse_path,
         result,
@@ -142,7 +143,7 @@ def save_run(
         seen=seen,
         capacity_path=capacity_path,
         months_asked=months_asked,
-        outages=outages,
+        outage_notes=outage_notes,
     )
 
 
@@ -155,7 +156,8 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
     settings = options.settings()
     # Before the series: an ingest while the run fits is not what it saw.
     seen = runs.telemetry_seen_in(warehouse_path, as_of=options.as_of)
-    series = read_demand(warehouse_path, options)
+    read = read_demand(warehouse_path, options)
+    series = read.series
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     chunks = 4 * (options.workers or 2)
@@ -193,7 +195,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         seen=seen,
         capacity_path=options.capacity,
         months_asked=options.horizon_months,
-        outages=options.outages,
+        outage_notes=read.outage_notes,
     )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run

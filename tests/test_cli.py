@@ -117,7 +117,10 @@ def test_a_negative_limit_is_refused_before_any_query(
         with pytest.raises(SystemExit):
             build_parser().parse_args([command, "--limit", "-1"])
         said = " ".join(capsys.readouterr().err.split())
-        assert "-1 is below the smallest allowed, 1" in said, command
+        assert (
+            "--limit: Input should be greater than or equal to 1 (got -1; allowed at least 1)"
+            in (said)
+        ), command
 
 
 def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> None:

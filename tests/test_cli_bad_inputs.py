@@ -64,7 +64,7 @@ def test_a_non_finite_number_option_is_a_usage_error(
     with pytest.raises(SystemExit) as exit_:
         main(args)
     assert exit_.value.code == 2
-    assert f"argument {flag}:" in capsys.readouterr().err
+    assert f"error: {flag}: Input should be a finite number" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", [["report"], ["backtest-decisions", "--from", "2027-01-01"]])
@@ -347,7 +347,8 @@ def test_a_timeout_not_above_zero_is_a_usage_error(
     with pytest.raises(SystemExit) as exit_:
         main(["drill", "--via-server", "--timeout", timeout])
     assert exit_.value.code == 2
-    assert f"argument --timeout: '{timeout}' is not above 0" in capsys.readouterr().err
+    said = f"--timeout: Input should be greater than 0 (got {timeout}; allowed above 0)"
+    assert said in capsys.readouterr().err
 
 
 def test_a_negative_seed_is_a_usage_error_everywhere(
@@ -376,9 +377,9 @@ def test_a_negative_seed_is_a_usage_error_everywhere(
 @pytest.mark.parametrize(
     ("flags", "said"),
     [
-        (["--every", "10000w"], "argument --every: '10000w' is 70,000 days, above the most "
+        (["--every", "10000w"], "--every: '10000w' is 70,000 days, above the most "
          "allowed, 366 days (52w or 366d)"),
-        (["--every", "-4w"], "argument --every: -4w is negative; give a value above zero"),
+        (["--every", "-4w"], "--every: -4w is negative; give a value above zero"),
         (["--from", "2026-13-01"], "argument --from: not a date (YYYY-MM-DD): '2026-13-01'"),
         (["--until", "2027-02-30"], "argument --until: not a date (YYYY-MM-DD): '2027-02-30'"),
     ],
@@ -586,6 +587,29 @@ def test_a_drill_s_or_demand_s_bad_flag_is_named_as_typed(
     err = " ".join(capsys.readouterr().err.split())
     assert said in err, err
     assert "field " not in err and "Traceback" not in err
+
+
+def test_a_drill_s_bad_flags_are_one_line_whatever_the_library_s_wording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`drill --all --shape zigzag --start nonsense` printed a usage error of three lines, the
+    library's header cut off by matching its words ("drill arguments: invalid drill
+    scenario"): a change of those words would have reached the user. The refusal is read from
+    the fields the library lists, each said by the flag typed, on one line."""
+    from forecasting.drills import InvalidScenarioError
+
+    monkeypatch.setattr(InvalidScenarioError, "__str__", lambda self: "reworded by the library")
+    paths = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    args = ["drill", "--all", "--shape", "zigzag", "--start", "nonsense", "--lose", "a@junk"]
+    assert main([*paths, *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert (
+        "fleetcast drill: error: --shape: expected step, ramp:<N>w|d|h or spike:<N>w|d|h, got "
+        "'zigzag'; --start: expected a date (YYYY-MM-DD) or an offset like +2w, got 'nonsense'; "
+        "--lose a@junk: expected a date (YYYY-MM-DD) or an offset like +2w, got 'junk' (see " in err
+    ), err
+    assert "reworded" not in err and "field " not in err
 
 
 def test_a_drill_not_played_names_the_flag_and_value_typed() -> None:

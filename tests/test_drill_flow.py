@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import polars as pl
 import pytest
 from conftest import FleetFiles
@@ -14,6 +20,8 @@ from forecasting.drills import ScenarioError
 from forecasting.schema import VERDICTS
 
 pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +137,33 @@ def test_a_drill_stored_with_figures_that_are_not_finite_reads_not_measured(
     assert "typo" not in frames["drill_kpis"].get_column("drill").to_list()
     reason = dict(frames["drills_not_played"].select("drill", "reason").iter_rows())["typo"]
     assert reason.startswith("not measured: played with multiplier 1e+12, above the plausible")
+
+
+def test_a_drill_not_played_under_the_flow_names_the_flag_typed(
+    fleet: FleetFiles, forecast_run: str, tmp_path: Path
+) -> None:
+    """`FLEETCAST_TRACK=1 fleetcast drill --lose nosuch` logged "drill lose-nosuch not played:
+    field lose.0.block: no block 'nosuch' ...", where the same command without Prefect says
+    "--lose nosuch: ...": the flow's warning, the one line the terminal shows, names the flag
+    and the value typed too."""
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(fleet.warehouse, copy)
+    code = "import sys; from flows.cli import main; sys.exit(main())"
+    where = ["--warehouse", str(copy), "--capacity", str(fleet.capacity)]
+    args = ["drill", "--lose", "nosuch", "--paths", "5", "--answers", "none"]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *where, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "FLEETCAST_TRACK": "1", "COLUMNS": "250"},
+    )
+    assert result.returncode == 1, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "Flow run" in said, said  # the flow ran and its log is what the terminal shows
+    assert (
+        "drill lose-nosuch not played: --lose nosuch: no block 'nosuch' in the capacity plan"
+        in said
+    ), said
+    assert "field " not in said, said

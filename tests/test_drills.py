@@ -1267,3 +1267,42 @@ def test_next_committed_is_a_block_that_would_run_when_it_lands() -> None:
     slip = scenario_from_args(multiplier=1.0, slip=("next-committed:2w",))
     drill = prepare_drill(plan, _paths({"r1/batch/other": 10.0}), None, slip)
     assert drill.resolved.slipped == {"lit": 2}
+
+
+def test_an_invalid_scenario_carries_each_field_its_rule_and_its_value() -> None:
+    """`fleetcast drill` cut the library's "drill arguments: invalid drill scenario" header off
+    its message by matching the text, and read the fields off the lines left: a change of the
+    library's wording reached the user unrenamed. The refusal carries each field refused, its
+    rule and the value given; the message still reads as a drill file's."""
+    from forecasting.drills import FieldProblem, InvalidScenarioError
+
+    with pytest.raises(InvalidScenarioError) as refused:
+        scenario_from_args(shape="zigzag", start="someday", lose=("a@junk",))
+    problems = {p.field: p for p in refused.value.problems}
+    assert set(problems) == {"shape", "start", "lose.0.on"}
+    assert problems["shape"] == FieldProblem(
+        field="shape",
+        rule="expected step, ramp:<N>w|d|h or spike:<N>w|d|h, got 'zigzag'",
+        value="zigzag",
+    )
+    assert problems["lose.0.on"].value == "junk"
+    assert str(refused.value).startswith("drill arguments: invalid drill scenario\n  field ")
+    assert "  field start: expected a date" in str(refused.value)
+
+
+def test_fields_are_said_in_the_words_a_caller_gives() -> None:
+    """A refusal naming scenario fields ("field lose.1.block: ...") is said in a caller's words
+    for them: the most precise one it has ("lose.1" before "lose"), and "field X" kept for a
+    field it has no word for."""
+    from forecasting.drills import fields_said_as
+
+    names = {"lose": "--lose", "lose.1": "--lose nosuch", "shape": "--shape"}
+    assert fields_said_as("field lose.1.block: no block 'nosuch'", names) == (
+        "--lose nosuch: no block 'nosuch'"
+    )
+    assert fields_said_as("field lose.3.on: too late; field shape: bad", names) == (
+        "--lose: too late; --shape: bad"
+    )
+    assert fields_said_as("field start: after the horizon.", names) == (
+        "field start: after the horizon."
+    )

@@ -414,3 +414,48 @@ def test_a_spreadsheet_s_trailing_nameless_columns_are_ignored_as_telemetry_s_ar
     named = write(tmp_path, "start,end,owner\n2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,ops\n")
     with pytest.raises(OutageCalendarError, match=r"has unknown columns \['owner'\]"):
         read_outage_calendar(named)
+
+
+@pytest.mark.parametrize("where", ["direct", "flow"])
+def test_a_forecast_reads_its_outage_calendar_once(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`forecast --outages FILE` read the calendar twice per run: once to mark the outage
+    hours, again when storing the run for the windows that mark nothing, with a second GROUP
+    BY over the telemetry for their spans. One read serves both now, directly and under the
+    flow, and the warning is said once as before."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from telemetry_files import write_csv
+
+    from flows.forecast import forecast_flow
+    from forecasting import ingest, runs, warehouse
+    from forecasting.options import ForecastOptions
+    from forecasting.traces import outages
+
+    rows = [f"2025-03-01T{h:02d}:00:00Z,eu-west,c1,inference,acme,H100,10,1" for h in range(24)]
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path) as wh:
+        assert ingest.ingest_file(wh, write_csv(tmp_path / "d.csv", *rows)).status == "loaded"
+    calendar = write(
+        tmp_path,
+        "region,start,end,reason\n"
+        "eu-west,2019-06-01T00:00:00Z,2019-06-02T00:00:00Z,old hall\n"
+        "eu-west,2025-03-01T05:00:00Z,2025-03-01T06:00:00Z,restart\n",
+    )
+    reads: list[Path] = []
+    read = outages._windows_and_notes
+
+    def counted(path: Path, **kwargs: object) -> tuple[pl.DataFrame, list[str]]:
+        reads.append(path)
+        return read(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outages, "_windows_and_notes", counted)
+    options = ForecastOptions(outages=calendar, horizon_months=0)
+    if where == "direct":
+        run = runs.forecast(path, options)
+    else:
+        flow = forecast_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))
+        run = flow(path, options)
+    assert reads == [calendar]
+    old = [w for w in run.warnings if "marks nothing" in w]
+    assert len(old) == 1 and f"{calendar}: row 1: the window 2019-06-01" in old[0], run.warnings

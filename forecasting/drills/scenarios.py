@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources.abc import Traversable
@@ -63,6 +63,8 @@ __all__ = [
     "TOP_CUSTOMER",
     "BlockLoss",
     "BlockSlip",
+    "FieldProblem",
+    "InvalidScenarioError",
     "Offset",
     "RegionLoss",
     "Scenario",
@@ -70,6 +72,8 @@ __all__ = [
     "ScenarioFolder",
     "Shape",
     "Target",
+    "field_said_as",
+    "fields_said_as",
     "load_scenarios",
     "multiplier_curve",
     "parse_scenario",
@@ -89,6 +93,60 @@ _OFFSET = re.compile(r"^\+\s*(\d+)\s*([hdw])$")
 
 class ScenarioError(ValueError):
     """A drill scenario is unreadable or invalid; the message names the source and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One field of a scenario refused: its path as a drill file names it (``shape``,
+    ``lose.0.block``; '' for a rule of the whole scenario), the rule it breaks and the value
+    given (None when the rule names none)."""
+
+    field: str
+    rule: str
+    value: object = None
+
+    @property
+    def text(self) -> str:
+        """The rule with the value given quoted once, as a drill file's refusal reads."""
+        return rule_text({"msg": self.rule, "input": self.value})
+
+
+class InvalidScenarioError(ScenarioError):
+    """A scenario whose fields break their rules, each in ``problems``: a caller that names
+    the fields its own way (a command's flags) reads them there, not off the message, which
+    names them as a drill file does ("SOURCE: invalid drill scenario / field shape: ...")."""
+
+    def __init__(self, source: str, problems: Sequence[FieldProblem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        lines = (f"  field {p.field or '(scenario)'}: {p.text}" for p in self.problems)
+        super().__init__(f"{source}: invalid drill scenario\n" + "\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[InvalidScenarioError], tuple[str, tuple[FieldProblem, ...]]]:
+        # Pickled as it was made (a flow's exception crosses processes), not from its message.
+        return (type(self), (self.source, self.problems))
+
+
+# "field lose.0.block", "field region_loss.days", "field shape": a scenario's field in a
+# refusal, as a drill file names it.
+_FIELD = re.compile(r"\bfield (\w+(?:\.\w+)*)")
+
+
+def field_said_as(field: str, names: Mapping[str, str]) -> str:
+    """A scenario's ``field`` (``lose.1.block``) in a caller's words: ``names``' word for its
+    longest leading part that has one ("lose.1", else "lose"), else ``field lose.1.block``."""
+    parts = field.split(".")
+    for end in range(len(parts), 0, -1):
+        said = names.get(".".join(parts[:end]))
+        if said is not None:
+            return said
+    return f"field {field}"
+
+
+def fields_said_as(text: str, names: Mapping[str, str]) -> str:
+    """``text``, a refusal naming scenario fields ("field lose.0.block: no block ..."), with
+    each field said in ``names``' words (:func:`field_said_as`)."""
+    return _FIELD.sub(lambda found: field_said_as(found[1], names), text)
 
 
 class _Strict(BaseModel):
@@ -276,11 +334,15 @@ def _validated(raw: dict[str, Any], *, source: str) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "(scenario)"
-            problems.append(f"  field {field}: {rule_text(err)}")
-        raise ScenarioError(f"{source}: invalid drill scenario\n" + "\n".join(problems)) from exc
+        problems = [
+            FieldProblem(
+                field=".".join(str(p) for p in err["loc"]),
+                rule=rule_text(err, quote=False),
+                value=err.get("input"),
+            )
+            for err in exc.errors()
+        ]
+        raise InvalidScenarioError(source, problems) from exc
 
 
 def parse_scenario(text: str, *, source: str, default_name: str) -> Scenario:

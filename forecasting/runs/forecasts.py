@@ -32,14 +32,15 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
 
 __all__ = [
     "BookApplied",
+    "DemandRead",
     "ForecastRun",
     "apply_book",
     "book_only_region_warning",
+    "demand_read_for",
     "demand_series_for",
     "forecast",
     "history_missing",
     "known_events",
-    "outage_calendar_lines",
     "partial_as_of_lines",
     "plan_growth",
     "plan_horizon_months",
@@ -108,32 +109,6 @@ def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime
     return {r: (f, t) for r, f, t in spans.iter_rows() if r is not None}
 
 
-def outage_calendar_lines(warehouse_path: Path, outages: Path | None) -> list[str]:
-    """The outage calendar's windows at ``outages`` that mark no telemetry hour of the
-    warehouse at ``warehouse_path`` (they end before its first hour), one line each, for the
-    run's warnings; none without a calendar. A window years before the telemetry marked
-    nothing without a word."""
-    from forecasting.traces.outages import outage_calendar_notes
-
-    if outages is None:
-        return []
-    with warehouse.connect(warehouse_path, read_only=True) as wh:
-        # Each region's first and last hour, as _telemetry_spans reads them off the hourly
-        # demand, without summing every hour again.
-        found = wh.query(
-            "SELECT region, min(date_trunc('hour', ts)) AS first, "
-            "max(date_trunc('hour', ts)) AS last FROM telemetry "
-            "WHERE region IS NOT NULL GROUP BY region"
-        )
-    spans = {r: (_as_utc(first), _as_utc(last)) for r, first, last in found.iter_rows()}
-    return outage_calendar_notes(outages, spans=spans) if spans else []
-
-
-def _as_utc(stamp: datetime) -> datetime:
-    """``stamp`` as an aware UTC instant (telemetry's ts are UTC)."""
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
-
-
 def history_missing(warehouse_path: Path) -> str | None:
     """Why nothing can be forecast from the warehouse at ``warehouse_path`` (no file, or no
     telemetry in it), in the words `fleetcast forecast` uses; None when it holds telemetry."""
@@ -171,8 +146,26 @@ def telemetry_seen_in(warehouse_path: Path, *, as_of: date | None) -> dict[str, 
         return telemetry_seen(wh, as_of=as_of)
 
 
+@dataclass(frozen=True, slots=True)
+class DemandRead:
+    """A run's daily demand series, and the lines on its outage calendar's windows that mark
+    no telemetry hour (they end before its first hour), from one read of each: the run's
+    warnings say those lines, which a second read of the calendar and the telemetry gave."""
+
+    series: pl.DataFrame
+    outage_notes: tuple[str, ...] = ()
+
+
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
-    """Daily demand series at every level from the warehouse's hourly telemetry.
+    """Daily demand series at every level from the warehouse's hourly telemetry
+    (:func:`demand_read_for`'s)."""
+    return demand_read_for(warehouse_path, options).series
+
+
+def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRead:
+    """Daily demand series at every level from the warehouse's hourly telemetry, with the
+    lines on the outage calendar's windows that mark nothing (none without a calendar; a
+    window years before the telemetry marked nothing without a word).
 
     Hours without rows, and hours in the options' outage calendar, are missing; hours whose
     rows read zero are zero demand unless ``options.zero_is_outage``. With
@@ -182,21 +175,21 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
     the block may run, so its demand meets its own block.
     """
     from forecasting import demand
-    from forecasting.traces.outages import read_outage_calendar
+    from forecasting.traces.outages import outage_calendar_read
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
         stored = wh.contracts() if options.use_contracts else None
     if hourly.is_empty():
         raise NoHistoryError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
-    outages = (
-        read_outage_calendar(
+    outages, notes = (
+        outage_calendar_read(
             options.outages,
             regions=hourly["region"].unique().to_list(),
             spans=_telemetry_spans(hourly),
         )
         if options.outages is not None
-        else None
+        else (None, [])
     )
     dedicated: list[tuple[str, str]] = []
     if options.capacity is not None and options.capacity.is_file():
@@ -210,7 +203,9 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         outages=outages,
         named_customers=[*named_customers(stored), *dedicated],
     )
-    return series if options.as_of is None else history_until(series, options.as_of)
+    if options.as_of is not None:
+        series = history_until(series, options.as_of)
+    return DemandRead(series=series, outage_notes=tuple(notes))
 
 
 def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
@@ -629,7 +624,7 @@ def store_forecast(
     seen: Mapping[str, Any] | None = None,
     capacity_path: Path | None = None,
     months_asked: int = 0,
-    outages: Path | None = None,
+    outage_notes: Sequence[str] = (),
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
@@ -640,8 +635,8 @@ def store_forecast(
     stored, which counts a file ingested while it ran as seen). ``capacity_path``: the plan
     whose regions without telemetry yet hold contracts the book applied (not warned of).
     ``months_asked``: the plan horizon the run was asked for (``--horizon-months``), which the
-    plan's lead times may have raised. ``outages``: the run's outage calendar, whose windows
-    that mark nothing are warned of.
+    plan's lead times may have raised. ``outage_notes``: the run's outage calendar's windows
+    that mark nothing (:class:`DemandRead`, as the run read its series), warned of.
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -735,7 +730,7 @@ def store_forecast(
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=[
             *partial_as_of_lines(warehouse_path, as_of, observed=observed),
-            *outage_calendar_lines(warehouse_path, outages),
+            *outage_notes,
             *result.warnings(folded=folded, stopped_feeds=held),
             *silent_customer_lines(silent, held=held),
             *stray_region_lines(stray, zero=zeroed),
@@ -886,7 +881,8 @@ def forecast(
     settings = options.settings()
     # Before the series: an ingest while the run fits is not what it saw.
     seen = telemetry_seen_in(warehouse_path, as_of=options.as_of)
-    series = demand_series_for(warehouse_path, options)
+    read = demand_read_for(warehouse_path, options)
+    series = read.series
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     months = plan_horizon_months(options)
@@ -923,5 +919,5 @@ def forecast(
         seen=seen,
         capacity_path=options.capacity,
         months_asked=options.horizon_months,
-        outages=options.outages,
+        outage_notes=read.outage_notes,
     )

@@ -40,6 +40,7 @@ __all__ = [
     "OUTAGE_CALENDAR_SCHEMA",
     "OutageCalendarError",
     "outage_calendar_notes",
+    "outage_calendar_read",
     "read_outage_calendar",
     "windows_calendar",
 ]
@@ -143,6 +144,19 @@ def read_outage_calendar(
     day after ``now`` (default: the clock) is a bad row, as a telemetry row stamped so is.
     """
     return _windows_and_notes(path, regions=regions, spans=spans, now=now)[0]
+
+
+def outage_calendar_read(
+    path: Path,
+    *,
+    regions: Sequence[str] | None = None,
+    spans: Mapping[str, tuple[datetime, datetime]] | None = None,
+    now: datetime | None = None,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The calendar's windows (:func:`read_outage_calendar`) and, with ``spans``, its lines on
+    the windows that mark nothing (:func:`outage_calendar_notes`), from one read of the file:
+    a forecast read it twice, once to mark the hours and again to say what marked none."""
+    return _windows_and_notes(path, regions=regions, spans=spans, now=now)
 
 
 def outage_calendar_notes(
