@@ -935,15 +935,17 @@ def cmd_drill(args: argparse.Namespace) -> int:
             raise UsageError(fold.error)
         if fold.warning:
             say(fold.warning, error=True)
+    # The flow's log of a drill not played is what the terminal shows: in the flags typed.
+    names = None if adhoc is None else _drill_field_names(args)
     if args.via_server:
-        batch = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
+        batch = _drill_via_server(
+            paths.warehouse, paths.capacity, options, args.timeout, field_names=names
+        )
     elif _direct():
         batch = runs.drill(paths.warehouse, paths.capacity, options)
     else:
         from flows.drill import drill_flow
 
-        # The flow's log of a drill not played is what the terminal shows: in the flags typed.
-        names = None if adhoc is None else _drill_field_names(args)
         batch = drill_flow(paths.warehouse, paths.capacity, options, field_names=names)
     if batch.played:
         for table in drill_tables(batch.played):
@@ -998,9 +1000,15 @@ def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
 
 
 def _drill_via_server(
-    warehouse_path: Path, capacity_path: Path, options: DrillOptions, timeout: float
+    warehouse_path: Path,
+    capacity_path: Path,
+    options: DrillOptions,
+    timeout: float,
+    *,
+    field_names: dict[str, str] | None,
 ) -> DrillBatch:
-    """The drill run by the server's ``drill/adhoc`` deployment, read back from the warehouse."""
+    """The drill run by the server's ``drill/adhoc`` deployment, read back from the warehouse
+    (its log of a drill not played in ``field_names``, the flags typed)."""
     if not prefect_server_configured():
         raise UsageError("--via-server needs PREFECT_API_URL (the server `fleetcast serve` uses)")
     import httpx
@@ -1008,7 +1016,9 @@ def _drill_via_server(
     from flows.serve import ServerRunError, api_url, drill_via_server
 
     try:
-        return drill_via_server(warehouse_path, capacity_path, options, timeout=timeout)
+        return drill_via_server(
+            warehouse_path, capacity_path, options, timeout=timeout, field_names=field_names
+        )
     except ServerRunError as exc:
         raise RunFailedError(str(exc)) from exc
     except httpx.TransportError as exc:

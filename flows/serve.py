@@ -343,9 +343,16 @@ def serve_deployments(settings: ServeSettings, paths: Paths) -> None:
 
 
 def drill_via_server(
-    warehouse_path: Path, capacity_path: Path, options: DrillOptions, *, timeout: float
+    warehouse_path: Path,
+    capacity_path: Path,
+    options: DrillOptions,
+    *,
+    timeout: float,
+    field_names: dict[str, str] | None = None,
 ) -> DrillBatch:
-    """Run ``drill/adhoc`` on the server, wait for it, and read its stored results back."""
+    """Run ``drill/adhoc`` on the server, wait for it, and read its stored results back.
+    ``field_names``: the caller's words for the scenario's fields, which the server's log of a
+    drill not played then uses (:func:`flows.drill.drill_flow`)."""
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 
@@ -355,6 +362,8 @@ def drill_via_server(
         "capacity_path": str(capacity_path.resolve()),
         "options": options.model_dump(mode="json"),
     }
+    if field_names:
+        parameters["field_names"] = field_names
     try:
         flow_run = cast(
             "FlowRun",

@@ -223,6 +223,8 @@ def test_served_drill_and_report_run_through_a_real_server(
 
     assert [r.state.type.value for r in drill_runs if r.state] == ["COMPLETED"]
     assert drill_runs[0].parameters["options"]["adhoc"]["target"] == "class:training"
+    # The server's log of a drill not played says the flags typed, as the terminal does.
+    assert drill_runs[0].parameters["field_names"]["target"] == "--class"
     assert report_run.state is not None and report_run.state.is_completed(), report_run.state
     assert limit.concurrency_limit == 1
     # A link artifact is stored as markdown holding the link.
