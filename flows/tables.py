@@ -908,7 +908,8 @@ def report_table(outcome: ReportOutcome) -> Table:
             if t["blocks_to_order"] == 0
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
             else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY}"
-            f"{before_as_of(date.fromisoformat(str(t['order_by'])), outcome.as_of)})"
+            f"{before_as_of(date.fromisoformat(str(t['order_by'])), outcome.as_of)}"
+            f"{_soon_after(t, outcome)})"
             f"{waiting_order_by(t)}"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
@@ -929,15 +930,28 @@ def report_table(outcome: ReportOutcome) -> Table:
     return table
 
 
+def _soon_after(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
+    """``; falls before the next scheduled report ...`` after a trigger's order-by date, or ''
+    (:func:`_soon`)."""
+    if not t.get("order_by") or outcome.as_of is None:
+        return ""
+    soon = _soon(date.fromisoformat(str(t["order_by"])), outcome)
+    return f"; {soon}" if soon else ""
+
+
 def _late_by(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
     """' (97 days late)' for an order-by date before the as-of date, and the blocks of the
     order that run only after the plan's end (no order-by date within the horizon), else '':
     ServeGen's "2024-10-14" read as a plan, 97 days before its as-of date."""
     parts = []
     if outcome.as_of is not None:
-        late = (outcome.as_of - date.fromisoformat(str(t["order_by"]))).days
+        by = date.fromisoformat(str(t["order_by"]))
+        late = (outcome.as_of - by).days
         if late > 0:
             parts.append(f"{late:,} days late")
+        elif soon := _soon(by, outcome):
+            # Due before the next scheduled report: the row read it as plain as one a year on.
+            parts.append(soon)
     if past := t.get("blocks_past_plan") or 0:
         # Their power comes after the plan's end: the shortfall's date is not theirs, and no
         # day the forecast covers needs them (the finance table says the same).
@@ -1300,6 +1314,51 @@ def _days_late(by: date, report: ReportOutcome) -> str:
     return f" ({late}, on placed dates)" if report.placed_dates else f" ({late})"
 
 
+def _days_late_or_soon(by: date, report: ReportOutcome) -> str:
+    """:func:`_days_late`, or for a date not gone that falls before the next scheduled report
+    `` (falls before the next scheduled report (DAY): place it by then)``
+    (:func:`~forecasting.text.before_next_report`, the pages' rule), else ''."""
+    if late := _days_late(by, report):
+        return late
+    soon = _soon(by, report)
+    return f" ({soon})" if soon else ""
+
+
+def _soon(by: date, report: ReportOutcome) -> str:
+    """ "falls before the next scheduled report (DAY): place it by then" for a "by" date on or
+    after the as-of day and before ``report.next_report``, else ''
+    (:func:`~forecasting.text.before_next_report`, the one rule the pages read too)."""
+    return before_next_report(by, as_of=report.as_of or by, next_report=report.next_report)
+
+
+def _power_then(report: ReportOutcome) -> str:
+    """``; then us-west-a by 2027-02-01, eu-west-a by 2027-05-03 and 2 more``: the red and amber
+    sites due after the first day, capped as the headline names its worst
+    (report.inputs._WORST_NAMED, counting those already named), each with its contract-by date
+    (late, or before the next scheduled report, as the first's). The line named the first
+    site's clause alone where four sites were red."""
+    from forecasting.report.inputs import _WORST_NAMED  # the headline's cap, one number
+
+    if not report.power_then:
+        return ""
+    room = max(_WORST_NAMED - 1 - len(report.power_first_tied), 0)
+    named = []
+    for site in report.power_then[:room]:
+        by = date.fromisoformat(str(site["contract_by"]))
+        if site["new_site"]:
+            said = f"{site['site']} ({NEW_SITE}: its need passes its ceiling)"
+        else:
+            how = " (bring planned power forward)" if site["forward"] else ""
+            grain = f" (monthly grain: {MONTHLY_ONLY})" if site["monthly"] else ""
+            said = f"{site['site']} by {by}{grain}{how}{_days_late_or_soon(by, report)}"
+        named.append(said)
+    more = len(report.power_then) - len(named)
+    tail = f" and {more} more" if more else ""
+    if not named:
+        return f"; and {more} more red or amber sites after it" if more else ""
+    return f"; then {', '.join(named)}{tail}"
+
+
 def _power_qualifiers(*, beyond_mw: float, not_verified: str, monthly: bool) -> str:
     """What one site named on the power line rests on: MW past its ceiling (red whatever is
     contracted), a shortfall on days no backtest measured, an order short at the monthly
@@ -1336,7 +1395,7 @@ def power_lines(report: ReportOutcome) -> list[str]:
     first = ""
     if report.power_first:
         site, by = report.power_first
-        first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
+        first = f"; contract power first: {site} by {by}{_days_late_or_soon(by, report)}"
         also = "by the same day"
         if report.power_first_new_site:
             first = (
@@ -1347,9 +1406,9 @@ def power_lines(report: ReportOutcome) -> list[str]:
         elif report.power_first_forward:
             first = (
                 f"; bring planned power forward first: {site} by {by}"
-                f"{_days_late(by, report)}: the MW its plan has (energized steps, contract) "
-                "cover the need but are not energized on every day from then (no more MW to "
-                "contract; see its note)"
+                f"{_days_late_or_soon(by, report)}: the MW its plan has (energized steps, "
+                "contract) cover the need but are not energized on every day from then (no "
+                "more MW to contract; see its note)"
             )
             also = "by the same day, its planned power too"
         contract = not report.power_first_new_site and not report.power_first_forward
@@ -1366,6 +1425,7 @@ def power_lines(report: ReportOutcome) -> list[str]:
                 not_verified=tied["not_verified"],
                 monthly=tied["monthly"],
             )
+        first += _power_then(report)
     # The N+1 check beside power: a region that cannot lose its largest block (stored and
     # shown nowhere, earlier than any trigger on the demo).
     # The construction clock beside power: when the sites' ceilings run out, and by when a new
@@ -1448,7 +1508,7 @@ def _new_site_first(report: ReportOutcome) -> str:
         return ""
     by = date.fromisoformat(str(site["order_by"]))
     # "(17 days ago: late; for a new site: ...)", one parenthesis.
-    late = f"{late.strip()[1:-1]}; " if (late := _days_late(by, report)) else ""
+    late = f"{late.strip()[1:-1]}; " if (late := _days_late_or_soon(by, report)) else ""
     return (
         f"; order first: {site['region']}/{site['pool']} by {by} ({late}"
         f"for a new site: {site['blocks_beyond_ceiling']:,} x {site['candidate']} past the "
@@ -1465,15 +1525,24 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     lead = "then" if report.new_site_first else "order first:"
     first = orders[0]
     # A date already gone says how late it is, as the pools' first orders do.
-    late = _days_late(date.fromisoformat(str(first["order_by"])), report)
+    late = _days_late_or_soon(date.fromisoformat(str(first["order_by"])), report)
     what = (
         f"{first['region']}/{first['pool']} {first['blocks']:,} x {first['candidate']} by "
         f"{first['order_by']}"
     )
     before = "due before every pool's first order"
     if first.get("monthly_only"):
-        # After its pool's first order, short at the monthly grain only: dated as that one is.
-        late = f" (after an order at the monthly grain, {MONTHLY_ONLY}: see its pool's note)"
+        # After its pool's first order, short at the monthly grain only: dated as that one is;
+        # or sized itself on a month a default run reads by the day (orders_monthly_only).
+        soon = _soon(date.fromisoformat(str(first["order_by"])), report)
+        pool = [
+            t
+            for t in report.triggers
+            if (t["region"], t["pool"]) == (first["region"], first["pool"])
+            and t.get("monthly_only")
+        ]
+        how = "after an order at the monthly grain" if pool else "sized at the monthly grain"
+        late = f" ({how}, {MONTHLY_ONLY}: see its pool's note{f'; {soon}' if soon else ''})"
     if len(orders) == 1:
         status = f"; {_late(first)}" if _late(first) else ""
         gone = f"{late.strip()[1:-1]}; " if late else ""
@@ -1542,14 +1611,14 @@ def triggers_line(report: ReportOutcome) -> str:
         late = _days_late(by, report)
         if due.get("monthly_only"):
             # Short on the first monthly row alone: the date is the monthly rows' earliest.
-            late = f" (at the monthly grain, {MONTHLY_ONLY}: see its note)"
+            soon = f"; {_soon(by, report)}" if _soon(by, report) else ""
+            late = f" (at the monthly grain, {MONTHLY_ONLY}: see its note{soon})"
         status = "" if due["status"] == "red" else str(due["status"])
         if late and status:
             first += f"{late[:-1]}; {status})"
         else:
             # Due before the next scheduled report, as the pages' card says it.
-            soon = before_next_report(by, as_of=report.as_of or by, next_report=report.next_report)
-            said = "; ".join(w for w in (status, soon) if w)
+            said = "; ".join(w for w in (status, _soon(by, report)) if w)
             first += late or (f" ({said})" if said else "")
     unordered = [t for t in red if not t["blocks_to_order"] and not _unsized(t)]
     # Short until blocks already planned land, too soon after any order would: the lever is

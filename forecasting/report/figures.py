@@ -8,7 +8,7 @@ rows the figure draws; the page escapes them. Every string from data goes throug
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ from forecasting.report.inputs import (
     with_power,
 )
 from forecasting.schema import BOOK_ONLY, Measure, WorkloadClass
+from forecasting.text import before_next_report
 from forecasting.triggers.common import NEW_SITE
 
 __all__ = [
@@ -220,14 +221,24 @@ def _capex_text(placeable: pl.Expr, apart: pl.Expr) -> pl.Expr:
 
 
 def orders_chart(
-    triggers: pl.DataFrame, *, as_of: date, placements: pl.DataFrame | None = None
+    triggers: pl.DataFrame,
+    *,
+    as_of: date,
+    placements: pl.DataFrame | None = None,
+    next_report: date | None = None,
 ) -> Chart | None:
     """Order-by dates per region and pool, coloured by status, with lead time and exhaustion;
-    with ``placements``, the plan's later orders too, each on its own line."""
+    with ``placements``, the plan's later orders too, each on its own line. A date its
+    takeaway names that falls before ``next_report`` says so (text.before_next_report)."""
     rows = triggers.filter(pl.col("order_by").is_not_null()).sort("order_by")
     if rows.is_empty():
         return None
-    takeaway = _orders_takeaway(rows)
+
+    def soon(day: date) -> str:
+        said = before_next_report(day, as_of=as_of, next_report=next_report)
+        return f"; {said}" if said else ""
+
+    takeaway = _orders_takeaway(rows, soon=soon)
     if (early := later_orders_due_first(rows, placements)).height:
         due = early.row(0, named=True)
         what = (
@@ -241,8 +252,10 @@ def orders_chart(
             for status in ("red", "amber")
             if (n := early.filter(pl.col("status") == status).height)
         )
-        if due["status"] in ("red", "amber"):
-            what += f" ({due['status']})"
+        status = due["status"] if due["status"] in ("red", "amber") else ""
+        said = f"{status}{soon(due['order_by'])}".removeprefix("; ")
+        if said:
+            what += f" ({said})"
         takeaway += (
             f" A later order of the plan is due before them: {what}."
             if early.height == 1
@@ -343,7 +356,7 @@ def orders_chart(
     return Chart("orders", fig, takeaway)
 
 
-def _orders_takeaway(rows: pl.DataFrame) -> str:
+def _orders_takeaway(rows: pl.DataFrame, *, soon: Callable[[date], str] = lambda _: "") -> str:
     counts = {s: rows.filter(pl.col("status") == s).height for s in STATUS_COLOURS}
     tally = ", ".join(f"{n} {s}" for s, n in reversed(counts.items()) if n)
     ordered = rows.filter(pl.col("blocks_to_order").fill_null(0) > 0)
@@ -356,7 +369,8 @@ def _orders_takeaway(rows: pl.DataFrame) -> str:
     first = ordered.row(0, named=True)
     return (
         f"The first order is due for {_trigger_label(first['region'], first['pool'])} by "
-        f"{fmt_date(first['order_by'])} ({first['status']}); of {rows.height} dated triggers "
+        f"{fmt_date(first['order_by'])} ({first['status']}{soon(first['order_by'])}); of "
+        f"{rows.height} dated triggers "
         f"{tally}{unordered}."
     )
 

@@ -39,6 +39,7 @@ from forecasting.report.inputs import (
     exhaustion_grain,
     order_by_grain,
     orders_frame,
+    orders_monthly_only,
     past_the_plan,
     size_note,
     split_new_site,
@@ -389,11 +390,15 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     triggers.write_json(folder / "triggers.json")
     # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.
     # So are the later orders after it, whose shortfalls start where its size, not verified
-    # at the daily grain, ends (a 28-day run's us-west cell, due first, read as measured).
-    flags = inputs.triggers.select("region", "pool", "monthly_only")
+    # at the daily grain, ends (a 28-day run's us-west cell, due first, read as measured),
+    # and a later order sized on a month a default run reads by the day, and those after it.
     orders = (
-        orders_frame(inputs.placements, end=last)
-        .join(flags, on=["region", "pool"], how="left", maintain_order="left")
+        orders_monthly_only(
+            orders_frame(inputs.placements, end=last),
+            inputs.triggers,
+            daily_end=end,
+            as_of=inputs.as_of,
+        )
         .with_columns(
             exhaustion_grain=exhaustion_grain(end),
             order_by_grain=order_by_grain(end),

@@ -158,6 +158,10 @@ class ReportOutcome(BaseModel):
     # ``site``, ``beyond_ceiling_mw``, ``not_verified``, ``monthly`` (the line named the first
     # alone, and a qualifier read as the first's only).
     power_first_tied: list[dict[str, Any]] = []
+    # The other red and amber sites, first due first after those (``site``, ``contract_by``,
+    # ``new_site``, ``forward``, ``monthly``): the line named the first site's clause alone
+    # while four sites were red, and a facilities reader did not learn the others' dates.
+    power_then: list[dict[str, Any]] = []
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
     # The blocks past a ceiling whose new site's order-by comes before every order above
@@ -911,7 +915,13 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     # An order wholly past every ceiling, dated by its region's declared new site as the
     # pages date it: the terminal read "no order-by until one is planned" beside them.
     new_site = [
-        new_site_order_by(inputs.construction, inputs.plan, r, as_of=inputs.as_of)
+        new_site_order_by(
+            inputs.construction,
+            inputs.plan,
+            r,
+            as_of=inputs.as_of,
+            next_report=inputs.next_report,
+        )
         if r["order_by"] is None
         and (r.get("blocks_beyond_ceiling") or 0) >= (r["blocks_to_order"] or 0) > 0
         else None
@@ -987,7 +997,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         unplayed_text,
         vacant_regions,
     )
-    from forecasting.text import size_not_verified
+    from forecasting.text import before_next_report, size_not_verified
     from forecasting.triggers import UNMEASURED_TRAINING
 
     days = daily_days(inputs)
@@ -1036,6 +1046,13 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         if t["monthly_only"] and t["blocks_to_order"]:
             by = f"{by} (monthly grain: {MONTHLY_ONLY})"
             order += f" ({size_not_verified(days)})"
+        # Due before the next scheduled report, as the pages and the CLI say it: the
+        # artifact read the date plain.
+        if t["blocks_to_order"] and isinstance(t["order_by"], date):
+            soon = before_next_report(
+                t["order_by"], as_of=inputs.as_of, next_report=inputs.next_report
+            )
+            by = f"{by} ({soon})" if soon else by
         exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
         lines.append(f"| {t['region']} | {t['pool']} | {status} | {exhaustion} | {by} | {order} |")
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
@@ -1062,10 +1079,12 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         book_only_regions_of,
         construction_only,
         daily_days,
+        daily_end,
         estimated_totals,
         extrapolated_reach,
         later_orders_due_first,
         n_plus_one_lines,
+        orders_monthly_only,
         power_counts,
         power_view,
         retiring_line,
@@ -1115,15 +1134,15 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         ),
         power_first_not_verified=(late["shortfall_only"][0] or "") if late.height else "",
         power_first_tied=_power_tied(late),
-        # Each with its pool's flag: after an order not verified at the daily grain, neither is it.
-        later_due_first=later_orders_due_first(inputs.triggers, inputs.placements)
-        .join(
-            inputs.triggers.select("region", "pool", "monthly_only"),
-            on=["region", "pool"],
-            how="left",
-            maintain_order="left",
-        )
-        .to_dicts(),
+        power_then=_power_then(late),
+        # Each with its grain: after an order not verified at the daily grain, neither is it,
+        # nor one sized on a month a default run reads by the day (orders_monthly_only).
+        later_due_first=orders_monthly_only(
+            later_orders_due_first(inputs.triggers, inputs.placements),
+            inputs.triggers,
+            daily_end=daily_end(inputs),
+            as_of=inputs.as_of,
+        ).to_dicts(),
         new_site_first=new_site_first(inputs),
         to_place=trigger_capital(inputs),
         idle=idle_risk_line(inputs),
@@ -1172,6 +1191,26 @@ def _power_tied(late: pl.DataFrame) -> list[dict[str, Any]]:
             "monthly": bool(r["monthly_only"]),
         }
         for r in late.slice(1).filter(same).iter_rows(named=True)
+    ]
+
+
+def _power_then(late: pl.DataFrame) -> list[dict[str, Any]]:
+    """The sites of ``late`` (red and amber power triggers, first due first) after the first
+    and those tied with it (:func:`_power_tied`), each with its contract-by date and how it is
+    due (:attr:`ReportOutcome.power_then`)."""
+    if late.height < 2:
+        return []
+    first = late.row(0, named=True)
+    same = pl.all_horizontal(pl.col(c) == first[c] for c in ("contract_by", "new_site", "forward"))
+    return [
+        {
+            "site": r["site"],
+            "contract_by": r["contract_by"],
+            "new_site": bool(r["new_site"]),
+            "forward": bool(r["forward"]),
+            "monthly": bool(r["monthly_only"]),
+        }
+        for r in late.slice(1).filter(~same).iter_rows(named=True)
     ]
 
 

@@ -43,7 +43,7 @@ import polars as pl
 
 from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
 from forecasting.schema import frame_schema
-from forecasting.text import days_count, megawatts, usd
+from forecasting.text import before_next_report, days_count, megawatts, usd
 from forecasting.triggers.common import (
     _TOL,
     NEW_SITE,
@@ -587,7 +587,12 @@ def new_site_dates(
 
 
 def new_site_order_by(
-    construction: pl.DataFrame, plan: CapacityPlan, order: Mapping[str, Any], *, as_of: date
+    construction: pl.DataFrame,
+    plan: CapacityPlan,
+    order: Mapping[str, Any],
+    *,
+    as_of: date,
+    next_report: date | None = None,
 ) -> str | None:
     """What stands for the order-by date of ``order``'s blocks past every site ceiling (a
     trigger or PLACEMENTS row: region, candidate, exhaustion_date, arrives), where its region
@@ -605,12 +610,15 @@ def new_site_order_by(
     if d is None:
         return None
     started = f"in a new site that must be started by {d.start_by}"
+    # Due before the next scheduled report (``next_report``), as every order-by says it.
+    soon = before_next_report(d.order_by, as_of=as_of, next_report=next_report)
+    soon = f" ({soon})" if soon else ""
     if d.unmet_from is None:
         late = " (late)" if d.order_by < as_of else ""
         passed = f" (passed: started today it is ready {d.ready})" if d.started_today else ""
-        return f"order by {d.order_by}{late}, {started}{passed}"
+        return f"order by {d.order_by}{late}{soon}, {started}{passed}"
     return (
-        f"order by {d.order_by}, to land with a new site started today ({d.ready} at the "
+        f"order by {d.order_by}{soon}, to land with a new site started today ({d.ready} at the "
         f"earliest; its start-by date, {d.start_by}, has passed): the need from {d.unmet_from} "
         "until then is unmet"
     )

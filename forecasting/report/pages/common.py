@@ -118,6 +118,7 @@ __all__ = [
     "new_site_parts",
     "new_site_priced",
     "next_order_by",
+    "next_report_words",
     "orders_due_after",
     "orders_to_place",
     "past_the_horizon",
@@ -424,7 +425,8 @@ def next_order_by(inputs: ReportInputs) -> str:
         return (
             f"{by_date(due['order_by'], inputs.as_of, today=today)} "
             f"({due['region']} · {due['pool']}, {status}a later "
-            f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
+            f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more}"
+            f"{_card_soon(due['order_by'], inputs)})"
         )
     dated = _dated_orders(t)
     if dated.is_empty():
@@ -434,15 +436,35 @@ def next_order_by(inputs: ReportInputs) -> str:
         # The monthly rows' date, earliest a daily shortfall could need: not "late".
         return (
             f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
-            f"({first['region']} · {first['pool']}, {first['status']}: see its note)"
+            f"({first['region']} · {first['pool']}, {first['status']}: see its note"
+            f"{_card_soon(first['order_by'], inputs)})"
         )
     # Dated from a month read short past the daily rows: its grain, as the tables say it.
     grain = f", {MONTH_GRAIN}" if month_grain(first, daily_end=daily_end(inputs)) else ""
-    soon = before_next_report(first["order_by"], as_of=inputs.as_of, next_report=inputs.next_report)
+    soon = _card_soon(first["order_by"], inputs)
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
-        f"({first['region']} · {first['pool']}{grain}{f'; {soon}' if soon else ''})"
+        f"({first['region']} · {first['pool']}{grain}{soon})"
     )
+
+
+def _card_soon(day: date | None, inputs: ReportInputs) -> str:
+    """:func:`next_report_words` of a "next order-by" card's ``day``, on ``inputs``' days."""
+    return next_report_words(day, as_of=inputs.as_of, next_report=inputs.next_report)
+
+
+def next_report_words(
+    day: date | None, *, as_of: date | None, next_report: date | None, lead: str = "; "
+) -> str:
+    """``lead`` then "falls before the next scheduled report (DAY): place it by then" after an
+    order-by or contract-by ``day`` on or after ``as_of`` and before ``next_report``
+    (:func:`before_next_report`, the rule every surface reads), else ''. The front page's card
+    said it of a pool's first order alone: a later order or a new site's, due first, read
+    plain, and so did the finance and facilities tables' rows."""
+    if not isinstance(day, date) or as_of is None:
+        return ""
+    soon = before_next_report(day, as_of=as_of, next_report=next_report)
+    return f"{lead}{soon}" if soon else ""
 
 
 def _dated_orders(triggers: pl.DataFrame) -> pl.DataFrame:
@@ -482,10 +504,11 @@ def _new_site_next(first: dict[str, Any], inputs: ReportInputs, *, today: date) 
     region's declared new site ("order by 2026-01-22, in a new site that must be started by
     2026-01-19")."""
     blocks = first["blocks_beyond_ceiling"]
+    soon = _card_soon(first["order_by"], inputs)
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} ({first['region']} · "
         f"{first['pool']}, for a new site: {fmt_count(blocks)} × {first['candidate']} past "
-        f"the site ceilings, by the new site's order-by)"
+        f"the site ceilings, by the new site's order-by{soon})"
     )
 
 

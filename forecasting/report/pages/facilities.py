@@ -21,6 +21,7 @@ from forecasting.report.inputs import (
     daily_end,
     facilities_last_month,
     later_orders,
+    orders_monthly_only,
     power_view,
     unforecast_regions_of,
     unserved_blocks_of,
@@ -48,6 +49,7 @@ from forecasting.report.pages.common import (
     new_site_due,
     new_site_parts,
     new_site_priced,
+    next_report_words,
     none_sized,
     orders_due_after,
     orders_to_place,
@@ -133,7 +135,8 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     if first_new_site:
         next_contract = f"none: {contracts['site'][0]}'s need passes its ceiling ({NEW_SITE})"
     elif contracts.height:
-        by = by_date(contracts["contract_by"][0], inputs.as_of, today=inputs.generated_at.date())
+        day = contracts["contract_by"][0]
+        by = by_date(day, inputs.as_of, today=inputs.generated_at.date())
         # Every site due that first day in the first's way, as the terminal's power line names
         # them: the first alone read as the only one.
         keys = ("contract_by", "new_site", "forward")
@@ -150,7 +153,8 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         its = "its" if tied.height == 1 else "their"
         next_contract = (
             f"{by} ({', '.join(tied['site'])}{grain}"
-            f"{f': bring {its} planned power forward, no more MW' if first_forward else ''})"
+            f"{f': bring {its} planned power forward, no more MW' if first_forward else ''}"
+            f"{next_report_words(day, as_of=inputs.as_of, next_report=inputs.next_report)})"
         )
     else:
         next_contract = (
@@ -639,7 +643,15 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     shares = _site_shares(inputs.placements)
     # Blocks past every ceiling arrive with the region's declared new site, as dated there.
     arrival = partial(new_site_arrival, inputs.construction, inputs.plan, as_of=inputs.as_of)
-    by = partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of)
+    by = partial(
+        new_site_order_by,
+        inputs.construction,
+        inputs.plan,
+        as_of=inputs.as_of,
+        next_report=inputs.next_report,
+    )
+    # An order-by before the next scheduled report says so, as every surface does.
+    soon = partial(next_report_words, as_of=inputs.as_of, next_report=inputs.next_report, lead=", ")
     # An order not sized is due all the same: listed, its GPUs and MW not measured.
     # Its arrival as the finance page gives it: one placement row stood for the whole order
     # (the demo's 89 racks read "no power yet", the 21 that run on arrival too).
@@ -681,9 +693,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                         in_service_text(r, new_site=arrival(r)),
                         MISSING,
                         (
-                            new_site_order_by(
-                                inputs.construction, inputs.plan, r, as_of=inputs.as_of
-                            )
+                            by(r)
                             # Past every ceiling: dated only by the region's new site.
                             if r["order_by"] is None
                             and (r.get("blocks_beyond_ceiling") or 0)
@@ -691,11 +701,16 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                             > 0
                             else None
                         )
-                        or monthly_date(r["order_by"], r, daily_end=end) + _past_part(r, by),
+                        or monthly_date(r["order_by"], r, daily_end=end)
+                        + soon(r["order_by"])
+                        + _past_part(r, by),
                     ],
                 )
             )
-    for p in later_orders(inputs.placements).iter_rows(named=True):
+    later = orders_monthly_only(
+        later_orders(inputs.placements), inputs.triggers, daily_end=end, as_of=inputs.as_of
+    )
+    for p in later.iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"], new_site=arrival(p))
         # Past every ceiling: no order-by, no arrival (in_service_text says why), no horizon.
@@ -715,12 +730,11 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     (_LATER, Badge(p["status"])),
                     arrives,
                     MISSING,
-                    (
-                        new_site_order_by(inputs.construction, inputs.plan, p, as_of=inputs.as_of)
-                        or f"none: {NO_ORDER_BY}"
-                    )
+                    (by(p) or f"none: {NO_ORDER_BY}")
                     if beyond
-                    else monthly_date(p["order_by"], p, daily_end=end) + _past_part(p, by),
+                    else monthly_date(p["order_by"], p, daily_end=end)
+                    + soon(p["order_by"])
+                    + _past_part(p, by),
                 ],
             )
         )
@@ -781,6 +795,8 @@ def _power_orders_table(
     daily_end: date | None = None,
     end: date | None = None,
     new_site: tuple[Dated, Dated] | None = None,
+    as_of: date | None = None,
+    next_report: date | None = None,
 ) -> Table:
     """The triggers' orders and the plan's later ones, the heaviest first; the orders not
     sized last, their MW not measured ("No data: no blocks to order" read beside three). A
@@ -797,11 +813,14 @@ def _power_orders_table(
         # A monthly-only date before it says how long before (common.monthly_date).
         pl.col("as_of") if "as_of" in triggers.columns else pl.lit(None, pl.Date).alias("as_of"),
     )  # fmt: skip
-    later = later_orders(placements).select(
+    # A later order sized on a month's peak day says its grain, as orders.csv does.
+    later = orders_monthly_only(
+        later_orders(placements), triggers, daily_end=daily_end, as_of=as_of
+    ).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
         "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
         "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
-        "site", "blocks_beyond_ceiling", "runs_from", pl.lit(False).alias("monthly_only"),
+        "site", "blocks_beyond_ceiling", "runs_from", "monthly_only",
         "exhaustion_date", pl.lit(None, pl.Int64).alias("blocks_waiting"),
         pl.lit(None, pl.Date).alias("waiting_order_by"),
         pl.lit(None, pl.Date).alias("waiting_order_by_last"), pl.lit(None, pl.Date).alias("as_of"),
@@ -816,6 +835,7 @@ def _power_orders_table(
             # Its part waiting for power is due on its own days (text.waiting_order_by).
             (by(r) if _all_past(r) else None)
             or monthly_date(r["order_by"], r, daily_end=daily_end)
+            + next_report_words(r["order_by"], as_of=as_of, next_report=next_report, lead=", ")
             + waiting_order_by(r)
             + _past_part(r, by),
             in_service_text(r, later=r["later"], new_site=arrival(r))
@@ -878,14 +898,17 @@ def _contracted(site: Site | None) -> str:
 NOTHING_TO_CONTRACT = f"nothing left to contract (ceiling reached): {NEW_SITE}"
 
 
-def _contract_by(row: dict[str, Any]) -> str:
-    """The contract-by date of a site with MW to contract; none where its ceiling is reached
-    and its need passes it: a site with 0 MW left read "contract power by 2025-02-01", a
-    date to act on that no contract meets."""
+def _contract_by(row: dict[str, Any], *, as_of: date | None, next_report: date | None) -> str:
+    """The contract-by date of a site with MW to contract, and where it falls before the next
+    scheduled report, that it does (:func:`next_report_words`: the orders' rule); none where
+    its ceiling is reached and its need passes it: a site with 0 MW left read "contract power
+    by 2025-02-01", a date to act on that no contract meets."""
     beyond = row.get("mw_beyond_ceiling") or 0.0
     if beyond > 0 and not row["mw_to_contract"]:
         return NOTHING_TO_CONTRACT
-    return monthly_date(row["contract_by"], row)
+    return monthly_date(row["contract_by"], row) + next_report_words(
+        row["contract_by"], as_of=as_of, next_report=next_report, lead=", "
+    )
 
 
 def _power_status(row: dict[str, Any]) -> Cell:
@@ -907,7 +930,12 @@ def _power_status(row: dict[str, Any]) -> Cell:
 
 
 def _power_contracts_table(
-    power: pl.DataFrame, sites: Sequence[Site] = (), *, priced: Collection[str] = ()
+    power: pl.DataFrame,
+    sites: Sequence[Site] = (),
+    *,
+    priced: Collection[str] = (),
+    as_of: date | None = None,
+    next_report: date | None = None,
 ) -> Table:
     """Per declared site: when its MW need passes what is energized, what is contracted, and
     the contract date; ``priced``: the regions whose [[new_site]] prices the MW past their
@@ -918,7 +946,7 @@ def _power_contracts_table(
             r["site"],
             r["region"],
             _power_status(r),
-            _contract_by(r),
+            _contract_by(r, as_of=as_of, next_report=next_report),
             fmt_date(r["exhaustion_date"]),
             fmt_mw(r["mw_needed_at_exhaustion"]),
             fmt_mw(r["energized_mw_at_exhaustion"]),
@@ -1010,12 +1038,24 @@ def facilities_page(inputs: ReportInputs) -> str:
             daily_end=daily_end(inputs),
             end=plan_last_day(inputs),
             new_site=(
-                partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of),
+                partial(
+                    new_site_order_by,
+                    inputs.construction,
+                    inputs.plan,
+                    as_of=inputs.as_of,
+                    next_report=inputs.next_report,
+                ),
                 partial(new_site_arrival, inputs.construction, inputs.plan, as_of=inputs.as_of),
             ),
+            as_of=inputs.as_of,
+            next_report=inputs.next_report,
         ),
         power_contracts=_power_contracts_table(
-            power_view(inputs), inputs.plan.site, priced=new_site_priced(inputs.construction)
+            power_view(inputs),
+            inputs.plan.site,
+            priced=new_site_priced(inputs.construction),
+            as_of=inputs.as_of,
+            next_report=inputs.next_report,
         ),
         construction=_construction_table(inputs),
         unsited=_unsited_note(inputs),

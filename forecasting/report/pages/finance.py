@@ -37,6 +37,7 @@ from forecasting.report.inputs import (
     green_verified_to,
     later_orders,
     low_verified_to,
+    orders_monthly_only,
     past_the_plan,
     plan_orders,
     status_headline,
@@ -72,6 +73,7 @@ from forecasting.report.pages.common import (
     new_site_parts,
     new_site_priced,
     next_order_by,
+    next_report_words,
     none_sized,
     orders_to_place,
     past_the_horizon,
@@ -128,6 +130,7 @@ def _orders_table(
     today: date | None = None,
     new_site: Callable[[dict[str, Any]], str | None] | None = None,
     arrives_with: Callable[[dict[str, Any]], str | None] | None = None,
+    next_report: date | None = None,
 ) -> Table:
     """One row per trigger; a ``vacant`` region's (report.inputs.vacant_regions) status says
     that nothing is planned or measured there instead of its green, and so does a training
@@ -160,6 +163,7 @@ def _orders_table(
                 end=end,
                 today=today,
                 new_site=new_site(r) if new_site else None,
+                next_report=next_report,
             ),
             fmt_exhaustion(r["exhaustion_date"], daily_end=daily_end, as_of=as_of),
             MISSING
@@ -211,8 +215,10 @@ def _order_by_text(
     end: date | None,
     today: date | None = None,
     new_site: str | None = None,
+    next_report: date | None = None,
 ) -> str:
-    """A trigger's order-by date, late where it came before ``as_of``, and for its blocks
+    """A trigger's order-by date, late where it came before ``as_of``, due before the next
+    scheduled report (``next_report``: :func:`before_next_report`), and for its blocks
     waiting on power that comes only after ``end`` that they have none within the horizon.
 
     ServeGen at 26 weeks read "order by 2024-10-14" plain, 97 days before its as-of date, for
@@ -232,6 +238,9 @@ def _order_by_text(
     )
     if late is not None:
         text += f", {late}"
+    elif as_of is not None and isinstance(day, date):
+        # The front page's card said it of the first order alone: this row read plain green.
+        text += next_report_words(day, as_of=as_of, next_report=next_report, lead=", ")
     # Its part waiting for power dated to land with it: due on other days (the demo's
     # us-east/all read 2026-12-30 for 74 racks, 53 of them due 2028-09-25).
     text += waiting_order_by(row)
@@ -717,6 +726,8 @@ def _later_orders_table(
     nothing: str | None = None,
     new_site: Callable[[dict[str, Any]], str | None] | None = None,
     arrives_with: Callable[[dict[str, Any]], str | None] | None = None,
+    as_of: date | None = None,
+    next_report: date | None = None,
 ) -> Table:
     """The orders the plan places after the triggers', by order-by date: with the shortfall
     each is for and its status (a later order landing a year after its shortfall sat among
@@ -734,16 +745,20 @@ def _later_orders_table(
     )
     if triggers is not None:
         # After a first order short at the monthly grain only (``triggers``' monthly_only),
-        # its later orders are not verified at the daily grain either, and say so as it does.
-        flags = triggers.select("region", "pool", "monthly_only")
-        later = later.join(flags, on=["region", "pool"], how="left", maintain_order="left")
+        # its later orders are not verified at the daily grain either, and say so as it does;
+        # so does one sized on a month a default run reads by the day, and those after it.
+        later = orders_monthly_only(later, triggers, daily_end=daily_end, as_of=as_of)
     rows: list[list[Cell]] = [
         [
             r["region"],
             r["pool"],
             Badge(r["status"]) if r["status"] else MISSING,
             _later_order_by_text(
-                r, daily_end=daily_end, new_site=new_site(r) if new_site else None
+                r,
+                daily_end=daily_end,
+                new_site=new_site(r) if new_site else None,
+                as_of=as_of,
+                next_report=next_report,
             ),
             in_service_text(r, later=True, new_site=arrives_with(r) if arrives_with else None)
             + past_the_horizon(r, end=end),
@@ -776,7 +791,12 @@ def _later_orders_table(
 
 
 def _later_order_by_text(
-    row: dict[str, Any], *, daily_end: date | None, new_site: str | None = None
+    row: dict[str, Any],
+    *,
+    daily_end: date | None,
+    new_site: str | None = None,
+    as_of: date | None = None,
+    next_report: date | None = None,
 ) -> str:
     """A later order's order-by date: none for blocks past their site's ceiling, which wait
     for a new site (:data:`NO_ORDER_BY`), the date the others' where some fit under it.
@@ -786,7 +806,9 @@ def _later_order_by_text(
     blocks, beyond = row["blocks"] or 0, min(row["blocks_beyond_ceiling"] or 0, row["blocks"])
     if row["order_by"] is None and beyond >= blocks > 0:
         return new_site or f"none: {NO_ORDER_BY}"
-    dated = monthly_date(row["order_by"], row, daily_end=daily_end)
+    dated = monthly_date(row["order_by"], row, daily_end=daily_end) + next_report_words(
+        row["order_by"], as_of=as_of, next_report=next_report, lead=", "
+    )
     if not beyond or row["order_by"] is None:
         return dated
     return f"{dated} for the {fmt_count(blocks - beyond)} under the ceiling; " + (
@@ -1793,7 +1815,13 @@ def _growth_assumption(months: pl.DataFrame) -> str:
 def _new_site_dates(inputs: ReportInputs) -> Callable[[dict[str, Any]], str | None]:
     """The order-by text of an order's blocks past every ceiling, where its region's
     [[new_site]] dates them (:func:`~forecasting.triggers.new_site_order_by`)."""
-    return partial(new_site_order_by, inputs.construction, inputs.plan, as_of=inputs.as_of)
+    return partial(
+        new_site_order_by,
+        inputs.construction,
+        inputs.plan,
+        as_of=inputs.as_of,
+        next_report=inputs.next_report,
+    )
 
 
 def _new_site_arrivals(inputs: ReportInputs) -> Callable[[dict[str, Any]], str | None]:
@@ -1812,7 +1840,12 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders_missing": nothing or "no order-by dates",
         "capital_missing": nothing or "no blocks to order",
         "orders_chart": page.figure(
-            orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
+            orders_chart(
+                t,
+                as_of=inputs.as_of,
+                placements=inputs.placements,
+                next_report=inputs.next_report,
+            )
         ),
         "orders": _orders_table(
             with_power(t, inputs.placements)
@@ -1826,6 +1859,7 @@ def finance_page(inputs: ReportInputs) -> str:
             today=inputs.generated_at.date(),
             new_site=_new_site_dates(inputs),
             arrives_with=_new_site_arrivals(inputs),
+            next_report=inputs.next_report,
         ),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
@@ -1847,6 +1881,8 @@ def finance_page(inputs: ReportInputs) -> str:
             nothing=nothing,
             new_site=_new_site_dates(inputs),
             arrives_with=_new_site_arrivals(inputs),
+            as_of=inputs.as_of,
+            next_report=inputs.next_report,
         ),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(

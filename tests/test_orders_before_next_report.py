@@ -1,0 +1,287 @@
+"""Every order-by and contract-by date due before the next scheduled report says so, on every
+surface, from one rule (text.before_next_report); the CLI's power line names the red and
+amber sites after the first."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import polars as pl
+from test_construction import _one_past_a_ceiling
+from test_report import AS_OF, _planned, _visible, sample_inputs
+
+from forecasting.report import ReportInputs
+from forecasting.text import before_next_report
+
+# The sample's amber us-east/training order is due AS_OF + 36 days (2026-12-28), dated from a
+# month past its daily rows; its red us-east/all order is late, its green eu-west/all one due
+# AS_OF + 330 days.
+NEXT = date(2026, 12, 30)
+SOON = f"falls before the next scheduled report ({NEXT}): place it by then"
+DUE = AS_OF + timedelta(days=36)
+LATER_DUE = AS_OF + timedelta(days=5)
+
+
+def _weekly(next_report: date | None = NEXT, *, later_first: bool = False) -> ReportInputs:
+    """The sample inputs with a later order due ``LATER_DUE`` and the next report on
+    ``next_report``; ``later_first``: the late us-east/all order moved to ``DUE``, so that
+    the later order is due before every pool's first."""
+    sample = sample_inputs()
+    placements = _planned(sample, later_capex=50e6).with_columns(
+        order_by=pl.when(pl.col("tranche") == 2).then(LATER_DUE).otherwise("order_by")
+    )
+    triggers = sample.triggers.with_columns(
+        order_by=pl.when(pl.col("order_by") < AS_OF).then(DUE).otherwise("order_by")
+    )
+    return replace(
+        sample,
+        placements=placements,
+        triggers=triggers if later_first else sample.triggers,
+        next_report=next_report,
+    )
+
+
+def _cells(table: Any) -> list[str]:
+    return [str(c) for row in table.rows for c in row]
+
+
+def test_the_finance_tables_say_an_order_due_before_the_next_report() -> None:
+    """The front page's "next order-by" card said "falls before the next scheduled report:
+    place it by then" of the first order alone: the finance page's orders table read the
+    amber us-east/training order due 2026-12-28 plain, beside a report next due 2026-12-30,
+    and so did the later orders table of a later order due in five days. A finance reader of
+    the table saw nothing due before the next report. Every such row now says it; a row due
+    after it, or a run with no schedule known, reads as before."""
+    from forecasting.report.pages.finance import finance_page
+
+    weekly = _weekly()
+    page = _visible(finance_page(weekly))
+    assert f"{DUE} (monthly grain), {SOON}" in page
+    assert f"{LATER_DUE} (monthly grain: not verified at the daily grain), {SOON}" in page
+    # The green eu-west/all order, due next October, is no more urgent than before.
+    assert page.count(SOON) == 2, page.count(SOON)
+    assert "next scheduled report" not in _visible(finance_page(_weekly(None)))
+    # The orders chart's takeaway names the first order and a later one due before it.
+    first = _visible(finance_page(_weekly(later_first=True)))
+    assert f"by {LATER_DUE} (red; {SOON})." in first
+    assert f"by {DUE} (red; {SOON}); of 3 dated triggers" in first
+
+
+def test_the_front_card_says_it_of_a_later_order_due_first() -> None:
+    """The card said it only where a pool's first order came first: a later order of the plan
+    due first (the demo's eu-west cell, due 2026-12-13, a week before the next report) read
+    "2026-12-13 (eu-west · all, green, a later order: 1 × cell-gb200-8192)", plain."""
+    from forecasting.report.pages import run_index_page
+
+    page = _visible(run_index_page(_weekly(later_first=True)))
+    assert f"{LATER_DUE} (us-east · all, red, a later order: 3 × cell-later; {SOON})" in page
+    calm = _weekly(None, later_first=True)
+    assert "next scheduled report" not in _visible(run_index_page(calm))
+
+
+def test_the_facilities_tables_say_an_order_due_before_the_next_report() -> None:
+    """The facilities page's blocks-to-order and power-by-order tables read the same orders
+    plain."""
+    from forecasting.report.pages.facilities import facilities_page
+
+    page = _visible(facilities_page(_weekly()))
+    # Blocks to order and power by order: the order, and the later order.
+    for said in (
+        f"{DUE} (monthly grain), {SOON}",
+        f"{LATER_DUE} (monthly grain: not verified at the daily grain), {SOON}",
+    ):
+        assert page.count(said) == 2, (said, page.count(said))
+    assert "next scheduled report" not in _visible(facilities_page(_weekly(None)))
+
+
+def _power(contract_by: date, site: str = "us-east-b", **row: Any) -> pl.DataFrame:
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    one = {"region": "us-east", "site": site, "status": "red", "as_of": AS_OF,
+           "contract_by": contract_by, "mw_to_contract": 4.0, "power_lead_months": 12,
+           "cost_usd": 4e6, "monthly_only": False} | row  # fmt: skip
+    return pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame([one]).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    ).select(POWER_TRIGGERS_SCHEMA.keys())
+
+
+def test_a_contract_by_date_before_the_next_report_says_so() -> None:
+    """The facilities power table's "contract power by" and its "contract more power by" card
+    read a date four days out plain, where an order-by as close said to act before the next
+    report: one rule for both."""
+    from forecasting.report.pages.facilities import _power_contracts_table, facilities_page
+
+    soon, far = AS_OF + timedelta(days=4), AS_OF + timedelta(days=90)
+    table = _power_contracts_table(_power(soon), as_of=AS_OF, next_report=NEXT)
+    by = table.headers.index("contract power by")
+    assert table.rows[0][by] == f"{soon}, {SOON}"
+    plain = _power_contracts_table(_power(far), as_of=AS_OF, next_report=NEXT)
+    assert plain.rows[0][by] == str(far)
+    page = _visible(facilities_page(replace(_weekly(), power_triggers=_power(soon))))
+    assert f"{soon} (us-east-b; {SOON})" in page
+
+
+def test_a_new_site_order_by_before_the_next_report_says_so() -> None:
+    """The blocks past a ceiling, dated by the region's declared new site ("order by
+    2026-08-10, in a new site that must be started by 2026-08-05"), read plain on the
+    finance and facilities pages a week before that date."""
+    from forecasting.report.pages.facilities import facilities_page
+    from forecasting.report.pages.finance import finance_page
+
+    inputs = _one_past_a_ceiling()
+    week = replace(inputs, as_of=date(2026, 8, 5), next_report=date(2026, 8, 12))
+    said = (
+        "order by 2026-08-10 (falls before the next scheduled report (2026-08-12): place it by "
+        "then), in a new site that must be started by 2026-08-05"
+    )
+    assert said in html.unescape(finance_page(week))
+    assert said in html.unescape(facilities_page(week))
+    assert "next scheduled report" not in html.unescape(finance_page(inputs))
+
+
+def test_the_terminal_and_the_prefect_summary_say_it_too(tmp_path: Path) -> None:
+    """The CLI's report table, its "order first" clause for a later order, and the Prefect
+    summary artifact read the same dates plain: only the triggers line's first pool order
+    said it."""
+    from flows.tables import report_table, triggers_line
+    from forecasting.runs.reports import report_outcome, report_summary_markdown
+
+    weekly = _weekly()
+    outcome = report_outcome(weekly, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    rows = [" ".join(str(c) for c in r) for r in _rich_rows(report_table(outcome))]
+    (training,) = [r for r in rows if r.startswith("us-east training")]
+    assert f"{DUE} (monthly grain) ({SOON})" in training, training
+    first = report_outcome(_weekly(later_first=True), SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    line = triggers_line(first)
+    # The later order is sized on a monthly row (its shortfall 2027-03-22, past the daily rows).
+    assert (
+        f"3 x cell-later by {LATER_DUE} (sized at the monthly grain, not verified at the daily "
+        f"grain: see its pool's note; {SOON}; a later order of the plan"
+    ) in line, line
+    summary = report_summary_markdown(weekly, tmp_path)
+    assert f"| {DUE} ({SOON}) |" in summary, summary
+    calm = report_outcome(_weekly(None), SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert "next scheduled report" not in triggers_line(calm)
+    assert "next scheduled report" not in report_summary_markdown(_weekly(None), tmp_path)
+
+
+def _rich_rows(table: Any) -> list[list[str]]:
+    """A rich table's rows as plain text."""
+    columns = [[str(c) for c in col._cells] for col in table.columns]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def _report(**fields: Any) -> Any:
+    from forecasting.runs import ReportOutcome
+
+    return ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[], as_of=AS_OF, **fields,
+    )  # fmt: skip
+
+
+def test_the_power_line_says_a_contract_date_before_the_next_report() -> None:
+    """The CLI's power line read "contract power first: us-east-b by 2026-11-26", plain, four
+    days before it was due and a week before the next report."""
+    from flows.tables import power_lines
+
+    soon = AS_OF + timedelta(days=4)
+    report = _report(power_statuses={"red": 1}, power_first=("us-east-b", soon), next_report=NEXT)
+    assert power_lines(report)[0] == (
+        f"power: 1 red, 0 amber, 0 green; contract power first: us-east-b by {soon} ({SOON})"
+    )
+    quiet = report.model_copy(update={"next_report": None})
+    assert power_lines(quiet)[0].endswith(f"us-east-b by {soon}")
+    assert before_next_report(soon, as_of=AS_OF, next_report=NEXT) == SOON
+
+
+def test_the_power_line_names_the_other_red_and_amber_sites_with_their_dates() -> None:
+    """The demo's power line read "power: 6 red, 0 amber, 1 green; contract power first:
+    us-east-b by 2025-02-11 (663 days ago: late)": five other red sites, late too, named
+    nowhere on the terminal. It now names them after the first with their dates, as many as
+    the headline names (4), and counts the rest."""
+    from flows.tables import power_lines
+
+    def site(name: str, days: int, **kw: Any) -> dict[str, Any]:
+        by = AS_OF + timedelta(days=days)
+        return {"site": name, "contract_by": by, "new_site": False, "forward": False,
+                "monthly": False} | kw  # fmt: skip
+
+    then = [
+        site("us-west-a", -30),
+        site("eu-west-a", 3),
+        site("us-east-c", 60, new_site=True),
+        site("us-west-b", 90),
+        site("eu-west-b", 120),
+    ]
+    report = _report(
+        power_statuses={"red": 6},
+        power_first=("us-east-b", AS_OF - timedelta(days=60)),
+        power_then=then,
+        next_report=NEXT,
+    )
+    assert power_lines(report)[0] == (
+        "power: 6 red, 0 amber, 0 green; contract power first: us-east-b by 2026-09-23 (60 "
+        "days ago: late); then us-west-a by 2026-10-23 (30 days ago: late), eu-west-a by "
+        f"2026-11-25 ({SOON}), us-east-c (a new site is needed: its need passes its "
+        "ceiling) and 2 more"
+    )
+    # One site only: as before.
+    alone = report.model_copy(update={"power_then": []})
+    assert "; then" not in power_lines(alone)[0]
+
+
+def test_a_later_order_sized_on_a_month_a_default_run_reads_by_the_day_is_marked(
+    tmp_path: Path,
+) -> None:
+    """A later order whose shortfall lies on a monthly row within the days a default run
+    reads by the day (a month's row is its peak day, above any one day's q90: a stricter
+    reading) read as measured in orders.csv ("month" grain, no size note) and on the finance
+    and facilities pages, while its pool's first order, sized the same way, carried
+    "(monthly grain: not verified at the daily grain)" and the power triggers called a site's
+    date resting on it monthly (triggers.common.short_at_the_monthly_grain_only). It is now
+    marked as the first order is, and so is every later order of its pool after it; one whose
+    shortfall is on a daily row, or past a default run's days, is not."""
+    import csv
+
+    from forecasting.report import publish_report
+    from forecasting.report.inputs import daily_end
+    from forecasting.report.pages.facilities import facilities_page
+    from forecasting.report.pages.finance import finance_page
+    from forecasting.schema import MONTHLY_ONLY
+
+    sample = sample_inputs()
+    end = daily_end(sample)
+    assert end is not None and end < date(2027, 3, 22) <= AS_OF + timedelta(days=182)
+
+    def later_short_on(day: date) -> ReportInputs:
+        placements = _planned(sample, later_capex=7e6).with_columns(
+            exhaustion_date=pl.when(pl.col("tranche") == 2).then(day).otherwise("exhaustion_date")
+        )
+        return replace(sample, placements=placements)
+
+    def later_rows(inputs: ReportInputs, root: Path) -> list[dict[str, str]]:
+        folder = publish_report(inputs, root=root)
+        with (folder / "orders.csv").open(encoding="utf-8") as handle:
+            return [r for r in csv.DictReader(handle) if r["tranche"] == "2"]
+
+    monthly = later_short_on(date(2027, 3, 1))
+    (row,) = later_rows(monthly, tmp_path / "monthly")
+    assert row["order_by_grain"] == f"month, {MONTHLY_ONLY}", row
+    assert row["size_note"].startswith(f"size {MONTHLY_ONLY}"), row
+    said = f"2026-08-09 (monthly grain: {MONTHLY_ONLY})"
+    assert said in html.unescape(_visible(finance_page(monthly)))
+    assert "$7.0M, not verified" in html.unescape(_visible(finance_page(monthly)))
+    assert said in html.unescape(_visible(facilities_page(monthly)))
+    # On a daily row, or past the days a default run reads by the day: as before.
+    for day, name in ((date(2027, 2, 1), "daily"), (date(2027, 8, 2), "past")):
+        inputs = later_short_on(day)
+        (plain,) = later_rows(inputs, tmp_path / name)
+        assert MONTHLY_ONLY not in plain["order_by_grain"] and not plain["size_note"], plain
+        assert "$7.0M, not verified" not in _visible(finance_page(inputs))
