@@ -606,3 +606,22 @@ def test_a_drill_not_played_names_the_flag_and_value_typed() -> None:
     assert _said_by_flags("field region_loss.region: no block in region 'x'", args) == (
         "--region-loss: no block in region 'x'"
     )
+
+
+def test_a_refusal_on_line_100_keeps_its_line_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A contract refused on line 100 of its book was said as "refused book.toml💯 contract
+    row 1": the terminal read ":100:" as an emoji code and the line number was gone (so was
+    ":1234:", and any name holding a code such as "team:ok:"). Lines and tables print text as
+    it is written."""
+    from forecasting.resources import sample_contracts
+
+    entry = sample_contracts().read_text(encoding="utf-8").split("[[contract]]")[2]
+    assert "probability = 0.5" in entry
+    book = tmp_path / "book.toml"
+    book.write_text("#\n" * 99 + "[[contract]]" + entry.replace("0.5", "1.5", 1))
+    assert main(["--warehouse", str(tmp_path / "w.duckdb"), "contracts", str(book)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"refused {book}:100: contract row 1" in err
+    assert "\N{HUNDRED POINTS SYMBOL}" not in err
