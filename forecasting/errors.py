@@ -13,7 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GZIP_MAGIC", "PublishError", "gzip_misnamed", "is_gzip", "rule_text", "toml_text"]
+__all__ = [
+    "GZIP_MAGIC",
+    "PublishError",
+    "delimiter_hint",
+    "gzip_misnamed",
+    "is_gzip",
+    "rule_text",
+    "toml_text",
+    "wide_encoded",
+    "wide_encoding",
+]
 
 # The first two bytes of every gzip stream (RFC 1952): what telemetry ingest and the readers
 # of calendars, books and plans tell a gzip file by, whatever its name.
@@ -78,3 +88,47 @@ def gzip_misnamed(path: Path) -> str | None:
         f"gzip data in a file named {path.suffix or path.name}: gunzip it first "
         f"(mv {named} {packed} && gunzip {packed})"
     )
+
+
+# Byte-order marks of the wide encodings: Windows PowerShell writes UTF-16 by default, and
+# read as UTF-8 such a file failed on "'utf-8' codec can't decode byte 0xff in position 0".
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The wide encoding (UTF-16 or UTF-32) that ``head``, a text file's first bytes, is
+    written in, or None. Without a byte-order mark, one NUL in the first two bytes is UTF-16's
+    half of an ASCII character."""
+    encoding = next((name for bom, name in _WIDE_BOMS.items() if head.startswith(bom)), None)
+    if encoding is None and head[:2].count(0) == 1:
+        encoding = "UTF-16 (no byte-order mark)"
+    return encoding
+
+
+def wide_encoded(path: Path) -> str | None:
+    """Why a file read as text cannot be, when it is UTF-16 or UTF-32, with the fix; None
+    otherwise, or when it cannot be read (its reader says why)."""
+    try:
+        with path.open("rb") as fh:
+            encoding = wide_encoding(fh.read(4))
+    except OSError:
+        return None
+    if encoding is None:
+        return None
+    return (
+        f"the file is {encoding}, not UTF-8: save it as UTF-8 (PowerShell: Out-File -Encoding "
+        "utf8, or Export-Csv -Encoding utf8) and load it again"
+    )
+
+
+def delimiter_hint(header: list[str]) -> str:
+    """ " The header is one column: ..." when ``header`` (the names read with ',') is one name
+    holding another delimiter (';' from a European Excel, a tab, '|'); "" otherwise."""
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        return " The header is one column: the file looks delimited by something other than ','."
+    return ""
