@@ -131,7 +131,7 @@ import tomli_w
 from forecasting import hierarchy, sums
 from forecasting.calendar import month_end
 from forecasting.concentration import OTHER, concentration
-from forecasting.errors import delimiter_hint, gzip_misnamed, wide_encoded
+from forecasting.errors import delimiter_hint, text_misnamed
 from forecasting.schema import (
     BOOK_ONLY,
     EARLIEST_TIMESTAMP,
@@ -968,11 +968,7 @@ def load_contracts(
             "format, forecasting/resources/contracts.toml for a sample)"
         ) from exc
     except UnicodeDecodeError as exc:
-        why = (
-            gzip_misnamed(path)
-            or wide_encoded(path)
-            or f"not UTF-8 text ({exc}); save the file as UTF-8"
-        )
+        why = text_misnamed(path) or f"not UTF-8 text ({exc}); save the file as UTF-8"
         raise ContractError(f"{path}: {why}") from exc
     return parse_contracts(
         text, file_format=suffix[1:], source=str(path), regions=regions, planned=planned

@@ -15,14 +15,18 @@ from typing import Any
 
 __all__ = [
     "GZIP_MAGIC",
+    "XLSX_MAGIC",
+    "XLS_MAGIC",
     "PublishError",
     "delimiter_hint",
     "gzip_misnamed",
     "is_gzip",
     "rule_text",
+    "text_misnamed",
     "toml_text",
     "wide_encoded",
     "wide_encoding",
+    "workbook_misnamed",
 ]
 
 # The first two bytes of every gzip stream (RFC 1952): what telemetry ingest and the readers
@@ -132,3 +136,33 @@ def delimiter_hint(header: list[str]) -> str:
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         return " The header is one column: the file looks delimited by something other than ','."
     return ""
+
+
+# Spreadsheet workbooks under a text name: a ZIP archive (.xlsx) or an OLE2 compound file
+# (Excel 97-2003's .xls). Read as text, their bytes were listed as the header's columns or
+# failed on "'utf-8' codec can't decode byte 0xd0".
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def workbook_misnamed(path: Path) -> str | None:
+    """Why a file read as text cannot be, when it is an Excel workbook (.xlsx or .xls), with
+    the fix; None otherwise, or when it cannot be read (its reader says why)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(XLS_MAGIC))
+    except OSError:
+        return None
+    if head.startswith(XLS_MAGIC):
+        what = "an Excel 97-2003 workbook (.xls), not text"
+    elif head.startswith(XLSX_MAGIC):
+        what = "a ZIP archive, not text (an Excel workbook, .xlsx, saved under a text name?)"
+    else:
+        return None
+    return f"the file is {what}: export the sheet as CSV UTF-8 and load that"
+
+
+def text_misnamed(path: Path) -> str | None:
+    """Why a file that a text reader could not decode is not UTF-8 text (gzip data, a wide
+    encoding, a workbook), with the fix; None when it is none of them."""
+    return gzip_misnamed(path) or wide_encoded(path) or workbook_misnamed(path)

@@ -46,7 +46,7 @@ from typing import Any
 
 import polars as pl
 
-from forecasting.errors import delimiter_hint, gzip_misnamed, wide_encoded
+from forecasting.errors import delimiter_hint, text_misnamed
 from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, every_failure, first_failure
 from forecasting.schema import EARLIEST_TIMESTAMP, EVENTS_SCHEMA, LEVELS, WorkloadClass
 
@@ -217,7 +217,7 @@ def _raw(path: Path) -> pl.DataFrame:
             return frame.select(pl.all().cast(pl.String))
     except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         decode = isinstance(exc, UnicodeDecodeError)
-        why = (gzip_misnamed(path) or wide_encoded(path)) if decode else None
+        why = text_misnamed(path) if decode else None
         raise EventsFileError(
             f"{path}: {why or f'cannot be read as an events file: {exc}'}"
         ) from exc

@@ -58,7 +58,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from forecasting.errors import GZIP_MAGIC, is_gzip, wide_encoding
+from forecasting.errors import GZIP_MAGIC, XLS_MAGIC, is_gzip, wide_encoding
 from forecasting.rules import (
     BAD_QUOTES,
     CR_JOINED_RULE,
@@ -952,6 +952,11 @@ def _check_utf8_text(path: Path) -> None:
         raise IngestFileError(
             f"{path}: the file is a gzip file, not text: {rename}decompress it (gunzip -c) "
             "and ingest it again"
+        )
+    if head.startswith(XLS_MAGIC):
+        raise IngestFileError(
+            f"{path}: the file is an Excel 97-2003 workbook (.xls), not text: export the sheet "
+            "as CSV UTF-8 and ingest that"
         )
     if head.startswith(_ZIP_MAGIC):
         raise IngestFileError(

@@ -711,3 +711,34 @@ def test_a_file_delimited_by_semicolons_is_said_so_in_its_own_columns(
     err = " ".join(capsys.readouterr().err.split())
     assert "The header is one column: the file looks delimited by something other than ','" in err
     assert "__line" not in err and "row_number" not in err
+
+
+@pytest.mark.parametrize("kind", ["xls", "xlsx"])
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("events.csv", ["events", "{path}"]),
+        ("book.csv", ["contracts", "{path}"]),
+        ("outages.csv", ["run", "--outages", "{path}"]),
+    ],
+)
+def test_an_excel_workbook_under_a_csv_name_is_named_a_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, command: list[str], kind: str
+) -> None:
+    """A calendar or book saved from Excel as a workbook and named .csv was refused
+    "cannot be read as an events file: 'utf-8' codec can't decode byte 0xd0" (or "not UTF-8
+    text (...)"): a decoder's words, not that the file is a workbook to export as CSV."""
+    import zipfile
+
+    path = tmp_path / name
+    if kind == "xls":
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    else:
+        with zipfile.ZipFile(path, "w") as book:
+            book.writestr("xl/workbook.xml", "<workbook/>")
+    typed = [a.format(path=path) for a in command]
+    warehouse = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*warehouse, *typed]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{path}: the file is " in err and "workbook" in err
+    assert "export the sheet as CSV UTF-8" in err and "codec" not in err

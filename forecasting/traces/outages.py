@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from forecasting.errors import delimiter_hint, gzip_misnamed, wide_encoded
+from forecasting.errors import delimiter_hint, text_misnamed
 from forecasting.schema import EARLIEST_TIMESTAMP, UTC_OFFSET_RULE, utc_offset_out_of_range
 
 __all__ = [
@@ -179,10 +179,8 @@ def _windows_and_notes(
         return _read_calendar(path, regions=regions, spans=spans, now=now or datetime.now(UTC))
     except UnicodeDecodeError as exc:
         # Not a trace: a latin-1 "Wartung für Zürich" printed a 26-line UnicodeDecodeError.
-        why = (
-            gzip_misnamed(path)
-            or wide_encoded(path)
-            or (f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
+        why = text_misnamed(path) or (
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
         )
         raise OutageCalendarError(f"{path}: {why}") from None
 
