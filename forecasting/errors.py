@@ -7,6 +7,7 @@ Kept free of heavy imports: the CLI formats its usage errors with it before load
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Mapping
 from datetime import date
@@ -45,12 +46,23 @@ def rule_text(error: Mapping[str, Any], *, quote: bool = True) -> str:
     message already quotes it."""
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
-    if not quote or isinstance(given, dict) or repr(given) in message:
+    if not quote or isinstance(given, dict) or _quoted(given, message):
         return message
     if isinstance(given, list | tuple | date):
         # As the file wrote it: a list of tables read "[{'on': datetime.date(2027, 6, 1), ...".
         return f"{message} (got {toml_text(given)})"
     return f"{message} (got {given!r})"
+
+
+def _quoted(given: object, message: str) -> bool:
+    """Whether ``message`` already quotes ``given``. A number is not quoted by the bound it
+    meets: "gpus = 0" read "Input should be greater than 0", and that 0 was taken for the
+    value quoted."""
+    text = repr(given)
+    if isinstance(given, int | float) and not isinstance(given, bool):
+        alone = rf"(?<![\w.-])(?<!than )(?<!to ){re.escape(text)}(?![\w.])"
+        return re.search(alone, message) is not None
+    return text in message
 
 
 def toml_text(value: object) -> str:
