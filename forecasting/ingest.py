@@ -58,7 +58,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from forecasting.errors import GZIP_MAGIC, XLS_MAGIC, is_gzip, wide_encoding
+from forecasting.errors import GZIP_MAGIC, XLS_MAGIC, XLSX_MAGIC, is_gzip, wide_encoding
 from forecasting.rules import (
     BAD_QUOTES,
     CR_JOINED_RULE,
@@ -921,11 +921,6 @@ def _with_nul_tail(frame: pl.LazyFrame, path: Path) -> pl.LazyFrame:
     return frame.with_columns(pl.when(last).then(pl.lit(True)).alias(f"{_NUL_TAIL}{count}"))
 
 
-# A binary file under a text name (an .xlsx renamed .csv) failed listing its bytes as the
-# header's columns: a screenful that did not say what the file is.
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
 def _check_utf8_text(path: Path) -> None:
     """Refuse a text file in a wide encoding (UTF-16 or UTF-32), or a gzip or ZIP file under
     a text name, in one line with the fix."""
@@ -958,7 +953,9 @@ def _check_utf8_text(path: Path) -> None:
             f"{path}: the file is an Excel 97-2003 workbook (.xls), not text: export the sheet "
             "as CSV UTF-8 and ingest that"
         )
-    if head.startswith(_ZIP_MAGIC):
+    # A binary file under a text name (an .xlsx renamed .csv) failed listing its bytes as the
+    # header's columns: a screenful that did not say what the file is.
+    if head.startswith(XLSX_MAGIC):
         raise IngestFileError(
             f"{path}: the file is a ZIP archive, not text (an Excel workbook, .xlsx, saved "
             "under a text name?): export the sheet as CSV UTF-8 and ingest that"
