@@ -139,6 +139,22 @@ class RunFailedError(Exception):
     """A run did not complete (exit status 1); the message says why."""
 
 
+def _check_files(paths: Sequence[Path], *, flag: str, reads: str) -> None:
+    """Refuse paths that are not files (UsageError): a folder is named as a folder, with
+    what the command reads (``reads``); ``flag`` prefixes the message when given. A folder
+    that existed was refused "no such file", which sent the reader looking for a typo."""
+    lead = f"{flag}: " if flag else ""
+    folders = [p for p in paths if p.is_dir()]
+    if folders:
+        raise UsageError(
+            f"{lead}{', '.join(map(str, folders))} is a folder, not a file: {reads}; name the "
+            "files in it"
+        )
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise UsageError(f"{lead}no such file: {', '.join(map(str, missing))}")
+
+
 def _global_options(*, suppress: bool) -> _Parser:
     """--warehouse, --capacity and --reports, for the main parser and every subcommand.
 
@@ -445,9 +461,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         with warehouse.connect(path, read_only=True) as wh:
             console.print(stored_events_table(wh.events(), limit=args.limit))
         return EXIT_OK
-    missing = [p for p in args.paths if not p.is_file()]
-    if missing:
-        raise UsageError(f"no such file: {', '.join(map(str, missing))}")
+    _check_files(args.paths, flag="", reads="events reads CSV or Parquet calendars")
     if _direct():
         from flows.direct import ingest_events
     else:
@@ -524,9 +538,7 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     path = paths.warehouse
     loads = []
     if args.paths:
-        missing = [p for p in args.paths if not p.is_file()]
-        if missing:
-            raise UsageError(f"no such file: {', '.join(map(str, missing))}")
+        _check_files(args.paths, flag="", reads="contracts reads TOML or CSV books")
         if _direct():
             from flows.direct import ingest_contracts
         else:
@@ -1364,12 +1376,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.inbox_format is not None and args.inbox is None:
         raise UsageError(f"--format {args.inbox_format} reads the --inbox files: give --inbox DIR")
     paths = _paths(args, publishes=True)
-    missing = [p for p in args.events if not p.is_file()]
-    if missing:
-        raise UsageError(f"--events: no such file: {', '.join(map(str, missing))}")
-    missing = [p for p in args.contracts if not p.is_file()]
-    if missing:
-        raise UsageError(f"--contracts: no such file: {', '.join(map(str, missing))}")
+    _check_files(args.events, flag="--events", reads="give each CSV or Parquet calendar")
+    _check_files(args.contracts, flag="--contracts", reads="give each TOML or CSV book")
     load_capacity(paths.capacity)  # refused before any work, and without the flow's traceback
     if args.outages is not None:
         # Its rows too (the regions it names are judged once the inbox is in the warehouse).

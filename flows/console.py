@@ -25,8 +25,10 @@ def _width(stream: TextIO) -> int | None:
     return None if stream.isatty() or os.environ.get("COLUMNS") else LOG_WIDTH
 
 
-console = Console(width=_width(sys.stdout))
-errors = Console(stderr=True, width=_width(sys.stderr))
+# No emoji codes: text is printed as written. With them a refusal on line 100 of a book
+# ("book.toml:100: ...") lost its line number to an emoji, as did a name holding ":ok:".
+console = Console(width=_width(sys.stdout), emoji=False)
+errors = Console(stderr=True, width=_width(sys.stderr), emoji=False)
 
 
 def say(line: str | Text, *, error: bool = False) -> None:

@@ -153,7 +153,7 @@ from pydantic import (
     model_validator,
 )
 
-from forecasting.errors import gzip_misnamed, rule_text
+from forecasting.errors import rule_text, text_misnamed
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     GPU_CEILING_RULE,
@@ -1637,7 +1637,8 @@ def load_capacity(path: Path) -> CapacityPlan:
             "`fleetcast synth` writes one, `fleetcast capacity --sample` shows the sample"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise CapacityError(f"{path}: {gzip_misnamed(path) or f'not UTF-8 text ({exc})'}") from exc
+        why = text_misnamed(path) or f"not UTF-8 text ({exc})"
+        raise CapacityError(f"{path}: {why}") from exc
     except OSError as exc:  # unreadable: permissions, a broken link
         raise CapacityError(f"{path}: cannot read the capacity plan ({exc.strerror})") from exc
     return parse_capacity(text, source=str(path))

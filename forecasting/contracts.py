@@ -131,7 +131,7 @@ import tomli_w
 from forecasting import hierarchy, sums
 from forecasting.calendar import month_end
 from forecasting.concentration import OTHER, concentration
-from forecasting.errors import gzip_misnamed
+from forecasting.errors import delimiter_hint, text_misnamed
 from forecasting.schema import (
     BOOK_ONLY,
     EARLIEST_TIMESTAMP,
@@ -844,11 +844,7 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
     missing = [c for c in REQUIRED_FIELDS if c not in header]
     unknown = [c for c in header if c not in FIELDS]
     if missing or unknown:
-        hint = ""
-        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-            hint = (
-                " The header is one column: the file looks delimited by something other than ','."
-            )
+        hint = delimiter_hint(header)
         raise ContractError(
             f"{source}: "
             + (f"missing required column(s) {missing}; " if missing else "")
@@ -972,7 +968,7 @@ def load_contracts(
             "format, forecasting/resources/contracts.toml for a sample)"
         ) from exc
     except UnicodeDecodeError as exc:
-        why = gzip_misnamed(path) or f"not UTF-8 text ({exc}); save the file as UTF-8"
+        why = text_misnamed(path) or f"not UTF-8 text ({exc}); save the file as UTF-8"
         raise ContractError(f"{path}: {why}") from exc
     return parse_contracts(
         text, file_format=suffix[1:], source=str(path), regions=regions, planned=planned

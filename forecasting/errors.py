@@ -7,13 +7,28 @@ Kept free of heavy imports: the CLI formats its usage errors with it before load
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GZIP_MAGIC", "PublishError", "gzip_misnamed", "is_gzip", "rule_text", "toml_text"]
+__all__ = [
+    "GZIP_MAGIC",
+    "XLSX_MAGIC",
+    "XLS_MAGIC",
+    "PublishError",
+    "delimiter_hint",
+    "gzip_misnamed",
+    "is_gzip",
+    "rule_text",
+    "text_misnamed",
+    "toml_text",
+    "wide_encoded",
+    "wide_encoding",
+    "workbook_misnamed",
+]
 
 # The first two bytes of every gzip stream (RFC 1952): what telemetry ingest and the readers
 # of calendars, books and plans tell a gzip file by, whatever its name.
@@ -31,12 +46,23 @@ def rule_text(error: Mapping[str, Any], *, quote: bool = True) -> str:
     message already quotes it."""
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
-    if not quote or isinstance(given, dict) or repr(given) in message:
+    if not quote or isinstance(given, dict) or _quoted(given, message):
         return message
     if isinstance(given, list | tuple | date):
         # As the file wrote it: a list of tables read "[{'on': datetime.date(2027, 6, 1), ...".
         return f"{message} (got {toml_text(given)})"
     return f"{message} (got {given!r})"
+
+
+def _quoted(given: object, message: str) -> bool:
+    """Whether ``message`` already quotes ``given``. A number is not quoted by the bound it
+    meets: "gpus = 0" read "Input should be greater than 0", and that 0 was taken for the
+    value quoted."""
+    text = repr(given)
+    if isinstance(given, int | float) and not isinstance(given, bool):
+        alone = rf"(?<![\w.-])(?<!than )(?<!to ){re.escape(text)}(?![\w.])"
+        return re.search(alone, message) is not None
+    return text in message
 
 
 def toml_text(value: object) -> str:
@@ -78,3 +104,77 @@ def gzip_misnamed(path: Path) -> str | None:
         f"gzip data in a file named {path.suffix or path.name}: gunzip it first "
         f"(mv {named} {packed} && gunzip {packed})"
     )
+
+
+# Byte-order marks of the wide encodings: Windows PowerShell writes UTF-16 by default, and
+# read as UTF-8 such a file failed on "'utf-8' codec can't decode byte 0xff in position 0".
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The wide encoding (UTF-16 or UTF-32) that ``head``, a text file's first bytes, is
+    written in, or None. Without a byte-order mark, one NUL in the first two bytes is UTF-16's
+    half of an ASCII character."""
+    encoding = next((name for bom, name in _WIDE_BOMS.items() if head.startswith(bom)), None)
+    if encoding is None and head[:2].count(0) == 1:
+        encoding = "UTF-16 (no byte-order mark)"
+    return encoding
+
+
+def wide_encoded(path: Path) -> str | None:
+    """Why a file read as text cannot be, when it is UTF-16 or UTF-32, with the fix; None
+    otherwise, or when it cannot be read (its reader says why)."""
+    try:
+        with path.open("rb") as fh:
+            encoding = wide_encoding(fh.read(4))
+    except OSError:
+        return None
+    if encoding is None:
+        return None
+    return (
+        f"the file is {encoding}, not UTF-8: save it as UTF-8 (PowerShell: Out-File -Encoding "
+        "utf8, or Export-Csv -Encoding utf8) and load it again"
+    )
+
+
+def delimiter_hint(header: list[str]) -> str:
+    """ " The header is one column: ..." when ``header`` (the names read with ',') is one name
+    holding another delimiter (';' from a European Excel, a tab, '|'); "" otherwise."""
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        return " The header is one column: the file looks delimited by something other than ','."
+    return ""
+
+
+# Spreadsheet workbooks under a text name: a ZIP archive (.xlsx) or an OLE2 compound file
+# (Excel 97-2003's .xls). Read as text, their bytes were listed as the header's columns or
+# failed on "'utf-8' codec can't decode byte 0xd0".
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def workbook_misnamed(path: Path) -> str | None:
+    """Why a file read as text cannot be, when it is an Excel workbook (.xlsx or .xls), with
+    the fix; None otherwise, or when it cannot be read (its reader says why)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(XLS_MAGIC))
+    except OSError:
+        return None
+    if head.startswith(XLS_MAGIC):
+        what = "an Excel 97-2003 workbook (.xls), not text"
+    elif head.startswith(XLSX_MAGIC):
+        what = "a ZIP archive, not text (an Excel workbook, .xlsx, saved under a text name?)"
+    else:
+        return None
+    return f"the file is {what}: export the sheet as CSV UTF-8 and load that"
+
+
+def text_misnamed(path: Path) -> str | None:
+    """Why a file that a text reader could not decode is not UTF-8 text (gzip data, a wide
+    encoding, a workbook), with the fix; None when it is none of them."""
+    return gzip_misnamed(path) or wide_encoded(path) or workbook_misnamed(path)

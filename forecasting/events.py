@@ -46,7 +46,7 @@ from typing import Any
 
 import polars as pl
 
-from forecasting.errors import gzip_misnamed
+from forecasting.errors import delimiter_hint, text_misnamed
 from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, every_failure, first_failure
 from forecasting.schema import EARLIEST_TIMESTAMP, EVENTS_SCHEMA, LEVELS, WorkloadClass
 
@@ -216,7 +216,8 @@ def _raw(path: Path) -> pl.DataFrame:
             frame = pl.read_parquet(path)
             return frame.select(pl.all().cast(pl.String))
     except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
-        why = gzip_misnamed(path) if isinstance(exc, UnicodeDecodeError) else None
+        decode = isinstance(exc, UnicodeDecodeError)
+        why = text_misnamed(path) if decode else None
         raise EventsFileError(
             f"{path}: {why or f'cannot be read as an events file: {exc}'}"
         ) from exc
@@ -446,9 +447,12 @@ def read_events(
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         optional = [c for c in EVENTS_SCHEMA if c not in REQUIRED_COLUMNS]
+        # The file's own columns: the reader's bookkeeping ones were listed as found too.
+        found = [c for c in raw.columns if c not in (_LINE_RULE, _LINE, _ROW)]
         raise EventsFileError(
             f"{path}: missing required column(s) {missing}; an events file needs "
-            f"{list(REQUIRED_COLUMNS)} and may have {optional}; found {raw.columns}"
+            f"{list(REQUIRED_COLUMNS)} and may have {optional}; found {found}."
+            + delimiter_hint(found)
         )
     judged = _judged(
         raw,

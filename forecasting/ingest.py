@@ -58,7 +58,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from forecasting.errors import GZIP_MAGIC, is_gzip
+from forecasting.errors import GZIP_MAGIC, XLS_MAGIC, XLSX_MAGIC, is_gzip, wide_encoding
 from forecasting.rules import (
     BAD_QUOTES,
     CR_JOINED_RULE,
@@ -921,21 +921,6 @@ def _with_nul_tail(frame: pl.LazyFrame, path: Path) -> pl.LazyFrame:
     return frame.with_columns(pl.when(last).then(pl.lit(True)).alias(f"{_NUL_TAIL}{count}"))
 
 
-# Byte-order marks of the wide encodings: Windows PowerShell writes UTF-16 by default, and
-# read as UTF-8 its header came out as "found ['\x00t\x00s', ...]" (or "found []").
-_WIDE_BOMS = {
-    b"\xff\xfe\x00\x00": "UTF-32",
-    b"\x00\x00\xfe\xff": "UTF-32",
-    b"\xff\xfe": "UTF-16",
-    b"\xfe\xff": "UTF-16",
-}
-
-
-# A binary file under a text name (an .xlsx renamed .csv) failed listing its bytes as the
-# header's columns: a screenful that did not say what the file is.
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
 def _check_utf8_text(path: Path) -> None:
     """Refuse a text file in a wide encoding (UTF-16 or UTF-32), or a gzip or ZIP file under
     a text name, in one line with the fix."""
@@ -963,14 +948,19 @@ def _check_utf8_text(path: Path) -> None:
             f"{path}: the file is a gzip file, not text: {rename}decompress it (gunzip -c) "
             "and ingest it again"
         )
-    if head.startswith(_ZIP_MAGIC):
+    if head.startswith(XLS_MAGIC):
+        raise IngestFileError(
+            f"{path}: the file is an Excel 97-2003 workbook (.xls), not text: export the sheet "
+            "as CSV UTF-8 and ingest that"
+        )
+    # A binary file under a text name (an .xlsx renamed .csv) failed listing its bytes as the
+    # header's columns: a screenful that did not say what the file is.
+    if head.startswith(XLSX_MAGIC):
         raise IngestFileError(
             f"{path}: the file is a ZIP archive, not text (an Excel workbook, .xlsx, saved "
             "under a text name?): export the sheet as CSV UTF-8 and ingest that"
         )
-    encoding = next((name for bom, name in _WIDE_BOMS.items() if head.startswith(bom)), None)
-    if encoding is None and head[:2].count(0) == 1:
-        encoding = "UTF-16 (no byte-order mark)"
+    encoding = wide_encoding(head)
     if encoding is not None:
         raise IngestFileError(
             f"{path}: the file is {encoding}, not UTF-8: save it as UTF-8 (PowerShell: "

@@ -252,6 +252,20 @@ def test_bad_gpus_names_block_and_field() -> None:
         parse_capacity(POLICIES + _block(gpus=0))
 
 
+def test_a_number_at_its_bound_is_quoted_back() -> None:
+    """`gpus = 0` read "field gpus: Input should be greater than 0" with no "(got 0)", though
+    -2816 read "(got -2816)": the 0 in the rule's own words was taken for the value already
+    quoted. The value is quoted back unless the rule quotes it as a value."""
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(POLICIES + _block(gpus=0), source="plan.toml")
+    assert "[[block]] 'b1' field gpus: Input should be greater than 0 (got 0)" in str(raised.value)
+    text = POLICIES.replace("priority = 1\n", "priority = 1\nheadroom = 1\n", 1)
+    assert text != POLICIES
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(text + _block(), source="plan.toml")
+    assert "headroom: Input should be less than 1 (got 1)" in str(raised.value)
+
+
 def test_gpus_above_the_telemetry_ceiling_name_the_entry_and_field() -> None:
     """A block of 1,024,000,000 GPUs loaded and hid every shortfall of its region (and a
     candidate that size made one order cover any deficit): a block's or a candidate's gpus

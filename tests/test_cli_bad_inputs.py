@@ -630,3 +630,139 @@ def test_a_drill_not_played_names_the_flag_and_value_typed() -> None:
     assert _said_by_flags("field region_loss.region: no block in region 'x'", args) == (
         "--region-loss: no block in region 'x'"
     )
+
+
+def test_a_refusal_on_line_100_keeps_its_line_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A contract refused on line 100 of its book was said as "refused book.toml💯 contract
+    row 1": the terminal read ":100:" as an emoji code and the line number was gone (so was
+    ":1234:", and any name holding a code such as "team:ok:"). Lines and tables print text as
+    it is written."""
+    from forecasting.resources import sample_contracts
+
+    entry = sample_contracts().read_text(encoding="utf-8").split("[[contract]]")[2]
+    assert "probability = 0.5" in entry
+    book = tmp_path / "book.toml"
+    book.write_text("#\n" * 99 + "[[contract]]" + entry.replace("0.5", "1.5", 1))
+    assert main(["--warehouse", str(tmp_path / "w.duckdb"), "contracts", str(book)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"refused {book}:100: contract row 1" in err
+    assert "\N{HUNDRED POINTS SYMBOL}" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["events", "{folder}"], "{folder} is a folder, not a file: events reads CSV or Parquet "
+         "calendars; name the files in it"),
+        (["contracts", "{folder}"], "{folder} is a folder, not a file: contracts reads TOML or "
+         "CSV books; name the files in it"),
+        (["run", "--events", "{folder}"], "--events: {folder} is a folder, not a file"),
+        (["run", "--contracts", "{folder}"], "--contracts: {folder} is a folder, not a file"),
+        (["run", "--outages", "{folder}"], "{folder}: a folder, not an outage calendar "
+         "file; name the CSV file in it"),
+    ],
+)  # fmt: skip
+def test_a_folder_given_for_a_file_is_named_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], said: str
+) -> None:
+    """`fleetcast events calendars/` (a folder that exists) was refused "no such file:
+    calendars", and `forecast --outages calendars/` "no such outage calendar file": the reader
+    went looking for a file that was there. A folder is named as a folder."""
+    folder = tmp_path / "calendars"
+    folder.mkdir()
+    (folder / "events.csv").write_text("event,date\nlaunch,2026-11-05\n")
+    typed = [a.format(folder=folder) for a in args]
+    warehouse = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*warehouse, *typed]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert said.format(folder=folder) in err
+    assert "no such" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("events.csv", ["events", "{path}"]),
+        ("book.toml", ["contracts", "{path}"]),
+        ("book.csv", ["contracts", "{path}"]),
+        ("capacity.toml", ["--capacity", "{path}", "capacity"]),
+        ("outages.csv", ["run", "--outages", "{path}"]),
+        ("helios.csv", ["ingest", "--format", "helios", "{path}"]),
+    ],
+)
+def test_a_utf16_file_is_named_utf16_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, command: list[str]
+) -> None:
+    """A calendar, book, plan or trace saved by Windows PowerShell (UTF-16, its default) was
+    refused "cannot be read as an events file: 'utf-8' codec can't decode byte 0xff in
+    position 0" (or "not UTF-8 text (...)"), a decoder's words that never said the file is
+    UTF-16 or how to save it, as telemetry's ingest says. Every reader now says it."""
+    path = tmp_path / name
+    path.write_text("region,start,end\neu-west,2026-03-01,2026-03-02\n", encoding="utf-16")
+    typed = [a.format(path=path) for a in command]
+    warehouse = ["--warehouse", str(tmp_path / "w.duckdb")]
+    if "--capacity" not in typed:
+        warehouse += ["--capacity", str(sample_capacity())]
+    assert main([*warehouse, *typed]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{path}: the file is UTF-16, not UTF-8: save it as UTF-8" in err
+    assert "codec" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "command"),
+    [
+        ("events.csv", "event;date\nlaunch;2026-11-05\n", ["events", "{path}"]),
+        ("outages.csv", "region;start;end\neu-west;2026-03-01;2026-03-02\n",
+         ["run", "--outages", "{path}"]),
+    ],
+)  # fmt: skip
+def test_a_file_delimited_by_semicolons_is_said_so_in_its_own_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, command: list[str]
+) -> None:
+    """An events calendar saved by a European Excel (';' between fields) was refused "found
+    ['event;date', '__line_rule', '__line', 'row_number']": the reader's own bookkeeping
+    columns listed as the file's, and no word of the delimiter (the outage calendar gave none
+    either), while ingest and the contracts CSV say the file looks delimited by something
+    other than ','."""
+    path = tmp_path / name
+    path.write_text(text)
+    typed = [a.format(path=path) for a in command]
+    warehouse = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*warehouse, *typed]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "The header is one column: the file looks delimited by something other than ','" in err
+    assert "__line" not in err and "row_number" not in err
+
+
+@pytest.mark.parametrize("kind", ["xls", "xlsx"])
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("events.csv", ["events", "{path}"]),
+        ("book.csv", ["contracts", "{path}"]),
+        ("outages.csv", ["run", "--outages", "{path}"]),
+    ],
+)
+def test_an_excel_workbook_under_a_csv_name_is_named_a_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, command: list[str], kind: str
+) -> None:
+    """A calendar or book saved from Excel as a workbook and named .csv was refused
+    "cannot be read as an events file: 'utf-8' codec can't decode byte 0xd0" (or "not UTF-8
+    text (...)"): a decoder's words, not that the file is a workbook to export as CSV."""
+    import zipfile
+
+    path = tmp_path / name
+    if kind == "xls":
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    else:
+        with zipfile.ZipFile(path, "w") as book:
+            book.writestr("xl/workbook.xml", "<workbook/>")
+    typed = [a.format(path=path) for a in command]
+    warehouse = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*warehouse, *typed]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{path}: the file is " in err and "workbook" in err
+    assert "export the sheet as CSV UTF-8" in err and "codec" not in err

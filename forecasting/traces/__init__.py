@@ -45,7 +45,7 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from forecasting.errors import GZIP_MAGIC, is_gzip
+from forecasting.errors import GZIP_MAGIC, is_gzip, text_misnamed
 from forecasting.rules import CR_JOINED_RULE, LONE_CR_RULE
 from forecasting.schema import TELEMETRY_SCHEMA
 from forecasting.traces.outages import windows_calendar
@@ -280,7 +280,8 @@ def read_header(path: Path) -> list[str]:
         with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
             line = handle.readline()
     except (OSError, UnicodeDecodeError) as exc:
-        raise TraceFormatError(f"{path}: not a readable CSV text file ({exc})") from exc
+        why = text_misnamed(path) if isinstance(exc, UnicodeDecodeError) else None
+        raise TraceFormatError(f"{path}: {why or f'not a readable CSV text file ({exc})'}") from exc
     return [name.strip().strip('"') for name in line.rstrip("\r\n").split(",")] if line else []
 
 

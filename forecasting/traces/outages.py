@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from forecasting.errors import gzip_misnamed
+from forecasting.errors import delimiter_hint, text_misnamed
 from forecasting.schema import EARLIEST_TIMESTAMP, UTC_OFFSET_RULE, utc_offset_out_of_range
 
 __all__ = [
@@ -182,13 +182,18 @@ def _windows_and_notes(
 ) -> tuple[pl.DataFrame, list[str]]:
     """The calendar's windows and its lines on windows that mark nothing."""
     path = Path(path)
+    if path.is_dir():
+        # "no such outage calendar file" for a folder that was there sent one hunting a typo.
+        raise OutageCalendarError(
+            f"{path}: a folder, not an outage calendar file; name the CSV file in it"
+        )
     if not path.is_file():
         raise OutageCalendarError(f"{path}: no such outage calendar file")
     try:
         return _read_calendar(path, regions=regions, spans=spans, now=now or datetime.now(UTC))
     except UnicodeDecodeError as exc:
         # Not a trace: a latin-1 "Wartung für Zürich" printed a 26-line UnicodeDecodeError.
-        why = gzip_misnamed(path) or (
+        why = text_misnamed(path) or (
             f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
         )
         raise OutageCalendarError(f"{path}: {why}") from None
@@ -223,7 +228,7 @@ def _read_calendar(
             raise OutageCalendarError(
                 f"{path}: header {found} lacks {missing or 'nothing'} and has unknown columns "
                 f"{unknown or 'none'}; the columns are {list(OUTAGE_CALENDAR_COLUMNS)} "
-                "(region and reason optional)"
+                "(region and reason optional)." + delimiter_hint(found)
             )
         rows, problems, notes = [], [], []
         # Rows are numbered from the first data row, as telemetry, events and contracts are,
