@@ -3,7 +3,7 @@
 One region of 10,000 live H100 GPUs, demand growing 10-100 %/yr for one, two or three years,
 two candidates: a 10-week H100 rack ($33k per GPU) and a GB200 cell (512, 2,048 or 8,192
 GPUs at 2.5 H100-equivalents, 32, 60 or 90 weeks, $12k-30k per H100-equivalent). Each plan
-is triggered with bridges (``expansion_triggers`` as it is) and without (``_bridge``
+is triggered with bridges (``expansion_triggers`` as it is) and without (``chosen_bridge``
 patched to propose none); the figures are every order's capex with bridges over without,
 the run time with over without, in the same run, and how many plans wait to order the newer
 blocks (of waits up to 13 weeks, one costs less than, or as little as, ordering today). A

@@ -1334,14 +1334,14 @@ def _soon(by: date, report: ReportOutcome) -> str:
 def _power_then(report: ReportOutcome) -> str:
     """``; then us-west-a by 2027-02-01, eu-west-a by 2027-05-03 and 2 more``: the red and amber
     sites due after the first day, capped as the headline names its worst
-    (report.inputs._WORST_NAMED, counting those already named), each with its contract-by date
+    (report.inputs.WORST_NAMED, counting those already named), each with its contract-by date
     (late, or before the next scheduled report, as the first's). The line named the first
     site's clause alone where four sites were red."""
-    from forecasting.report.inputs import _WORST_NAMED  # the headline's cap, one number
+    from forecasting.report.inputs import WORST_NAMED  # the headline's cap, one number
 
     if not report.power_then:
         return ""
-    room = max(_WORST_NAMED - 1 - len(report.power_first_tied), 0)
+    room = max(WORST_NAMED - 1 - len(report.power_first_tied), 0)
     named = []
     for site in report.power_then[:room]:
         by = date.fromisoformat(str(site["contract_by"]))

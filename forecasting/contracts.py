@@ -190,6 +190,7 @@ __all__ = [
     "near_customer",
     "parse_contracts",
     "pipeline_draws",
+    "quantile_of",
     "ramp_frame",
     "ramp_steps",
     "same_terms_other_ids",
@@ -1394,7 +1395,7 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
         .filter((pl.col("mean") > 0) & (pl.col("unique_id") != hierarchy.TOTAL))
         .with_columns(pl.lit(CONTRACT_MODEL).alias("model"))
     )
-    quantiles = sorted((v for v in values if v != "mean"), key=_quantile_of)
+    quantiles = sorted((v for v in values if v != "mean"), key=quantile_of)
     # A level the book alone holds is the book's outcomes: its quantiles are read off them, as
     # the daily rows read them off the paths (its mean is already their expectation).
     outcomes = pl.concat(
@@ -1474,7 +1475,7 @@ def _book_only_quantiles(
         .group_by("unique_id", "ds", "measure")
         .agg(pl.struct("gpus", "probability").sort_by("gpus", "probability").alias("atoms"))
     )
-    levels = [_quantile_of(c) for c in quantiles]
+    levels = [quantile_of(c) for c in quantiles]
     read = {
         (uid, ds, measure): _outcome_quantiles(
             [(a["gpus"], a["probability"]) for a in found], levels
@@ -2055,7 +2056,7 @@ def _peak_paths(
 def _piecewise_linear(u: pl.Expr, quantiles: Sequence[str]) -> pl.Expr:
     """The quantile function through columns ``quantiles`` (in order) at ``u``: linear between
     neighbours, the first and last segments carried on beyond them."""
-    knots = [(_quantile_of(c), pl.col(c)) for c in quantiles]
+    knots = [(quantile_of(c), pl.col(c)) for c in quantiles]
     segments = list(itertools.pairwise(knots))
 
     def along(segment: tuple[tuple[float, pl.Expr], tuple[float, pl.Expr]]) -> pl.Expr:
@@ -2116,14 +2117,14 @@ def _level_stats(
         .agg(
             (sums.exact_sum(pl.col("y"), scale=_SUM_SCALE) / pl.len()).alias("mean"),
             *(
-                pl.col("y").quantile(_quantile_of(c), interpolation="linear").alias(c)
+                pl.col("y").quantile(quantile_of(c), interpolation="linear").alias(c)
                 for c in quantiles
             ),
         )
     )
 
 
-def _quantile_of(column: str) -> float:
+def quantile_of(column: str) -> float:
     """The quantile a column stands for: ``q10`` -> 0.1, ``q97.5`` -> 0.975."""
     return float(column[1:]) / 100
 
@@ -2189,7 +2190,7 @@ def apply_to_run(
     touched = sorted(set(_ancestry(moved)["unique_id"].to_list()))
     bottoms = adjusted.select(pl.col("unique_id").unique()).to_series().to_list()
     ancestry = _ancestry(bottoms).filter(pl.col("unique_id").is_in(touched))
-    quantiles = sorted(_quantile_columns(forecast), key=_quantile_of)
+    quantiles = sorted(_quantile_columns(forecast), key=quantile_of)
     stats = ["mean", *quantiles]
     # Only the series with a ramp (and new ones) move: what the others add to each level is
     # summed once for both sides.

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 # Opens a what-if's note on an extra capex that rests on an order not sized
-# (forecasting.whatif.capital._not_sized_note); the bound follows it, a CapexBound's value.
+# (forecasting.whatif.capital.not_sized_note); the bound follows it, a CapexBound's value.
 CAPEX_NOT_SIZED = "extra capex not measured in full"
 
 
@@ -50,7 +50,7 @@ class CapexBound(StrEnum):
     UPPER = "an upper bound"
     NEITHER = "neither bound holds"
     # No block type can be ordered for a pool the deal runs short (a training deal where only
-    # racks can be ordered): no figure at all, not $0 (forecasting.whatif.orders._unservable_pools).
+    # racks can be ordered): no figure at all, not $0 (forecasting.whatif.orders.unservable_pools).
     UNSERVABLE = "no block type can serve a pool the deal needs"
     # Some of the blocks the deal's own GPUs need fit under no site's ceiling: their capex is
     # counted, and the new site's MW at an existing site's cost per MW (capacity.toml declares

@@ -34,8 +34,8 @@ from forecasting.triggers import (
     pool_requirements,
 )
 from forecasting.triggers.common import NO_ORDER_BY
-from forecasting.triggers.orders import _Order, _relieved
-from forecasting.triggers.power import _Power, unpowered_block_warnings
+from forecasting.triggers.orders import Order, relieved_shortfall
+from forecasting.triggers.power import Power, unpowered_block_warnings
 
 
 def _linear(*, slope: float = 1.0, days: int = 400) -> pl.DataFrame:
@@ -118,11 +118,11 @@ def test_blocks_past_a_site_s_ceiling_hold_none_of_its_room() -> None:
         RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2, "fabric": True}
     )
     plan = _plan(sites=[_site(mw=3.0, ceiling_mw=3.0)], blocks=[_block(), _block("r1-b")])
-    power = _Power.of(plan, start=MONDAY, end=_day(365))
+    power = Power.of(plan, start=MONDAY, end=_day(365))
     assert power is not None
     day = _day(100)
     assert power.ceiling_room("s1", day) == pytest.approx(1.0)
-    past = _Order(pod, blocks=1, order_by=MONDAY, arrives=day, in_time=True, units=1000.0,
+    past = Order(pod, blocks=1, order_by=MONDAY, arrives=day, in_time=True, units=1000.0,
                   site="s1", beyond_ceiling=1)  # fmt: skip
     assert power.after(past).ceiling_room("s1", day) == pytest.approx(1.0)
     rack = CandidateBlock.model_validate(RACK)
@@ -344,10 +344,10 @@ def test_a_training_order_relieves_the_all_pool_by_its_running_blocks_from_when_
     20: a shortfall of 600 GPUs is relieved by 500 from day 20, by nothing before (it was
     relieved by 750 from day 10, a rack that never runs and days the racks stand dark)."""
     rack = CandidateBlock.model_validate(RACK)
-    order = _Order(rack, blocks=3, order_by=MONDAY, arrives=_day(10), in_time=True,
+    order = Order(rack, blocks=3, order_by=MONDAY, arrives=_day(10), in_time=True,
                    units=250.0, site="s1", beyond_ceiling=1, runs_from=_day(20))  # fmt: skip
     shortfall = pl.DataFrame({"ds": [_day(i) for i in range(30)], "shortfall_gpus": [600.0] * 30})
-    relieved = _relieved(shortfall, order)["shortfall_gpus"].to_list()
+    relieved = relieved_shortfall(shortfall, order)["shortfall_gpus"].to_list()
     assert relieved == [600.0] * 20 + [100.0] * 10
 
 
@@ -435,7 +435,7 @@ def test_the_room_under_a_ceiling_counts_the_holds_that_start_after_the_order_s_
     later, and any hold in the first pass (every order is placed again by arrival), still
     count from their own day only: the order landing first wins the room."""
     plan = _plan(sites=[_site(mw=3.0, ceiling_mw=3.0)], blocks=[_block(), _block("r1-b")])
-    first = _Power.of(plan, start=MONDAY, end=_day(365))
+    first = Power.of(plan, start=MONDAY, end=_day(365))
     assert first is not None
     settled = replace(first.copy(), settled=True)
     settled.take("s1", 0.8, _day(200))

@@ -223,12 +223,12 @@ def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> N
 
     rack = _plan().candidate[0]
     exhaustion, landing = _day(EXHAUSTION), _day(400)
-    moved = orders._Order(
+    moved = orders.Order(
         candidate=rack, blocks=2, order_by=landing - timedelta(weeks=8), arrives=landing,
         in_time=True, units=250.0, site="s1", powered=True, usable=landing, runs_from=landing,
         dark_order_by=_day(17), dark_arrives=_day(ARRIVAL),
     )  # fmt: skip
-    fields = orders._order_fields(moved, as_of=MONDAY, exhaustion=exhaustion, blocks=2)
+    fields = orders.order_fields(moved, as_of=MONDAY, exhaustion=exhaustion, blocks=2)
     assert fields["status"] == "red"
     note = notes._order_note(moved, exhaustion=exhaustion, buffer_weeks=4)
     assert f"so that it lands {landing}, when its site has the MW for it (s1): " in note
@@ -236,7 +236,7 @@ def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> N
     assert f"its blocks serve from {landing}, 299 days after exhaustion" in note
     # Never moved and powered on arrival in time: its order-by date's colour.
     kept = replace(moved, dark_order_by=None, dark_arrives=None)
-    assert orders._order_fields(kept, as_of=MONDAY, exhaustion=landing, blocks=2)["status"] == (
+    assert orders.order_fields(kept, as_of=MONDAY, exhaustion=landing, blocks=2)["status"] == (
         "green"
     )
 

@@ -1107,7 +1107,7 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
     all (on a real plan: two powered cells first, then racks no site powers). The rack is sized
     from exhaustion like any order that lands in time, and its note says so: before, 341 racks
     landing a month before exhaustion were bought for the year after the cells' arrival."""
-    chooser = rows._choose
+    chooser = rows.chosen_order
     calls: list[str] = []
 
     def first_the_pod_then_the_rack(options: Any, *args: Any, **kw: Any) -> Any:
@@ -1115,7 +1115,7 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
         calls.append(wanted)
         return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
 
-    monkeypatch.setattr(rows, "_choose", first_the_pod_then_the_rack)
+    monkeypatch.setattr(rows, "chosen_order", first_the_pod_then_the_rack)
 
     def demand(d: np.ndarray) -> np.ndarray:
         # Short from day ~118; a surge on days 125-134, before the pod could land (day 140).
@@ -1144,7 +1144,7 @@ def test_an_order_chosen_again_of_another_type_is_sized_from_its_own_arrival(
             "lead_time_weeks": 40, "capex_usd": 150e6}  # fmt: skip
     plan = _plan([_block("r1-rack", 500)])
     plan = plan.model_copy(update={"candidate": [*plan.candidate, type(plan.candidate[0])(**cell)]})
-    chooser = rows._choose
+    chooser = rows.chosen_order
     calls: list[str] = []
 
     def first_the_cell_then_the_pod(options: Any, *args: Any, **kw: Any) -> Any:
@@ -1152,7 +1152,7 @@ def test_an_order_chosen_again_of_another_type_is_sized_from_its_own_arrival(
         calls.append(wanted)
         return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
 
-    monkeypatch.setattr(rows, "_choose", first_the_cell_then_the_pod)
+    monkeypatch.setattr(rows, "chosen_order", first_the_cell_then_the_pod)
     forecast = pl.concat(
         [_series("total/r1", m, q90=lambda d: 500 + 5 * d) for m in ("peak", "mean")]
     )
@@ -1414,24 +1414,24 @@ def test_a_later_order_split_by_power_is_listed_by_each_share_s_date() -> None:
     eu-west) where orders.csv dated 1 cell then and 2 three months later: it lists each share
     by its own date, as the placements do."""
     from forecasting.capacity import CandidateBlock
-    from forecasting.triggers.later import _later_note
-    from forecasting.triggers.orders import _Order
-    from forecasting.triggers.rows import _Decision
+    from forecasting.triggers.later import later_note
+    from forecasting.triggers.orders import Order
+    from forecasting.triggers.rows import PoolDecision
 
     cell = CandidateBlock(
         name="cell-x", kind="cell", gpu_type="gb200", gpus=8192, mw=12.0,
         lead_time_weeks=26, capex_usd=368.6e6,
     )  # fmt: skip
-    waiting = _Order(
+    waiting = Order(
         candidate=cell, blocks=2, order_by=date(2027, 3, 15), arrives=date(2027, 9, 13),
         in_time=False, units=8192.0, site="b", powered=False, runs_from=date(2029, 1, 1),
     )  # fmt: skip
-    split = _Order(
+    split = Order(
         candidate=cell, blocks=1, order_by=date(2026, 12, 13), arrives=date(2027, 6, 13),
         in_time=True, units=8192.0, site="a", parts=(waiting,), by_power=True,
     )  # fmt: skip
-    decision = _Decision(row={"exhaustion_date": date(2027, 9, 1)}, order=split, sized_to=None)
-    note = _later_note([decision], end=date(2030, 1, 31), as_of=date(2026, 12, 4))
+    decision = PoolDecision(row={"exhaustion_date": date(2027, 9, 1)}, order=split, sized_to=None)
+    note = later_note([decision], end=date(2030, 1, 31), as_of=date(2026, 12, 4))
     assert "3 x cell-x by 2026-12-13" not in note
     assert (
         "the first due 2026-12-13: 1 x cell-x by 2026-12-13, 2 x cell-x by 2027-03-15; $1,105.8M"

@@ -31,7 +31,7 @@ from forecasting.whatif import (
     what_if,
     with_deal,
 )
-from forecasting.whatif.serving import _serve_from, _short_from
+from forecasting.whatif.serving import _short_from, served_in_full_from
 from tests.test_triggers import MONDAY, _block, _plan, _r2_blocks, _row, _series
 
 
@@ -751,13 +751,13 @@ def test_a_deal_served_between_two_spans_short_says_short_at_times() -> None:
 
     from flows.tables import whatif_table
     from forecasting.runs import WhatIfOutcome
-    from forecasting.whatif.serving import _spans
+    from forecasting.whatif.serving import short_span_count
 
     d = date
     two = [(d(2027, 4, 16), d(2027, 6, 1)), (d(2028, 5, 1), d(2028, 12, 31))]
-    assert _spans(two, after=d(2027, 3, 1)) == 2
-    assert _spans([(d(2027, 4, 16), d(2028, 6, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
-    assert _spans([(d(2027, 1, 1), d(2027, 2, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
+    assert short_span_count(two, after=d(2027, 3, 1)) == 2
+    assert short_span_count([(d(2027, 4, 16), d(2028, 6, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
+    assert short_span_count([(d(2027, 1, 1), d(2027, 2, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
     outcome = WhatIfOutcome(
         forecast_run_id="r", as_of=d(2026, 12, 3), horizon_end=d(2030, 1, 31),
         serve_from=d(2028, 12, 31), can_serve=False, serve_note="", extra_capex_usd=0.0,
@@ -785,7 +785,7 @@ def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change()
     why (the demo: eu-west's 74 racks and 3 cells became 95 racks and 2 cells as the deal
     moved the shortfalls a month earlier). The note lists each lowered pool's orders to the
     plan's end without and with the deal, their capital and GPUs, and says it is no saving."""
-    from forecasting.whatif.capital import _less_capital_note
+    from forecasting.whatif.capital import less_capital_note
 
     def placed(*orders: tuple[str, int, int]) -> pl.DataFrame:
         capex = {"rack-c": 8e6, "pod-c": 40e6}
@@ -803,7 +803,7 @@ def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change()
           96e6, 56e6, -40e6, -0.4, "")],
         schema=ORDERS_SCHEMA, orient="row",
     )  # fmt: skip
-    note = _less_capital_note(without, with_, orders, _plan(_r2_blocks()), horizon_end=_day(364))
+    note = less_capital_note(without, with_, orders, _plan(_r2_blocks()), horizon_end=_day(364))
     assert note.startswith("the extra capex and MW are negative because the deal moves")
     assert (
         f"r2 all: without the deal 2 x rack-c ({_day(100)}), 2 x pod-c ({_day(200)}) = $96.0M, "
@@ -882,14 +882,14 @@ def test_a_later_order_of_the_plan_landing_after_its_shortfall_delays_the_deal()
         )  # fmt: skip
 
     late = placements(400)
-    served, note = _serve_from(
+    served, note = served_in_full_from(
         orders, deal, horizon_end=_day(600), forecast=_forecast(), placements=late
     )
     assert served == _day(400)
     assert "until the shortfall from" in note and f"in full again from {_day(400)}" in note
     assert _short_from(orders, deal, served, _forecast(), late) is not None
     in_time = placements(150)  # red for power only: its blocks arrive before the shortfall
-    served, note = _serve_from(
+    served, note = served_in_full_from(
         orders, deal, horizon_end=_day(600), forecast=_forecast(), placements=in_time
     )
     assert served == _day(30) and "can still arrive in time" in note
@@ -1259,10 +1259,10 @@ def test_a_pipeline_row_carries_the_what_if_s_capital_note_whatever_its_words(
     from forecasting.contracts import parse_contracts
     from forecasting.whatif import answer
 
-    said = answer._no_extra_capital_note
+    said = answer.no_extra_capital_note
     monkeypatch.setattr(
         answer,
-        "_no_extra_capital_note",
+        "no_extra_capital_note",
         lambda *a, **k: said(*a, **k).replace(
             "$0 extra capital does not", "no capital added does not"
         ),
@@ -1717,19 +1717,19 @@ def test_a_ramp_under_the_customer_s_own_forecast_says_it_adds_no_gpus() -> None
 def test_a_deal_past_two_sites_ceilings_names_their_ceilings() -> None:
     """The demo's orion-training-2027 read "the blocks it needs draw more power at us-east-b,
     us-east-c than its ceiling allows": two sites have two ceilings; one keeps "its"."""
-    from forecasting.whatif.power import _powered_from
+    from forecasting.whatif.power import served_once_powered
 
     deal = deal_contract(customer="x", workload_class="training", region="r2", ramp="2027-05-01:5")
     waits = pl.DataFrame({"site": ["s-b", "s-c"], "powered_from": [None, None]})
     power = pl.DataFrame({"site": ["s-b", "s-c"], "mw_beyond_ceiling": [54.9, 16.0]})
     plan = _plan(_r2_blocks())
-    day, said = _powered_from(
+    day, said = served_once_powered(
         waits, plan, deal, horizon_end=date(2030, 1, 31), served=(date(2027, 5, 1), ""),
         power=power, buffer_weeks=4, forecast=_forecast(),
     )  # fmt: skip
     assert day is None
     assert "more power at s-b, s-c than their ceilings allow, whatever is contracted" in said
-    _, alone = _powered_from(
+    _, alone = served_once_powered(
         waits.head(1), plan, deal, horizon_end=date(2030, 1, 31),
         served=(date(2027, 5, 1), ""), power=power, buffer_weeks=4, forecast=_forecast(),
     )  # fmt: skip

@@ -68,7 +68,7 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
     from dataclasses import replace
 
     from forecasting.report.format import html_text
-    from forecasting.whatif.replan import _moved_orders, _sooner_note
+    from forecasting.whatif.replan import moved_orders, sooner_capital_note
 
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
     # Its racks and the power they need beyond the plan's ("Capital", 4).
@@ -77,10 +77,8 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
         pytest.approx(15 * 8_448_000.0 + power),
         "",
     )
-    moves = _moved_orders(
-        _placed(date(2028, 3, 14), beyond=0), _placed(date(2026, 9, 12), beyond=0)
-    )
-    sooner = _sooner_note(moves, as_of=answer.as_of)
+    moves = moved_orders(_placed(date(2028, 3, 14), beyond=0), _placed(date(2026, 9, 12), beyond=0))
+    sooner = sooner_capital_note(moves, as_of=answer.as_of)
     assert sooner == (
         "the triggers re-run with the deal move $400.0M of the plan's orders sooner, up to 549 "
         "days (the first due 2026-09-12, 83 days before the as-of date: late): a re-plan, not "
@@ -234,26 +232,22 @@ def test_the_orders_placed_sooner_say_how_much_of_them_lies_past_a_site_s_ceilin
     """The demo's deal pulled 7 GB200 cells ($2,580.5M) 426 days sooner, every one past its
     site's ceiling (a new site is needed): the headline's capital placed sooner says how much
     of it is such capital, here 3 of 4 cells ($300.0M of $400.0M)."""
-    from forecasting.whatif.replan import _moved_orders, _sooner_note
+    from forecasting.whatif.replan import moved_orders, sooner_capital_note
 
-    moves = _moved_orders(
-        _placed(date(2028, 3, 14), beyond=3), _placed(date(2027, 1, 13), beyond=3)
-    )
-    assert _sooner_note(moves, as_of=date(2026, 12, 4)) == (
+    moves = moved_orders(_placed(date(2028, 3, 14), beyond=3), _placed(date(2027, 1, 13), beyond=3))
+    assert sooner_capital_note(moves, as_of=date(2026, 12, 4)) == (
         "the triggers re-run with the deal move $400.0M of the plan's orders sooner, up to 426 "
         "days (the first due 2027-01-13); $300.0M of them past their site's ceiling (a new site "
         "is needed): a re-plan, not the deal's capital"
     )
-    within = _moved_orders(
+    within = moved_orders(
         _placed(date(2028, 3, 14), beyond=0), _placed(date(2027, 1, 13), beyond=0)
     )
-    assert _sooner_note(within, as_of=date(2026, 12, 4)).endswith(
+    assert sooner_capital_note(within, as_of=date(2026, 12, 4)).endswith(
         "(the first due 2027-01-13): a re-plan, not the deal's capital"
     )
-    later = _moved_orders(
-        _placed(date(2027, 1, 13), beyond=0), _placed(date(2028, 3, 14), beyond=0)
-    )
-    assert _sooner_note(later, as_of=date(2026, 12, 4)) == ""
+    later = moved_orders(_placed(date(2027, 1, 13), beyond=0), _placed(date(2028, 3, 14), beyond=0))
+    assert sooner_capital_note(later, as_of=date(2026, 12, 4)) == ""
 
 
 def test_an_order_the_deal_leaves_past_every_ceiling_is_not_placed_sooner() -> None:
@@ -263,17 +257,17 @@ def test_an_order_the_deal_leaves_past_every_ceiling_is_not_placed_sooner() -> N
     Blocks no site can power have no order-by: the move says a new site is needed, and the
     capital placed sooner holds none of it."""
     from forecasting.triggers.common import NO_ORDER_BY
-    from forecasting.whatif.replan import _moved_note, _moved_orders, _sooner_note
+    from forecasting.whatif.replan import moved_note, moved_orders, sooner_capital_note
 
     without, with_ = _placed(date(2028, 3, 14), beyond=3), _placed(None, beyond=4)
-    moves = _moved_orders(without, with_)
+    moves = moved_orders(without, with_)
     assert (moves.sooner_usd, moves.sooner_days, moves.sooner_first) == (0.0, 0, None)
     assert moves.moves == [f"r2 all: 4 x cell by 2028-03-14 -> none ({NO_ORDER_BY}), $400.0M"]
-    assert _sooner_note(moves, as_of=date(2026, 12, 4)) == (
+    assert sooner_capital_note(moves, as_of=date(2026, 12, 4)) == (
         "the triggers re-run with the deal leave $400.0M of the plan's orders with no order-by "
         f"date ({NO_ORDER_BY}): a re-plan, not the deal's capital"
     )
-    assert "sooner" not in _moved_note(without, with_)
+    assert "sooner" not in moved_note(without, with_)
 
 
 def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner() -> None:
@@ -283,7 +277,7 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
     plan's end grow 216 -> 226 (the triggers' frames of that run, cut to what the note reads)."""
     from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerResult
     from forecasting.whatif import ORDERS_SCHEMA
-    from forecasting.whatif.replan import _shrunk_order_note
+    from forecasting.whatif.replan import shrunk_order_note
 
     def result(sized_to: str, racks: list[int]) -> TriggerResult:
         triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [""]})
@@ -310,7 +304,7 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
     deal = deal_contract(
         customer="newco", workload_class="inference", region="us-east", ramp="2027-02-01:2000"
     )
-    assert _shrunk_order_note(orders, without, with_, deal, cut=False) == (
+    assert shrunk_order_note(orders, without, with_, deal, cut=False) == (
         "us-east all: trigger blocks 89 -> 40 x rack-h100-256 though the deal adds demand: the "
         "first order is sized to 2028-05-10 without the deal and to 2028-02-21 with it (the "
         "weeks after its shortfall, which the deal brings from 2027-05-12 to 2027-02-22), so "
@@ -471,7 +465,7 @@ def test_a_deal_is_not_sent_to_a_new_site_for_the_plans_own_breach() -> None:
     cells passed us-east-b's ceiling in 2028 with or without the deal (sweep47 S15): only MW
     past a ceiling that the deal adds is the deal's; the plan's own breach is said as the
     plan's."""
-    from forecasting.whatif.power import _powered_from
+    from forecasting.whatif.power import served_once_powered
 
     waits = pl.DataFrame(
         {"site": ["b"], "exhaustion_with": [date(2027, 2, 16)],
@@ -485,7 +479,7 @@ def test_a_deal_is_not_sent_to_a_new_site_for_the_plans_own_breach() -> None:
     power = pl.DataFrame({"site": ["b"], "mw_beyond_ceiling": [88.0]})
 
     def note_beside(beyond_without: float) -> str:
-        day, note = _powered_from(
+        day, note = served_once_powered(
             waits, _plan(_r2_blocks()), deal, horizon_end=date(2029, 12, 31), served=served,
             power=power, power_without=power.with_columns(mw_beyond_ceiling=beyond_without),
             buffer_weeks=4, forecast=_forecast(),

@@ -22,8 +22,8 @@ from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
 from forecasting.schema import MAX_GPUS_PER_ROW, BlockStatus, WorkloadClass, frame_schema
 from forecasting.text import listed, usd
-from forecasting.triggers.common import _TOL, TriggerSettings, months_before
-from forecasting.triggers.power import _Power
+from forecasting.triggers.common import TOL, TriggerSettings, months_before
+from forecasting.triggers.power import Power
 
 __all__ = [
     "ADDITIONS_SCHEMA",
@@ -316,7 +316,7 @@ class _PowerStep:
 class _SitePower:
     """Where and from when the blocks a search adds can run: the MW the plan's [[site]]s have
     free (energized steps and contracts by their dates, less the plan's blocks in service), as
-    the triggers count it (:class:`~forecasting.triggers.power._Power`). A block ordered into
+    the triggers count it (:class:`~forecasting.triggers.power.Power`). A block ordered into
     a region runs at the roomiest of its sites with its MW free from its arrival on, else from
     the first day a site has it (standing dark until then), as the triggers place an order
     (:func:`~forecasting.triggers.orders._placed`); one no site powers within the plan serves
@@ -325,7 +325,7 @@ class _SitePower:
     """
 
     plan: CapacityPlan
-    power: _Power
+    power: Power
     run_date: date
 
     @classmethod
@@ -338,7 +338,7 @@ class _SitePower:
             days += [site.contracted_energized] if site.contracted_energized else []
         days += [d for b in plan.block for d in (b.in_service, b.retire) if d is not None]
         end = max(max(days), run_date) + timedelta(days=1)
-        power = _Power.of(plan, start=run_date, end=end)
+        power = Power.of(plan, start=run_date, end=end)
         return None if power is None else cls(plan, power, run_date)
 
     def placed(self, blocks: Sequence[Block]) -> list[Block]:
@@ -353,7 +353,7 @@ class _SitePower:
                 out.append(block)
                 continue
             arrives = block.in_service
-            fits = [s for s in sites if power.room(s, arrives) >= block.mw - _TOL]
+            fits = [s for s in sites if power.room(s, arrives) >= block.mw - TOL]
             if fits:
                 site, runs = max(fits, key=lambda s: (power.room(s, arrives), s)), arrives
             else:
@@ -386,7 +386,7 @@ class _SitePower:
                 day = self.power.powered_from(site, (count + 1) * c.mw, option.arrival)
                 if day is None:
                     break
-                more = max(int((self.power.room(site, day) + _TOL) // c.mw), count + 1) - count
+                more = max(int((self.power.room(site, day) + TOL) // c.mw), count + 1) - count
                 steps.append((day, site, more))
                 count += more
         out: list[Block] = []
@@ -409,7 +409,7 @@ class _SitePower:
         for block in sorted(blocks, key=lambda b: (b.in_service or date.min, b.id)):
             if block.site not in power.free or block.in_service is None:
                 continue
-            if power.room(block.site, block.in_service) < block.mw - _TOL:
+            if power.room(block.site, block.in_service) < block.mw - TOL:
                 return True
             power.take(block.site, block.mw, block.in_service)
         return False

@@ -517,7 +517,7 @@ def resolve_scenario(
                 f"the plan's regions are {', '.join(plan.regions)}"
             )
         dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
-    unpowered = _unpowered_hours(plan, demand, lost=lost, slipped=slipped)
+    unpowered = unpowered_hours(plan, demand, lost=lost, slipped=slipped)
     return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark, unpowered)
 
 
@@ -540,7 +540,7 @@ def played_plan(
     return plan.model_copy(update={"block": moved})
 
 
-def _unpowered_hours(
+def unpowered_hours(
     plan: CapacityPlan, demand: DemandSide, *, lost: dict[str, int], slipped: dict[str, int]
 ) -> dict[str, tuple[tuple[int, int], ...]]:
     """Per block, the [from, until) hours of the drill it stands dark for want of its site's

@@ -38,9 +38,9 @@ from forecasting.drills.inputs import (
     DemandSide,
     ResolvedScenario,
     Stream,
-    _unpowered_hours,
     kernel_inputs,
     supply_side,
+    unpowered_hours,
 )
 from forecasting.drills.kernel import simulate_traced
 from forecasting.drills.profile import HOURS_PER_DAY
@@ -179,7 +179,7 @@ def replay_levels(
         shock = level / peak - 1.0 if peak > 0 else np.zeros(hours)
         # A block its site's energized MW cannot power serves no hour (as in every drill):
         # counted, a replay set the queue beside capacity that stood dark.
-        unpowered = _unpowered_hours(plan, demand, lost={}, slipped={})
+        unpowered = unpowered_hours(plan, demand, lost={}, slipped={})
         resolved = ResolvedScenario(scenario, 0, shock, {}, {}, {}, unpowered)
         blocks = [b for b in plan.block if b.region == region and b.dedicated_customer == customer]
         supply = supply_side(blocks, demand, resolved)

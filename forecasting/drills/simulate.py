@@ -31,7 +31,7 @@ from forecasting.drills.kpis import DrillResult, compare, shock_reached, summari
 from forecasting.drills.profile import SHAPES_SCHEMA
 from forecasting.drills.scenarios import Scenario, scenario_from_args
 from forecasting.schema import WorkloadClass
-from forecasting.triggers.power import _Power
+from forecasting.triggers.power import Power
 
 __all__ = [
     "Assembled",
@@ -308,7 +308,7 @@ def _dark_block_notes(
     last_day = demand.first_day + timedelta(days=max(demand.days - 1, 0))
     # As the drill plays the plan: a lost block's MW is free from its loss, a slip moved.
     played = played_plan(plan, demand.first_day, lost=resolved.lost, slipped=resolved.slipped)
-    power = _Power.of(played, start=demand.first_day, end=last_day)
+    power = Power.of(played, start=demand.first_day, end=last_day)
     if power is None:
         return []
     unclaimed = power.copy()
@@ -360,7 +360,7 @@ def _dark_block_notes(
 
 
 def _sites_with_its_mw(
-    power: _Power, block: Block, *, first: date, last: date
+    power: Power, block: Block, *, first: date, last: date
 ) -> list[tuple[date, str]]:
     """(day, site): the other sites of ``block``'s region with its MW free on a day within
     [first, last], by that day."""

@@ -605,7 +605,7 @@ def _waiting_on_power(planned: pl.DataFrame) -> str:
     ``planned`` (plan_orders rows) waits for its site's power.
 
     Such orders are dated by their site's power, not by their shortfall
-    (triggers.power_waits._with_its_power): a quarter's bar read as the plan's own timing, with
+    (triggers.power_waits.with_its_power): a quarter's bar read as the plan's own timing, with
     nothing saying that power sets it, nor where the urgency is."""
     if "runs_from" not in planned.columns:
         return ""

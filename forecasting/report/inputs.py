@@ -84,6 +84,7 @@ __all__ = [
     "NOT_JUDGED",
     "STATUSES",
     "TRIGGERS_SCHEMA",
+    "WORST_NAMED",
     "ReportInputs",
     "arrival_shown",
     "book_only_regions_of",
@@ -848,7 +849,7 @@ def _worst_named(inputs: ReportInputs, worst: str, end: date | None) -> str:
     if not found:
         return ""
     found.sort()
-    shown = found[:_WORST_NAMED]
+    shown = found[:WORST_NAMED]
     (_, _, first, when), *rest = shown
     named = [f"{first} runs short {when}".rstrip(), *(f"{n} {d}".rstrip() for _, _, n, d in rest)]
     more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
@@ -856,7 +857,7 @@ def _worst_named(inputs: ReportInputs, worst: str, end: date | None) -> str:
 
 
 # Pools and sites a red or amber headline names; more are counted.
-_WORST_NAMED = 4
+WORST_NAMED = 4
 
 
 def _latest_day(day: date, *, daily_end: date) -> date:

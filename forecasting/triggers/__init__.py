@@ -35,24 +35,24 @@ from forecasting.capacity import CapacityPlan
 from forecasting.contracts import book_only_regions
 from forecasting.schema import Measure, WorkloadClass, book_only_words
 from forecasting.triggers.common import (
-    _TOL,
     DRIVERS_SCHEMA,
     IDLE_RISK_SCHEMA,
     MW_SCHEMA,
     N_PLUS_ONE_SCHEMA,
     PLACEMENTS_SCHEMA,
     POWER_TRIGGERS_SCHEMA,
+    TOL,
     TRIGGERS_SCHEMA,
     MonthsRefused,
     Pool,
     Status,
     TriggerResult,
     TriggerSettings,
-    _day,
-    _weeks,
+    as_date,
     months_before,
     trigger_status,
     unshocked_beside_green,
+    weeks_delta,
 )
 from forecasting.triggers.construction import (
     CONSTRUCTION_SCHEMA,
@@ -64,21 +64,21 @@ from forecasting.triggers.construction import (
     new_site_order_by,
     with_new_site_notes,
 )
-from forecasting.triggers.drivers import _drivers
-from forecasting.triggers.idle import _idle_risk
+from forecasting.triggers.drivers import growth_drivers
+from forecasting.triggers.idle import idle_risk
 from forecasting.triggers.levels import (
-    _daily_levels,
-    _daily_pools,
-    _dark_notes,
-    _in_h100_equivalents,
-    _levels,
     blended_headroom,
+    daily_levels,
+    daily_pools,
+    dark_notes,
+    forecast_levels,
+    in_h100_equivalents,
 )
-from forecasting.triggers.plan import MONTHLY_ONLY, _triggers
+from forecasting.triggers.plan import MONTHLY_ONLY, trigger_frames
 from forecasting.triggers.power import (
-    _Power,
-    _power_triggers,
+    Power,
     mw_by_site_month,
+    power_triggers,
     site_orders_by_need,
     unpowered_block_warnings,
 )
@@ -134,17 +134,17 @@ def expansion_triggers(
     its last covered day. The rules are those of the modules the package docstring lists.
     """
     # The median beside the trigger quantile: an order sized far out says what it would be
-    # at q50 (sizing.py, "_median_size").
+    # at q50 (sizing.py, "median_size").
     median = "q50" if "q50" in forecast.columns and settings.quantile != "q50" else None
     columns = (settings.quantile, settings.idle_quantile, *([median] if median else []))
-    ranged = _in_h100_equivalents(
-        _levels(forecast, as_of=as_of, columns=columns), plan, as_of=as_of
+    ranged = in_h100_equivalents(
+        forecast_levels(forecast, as_of=as_of, columns=columns), plan, as_of=as_of
     )
-    levels = _daily_levels(ranged, plan)
-    start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
-    daily = _daily_pools(levels, plan, column=settings.quantile, start=start, end=end)
+    levels = daily_levels(ranged, plan)
+    start, end = as_date(ranged["ds"].min()), as_date(ranged["until"].max())
+    daily = daily_pools(levels, plan, column=settings.quantile, start=start, end=end)
     if median is not None:
-        at_median = _daily_pools(levels, plan, column=median, start=start, end=end)
+        at_median = daily_pools(levels, plan, column=median, start=start, end=end)
         daily = daily.join(
             at_median.select("region", "pool", "ds", requirement_q50="requirement_gpus"),
             on=["region", "pool", "ds"],
@@ -152,16 +152,18 @@ def expansion_triggers(
         )
     longest = max((c.lead_time_weeks for c in plan.candidate), default=0)
     # To the day power contracted today is energized at the latest site too: an order waiting
-    # for it is dated to land then (power_waits._with_its_power), and past the calendar its MW
+    # for it is dated to land then (power_waits.with_its_power), and past the calendar its MW
     # was on no day of its site's power trigger.
     powered = months_before(
-        as_of + _weeks(settings.buffer_weeks),
+        as_of + weeks_delta(settings.buffer_weeks),
         -max((s.power_lead_months for s in plan.site), default=0),
     )
-    power = _Power.of(
-        plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks), powered)
+    power = Power.of(
+        plan,
+        start=start,
+        end=max(end, as_of + weeks_delta(longest + settings.buffer_weeks), powered),
     )
-    triggers, placements, sized_to = _triggers(
+    triggers, placements, sized_to = trigger_frames(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)
     )
     # Every row says whether it rests on no training telemetry at all (orders leaves it unset).
@@ -175,16 +177,16 @@ def expansion_triggers(
     empty = _empty_regions(triggers, plan, as_of=as_of)
     triggers = _led_by(triggers, {r: n for r, n in empty.items() if r not in book_only})
     for pool in Pool:
-        triggers = _led_by(triggers, _dark_notes(plan, start=start, end=end, pool=pool), pool=pool)
+        triggers = _led_by(triggers, dark_notes(plan, start=start, end=end, pool=pool), pool=pool)
     triggers = _unverified_where_unmeasured(triggers, _unmeasured_regions(forecast), end=end)
     # Last, so it opens every row of the region: whatever else the note says rests on it.
     triggers = _led_by(triggers, {r: book_only_words(r) for r in book_only})
     return TriggerResult(
         triggers=triggers,
-        drivers=_drivers(ranged, triggers, start=start),
-        idle_risk=_idle_risk(levels, plan, settings=settings, start=start, end=end),
+        drivers=growth_drivers(ranged, triggers, start=start),
+        idle_risk=idle_risk(levels, plan, settings=settings, start=start, end=end),
         n_plus_one=n_plus_one(daily, plan),
-        power=_power_triggers(
+        power=power_triggers(
             plan,
             placements,
             as_of=as_of,
@@ -217,7 +219,7 @@ def _homeless(
         levels.filter(
             (pl.col("depth") == 2)
             & (pl.col("measure") == Measure.PEAK.value)
-            & (pl.col(column) > _TOL)
+            & (pl.col(column) > TOL)
         )
         .group_by("region", "workload_class")
         .agg(pl.col(column).max().alias("most"), pl.col("ds").min().alias("first"))
@@ -230,7 +232,7 @@ def _homeless(
             continue  # the training pool counts it against fabric blocks, and orders them
         hosted = any(b.region == r["region"] and b.allows(cls) for b in plan.block)
         if not hosted:
-            first = _day(r["first"])
+            first = as_date(r["first"])
             since = (
                 f"the first forecast day ({start})"
                 if first <= start
@@ -386,7 +388,7 @@ def daily_end_of(forecast: pl.DataFrame) -> date | None:
     if "grain" not in forecast.columns or not (forecast["grain"] == "month").any():
         return None
     days = forecast.filter(pl.col("grain") == "day")["ds"]
-    return None if days.is_empty() else _day(days.max())
+    return None if days.is_empty() else as_date(days.max())
 
 
 def pool_requirements(
@@ -400,7 +402,9 @@ def pool_requirements(
     ``column`` to date when the fleet really ran short by the same rule the triggers forecast
     it with.
     """
-    ranged = _in_h100_equivalents(_levels(frame, as_of=as_of, columns=(column,)), plan, as_of=as_of)
-    levels = _daily_levels(ranged, plan)
-    start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
-    return _daily_pools(levels, plan, column=column, start=start, end=end)
+    ranged = in_h100_equivalents(
+        forecast_levels(frame, as_of=as_of, columns=(column,)), plan, as_of=as_of
+    )
+    levels = daily_levels(ranged, plan)
+    start, end = as_date(ranged["ds"].min()), as_date(ranged["until"].max())
+    return daily_pools(levels, plan, column=column, start=start, end=end)

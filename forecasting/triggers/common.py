@@ -40,6 +40,7 @@ __all__ = [
     "POWER_TRIGGERS_SCHEMA",
     "RUNS_ON_ARRIVAL",
     "SIZED_TO_SCHEMA",
+    "TOL",
     "TRIGGERS_SCHEMA",
     "WAITS_ON_POWER",
     "MonthsRefused",
@@ -60,8 +61,8 @@ __all__ = [
 
 
 # GPUs; a requirement must beat capacity by more than float noise to count as a shortfall.
-_TOL = 1e-9
-_DAYS_PER_WEEK = 7
+TOL = 1e-9
+DAYS_PER_WEEK = 7
 
 
 class Pool(StrEnum):
@@ -99,7 +100,7 @@ PLACEMENTS_SCHEMA = frame_schema("order_placements")
 # package's import time) are said of blocks past a site's ceiling, and of an order power
 # contracted today would run on arrival.
 # Said of an order dated to land with its site's power rather than on its shortfall's date
-# (triggers.power_waits._with_its_power): the note, the finance page's capital by quarter.
+# (triggers.power_waits.with_its_power): the note, the finance page's capital by quarter.
 WAITS_ON_POWER = (
     "the order waits on power, dated to land when its site's power does, not to stand dark"
 )
@@ -195,15 +196,15 @@ class TriggerResult:
     sized_to: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIZED_TO_SCHEMA))
 
 
-def _day(value: object) -> date:
+def as_date(value: object) -> date:
     """A date read back from a frame (polars types it loosely)."""
     if not isinstance(value, date):
         raise ValueError(f"expected a date, got {value!r}")
     return value
 
 
-def _weeks(n: int) -> timedelta:
-    return timedelta(days=n * _DAYS_PER_WEEK)
+def weeks_delta(n: int) -> timedelta:
+    return timedelta(days=n * DAYS_PER_WEEK)
 
 
 def months_before(day: date, months: int) -> date:
@@ -259,7 +260,7 @@ def unshocked_beside_green(
     return green
 
 
-def _units(plan: CapacityPlan, block: Block) -> float:
+def block_units(plan: CapacityPlan, block: Block) -> float:
     """A block's capacity: H100-equivalents with a [gpu_type] table, else its GPUs."""
     return block.gpus * plan.h100_equivalent(block.gpu_type)
 

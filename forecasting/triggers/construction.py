@@ -45,13 +45,13 @@ from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
 from forecasting.schema import frame_schema
 from forecasting.text import before_next_report, days_count, megawatts, usd
 from forecasting.triggers.common import (
-    _TOL,
     NEW_SITE,
     NO_ORDER_BY,
-    _day,
-    _weeks,
+    TOL,
+    as_date,
     months_before,
     trigger_status,
+    weeks_delta,
 )
 
 __all__ = [
@@ -117,7 +117,7 @@ def _needs(plan: CapacityPlan, orders: pl.DataFrame, *, as_of: date) -> list[_Ne
     return [
         _Need(
             pool=r["pool"],
-            need=_day(r["need"]),
+            need=as_date(r["need"]),
             blocks=int(r["blocks"]),
             beyond=int(r["beyond"]),
             mw=float(r["mw"]),
@@ -172,7 +172,7 @@ def _filled(
             # A block cannot be split: the first block no site takes is needed whole from
             # the day the demand first needs any of it.
             first = before + (n.blocks - n.beyond) * n.unit
-            hit = np.flatnonzero(short[start:] > first + _TOL)
+            hit = np.flatnonzero(short[start:] > first + TOL)
             past[i] = start + int(hit[0]) if hit.size else None
         before += size
     return mw, units, past
@@ -297,8 +297,8 @@ def _row(
         }
     ceilings = sum(s.ceiling_mw or 0.0 for s in sites)
     need, dated = _daily_need(plan, orders, sites, as_of=as_of, end=end, requirements=requirements)
-    over = need.filter(pl.col("mw_needed") > ceilings + _TOL)
-    crossing = _day(over["ds"][0]) if over.height else None
+    over = need.filter(pl.col("mw_needed") > ceilings + TOL)
+    crossing = as_date(over["ds"][0]) if over.height else None
     unplaceable = _first_unplaceable(dated)
     # The blocks a new site must hold are whole, whenever the demand needs them.
     peak = max(float(need["mw_whole"].max() or 0.0) - ceilings, 0.0)  # type: ignore[arg-type]
@@ -319,7 +319,7 @@ def _row(
     # The blocks in service already draw more than the ceilings on the as-of day: the plan's
     # own MW, on a day no forecast row covers. It read "run out ... on <the as-of day> at q90
     # (the day the demand's MW at q90 plus headroom pass their sum)".
-    already = not by_placement and exhaustion == as_of and in_service > ceilings + _TOL
+    already = not by_placement and exhaustion == as_of and in_service > ceilings + TOL
     row |= {
         "exhaustion_date": exhaustion,
         "exhaustion_monthly": monthly,
@@ -393,9 +393,9 @@ def _dated(
 ) -> dict[str, object]:
     """The start date, status, cost and note of a row whose ceilings run out, by its region's
     declared new site."""
-    as_of, past = _day(row["as_of"]), float(row["mw_past_ceilings"])  # type: ignore[arg-type]
+    as_of, past = as_date(row["as_of"]), float(row["mw_past_ceilings"])  # type: ignore[arg-type]
     lead = exhaustion - months_before(exhaustion, declared.build_months)
-    start_by = exhaustion - lead - _weeks(buffer_weeks)
+    start_by = exhaustion - lead - weeks_delta(buffer_weeks)
     status = trigger_status(as_of=as_of, exhaustion=exhaustion, order_by=start_by, lead_time=lead)
     cost = past * declared.cost_per_mw_usd
     said = [
@@ -405,7 +405,7 @@ def _dated(
         f"{usd(cost)} for {megawatts(past)} at the declared "
         f"${declared.cost_per_mw_usd / 1e6:,.2f}M per MW",
     ]
-    ready = _day(row["ready_if_started_today"])
+    ready = as_date(row["ready_if_started_today"])
     if status.value == "red":
         said.append(
             f"started today, its first MW come {ready} at the earliest, "
@@ -417,7 +417,7 @@ def _dated(
             f"{days_count((exhaustion - ready).days)} before the ceilings run out: inside the "
             "buffer"
         )
-    if declared.ceiling_mw is not None and past > declared.ceiling_mw + _TOL:
+    if declared.ceiling_mw is not None and past > declared.ceiling_mw + TOL:
         sites = -(-past // declared.ceiling_mw)
         said.append(
             f"one new site holds {megawatts(declared.ceiling_mw)}: {sites:.0f} are needed for it"
@@ -440,7 +440,7 @@ def _holds(
     """The note of a region whose ceilings hold through the horizon: not within it, and where
     a new site started today would land past the horizon's end, that the green is not
     verified that far."""
-    end, as_of = _day(row["horizon_end"]), _day(row["as_of"])
+    end, as_of = as_date(row["horizon_end"]), as_date(row["as_of"])
     most = float(need["mw_needed"].max() or 0.0)  # type: ignore[arg-type]
     said = (
         f"ceilings run out: not within the horizon ({region}'s sites stay under their "
@@ -556,7 +556,11 @@ def _new_site_dates(
     if site.is_empty() or lead is None or not isinstance(arrives, date):
         return None
     r = site.row(0, named=True)
-    start_by, ready, buffer = r["start_by"], r["ready_if_started_today"], _weeks(r["buffer_weeks"])
+    start_by, ready, buffer = (
+        r["start_by"],
+        r["ready_if_started_today"],
+        weeks_delta(r["buffer_weeks"]),
+    )
     if start_by >= as_of:
         built = months_before(start_by, -int(r["build_months"]))
         # Not before the site that holds them is ready: an order's arrival is its blocks'
@@ -564,15 +568,17 @@ def _new_site_dates(
         # buffer is already in the start-by, so the site is ready the buffer before the need.
         lands = max(arrives, built)
         return _NewSiteDates(
-            lands - _weeks(lead), lands, start_by, built, None, started_today=False
+            lands - weeks_delta(lead), lands, start_by, built, None, started_today=False
         )
     needed = max(need if isinstance(need, date) else as_of, r["exhaustion_date"])
     if ready <= needed - buffer:
         lands = max(arrives, ready)
-        return _NewSiteDates(lands - _weeks(lead), lands, start_by, ready, None, started_today=True)
-    landing = max(arrives - _weeks(lead), ready - _weeks(lead))
+        return _NewSiteDates(
+            lands - weeks_delta(lead), lands, start_by, ready, None, started_today=True
+        )
+    landing = max(arrives - weeks_delta(lead), ready - weeks_delta(lead))
     return _NewSiteDates(
-        landing, landing + _weeks(lead), start_by, ready, needed, started_today=True
+        landing, landing + weeks_delta(lead), start_by, ready, needed, started_today=True
     )
 
 

@@ -18,7 +18,7 @@ import polars as pl
 
 from forecasting.schema import Measure
 from forecasting.triggers.common import DRIVERS_SCHEMA
-from forecasting.triggers.levels import _class_in_pool, _pools, _series
+from forecasting.triggers.levels import class_in_pool, levels_at, pool_frame
 
 # A pool short within this many days of the first is read over the days orders are sized for.
 _SOON_DAYS = 28
@@ -50,8 +50,8 @@ def _share() -> pl.Expr:
 
 def _parts(levels: pl.DataFrame) -> pl.LazyFrame:
     """Mean-measure series of the finest level each region has: customers, else classes."""
-    bottom = _series(levels, depth=3, measure=Measure.MEAN)
-    classes = _series(levels, depth=2, measure=Measure.MEAN).join(
+    bottom = levels_at(levels, depth=3, measure=Measure.MEAN)
+    classes = levels_at(levels, depth=2, measure=Measure.MEAN).join(
         bottom.select("region").unique(), on="region", how="anti"
     )
     return pl.concat([bottom, classes]).select(
@@ -64,7 +64,7 @@ def _covers(day: str) -> pl.Expr:
     return (pl.col("ds") <= pl.col(day)) & (pl.col("until") >= pl.col(day))
 
 
-def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl.DataFrame:
+def growth_drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl.DataFrame:
     end = pl.lit(levels["until"].max())
     # A pool short within four weeks is short of today's demand, not of growth: read the growth
     # over the span its order is sized for (a Helios pool short on its first day read growth 0
@@ -78,7 +78,7 @@ def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl
         .then(pl.min_horizontal(end, pl.lit(start + timedelta(days=_SIZED_DAYS))))
         .otherwise(pl.coalesce("exhaustion_date", end)),
     )
-    parts = _parts(levels).join(_pools(), how="cross").filter(_class_in_pool())
+    parts = _parts(levels).join(pool_frame(), how="cross").filter(class_in_pool())
     keys = ["region", "pool", "workload_class", "customer"]
     at = parts.join(windows, on=["region", "pool"])
     first = at.filter(_covers("from_date")).select(*keys, from_mean="mean")

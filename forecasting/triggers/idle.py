@@ -29,8 +29,8 @@ import polars as pl
 from forecasting.capacity import Block, CapacityPlan, block_timeline, dark_spans
 from forecasting.schema import BlockStatus, Measure, WorkloadClass
 from forecasting.text import days_count
-from forecasting.triggers.common import IDLE_RISK_SCHEMA, Pool, TriggerSettings, _weeks
-from forecasting.triggers.levels import _daily_pools, _series
+from forecasting.triggers.common import IDLE_RISK_SCHEMA, Pool, TriggerSettings, weeks_delta
+from forecasting.triggers.levels import daily_pools, levels_at
 
 
 def _idle_pool(block: Block) -> str:
@@ -75,7 +75,7 @@ def _dedicated_need(
         orient="row",
     ).unique()
     need = (
-        _series(levels, depth=3, measure=Measure.PEAK)
+        levels_at(levels, depth=3, measure=Measure.PEAK)
         .join(served.lazy(), on=["region", "customer", "workload_class"])
         .group_by("region", "ds", "customer")
         .agg(requirement_gpus=pl.col(column).sum())
@@ -228,7 +228,7 @@ def _idle_note(
     return "; ".join(parts)
 
 
-def _idle_risk(
+def idle_risk(
     levels: pl.DataFrame, plan: CapacityPlan, *, settings: TriggerSettings, start: date, end: date
 ) -> pl.DataFrame:
     committed = _committed(plan)
@@ -237,7 +237,7 @@ def _idle_risk(
     column = settings.idle_quantile
     need = pl.concat(
         [
-            _daily_pools(levels, plan, column=column, start=start, end=end).lazy(),
+            daily_pools(levels, plan, column=column, start=start, end=end).lazy(),
             _dedicated_need(levels, plan, column=column, start=start, end=end).select(
                 "region", "pool", "ds", "requirement_gpus", "capacity_gpus"
             ),
@@ -267,7 +267,7 @@ def _idle_risk(
             descending=[*[False] * 3, True, True],
         )
         .with_columns(idle_gpus=_marginal_idle(), older=_older())
-        .filter(pl.col("ds") < pl.col("in_service") + _weeks(settings.idle_weeks))
+        .filter(pl.col("ds") < pl.col("in_service") + weeks_delta(settings.idle_weeks))
         .group_by("block_id")
         .agg(
             pl.col("idle_gpus").filter(~pl.col("dark")).mean(),

@@ -13,16 +13,22 @@ import polars as pl
 
 from forecasting.capacity import CapacityPlan
 from forecasting.text import capex_past_ceiling, days_count, usd
-from forecasting.triggers.common import _DAYS_PER_WEEK, NO_ORDER_BY, Pool, TriggerSettings, _weeks
-from forecasting.triggers.orders import _Order, _running
-from forecasting.triggers.power import _Power
-from forecasting.triggers.power_waits import _past_the_ceiling
-from forecasting.triggers.rows import _Decision, _trigger_row
+from forecasting.triggers.common import (
+    DAYS_PER_WEEK,
+    NO_ORDER_BY,
+    Pool,
+    TriggerSettings,
+    weeks_delta,
+)
+from forecasting.triggers.orders import Order, running_shares
+from forecasting.triggers.power import Power
+from forecasting.triggers.power_waits import past_the_ceiling
+from forecasting.triggers.rows import PoolDecision, trigger_row
 
 # How long the notes of a bridged pool say waiting to order the newer blocks would take.
 _WAIT_WEEKS = 4
 # Waits (weeks) before ordering a bridge's newer blocks that the plan weighs against ordering
-# them today (see _cheaper_plan).
+# them today (see cheaper_plan).
 _WAITS_WEEKS = (2, _WAIT_WEEKS, 8, 13)
 # Dollars; capital figures closer than this are the same.
 _USD_TOL = 1.0
@@ -32,29 +38,29 @@ _USD_TOL = 1.0
 _LATER_LISTED = 3
 
 
-def _with_orders(daily: pl.DataFrame, orders: Sequence[_Order]) -> pl.DataFrame:
+def _with_orders(daily: pl.DataFrame, orders: Sequence[Order]) -> pl.DataFrame:
     """``daily`` with every order's capacity in service: its blocks that run, from when they
-    run (:func:`_running`; from its arrival where its placement is not yet known)."""
+    run (:func:`running_shares`; from its arrival where its placement is not yet known)."""
     added = pl.lit(0.0)
     for o in orders:
-        for day, blocks in _running(o):
+        for day, blocks in running_shares(o):
             added = added + pl.when(pl.col("ds") >= day).then(blocks * o.units).otherwise(0.0)
     return daily.with_columns(pl.col("capacity_gpus") + added)
 
 
-def _later_orders(
+def later_orders(
     daily: pl.DataFrame,
     plan: CapacityPlan,
     *,
-    first: _Decision,
-    earlier: Sequence[_Order],
+    first: PoolDecision,
+    earlier: Sequence[Order],
     region: str,
     pool: Pool,
     as_of: date,
     settings: TriggerSettings,
-    power: _Power | None,
+    power: Power | None,
     bridge_from: date | None = None,
-) -> list[_Decision]:
+) -> list[PoolDecision]:
     """The orders after the trigger's to the plan's end, by the same rule: each is chosen and
     sized for the next shortfall once every order before it (``earlier``: the training pool's,
     which serve ``all`` too) is in service, from the day after the last one's sizing window.
@@ -65,13 +71,13 @@ def _later_orders(
     then never again, while the forecast's need grew by 186,000 GPUs more).
     """
     orders = [*earlier, *([first.order] if first.order is not None else [])]
-    later: list[_Decision] = []
+    later: list[PoolDecision] = []
     sized_to = first.sized_to
     while sized_to is not None:
         rest = daily.filter(pl.col("ds") > sized_to)
         if rest.is_empty():
             break
-        decision = _trigger_row(
+        decision = trigger_row(
             _with_orders(rest, orders),
             plan,
             region=region,
@@ -89,7 +95,7 @@ def _later_orders(
     return later
 
 
-def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> str:
+def later_note(decisions: Sequence[PoolDecision], *, end: date, as_of: date) -> str:
     """What the plan orders after the trigger's order, in one clause ('' when nothing); an
     order-by date before ``as_of`` says it is late and when the order, placed today, lands
     against its shortfall (one 173 days past read "the first due 2026-06-13", no more)."""
@@ -175,12 +181,12 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     return f"{planned}, {due}: {listed}; {priced}"
 
 
-class _RegionPlan(NamedTuple):
+class RegionPlan(NamedTuple):
     """A region's triggers (``first``) and later orders per pool, and the power they leave."""
 
-    first: dict[Pool, _Decision]
-    later: dict[Pool, list[_Decision]]
-    power: _Power | None
+    first: dict[Pool, PoolDecision]
+    later: dict[Pool, list[PoolDecision]]
+    power: Power | None
 
     @property
     def capex_usd(self) -> float:
@@ -200,11 +206,11 @@ def _region_plan(
     region: str,
     as_of: date,
     settings: TriggerSettings,
-    power: _Power | None,
+    power: Power | None,
     bridges: frozenset[Pool],
     wait_days: int = 0,
     size_until: date | None = None,
-) -> _RegionPlan:
+) -> RegionPlan:
     """The region's triggers, then what each pool orders after them, on a copy of ``power``;
     only the pools in ``bridges`` may bridge to a newer generation, ordered from ``wait_days``
     after ``as_of`` on; the triggers' orders are sized no further than ``size_until``.
@@ -214,7 +220,7 @@ def _region_plan(
     """
     power = None if power is None else power.copy()
     step = partial(
-        _trigger_row,
+        trigger_row,
         plan=plan,
         region=region,
         as_of=as_of,
@@ -234,7 +240,7 @@ def _region_plan(
     if before is not None and training.order is not None:
         # The all pool counts the training order's blocks that run, as placed on the power
         # before it: none past its site's ceiling, each from when its power runs it.
-        ceiling = _past_the_ceiling(
+        ceiling = past_the_ceiling(
             training.order, plan, power=before, as_of=as_of, settings=settings
         )
         training = training._replace(order=ceiling)
@@ -244,10 +250,10 @@ def _region_plan(
             pools[Pool.ALL], pool=Pool.ALL, relief=training.order, bridge_from=bridge_from[Pool.ALL]
         ),
     }
-    later: dict[Pool, list[_Decision]] = {}
-    serving_all: list[_Order] = []
+    later: dict[Pool, list[PoolDecision]] = {}
+    serving_all: list[Order] = []
     for pool in (Pool.TRAINING, Pool.ALL):
-        later[pool] = _later_orders(
+        later[pool] = later_orders(
             pools[pool],
             plan,
             first=first[pool],
@@ -263,20 +269,20 @@ def _region_plan(
             serving_all = [
                 o for o in (training.order, *(d.order for d in later[pool])) if o is not None
             ]
-    return _RegionPlan(first, later, power)
+    return RegionPlan(first, later, power)
 
 
-def _cheaper_plan(
+def cheaper_plan(
     pools: dict[Pool, pl.DataFrame],
     plan: CapacityPlan,
     *,
     region: str,
     as_of: date,
     settings: TriggerSettings,
-    power: _Power | None,
+    power: Power | None,
     end: date,
     size_until: date | None = None,
-) -> _RegionPlan:
+) -> RegionPlan:
     """The region's plan with bridges to the newer generation in the pools where they make
     every order of it to ``end`` cost less, else without; the bridged pools' notes say by how
     much.
@@ -321,7 +327,7 @@ def _cheaper_plan(
     if not key:
         return chosen
     by_wait = {0: chosen} | {
-        weeks: plans(power=power, bridges=key, wait_days=weeks * _DAYS_PER_WEEK)
+        weeks: plans(power=power, bridges=key, wait_days=weeks * DAYS_PER_WEEK)
         for weeks in _WAITS_WEEKS
     }
     cheapest = min(p.capex_usd for p in by_wait.values())
@@ -339,7 +345,7 @@ def _cheaper_plan(
             else "as cheap as ordering them today, and it commits later"
         )
         wait = (
-            f"the newer blocks ordered no sooner than {as_of + _weeks(weeks)}, {weeks} weeks "
+            f"the newer blocks ordered no sooner than {as_of + weeks_delta(weeks)}, {weeks} weeks "
             f"from now: of waits up to {max(_WAITS_WEEKS)} weeks the cheapest plan; {today}"
         )
     else:

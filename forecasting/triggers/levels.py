@@ -90,7 +90,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import Measure, WorkloadClass
-from forecasting.triggers.common import Pool, _day, _units
+from forecasting.triggers.common import Pool, as_date, block_units
 
 __all__ = ["blended_headroom"]
 
@@ -98,7 +98,7 @@ __all__ = ["blended_headroom"]
 _GRAINS = ("day", "month")
 
 
-def _class_in_pool() -> pl.Expr:
+def class_in_pool() -> pl.Expr:
     """Whether a row's workload_class is demand of its pool (``all`` takes every class)."""
     return (pl.col("pool") == Pool.ALL.value) | (pl.col("workload_class") == pl.col("pool"))
 
@@ -119,7 +119,7 @@ def _check_grain(frame: pl.DataFrame) -> None:
         )
 
 
-def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> pl.DataFrame:
+def forecast_levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> pl.DataFrame:
     """Forecast rows covering ``as_of`` on, with region, class, customer and depth parsed out.
 
     Each row covers the days ``ds`` to ``until``: a daily row its own day, a monthly row
@@ -171,10 +171,10 @@ def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> p
 def _mix(plan: CapacityPlan, blocks: Sequence[Block]) -> float | None:
     """Mean H100-equivalents per GPU of ``blocks``; None without any GPU."""
     gpus = sum(b.gpus for b in blocks)
-    return sum(_units(plan, b) for b in blocks) / gpus if gpus else None
+    return sum(block_units(plan, b) for b in blocks) / gpus if gpus else None
 
 
-def _in_h100_equivalents(levels: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> pl.DataFrame:
+def in_h100_equivalents(levels: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> pl.DataFrame:
     """``levels`` with demand converted at the mix of the blocks that served it on ``as_of``
     (see "H100-equivalents"): a region's own series at its blocks' mean H100-equivalent per
     GPU, a class's and its customers' at the mean of the blocks that class may run on;
@@ -204,7 +204,7 @@ def _in_h100_equivalents(levels: pl.DataFrame, plan: CapacityPlan, *, as_of: dat
     return levels.with_columns(pl.col(c) * scale for c in values)
 
 
-def _daily_levels(levels: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
+def daily_levels(levels: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
     """``levels`` one row per day: each monthly row repeated over the days it covers.
 
     Customers' series are only read day by day in regions with a dedicated block (drivers
@@ -251,7 +251,7 @@ def _check_peaks(frame: pl.DataFrame, *, as_of: date) -> None:
         )
 
 
-def _series(levels: pl.DataFrame, *, depth: int, measure: Measure) -> pl.LazyFrame:
+def levels_at(levels: pl.DataFrame, *, depth: int, measure: Measure) -> pl.LazyFrame:
     return levels.lazy().filter((pl.col("depth") == depth) & (pl.col("measure") == measure.value))
 
 
@@ -263,17 +263,17 @@ def _pool_members(plan: CapacityPlan) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"block_id": pl.String, "pool": pl.String}, orient="row")
 
 
-def _pools() -> pl.LazyFrame:
+def pool_frame() -> pl.LazyFrame:
     return pl.LazyFrame({"pool": [p.value for p in Pool]})
 
 
 def _pool_peaks(levels: pl.DataFrame, *, column: str) -> pl.LazyFrame:
     """(region, ds, pool, peak): the pool's own peak series at ``column``."""
-    region = _series(levels, depth=1, measure=Measure.PEAK).select(
+    region = levels_at(levels, depth=1, measure=Measure.PEAK).select(
         "region", "ds", pool=pl.lit(Pool.ALL.value), peak=pl.col(column)
     )
     training = (
-        _series(levels, depth=2, measure=Measure.PEAK)
+        levels_at(levels, depth=2, measure=Measure.PEAK)
         .filter(pl.col("workload_class") == WorkloadClass.TRAINING.value)
         .select("region", "ds", pool=pl.lit(Pool.TRAINING.value), peak=pl.col(column))
     )
@@ -291,7 +291,7 @@ def _blended_headroom(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) 
     demo's 35 % training deal: us-east ``all`` from 2027-05-12 to 2027-06-01).
     """
     return (
-        _series(levels, depth=2, measure=Measure.MEAN)
+        levels_at(levels, depth=2, measure=Measure.MEAN)
         .group_by("region", "ds")
         .agg(blended=blended_headroom(plan, weight=pl.col(column)))
     )
@@ -370,9 +370,9 @@ def _dedicated_offset(
     take at most its demand in the pool.
     """
     customer_demand = (
-        _series(levels, depth=3, measure=measure)
-        .join(_pools(), how="cross")
-        .filter(_class_in_pool())
+        levels_at(levels, depth=3, measure=measure)
+        .join(pool_frame(), how="cross")
+        .filter(class_in_pool())
         .group_by("region", "ds", "pool", "customer", "workload_class")
         .agg(demand=pl.col(column).sum().clip(lower_bound=0.0))
     )
@@ -414,7 +414,7 @@ def _bottom_peaks(levels: pl.DataFrame, *, column: str, dedicated: list[str]) ->
     )
     by_customer = customers.filter("complete").select(*keys, "peaks", exact=pl.lit(True))
     classes = (
-        _series(levels, depth=2, measure=Measure.PEAK)
+        levels_at(levels, depth=2, measure=Measure.PEAK)
         .select(*keys, peaks=pl.col(column))
         .join(by_customer, on=keys, how="anti")
         .join(customers.select(*keys, "exact"), on=keys, how="left")
@@ -442,8 +442,8 @@ def _shared_peak_bound(
         _bottom_peaks(
             levels.filter(pl.col("region").is_in(regions)), column=column, dedicated=dedicated
         )
-        .join(_pools(), how="cross")
-        .filter(_class_in_pool())
+        .join(pool_frame(), how="cross")
+        .filter(class_in_pool())
         .group_by(keys)
         .agg(peaks=pl.col("peaks").clip(lower_bound=0.0).sum(), exact=pl.col("exact").all())
     )
@@ -474,7 +474,7 @@ def _shared_capacity(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFr
     )
 
 
-def _dark_notes(plan: CapacityPlan, *, start: date, end: date, pool: Pool) -> dict[str, str]:
+def dark_notes(plan: CapacityPlan, *, start: date, end: date, pool: Pool) -> dict[str, str]:
     """Per region with blocks of ``pool`` standing dark for want of their site's power in
     [start, end], a note: per site, the first day, the blocks dark then and their GPUs (see
     "Power"). The capacity the trigger reads is without them, and the note says so."""
@@ -489,7 +489,7 @@ def _dark_notes(plan: CapacityPlan, *, start: date, end: date, pool: Pool) -> di
         at_site = dark.filter(pl.col("site") == site.id)
         if at_site.is_empty():
             continue
-        first = _day(at_site["ds"].min())
+        first = as_date(at_site["ds"].min())
         on_first = at_site.filter(pl.col("ds") == first)
         found.setdefault(site.region, []).append(
             f"{site.id} from {first}: {on_first.height} block(s), {on_first['gpus'].sum():,} GPUs"
@@ -509,14 +509,14 @@ def _requirement() -> pl.Expr:
     return demand.clip(lower_bound=0.0) / (1.0 - pl.col("headroom"))
 
 
-def _daily_pools(
+def daily_pools(
     levels: pl.DataFrame, plan: CapacityPlan, *, column: str, start: date, end: date
 ) -> pl.DataFrame:
     """(region, pool, ds, requirement_gpus, capacity_gpus) for every forecast region and day."""
     grid = (
         pl.LazyFrame({"ds": pl.date_range(start, end, interval="1d", eager=True)})
         .join(pl.LazyFrame({"region": sorted(levels["region"].drop_nulls().unique())}), how="cross")
-        .join(_pools(), how="cross")
+        .join(pool_frame(), how="cross")
     )
     keys = ["region", "ds", "pool"]
     offset = _dedicated_offset(levels, plan, column=column, start=start, end=end)

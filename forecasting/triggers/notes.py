@@ -10,17 +10,17 @@ from typing import NamedTuple
 from forecasting.capacity import CapacityPlan
 from forecasting.text import days_count, usd
 from forecasting.triggers.common import (
-    _DAYS_PER_WEEK,
+    DAYS_PER_WEEK,
     NEW_SITE,
     NO_ORDER_BY,
     WAITS_ON_POWER,
     Pool,
     TriggerSettings,
-    _weeks,
+    weeks_delta,
 )
-from forecasting.triggers.orders import _Order, _past_every_ceiling
-from forecasting.triggers.power import _Power
-from forecasting.triggers.sizing import _candidates
+from forecasting.triggers.orders import Order, past_every_ceiling
+from forecasting.triggers.power import Power
+from forecasting.triggers.sizing import candidate_blocks
 
 __all__ = ["PULL_IN", "UNVERIFIED_GREEN"]
 
@@ -37,15 +37,15 @@ def _after_exhaustion(late: int, *, exhaustion: date, month_end: date | None) ->
     return f"{where} {exhaustion:%B %Y}, the month read short at the monthly grain only"
 
 
-def _month_after(day: date) -> date:
+def month_after(day: date) -> date:
     """The first day of the month after ``day``'s."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _order_note(
-    order: _Order, *, exhaustion: date, buffer_weeks: int, month_end: date | None = None
+    order: Order, *, exhaustion: date, buffer_weeks: int, month_end: date | None = None
 ) -> str:
-    if all(_past_every_ceiling(p) for p in order.shares):
+    if all(past_every_ceiling(p) for p in order.shares):
         # Dated from its shortfall it read "by 2025-10-10: in service 2026-08-03, 4 weeks
         # before exhaustion" for blocks no site can power.
         return f"order {order.total_blocks} x {order.candidate.name}: {NO_ORDER_BY}"
@@ -135,7 +135,7 @@ def _order_note(
 
 def _expedite_note(
     plan: CapacityPlan,
-    order: _Order,
+    order: Order,
     region: str,
     exhaustion: date,
     *,
@@ -157,7 +157,7 @@ def _expedite_note(
             f"[response.expedite] cannot bring it sooner: {order.candidate.name}'s lead time is "
             "0 weeks (in service the day it is ordered)"
         )
-    lands = order.arrives - _weeks(saved)
+    lands = order.arrives - weeks_delta(saved)
     extra = order.blocks * order.candidate.capex_usd * rung.premium
     late = (lands - exhaustion).days
     when = (
@@ -172,7 +172,7 @@ def _expedite_note(
     )
 
 
-def _power_note(order: _Order, *, region: str, power: _Power) -> str:
+def _power_note(order: Order, *, region: str, power: Power) -> str:
     """Why no site takes ``order``, and where its power trigger is."""
     need = f"{order.mw:.2f} MW for {order.blocks} x {order.candidate.name}"
     if order.site is None:
@@ -215,8 +215,8 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
     return note
 
 
-class _Head(NamedTuple):
-    """The clauses a trigger's note opens with (:func:`_order_head`), and the same clauses
+class NoteHead(NamedTuple):
+    """The clauses a trigger's note opens with (:func:`order_head`), and the same clauses
     with their lateness said against the month of exhaustion, for a row short at the monthly
     grain only (:func:`_monthly_only`)."""
 
@@ -224,21 +224,21 @@ class _Head(NamedTuple):
     in_month: str
 
 
-def _order_head(
-    order: _Order,
+def order_head(
+    order: Order,
     *,
     plan: CapacityPlan,
     region: str,
     exhaustion: date,
     buffer_weeks: int,
-    power: _Power | None,
+    power: Power | None,
     priced: bool = True,
-) -> _Head:
+) -> NoteHead:
     """The clauses a trigger's note opens with: the order, what expediting it would do where
     it is late, and why its site has no power for it (read before its MW is taken; none
     without ``power``). Not ``priced``: see :func:`_expedite_note`."""
     # Whether its shortfall is read at the monthly grain only is decided once every pool is
-    # placed (_triggers): both readings are written now, while the power note reads the MW
+    # placed (trigger_frames): both readings are written now, while the power note reads the MW
     # this order finds.
     waits = (
         [_power_note(order, region=region, power=power)]
@@ -246,7 +246,7 @@ def _order_head(
         else []
     )
     heads = []
-    for month_end in (None, _month_after(exhaustion)):
+    for month_end in (None, month_after(exhaustion)):
         if order.by_power:
             heads.append(
                 _by_power_note(
@@ -275,21 +275,21 @@ def _order_head(
         heads.append(
             "; ".join([*notes, *([_split_note(order, region=region)] * bool(order.parts)), *waits])
         )
-    return _Head(*heads)
+    return NoteHead(*heads)
 
 
 def _by_power_note(
-    order: _Order,
+    order: Order,
     *,
     plan: CapacityPlan,
     region: str,
     exhaustion: date,
     buffer_weeks: int,
-    power: _Power | None,
+    power: Power | None,
     priced: bool,
     month_end: date | None,
 ) -> str:
-    """The clauses opening the note of an order split by power (:func:`_split_by_power`):
+    """The clauses opening the note of an order split by power (:func:`split_by_power`):
     how many run on the MW energized by their arrival and where, then each part's own
     clauses as an unsplit order of its size would read (the waiting part's dated to its
     power, and why it waits)."""
@@ -322,7 +322,7 @@ def _by_power_note(
     ):
         notes.append(expedited)
     if order.passed_over:
-        notes.append(order.passed_over)  # the late candidate it was chosen over (_choose)
+        notes.append(order.passed_over)  # the late candidate it was chosen over (chosen_order)
     if not waiting:
         return "; ".join(notes)
     first = replace(waiting[0], blocks=waits, parts=())
@@ -337,10 +337,10 @@ def _by_power_note(
     return "; ".join(notes)
 
 
-def _split_note(order: _Order, *, region: str) -> str:
-    """How an order split across sites (:func:`_split`) is placed: each site's share, and
+def _split_note(order: Order, *, region: str) -> str:
+    """How an order split across sites (:func:`split_order`) is placed: each site's share, and
     when a share waits for power."""
-    # Each share is dated to its own site's power (_split): where they differ, each share's
+    # Each share is dated to its own site's power (split_order): where they differ, each share's
     # dates are said, and that the order's are its first share's.
     apart = len({(p.order_by, p.arrives, p.runs_from) for p in order.shares}) > 1
     shares = []
@@ -352,8 +352,8 @@ def _split_note(order: _Order, *, region: str) -> str:
             if not part.powered and runs is not None and runs > part.arrives:
                 gap = (runs - part.arrives).days
                 before = (
-                    f"{gap // _DAYS_PER_WEEK} weeks"
-                    if gap % _DAYS_PER_WEEK == 0
+                    f"{gap // DAYS_PER_WEEK} weeks"
+                    if gap % DAYS_PER_WEEK == 0
                     else f"{days_count(gap)}"
                 )
                 dates += f", {before} before its power runs it from {runs}"
@@ -379,7 +379,7 @@ def _split_note(order: _Order, *, region: str) -> str:
 PULL_IN = "until the capacity already planned lands"
 
 
-def _unverified_green(
+def unverified_green(
     plan: CapacityPlan,
     *,
     region: str,
@@ -390,18 +390,20 @@ def _unverified_green(
 ) -> str:
     """The caveat of a green pool whose forecast ends too soon to verify it ('' when it does
     not): a shortfall the day after ``end`` would already be past its order-by date."""
-    candidates = _candidates(plan, region=region, pool=pool)
+    candidates = candidate_blocks(plan, region=region, pool=pool)
     if not candidates:
         return ""
     fastest = min(candidates, key=lambda c: (c.lead_time_weeks, c.name))
-    order_by = end + timedelta(days=1) - _weeks(fastest.lead_time_weeks + settings.buffer_weeks)
+    order_by = (
+        end + timedelta(days=1) - weeks_delta(fastest.lead_time_weeks + settings.buffer_weeks)
+    )
     if as_of <= order_by:
         return ""
     return (
         f", where the forecast ends: {UNVERIFIED_GREEN} (a shortfall the day after would "
         f"need {fastest.name}, the fastest block at {fastest.lead_time_weeks} weeks, ordered "
         f"by {order_by}, already past; ordered today it arrives "
-        f"{as_of + _weeks(fastest.lead_time_weeks)})"
+        f"{as_of + weeks_delta(fastest.lead_time_weeks)})"
     )
 
 
@@ -411,7 +413,7 @@ def _unverified_green(
 UNVERIFIED_GREEN = "not verified beyond it"
 
 
-def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
+def monthly_grain_note(exhausted: date, daily_end: date) -> str:
     """How to read an exhaustion date past the daily rows: as a month, not a day, and on a
     stricter reading than a daily row's.
 

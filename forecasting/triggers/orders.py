@@ -9,11 +9,11 @@ from datetime import date
 import polars as pl
 
 from forecasting.capacity import CandidateBlock
-from forecasting.triggers.common import TRIGGERS_SCHEMA, Pool, Status, _weeks, trigger_status
+from forecasting.triggers.common import TRIGGERS_SCHEMA, Pool, Status, trigger_status, weeks_delta
 
 
 @dataclass(frozen=True, slots=True)
-class _Order:
+class Order:
     candidate: CandidateBlock
     blocks: int
     order_by: date
@@ -27,24 +27,24 @@ class _Order:
     usable: date | None = None
     # Of its blocks, how many its site can never power, past the site's ceiling (None where
     # the site declares none); and the first day the rest can serve: ``usable``, else power
-    # contracted today (set once placed by arrival, see _placed_by_arrival).
+    # contracted today (set once placed by arrival, see placed_by_arrival).
     beyond_ceiling: int | None = None
     runs_from: date | None = None
     # Chosen as usable first (no candidate in time and powered): the candidate that lands
     # sooner but waits longer for power, and why, as a clause ('' when none lands sooner).
     passed_over: str = ""
-    # Where the order is dated to land with its site's power (_with_its_power): the order-by
+    # Where the order is dated to land with its site's power (with_its_power): the order-by
     # date and arrival it had before, from which its blocks would have stood dark.
     dark_order_by: date | None = None
     dark_arrives: date | None = None
     # Its blocks placed at other sites of its region, where its own site's ceiling cannot
-    # hold them all (_split): each with its own site, power and days; ``blocks`` and ``mw``
+    # hold them all (split_order): each with its own site, power and days; ``blocks`` and ``mw``
     # are then this site's share only (``total_blocks`` the whole order's).
-    parts: tuple[_Order, ...] = ()
+    parts: tuple[Order, ...] = ()
     # Dated to land with its site's power on this day, where the orders landing by then took
     # what the site's ceiling leaves: back on its shortfall's dates (_undated).
     undated_from: date | None = None
-    # Split by the power its region has energized by its arrival (_split_by_power): its
+    # Split by the power its region has energized by its arrival (split_by_power): its
     # shares powered on arrival first (this one leading), then those that wait on power.
     by_power: bool = False
     # A trigger's order (due now) claims room under its site's ceiling from the day it would
@@ -57,7 +57,7 @@ class _Order:
         """Blocks of the whole order, at every site it is split across."""
         return self.blocks + sum(p.blocks for p in self.parts)
 
-    def whole(self) -> _Order:
+    def whole(self) -> Order:
         """The order unsplit, at its own site, to be placed again."""
         if not self.parts:
             return self
@@ -67,15 +67,15 @@ class _Order:
 
     @property
     def claims_from(self) -> date:
-        """The day it claims room under its site's ceiling from (:meth:`_Power.take`)."""
+        """The day it claims room under its site's ceiling from (:meth:`Power.take`)."""
         return min(self.claims or self.arrives, self.arrives)
 
     @property
-    def shares(self) -> tuple[_Order, ...]:
+    def shares(self) -> tuple[Order, ...]:
         """The order's shares: itself alone, or its own site's share and then each part."""
         return (self, *self.parts)
 
-    def first_share(self) -> _Order:
+    def first_share(self) -> Order:
         """The share ordered first (then landing first): the order's headline dates."""
         return min(self.shares, key=lambda s: (s.order_by, s.arrives))
 
@@ -93,16 +93,16 @@ class _Order:
         return (self.blocks - min(self.beyond_ceiling or 0, self.blocks)) * self.candidate.mw
 
 
-def _arrival(order: _Order) -> tuple[date, float]:
+def arrival_and_capex(order: Order) -> tuple[date, float]:
     return (order.arrives, order.blocks * order.candidate.capex_usd)
 
 
-def _unit_capex(order: _Order) -> float:
+def unit_capex(order: Order) -> float:
     """Capex of one H100-equivalent (one GPU without a [gpu_type] table) of ``order``'s type."""
     return order.candidate.capex_usd / order.units
 
 
-def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[str, object]:
+def empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[str, object]:
     return dict.fromkeys(TRIGGERS_SCHEMA.names()) | {
         "region": region,
         "pool": pool.value,
@@ -113,16 +113,14 @@ def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[s
     }
 
 
-def _order_fields(
-    order: _Order, *, as_of: date, exhaustion: date, blocks: int
-) -> dict[str, object]:
+def order_fields(order: Order, *, as_of: date, exhaustion: date, blocks: int) -> dict[str, object]:
     """The TRIGGERS columns that describe an order of ``blocks`` of ``order``'s candidate."""
     c = order.candidate
     status = trigger_status(
         as_of=as_of,
         exhaustion=exhaustion,
         order_by=order.order_by,
-        lead_time=_weeks(c.lead_time_weeks),
+        lead_time=weeks_delta(c.lead_time_weeks),
     )
     # The first day they can serve: the plan's power, else power contracted today (runs_from,
     # set once placed by arrival); neither, or blocks past their site's ceiling, and some
@@ -130,7 +128,7 @@ def _order_fields(
     serves = order.usable if order.usable is not None else order.runs_from
     if order.beyond_ceiling:
         serves = None
-    # Dated to land with its power (_with_its_power), it waited for it, even where, placed
+    # Dated to land with its power (with_its_power), it waited for it, even where, placed
     # again on its new day, its site has the MW then: a 90-day fleet's training pods, dated
     # to 2028-04-29 for a shortfall from 2027-09-01, read green on that order-by date.
     waited = not order.powered or order.dark_arrives is not None
@@ -165,7 +163,7 @@ def _order_fields(
     }
 
 
-def _running(order: _Order) -> list[tuple[date, int]]:
+def running_shares(order: Order) -> list[tuple[date, int]]:
     """(first day, blocks) of each share of ``order`` whose blocks run: those under its site's
     ceiling (the rest are a new site's, and never run there), from ``runs_from`` where power
     comes after their arrival, else from their arrival.
@@ -181,36 +179,36 @@ def _running(order: _Order) -> list[tuple[date, int]]:
     return running
 
 
-def _running_blocks(order: _Order) -> int:
-    """Blocks of ``order`` that run (:func:`_running`)."""
-    return sum(blocks for _, blocks in _running(order))
+def running_blocks(order: Order) -> int:
+    """Blocks of ``order`` that run (:func:`running_shares`)."""
+    return sum(blocks for _, blocks in running_shares(order))
 
 
-def _running_from(order: _Order) -> date | None:
-    """The day every block of ``order`` that runs is running (:func:`_running`); None when
+def running_from(order: Order) -> date | None:
+    """The day every block of ``order`` that runs is running (:func:`running_shares`); None when
     none runs."""
-    return max((day for day, _ in _running(order)), default=None)
+    return max((day for day, _ in running_shares(order)), default=None)
 
 
-def _relieved(shortfall: pl.DataFrame, relief: _Order | None) -> pl.DataFrame:
+def relieved_shortfall(shortfall: pl.DataFrame, relief: Order | None) -> pl.DataFrame:
     """``shortfall`` once ``relief`` (an order for another pool) is in service: its blocks that
-    run, from when they run (:func:`_running`)."""
+    run, from when they run (:func:`running_shares`)."""
     if relief is None:
         return shortfall
     relieved = pl.lit(0.0)
-    for day, blocks in _running(relief):
+    for day, blocks in running_shares(relief):
         relieved = relieved + pl.when(pl.col("ds") >= day).then(blocks * relief.units).otherwise(
             0.0
         )
     return shortfall.with_columns(pl.col("shortfall_gpus") - relieved)
 
 
-def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
+def net_of(shortfall: pl.DataFrame, relief: Order | None) -> float:
     """Largest shortfall left once ``relief`` (an order for another pool) is in service."""
-    return max(float(_relieved(shortfall, relief)["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
+    return max(float(relieved_shortfall(shortfall, relief)["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
 
 
-def _past_every_ceiling(share: _Order) -> bool:
+def past_every_ceiling(share: Order) -> bool:
     """Whether every block of ``share`` lies past its site's ceiling, which no site of its
-    region can hold (:func:`_split`): a new site is needed before it has an order-by date."""
+    region can hold (:func:`split_order`): a new site is needed before it has an order-by date."""
     return share.blocks > 0 and (share.beyond_ceiling or 0) >= share.blocks

@@ -11,45 +11,45 @@ from functools import partial
 import polars as pl
 
 from forecasting.capacity import CapacityPlan
-from forecasting.triggers.choice import _placed, _sited
-from forecasting.triggers.common import _TOL, Pool, Status, TriggerSettings
-from forecasting.triggers.later import _later_orders, _RegionPlan
-from forecasting.triggers.notes import _Head, _order_head
+from forecasting.triggers.choice import placed_order, sited
+from forecasting.triggers.common import TOL, Pool, Status, TriggerSettings
+from forecasting.triggers.later import RegionPlan, later_orders
+from forecasting.triggers.notes import NoteHead, order_head
 from forecasting.triggers.orders import (
-    _Order,
-    _order_fields,
-    _past_every_ceiling,
-    _running,
-    _running_blocks,
-    _running_from,
+    Order,
+    order_fields,
+    past_every_ceiling,
+    running_blocks,
+    running_from,
+    running_shares,
 )
-from forecasting.triggers.power import _Power
+from forecasting.triggers.power import Power
 from forecasting.triggers.power_waits import (
-    _past_the_ceiling,
-    _split,
-    _split_by_power,
-    _with_its_power,
+    past_the_ceiling,
+    split_by_power,
+    split_order,
+    with_its_power,
 )
-from forecasting.triggers.rows import _COVERED, _Decision
+from forecasting.triggers.rows import COVERED_PREFIX, PoolDecision
 
 # Rounds of dating orders to land with their site's power and placing them again by arrival
-# (_placed_by_arrival); each moves dates later only.
+# (placed_by_arrival); each moves dates later only.
 _DATING_ROUNDS = 4
 
 
-def _placed_by_arrival(
-    chosen: _RegionPlan,
+def placed_by_arrival(
+    chosen: RegionPlan,
     plan: CapacityPlan,
     *,
-    power: _Power,
+    power: Power,
     region: str,
     as_of: date,
     settings: TriggerSettings,
     end: date,
-) -> _RegionPlan:
+) -> RegionPlan:
     """``chosen`` placed by arrival (:func:`_placed_in_arrival_order`), then, while orders
     wait for their site's power, placed again with those dated to land with it
-    (:func:`_with_its_power`): by their new arrival, so that the MW and ceilings go to the
+    (:func:`with_its_power`): by their new arrival, so that the MW and ceilings go to the
     orders landing first as they now land (two racks dated to the same day each read the
     0.4 MW a ceiling had left). Dates only move later, so a few rounds settle it."""
     placed = partial(
@@ -74,25 +74,25 @@ def _placed_by_arrival(
     return current
 
 
-def _training_orders(region_plan: _RegionPlan) -> list[_Order]:
+def _training_orders(region_plan: RegionPlan) -> list[Order]:
     """The training pool's orders of ``region_plan`` (its trigger's, then its later ones),
     which serve the ``all`` pool too."""
     decisions = [region_plan.first[Pool.TRAINING], *region_plan.later[Pool.TRAINING]]
     return [d.order for d in decisions if d.order is not None]
 
 
-def _all_later_as_placed(
-    chosen: _RegionPlan,
-    sized: _RegionPlan,
+def all_later_as_placed(
+    chosen: RegionPlan,
+    sized: RegionPlan,
     pools: dict[Pool, pl.DataFrame],
     plan: CapacityPlan,
     *,
-    power: _Power,
+    power: Power,
     region: str,
     as_of: date,
     settings: TriggerSettings,
     end: date,
-) -> _RegionPlan:
+) -> RegionPlan:
     """``chosen`` (placed by arrival) with the ``all`` pool's later orders sized again where
     the training pool's orders run otherwise as placed than as ``sized`` counted them: fewer
     blocks under their sites' ceilings, or from other days ("Later orders": the all pool
@@ -104,11 +104,11 @@ def _all_later_as_placed(
     pods that placement put past us-west-a's ceiling (a 20,000-GPU training deal on the
     demo), 6,144 GPUs no site powers: a shortfall no order covered."""
 
-    def running(region_plan: _RegionPlan) -> list[list[tuple[date, int]]]:
-        return [_running(o) for o in _training_orders(region_plan)]
+    def running(region_plan: RegionPlan) -> list[list[tuple[date, int]]]:
+        return [running_shares(o) for o in _training_orders(region_plan)]
 
     placed = partial(
-        _placed_by_arrival, plan=plan, power=power, region=region, as_of=as_of,
+        placed_by_arrival, plan=plan, power=power, region=region, as_of=as_of,
         settings=settings, end=end,
     )  # fmt: skip
     for _ in range(2):
@@ -119,7 +119,7 @@ def _all_later_as_placed(
             for share in () if o is None else o.shares:
                 if share.site is not None:
                     counted.take(share.site, share.mw_held, share.arrives)
-        later = _later_orders(
+        later = later_orders(
             pools[Pool.ALL], plan, first=chosen.first[Pool.ALL], earlier=_training_orders(chosen),
             region=region, pool=Pool.ALL, as_of=as_of, settings=settings, power=counted,
         )  # fmt: skip
@@ -129,14 +129,14 @@ def _all_later_as_placed(
 
 
 def _say_relief_as_placed(
-    decision: _Decision, relief: _Order | None, placed: _Order | None, *, as_of: date
+    decision: PoolDecision, relief: Order | None, placed: Order | None, *, as_of: date
 ) -> None:
     """``decision``'s note (the all pool's trigger) with the training-pool order it was sized
     net of given as placed: where that order, dated to its site's power or waiting for it,
     runs later than the day the all pool counted it from, its dates and that the all pool's
     size counted it from the earlier day (not re-sized: not measured for the days between
     within its sizing window, ``decision.sized_to``; past it the later orders count the order
-    as placed, :func:`_all_later_as_placed`);
+    as placed, :func:`all_later_as_placed`);
     an all pool it covers takes its dates as placed, red where it runs after the pool's
     exhaustion.
 
@@ -147,21 +147,21 @@ def _say_relief_as_placed(
         return
     # Counted as it ran when sized (its blocks under the ceiling, from when they run): as
     # placed, fewer of them running, or later, is what the count did not measure.
-    counted = _running_blocks(relief)
-    old = _running_from(relief) or relief.arrives
+    counted = running_blocks(relief)
+    old = running_from(relief) or relief.arrives
     lands = placed.first_share().arrives
-    runs = _running_from(placed) if _running_blocks(placed) >= counted else None
+    runs = running_from(placed) if running_blocks(placed) >= counted else None
     named = f"{relief.total_blocks} x {relief.candidate.name}"
     note = str(decision.row["note"])
     # Covered by it, the all pool orders nothing: nothing serves the days between either.
-    covered = f"{_COVERED}{named} in service" in note
+    covered = f"{COVERED_PREFIX}{named} in service" in note
     exhaustion = decision.row["exhaustion_date"]
     if covered and isinstance(exhaustion, date):
         # Its row carries the order it rests on: its dates as placed, and red where its
         # blocks run after the pool's exhaustion (or never), as that order's own row reads
         # (covered by pods running 2027-02-02, a pool short from 2027-01-04 read amber, with
         # the pods' order-by before they were dated to their power).
-        fields = _order_fields(placed.first_share(), as_of=as_of, exhaustion=exhaustion, blocks=0)
+        fields = order_fields(placed.first_share(), as_of=as_of, exhaustion=exhaustion, blocks=0)
         late = runs is None or runs > exhaustion
         decision.row.update(
             {
@@ -174,7 +174,7 @@ def _say_relief_as_placed(
         return  # counted for nothing, or running as counted: nothing the count missed
     if runs is None:
         running = "and no power within the plan runs all of them"
-        fewer = counted - _running_blocks(placed)
+        fewer = counted - running_blocks(placed)
         if fewer > 0 and any(s.beyond_ceiling for s in placed.shares):
             running = (
                 f"and {fewer} of the {counted} counted as running are past their site's "
@@ -192,7 +192,7 @@ def _say_relief_as_placed(
     )
     counting = "covered counting them" if covered else "sized counting them"
     # Only its own sizing window goes unmeasured: the pool's later orders are sized again on
-    # the training orders as placed (_all_later_as_placed), from the day after it. Pods
+    # the training orders as placed (all_later_as_placed), from the day after it. Pods
     # running 2028-05-28 beside racks sized to 2028-02-28 read "not measured for the days
     # between" (from 2027-07-17), three months of which the later orders measure.
     window = decision.sized_to
@@ -210,7 +210,7 @@ def _say_relief_as_placed(
     decision.row["note"] = note.replace(f"{named} in service {old}", said, 1)
 
 
-def _decisions(region_plan: _RegionPlan) -> list[_Decision]:
+def _decisions(region_plan: RegionPlan) -> list[PoolDecision]:
     """Every decision of ``region_plan``, the triggers' first, in a fixed order."""
     return [
         *(region_plan.first[p] for p in Pool),
@@ -218,14 +218,14 @@ def _decisions(region_plan: _RegionPlan) -> list[_Decision]:
     ]
 
 
-def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings, end: date) -> _Decision:
+def _dated(
+    decision: PoolDecision, *, as_of: date, settings: TriggerSettings, end: date
+) -> PoolDecision:
     """``decision`` with its order dated to land with its site's power, where it waits;
     ``end`` is the forecast's last day."""
     if decision.order is None or decision.order.site is None:
         return decision
-    order = _with_its_power(
-        decision.order, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end
-    )
+    order = with_its_power(decision.order, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end)
     if order is decision.order:
         note = str(decision.row["note"]).split(_PAST_THE_PLAN, 1)[0]
         decision.row["note"] = note + _past_the_plan_note(order, end=end)
@@ -256,18 +256,18 @@ def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings, end: 
 
 
 def _placed_in_arrival_order(
-    chosen: _RegionPlan,
+    chosen: RegionPlan,
     plan: CapacityPlan,
     *,
-    power: _Power,
+    power: Power,
     region: str,
     as_of: date,
     settings: TriggerSettings,
     end: date,
-) -> _RegionPlan:
+) -> RegionPlan:
     """``chosen`` with every order placed again in the order the orders arrive (ties: in the
     order they were placed), on ``power`` before any of them: each keeps its site where that
-    has its MW on arrival, else goes where :func:`_placed` puts it; its ``powered`` and
+    has its MW on arrival, else goes where :func:`placed_order` puts it; its ``powered`` and
     ``powered_from``, its status and its note's opening follow.
 
     The pools place their orders training first, then by tranche, so an order can be placed
@@ -312,7 +312,7 @@ def _placed_in_arrival_order(
         for pool, i, d in ranked
         if i == 0 and d.order is not None
     }
-    again: dict[tuple[Pool, int], _Decision] = {}
+    again: dict[tuple[Pool, int], PoolDecision] = {}
     for pool, i, decision in ranked:
         assert decision.order is not None and decision.order.site is not None
         for hold in holds.pop((pool, i), []):
@@ -321,17 +321,19 @@ def _placed_in_arrival_order(
         if i == 0:
             order = replace(order, claims=order.claims or order.dark_arrives or order.arrives)
         assert order.site is not None
-        if power.room(order.site, order.arrives) >= order.mw - _TOL:
+        if power.room(order.site, order.arrives) >= order.mw - TOL:
             order = replace(order, powered=True, usable=order.arrives)
         else:
-            order = _sited(_placed(order, region=region, power=power), region=region, power=power)
-        order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
-        order = _split(
+            order = sited(
+                placed_order(order, region=region, power=power), region=region, power=power
+            )
+        order = past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
+        order = split_order(
             order, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
         )
         # The share whose MW is taken once the note has read the room it finds.
-        last: _Order | None = order
-        if split := _split_by_power(
+        last: Order | None = order
+        if split := split_by_power(
             order, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
         ):
             order, last = split
@@ -344,22 +346,22 @@ def _placed_in_arrival_order(
         pool: [again.get((pool, i), d) for i, d in enumerate(chosen.later[pool], start=1)]
         for pool in Pool
     }
-    return _RegionPlan(first, later, power)
+    return RegionPlan(first, later, power)
 
 
 def _head_of(
-    decision: _Decision,
-    order: _Order,
+    decision: PoolDecision,
+    order: Order,
     *,
     plan: CapacityPlan,
     region: str,
     settings: TriggerSettings,
-    power: _Power,
-) -> _Head:
+    power: Power,
+) -> NoteHead:
     """The clauses ``decision``'s note opens with, for ``order`` in its place."""
     exhaustion = decision.row["exhaustion_date"]
     assert isinstance(exhaustion, date)
-    return _order_head(
+    return order_head(
         order,
         plan=plan,
         region=region,
@@ -369,19 +371,19 @@ def _head_of(
     )
 
 
-def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) -> _Decision:
+def _decided(decision: PoolDecision, order: Order, head: NoteHead, *, as_of: date) -> PoolDecision:
     """``decision`` with ``order`` in its place: its row's dates, status and power as the
     order's, its note opened by ``head`` (the clauses after the old head kept)."""
     exhaustion = decision.row["exhaustion_date"]
     assert isinstance(exhaustion, date)
-    fields = _order_fields(order, as_of=as_of, exhaustion=exhaustion, blocks=order.blocks)
+    fields = order_fields(order, as_of=as_of, exhaustion=exhaustion, blocks=order.blocks)
     if order.parts:
         # Split, it is ordered by its first share's date, as late as its latest share,
         # and waits for the last power.
         first_share = order.first_share()
         fields |= {"order_by": first_share.order_by, "arrives": first_share.arrives}
         shares = [
-            _order_fields(p, as_of=as_of, exhaustion=exhaustion, blocks=p.blocks)
+            order_fields(p, as_of=as_of, exhaustion=exhaustion, blocks=p.blocks)
             for p in order.shares
         ]
         rank = list(Status)
@@ -390,7 +392,7 @@ def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) ->
         )
         waits = [f["powered_from"] for f in shares if isinstance(f["powered_from"], date)]
         fields["powered_from"] = max(waits, default=None)
-    if all(_past_every_ceiling(p) for p in order.shares):
+    if all(past_every_ceiling(p) for p in order.shares):
         # No site can power any of its blocks: no deadline (a new site is needed first).
         fields["order_by"] = None
     row = decision.row
@@ -411,7 +413,7 @@ def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) ->
 _PAST_THE_PLAN = "; not within the horizon: its power (contracted today) comes "
 
 
-def _past_the_plan_note(order: _Order, *, end: date) -> str:
+def _past_the_plan_note(order: Order, *, end: date) -> str:
     """What the note of ``order`` adds where its blocks can run only after ``end``, the plan's
     last day (its power, contracted today, comes later), or ''."""
     runs = order.runs_from
@@ -435,15 +437,15 @@ _ENDS_BEFORE_THEY_RUN = re.compile(
 
 
 def _undated(
-    chosen: _RegionPlan,
+    chosen: RegionPlan,
     plan: CapacityPlan,
     *,
-    power: _Power,
+    power: Power,
     region: str,
     as_of: date,
     settings: TriggerSettings,
-) -> _RegionPlan:
-    """``chosen`` with each order dated to land with its site's power (:func:`_with_its_power`)
+) -> RegionPlan:
+    """``chosen`` with each order dated to land with its site's power (:func:`with_its_power`)
     none of whose blocks can run there once placed on that day back on its shortfall's dates:
     the orders landing by then took what its site's ceiling leaves, and no power comes for it
     to land with.
@@ -453,7 +455,7 @@ def _undated(
     2029-12-04, dated to its site's power", ordered two months after its shortfall's order-by
     date for power that never runs it, its MW counted at us-east-c from then."""
 
-    def undated(decision: _Decision) -> _Decision:
+    def undated(decision: PoolDecision) -> PoolDecision:
         order = decision.order
         if (
             order is None

@@ -33,7 +33,7 @@ Later orders
     ceiling where none is left, said so). The later orders are sized before placement, so
     where placing by arrival moves a training order's running blocks (fewer under a
     ceiling, or from other days) they are sized again on the orders as placed, and placed
-    again (``_all_later_as_placed``, two rounds at most; a bridged all pool keeps its
+    again (``all_later_as_placed``, two rounds at most; a bridged all pool keeps its
     orders). Counted as sized, the demo's us-west all pool, with a 20,000-GPU training deal,
     counted 6 pods and a GB200 cell that no site powers.
 
@@ -81,7 +81,7 @@ Placement
     order short of power is the one whose arrival overflows the site (the pools place their
     orders training first, and a training cell landing 15 months after an ``all`` pool's racks
     had taken their MW). What an order's site cannot hold under its ceiling goes to the
-    region's other sites, as many blocks at each as its ceiling holds (``_split``), one
+    region's other sites, as many blocks at each as its ceiling holds (``split_order``), one
     placement row per site, each share with its own site's power and dates (a share waiting
     for that power is dated to land with it, as below); the trigger's order-by date is its
     first share's, and its note says when the shares run from different days. Only what no
@@ -89,15 +89,15 @@ Placement
 
 Dated to its power
     An order whose blocks would stand dark waiting for their site's power is dated to land
-    ``buffer_weeks`` before it (``_with_its_power``): order-by = the day they can run less the
+    ``buffer_weeks`` before it (``with_its_power``): order-by = the day they can run less the
     lead time and the buffer, never before ``as_of`` nor its own date; the region's orders
     are then placed again by their new arrivals. It stays red (only power after exhaustion
     moves it); its site's power trigger carries the urgency, counting its MW from when its
     pool needs it (``triggers.power._needed_from``), as the facilities page's MW by month
     does. Waiting whole, part of it can have power: the blocks the region's sites have MW
     energized for on its arrival are ordered on its shortfall's dates, the most at the
-    roomiest site first, and only the rest is dated to its power (``_split_by_power``: shares
-    as ``_split``'s, one placement row each, each with its own status; the note says both
+    roomiest site first, and only the rest is dated to its power (``split_by_power``: shares
+    as ``split_order``'s, one placement row each, each with its own status; the note says both
     parts). A trigger's order, due now, keeps the room under its site's ceiling from the day
     it would have landed on its shortfall's dates, however late its power dates it: orders
     landing before its new day, but after that one, take what it leaves. An order that,
@@ -105,7 +105,7 @@ Dated to its power
     ceiling leaves (none of its blocks can run there) goes back to its shortfall's dates
     (``_undated``): there is no power for it to land with. The ``all``
     pool's trigger is not re-sized when the training-pool order it was sized net of moves
-    (its later orders are: ``_all_later_as_placed``): its note gives that order's dates as
+    (its later orders are: ``all_later_as_placed``): its note gives that order's dates as
     placed and says its size (or cover) counted those blocks from the earlier day, not
     measured for the days between within its sizing window (past it, the later orders count
     them as placed, and the note names the window's end); an ``all`` pool it
@@ -116,7 +116,7 @@ Dark blocks back before new ones
     Blocks standing dark at a site for want of its energized MW (power given back) are owned:
     the power that brings them back costs less than new blocks and their power. An order that
     waits at that site for power (none free on its arrival) would run on the same power, no
-    sooner than they (``_brought_back``): it is sized for the days from when it can run, net
+    sooner than they (``brought_back``): it is sized for the days from when it can run, net
     of the pool's blocks that power brings back there first, from the day power contracted
     today is energized. Where they cover the need, nothing is ordered and the note says to
     contract the power (the site's power trigger); where they do not, the order is the rest.
@@ -135,27 +135,27 @@ import polars as pl
 from forecasting.capacity import CapacityPlan
 from forecasting.text import days_count
 from forecasting.triggers.common import (
-    _TOL,
     MONTHLY_ONLY,
     PLACEMENTS_SCHEMA,
     SIZED_TO_SCHEMA,
+    TOL,
     TRIGGERS_SCHEMA,
     Pool,
     Status,
     TriggerSettings,
-    _day,
+    as_date,
     short_at_the_monthly_grain_only,
 )
-from forecasting.triggers.later import _cheaper_plan, _later_note
-from forecasting.triggers.notes import _month_after, _monthly_grain_note
-from forecasting.triggers.orders import _Order, _order_fields, _past_every_ceiling
-from forecasting.triggers.placement import _all_later_as_placed, _placed_by_arrival
-from forecasting.triggers.power import _Power
-from forecasting.triggers.rows import _LATER, _Decision
-from forecasting.triggers.sizing import _pool_blocks
+from forecasting.triggers.later import cheaper_plan, later_note
+from forecasting.triggers.notes import month_after, monthly_grain_note
+from forecasting.triggers.orders import Order, order_fields, past_every_ceiling
+from forecasting.triggers.placement import all_later_as_placed, placed_by_arrival
+from forecasting.triggers.power import Power
+from forecasting.triggers.rows import LATER_SUFFIX, PoolDecision
+from forecasting.triggers.sizing import pool_blocks
 
 
-def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
+def _monthly_only(decision: PoolDecision, *, daily_end: date, as_of: date) -> None:
     """``decision``'s row, whose first shortfall is on a monthly row within
     ``DEFAULT_HORIZON_DAYS`` while every daily row before it is within capacity, read as what
     it is: short at the monthly grain, undated at the daily one.
@@ -173,7 +173,7 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
     row = decision.row
     exhausted, order_by = row["exhaustion_date"], row["order_by"]
     assert isinstance(exhausted, date)
-    month_end = _month_after(exhausted)
+    month_end = month_after(exhausted)
     ahead = (month_end - as_of).days - 1  # days ahead of as_of to the month's last day
     late = isinstance(order_by, date) and order_by < as_of
     # At every horizon, whatever made it red (an order-by date past, or blocks waiting for
@@ -188,7 +188,7 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
         else "nothing is dated at the daily grain"
     )
     if decision.order is not None and decision.order.dark_order_by is not None:
-        # Dated by its site's power, not by the monthly rows (_with_its_power).
+        # Dated by its site's power, not by the monthly rows (with_its_power).
         due = f"order-by {order_by} is its site's power's, not the monthly rows'"
     colour = "; amber, not red, on it" if late or capped else ""
     if capped and decision.waits_for_power:
@@ -208,7 +208,7 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
 
 
 def _placements(
-    decision: _Decision, *, region: str, pool: Pool, tranche: int
+    decision: PoolDecision, *, region: str, pool: Pool, tranche: int
 ) -> list[tuple[object, ...]]:
     """The PLACEMENTS rows of ``decision``'s order: one per site it is split across, its own
     site's first."""
@@ -224,17 +224,17 @@ def _placements(
             part.mw,
             part.arrives,
             # Wholly past its ceiling, no block of it has MW there, energized or not.
-            part.powered and not _past_every_ceiling(part),
+            part.powered and not past_every_ceiling(part),
             tranche,
             # Blocks no site can power have no deadline: dated from the shortfall they would
             # cover, they read "by 2028-01-13" while they never run on this plan.
-            None if _past_every_ceiling(part) else part.order_by,
+            None if past_every_ceiling(part) else part.order_by,
             part.blocks * part.candidate.capex_usd,
             decision.row["exhaustion_date"],
             _share_status(decision, part) if order.by_power else decision.row["status"],
             part.beyond_ceiling,
             None
-            if _past_every_ceiling(part)
+            if past_every_ceiling(part)
             else part.runs_from
             if part.runs_from is not None or not part.powered
             else part.arrives,
@@ -243,8 +243,8 @@ def _placements(
     ]
 
 
-def _share_status(decision: _Decision, share: _Order) -> str:
-    """The status of one share of an order split by power (:func:`_split_by_power`): its own
+def _share_status(decision: PoolDecision, share: Order) -> str:
+    """The status of one share of an order split by power (:func:`split_by_power`): its own
     dates' (the row's is its most urgent share's), never above the row's (a shortfall read at
     the monthly grain only is amber at most: :func:`_monthly_only`).
 
@@ -252,7 +252,7 @@ def _share_status(decision: _Decision, share: _Order) -> str:
     dates, read red for the racks beside them that wait on power."""
     exhaustion, as_of = decision.row["exhaustion_date"], decision.row["as_of"]
     assert isinstance(exhaustion, date) and isinstance(as_of, date)
-    own = _order_fields(share, as_of=as_of, exhaustion=exhaustion, blocks=share.blocks)["status"]
+    own = order_fields(share, as_of=as_of, exhaustion=exhaustion, blocks=share.blocks)["status"]
     rank = list(Status)
     return min(Status(str(own)), Status(str(decision.row["status"])), key=rank.index).value
 
@@ -268,7 +268,7 @@ def _dedicated_aside(
     beside it is what overflows the VCs' blocks, not a fleet with no GPUs."""
     dedicated = [
         b
-        for b in _pool_blocks(plan, pool)
+        for b in pool_blocks(plan, pool)
         if b.region == region and b.dedicated_customer is not None and b.in_service_on(day)
     ]
     if not dedicated:
@@ -282,7 +282,7 @@ def _dedicated_aside(
         physical = " and ".join(
             f"{sum(b.gpus for b in dedicated if b.gpu_type == t):,} {t}" for t in types
         )
-        gpus = f"{math.floor(h100e + _TOL):,} H100-equivalents ({physical} GPUs)"
+        gpus = f"{math.floor(h100e + TOL):,} H100-equivalents ({physical} GPUs)"
     customers = sorted({str(b.dedicated_customer) for b in dedicated})
     named = ", ".join(customers[:3]) + (
         f" and {len(customers) - 3} more" if len(customers) > 3 else ""
@@ -302,13 +302,13 @@ def _dedicated_aside(
     )
 
 
-def _triggers(
+def trigger_frames(
     daily: pl.DataFrame,
     plan: CapacityPlan,
     *,
     as_of: date,
     settings: TriggerSettings,
-    power: _Power | None,
+    power: Power | None,
     daily_end: date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """TRIGGERS rows per region and pool, every order of the plan to its end with where
@@ -320,10 +320,10 @@ def _triggers(
     rows = []
     placed = []
     sized = []
-    end = _day(daily["ds"].max()) if daily.height else as_of
+    end = as_date(daily["ds"].max()) if daily.height else as_of
     for (region,), frame in daily.group_by("region", maintain_order=True):
         pools = {pool: frame.filter(pl.col("pool") == pool.value) for pool in Pool}
-        chosen = _cheaper_plan(
+        chosen = cheaper_plan(
             pools,
             plan,
             region=str(region),
@@ -335,11 +335,11 @@ def _triggers(
         )
         if power is not None:
             as_sized = chosen
-            chosen = _placed_by_arrival(
+            chosen = placed_by_arrival(
                 chosen, plan, power=power, region=str(region), as_of=as_of, settings=settings,
                 end=end,
             )  # fmt: skip
-            chosen = _all_later_as_placed(
+            chosen = all_later_as_placed(
                 chosen, as_sized, pools, plan, power=power, region=str(region), as_of=as_of,
                 settings=settings, end=end,
             )  # fmt: skip
@@ -355,7 +355,7 @@ def _triggers(
                 if short_at_the_monthly_grain_only(exhausted, daily_end=daily_end, as_of=as_of):
                     _monthly_only(first[pool], daily_end=daily_end, as_of=as_of)
                 else:
-                    row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
+                    row["note"] = f"{monthly_grain_note(exhausted, daily_end)}; {row['note']}"
             if isinstance(exhausted, date) and (
                 aside := _dedicated_aside(
                     plan,
@@ -366,18 +366,18 @@ def _triggers(
                 )
             ):
                 row["note"] = f"{aside}; {row['note']}"
-            if then := _later_note(later[pool], end=end, as_of=as_of):
+            if then := later_note(later[pool], end=end, as_of=as_of):
                 note = str(row["note"])
                 row["note"] = (
-                    note.replace(_LATER, f"{_LATER} ({then})")
-                    if _LATER in note
+                    note.replace(LATER_SUFFIX, f"{LATER_SUFFIX} ({then})")
+                    if LATER_SUFFIX in note
                     else f"{note}; later orders ({then})"
                 )
             rows.append(row)
             firsts = [first[pool]] if order is not None and order.blocks > 0 else []
             if firsts and first[pool].sized_to is not None:
                 # No further than the plan's last day, as the note says ("to {last_day}").
-                sized.append((region, pool.value, min(_day(first[pool].sized_to), end)))
+                sized.append((region, pool.value, min(as_date(first[pool].sized_to), end)))
             for tranche, each in enumerate([*firsts, *later[pool]], start=1 if firsts else 2):
                 placed.extend(_placements(each, region=str(region), pool=pool, tranche=tranche))
     return (

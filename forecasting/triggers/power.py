@@ -36,28 +36,28 @@ from forecasting.capacity import (
 from forecasting.schema import BlockStatus
 from forecasting.text import days_count
 from forecasting.triggers.common import (
-    _TOL,
     MONTHLY_ONLY,
     MW_SCHEMA,
     NEW_SITE,
     POWER_TRIGGERS_SCHEMA,
+    TOL,
     Status,
     TriggerSettings,
-    _day,
-    _weeks,
+    as_date,
     months_before,
     short_at_the_monthly_grain_only,
     trigger_status,
+    weeks_delta,
 )
 
 if TYPE_CHECKING:
-    from forecasting.triggers.orders import _Order
+    from forecasting.triggers.orders import Order
 
-__all__ = ["mw_by_site_month", "site_orders_by_need", "unpowered_block_warnings"]
+__all__ = ["Power", "mw_by_site_month", "site_orders_by_need", "unpowered_block_warnings"]
 
 
 @dataclass(slots=True)
-class _Power:
+class Power:
     """MW free per declared site and day, from ``start``, for orders by their arrival day.
 
     ``free`` is what is energized that day (contracted MW from its energization day) less the
@@ -93,7 +93,7 @@ class _Power:
     pending: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, plan: CapacityPlan, *, start: date, end: date) -> _Power | None:
+    def of(cls, plan: CapacityPlan, *, start: date, end: date) -> Power | None:
         """The plan's free MW over [start, end]; None for a plan without [[site]]."""
         if not plan.site:
             return None
@@ -131,14 +131,14 @@ class _Power:
         # Free MW from each day to the end, a non-decreasing series: search it.
         ahead = np.minimum.accumulate(free[::-1])[::-1]
         first = self._index(arrives)
-        need = mw + self._held_before(site, arrives) - _TOL
+        need = mw + self._held_before(site, arrives) - TOL
         i = first + int(np.searchsorted(ahead[first:], need))
         return self.start + timedelta(days=i) if i < free.size else None
 
     def fits_ceiling(self, site: str, mw: float, arrives: date) -> bool:
         """Whether ``mw`` more from ``arrives`` on stays under ``site``'s ceiling every day."""
         room = self.ceiling_room(site, arrives)
-        return room is None or room >= mw - _TOL
+        return room is None or room >= mw - TOL
 
     def ceiling_room(self, site: str, arrives: date) -> float | None:
         """MW ``site`` could still take under its ceiling on every day from ``arrives`` on, for
@@ -167,7 +167,7 @@ class _Power:
         room = self.ceiling_room(site, arrives)
         if room is None or unit <= 0:
             return math.inf
-        return math.floor((max(room, 0.0) + _TOL) / unit)
+        return math.floor((max(room, 0.0) + TOL) / unit)
 
     def roomiest(
         self, region: str, arrives: date, mw: float = 0.0, *, unit: float = 0.0
@@ -214,7 +214,7 @@ class _Power:
         if (at, mw) in self.pending.get(site, ()):
             self.pending[site].remove((at, mw))
 
-    def copy(self) -> _Power:
+    def copy(self) -> Power:
         """An independent copy, to try a plan without reserving its MW here (the daily
         arrays are never written: only ``taken`` and ``claimed`` grow)."""
         return replace(
@@ -224,7 +224,7 @@ class _Power:
             pending={s: list(held) for s, held in self.pending.items()},
         )
 
-    def after(self, order: _Order) -> _Power:
+    def after(self, order: Order) -> Power:
         """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
         copy = self.copy()
         if order.site is not None:
@@ -320,14 +320,14 @@ def _power_row_counted(
 ) -> dict[str, object]:
     """:func:`_power_row` but for the clause on blocks gone before power could come."""
     past_mw, past_said = past_orders
-    end = _day(site_days["ds"].max())
+    end = as_date(site_days["ds"].max())
     # The earliest day power contracted today is energized (no later than the calendar's end).
-    today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+    today = months_before(as_of + weeks_delta(buffer_weeks), -site.power_lead_months)
     short = site_days.with_columns(
         short_mw=pl.col("mw_needed") - pl.col("energized_mw"),
         counted_mw=_counted_mw(site, today=min(today, end)),
     )
-    over = short.filter(pl.col("short_mw") > _TOL)
+    over = short.filter(pl.col("short_mw") > TOL)
     room = None if site.ceiling_mw is None else site.ceiling_mw - site.secured_mw
     row: dict[str, object] = {
         "region": site.region,
@@ -354,7 +354,7 @@ def _power_row_counted(
             )
             ends = ""
         day_after = forecast_end + timedelta(days=1)
-        contract_by = months_before(day_after, site.power_lead_months) - _weeks(buffer_weeks)
+        contract_by = months_before(day_after, site.power_lead_months) - weeks_delta(buffer_weeks)
         if as_of > contract_by:
             # Orders are only known where demand is forecast: past its end no block is
             # ordered, so the MW needed there is the plan's alone.
@@ -363,7 +363,7 @@ def _power_row_counted(
                 f"the day after would have had to be contracted by {contract_by}, already past "
                 f"({site.power_lead_months} months lead time)"
             )
-        if past_mw > _TOL:
+        if past_mw > TOL:
             # Its own need is met; the orders past its ceiling are a new site's, which no
             # contract here brings on.
             return row | {
@@ -380,9 +380,9 @@ def _power_row_counted(
             "note": note,
         }
     first = over.row(0, named=True)
-    exhaustion = _day(first["ds"])
+    exhaustion = as_date(first["ds"])
     lead = exhaustion - months_before(exhaustion, site.power_lead_months)
-    contract_by = exhaustion - lead - _weeks(buffer_weeks)
+    contract_by = exhaustion - lead - weeks_delta(buffer_weeks)
     status = trigger_status(
         as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
     )
@@ -401,10 +401,10 @@ def _power_row_counted(
     # needed" of a need within it, once a contract past the plan's end no longer counted).
     peak = float(short["mw_needed"].max())  # type: ignore[arg-type]
     past_ceiling = None if site.ceiling_mw is None else peak - site.ceiling_mw
-    if past_ceiling is not None and past_ceiling <= _TOL:
+    if past_ceiling is not None and past_ceiling <= TOL:
         past_ceiling = 0.0
     # What the ceiling leaves only by bringing the late contract forward.
-    squeezed = beyond - contractable - (past_ceiling or 0.0) > _TOL
+    squeezed = beyond - contractable - (past_ceiling or 0.0) > TOL
     notes = []
     if stepped := _step_down_note(site, short, exhaustion=exhaustion):
         notes.append(stepped)
@@ -414,14 +414,14 @@ def _power_row_counted(
         and site.contracted_energized is not None
         and (site.contracted_energized > exhaustion)
     )
-    if beyond <= _TOL and late_contract:
+    if beyond <= TOL and late_contract:
         notes.append(
             f"contracted MW covers the need but is energized {site.contracted_energized}, "
             f"after {exhaustion}: bring its energization forward"
         )
-    elif beyond <= _TOL:
+    elif beyond <= TOL:
         notes.append(_covered_from(short, exhaustion=exhaustion, dip=bool(stepped)))
-    elif contractable > _TOL:
+    elif contractable > TOL:
         # Only what the ceiling leaves can be contracted ("contract 1556.24 MW" read beside a
         # 73.0 MW column under a 146 MW ceiling); the rest is a new site's (below).
         capped = f" (the most the {site.ceiling_mw:.2f} MW ceiling allows)" if past_ceiling else ""
@@ -440,7 +440,7 @@ def _power_row_counted(
                 f"contracted today, it is energized {today} at the earliest, "
                 f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
             )
-    if beyond > _TOL:
+    if beyond > TOL:
         # Where the MW counted cover the need, those that count from a later day change nothing.
         notes += _late_secured(
             site,
@@ -450,7 +450,7 @@ def _power_row_counted(
             counted=counted,
             squeezed=squeezed,
         )
-    if dark and contractable > _TOL:
+    if dark and contractable > TOL:
         notes.append(dark)
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
@@ -459,7 +459,7 @@ def _power_row_counted(
         row["monthly_only"] = True
     if past_ceiling:
         notes.append(f"{past_ceiling:.2f} MW {_BEYOND_CEILING}")
-    if past_mw > _TOL:
+    if past_mw > TOL:
         notes.append(past_said)
         past_ceiling = (past_ceiling or 0.0) + past_mw
     if past_ceiling:
@@ -489,7 +489,7 @@ def unpowered_block_warnings(plan: CapacityPlan, *, as_of: date) -> list[str]:
         f"{site.id} has 0 MW energized on {as_of} but {b.id} ({b.mw:.2f} MW) is in service "
         "there: likely a plan error (check the site's energized steps)"
         for site in sorted(plan.site, key=lambda s: s.id)
-        if site.energized_mw_on(as_of) <= _TOL
+        if site.energized_mw_on(as_of) <= TOL
         for b in plan.block
         if b.site == site.id and b.mw > 0 and b.in_service_on(as_of)
     ]
@@ -497,7 +497,7 @@ def unpowered_block_warnings(plan: CapacityPlan, *, as_of: date) -> list[str]:
 
 def _power_today(site: Site, *, as_of: date, buffer_weeks: int) -> date:
     """The earliest day power contracted on ``as_of`` is energized at ``site``."""
-    return months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+    return months_before(as_of + weeks_delta(buffer_weeks), -site.power_lead_months)
 
 
 def _gone_before_power(
@@ -559,7 +559,7 @@ def _dark_clause(
 ) -> str:
     """Which of the MW ``site`` needs in [start, end] are its blocks standing dark, owned and
     brought back by the power contracted before any new block (orders waiting there for power
-    are sized net of them: ``power_waits._brought_back``); '' when none stands dark, or none its
+    are sized net of them: ``power_waits.brought_back``); '' when none stands dark, or none its
     ceiling could hold powered (no contract brings those back).
 
     The note read "0.50 MW on power that is gone" and named no block: the facilities reader
@@ -568,7 +568,7 @@ def _dark_clause(
     spans = [
         (block_id, first, last)
         for block_id, first, last in dark_spans(plan, start=start, end=end, at=site.id)
-        if (site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + _TOL)
+        if (site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + TOL)
         and block_id not in left
     ]
     if not spans:
@@ -663,19 +663,19 @@ def _step_down_note(site: Site, short: pl.DataFrame, *, exhaustion: date) -> str
         return ""
     before, after = taken[-1]
     # A step before the calendar's first day is read on that day, what its blocks draw now.
-    day = max(after.on, _day(short["ds"].min()))
+    day = max(after.on, as_date(short["ds"].min()))
     that = short.filter(pl.col("ds") == day).row(0, named=True)
     drawn, kept = float(that["mw_in_service"]), float(that["energized_mw"])
     ordered = float(that["mw_needed"]) - drawn
     head = f"energized MW steps down from {before.mw:.2f} to {after.mw:.2f} MW on {after.on}"
-    if kept > after.mw + _TOL:
+    if kept > after.mw + TOL:
         head += f" ({kept:.2f} MW with the contract)"
     when = "that day" if day == after.on else f"on {day}"
     said = f"{head}: the plan's blocks there draw {drawn:.2f} MW {when}"
-    if ordered > _TOL:
+    if ordered > TOL:
         said += f" and the orders landed by then {ordered:.2f} MW"
     gone = drawn + ordered - kept
-    if gone > _TOL:
+    if gone > TOL:
         return f"{said}, {gone:.2f} MW on power that is gone"
     return f"{said}, within the {kept:.2f} MW it keeps"
 
@@ -685,10 +685,10 @@ def _covered_from(short: pl.DataFrame, *, exhaustion: date, dip: bool) -> str:
     contract energized late: when the energized steps cover it again (after a step down,
     ``dip``) or first do. Both read "contracted MW covers the need but is energized None:
     bring its energization forward", of a contract the site does not have."""
-    back = short.filter((pl.col("ds") > exhaustion) & (pl.col("short_mw") <= _TOL))
+    back = short.filter((pl.col("ds") > exhaustion) & (pl.col("short_mw") <= TOL))
     if back.is_empty():
         return "the MW secured covers the need, but no energized step covers it in the plan"
-    mw, day = float(back["energized_mw"][0]), _day(back["ds"][0])
+    mw, day = float(back["energized_mw"][0]), as_date(back["ds"][0])
     if dip:
         return (
             f"back to {mw:.2f} MW on {day}: keep the power through the dip or move the blocks "
@@ -717,8 +717,8 @@ def _when_needed(
         if net
         else ""
     )
-    peak_day = _day(peak["ds"])
-    if peak_day <= exhaustion or beyond - by_first <= _TOL:
+    peak_day = as_date(peak["ds"])
+    if peak_day <= exhaustion or beyond - by_first <= TOL:
         return f"to have it energized by {exhaustion}{secured}"
     return (
         f"{by_first:.2f} MW short of energized on {exhaustion}, the first short day, and all "
@@ -732,7 +732,7 @@ def _needed_from(placed: pl.DataFrame, *, as_of: date, buffer_weeks: int) -> pl.
     its arrival, but for an order waiting for power past its shortfall the day its pool needs
     it (``buffer_weeks`` before its exhaustion, not before ``as_of``).
 
-    An order dated to land with its site's power (``power_waits._with_its_power``) arrives a
+    An order dated to land with its site's power (``power_waits.with_its_power``) arrives a
     buffer before that power: counted from its arrival, the site read "short from" that day,
     28 days before power contracted today, and amber, while its pool was short 600 days
     earlier for want of it (the demo's us-east-a). Its power is needed when its pool is."""
@@ -802,7 +802,7 @@ def _past_ceiling_orders(placements: pl.DataFrame) -> tuple[float, str]:
     )
 
 
-def _power_triggers(
+def power_triggers(
     plan: CapacityPlan,
     placements: pl.DataFrame,
     *,

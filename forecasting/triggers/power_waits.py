@@ -12,19 +12,19 @@ import polars as pl
 
 from forecasting.capacity import Block, CapacityPlan, dark_spans
 from forecasting.text import usd
-from forecasting.triggers.choice import _placed, _sited
+from forecasting.triggers.choice import placed_order, sited
 from forecasting.triggers.common import (
-    _TOL,
+    TOL,
     Pool,
     Status,
     TriggerSettings,
-    _weeks,
     months_before,
     trigger_status,
+    weeks_delta,
 )
-from forecasting.triggers.orders import _Order, _order_fields
-from forecasting.triggers.power import _Power
-from forecasting.triggers.sizing import _Exhaustion, _pool_blocks
+from forecasting.triggers.orders import Order, order_fields
+from forecasting.triggers.power import Power
+from forecasting.triggers.sizing import Exhaustion, pool_blocks
 
 
 class _Back(NamedTuple):
@@ -57,9 +57,9 @@ class _Back(NamedTuple):
         )
 
 
-def _brought_back(
+def brought_back(
     plan: CapacityPlan,
-    order: _Order,
+    order: Order,
     *,
     region: str,
     pool: Pool,
@@ -75,19 +75,19 @@ def _brought_back(
     site = plan.sites.get(order.site or "")
     if order.powered or site is None:
         return None
-    day = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+    day = months_before(as_of + weeks_delta(buffer_weeks), -site.power_lead_months)
     if day > end:
         return None
     members = {
         b.id: b
-        for b in _pool_blocks(plan, pool)
+        for b in pool_blocks(plan, pool)
         if b.site == site.id and b.region == region and b.dedicated_customer is None
     }
     spans = [
         (members[block_id], first, last)
         for block_id, first, last in dark_spans(plan, start=day, end=end, at=site.id)
         if block_id in members
-        and (site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + _TOL)
+        and (site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + TOL)
     ]
     if not spans:
         return None
@@ -107,12 +107,12 @@ def _brought_back(
     return _Back(site.id, day, runs, units, blocks)
 
 
-def _nothing_but_power(
+def nothing_but_power(
     row: dict[str, object],
-    order: _Order,
+    order: Order,
     back: _Back,
     *,
-    found: _Exhaustion,
+    found: Exhaustion,
     plan: CapacityPlan,
     as_of: date,
     buffer_weeks: int,
@@ -121,9 +121,9 @@ def _nothing_but_power(
     """The TRIGGERS row of a pool whose shortfall the dark blocks ``back`` brings back cover:
     no order (``order`` is what would have waited for the same power), red where that power
     comes after exhaustion, else dated as the site's power trigger dates it."""
-    row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=0)
+    row |= order_fields(order, as_of=as_of, exhaustion=found.day, blocks=0)
     lead = next(s.power_lead_months for s in plan.site if s.id == back.site)
-    contract_by = months_before(found.day, lead) - _weeks(buffer_weeks)
+    contract_by = months_before(found.day, lead) - weeks_delta(buffer_weeks)
     status = trigger_status(
         as_of=as_of,
         exhaustion=found.day,
@@ -146,16 +146,16 @@ def _nothing_but_power(
     return row | {"status": status.value, "note": note}
 
 
-def _split(
-    order: _Order,
+def split_order(
+    order: Order,
     plan: CapacityPlan,
     *,
-    power: _Power,
+    power: Power,
     region: str,
     as_of: date,
     settings: TriggerSettings,
     end: date,
-) -> _Order:
+) -> Order:
     """``order`` with the blocks its site's ceiling cannot hold placed at the region's other
     sites, as many at each as its ceiling holds, the most blocks first (then the most MW
     free, then by id); only what no site holds stays past its own site's ceiling. Each
@@ -172,25 +172,25 @@ def _split(
         (s for s in power.sites_in(region) if s != site),
         key=lambda s: (-power.blocks_under_ceiling(s, claims, unit), -power.room(s, arrives), s),
     )
-    parts: list[_Order] = []
+    parts: list[Order] = []
     rest = beyond
     for other in others:
         n = int(min(rest, power.blocks_under_ceiling(other, claims, unit)))
         if n <= 0:
             continue
         share = replace(order, blocks=n, site=other, beyond_ceiling=None, passed_over="")
-        if power.room(other, arrives) >= share.mw - _TOL:
+        if power.room(other, arrives) >= share.mw - TOL:
             share = replace(share, powered=True, usable=arrives)
         else:
             usable = power.powered_from(other, share.mw, arrives)
             share = replace(share, powered=False, usable=usable)
-        share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
+        share = past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
         power.take(other, share.mw_held, arrives, claims_from=claims)
         # Its MW is held from the day the order was split on, but it lands with its own
         # site's power: at us-east-c, whose power comes a year after us-east-a's, a share
         # read as landing and running with the order's own site.
         parts.append(
-            _with_its_power(share, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end)
+            with_its_power(share, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end)
         )
         rest -= n
         if not rest:
@@ -205,27 +205,27 @@ def _split(
     # Its blocks past every ceiling draw no power anywhere: only the rest is asked of the MW.
     own = replace(order, blocks=kept, parts=tuple(parts))
     fits = (kept - rest) * unit
-    if power.room(site, arrives) >= fits - _TOL:
+    if power.room(site, arrives) >= fits - TOL:
         own = replace(own, powered=True, usable=arrives)
     else:
         own = replace(own, powered=False, usable=power.powered_from(site, fits, arrives))
-    return _past_the_ceiling(own, plan, power=power, as_of=as_of, settings=settings)
+    return past_the_ceiling(own, plan, power=power, as_of=as_of, settings=settings)
 
 
-def _split_by_power(
-    order: _Order,
+def split_by_power(
+    order: Order,
     plan: CapacityPlan,
     *,
-    power: _Power,
+    power: Power,
     region: str,
     as_of: date,
     settings: TriggerSettings,
     end: date,
-) -> tuple[_Order, _Order | None] | None:
-    """``order``, which waits on power as a whole (:func:`_with_its_power` would date it),
+) -> tuple[Order, Order | None] | None:
+    """``order``, which waits on power as a whole (:func:`with_its_power` would date it),
     in two parts (``by_power``): the blocks its region's sites have MW energized for on its
     arrival, the most at the roomiest site first, ordered on its shortfall's dates; and the
-    rest, placed as any order is (the site with its MW first, its ceiling, ``_split``) and
+    rest, placed as any order is (the site with its MW first, its ceiling, ``split_order``) and
     dated to land with its power. Returned with the share whose MW is left to the caller
     (the waiting part's own, taken from the day it lands once the note has read its site's
     room; None when every block has power on arrival); every other share's MW is taken
@@ -240,20 +240,20 @@ def _split_by_power(
     if order.powered or order.parts or order.site is None or unit <= 0:
         return None
     # Whether it waits on power at all: its share past the plan's end is split off too.
-    if _with_its_power(order, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=None) is order:
+    if with_its_power(order, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=None) is order:
         return None
-    on_power: list[_Order] = []
+    on_power: list[Order] = []
     rest = order.blocks
     by_room = sorted(power.sites_in(region), key=lambda s: (-power.room(s, arrives), s))
     for site in by_room:
-        n = min(rest, math.floor((max(power.room(site, arrives), 0.0) + _TOL) / unit))
+        n = min(rest, math.floor((max(power.room(site, arrives), 0.0) + TOL) / unit))
         if n <= 0:
             break  # by room: no site after it has a block's MW either
         share = replace(
             order, blocks=n, site=site, powered=True, usable=arrives, beyond_ceiling=None,
             runs_from=None, passed_over="",
         )  # fmt: skip
-        share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
+        share = past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
         power.take(site, share.mw_held, arrives)
         on_power.append(share)
         rest -= n
@@ -263,33 +263,33 @@ def _split_by_power(
     if not rest:
         return replace(lead, parts=tuple(more), by_power=True, passed_over=order.passed_over), None
     waiting = replace(order, blocks=rest, beyond_ceiling=None, runs_from=None)
-    waiting = _sited(_placed(waiting, region=region, power=power), region=region, power=power)
-    waiting = _past_the_ceiling(waiting, plan, power=power, as_of=as_of, settings=settings)
+    waiting = sited(placed_order(waiting, region=region, power=power), region=region, power=power)
+    waiting = past_the_ceiling(waiting, plan, power=power, as_of=as_of, settings=settings)
     placed_at = waiting.site
-    waiting = _split(
+    waiting = split_order(
         waiting, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
     )
-    dated = _with_its_power(
+    dated = with_its_power(
         replace(waiting, parts=()), as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end
     )
     shares = (*more, dated, *waiting.parts)
     # Its MW is held from the day it lands, as an order dated whole holds it once placed
     # again: held from the split day, 245 racks dated to 2028-12-04 took the MW of pods
     # landing 2028-02-02 at the same site, which then read "waits on power". Where none of it
-    # stays at its own site, _split took the leading share's MW already.
+    # stays at its own site, split_order took the leading share's MW already.
     pending = dated if waiting.site == placed_at else None
     split = replace(lead, parts=shares, by_power=True, passed_over=order.passed_over)
     return split, pending
 
 
-def _past_the_ceiling(
-    order: _Order,
+def past_the_ceiling(
+    order: Order,
     plan: CapacityPlan,
     *,
-    power: _Power,
+    power: Power,
     as_of: date,
     settings: TriggerSettings,
-) -> _Order:
+) -> Order:
     """``order`` with ``beyond_ceiling`` (how many of its blocks its site can never power, its
     ceiling taken by the blocks and orders arriving before it) and ``runs_from`` (the first
     day the others can serve: their site's planned power, else power contracted today).
@@ -303,19 +303,19 @@ def _past_the_ceiling(
     room = power.ceiling_room(order.site, order.claims_from)
     if room is not None:
         mw = order.candidate.mw
-        fit = order.blocks if mw <= 0 else max(math.floor((room + _TOL) / mw), 0)
+        fit = order.blocks if mw <= 0 else max(math.floor((room + TOL) / mw), 0)
         beyond = max(order.blocks - fit, 0)
     runs_from = order.usable
     if runs_from is None and (beyond is None or beyond < order.blocks):
         lead = next(s.power_lead_months for s in plan.site if s.id == order.site)
-        today = months_before(as_of + _weeks(settings.buffer_weeks), -lead)
+        today = months_before(as_of + weeks_delta(settings.buffer_weeks), -lead)
         runs_from = max(order.arrives, today)
     if beyond == order.blocks:
         runs_from = None
     return replace(order, beyond_ceiling=beyond, runs_from=runs_from)
 
 
-def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int, end: date | None) -> _Order:
+def with_its_power(order: Order, *, as_of: date, buffer_weeks: int, end: date | None) -> Order:
     """``order`` dated to land ``buffer_weeks`` before its blocks can run (``runs_from``: its
     site's planned power, else power contracted today), where that is later than its own
     order-by date and than ``as_of`` and no later than ``end`` (the plan's last day; None:
@@ -338,8 +338,8 @@ def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int, end: date 
         return order
     if end is not None and runs > end:
         return order
-    lead = _weeks(order.candidate.lead_time_weeks)
-    order_by = runs - lead - _weeks(buffer_weeks)
+    lead = weeks_delta(order.candidate.lead_time_weeks)
+    order_by = runs - lead - weeks_delta(buffer_weeks)
     if order_by <= max(order.order_by, as_of):
         return order
     return replace(

@@ -20,7 +20,7 @@ import polars as pl
 
 from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import WorkloadClass
-from forecasting.triggers.common import _TOL, N_PLUS_ONE_SCHEMA, Pool, _day, _units
+from forecasting.triggers.common import N_PLUS_ONE_SCHEMA, TOL, Pool, as_date, block_units
 
 __all__ = ["n_plus_one"]
 
@@ -36,7 +36,7 @@ def _shared_blocks(plan: CapacityPlan, region: str, *, start: date, end: date) -
         and (b.in_service is None or b.in_service <= end)
         and (b.retire is None or b.retire > start)
     ]
-    return sorted(shared, key=lambda b: (-_units(plan, b), b.id))
+    return sorted(shared, key=lambda b: (-block_units(plan, b), b.id))
 
 
 def _losses(
@@ -107,7 +107,7 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
     """
     rows: list[tuple[object, ...]] = []
     for region in sorted(daily["region"].unique()):
-        start, end = _day(daily["ds"].min()), _day(daily["ds"].max())
+        start, end = as_date(daily["ds"].min()), as_date(daily["ds"].max())
         blocks = _shared_blocks(plan, region, start=start, end=end)
         if not blocks:
             rows.append((region, None, None, True, None, 0.0))
@@ -130,7 +130,7 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
             )
         short = pl.concat(parts).collect()
         # On the first short day, the loss that leaves the most short is named.
-        over = short.filter(pl.col("shortfall") > _TOL).sort(
+        over = short.filter(pl.col("shortfall") > TOL).sort(
             "ds", "shortfall", "block", descending=[False, True, False]
         )
         worst = float(short["shortfall"].to_numpy().max(initial=0.0))
@@ -144,7 +144,7 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
                 named.id,
                 named.gpus,
                 over.is_empty(),
-                None if over.is_empty() else _day(over["ds"][0]),
+                None if over.is_empty() else as_date(over["ds"][0]),
                 max(worst, 0.0),
             )
         )

@@ -1,4 +1,4 @@
-"""One pool's TRIGGERS row and the order it places (:func:`_trigger_row`), sized or not."""
+"""One pool's TRIGGERS row and the order it places (:func:`trigger_row`), sized or not."""
 
 from __future__ import annotations
 
@@ -11,53 +11,53 @@ import polars as pl
 
 from forecasting.capacity import CapacityPlan
 from forecasting.text import days_count, usd
-from forecasting.triggers.choice import _Bridge, _bridge, _choose, _rechosen
+from forecasting.triggers.choice import Bridge, chosen_bridge, chosen_order, rechosen
 from forecasting.triggers.common import (
-    _TOL,
     NEW_SITE,
+    TOL,
     MonthsRefused,
     Pool,
     Status,
     TriggerSettings,
-    _day,
-    _weeks,
+    as_date,
     reach_to_size,
+    weeks_delta,
 )
-from forecasting.triggers.notes import PULL_IN, _Head, _order_head, _unverified_green
+from forecasting.triggers.notes import PULL_IN, NoteHead, order_head, unverified_green
 from forecasting.triggers.orders import (
-    _empty_row,
-    _net_of,
-    _Order,
-    _order_fields,
-    _running,
-    _running_blocks,
-    _running_from,
+    Order,
+    empty_row,
+    net_of,
+    order_fields,
+    running_blocks,
+    running_from,
+    running_shares,
 )
-from forecasting.triggers.power import _Power
-from forecasting.triggers.power_waits import _brought_back, _nothing_but_power, _past_the_ceiling
+from forecasting.triggers.power import Power
+from forecasting.triggers.power_waits import brought_back, nothing_but_power, past_the_ceiling
 from forecasting.triggers.sizing import (
-    _candidates,
-    _Exhaustion,
-    _exhaustion,
-    _median_size,
-    _planned_cover,
-    _pool_blocks,
-    _window_end,
+    Exhaustion,
+    candidate_blocks,
+    first_exhaustion,
+    median_size,
+    planned_cover,
+    pool_blocks,
+    sizing_window_end,
 )
 
 __all__ = ["NOT_SIZED"]
 
-_LATER = ": later orders"  # ends a note whose shortfall outgrows its order
+LATER_SUFFIX = ": later orders"  # ends a note whose shortfall outgrows its order
 
 
-def _relief_named(relief: _Order) -> str:
+def _relief_named(relief: Order) -> str:
     """The training-pool order an all pool is sized net of (or covered by), as counted: its
     blocks, the day those that run all run from, and how many are past their site's ceiling,
     counted for nothing ('3 x pod-h100 in service 2026-08-03, 1 of them past s1's ceiling:
     counted for nothing, a new site is needed for it')."""
     named = f"{relief.total_blocks} x {relief.candidate.name}"
-    runs = _running_from(relief)
-    past = relief.total_blocks - _running_blocks(relief)
+    runs = running_from(relief)
+    past = relief.total_blocks - running_blocks(relief)
     said = f"{named} in service {runs if runs is not None else relief.arrives}"
     if past:
         sites = sorted({s.site for s in relief.shares if s.beyond_ceiling and s.site})
@@ -67,18 +67,18 @@ def _relief_named(relief: _Order) -> str:
     return said
 
 
-class _Decision(NamedTuple):
+class PoolDecision(NamedTuple):
     """A pool's TRIGGERS row, the order it places (None when none), the last day that order
     was sized for (None when the pool never runs short), the bridge it was cut short for, and
     the clauses its note gives about the order and its power."""
 
     row: dict[str, object]
-    order: _Order | None
+    order: Order | None
     sized_to: date | None
-    bridge: _Bridge | None = None
-    # The note's clauses about the order and its power (_order_head): its first, but for an
+    bridge: Bridge | None = None
+    # The note's clauses about the order and its power (order_head): its first, but for an
     # order not sized (_unsized), whose note opens with that.
-    head: _Head = _Head("", "")
+    head: NoteHead = NoteHead("", "")
 
     @property
     def waits_for_power(self) -> bool:
@@ -88,10 +88,10 @@ class _Decision(NamedTuple):
 
 
 # Opens the note of an all pool the training pool's order covers (_say_relief_as_placed).
-_COVERED = "covered by the training-pool order: "
+COVERED_PREFIX = "covered by the training-pool order: "
 
 
-def _trigger_row(
+def trigger_row(
     daily: pl.DataFrame,
     plan: CapacityPlan,
     *,
@@ -99,15 +99,15 @@ def _trigger_row(
     pool: Pool,
     as_of: date,
     settings: TriggerSettings,
-    relief: _Order | None,
-    power: _Power | None,
+    relief: Order | None,
+    power: Power | None,
     bridge_from: date | None = None,
     size_until: date | None = None,
-) -> _Decision:
+) -> PoolDecision:
     """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool; with
     ``bridge_from``, an order may be cut short for a newer generation ordered from that day;
-    with ``size_until``, the order is sized no further (see :func:`_window_end`)."""
-    full = partial(_window_end, sizing_weeks=settings.sizing_weeks, size_until=size_until)
+    with ``size_until``, the order is sized no further (see :func:`sizing_window_end`)."""
+    full = partial(sizing_window_end, sizing_weeks=settings.sizing_weeks, size_until=size_until)
     cut = dict(settings.sized_before).get(region)
 
     def window(start: date) -> date:
@@ -116,17 +116,17 @@ def _trigger_row(
         end = full(start)
         return end if cut is None or start >= cut else min(end, cut - timedelta(days=1))
 
-    row = _empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
-    found = _exhaustion(daily)
+    row = empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
+    found = first_exhaustion(daily)
     if found is None:
-        end = _day(daily["ds"].max())
+        end = as_date(daily["ds"].max())
         note = f"{settings.quantile} requirement stays within capacity through {end}"
-        if float(daily["requirement_gpus"].max() or 0.0) <= _TOL:  # type: ignore[arg-type]
+        if float(daily["requirement_gpus"].max() or 0.0) <= TOL:  # type: ignore[arg-type]
             # No demand to verify (an inference-only trace's training pool read "green to
             # 2025-01-26 only: not verified beyond" on its front page).
             note = f"no {pool.value} demand in the forecast through {end}"
             if any(
-                b.region == region and b.dedicated_customer and b in _pool_blocks(plan, pool)
+                b.region == region and b.dedicated_customer and b in pool_blocks(plan, pool)
                 for b in plan.block
             ):
                 # A pod dedicated to the class's only customer leaves the pool nothing, which
@@ -135,22 +135,22 @@ def _trigger_row(
                     f"no {pool.value} demand on the shared blocks through {end} (none in the "
                     "forecast, or all of it on blocks dedicated to its customers)"
                 )
-        elif caveat := _unverified_green(
+        elif caveat := unverified_green(
             plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
         ):
             note += caveat
             row["unverified_green"] = True
         row |= {"status": Status.GREEN.value, "max_shortfall_gpus": 0.0, "note": note}
         row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
-        return _Decision(row, None, None)
-    gross = _net_of(found.shortfall, None)
+        return PoolDecision(row, None, None)
+    gross = net_of(found.shortfall, None)
     window_end = window(found.day)
     sized = found.shortfall.filter(pl.col("ds") <= window_end)
     from_exhaustion = (window_end, sized)
-    net = _net_of(sized, relief)
-    candidates = _candidates(plan, region=region, pool=pool)
+    net = net_of(sized, relief)
+    candidates = candidate_blocks(plan, region=region, pool=pool)
     choose = partial(
-        _choose,
+        chosen_order,
         plan=plan,
         region=region,
         exhaustion=found.day,
@@ -182,7 +182,7 @@ def _trigger_row(
         if not after_arrival.height:
             return unsized(order)
         window_end, sized, from_arrival = late_end, after_arrival, True
-        net = _net_of(sized, relief)
+        net = net_of(sized, relief)
         order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
         if order is not None and order.arrives <= found.day:
             # Chosen again for the later window, it lands in time after all: sized from
@@ -190,8 +190,8 @@ def _trigger_row(
             # landing a month before exhaustion were bought for the shortfall of the year
             # after the first choice's arrival, 2028-08 to 2029-08.)
             (window_end, sized), from_arrival = from_exhaustion, False
-            net = _net_of(sized, relief)
-            order = _rechosen(
+            net = net_of(sized, relief)
+            order = rechosen(
                 order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
             )
         elif (
@@ -205,8 +205,8 @@ def _trigger_row(
             sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
             if not sized.height:
                 return unsized(order)
-            net = _net_of(sized, relief)
-            order = _rechosen(
+            net = net_of(sized, relief)
+            order = rechosen(
                 order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
             )
     if relief is not None and order is not None and power is not None and not order.powered:
@@ -214,12 +214,12 @@ def _trigger_row(
         # training-pool order (counted from when its blocks run) from then on. Counted over
         # the days before, a rack running with 2 training pods on 2027-02-02 was bought for
         # the 29 days before them, which it could not serve either.
-        runs = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
+        runs = past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
         start = runs.runs_from
         # (Its window ending before then, it is left as sized: _dated says so.)
-        if start is not None and _day(sized["ds"].min()) < start <= _day(sized["ds"].max()):
-            net = _net_of(sized.filter(pl.col("ds") >= start), relief)
-            order = _rechosen(
+        if start is not None and as_date(sized["ds"].min()) < start <= as_date(sized["ds"].max()):
+            net = net_of(sized.filter(pl.col("ds") >= start), relief)
+            order = rechosen(
                 order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
             )
     # An order waiting for its site's power, where that power brings back blocks of the pool
@@ -227,14 +227,14 @@ def _trigger_row(
     back = (
         None
         if order is None or power is None
-        else _brought_back(
+        else brought_back(
             plan,
             order,
             region=region,
             pool=pool,
             as_of=as_of,
             buffer_weeks=settings.buffer_weeks,
-            end=_day(found.shortfall["ds"].max()),
+            end=as_date(found.shortfall["ds"].max()),
         )
     )
     if back is not None and order is not None:
@@ -244,18 +244,18 @@ def _trigger_row(
             back = None  # it runs past the forecast: nothing to net it on
         else:
             waiting, window_end, sized, from_arrival = order, back_end, restored, True
-            net = _net_of(sized, relief)
-            order = _rechosen(
+            net = net_of(sized, relief)
+            order = rechosen(
                 order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
             )
             if order is None:
                 row |= {
                     "exhaustion_date": found.day,
                     "requirement_gpus_at_exhaustion": found.requirement,
-                    "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
+                    "capacity_gpus_at_exhaustion": math.floor(found.capacity + TOL),
                     "max_shortfall_gpus": gross,
                 }
-                row = _nothing_but_power(
+                row = nothing_but_power(
                     row,
                     waiting,
                     back,
@@ -263,12 +263,12 @@ def _trigger_row(
                     plan=plan,
                     as_of=as_of,
                     buffer_weeks=settings.buffer_weeks,
-                    covered_to=min(window_end, _day(found.shortfall["ds"].max())),
+                    covered_to=min(window_end, as_date(found.shortfall["ds"].max())),
                 )
-                return _Decision(row, None, window_end)
+                return PoolDecision(row, None, window_end)
     bridge = None
     if bridge_from is not None and order is not None and order.in_time and not from_arrival:
-        bridge = _bridge(
+        bridge = chosen_bridge(
             order,
             candidates,
             plan,
@@ -285,31 +285,31 @@ def _trigger_row(
         if bridge is not None:
             order, window_end = bridge.order, bridge.start - timedelta(days=1)
             sized = found.shortfall.filter(pl.col("ds") <= window_end)
-            net = _net_of(sized, relief)
+            net = net_of(sized, relief)
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
         # Whole units: capacity in H100-equivalents may be fractional; never overstated.
-        "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
+        "capacity_gpus_at_exhaustion": math.floor(found.capacity + TOL),
         "max_shortfall_gpus": gross,
     }
-    if relief is not None and net <= 0.0 < _net_of(sized, None):
-        row |= _order_fields(relief, as_of=as_of, exhaustion=found.day, blocks=0)
-        row["note"] = f"{_COVERED}{_relief_named(relief)}"
-        return _Decision(row, None, window_end)
+    if relief is not None and net <= 0.0 < net_of(sized, None):
+        row |= order_fields(relief, as_of=as_of, exhaustion=found.day, blocks=0)
+        row["note"] = f"{COVERED_PREFIX}{_relief_named(relief)}"
+        return PoolDecision(row, None, window_end)
     if net <= 0.0 and first_choice is not None:
         # Short now, but capacity already planned covers the need before anything ordered
         # today could land: an order would only stand idle.
-        row |= _order_fields(first_choice, as_of=as_of, exhaustion=found.day, blocks=0)
+        row |= order_fields(first_choice, as_of=as_of, exhaustion=found.day, blocks=0)
         row["note"] = (
             f"short from {found.day}, but the earliest order ({first_choice.candidate.name}) "
             f"lands {first_choice.arrives}, when capacity already planned covers the need: "
             "nothing to order; the shortfall until then is absorbed, not bought"
         )
-        return _Decision(row, None, window_end)
+        return PoolDecision(row, None, window_end)
     if order is None:
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
-        return _Decision(row | {"status": Status.RED.value, "note": note}, None, window_end)
+        return PoolDecision(row | {"status": Status.RED.value, "note": note}, None, window_end)
     serves_from = order.arrives if from_arrival else found.day
     since = "its arrival" if from_arrival else "exhaustion"
     if back is not None:
@@ -317,7 +317,7 @@ def _trigger_row(
     cover = (
         None
         if bridge is not None
-        else _planned_cover(
+        else planned_cover(
             sized, plan, region=region, pool=pool, serves_from=serves_from, relief=relief
         )
     )
@@ -332,7 +332,7 @@ def _trigger_row(
         # from then on: 4 racks per region ($67.6M) landing 18 days before 4,096 committed
         # GPUs, beside a finance page that listed those GPUs as idle. Within the buffer
         # the plan's own dates are the lever (expedite or pull the planned blocks in).
-        row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=0)
+        row |= order_fields(order, as_of=as_of, exhaustion=found.day, blocks=0)
         capex = order.blocks * order.candidate.capex_usd
         row["note"] = (
             f"short from {found.day} {PULL_IN}: {cover.named()} in service {cover.lands}; "
@@ -342,8 +342,8 @@ def _trigger_row(
             "after: nothing to order; absorb the shortfall, expedite the planned blocks or "
             "pull them in"
         )
-        return _Decision(row, None, window_end)
-    head = _order_head(
+        return PoolDecision(row, None, window_end)
+    head = order_head(
         order,
         plan=plan,
         region=region,
@@ -370,9 +370,9 @@ def _trigger_row(
     # anywhere (a late order's largest shortfall can lie before its arrival, absorbed, and
     # read as growth still to come with no later order to meet it).
     beyond = found.shortfall.filter(pl.col("ds") > window_end)
-    later = (_net_of(beyond, None) if beyond.height else 0.0) - _net_of(sized, None)
+    later = (net_of(beyond, None) if beyond.height else 0.0) - net_of(sized, None)
     last_day = found.shortfall["ds"].max()
-    if later <= _TOL and isinstance(last_day, date) and window_end > last_day:
+    if later <= TOL and isinstance(last_day, date) and window_end > last_day:
         # The window runs past the plan: say how far the order was sized for, not how far a
         # full window would have reached (Helios: "to 2021-07-25" on a plan ending 2020-07-26).
         notes.append(
@@ -381,11 +381,11 @@ def _trigger_row(
             f"{settings.sizing_weeks} weeks of a full window reach {window_end}, not within "
             "the horizon)"
         )
-    if later > _TOL:
+    if later > TOL:
         after = since
         span = f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end})"
         start = serves_from
-        if size_until is not None and window_end < start + _weeks(settings.sizing_weeks):
+        if size_until is not None and window_end < start + weeks_delta(settings.sizing_weeks):
             past = (
                 f"{window_end}, the last daily row: past it"
                 if window_end == size_until
@@ -410,11 +410,11 @@ def _trigger_row(
             )
         notes.append(
             f"{span}; the shortfall grows by {later:,.0f} more by "
-            f"{_day(found.shortfall['ds'].max())}{_LATER}"
+            f"{as_date(found.shortfall['ds'].max())}{LATER_SUFFIX}"
         )
-    if relief is not None and net < _net_of(sized, None):
+    if relief is not None and net < net_of(sized, None):
         notes.append(f"sized net of the training-pool order ({_relief_named(relief)})")
-    elif relief is not None and relief.total_blocks and not _running(relief):
+    elif relief is not None and relief.total_blocks and not running_shares(relief):
         # Wholly past its site's ceiling, it serves the all pool nothing: said, so that the
         # two orders do not read as one need bought twice.
         notes.append(
@@ -422,7 +422,7 @@ def _trigger_row(
             f"{relief.candidate.name}): none of its blocks can run, all past their site's "
             f"ceiling ({NEW_SITE} for them)"
         )
-    median = _median_size(
+    median = median_size(
         daily,
         order,
         sized=sized,
@@ -432,11 +432,11 @@ def _trigger_row(
     )
     if median is not None:
         notes.append(median)
-    row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
+    row |= order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row["note"] = "; ".join(notes)
     if power is not None and order.site is not None:
         power.take(order.site, order.mw_held, order.arrives)
-    return _Decision(row, order, window_end, bridge, head)
+    return PoolDecision(row, order, window_end, bridge, head)
 
 
 # Opens the note of an order the forecast ends before (TRIGGERS rows with a candidate and no
@@ -446,15 +446,15 @@ NOT_SIZED = "not sized: the forecast ends before it could arrive"
 
 def _unsized(
     row: dict[str, object],
-    order: _Order,
+    order: Order,
     *,
-    found: _Exhaustion,
+    found: Exhaustion,
     plan: CapacityPlan,
     region: str,
     as_of: date,
     buffer_weeks: int,
     months_refused: MonthsRefused | None = None,
-) -> _Decision:
+) -> PoolDecision:
     """The trigger of a pool whose order lands after the forecast's last day: what to order
     and by when, but no size, capex or MW, and no placement (so in no total).
 
@@ -462,8 +462,8 @@ def _unsized(
     serve: 2 racks ($16.9M) for a ServeGen pool whose 26-week forecast orders 7 ($59.1M), and
     nothing said the figure was not measured.
     """
-    end = _day(found.shortfall["ds"].max())
-    head = _order_head(
+    end = as_date(found.shortfall["ds"].max())
+    head = order_head(
         order,
         plan=plan,
         region=region,
@@ -475,14 +475,14 @@ def _unsized(
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
-        "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
-        "max_shortfall_gpus": _net_of(found.shortfall, None),
+        "capacity_gpus_at_exhaustion": math.floor(found.capacity + TOL),
+        "max_shortfall_gpus": net_of(found.shortfall, None),
     }
-    row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
+    row |= order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row |= {"blocks_to_order": None, "capex_usd": None, "mw": None, "powered_from": None}
     reach = reach_to_size(order.arrives, as_of=as_of, months_refused=months_refused)
     row["note"] = (
         f"{NOT_SIZED} (it lands {order.arrives}, the forecast ends {end}): its size, capex and "
         f"MW are not measured and are in no total; {reach}; {head.text}"
     )
-    return _Decision(row, None, end, head=head)
+    return PoolDecision(row, None, end, head=head)

@@ -13,8 +13,8 @@ import polars as pl
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.schema import WorkloadClass
 from forecasting.text import usd
-from forecasting.triggers.common import _TOL, Pool, _day, _weeks
-from forecasting.triggers.orders import _net_of, _Order, _relieved
+from forecasting.triggers.common import TOL, Pool, as_date, weeks_delta
+from forecasting.triggers.orders import Order, net_of, relieved_shortfall
 
 __all__ = ["DECISION_HORIZON_DAYS"]
 
@@ -24,7 +24,7 @@ DECISION_HORIZON_DAYS = 182
 
 
 @dataclass(frozen=True, slots=True)
-class _Exhaustion:
+class Exhaustion:
     """Where a pool first runs short, and its shortfall by day (for sizing the order)."""
 
     day: date
@@ -37,13 +37,13 @@ def _shortfall() -> pl.Expr:
     return (pl.col("requirement_gpus") - pl.col("capacity_gpus")).alias("shortfall_gpus")
 
 
-def _exhaustion(daily: pl.DataFrame) -> _Exhaustion | None:
+def first_exhaustion(daily: pl.DataFrame) -> Exhaustion | None:
     """The first day a pool's requirement beats its capacity, or None within the horizon."""
-    short = daily.filter(_shortfall() > _TOL)
+    short = daily.filter(_shortfall() > TOL)
     if short.is_empty():
         return None
     first = short.row(0, named=True)
-    return _Exhaustion(
+    return Exhaustion(
         day=first["ds"],
         requirement=float(first["requirement_gpus"]),
         capacity=float(first["capacity_gpus"]),
@@ -51,7 +51,7 @@ def _exhaustion(daily: pl.DataFrame) -> _Exhaustion | None:
     )
 
 
-def _pool_blocks(plan: CapacityPlan, pool: Pool) -> list[Block]:
+def pool_blocks(plan: CapacityPlan, pool: Pool) -> list[Block]:
     """The plan's blocks that serve ``pool`` (every block serves ``all``)."""
     return [b for b in plan.block if pool is Pool.ALL or b.allows(WorkloadClass.TRAINING)]
 
@@ -61,13 +61,13 @@ def _serves(candidate: CandidateBlock, pool: Pool) -> bool:
     return pool is Pool.ALL or candidate.allows(WorkloadClass.TRAINING)
 
 
-def _candidates(plan: CapacityPlan, *, region: str, pool: Pool) -> list[CandidateBlock]:
+def candidate_blocks(plan: CapacityPlan, *, region: str, pool: Pool) -> list[CandidateBlock]:
     """Block types that can be ordered for ``region`` and serve ``pool``'s demand."""
     return [c for c in plan.candidate if c.available_in(region) and _serves(c, pool)]
 
 
-def _blocks_needed(shortfall: float, units: float) -> int:
-    return max(math.ceil(shortfall / units - _TOL), 0)
+def blocks_needed(shortfall: float, units: float) -> int:
+    return max(math.ceil(shortfall / units - TOL), 0)
 
 
 class _PlannedCover(NamedTuple):
@@ -88,30 +88,30 @@ class _PlannedCover(NamedTuple):
         return f"{len(self.blocks)} {kind} ({ids}; {gpus:,} GPUs)"
 
 
-def _planned_cover(
+def planned_cover(
     sized: pl.DataFrame,
     plan: CapacityPlan,
     *,
     region: str,
     pool: Pool,
     serves_from: date,
-    relief: _Order | None,
+    relief: Order | None,
 ) -> _PlannedCover | None:
     """The planned blocks whose landing ends the shortfall an order serving from
     ``serves_from`` is sized on (``sized``, to the window's end), or None when the window is
     still short on its last day, or the shortfall ends with no planned block landing (demand
     falling is not capacity planned)."""
-    short = _relieved(sized, relief).filter(
-        (pl.col("ds") >= serves_from) & (pl.col("shortfall_gpus") > _TOL)
+    short = relieved_shortfall(sized, relief).filter(
+        (pl.col("ds") >= serves_from) & (pl.col("shortfall_gpus") > TOL)
     )
     if short.is_empty():
         return None
-    lands = _day(short["ds"].max()) + timedelta(days=1)
-    if lands > _day(sized["ds"].max()):
+    lands = as_date(short["ds"].max()) + timedelta(days=1)
+    if lands > as_date(sized["ds"].max()):
         return None
     blocks = [
         b
-        for b in _pool_blocks(plan, pool)
+        for b in pool_blocks(plan, pool)
         if b.region == region and b.in_service is not None and serves_from < b.in_service <= lands
     ]
     # The shortfall must end the day planned capacity lands, not after it as demand falls.
@@ -120,19 +120,19 @@ def _planned_cover(
     return _PlannedCover(lands, blocks)
 
 
-def _window_end(start: date, *, sizing_weeks: int, size_until: date | None) -> date:
+def sizing_window_end(start: date, *, sizing_weeks: int, size_until: date | None) -> date:
     """The last day an order serving from ``start`` is sized for: ``sizing_weeks`` on, and no
     later than ``size_until`` where set, though four weeks at least (a month's row)."""
-    end = start + _weeks(sizing_weeks)
-    return end if size_until is None else min(end, max(size_until, start + _weeks(4)))
+    end = start + weeks_delta(sizing_weeks)
+    return end if size_until is None else min(end, max(size_until, start + weeks_delta(4)))
 
 
-def _median_size(
+def median_size(
     daily: pl.DataFrame,
-    order: _Order,
+    order: Order,
     *,
     sized: pl.DataFrame,
-    relief: _Order | None,
+    relief: Order | None,
     as_of: date,
     scored_days: int | None,
 ) -> str | None:
@@ -146,14 +146,14 @@ def _median_size(
     """
     if "requirement_q50" not in daily.columns or sized.is_empty():
         return None
-    last = _day(sized["ds"].max())
+    last = as_date(sized["ds"].max())
     scored = DECISION_HORIZON_DAYS if scored_days is None else scored_days
     if last <= as_of + timedelta(days=scored):
         return None
     median = daily.filter(pl.col("ds").is_between(sized["ds"].min(), last)).select(
         "ds", shortfall_gpus=pl.col("requirement_q50") - pl.col("capacity_gpus")
     )
-    blocks = _blocks_needed(_net_of(median, relief), order.units)
+    blocks = blocks_needed(net_of(median, relief), order.units)
     if blocks >= order.blocks:
         return None
     capex = blocks * order.candidate.capex_usd

@@ -101,7 +101,7 @@ $42.2M" beside "$7,481.4M past it: not verified" of revenue).
 the code (session 51):
 
 1. *What it counts.* The extra capex and MW are the cheapest blocks that serve what the deal
-   adds to what its pools lack on the plan without it (:func:`_deal_blocks`): the plan's blocks,
+   adds to what its pools lack on the plan without it (:func:`blocks_for_deal`): the plan's blocks,
    and every order the triggers place to the plan's end from the day it can serve: as soon as it
    could land if ordered today (a deal that pulls an order forward moves its date, which the
    sooner note says, and does not buy it; on the days after its own arrival the pool holds the

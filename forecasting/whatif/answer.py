@@ -15,54 +15,59 @@ from forecasting.triggers import TriggerResult, TriggerSettings, daily_end_of, e
 
 # The triggers' MW tolerance: one rule for when an order's site powers it (it was 0.05 MW
 # here, and a 0.004 MW deficit read powered).
-from forecasting.triggers.common import _TOL
-from forecasting.whatif.baseline import _baseline_gaps, _baseline_note, _worse_days
+from forecasting.triggers.common import TOL
+from forecasting.whatif.baseline import baseline_gaps, baseline_short_note, worse_days
 from forecasting.whatif.blocks import (
     DEAL_BLOCKS_SCHEMA,
     DEAL_POWER_SCHEMA,
     PULLED_SCHEMA,
-    _deal_blocks,
+    blocks_for_deal,
 )
 from forecasting.whatif.capital import (
-    _NOT_PRICE,
-    _blocks_unmeasured,
-    _capex_basis,
-    _extra_mw_of,
-    _less_capital_note,
-    _no_extra_capital_note,
-    _not_sized_note,
+    NOT_PRICE,
+    blocks_unmeasured,
+    capex_basis_note,
+    extra_mw_of,
+    less_capital_note,
+    no_extra_capital_note,
+    not_sized_note,
     past_ceiling_text,
 )
-from forecasting.whatif.concentration import _concentration_line
+from forecasting.whatif.concentration import deal_concentration_line
 from forecasting.whatif.deal import (
-    _ASSUMED_TERM,
+    ASSUMED_TERM,
     DealError,
-    _check_weighable,
-    _floor_note,
-    _from_forecast_start,
-    _horizon_end,
+    check_weighable,
+    floor_note,
+    forecast_end,
+    from_forecast_start,
     with_deal,
     with_region_levels,
 )
-from forecasting.whatif.orders import _USD_TOL, _orders, _unservable_pools, _unwatched_orders
-from forecasting.whatif.power import _power_waits, _powered_from
-from forecasting.whatif.replan import (
-    _early_blocks_note,
-    _first_order_later,
-    _moved_note,
-    _moved_orders,
-    _replan_note,
-    _shrunk_order_note,
-    _sooner_note,
+from forecasting.whatif.orders import (
+    USD_TOL,
+    orders_with_and_without,
+    unservable_pools,
+    unwatched_orders,
 )
-from forecasting.whatif.revenue import REVENUE_ANYWAY, _revenue, _revenue_note, _short_most
+from forecasting.whatif.power import power_waits, served_once_powered
+from forecasting.whatif.replan import (
+    early_blocks_note,
+    first_order_later,
+    moved_note,
+    moved_orders,
+    replan_capex_note,
+    shrunk_order_note,
+    sooner_capital_note,
+)
+from forecasting.whatif.revenue import REVENUE_ANYWAY, deal_revenue, revenue_note, short_most_days
 from forecasting.whatif.serving import (
-    _added,
-    _day_or_month,
-    _serve_from,
-    _short_day,
-    _short_windows,
-    _spans,
+    day_or_month,
+    first_short_day,
+    served_in_full_from,
+    short_span_count,
+    short_windows,
+    waits_on_added_days,
 )
 
 __all__ = ["WhatIf", "what_if"]
@@ -98,7 +103,7 @@ class WhatIf:
     verified_to: date | None = None
     concentration: pl.DataFrame  # contracts.BOOK_CONCENTRATION_SCHEMA, without and with
     # Concentration as one line: the month it stands on and how far it is measured (the daily
-    # paths), no direction where the deal steps up past them (see _concentration_line).
+    # paths), no direction where the deal steps up past them (see deal_concentration_line).
     concentration_line: str = ""
     notes: tuple[str, ...]
     # The orders of the plan with the deal (PLACEMENTS_SCHEMA) that the plan without it does
@@ -119,11 +124,11 @@ class WhatIf:
     # in full, not "from its first day" (a deal short 21 of its first 22 months read served).
     short_most: bool = False
     # The plan's own shortfalls in the deal's pools on days the deal would hold GPUs, which the
-    # verdict does not count ('' when none): see _baseline_note.
+    # verdict does not count ('' when none): see baseline_short_note.
     baseline_note: str = ""
     # Where an order of the deal's pools is not sized, with or without the deal: what that
     # makes of the extra capex and how far ahead to forecast to size it ('' when every order
-    # is sized; see _not_sized_note), and the "region/pool" keys of those pools, with the deal
+    # is sized; see not_sized_note), and the "region/pool" keys of those pools, with the deal
     # and without it.
     capex_not_sized: str = ""
     not_sized_with: tuple[str, ...] = ()
@@ -162,10 +167,10 @@ class WhatIf:
     # GPUs need: 1 x pod-h100-1024 for us-west training", or the re-plan where it is cheaper.
     capex_basis: str = ""
     # The capital of the plan's orders the deal places sooner, beside the extra capex on the
-    # CLI's headline and the page's cards ('' where none): see _sooner_note.
+    # CLI's headline and the page's cards ('' where none): see sooner_capital_note.
     sooner_note: str = ""
     # The blocks in service before the deal holds a GPU, beyond the plan without it: how many,
-    # their capital, for how long, and why then ('' where none): see _early_blocks_note.
+    # their capital, for how long, and why then ('' where none): see early_blocks_note.
     early_note: str = ""
     # A ramp dated before the forecast's first day (a deal "already running" that telemetry
     # does not show): what was weighed instead, on the headline and first of the notes ('').
@@ -222,12 +227,12 @@ def what_if(
             f"region {deal.region!r} is not in the capacity plan; its regions are "
             + ", ".join(sorted(plan.regions))
         )
-    horizon_end = _horizon_end(forecast)
+    horizon_end = forecast_end(forecast)
     monthly = "grain" in forecast.columns and bool(
         forecast.filter(pl.col("grain") == "month").height
     )
-    _check_weighable(deal, horizon_end=horizon_end, monthly=monthly)
-    deal, rebased, ramp_warning = _from_forecast_start(deal, forecast, as_of=as_of)
+    check_weighable(deal, horizon_end=horizon_end, monthly=monthly)
+    deal, rebased, ramp_warning = from_forecast_start(deal, forecast, as_of=as_of)
     settings = settings or TriggerSettings()
     # A region of the plan without telemetry: with_region_levels weighs it on zero demand.
     unwatched = forecast.filter(pl.col("unique_id") == hierarchy.id_of(deal.region)).is_empty()
@@ -240,7 +245,7 @@ def what_if(
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     lifted = with_deal(forecast, deal, book=book, incremental=pipeline)
     result = expansion_triggers(lifted, plan, as_of=as_of, settings=settings)
-    cut = _first_order_later(without, result, deal)
+    cut = first_order_later(without, result, deal)
     if cut:
         # The plan's own first order, grown by the deal's months in its window, lands later
         # than without it: it is sized to the day before the deal instead, and what the deal
@@ -252,31 +257,33 @@ def what_if(
     # Only the days the deal adds to its pools' shortfall are the deal's; the plan's own are
     # named apart (the baseline note).
     timeline = site_power_timeline(plan, start=as_of, end=max(horizon_end, as_of))
-    worse = _worse_days(
+    worse = worse_days(
         forecast, lifted, plan, deal, without=without, with_=result, as_of=as_of,
         settings=settings, timeline=timeline,
     )  # fmt: skip
-    orders = _orders(without, result)
-    serve_from, serve_note = _serve_from(
+    orders = orders_with_and_without(without, result)
+    serve_from, serve_note = served_in_full_from(
         orders, deal, horizon_end=horizon_end, forecast=forecast, placements=result.placements,
         worse=worse,
     )  # fmt: skip
-    waits = _added(
-        _power_waits(
+    waits = waits_on_added_days(
+        power_waits(
             result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
             buffer_weeks=settings.buffer_weeks,
         ),
         worse,
         until="powered_from",
     )  # fmt: skip
-    serve_from, serve_note = _powered_from(
+    serve_from, serve_note = served_once_powered(
         waits, plan, deal, horizon_end=horizon_end, served=(serve_from, serve_note),
         power=result.power, power_without=without.power, buffer_weeks=settings.buffer_weeks,
         forecast=forecast,
     )  # fmt: skip
-    short_day = _short_day(orders, deal, serve_from, result.placements, waits=waits, worse=worse)
-    short = _short_windows(orders, result.placements, deal, waits=waits, worse=worse)
-    baseline = _baseline_gaps(
+    short_day = first_short_day(
+        orders, deal, serve_from, result.placements, waits=waits, worse=worse
+    )
+    short = short_windows(orders, result.placements, deal, waits=waits, worse=worse)
+    baseline = baseline_gaps(
         without, plan, deal, as_of=as_of, horizon_end=horizon_end,
         buffer_weeks=settings.buffer_weeks,
     )  # fmt: skip
@@ -287,10 +294,10 @@ def what_if(
             f"; checked only to the plan horizon ({horizon_end}): the steps after it ({steps}) "
             "are not within the horizon"
         )
-    gpu_hours, revenue, past_plan = _revenue(
+    gpu_hours, revenue, past_plan = deal_revenue(
         deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short
     )
-    _, revenue_on_baseline, _ = _revenue(
+    _, revenue_on_baseline, _ = deal_revenue(
         deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short,
         only=list(baseline.select("exhaustion_with", "until").iter_rows()),
     )  # fmt: skip
@@ -302,7 +309,7 @@ def what_if(
         else None
     )
     revenue_unverified = (
-        _revenue(
+        deal_revenue(
             deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short,
             only=unverified_from,
         )[1]
@@ -310,14 +317,14 @@ def what_if(
         else None
     )  # fmt: skip
     notes = [*rebased]
-    notes += [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
+    notes += [ASSUMED_TERM] if deal.description == ASSUMED_TERM else []
     floor, adds_none = (
-        _floor_note(forecast, lifted, deal, book=book) if not pipeline else ("", False)
+        floor_note(forecast, lifted, deal, book=book) if not pipeline else ("", False)
     )
     if floor:
         notes.append(floor)
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
-        notes.append(_revenue_note(deal, serve_from, short, forecast))
+        notes.append(revenue_note(deal, serve_from, short, forecast))
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "
@@ -333,12 +340,12 @@ def what_if(
         notes.append("no price: neither the deal nor its class policy names one")
     replan_capex = float(orders["extra_capex_usd"].sum())
     replan_mw = float(orders["extra_mw"].sum())
-    deal_blocks, pulled, power = _deal_blocks(
+    deal_blocks, pulled, power = blocks_for_deal(
         forecast, lifted, plan, deal, without=without, as_of=as_of, horizon_end=horizon_end,
         settings=settings,
     )  # fmt: skip
     unmeasured = ""
-    if unservable := _unservable_pools(orders, deal):
+    if unservable := unservable_pools(orders, deal):
         # No figure where no block type can serve a pool the deal needs: another pool's
         # blocks (racks, for a training deal) are not its own, and $0 is not measured.
         deal_blocks, pulled, power = deal_blocks.clear(), pulled.clear(), power.clear()
@@ -356,39 +363,41 @@ def what_if(
     # MW (rule 4): it read $0, the plan's power as if it carried them.
     power_usd = float(power["usd"].fill_null(0.0).sum())
     extra_capex = own_capex + new_site + power_usd
-    extra_mw = _extra_mw_of(deal_blocks)
+    extra_mw = extra_mw_of(deal_blocks)
     power_unchecked = (
         f"the power they need is not priced: no [[site]] of {deal.region} in the plan, so no "
         "power is checked there"
-        if extra_mw > _TOL and not any(s.region == deal.region for s in plan.site)
+        if extra_mw > TOL and not any(s.region == deal.region for s in plan.site)
         else ""
     )
     past_ceiling = past_ceiling_text(deal_blocks)
-    replan_note = _replan_note(
+    replan_note = replan_capex_note(
         orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
         own_capex=own_capex, unmeasured=unmeasured,
     )  # fmt: skip
-    if moved := _moved_note(without.placements, result.placements):
+    if moved := moved_note(without.placements, result.placements):
         # Every order the deal moves, later ones too, dated and priced (a later 7-cell order,
         # $2.6B, pulled 14 months sooner was on no line of the what-if).
         replan_note = f"{replan_note}; {moved}" if replan_note else moved
     # Beside the extra capex on the headline and the cards, not only in the note below.
-    sooner_note = _sooner_note(_moved_orders(without.placements, result.placements), as_of=as_of)
-    if shrunk := _shrunk_order_note(orders, without, result, deal, cut=cut):
+    sooner_note = sooner_capital_note(
+        moved_orders(without.placements, result.placements), as_of=as_of
+    )
+    if shrunk := shrunk_order_note(orders, without, result, deal, cut=cut):
         notes.append(shrunk)
-    early_note = _early_blocks_note(
+    early_note = early_blocks_note(
         forecast, plan, deal, without=without, with_=result, as_of=as_of, settings=settings,
         timeline=timeline,
     )  # fmt: skip
     if early_note:
         notes.append(early_note)
-    if replan_capex < -_USD_TOL:
+    if replan_capex < -USD_TOL:
         notes.append(
-            _less_capital_note(
+            less_capital_note(
                 without.placements, result.placements, orders, plan, horizon_end=horizon_end
             )
         )
-    not_sized = _not_sized_note(
+    not_sized = not_sized_note(
         without.triggers,
         result.triggers,
         deal,
@@ -407,8 +416,8 @@ def what_if(
     )
     capex_basis = (
         unmeasured
-        or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
-        or _capex_basis(
+        or blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
+        or capex_basis_note(
             deal_blocks,
             pulled,
             daily_end=daily_end_of(forecast),
@@ -426,18 +435,16 @@ def what_if(
         )
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
     no_extra = (
-        ""
-        if not_sized.note or unservable
-        else _no_extra_capital_note(extra_capex, serve_from, deal)
+        "" if not_sized.note or unservable else no_extra_capital_note(extra_capex, serve_from, deal)
     )
     capital_note = no_extra
-    if not no_extra and serve_from is None and extra_capex > _USD_TOL:
+    if not no_extra and serve_from is None and extra_capex > USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         capital_note = (
             f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need"
-            + (" and a new site's MW as priced" if new_site > _USD_TOL else "")
-            + (" and the power they need beyond the plan's" if power_usd > _USD_TOL else "")
-            + f", and does not serve it in full within the horizon: {_NOT_PRICE}"
+            + (" and a new site's MW as priced" if new_site > USD_TOL else "")
+            + (" and the power they need beyond the plan's" if power_usd > USD_TOL else "")
+            + f", and does not serve it in full within the horizon: {NOT_PRICE}"
         )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
@@ -445,7 +452,7 @@ def what_if(
         else pl.DataFrame()
     )
     concentration_line = (
-        _concentration_line(concentration, deal, paths=paths, forecast=forecast)
+        deal_concentration_line(concentration, deal, paths=paths, forecast=forecast)
         if paths is not None and concentration.height
         else ""
     )
@@ -454,7 +461,7 @@ def what_if(
         # The deal was weighed on its own GPUs alone: served so is not served beside what the
         # region already runs, which nobody measured (`report`: "not judged" there).
         not_judged = not_judged_in([deal.region]) if serve_from is not None else ""
-        orders = _unwatched_orders(orders, deal.region)
+        orders = unwatched_orders(orders, deal.region)
         if not_judged:
             serve_note = (
                 f"{not_judged}: what {deal.region} already runs is not known, so whether its "
@@ -496,11 +503,13 @@ def what_if(
         horizon_end=horizon_end,
         serve_from=serve_from,
         serve_note=serve_note,
-        short_from=None if short_day is None else _day_or_month(short_day, forecast),
+        short_from=None if short_day is None else day_or_month(short_day, forecast),
         daily_end=daily_end_of(forecast),
-        short_at_times=_spans(short, after=deal.ramp[0].day) > 1,
-        short_most=_short_most(deal, horizon_end=horizon_end, serve_from=serve_from, short=short),
-        baseline_note=_baseline_note(
+        short_at_times=short_span_count(short, after=deal.ramp[0].day) > 1,
+        short_most=short_most_days(
+            deal, horizon_end=horizon_end, serve_from=serve_from, short=short
+        ),
+        baseline_note=baseline_short_note(
             baseline,
             forecast=forecast,
             buffer_weeks=settings.buffer_weeks,

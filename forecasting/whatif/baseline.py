@@ -13,9 +13,9 @@ from forecasting.contracts import Contract
 from forecasting.text import usd
 from forecasting.triggers import TriggerResult, TriggerSettings
 from forecasting.triggers.common import NEW_SITE
-from forecasting.whatif.blocks import _GPU_TOL, _lacking
-from forecasting.whatif.power import _power_waits
-from forecasting.whatif.serving import _day_or_month, _late_orders, _merged
+from forecasting.whatif.blocks import GPU_TOL, lacking_gpus
+from forecasting.whatif.power import power_waits
+from forecasting.whatif.serving import day_or_month, late_orders, merged_spans
 
 __all__ = ["PLAN_SHORT_TOO"]
 
@@ -24,7 +24,7 @@ __all__ = ["PLAN_SHORT_TOO"]
 PLAN_SHORT_TOO = "the plan is short without it too"
 
 
-def _worse_days(
+def worse_days(
     forecast: pl.DataFrame,
     lifted: pl.DataFrame,
     plan: CapacityPlan,
@@ -37,20 +37,20 @@ def _worse_days(
     timeline: pl.DataFrame,
 ) -> pl.Series:
     """The days the deal holds GPUs on which a pool it draws on lacks more with the deal
-    (``lifted``, ``with_``) than without it (``forecast``, ``without``): :func:`_lacking`.
+    (``lifted``, ``with_``) than without it (``forecast``, ``without``): :func:`lacking_gpus`.
     Only these count against the deal. A day its pools lack the same GPUs either way is the
     plan's shortfall: the orders the deal adds serve its GPUs from then (a batch deal read
     "short Oct-Dec 2028" because the plan's own cells at its site waited for power then,
     with or without it); a deal whose GPUs land on blocks that wait for power makes its pool
     lack more, and counts."""
     lacking = partial(
-        _lacking, plan=plan, deal=deal, as_of=as_of, settings=settings, timeline=timeline
+        lacking_gpus, plan=plan, deal=deal, as_of=as_of, settings=settings, timeline=timeline
     )
     joined = lacking(lifted, with_).join(
         lacking(forecast, without), on=["pool", "ds"], suffix="_without", how="left"
     )
     days = (
-        joined.filter(pl.col("lacking") - pl.col("lacking_without").fill_null(0.0) > _GPU_TOL)
+        joined.filter(pl.col("lacking") - pl.col("lacking_without").fill_null(0.0) > GPU_TOL)
         .get_column("ds")
         .unique()
         .sort()
@@ -58,7 +58,7 @@ def _worse_days(
     return pl.Series("ds", [d for d in days if deal.gpus_on(d) > 0], dtype=pl.Date())
 
 
-def _baseline_gaps(
+def baseline_gaps(
     without: TriggerResult,
     plan: CapacityPlan,
     deal: Contract,
@@ -72,11 +72,11 @@ def _baseline_gaps(
     span's first day), until (its first day served again; null: not within the plan),
     contracted (power contracted today ends it) and new_site (blocks past the site's ceiling:
     only a new site ends it), by the rules the deal's own spans follow
-    (:func:`_late_orders`, :func:`_power_waits`) on the plan without the deal."""
+    (:func:`late_orders`, :func:`power_waits`) on the plan without the deal."""
     triggers = without.triggers.select(
         "region", "pool", "arrives", status_with="status", exhaustion_with="exhaustion_date"
     )
-    late = _late_orders(triggers, without.placements, deal).select(
+    late = late_orders(triggers, without.placements, deal).select(
         pl.lit(None, dtype=pl.String()).alias("site"),
         "region",
         "pool",
@@ -85,7 +85,7 @@ def _baseline_gaps(
         contracted=pl.lit(False),
         new_site=pl.lit(False),
     )
-    dark = _power_waits(
+    dark = power_waits(
         without.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
         buffer_weeks=buffer_weeks,
     ).select(
@@ -101,7 +101,7 @@ def _baseline_gaps(
     return gaps.unique().sort("exhaustion_with", "site", nulls_last=True)
 
 
-def _baseline_note(
+def baseline_short_note(
     gaps: pl.DataFrame,
     *,
     forecast: pl.DataFrame,
@@ -109,7 +109,7 @@ def _baseline_note(
     revenue_on: float | None,
 ) -> str:
     """What the plan is short of without the deal, where the deal would hold GPUs ('' when
-    nothing): each span (:func:`_baseline_gaps`) and what ends it, that the deal's verdict
+    nothing): each span (:func:`baseline_gaps`) and what ends it, that the deal's verdict
     counts only the days it adds, and the revenue it counts in those spans (``revenue_on``).
 
     The deal is served on such a day when the orders it adds serve its GPUs, so that its
@@ -127,8 +127,8 @@ def _baseline_note(
     for (site, region, pool, contracted, new_site), rows in gaps.group_by(
         "site", "region", "pool", "contracted", "new_site", maintain_order=True
     ):
-        for begin, until in _merged(list(rows.select("exhaustion_with", "until").iter_rows())):
-            when = f"from {_day_or_month(begin, forecast)}"
+        for begin, until in merged_spans(list(rows.select("exhaustion_with", "until").iter_rows())):
+            when = f"from {day_or_month(begin, forecast)}"
             if site is None:
                 ends = (
                     f"until {until}, when blocks ordered today are in service"

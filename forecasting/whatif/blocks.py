@@ -18,9 +18,9 @@ from forecasting.triggers import TriggerResult, TriggerSettings, pool_requiremen
 
 # The triggers' MW tolerance: one rule for when an order's site powers it (it was 0.05 MW
 # here, and a 0.004 MW deficit read powered).
-from forecasting.triggers.common import _TOL, months_before
-from forecasting.whatif.orders import _deal_pools
-from forecasting.whatif.power import _contracted_today, _usable_orders
+from forecasting.triggers.common import TOL, months_before
+from forecasting.whatif.orders import deal_pools
+from forecasting.whatif.power import contracted_today, usable_orders
 
 __all__ = ["DEAL_BLOCKS_SCHEMA", "DEAL_POWER_SCHEMA", "PULLED_SCHEMA"]
 
@@ -100,7 +100,7 @@ PULLED_SCHEMA = pl.Schema(
 )
 
 
-_GPU_TOL = 0.5  # H100-equivalents: half a GPU lacking is rounding, not a GPU short
+GPU_TOL = 0.5  # H100-equivalents: half a GPU lacking is rounding, not a GPU short
 
 
 def _added_by(orders: pl.DataFrame, day: str) -> pl.DataFrame:
@@ -114,7 +114,7 @@ def _added_by(orders: pl.DataFrame, day: str) -> pl.DataFrame:
     )
 
 
-def _lacking(
+def lacking_gpus(
     frame: pl.DataFrame,
     result: TriggerResult,
     plan: CapacityPlan,
@@ -127,15 +127,15 @@ def _lacking(
     """(pool, ds, lacking): per pool the deal draws on and day, the H100-equivalents its
     requirement (``frame`` at the triggers' quantile, headroom included) exceeds what is in
     service: the plan's blocks, and the orders of ``result`` from the day each serves (its
-    arrival, or its power: :func:`_usable_orders`; never where nothing powers it, so only the
+    arrival, or its power: :func:`usable_orders`; never where nothing powers it, so only the
     blocks of an order under its site's ceiling, never those past it). Every order
     of the region serves ``all``; only the training pool's serve ``training``, as the
     triggers count them."""
-    need = _deal_pools(
+    need = deal_pools(
         pool_requirements(frame, plan, as_of=as_of, column=settings.quantile), deal
     ).sort("ds")
     units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
-    orders = _usable_orders(
+    orders = usable_orders(
         result.placements, plan, region=deal.region, timeline=timeline, as_of=as_of,
         buffer_weeks=settings.buffer_weeks,
     ).filter(pl.col("usable").is_not_null())  # fmt: skip
@@ -221,7 +221,7 @@ def _deal_power(
     first day the site is short of it, contracted its power lead time and the buffer before
     (``contract_by``), or from today at the earliest where that has passed."""
     sites = sorted((s for s in plan.site if s.region == region), key=lambda s: s.id)
-    if mw <= _TOL or not sites:
+    if mw <= TOL or not sites:
         return pl.DataFrame(schema=DEAL_POWER_SCHEMA)
     under, _ = _under_ceilings(placements, region=region)
     end = max(end, needed)
@@ -232,7 +232,7 @@ def _deal_power(
     for s in sites:
         rows = timeline.filter(pl.col("site") == s.id).sort("ds")
         today = min(
-            _contracted_today(as_of, lead_months=s.power_lead_months, buffer_weeks=buffer_weeks),
+            contracted_today(as_of, lead_months=s.power_lead_months, buffer_weeks=buffer_weeks),
             end,
         )
         ahead = s.energized_mw_on(today)
@@ -258,16 +258,16 @@ def _deal_power(
         left -= take
     out = []
     for s in sites:
-        if taken[s.id] <= _TOL:
+        if taken[s.id] <= TOL:
             continue
         ds, counted, need = days[s.id]
         lacks = np.maximum(need - counted, 0.0)
         adds = np.maximum(need + taken[s.id] - counted, 0.0) - lacks
-        if not len(ds) or adds.max() <= _TOL:
+        if not len(ds) or adds.max() <= TOL:
             continue
-        first = ds[int(np.argmax(adds > _TOL))]
+        first = ds[int(np.argmax(adds > TOL))]
         contract_by = months_before(first, s.power_lead_months) - timedelta(weeks=buffer_weeks)
-        today = _contracted_today(as_of, lead_months=s.power_lead_months, buffer_weeks=buffer_weeks)
+        today = contracted_today(as_of, lead_months=s.power_lead_months, buffer_weeks=buffer_weeks)
         contract_mw = float(adds.max())
         out.append(
             (
@@ -306,7 +306,7 @@ def _ceiling_room(
     return max(room - past_mw, 0.0), [s.id for s in sites]
 
 
-def _deal_blocks(
+def blocks_for_deal(
     forecast: pl.DataFrame,
     lifted: pl.DataFrame,
     plan: CapacityPlan,
@@ -330,7 +330,7 @@ def _deal_blocks(
     units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
 
     def need(frame: pl.DataFrame) -> pl.DataFrame:
-        return _deal_pools(
+        return deal_pools(
             pool_requirements(frame, plan, as_of=as_of, column=settings.quantile), deal
         ).select("pool", "ds", "requirement_gpus", "capacity_gpus")
 
@@ -408,7 +408,7 @@ def _deal_blocks(
         return max(float(gpus[on].max()) if on.any() else 0.0, 0.0)
 
     def count(gpus: float, unit: float) -> int:
-        return math.ceil(gpus / unit - 1e-9) if gpus > _GPU_TOL and unit > 0 else 0
+        return math.ceil(gpus / unit - 1e-9) if gpus > GPU_TOL and unit > 0 else 0
 
     def lands(kind: Any) -> date:
         return as_of + timedelta(weeks=kind.lead_time_weeks)
@@ -482,12 +482,12 @@ def _deal_blocks(
     out: list[tuple[object, ...]] = []
     fitted: list[float] = []
     for pool, kind, need_gpus, n in chosen:
-        fit = n if kind.mw <= 0 or math.isinf(room) else min(n, int((room + _TOL) // kind.mw))
+        fit = n if kind.mw <= 0 or math.isinf(room) else min(n, int((room + TOL) // kind.mw))
         if not math.isinf(room):
             room -= fit * kind.mw
         fitted.append(fit * kind.mw)
         site_mw = (n - fit) * kind.mw
-        priced = per_mw is not None and site_mw > _TOL
+        priced = per_mw is not None and site_mw > TOL
         out.append(
             (
                 deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw,
@@ -504,7 +504,7 @@ def _deal_blocks(
     for pool, kind, _, n in chosen:
         if n and pool in adds:
             ds, gpus = adds[pool]
-            on = (ds >= np.datetime64(lands(kind))) & (gpus > _GPU_TOL)
+            on = (ds >= np.datetime64(lands(kind))) & (gpus > GPU_TOL)
             if on.any():
                 firsts.append(ds[on].min().astype("datetime64[D]").item())
     power = _deal_power(
@@ -516,7 +516,7 @@ def _deal_blocks(
     power_usd = float(power["usd"].fill_null(0.0).sum())
     total = sum(fitted)
     out = [
-        (*row, power_mw * f / total, power_usd * f / total) if total > _TOL else (*row, 0.0, 0.0)
+        (*row, power_mw * f / total, power_usd * f / total) if total > TOL else (*row, 0.0, 0.0)
         for row, f in zip(out, fitted, strict=True)
     ]
     return _DealBlocks(pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row"), pulled, power)
@@ -559,7 +559,7 @@ def _pulled_orders(
     for pool, kind, _, n in chosen:
         day = lands(kind)
         if pool == "all" and training is not None:
-            # A training deal's GPUs run on training blocks only (see _deal_blocks).
+            # A training deal's GPUs run on training blocks only (see blocks_for_deal).
             day = max(day, lands(training))
         start[pool] = day
         own = n * units[kind.name]
@@ -573,7 +573,7 @@ def _pulled_orders(
         left = gpus.copy()
         for day, n_gpus in relief[pool]:
             left = left - np.where(ds >= np.datetime64(day), n_gpus, 0.0)
-        on = (ds >= np.datetime64(start[pool])) & (left > _GPU_TOL)
+        on = (ds >= np.datetime64(start[pool])) & (left > GPU_TOL)
         short[pool] = (ds[on], left[on])
     rows = []
     for r in placed.filter(pl.col("from") < pl.col("in_service")).iter_rows(named=True):

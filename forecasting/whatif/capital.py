@@ -12,7 +12,7 @@ from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract
 from forecasting.text import CAPEX_NOT_SIZED, CapexBound, days_count, usd
 from forecasting.triggers.common import NEW_SITE, MonthsRefused, reach_to_size
-from forecasting.whatif.orders import _USD_TOL, _deal_pools
+from forecasting.whatif.orders import USD_TOL, deal_pools
 
 __all__ = [
     "deal_blocks_text",
@@ -24,7 +24,7 @@ __all__ = [
 
 
 class _NotSized(NamedTuple):
-    """What :func:`_not_sized_note` finds: the note, the bound the extra capex is (None and
+    """What :func:`not_sized_note` finds: the note, the bound the extra capex is (None and
     '' where every order is sized), and the "region/pool" keys of the pools whose order is not
     sized, with the deal and without it."""
 
@@ -44,7 +44,7 @@ _BOUND_WHY: dict[CapexBound, str] = {
 }
 
 
-def _not_sized_note(
+def not_sized_note(
     without: pl.DataFrame,
     with_: pl.DataFrame,
     deal: Contract,
@@ -66,7 +66,7 @@ def _not_sized_note(
     """
 
     def unsized(triggers: pl.DataFrame) -> pl.DataFrame:
-        return _deal_pools(triggers, deal).filter(
+        return deal_pools(triggers, deal).filter(
             pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
         )
 
@@ -233,7 +233,7 @@ def deal_power_text(power: pl.DataFrame, *, daily_end: date | None = None) -> st
     )
 
 
-def _extra_mw_of(deal_blocks: pl.DataFrame) -> float:
+def extra_mw_of(deal_blocks: pl.DataFrame) -> float:
     """The MW of the deal's own blocks: its extra MW (module docstring, "Capital")."""
     return float(deal_blocks["mw"].sum())
 
@@ -246,16 +246,16 @@ def extra_mw_text(mw: float, *, bound: CapexBound | None) -> str:
     return f"{mw:,.1f} MW" if measured else "MW not measured"
 
 
-def _blocks_unmeasured(
+def blocks_unmeasured(
     plan: CapacityPlan, deal: Contract, orders: pl.DataFrame, *, as_of: date, horizon_end: date
 ) -> str:
     """Why the blocks the deal's own GPUs need are not measured ('' where they are): the
     forecast ends before its pool's candidate can land if ordered today, so
-    :func:`_deal_blocks` has no day to count them on (a 14-day forecast read "0.0 MW (its own
+    :func:`blocks_for_deal` has no day to count them on (a 14-day forecast read "0.0 MW (its own
     GPUs need no block of their own)" beside an extra capex not sized)."""
     kinds = {c.name: c for c in plan.candidate}
     parts = []
-    for r in _deal_pools(orders, deal).iter_rows(named=True):
+    for r in deal_pools(orders, deal).iter_rows(named=True):
         kind = kinds.get(r["candidate"] or "")
         if kind is None:
             continue
@@ -270,7 +270,7 @@ def _blocks_unmeasured(
     )
 
 
-def _capex_basis(
+def capex_basis_note(
     deal_blocks: pl.DataFrame,
     pulled: pl.DataFrame,
     *,
@@ -296,7 +296,7 @@ def _capex_basis(
         capex = usd(float(deal_blocks["capex_usd"].sum()))
         priced = usd(float(power["usd"].fill_null(0.0).sum()))
         text += f"; {powered}; so {capex} of blocks and {priced} of power"
-        if (site := float(deal_blocks["new_site_usd"].fill_null(0.0).sum())) > _USD_TOL:
+        if (site := float(deal_blocks["new_site_usd"].fill_null(0.0).sum())) > USD_TOL:
             text += f" and {usd(site)} of a new site's MW"
     elif power_unchecked:
         text += f"; {power_unchecked}"
@@ -315,7 +315,7 @@ def _order_list(placements: pl.DataFrame, plan: CapacityPlan) -> tuple[str, floa
     return listed or "none", float(placements["capex_usd"].sum()), gpus
 
 
-def _less_capital_note(
+def less_capital_note(
     without: pl.DataFrame,
     with_: pl.DataFrame,
     orders: pl.DataFrame,
@@ -332,7 +332,7 @@ def _less_capital_note(
     where its last order's window runs past the plan's end, fewer GPUs within it). That is a
     different plan to the same end, not a saving from signing."""
     parts = []
-    for r in orders.filter(pl.col("extra_capex_usd") < -_USD_TOL).iter_rows(named=True):
+    for r in orders.filter(pl.col("extra_capex_usd") < -USD_TOL).iter_rows(named=True):
         pool = (pl.col("region") == r["region"]) & (pl.col("pool") == r["pool"])
         before, capex_before, gpus_before = _order_list(without.filter(pool), plan)
         after, capex_after, gpus_after = _order_list(with_.filter(pool), plan)
@@ -354,14 +354,14 @@ def _less_capital_note(
 _NO_EXTRA_CAPITAL = "$0 extra capital"
 # Ends the note on a deal not served within the horizon whose extra capital is not $0; the
 # finance page's pipeline rows carry it too.
-_NOT_PRICE = "it is not the price of the deal"
+NOT_PRICE = "it is not the price of the deal"
 
 
-def _no_extra_capital_note(extra_capex: float, serve_from: date | None, deal: Contract) -> str:
+def no_extra_capital_note(extra_capex: float, serve_from: date | None, deal: Contract) -> str:
     """Why a deal not served from its first ramp day adds no capital ('' otherwise): $0
     beside "not within the horizon" or "served in full from 2028-12-01" read as a deal
     served for free. A deal served from its first day says so in its serve note already."""
-    if abs(extra_capex) > _USD_TOL or serve_from == deal.ramp[0].day:
+    if abs(extra_capex) > USD_TOL or serve_from == deal.ramp[0].day:
         return ""
     anyway = "signing adds no order to those the plan places anyway (it moves their dates at most)"
     if serve_from is None:

@@ -10,10 +10,10 @@ from forecasting import hierarchy
 from forecasting.contracts import Contract, Step
 from forecasting.schema import Measure
 from forecasting.triggers.common import months_before
-from forecasting.whatif.deal import _grain
+from forecasting.whatif.deal import grain_column
 
 
-def _days_of(month: date) -> list[date]:
+def days_of(month: date) -> list[date]:
     return [month + timedelta(days=d) for d in range((months_before(month, -1) - month).days)]
 
 
@@ -22,7 +22,7 @@ def _customer_shares(paths: pl.DataFrame, deal: Contract, month: date) -> tuple[
     region and class it runs in is one customer), without and with the deal, as
     :func:`~forecasting.contracts.concentration_with_book` reads it: the mean over paths per
     series and day, the deal a floor on its own series, a month its mean day."""
-    days = [d for d in _days_of(month)]
+    days = [d for d in days_of(month)]
     ramp = pl.DataFrame(
         {"ds": days, "ramp": [float(deal.gpus_on(d)) for d in days]},
         schema={"ds": pl.Date(), "ramp": pl.Float64()},
@@ -66,7 +66,7 @@ def _share_bound(forecast: pl.DataFrame, step: Step) -> str:
     the ramp), as text ('' where the forecast has no region's mean row in that month). The
     month's daily rows where it has them, else its monthly row."""
     month = step.day.replace(day=1)
-    rows = forecast.with_columns(_grain(forecast).alias("grain")).filter(
+    rows = forecast.with_columns(grain_column(forecast).alias("grain")).filter(
         (hierarchy.depth() == 1)
         & (pl.col("measure") == Measure.MEAN.value)
         & pl.col("ds").is_between(month, months_before(month, -1) - timedelta(days=1))
@@ -83,7 +83,7 @@ def _share_bound(forecast: pl.DataFrame, step: Step) -> str:
     )
 
 
-def _concentration_line(
+def deal_concentration_line(
     concentration: pl.DataFrame, deal: Contract, *, paths: pl.DataFrame, forecast: pl.DataFrame
 ) -> str:
     """Concentration with and without the deal as one line ('' where nothing was measured).
@@ -106,9 +106,9 @@ def _concentration_line(
     measured = [
         d
         for m in months
-        for d in _days_of(m)
+        for d in days_of(m)
         if ends[0] is None or ends[0] <= d <= ends[1]  # type: ignore[operator]
-    ] or [d for m in months for d in _days_of(m)]
+    ] or [d for m in months for d in days_of(m)]
     peak_in = max(deal.gpus_on(d) for d in measured)
     # The paths' last day is how far the shares are forecast, not measured: no backtest
     # scored them (S18: "measured through 2025-01-31" on a 14-day forecast).
@@ -132,7 +132,7 @@ def _concentration_line(
         )
 
     def on(month: date) -> list[date]:
-        return [d for d in _days_of(month) if d in days_measured]
+        return [d for d in days_of(month) if d in days_measured]
 
     def held(month: date) -> float:
         days = on(month)
@@ -141,9 +141,9 @@ def _concentration_line(
     days_measured = set(measured)
     # Held alike, a month the paths cover whole goes first: the demo's flat deal stood on
     # June 2027, measured on its first 5 days, and read as the month's.
-    month = max(months, key=lambda m: (held(m), len(on(m)) == len(_days_of(m)), m))
+    month = max(months, key=lambda m: (held(m), len(on(m)) == len(days_of(m)), m))
     part = on(month)
-    days = "" if len(part) == len(_days_of(month)) else f"{part[0]} to {part[-1]} only, "
+    days = "" if len(part) == len(days_of(month)) else f"{part[0]} to {part[-1]} only, "
     row = {
         book: scope.filter((pl.col("book") == book) & (pl.col("month") == month)).row(0, named=True)
         for book in ("without", "with")

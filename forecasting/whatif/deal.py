@@ -27,7 +27,7 @@ __all__ = ["DEAL_ID", "DealError", "deal_contract", "with_deal", "with_region_le
 DEAL_ID = "what-if"
 
 
-_VALUES = ("mean", "q10", "q50", "q90", "q99")
+VALUE_COLUMNS = ("mean", "q10", "q50", "q90", "q99")
 
 
 class DealError(ValueError):
@@ -35,7 +35,7 @@ class DealError(ValueError):
     what to change (a region the plan lacks, a term over before the forecast starts)."""
 
 
-_ASSUMED_TERM = "no end given: the term is taken to end five years after the last ramp step"
+ASSUMED_TERM = "no end given: the term is taken to end five years after the last ramp step"
 
 
 def deal_contract(
@@ -63,7 +63,7 @@ def deal_contract(
         term_end=end,
         status=ContractStatus.SIGNED,
         price_per_gpu_hour=price_per_gpu_hour,
-        description=None if until is not None else _ASSUMED_TERM,
+        description=None if until is not None else ASSUMED_TERM,
     )
 
 
@@ -74,7 +74,7 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _grain(forecast: pl.DataFrame) -> pl.Expr:
+def grain_column(forecast: pl.DataFrame) -> pl.Expr:
     return pl.col("grain") if "grain" in forecast.columns else pl.lit("day")
 
 
@@ -82,7 +82,7 @@ def _ramp_by_row(forecast: pl.DataFrame, contracts: Sequence[Contract]) -> pl.Da
     """(ds, grain, ramp, ramp_days): the contracts' GPUs together on each daily row, their
     largest in a monthly row's month (a peak-measure month is its peak day), and each day's
     (``ramp_days``: a mean-measure month is its average day)."""
-    rows = forecast.select("ds", _grain(forecast).alias("grain")).unique()
+    rows = forecast.select("ds", grain_column(forecast).alias("grain")).unique()
 
     def held(day: date) -> float:
         return float(sum(c.gpus_on(day) for c in contracts))
@@ -115,7 +115,7 @@ def with_region_levels(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
     ]
     if not missing:
         return forecast
-    values = [c for c in _VALUES if c in forecast.columns]
+    values = [c for c in VALUE_COLUMNS if c in forecast.columns]
     keys = [c for c in ("run_id", "ds", "measure", "grain") if c in forecast.columns]
     frame = forecast.select(keys).unique()
     zeros = pl.concat(
@@ -151,14 +151,14 @@ def with_deal(
     own_id = deal.unique_id
     names = hierarchy.levels_of(own_id)
     ancestors = [hierarchy.id_of(*names[:depth]) for depth in (0, 1, 2)]
-    values = [c for c in _VALUES if c in forecast.columns]
+    values = [c for c in VALUE_COLUMNS if c in forecast.columns]
     signed = [
         c
         for c in (book.signed if book is not None and not incremental else ())
         if c.unique_id == own_id and c.id != deal.id
     ]
     ramp = _ramp_by_row(forecast, [*signed, deal])
-    grain = _grain(forecast)
+    grain = grain_column(forecast)
     keys = ["ds", "measure", "grain"]
     framed = forecast.with_columns(grain.alias("grain"))
     own_daily = framed.filter((pl.col("unique_id") == own_id) & (pl.col("grain") == "day"))
@@ -233,7 +233,7 @@ def with_deal(
     return out.cast(forecast.schema)
 
 
-def _horizon_end(forecast: pl.DataFrame) -> date:
+def forecast_end(forecast: pl.DataFrame) -> date:
     """The last day the forecast covers: its last daily day, or its last month's end."""
     end: date = forecast["ds"].max()  # type: ignore[assignment]
     if "grain" in forecast.columns:
@@ -244,7 +244,7 @@ def _horizon_end(forecast: pl.DataFrame) -> date:
     return end
 
 
-def _from_forecast_start(
+def from_forecast_start(
     deal: Contract, forecast: pl.DataFrame, *, as_of: date
 ) -> tuple[Contract, list[str], str]:
     """The deal weighed from the forecast's first day, and a note when that moved its ramp.
@@ -263,14 +263,14 @@ def _from_forecast_start(
     # The daily rows' first day: a monthly row is dated by its month's first day, which reads
     # days before the forecast starts ("the forecast's first day (2026-12-01)" of a run whose
     # first day is 2026-12-04).
-    daily = forecast.filter(_grain(forecast) == "day")
+    daily = forecast.filter(grain_column(forecast) == "day")
     first: date = (daily if daily.height else forecast)["ds"].min()  # type: ignore[assignment]
     if deal.term_end < first:
         assumed = " (no end was given: five years after the last ramp step)"
         raise DealError(
             f"the deal's term ends on {deal.term_end}, before the forecast's first day "
             f"({first}): nothing to weigh; give a later end with --until"
-            + (assumed if deal.description == _ASSUMED_TERM else "")
+            + (assumed if deal.description == ASSUMED_TERM else "")
         )
     if deal.ramp[0].day >= first:
         return deal, [], ""
@@ -303,7 +303,7 @@ def _from_forecast_start(
     return replace(deal, ramp=steps), [note], note
 
 
-def _check_weighable(deal: Contract, *, horizon_end: date, monthly: bool) -> None:
+def check_weighable(deal: Contract, *, horizon_end: date, monthly: bool) -> None:
     """Refuse a deal with nothing to weigh in the plan: no GPUs, or none before its end.
     ``monthly``: whether the forecast has monthly rows; without them --horizon-months alone
     may not lengthen the plan (a 45-day fleet is too young for monthly rows)."""
@@ -325,7 +325,7 @@ def _check_weighable(deal: Contract, *, horizon_end: date, monthly: bool) -> Non
         )
 
 
-def _floor_note(
+def floor_note(
     forecast: pl.DataFrame,
     lifted: pl.DataFrame,
     deal: Contract,

@@ -42,10 +42,10 @@ ORDERS_SCHEMA = pl.Schema(
 )
 
 
-_USD_TOL = 0.5  # dollars: a pool's capital moves when it moves by more than rounding
+USD_TOL = 0.5  # dollars: a pool's capital moves when it moves by more than rounding
 
 
-def _unwatched_orders(orders: pl.DataFrame, region: str) -> pl.DataFrame:
+def unwatched_orders(orders: pl.DataFrame, region: str) -> pl.DataFrame:
     """``orders`` with ``region``'s statuses not judged where it has no telemetry: weighed on
     zero demand without the deal, and on the deal alone with it (read green "without the
     deal", "q90 requirement stays within capacity" where `report` judges nothing). Red with
@@ -78,7 +78,7 @@ def _every_order(result: TriggerResult) -> pl.DataFrame:
     )
 
 
-def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
+def orders_with_and_without(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
     """Per (region, pool): status, exhaustion and the trigger's blocks without and with the
     deal, and the capex and MW of every order to the plan's end."""
     cols = ["region", "pool", "status", "exhaustion_date", "order_by", "blocks_to_order",
@@ -114,7 +114,7 @@ def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
     ).cast(ORDERS_SCHEMA)
 
 
-def _deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+def deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
     """The ORDERS rows of the pools the deal draws on: its region's all-classes pool, and the
     training pool too for a training deal."""
     region = orders.filter(pl.col("region") == deal.region)
@@ -130,13 +130,13 @@ def no_block_type(order: Mapping[str, Any]) -> bool:
     return order["candidate"] is None and order["exhaustion_with"] is not None
 
 
-def _unservable_pools(orders: pl.DataFrame, deal: Contract) -> list[str]:
+def unservable_pools(orders: pl.DataFrame, deal: Contract) -> list[str]:
     """The deal's pools ("region pool") short with it that no block type can serve: the blocks
     its own GPUs need there are not measured, and another pool's block is not theirs (a
     training deal read "the blocks its own GPUs need: 9 x rack-c for r2 all", racks that host
     no training)."""
     return [
         f"{r['region']} {r['pool']}"
-        for r in _deal_pools(orders, deal).iter_rows(named=True)
+        for r in deal_pools(orders, deal).iter_rows(named=True)
         if no_block_type(r)
     ]

@@ -16,9 +16,9 @@ from forecasting.text import CapexBound, usd
 from forecasting.triggers import TriggerSettings, expansion_triggers
 from forecasting.whatif.answer import WhatIf, what_if
 from forecasting.whatif.capital import deal_blocks_text
-from forecasting.whatif.concentration import _days_of
-from forecasting.whatif.deal import _VALUES, DealError, _grain
-from forecasting.whatif.orders import _USD_TOL
+from forecasting.whatif.concentration import days_of
+from forecasting.whatif.deal import VALUE_COLUMNS, DealError, grain_column
+from forecasting.whatif.orders import USD_TOL
 
 __all__ = ["PIPELINE_SCHEMA", "pipeline_if_signed", "without_pipeline_deal"]
 
@@ -85,10 +85,10 @@ def _lowered_orders_note(orders: pl.DataFrame) -> str:
             for r in frame.iter_rows(named=True)
         )
 
-    lowered = orders.filter(pl.col("extra_capex_usd") < -_USD_TOL)
+    lowered = orders.filter(pl.col("extra_capex_usd") < -USD_TOL)
     if lowered.is_empty():
         return ""
-    raised = orders.filter(pl.col("extra_capex_usd") > _USD_TOL)
+    raised = orders.filter(pl.col("extra_capex_usd") > USD_TOL)
     why = (
         f" while it raises {listed(raised)}: a block ordered for one pool serves the other too, "
         "so the extra capex is the net of a different mix of orders"
@@ -118,15 +118,15 @@ def without_pipeline_deal(
     is read as the mean's, which the run maps to its peak band). Days the paths do not cover
     (the monthly rows) held the deal in their mean only, ``p x GPUs`` (their peak day or
     average day, as :func:`~forecasting.contracts.apply_to_months`), which is taken off."""
-    from forecasting.contracts import _quantile_of, pipeline_draws
+    from forecasting.contracts import pipeline_draws, quantile_of
 
     names = hierarchy.levels_of(deal.unique_id)
     ids = [*(hierarchy.id_of(*names[:depth]) for depth in (0, 1, 2)), deal.unique_id]
     quantiles = sorted(
-        (c for c in _VALUES if c != "mean" and c in forecast.columns), key=_quantile_of
+        (c for c in VALUE_COLUMNS if c != "mean" and c in forecast.columns), key=quantile_of
     )
     stats = ["mean", *quantiles]
-    grain = _grain(forecast)
+    grain = grain_column(forecast)
     days = paths.select(pl.col("ds").unique()).filter(pl.col("ds") <= deal.term_end)
     samples = sorted(paths["sample_id"].unique().to_list())
     one = ContractBook(contracts=(deal,), source="pipeline deal")
@@ -152,7 +152,7 @@ def without_pipeline_deal(
         def stat(column: str, name: str) -> pl.Expr:
             if name == "mean":
                 return pl.col(column).mean()
-            return pl.col(column).quantile(_quantile_of(name), interpolation="linear")
+            return pl.col(column).quantile(quantile_of(name), interpolation="linear")
 
         parts.append(
             sums.group_by("ds").agg(
@@ -165,7 +165,7 @@ def without_pipeline_deal(
     months = forecast.filter(grain == "month").select("ds").unique()
     taken = []
     for (month,) in months.iter_rows():
-        month_days = _days_of(month)
+        month_days = days_of(month)
         held = [float(deal.gpus_on(d)) for d in month_days if d <= deal.term_end] or [0.0]
         taken += [
             (month, Measure.PEAK.value, deal.p * max(held)),

@@ -13,14 +13,14 @@ from forecasting.contracts import Contract
 
 # The triggers' MW tolerance: one rule for when an order's site powers it (it was 0.05 MW
 # here, and a 0.004 MW deficit read powered).
-from forecasting.triggers.common import _TOL, months_before
-from forecasting.whatif.orders import _deal_pools
-from forecasting.whatif.serving import _day_or_month
+from forecasting.triggers.common import TOL, months_before
+from forecasting.whatif.orders import deal_pools
+from forecasting.whatif.serving import day_or_month
 
 _MW_TOL = 1e-3  # MW: a kilowatt past a ceiling is rounding, not a site short
 
 
-def _contracted_today(as_of: date, *, lead_months: int, buffer_weeks: int) -> date:
+def contracted_today(as_of: date, *, lead_months: int, buffer_weeks: int) -> date:
     """The first day power contracted today is energized: ``as_of`` plus the site's power lead
     time and the buffer the power triggers keep (``contract_by`` = need − lead − buffer), to
     the day. It read the 1st of the month of ``as_of`` + lead, without the buffer: up to a
@@ -54,12 +54,12 @@ def _planned_power_from(
     spare = (days["energized_mw"] - days["mw_in_service"] - ordered).to_numpy()
     # Spare MW from each day to the end: the order is powered from the first day on or after
     # its arrival whence it never goes negative.
-    holds = np.minimum.accumulate(spare[::-1])[::-1] >= -_TOL
+    holds = np.minimum.accumulate(spare[::-1])[::-1] >= -TOL
     ds = days["ds"].to_list()
     return next((d for d, ok in zip(ds, holds, strict=True) if ok and d >= arrives), None)
 
 
-def _usable_orders(
+def usable_orders(
     placements: pl.DataFrame,
     plan: CapacityPlan,
     *,
@@ -95,7 +95,7 @@ def _usable_orders(
         # triggers' runs_from is null for such an order, and so is its power here.
         capped = (order["blocks_beyond_ceiling"] or 0) >= order["blocks"]
         today = (
-            _contracted_today(as_of, lead_months=leads[site], buffer_weeks=buffer_weeks)
+            contracted_today(as_of, lead_months=leads[site], buffer_weeks=buffer_weeks)
             if site in leads and not capped
             else None
         )
@@ -138,7 +138,7 @@ def _usable_orders(
     return pl.concat([under, past])
 
 
-def _power_waits(
+def power_waits(
     placements: pl.DataFrame,
     plan: CapacityPlan,
     deal: Contract,
@@ -151,22 +151,22 @@ def _power_waits(
     needs them (its shortfall): site, exhaustion_with, powered_from (the site's planned power,
     or power contracted today, whichever is first; null: neither within the plan), contracted
     (whether it is power contracted today) and new_site (its blocks lie past the site's
-    ceiling; an order partly past it waits twice, :func:`_usable_orders`). ``placements``: a
-    run's, with the deal or without it (:func:`_baseline_gaps`).
+    ceiling; an order partly past it waits twice, :func:`usable_orders`). ``placements``: a
+    run's, with the deal or without it (:func:`baseline_gaps`).
 
     Every such order counts, whatever the ramp's last step: only those arriving by it did,
     so a one-step deal skipped the check ("served from its first day" beside a red pool whose
     order waited 74 days for power) and a step that changed nothing flipped the verdict."""
-    if _deal_pools(placements, deal).filter(~pl.col("powered")).is_empty():
+    if deal_pools(placements, deal).filter(~pl.col("powered")).is_empty():
         return pl.DataFrame(schema=_WAITS_SCHEMA)
     timeline = site_power_timeline(plan, start=as_of, end=max(horizon_end, as_of))
-    usable = _usable_orders(
+    usable = usable_orders(
         placements, plan, region=deal.region, timeline=timeline, as_of=as_of,
         buffer_weeks=buffer_weeks,
     )  # fmt: skip
     need = pl.col("exhaustion_date")
     return (
-        _deal_pools(usable, deal)
+        deal_pools(usable, deal)
         .filter(
             ~pl.col("powered")
             & need.is_not_null()
@@ -195,7 +195,7 @@ _WAITS_SCHEMA = pl.Schema(
 )
 
 
-def _powered_from(
+def served_once_powered(
     waits: pl.DataFrame,
     plan: CapacityPlan,
     deal: Contract,
@@ -208,7 +208,7 @@ def _powered_from(
     forecast: pl.DataFrame,
 ) -> tuple[date | None, str]:
     """``served`` pushed back to when power carries the orders that wait for it past their
-    shortfall (``waits``, :func:`_power_waits`): the site's planned power steps first, power
+    shortfall (``waits``, :func:`power_waits`): the site's planned power steps first, power
     contracted today where they come later or never. Where those sites' need passes their
     ceiling (``power``, the power triggers with the deal), no contract powers it: not within
     the horizon on this plan's sites (a 150,000-GPU deal read "served in full from
@@ -268,7 +268,7 @@ def _powered_from(
             f"blocks its pools need wait for power at {at}: {windows}; served in full again "
             f"from {start}"
         )
-    # Orders waiting for power are dated to land with it (_late_orders): no "ordered today".
+    # Orders waiting for power are dated to land with it (late_orders): no "ordered today".
     blocks = (
         "the blocks its pools need wait for power"
         if day <= deal.ramp[0].day
@@ -295,7 +295,7 @@ def _power_windows(
             else f"the power planned at {w['site']}"
         )
         parts.append(
-            f"short from {_day_or_month(w['exhaustion_with'], forecast)} until "
+            f"short from {day_or_month(w['exhaustion_with'], forecast)} until "
             f"{w['powered_from']} ({source})"
         )
     return "; ".join(parts)

@@ -15,10 +15,10 @@ from forecasting.contracts import Contract
 from forecasting.text import days_count, usd
 from forecasting.triggers import TriggerResult, TriggerSettings
 from forecasting.triggers.common import NO_ORDER_BY
-from forecasting.whatif.blocks import _GPU_TOL, _lacking
+from forecasting.whatif.blocks import GPU_TOL, lacking_gpus
 from forecasting.whatif.capital import deal_blocks_text
-from forecasting.whatif.orders import _USD_TOL, _deal_pools
-from forecasting.whatif.power import _usable_orders
+from forecasting.whatif.orders import USD_TOL, deal_pools
+from forecasting.whatif.power import usable_orders
 
 __all__ = ["REPLANNED"]
 
@@ -27,7 +27,7 @@ __all__ = ["REPLANNED"]
 REPLANNED = "the plan re-chose its later orders"
 
 
-def _replan_note(
+def replan_capex_note(
     orders: pl.DataFrame,
     deal_blocks: pl.DataFrame,
     *,
@@ -39,15 +39,15 @@ def _replan_note(
     """What the plan's re-chosen orders move by, beside the blocks the deal's own GPUs need
     ('' where they move by those blocks alone), never the extra capex (rule 2 of the module
     docstring's "Capital"); ``unmeasured``: why the deal's own blocks are not measured at all
-    (:func:`_unservable_pools`).
+    (:func:`unservable_pools`).
 
     The triggers re-run with the deal re-choose the plan's later orders (block types bridged
     to a later generation, a cheaper plan, dates and sites moved by power), which jump with
     demand: a flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks, 8,704
     GPUs) and -$41.0M on the very pool it runs in, ~$526k a GPU."""
-    if abs(replan_capex - own_capex) <= _USD_TOL:
+    if abs(replan_capex - own_capex) <= USD_TOL:
         return ""
-    moved = orders.filter(pl.col("extra_capex_usd").abs() > _USD_TOL)
+    moved = orders.filter(pl.col("extra_capex_usd").abs() > USD_TOL)
     pools = ", ".join(
         f"{r['region']} {r['pool']} {'+' if r['extra_capex_usd'] > 0 else ''}"
         f"{usd(r['extra_capex_usd'])}"
@@ -80,7 +80,7 @@ def _replan_note(
     )
 
 
-def _first_order_later(without: TriggerResult, with_: TriggerResult, deal: Contract) -> bool:
+def first_order_later(without: TriggerResult, with_: TriggerResult, deal: Contract) -> bool:
     """Whether a pool of the deal's region that runs short before the deal starts has fewer
     blocks of its first order (tranche 1) running, with the deal, by the day the plan without
     it has all of them running: the deal's months in its sizing window grew it past the power
@@ -192,7 +192,7 @@ class _Moves(NamedTuple):
     undated_usd: float = 0.0
 
 
-def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
+def moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
     """Each order of the plan to its end that the deal moves, as text: re-dated (the same
     block type and count), re-sized (the same block type), added or dropped; an order the same
     either way is no move. Its capital is the order's, past its site's ceiling included.
@@ -296,7 +296,7 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
 
 
 def _placed_key(order: _Placed) -> tuple[str, ...]:
-    """An order's key among its plan's placements, as strings (see :func:`_moved_orders`)."""
+    """An order's key among its plan's placements, as strings (see :func:`moved_orders`)."""
     return tuple(
         str(v) for v in (order.region, order.pool, order.tranche, order.candidate, order.order_by)
     )
@@ -308,7 +308,7 @@ _REPLAN_SAYS = "the triggers re-run with the deal"
 _NOT_CAPITAL = "a re-plan, not the deal's capital"
 
 
-def _sooner_note(moves: _Moves, *, as_of: date) -> str:
+def sooner_capital_note(moves: _Moves, *, as_of: date) -> str:
     """The capital of the plan's orders the triggers' re-run with the deal places sooner,
     beside its extra capex on the CLI's headline and the page's cards ('' where it places none
     sooner): the 2,000-GPU us-east deal read "extra capex $84.5M" alone while it pulled 7 x
@@ -318,7 +318,7 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
     sooner" (the re-run's), two unlabelled figures for "sooner"."""
     undated = (
         f"leave {usd(moves.undated_usd)} of the plan's orders with no order-by date ({NO_ORDER_BY})"
-        if moves.undated_usd > _USD_TOL
+        if moves.undated_usd > USD_TOL
         else ""
     )
     if not moves.sooner_days or moves.sooner_first is None:
@@ -335,7 +335,7 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
     past = (
         f"; {usd(moves.sooner_past_ceiling_usd)} of them past their site's ceiling (a new "
         "site is needed)"
-        if moves.sooner_past_ceiling_usd > _USD_TOL
+        if moves.sooner_past_ceiling_usd > USD_TOL
         else ""
     )
     return (
@@ -346,11 +346,11 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
     )
 
 
-def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
+def moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     """The orders the deal moves, said as moved by it ('' where it moves none): the re-plan's
     dates, sizes and capital, every order to the plan's end (capital past a site's ceiling
     included), not the first order's alone."""
-    moves, sooner_usd, sooner_days, *_ = _moved_orders(without, with_)
+    moves, sooner_usd, sooner_days, *_ = moved_orders(without, with_)
     if not moves:
         return ""
     pulled = (
@@ -380,7 +380,7 @@ def _blocks_by_candidate(placements: pl.DataFrame, region: str, pool: str) -> di
     return dict(rows.group_by("candidate").agg(pl.col("blocks").sum()).sort("candidate").rows())
 
 
-def _shrunk_order_note(
+def shrunk_order_note(
     orders: pl.DataFrame,
     without: TriggerResult,
     with_: TriggerResult,
@@ -399,7 +399,7 @@ def _shrunk_order_note(
     than the day before the deal (``TriggerSettings.sized_before``), which may leave nothing
     to order now."""
     parts = []
-    shrunk = _deal_pools(orders, deal).filter(pl.col("blocks_with") < pl.col("blocks_without"))
+    shrunk = deal_pools(orders, deal).filter(pl.col("blocks_with") < pl.col("blocks_without"))
     for r in shrunk.iter_rows(named=True):
         region, pool = r["region"], r["pool"]
 
@@ -449,7 +449,7 @@ def _shrunk_order_note(
     return "; ".join(parts)
 
 
-def _early_blocks_note(
+def early_blocks_note(
     forecast: pl.DataFrame,
     plan: CapacityPlan,
     deal: Contract,
@@ -471,7 +471,7 @@ def _early_blocks_note(
     2027-07-04 ($202.8M, 11 months before the deal), listed as "moved" and no more."""
     start = next((s.day for s in deal.ramp if s.gpus > 0), deal.ramp[0].day)
     usable = partial(
-        _usable_orders, plan=plan, region=deal.region, timeline=timeline, as_of=as_of,
+        usable_orders, plan=plan, region=deal.region, timeline=timeline, as_of=as_of,
         buffer_weeks=settings.buffer_weeks,
     )  # fmt: skip
     early = {
@@ -499,10 +499,10 @@ def _early_blocks_note(
         held = (start - first).days
         if held <= settings.buffer_weeks * 7:
             continue  # in service within the triggers' buffer before the need: on time
-        lacking = _lacking(
+        lacking = lacking_gpus(
             forecast, without, plan, deal, as_of=as_of, settings=settings, timeline=timeline
         ).filter(pl.col("ds").is_between(first, start - timedelta(days=1)))
-        short_days = lacking.filter(pl.col("lacking") > _GPU_TOL)["ds"].n_unique()
+        short_days = lacking.filter(pl.col("lacking") > GPU_TOL)["ds"].n_unique()
         need = (
             f"more than its pools need at {settings.quantile} (headroom included) on every "
             "day until then: capital standing idle"

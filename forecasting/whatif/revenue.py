@@ -9,7 +9,7 @@ import polars as pl
 
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract
-from forecasting.whatif.serving import _day_or_month, _merged
+from forecasting.whatif.serving import day_or_month, merged_spans
 
 __all__ = ["REVENUE_ANYWAY"]
 
@@ -17,7 +17,7 @@ __all__ = ["REVENUE_ANYWAY"]
 REVENUE_ANYWAY = "for GPUs the customer is forecast to run anyway: the ramp adds none"
 
 
-def _revenue(
+def deal_revenue(
     deal: Contract,
     plan: CapacityPlan,
     *,
@@ -28,7 +28,7 @@ def _revenue(
 ) -> tuple[float, float | None, float | None]:
     """GPU-hours over the term; revenue from the hours served in full within the horizon
     (from ``serve_from`` on, and before it outside the spans its pools are ``short``:
-    :func:`_short_windows`; none when ``serve_from`` is None) and revenue of the term's hours
+    :func:`short_windows`; none when ``serve_from`` is None) and revenue of the term's hours
     past the horizon, which nothing verifies (None where ``serve_from`` is None); both None
     without a price. With ``only``, only the hours inside those spans (the plan's own
     shortfalls) are summed.
@@ -60,7 +60,7 @@ def _revenue(
     return total, within * price, None if serve_from is None else past * price
 
 
-def _short_most(
+def short_most_days(
     deal: Contract,
     *,
     horizon_end: date,
@@ -68,7 +68,7 @@ def _short_most(
     short: Sequence[tuple[date, date | None]],
 ) -> bool:
     """Whether the deal is short on more than half its days within the plan: the days
-    :func:`_revenue` does not count as served in full (before ``serve_from``, inside a span
+    :func:`deal_revenue` does not count as served in full (before ``serve_from``, inside a span
     ``short``, or every day where no span is dated)."""
     first, last = deal.ramp[0].day, min(deal.term_end, horizon_end)
     days = (last - first).days + 1
@@ -83,21 +83,21 @@ def _short_most(
     return unserved * 2 > days
 
 
-def _revenue_note(
+def revenue_note(
     deal: Contract,
     serve_from: date | None,
     short: Sequence[tuple[date, date | None]],
     forecast: pl.DataFrame,
 ) -> str:
     """Which hours the revenue counts, for a deal not served in full from its first day: all
-    but the spans short before ``serve_from`` (:func:`_short_windows`), as :func:`_revenue`."""
+    but the spans short before ``serve_from`` (:func:`short_windows`), as :func:`deal_revenue`."""
     said = "revenue counts only the hours served in full: "
     first = deal.ramp[0].day
     if serve_from is None:
         return said + "none, as the plan cannot serve the deal in full within its horizon"
     spans = sorted(
         (max(begin, first), min(end or serve_from, serve_from))
-        for begin, end in _merged(short)
+        for begin, end in merged_spans(short)
         if begin < serve_from and (end is None or end > first)
     )
     covered = {begin + timedelta(days=d) for begin, end in spans for d in range((end - begin).days)}
@@ -107,7 +107,7 @@ def _revenue_note(
             f"{first} before it are at risk and not counted"
         )
     listed = ", ".join(
-        f"{_day_or_month(begin, forecast)} to {end - timedelta(days=1)}" for begin, end in spans
+        f"{day_or_month(begin, forecast)} to {end - timedelta(days=1)}" for begin, end in spans
     )
     return said + (
         f"every hour from {first} but those its pools are short ({listed}), which are at risk "

@@ -10,10 +10,10 @@ import polars as pl
 
 from forecasting.contracts import Contract
 from forecasting.triggers import daily_end_of
-from forecasting.whatif.orders import _USD_TOL, _deal_pools
+from forecasting.whatif.orders import USD_TOL, deal_pools
 
 
-def _late_orders(
+def late_orders(
     orders: pl.DataFrame,
     placements: pl.DataFrame,
     deal: Contract,
@@ -24,22 +24,22 @@ def _late_orders(
     pool runs short even if ordered today: the triggers' red rows (``orders``) and the red
     later orders of the plan (``placements``, tranche 2 on: a deal read "served from its first
     day" while a later order of its pool landed 14 months after its shortfall). A red order
-    that arrives in time but waits for its site's power is :func:`_powered_from`'s to judge.
-    ``worse`` (:func:`_worse_days`): only the days the deal adds to its pools' shortfall count,
+    that arrives in time but waits for its site's power is :func:`served_once_powered`'s to judge.
+    ``worse`` (:func:`worse_days`): only the days the deal adds to its pools' shortfall count,
     each order's wait starting on the first of them (None: every day counts).
     Columns: region, pool, arrives (null: no candidate serves the pool), exhaustion_with."""
     # An order waiting for its site's power is dated to land with it (triggers.power_waits.
-    # _with_its_power): its wait is the power's (_power_waits), which runs past its arrival,
+    # with_its_power): its wait is the power's (power_waits), which runs past its arrival,
     # not blocks "ordered today" landing late (the note read "short of blocks until
     # 2026-11-04, when blocks ordered today are in service" of racks due in August).
     waiting = ~pl.col("powered").fill_null(True) & pl.col("site").is_not_null()
     dated = placements.filter(waiting & (pl.col("tranche").fill_null(1) == 1))
     first = (
-        _deal_pools(orders, deal)
+        deal_pools(orders, deal)
         .filter(pl.col("status_with") == "red")
         .join(dated.select("region", "pool").unique(), on=["region", "pool"], how="anti")
     )
-    later = _deal_pools(
+    later = deal_pools(
         placements.filter((pl.col("tranche") > 1) & (pl.col("status") == "red") & ~waiting), deal
     ).select("region", "pool", "arrives", exhaustion_with=pl.col("exhaustion_date"))
     late = pl.concat([first.select(later.columns), later], how="vertical_relaxed").filter(
@@ -47,14 +47,14 @@ def _late_orders(
         | pl.col("exhaustion_with").is_null()
         | (pl.col("arrives") > pl.col("exhaustion_with"))
     )
-    return late if worse is None else _added(late, worse, until="arrives")
+    return late if worse is None else waits_on_added_days(late, worse, until="arrives")
 
 
-def _added(gaps: pl.DataFrame, worse: pl.Series, *, until: str) -> pl.DataFrame:
+def waits_on_added_days(gaps: pl.DataFrame, worse: pl.Series, *, until: str) -> pl.DataFrame:
     """The waits of ``gaps`` (each short from ``exhaustion_with`` until ``until``; null: not
     within the plan) that hold a day the deal adds to its pools' shortfall (``worse``), each
     starting on the first such day. A wait on days the plan is short by the same GPUs without
-    the deal is the plan's (:func:`_baseline_note`), not the deal's. A wait without a start
+    the deal is the plan's (:func:`baseline_short_note`), not the deal's. A wait without a start
     (no shortfall date) is kept: nothing says it is the plan's."""
     if gaps.is_empty():
         return gaps
@@ -74,7 +74,7 @@ def _added(gaps: pl.DataFrame, worse: pl.Series, *, until: str) -> pl.DataFrame:
     return pl.concat([dated, undated.select(dated.columns)])
 
 
-def _serve_from(
+def served_in_full_from(
     orders: pl.DataFrame,
     deal: Contract,
     *,
@@ -86,10 +86,10 @@ def _serve_from(
     """The first day the deal is served in full, and why (see the module docstring); only the
     days the deal adds to its pools' shortfall count where ``worse`` is given."""
     first = deal.ramp[0].day
-    region = _deal_pools(orders, deal)
-    short = _late_orders(orders, placements, deal, worse=worse)
+    region = deal_pools(orders, deal)
+    short = late_orders(orders, placements, deal, worse=worse)
     if short.height == 0:
-        if (region["extra_capex_usd"].abs() > _USD_TOL).any() or (
+        if (region["extra_capex_usd"].abs() > USD_TOL).any() or (
             region["blocks_with"] != region["blocks_without"]
         ).any():
             return (
@@ -123,7 +123,7 @@ def _serve_from(
     if exhaustion > first:
         return day, (
             f"served from its first ramp day on the capacity planned until the shortfall from "
-            f"{_day_or_month(exhaustion, forecast)}, then short until blocks ordered today are "
+            f"{day_or_month(exhaustion, forecast)}, then short until blocks ordered today are "
             f"in service on {arrival}: in full again from {day}"
         )
     return day, (
@@ -132,7 +132,7 @@ def _serve_from(
     )
 
 
-def _short_day(
+def first_short_day(
     orders: pl.DataFrame,
     deal: Contract,
     serve_from: date | None,
@@ -145,14 +145,14 @@ def _short_day(
     full again only from ``serve_from``; None when it is served throughout, or short from its
     first day. The pools whose orders land after their shortfall, or wait for power past it
     (``waits``), go short first; else every pool the deal draws on. ``worse``: only the days
-    the deal adds to its pools' shortfall count (:func:`_worse_days`)."""
+    the deal adds to its pools' shortfall count (:func:`worse_days`)."""
     first = deal.ramp[0].day
     if serve_from is None or serve_from <= first:
         return None
-    late = _late_orders(orders, placements, deal, worse=worse).get_column("exhaustion_with")
+    late = late_orders(orders, placements, deal, worse=worse).get_column("exhaustion_with")
     if waits is not None:
         late = pl.concat([late, waits.get_column("exhaustion_with")])
-    short = (late if late.len() else _deal_pools(orders, deal)["exhaustion_with"]).drop_nulls()
+    short = (late if late.len() else deal_pools(orders, deal)["exhaustion_with"]).drop_nulls()
     day = short.min() if short.len() else None
     return day if isinstance(day, date) and day > first else None
 
@@ -166,13 +166,13 @@ def _short_from(
     *,
     waits: pl.DataFrame | None = None,
 ) -> str | None:
-    """:func:`_short_day` as the tables read it: the day, or its month on the plan's monthly
+    """:func:`first_short_day` as the tables read it: the day, or its month on the plan's monthly
     rows (whose first day would read as a measured date)."""
-    day = _short_day(orders, deal, serve_from, placements, waits=waits)
-    return None if day is None else _day_or_month(day, forecast)
+    day = first_short_day(orders, deal, serve_from, placements, waits=waits)
+    return None if day is None else day_or_month(day, forecast)
 
 
-def _merged(short: Sequence[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+def merged_spans(short: Sequence[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
     """Spans short (first day, first day served again; None: never), overlapping ones merged
     (a late order and a wait for power can cover the same days)."""
     merged: list[tuple[date, date | None]] = []
@@ -185,20 +185,20 @@ def _merged(short: Sequence[tuple[date, date | None]]) -> list[tuple[date, date 
     return merged
 
 
-def _spans(short: Sequence[tuple[date, date | None]], *, after: date) -> int:
+def short_span_count(short: Sequence[tuple[date, date | None]], *, after: date) -> int:
     """How many separate spans the deal is short in, once overlapping ones are merged, among
     those that end after ``after`` (the ramp's first day)."""
-    return sum(1 for _, end in _merged(short) if end is None or end > after)
+    return sum(1 for _, end in merged_spans(short) if end is None or end > after)
 
 
-def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
+def day_or_month(day: date, forecast: pl.DataFrame) -> str:
     """``day``, or its month past the forecast's daily rows (a monthly row's first day is no
     date); the same rule as the tables' (:attr:`WhatIf.daily_end`)."""
     end = daily_end_of(forecast)
     return f"{day:%B %Y}" if end is not None and day > end else str(day)
 
 
-def _short_windows(
+def short_windows(
     orders: pl.DataFrame,
     placements: pl.DataFrame,
     deal: Contract,
@@ -210,7 +210,7 @@ def _short_windows(
     within the plan): each order that lands after its shortfall, or waits for power past it,
     from the first day the deal adds to the shortfall where ``worse`` is given. Between them
     the deal is served in full, and earns."""
-    late = _late_orders(orders, placements, deal, worse=worse).select("exhaustion_with", "arrives")
+    late = late_orders(orders, placements, deal, worse=worse).select("exhaustion_with", "arrives")
     dark = waits.select("exhaustion_with", arrives=pl.col("powered_from"))
     spans = pl.concat([late, dark], how="vertical_relaxed").filter(
         pl.col("exhaustion_with").is_not_null()
