@@ -1369,13 +1369,8 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     # Each contract series lifts itself and every level above it.
     ancestors = pl.concat(
         [
-            lifts.with_columns(
-                pl.col("unique_id")
-                .str.split(hierarchy.SEP)
-                .list.head(depth)
-                .list.join(hierarchy.SEP)
-            )
-            for depth in range(1, hierarchy.BOTTOM_DEPTH + 2)
+            lifts.with_columns(hierarchy.ancestor(depth).alias("unique_id"))
+            for depth in range(hierarchy.BOTTOM_DEPTH + 1)
         ]
     )
     total_lift = ancestors.group_by("unique_id", "ds", "measure").agg(
@@ -1461,13 +1456,8 @@ def _book_only_quantiles(
         return rows
     under = pl.concat(
         [
-            outcomes.with_columns(
-                pl.col("unique_id")
-                .str.split(hierarchy.SEP)
-                .list.head(depth)
-                .list.join(hierarchy.SEP)
-            )
-            for depth in range(1, hierarchy.BOTTOM_DEPTH + 2)
+            outcomes.with_columns(hierarchy.ancestor(depth).alias("unique_id"))
+            for depth in range(hierarchy.BOTTOM_DEPTH + 1)
         ]
     ).unique()  # a leaf's own id repeats at the depths past it
     atoms = (

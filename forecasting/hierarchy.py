@@ -26,6 +26,7 @@ __all__ = [
     "LEVEL_NAMES",
     "SEP",
     "TOTAL",
+    "ancestor",
     "depth",
     "depth_of",
     "escape",
@@ -101,6 +102,11 @@ def depth(column: str = "unique_id") -> pl.Expr:
 def level(at: int, column: str = "unique_id") -> pl.Expr:
     """The name at depth ``at`` of an id, unescaped; null when the id is shallower."""
     return unescape_expr(pl.col(column).str.split(SEP).list.get(at, null_on_oob=True))
+
+
+def ancestor(at: int, column: str = "unique_id") -> pl.Expr:
+    """The id at depth ``at`` above an id (0 the total); the id itself when it is no deeper."""
+    return pl.col(column).str.split(SEP).list.head(at + 1).list.join(SEP)
 
 
 def parent(column: str = "unique_id") -> pl.Expr:

@@ -203,3 +203,18 @@ def test_hostile_names_pass_ingest_forecast_drill_and_report(tmp_path: Path) -> 
         assert html_text(region) in html["finance.html"], region  # a trigger's region
     assert html_text(scenario.name) in html["platform.html"]  # the drill named for a customer
     assert CUSTOMERS[1] not in "".join(pages.values())
+
+
+def test_ancestor_reads_each_depth_above_an_id_and_the_id_itself_below_it() -> None:
+    """A contract lifts its own series and every level above it: each depth's ancestor of a
+    customer's id, the total at depth 0, and a region's own id at the depths past it."""
+    frame = pl.DataFrame(
+        {"unique_id": [hierarchy.id_of("us-east", "inference", "acme"), "total/eu"]}
+    )
+    got = [frame.select(hierarchy.ancestor(at))["unique_id"].to_list() for at in range(4)]
+    assert got == [
+        ["total", "total"],
+        ["total/us-east", "total/eu"],
+        ["total/us-east/inference", "total/eu"],
+        ["total/us-east/inference/acme", "total/eu"],
+    ]

@@ -1175,14 +1175,20 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     )
 
 
-def _power_tied(late: pl.DataFrame) -> list[dict[str, Any]]:
-    """The sites of ``late`` (red and amber power triggers, first due first) due the first's
-    day in the first's way (``new_site``, ``forward``), the first left out, with their own
-    qualifiers (:attr:`ReportOutcome.power_first_tied`)."""
+def _after_the_first(late: pl.DataFrame, *, tied: bool) -> pl.DataFrame:
+    """The rows of ``late`` (red and amber power triggers, first due first) after the first:
+    those due the first's day in the first's way (``new_site``, ``forward``) if ``tied``, else
+    the others."""
     if late.height < 2:
-        return []
+        return late.clear()
     first = late.row(0, named=True)
     same = pl.all_horizontal(pl.col(c) == first[c] for c in ("contract_by", "new_site", "forward"))
+    return late.slice(1).filter(same if tied else ~same)
+
+
+def _power_tied(late: pl.DataFrame) -> list[dict[str, Any]]:
+    """The sites of ``late`` due the first's day in the first's way, the first left out, with
+    their own qualifiers (:attr:`ReportOutcome.power_first_tied`)."""
     return [
         {
             "site": r["site"],
@@ -1190,18 +1196,13 @@ def _power_tied(late: pl.DataFrame) -> list[dict[str, Any]]:
             "not_verified": r["shortfall_only"] or "",
             "monthly": bool(r["monthly_only"]),
         }
-        for r in late.slice(1).filter(same).iter_rows(named=True)
+        for r in _after_the_first(late, tied=True).iter_rows(named=True)
     ]
 
 
 def _power_then(late: pl.DataFrame) -> list[dict[str, Any]]:
-    """The sites of ``late`` (red and amber power triggers, first due first) after the first
-    and those tied with it (:func:`_power_tied`), each with its contract-by date and how it is
-    due (:attr:`ReportOutcome.power_then`)."""
-    if late.height < 2:
-        return []
-    first = late.row(0, named=True)
-    same = pl.all_horizontal(pl.col(c) == first[c] for c in ("contract_by", "new_site", "forward"))
+    """The sites of ``late`` after the first and those tied with it (:func:`_power_tied`),
+    each with its contract-by date and how it is due (:attr:`ReportOutcome.power_then`)."""
     return [
         {
             "site": r["site"],
@@ -1210,7 +1211,7 @@ def _power_then(late: pl.DataFrame) -> list[dict[str, Any]]:
             "forward": bool(r["forward"]),
             "monthly": bool(r["monthly_only"]),
         }
-        for r in late.slice(1).filter(~same).iter_rows(named=True)
+        for r in _after_the_first(late, tied=False).iter_rows(named=True)
     ]
 
 
