@@ -20,22 +20,7 @@ def test_the_forecast_names_its_backtest_window_and_the_reach_the_report_reads(
     backtests scored 5 days ahead": two counts for one thing. The 7 is each window's length
     from its own cut-off; the report counts the days past the as-of day the windows measured.
     The forecast now calls the 7 a window and gives the report's count, from the as-of day."""
-    written = synth.write_fleet(synth.synthetic_fleet(days=30, customers=12, seed=7), tmp_path)
-    telemetry = [f for f in written if f.parent.name == "telemetry"]
-    last = max(pl.read_parquet(f)["ts"].max() for f in telemetry)  # type: ignore[type-var]
-    for file in telemetry:
-        # The newest day keeps its first 10 hours only: too few, so it reads as missing.
-        frame = pl.read_parquet(file)
-        keep = frame["ts"] < last.replace(hour=10)  # type: ignore[union-attr]
-        frame.filter(keep).write_parquet(file)
-    path = tmp_path / "warehouse.duckdb"
-    with warehouse.connect(path) as wh:
-        for file in telemetry:
-            ingest.ingest_file(wh, file)
-    options = ForecastOptions(
-        horizon_days=14, horizon_months=0, n_paths=20, models=("seasonal_naive", "drift")
-    )
-    run = runs.forecast(path, options)
+    path, run = _forecast_of_a_fleet_silent_at_its_end(tmp_path, silent_days_before=0)
     assert run.history_end is not None and run.history_end < run.as_of
     with warehouse.connect(path, read_only=True) as wh:
         reach = scored_days(wh, run.run_id)
@@ -100,23 +85,7 @@ def test_a_fleet_silent_its_last_two_days_is_credited_with_the_steps_its_windows
     Made from the last observed day, the run's forecast was measured to 5 days past the as-of
     day. The report and the triggers read 3: the silent days came off the last window's
     observed days and then again off the count."""
-    written = synth.write_fleet(synth.synthetic_fleet(days=30, customers=12, seed=7), tmp_path)
-    telemetry = [f for f in written if f.parent.name == "telemetry"]
-    last = max(pl.read_parquet(f)["ts"].max() for f in telemetry)  # type: ignore[type-var]
-    newest = last.replace(hour=0)  # type: ignore[union-attr]
-    for file in telemetry:
-        frame = pl.read_parquet(file)
-        day_before = frame["ts"].is_between(newest - timedelta(days=1), newest, closed="left")
-        keep = (frame["ts"] < last.replace(hour=10)) & ~day_before  # type: ignore[union-attr]
-        frame.filter(keep).write_parquet(file)
-    path = tmp_path / "warehouse.duckdb"
-    with warehouse.connect(path) as wh:
-        for file in telemetry:
-            ingest.ingest_file(wh, file)
-    options = ForecastOptions(
-        horizon_days=14, horizon_months=0, n_paths=20, models=("seasonal_naive", "drift")
-    )
-    run = runs.forecast(path, options)
+    path, run = _forecast_of_a_fleet_silent_at_its_end(tmp_path, silent_days_before=1)
     with warehouse.connect(path, read_only=True) as wh:
         summary = wh.run_frame("forecast_summary", run.run_id).filter(
             pl.col("unique_id") == "total"
@@ -130,3 +99,30 @@ def test_a_fleet_silent_its_last_two_days_is_credited_with_the_steps_its_windows
     # The first window (its cut-off 9 days before the as-of day) scored all 7 of its days.
     assert observed_to - min(cutoffs["cutoff"]) == timedelta(days=7)
     assert reach == 5
+
+
+def _forecast_of_a_fleet_silent_at_its_end(
+    tmp_path: Path, *, silent_days_before: int
+) -> tuple[Path, runs.ForecastRun]:
+    """A 30-day synthetic fleet ingested and forecast 14 days ahead, its newest day cut to its
+    first 10 hours (too few: it reads as missing) and the ``silent_days_before`` days before
+    it left without telemetry."""
+    written = synth.write_fleet(synth.synthetic_fleet(days=30, customers=12, seed=7), tmp_path)
+    telemetry = [f for f in written if f.parent.name == "telemetry"]
+    last = max(pl.read_parquet(f)["ts"].max() for f in telemetry)  # type: ignore[type-var]
+    newest = last.replace(hour=0)  # type: ignore[union-attr]
+    for file in telemetry:
+        frame = pl.read_parquet(file)
+        silent = frame["ts"].is_between(
+            newest - timedelta(days=silent_days_before), newest, closed="left"
+        )
+        keep = (frame["ts"] < last.replace(hour=10)) & ~silent  # type: ignore[union-attr]
+        frame.filter(keep).write_parquet(file)
+    path = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(path) as wh:
+        for file in telemetry:
+            ingest.ingest_file(wh, file)
+    options = ForecastOptions(
+        horizon_days=14, horizon_months=0, n_paths=20, models=("seasonal_naive", "drift")
+    )
+    return path, runs.forecast(path, options)
