@@ -1843,7 +1843,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with stopping.handling_stop_signals():
             try:
-                return int(args.func(args))
+                code = int(args.func(args))
+                # A stop whose failure the command took for a step's (a drill that failed
+                # on it, the run going on) still ends the command as a stop.
+                stopping.raise_if_stopped()
+                return code
             except Exception:
                 # After a stop signal, a failure is the stop that something swallowed.
                 stopping.raise_if_stopped()

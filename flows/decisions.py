@@ -23,6 +23,7 @@ from prefect.logging import get_run_logger
 
 from flows.console import progress_bar
 from flows.runners import task_runner_for
+from flows.stopping import recording_prefect_sigterm
 from forecasting import decisions
 from forecasting.capacity import CapacityPlan, load_capacity
 from forecasting.contracts import ContractBook
@@ -30,6 +31,8 @@ from forecasting.decisions import DecisionRun, Replayed
 from forecasting.options import DecisionOptions
 
 __all__ = ["DecisionOptions", "DecisionRun", "backtest_decisions", "decisions_flow"]
+
+recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says why
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

@@ -10,6 +10,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
+from flows.stopping import recording_prefect_sigterm
 from forecasting import runs
 from forecasting.capacity import CapacityPlan, load_capacity
 from forecasting.drills import Scenario, fields_said_as
@@ -31,6 +32,8 @@ __all__ = [
     "drill_flow",
     "drill_scenarios",
 ]
+
+recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says why
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

@@ -18,6 +18,7 @@ from prefect.logging import get_run_logger
 
 from flows.console import progress_bar
 from flows.runners import task_runner_for
+from flows.stopping import recording_prefect_sigterm
 from forecasting import runs
 from forecasting.contracts import ContractBook
 from forecasting.digest import code_digest, content_digest
@@ -27,6 +28,8 @@ from forecasting.options import ForecastOptions
 from forecasting.runs import ForecastRun
 
 __all__ = ["ForecastOptions", "ForecastRun", "forecast", "forecast_flow"]
+
+recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says why
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

@@ -9,6 +9,7 @@ from prefect import flow, task
 from prefect.logging import get_run_logger
 
 from flows import direct
+from flows.stopping import recording_prefect_sigterm
 from forecasting import ingest, runs
 from forecasting.ingest import IngestResult
 from forecasting.runs import ContractsLoaded, EventsLoaded
@@ -24,6 +25,8 @@ __all__ = [
     "load_events",
     "load_file",
 ]
+
+recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says why
 
 
 def _transient(task_obj: object, task_run: object, state: object) -> bool:

@@ -20,7 +20,7 @@ from flows.drill import drill_flow
 from flows.forecast import forecast as run_forecast
 from flows.ingest import ingest_contracts, ingest_events, ingest_files
 from flows.report import report_flow
-from flows.stopping import raise_if_stopped
+from flows.stopping import raise_if_stopped, recording_prefect_sigterm
 from forecasting import ingest
 from forecasting.capacity import load_capacity
 from forecasting.ingest import IngestResult
@@ -36,6 +36,8 @@ from forecasting.runs import (
 )
 
 __all__ = ["PipelineOptions", "PipelineOutcome", "PipelineStopped", "pipeline_flow"]
+
+recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says why
 
 
 class PipelineOutcome(BaseModel):

@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import Event, emit_event
 from prefect.logging import get_run_logger
 
+from flows.stopping import recording_prefect_sigterm
 from forecasting import runs
 from forecasting.capacity import CapacityPlan, load_capacity
 from forecasting.changes import RunChanges
@@ -31,6 +32,8 @@ __all__ = [
     "emit_change_events",
     "report_flow",
 ]
+
+recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says why
 
 STATUS_CHANGED = "fleetcast.trigger.status-changed"
 VERDICT_CHANGED = "fleetcast.drill.verdict-changed"

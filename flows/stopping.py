@@ -16,12 +16,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 __all__ = [
     "Terminated",
     "handling_stop_signals",
     "is_prefect_termination",
     "raise_if_stopped",
+    "recording_prefect_sigterm",
     "stopped_by",
 ]
 
@@ -29,6 +31,9 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # The stop signals this process received. Inside a flow, Prefect's SIGTERM bridge stands in
 # for our handler, and a signal landing in a query reaches us as QueryInterrupted.
 _received: list[signal.Signals] = []
+# Set within handling_stop_signals: outside it (a test calling a flow, a served flow run)
+# nothing would ever catch a recorded stop, and its resending would not end.
+_handling = threading.Event()
 
 
 class Terminated(KeyboardInterrupt):
@@ -55,6 +60,8 @@ def _on_signal(signum: int, frame: object) -> None:
 
 def _record(stop: signal.Signals) -> None:
     """Remember ``stop``; the first one starts raising it again until it is caught."""
+    if not _handling.is_set():
+        return
     if not _received:
         threading.Thread(target=_resend, args=(stop,), daemon=True, name="stop-resend").start()
     _received.append(stop)
@@ -77,6 +84,30 @@ def is_prefect_termination(exc: BaseException) -> bool:
         and kind.__module__ == "pyo3_runtime"
         and "prefect.exceptions.TerminationSignal" in str(exc)
     )
+
+
+def recording_prefect_sigterm() -> None:
+    """Have Prefect's SIGTERM bridge record the signal here before it raises.
+
+    Within a flow run the bridge stands in for our handler, and its exception can be turned
+    into another before anything of ours sees it: raised inside polars' ``cast``, it came out
+    as "TypeError: '<unprintable str object>' is not a Polars data type", the flow failed
+    with that traceback logged, and the command went on and exited 0 (reproduced in
+    tests/test_cli.py). Prefect looks the bridge up by its module name each time it installs
+    or checks it, so the recording one stands in everywhere. Called where flows are defined,
+    as Prefect is imported: the CLI's start stays without it. Idempotent."""
+    from prefect.utilities import engine
+
+    bridge = engine._prefect_sigterm_handler  # private: the only place Prefect keeps it
+    if getattr(bridge, "records_for_fleetcast", False):
+        return
+
+    def recording_bridge(sig_num: int, *args: object) -> NoReturn:
+        _record(signal.Signals(sig_num))
+        bridge(sig_num, *args)
+
+    recording_bridge.records_for_fleetcast = True  # type: ignore[attr-defined]  # a marker
+    engine._prefect_sigterm_handler = recording_bridge
 
 
 def _resend(stop: signal.Signals) -> None:
@@ -128,6 +159,17 @@ def _not_a_cancelled_reset(record: logging.LogRecord) -> bool:
     return not (kind is not None and issubclass(kind, asyncio.CancelledError))
 
 
+# The loggers Prefect's engines log a run's failure on, with its traceback.
+_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+
+def _not_after_a_stop(record: logging.LogRecord) -> bool:
+    """False for a run's error logged after a stop signal: it is the stop, swallowed or
+    turned into another exception on its way (a 15-line TypeError traceback printed before
+    the command's one line); the command says it was stopped."""
+    return not (_received and record.levelno >= logging.ERROR)
+
+
 @contextmanager
 def handling_stop_signals() -> Iterator[None]:
     """Within: SIGINT and SIGTERM are recorded and raised as KeyboardInterrupt (main thread
@@ -136,15 +178,21 @@ def handling_stop_signals() -> Iterator[None]:
     handlers = {s: signal.signal(s, _on_signal) for s in _STOP_SIGNALS} if main else {}
     _received.clear()
     _caught.clear()
+    _handling.set()
     hook, sys.unraisablehook = sys.unraisablehook, _quiet_stops
     # Left on: the connections are collected as late as the interpreter's exit (adding it
     # again is a no-op).
     for name in _POOL_LOGGERS:
         logging.getLogger(name).addFilter(_not_a_cancelled_reset)
+    for name in _RUN_LOGGERS:
+        logging.getLogger(name).addFilter(_not_after_a_stop)
     try:
         yield
     finally:
         _caught_now()
+        _handling.clear()
+        for name in _RUN_LOGGERS:
+            logging.getLogger(name).removeFilter(_not_after_a_stop)
         sys.unraisablehook = hook
         for signum, handler in handlers.items():
             signal.signal(signum, handler)

@@ -6,11 +6,14 @@ from pathlib import Path
 
 from prefect import flow
 
+from flows.stopping import recording_prefect_sigterm
 from forecasting import runs
 from forecasting.options import WhatIfOptions
 from forecasting.runs import WhatIfOutcome
 
 __all__ = ["whatif_flow"]
+
+recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says why
 
 
 @flow(name="whatif", log_prints=True)

@@ -2264,6 +2264,66 @@ def test_a_sigterm_prefect_raised_in_a_weakref_callback_still_stops_the_command(
 
 
 @pytest.mark.slow
+def test_a_sigterm_turned_into_another_error_inside_a_flow_still_stops_the_command(
+    tmp_path: Path,
+) -> None:
+    """A SIGTERM landing in polars' ``cast`` inside a flow came out as "TypeError:
+    '<unprintable str object>' is not a Polars data type": Prefect's SIGTERM bridge, standing in
+    for our handler, recorded nothing, its flow logger printed the TypeError's traceback, and a
+    command that went on past the failed flow exited 0. The bridge records the signal now: no
+    traceback, exit 143 and the one line."""
+    code = """if True:
+        import os, signal, sys, time
+        from prefect import flow
+        import flows.cli
+        import flows.ingest  # a command's flows, imported as the command runs
+
+        @flow
+        def swallowing() -> None:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(30)
+            except BaseException:  # what polars' cast made of the bridge's exception
+                raise TypeError("'<unprintable str object>' is not a Polars data type") from None
+
+        def going_on(args: object) -> int:
+            try:
+                swallowing()
+            except TypeError:
+                pass  # as a pipeline goes on past a failed step
+            return 0
+
+        flows.cli.cmd_status = going_on
+        sys.exit(flows.cli.main(["status", "--warehouse", sys.argv[1]]))
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect")},
+    )
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr
+    assert "fleetcast status: stopped by SIGTERM" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "TypeError" not in result.stderr
+
+
+def test_every_module_defining_flows_records_a_sigterm_through_prefects_bridge() -> None:
+    """A flow module that did not chain the recording bridge would lose a SIGTERM that code
+    inside its flows turns into another error (the test above): each module that imports
+    Prefect's ``flow`` sets it up as it is imported."""
+    missing = [
+        path.name
+        for path in sorted((ROOT / "flows").glob("*.py"))
+        if "from prefect import flow" in (text := path.read_text())
+        and "\nrecording_prefect_sigterm()" not in text
+    ]
+    assert missing == []
+
+
+@pytest.mark.slow
 def test_sigterm_stops_a_run_in_seconds_and_says_so_in_one_line(tmp_path: Path) -> None:
     """A scheduler's SIGTERM crashed the flow and left the process running for about two and
     a half minutes, printing some 200 lines of errors; now it stops as Ctrl-C does, exit 143
