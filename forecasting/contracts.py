@@ -141,6 +141,7 @@ from forecasting.schema import (
     QUANTILES,
     Measure,
     WorkloadClass,
+    book_level_words,
     frame_schema,
     quantile_column,
     table,
@@ -175,6 +176,7 @@ __all__ = [
     "book_concentration",
     "book_frame",
     "book_of",
+    "book_only_levels",
     "book_only_regions",
     "committed_and_pipeline",
     "concentration_with_book",
@@ -2133,6 +2135,40 @@ def book_only_regions(frame: pl.DataFrame) -> list[str]:
         .filter("book")
     )
     return sorted(regions["region"].to_list())
+
+
+def book_only_levels(frame: pl.DataFrame, contracts: pl.DataFrame) -> dict[str, str]:
+    """The series below a region with telemetry that only the book holds in ``frame`` (a
+    forecast, its monthly rows or its summary: ``unique_id`` and ``model``; a new customer's
+    deal, a class a customer does not run yet), each with its label
+    (:func:`~forecasting.schema.book_level_words`, read off ``contracts``:
+    CONTRACT_LIST_SCHEMA): its quantiles are the book's outcomes, not a forecast. A region the
+    book alone holds (:func:`book_only_regions`) is said as a region, with every level in it."""
+    if "model" not in frame.columns or frame.is_empty():
+        return {}
+    regions = book_only_regions(frame)
+    ids = (
+        frame.filter(hierarchy.depth() >= 2)
+        .group_by("unique_id")
+        .agg(book=(pl.col("model") == CONTRACT_MODEL).all())
+        .filter(pl.col("book") & ~hierarchy.level(1).is_in(regions))
+        .sort("unique_id")["unique_id"]
+        .to_list()
+    )
+    deals = [
+        (hierarchy.id_of(r["region"], r["workload_class"], r["customer"]), r)
+        for r in contracts.iter_rows(named=True)
+    ]
+    return {
+        uid: book_level_words(
+            [
+                (r["id"], r["status"], r["probability"])
+                for held, r in deals
+                if hierarchy.is_under(held, uid)
+            ]
+        )
+        for uid in ids
+    }
 
 
 def apply_to_run(

@@ -47,6 +47,13 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   class's growth and band had given it, path by path and row by row, so the class's rows and
   its paths' sums are unchanged. Split with its class, a customer at 200 GPUs every hour of
   two years read daily means down to 99 GPUs and monthly means up to 274 (peak q90 1,468).
+  A class, region or total whose every customer is constant is constant too
+  (:func:`_constant_levels`): its rows, daily and monthly, in both measures, are its short
+  model's, which the reconciliation made its customers' sum at every quantile, and its
+  region's other classes take what the region's growth had given it
+  (:func:`_levels_held_in_their_regions`; on the paths, the nearest level with customers
+  that vary). Split with its region, a class whose only customer sat at 200 GPUs read
+  monthly means of 162-199 beside the customer's 200.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class over the
@@ -1638,14 +1645,36 @@ class Growth:
         return mine == (tuple(classes), daily_days, months, measured)
 
 
-def _constant_customers(series: pl.DataFrame) -> pl.DataFrame:
-    """(unique_id, measure) of the customers (bottom-level series) whose every observed day read
-    one value (:func:`forecasting.forecast.constant_series`): held at their own forecast."""
-    return (
-        constant_series(series)
-        .filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
-        .select("unique_id", "measure")
+def _constant_levels(series: pl.DataFrame) -> pl.DataFrame:
+    """(unique_id, measure) of the series held at their own forecast: each leaf whose every
+    observed day read one value (:func:`forecasting.forecast.constant_series`), and each class,
+    region or total every leaf under which is such a leaf. Nothing under such a level changed,
+    so it did not either: its own rows (the reconciliation made its mean-measure rows its
+    leaves' sum at every quantile) are its forecast, not its growth model's. A class whose
+    only customer sat at 200 GPUs read its region's growth (monthly means down to 192 beside
+    the customer's 200): class and customer no longer added up."""
+    keys = ["unique_id", "measure"]
+    ids = series.select(keys).unique()
+    parents = ids.select(hierarchy.parent().alias("unique_id"), "measure").drop_nulls().unique()
+    leaves = ids.join(parents, on=keys, how="anti")
+    constant = constant_series(series).select(keys).join(leaves, on=keys, how="semi")
+    flagged = leaves.join(
+        constant.with_columns(pl.lit(True).alias("_constant")), on=keys, how="left"
+    ).with_columns(pl.col("_constant").fill_null(False))
+    # A leaf shallower than a depth is its own ancestor there: it counts once per level.
+    under = pl.concat(
+        [
+            flagged.with_columns(hierarchy.ancestor(d).alias("_level"))
+            for d in range(hierarchy.BOTTOM_DEPTH)
+        ]
+    ).unique(["_level", "unique_id", "measure"])
+    levels = (
+        under.group_by("_level", "measure")
+        .agg(pl.col("_constant").all())
+        .filter("_constant")
+        .select(pl.col("_level").alias("unique_id"), "measure")
     )
+    return pl.concat([constant, levels]).unique().sort(keys)
 
 
 def _constant_paths_held(
@@ -1655,51 +1684,135 @@ def _constant_paths_held(
     as they were ``before`` the move, and what the move gave it handed to the other customers
     of its class on the same path and day, in proportion to theirs: each class's sum on every
     path is the one its band was mapped to, so the drills' demand is unchanged. Mapped with
-    its class, a customer at 200 GPUs every hour for two years read paths down to 84 GPUs."""
+    its class, a customer at 200 GPUs every hour for two years read paths down to 84 GPUs.
+
+    Where every customer of its class is held (``held`` holds the class too), the nearest
+    level above with customers that are not takes it (the region's other classes, else the
+    other regions): mapped with its region, a class's only constant customer gave up what
+    nobody took, and the region's paths no longer summed to its band."""
     ids = held.filter(pl.col("measure") == Measure.MEAN.value)["unique_id"].unique()
     if paths.is_empty() or ids.is_empty():
         return paths
-    cell = ["_parent", "ds", "sample_id"]
     frame = paths.with_row_index("_row").with_columns(
         pl.col("y").cast(pl.Float64).alias("_y"),
-        hierarchy.parent().alias("_parent"),
         pl.col("unique_id").is_in(ids.implode()).alias("_held"),
         (hierarchy.depth() == hierarchy.BOTTOM_DEPTH).alias("_leaf"),
     )
+    # The level that takes what a held customer gave up: its deepest ancestor not held.
+    taker = pl.lit(None, pl.String)
+    for d in range(hierarchy.BOTTOM_DEPTH):
+        up = hierarchy.ancestor(d)
+        taker = pl.when(~up.is_in(ids.implode())).then(up).otherwise(taker)
     own = before.filter(pl.col("unique_id").is_in(ids.implode())).select(
         "unique_id", "ds", "sample_id", pl.col("y").cast(pl.Float64).alias("_own")
     )
-    frame = frame.join(own, on=["unique_id", "ds", "sample_id"], how="left")
-    given = sums.group_sums(
-        frame.filter("_held").with_columns(
-            (pl.col("_y") - pl.col("_own").fill_null(pl.col("_y"))).alias("_given")
-        ),
-        cell,
-        "_given",
-    ).drop("rows")
-    mates = sums.group_sums(frame.filter(pl.col("_leaf") & ~pl.col("_held")), cell, "_y").select(
-        *cell, pl.col("_y").alias("_mates")
+    frame = frame.join(own, on=["unique_id", "ds", "sample_id"], how="left").with_columns(
+        pl.when("_held").then(taker).alias("_taker"),
+        (pl.col("_y") - pl.col("_own").fill_null(pl.col("_y"))).alias("_given"),
     )
-    factor = (
-        pl.when(pl.col("_mates") > 0)
-        .then(((pl.col("_mates") + pl.col("_given")) / pl.col("_mates")).clip(lower_bound=0.0))
-        .otherwise(1.0)
-    )
-    return (
-        frame.join(given, on=cell, how="left")
-        .join(mates, on=cell, how="left")
-        .sort("_row")
-        .with_columns(
-            pl.when("_held")
-            .then(pl.coalesce("_own", "_y"))
-            .when(pl.col("_leaf") & pl.col("_given").is_not_null())
-            .then(pl.col("_y") * factor)
-            .otherwise(pl.col("_y"))
-            .alias("y")
+    cell = ["_cell", "ds", "sample_id"]
+    # The deepest takers first: a class's sum is its band's before its region's takes more.
+    for d in reversed(range(hierarchy.BOTTOM_DEPTH)):
+        givers = frame.filter(pl.col("_held") & (hierarchy.depth("_taker") == d))
+        if givers.is_empty():
+            continue
+        given = sums.group_sums(givers.rename({"_taker": "_cell"}), cell, "_given").select(
+            *cell, pl.col("_given").alias("_in")
         )
+        mates = frame.filter(pl.col("_leaf") & ~pl.col("_held")).with_columns(
+            hierarchy.ancestor(d).alias("_cell")
+        )
+        totals = sums.group_sums(mates, cell, "_y").select(*cell, pl.col("_y").alias("_mates"))
+        factor = (
+            pl.when(pl.col("_mates") > 0)
+            .then(((pl.col("_mates") + pl.col("_in")) / pl.col("_mates")).clip(lower_bound=0.0))
+            .otherwise(1.0)
+        )
+        frame = (
+            frame.with_columns(hierarchy.ancestor(d).alias("_cell"))
+            .join(given, on=cell, how="left")
+            .join(totals, on=cell, how="left")
+            .sort("_row")
+            .with_columns(
+                pl.when(pl.col("_leaf") & ~pl.col("_held") & pl.col("_in").is_not_null())
+                .then(pl.col("_y") * factor)
+                .otherwise(pl.col("_y"))
+                .alias("_y")
+            )
+            .drop("_cell", "_in", "_mates")
+        )
+    return (
+        frame.sort("_row")
+        .with_columns(pl.when("_held").then(pl.coalesce("_own", "_y")).otherwise("_y").alias("y"))
         .select(paths.columns)
         .cast(paths.schema)
     )
+
+
+def _levels_held_in_their_regions(
+    frame: pl.DataFrame, own: pl.DataFrame, held: pl.DataFrame, *, measure: str
+) -> pl.DataFrame:
+    """``frame`` (regions and their classes in ``measure``: unique_id, ds, values, model) with
+    each held level's rows (``held``: unique_id, measure; :func:`_constant_levels`) read from
+    ``own`` (the same keys and values: its short model's rows, or their last for a month),
+    and in the mean measure each region's other classes scaled alike, so the classes still add
+    up to their region: they take what its growth model had given the held classes.
+
+    A held class is one whose every customer is constant; left to the split, a class whose
+    only customer sat at 200 GPUs read 198-200 a day and 192-200 a month (q90 220) while its
+    customer read 200 at every quantile."""
+    ids = held.filter(pl.col("measure") == measure)["unique_id"]
+    if frame.is_empty() or ids.is_empty():
+        return frame
+    values = [c for c in (*_VALUES, "model") if c in frame.columns and c in own.columns]
+    theirs = own.filter(pl.col("unique_id").is_in(ids.implode())).select(
+        "unique_id", "ds", *(pl.col(c).alias(f"{c}_own") for c in values)
+    )
+    is_held = pl.col("unique_id").is_in(ids.implode())
+    out = (
+        frame.with_row_index("_row")
+        .join(theirs, on=["unique_id", "ds"], how="left")
+        .with_columns(pl.coalesce(f"{c}_own", c).alias(c) for c in values)
+    )
+    if measure == Measure.MEAN.value:
+        numbers = [c for c in values if c != "model"]
+        is_class = hierarchy.depth() == 2
+        region = out.filter(hierarchy.depth() == 1).select(
+            pl.col("unique_id").alias("_parent"), "ds", pl.col("mean").alias("_whole")
+        )
+        parts = (
+            out.filter(is_class)
+            .group_by(hierarchy.parent().alias("_parent"), "ds")
+            .agg(
+                pl.col("mean").filter(is_held).sum().alias("_fixed"),
+                pl.col("mean").filter(~is_held).sum().alias("_free"),
+                is_held.any().alias("_any"),
+            )
+        )
+        # A region's forecast below its constant classes leaves the others nothing (not less).
+        factor = (
+            region.join(parts, on=["_parent", "ds"])
+            .filter(pl.col("_any") & (pl.col("_free") > 0))
+            .select(
+                "_parent",
+                "ds",
+                ((pl.col("_whole") - pl.col("_fixed")) / pl.col("_free"))
+                .clip(lower_bound=0.0)
+                .alias("_factor"),
+            )
+        )
+        out = (
+            out.with_columns(hierarchy.parent().alias("_parent"))
+            .join(factor, on=["_parent", "ds"], how="left")
+            .with_columns(
+                pl.when(is_class & ~is_held & pl.col("_factor").is_not_null())
+                .then(pl.col(c) * pl.col("_factor"))
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in numbers
+            )
+        )
+    return out.sort("_row").select(frame.columns).cast(frame.schema)
 
 
 def _constant_rows_held(
@@ -1896,6 +2009,10 @@ def extend_horizon(
             measure_accuracy=measure_accuracy,
             classes=classes,
         )
+    # A customer constant in its history keeps its own level, and so does a level whose every
+    # customer is: no class's growth or band is theirs (README, "Reconciliation": constant
+    # series).
+    constant = _constant_levels(series)
     stopped = _stopped_customers(series, as_of=as_of)
     active = _active_shares(series, stopped, as_of=as_of) if stopped.height else None
     peak_shares = _month_peak_shares(series, stopped, as_of=as_of)
@@ -1914,6 +2031,8 @@ def extend_horizon(
         )
         if measure == Measure.MEAN.value:
             blended = _classes_adding_up(blended, _VALUES)
+        # A level whose every customer is constant keeps its own rows, as they do.
+        blended = _levels_held_in_their_regions(blended, short, constant, measure=measure)
         blended, held_daily = _within_regions(blended, _VALUES)
         blended_parts.append(blended.with_columns(pl.lit(measure).alias("measure")))
         if measure == Measure.PEAK.value:
@@ -1929,6 +2048,10 @@ def extend_horizon(
             mean_peaks = long.monthly.drop("grain", strict=False)
         else:
             monthly = long.monthly.drop("grain", strict=False)
+        keyed = monthly.with_columns(pl.lit(measure).alias("measure"))
+        monthly = _levels_held_in_their_regions(
+            monthly, _constant_months(keyed, short, constant), constant, measure=measure
+        )
         monthly, held_monthly = _within_regions(monthly, _VALUES)
         held = pl.concat([held_daily, held_monthly]).unique("unique_id", keep="first")
         plan_parts.append(
@@ -1974,9 +2097,6 @@ def extend_horizon(
     if not peak_growth.is_empty():
         updated = _customer_peaks(updated, peak_short, peak_growth, as_of=as_of)
     updated = updated.select(forecast.columns).cast(forecast.schema)
-    # A customer constant in its history keeps its own level: no class's growth or band is
-    # its (README, "Reconciliation": constant series).
-    constant = _constant_customers(series)
     paths = _constant_paths_held(
         _paths_in_bands(result.paths, class_bands, region_bands), result.paths, constant
     )

@@ -25,6 +25,7 @@ __all__ = [
     "BACKTEST_SCHEMA",
     "BOOK_ONLY",
     "BOOK_ONLY_LABEL",
+    "BOOK_OUTCOMES",
     "BOOK_STATUS",
     "DAY_SHAPE_WEEKS",
     "DEFAULT_HORIZON_DAYS",
@@ -45,6 +46,7 @@ __all__ = [
     "MONTHLY_ONLY",
     "NEW_SITE",
     "PATHS_SCHEMA",
+    "PIPELINE_ONLY",
     "QUANTILES",
     "REGISTRY",
     "RUNGS_USED_RULE",
@@ -69,6 +71,7 @@ __all__ = [
     "Table",
     "WorkloadClass",
     "book_labelled",
+    "book_level_words",
     "book_only_note",
     "book_only_noted",
     "book_only_words",
@@ -313,6 +316,36 @@ NO_DEMAND = "no demand"
 # Drill KPIs whose bad tail is low: their P90 over paths is the level 90 % of paths reach
 # (forecasting.drills.kpis); the pages read it too.
 BETTER_HIGHER = frozenset({"slo_attainment"})
+
+
+# What a series below its region reads where the contract book alone holds it (no telemetry
+# yet: a new customer's deal, a class a customer does not run yet). Its quantiles are read off
+# the book's outcomes, so a customer of one deal at p = 0.05 read q90 0 beside a mean of
+# 0.05 x its GPUs, and no page, download or table said why.
+PIPELINE_ONLY = "pipeline only"
+BOOK_OUTCOMES = (
+    "no telemetry yet: its quantiles are the contract book's outcomes (signed contracts plus "
+    "pipeline deals at their probabilities), not a forecast of telemetry"
+)
+_ODDS = (
+    "a deal at probability p adds its GPUs on p of the outcomes, so its q90 reads 0 where p "
+    "is below 0.1 while its mean reads p x its GPUs"
+)
+
+
+def book_level_words(deals: Sequence[tuple[str, str, float | None]]) -> str:
+    """The label of a series only the contract book holds, from its ``deals`` (contract id,
+    status, probability): "pipeline only" where no signed contract is among them, else
+    "contract book only", the deals, and that its quantiles are the book's outcomes."""
+    signed = [cid for cid, status, _ in deals if status == "signed"]
+    pipeline = [(cid, p) for cid, status, p in deals if status != "signed"]
+    named = [f"{cid} signed" for cid in signed] + [
+        f"{cid} at {p:.0%}" if p is not None else cid for cid, p in pipeline
+    ]
+    head = BOOK_STATUS if signed else PIPELINE_ONLY
+    odds = f"; {_ODDS}" if pipeline else ""
+    listed = f" ({', '.join(named)})" if named else ""
+    return f"{head}{listed}: {BOOK_OUTCOMES}{odds}"
 
 
 def book_only_words(region: str) -> str:

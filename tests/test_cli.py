@@ -3124,3 +3124,41 @@ def test_the_contract_card_names_each_site_due_the_first_day() -> None:
     said = card["contract more power by"]
     assert said.startswith("2025-02-01"), said
     assert said.endswith(f"(us-east-a, us-east-b; us-east-b at the {MONTHLY_GRAIN})"), said
+
+
+def test_the_forecast_tables_name_the_series_only_the_contract_book_holds() -> None:
+    """The models table counted "contract-book 2" and nothing said which series, nor that a
+    customer of one deal at 5 % reads q90 0 beside a mean of 0.05 x its GPUs because its
+    quantiles are the book's outcomes: a table names each with its label."""
+    import polars as pl
+    from rich.console import Console
+
+    from flows.tables import forecast_tables
+    from forecasting.contracts import book_only_levels
+    from forecasting.runs import ForecastRun
+    from forecasting.schema import BOOK_OUTCOMES
+
+    chosen = pl.DataFrame(
+        {
+            "unique_id": ["total/us-east", "total/us-east/training", "total/us-east/training/new"],
+            "model": ["ets", "ets", "contract-book"],
+        }
+    )
+    deals = pl.DataFrame(
+        {
+            "id": ["new-1"], "customer": ["new"], "workload_class": ["training"],
+            "region": ["us-east"], "status": ["pipeline"], "probability": [0.05],
+        }
+    )  # fmt: skip
+    levels = book_only_levels(chosen, deals)
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=3, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 2, "contract-book": 1}, accuracy=[], calibrated=0, fallbacks=0,
+        book_only_levels=levels,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    for table in forecast_tables(run):
+        console.print(table)
+    text = " ".join(console.export_text().replace("│", " ").split())
+    assert "series only the contract book holds" in text
+    assert f"us-east · training · new pipeline only (new-1 at 5%): {BOOK_OUTCOMES}" in text

@@ -1178,3 +1178,45 @@ def test_a_series_of_a_pipeline_deal_alone_reads_the_deal_s_two_outcomes_in_its_
     region = out.filter((pl.col("unique_id") == "total/r1") & (pl.col("measure") == "mean"))
     assert region["q90"].to_list() == [140.0, 140.0]
     assert region["mean"].to_list() == pytest.approx([110 + 5000 * p + 50] * 2)
+
+
+def test_the_levels_only_the_book_holds_are_labelled_with_their_deals() -> None:
+    """A class a customer does not run yet and a new customer's deal, in regions with
+    telemetry, read as forecast rows (q90 0 beside a mean of p x GPUs for a deal at p < 0.1):
+    each is named with its label, "pipeline only" where no signed contract holds it, "contract
+    book only" where one does; a region the book alone holds is said as a region (not again
+    per level), and a series with telemetry is not among them."""
+    from forecasting.contracts import CONTRACT_MODEL, book_only_levels
+    from forecasting.schema import BOOK_OUTCOMES
+
+    chosen = pl.DataFrame(
+        {
+            "unique_id": [
+                "total/r1", "total/r1/training", "total/r1/training/new",
+                "total/r1/inference", "total/r1/inference/old", "total/r1/inference/both",
+                "total/r2", "total/r2/inference", "total/r2/inference/anchor",
+            ],
+            "model": ["ets", CONTRACT_MODEL, CONTRACT_MODEL, "ets", "ets", CONTRACT_MODEL,
+                      CONTRACT_MODEL, CONTRACT_MODEL, CONTRACT_MODEL],
+        }
+    )  # fmt: skip
+    deals = pl.DataFrame(
+        {
+            "id": ["t-1", "b-1", "b-2", "a-1"],
+            "customer": ["new", "both", "both", "anchor"],
+            "workload_class": ["training", "inference", "inference", "inference"],
+            "region": ["r1", "r1", "r1", "r2"],
+            "status": ["pipeline", "signed", "pipeline", "signed"],
+            "probability": [0.05, 1.0, 0.3, 1.0],
+        }
+    )
+    levels = book_only_levels(chosen, deals)
+    assert list(levels) == [
+        "total/r1/inference/both", "total/r1/training", "total/r1/training/new"
+    ]  # fmt: skip
+    assert levels["total/r1/training/new"].startswith(f"pipeline only (t-1 at 5%): {BOOK_OUTCOMES}")
+    assert levels["total/r1/training"].startswith("pipeline only (t-1 at 5%)")
+    assert levels["total/r1/inference/both"].startswith(
+        f"contract book only (b-1 signed, b-2 at 30%): {BOOK_OUTCOMES}"
+    )
+    assert "q90 reads 0 where p is below 0.1" in levels["total/r1/training/new"]

@@ -1814,3 +1814,114 @@ def test_a_customer_constant_in_its_history_keeps_its_level_past_the_short_model
     first, last = (months.filter(pl.col("unique_id") == u)["mean"] for u in (cls, busy))
     assert last[-1] - last[0] == pytest.approx(first[-1] - first[0], rel=1e-9)
     assert first[-1] > 1.2 * first[0]
+
+
+def _held_short(history: pl.DataFrame, bottoms: tuple[str, ...], flat: list[str]) -> ForecastResult:
+    """The flat short result of ``history``, with the series ``flat`` (constant in their
+    history: their customers and the levels that hold only them) at their level at every
+    quantile, as the reconciled daily forecast reads a level whose leaves never changed."""
+    short = _flat_result(history, bottoms)
+    values = ["q10", "q50", "q90", "q99"]
+    held = short.forecast.filter(pl.col("unique_id").is_in(flat)).with_columns(
+        pl.col("mean").alias(c) for c in values
+    )
+    return replace(
+        short,
+        forecast=pl.concat([short.forecast.filter(~pl.col("unique_id").is_in(flat)), held]),
+    )
+
+
+def _sums_of_leaves(frame: pl.DataFrame, node: str, leaves: list[str], columns: list[str]) -> None:
+    """Assert ``node``'s mean-measure rows of ``frame`` are ``leaves``' summed, at ``columns``."""
+    means = frame.filter(pl.col("measure") == "mean")
+    parts = (
+        means.filter(pl.col("unique_id").is_in(leaves))
+        .group_by("ds")
+        .agg(pl.col(c).sum() for c in columns)
+    )
+    whole = means.filter(pl.col("unique_id") == node).join(parts, on="ds", suffix="_parts")
+    assert whole.height > 0 and whole.height == parts.height, node
+    for c in columns:
+        off = whole.filter((pl.col(c) - pl.col(f"{c}_parts")).abs() > 1e-9 * pl.col(c).abs())
+        assert off.is_empty(), (node, c, off.select("ds", c, f"{c}_parts").head(3))
+
+
+def test_a_level_whose_every_customer_is_constant_is_their_sum_past_the_short_model() -> None:
+    """A class whose only customer sat at 200 GPUs every hour of two years, in a region that
+    grows: the customer kept its 200 past the short model, but its class took the region's
+    growth and band (daily means 198-200 beside the customer's 200, monthly means down to
+    192 and a q90 of 220 while the customer read 200), so the class and its only customer no
+    longer added up; a region all of whose customers are constant read its growth model's
+    band (q10 315 beside 350 at every quantile of its parts). A level whose every customer is
+    constant is constant too: its rows, daily and monthly, in both measures, are its own
+    short model's, which the reconciliation made the sum of its customers at every quantile;
+    its region's other classes take what its region's growth gave it, so the classes still
+    add up to their region."""
+    steady = "total/r1/evaluation/steady"
+    solo, b1, b2 = "total/r2/training/solo", "total/r2/batch/b1", "total/r2/batch/b2"
+    busy, mate = "total/r1/inference/busy", "total/r1/inference/mate"
+    rng = np.random.default_rng(8)
+    bottoms = _growing(rng, {busy: 0.6, mate: 0.3})
+    for uid, gpus in ((steady, 200.0), (solo, 300.0), (b1, 50.0), (b2, 25.0)):
+        bottoms[uid] = np.full(HISTORY, gpus)
+    history = _with_parents(bottoms)
+    flat = [steady, solo, b1, b2, "total/r1/evaluation", "total/r2/training", "total/r2/batch"]
+    flat.append("total/r2")
+    short = _held_short(history, tuple(bottoms), flat)
+    ext = extend_horizon(history, short, as_of=AS_OF, months=24)
+    values = ["mean", "q10", "q50", "q90", "q99"]
+    for frame in (ext.result.forecast, ext.months):
+        for node, leaves in (
+            ("total/r1/evaluation", [steady]),
+            ("total/r2/training", [solo]),
+            ("total/r2/batch", [b1, b2]),
+            ("total/r2", [solo, b1, b2]),
+        ):
+            _sums_of_leaves(frame, node, leaves, values)
+            # Its own level in the peak measure too: nothing under it changes.
+            own = short.forecast.filter(
+                (pl.col("unique_id") == node) & (pl.col("measure") == "peak")
+            )["mean"][0]
+            peaks = frame.filter((pl.col("unique_id") == node) & (pl.col("measure") == "peak"))
+            assert peaks.height > 0
+            for c in values:
+                assert (peaks[c] == own).all(), (node, c, peaks[c].min(), peaks[c].max())
+    # r1 grows, and its classes still add up to it: inference took what evaluation gave up.
+    r1 = ["total/r1/inference", "total/r1/evaluation"]
+    for frame in (ext.result.forecast, ext.months):
+        _sums_of_leaves(frame, "total/r1", r1, ["mean"])
+    months = ext.months.filter(pl.col("measure") == "mean").sort("ds")
+    region = months.filter(pl.col("unique_id") == "total/r1")["mean"]
+    assert region[-1] > 1.2 * region[0]
+    # The paths under r2 are its customers' own, and r1's sum is what its band was mapped to.
+    paths = ext.result.paths
+    for uid, gpus in ((steady, 200.0), (solo, 300.0), (b1, 50.0), (b2, 25.0)):
+        assert (paths.filter(pl.col("unique_id") == uid)["y"] == gpus).all(), uid
+
+
+def test_a_fleet_whose_every_customer_is_constant_is_their_sum_at_every_level() -> None:
+    """Every customer of the fleet constant: every class, region and the total read their
+    customers' sum at every quantile, daily and monthly (the total daily: it has no monthly
+    rows), not a growth model's band around it."""
+    ids = {
+        "total/r1/inference/a": 400.0,
+        "total/r1/training/b": 1024.0,
+        "total/r2/inference/c": 64.0,
+        "total/r2/inference/d": 8.0,
+    }
+    history = _with_parents({uid: np.full(HISTORY, gpus) for uid, gpus in ids.items()})
+    every = history["unique_id"].unique().to_list()
+    short = _held_short(history, tuple(ids), every)
+    ext = extend_horizon(history, short, as_of=AS_OF, months=24)
+    values = ["mean", "q10", "q50", "q90", "q99"]
+    nodes = {
+        "total": list(ids),
+        "total/r1": ["total/r1/inference/a", "total/r1/training/b"],
+        "total/r2": ["total/r2/inference/c", "total/r2/inference/d"],
+        "total/r2/inference": ["total/r2/inference/c", "total/r2/inference/d"],
+        "total/r1/training": ["total/r1/training/b"],
+    }
+    for node, leaves in nodes.items():
+        _sums_of_leaves(ext.result.forecast, node, leaves, values)
+        if node != "total":
+            _sums_of_leaves(ext.months, node, leaves, values)

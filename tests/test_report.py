@@ -6832,3 +6832,61 @@ def test_an_order_by_before_the_next_weekly_report_says_order_now() -> None:
         assert "next scheduled report" not in _visible(run_index_page(calm))
         quiet = report_outcome(calm, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
         assert "next scheduled report" not in triggers_line(quiet)
+
+
+def test_a_class_and_a_customer_only_the_book_holds_say_their_quantiles_are_its_outcomes(
+    tmp_path: Path,
+) -> None:
+    """eu-west runs no training yet and one pipeline deal at 5 % holds it; us-east has a new
+    customer of one deal at 5 % too. Their rows (model contract-book) read q90 0 beside a mean
+    of 0.05 x their GPUs, and nothing on a page, in triggers.csv or on the chart said they
+    are the book's outcomes, not a forecast of telemetry: eu-west · training's pool read plain
+    "green" and its chart a forecast's fan. Each now says "pipeline only" and why, and the
+    series the book does not hold read as before."""
+    from forecasting.contracts import CONTRACT_LIST_SCHEMA, CONTRACT_MODEL
+    from forecasting.schema import BOOK_ONLY, BOOK_OUTCOMES
+
+    inputs = sample_inputs()
+    cls = pl.col("unique_id") == "total/eu-west/training"
+    newco = inputs.chosen.filter(pl.col("unique_id") == "total/us-east/inference").with_columns(
+        unique_id=pl.lit("total/us-east/inference/newco")
+    )
+    deal = {
+        "customer": "x", "workload_class": "training", "region": "eu-west",
+        "status": "pipeline", "probability": 0.05, "first_date": date(2027, 1, 1),
+        "first_gpus": 1024, "last_date": date(2027, 1, 1), "last_gpus": 1024,
+        "term_end": date(2028, 1, 1), "price_per_gpu_hour": None, "announced": None,
+    }  # fmt: skip
+    book = pl.DataFrame(
+        [
+            deal | {"id": "orion-eu"},
+            deal | {"id": "newco-1", "customer": "newco", "workload_class": "inference",
+                    "region": "us-east"},
+        ],
+        schema=CONTRACT_LIST_SCHEMA,
+    )  # fmt: skip
+    inputs = replace(
+        inputs,
+        history=inputs.history.filter(~cls),
+        chosen=pl.concat([inputs.chosen, newco]).with_columns(
+            model=pl.when(cls | pl.col("unique_id").str.ends_with("/newco"))
+            .then(pl.lit(CONTRACT_MODEL))
+            .otherwise("model")
+        ),
+        contracts=book,
+    )
+    folder = publish_report(inputs, root=tmp_path)
+    platform = html.unescape((folder / "platform.html").read_text())
+    named = (("eu-west · training", "orion-eu"), ("us-east · inference · newco", "newco-1"))
+    for series, deal_id in named:
+        assert f"pipeline only ({deal_id} at 5%): {BOOK_OUTCOMES}" in platform, series
+        assert series in platform
+    # Its chart is the book's line, named as the book's, not a forecast's fan.
+    assert f"eu-west training: {BOOK_ONLY}" in platform
+    assert f"us-east training: {BOOK_ONLY}" not in platform
+    shown = pl.read_csv(folder / "triggers.csv").select("region", "pool", "status", "status_shown")
+    for region, pool, status, said in shown.iter_rows():
+        if (region, pool) == ("eu-west", "training"):
+            assert said.startswith(f"{status} (pipeline only (orion-eu at 5%): {BOOK_OUTCOMES}")
+        else:
+            assert said.startswith(status) and "pipeline only" not in said

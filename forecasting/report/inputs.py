@@ -87,6 +87,7 @@ __all__ = [
     "WORST_NAMED",
     "ReportInputs",
     "arrival_shown",
+    "book_only_levels_of",
     "book_only_regions_of",
     "construction_only",
     "daily_days",
@@ -354,11 +355,21 @@ def status_shown(inputs: ReportInputs) -> pl.Expr:
     stored status."""
     vacant = pl.Series(vacant_regions(inputs), dtype=pl.String)
     book = pl.Series(book_only_regions_of(inputs), dtype=pl.String)
+    # A pool whose class only the book holds in a region with telemetry (a training deal in a
+    # region that runs none yet) is judged on the book's outcomes: said as its pages say it.
+    levels = book_only_levels_of(inputs)
+    pools = pl.Series([uid for uid in levels if hierarchy.depth_of(uid) == 2], dtype=pl.String)
+    pool_id = pl.concat_str(
+        [pl.lit(hierarchy.TOTAL), *(hierarchy.escape_expr(pl.col(c)) for c in ("region", "pool"))],
+        separator=hierarchy.SEP,
+    )
     return (
         pl.when(pl.col("region").is_in(vacant))
         .then(pl.lit(f"{NOT_VERIFIED} ({VACANT})"))
         .when(pl.col("region").is_in(book))
         .then(pl.format("{} ({})", "status", pl.lit(BOOK_STATUS)))
+        .when(pool_id.is_in(pools))
+        .then(pl.format("{} ({})", "status", pool_id.replace_strict(levels, default=None)))
         .otherwise(pl.col("status"))
     )
 
@@ -1282,6 +1293,15 @@ def book_only_regions_of(inputs: ReportInputs) -> list[str]:
     from forecasting.contracts import book_only_regions
 
     return book_only_regions(inputs.chosen)
+
+
+def book_only_levels_of(inputs: ReportInputs) -> dict[str, str]:
+    """The classes and customers, in regions with telemetry, that only the contract book holds
+    (a new customer's deal, a class a customer does not run yet), each with its label: their
+    quantiles are the book's outcomes, not a forecast (contracts.book_only_levels)."""
+    from forecasting.contracts import book_only_levels
+
+    return book_only_levels(inputs.chosen, inputs.contracts)
 
 
 def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:

@@ -79,6 +79,9 @@ class ForecastRun(BaseModel):
     decision_accuracy: list[dict[str, Any]] = []
     contracts_signed: int = 0  # signed contracts holding GPUs within the horizon, applied
     contracts_pipeline: int = 0  # pipeline deals holding GPUs within the horizon, applied
+    # Classes and customers only the book holds (no telemetry yet), each with its label: their
+    # quantiles are the book's outcomes, not a forecast (contracts.book_only_levels).
+    book_only_levels: dict[str, str] = {}
     # Where the history's dates rest on a trace with no calendar (ServeGen): where its day 0
     # was placed (forecasting.traces.placed_dates_note); "" when the dates are the files' own.
     placed_dates: str = ""
@@ -450,6 +453,9 @@ class BookApplied:
     concentration: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=frame_schema("book_concentration"))
     )
+    # The classes and customers only the book holds, each with its label
+    # (contracts.book_only_levels): their quantiles are its outcomes, not a forecast.
+    levels: Mapping[str, str] = field(default_factory=dict)
 
 
 def apply_book(
@@ -464,7 +470,13 @@ def apply_book(
     hold the book; with the book it is measured on those stored paths themselves.
     """
     from forecasting import hierarchy
-    from forecasting.contracts import CONTRACT_MODEL, apply_to_run, book_concentration
+    from forecasting.contracts import (
+        CONTRACT_MODEL,
+        apply_to_run,
+        book_concentration,
+        book_only_levels,
+        contract_list,
+    )
     from forecasting.schema import PATHS_SCHEMA
 
     known = book.known_by(as_of)
@@ -491,6 +503,7 @@ def apply_book(
             pipeline=applied.pipeline,
             # "With" on the paths as stored: what the what-if reads as "without the deal".
             concentration=book_concentration(leaves, applied.paths),
+            levels=book_only_levels(applied.forecast, contract_list(known)),
         ),
     )
 
@@ -744,6 +757,7 @@ def store_forecast(
         decision_accuracy=_decision_accuracy(accuracy),
         contracts_signed=book.signed,
         contracts_pipeline=book.pipeline,
+        book_only_levels=dict(book.levels),
         placed_dates=placed,
         history_end=_history_end(result),
         observed=observed,

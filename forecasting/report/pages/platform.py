@@ -28,6 +28,7 @@ from forecasting.report.format import (
 )
 from forecasting.report.inputs import (
     ReportInputs,
+    book_only_levels_of,
     book_only_regions_of,
     held_silent_ids,
     unplayed_text,
@@ -105,6 +106,8 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
     charts = []
     blended = _blended_headroom(inputs)
     book = book_only_regions_of(inputs)
+    # A class only the book holds in a region with telemetry is drawn and named as the book's.
+    book_levels = book_only_levels_of(inputs)
     for i, (region, cls) in enumerate(sorted(pairs, key=lambda p: (p[0], class_key(p[1])))):
         policy = inputs.plan.policy.get(WorkloadClass(cls)) if cls in CLASS_ORDER else None
         headroom = policy.headroom if policy else blended.get(region, 0.0)
@@ -119,7 +122,7 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             headroom=headroom,
             calibrated=inputs.plan_calibrated,
             quantile=_trigger_quantile(inputs),
-            book_only=region in book,
+            book_only=region in book or hierarchy.id_of(region, cls) in book_levels,
         )
         if chart:
             charts.append(chart)
@@ -789,13 +792,20 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
     return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
 
 
-def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> Table:
+def _flagged_table(
+    chosen: pl.DataFrame,
+    silent: pl.DataFrame | None = None,
+    *,
+    book: Mapping[str, str] | None = None,
+) -> Table:
     """Series forecast by a fallback (too short to backtest, or every candidate failed), series
     whose telemetry stopped before the run's last day, series whose plan past the daily
     days fell back or left blocks out, series whose recent level shift was held as a level
     (forecasting.shifts) or whose isolated spike was held at its usual level
-    (forecasting.spikes), and customers whose feed looks broken
-    (:func:`forecasting.demand.silent_customers`), each with the reason."""
+    (forecasting.spikes), customers whose feed looks broken
+    (:func:`forecasting.demand.silent_customers`), and classes and customers only the
+    contract book holds (``book``: unique_id to its label, inputs.book_only_levels_of), each
+    with the reason."""
     stale = pl.col("stale_days").fill_null(0) >= STALE_WARN_DAYS
     chosen = chosen.with_columns(
         pl.lit(None, pl.String).alias(c)
@@ -855,6 +865,10 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
             )
             + "; if its feed broke, backfill it",
         ])  # fmt: skip
+    # A level only the book holds has no model: its q90 of 0 beside a mean of p x its GPUs
+    # (a deal at p < 0.1) read as a forecast's, with nothing saying why.
+    for uid, words in (book or {}).items():
+        rows.append([hierarchy.label_of(uid), "mean and peak", "the contract book", words])
     headers = ["series (region · class · customer)", "measure", "forecast by", "why"]
     return Table.of(
         headers,
@@ -1098,6 +1112,8 @@ def platform_page(inputs: ReportInputs) -> str:
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
-        flagged=_flagged_table(inputs.chosen, inputs.silent_customers),
+        flagged=_flagged_table(
+            inputs.chosen, inputs.silent_customers, book=book_only_levels_of(inputs)
+        ),
         decision_accuracy=_decision_table(inputs.horizon_accuracy),
     )
