@@ -216,12 +216,18 @@ def trigger_settings(
 
 
 def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | None:
-    """Whether a stored run's forecast refused monthly rows as too young (None: it did not,
-    or was not asked for them): its plan horizon is 0 months while its regions and classes
-    carry why they are not forecast past the daily days and no growth model. A run made with
-    ``--horizon-months 0`` carries neither. The refusal itself is not stored (the forecast
-    printed it), so an unsized order on a 30-day fleet asked for `--horizon-months 92`, which
-    the forecast refused again."""
+    """Whether a stored run has no monthly rows because its fleet is too young for them (None:
+    it has them, or could have had them). A run asked for them and refused has a plan horizon
+    of 0 months while its regions and classes carry why they are not forecast past the daily
+    days and no growth model. A run made with ``--horizon-months 0`` carries neither: it is
+    too young where no region or class has ``MONTHS_MIN_HISTORY_DAYS`` days of history through
+    its as-of day, telemetry or stale (``n_days`` + ``stale_days``): with fewer, no series has
+    the 28-day blocks a drift is read on, and the forecast refuses every one of them.
+
+    The refusal itself is not stored (the forecast printed it), so an unsized order on a
+    30-day fleet asked for `--horizon-months 92`, which the forecast refused again; a 30-day
+    fleet forecast with `--horizon-months 0` was asked the same. A run whose oldest series
+    has the days but whose onboarding ramps leave too few blocks is not known here (None)."""
     from forecasting.longrange import MONTHS_MIN_HISTORY_DAYS
     from forecasting.triggers import MonthsRefused
 
@@ -229,13 +235,22 @@ def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | None
     if run.is_empty() or run.item(0, "horizon_months") != 0:
         return None
     plan = wh.run_frame("forecast_summary", run_id).filter(hierarchy.depth().is_between(1, 2))
-    if "plan_reason" not in plan.columns:
-        return None
-    refused = plan.filter(pl.col("plan_model").is_null() & pl.col("plan_reason").is_not_null())
     days = plan.get_column("n_days").drop_nulls()
-    if refused.is_empty() or days.is_empty():
+    if days.is_empty():
         return None
-    return MonthsRefused(needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=int(days.sort().item(0)))
+    youngest = MonthsRefused(
+        needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=int(days.sort().item(0))
+    )
+    if (
+        "plan_reason" in plan.columns
+        and not plan.filter(
+            pl.col("plan_model").is_null() & pl.col("plan_reason").is_not_null()
+        ).is_empty()
+    ):
+        return youngest
+    stale = pl.col("stale_days").fill_null(0) if "stale_days" in plan.columns else pl.lit(0)
+    oldest = plan.select((pl.col("n_days") + stale).max()).item()
+    return youngest if oldest is not None and oldest < MONTHS_MIN_HISTORY_DAYS else None
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
