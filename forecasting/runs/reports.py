@@ -1005,19 +1005,24 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
     from forecasting.report.format import fmt_day_or_month
     from forecasting.report.inputs import (
+        construction_only,
         daily_days,
         daily_end,
         status_only,
         unmeasured_class_rows,
         unplayed_text,
         vacant_regions,
+        with_power,
     )
-    from forecasting.text import before_next_report, size_not_verified
-    from forecasting.triggers import UNMEASURED_TRAINING
+    from forecasting.text import before_next_report, size_not_verified, waiting_order_by
+    from forecasting.triggers import UNMEASURED_TRAINING, construction_lines
 
     days = daily_days(inputs)
-    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True).with_columns(
-        status_only=status_only(inputs)
+    # With each order's part waiting for power and its own dates (report.inputs.with_power).
+    triggers = (
+        with_power(inputs.triggers, inputs.placements)
+        .sort("status", "order_by", nulls_last=True)
+        .with_columns(status_only=status_only(inputs))
     )
     lines = [
         f"# fleetcast report {inputs.run_id}",
@@ -1068,8 +1073,18 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
                 t["order_by"], as_of=inputs.as_of, next_report=inputs.next_report
             )
             by = f"{by} ({soon})" if soon else by
+        # Its part waiting for power is due on its own days, as the CLI's table and the pages
+        # say: the artifact gave the first share's date alone.
+        by = f"{by}{waiting_order_by(t, as_of=inputs.as_of, next_report=inputs.next_report)}"
         exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
         lines.append(f"| {t['region']} | {t['pool']} | {status} | {exhaustion} | {by} | {order} |")
+    # When a new site must be started, as the CLI says it: the artifact named none.
+    built = construction_lines(
+        inputs.construction.with_columns(not_verified=construction_only(inputs)),
+        next_report=inputs.next_report,
+    )
+    if built:
+        lines += ["", *(f"- {line}" for line in built)]
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
     if held := _unverified_drills(inputs):
@@ -1142,7 +1157,8 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first_forward=bool(late.height) and bool(late["forward"][0]),
         power_first_new_site=bool(late.height) and bool(late["new_site"][0]),
         construction=construction_lines(
-            inputs.construction.with_columns(not_verified=construction_only(inputs))
+            inputs.construction.with_columns(not_verified=construction_only(inputs)),
+            next_report=inputs.next_report,
         ),
         power_first_beyond_ceiling_mw=(
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
