@@ -904,6 +904,8 @@ def report_table(outcome: ReportOutcome) -> Table:
             order += f" ({VACANT})"
         # The status of a pool judged on its contracts' ramps alone says so where it stands.
         book = f" ({BOOK_STATUS})" if t["region"] in outcome.book_only else ""
+        # Its part waiting for power, due on its own days: before the next report, it says so.
+        waits = waiting_order_by(t, as_of=outcome.as_of, next_report=outcome.next_report)
         table.add_row(
             Text(t["region"]),
             Text(t["pool"]),
@@ -924,12 +926,12 @@ def report_table(outcome: ReportOutcome) -> Table:
             else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY}"
             f"{before_as_of(date.fromisoformat(str(t['order_by'])), outcome.as_of)}"
             f"{_soon_after(t, outcome)})"
-            f"{waiting_order_by(t)}"
+            f"{waits}"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
-            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}{waiting_order_by(t)}"
+            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}{waits}"
             if t["order_by"] and t.get("month_grain")
-            else f"{t['order_by']}{_late_by(t, outcome)}{waiting_order_by(t)}"
+            else f"{t['order_by']}{_late_by(t, outcome)}{waits}"
             if t["order_by"]
             # Every block past its site's ceiling: the pages' words, not a blank; dated by
             # the region's declared new site where the pages date it.

@@ -182,12 +182,19 @@ def waiting_part(row: Mapping[str, Any]) -> str:
     return f"{blocks - waiting:,} of {blocks:,} on power on arrival; the other {waiting:,}: "
 
 
-def waiting_order_by(row: Mapping[str, Any]) -> str:
+def waiting_order_by(
+    row: Mapping[str, Any], *, as_of: date | None = None, next_report: date | None = None
+) -> str:
     """After the order-by date of a trigger whose order is split on power, where its waiting
     part is due on other days: `` for the 21 on power; 2028-09-25 for the 53 waiting`` (a
     range where shares waiting at several sites are due apart), else empty. The demo's
     us-east/all read "2026-12-30" alone for 74 racks, 53 of them due 2028-09-25
-    (``waiting_order_by`` and ``waiting_order_by_last``: report.inputs.with_power)."""
+    (``waiting_order_by`` and ``waiting_order_by_last``: report.inputs.with_power).
+
+    Where the waiting part's first date falls before the next scheduled report
+    (:func:`before_next_report` on ``as_of`` and ``next_report``, the rule every order-by
+    reads), it says so after the dates: a part due four days later read plain beside an
+    order's own date as close that said it."""
     waiting, blocks = row.get("blocks_waiting") or 0, row.get("blocks_to_order") or 0
     first = row.get("waiting_order_by")
     if not 0 < waiting < blocks or first is None:
@@ -198,7 +205,14 @@ def waiting_order_by(row: Mapping[str, Any]) -> str:
     if first == own and last == own:
         return ""
     dates = first if last == first else f"{first} to {last}"
-    return f" for the {blocks - waiting:,} on power; {dates} for the {waiting:,} waiting"
+    soon = (
+        before_next_report(date.fromisoformat(first), as_of=as_of, next_report=next_report)
+        if as_of is not None
+        else ""
+    )
+    return f" for the {blocks - waiting:,} on power; {dates} for the {waiting:,} waiting" + (
+        f" ({soon})" if soon else ""
+    )
 
 
 def size_not_verified(daily_days: int | None) -> str:

@@ -285,3 +285,136 @@ def test_a_later_order_sized_on_a_month_a_default_run_reads_by_the_day_is_marked
         (plain,) = later_rows(inputs, tmp_path / name)
         assert MONTHLY_ONLY not in plain["order_by_grain"] and not plain["size_note"], plain
         assert "$7.0M, not verified" not in _visible(finance_page(inputs))
+
+
+# r1's new site, started by 2026-08-05 (2 months to build), on a report made that day with
+# the next one a week on (test_construction._one_past_a_ceiling).
+START = date(2026, 8, 5)
+WEEK_ON = date(2026, 8, 12)
+START_SOON = f"falls before the next scheduled report ({WEEK_ON}): place it by then"
+
+
+def _start_this_week(next_report: date | None = WEEK_ON) -> ReportInputs:
+    return replace(_one_past_a_ceiling(), as_of=START, next_report=next_report)
+
+
+def _orders_csv(inputs: ReportInputs, root: Path) -> list[dict[str, str]]:
+    import csv
+
+    from forecasting.report import publish_report
+
+    with (publish_report(inputs, root=root) / "orders.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_start_a_new_site_by_date_before_the_next_report_says_so(tmp_path: Path) -> None:
+    """r1's sites run out of room and its new site must be started by 2026-08-05, the as-of
+    day, a week before the next weekly report: the facilities card and new-sites table, the
+    finance page's new site, the CLI's construction line and orders.csv's new-site row read
+    the date plain (the Prefect summary named no new site at all), while the blocks' order-by
+    five days later said to act before the next report. Each says it now, by the one rule
+    (text.before_next_report); with no next report known, none does."""
+    from forecasting.report.pages.facilities import _construction_card, _construction_table
+    from forecasting.report.pages.finance import finance_page
+    from forecasting.runs.reports import report_outcome, report_summary_markdown
+
+    week = _start_this_week()
+    assert week.construction.drop_nulls("start_by")["start_by"].to_list() == [START]
+    status = week.construction.drop_nulls("start_by")["status"][0]
+    table = _construction_table(week)
+    assert table.rows[0][table.headers.index("start a new site by")] == f"{START}, {START_SOON}"
+    ((label, card),) = _construction_card(week)
+    assert label == "start a new site by" and card.startswith(f"{START} (r1, "), card
+    assert card.endswith(f"; {START_SOON})"), card
+    finance = html.unescape(_visible(finance_page(week)))
+    assert f"start a new site by {START} ({status}; {START_SOON}; 2 months to build" in finance
+    outcome = report_outcome(week, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    (line,) = [c for c in outcome.construction if "start a new site by" in c]
+    assert f"start a new site by {START} ({status}; {START_SOON}; 2 months to build)" in line, line
+    summary = report_summary_markdown(week, tmp_path)
+    assert f"start a new site by {START} ({status}; {START_SOON}; 2 months to build)" in summary
+    (site,) = [r for r in _orders_csv(week, tmp_path / "week") if not r["pool"]]
+    assert (site["order_by"], site["due_before_next_report"]) == (str(START), START_SOON), site
+    # No next report known: the same dates, plain.
+    calm = _start_this_week(None)
+    ((_, card),) = _construction_card(calm)
+    outcome = report_outcome(calm, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    for text in (card, *outcome.construction, report_summary_markdown(calm, tmp_path)):
+        assert "next scheduled report" not in text, text
+    (site,) = [r for r in _orders_csv(calm, tmp_path / "calm") if not r["pool"]]
+    assert site["due_before_next_report"] == "", site
+
+
+def test_a_part_waiting_on_power_due_before_the_next_report_says_so(tmp_path: Path) -> None:
+    """An order split on power read "2026-11-12, 10 days ago: late for the 21 on power;
+    2026-11-26 for the 53 waiting": the waiting part, due four days later and before the next
+    weekly report, read plain on the CLI's table and the finance and facilities pages, while
+    an order-by as close said to act before then; the Prefect summary gave the order's first
+    date alone. Each says it of the waiting part now (text.waiting_order_by, by the one
+    rule), and orders.csv's row of that share says it too."""
+    from flows.tables import report_table
+    from forecasting.text import waiting_order_by
+
+    waits = AS_OF + timedelta(days=4)
+    row = {"order_by": AS_OF - timedelta(days=10), "blocks_to_order": 74, "blocks_waiting": 53,
+           "waiting_order_by": waits, "waiting_order_by_last": waits}  # fmt: skip
+    said = f" for the 21 on power; {waits} for the 53 waiting ({SOON})"
+    assert waiting_order_by(row, as_of=AS_OF, next_report=NEXT) == said
+    assert "next scheduled report" not in waiting_order_by(row, as_of=AS_OF, next_report=None)
+    far = row | {"waiting_order_by": NEXT, "waiting_order_by_last": NEXT}
+    assert "next scheduled report" not in waiting_order_by(far, as_of=AS_OF, next_report=NEXT)
+
+    # The CLI's report table reads the stored rows as text.
+    cli = {"region": "us-east", "pool": "all", "status": "red", "exhaustion_date": "2027-04-07",
+           "candidate": "rack-h100-256", "capex_usd": 625.2e6, "mw": 28.4, "note": "",
+           "powered": False, "runs_from": "2029-01-01", "arrives": "2027-03-10"} | {
+        k: str(v) for k, v in row.items() if k.endswith("order_by") or k.endswith("_last")
+    } | {"blocks_to_order": 74, "blocks_waiting": 53}  # fmt: skip
+    report = _report(next_report=NEXT).model_copy(update={"triggers": [cli]})
+    from rich.console import Console
+
+    console = Console(width=1000, record=True)  # one line a row: no cell wraps
+    console.print(report_table(report))
+    assert said.strip() in " ".join(console.export_text().split())
+
+    # The pages and the downloads: the sample's us-east order split, its waiting share due
+    # four days on.
+    inputs = _split_on_power(waits)
+    from forecasting.report.pages.facilities import facilities_page
+    from forecasting.report.pages.finance import finance_page
+    from forecasting.runs.reports import report_summary_markdown
+
+    for page in (finance_page(inputs), facilities_page(inputs)):
+        assert f"{waits} for the 1 waiting ({SOON})" in html.unescape(_visible(page))
+    assert f"{waits} for the 1 waiting ({SOON})" in report_summary_markdown(inputs, tmp_path)
+    (share,) = [r for r in _orders_csv(inputs, tmp_path / "split") if r["order_by"] == str(waits)]
+    assert share["due_before_next_report"] == SOON, share
+
+
+def _split_on_power(waits: date) -> ReportInputs:
+    """The sample's us-east order (tranche 1) split on power: one block waiting for it, due
+    ``waits``, the rest due on the trigger's order-by date; the next report on ``NEXT``."""
+    sample = sample_inputs()
+    mine = (pl.col("region") == "us-east") & (pl.col("blocks_to_order").fill_null(0) > 0)
+    east = sample.triggers.filter(mine).row(0, named=True)
+    blocks = east["blocks_to_order"]
+    plan = _planned(sample, later_capex=500e6)
+    own = (pl.col("region") == "us-east") & (pl.col("pool") == east["pool"])
+    share = plan.filter(own & (pl.col("tranche") == 1))
+    split = pl.concat(
+        [
+            plan.filter(~(own & (pl.col("tranche") == 1))),
+            share.with_columns(blocks=pl.lit(blocks - 1, pl.Int64), site=pl.lit("e-a")),
+            share.with_columns(
+                blocks=pl.lit(1, pl.Int64),
+                powered=pl.lit(False),
+                site=pl.lit("e-a"),
+                order_by=pl.lit(waits),
+                runs_from=pl.lit(date(2027, 6, 1)),
+            ),
+        ]
+    )
+    triggers = sample.triggers.with_columns(
+        powered_from=pl.when(own & mine).then(pl.lit(date(2027, 6, 1))).otherwise(None)
+    )
+    return replace(sample, triggers=triggers, placements=split, next_report=NEXT)

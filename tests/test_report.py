@@ -2248,10 +2248,12 @@ def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     assert orders["order_by"].is_sorted()
     # A column added later goes last: order_by_blocks went in mid-file, moving the six
     # published after it one place for a reader by position.
-    # The new sites' columns (test_construction) after them, then the new-site dates.
-    assert orders.columns[-11:] == ["exhaustion_grain", "order_by_grain", "size_note",
+    # The new sites' columns (test_construction) after them, then the new-site dates, then
+    # the next report's words (test_orders_before_next_report).
+    assert orders.columns[-12:] == ["exhaustion_grain", "order_by_grain", "size_note",
         "to_place_by", "dates_placed", "status_shown", "order_by_blocks", "new_site_mw",
-        "new_site_capex_usd", "new_site_order_by", "new_site_arrives"]  # fmt: skip
+        "new_site_capex_usd", "new_site_order_by", "new_site_arrives",
+        "due_before_next_report"]  # fmt: skip
     assert orders.filter(pl.col("tranche") == 2)["candidate"].to_list() == ["cell-later"]
     front = (folder / "index.html").read_text()
     total = float(planned.placements["capex_usd"].sum())

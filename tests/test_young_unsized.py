@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import polars as pl
+
 from forecasting import hierarchy, ingest, runs, synth, warehouse
+from forecasting.capacity import load_capacity
 from forecasting.longrange import MONTHS_MIN_HISTORY_DAYS
 from forecasting.options import ForecastOptions
-from forecasting.runs.reports import months_refused
-from forecasting.triggers import MonthsRefused
+from forecasting.runs.reports import months_refused, trigger_forecast, trigger_settings
+from forecasting.triggers import MonthsRefused, expansion_triggers
+from forecasting.triggers.rows import NOT_SIZED
 
 
 def test_a_stored_young_run_says_its_monthly_rows_were_refused_and_a_daily_only_one_does_not(
@@ -17,7 +22,8 @@ def test_a_stored_young_run_says_its_monthly_rows_were_refused_and_a_daily_only_
     """A 30-day fleet's forecast refused monthly rows as too young and printed why, but stored
     no word of it: the triggers asked its unsized order for `--horizon-months 92`, which the
     forecast refused again. The stored run now reads as refused, with the days its youngest
-    region or class had; one made with `--horizon-months 0` (never asked) does not."""
+    region or class had; one made with `--horizon-months 0` (never asked) reads the same, its
+    history being as short."""
     written = synth.write_fleet(synth.synthetic_fleet(days=30, customers=12, seed=7), tmp_path)
     path = tmp_path / "warehouse.duckdb"
     with warehouse.connect(path) as wh:
@@ -41,6 +47,62 @@ def test_a_stored_young_run_says_its_monthly_rows_were_refused_and_a_daily_only_
         assert months_refused(wh, asked.run_id) == MonthsRefused(
             needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=youngest
         )
-        assert months_refused(wh, daily_only.run_id) is None
+        # Never asked, it is as young: `--horizon-months` would be refused alike (below).
+        assert months_refused(wh, daily_only.run_id) == months_refused(wh, asked.run_id)
     assert MONTHS_MIN_HISTORY_DAYS == 84
     assert isinstance(youngest, int) and 0 < youngest <= 30
+
+
+# The plan `fleetcast` ships (its candidates' lead times land past a 14-day forecast).
+_PACKAGED_PLAN = Path(__file__).parents[1] / "forecasting" / "resources" / "capacity.toml"
+
+
+def _forecast_daily_only(tmp_path: Path, *, days: int) -> tuple[Path, str]:
+    """A synthetic fleet of ``days`` days forecast 14 days ahead with `--horizon-months 0`."""
+    written = synth.write_fleet(synth.synthetic_fleet(days=days, customers=12, seed=7), tmp_path)
+    path = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(path) as wh:
+        for file in (f for f in written if f.parent.name == "telemetry"):
+            ingest.ingest_file(wh, file)
+    options = ForecastOptions(
+        horizon_days=14, horizon_months=0, n_paths=20, models=("seasonal_naive", "drift")
+    )
+    return path, runs.forecast(path, options).run_id
+
+
+def test_a_young_fleet_forecast_with_no_months_is_not_told_to_pass_horizon_months(
+    tmp_path: Path,
+) -> None:
+    """A 30-day fleet forecast with `--horizon-months 0` stored nothing that said it was too
+    young, and its unsized orders said 'forecast at least 92 months ahead to size it
+    (`--horizon-months 92`)': a reader who passed it was refused, the fleet being too young for
+    monthly rows. The run's own history says so (no region or class has 84 days), and the
+    notes say what would give the months (400-week candidates: past what `--horizon` reaches)."""
+    path, run_id = _forecast_daily_only(tmp_path, days=30)
+    shipped = load_capacity(_PACKAGED_PLAN)
+    # Candidates landing past the 730 days `--horizon` reaches: only monthly rows size them.
+    slower = [c.model_copy(update={"lead_time_weeks": 400}) for c in shipped.candidate]
+    plan = shipped.model_copy(update={"candidate": slower})
+    with warehouse.connect(path, read_only=True) as wh:
+        settings = trigger_settings(wh, run_id, quantile="q90", buffer_weeks=4)
+        frame = trigger_forecast(wh, run_id)
+        as_of = wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "as_of")
+    assert settings.months_refused is not None
+    assert settings.months_refused.needed_days == MONTHS_MIN_HISTORY_DAYS
+    assert settings.months_refused.history_days <= 30
+    result = expansion_triggers(frame, plan, as_of=as_of, settings=settings)
+    unsized = result.triggers.filter(pl.col("note").str.contains(NOT_SIZED, literal=True))
+    assert unsized.height, result.triggers["note"].to_list()
+    for note in unsized["note"]:
+        assert re.search(r"`--horizon-months \d", note) is None, note
+        assert "this fleet is too young for them: they need 84 days of history" in note, note
+
+
+def test_a_fleet_old_enough_for_months_forecast_without_them_is_told_to_pass_horizon_months(
+    tmp_path: Path,
+) -> None:
+    """The other side: a 120-day fleet forecast with `--horizon-months 0` has the history
+    monthly rows need, so `--horizon-months` is what gives them, and nothing calls it young."""
+    path, run_id = _forecast_daily_only(tmp_path, days=120)
+    with warehouse.connect(path, read_only=True) as wh:
+        assert months_refused(wh, run_id) is None

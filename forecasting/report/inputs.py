@@ -51,11 +51,7 @@ from forecasting.schema import (
 )
 from forecasting.text import days_count, estimated_days_words, size_not_verified
 from forecasting.triggers import CONSTRUCTION_SCHEMA, TRIGGERS_SCHEMA, UNMEASURED_TRAINING
-from forecasting.triggers.common import (
-    months_to_reach,
-    short_at_the_monthly_grain_only,
-    trigger_placements,
-)
+from forecasting.triggers.common import monthly_only_from, months_to_reach, trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
 
 __all__ = [
@@ -1567,22 +1563,23 @@ def orders_monthly_only(
     """``placements`` (PLACEMENTS rows, any tranche) with ``monthly_only``: every order of a
     pool whose trigger is short at the monthly grain only (its ``monthly_only``), and, from
     the first of a pool's later orders whose own shortfall is read on a monthly row a default run
-    reads by the day (:func:`~forecasting.triggers.common.short_at_the_monthly_grain_only`,
-    the rule triggers.power dates a site's power by), that order and every one after it:
-    each is sized after the ones before it. A 28-day run's later orders, sized on months'
+    reads by the day, that order and every one after it: each is sized after the ones before
+    it (:func:`~forecasting.triggers.common.monthly_only_from`, the one rule triggers.power
+    dates a site's power by). A 28-day run's later orders, sized on months'
     peak days (above any one day's q90), read as measured in orders.csv and the finance
     table while the power triggers called the site's date monthly."""
-    flags = triggers.select("region", "pool", pool_flag="monthly_only")
-    frame = placements.join(flags, on=["region", "pool"], how="left", maintain_order="left")
-    seams: dict[tuple[str, str], int] = {}
-    if as_of is not None:
-        # A pool's first order (tranche 1) is its trigger's, flagged by the same rule there.
-        for r in frame.filter(pl.col("tranche") > 1).sort("tranche").iter_rows(named=True):
-            key = (r["region"], r["pool"])
-            if key not in seams and short_at_the_monthly_grain_only(
-                r["exhaustion_date"], daily_end=daily_end, as_of=as_of
-            ):
-                seams[key] = r["tranche"] or 1
+    flagged = {
+        (region, pool): day
+        for region, pool, day in triggers.filter(pl.col("monthly_only").fill_null(False))
+        .select("region", "pool", "exhaustion_date")
+        .iter_rows()
+    }
+    seams = {
+        key: tranche
+        for key, (tranche, _day) in monthly_only_from(
+            placements, flagged=flagged, daily_end=daily_end, as_of=as_of
+        ).items()
+    }
     first = pl.DataFrame(
         [(region, pool, tranche) for (region, pool), tranche in seams.items()],
         schema={"region": pl.String, "pool": pl.String, "seam": pl.Int64},
@@ -1590,9 +1587,9 @@ def orders_monthly_only(
     )
     own = pl.col("tranche").fill_null(1) >= pl.col("seam")
     return (
-        frame.join(first, on=["region", "pool"], how="left", maintain_order="left")
-        .with_columns(monthly_only=pl.col("pool_flag").fill_null(False) | own.fill_null(False))
-        .drop("pool_flag", "seam")
+        placements.join(first, on=["region", "pool"], how="left", maintain_order="left")
+        .with_columns(monthly_only=own.fill_null(False))
+        .drop("seam")
     )
 
 

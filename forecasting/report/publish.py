@@ -60,6 +60,7 @@ from forecasting.report.pages import (
 )
 from forecasting.report.pages.common import plan_last_day, to_place_by
 from forecasting.schema import NOT_VERIFIED, book_only_noted
+from forecasting.text import before_next_report
 
 __all__ = [
     "LATEST",
@@ -341,6 +342,23 @@ def _with_new_sites(orders: pl.DataFrame, inputs: ReportInputs, *, placed: pl.Ex
     )
 
 
+def _with_next_report(orders: pl.DataFrame, inputs: ReportInputs) -> pl.DataFrame:
+    """``orders`` (orders.csv) with ``due_before_next_report``, added last: on a row whose date
+    falls before the next scheduled report (its ``order_by``, a new site's start-by on its
+    row, or the new-site order-by of blocks past every ceiling), the words every page and the
+    CLI say beside it (text.before_next_report, the one rule); null otherwise. A new site's
+    start-by on the as-of day and a share waiting for power due four days on read plain here
+    while the pages said to act before the next report."""
+    days = orders.select(pl.coalesce("order_by", "new_site_order_by")).to_series()
+    words = [
+        before_next_report(day, as_of=inputs.as_of, next_report=inputs.next_report) or None
+        if isinstance(day, date)
+        else None
+        for day in days
+    ]
+    return orders.with_columns(pl.Series("due_before_next_report", words, dtype=pl.String))
+
+
 def _to_place_by(by: date | None) -> pl.Expr:
     """``to_place_by``: the last day of the order window on an order due by it (one of the
     orders to place, which the finance card sums), null on one due later or never."""
@@ -432,6 +450,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     orders = orders.select(pl.exclude("order_by_blocks"), "order_by_blocks")
     orders = _with_new_sites(orders, inputs, placed=placed)
     orders = _with_new_site_dates(orders, inputs)
+    orders = _with_next_report(orders, inputs)
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))

@@ -216,12 +216,18 @@ def trigger_settings(
 
 
 def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | None:
-    """Whether a stored run's forecast refused monthly rows as too young (None: it did not,
-    or was not asked for them): its plan horizon is 0 months while its regions and classes
-    carry why they are not forecast past the daily days and no growth model. A run made with
-    ``--horizon-months 0`` carries neither. The refusal itself is not stored (the forecast
-    printed it), so an unsized order on a 30-day fleet asked for `--horizon-months 92`, which
-    the forecast refused again."""
+    """Whether a stored run has no monthly rows because its fleet is too young for them (None:
+    it has them, or could have had them). A run asked for them and refused has a plan horizon
+    of 0 months while its regions and classes carry why they are not forecast past the daily
+    days and no growth model. A run made with ``--horizon-months 0`` carries neither: it is
+    too young where no region or class has ``MONTHS_MIN_HISTORY_DAYS`` days of history through
+    its as-of day, telemetry or stale (``n_days`` + ``stale_days``): with fewer, no series has
+    the 28-day blocks a drift is read on, and the forecast refuses every one of them.
+
+    The refusal itself is not stored (the forecast printed it), so an unsized order on a
+    30-day fleet asked for `--horizon-months 92`, which the forecast refused again; a 30-day
+    fleet forecast with `--horizon-months 0` was asked the same. A run whose oldest series
+    has the days but whose onboarding ramps leave too few blocks is not known here (None)."""
     from forecasting.longrange import MONTHS_MIN_HISTORY_DAYS
     from forecasting.triggers import MonthsRefused
 
@@ -229,13 +235,22 @@ def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | None
     if run.is_empty() or run.item(0, "horizon_months") != 0:
         return None
     plan = wh.run_frame("forecast_summary", run_id).filter(hierarchy.depth().is_between(1, 2))
-    if "plan_reason" not in plan.columns:
-        return None
-    refused = plan.filter(pl.col("plan_model").is_null() & pl.col("plan_reason").is_not_null())
     days = plan.get_column("n_days").drop_nulls()
-    if refused.is_empty() or days.is_empty():
+    if days.is_empty():
         return None
-    return MonthsRefused(needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=int(days.sort().item(0)))
+    youngest = MonthsRefused(
+        needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=int(days.sort().item(0))
+    )
+    if (
+        "plan_reason" in plan.columns
+        and not plan.filter(
+            pl.col("plan_model").is_null() & pl.col("plan_reason").is_not_null()
+        ).is_empty()
+    ):
+        return youngest
+    stale = pl.col("stale_days").fill_null(0) if "stale_days" in plan.columns else pl.lit(0)
+    oldest = plan.select((pl.col("n_days") + stale).max()).item()
+    return youngest if oldest is not None and oldest < MONTHS_MIN_HISTORY_DAYS else None
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
@@ -990,19 +1005,24 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
     from forecasting.report.format import fmt_day_or_month
     from forecasting.report.inputs import (
+        construction_only,
         daily_days,
         daily_end,
         status_only,
         unmeasured_class_rows,
         unplayed_text,
         vacant_regions,
+        with_power,
     )
-    from forecasting.text import before_next_report, size_not_verified
-    from forecasting.triggers import UNMEASURED_TRAINING
+    from forecasting.text import before_next_report, size_not_verified, waiting_order_by
+    from forecasting.triggers import UNMEASURED_TRAINING, construction_lines
 
     days = daily_days(inputs)
-    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True).with_columns(
-        status_only=status_only(inputs)
+    # With each order's part waiting for power and its own dates (report.inputs.with_power).
+    triggers = (
+        with_power(inputs.triggers, inputs.placements)
+        .sort("status", "order_by", nulls_last=True)
+        .with_columns(status_only=status_only(inputs))
     )
     lines = [
         f"# fleetcast report {inputs.run_id}",
@@ -1053,8 +1073,18 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
                 t["order_by"], as_of=inputs.as_of, next_report=inputs.next_report
             )
             by = f"{by} ({soon})" if soon else by
+        # Its part waiting for power is due on its own days, as the CLI's table and the pages
+        # say: the artifact gave the first share's date alone.
+        by = f"{by}{waiting_order_by(t, as_of=inputs.as_of, next_report=inputs.next_report)}"
         exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
         lines.append(f"| {t['region']} | {t['pool']} | {status} | {exhaustion} | {by} | {order} |")
+    # When a new site must be started, as the CLI says it: the artifact named none.
+    built = construction_lines(
+        inputs.construction.with_columns(not_verified=construction_only(inputs)),
+        next_report=inputs.next_report,
+    )
+    if built:
+        lines += ["", *(f"- {line}" for line in built)]
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
     if held := _unverified_drills(inputs):
@@ -1127,7 +1157,8 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first_forward=bool(late.height) and bool(late["forward"][0]),
         power_first_new_site=bool(late.height) and bool(late["new_site"][0]),
         construction=construction_lines(
-            inputs.construction.with_columns(not_verified=construction_only(inputs))
+            inputs.construction.with_columns(not_verified=construction_only(inputs)),
+            next_report=inputs.next_report,
         ),
         power_first_beyond_ceiling_mw=(
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0

@@ -48,6 +48,7 @@ __all__ = [
     "Status",
     "TriggerResult",
     "TriggerSettings",
+    "monthly_only_from",
     "months_before",
     "months_to_reach",
     "power_forward",
@@ -229,6 +230,38 @@ def short_at_the_monthly_grain_only(
     if daily_end is None or shortfall is None or shortfall <= daily_end:
         return False
     return shortfall <= as_of + timedelta(days=DEFAULT_HORIZON_DAYS)
+
+
+def monthly_only_from(
+    placements: pl.DataFrame,
+    *,
+    flagged: Mapping[tuple[str, str], date],
+    daily_end: date | None,
+    as_of: date | None,
+) -> dict[tuple[str, str], tuple[int, date]]:
+    """Per (region, pool), the first of its orders read at the monthly grain only, as (its
+    tranche, its shortfall's day): every order of the pool from it on rests on it, each being
+    sized after the ones before it. A pool in ``flagged`` (its trigger's ``monthly_only``, with
+    its exhaustion) from its first order (tranche 1); else its first later order
+    (``placements``, PLACEMENTS rows, tranche 2 on) whose own shortfall is short at the
+    monthly grain only (:func:`short_at_the_monthly_grain_only`; none where ``as_of`` is None).
+    A pool's first order is its trigger's, flagged by the same rule there.
+
+    The one rule the power triggers date a site by and the report marks orders by
+    (report.inputs.orders_monthly_only): each spelled the loop out apart, a 2-week run's later
+    orders sized on months' peak days set a site's date (red) that the 26-week run's daily
+    rows never reached (green), and only a trigger's own order was said to be monthly."""
+    seams = {key: (1, day) for key, day in flagged.items()}
+    if as_of is None or placements.is_empty():
+        return seams
+    later = placements.filter(pl.col("tranche") > 1).sort("tranche", maintain_order=True)
+    for r in later.iter_rows(named=True):
+        key, day = (r["region"], r["pool"]), r["exhaustion_date"]
+        if key not in seams and short_at_the_monthly_grain_only(
+            day, daily_end=daily_end, as_of=as_of
+        ):
+            seams[key] = (int(r["tranche"]), day)
+    return seams
 
 
 def trigger_status(

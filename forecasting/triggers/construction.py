@@ -751,12 +751,15 @@ _SET_BY = {
 }
 
 
-def construction_lines(construction: pl.DataFrame) -> list[str]:
+def construction_lines(construction: pl.DataFrame, *, next_report: date | None = None) -> list[str]:
     """One ``construction:`` line per region whose sites' ceilings run out within the horizon,
     first start date first (those without one last); one line for the regions whose ceilings
     hold, and one for those with no ceiling declared. The note says the rest (the pages).
     An optional ``not_verified`` column (the report's ``construction_only``) is said after the
-    run-out day, or after the plan's end of the regions whose ceilings hold."""
+    run-out day, or after the plan's end of the regions whose ceilings hold. A start date
+    that falls before the next scheduled report (``next_report``: :func:`before_next_report`,
+    the rule every order-by reads) says so after its colour: "start a new site by" the as-of
+    day read plain, a week before the next weekly report."""
     out = construction.filter(pl.col("exhaustion_date").is_not_null()).sort(
         "start_by", "exhaustion_date", nulls_last=True
     )
@@ -785,9 +788,11 @@ def construction_lines(construction: pl.DataFrame) -> list[str]:
             )
             continue
         late = (r["as_of"] - r["start_by"]).days
+        soon = before_next_report(r["start_by"], as_of=r["as_of"], next_report=next_report)
         lines.append(
             f"{head}; start a new site by {r['start_by']} ({r['status']}"
             + (f", {days_count(late)} ago: late" if late > 0 else "")
+            + (f"; {soon}" if soon else "")
             + f"; {r['build_months']} months to build): {megawatts(r['mw_past_ceilings'])} past "
             f"them, {usd(r['cost_usd'])} at the declared cost per MW"
         )

@@ -25,6 +25,7 @@ from forecasting.triggers.orders import (
 )
 from forecasting.triggers.power import Power
 from forecasting.triggers.power_waits import (
+    Placing,
     past_the_ceiling,
     split_by_power,
     split_order,
@@ -37,26 +38,14 @@ from forecasting.triggers.rows import COVERED_PREFIX, PoolDecision
 _DATING_ROUNDS = 4
 
 
-def placed_by_arrival(
-    chosen: RegionPlan,
-    plan: CapacityPlan,
-    *,
-    power: Power,
-    region: str,
-    as_of: date,
-    settings: TriggerSettings,
-    end: date,
-) -> RegionPlan:
+def placed_by_arrival(chosen: RegionPlan, at: Placing) -> RegionPlan:
     """``chosen`` placed by arrival (:func:`_placed_in_arrival_order`), then, while orders
     wait for their site's power, placed again with those dated to land with it
     (:func:`with_its_power`): by their new arrival, so that the MW and ceilings go to the
     orders landing first as they now land (two racks dated to the same day each read the
     0.4 MW a ceiling had left). Dates only move later, so a few rounds settle it."""
-    placed = partial(
-        _placed_in_arrival_order, plan=plan, power=power, region=region, as_of=as_of,
-        settings=settings, end=end,
-    )  # fmt: skip
-    dated = partial(_dated, as_of=as_of, settings=settings, end=end)
+    placed = partial(_placed_in_arrival_order, at=at)
+    dated = partial(_dated, as_of=at.as_of, settings=at.settings, end=at.end)
     relief = chosen.first[Pool.TRAINING].order  # what the all pool's trigger was sized net of
     current = placed(chosen)
     for _ in range(_DATING_ROUNDS):
@@ -67,9 +56,9 @@ def placed_by_arrival(
         if all(a is b for a, b in zip(_decisions(moved), _decisions(current), strict=True)):
             break
         current = placed(moved)
-    current = _undated(current, plan, power=power, region=region, as_of=as_of, settings=settings)
+    current = _undated(current, at)
     _say_relief_as_placed(
-        current.first[Pool.ALL], relief, current.first[Pool.TRAINING].order, as_of=as_of
+        current.first[Pool.ALL], relief, current.first[Pool.TRAINING].order, as_of=at.as_of
     )
     return current
 
@@ -82,22 +71,13 @@ def _training_orders(region_plan: RegionPlan) -> list[Order]:
 
 
 def all_later_as_placed(
-    chosen: RegionPlan,
-    sized: RegionPlan,
-    pools: dict[Pool, pl.DataFrame],
-    plan: CapacityPlan,
-    *,
-    power: Power,
-    region: str,
-    as_of: date,
-    settings: TriggerSettings,
-    end: date,
+    chosen: RegionPlan, sized: RegionPlan, pools: dict[Pool, pl.DataFrame], at: Placing
 ) -> RegionPlan:
     """``chosen`` (placed by arrival) with the ``all`` pool's later orders sized again where
     the training pool's orders run otherwise as placed than as ``sized`` counted them: fewer
     blocks under their sites' ceilings, or from other days ("Later orders": the all pool
     counts only the training blocks that run, as the plan is placed). Placed again after;
-    ``power`` is the region's power before its orders. A bridged all pool keeps its orders
+    ``at.power`` is the region's power before its orders. A bridged all pool keeps its orders
     (its bridge's day is its plan's own choice), as does one where nothing moved.
 
     Sized on the training orders before placement, us-west's all pool counted 6 of 21 + 21
@@ -107,24 +87,21 @@ def all_later_as_placed(
     def running(region_plan: RegionPlan) -> list[list[tuple[date, int]]]:
         return [running_shares(o) for o in _training_orders(region_plan)]
 
-    placed = partial(
-        placed_by_arrival, plan=plan, power=power, region=region, as_of=as_of,
-        settings=settings, end=end,
-    )  # fmt: skip
     for _ in range(2):
         if running(chosen) == running(sized) or chosen.bridged(Pool.ALL):
             return chosen
-        counted = power.copy()
+        counted = at.power.copy()
         for o in (*_training_orders(chosen), chosen.first[Pool.ALL].order):
             for share in () if o is None else o.shares:
                 if share.site is not None:
                     counted.take(share.site, share.mw_held, share.arrives)
         later = later_orders(
-            pools[Pool.ALL], plan, first=chosen.first[Pool.ALL], earlier=_training_orders(chosen),
-            region=region, pool=Pool.ALL, as_of=as_of, settings=settings, power=counted,
+            pools[Pool.ALL], at.plan, first=chosen.first[Pool.ALL],
+            earlier=_training_orders(chosen), region=at.region, pool=Pool.ALL, as_of=at.as_of,
+            settings=at.settings, power=counted,
         )  # fmt: skip
         sized = chosen
-        chosen = placed(chosen._replace(later={**chosen.later, Pool.ALL: later}))
+        chosen = placed_by_arrival(chosen._replace(later={**chosen.later, Pool.ALL: later}), at)
     return chosen
 
 
@@ -255,18 +232,9 @@ def _dated(
     return decision._replace(order=order)
 
 
-def _placed_in_arrival_order(
-    chosen: RegionPlan,
-    plan: CapacityPlan,
-    *,
-    power: Power,
-    region: str,
-    as_of: date,
-    settings: TriggerSettings,
-    end: date,
-) -> RegionPlan:
+def _placed_in_arrival_order(chosen: RegionPlan, at: Placing) -> RegionPlan:
     """``chosen`` with every order placed again in the order the orders arrive (ties: in the
-    order they were placed), on ``power`` before any of them: each keeps its site where that
+    order they were placed), on ``at.power`` before any of them: each keeps its site where that
     has its MW on arrival, else goes where :func:`placed_order` puts it; its ``powered`` and
     ``powered_from``, its status and its note's opening follow.
 
@@ -276,7 +244,10 @@ def _placed_in_arrival_order(
     whose arrival overflows the site, as the site's power trigger dates it (the demo's
     us-west racks read "no power yet" for a training cell landing four months after them).
     """
-    power = replace(power.copy(), settled=True)
+    power = replace(at.power.copy(), settled=True)
+    # Placed on the copy: the caller's power is the region's before any of its orders.
+    on = replace(at, power=power)
+    plan, region, as_of, settings = at.plan, at.region, at.as_of, at.settings
     placed = [
         (pool, i, decision)
         for pool in Pool
@@ -328,14 +299,10 @@ def _placed_in_arrival_order(
                 placed_order(order, region=region, power=power), region=region, power=power
             )
         order = past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
-        order = split_order(
-            order, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
-        )
+        order = split_order(order, on)
         # The share whose MW is taken once the note has read the room it finds.
         last: Order | None = order
-        if split := split_by_power(
-            order, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
-        ):
+        if split := split_by_power(order, on):
             order, last = split
         head = _head_of(decision, order, plan=plan, region=region, settings=settings, power=power)
         if last is not None and last.site is not None:
@@ -436,15 +403,7 @@ _ENDS_BEFORE_THEY_RUN = re.compile(
 )
 
 
-def _undated(
-    chosen: RegionPlan,
-    plan: CapacityPlan,
-    *,
-    power: Power,
-    region: str,
-    as_of: date,
-    settings: TriggerSettings,
-) -> RegionPlan:
+def _undated(chosen: RegionPlan, at: Placing) -> RegionPlan:
     """``chosen`` with each order dated to land with its site's power (:func:`with_its_power`)
     none of whose blocks can run there once placed on that day back on its shortfall's dates:
     the orders landing by then took what its site's ceiling leaves, and no power comes for it
@@ -469,12 +428,14 @@ def _undated(
             order,
             order_by=order.dark_order_by,
             arrives=order.dark_arrives,
-            in_time=order.dark_order_by >= as_of,
+            in_time=order.dark_order_by >= at.as_of,
             dark_order_by=None,
             dark_arrives=None,
             undated_from=order.arrives,
         )
-        head = _head_of(decision, back, plan=plan, region=region, settings=settings, power=power)
+        head = _head_of(
+            decision, back, plan=at.plan, region=at.region, settings=at.settings, power=at.power
+        )
         # What dating it wrote of its sizing window (_dated) no longer holds.
         note = str(decision.row["note"]).replace(
             f"weeks after the day it would have landed unpowered, {order.dark_arrives} (to ",
@@ -488,7 +449,7 @@ def _undated(
             1,
         ).split(_SIZED_BEFORE_IT_RUNS, 1)[0]
         decision.row["note"] = _ENDS_BEFORE_THEY_RUN.sub(r"(to \1)", note, count=1)
-        return _decided(decision, back, head, as_of=as_of)
+        return _decided(decision, back, head, as_of=at.as_of)
 
     return chosen._replace(
         first={p: undated(d) for p, d in chosen.first.items()},

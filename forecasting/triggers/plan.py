@@ -151,6 +151,7 @@ from forecasting.triggers.notes import month_after, monthly_grain_note
 from forecasting.triggers.orders import Order, order_fields, past_every_ceiling
 from forecasting.triggers.placement import all_later_as_placed, placed_by_arrival
 from forecasting.triggers.power import Power
+from forecasting.triggers.power_waits import Placing
 from forecasting.triggers.rows import LATER_SUFFIX, PoolDecision
 from forecasting.triggers.sizing import pool_blocks
 
@@ -335,14 +336,12 @@ def trigger_frames(
         )
         if power is not None:
             as_sized = chosen
-            chosen = placed_by_arrival(
-                chosen, plan, power=power, region=str(region), as_of=as_of, settings=settings,
+            at = Placing(
+                plan=plan, power=power, region=str(region), as_of=as_of, settings=settings,
                 end=end,
             )  # fmt: skip
-            chosen = all_later_as_placed(
-                chosen, as_sized, pools, plan, power=power, region=str(region), as_of=as_of,
-                settings=settings, end=end,
-            )  # fmt: skip
+            chosen = placed_by_arrival(chosen, at)
+            chosen = all_later_as_placed(chosen, as_sized, pools, at)
             power.taken = chosen.power.taken  # type: ignore[union-attr]  # the orders' MW
             power.claimed = chosen.power.claimed  # type: ignore[union-attr]
         first, later, _ = chosen

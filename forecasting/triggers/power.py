@@ -44,8 +44,8 @@ from forecasting.triggers.common import (
     Status,
     TriggerSettings,
     as_date,
+    monthly_only_from,
     months_before,
-    short_at_the_monthly_grain_only,
     trigger_status,
     weeks_delta,
 )
@@ -833,20 +833,14 @@ def power_triggers(
     # only a trigger's own order was said to be monthly. Each later order is sized after the
     # ones before it, so the pool's plan from there rests on it (the 2-week run's racks at
     # us-east-c, for May 2028, came after an order for April 2027 sized on its peak day).
-    seams = dict(monthly_pools or {})  # (region, pool) -> its first month read so
-    first_tranche = dict.fromkeys(seams, 1)
-    for r in placements.sort("tranche").iter_rows(named=True):
-        key, day = (r["region"], r["pool"]), r["exhaustion_date"]
-        if key not in seams and short_at_the_monthly_grain_only(
-            day, daily_end=daily_end, as_of=as_of
-        ):
-            seams[key], first_tranche[key] = day, r["tranche"]
+    seams = monthly_only_from(
+        placements, flagged=monthly_pools or {}, daily_end=daily_end, as_of=as_of
+    )  # (region, pool) -> (its first tranche read so, that order's shortfall day)
     monthly_orders = pl.DataFrame(
         [
-            r | {"first_month": seams[key], "first_tranche": first_tranche[key]}
+            r | {"first_month": seams[key][1], "first_tranche": seams[key][0]}
             for r in placements.filter(pl.col("site").is_not_null()).iter_rows(named=True)
-            if (key := (r["region"], r["pool"])) in seams
-            and (r["tranche"] or 1) >= first_tranche[key]
+            if (key := (r["region"], r["pool"])) in seams and (r["tranche"] or 1) >= seams[key][0]
         ],
         schema={**placements.schema, "first_month": pl.Date(), "first_tranche": pl.Int64()},
         orient="row",

@@ -4,7 +4,7 @@ split across sites and by power, and dated to land with it."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -25,6 +25,22 @@ from forecasting.triggers.common import (
 from forecasting.triggers.orders import Order, order_fields
 from forecasting.triggers.power import Power
 from forecasting.triggers.sizing import Exhaustion, pool_blocks
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Placing:
+    """Where and when a region's orders are placed: the ``plan``, the ``power`` its sites have
+    (mutable: placing takes its MW), the ``region``, the ``as_of`` day, the triggers'
+    ``settings`` and ``end``, the forecast's last day. The placement functions
+    (triggers.placement, :func:`split_order`, :func:`split_by_power`) took these six as
+    keywords each, spelled out five times."""
+
+    plan: CapacityPlan
+    power: Power
+    region: str
+    as_of: date
+    settings: TriggerSettings
+    end: date
 
 
 class _Back(NamedTuple):
@@ -146,16 +162,7 @@ def nothing_but_power(
     return row | {"status": status.value, "note": note}
 
 
-def split_order(
-    order: Order,
-    plan: CapacityPlan,
-    *,
-    power: Power,
-    region: str,
-    as_of: date,
-    settings: TriggerSettings,
-    end: date,
-) -> Order:
+def split_order(order: Order, at: Placing) -> Order:
     """``order`` with the blocks its site's ceiling cannot hold placed at the region's other
     sites, as many at each as its ceiling holds, the most blocks first (then the most MW
     free, then by id); only what no site holds stays past its own site's ceiling. Each
@@ -164,12 +171,13 @@ def split_order(
     An order went whole to one site: eu-west's 527 racks read "243 past eu-west-a's
     ceiling: a new site is needed", a training cell "3 of 5 past us-east-a's ceiling" beside
     us-east-b with 20 MW under its own."""
+    power = at.power  # its MW taken as the shares are placed
     beyond, site, unit = order.beyond_ceiling or 0, order.site, order.candidate.mw
     if not beyond or site is None or unit <= 0:
         return order
     arrives, claims = order.arrives, order.claims_from
     others = sorted(
-        (s for s in power.sites_in(region) if s != site),
+        (s for s in power.sites_in(at.region) if s != site),
         key=lambda s: (-power.blocks_under_ceiling(s, claims, unit), -power.room(s, arrives), s),
     )
     parts: list[Order] = []
@@ -184,13 +192,13 @@ def split_order(
         else:
             usable = power.powered_from(other, share.mw, arrives)
             share = replace(share, powered=False, usable=usable)
-        share = past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
+        share = past_the_ceiling(share, at.plan, power=power, as_of=at.as_of, settings=at.settings)
         power.take(other, share.mw_held, arrives, claims_from=claims)
         # Its MW is held from the day the order was split on, but it lands with its own
         # site's power: at us-east-c, whose power comes a year after us-east-a's, a share
         # read as landing and running with the order's own site.
         parts.append(
-            with_its_power(share, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end)
+            with_its_power(share, as_of=at.as_of, buffer_weeks=at.settings.buffer_weeks, end=at.end)
         )
         rest -= n
         if not rest:
@@ -209,19 +217,10 @@ def split_order(
         own = replace(own, powered=True, usable=arrives)
     else:
         own = replace(own, powered=False, usable=power.powered_from(site, fits, arrives))
-    return past_the_ceiling(own, plan, power=power, as_of=as_of, settings=settings)
+    return past_the_ceiling(own, at.plan, power=power, as_of=at.as_of, settings=at.settings)
 
 
-def split_by_power(
-    order: Order,
-    plan: CapacityPlan,
-    *,
-    power: Power,
-    region: str,
-    as_of: date,
-    settings: TriggerSettings,
-    end: date,
-) -> tuple[Order, Order | None] | None:
+def split_by_power(order: Order, at: Placing) -> tuple[Order, Order | None] | None:
     """``order``, which waits on power as a whole (:func:`with_its_power` would date it),
     in two parts (``by_power``): the blocks its region's sites have MW energized for on its
     arrival, the most at the roomiest site first, ordered on its shortfall's dates; and the
@@ -236,15 +235,17 @@ def split_by_power(
     land with their site's power in 2027, though the MW energized at their first arrival ran
     9 of them (the 26-week run ordered those 9), and a day more of telemetry turned 26 racks
     landing 2027-03-01 into 29 standing dark 456 days."""
+    power = at.power  # its MW taken as the shares are placed
     unit, arrives = order.candidate.mw, order.arrives
     if order.powered or order.parts or order.site is None or unit <= 0:
         return None
     # Whether it waits on power at all: its share past the plan's end is split off too.
-    if with_its_power(order, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=None) is order:
+    waits = with_its_power(order, as_of=at.as_of, buffer_weeks=at.settings.buffer_weeks, end=None)
+    if waits is order:
         return None
     on_power: list[Order] = []
     rest = order.blocks
-    by_room = sorted(power.sites_in(region), key=lambda s: (-power.room(s, arrives), s))
+    by_room = sorted(power.sites_in(at.region), key=lambda s: (-power.room(s, arrives), s))
     for site in by_room:
         n = min(rest, math.floor((max(power.room(site, arrives), 0.0) + TOL) / unit))
         if n <= 0:
@@ -253,7 +254,7 @@ def split_by_power(
             order, blocks=n, site=site, powered=True, usable=arrives, beyond_ceiling=None,
             runs_from=None, passed_over="",
         )  # fmt: skip
-        share = past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
+        share = past_the_ceiling(share, at.plan, power=power, as_of=at.as_of, settings=at.settings)
         power.take(site, share.mw_held, arrives)
         on_power.append(share)
         rest -= n
@@ -263,14 +264,14 @@ def split_by_power(
     if not rest:
         return replace(lead, parts=tuple(more), by_power=True, passed_over=order.passed_over), None
     waiting = replace(order, blocks=rest, beyond_ceiling=None, runs_from=None)
+    region = at.region
     waiting = sited(placed_order(waiting, region=region, power=power), region=region, power=power)
-    waiting = past_the_ceiling(waiting, plan, power=power, as_of=as_of, settings=settings)
+    waiting = past_the_ceiling(waiting, at.plan, power=power, as_of=at.as_of, settings=at.settings)
     placed_at = waiting.site
-    waiting = split_order(
-        waiting, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
-    )
+    waiting = split_order(waiting, at)
+    buffer_weeks = at.settings.buffer_weeks
     dated = with_its_power(
-        replace(waiting, parts=()), as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end
+        replace(waiting, parts=()), as_of=at.as_of, buffer_weeks=buffer_weeks, end=at.end
     )
     shares = (*more, dated, *waiting.parts)
     # Its MW is held from the day it lands, as an order dated whole holds it once placed

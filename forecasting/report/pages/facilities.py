@@ -192,9 +192,11 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
     if dated.height:
         r = dated.row(0, named=True)
         by = by_date(r["start_by"], inputs.as_of, today=inputs.generated_at.date())
+        # Due before the next scheduled report, as the "contract more power by" card says.
+        soon = next_report_words(r["start_by"], as_of=inputs.as_of, next_report=inputs.next_report)
         said.append(
-            f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)}{_set_by(r)})"
-            + _not_verified(r)
+            f"{by} ({r['region']}, {r['status']}: ceilings run out {_ran_out(r)}{_set_by(r)}"
+            f"{soon})" + _not_verified(r)
         )
     if undated.height:
         r = undated.row(0, named=True)
@@ -258,7 +260,12 @@ def _construction_table(inputs: ReportInputs) -> Table:
         [
             r["region"],
             _construction_status(r),
-            MISSING if r["start_by"] is None else by_date(r["start_by"], inputs.as_of, today=today),
+            MISSING
+            if r["start_by"] is None
+            else by_date(r["start_by"], inputs.as_of, today=today)
+            + next_report_words(
+                r["start_by"], as_of=inputs.as_of, next_report=inputs.next_report, lead=", "
+            ),
             (
                 _ran_out(r)
                 if r["exhaustion_date"] is not None
@@ -836,7 +843,7 @@ def _power_orders_table(
             (by(r) if _all_past(r) else None)
             or monthly_date(r["order_by"], r, daily_end=daily_end)
             + next_report_words(r["order_by"], as_of=as_of, next_report=next_report, lead=", ")
-            + waiting_order_by(r)
+            + waiting_order_by(r, as_of=as_of, next_report=next_report)
             + _past_part(r, by),
             in_service_text(r, later=r["later"], new_site=arrival(r))
             + (past_the_horizon(r, end=end) if r["later"] else ""),

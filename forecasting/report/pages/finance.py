@@ -243,7 +243,7 @@ def _order_by_text(
         text += next_report_words(day, as_of=as_of, next_report=next_report, lead=", ")
     # Its part waiting for power dated to land with it: due on other days (the demo's
     # us-east/all read 2026-12-30 for 74 racks, 53 of them due 2028-09-25).
-    text += waiting_order_by(row)
+    text += waiting_order_by(row, as_of=as_of, next_report=next_report)
     if 0 < beyond < blocks and row["order_by"] is not None:
         # One date read as every block's: the blocks past the ceiling wait for a new site.
         text += f" for the {fmt_count(blocks - beyond)} under the ceiling; " + (
@@ -458,9 +458,12 @@ def _new_sites(inputs: ReportInputs) -> str:
             continue
         # The declared cost per MW is the cost over the MW it prices (construction._dated).
         per_mw = r["cost_usd"] / r["mw_past_ceilings"] if r["mw_past_ceilings"] else 0.0
+        # Due before the next scheduled report, as every order-by says it (the rule of
+        # next_report_words): a start-by on the as-of day read plain.
+        soon = next_report_words(r["start_by"], as_of=inputs.as_of, next_report=inputs.next_report)
         said.append(
             f"{fmt_usd(r['cost_usd'])} for {past}: start a new site by "
-            f"{by_date(r['start_by'], inputs.as_of, today=today)} ({r['status']}; "
+            f"{by_date(r['start_by'], inputs.as_of, today=today)} ({r['status']}{soon}; "
             f"{r['build_months']} months to build, at the declared ${per_mw / 1e6:,.2f}M per MW)"
             + unverified
         )
