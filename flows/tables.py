@@ -250,7 +250,9 @@ def quarantine_table(
     hourly_columns = set(TELEMETRY_SCHEMA.names())
     table = Table(title=f"quarantine ({rows.height:,} rows)", title_justify="left")
     for name in ("file", "row", "column", "rule", "value"):
-        table.add_column(name)
+        # A refused line is its value: folded, not cut to "2025-01-01T05:00...batch,…", so
+        # the reader can find it in the file.
+        table.add_column(name, overflow="fold" if name == "value" else "ellipsis")
     shown = rows.head(limit)
     hourly: set[str] = set()
     refused = False

@@ -1436,16 +1436,42 @@ def _bad_rows(judged: Judged, found: Sequence[str], schema: pl.Schema) -> pl.Laz
     return (
         judged.frame.filter(pl.col(_BAD))
         .with_columns(judged.reasons)
+        .with_columns(raw.alias("raw"))
         .select(
             pl.col(_ROW).cast(pl.Int64),
             "column",
             "rule",
-            "value",
-            raw.alias("raw"),
+            _line_value(pl.col("value"), pl.col("raw")).alias("value"),
+            "raw",
             pl.col(f"^{_TYPED}.*$"),
             pl.col(_NAIVE),
             pl.col(f"^{_NULLED}.*$"),
         )
+    )
+
+
+# A line shown as a quarantined row's value is cut here: the `raw` column keeps it whole.
+LINE_SHOWN = 200
+
+
+def _line_value(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """A row refused as a line (too many fields, broken quoting, not a JSON object) shows the
+    line as its value, cut at LINE_SHOWN characters with its length said: its value read "too
+    many fields", the rule's own words, and a reader could neither find the row nor fix it.
+    Other values stay as the checks quoted them."""
+    tokens = [k for k in _LINE_RULES if k != _BLANK_LINE]
+    long = raw.str.len_chars() > LINE_SHOWN
+    cut = pl.concat_str(
+        raw.str.slice(0, LINE_SHOWN),
+        pl.lit(f"... (truncated: the first {LINE_SHOWN} of "),
+        raw.str.len_chars().cast(pl.String),
+        pl.lit(" characters)"),
+    )
+    shown = pl.when(long).then(cut).otherwise(raw)
+    return (
+        pl.when(value.is_in(tokens) & (raw.str.strip_chars() != "").fill_null(False))
+        .then(shown)
+        .otherwise(value)
     )
 
 

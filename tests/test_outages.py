@@ -65,13 +65,15 @@ def test_calendar_reads_regions_instants_and_blank_region(tmp_path: Path) -> Non
         (
             "start,end,reason\n2026-03-01T04:00:00Z,2026-03-01T05:00:00Z,ok\n"
             "2026-03-02T04:00:00Z,2026-03-02T05:00:00Z,power, then cooling\n",
-            r"row 2: has 4 fields where the header has 3; quote a field",
+            # The line is quoted: "has 4 fields" alone did not say which window it was.
+            r"row 2: has 4 fields where the header has 3; quote a field that contains a comma; "
+            r"the line reads '2026-03-02T04:00:00Z,2026-03-02T05:00:00Z,power, then cooling'",
         ),
         # A line cut short read "'' is not an ISO 8601 instant", as if the end were blank.
         (
             "region,start,end,reason\neu-west,2026-03-01T04:00:00Z\n",
             r"row 1: has 2 fields where the header has 4 \(a line cut short\?\); write every "
-            r"column, blank where it has no value$",
+            r"column, blank where it has no value; the line reads 'eu-west,2026-03-01T04:00:00Z'$",
         ),
     ],
 )
