@@ -1205,6 +1205,8 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
     else:
         from flows.decisions import backtest_decisions  # same signature as the direct one
     try:
+        outages=args.outages,
+        zero_is_outage=args.zero_is_outage,
         run = backtest_decisions(paths.warehouse, paths.capacity, paths.reports, options)
     except ValueError as exc:  # --from/--until outside the data
         raise UsageError(str(exc)) from None
@@ -1786,6 +1788,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
 
     p = add("status", cmd_status, "last runs, their state and the age of the newest telemetry")
+    # Demand read as `forecast` reads it: a replay without the calendar read its outage hours
+    # as demand.
+    p.add_argument(
+        "--outages", type=Path, default=None, help=field_help(DecisionOptions, "outages")
+    )
+    p.add_argument(
+        "--zero-is-outage", action="store_true", help=field_help(DecisionOptions, "zero_is_outage")
+    )
     p.add_argument(
         "--limit",
         type=at_least(1),
