@@ -648,3 +648,24 @@ def test_invisible_characters_around_an_events_names_are_dropped(tmp_path: Path)
         ("launch", "us-east", "acme"),
         ("launch", "us-east", "ac\u200bme"),
     ]
+
+
+def test_a_header_only_calendar_under_a_new_path_says_what_it_means(tmp_path: Path) -> None:
+    """A header-only events CSV under a path never loaded before loaded 0 rows and exited 0
+    without a word (most likely a failed export). It loads, with a line saying it holds no
+    rows and what the forecast then knows of events."""
+    from forecasting.runs import load_events_file
+
+    wh = tmp_path / "wh.duckdb"
+    empty = write(tmp_path, HEADER, name="new.csv")
+    loaded = load_events_file(empty, wh)
+    assert (loaded.status, loaded.empty) == ("loaded", True)
+    assert loaded.notes == [
+        "holds no data rows: nothing loaded from it; no event is known now: the forecast "
+        "models no launch, migration or holiday (a failed export? load the right file)"
+    ]
+    write(tmp_path, HEADER, "launch,2026-11-05,,,,0,0,", "launch,2026-12-05,,,,0,0,")
+    load_events_file(tmp_path / "events.csv", wh)
+    assert load_events_file(empty, wh).notes == [
+        "holds no data rows: nothing loaded from it; 2 event(s) from other files stay in force"
+    ]
