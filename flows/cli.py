@@ -480,6 +480,9 @@ def cmd_events(args: argparse.Namespace) -> int:
     if args.strict and refused:
         say(f"--strict: {refused} event row(s) refused", error=True)
         return EXIT_FAILED
+    if args.strict and (empty := [str(load.path) for load in loads if load.empty]):
+        say(f"--strict: {', '.join(empty)} hold(s) no event rows", error=True)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -559,6 +562,9 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     refused_count = sum(load.refused_entries for load in loads)
     if args.strict and refused_count:
         say(f"--strict: {refused_count} contract(s) refused", error=True)
+        return EXIT_FAILED
+    if args.strict and (empty := [str(load.path) for load in loads if load.empty]):
+        say(f"--strict: {', '.join(empty)} hold(s) no contract entries", error=True)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -1199,6 +1205,8 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
         quantile=args.quantile,
         buffer_weeks=args.buffer_weeks,
         workers=args.workers,
+        outages=args.outages,
+        zero_is_outage=args.zero_is_outage,
     )
     if _direct():
         from flows.direct import backtest_decisions
@@ -1779,6 +1787,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_whole(DecisionOptions, "workers"),
         default=current.workers,
         help=f"as-of days replayed in parallel (default {current.workers or 'one per core'})",
+    )
+    # Demand read as `forecast` reads it: a replay without the calendar read its outage hours
+    # as demand.
+    p.add_argument(
+        "--outages", type=Path, default=None, help=field_help(DecisionOptions, "outages")
+    )
+    p.add_argument(
+        "--zero-is-outage", action="store_true", help=field_help(DecisionOptions, "zero_is_outage")
     )
 
     p = add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")

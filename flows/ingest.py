@@ -58,11 +58,17 @@ def load_file(
         logger.error("%s", result.message)
     elif result.entry is not None:
         e = result.entry
+        # A trace's ledger counts its hourly rows: the file's rows are read, those beside.
+        read = (
+            f"{e.rows_read}"
+            if result.source_rows is None or result.hourly_rows is None
+            else f"{result.source_rows} ({result.hourly_rows} hourly)"
+        )
         logger.info(
-            "%s: %s; read %d, loaded %d, quarantined %d, deduplicated %d, replaced %d",
+            "%s: %s; read %s, loaded %d, quarantined %d, deduplicated %d, replaced %d",
             path,
             result.status,
-            e.rows_read,
+            read,
             e.loaded,
             e.quarantined,
             e.deduplicated,

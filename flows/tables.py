@@ -109,11 +109,16 @@ def ingest_table(results: Sequence[IngestResult]) -> Table:
     style = {"loaded": "green", "skipped": "yellow", "failed": "red"}
     for r in results:
         e = r.entry
-        counts = (
-            [_n(e.rows_read), _n(e.loaded), _n(e.quarantined), _n(e.deduplicated), _n(e.replaced)]
-            if e is not None and r.status != "skipped"
-            else ["", "", "", "", ""]
-        )
+        # A trace's ledger counts the hourly rows its adapter built: "read 2" for a log of
+        # 577 requests. Its file's rows are read, and the hourly rows they made said beside.
+        counts = ["", "", "", "", ""]
+        if e is not None and r.status != "skipped":
+            read = (
+                _n(e.rows_read)
+                if r.source_rows is None or r.hourly_rows is None
+                else f"{r.source_rows:,} ({r.hourly_rows:,} hourly)"
+            )
+            counts = [read, _n(e.loaded), _n(e.quarantined), _n(e.deduplicated), _n(e.replaced)]
         notes = r.message if r.status != "loaded" else "; ".join(r.notes)
         if r.status == "failed":
             # The reason follows the table on a line of its own, path and all: in a column
@@ -245,7 +250,9 @@ def quarantine_table(
     hourly_columns = set(TELEMETRY_SCHEMA.names())
     table = Table(title=f"quarantine ({rows.height:,} rows)", title_justify="left")
     for name in ("file", "row", "column", "rule", "value"):
-        table.add_column(name)
+        # A refused line is its value: folded, not cut to "2025-01-01T05:00...batch,…", so
+        # the reader can find it in the file.
+        table.add_column(name, overflow="fold" if name == "value" else "ellipsis")
     shown = rows.head(limit)
     hourly: set[str] = set()
     refused = False

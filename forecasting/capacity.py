@@ -267,10 +267,22 @@ class _Strict(BaseModel):
         ``gpus = true`` loaded a 1-GPU block without a word (contracts refuse it too); a
         boolean field refuses a number (``fabric = 1`` read as true). A
         number or boolean field refuses text: pydantic's lax mode read ``gpus = "1792"`` as
-        1792 and ``fabric = "yes"`` as true."""
+        1792 and ``fabric = "yes"`` as true. A date field refuses a number or a boolean:
+        pydantic read ``in_service = 1760227200`` as the Unix time of 2025-10-12, and
+        ``in_service = 20251012`` was refused as "Datetimes provided to dates should have zero
+        time"."""
         field = cls.model_fields.get(info.field_name or "")
         takes = None if field is None else _takes(field.annotation)
         if takes is None:
+            return value
+        if takes == "a date":
+            if isinstance(value, bool):
+                raise ValueError(f"must be a date, not {str(value).lower()}")
+            if isinstance(value, int | float):
+                raise ValueError(
+                    f"must be a date written bare as YYYY-MM-DD (2027-06-01), not the number "
+                    f"{value}"
+                )
             return value
         if isinstance(value, bool) and takes == "a number":
             raise ValueError(f"must be a number, not {str(value).lower()}")
@@ -288,13 +300,15 @@ class _Strict(BaseModel):
         return value
 
 
-def _takes(annotation: Any) -> Literal["a number", "true or false"] | None:
+def _takes(annotation: Any) -> Literal["a number", "true or false", "a date"] | None:
     """What a field's type takes, optional or annotated: a number (int or float), a boolean
-    (``true or false``), or neither."""
+    (``true or false``), a date, or none of them."""
     if annotation is bool:
         return "true or false"
     if annotation in (int, float):
         return "a number"
+    if annotation is date:
+        return "a date"
     return next((t for t in map(_takes, get_args(annotation)) if t is not None), None)
 
 

@@ -89,8 +89,10 @@ loads to fix): the entry's shape (``not a
 table``, ``more cells than columns``, ``the row has fewer cells than the header`` (a line cut
 short loaded with its missing fields blank: a price cut from 2.75 to 2), ``a header line inside
 the data``), ``unknown field``, ``missing value``, a type rule
-(``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
-step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
+(``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``must
+be a number, got the text "3500"`` (a TOML number in quotes: a CSV cell is text, a TOML value
+is typed), ``must be a number, not true or false``, ``ramp step not date:gpus``), then the
+meaning (``unknown workload class``, ``unknown status``,
 ``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``GPUs above the
 plausible ceiling of 1,000,000``, ``date before 2010-01-01`` (a ramp step's: telemetry's
 floor), ``ramp dates not increasing``, ``term_end before the first
@@ -110,6 +112,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import itertools
@@ -131,7 +134,7 @@ import tomli_w
 from forecasting import hierarchy, sums
 from forecasting.calendar import month_end
 from forecasting.concentration import OTHER, concentration
-from forecasting.errors import delimiter_hint, text_misnamed
+from forecasting.errors import delimiter_hint, text_misnamed, toml_text
 from forecasting.schema import (
     BOOK_ONLY,
     EARLIEST_TIMESTAMP,
@@ -288,9 +291,18 @@ class ContractRuleError(ValueError):
     def __init__(self, field: str, rule: str, value: object = None) -> None:
         self.field = field
         self.rule = rule
-        self.value = None if value is None else str(value)
-        shown = "" if value is None else f" (got {self.value!r})"
+        # As the file wrote it: TOML's true read "got 'True'".
+        self.value = (
+            None if value is None else toml_text(value) if isinstance(value, bool) else str(value)
+        )
+        shown = "" if _quotes(rule, self.value) else f" (got {self.value!r})"
         super().__init__(f"field {field}: {rule}{shown}")
+
+
+def _quotes(rule: str, value: str | None) -> bool:
+    """Whether ``rule`` already quotes ``value`` as the file wrote it (or there is none): a
+    rule naming the text of a quoted number quotes it once, not twice."""
+    return value is None or f'"{value}"' in rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,7 +506,7 @@ class Refusal:
         """One line naming file, line, row, contract, field and rule, and what to do."""
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         who = f" ({self.contract_id!r})" if self.contract_id else ""
-        got = "" if self.value is None else f" (got {self.value!r})"
+        got = "" if _quotes(self.rule, self.value) else f" (got {self.value!r})"
         return (
             f"{where}: contract row {self.row}{who} field {self.field}: {self.rule}{got}; fix the "
             "entry and load the book again"
@@ -564,6 +576,9 @@ class _Entry:
     line: int | None
     fields: Mapping[str, object]
     fault: ContractRuleError | None = None
+    # TOML types its values: a number there is written bare, so a quoted one is a type slip.
+    # A CSV cell is always text, and a number is read from it.
+    typed: bool = False
 
 
 # Sums of paths and lifts run in integers of a billionth of a GPU: the same in any order, and
@@ -601,8 +616,33 @@ def _day(name: str, value: object) -> date:
     raise ContractRuleError(name, "not a date (YYYY-MM-DD)", value)
 
 
-def _whole(name: str, value: object) -> int:
-    """A whole number: a TOML integer or integer text."""
+def _not_typed_as_number(name: str, value: object, *, what: str, typed: bool) -> None:
+    """Refuse a boolean, and in TOML (``typed``) a number written as text, for a field that
+    takes ``what`` ("a number", "a whole number"). ``gpus = "3500"`` loaded 3500 GPUs without a
+    word, while capacity.toml refuses a quoted number; TOML's ``true`` is not 1."""
+    if isinstance(value, bool):
+        raise ContractRuleError(
+            name, f"must be {what}, not true or false (TOML true is not 1)", value
+        )
+    if typed and isinstance(value, str) and _reads_as_number(value):
+        raise ContractRuleError(
+            name, f'must be {what}, got the text "{value}": write it without the quotes', value
+        )
+
+
+def _reads_as_number(text: str) -> bool:
+    """Whether ``text`` is a number written as text ("3500", "0.4")."""
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _whole(name: str, value: object, *, typed: bool = False) -> int:
+    """A whole number: a TOML integer, or integer text in a CSV cell (``typed``: a TOML
+    value, where text is refused)."""
+    _not_typed_as_number(name, value, what="a whole number", typed=typed)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
@@ -610,8 +650,10 @@ def _whole(name: str, value: object) -> int:
     raise ContractRuleError(name, "not a whole number", value)
 
 
-def _number(name: str, value: object) -> float:
-    """A finite number: a TOML integer or float, or number text."""
+def _number(name: str, value: object, *, typed: bool = False) -> float:
+    """A finite number: a TOML integer or float, or number text in a CSV cell (``typed``: a
+    TOML value, where text is refused)."""
+    _not_typed_as_number(name, value, what="a number", typed=typed)
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
     elif isinstance(value, str):
@@ -629,25 +671,29 @@ def _number(name: str, value: object) -> float:
 def _steps(value: object) -> tuple[Step, ...]:
     """The ramp from TOML ``[{date, gpus}, ...]`` or CSV ``"date:gpus,date:gpus"``; the first
     step that cannot be read raises (:func:`_read_steps` says every one)."""
-    steps, faults = _read_steps(value)
+    steps, faults = _read_steps(value, typed=False)
     if faults:
         raise faults[0]
     return steps
 
 
-def _read_steps(value: object) -> tuple[tuple[Step, ...], list[ContractRuleError]]:
+def _read_steps(value: object, *, typed: bool) -> tuple[tuple[Step, ...], list[ContractRuleError]]:
     """The ramp's readable steps and a fault for each part of a step that is not (its date,
-    its count, or its form), so every bad step of a ramp is said at once."""
+    its count, or its form), so every bad step of a ramp is said at once. ``typed``: a TOML
+    ramp, whose counts are numbers, not text."""
     faults: list[ContractRuleError] = []
     steps: list[Step] = []
 
     def step(i: int, day: object, gpus: object) -> None:
         read: list[Any] = []
-        for reader, name, raw in ((_day, "date", day), (_whole, "gpus", gpus)):
-            try:
-                read.append(reader(f"ramp[{i}].{name}", raw))
-            except ContractRuleError as bad:
-                faults.append(bad)
+        try:
+            read.append(_day(f"ramp[{i}].date", day))
+        except ContractRuleError as bad:
+            faults.append(bad)
+        try:
+            read.append(_whole(f"ramp[{i}].gpus", gpus, typed=typed))
+        except ContractRuleError as bad:
+            faults.append(bad)
         if len(read) == 2:
             steps.append(Step(read[0], read[1]))
 
@@ -709,11 +755,12 @@ def _contract(
     *,
     regions: Collection[str] | None,
     planned: Collection[str] = (),
+    typed: bool = False,
 ) -> Contract:
     """The contract an entry stands for, or ContractFaultsError naming every rule it breaks: the
     shape (unknown fields, missing values), each field's type, each ramp step's, then the
     meaning of what could be read. It named the first alone, so a file with five faults took
-    five loads to fix."""
+    five loads to fix. ``typed``: the entry is TOML's, whose numbers are not text."""
     faults = [
         ContractRuleError(name, f"unknown field (known: {', '.join(FIELDS)})", fields[name])
         for name in fields
@@ -741,14 +788,15 @@ def _contract(
     if "ramp" in missing:
         read["ramp"] = _UNREAD
     else:
-        steps, bad_steps = _read_steps(fields["ramp"])
+        steps, bad_steps = _read_steps(fields["ramp"], typed=typed)
         faults += bad_steps
         # A ramp with an unreadable step is judged on no rule that needs every step.
         read["ramp"] = _UNREAD if bad_steps else steps
     take("term_end", _day)
     take("status", _text)
-    take("probability", _number)
-    take("price_per_gpu_hour", _number)
+    number = functools.partial(_number, typed=typed)
+    take("probability", number)
+    take("price_per_gpu_hour", number)
     take("announced", _day)
     take("description", _text)
     faults += contract_faults(**{k: v for k, v in read.items() if k in _RULED})
@@ -791,7 +839,7 @@ def _toml_entries(text: str, source: str) -> list[_Entry]:
         list(headers) if len(headers) == len(entries) else [None] * len(entries)
     )
     return [
-        _Entry(i, line, item)
+        _Entry(i, line, item, typed=True)
         if isinstance(item, dict)
         else _Entry(i, line, {}, ContractRuleError("(entry)", "not a table", item))
         for i, (item, line) in enumerate(zip(entries, lines, strict=True), start=1)
@@ -899,10 +947,12 @@ def _judged(
             faults.append(entry.fault)
         else:
             try:
-                contract = _contract(entry.fields, regions=regions, planned=planned)
+                contract = _contract(
+                    entry.fields, regions=regions, planned=planned, typed=entry.typed
+                )
             except ContractFaultsError as broken:
                 faults += broken.faults
-        ramp, unread = _read_steps(entry.fields.get("ramp"))
+        ramp, unread = _read_steps(entry.fields.get("ramp"), typed=entry.typed)
         if entry.fault is None and ramp and not unread and not any(s.gpus for s in ramp):
             # Checked on a file's entries, not in Contract: a book stored before this rule
             # must still read. The what-if refuses the same ramp.

@@ -1243,7 +1243,11 @@ def backtest_inputs(
     warehouse_path: Path, options: DecisionOptions, *, capacity_path: Path | None = None
 ) -> tuple[pl.DataFrame, ContractBook | None, pl.DataFrame | None]:
     """The whole daily demand, the contract book and the events, read once (the customers of
-    the plan at ``capacity_path``'s dedicated blocks keep their own series)."""
+    the plan at ``capacity_path``'s dedicated blocks keep their own series).
+
+    Demand is read by the forecast's reader, with the options' outage calendar and zero rule:
+    read without them, a replay took a collector's zero hours, which the forecast leaves out
+    as outages, for demand, and judged its calls on a day the forecast never saw."""
     from forecasting.options import ForecastOptions
     from forecasting.runs import contract_book, demand_series_for, known_events
 
@@ -1253,6 +1257,8 @@ def backtest_inputs(
             customers_per_class=options.customers_per_class,
             use_contracts=options.use_contracts,
             capacity=capacity_path,
+            outages=options.outages,
+            zero_is_outage=options.zero_is_outage,
         ),
     )
     book = (

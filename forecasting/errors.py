@@ -48,6 +48,11 @@ def rule_text(error: Mapping[str, Any], *, quote: bool = True) -> str:
     given = error.get("input")
     if not quote or isinstance(given, dict) or _quoted(given, message):
         return message
+    if isinstance(given, bool):
+        # As TOML writes it, once: "must be a number, not true (got True)" said it twice, the
+        # second time in Python's spelling.
+        shown = toml_text(given)
+        return message if re.search(rf"\b{shown}\b", message) else f"{message} (got {shown})"
     if isinstance(given, list | tuple | date):
         # As the file wrote it: a list of tables read "[{'on': datetime.date(2027, 6, 1), ...".
         return f"{message} (got {toml_text(given)})"

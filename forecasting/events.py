@@ -214,7 +214,7 @@ def _raw(path: Path) -> pl.DataFrame:
             return _csv_raw(path)
         if name.endswith((".parquet", ".pq")):
             frame = pl.read_parquet(path)
-            return frame.select(pl.all().cast(pl.String))
+            return frame.select(_parquet_text(frame[c]) for c in frame.columns)
     except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         decode = isinstance(exc, UnicodeDecodeError)
         why = text_misnamed(path) if decode else None
@@ -222,6 +222,28 @@ def _raw(path: Path) -> pl.DataFrame:
             f"{path}: {why or f'cannot be read as an events file: {exc}'}"
         ) from exc
     raise EventsFileError(f"{path}: events files are .csv, .csv.gz or .parquet")
+
+
+def _parquet_text(column: pl.Series) -> pl.Expr:
+    """A Parquet column as the text a CSV would hold. pandas writes a date column as
+    midnight timestamps and an integer column with blanks as floats: every row of such a
+    calendar was refused, "date not ISO-8601" beside "2026-11-05 00:00:00.000000" and "not
+    an integer" beside "0.0". A midnight is its day, an integral float its integer; a time
+    of day, a fraction or a boolean still reads as the text it is, and is refused as such."""
+    cell = pl.col(column.name)
+    if isinstance(column.dtype, pl.Datetime):
+        midnight = cell.dt.time() == pl.time(0)
+        return (
+            pl.when(midnight).then(cell.dt.date().cast(pl.String)).otherwise(cell.cast(pl.String))
+        )
+    if column.dtype.is_float():
+        whole = cell.is_finite() & (cell == cell.round())
+        return (
+            pl.when(whole)
+            .then(cell.cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(cell.cast(pl.String))
+        )
+    return cell.cast(pl.String)
 
 
 def _text(column: str) -> pl.Expr:

@@ -77,7 +77,13 @@ from forecasting.schema import (
     UTC_OFFSET_RULE,
     WorkloadClass,
 )
-from forecasting.traces import ADAPTERS, TraceFormatError, TraceReport, trace_format_of
+from forecasting.traces import (
+    ADAPTERS,
+    REFUSED_SCHEMA,
+    TraceFormatError,
+    TraceReport,
+    trace_format_of,
+)
 from forecasting.warehouse import LedgerEntry, Overlap, Replaced, Warehouse
 
 __all__ = [
@@ -343,6 +349,11 @@ class IngestResult:
     """Keys an earlier ingest of another file had stored that this load gave other values."""
     warnings: tuple[str, ...] = field(default=())
     """Lines a reader must see though the rows loaded: a region the capacity plan lacks."""
+    source_rows: int | None = None
+    """A trace's data rows (requests, minutes, windows), where the ledger counts the hourly
+    rows its adapter built (and the source rows it refused): "read 2" for a 577-request log."""
+    hourly_rows: int | None = None
+    """The hourly telemetry rows a trace's adapter built from its good source rows."""
 
 
 # Compressions a file's first bytes give away, and the command that undoes each: only gzip
@@ -1425,16 +1436,42 @@ def _bad_rows(judged: Judged, found: Sequence[str], schema: pl.Schema) -> pl.Laz
     return (
         judged.frame.filter(pl.col(_BAD))
         .with_columns(judged.reasons)
+        .with_columns(raw.alias("raw"))
         .select(
             pl.col(_ROW).cast(pl.Int64),
             "column",
             "rule",
-            "value",
-            raw.alias("raw"),
+            _line_value(pl.col("value"), pl.col("raw")).alias("value"),
+            "raw",
             pl.col(f"^{_TYPED}.*$"),
             pl.col(_NAIVE),
             pl.col(f"^{_NULLED}.*$"),
         )
+    )
+
+
+# A line shown as a quarantined row's value is cut here: the `raw` column keeps it whole.
+LINE_SHOWN = 200
+
+
+def _line_value(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """A row refused as a line (too many fields, broken quoting, not a JSON object) shows the
+    line as its value, cut at LINE_SHOWN characters with its length said: its value read "too
+    many fields", the rule's own words, and a reader could neither find the row nor fix it.
+    Other values stay as the checks quoted them."""
+    tokens = [k for k in _LINE_RULES if k != _BLANK_LINE]
+    long = raw.str.len_chars() > LINE_SHOWN
+    cut = pl.concat_str(
+        raw.str.slice(0, LINE_SHOWN),
+        pl.lit(f"... (truncated: the first {LINE_SHOWN} of "),
+        raw.str.len_chars().cast(pl.String),
+        pl.lit(" characters)"),
+    )
+    shown = pl.when(long).then(cut).otherwise(raw)
+    return (
+        pl.when(value.is_in(tokens) & (raw.str.strip_chars() != "").fill_null(False))
+        .then(shown)
+        .otherwise(value)
     )
 
 
@@ -1725,7 +1762,7 @@ def ingest_frame(
             f"{column} spelled {spelled}: loaded as written, so counted apart; if they are one "
             f"{column}, fix the export and reload the file"
         )
-    all_bad = nothing_good(entry, warehouse=warehouse)
+    all_bad = nothing_good(entry, warehouse=warehouse, trace=refused)
     if all_bad is not None:
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
         return IngestResult(path=path, status="failed", entry=entry, message=all_bad)
@@ -1936,18 +1973,23 @@ def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:
     return notes
 
 
-def nothing_good(entry: LedgerEntry, *, warehouse: Warehouse | None = None) -> str | None:
+def nothing_good(
+    entry: LedgerEntry, *, warehouse: Warehouse | None = None, trace: Refused | None = None
+) -> str | None:
     """Why a file whose every row was refused failed, or None when it gave a good row (or had
     no data rows). Such a file is a wrong export (a typed column, a shifted header), not data
     to report as loaded. With the ``warehouse``, the message names the commonest rules with
     their counts and the first bad row: it sent the user to `fleetcast quarantine` to learn
-    what one line could say."""
+    what one line could say.
+
+    A trace's ledger counts the hourly rows its adapter built and the source rows it refused,
+    not the file's rows: a 9-request Azure log read "none of its 4 row(s) is good". With
+    ``trace`` (the adapter's refused rows and the file's data rows) the file's rows are
+    counted and the hourly rows said apart; without it (a rerun), the counts say what they
+    count."""
     if entry.rows_read == 0 or entry.loaded > 0:
         return None
-    said = (
-        f"{entry.path}: none of its {entry.rows_read:,} row(s) is good "
-        f"({entry.quarantined:,} quarantined)"
-    )
+    said = _none_good(entry, trace=trace)
     bad = None if warehouse is None else warehouse.quarantine(ingest_id=entry.ingest_id)
     if bad is None or bad.is_empty():
         return (
@@ -1967,8 +2009,52 @@ def nothing_good(entry: LedgerEntry, *, warehouse: Warehouse | None = None) -> s
     others = f"; and {more} other rule(s)" if more > 0 else ""
     return (
         f"{said}: {'; '.join(top)}{others}; the first at "
-        f"row {first['row_number']:,} ({first['column']}{shown}: {first['rule']}). Fix the file "
-        "and ingest it again (`fleetcast quarantine` lists every row)"
+        f"{_quarantine_row(first['row_number'], trace=trace)} ({first['column']}{shown}: "
+        f"{first['rule']}). Fix the file and ingest it again (`fleetcast quarantine` lists "
+        "every row)"
+    )
+
+
+def _none_good(entry: LedgerEntry, *, trace: Refused | None) -> str:
+    """'{path}: none of its N row(s) is good (...)', counting the file's rows."""
+    if entry.file_format not in ADAPTERS:
+        return (
+            f"{entry.path}: none of its {entry.rows_read:,} row(s) is good "
+            f"({entry.quarantined:,} quarantined)"
+        )
+    refused = 0 if trace is None else trace.rows.height
+    hourly = entry.rows_read - refused
+    built = (
+        f"the {hourly:,} hourly telemetry row(s) its {entry.file_format} reader built from "
+        f"{'the rest' if refused else 'them'} were all quarantined"
+    )
+    if trace is None or trace.source_rows < 0:
+        # A rerun: the ledger holds the hourly rows, not how many rows the file has.
+        return (
+            f"{entry.path}: no row of the trace is good (the ledger holds {entry.rows_read:,} "
+            f"hourly or refused row(s), all {entry.quarantined:,} quarantined)"
+        )
+    parts = [f"{refused:,} refused by the {entry.file_format} reader"] if refused else []
+    if hourly:
+        parts.append(built)
+    return (
+        f"{entry.path}: none of its {trace.source_rows:,} data row(s) is good ("
+        + " and ".join(parts)
+        + ")"
+    )
+
+
+def _quarantine_row(row: int, *, trace: Refused | None) -> str:
+    """'row N', saying so when N numbers an hourly row a trace's adapter built (numbered after
+    the file's rows, so it names no line: "the first at row 10" of a 9-row file)."""
+    if trace is None or row <= trace.source_rows:
+        return f"row {row:,}"
+    if trace.source_rows < 0:
+        # A rerun: the ledger does not hold how many rows the file has.
+        return f"row {row:,} (a trace's hourly rows are numbered after the file's rows)"
+    return (
+        f"hourly row {row - trace.source_rows:,} (quarantine row {row:,}: the hourly rows are "
+        f"numbered after the file's {trace.source_rows:,})"
     )
 
 
@@ -2039,7 +2125,17 @@ def ingest_file(
             # A copy under another name stays skipped: a stale copy lying in an inbox would
             # otherwise load on every run after a newer version and win over it.
             replaced_at = later
-    refused = None if earlier is None else nothing_good(earlier, warehouse=warehouse)
+    # A trace's file rows are not in the ledger (-1: unknown), its hourly rows are.
+    unknown = Refused(rows=pl.DataFrame(schema=REFUSED_SCHEMA), source_rows=-1)
+    refused = (
+        None
+        if earlier is None
+        else nothing_good(
+            earlier,
+            warehouse=warehouse,
+            trace=unknown if earlier.file_format in ADAPTERS else None,
+        )
+    )
     if refused is not None:
         # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
         return IngestResult(path=path, status="failed", entry=earlier, message=refused)
@@ -2169,6 +2265,8 @@ def _ingest_trace(
         ),
         changed_from_other_files=result.changed_from_other_files,
         warnings=result.warnings,
+        source_rows=found.rows_read + found.refused.height,
+        hourly_rows=result.entry.rows_read - found.refused.height if result.entry else None,
     )
 
 

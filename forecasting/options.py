@@ -296,6 +296,14 @@ class DecisionOptions(BaseModel):
     idle_weeks: int = Field(default=52, ge=1, le=260, description="weeks idle capital is judged")
     use_events: bool = True
     use_contracts: bool = True
+    # Demand is read as a forecast reads it (runs.demand_read_for): without the calendar a
+    # replay read a collector's zero hours as demand the forecast itself leaves out.
+    outages: Path | None = Field(
+        default=None, description=ForecastOptions.model_fields["outages"].description
+    )
+    zero_is_outage: bool = Field(
+        default=False, description=ForecastOptions.model_fields["zero_is_outage"].description
+    )
     seed: int = Field(default=0, ge=0, description="seed of each replay's sample paths")
     workers: int | None = Field(default=None, ge=1, description="parallel replays")
 

@@ -902,3 +902,55 @@ def test_a_contract_whose_term_ends_decades_ahead_is_warned_of_as_a_year_typo(
         "contract step: ramp step 2207-01-01 is 182 years after today (2025-01-10): a year "
         "typo? The contract holds its GPUs to the plan's last day; check the year",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "holds"),
+    [
+        ("new.toml", "", "is empty (0 bytes)"),
+        ("new.toml", "# deals go here\n", "holds no [[contract]] tables"),
+        ("new.csv", CSV_BOOK.splitlines()[0] + "\n", "holds no data rows"),
+    ],
+)
+def test_an_empty_book_under_a_new_path_says_what_the_plan_now_holds(
+    tmp_path: Path,
+    warehouse_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    text: str,
+    holds: str,
+) -> None:
+    """A 0-byte, comment-only or header-only book under a path never loaded before loaded 0
+    contracts and exited 0 without a word: most likely a failed export, and nothing said that
+    the plan then had no deal. It still loads (a book may be empty on purpose), with one line
+    saying so and what the book holds now, from other files or nothing; `--strict` exits 1;
+    emptying a loaded book with --allow-empty says what it removed."""
+    monkeypatch.setattr(cli.console, "width", 400)
+    wh = str(warehouse_path)
+    new = tmp_path / name
+    new.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["contracts", str(new), "--warehouse", wh]) == 0
+    assert " ".join(capsys.readouterr().err.split()) == (
+        f"warning {new}: {holds}: nothing loaded from it; the contract book is empty: no "
+        "signed contract or pipeline deal enters the plan (a failed export? load the right "
+        "file, or leave it empty on purpose)"
+    )
+    assert main(["contracts", str(new), "--warehouse", wh, "--strict"]) == 1
+    assert f"--strict: {new} hold(s) no contract entries" in capsys.readouterr().err
+    other = tmp_path / "other.toml"
+    other.write_text(BOOK, encoding="utf-8")
+    assert main(["contracts", str(other), "--warehouse", wh]) == 0
+    capsys.readouterr()
+    assert main(["contracts", str(new), "--warehouse", wh]) == 0
+    assert " ".join(capsys.readouterr().err.split()) == (
+        f"warning {new}: {holds}: nothing loaded from it; 2 contract(s) from other files stay "
+        "in force"
+    )
+    # Emptied on purpose: what it removed is said, not only counted as "replaced".
+    other.write_text("", encoding="utf-8")
+    assert main(["contracts", str(other), "--warehouse", wh, "--allow-empty"]) == 0
+    assert f"and the 2 contract(s) loaded from it on {date.today()} were removed" in " ".join(
+        capsys.readouterr().err.split()
+    )

@@ -732,10 +732,10 @@ def test_a_number_field_refuses_a_boolean() -> None:
     def parsed(**changes: object) -> CapacityPlan:
         return parse_capacity(tomli_w.dumps({**plan, **changes}))
 
-    with pytest.raises(
-        CapacityError, match=rf"'{first['id']}' field gpus: must be a number, not true"
-    ):
+    with pytest.raises(CapacityError) as raised:
         parsed(block=[{**first, "gpus": True}, *plan["block"][1:]])
+    # Said once, as TOML writes it: it read "not true (got True)".
+    assert str(raised.value).endswith(f"'{first['id']}' field gpus: must be a number, not true")
     with pytest.raises(CapacityError, match="capex_usd: must be a number, not false"):
         parsed(candidate=[{**plan["candidate"][0], "capex_usd": False}, *plan["candidate"][1:]])
     parsed(block=[{**first, "fabric": not first.get("fabric", False)}, *plan["block"][1:]])
@@ -799,6 +799,44 @@ def test_a_quoted_number_is_refused() -> None:
         ),
     ):
         parse_capacity(tomli_w.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        # 1760227200 seconds after 1970 is 2025-10-12 00:00 UTC: pydantic took it for a day.
+        (
+            1_760_227_200,
+            "must be a date written bare as YYYY-MM-DD (2027-06-01), not the number 1760227200",
+        ),
+        (
+            20251012,
+            "must be a date written bare as YYYY-MM-DD (2027-06-01), not the number 20251012",
+        ),
+        (True, "must be a date, not true"),
+    ],
+)
+def test_a_number_or_a_boolean_in_a_date_field_is_refused(value: object, rule: str) -> None:
+    """`in_service = 1760227200` loaded a block in service on 2025-10-12 (pydantic reads a
+    number as Unix seconds), and `in_service = 20251012` was refused as "Datetimes provided to
+    dates should have zero time" (got 20251012), which named no fix: a number or a boolean in a
+    date field is refused naming the entry, the field and how to write a date; an energized
+    step's ``on`` too."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    block = next(b for b in document["block"] if "in_service" in b)
+    block["in_service"] = value
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines() == [
+        "plan.toml: invalid capacity plan",
+        f"  [[block]] {block['id']!r} field in_service: {rule}",
+    ]
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    site = document["site"][0]
+    site["energized"][0]["on"] = value
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert f"  [[site]] {site['id']!r} field energized.0.on: {rule}" in str(raised.value)
 
 
 def test_an_h100_equivalent_cannot_carry_a_block_past_the_gpu_ceiling() -> None:

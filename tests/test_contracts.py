@@ -290,6 +290,75 @@ def test_every_error_of_a_bad_contract_is_reported_not_only_the_first(
     assert book.refusals_frame()["row_number"].to_list() == [2] * (5 + len(unknown)) + [3] * 4
 
 
+TOML_TYPE_SLIPS: list[tuple[dict[str, Any], str, str]] = [
+    (
+        entry(ramp=[{"date": date(2027, 1, 10), "gpus": "3500"}]),
+        "ramp[1].gpus",
+        'must be a whole number, got the text "3500": write it without the quotes',
+    ),
+    (
+        entry(status="pipeline", probability="0.4"),
+        "probability",
+        'must be a number, got the text "0.4": write it without the quotes',
+    ),
+    (
+        entry(price_per_gpu_hour="2.75"),
+        "price_per_gpu_hour",
+        'must be a number, got the text "2.75": write it without the quotes',
+    ),
+    (
+        entry(ramp=[{"date": date(2027, 1, 10), "gpus": True}]),
+        "ramp[1].gpus",
+        "must be a whole number, not true or false (TOML true is not 1) (got 'true')",
+    ),
+    (
+        entry(price_per_gpu_hour=True),
+        "price_per_gpu_hour",
+        "must be a number, not true or false (TOML true is not 1) (got 'true')",
+    ),
+    (entry(term_end=20271231), "term_end", "not a date (YYYY-MM-DD) (got '20271231')"),
+    (
+        entry(ramp=[{"date": 20270110, "gpus": 100}]),
+        "ramp[1].date",
+        "not a date (YYYY-MM-DD) (got '20270110')",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "said"), TOML_TYPE_SLIPS, ids=[f for _, f, _ in TOML_TYPE_SLIPS]
+)
+def test_a_toml_number_written_as_text_or_a_boolean_is_refused(
+    tmp_path: Path, bad: dict[str, Any], field: str, said: str
+) -> None:
+    """``gpus = "3500"`` in a TOML book loaded a 3,500-GPU ramp without a word (as did a
+    quoted probability or price), while capacity.toml refuses a quoted number: TOML writes
+    numbers bare, so the quotes are a slip (a cell pasted from a sheet). It is refused naming
+    file, line, row, field and the rule, quoting the text once; ``true`` is no number either
+    (it read "(got 'True')", Python's spelling), nor a number a date. The other entries load.
+    A CSV cell is text by nature: there "3500" is the number."""
+    path = tmp_path / "book.toml"
+    path.write_text(toml_book(entry(id="first"), bad | {"id": "bad"}, entry(id="last")))
+    book = load_contracts(path)
+    assert [c.id for c in book.contracts] == ["first", "last"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.field) == (2, field)
+    line = [n for n, text in enumerate(path.read_text().splitlines(), 1) if text == "[[contract]]"]
+    assert refusal.message == (
+        f"{path}:{line[1]}: contract row 2 ('bad') field {field}: {said}; fix the entry and "
+        "load the book again"
+    )
+
+
+def test_a_csv_cell_of_digits_is_a_number() -> None:
+    """The CSV book reads its cells as text: the rule above is TOML's alone."""
+    book = parse_contracts(
+        csv_book(entry(ramp=[{"date": date(2027, 1, 10), "gpus": "3500"}])), file_format="csv"
+    )
+    assert book.refusals == ()
+    assert book.contracts[0].ramp == (Step(date(2027, 1, 10), 3500),)
+
+
 def test_unknown_field_and_duplicate_id_are_refused() -> None:
     """A misspelt field and a second entry with a used id are refused, the first kept."""
     text = toml_book(entry(id="a"), entry(id="b", probabilty=0.5), entry(id="a", customer="x"))

@@ -648,3 +648,55 @@ def test_invisible_characters_around_an_events_names_are_dropped(tmp_path: Path)
         ("launch", "us-east", "acme"),
         ("launch", "us-east", "ac\u200bme"),
     ]
+
+
+def test_a_header_only_calendar_under_a_new_path_says_what_it_means(tmp_path: Path) -> None:
+    """A header-only events CSV under a path never loaded before loaded 0 rows and exited 0
+    without a word (most likely a failed export). It loads, with a line saying it holds no
+    rows and what the forecast then knows of events."""
+    from forecasting.runs import load_events_file
+
+    wh = tmp_path / "wh.duckdb"
+    empty = write(tmp_path, HEADER, name="new.csv")
+    loaded = load_events_file(empty, wh)
+    assert (loaded.status, loaded.empty) == ("loaded", True)
+    assert loaded.notes == [
+        "holds no data rows: nothing loaded from it; no event is known now: the forecast "
+        "models no launch, migration or holiday (a failed export? load the right file)"
+    ]
+    write(tmp_path, HEADER, "launch,2026-11-05,,,,0,0,", "launch,2026-12-05,,,,0,0,")
+    load_events_file(tmp_path / "events.csv", wh)
+    assert load_events_file(empty, wh).notes == [
+        "holds no data rows: nothing loaded from it; 2 event(s) from other files stay in force"
+    ]
+
+
+def test_a_parquet_calendar_as_pandas_writes_it_reads_its_days_and_windows(
+    tmp_path: Path,
+) -> None:
+    """pandas writes a date column as midnight timestamps and an integer column with a blank
+    as floats: every row of such a Parquet calendar was refused, "date not ISO-8601" beside
+    "2026-11-05 00:00:00.000000" and "not an integer" beside "0.0". A midnight reads as its
+    day and an integral float as its integer; a time of day or a fraction is still refused,
+    quoted as the file holds it."""
+    from datetime import datetime
+
+    from forecasting.events import read_events
+
+    path = tmp_path / "events.parquet"
+    pl.DataFrame(
+        {
+            "event": ["launch"] * 4,
+            "date": [datetime(2026, 11, d) for d in (5, 6, 7)] + [datetime(2026, 11, 8, 13)],
+            "lower_window": [0.0, -1.0, -1.5, None],
+        }
+    ).write_parquet(path)
+    read = read_events(path, today=date(2026, 12, 1))
+    assert read.events.select("date", "lower_window").rows() == [
+        (date(2026, 11, 5), 0),
+        (date(2026, 11, 6), -1),
+    ]
+    assert read.problems.select("row_number", "column", "value").rows() == [
+        (3, "lower_window", "-1.5"),
+        (4, "date", "2026-11-08 13:00:00.000000"),
+    ]

@@ -1466,3 +1466,43 @@ def test_a_row_long_before_its_region_s_first_day_loads_with_a_warning(
     assert "row 1, column ts, 2025-01-01T08:00:00Z" in run(wh, alone).warnings[0]
     # Rows of the region's own days are not judged stray.
     assert run(wh, write_csv(tmp_path / "more.csv", rows[0].replace("T00", "T09"))).warnings == ()
+
+
+def test_a_row_that_cannot_be_split_into_fields_is_quarantined_with_its_line(
+    wh: Warehouse, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast quarantine` showed "too many fields", "unbalanced quote" or "not a JSON
+    object" as the value of a row refused whole, the rule's own words: a reader could neither
+    find the row in the file nor see what to fix. The value is the line as the file wrote it,
+    a long one cut at 200 characters saying so (the raw column keeps it whole); the good rows
+    load, and the quarantine table folds the line instead of cutting it."""
+    from rich.console import Console
+
+    from flows.tables import quarantine_table
+
+    long_tail = "x" * 300
+    wide = f"{GOOD},7"
+    quoted = '2025-03-01T01:00:00Z,eu-west,"c1,inference,acme,H100,10,1'
+    longer = f"{GOOD},{long_tail}"
+    path = write_csv(tmp_path / "t.csv", GOOD, wide, quoted, longer)
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 1
+    q = wh.quarantine()
+    assert q["value"].to_list() == [
+        wide,
+        quoted,
+        f"{longer[:200]}... (truncated: the first 200 of {len(longer)} characters)",
+    ]
+    assert q["raw"].to_list()[2] == longer
+    lines = tmp_path / "t.jsonl"
+    cells = ["2025-03-01T05:00:00Z", "eu-west", "c1", "inference", "acme", "H100", "10", "1"]
+    good = dict(zip(HEADER.split(","), cells, strict=True))
+    lines.write_text(json.dumps(good) + "\nnot json at all\n")
+    run(wh, lines)
+    said = dict(wh.quarantine().filter(pl.col("file") == str(lines)).select("rule", "value").rows())
+    assert said["line is not a JSON object"] == "not json at all"
+    Console(width=120).print(quarantine_table(wh.quarantine(), limit=10))
+    # The value column, its folded lines joined: the wide line is there whole.
+    out = capsys.readouterr().out.splitlines()
+    cells = [line.split("│")[-2].strip() for line in out if line.count("│") > 2]
+    assert wide in "".join(cells)

@@ -65,13 +65,15 @@ def test_calendar_reads_regions_instants_and_blank_region(tmp_path: Path) -> Non
         (
             "start,end,reason\n2026-03-01T04:00:00Z,2026-03-01T05:00:00Z,ok\n"
             "2026-03-02T04:00:00Z,2026-03-02T05:00:00Z,power, then cooling\n",
-            r"row 2: has 4 fields where the header has 3; quote a field",
+            # The line is quoted: "has 4 fields" alone did not say which window it was.
+            r"row 2: has 4 fields where the header has 3; quote a field that contains a comma; "
+            r"the line reads '2026-03-02T04:00:00Z,2026-03-02T05:00:00Z,power, then cooling'",
         ),
         # A line cut short read "'' is not an ISO 8601 instant", as if the end were blank.
         (
             "region,start,end,reason\neu-west,2026-03-01T04:00:00Z\n",
             r"row 1: has 2 fields where the header has 4 \(a line cut short\?\); write every "
-            r"column, blank where it has no value$",
+            r"column, blank where it has no value; the line reads 'eu-west,2026-03-01T04:00:00Z'$",
         ),
     ],
 )
@@ -459,3 +461,55 @@ def test_a_forecast_reads_its_outage_calendar_once(
     assert reads == [calendar]
     old = [w for w in run.warnings if "marks nothing" in w]
     assert len(old) == 1 and f"{calendar}: row 1: the window 2019-06-01" in old[0], run.warnings
+
+
+def test_a_decision_backtest_reads_demand_with_the_forecasts_outage_calendar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fleetcast backtest-decisions` read demand without the outage calendar `forecast
+    --outages` honours: a collector that wrote zeros for four hours of 2025-03-02 pulled that
+    day's demand down by a sixth in every replay, where the forecast left those hours out. The
+    backtest reads demand with the forecast's reader and the same calendar (`--outages`), so
+    its series is the forecast's to the row."""
+    from datetime import date
+
+    from telemetry_files import write_csv
+
+    from flows.cli import main
+    from forecasting import decisions, ingest, warehouse
+    from forecasting.options import DecisionOptions, ForecastOptions
+    from forecasting.runs import demand_series_for
+
+    rows = [
+        f"2025-03-{d:02d}T{h:02d}:00:00Z,eu-west,c1,inference,acme,H100,"
+        f"{0 if d == 2 and 5 <= h < 9 else 120},0"
+        for d in range(1, 4)
+        for h in range(24)
+    ]
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path) as wh:
+        assert ingest.ingest_file(wh, write_csv(tmp_path / "d.csv", *rows)).status == "loaded"
+    calendar = write(
+        tmp_path, "region,start,end,reason\neu-west,2025-03-02T05:00:00Z,2025-03-02T09:00:00Z,x\n"
+    )
+    options = DecisionOptions(first_as_of=date(2025, 3, 2), outages=calendar)
+    series, _, _ = decisions.backtest_inputs(path, options)
+    forecast = demand_series_for(
+        path,
+        ForecastOptions(customers_per_class=options.customers_per_class, outages=calendar),
+    )
+    assert series.equals(forecast)
+    total = series.filter(pl.col("unique_id") == "total").sort("ds")
+    assert total["y"].to_list()[:3] == pytest.approx([120.0, 120.0, 120.0])
+    # The CLI hands the calendar to the backtest, as `forecast --outages` does.
+    seen: list[DecisionOptions] = []
+
+    def captured(*args: object) -> None:
+        seen.append(args[-1])  # type: ignore[arg-type]
+        raise ValueError("stop here")
+
+    monkeypatch.setattr("flows.direct.backtest_decisions", captured)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    argv = ["--warehouse", str(path), "backtest-decisions", "--from", "2025-03-02"]
+    assert main([*argv, "--outages", str(calendar)]) == 2
+    assert seen[0].outages == calendar

@@ -50,3 +50,66 @@ def test_a_trace_adapters_refusal_reads_an_azure_llm_trace() -> None:
 
     source = inspect.getsource(traces)
     assert "A {self.name} trace's" not in source
+
+
+def _azure_log(path: Path, *, year: int, tokens: str) -> Path:
+    """A 9-request Azure code log in five hours of ``year`` (one request in the first hour)."""
+    stamps = ["18:58:59", "19:10:00", "19:20:00", "20:10:00", "20:20:00", "21:10:00", "21:20:00"]
+    stamps += ["22:10:00", "22:20:00"]
+    path.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        + "".join(f"{year}-11-16 {s}.0000000,{tokens},6\n" for s in stamps)
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("year", "tokens", "said"),
+    [
+        (
+            2001,
+            "100",
+            "none of its 9 data row(s) is good (the 3 hourly telemetry row(s) its azure-llm "
+            "reader built from them were all quarantined): 3 × ts: timestamp before 2010-01-01 "
+            "(a zero or epoch default?); the first at hourly row 1 (quarantine row 10: the "
+            "hourly rows are numbered after the file's 9)",
+        ),
+        (
+            2023,
+            "abc",
+            "none of its 9 data row(s) is good (9 refused by the azure-llm reader): 9 × "
+            "ContextTokens: is not a whole number; the first at row 1",
+        ),
+    ],
+)
+def test_a_trace_whose_every_row_is_bad_counts_the_files_rows(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    year: int,
+    tokens: str,
+    said: str,
+) -> None:
+    """A 9-request Azure log dated 2001 failed with "none of its 3 row(s) is good" and "the
+    first at row 10": the ledger counts the hourly rows the adapter built, numbered after the
+    file's, so neither figure was a row of the file. The message counts the file's data rows
+    and says which rows were quarantined and how they are numbered; the table reads
+    "9 (3 hourly)" where it read "3"."""
+    path = _azure_log(tmp_path / "AzureLLMInferenceTrace_code_x.csv", year=year, tokens=tokens)
+    monkeypatch.setattr("flows.cli.console", Console(width=250))
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["ingest", "--format", "azure-llm", str(path), "--warehouse", warehouse]) == 1
+    out, err = capsys.readouterr()
+    assert f"failed {path}: {said}" in " ".join(err.split()), err
+    hourly = 3 if year == 2001 else 0
+    assert f"│ 9 ({hourly} hourly) │" in out, out
+    # A rerun answers from the ledger, which does not hold the file's rows: it says what the
+    # count is, not "none of its 3 row(s)".
+    assert main(["ingest", "--format", "azure-llm", str(path), "--warehouse", warehouse]) == 1
+    again = " ".join(capsys.readouterr().err.split())
+    assert "none of its 3 row(s)" not in again
+    if year == 2001:
+        assert (
+            "no row of the trace is good (the ledger holds 3 hourly or refused row(s), all 3 "
+            "quarantined)"
+        ) in again

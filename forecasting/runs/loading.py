@@ -56,6 +56,8 @@ class EventsLoaded(BaseModel):
     kept_lines: list[str] = []
     # Kinds read under another spelling; future kinds with no past occurrence to learn from.
     notes: list[str] = []
+    # The file holds no data rows (a header alone): said in ``notes``, what it means for the run.
+    empty: bool = False
 
     @property
     def refused_rows(self) -> int:
@@ -135,6 +137,11 @@ def load_events_file(
         span = wh.query("SELECT min(ts)::DATE AS first, max(ts)::DATE AS last FROM telemetry")
         in_force = wh.events()
     first, last = span.row(0)
+    empty = (
+        [_empty_file_line(path, before, in_force=in_force.height, book_kind=False)]
+        if read.rows == 0
+        else []
+    )
     return EventsLoaded(
         path=path,
         status="loaded",
@@ -148,7 +155,9 @@ def load_events_file(
         unmatched=_unmatched_events(read.events, known),
         kept=keep.height,
         kept_lines=kept_lines,
+        empty=bool(empty),
         notes=[
+            *empty,
             *read.respelled,
             *events.kinds_without_past(
                 in_force,
@@ -256,6 +265,8 @@ class ContractsLoaded(BaseModel):
     kept: int = 0
     # Per refused row: what the book holds for that entry now (kept, another file's, none).
     outcomes: dict[int, str] = {}
+    # The file holds no entries (0 bytes, comments or a header alone): said in ``warnings``.
+    empty: bool = False
 
     @property
     def refused_entries(self) -> int:
@@ -318,6 +329,7 @@ def load_contracts_file(
         newest = wh.newest_telemetry()
         oldest = wh.oldest_telemetry()
     today = today or datetime.now(UTC).date()
+    empty = not book.contracts and not book.refusals
     return ContractsLoaded(
         path=path,
         status="loaded",
@@ -331,7 +343,13 @@ def load_contracts_file(
         outcomes=_refusal_outcomes(
             book, keep, before, in_force, source=source, good_rows=good_rows
         ),
+        empty=empty,
         warnings=[
+            *(
+                [_empty_file_line(path, before, in_force=in_force.height, book_kind=True)]
+                if empty
+                else []
+            ),
             *contracts.ids_in_other_books(frame, elsewhere),
             *contracts.customers_near_telemetry(frame, series["customer"].unique().to_list()),
             *contracts.same_terms_other_ids(in_force, source=source),
@@ -372,6 +390,38 @@ def _empty_book(path: Path, before: pl.DataFrame, *, book_kind: bool) -> str:
         f"{path} holds {holds}; it would remove the {before.height:,} {noun} loaded from it on "
         f"{_loaded_on(before['loaded_at'].max())}, so nothing was changed (a truncated or "
         "emptied file?); to empty it on purpose, load it again with --allow-empty"
+    )
+
+
+def _empty_file_line(path: Path, before: pl.DataFrame, *, in_force: int, book_kind: bool) -> str:
+    """The line a file with no entries loads with (its path said before it): that it holds
+    none, what it removed (``before``: what it loaded before, emptied by --allow-empty), and
+    what the run now has, ``in_force`` entries from every file. A header-only events file or
+    a 0-byte book under a new path loaded 0 rows and exited 0 without a word, though it is
+    most likely a failed export; a book may be empty on purpose, so it loads, and says so."""
+    noun = "contract(s)" if book_kind else "event(s)"
+    if not path.stat().st_size:
+        holds = "is empty (0 bytes)"
+    elif path.suffix.lower() == ".toml":
+        holds = "holds no [[contract]] tables"
+    else:
+        holds = "holds no data rows"
+    said = f"{holds}: nothing loaded from it"
+    if before.height:
+        said += (
+            f", and the {before.height:,} {noun} loaded from it on "
+            f"{_loaded_on(before['loaded_at'].max())} were removed (--allow-empty)"
+        )
+    if in_force:
+        return said + f"; {in_force:,} {noun} from other files stay in force"
+    if book_kind:
+        return said + (
+            "; the contract book is empty: no signed contract or pipeline deal enters the "
+            "plan (a failed export? load the right file, or leave it empty on purpose)"
+        )
+    return said + (
+        "; no event is known now: the forecast models no launch, migration or holiday (a "
+        "failed export? load the right file)"
     )
 
 

@@ -258,12 +258,13 @@ def _read_calendar(
                 found_problems = [
                     f"{path}: row {number}: has {short} fields where the header has "
                     f"{len(found)} (a line cut short?); write every column, blank where it has "
-                    "no value"
+                    f"no value; the line reads {_line_text(raw)}"
                 ]
             if raw.get(None):  # fields past the header's: a shifted row, not a window to trust
                 found_problems.append(
                     f"{path}: row {number}: has {len(found) + len(raw[None])} fields where the "
-                    f"header has {len(found)}; quote a field that contains a comma"
+                    f"header has {len(found)}; quote a field that contains a comma; the line "
+                    f"reads {_line_text(raw)}"
                 )
             if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
                 found_problems.append(
@@ -327,6 +328,24 @@ def _read_calendar(
             f"{len(problems)} bad row(s); the calendar was not used:\n  " + "\n  ".join(problems)
         )
     return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA), notes
+
+
+# A line quoted in a problem is cut here, saying so.
+_LINE_SHOWN = 200
+
+
+def _line_text(raw: Mapping[str | None, Any]) -> str:
+    """The fields of a record that cannot be split as the header says, joined as the line
+    wrote them and quoted, cut at _LINE_SHOWN characters: "has 6 fields where the header has
+    4" alone did not say which window the row was."""
+    cells = [v for k, v in raw.items() if k is not None and v is not None]
+    cells += list(raw.get(None) or [])
+    line = ",".join(str(c) for c in cells)
+    if len(line) <= _LINE_SHOWN:
+        return repr(line)
+    return (
+        f"{line[:_LINE_SHOWN]!r}... (truncated: the first {_LINE_SHOWN} of {len(line)} characters)"
+    )
 
 
 def _marks_nothing(
