@@ -630,6 +630,7 @@ def _absorb(outcome: DrillOutcome) -> Text:
         shock_end_hours=outcome.short_until_shock_end_hours,
         usd=usd,
         unjudged=unjudged,
+        unverified=outcome.verdict == NOT_VERIFIED,
     )
     if unabsorbed:
         return Text(text + (f"; {cost}" if cost else ""), style="yellow")

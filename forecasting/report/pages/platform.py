@@ -194,6 +194,7 @@ def drill_absorb_cost_text(row: dict[str, Any]) -> str | None:
         shock_end_hours=row["short_until_shock_end_hours"],
         usd=fmt_usd,
         unjudged=_absorbed_text(row) == UNJUDGED_ABSORB,
+        unverified=row.get("verdict") == NOT_VERIFIED,
     )
 
 
