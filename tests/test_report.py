@@ -83,6 +83,8 @@ from forecasting.report.pages.finance import (
 from forecasting.report.pages.platform import (
     _answers_table,
     _change_tables,
+    _kpi_tables,
+    _no_demand,
     _verdicts_table,
     customer_regions,
 )
@@ -4437,6 +4439,28 @@ def test_a_class_with_no_demand_reads_no_demand_not_pass_in_the_slo_table(tmp_pa
     drills = pl.read_csv(folder / "drills.csv")
     assert drills.filter(pl.col("workload_class") == cls)["class_passed"].is_null().all()
     assert drills.filter(pl.col("workload_class") != cls)["class_passed"].is_not_null().any()
+
+
+def test_a_class_with_no_demand_reads_no_demand_in_the_drill_kpi_tables() -> None:
+    """On an inference-only fleet forecast 4 weeks ahead, the platform page's SLO table read
+    "no demand: nothing to serve in the drill window" for training while the Drill KPIs table
+    below it read "100.0%" SLO attainment and "0.0 h" time to absorb for the same class and
+    drill, figures of serving nothing. Its cells read "no demand" there too; a class with
+    demand keeps its figures."""
+    inputs = sample_inputs()
+    drill = inputs.drill_kpis["drill"][0]
+    classes = [c for c in inputs.drill_kpis["workload_class"].unique() if c != ALL_CLASSES]
+    idle, busy = sorted(classes)[:2]
+    verdicts = inputs.drill_verdicts.with_columns(
+        has_demand=~((pl.col("drill") == drill) & (pl.col("workload_class") == idle))
+    )
+    tables = dict(_kpi_tables(inputs.drill_kpis, no_demand=_no_demand(verdicts)))
+    table = tables[drill]
+    column, other = table.headers.index(idle), table.headers.index(busy)
+    assert {row[column] for row in table.rows} == {NO_DEMAND}
+    assert all(row[other] != NO_DEMAND for row in table.rows)
+    # Unknown (null, runs stored before has_demand) is not read as empty.
+    assert not _no_demand(verdicts.with_columns(has_demand=pl.lit(None, pl.Boolean)))
 
 
 def test_a_reports_folder_that_cannot_be_written_is_one_error_saying_what_is_stored(

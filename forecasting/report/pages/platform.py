@@ -532,6 +532,13 @@ def _unmeasured(cell: dict[tuple[str, str], dict[str, Any]], cls: str) -> str:
     return " or ".join(found) or "censored"
 
 
+def _no_demand(verdicts: pl.DataFrame) -> set[tuple[str, str]]:
+    """(drill, class) pairs with no demand in the drill's window (``has_demand`` false; null,
+    on runs stored before it, is not known to be empty)."""
+    empty = verdicts.filter(pl.col("has_demand").eq_missing(pl.lit(False)))
+    return set(empty.select("drill", "workload_class").iter_rows())
+
+
 def _kpi_value(kpi: str, value: float | None, why: str | None) -> str:
     """A KPI's value, or why it has none: NaN (stored before it was stored empty) is a time
     judged on no path, the plan failing unshocked in every hour."""
@@ -556,9 +563,17 @@ def _mean_over_p90(kpi: str, mean: float | None, p90: float | None, why: str | N
     return Stacked(mean_text, f"P90 {p90_text}")
 
 
-def _kpi_tables(kpis: pl.DataFrame, *, unverified: Collection[str] = ()) -> list[tuple[str, Table]]:
+def _kpi_tables(
+    kpis: pl.DataFrame,
+    *,
+    unverified: Collection[str] = (),
+    no_demand: Collection[tuple[str, str]] = (),
+) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: KPIs down, classes across, mean over P90; a drill of
-    ``unverified`` (its verdict "not verified") reads so in place of its figures."""
+    ``unverified`` (its verdict "not verified") reads so in place of its figures, and a class
+    with no demand in a drill's window (``no_demand``: (drill, class), as the SLO table reads
+    it) "no demand" in place of its: on an inference-only fleet training read "100.0%" SLO
+    attainment and "0.0 h" to absorb here, under the SLO table's "no demand"."""
     tables = []
     for (drill,), part in kpis.group_by("drill", maintain_order=True):
         classes = sorted(part["workload_class"].unique().to_list(), key=class_key)
@@ -574,6 +589,9 @@ def _kpi_tables(kpis: pl.DataFrame, *, unverified: Collection[str] = ()) -> list
                     continue
                 if drill in unverified:  # the drill table says why
                     row.append(NOT_VERIFIED)
+                    continue
+                if (drill, cls) in no_demand:
+                    row.append(NO_DEMAND)
                     continue
                 why = _unmeasured(cell, cls) if kpi in _UNMEASURED_KPIS else None
                 row.append(_mean_over_p90(kpi, r["mean"], r["p90"], why))
@@ -1080,7 +1098,9 @@ def platform_page(inputs: ReportInputs) -> str:
             else None
         ),
         verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
-        kpi_tables=_kpi_tables(inputs.drill_kpis, unverified=unverified),
+        kpi_tables=_kpi_tables(
+            inputs.drill_kpis, unverified=unverified, no_demand=_no_demand(inputs.drill_verdicts)
+        ),
         kpi_intro=_kpi_intro(inputs.drill_rungs, played=played),
         no_rungs="no response ladder in this run" if played else NO_DRILL_PLAYED,
         p90_legend=_P90_LEGEND,
