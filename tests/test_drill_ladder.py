@@ -461,6 +461,26 @@ def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> Non
     assert live.absorb_censored and not any("unshocked plan held" in n for n in live.notes)
 
 
+def test_where_a_censored_run_was_judged_last_counts_paths_never_zero_percent() -> None:
+    """An inference-only fleet forecast 4 weeks ahead: every censored drill's note read "or,
+    on the 0% of paths where the plan fails unshocked at the end, of the last hour the
+    unshocked plan held", one path of 200 rounded to 0 %. The note counts the paths."""
+    from forecasting.drills.kpis import failing_at_end_text
+
+    one = np.zeros(200, dtype=bool)
+    one[17] = True
+    assert failing_at_end_text(one) == (
+        " or, on 1 of the 200 paths where the plan fails unshocked at the end, of the last "
+        "hour the unshocked plan held"
+    )
+    assert "0%" not in failing_at_end_text(one)
+    assert failing_at_end_text(np.zeros(200, dtype=bool)) == ""
+    assert failing_at_end_text(np.ones(200, dtype=bool)) == (
+        " or, as the plan fails unshocked at the end on all 200 paths, of the last hour the "
+        "unshocked plan held"
+    )
+
+
 def test_time_to_absorb_is_not_judged_when_the_plan_fails_unshocked_throughout() -> None:
     """Inference at 80 on 50 GPUs fails in every hour without a shock: no hour can show a
     shock absorbed, so time to absorb is not measured (it read 0 h, absorbed at once)."""

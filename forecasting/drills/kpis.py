@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, not_judged_in
@@ -88,6 +89,7 @@ __all__ = [
     "RUNGS_SCHEMA",
     "DrillResult",
     "compare",
+    "failing_at_end_text",
     "group_verdicts",
     "horizon_days_needed",
     "short_until_shock_end",
@@ -233,6 +235,28 @@ def attained_by_share(values: np.ndarray, share: float) -> float:
     """The largest value that at least ``share`` of the paths reach or exceed."""
     ordered = np.sort(values)
     return float(ordered[int(np.floor((1.0 - share) * len(ordered) + 1e-9))])
+
+
+def failing_at_end_text(failing: npt.NDArray[np.bool_]) -> str:
+    """Where a censored shocked run was judged last on the paths whose unshocked plan still
+    fails in its last hour (``failing``, one flag a path): counted in paths, as ", or, on 1 of
+    the 200 paths where ...", or "as the plan fails unshocked at the end on all 200 paths". A
+    share read "on the 0% of paths where the plan fails unshocked at the end" on an
+    inference-only fleet where one path of 200 did (and "on the 100% of paths where" on a
+    fleet short everywhere); "" where none does."""
+    count = int(failing.sum())
+    if not count:
+        return ""
+    if count == len(failing):
+        every = "the one path" if count == 1 else f"all {count:,} paths"
+        return (
+            f" or, as the plan fails unshocked at the end on {every}, of the last hour the "
+            "unshocked plan held"
+        )
+    return (
+        f" or, on {count:,} of the {len(failing):,} paths where the plan fails unshocked at the "
+        "end, of the last hour the unshocked plan held"
+    )
 
 
 def _shock_end_margin(shock_hours: int) -> int:
@@ -1109,12 +1133,7 @@ def compare(
         # The baseline's own censoring flags the paths where the unshocked plan still fails in
         # the last hour: there the shocked run is judged only up to the plan's last good hour.
         base_total = calm.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
-        failing_at_end = float(base_total["absorb_censored"].to_numpy().mean())
-        if failing_at_end > 0:
-            where += (
-                f" or, on the {failing_at_end:.0%} of paths where the plan fails unshocked at the "
-                "end, of the last hour the unshocked plan held"
-            )
+        where += failing_at_end_text(base_total["absorb_censored"].to_numpy())
         notes.append(
             f"time to absorb is censored: on more than {1 - ABSORB_SHARE:.0%} of paths some "
             f"class was still short of its baseline {where}, so no "
