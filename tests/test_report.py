@@ -1919,10 +1919,27 @@ def test_the_concentration_table_says_how_many_customers_a_fallback_forecasts() 
                                                                 "fallback"))  # fmt: skip
     table = _concentration_table(inputs.concentration, chosen.select(inputs.chosen.columns))
     said = {(str(r[0]), str(r[1])): r[-1] for r in table.rows}
-    assert said[("inference", "top-1 share")] == "2 of 3 customers"
-    assert said[("overall", "HHI")] == "2 of 3 customers"
+    assert said[("inference", "top-1 share")] == "2 of 3 customer series"
+    assert said[("overall", "HHI")] == "2 of 3 customer series"
     plain = _concentration_table(inputs.concentration, inputs.chosen)
     assert {r[-1] for r in plain.rows} == {""}
+
+
+def test_the_fallback_count_of_a_customer_in_two_regions_counts_series_not_customers() -> None:
+    """A 60-customer fleet's concentration table read "2 of 80 customers" forecast by a
+    fallback: 80 was its customer series (a customer in two regions or three classes counted
+    once in each), not customers. The cell says what it counts."""
+    inputs = sample_inputs()
+    ids = ["total/us-east/inference/c0", "total/us-west/inference/c0", "total/us-east/batch/c0"]
+    chosen = pl.DataFrame(
+        {"unique_id": ids, "measure": "mean", "model": "zero",
+         "fallback": ["1 day(s) of history", None, None]},
+    ).with_columns(pl.lit(None).cast(dtype).alias(name) for name, dtype in
+                   inputs.chosen.schema.items() if name not in ("unique_id", "measure", "model",
+                                                                "fallback"))  # fmt: skip
+    table = _concentration_table(inputs.concentration, chosen.select(inputs.chosen.columns))
+    said = {(str(r[0]), str(r[1])): r[-1] for r in table.rows}
+    assert said[("overall", "HHI")] == "1 of 3 customer series"
 
 
 def test_a_report_of_a_past_as_of_date_says_what_today_means_on_every_page() -> None:
