@@ -991,6 +991,24 @@ def test_breaking_multiplier_finds_the_capacity_ratio() -> None:
     assert 2.0 - 0.01 <= point.last_passing <= 2.0 < point.multiplier <= 2.0 + 0.01
 
 
+def test_a_drill_failing_at_its_multiplier_never_breaks_above_it() -> None:
+    """A custom drill (--region us-west --factor 1.5 --shape ramp:2w on an inference-only
+    fleet) failed under the shock and read "breaks at 1.52x": the bisection's last bracket,
+    [1.47, 1.52], held the 1.5x the drill itself failed at, and its upper end was reported.
+    The drill's own run narrows the bracket: it breaks at 1.5x at most."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    paths = _paths({"r1/batch/other": 100 / 1.48})
+    shock = scenario_from_args(target="class:batch", multiplier=1.5)
+    drill = prepare_drill(plan, paths, None, shock)
+    assert not drill.play().passed
+    point = breaking_multiplier(plan, paths, None, shock, prepared=drill)
+    assert point.multiplier == 1.5
+    assert point.last_passing is not None and 1.5 - 0.05 < point.last_passing < 1.5
+    # Searched alone, it plays the 1.5x itself and answers the same.
+    alone = breaking_multiplier(plan, paths, None, shock)
+    assert (alone.multiplier, alone.last_passing) == (point.multiplier, point.last_passing)
+
+
 def test_a_breaking_point_outside_the_range_searched_is_no_number() -> None:
     """Load 150 on capacity 100 fails at 1x: the breaking point lies below the range, so no
     multiplier is reported (1.00x would read as measured); load 10 still passes at 4x."""
