@@ -761,6 +761,34 @@ def test_a_pass_on_a_target_without_demand_is_not_verified() -> None:
     assert some.verdict == PASS and some.unverified == ""
 
 
+def test_a_slip_or_loss_only_where_no_telemetry_is_not_verified() -> None:
+    """A fleet of one region (us-east) on the synthetic plan of three: the ready-made
+    delivery-slip slipped the next committed block, us-west-pod-05 in us-west, where no
+    telemetry is, and read "pass, 0 h" at 26 weeks, a slip that met no demand. A supply
+    drill whose every event lies in regions without telemetry is "not verified (no demand
+    measured where it acts)"; the same slip where demand is measured passes as before."""
+    blocks = [
+        _block("a", 1000),
+        _block("b", 500, status="committed", in_service=MONDAY + timedelta(days=3)),
+        _block("w", 500, region="r2", site="r2-a", status="committed",
+               in_service=MONDAY + timedelta(days=2)),
+    ]  # fmt: skip
+    plan = _plan(blocks)
+    paths = _paths({"r1/batch/other": 10.0})
+    away = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, slip=("w:1w",)))
+    assert away.passed and away.verdict == NOT_VERIFIED
+    assert away.unverified.startswith(
+        "no demand measured where it acts: w (slipped) in r2, without telemetry"
+    )
+    lost = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, lose=("w@+1w",)))
+    assert lost.verdict == NOT_VERIFIED and "w (lost) in r2" in lost.unverified
+    here = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, slip=("b:1w",)))
+    assert here.verdict == PASS and here.unverified == ""
+    # A demand shock beside it is measured where the demand is.
+    shocked = run_drill(plan, paths, None, scenario_from_args(slip=("w:1w",)))
+    assert shocked.verdict == PASS and shocked.unverified == ""
+
+
 def test_largest_live_is_resolved_on_the_loss_date() -> None:
     """A block committed before the loss date and larger than any live one is the one lost."""
     blocks = [

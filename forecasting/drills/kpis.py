@@ -182,6 +182,9 @@ class DrillResult:
     # Whether the shock's target had no demand on any path in the drill window (a trace of
     # zeros): the drill then doubled nothing, and a pass verifies nothing.
     idle_target: bool = False
+    # Where a drill's only shock is supply events (a block lost or slipped, a region dark)
+    # all in regions without telemetry: which, as its "not verified" reason says it ("" else).
+    idle_events: str = ""
     # Set by :func:`compare`: why a drill that held its SLO is NOT_VERIFIED ("" otherwise).
     unverified: str = ""
     # Raw per-path arrays the comparison reads: hours each (region, class) group held, and
@@ -684,6 +687,28 @@ def _idle_target(demand: DemandSide, start_hour: int) -> bool:
     return float(np.abs(window).max(initial=0.0)) <= 1e-9
 
 
+def _idle_events(plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario) -> str:
+    """The supply events of a drill with no demand shock, where every one lies in a region
+    with blocks but no demand stream (no telemetry): "us-west-pod-05 (slipped) in us-west".
+    The ready-made delivery-slip slipped the fleet's next committed block, in a region the
+    telemetry did not cover, and read "pass, 0 h": a slip that met no demand. "" where any
+    event acts where demand is measured, or the drill shocks demand too."""
+    if resolved.scenario.multiplier != 1.0:
+        return ""
+    region_of = {b.id: b.region for b in plan.block}
+    events = [
+        *((region_of.get(b), f"{b} (lost)") for b in resolved.lost),
+        *((region_of.get(b), f"{b} (slipped)") for b in resolved.slipped),
+        *((r, f"{r} (dark)") for r in resolved.dark),
+    ]
+    watched = {s.region for s in demand.streams}
+    if not events or any(region is None or region in watched for region, _ in events):
+        return ""
+    return ", ".join(
+        what if what.endswith("(dark)") else f"{what} in {region}" for region, what in events
+    )
+
+
 def summarise(
     *,
     plan: CapacityPlan,
@@ -754,6 +779,7 @@ def summarise(
         horizon_days_needed=horizon_days_needed(plan, demand, resolved),
         loss_lasts_past_window=bool(resolved.lost),
         idle_target=_idle_target(demand, resolved.start_hour),
+        idle_events=_idle_events(plan, demand, resolved),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
             if traces is None
@@ -1054,6 +1080,11 @@ def unverified_reason(shocked: DrillResult) -> str:
         reasons.append(
             f"no demand measured: {shocked.target} is zero on every path in the drill window, "
             "so the shock met nothing"
+        )
+    if shocked.idle_events:
+        reasons.append(
+            f"no demand measured where it acts: {shocked.idle_events}, without telemetry "
+            "(demand there taken as zero), so the event met nothing"
         )
     days = shocked.horizon_days_needed
     if days is not None:
