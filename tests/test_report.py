@@ -81,6 +81,7 @@ from forecasting.report.pages.finance import (
     _revenue_table,
 )
 from forecasting.report.pages.platform import (
+    _accuracy_table,
     _answers_table,
     _change_tables,
     _kpi_tables,
@@ -4478,6 +4479,22 @@ def test_a_class_with_no_demand_reads_no_demand_in_the_drill_kpi_tables() -> Non
     assert all(row[other] != NO_DEMAND for row in table.rows)
     # Unknown (null, runs stored before has_demand) is not read as empty.
     assert not _no_demand(verdicts.with_columns(has_demand=pl.lit(None, pl.Boolean)))
+
+
+def test_an_empty_accuracy_table_says_why_there_are_no_backtest_scores() -> None:
+    """A 21-day fleet's platform page read "No data: no backtest scores." under "Forecast
+    accuracy in backtests", and nothing more: every series had been forecast by a fallback
+    for want of history. The table says so, quoting the reason most series give."""
+    inputs = sample_inputs()
+    why = "21 days of history; backtesting needs 23 (14 training + 2 steps of 1 between cutoffs"
+    chosen = inputs.chosen.with_columns(fallback=pl.lit(why))
+    table = _accuracy_table(inputs.backtest.clear(), chosen)
+    series = chosen["unique_id"].n_unique()
+    assert table.empty == (
+        f"no backtest scores: all {series:,} series forecast by a fallback, chosen by no "
+        f"backtest ({why})"
+    )
+    assert _accuracy_table(inputs.backtest.clear(), inputs.chosen).empty == "no backtest scores"
 
 
 def test_a_reports_folder_that_cannot_be_written_is_one_error_saying_what_is_stored(

@@ -756,6 +756,20 @@ def _rung_tables(
     return tables
 
 
+def _no_scores_why(chosen: pl.DataFrame) -> str:
+    """Why the accuracy table is empty: a 21-day fleet read "No data: no backtest scores."
+    and nothing more, where every series was a fallback for want of history (the reason most
+    of them give is quoted)."""
+    fell = chosen.filter(pl.col("fallback").is_not_null())
+    if fell.is_empty():
+        return "no backtest scores"
+    reason = fell["fallback"].mode().sort()[0]
+    # Series as the run summary counts them ("116 series"), either measure a fallback.
+    series, fallen = chosen["unique_id"].n_unique(), fell["unique_id"].n_unique()
+    which = f"all {series:,} series" if fallen == series else f"{fallen:,} of the {series:,} series"
+    return f"no backtest scores: {which} forecast by a fallback, chosen by no backtest ({reason})"
+
+
 def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
     """MASE of the chosen model against the seasonal naive, per level and measure."""
     headers = [
@@ -767,9 +781,8 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
         "series where chosen beats naive",
         "models chosen",
     ]
-    empty = "no backtest scores"
     if backtest.is_empty() or chosen.is_empty():
-        return Table.of(headers, [], empty=empty)
+        return Table.of(headers, [], empty=_no_scores_why(chosen))
     scores = backtest.group_by("unique_id", "measure", "model").agg(pl.col("mase").mean())
     picked = chosen.join(scores, on=["unique_id", "measure", "model"], how="left")
     naive = scores.filter(pl.col("model") == "seasonal_naive").select(
@@ -805,7 +818,7 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
         ]
         for r in summary.iter_rows(named=True)
     ]
-    return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
+    return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty="no backtest scores")
 
 
 def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> Table:
