@@ -4497,6 +4497,14 @@ def test_an_empty_accuracy_table_says_why_there_are_no_backtest_scores() -> None
     assert _accuracy_table(inputs.backtest.clear(), inputs.chosen).empty == "no backtest scores"
 
 
+def test_the_stale_banner_counts_days_as_the_terminal_does() -> None:
+    """The Helios demo's pages read "Stale data: the newest telemetry is 2380 days old" under
+    a banner saying "2,381 days before it was generated", and the terminal said "telemetry
+    2,380 days old": the banner counts with a thousands separator too."""
+    page = platform_page(replace(empty_inputs(), stale_days=2380))
+    assert "Stale data: the newest telemetry is 2,380 days old." in " ".join(page.split())
+
+
 def test_a_reports_folder_that_cannot_be_written_is_one_error_saying_what_is_stored(
     tmp_path: Path,
 ) -> None:
