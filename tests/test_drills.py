@@ -295,7 +295,7 @@ def test_a_block_of_a_customer_without_telemetry_strands_nothing_measured() -> N
     p90 = dict(result.blocks.select("block_id", "stranded_gpu_hours_p90").iter_rows())
     assert p90["ghost-only"] is None
     assert (
-        "stranded GPU-hours not measured on 1 block(s) dedicated to customers with no "
+        "stranded GPU-hours not measured on 1 block dedicated to customers with no "
         "telemetry (ghost: ghost-only): nothing is known of what those customers would use, "
         "so their idle GPUs are in no stranded total"
     ) in result.notes

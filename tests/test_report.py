@@ -2411,6 +2411,29 @@ def test_blocks_retiring_within_the_plan_are_said_on_the_cli() -> None:
     )
 
 
+def test_many_retiring_blocks_are_counted_per_region_in_their_own_number() -> None:
+    """The Helios demo's summary read "retiring: 5 blocks (296 GPUs) retire by 2020-07-02
+    ...: helios 5 block(s) (296 GPUs) from ...": past four blocks the line counts them per
+    region, each count with its own noun (1 block, 5 blocks), never "block(s)"."""
+    from forecasting.report.inputs import retiring_line
+
+    inputs = sample_inputs()
+    soon = inputs.as_of + timedelta(days=30)
+    retiring = [
+        b.model_copy(update={"status": "retiring", "retire": soon}) for b in inputs.plan.block
+    ]
+    # A second block beside one region's first: past four blocks, counted per region.
+    blocks = [*retiring, retiring[0].model_copy(update={"id": f"{retiring[0].id}-b"})]
+    assert len(blocks) > 4
+    line = retiring_line(replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks})))
+    assert "block(s)" not in line
+    counts = {b.region: 0 for b in blocks}
+    for b in blocks:
+        counts[b.region] += 1
+    for region, n in counts.items():
+        assert f"{region} {n} block{'' if n == 1 else 's'} (" in line
+
+
 def test_the_n_plus_one_line_says_not_measured_where_no_day_could_tell_the_loss_apart() -> None:
     """'no earlier than without the loss (2026-11-16): losing it adds nothing' was printed
     where the region was short on the first forecast day anyway, or where both dates were the
@@ -3857,10 +3880,14 @@ def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures()
     assert unplayed == ("delivery-slip", "inference-surge", "top-customer-2x-6w", "training-2x")
     assert _unplayed(played.clear(), refused.clear(), any_played=[]) == ()
     inputs = replace(sample_inputs(), drills_unplayed=unplayed)
-    said = "4 named drill(s) not played on this forecast run (delivery-slip, inference-surge"
+    said = "4 named drills not played on this forecast run (delivery-slip, inference-surge"
     for page in (run_index_page(inputs), platform_page(inputs)):
         assert said in page and "`fleetcast drill` plays them" in page
     assert said not in run_index_page(sample_inputs())
+    # The Helios demo's pages read "6 named drill(s)": one drill is said in the singular.
+    one = platform_page(replace(sample_inputs(), drills_unplayed=("region-loss",)))
+    assert "1 named drill not played on this forecast run (region-loss)" in one
+    assert "leave it out: `fleetcast drill` plays it" in one
 
 
 def test_revenue_at_risk_says_not_verified_and_not_played_instead_of_figures() -> None:

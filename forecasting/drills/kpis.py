@@ -474,7 +474,8 @@ def _unmeasured_note(supply: SupplySide, unmeasured: np.ndarray) -> tuple[str, .
     blocks = [b for b, u in zip(supply.blocks, unmeasured, strict=True) if u]
     customers = sorted({str(b.dedicated_customer) for b in blocks})
     return (
-        f"stranded GPU-hours not measured on {len(blocks)} block(s) dedicated to customers "
+        f"stranded GPU-hours not measured on {len(blocks)} "
+        f"block{'' if len(blocks) == 1 else 's'} dedicated to customers "
         f"with no telemetry ({', '.join(customers)}: {', '.join(b.id for b in blocks)}): "
         "nothing is known of what those customers would use, so their idle GPUs are in no "
         "stranded total",
