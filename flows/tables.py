@@ -651,6 +651,7 @@ def _absorb(outcome: DrillOutcome) -> Text:
         shock_end_hours=outcome.short_until_shock_end_hours,
         usd=usd,
         unjudged=unjudged,
+        unverified=outcome.verdict == NOT_VERIFIED,
     )
     if unabsorbed:
         return Text(text + (f"; {cost}" if cost else ""), style="yellow")
@@ -1460,7 +1461,7 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
     """``4 pass, 1 fails under the shock (all-2x), 1 plan fails unshocked (training-2x)``."""
     if not all(d.verdict for d in drills):
         return f"{len(drills) - len(failing)} pass, {len(failing)} fail" + (
-            f" ({', '.join(failing)})" if failing else ""
+            f" ({', '.join(failing)}){_cut_short_of(drills, failing)}" if failing else ""
         )
     parts = []
     for verdict in VERDICTS:
@@ -1469,8 +1470,22 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
             parts.append(f"{len(names)} {verdict} ({_unverified_why(drills)})")
         elif names or verdict == PASS:
             shown = f" ({', '.join(names)})" if names and verdict != PASS else ""
+            if verdict != PASS:
+                shown += _cut_short_of(drills, names)
             parts.append(f"{len(names)} {_verdict_of(verdict, len(names))}{shown}")
     return ", ".join(parts)
+
+
+def _cut_short_of(drills: Sequence[DrillOutcome], names: Sequence[str]) -> str:
+    """``, 1 of them with its shock cut short by the horizon (top-customer-2x-6w)``: the failing
+    drills among ``names`` that the horizon cut short, as part of their count. A separate
+    "; 1 failing with the shock cut short" after "6 fail under the shock (...)" read as a
+    ninth drill of eight."""
+    cut = [d.drill for d in drills if d.drill in names and d.shock_cut]
+    if not cut:
+        return ""
+    whose = "its shock" if len(cut) == 1 else "their shocks"
+    return f", {len(cut)} of them with {whose} cut short by the horizon ({', '.join(cut)})"
 
 
 def _verdict_of(verdict: str, count: int) -> str:
@@ -1793,11 +1808,6 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         *retiring_lines(outcome.report),
         "drills: "
         + _drill_counts(outcome.drills, failing)
-        + (
-            f"; {len(cut)} failing with the shock cut short by the horizon ({', '.join(cut)})"
-            if (cut := [d.drill for d in outcome.drills if d.shock_cut and not d.passed])
-            else ""
-        )
         + (
             f"; {len(outcome.drills_not_played)} not played "
             f"({', '.join(d.drill for d in outcome.drills_not_played)})"

@@ -365,6 +365,7 @@ def absorb_cost_text(
     shock_end_hours: float | None,
     usd: Callable[[float], str],
     unjudged: bool = False,
+    unverified: bool = False,
 ) -> str | None:
     """A drill's response-ladder spend (``drill_runs.absorb_cost_usd``) as what it is: the cost
     of absorbing only where the shock was absorbed. Censored, it is what the ladder had spent
@@ -372,18 +373,23 @@ def absorb_cost_text(
     "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the shock ended, it
     is the window's spend on a shortfall the response did not end; ``unjudged`` (the plan
     fails unshocked in every hour, so no time to absorb was judged), the window's spend beside
-    a time nobody judged. None without a cost."""
+    a time nobody judged; ``unverified`` (a drill NOT_VERIFIED: its shock cut short, or no
+    demand to shock), of what was played, as its time to absorb says ("$267" read as the cost
+    of absorbing the whole shock beside "0 h on what was played (not verified)"). None without
+    a cost."""
     if cost is None:
         return None
     if censored:
         # "≥ $0" says nothing: the ladder had spent nothing yet.
         spent = f"≥ {usd(cost)}" if cost > 0 else "nothing"
-        return f"{spent} spent by the window's end (not absorbed)"
-    if shock_end_hours is not None:
-        return f"{usd(cost)} spent in the window (not absorbed by the response)"
-    if unjudged:
-        return f"{usd(cost)} spent in the window (not a cost of absorbing: not judged)"
-    return usd(cost)
+        text = f"{spent} spent by the window's end (not absorbed)"
+    elif shock_end_hours is not None:
+        text = f"{usd(cost)} spent in the window (not absorbed by the response)"
+    elif unjudged:
+        text = f"{usd(cost)} spent in the window (not a cost of absorbing: not judged)"
+    else:
+        text = usd(cost)
+    return unverified_absorb_text(text) if unverified else text
 
 
 def lasting_loss_absorb_text(hours: float, window_hours: float | None) -> str:

@@ -793,6 +793,30 @@ def test_the_drill_counts_agree_with_their_number() -> None:
     )
 
 
+def test_a_failing_drill_cut_short_is_counted_once() -> None:
+    """A fleet whose eu-west joined 20 days before the as-of day, forecast 4 weeks ahead: the
+    run summary read "drills: 1 pass, 6 fail under the shock (..., top-customer-2x-6w, ...); 1
+    failing with the shock cut short by the horizon (top-customer-2x-6w); 1 not played": nine
+    drills counted of eight. The cut-short drill is one of the failing count, said so."""
+
+    def outcome(name: str, verdict: str, *, cut: str | None = None) -> DrillOutcome:
+        return DrillOutcome(
+            run_id="d-1", drill=name, target="all", passed=verdict == "pass",
+            failing_classes=[], breaking_multiplier=None, breaking_note=None,
+            blocks_needed=None, capex_needed_usd=None, kpis=[], verdict=verdict, shock_cut=cut,
+        )  # fmt: skip
+
+    drills = [
+        outcome("a", "pass"),
+        outcome("b", "fails under the shock"),
+        outcome("ramp", "fails under the shock", cut="the shock reaches 1.67x of its 2x"),
+    ]
+    assert _drill_counts(drills, ["b", "ramp"]) == (
+        "1 pass, 2 fail under the shock (b, ramp), 1 of them with its shock cut short by the "
+        "horizon (ramp)"
+    )
+
+
 def test_a_surge_over_before_unlimited_blocks_land_says_the_slo_came_back_with_its_end() -> None:
     """A two-day surge from day 7 with racks landing on day 14, inside its window: even
     unlimited racks leave the surge short, and the SLO holds again once the surge ends. The

@@ -461,6 +461,26 @@ def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> Non
     assert live.absorb_censored and not any("unshocked plan held" in n for n in live.notes)
 
 
+def test_where_a_censored_run_was_judged_last_counts_paths_never_zero_percent() -> None:
+    """An inference-only fleet forecast 4 weeks ahead: every censored drill's note read "or,
+    on the 0% of paths where the plan fails unshocked at the end, of the last hour the
+    unshocked plan held", one path of 200 rounded to 0 %. The note counts the paths."""
+    from forecasting.drills.kpis import failing_at_end_text
+
+    one = np.zeros(200, dtype=bool)
+    one[17] = True
+    assert failing_at_end_text(one) == (
+        " or, on 1 of the 200 paths where the plan fails unshocked at the end, of the last "
+        "hour the unshocked plan held"
+    )
+    assert "0%" not in failing_at_end_text(one)
+    assert failing_at_end_text(np.zeros(200, dtype=bool)) == ""
+    assert failing_at_end_text(np.ones(200, dtype=bool)) == (
+        " or, as the plan fails unshocked at the end on all 200 paths, of the last hour the "
+        "unshocked plan held"
+    )
+
+
 def test_time_to_absorb_is_not_judged_when_the_plan_fails_unshocked_throughout() -> None:
     """Inference at 80 on 50 GPUs fails in every hour without a shock: no hour can show a
     shock absorbed, so time to absorb is not measured (it read 0 h, absorbed at once)."""
@@ -933,3 +953,27 @@ def test_the_ladder_spend_of_a_drill_judged_on_no_hour_is_not_a_cost_of_absorbin
     assert drill_absorb_cost_text(row) == spent
     # Measured where the plan holds unshocked in some hours: a cost of absorbing, as before.
     assert drill_absorb_cost_text({**row, "time_to_absorb_hours": 36.0}) == "$1.2M"
+
+
+def test_the_ladder_spend_of_a_drill_not_verified_is_of_what_was_played() -> None:
+    """On a 21-day fleet forecast one week ahead, top-customer-2x-6w (its ramp cut short at
+    1.17x of 2x) read "0 h on what was played (not verified)" under time to absorb and a bare
+    "$267" under cost of absorbing, on the platform page and in the terminal: a figure that
+    looked like the cost of absorbing the whole 2x. The spend says it is of what was played."""
+    from flows.tables import drill_tables
+    from forecasting.report.pages.platform import drill_absorb_cost_text
+
+    fields: dict[str, Any] = {
+        "run_id": "r", "drill": "d", "target": "customer:c", "passed": True,
+        "failing_classes": [], "breaking_multiplier": None, "breaking_note": None,
+        "blocks_needed": None, "capex_needed_usd": None, "kpis": [], "absorb_censored": False,
+        "absorb_cost_usd": 267.0, "time_to_absorb_hours": 0.0, "verdict": NOT_VERIFIED,
+    }  # fmt: skip
+    spent = "$267 on what was played (not verified)"
+    cell = str(drill_tables([DrillOutcome(**fields)])[0].columns[3]._cells[0])
+    assert cell == f"0 h on what was played (not verified), {spent}"
+    row = {"absorb_cost_usd": 267.0, "absorb_censored": False, "verdict": NOT_VERIFIED,
+           "short_until_shock_end_hours": None, "time_to_absorb_hours": 0.0}  # fmt: skip
+    assert drill_absorb_cost_text(row) == spent
+    # A verified pass keeps its bare cost of absorbing.
+    assert drill_absorb_cost_text({**row, "verdict": PASS}) == "$267"

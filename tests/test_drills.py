@@ -295,7 +295,7 @@ def test_a_block_of_a_customer_without_telemetry_strands_nothing_measured() -> N
     p90 = dict(result.blocks.select("block_id", "stranded_gpu_hours_p90").iter_rows())
     assert p90["ghost-only"] is None
     assert (
-        "stranded GPU-hours not measured on 1 block(s) dedicated to customers with no "
+        "stranded GPU-hours not measured on 1 block dedicated to customers with no "
         "telemetry (ghost: ghost-only): nothing is known of what those customers would use, "
         "so their idle GPUs are in no stranded total"
     ) in result.notes
@@ -761,6 +761,34 @@ def test_a_pass_on_a_target_without_demand_is_not_verified() -> None:
     assert some.verdict == PASS and some.unverified == ""
 
 
+def test_a_slip_or_loss_only_where_no_telemetry_is_not_verified() -> None:
+    """A fleet of one region (us-east) on the synthetic plan of three: the ready-made
+    delivery-slip slipped the next committed block, us-west-pod-05 in us-west, where no
+    telemetry is, and read "pass, 0 h" at 26 weeks, a slip that met no demand. A supply
+    drill whose every event lies in regions without telemetry is "not verified (no demand
+    measured where it acts)"; the same slip where demand is measured passes as before."""
+    blocks = [
+        _block("a", 1000),
+        _block("b", 500, status="committed", in_service=MONDAY + timedelta(days=3)),
+        _block("w", 500, region="r2", site="r2-a", status="committed",
+               in_service=MONDAY + timedelta(days=2)),
+    ]  # fmt: skip
+    plan = _plan(blocks)
+    paths = _paths({"r1/batch/other": 10.0})
+    away = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, slip=("w:1w",)))
+    assert away.passed and away.verdict == NOT_VERIFIED
+    assert away.unverified.startswith(
+        "no demand measured where it acts: w (slipped) in r2, without telemetry"
+    )
+    lost = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, lose=("w@+1w",)))
+    assert lost.verdict == NOT_VERIFIED and "w (lost) in r2" in lost.unverified
+    here = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, slip=("b:1w",)))
+    assert here.verdict == PASS and here.unverified == ""
+    # A demand shock beside it is measured where the demand is.
+    shocked = run_drill(plan, paths, None, scenario_from_args(slip=("w:1w",)))
+    assert shocked.verdict == PASS and shocked.unverified == ""
+
+
 def test_largest_live_is_resolved_on_the_loss_date() -> None:
     """A block committed before the loss date and larger than any live one is the one lost."""
     blocks = [
@@ -989,6 +1017,24 @@ def test_breaking_multiplier_finds_the_capacity_ratio() -> None:
     assert point.multiplier is not None
     assert point.last_passing is not None
     assert 2.0 - 0.01 <= point.last_passing <= 2.0 < point.multiplier <= 2.0 + 0.01
+
+
+def test_a_drill_failing_at_its_multiplier_never_breaks_above_it() -> None:
+    """A custom drill (--region us-west --factor 1.5 --shape ramp:2w on an inference-only
+    fleet) failed under the shock and read "breaks at 1.52x": the bisection's last bracket,
+    [1.47, 1.52], held the 1.5x the drill itself failed at, and its upper end was reported.
+    The drill's own run narrows the bracket: it breaks at 1.5x at most."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    paths = _paths({"r1/batch/other": 100 / 1.48})
+    shock = scenario_from_args(target="class:batch", multiplier=1.5)
+    drill = prepare_drill(plan, paths, None, shock)
+    assert not drill.play().passed
+    point = breaking_multiplier(plan, paths, None, shock, prepared=drill)
+    assert point.multiplier == 1.5
+    assert point.last_passing is not None and 1.5 - 0.05 < point.last_passing < 1.5
+    # Searched alone, it plays the 1.5x itself and answers the same.
+    alone = breaking_multiplier(plan, paths, None, shock)
+    assert (alone.multiplier, alone.last_passing) == (point.multiplier, point.last_passing)
 
 
 def test_a_breaking_point_outside_the_range_searched_is_no_number() -> None:

@@ -81,8 +81,11 @@ from forecasting.report.pages.finance import (
     _revenue_table,
 )
 from forecasting.report.pages.platform import (
+    _accuracy_table,
     _answers_table,
     _change_tables,
+    _kpi_tables,
+    _no_demand,
     _verdicts_table,
     customer_regions,
 )
@@ -1917,10 +1920,27 @@ def test_the_concentration_table_says_how_many_customers_a_fallback_forecasts() 
                                                                 "fallback"))  # fmt: skip
     table = _concentration_table(inputs.concentration, chosen.select(inputs.chosen.columns))
     said = {(str(r[0]), str(r[1])): r[-1] for r in table.rows}
-    assert said[("inference", "top-1 share")] == "2 of 3 customers"
-    assert said[("overall", "HHI")] == "2 of 3 customers"
+    assert said[("inference", "top-1 share")] == "2 of 3 customer series"
+    assert said[("overall", "HHI")] == "2 of 3 customer series"
     plain = _concentration_table(inputs.concentration, inputs.chosen)
     assert {r[-1] for r in plain.rows} == {""}
+
+
+def test_the_fallback_count_of_a_customer_in_two_regions_counts_series_not_customers() -> None:
+    """A 60-customer fleet's concentration table read "2 of 80 customers" forecast by a
+    fallback: 80 was its customer series (a customer in two regions or three classes counted
+    once in each), not customers. The cell says what it counts."""
+    inputs = sample_inputs()
+    ids = ["total/us-east/inference/c0", "total/us-west/inference/c0", "total/us-east/batch/c0"]
+    chosen = pl.DataFrame(
+        {"unique_id": ids, "measure": "mean", "model": "zero",
+         "fallback": ["1 day(s) of history", None, None]},
+    ).with_columns(pl.lit(None).cast(dtype).alias(name) for name, dtype in
+                   inputs.chosen.schema.items() if name not in ("unique_id", "measure", "model",
+                                                                "fallback"))  # fmt: skip
+    table = _concentration_table(inputs.concentration, chosen.select(inputs.chosen.columns))
+    said = {(str(r[0]), str(r[1])): r[-1] for r in table.rows}
+    assert said[("overall", "HHI")] == "1 of 3 customer series"
 
 
 def test_a_report_of_a_past_as_of_date_says_what_today_means_on_every_page() -> None:
@@ -2391,6 +2411,29 @@ def test_blocks_retiring_within_the_plan_are_said_on_the_cli() -> None:
         f"west-pod-1 (eu-west, 1,024 H100) on {soon}; the triggers count it out of capacity "
         "from then"
     )
+
+
+def test_many_retiring_blocks_are_counted_per_region_in_their_own_number() -> None:
+    """The Helios demo's summary read "retiring: 5 blocks (296 GPUs) retire by 2020-07-02
+    ...: helios 5 block(s) (296 GPUs) from ...": past four blocks the line counts them per
+    region, each count with its own noun (1 block, 5 blocks), never "block(s)"."""
+    from forecasting.report.inputs import retiring_line
+
+    inputs = sample_inputs()
+    soon = inputs.as_of + timedelta(days=30)
+    retiring = [
+        b.model_copy(update={"status": "retiring", "retire": soon}) for b in inputs.plan.block
+    ]
+    # A second block beside one region's first: past four blocks, counted per region.
+    blocks = [*retiring, retiring[0].model_copy(update={"id": f"{retiring[0].id}-b"})]
+    assert len(blocks) > 4
+    line = retiring_line(replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks})))
+    assert "block(s)" not in line
+    counts = {b.region: 0 for b in blocks}
+    for b in blocks:
+        counts[b.region] += 1
+    for region, n in counts.items():
+        assert f"{region} {n} block{'' if n == 1 else 's'} (" in line
 
 
 def test_the_n_plus_one_line_says_not_measured_where_no_day_could_tell_the_loss_apart() -> None:
@@ -3839,10 +3882,14 @@ def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures()
     assert unplayed == ("delivery-slip", "inference-surge", "top-customer-2x-6w", "training-2x")
     assert _unplayed(played.clear(), refused.clear(), any_played=[]) == ()
     inputs = replace(sample_inputs(), drills_unplayed=unplayed)
-    said = "4 named drill(s) not played on this forecast run (delivery-slip, inference-surge"
+    said = "4 named drills not played on this forecast run (delivery-slip, inference-surge"
     for page in (run_index_page(inputs), platform_page(inputs)):
         assert said in page and "`fleetcast drill` plays them" in page
     assert said not in run_index_page(sample_inputs())
+    # The Helios demo's pages read "6 named drill(s)": one drill is said in the singular.
+    one = platform_page(replace(sample_inputs(), drills_unplayed=("region-loss",)))
+    assert "1 named drill not played on this forecast run (region-loss)" in one
+    assert "leave it out: `fleetcast drill` plays it" in one
 
 
 def test_revenue_at_risk_says_not_verified_and_not_played_instead_of_figures() -> None:
@@ -4439,6 +4486,52 @@ def test_a_class_with_no_demand_reads_no_demand_not_pass_in_the_slo_table(tmp_pa
     drills = pl.read_csv(folder / "drills.csv")
     assert drills.filter(pl.col("workload_class") == cls)["class_passed"].is_null().all()
     assert drills.filter(pl.col("workload_class") != cls)["class_passed"].is_not_null().any()
+
+
+def test_a_class_with_no_demand_reads_no_demand_in_the_drill_kpi_tables() -> None:
+    """On an inference-only fleet forecast 4 weeks ahead, the platform page's SLO table read
+    "no demand: nothing to serve in the drill window" for training while the Drill KPIs table
+    below it read "100.0%" SLO attainment and "0.0 h" time to absorb for the same class and
+    drill, figures of serving nothing. Its cells read "no demand" there too; a class with
+    demand keeps its figures."""
+    inputs = sample_inputs()
+    drill = inputs.drill_kpis["drill"][0]
+    classes = [c for c in inputs.drill_kpis["workload_class"].unique() if c != ALL_CLASSES]
+    idle, busy = sorted(classes)[:2]
+    verdicts = inputs.drill_verdicts.with_columns(
+        has_demand=~((pl.col("drill") == drill) & (pl.col("workload_class") == idle))
+    )
+    tables = dict(_kpi_tables(inputs.drill_kpis, no_demand=_no_demand(verdicts)))
+    table = tables[drill]
+    column, other = table.headers.index(idle), table.headers.index(busy)
+    assert {row[column] for row in table.rows} == {NO_DEMAND}
+    assert all(row[other] != NO_DEMAND for row in table.rows)
+    # Unknown (null, runs stored before has_demand) is not read as empty.
+    assert not _no_demand(verdicts.with_columns(has_demand=pl.lit(None, pl.Boolean)))
+
+
+def test_an_empty_accuracy_table_says_why_there_are_no_backtest_scores() -> None:
+    """A 21-day fleet's platform page read "No data: no backtest scores." under "Forecast
+    accuracy in backtests", and nothing more: every series had been forecast by a fallback
+    for want of history. The table says so, quoting the reason most series give."""
+    inputs = sample_inputs()
+    why = "21 days of history; backtesting needs 23 (14 training + 2 steps of 1 between cutoffs"
+    chosen = inputs.chosen.with_columns(fallback=pl.lit(why))
+    table = _accuracy_table(inputs.backtest.clear(), chosen)
+    series = chosen["unique_id"].n_unique()
+    assert table.empty == (
+        f"no backtest scores: all {series:,} series forecast by a fallback, chosen by no "
+        f"backtest ({why})"
+    )
+    assert _accuracy_table(inputs.backtest.clear(), inputs.chosen).empty == "no backtest scores"
+
+
+def test_the_stale_banner_counts_days_as_the_terminal_does() -> None:
+    """The Helios demo's pages read "Stale data: the newest telemetry is 2380 days old" under
+    a banner saying "2,381 days before it was generated", and the terminal said "telemetry
+    2,380 days old": the banner counts with a thousands separator too."""
+    page = platform_page(replace(empty_inputs(), stale_days=2380))
+    assert "Stale data: the newest telemetry is 2,380 days old." in " ".join(page.split())
 
 
 def test_a_reports_folder_that_cannot_be_written_is_one_error_saying_what_is_stored(

@@ -1545,4 +1545,10 @@ def breaking_multiplier(
             passing = middle
         else:
             failing = middle
+    # The shock's own multiplier inside the last bracket narrows it: a 1.5x ramp that failed
+    # read "breaks at 1.52x", the bracket's upper end, above the multiplier it failed at.
+    # Played already where the drill was (``prepared``), so alone or not the answer is one.
+    at = scenario.multiplier
+    if passing < at < failing:
+        passing, failing = (at, failing) if passes(at) else (passing, at)
     return point(failing, passing, f"fails from {failing:.4g}x (passes at {passing:.4g}x)")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, not_judged_in
@@ -88,6 +89,7 @@ __all__ = [
     "RUNGS_SCHEMA",
     "DrillResult",
     "compare",
+    "failing_at_end_text",
     "group_verdicts",
     "horizon_days_needed",
     "short_until_shock_end",
@@ -180,6 +182,9 @@ class DrillResult:
     # Whether the shock's target had no demand on any path in the drill window (a trace of
     # zeros): the drill then doubled nothing, and a pass verifies nothing.
     idle_target: bool = False
+    # Where a drill's only shock is supply events (a block lost or slipped, a region dark)
+    # all in regions without telemetry: which, as its "not verified" reason says it ("" else).
+    idle_events: str = ""
     # Set by :func:`compare`: why a drill that held its SLO is NOT_VERIFIED ("" otherwise).
     unverified: str = ""
     # Raw per-path arrays the comparison reads: hours each (region, class) group held, and
@@ -233,6 +238,28 @@ def attained_by_share(values: np.ndarray, share: float) -> float:
     """The largest value that at least ``share`` of the paths reach or exceed."""
     ordered = np.sort(values)
     return float(ordered[int(np.floor((1.0 - share) * len(ordered) + 1e-9))])
+
+
+def failing_at_end_text(failing: npt.NDArray[np.bool_]) -> str:
+    """Where a censored shocked run was judged last on the paths whose unshocked plan still
+    fails in its last hour (``failing``, one flag a path): counted in paths, as ", or, on 1 of
+    the 200 paths where ...", or "as the plan fails unshocked at the end on all 200 paths". A
+    share read "on the 0% of paths where the plan fails unshocked at the end" on an
+    inference-only fleet where one path of 200 did (and "on the 100% of paths where" on a
+    fleet short everywhere); "" where none does."""
+    count = int(failing.sum())
+    if not count:
+        return ""
+    if count == len(failing):
+        every = "the one path" if count == 1 else f"all {count:,} paths"
+        return (
+            f" or, as the plan fails unshocked at the end on {every}, of the last hour the "
+            "unshocked plan held"
+        )
+    return (
+        f" or, on {count:,} of the {len(failing):,} paths where the plan fails unshocked at the "
+        "end, of the last hour the unshocked plan held"
+    )
 
 
 def _shock_end_margin(shock_hours: int) -> int:
@@ -447,7 +474,8 @@ def _unmeasured_note(supply: SupplySide, unmeasured: np.ndarray) -> tuple[str, .
     blocks = [b for b, u in zip(supply.blocks, unmeasured, strict=True) if u]
     customers = sorted({str(b.dedicated_customer) for b in blocks})
     return (
-        f"stranded GPU-hours not measured on {len(blocks)} block(s) dedicated to customers "
+        f"stranded GPU-hours not measured on {len(blocks)} "
+        f"block{'' if len(blocks) == 1 else 's'} dedicated to customers "
         f"with no telemetry ({', '.join(customers)}: {', '.join(b.id for b in blocks)}): "
         "nothing is known of what those customers would use, so their idle GPUs are in no "
         "stranded total",
@@ -660,6 +688,28 @@ def _idle_target(demand: DemandSide, start_hour: int) -> bool:
     return float(np.abs(window).max(initial=0.0)) <= 1e-9
 
 
+def _idle_events(plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario) -> str:
+    """The supply events of a drill with no demand shock, where every one lies in a region
+    with blocks but no demand stream (no telemetry): "us-west-pod-05 (slipped) in us-west".
+    The ready-made delivery-slip slipped the fleet's next committed block, in a region the
+    telemetry did not cover, and read "pass, 0 h": a slip that met no demand. "" where any
+    event acts where demand is measured, or the drill shocks demand too."""
+    if resolved.scenario.multiplier != 1.0:
+        return ""
+    region_of = {b.id: b.region for b in plan.block}
+    events = [
+        *((region_of.get(b), f"{b} (lost)") for b in resolved.lost),
+        *((region_of.get(b), f"{b} (slipped)") for b in resolved.slipped),
+        *((r, f"{r} (dark)") for r in resolved.dark),
+    ]
+    watched = {s.region for s in demand.streams}
+    if not events or any(region is None or region in watched for region, _ in events):
+        return ""
+    return ", ".join(
+        what if what.endswith("(dark)") else f"{what} in {region}" for region, what in events
+    )
+
+
 def summarise(
     *,
     plan: CapacityPlan,
@@ -730,6 +780,7 @@ def summarise(
         horizon_days_needed=horizon_days_needed(plan, demand, resolved),
         loss_lasts_past_window=bool(resolved.lost),
         idle_target=_idle_target(demand, resolved.start_hour),
+        idle_events=_idle_events(plan, demand, resolved),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
             if traces is None
@@ -1031,6 +1082,11 @@ def unverified_reason(shocked: DrillResult) -> str:
             f"no demand measured: {shocked.target} is zero on every path in the drill window, "
             "so the shock met nothing"
         )
+    if shocked.idle_events:
+        reasons.append(
+            f"no demand measured where it acts: {shocked.idle_events}, without telemetry "
+            "(demand there taken as zero), so the event met nothing"
+        )
     days = shocked.horizon_days_needed
     if days is not None:
         level = (
@@ -1109,12 +1165,7 @@ def compare(
         # The baseline's own censoring flags the paths where the unshocked plan still fails in
         # the last hour: there the shocked run is judged only up to the plan's last good hour.
         base_total = calm.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
-        failing_at_end = float(base_total["absorb_censored"].to_numpy().mean())
-        if failing_at_end > 0:
-            where += (
-                f" or, on the {failing_at_end:.0%} of paths where the plan fails unshocked at the "
-                "end, of the last hour the unshocked plan held"
-            )
+        where += failing_at_end_text(base_total["absorb_censored"].to_numpy())
         notes.append(
             f"time to absorb is censored: on more than {1 - ABSORB_SHARE:.0%} of paths some "
             f"class was still short of its baseline {where}, so no "

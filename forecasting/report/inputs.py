@@ -1265,9 +1265,15 @@ def unweighed_candidates(inputs: ReportInputs) -> str:
 def unplayed_text(inputs: ReportInputs) -> str:
     """The named drills this forecast run has no result for, and how to play them."""
     names = inputs.drills_unplayed
+    # "6 named drill(s)" on the Helios demo's pages: the count says its own noun.
+    drills, them, it = (
+        ("1 named drill", "it", "plays it")
+        if len(names) == 1
+        else (f"{len(names)} named drills", "them", "plays them")
+    )
     return (
-        f"{len(names)} named drill(s) not played on this forecast run ({', '.join(names)}), "
-        "so the drill figures leave them out: `fleetcast drill` plays them"
+        f"{drills} not played on this forecast run ({', '.join(names)}), "
+        f"so the drill figures leave {them} out: `fleetcast drill` {it}"
     )
 
 
@@ -1720,7 +1726,8 @@ def retiring_line(inputs: ReportInputs) -> str:
         for b in gone:
             regions.setdefault(b.region, []).append(b)
         named = ", ".join(
-            f"{region} {len(bs)} block(s) ({sum(b.gpus for b in bs):,} GPUs) from "
+            f"{region} {len(bs)} block{'' if len(bs) == 1 else 's'} "
+            f"({sum(b.gpus for b in bs):,} GPUs) from "
             f"{bs[0].retire} to {bs[-1].retire}"
             for region, bs in sorted(regions.items())
         )

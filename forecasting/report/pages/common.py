@@ -362,7 +362,10 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "meta": f"run {inputs.run_id} · as of {fmt_date(inputs.as_of)} · generated "
         f"{fmt_datetime(inputs.generated_at)}",
         "nav": [(f, t, f == file) for f, t in links],
-        "stale_days": inputs.stale_days if inputs.stale else None,
+        # Said as the terminal says it ("2,380 days"; the banner read "2380 days old").
+        "stale_days": days_count(inputs.stale_days)
+        if inputs.stale and inputs.stale_days is not None
+        else None,
         "placed_dates": inputs.placed_dates,
         "past_as_of": _past_as_of(inputs),
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),

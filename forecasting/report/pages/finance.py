@@ -1168,10 +1168,11 @@ def _drivers_table(
 
 
 def _fallback_customers(chosen: pl.DataFrame) -> dict[str, str]:
-    """Per scope (class, and "all"), "k of n" customers whose mean forecast is a fallback
-    (zero, the naive), where any is: a young class's forecast share stood on them (a top-1
-    share forecast at 29 % beside 32-87 % every recent day, most of its customers forecast
-    as zero for want of history)."""
+    """Per scope (class, and "all"), "k of n" customer series (a customer's forecast in one
+    region and class) whose mean forecast is a fallback (zero, the naive), where any is: a
+    young class's forecast share stood on them (a top-1 share forecast at 29 % beside 32-87 %
+    every recent day, most of its customers forecast as zero for want of history). Counted
+    as series, said as series: a 60-customer fleet read "2 of 80 customers"."""
     customers = chosen.filter(
         (hierarchy.depth() == 3) & (pl.col("measure") == "mean")
     ).with_columns(cls=hierarchy.level(2), fell=pl.col("fallback").is_not_null())
@@ -1185,7 +1186,7 @@ def _fallback_customers(chosen: pl.DataFrame) -> dict[str, str]:
         how="vertical_relaxed",
     )
     return {
-        str(r["scope"]): f"{r['k']} of {r['n']} customers"
+        str(r["scope"]): f"{r['k']} of {r['n']} customer series"
         for r in counts.iter_rows(named=True)
         if r["k"]
     }

@@ -197,6 +197,7 @@ def drill_absorb_cost_text(row: dict[str, Any]) -> str | None:
         shock_end_hours=row["short_until_shock_end_hours"],
         usd=fmt_usd,
         unjudged=_absorbed_text(row) == UNJUDGED_ABSORB,
+        unverified=row.get("verdict") == NOT_VERIFIED,
     )
 
 
@@ -534,6 +535,13 @@ def _unmeasured(cell: dict[tuple[str, str], dict[str, Any]], cls: str) -> str:
     return " or ".join(found) or "censored"
 
 
+def _no_demand(verdicts: pl.DataFrame) -> set[tuple[str, str]]:
+    """(drill, class) pairs with no demand in the drill's window (``has_demand`` false; null,
+    on runs stored before it, is not known to be empty)."""
+    empty = verdicts.filter(pl.col("has_demand").eq_missing(pl.lit(False)))
+    return set(empty.select("drill", "workload_class").iter_rows())
+
+
 def _kpi_value(kpi: str, value: float | None, why: str | None) -> str:
     """A KPI's value, or why it has none: NaN (stored before it was stored empty) is a time
     judged on no path, the plan failing unshocked in every hour."""
@@ -558,9 +566,17 @@ def _mean_over_p90(kpi: str, mean: float | None, p90: float | None, why: str | N
     return Stacked(mean_text, f"P90 {p90_text}")
 
 
-def _kpi_tables(kpis: pl.DataFrame, *, unverified: Collection[str] = ()) -> list[tuple[str, Table]]:
+def _kpi_tables(
+    kpis: pl.DataFrame,
+    *,
+    unverified: Collection[str] = (),
+    no_demand: Collection[tuple[str, str]] = (),
+) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: KPIs down, classes across, mean over P90; a drill of
-    ``unverified`` (its verdict "not verified") reads so in place of its figures."""
+    ``unverified`` (its verdict "not verified") reads so in place of its figures, and a class
+    with no demand in a drill's window (``no_demand``: (drill, class), as the SLO table reads
+    it) "no demand" in place of its: on an inference-only fleet training read "100.0%" SLO
+    attainment and "0.0 h" to absorb here, under the SLO table's "no demand"."""
     tables = []
     for (drill,), part in kpis.group_by("drill", maintain_order=True):
         classes = sorted(part["workload_class"].unique().to_list(), key=class_key)
@@ -576,6 +592,9 @@ def _kpi_tables(kpis: pl.DataFrame, *, unverified: Collection[str] = ()) -> list
                     continue
                 if drill in unverified:  # the drill table says why
                     row.append(NOT_VERIFIED)
+                    continue
+                if (drill, cls) in no_demand:
+                    row.append(NO_DEMAND)
                     continue
                 why = _unmeasured(cell, cls) if kpi in _UNMEASURED_KPIS else None
                 row.append(_mean_over_p90(kpi, r["mean"], r["p90"], why))
@@ -740,6 +759,20 @@ def _rung_tables(
     return tables
 
 
+def _no_scores_why(chosen: pl.DataFrame) -> str:
+    """Why the accuracy table is empty: a 21-day fleet read "No data: no backtest scores."
+    and nothing more, where every series was a fallback for want of history (the reason most
+    of them give is quoted)."""
+    fell = chosen.filter(pl.col("fallback").is_not_null())
+    if fell.is_empty():
+        return "no backtest scores"
+    reason = fell["fallback"].mode().sort()[0]
+    # Series as the run summary counts them ("116 series"), either measure a fallback.
+    series, fallen = chosen["unique_id"].n_unique(), fell["unique_id"].n_unique()
+    which = f"all {series:,} series" if fallen == series else f"{fallen:,} of the {series:,} series"
+    return f"no backtest scores: {which} forecast by a fallback, chosen by no backtest ({reason})"
+
+
 def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
     """MASE of the chosen model against the seasonal naive, per level and measure."""
     headers = [
@@ -751,9 +784,8 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
         "series where chosen beats naive",
         "models chosen",
     ]
-    empty = "no backtest scores"
     if backtest.is_empty() or chosen.is_empty():
-        return Table.of(headers, [], empty=empty)
+        return Table.of(headers, [], empty=_no_scores_why(chosen))
     scores = backtest.group_by("unique_id", "measure", "model").agg(pl.col("mase").mean())
     picked = chosen.join(scores, on=["unique_id", "measure", "model"], how="left")
     naive = scores.filter(pl.col("model") == "seasonal_naive").select(
@@ -789,7 +821,7 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
         ]
         for r in summary.iter_rows(named=True)
     ]
-    return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
+    return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty="no backtest scores")
 
 
 def _flagged_table(
@@ -1093,7 +1125,9 @@ def platform_page(inputs: ReportInputs) -> str:
             else None
         ),
         verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
-        kpi_tables=_kpi_tables(inputs.drill_kpis, unverified=unverified),
+        kpi_tables=_kpi_tables(
+            inputs.drill_kpis, unverified=unverified, no_demand=_no_demand(inputs.drill_verdicts)
+        ),
         kpi_intro=_kpi_intro(inputs.drill_rungs, played=played),
         no_rungs="no response ladder in this run" if played else NO_DRILL_PLAYED,
         p90_legend=_P90_LEGEND,
