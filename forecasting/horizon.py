@@ -1322,9 +1322,11 @@ def _within_regions(frame: pl.DataFrame, values: list[str]) -> tuple[pl.DataFram
 
 
 # A customer series has stopped as shifts.stopped_days reads it (the daily forecast holds it
-# at zero on the same rule).
+# at zero on the same rule): busy on _BUSY_SHARE of its observed days of the block before its
+# zeros (as many as it has), and on _BUSY_FLOOR of them at least.
 _STOPPED_DAYS = shifts.STOPPED_DAYS
 _BUSY_SHARE = shifts.STOPPED_BUSY_SHARE
+_BUSY_FLOOR = shifts.STOPPED_BUSY_FLOOR
 
 
 def _stopped_customers(series: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
@@ -1353,8 +1355,8 @@ def _stopped_customers(series: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
             (pl.col("ds") > pl.col("last_busy") - block) & (pl.col("ds") <= pl.col("last_busy"))
         )
         .group_by("unique_id", "last_busy")
-        .agg((y > 0).sum().alias("busy"))
-        .filter(pl.col("busy") >= _BUSY_SHARE * longrange.BLOCK_DAYS)
+        .agg((y > 0).sum().alias("busy"), (y.is_not_null() & y.is_not_nan()).sum().alias("seen"))
+        .filter((pl.col("busy") >= _BUSY_FLOOR) & (pl.col("busy") >= _BUSY_SHARE * pl.col("seen")))
         .select("unique_id", "last_busy")
         .sort("unique_id")
         .collect()

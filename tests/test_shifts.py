@@ -10,8 +10,9 @@ import pytest
 from demand_levels import customers_daily, with_every_level
 
 from forecasting.forecast import ForecastSettings, forecast_all
-from forecasting.horizon import extend_horizon, scored_reach
-from forecasting.shifts import recent_level_shift
+from forecasting.horizon import _stopped_customers, extend_horizon, scored_reach
+from forecasting.schema import STOPPED_NOTE
+from forecasting.shifts import recent_level_shift, stopped_days
 
 AS_OF = date(2026, 12, 3)
 DAYS = 100
@@ -168,3 +169,70 @@ def test_backtests_moved_back_before_a_step_measure_their_own_window_not_the_ste
     assert scored_reach(backtest, accuracy, last_observed=seen, as_of=as_of) == 7
     plain = seen.with_columns(pl.lit(None, pl.Int64).alias("level_shift_days"))
     assert scored_reach(backtest, accuracy, last_observed=plain, as_of=as_of) == 21
+
+
+def _busy_then_idle(busy: int, idle: int, *, before: int = 0) -> np.ndarray:
+    """``before`` zero days (not yet onboarded), ``busy`` days of 40-60 GPUs, ``idle`` zeros."""
+    rng = np.random.default_rng(7)
+    return np.concatenate((np.zeros(before), rng.uniform(40, 60, busy), np.zeros(idle)))
+
+
+@pytest.mark.parametrize(
+    ("y", "stopped", "why"),
+    [
+        (_busy_then_idle(17, 15), 15, "left 15 days before the end of a 32-day trace"),
+        (_busy_then_idle(14, 14), 14, "14 busy days, then 14 zeros: 28 days"),
+        (_busy_then_idle(15, 14, before=3), 14, "onboarded on day 4, busy 15 days, left"),
+        (_busy_then_idle(13, 15), 0, "13 busy days: under the floor of 14"),
+        (
+            np.concatenate((np.full(6, 7.0), np.zeros(17))),
+            0,
+            "a burst of six days that ended (Helios' vcJLV)",
+        ),
+        (
+            np.concatenate((np.full(8, 30.0), np.zeros(10), np.full(8, 30.0), np.zeros(14))),
+            0,
+            "intermittent: idle 14 days after idling 10 days earlier",
+        ),
+        (
+            np.where(np.arange(40) % 3 == 0, 0.0, 20.0) * (np.arange(40) < 26),
+            0,
+            "busy on two days of three (under 75 %), then 14 zeros",
+        ),
+    ],
+)
+def test_a_young_customer_that_left_reads_as_stopped(y: np.ndarray, stopped: int, why: str) -> None:
+    """A customer busy on most of its days that read zero on its last two weeks has stopped,
+    however young the series. Regression: the stop wanted 21 busy days of 28 before the zeros,
+    so no history under 35 days could read one: on a 32-day synthetic fleet a customer gone
+    for its last 15 days kept a q90 of up to 1,533 GPUs a day and no page said it had left.
+    Bursts, intermittent series and series of under 14 busy days are no stop still."""
+    assert stopped_days(y) == stopped, why
+
+
+def test_a_class_that_left_15_days_before_the_end_of_a_32_day_fleet_is_held_at_zero() -> None:
+    """Every customer of r1's inference left 15 days before the end of a 32-day fleet, while
+    its training customer ran on. The class and its customers are forecast at zero with the
+    stopped note (the one the "Demand ended" banner reads), and the growth models leave the
+    customers out of the class's history (forecasting.horizon._stopped_customers, the same
+    rule). Before, all of it needed 35 days: the class read q90 up to 1,267 GPUs a day
+    on such a synthetic fleet, no banner, and the growth models fitted its busy days."""
+    days = 32
+    rng = np.random.default_rng(3)
+    ys = {
+        uid: level * np.exp(rng.normal(0, 0.05, days)) * (np.arange(days) < days - 15)
+        for uid, level in LEVELS.items()
+    }
+    ys["total/r1/training/cobalt"] = 300.0 * np.exp(rng.normal(0, 0.05, days))
+    history = _fleet(ys)
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    summary = result.summary.filter(pl.col("measure") == "mean")
+    notes = dict(summary.select("unique_id", "level_shift").iter_rows())
+    for uid in ("total/r1/inference", *LEVELS):
+        assert str(notes[uid]).startswith(f"{STOPPED_NOTE}zero demand on each of its last 15 days")
+        ahead = result.forecast.filter(pl.col("unique_id") == uid)
+        assert float(ahead["q90"].max()) == 0.0, uid  # type: ignore[arg-type]
+    assert notes["total/r1/training/cobalt"] is None
+    left = _stopped_customers(history, as_of=AS_OF)
+    assert sorted(left["unique_id"].to_list()) == sorted(LEVELS)
+    assert set(left["last_busy"].to_list()) == {AS_OF - timedelta(days=15)}
