@@ -1232,7 +1232,8 @@ def _split_factors(
     return rows.select("unique_id", "ds").with_columns(pl.Series("factor", factor))
 
 
-# The most a region's correction stretches its classes' growth (the scale's upper bound).
+# The most a region's correction stretches its classes' growth (the scale's upper bound; a
+# bound against a runaway scale where the classes barely grow, not a measured figure).
 _MOST_GROWTH_SCALE = 4.0
 
 
