@@ -1149,8 +1149,9 @@ def _month_peak_shares(series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: da
 
 
 def _classes_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
-    """``frame`` (regions and their classes, the mean measure) with each region's classes scaled
-    alike, day by day (or month by month), so that their means add up to the region's mean.
+    """``frame`` (regions and their classes, the mean measure) with each region's classes
+    scaled, day by day (or month by month), so that their means add up to the region's mean,
+    each class's growth scaled alike (:func:`_split_factors`).
 
     Means add up; each growth model fits its series alone, so the classes' blended means need
     not: on the demo their sum read 8 % above us-west's mean five months out, and the drills,
@@ -1168,17 +1169,17 @@ def _classes_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
         .group_by(hierarchy.parent().alias("parent"), "ds")
         .agg(pl.col("mean").sum().alias("parts"))
     )
-    factor = (
+    apart = (
         region.join(parts, on=["parent", "ds"])
         .filter(
             (pl.col("parts") > 0)
             & ((pl.col("whole") - pl.col("parts")).abs() > 1e-9 * pl.col("parts"))
         )
-        .select("parent", "ds", (pl.col("whole") / pl.col("parts")).alias("factor"))
+        .select("parent", "ds", "whole")
     )
+    factor = _split_factors(frame, apart, base="mean")
     return (
-        frame.with_columns(hierarchy.parent().alias("parent"))
-        .join(factor, on=["parent", "ds"], how="left")
+        frame.join(factor, on=["unique_id", "ds"], how="left")
         .with_columns(
             pl.when((hierarchy.depth() == 2) & pl.col("factor").is_not_null())
             .then(pl.col(c) * pl.col("factor"))
@@ -1190,10 +1191,96 @@ def _classes_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
     )
 
 
-def _months_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+def _split_factors(
+    frame: pl.DataFrame, wholes: pl.DataFrame, *, base: str, anchor: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """(unique_id, ds, factor): what each class of ``frame`` is multiplied by so that the
+    ``base`` values of a region's classes add up to its ``whole`` on each of the days
+    ``wholes`` (parent, ds, whole) lists.
+
+    The region's model sets how much the region grows and the classes' own models who grows:
+    each class's growth from its level today (``anchor``: unique_id, level; by default its
+    first row in ``frame``) is scaled alike (:func:`_factors_by_growth`), not its level.
+    Scaled alike, a reserved block that read 1,000 GPUs every hour of two years, its own growth
+    model 1,000 at every quantile, took its region's correction and read 961 by June 2027 and a
+    monthly mean of 646 by January 2030 inside a growing region (the other classes' separately
+    compounded growth summed to 1.4x the region's)."""
+    rows = (
+        frame.filter(hierarchy.depth() == 2)
+        .with_columns(hierarchy.parent().alias("parent"))
+        .join(wholes, on=["parent", "ds"])
+    )
+    if rows.is_empty():
+        return pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, "factor": pl.Float64})
+    if anchor is None:
+        anchor = (
+            frame.filter(hierarchy.depth() == 2)
+            .sort("ds")
+            .group_by("unique_id")
+            .agg(pl.col(base).first().alias("level"))
+        )
+    rows = rows.join(anchor.select("unique_id", "level"), on="unique_id", how="left").with_columns(
+        pl.struct("parent", "ds").rank("dense").cast(pl.Int64).sub(1).alias("_g"),
+        pl.col("level").fill_null(pl.col(base)),
+    )
+    factor = _factors_by_growth(
+        rows[base].fill_null(0.0).clip(lower_bound=0.0).to_numpy(),
+        rows["level"].fill_null(0.0).clip(lower_bound=0.0).to_numpy(),
+        rows["whole"].to_numpy(),
+        rows["_g"].to_numpy(),
+    )
+    return rows.select("unique_id", "ds").with_columns(pl.Series("factor", factor))
+
+
+# The most a region's correction stretches its classes' growth (the scale's upper bound; a
+# bound against a runaway scale where the classes barely grow, not a measured figure).
+_MOST_GROWTH_SCALE = 4.0
+
+
+def _factors_by_growth(
+    base: np.ndarray, level: np.ndarray, whole: np.ndarray, group: np.ndarray
+) -> np.ndarray:
+    """Each class's factor so that its region's classes (``group``: the region and day of each
+    row) add up to ``whole`` (the region's value, on every row of the group) from ``base``
+    (each class's own value): each class's growth from ``level`` (its level today), in log1p,
+    is scaled by one number c per region and day (0 <= c <= _MOST_GROWTH_SCALE), so a class its
+    own model reads flat keeps its level and the others' growth is stretched or damped alike.
+    What c cannot reach (a region below its classes' levels today, or every class flat) is
+    scaled alike."""
+    n = int(group.max()) + 1 if group.size else 0
+    target = np.zeros(n)
+    target[group] = whole
+    start, growth = np.log1p(level), np.log1p(base) - np.log1p(level)
+
+    # A class read at zero stays there (no factor moves it), so it adds nothing at any c.
+    def summed(c: np.ndarray) -> np.ndarray:
+        moved = np.where(base > 0, np.expm1(start + c[group] * growth), 0.0)
+        return np.bincount(group, weights=moved, minlength=n)
+
+    # The summed value need not be monotone in c (classes growing beside classes shrinking):
+    # bisection finds a c where it crosses the region's value, if it does within the bounds.
+    low, high = np.zeros(n), np.full(n, _MOST_GROWTH_SCALE)
+    rising = summed(high) >= summed(low)
+    for _ in range(100):
+        mid = (low + high) / 2
+        above = (summed(mid) > target) == rising
+        high = np.where(above, mid, high)
+        low = np.where(above, low, mid)
+    c = (low + high) / 2
+    moved = np.expm1(start + c[group] * growth)
+    factor = np.where(base > 0, moved / np.where(base > 0, base, 1.0), 1.0)
+    total = np.bincount(group, weights=base * factor, minlength=n)
+    rest = np.where(total > 0, target / np.where(total > 0, total, 1.0), 1.0)
+    return factor * rest[group]
+
+
+def _months_adding_up(
+    frame: pl.DataFrame, values: list[str], *, anchor: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """``frame`` (monthly average-day rows of regions and their classes, the mean measure) with
-    each region's classes scaled alike so that their medians add up to the region's median, and
-    the region's mean split over them by those medians, each class's mean within its band.
+    each region's classes scaled so that their medians add up to the region's median (their growth
+    scaled alike, :func:`_split_factors`), and the region's mean split over them by those
+    medians, each class's mean within its band.
 
     Past the daily days a class's mean is dominated by its log-scale tail: the growth model's
     mean is exp(mu + s^2/2), and a sparse, bursty class whose block means jump compounds s to
@@ -1225,21 +1312,23 @@ def _months_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
         .group_by(hierarchy.parent().alias("parent"), "ds")
         .agg(pl.col("q50").sum().alias("parts_q50"))
     )
-    factor = (
+    skew = (
         region.join(parts, on=["parent", "ds"])
         .filter((pl.col("parts_q50") > 0) & (pl.col("whole_q50") > 0))
         .select(
             "parent",
             "ds",
-            (pl.col("whole_q50") / pl.col("parts_q50")).alias("factor"),
+            pl.col("whole_q50").alias("whole"),
             (pl.col("whole_mean") / pl.col("whole_q50")).alias("skew"),
         )
     )
+    factor = _split_factors(frame, skew.drop("skew"), base="q50", anchor=anchor)
     is_split = (hierarchy.depth() == 2) & pl.col("factor").is_not_null()
     by_region = ["parent", "ds"]
     scaled = (
         frame.with_columns(hierarchy.parent().alias("parent"))
-        .join(factor, on=by_region, how="left")
+        .join(factor, on=["unique_id", "ds"], how="left")
+        .join(skew.drop("whole"), on=by_region, how="left")
         .with_columns(
             pl.when(is_split).then(pl.col(c) * pl.col("factor")).otherwise(pl.col(c)).alias(c)
             for c in own
@@ -1278,6 +1367,17 @@ def _months_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
 
 # A class's own band is held within its region's once it exceeds it by more than this share.
 _HELD_TOL = 0.005
+
+
+def _levels_today(short: pl.DataFrame) -> pl.DataFrame:
+    """(unique_id, level): each class's mean on the first day of ``short`` (its daily rows),
+    the level its growth past the daily days is read from."""
+    return (
+        short.filter(hierarchy.depth() == 2)
+        .sort("ds")
+        .group_by("unique_id")
+        .agg(pl.col("mean").first().alias("level"))
+    )
 
 
 def _within_regions(frame: pl.DataFrame, values: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -2046,7 +2146,11 @@ def extend_horizon(
             region_bands = _changed(blended, short, depth=1)
         if measure == Measure.MEAN.value:
             # A mean's month is its average day: what adds up, and what compares with a day.
-            monthly = _months_adding_up(long.average_months.drop("grain", strict=False), _VALUES)
+            monthly = _months_adding_up(
+                long.average_months.drop("grain", strict=False),
+                _VALUES,
+                anchor=_levels_today(short),
+            )
             mean_peaks = long.monthly.drop("grain", strict=False)
         else:
             monthly = long.monthly.drop("grain", strict=False)

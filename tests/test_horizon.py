@@ -1925,3 +1925,43 @@ def test_a_fleet_whose_every_customer_is_constant_is_their_sum_at_every_level() 
         _sums_of_leaves(ext.result.forecast, node, leaves, values)
         if node != "total":
             _sums_of_leaves(ext.months, node, leaves, values)
+
+
+def test_a_flat_class_whose_customers_trade_keeps_its_level_in_a_growing_region() -> None:
+    """A reserved block of 1,000 GPUs every hour of two years, shared by two customers trading
+    share, in a region whose other classes grow at different rates: its own growth model reads
+    it flat at every quantile, but the split that makes a region's classes add up scaled every
+    class alike, and the classes' separately compounded growth summed above the region's, so
+    the block was read down inside a growing region (the demo with eu-west evaluation made such
+    a block: 961 GPUs by June 2027, a monthly mean of 646 by January 2030). A class moves by
+    its own uncertainty: one with no spread keeps its level, daily past the short model and
+    monthly, and the others, whose growth is uncertain, take the region's correction."""
+    block = "total/r1/evaluation"
+    rng = np.random.default_rng(5)
+    t = np.arange(HISTORY)
+    a = 500.0 + 300.0 * np.sin(2 * np.pi * t / 60)
+    bottoms = {
+        f"{block}/share-a": a,
+        f"{block}/share-b": 1000.0 - a,
+        "total/r1/inference/fast": 800.0 * 1.9 ** (t / 365) * np.exp(rng.normal(0, 0.04, t.size)),
+        "total/r1/training/slow": 2000.0 * 0.8 ** (t / 365) * np.exp(rng.normal(0, 0.06, t.size)),
+    }
+    history = _with_parents(bottoms)
+    short = _flat_result(history, tuple(bottoms))
+    ext = extend_horizon(history, short, as_of=AS_OF, months=36)
+    daily = ext.result.forecast.filter(
+        (pl.col("measure") == "mean") & (pl.col("ds") > AS_OF + timedelta(days=90))
+    )
+    months = ext.months.filter(pl.col("measure") == "mean")
+    for frame in (daily, months):
+        rows = frame.filter(pl.col("unique_id") == block)
+        assert rows.height > 0
+        for c in ("mean", "q50"):
+            off = rows.filter((pl.col(c) - 1000.0).abs() > 5.0)
+            assert off.is_empty(), (c, off.select("ds", c).head(3), rows[c].min())
+    # The region grows, and its classes still add up to it.
+    region = months.filter(pl.col("unique_id") == "total/r1").sort("ds")["mean"]
+    assert region[-1] > 1.5 * region[0]
+    classes = ["total/r1/inference", "total/r1/training", block]
+    _sums_of_leaves(ext.months, "total/r1", classes, ["mean", "q50"])
+    _sums_of_leaves(ext.result.forecast, "total/r1", classes, ["mean"])
