@@ -1604,11 +1604,12 @@ def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> 
     assert "not verified (the daily" not in plain and "│ $253.4M │ 11.5 │" in plain
 
 
-def test_the_report_table_says_how_long_before_the_as_of_date_a_monthly_only_order_by_is() -> None:
-    """The demo at 7 days printed "2026-09-25 (monthly grain: not verified at the daily
-    grain)" for us-east/all, amber, 71 days before its as-of date: the monthly rows' date, not
-    called late (a daily shortfall could come later), read as a plain day long gone. The
-    cell now says how long before the as-of date it is; a date ahead reads as before."""
+def test_a_monthly_only_order_by_before_the_as_of_date_reads_late_on_the_cli_and_pages() -> None:
+    """syn95 at 1 and 4 weeks printed "2026-04-27 (monthly grain: not verified at the daily
+    grain; 223 days before the as-of date)" on amber rows, and "90 days before" on the pages:
+    a date a reader must act on, long passed, with no "late" where every other row's past
+    order-by says it. It now reads "...; 71 days before the as-of date: late"; a date ahead
+    reads as before."""
     row = {"region": "us-east", "pool": "all", "status": "amber", "order_by": "2026-09-25",
            "exhaustion_date": "2027-01-01", "candidate": "rack-h100-256",
            "blocks_to_order": 30, "capex_usd": 253.4e6, "mw": 11.5, "monthly_only": True,
@@ -1616,7 +1617,7 @@ def test_the_report_table_says_how_long_before_the_as_of_date_a_monthly_only_ord
     text = _report_table_text(triggers=[row], as_of=date(2026, 12, 5))
     assert (
         "│ 2026-09-25 (monthly grain: not verified at the daily grain; 71 days before the as-of "
-        "date) │"
+        "date: late) │"
     ) in text
     ahead = _report_table_text(triggers=[row], as_of=date(2026, 9, 1))
     assert "│ 2026-09-25 (monthly grain: not verified at the daily grain) │" in ahead
@@ -1624,7 +1625,9 @@ def test_the_report_table_says_how_long_before_the_as_of_date_a_monthly_only_ord
     from forecasting.report.pages.common import monthly_date
 
     stored = {"monthly_only": True, "as_of": date(2026, 12, 5)}
-    assert monthly_date(date(2026, 9, 25), stored).endswith("; 71 days before the as-of date)")
+    assert monthly_date(date(2026, 9, 25), stored).endswith(
+        "; 71 days before the as-of date: late)"
+    )
     assert monthly_date(date(2026, 12, 25), stored).endswith("daily grain)")
 
 

@@ -3601,7 +3601,7 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     monthly = replace(monthly, placements=_planned(monthly, later_capex=1e6))
     from forecasting.text import before_as_of
 
-    # Before the as-of day, it says how long before (the monthly rows' date is not "late").
+    # Before the as-of day, it says how long before, and that it is late.
     ago = before_as_of(first["order_by"], inputs.as_of)
     labelled = f"{fmt_date(first['order_by'])} ({MONTHLY_GRAIN}{ago})"
 

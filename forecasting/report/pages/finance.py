@@ -91,6 +91,7 @@ from forecasting.schema import DEFAULT_HORIZON_DAYS, NOT_VERIFIED, VACANT
 from forecasting.text import (
     CapexBound,
     capex_past_ceiling,
+    counted,
     extra_capex,
     listed,
     size_not_verified,
@@ -532,13 +533,21 @@ def idle_risk_line(inputs: ReportInputs) -> str:
         measured, past, judged = unverified
         days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
         clauses.append(
-            f"{past} of the {judged} blocks judged on {days}, where no backtest measured "
+            f"{_judged_part(past, judged)} on {days}, where no backtest measured "
             "the forecast's error: not verified there"
         )
     said = f" ({'; '.join(clauses)})" if clauses else ""
     return (
         f"capex at idle risk: {_idle_card(inputs.idle_risk)}{said}{_dark_orders(inputs.placements)}"
     )
+
+
+def _judged_part(past: int, judged: int) -> str:
+    """The blocks judged past the verified days, of those judged: "1 of the 2 blocks judged",
+    "all 3 blocks judged", "the 1 block judged" (Helios at 2 weeks read "1 of the 1 blocks")."""
+    if past < judged:
+        return f"{past} of the {counted(judged, 'block')} judged"
+    return "the 1 block judged" if judged == 1 else f"all {judged} blocks judged"
 
 
 def _judged_to(idle: pl.DataFrame) -> pl.Series:
@@ -608,6 +617,9 @@ def _idle_card(idle: pl.DataFrame) -> str:
     judged = pl.col("idle_gpus").is_not_null()
     unjudged = idle.filter(~judged).height
     if unjudged == idle.height:
+        # "not judged for any of the 1 committed blocks" on a one-block plan.
+        if unjudged == 1:
+            return "not judged for the 1 committed block (see its note)"
         return f"not judged for any of the {unjudged} committed blocks (see their notes)"
     # Rows stored before migration 19 have no days: read as judged whole, as they were shown.
     part = (pl.col("days_judged") < pl.col("window_days")).fill_null(False)
@@ -993,7 +1005,7 @@ def _idle_intro(inputs: ReportInputs) -> str:
     measured, past, judged = unverified
     days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
     said = (
-        f"{intro} Not verified: {past} of the {judged} blocks judged "
+        f"{intro} Not verified: {_judged_part(past, judged)} "
         f"{'is' if past == 1 else 'are'} judged on {days}, where no "
         "backtest measured the forecast's error"
     )
