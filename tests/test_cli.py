@@ -1077,7 +1077,7 @@ def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(
         "drill", "inference-surge", "--warehouse", warehouse, "--answers", "none", env=env
     )
     assert alone.returncode == 1, alone.stderr
-    assert "warning: drill inference-surge not played: field start: +2w (" in alone.stderr
+    assert "warning: drill inference-surge not played: its start: +2w (" in alone.stderr
     assert "forecast at least 15 days ahead" in alone.stderr
     every = fleetcast(
         "drill", "--warehouse", warehouse, "--answers", "none", "--paths", "10", env=env
@@ -2048,7 +2048,7 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green() -> 
         stale_days=None, triggers=rows, vacant_regions=["mars-north"],
     )  # fmt: skip
     assert triggers_line(report) == (
-        f"triggers: 0 red, 0 amber, 2 green (1 of them not verified, {vacant}: mars-north)"
+        f"triggers: 0 red, 0 amber, 1 green, 1 not verified ({vacant}: mars-north/all)"
     )
 
 
@@ -2744,7 +2744,8 @@ def test_a_bad_drill_file_is_not_played_and_the_good_ones_are(
 def test_the_triggers_line_says_which_greens_measured_no_training_row() -> None:
     """A fleet whose telemetry holds no training row read "triggers: 1 red, 0 amber, 5 green"
     on the terminal, three of those greens training pools its own rows above call "not
-    verified": the count says so, as it does for a vacant region."""
+    verified": the count says so, as it does for a vacant region, and counts them apart from
+    the greens ("3 green (2 of them not verified ...)" read as three greens)."""
     from datetime import date
 
     from flows.tables import triggers_line
@@ -2763,7 +2764,7 @@ def test_the_triggers_line_says_which_greens_measured_no_training_row() -> None:
         failing_drills=[], stale_days=None, triggers=rows, as_of=date(2026, 12, 5),
     )  # fmt: skip
     assert triggers_line(report) == (
-        f"triggers: 0 red, 0 amber, 3 green (2 of them {NOT_VERIFIED}: {UNMEASURED_TRAINING}: "
+        f"triggers: 0 red, 0 amber, 1 green, 2 {NOT_VERIFIED} ({UNMEASURED_TRAINING}: "
         "eu-west/training, us-east/training)"
     )
 
