@@ -12,7 +12,11 @@ import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES, CapacityPlan
-from forecasting.concentration import largest_customer_forecast, largest_customer_history
+from forecasting.concentration import (
+    customers_within_top,
+    largest_customer_forecast,
+    largest_customer_history,
+)
 from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
 from forecasting.report.format import (
     MISSING,
@@ -1229,6 +1233,9 @@ def _concentration_table(
     rows, where given): "38 %" left finance asking whose."""
     fallbacks = _fallback_customers(chosen)
     led = _leaders(largest_customer_history(history)) if history is not None else {}
+    # No more customers than the top 5 and no tail: the top-5 share is all of the demand by
+    # construction, and "100.0%" read as a measured concentration (the tiny fleet's 2).
+    whole = customers_within_top(history) if history is not None else {}
     leads = _leaders(largest_customer_forecast(forecast)) if forecast is not None else {}
 
     def whose(value: str, leader: str | None, *, expected: bool = False) -> str:
@@ -1245,6 +1252,20 @@ def _concentration_table(
         ahead = part.filter(pl.col("source") == "forecast")
         key = "all" if scope in ("overall", "all") else str(scope)
         top1 = metric == "top1_share"
+        if metric == "top5_share" and key in whole:
+            rows.append(
+                [
+                    str(scope),
+                    "top-5 share",
+                    f"{counted(whole[key], 'customer')}: top-5 is all of them",
+                    fmt_date(past["ds"][-1]) if past.height else MISSING,
+                    "all of them",
+                    "all of them",
+                    fmt_date(ahead["ds"][-1]) if ahead.height else MISSING,
+                    fallbacks.get(key, ""),
+                ]
+            )
+            continue
         rows.append(
             [
                 str(scope),
@@ -1910,7 +1931,9 @@ def finance_page(inputs: ReportInputs) -> str:
         ),
         "idle": _idle_table(inputs.idle_risk),
         "idle_intro": _idle_intro(inputs),
-        "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
+        "concentration_charts": page.figures(
+            concentration_charts(inputs.concentration, whole=customers_within_top(inputs.history))
+        ),
         "concentration_intro": _concentration_intro(inputs),
         "concentration": _concentration_table(
             inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast
