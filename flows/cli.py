@@ -1664,7 +1664,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_figure(AdhocDrill, "multiplier"),
         default=None,
         help=(
-            f"demand multiplier (default {field_default(AdhocDrill, 'multiplier'):g} with "
+            f"demand multiplier, a shock up: at least 1 (default "
+            f"{field_default(AdhocDrill, 'multiplier'):g} with "
             "--class/--customer/--region/--all; 1 with --lose/--slip/--region-loss alone)"
         ),
     )

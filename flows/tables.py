@@ -813,6 +813,7 @@ def report_table(outcome: ReportOutcome) -> Table:
     table = Table(title=title, title_justify="left", min_width=len(title))
     for name in ("region", "pool", "status", "exhaustion", "order by", "order", "capex", "MW"):
         table.add_column(name, justify="right" if name in ("capex", "MW") else "left")
+    blind = _no_demand_regions(outcome)
     captions = []
     if outcome.placed_dates:
         # First: every date below, and the lateness the summary counts from the as-of date,
@@ -919,6 +920,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["pool"]),
             Text(NOT_VERIFIED)
             if vacant
+            # No whole day measured there: "green (no backtest ...)" beside the caption and
+            # the status line calling it not verified (the Azure trace).
+            else Text(f"{NOT_VERIFIED} (no demand measured)")
+            if t["status"] == "green" and t["region"] in blind
             # A green verified short of the plan's end says to when, and a red or amber short
             # past that day says so, as the headline does.
             else Text(
@@ -1683,53 +1688,81 @@ def triggers_line(report: ReportOutcome) -> str:
             "; red with nothing to order (short until blocks already planned land, within weeks of "
             f"any order: absorb, expedite or pull them in; see its note): {', '.join(pull_in)}"
         )
-    vacant = [
+    # Greens that rest on nothing measured are counted apart, as "not verified", never as
+    # green: the Azure trace's two hours read "2 green" beside a status line calling both
+    # "not verified: no demand measured", and "3 green (2 of them not verified ...)" read as
+    # three greens. Zero demand against zero capacity (a vacant region), a planned region
+    # with not one whole day of telemetry, a class no telemetry row measured.
+    unmeasured = _no_demand_regions(report)
+    greens = [t for t in report.triggers if t["status"] == "green"]
+    vacant = [t for t in greens if t["region"] in report.vacant_regions]
+    blind = [t for t in greens if t["region"] in unmeasured]
+    gap = [
         t
         for t in report.triggers
-        if t["region"] in report.vacant_regions and t["status"] == "green"
-    ]
-    # Greens of zero demand against zero capacity, which the count alone read as verified.
-    unverified = (
-        f" ({len(vacant)} of them {NOT_VERIFIED}, {VACANT}: "
-        f"{listed(sorted({t['region'] for t in vacant}))})"
-        if vacant
-        else ""
-    )
-    # Greens of a class no telemetry row measured, read "not verified" on their own rows.
-    if gap := [
-        f"{t['region']}/{t['pool']}"
-        for t in report.triggers
         if t["status"] == NOT_VERIFIED and t["region"] not in report.vacant_regions
-    ]:
-        from forecasting.triggers import UNMEASURED_TRAINING
+    ]
+    from forecasting.triggers import UNMEASURED_TRAINING
 
-        unverified += f" ({len(gap)} of them {NOT_VERIFIED}: {UNMEASURED_TRAINING}: {listed(gap)})"
-    if report.book_only:
-        # Counted with the forecast's, though no forecast is under them: say which.
-        book = [t for t in report.triggers if t["region"] in report.book_only]
-        unverified += (
-            f" ({len(book)} of them judged on the {BOOK_STATUS}, no telemetry yet (not forecast): "
-            f"{listed(report.book_only)})"
+    why = [
+        f"{label}: {listed([_pool_name(t) for t in rows])}"
+        for label, rows in (
+            (VACANT, vacant),
+            ("no demand measured, not one whole day of telemetry", blind),
+            (UNMEASURED_TRAINING, gap),
         )
+        if rows
+    ]
+    apart = len(vacant) + len(blind) + len(gap)
+    counts = {s: report.statuses.get(s, 0) for s in ("red", "amber", "green")}
+    # The gap's rows are stored green (their status cell says not verified).
+    counts["green"] = max(counts["green"] - apart, 0)
+    said = ", ".join(f"{n} {s}" for s, n in counts.items())
     # The greens verified short of the plan's end, as their rows read (the demo's "2 green"
     # beside rows reading "green to 2027-06-05 only: not verified beyond").
     short = {
-        t["status_only"] for t in report.triggers if t["status"] == "green" and t.get("status_only")
+        t["status_only"]
+        for t in greens
+        if t.get("status_only") and t not in vacant and t not in blind
     }
     if len(short) == 1:
         only = short.pop()
         # A green no backtest measured reads "(no backtest measured ...)" on its row.
-        unverified += f" (green: {only[1:-1]})" if only.startswith("(") else f" (green {only})"
+        said += f" (green: {only[1:-1]})" if only.startswith("(") else f" (green {only})"
     elif short:
-        unverified += " (greens verified short of the plan's end: see each pool's row)"
+        said += " (greens verified short of the plan's end: see each pool's row)"
+    if apart:
+        said += f", {apart} {NOT_VERIFIED} ({'; '.join(why)})"
+    if report.book_only:
+        # Counted with the forecast's, though no forecast is under them: say which.
+        book = [t for t in report.triggers if t["region"] in report.book_only]
+        said += (
+            f" ({len(book)} of them judged on the {BOOK_STATUS}, no telemetry yet (not forecast): "
+            f"{listed(report.book_only)})"
+        )
     return (
         "triggers: "
-        + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
-        + unverified
+        + said
         + _new_site_first(report)
         + _due_before(report.later_due_first, report)
         + first
     )
+
+
+def _pool_name(row: Mapping[str, Any]) -> str:
+    """A trigger row's pool as the line names it: ``azure/training``."""
+    return f"{row['region']}/{row['pool']}"
+
+
+def _no_demand_regions(report: ReportOutcome) -> set[str]:
+    """The planned regions forecast as zero for want of one whole day of telemetry: the
+    region-level names among ``unmeasured`` (``azure``, not ``total`` or ``azure · inference``;
+    ``hierarchy.label_of`` joins levels with " · "), less the vacant ones (said apart)."""
+    return {
+        name
+        for name in report.unmeasured
+        if " · " not in name and name != "total" and name not in report.vacant_regions
+    }
 
 
 def _unshocked_beside_green(outcome: PipelineOutcome) -> list[str]:

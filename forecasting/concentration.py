@@ -47,6 +47,7 @@ __all__ = [
     "concentration_forecasts",
     "concentration_history",
     "customer_region_shares",
+    "customers_within_top",
     "largest_customer_forecast",
     "largest_customer_history",
     "largest_customers",
@@ -188,6 +189,28 @@ def concentration_history(
         .sort(scope, "ds")
         .collect()
     )
+
+
+def customers_within_top(
+    demand: pl.DataFrame, *, top: int = 5, other: str = OTHER
+) -> dict[str, int]:
+    """Per class and overall (``all``), how many customers the history of ``demand``
+    (DEMAND_SCHEMA) names, where they are no more than ``top`` and no tail demand is beside
+    them: there the top-``top`` share is all of the demand by construction, not a measured
+    concentration (the tiny fleet's 2 customers read "top-5 share 100.0% -> 100.0%")."""
+    rows = _history_customers(demand).filter(pl.col("y") > 0).collect()
+    tail = set(rows.filter(pl.col("customer") == other)["workload_class"].to_list())
+    named = rows.filter(pl.col("customer") != other)
+    counts = {
+        str(cls): int(n)
+        for cls, n in named.group_by("workload_class")
+        .agg(pl.col("customer").n_unique())
+        .iter_rows()
+        if n <= top and cls not in tail
+    }
+    if not tail and 0 < (n := named["customer"].n_unique()) <= top:
+        counts[ALL_CLASSES] = n
+    return dict(sorted(counts.items()))
 
 
 def largest_customer_history(

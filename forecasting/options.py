@@ -147,8 +147,11 @@ class AdhocDrill(BaseModel):
     target: str = Field(
         default="all", description="all | class:X | customer:X | customer:top | region:X"
     )
+    # A shock up, at least 1: a drill judges a plan against demand above today's (README,
+    # "Shock drills"); 0.5 played and read "failing classes: inference; would pass with: no
+    # order placed today arrives in time", a plan failing unshocked said as a shock's failure.
     multiplier: float = Field(
-        default=2.0, gt=0, le=MAX_SHOCK_MULTIPLIER, description="demand multiplier"
+        default=2.0, ge=1, le=MAX_SHOCK_MULTIPLIER, description="demand multiplier (a shock up)"
     )
     shape: str = Field(default="step", description="step, ramp:6w or spike:3d")
     start: str | None = Field(

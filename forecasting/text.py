@@ -19,6 +19,7 @@ __all__ = [
     "before_as_of",
     "before_next_report",
     "capex_past_ceiling",
+    "counted",
     "estimated_days_words",
     "estimated_words",
     "extra_capex",
@@ -82,6 +83,12 @@ def ahead_of_clock(minutes: int) -> str:
     if minutes < 48 * 60:
         return f"ahead of the clock by {round(minutes / 60)} h"
     return f"ahead of the clock by {days_count(minutes // (24 * 60))}"
+
+
+def counted(n: int, noun: str, *, plural: str | None = None) -> str:
+    """``1 block``, ``3 blocks``, ``1,200 GPUs``: a count in its own number (``plural``
+    where the noun does not take an s). "1 of the 1 blocks" and "1 block(s)" before."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
 
 
 def days_count(days: int) -> str:
@@ -314,10 +321,12 @@ def before_next_report(day: date, *, as_of: date, next_report: date | None) -> s
 
 
 def before_as_of(day: date, as_of: object) -> str:
-    """'; 83 days before the as-of date' for a date at the monthly grain only that came before
-    the row's ``as_of``, else ''. Such a date is not called late (a daily shortfall could come
-    later), but it read as a plain day 83 days gone: "2026-09-13 (monthly grain: not verified
-    at the daily grain)" on a run as of 2026-12-05."""
+    """'; 83 days before the as-of date: late' for a date at the monthly grain only that came
+    before the row's ``as_of``, else ''. It read as a plain day 83 days gone: "2026-09-13
+    (monthly grain: not verified at the daily grain)" on a run as of 2026-12-05, and then,
+    counted but not called late, "223 days before the as-of date" on amber rows, where every
+    other past order-by a reader must act on says "late": the monthly grain leaves the
+    shortfall's day unverified, not the date's having passed."""
     if not isinstance(as_of, date) or day >= as_of:
         return ""
-    return f"; {days_count((as_of - day).days)} before the as-of date"
+    return f"; {days_count((as_of - day).days)} before the as-of date: late"

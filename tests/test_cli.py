@@ -1077,7 +1077,7 @@ def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(
         "drill", "inference-surge", "--warehouse", warehouse, "--answers", "none", env=env
     )
     assert alone.returncode == 1, alone.stderr
-    assert "warning: drill inference-surge not played: field start: +2w (" in alone.stderr
+    assert "warning: drill inference-surge not played: its start: +2w (" in alone.stderr
     assert "forecast at least 15 days ahead" in alone.stderr
     every = fleetcast(
         "drill", "--warehouse", warehouse, "--answers", "none", "--paths", "10", env=env
@@ -1604,11 +1604,12 @@ def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> 
     assert "not verified (the daily" not in plain and "│ $253.4M │ 11.5 │" in plain
 
 
-def test_the_report_table_says_how_long_before_the_as_of_date_a_monthly_only_order_by_is() -> None:
-    """The demo at 7 days printed "2026-09-25 (monthly grain: not verified at the daily
-    grain)" for us-east/all, amber, 71 days before its as-of date: the monthly rows' date, not
-    called late (a daily shortfall could come later), read as a plain day long gone. The
-    cell now says how long before the as-of date it is; a date ahead reads as before."""
+def test_a_monthly_only_order_by_before_the_as_of_date_reads_late_on_the_cli_and_pages() -> None:
+    """syn95 at 1 and 4 weeks printed "2026-04-27 (monthly grain: not verified at the daily
+    grain; 223 days before the as-of date)" on amber rows, and "90 days before" on the pages:
+    a date a reader must act on, long passed, with no "late" where every other row's past
+    order-by says it. It now reads "...; 71 days before the as-of date: late"; a date ahead
+    reads as before."""
     row = {"region": "us-east", "pool": "all", "status": "amber", "order_by": "2026-09-25",
            "exhaustion_date": "2027-01-01", "candidate": "rack-h100-256",
            "blocks_to_order": 30, "capex_usd": 253.4e6, "mw": 11.5, "monthly_only": True,
@@ -1616,7 +1617,7 @@ def test_the_report_table_says_how_long_before_the_as_of_date_a_monthly_only_ord
     text = _report_table_text(triggers=[row], as_of=date(2026, 12, 5))
     assert (
         "│ 2026-09-25 (monthly grain: not verified at the daily grain; 71 days before the as-of "
-        "date) │"
+        "date: late) │"
     ) in text
     ahead = _report_table_text(triggers=[row], as_of=date(2026, 9, 1))
     assert "│ 2026-09-25 (monthly grain: not verified at the daily grain) │" in ahead
@@ -1624,7 +1625,9 @@ def test_the_report_table_says_how_long_before_the_as_of_date_a_monthly_only_ord
     from forecasting.report.pages.common import monthly_date
 
     stored = {"monthly_only": True, "as_of": date(2026, 12, 5)}
-    assert monthly_date(date(2026, 9, 25), stored).endswith("; 71 days before the as-of date)")
+    assert monthly_date(date(2026, 9, 25), stored).endswith(
+        "; 71 days before the as-of date: late)"
+    )
     assert monthly_date(date(2026, 12, 25), stored).endswith("daily grain)")
 
 
@@ -2045,7 +2048,7 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green() -> 
         stale_days=None, triggers=rows, vacant_regions=["mars-north"],
     )  # fmt: skip
     assert triggers_line(report) == (
-        f"triggers: 0 red, 0 amber, 2 green (1 of them not verified, {vacant}: mars-north)"
+        f"triggers: 0 red, 0 amber, 1 green, 1 not verified ({vacant}: mars-north/all)"
     )
 
 
@@ -2741,7 +2744,8 @@ def test_a_bad_drill_file_is_not_played_and_the_good_ones_are(
 def test_the_triggers_line_says_which_greens_measured_no_training_row() -> None:
     """A fleet whose telemetry holds no training row read "triggers: 1 red, 0 amber, 5 green"
     on the terminal, three of those greens training pools its own rows above call "not
-    verified": the count says so, as it does for a vacant region."""
+    verified": the count says so, as it does for a vacant region, and counts them apart from
+    the greens ("3 green (2 of them not verified ...)" read as three greens)."""
     from datetime import date
 
     from flows.tables import triggers_line
@@ -2760,7 +2764,7 @@ def test_the_triggers_line_says_which_greens_measured_no_training_row() -> None:
         failing_drills=[], stale_days=None, triggers=rows, as_of=date(2026, 12, 5),
     )  # fmt: skip
     assert triggers_line(report) == (
-        f"triggers: 0 red, 0 amber, 3 green (2 of them {NOT_VERIFIED}: {UNMEASURED_TRAINING}: "
+        f"triggers: 0 red, 0 amber, 1 green, 2 {NOT_VERIFIED} ({UNMEASURED_TRAINING}: "
         "eu-west/training, us-east/training)"
     )
 

@@ -538,8 +538,12 @@ def test_a_gzip_file_under_a_text_name_is_named_as_gzip(
          "--horizon-months: Input should be greater than or equal to 0 (got -1; allowed 0 to "
          "120)"),
         (["drill", "--all", "--factor", "50"],
-         "--factor: Input should be less than or equal to 20 (got 50; allowed above 0 and at "
-         "most 20)"),
+         "--factor: Input should be less than or equal to 20 (got 50; allowed 1 to 20)"),
+        # A drop in demand: it played and read "failing classes: inference; would pass with:
+        # no order placed today arrives in time" on a 60-customer fleet (c60), a shock up's
+        # words for a plan failing unshocked. Drills are shocks up (README, "Shock drills").
+        (["drill", "--all", "--factor", "0.5"],
+         "--factor: Input should be greater than or equal to 1 (got 0.5; allowed 1 to 20)"),
         (["report", "--buffer-weeks", "99"],
          "--buffer-weeks: Input should be less than or equal to 52 (got 99; allowed 0 to 52)"),
         ([*_DEAL, "--ramp", "2027-03-01:500", "--price", "-3"],

@@ -51,7 +51,8 @@ def test_blocks_on_power_given_back_leave_the_pools_from_the_step() -> None:
     """s1 keeps 1.2 MW from day 50 under 2.0 MW of racks: the 500-GPU rack (fewer GPUs per MW)
     stands dark from that day, so the pool's capacity falls from 1,500 to 1,000 and it is short
     from day 101. Before, both racks counted on power that was gone: never short in the year,
-    nothing to order, while only the power trigger saw the shortfall."""
+    nothing to order, while only the power trigger saw the shortfall. The note counts the dark
+    blocks in their own number: it read "1 block(s), 500 GPUs"."""
     plan = _plan(sites=_given_back(), blocks=_two_racks())
     daily = pool_requirements(_linear(), plan, as_of=MONDAY, column="q90")
     capacity = dict(daily.filter(pl.col("pool") == "all").select("ds", "capacity_gpus").iter_rows())
@@ -62,7 +63,7 @@ def test_blocks_on_power_given_back_leave_the_pools_from_the_step() -> None:
     assert row["note"].startswith(
         "blocks stand dark for want of their site's energized MW, so this pool's capacity is "
         "without them (the blocks of fewest H100-equivalents per MW go dark first): s1 from "
-        f"{_day(STEP)}: 1 block(s), 500 GPUs; "
+        f"{_day(STEP)}: 1 block, 500 GPUs; "
     )
     # Racks have no fabric: the training pool's capacity never held them, and its note is mute.
     training = _run(plan).triggers.filter(pl.col("pool") == "training")["note"].item()

@@ -304,6 +304,22 @@ def test_a_migration_with_nothing_to_move_says_so() -> None:
     assert not any("nothing to move" in n for n in moved.notes)
 
 
+def test_the_idle_migration_note_names_only_regions_with_demand_to_move_gpus_to() -> None:
+    """The tiny fleet (one region of telemetry) read "migrate has nothing to move in eu-west,
+    us-east, us-west": two regions without telemetry, where nothing was tried. The note names
+    only the regions with demand of a class the migration moves GPUs to."""
+    migrate = {"migrate": {"delay_hours": 6, "gpus": 40, "to": ["batch"]}}
+    shared = [
+        _block("a", 100, classes=["batch"]),
+        _block("s", 100, fabric=True, classes=["training", "batch"]),
+        _block("s2", 100, region="r2", fabric=True, classes=["training", "batch"]),
+    ]
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(_plan(shared, response=migrate), _paths(_BATCH), None, step)
+    (note,) = [n for n in result.notes if "nothing to move" in n]
+    assert note.startswith("migrate has nothing to move in r1:"), note
+
+
 def test_burst_is_priced_per_gpu_hour_used() -> None:
     """A burst after one day at $4/GPU-hour: the step's 20 GPUs run there, plus the day's
     backlog of 480 GPU-hours it drains, for the rest of the window."""
@@ -404,7 +420,11 @@ def test_whole_again_only_in_the_window_s_last_week_is_censored_while_the_shock_
     surge = scenario_from_args(target="class:inference", shape=f"spike:{window - 3}h", start="+1w")
     late = run_drill(plan, inference, None, surge)
     assert late.absorb_censored and late.absorb_hours is None
-    assert any("within 168 h (a week" in note and "(336 h)" in note for note in late.notes)
+    assert any(
+        "within 168 h (a week" in note
+        and "drill window's end (336 h from the shock's start" in note
+        for note in late.notes
+    )
     step = scenario_from_args(target="class:inference", shape="step", start="+1w")
 
     def falling(days_before_end: int) -> pl.DataFrame:

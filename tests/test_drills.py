@@ -134,6 +134,23 @@ def test_step_shock_backlog_is_censored_at_horizon_end() -> None:
     assert any("censored" in note for note in result.notes)
 
 
+def test_the_censored_note_says_the_drill_window_and_the_horizon_for_what_they_are() -> None:
+    """A 7-day run's censored note read "within 168 h ... of the horizon end (168 h)", and a
+    step from +2w on a 28-day forecast "(336 h)": the drill window's length, called the
+    horizon. It now names the drill window, its hours from the shock's start and where the
+    horizon ends."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    step = scenario_from_args(target="class:batch", shape="step", start="+2w", multiplier=3.0)
+    result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, step)
+    (note,) = [n for n in result.notes if n.startswith("time to absorb is censored: ")]
+    assert "of the horizon end (" not in note
+    start, end = MONDAY + timedelta(days=14), MONDAY + timedelta(days=DAYS - 1)
+    assert (
+        f"of the drill window's end (336 h from the shock's start on {start}, to the forecast "
+        f"horizon's end on {end})"
+    ) in note
+
+
 def test_preemptible_class_yields_exactly_what_premium_needs() -> None:
     """Experimentation gives up exactly the GPUs inference gains, and inference waits for none."""
     plan = _plan(
@@ -1352,3 +1369,40 @@ def test_fields_are_said_in_the_words_a_caller_gives() -> None:
     assert fields_said_as("field start: after the horizon.", names) == (
         "field start: after the horizon."
     )
+
+
+def test_a_ready_made_drill_not_played_names_its_fields_in_its_own_words() -> None:
+    """The Azure run's log read "drill inference-surge not played: field start: +2w ..." and
+    "drill delivery-slip not played: field slip: ...", where a custom drill says "--start",
+    "--slip": a ready-made drill is typed by nobody, so its reason says "its start", "its
+    slip"; an ad-hoc drill keeps "field start" for the CLI to say as the flag typed."""
+    from forecasting import runs
+    from forecasting.options import AdhocDrill, DrillOptions
+
+    plan = _plan([_block("a", 100, classes=["inference"])])
+    paths = _paths({"r1/inference/other": 60.0}, days=7)
+    (surge,) = runs.drill_scenarios(DrillOptions(drills=("inference-surge",)))
+    skipped = runs.play_drill(
+        plan, paths, None, surge, as_of=MONDAY, options=DrillOptions(answers="none")
+    )
+    assert isinstance(skipped, runs.DrillNotPlayed)
+    assert skipped.reason.startswith("its start: +2w (")
+    adhoc = DrillOptions(answers="none", adhoc=AdhocDrill(target="class:inference", start="+2w"))
+    typed = runs.play_drill(plan, paths, None, adhoc.adhoc.scenario(), as_of=MONDAY, options=adhoc)
+    assert isinstance(typed, runs.DrillNotPlayed)
+    assert typed.reason.startswith("field start: +2w (")
+
+
+def test_a_drill_file_s_multiplier_below_1_is_refused_as_no_shock() -> None:
+    """`drill --all --factor 0.5` played and read "failing classes: inference; would pass
+    with: no order placed today arrives in time" (a 60-customer fleet whose plan fails
+    unshocked): a drop in demand said in a shock's words. Drills are shocks up (README,
+    "Shock drills"): a drill file's multiplier below 1 is refused, naming the field and rule."""
+    from forecasting.drills import ScenarioError
+    from forecasting.drills.scenarios import parse_scenario
+
+    with pytest.raises(ScenarioError) as refused:
+        parse_scenario("multiplier = 0.5\n", source="drop.toml", default_name="drop")
+    said = str(refused.value)
+    assert "field multiplier: 0.5 is below 1: a drill multiplies demand up (a shock)" in said
+    assert parse_scenario("multiplier = 1.0\n", source="one.toml", default_name="one")

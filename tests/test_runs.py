@@ -370,7 +370,9 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
     """On a 7-day forecast a drill starting at +2w is not played, with the horizon it needs,
     while the others play and are stored; a slip with no committed block is not played either,
     and neither has a stored verdict; the platform page and a read-back through the warehouse
-    (the server path) list them with the reason."""
+    (the server path) list them with the reason. A ready-made drill's reason names its fields
+    in its own words ("its start", "its slip"): it read "field start:", "field slip:", as a
+    flag or file field for the reader to fix, where nobody typed either."""
     from forecasting.capacity import load_capacity
     from forecasting.schema import BlockStatus
 
@@ -398,7 +400,7 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
     assert set(reasons) == {"inference-surge", "region-loss"}
     first = run.as_of + timedelta(days=1)
     assert reasons["inference-surge"] == (
-        f"field start: +2w ({first + timedelta(days=14)}) is after the forecast horizon "
+        f"its start: +2w ({first + timedelta(days=14)}) is after the forecast horizon "
         f"{first}..{first + timedelta(days=6)}: forecast at least 15 days ahead "
         "(`--horizon 15`) to play it"
     )
@@ -429,7 +431,7 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
         options=DrillOptions(answers="none"),
     )  # fmt: skip
     assert isinstance(skipped, runs.DrillNotPlayed)
-    assert skipped.reason.startswith("field slip: next-committed, but no block is committed")
+    assert skipped.reason.startswith("its slip: next-committed, but no block is committed")
 
 
 def test_a_month_old_fleet_is_planned_to_its_daily_days_only_and_says_why(tmp_path: Path) -> None:

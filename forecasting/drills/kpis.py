@@ -977,16 +977,23 @@ def _rungs(
     return pl.DataFrame(rows, schema=RUNGS_SCHEMA, orient="row")
 
 
-def _idle_migration(plan: CapacityPlan, supply: SupplySide) -> list[str]:
+def _idle_migration(plan: CapacityPlan, supply: SupplySide, demand: DemandSide) -> list[str]:
     """A note naming the regions where the plan declares migration but it has nothing to move:
-    every pool there that hosts training already hosts the classes it would move GPUs to."""
+    every pool there that hosts training already hosts the classes it would move GPUs to.
+    Only regions with demand of such a class are named: where there is none (no telemetry, or
+    an inference-only fleet's training target) nothing was tried, and the tiny fleet read
+    "migrate has nothing to move in eu-west, us-east, us-west" for one region of telemetry."""
     migrate = plan.ladder.migrate
     if migrate is None:
         return []
+    wanted = {s.region for s in demand.streams if s.workload_class in migrate.to}
     regions = {
         p.region
         for p in supply.pools
-        if p.rung is None and p.customer is None and WorkloadClass.TRAINING in p.classes
+        if p.rung is None
+        and p.customer is None
+        and WorkloadClass.TRAINING in p.classes
+        and p.region in wanted
     }
     moved = {p.region for p in supply.pools if p.rung == "migrate"}
     covered = {r for r in regions if plan.ladder.covers(r)}
@@ -1041,6 +1048,17 @@ def _unwatched_failover_regions(plan: CapacityPlan, demand: DemandSide) -> list[
     return sorted(
         {b.region for b in plan.block if b.region not in watched and any(map(b.allows, moving))}
     )
+
+
+def _window(result: DrillResult) -> str:
+    """The drill window as the censoring note says it: its hours from the shock's start, and
+    whether it runs to the forecast horizon's end or stops before it (a spike's, a dark
+    region's: as long again as the shock)."""
+    to_end = ((result.horizon_end - result.shock_start).days + 1) * 24
+    said = f"{result.window_hours:,} h from the shock's start on {result.shock_start}"
+    if result.window_hours >= to_end:
+        return f"{said}, to the forecast horizon's end on {result.horizon_end}"
+    return f"{said}, before the forecast horizon's end on {result.horizon_end}"
 
 
 def _held_for(hours: int) -> str:
@@ -1159,8 +1177,10 @@ def compare(
     )  # fmt: skip
     notes = [n for n in shocked.notes if not n.startswith("time to absorb")]
     if censored:
+        # The drill window, not the horizon: a 7-day run read "within 168 h ... of the horizon
+        # end (168 h)", and a step from +2w on 28 days "(336 h)", the window's own length.
         where = (
-            f"within {_held_for(final.confirm_hours)} of the horizon end ({final.window_hours:,} h)"
+            f"within {_held_for(final.confirm_hours)} of the drill window's end ({_window(final)})"
         )
         # The baseline's own censoring flags the paths where the unshocked plan still fails in
         # the last hour: there the shocked run is judged only up to the plan's last good hour.
@@ -1190,7 +1210,7 @@ def compare(
         notes.append(_unshocked_note(plan, demand, baseline, unshocked))
         if hours is not None or censored:
             notes.append(_partly_judged(calm))
-    notes += _idle_migration(plan, ladder_supply)
+    notes += _idle_migration(plan, ladder_supply, demand)
     notes += [book_only_note(r) for r in sorted(set(demand.book_only) & set(demand.regions))]
     if unwatched:
         notes.append(

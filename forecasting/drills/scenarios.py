@@ -60,6 +60,7 @@ __all__ = [
     "LARGEST_LIVE",
     "LARGEST_REGION",
     "NEXT_COMMITTED",
+    "OWN_WORDS",
     "TOP_CUSTOMER",
     "BlockLoss",
     "BlockSlip",
@@ -74,6 +75,7 @@ __all__ = [
     "Target",
     "field_said_as",
     "fields_said_as",
+    "in_its_own_words",
     "load_scenarios",
     "multiplier_curve",
     "parse_scenario",
@@ -141,6 +143,26 @@ def field_said_as(field: str, names: Mapping[str, str]) -> str:
         if said is not None:
             return said
     return f"field {field}"
+
+
+# A scenario's fields in its own words, where nobody typed them (a ready-made drill, a drill
+# file's): "field slip:" and "field start:" beside a custom drill's "--slip:" read as
+# something the reader had typed and should fix.
+OWN_WORDS: Mapping[str, str] = {
+    "multiplier": "its multiplier",
+    "target": "its target",
+    "shape": "its shape",
+    "start": "its start",
+    "lose": "its loss",
+    "slip": "its slip",
+    "region_loss": "its region loss",
+}
+
+
+def in_its_own_words(text: str) -> str:
+    """``text``, a reason a scenario was not played ("field slip: ..."), with each field said
+    as the scenario's own (:data:`OWN_WORDS`: "its slip: ...")."""
+    return fields_said_as(text, OWN_WORDS)
 
 
 def fields_said_as(text: str, names: Mapping[str, str]) -> str:
@@ -275,6 +297,13 @@ class RegionLoss(_Strict):
 
 
 def _plausible_multiplier(value: float) -> float:
+    if value < 1:
+        # A drop in demand is no shock: it read as a shock's failure where the plan fails
+        # unshocked (`drill --factor 0.5` on a 60-customer fleet).
+        raise ValueError(
+            f"{value!r} is below 1: a drill multiplies demand up (a shock), at least 1x, as "
+            "`drill --factor` does; a drop in demand is no drill"
+        )
     if value > MAX_SHOCK_MULTIPLIER:
         raise ValueError(
             f"{value!r} is above the plausible ceiling of {MAX_SHOCK_MULTIPLIER:g} (a typo, 200 "

@@ -8,7 +8,7 @@ rows the figure draws; the page escapes them. Every string from data goes throug
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from forecasting.report.inputs import (
     with_power,
 )
 from forecasting.schema import BOOK_ONLY, Measure, WorkloadClass
-from forecasting.text import before_next_report
+from forecasting.text import before_next_report, counted
 from forecasting.triggers.common import NEW_SITE
 
 __all__ = [
@@ -718,8 +718,14 @@ def _metric_move(rows: pl.DataFrame, metric: str) -> str | None:
     return f"reaches {ahead_by}" if ahead_by else None
 
 
-def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
-    """Fleet-wide top-1/top-5 share and HHI: history lines, forecast q50 and q10–q90 band."""
+def concentration_charts(
+    concentration: pl.DataFrame, *, whole: Mapping[str, int] | None = None
+) -> list[Chart]:
+    """Fleet-wide top-1/top-5 share and HHI: history lines, forecast q50 and q10–q90 band.
+    ``whole``: the scopes whose customers are no more than the top 5, with no tail
+    (concentration.customers_within_top): there the top-5 share is all of them, said so, not
+    "moves from 100.0% to 100.0%"."""
+    fleet = (whole or {}).get(ALL_CLASSES)
     rows = _overall(concentration)
     charts: list[Chart] = []
     shares = rows.filter(pl.col("metric").is_in(["top1_share", "top5_share"]))
@@ -738,8 +744,10 @@ def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
         moves = [
             f"{whose[m]} share {move}"
             for m in ("top1_share", "top5_share")
-            if (move := _metric_move(shares, m))
+            if not (m == "top5_share" and fleet) and (move := _metric_move(shares, m))
         ]
+        if fleet:
+            moves.append(f"{counted(fleet, 'customer')}: the top-5 customers' share is all of them")
         said = "; ".join(moves).capitalize() if moves else "No customer's share was measured"
         charts.append(Chart("concentration-share", fig, f"{said}."))
     hhi = rows.filter(pl.col("metric") == "hhi")

@@ -25,7 +25,6 @@ from forecasting.capacity import (
     SITE_POWER_MONTHLY_SCHEMA,
     Block,
     CapacityPlan,
-    not_judged_in,
     stray_dedicated_blocks,
     unforecast_regions,
     unplanned_regions,
@@ -129,6 +128,8 @@ __all__ = [
     "statuses_verified_to",
     "stopped_pools",
     "unforecast_regions_of",
+    "unjudged_regions_of",
+    "unjudged_why",
     "unmeasured_class_rows",
     "unmeasured_series",
     "unplanned_regions_of",
@@ -341,6 +342,31 @@ def vacant_regions(inputs: ReportInputs) -> list[str]:
     )
     unmeasured = set(zero.select(hierarchy.level(1)).to_series().to_list())
     return [r for r in unplanned_regions_of(inputs) if r in unmeasured]
+
+
+def unjudged_regions_of(inputs: ReportInputs) -> dict[str, str]:
+    """The regions of the plan no demand was measured in, each with why: no telemetry
+    (:func:`unforecast_regions_of`), or not one complete day of it (forecast as zero). Nothing
+    is ordered there, so their sites' power and ceilings hold on the plan's own blocks alone:
+    "not judged" on every surface (the tiny fleet's eu-west read "not judged" on the power
+    page and green in the new-site table and on the terminal's construction line)."""
+    why = {r: f"no telemetry in {r}" for r in unforecast_regions_of(inputs)}
+    zero = inputs.chosen.filter(
+        (hierarchy.depth() == 1) & (pl.col("model") == "zero") & pl.col("fallback").is_not_null()
+    )
+    for region in sorted(set(zero.select(hierarchy.level(1)).to_series().to_list())):
+        why.setdefault(region, f"no demand measured in {region}: not one complete day of telemetry")
+    return why
+
+
+def unjudged_why(inputs: ReportInputs, regions: Sequence[str]) -> str:
+    """Why ``regions`` (of :func:`unjudged_regions_of`) are not judged, in one clause: "no
+    telemetry in eu-west, us-west; no demand measured in azure: not one complete day of
+    telemetry" (the Azure trace read "no telemetry in azure" beside its two hours)."""
+    why = unjudged_regions_of(inputs)
+    silent = [r for r in regions if r in unforecast_regions_of(inputs)]
+    said = [f"no telemetry in {', '.join(silent)}"] if silent else []
+    return "; ".join([*said, *(why[r] for r in regions if r not in silent)])
 
 
 def status_shown(inputs: ReportInputs) -> pl.Expr:
@@ -675,8 +701,8 @@ def _not_judged_clause(inputs: ReportInputs) -> str:
     regions = sorted(set(unjudged["region"].to_list()))
     noun = "site" if len(sites) == 1 else "sites"
     return (
-        f"; {len(sites)} {noun} {NOT_JUDGED} on power ({', '.join(sites)}): no telemetry in "
-        f"{', '.join(regions)} (not green: {NOT_JUDGED})"
+        f"; {len(sites)} {noun} {NOT_JUDGED} on power ({', '.join(sites)}): "
+        f"{unjudged_why(inputs, regions)} (not green: {NOT_JUDGED})"
     )
 
 
@@ -988,7 +1014,27 @@ def construction_only(inputs: ReportInputs) -> pl.Expr:
     where its ceilings hold to the plan's end and the run verifies less ("(no backtest
     measured ...: not verified)" where it verifies nothing, as a green says); else null. A pool's
     red short past that day said "not verified" while the new site started for ceilings
-    running out later read a plain "start a new site by ... (red)"."""
+    running out later read a plain "start a new site by ... (red)". A region no demand was
+    measured in whose ceilings hold reads "(not judged: no telemetry in eu-west)"
+    (:func:`unjudged_regions_of`): its ceilings hold on the plan's own blocks alone, and the
+    terminal read "eu-west, us-west stay within their sites' ceilings" beside a power page
+    calling them not judged."""
+    unjudged = unjudged_regions_of(inputs)
+    held_unjudged = (
+        pl.col("exhaustion_date").is_null()
+        & pl.col("ceilings_mw").is_not_null()
+        & pl.col("region").is_in(list(unjudged))
+    )
+    said = pl.format(
+        "({}: {})",
+        pl.lit(NOT_JUDGED),
+        pl.col("region").replace_strict(unjudged, default="", return_dtype=pl.String),
+    )
+    return pl.when(held_unjudged).then(said).otherwise(_construction_verified(inputs))
+
+
+def _construction_verified(inputs: ReportInputs) -> pl.Expr:
+    """:func:`construction_only` for the regions judged."""
     verified = green_verified_to(inputs)
     bound = _shortfall_bound(inputs)
     end = daily_end(inputs)
@@ -1335,11 +1381,14 @@ def power_view(inputs: ReportInputs) -> pl.DataFrame:
     its region has no telemetry (no order is judged there), ``unsized_orders`` the orders not
     sized in its region, whose MW it was not checked for (a 45-day fleet read "7 green" beside
     three orders not sized, and on ServeGen telemetry beside regions not judged)."""
-    unjudged = unforecast_regions_of(inputs)
+    unjudged = unjudged_regions_of(inputs)
     unsized = unsized_by_region(inputs.triggers)
     green = pl.col("status") == "green"
     return _power_shortfall_only(inputs).with_columns(
-        not_judged=green & pl.col("region").is_in(unjudged),
+        not_judged=green & pl.col("region").is_in(list(unjudged)),
+        not_judged_why=pl.col("region").replace_strict(
+            unjudged, default=None, return_dtype=pl.String
+        ),
         unsized_orders=pl.when(green)
         .then(pl.col("region").replace_strict(unsized, default=0, return_dtype=pl.Int64))
         .otherwise(0),
@@ -1397,8 +1446,9 @@ def power_counts(inputs: ReportInputs) -> str:
         )
     unjudged = power.filter(pl.col("not_judged"))
     if unjudged.height:
-        regions = sorted(set(unjudged["region"].to_list()))
-        text += f"; {unjudged.height} {not_judged_in(regions)} (not green: {NOT_JUDGED})"
+        # Azure's two hours read "3 green" beside triggers "not verified: no demand measured".
+        why = unjudged_why(inputs, sorted(set(unjudged["region"].to_list())))
+        text += f"; {unjudged.height} {NOT_JUDGED}: {why} (not green: {NOT_JUDGED})"
     return text
 
 

@@ -560,7 +560,10 @@ def play_drill(
         drill = drills.prepare_drill(plan, paths, shapes, scenario, book_only=book_only)
         result = drill.play()
     except drills.ScenarioError as exc:
-        return DrillNotPlayed(drill=scenario.name, reason=str(exc))
+        # A drill nobody typed names its fields in its own words ("its slip: ..."); an ad-hoc
+        # one keeps "field slip" for its caller to say as the flag typed (flows.cli).
+        said = str(exc) if options.adhoc is not None else drills.in_its_own_words(str(exc))
+        return DrillNotPlayed(drill=scenario.name, reason=said)
     if fold is not None and fold.warning:
         result = replace(result, notes=(*result.notes, fold.warning.removeprefix(WARNING)))
     answers: dict[str, Any] = {

@@ -200,6 +200,7 @@ def expansion_triggers(
                 .iter_rows()
             },
             daily_end=daily_end_of(forecast),
+            unmeasured=_unmeasured_sites_regions(forecast, plan),
         ),
         placements=placements,
         sized_to=sized_to,
@@ -304,6 +305,23 @@ def _unmeasured_regions(forecast: pl.DataFrame) -> set[str]:
         .filter("zero")
     )
     return set(regions["region"].to_list())
+
+
+def _unmeasured_sites_regions(forecast: pl.DataFrame, plan: CapacityPlan) -> dict[str, str]:
+    """The regions of the plan's sites no demand was measured in, each with why: no telemetry
+    (no series of the region in ``forecast``), or not one complete day of it. Their power
+    triggers judge the plan's own blocks alone (forecasting.triggers.power)."""
+    forecast_regions = set(
+        forecast.filter(hierarchy.depth() == 1).select(hierarchy.level(1)).to_series().to_list()
+    )
+    zero = _unmeasured_regions(forecast)
+    why: dict[str, str] = {}
+    for region in sorted({s.region for s in plan.site}):
+        if region not in forecast_regions:
+            why[region] = f"no telemetry in {region}"
+        elif region in zero:
+            why[region] = "not one complete day of telemetry"
+    return why
 
 
 def _unverified_where_unmeasured(

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from forecasting.capacity import CapacityPlan, NewSite, Site, block_timeline
+from forecasting.capacity import NOT_JUDGED, CapacityPlan, NewSite, Site, block_timeline
 from forecasting.schema import frame_schema
 from forecasting.text import before_next_report, days_count, megawatts, usd
 from forecasting.triggers.common import (
@@ -62,6 +62,7 @@ __all__ = [
     "new_site_arrival",
     "new_site_dates",
     "new_site_order_by",
+    "not_judged_why",
     "with_new_site_notes",
 ]
 
@@ -751,6 +752,15 @@ _SET_BY = {
 }
 
 
+def not_judged_why(not_verified: str | None) -> str | None:
+    """Why a construction row is not judged, from its ``not_verified`` text (the report's
+    ``construction_only``: "(not judged: no telemetry in eu-west)"), else None."""
+    opening = f"({NOT_JUDGED}: "
+    if not not_verified or not not_verified.startswith(opening):
+        return None
+    return not_verified[len(opening) : -1]
+
+
 def construction_lines(construction: pl.DataFrame, *, next_report: date | None = None) -> list[str]:
     """One ``construction:`` line per region whose sites' ceilings run out within the horizon,
     first start date first (those without one last); one line for the regions whose ceilings
@@ -799,6 +809,19 @@ def construction_lines(construction: pl.DataFrame, *, next_report: date | None =
     held = construction.filter(
         pl.col("exhaustion_date").is_null() & pl.col("ceilings_mw").is_not_null()
     )
+    if "not_verified" in held.columns:
+        # No demand measured there: its ceilings hold on the plan's own blocks alone, which
+        # read "eu-west, us-west stay within their sites' ceilings" beside "not judged".
+        why = [not_judged_why(v) for v in held["not_verified"].to_list()]
+        unjudged = [(r, w) for r, w in zip(held["region"].to_list(), why, strict=True) if w]
+        if unjudged:
+            lines.append(
+                f"construction: {', '.join(r for r, _ in unjudged)} {NOT_JUDGED} "
+                f"({'; '.join(w for _, w in unjudged)}): no demand measured, so nothing is "
+                "ordered there and only the plan's own blocks are held against their sites' "
+                "ceilings"
+            )
+            held = held.filter(~pl.col("region").is_in([r for r, _ in unjudged]))
     if held.height:
         regions = held["region"].to_list()
         stay = "stays within its" if len(regions) == 1 else "stay within their"

@@ -90,6 +90,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import Measure, WorkloadClass
+from forecasting.text import counted
 from forecasting.triggers.common import Pool, as_date, block_units
 
 __all__ = ["blended_headroom"]
@@ -492,7 +493,8 @@ def dark_notes(plan: CapacityPlan, *, start: date, end: date, pool: Pool) -> dic
         first = as_date(at_site["ds"].min())
         on_first = at_site.filter(pl.col("ds") == first)
         found.setdefault(site.region, []).append(
-            f"{site.id} from {first}: {on_first.height} block(s), {on_first['gpus'].sum():,} GPUs"
+            f"{site.id} from {first}: {counted(on_first.height, 'block')}, "
+            f"{on_first['gpus'].sum():,} GPUs"
         )
     return {
         region: "blocks stand dark for want of their site's energized MW, so this pool's "

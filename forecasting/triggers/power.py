@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.capacity import (
+    NOT_JUDGED,
     ORDERS_SCHEMA,
     Block,
     CapacityPlan,
@@ -812,8 +813,13 @@ def power_triggers(
     forecast_end: date,
     monthly_pools: Mapping[tuple[str, str], date] | None = None,
     daily_end: date | None = None,
+    unmeasured: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW.
+
+    ``unmeasured``: the regions no demand was measured in, each with why ("no telemetry in
+    eu-west"): a green site there is not judged, and its note says so first (it read "MW
+    needed stays within energized MW through 2030-01-31" where the page said "not judged").
 
     ``monthly_pools`` are the (region, pool) whose trigger is short at the monthly grain only
     (its ``monthly_only`` field), each with its exhaustion: a site whose date their orders
@@ -863,6 +869,13 @@ def power_triggers(
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]
+    for row in rows:
+        why = (unmeasured or {}).get(str(row["region"]))
+        if why is not None and row["status"] == Status.GREEN.value:
+            row["note"] = (
+                f"{NOT_JUDGED}: no demand measured in {row['region']} ({why}), so nothing is "
+                f"ordered there and only the plan's own blocks are counted: {row['note']}"
+            )
     return pl.DataFrame(rows, schema=POWER_TRIGGERS_SCHEMA, orient="row")
 
 

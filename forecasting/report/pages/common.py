@@ -25,7 +25,7 @@ import polars as pl
 from markupsafe import Markup
 
 from forecasting.calendar import month_end
-from forecasting.capacity import ALL_CLASSES, Block, gpus_in_blocks
+from forecasting.capacity import ALL_CLASSES, NOT_JUDGED, Block, gpus_in_blocks
 from forecasting.report.changes import trigger_changes, version_caveat
 from forecasting.report.figures import Chart
 from forecasting.report.format import (
@@ -59,6 +59,7 @@ from forecasting.report.inputs import (
     silent_regions,
     stopped_pools,
     unforecast_regions_of,
+    unjudged_regions_of,
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
@@ -858,6 +859,13 @@ def trigger_capital(inputs: ReportInputs) -> str:
     ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     if by is not None:
         ordering = ordering.filter(pl.col("order_by") <= by)
+    unjudged = unjudged_regions_of(inputs)
+    regions = set(inputs.triggers["region"].to_list())
+    if regions and regions <= set(unjudged) and ordering.is_empty():
+        # No demand measured in any region: the Azure trace's two hours read "$0 in 0 orders"
+        # beside triggers "not verified: no demand measured", a figure nothing stands behind.
+        said = "; ".join(unjudged[r] for r in sorted(regions))
+        return f"{NOT_JUDGED} ({said}): no order is sized, so no figure stands here"
     due = orders_to_place(inputs)
     days = daily_days(inputs)
     parts = new_site_parts(inputs)

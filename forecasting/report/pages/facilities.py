@@ -23,7 +23,7 @@ from forecasting.report.inputs import (
     later_orders,
     orders_monthly_only,
     power_view,
-    unforecast_regions_of,
+    unjudged_regions_of,
     unserved_blocks_of,
     unsized_by_region,
     with_power,
@@ -69,6 +69,7 @@ from forecasting.schema import BlockStatus
 from forecasting.text import waiting_order_by
 from forecasting.triggers import held_not_verified, new_site_arrival, new_site_order_by
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
+from forecasting.triggers.construction import not_judged_why
 
 __all__ = ["facilities_page"]
 
@@ -184,6 +185,16 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
     rows = inputs.construction.with_columns(not_verified=construction_only(inputs))
     if rows.is_empty():
         return []
+    # No demand measured there: "none: no region's site ceilings run out" read as judged.
+    why = {
+        r: w
+        for r, v in rows.select("region", "not_verified").iter_rows()
+        if (w := not_judged_why(v)) is not None
+    }
+    rows = rows.filter(~pl.col("region").is_in(list(why)))
+    unjudged = f"{NOT_JUDGED} in {', '.join(why)} (no demand measured)" if why else ""
+    if rows.is_empty():
+        return [("start a new site by", unjudged)]
     dated = rows.filter(pl.col("start_by").is_not_null()).sort("start_by", "region")
     undated = rows.filter(
         pl.col("start_by").is_null() & pl.col("exhaustion_date").is_not_null()
@@ -212,7 +223,7 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
             + (f" {held[0]}" if held.len() else "")
             + held_not_verified(rows)
         )
-    return [("start a new site by", "; ".join(said))]
+    return [("start a new site by", "; ".join([*said, *([unjudged] if unjudged else [])]))]
 
 
 def _not_verified(row: dict[str, Any]) -> str:
@@ -243,6 +254,9 @@ def _set_by(row: dict[str, Any]) -> str:
 def _construction_status(row: dict[str, Any]) -> Cell:
     """A region's construction status; not dated where no build time is declared or no
     ceiling is (no colour is made up)."""
+    if (why := not_judged_why(row.get("not_verified"))) is not None:
+        # No demand measured there: its stored green holds the plan's own blocks alone.
+        return (Badge(NOT_JUDGED), f" ({why})")
     if row["status"] is not None:
         if row.get("not_verified"):
             return (Badge(row["status"]), f" {row['not_verified']}")
@@ -421,7 +435,7 @@ def _with_unchecked(said: str, inputs: ReportInputs, *, none_due: bool) -> str:
     ``none_due``: ``said`` is that no site has power to contract."""
     sited = set(inputs.power_triggers["region"].to_list())
     unsized = {r: n for r, n in unsized_by_region(inputs.triggers).items() if r in sited}
-    unjudged = [r for r in unforecast_regions_of(inputs) if r in sited]
+    unjudged = [r for r in unjudged_regions_of(inputs) if r in sited]
     if not unsized and not unjudged:
         return said
     caveats = []
@@ -432,7 +446,7 @@ def _with_unchecked(said: str, inputs: ReportInputs, *, none_due: bool) -> str:
         if none_due:
             said += " for the orders sized"
     if unjudged:
-        caveats.append(f"{NOT_JUDGED} in {', '.join(unjudged)} (no telemetry)")
+        caveats.append(f"{NOT_JUDGED} in {', '.join(unjudged)} (no demand measured)")
         if set(unjudged) >= sited:
             return "; ".join(caveats)
         if none_due and not unsized:
@@ -923,7 +937,7 @@ def _power_status(row: dict[str, Any]) -> Cell:
     region has no telemetry (not judged), or orders not sized whose MW it was not checked for;
     and a red or amber's "(runs short past DAY ...: not verified)" (``shortfall_only``)."""
     if row.get("not_judged"):
-        return (Badge(NOT_JUDGED), f" (no telemetry in {row['region']})")
+        return (Badge(NOT_JUDGED), f" ({row.get('not_judged_why') or 'no telemetry'})")
     n = row.get("unsized_orders") or 0
     if n:
         # Not its stored green: that counted the orders sized only (ServeGen at 7 days read

@@ -12,7 +12,11 @@ import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES, CapacityPlan
-from forecasting.concentration import largest_customer_forecast, largest_customer_history
+from forecasting.concentration import (
+    customers_within_top,
+    largest_customer_forecast,
+    largest_customer_history,
+)
 from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
 from forecasting.report.format import (
     MISSING,
@@ -91,6 +95,7 @@ from forecasting.schema import DEFAULT_HORIZON_DAYS, NOT_VERIFIED, VACANT
 from forecasting.text import (
     CapexBound,
     capex_past_ceiling,
+    counted,
     extra_capex,
     listed,
     size_not_verified,
@@ -532,13 +537,21 @@ def idle_risk_line(inputs: ReportInputs) -> str:
         measured, past, judged = unverified
         days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
         clauses.append(
-            f"{past} of the {judged} blocks judged on {days}, where no backtest measured "
+            f"{_judged_part(past, judged)} on {days}, where no backtest measured "
             "the forecast's error: not verified there"
         )
     said = f" ({'; '.join(clauses)})" if clauses else ""
     return (
         f"capex at idle risk: {_idle_card(inputs.idle_risk)}{said}{_dark_orders(inputs.placements)}"
     )
+
+
+def _judged_part(past: int, judged: int) -> str:
+    """The blocks judged past the verified days, of those judged: "1 of the 2 blocks judged",
+    "all 3 blocks judged", "the 1 block judged" (Helios at 2 weeks read "1 of the 1 blocks")."""
+    if past < judged:
+        return f"{past} of the {counted(judged, 'block')} judged"
+    return "the 1 block judged" if judged == 1 else f"all {judged} blocks judged"
 
 
 def _judged_to(idle: pl.DataFrame) -> pl.Series:
@@ -608,6 +621,9 @@ def _idle_card(idle: pl.DataFrame) -> str:
     judged = pl.col("idle_gpus").is_not_null()
     unjudged = idle.filter(~judged).height
     if unjudged == idle.height:
+        # "not judged for any of the 1 committed blocks" on a one-block plan.
+        if unjudged == 1:
+            return "not judged for the 1 committed block (see its note)"
         return f"not judged for any of the {unjudged} committed blocks (see their notes)"
     # Rows stored before migration 19 have no days: read as judged whole, as they were shown.
     part = (pl.col("days_judged") < pl.col("window_days")).fill_null(False)
@@ -993,7 +1009,7 @@ def _idle_intro(inputs: ReportInputs) -> str:
     measured, past, judged = unverified
     days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
     said = (
-        f"{intro} Not verified: {past} of the {judged} blocks judged "
+        f"{intro} Not verified: {_judged_part(past, judged)} "
         f"{'is' if past == 1 else 'are'} judged on {days}, where no "
         "backtest measured the forecast's error"
     )
@@ -1217,6 +1233,9 @@ def _concentration_table(
     rows, where given): "38 %" left finance asking whose."""
     fallbacks = _fallback_customers(chosen)
     led = _leaders(largest_customer_history(history)) if history is not None else {}
+    # No more customers than the top 5 and no tail: the top-5 share is all of the demand by
+    # construction, and "100.0%" read as a measured concentration (the tiny fleet's 2).
+    whole = customers_within_top(history) if history is not None else {}
     leads = _leaders(largest_customer_forecast(forecast)) if forecast is not None else {}
 
     def whose(value: str, leader: str | None, *, expected: bool = False) -> str:
@@ -1233,6 +1252,20 @@ def _concentration_table(
         ahead = part.filter(pl.col("source") == "forecast")
         key = "all" if scope in ("overall", "all") else str(scope)
         top1 = metric == "top1_share"
+        if metric == "top5_share" and key in whole:
+            rows.append(
+                [
+                    str(scope),
+                    "top-5 share",
+                    f"{counted(whole[key], 'customer')}: top-5 is all of them",
+                    fmt_date(past["ds"][-1]) if past.height else MISSING,
+                    "all of them",
+                    "all of them",
+                    fmt_date(ahead["ds"][-1]) if ahead.height else MISSING,
+                    fallbacks.get(key, ""),
+                ]
+            )
+            continue
         rows.append(
             [
                 str(scope),
@@ -1898,7 +1931,9 @@ def finance_page(inputs: ReportInputs) -> str:
         ),
         "idle": _idle_table(inputs.idle_risk),
         "idle_intro": _idle_intro(inputs),
-        "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
+        "concentration_charts": page.figures(
+            concentration_charts(inputs.concentration, whole=customers_within_top(inputs.history))
+        ),
         "concentration_intro": _concentration_intro(inputs),
         "concentration": _concentration_table(
             inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast

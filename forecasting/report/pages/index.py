@@ -15,6 +15,7 @@ from forecasting.report.inputs import (
     greens_qualified,
     power_counts,
     status_headline,
+    unjudged_regions_of,
     unmeasured_class_rows,
     unplayed_text,
     vacant_regions,
@@ -111,18 +112,32 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
 def run_index_page(inputs: ReportInputs) -> str:
     """The run's front page: the headline figures and links to the three readers' pages."""
     t = inputs.triggers
-    counts = ", ".join(f"{t.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES))
-    # Greens of zero demand against zero capacity, which the count alone read as verified.
+    # Greens that rest on nothing measured count as not verified, not green (as `report`'s
+    # triggers line): zero demand against zero capacity (a vacant region), a planned region
+    # with not one whole day of telemetry, a class no telemetry row measured. "4 green (2 of
+    # them not verified ...)" read as four greens.
     vacant = vacant_regions(inputs)
-    if vacant and (
-        n := t.filter(pl.col("region").is_in(vacant) & (pl.col("status") == "green")).height
-    ):
-        counts += f" ({n} of them {NOT_VERIFIED}, {VACANT}: {', '.join(vacant)})"
-    if gap := t.filter(unmeasured_class_rows()).height:
-        counts += f" ({gap} of them {NOT_VERIFIED}: {UNMEASURED_TRAINING})"
+    green = pl.col("status") == "green"
+    unjudged = [r for r in unjudged_regions_of(inputs) if r not in vacant]
+    blind = sorted(set(t.filter(pl.col("region").is_in(unjudged) & green)["region"].to_list()))
+    apart = {
+        f"{VACANT}: {', '.join(vacant)}": t.filter(pl.col("region").is_in(vacant) & green).height,
+        "no demand measured, not one whole day of telemetry: " + ", ".join(blind): t.filter(
+            pl.col("region").is_in(blind) & green
+        ).height,
+        UNMEASURED_TRAINING: t.filter(
+            unmeasured_class_rows() & ~pl.col("region").is_in([*vacant, *blind])
+        ).height,
+    }
+    shown = {s: t.filter(pl.col("status") == s).height for s in reversed(STATUSES)}
+    shown["green"] -= sum(apart.values())
+    counts = ", ".join(f"{n} {s}" for s, n in shown.items())
     # The greens verified short of the plan's end, as the headline above says them.
-    if t.filter(pl.col("status") == "green").height:
+    if shown["green"]:
         counts += greens_qualified(inputs)
+    if n := sum(apart.values()):
+        why = "; ".join(said for said, k in apart.items() if k)
+        counts += f", {n} {NOT_VERIFIED} ({why})"
     failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),

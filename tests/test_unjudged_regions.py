@@ -1,0 +1,136 @@
+"""A region of the plan with no demand measured (no telemetry, or not one whole day of it) is
+"not judged" on every surface: the power triggers' notes, the construction lines and table,
+the facilities page, and the terminal's counts (a sweep of unusual fleets, session 61)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from hand_plans import MONDAY, ceiling_inputs
+from hand_plans import block as _block
+from hand_plans import site as _site
+from hand_plans import site_plan as _plan
+from test_report import _visible
+from test_sites import _linear
+
+from forecasting.report.inputs import construction_only, power_counts
+from forecasting.report.pages import facilities_page
+from forecasting.schema import DEMAND_SCHEMA
+from forecasting.triggers import expansion_triggers
+from forecasting.triggers.construction import construction_lines
+
+
+def _two_regions() -> Any:
+    """r1 at s1 (forecast), and r2 at s2 with a live rack and a ceiling, no telemetry."""
+    return _plan(
+        sites=[
+            _site(ceiling_mw=3.0),
+            _site("s2", region="r2", mw=2.0, ceiling_mw=3.0),
+        ],
+        blocks=[_block(), _block("r2-rack", region="r2", site="s2")],
+    )
+
+
+def _history() -> pl.DataFrame:
+    """r1's telemetry alone (r2 has none)."""
+    return pl.DataFrame(
+        [{"unique_id": "total/r1", "ds": MONDAY, "measure": "peak", "y": 700.0,
+          "region": "r1", "workload_class": None, "customer": None}],
+        schema=DEMAND_SCHEMA,
+    )  # fmt: skip
+
+
+def test_a_site_in_a_region_without_telemetry_is_not_judged_in_its_power_note() -> None:
+    """The tiny fleet (one region of telemetry, three in the plan): the power page read
+    eu-west and us-west "not judged", yet their power table notes said "MW needed stays
+    within energized MW through 2030-01-31", a measured-sounding fact of sites where no demand
+    was read. The note now opens with "not judged: no demand measured in r2"."""
+    result = expansion_triggers(_linear(), _two_regions(), as_of=MONDAY)
+    notes = dict(result.power.select("site", "note").iter_rows())
+    assert notes["s2"].startswith("not judged: no demand measured in r2 (no telemetry")
+    assert not notes["s1"].startswith("not judged")
+
+
+def test_construction_says_a_region_without_telemetry_is_not_judged() -> None:
+    """The CLI read "construction: eu-west, us-west stay within their sites' ceilings through
+    ..., the plan's end: no new site is needed" and the facilities page's new-site table
+    showed them green, for regions no demand was measured in. They read "not judged"."""
+    plan = _two_regions()
+    power = expansion_triggers(_linear(), plan, as_of=MONDAY).power
+    inputs = ceiling_inputs(plan, _linear(), history=_history(), power_triggers=power)
+    rows = inputs.construction.with_columns(not_verified=construction_only(inputs))
+    lines = construction_lines(rows)
+    assert not any("r2" in line and "stay" in line for line in lines), lines
+    assert any(
+        line.startswith("construction: r2 not judged (no telemetry in r2): no demand measured")
+        for line in lines
+    ), lines
+    page = _visible(facilities_page(inputs))
+    assert "r2 not judged (no telemetry in r2)" in page
+    assert "s2 r2 not judged (no telemetry in r2)" in page
+    assert "not judged in r2 (no demand measured)" in page
+    assert power_counts(inputs).endswith("1 not judged: no telemetry in r2 (not green: not judged)")
+
+
+def test_the_triggers_line_counts_greens_no_demand_measured_as_not_verified() -> None:
+    """The Azure trace (two hours, no whole day) read "triggers: 0 red, 0 amber, 2 green"
+    while the status line above said azure/all and azure/training are "not verified: no
+    demand measured": the count must agree with the statuses. Such greens, a vacant region's
+    and a class no telemetry row measured count as "not verified", not green."""
+    from pathlib import Path
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    rows = [
+        {"region": "azure", "pool": pool, "status": "green", "order_by": None,
+         "exhaustion_date": None, "candidate": None, "blocks_to_order": 0, "capex_usd": 0.0,
+         "mw": 0.0, "note": "no demand measured in azure: ...",
+         "status_only": "(no backtest measured the forecast's error: not verified)"}
+        for pool in ("all", "training")
+    ]  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": 2},
+        failing_drills=[], stale_days=None, triggers=rows,
+        unmeasured=["total", "azure", "azure · inference"],
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        "triggers: 0 red, 0 amber, 0 green, 2 not verified (no demand measured, not one whole "
+        "day of telemetry: azure/all, azure/training)"
+    )
+    # The table's rows say it where they stand: they read "green (no backtest ...)".
+    from rich.console import Console
+
+    from flows.tables import report_table
+
+    console = Console(width=300, record=True)
+    console.print(report_table(report))
+    shown = " ".join(console.export_text().split())
+    assert "│ azure │ all │ not verified (no demand measured) │" in shown
+
+
+def test_capital_and_power_are_not_judged_where_no_region_has_a_whole_day() -> None:
+    """The Azure trace (no whole day of telemetry) read "capital in orders to place: $0 in 0
+    orders" and "power: 0 red, 0 amber, 3 green" beside triggers "not verified: no demand
+    measured": figures nothing stands behind. Both now say not judged, and why."""
+    from test_report import sample_inputs
+
+    from forecasting import hierarchy
+    from forecasting.report.pages.common import trigger_capital
+
+    plan = _plan(sites=[_site(ceiling_mw=3.0)])
+    flat = _linear(base=0.0, slope=0.0)
+    chosen = sample_inputs().chosen.head(2).with_columns(
+        unique_id=pl.lit(hierarchy.id_of("r1")), measure=pl.Series(["mean", "peak"]),
+        model=pl.lit("zero"), fallback=pl.lit("no observed day in its 1 day(s) of rows"),
+    )  # fmt: skip
+    power = expansion_triggers(flat, plan, as_of=MONDAY).power
+    inputs = ceiling_inputs(plan, flat, chosen=chosen, power_triggers=power)
+    why = "no demand measured in r1: not one complete day of telemetry"
+    assert trigger_capital(inputs) == (
+        f"not judged ({why}): no order is sized, so no figure stands here"
+    )
+    assert power_counts(inputs) == (
+        f"0 red, 0 amber, 0 green; 1 not judged: {why} (not green: not judged)"
+    )
