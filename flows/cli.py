@@ -985,6 +985,10 @@ def cmd_drill(args: argparse.Namespace) -> int:
     unmeasured = runs.unmeasured_demand_warning(paths.warehouse, args.forecast_run)
     if batch.played and unmeasured:
         say(unmeasured, error=True)
+    # A forecast stored before migration 41 kept no outage windows: its shapes read raw.
+    outages_unknown = runs.outages_not_known_warning(paths.warehouse, args.forecast_run)
+    if batch.played and outages_unknown:
+        say(outages_unknown, error=True)
     # The plan as of the forecast the drills played, not the newest telemetry day: telemetry
     # ingested since dropped a block retired in between from the blocks that serve nobody.
     as_of = runs.drilled_as_of(paths.warehouse, args.forecast_run)

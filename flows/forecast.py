@@ -130,10 +130,12 @@ def save_run(
     capacity_path: Path | None = None,
     months_asked: int = 0,
     outage_notes: tuple[str, ...] = (),
+    outages: pl.DataFrame | None = None,
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
     what it read of the telemetry (``seen``); its warnings say the ``outage_notes``, the
-    calendar's windows that marked nothing as :func:`read_demand` read them."""
+    calendar's windows that marked nothing as :func:`read_demand` read them, and the
+    ``outages`` it applied (stored, for its drills and reports to read the same hours)."""
     return runs.store_forecast(
         warehouse_path,
         result,
@@ -147,6 +149,7 @@ def save_run(
         capacity_path=capacity_path,
         months_asked=months_asked,
         outage_notes=outage_notes,
+        outages=outages,
     )
 
 
@@ -199,6 +202,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         capacity_path=options.capacity,
         months_asked=options.horizon_months,
         outage_notes=read.outage_notes,
+        outages=read.outages,
     )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run

@@ -707,10 +707,21 @@ _TABLES: tuple[Table, ...] = (
                 "seen_rows": pl.Int64(),
                 "seen_checksum": pl.String(),
                 "seen_last_ts": _UTC,
+                # Since migration 41: whether the run stored the outage windows it applied
+                # (forecast_outages; true, none where it applied none); null on runs stored
+                # before, whose outage hours later steps cannot know (they read raw).
+                "outages_recorded": pl.Boolean(),
             }
         ),
         key=("run_id",),
-        nullable=("horizon_months", "seen_before", "seen_rows", "seen_checksum", "seen_last_ts"),
+        nullable=(
+            "horizon_months",
+            "seen_before",
+            "seen_rows",
+            "seen_checksum",
+            "seen_last_ts",
+            "outages_recorded",
+        ),
     ),
     Table(
         name="forecasts",
@@ -876,6 +887,26 @@ _TABLES: tuple[Table, ...] = (
             "nowcast": pl.String(),
         },
         key=("unique_id", "measure"),
+    ),
+    # Since migration 41: the run's outage windows lived only in its calendar file and options,
+    # so drills and reports reread its telemetry raw, a calendar outage's hours as demand
+    # (forecasting.traces.outages.OUTAGE_SOURCES; no rows on runs stored before, whose
+    # forecast_runs.outages_recorded is null).
+    _run_frame(
+        "forecast_outages",
+        "one row per run and outage window it applied to the telemetry: its region (null: "
+        "every region), start, exclusive end, source (calendar, adapter or zero-is-outage) and "
+        "reason, as the run read them",
+        "forecast_runs",
+        {
+            "region": pl.String(),
+            "start": _UTC,
+            "end": _UTC,
+            "source": pl.String(),
+            "reason": pl.String(),
+        },
+        key=("source", "region", "start"),
+        nullable=("region", "reason"),
     ),
     Table(
         name="drill_runs",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import duckdb
 import polars as pl
@@ -49,6 +49,7 @@ __all__ = [
     "QueryInterrupted",
     "Reloaded",
     "Replaced",
+    "RunHourly",
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseError",
@@ -555,10 +556,48 @@ MIGRATIONS: tuple[Migration, ...] = (
         creates=("construction_triggers",),
         adds=(("trigger_runs", "construction_recorded"),),
     ),
+    Migration(
+        41,
+        "forecast runs: the outage windows each applied to the telemetry (its calendar's, an "
+        "adapter's, its zero rule's hours), and whether the run recorded them (null before: "
+        "drills and reports read such a run's telemetry raw, and say its outage hours are not "
+        "known)",
+        creates=("forecast_outages",),
+        adds=(("forecast_runs", "outages_recorded"),),
+    ),
 )
 
 # The migration that made trigger runs store their construction rows.
 _CONSTRUCTION_SINCE = 40
+# The migration that made forecast runs store the outage windows they applied.
+_OUTAGES_SINCE = 41
+
+# Demand (served + queued GPUs) per hour, region, class and customer (Warehouse.hourly_demand).
+_HOURLY_DEMAND_SQL = """
+    WITH per_key AS (
+        SELECT date_trunc('hour', ts) AS ts, region, cluster, workload_class, customer,
+               gpu_type,
+               avg((gpus_running + gpus_queued)::DECIMAL(18, 6)) AS y,
+               avg(gpus_running::DECIMAL(18, 6)) AS served
+        FROM telemetry
+        GROUP BY ALL
+    )
+    SELECT ts, region, workload_class, customer,
+           sum(y::DECIMAL(18, 6))::DOUBLE AS y,
+           sum(served::DECIMAL(18, 6))::DOUBLE AS served
+    FROM per_key
+    GROUP BY ts, region, workload_class, customer
+"""
+
+
+class RunHourly(NamedTuple):
+    """A forecast run's hourly demand as it read it (:meth:`Warehouse.run_hourly_demand`),
+    and whether the run recorded the outage windows it applied (False: stored before
+    migration 41, read raw, its outage hours not known)."""
+
+    hourly: pl.DataFrame
+    outages_recorded: bool
+
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
 # The frames each kind of run writes beside its row in the runs table, stored whole in one
@@ -1409,6 +1448,48 @@ class Warehouse:
             return None
         return self.run_frame("construction_triggers", run_id).cast(stored)
 
+    def outage_windows(self, run_id: str) -> pl.DataFrame | None:
+        """The outage windows a forecast run applied (``forecast_outages`` without run_id), or
+        None where it recorded none: a run stored before migration 41, or any run of a file
+        opened read-only before migration 41 reached it. None is "not known", never "no
+        outages" (a run without a calendar or zero rule stores no rows, recorded)."""
+        if self.schema_version() < _OUTAGES_SINCE:
+            return None
+        recorded = self._scalar(
+            "SELECT outages_recorded FROM forecast_runs WHERE run_id = ?", [run_id]
+        )
+        if not recorded:
+            return None
+        return self.run_frame("forecast_outages", run_id).cast(
+            schema.frame_schema("forecast_outages")
+        )
+
+    def run_hourly_demand(self, run_id: str) -> RunHourly:
+        """:meth:`hourly_demand` as forecast run ``run_id`` read it: without the rows of every
+        hour an outage window it applied overlaps (its calendar's, its zero rule's), the one
+        read every later step of the run (drills, reports) makes of its telemetry. A drill
+        reread it raw: a collector's four hours of zeros that the forecast left out flattened
+        the class's day shape. A run that recorded no windows (stored before migration 41)
+        reads raw, with ``outages_recorded`` False for the pages to say so."""
+        windows = self.outage_windows(run_id)
+        if windows is None:
+            return RunHourly(self.hourly_demand(), outages_recorded=False)
+        if windows.is_empty():
+            return RunHourly(self.hourly_demand(), outages_recorded=True)
+        # The hour [ts, ts + 1 h) is masked where a window overlaps it: as
+        # forecasting.demand.present_hours marks the hours a window touches (end exclusive).
+        return RunHourly(
+            self.query(
+                f"WITH hours AS ({_HOURLY_DEMAND_SQL}) "  # noqa: S608 - fixed SQL
+                "SELECT * FROM hours h WHERE NOT EXISTS (SELECT 1 FROM forecast_outages w "
+                "WHERE w.run_id = $1 AND (w.region IS NULL OR w.region = h.region) "
+                'AND w."start" < h.ts + INTERVAL 1 HOUR AND w."end" > h.ts) '
+                "ORDER BY ts, region, workload_class, customer",
+                [run_id],
+            ),
+            outages_recorded=True,
+        )
+
     # --- reads ------------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
@@ -1485,22 +1566,8 @@ class Warehouse:
         their cache keys) must not.
         """
         return self.query(
-            """
-            WITH per_key AS (
-                SELECT date_trunc('hour', ts) AS ts, region, cluster, workload_class, customer,
-                       gpu_type,
-                       avg((gpus_running + gpus_queued)::DECIMAL(18, 6)) AS y,
-                       avg(gpus_running::DECIMAL(18, 6)) AS served
-                FROM telemetry
-                GROUP BY ALL
-            )
-            SELECT ts, region, workload_class, customer,
-                   sum(y::DECIMAL(18, 6))::DOUBLE AS y,
-                   sum(served::DECIMAL(18, 6))::DOUBLE AS served
-            FROM per_key
-            GROUP BY ts, region, workload_class, customer
-            ORDER BY ts, region, workload_class, customer
-            """
+            f"SELECT * FROM ({_HOURLY_DEMAND_SQL}) "  # noqa: S608 - fixed SQL
+            "ORDER BY ts, region, workload_class, customer"
         )
 
     def customer_demand_shares(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import FleetFiles
 
 from forecasting.demand import demand_series, outage_hours
 from forecasting.traces import ADAPTERS
@@ -513,3 +514,157 @@ def test_a_decision_backtest_reads_demand_with_the_forecasts_outage_calendar(
     argv = ["--warehouse", str(path), "backtest-decisions", "--from", "2025-03-02"]
     assert main([*argv, "--outages", str(calendar)]) == 2
     assert seen[0].outages == calendar
+
+
+def _collector_zeros(tmp_path: Path, *, zero_hours: range) -> Path:
+    """A warehouse of three days of eu-west inference at 120 GPUs an hour, whose collector
+    wrote zeros in ``zero_hours`` of 2025-03-02."""
+    from telemetry_files import write_csv
+
+    from forecasting import ingest, warehouse
+
+    rows = [
+        f"2025-03-{d:02d}T{h:02d}:00:00Z,eu-west,c1,inference,acme,H100,"
+        f"{0 if d == 2 and h in zero_hours else 120},0"
+        for d in range(1, 4)
+        for h in range(24)
+    ]
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path) as wh:
+        assert ingest.ingest_file(wh, write_csv(tmp_path / "d.csv", *rows)).status == "loaded"
+    return path
+
+
+@pytest.mark.parametrize("rule", ["calendar", "zero-is-outage"])
+def test_a_drill_s_day_shapes_leave_out_the_hours_its_forecast_read_as_outages(
+    rule: str, tmp_path: Path
+) -> None:
+    """`forecast --outages` (or `--zero-is-outage`) left a collector's four hours of zeros out
+    of the demand, but `fleetcast drill` reread the telemetry raw: that day's shape in eu-west
+    read 0 GPUs at 05:00-08:00 and 1.2x the day's mean at every other hour, so each drill path
+    drawing it peaked a fifth above its level and emptied for four hours. The run stores the
+    windows it applied and the drill masks exactly those, even after the calendar file is
+    gone: the day reads flat, its outage hours at the day's mean."""
+    from datetime import date
+
+    from forecasting import runs
+    from forecasting.options import ForecastOptions
+
+    path = _collector_zeros(tmp_path, zero_hours=range(5, 9))
+    calendar = write(
+        tmp_path, "region,start,end,reason\neu-west,2025-03-02T05:00:00Z,2025-03-02T09:00:00Z,x\n"
+    )
+    options = ForecastOptions(
+        horizon_months=0,
+        outages=calendar if rule == "calendar" else None,
+        zero_is_outage=rule == "zero-is-outage",
+    )
+    run = runs.forecast(path, options)
+    calendar.unlink()  # the calendar may change or vanish after the run
+    shapes = runs.drill_inputs(path, run.run_id, None, 0).shapes
+    day = shapes.filter(pl.col("date") == date(2025, 3, 2)).sort("hour")
+    assert day.height == 24
+    assert day["factor"].to_list() == pytest.approx([1.0] * 24)
+    with warehouse_open(path) as wh:
+        stored = wh.outage_windows(run.run_id)
+    assert stored is not None
+    assert stored.select("region", "start", "end", "source").rows() == [
+        (
+            "eu-west",
+            datetime(2025, 3, 2, 5, tzinfo=UTC),
+            datetime(2025, 3, 2, 9, tzinfo=UTC),
+            rule,
+        )
+    ]
+
+
+def warehouse_open(path: Path):  # type: ignore[no-untyped-def]
+    """The warehouse at ``path``, read-only."""
+    from forecasting import warehouse
+
+    return warehouse.connect(path, read_only=True)
+
+
+def test_a_drill_s_extrapolated_line_counts_the_days_its_forecast_observed(
+    tmp_path: Path,
+) -> None:
+    """A calendar window over five hours of 2025-03-02 leaves that day with 19 hours, which the
+    forecast reads as missing; the drill's "extrapolated:" line reread the telemetry raw and
+    said the forecast stood "on 3 days of history" (its measured reach counted the outage
+    day's zeros as actuals). It reads the run's own days now: 2 observed days in 3."""
+    from forecasting import runs
+    from forecasting.options import ForecastOptions
+
+    path = _collector_zeros(tmp_path, zero_hours=range(5, 10))
+    calendar = write(
+        tmp_path, "region,start,end,reason\neu-west,2025-03-02T05:00:00Z,2025-03-02T10:00:00Z,x\n"
+    )
+    run = runs.forecast(path, ForecastOptions(horizon_months=0, outages=calendar))
+    line = runs.extrapolated_warning(path, run.run_id)
+    assert line is not None and "on 2 observed days in 3 days of history" in line, line
+
+
+def test_a_report_s_history_leaves_out_the_hours_its_forecast_read_as_outages(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """A report of a forecast run with `--outages` reread the telemetry raw: its history
+    charts, concentration and measured reach counted a calendar outage's hours as demand,
+    on a day the forecast read as missing. The report reads the hours the run read, through
+    the windows it stored (the calendar file gone since), and a run stored before migration
+    41, which kept none, says its outage hours are not known."""
+    import shutil
+    from datetime import timedelta
+
+    from forecasting import runs, warehouse
+    from forecasting.capacity import load_capacity
+    from forecasting.options import ForecastOptions, ReportOptions
+    from forecasting.runs.reports import report_warnings
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    with warehouse.connect(path, read_only=True) as wh:
+        newest = wh.newest_telemetry()
+        region = str(wh.query("SELECT min(region) AS r FROM telemetry_series").item())
+    assert newest is not None
+    day = newest.date() - timedelta(days=3)
+    calendar = write(
+        tmp_path,
+        f"region,start,end,reason\n{region},{day}T05:00:00Z,{day}T10:00:00Z,collector\n",
+    )
+    options = ForecastOptions(
+        horizon_days=7,
+        horizon_months=0,
+        n_paths=20,
+        customers_per_class=3,
+        models=("seasonal_naive", "drift"),
+        outages=calendar,
+    )
+    run = runs.forecast(path, options)
+    calendar.unlink()
+    plan = load_capacity(fleet.capacity)
+    report_options = ReportOptions()
+    triggers = runs.compute_triggers(path, fleet.capacity, plan, report_options)
+    inputs = runs.report_inputs(path, plan, triggers, report_options)
+    on_day = inputs.history.filter(
+        (pl.col("unique_id") == f"total/{region}") & (pl.col("ds") == day)
+    )
+    assert on_day.height > 0 and on_day["y"].is_null().all(), on_day
+    assert not any("not known" in w for w in report_warnings(inputs))
+    # A run stored before migration 41 recorded no windows: read raw, and said so.
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "UPDATE forecast_runs SET outages_recorded = NULL WHERE run_id = ?", [run.run_id]
+        )
+    finally:
+        con.close()
+    inputs = runs.report_inputs(path, plan, triggers, report_options)
+    on_day = inputs.history.filter(
+        (pl.col("unique_id") == f"total/{region}") & (pl.col("ds") == day)
+    )
+    assert on_day["y"].is_not_null().all()
+    assert any(
+        "outage hours not known for runs stored before" in w for w in report_warnings(inputs)
+    ), report_warnings(inputs)

@@ -186,6 +186,7 @@ def test_run_tables_and_column_lists_derive_from_the_registry() -> None:
             "backtests",
             "forecast_summary",
             "forecast_estimated",
+            "forecast_outages",
             "book_concentration",
         ),
         "drill_runs": (

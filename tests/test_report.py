@@ -5730,6 +5730,22 @@ def test_telemetry_ingested_after_the_forecast_reads_on_every_page_and_the_cli()
     assert report_warnings(sample_inputs()) == []
 
 
+def test_a_run_stored_before_migration_41_says_its_outage_hours_are_not_known() -> None:
+    """A forecast run stored before migration 41 kept no outage windows, so its report's
+    history and measured reach read every telemetry hour raw, a calendar outage's zeros as
+    demand, and no page said so. Every page and `report`'s warnings say it now; a run that
+    recorded them says nothing."""
+    from forecasting.runs import outages_not_known_line
+    from forecasting.runs.reports import report_warnings
+
+    said = outages_not_known_line("f1", what="the history")
+    inputs = replace(sample_inputs(), outages_not_known=said)
+    for page in (finance_page(inputs), run_index_page(inputs), platform_page(inputs)):
+        assert html_text("Outage hours not known for runs stored before migration 41") in page
+    assert report_warnings(inputs) == [f"warning: {said}"]
+    assert "not known for runs stored before" not in finance_page(sample_inputs())
+
+
 def test_an_order_by_date_read_from_a_month_short_past_the_daily_rows_says_its_grain() -> None:
     """A trigger exhausted in "Sep 2027" (a month past the daily rows: triggers.json's
     order_by_grain "month") printed its order-by as "2026-12-23" in the finance orders table,

@@ -540,3 +540,103 @@ def test_trigger_runs_stored_before_migration_40_read_as_construction_not_record
         assert wh.schema_version() == MIGRATIONS[-1].version >= 40
         assert wh.count("construction_triggers") == 0
         assert wh.construction_triggers("t1") is None
+
+
+def test_forecast_runs_stored_before_migration_41_read_as_outages_not_recorded(
+    warehouse_path: Path,
+) -> None:
+    """A forecast run did not keep the outage windows it applied (its calendar, its zero
+    rule), so drills and reports reread the telemetry raw. Migration 41 adds the table that
+    keeps them and the run's mark that it recorded them; a file of version 40 gets both, and a
+    run stored before reads as not recorded (None), never as no outages, as it does on a
+    read-only open before the migration reached the file (no catalog error)."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 40, with one forecast run stored then
+        con.execute("DROP TABLE forecast_outages")
+        con.execute("ALTER TABLE forecast_runs DROP COLUMN outages_recorded")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 41")
+        con.execute(
+            "INSERT INTO forecast_runs (run_id, as_of, created_at, horizon_days, series, "
+            "reconciliation, seconds, settings, versions) VALUES ('f1', DATE '2026-12-05', "
+            "now(), 7, 1, 'none', 1.0, '{}', '{}')"
+        )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        assert wh.schema_version() == 40
+        assert wh.outage_windows("f1") is None
+        raw = wh.run_hourly_demand("f1")
+    assert raw.outages_recorded is False and raw.hourly.is_empty()
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version >= 41
+        assert wh.count("forecast_outages") == 0
+        assert wh.outage_windows("f1") is None
+
+
+def test_a_run_s_hourly_demand_leaves_out_every_hour_its_windows_touch(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Drills and reports read a forecast run's telemetry raw, a calendar outage's hours as
+    demand. ``run_hourly_demand`` leaves out the rows of every hour one of the run's stored
+    windows overlaps, as the forecast's reader marks them (end exclusive; a window from 05:30
+    to 06:10 touches 05:00 and 06:00; a blank region is every region); another run's windows
+    mask nothing of it."""
+    from telemetry_files import write_csv
+
+    from forecasting.schema import frame_schema
+    from forecasting.traces.outages import APPLIED_OUTAGES_SCHEMA
+    from forecasting.warehouse import RUN_TABLES
+
+    rows = [
+        f"2026-03-01T{h:02d}:00:00Z,{r},c1,inference,acme,H100,10,0"
+        for h in range(12)
+        for r in ("eu-west", "us-east")
+    ]
+    assert ingest.ingest_file(wh, write_csv(tmp_path / "d.csv", *rows)).status == "loaded"
+
+    def store(run_id: str, windows: list[tuple[str | None, int, int, int, int]]) -> None:
+        frames = {n: pl.DataFrame(schema=frame_schema(n)) for n in RUN_TABLES["forecast_runs"]}
+        frames["forecast_outages"] = pl.DataFrame(
+            [
+                {
+                    "region": region,
+                    "start": datetime(2026, 3, 1, h0, m0, tzinfo=UTC),
+                    "end": datetime(2026, 3, 1, h1, m1, tzinfo=UTC),
+                    "source": "calendar",
+                    "reason": None,
+                }
+                for region, h0, m0, h1, m1 in windows
+            ],
+            schema=APPLIED_OUTAGES_SCHEMA,
+        )
+        run = {
+            "run_id": run_id,
+            "as_of": date(2026, 3, 1),
+            "created_at": datetime.now(UTC),
+            "horizon_days": 7,
+            "series": 1,
+            "reconciliation": "none",
+            "seconds": 1.0,
+            "settings": "{}",
+            "versions": "{}",
+            "outages_recorded": True,
+        }
+        wh.save_run("forecast_runs", run, frames)
+
+    store("f1", [("eu-west", 5, 30, 6, 10), (None, 9, 0, 10, 0)])
+    store("f2", [("us-east", 0, 0, 12, 0)])
+    read = wh.run_hourly_demand("f1")
+    assert read.outages_recorded
+    hours = {
+        r: sorted(read.hourly.filter(pl.col("region") == r)["ts"].dt.hour().to_list())
+        for r in ("eu-west", "us-east")
+    }
+    assert hours == {
+        "eu-west": [0, 1, 2, 3, 4, 7, 8, 10, 11],
+        "us-east": [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
+    }
+    assert wh.run_hourly_demand("f1").hourly.columns == wh.hourly_demand().columns

@@ -2004,6 +2004,10 @@ class ReportInputs:
     # What was ingested after the forecast run was made, and that a new forecast is due
     # (runs.reports.telemetry_since; "" when nothing was).
     telemetry_since: str = ""
+    # Where the forecast run was stored before migration 41 and kept no outage windows, the
+    # sentence saying its history read every telemetry hour raw (runs.outages_not_known_line;
+    # "" when the run recorded them, and its history leaves out the hours it read as outages).
+    outages_not_known: str = ""
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     # The same per region, its ``scope`` the region; ``metric`` adds ``tail_share``
     # (forecasting.concentration.REGION_METRICS).

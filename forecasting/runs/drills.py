@@ -64,6 +64,7 @@ __all__ = [
     "drilled_customers",
     "drills_folder",
     "extrapolated_warning",
+    "outages_not_known_warning",
     "play_drill",
     "refused_drills",
     "resampled_paths",
@@ -278,7 +279,8 @@ def drill_inputs(
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         ref = forecast_run(wh, forecast_run_id)
         sample = wh.run_frame("forecast_paths", ref.run_id)
-        hourly = wh.hourly_demand()
+        # The hours the forecast read: its outage windows' hours are not demand's shape.
+        hourly = wh.run_hourly_demand(ref.run_id).hourly
         book = book_only_regions(wh.run_frame("forecast_summary", ref.run_id))
     sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
     shapes = drills.day_shapes(hourly, until=ref.as_of)
@@ -410,6 +412,22 @@ def unmeasured_demand_warning(warehouse_path: Path, forecast_run_id: str | None)
     )
 
 
+def outages_not_known_warning(warehouse_path: Path, forecast_run_id: str | None) -> str | None:
+    """A warning line when the forecast run the drills played was stored before migration 41
+    and kept no outage windows, so the drills' day shapes read its telemetry raw (a calendar
+    outage's zeros as an hour of demand); None where it recorded them."""
+    from forecasting.runs.forecasts import outages_not_known_line
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        recorded = wh.outage_windows(ref.run_id) is not None
+    if recorded:
+        return None
+    return "warning: " + outages_not_known_line(
+        ref.run_id, what="the drills' day shapes and measured reach"
+    )
+
+
 def extrapolated_warning(
     warehouse_path: Path, forecast_run_id: str | None, *, rests: str | None = None
 ) -> str | None:
@@ -434,7 +452,7 @@ def extrapolated_warning(
         )
         if isinstance(end, date) and (end - ref.as_of).days <= scored:
             return None
-        hourly = wh.hourly_demand()
+        hourly = wh.run_hourly_demand(ref.run_id).hourly
         summary = wh.run_frame("forecast_summary", ref.run_id)
         backtest = wh.run_frame("backtests", ref.run_id)
     # The total and its regions alone are read, whatever the customers kept below them.
@@ -488,7 +506,7 @@ def statuses_verified(wh: warehouse.Warehouse, forecast_run_id: str) -> Statuses
         reach = held.days
     else:
         reach = measured_reach_of(
-            demand.demand_series(wh.hourly_demand()),
+            demand.demand_series(wh.run_hourly_demand(ref.run_id).hourly),
             summary,
             backtest=backtest,
             horizon_accuracy=accuracy,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
 
 
 __all__ = [
+    "OUTAGES_NOT_KNOWN",
     "BookApplied",
     "DemandRead",
     "ForecastRun",
@@ -41,6 +42,7 @@ __all__ = [
     "forecast",
     "history_missing",
     "known_events",
+    "outages_not_known_line",
     "partial_as_of_lines",
     "plan_growth",
     "plan_horizon_months",
@@ -157,6 +159,10 @@ class DemandRead:
 
     series: pl.DataFrame
     outage_notes: tuple[str, ...] = ()
+    # The outage windows the read applied (forecasting.traces.outages.APPLIED_OUTAGES_SCHEMA:
+    # its calendar's, its zero rule's hours), which the run stores so that its drills and
+    # reports mask the same hours (warehouse.Warehouse.run_hourly_demand); None: none.
+    outages: pl.DataFrame | None = None
 
 
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
@@ -178,7 +184,12 @@ def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRea
     the block may run, so its demand meets its own block.
     """
     from forecasting import demand
-    from forecasting.traces.outages import outage_calendar_read
+    from forecasting.traces.outages import (
+        OUTAGE_FROM_CALENDAR,
+        applied_windows,
+        outage_calendar_read,
+        zero_hour_windows,
+    )
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
@@ -208,7 +219,29 @@ def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRea
     )
     if options.as_of is not None:
         series = history_until(series, options.as_of)
-    return DemandRead(series=series, outage_notes=tuple(notes))
+    applied = pl.concat(
+        [
+            applied_windows(outages, source=OUTAGE_FROM_CALENDAR),
+            *([zero_hour_windows(hourly)] if options.zero_is_outage else []),
+        ]
+    )
+    return DemandRead(series=series, outage_notes=tuple(notes), outages=applied)
+
+
+# Where a run stored before migration 41 is read: it kept no outage windows, so its telemetry
+# is read raw, every hour as demand, whatever calendar or zero rule the run applied.
+OUTAGES_NOT_KNOWN = (
+    "outage hours not known for runs stored before migration 41 (run {run_id}): {what} "
+    "read every telemetry hour as demand, a calendar's or a zero rule's outage hours too; "
+    "forecast again (with its --outages or --zero-is-outage) to record them"
+)
+
+
+def outages_not_known_line(run_id: str, *, what: str) -> str:
+    """The line saying forecast run ``run_id``, stored before migration 41, recorded no outage
+    windows, so ``what`` (the history, the day shapes, the measured reach) read its telemetry
+    raw: it may count a calendar outage's hours as demand, and nothing said so."""
+    return OUTAGES_NOT_KNOWN.format(run_id=run_id, what=what)
 
 
 def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
@@ -638,6 +671,7 @@ def store_forecast(
     capacity_path: Path | None = None,
     months_asked: int = 0,
     outage_notes: Sequence[str] = (),
+    outages: pl.DataFrame | None = None,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
@@ -650,6 +684,8 @@ def store_forecast(
     ``months_asked``: the plan horizon the run was asked for (``--horizon-months``), which the
     plan's lead times may have raised. ``outage_notes``: the run's outage calendar's windows
     that mark nothing (:class:`DemandRead`, as the run read its series), warned of.
+    ``outages``: the windows the run applied (:attr:`DemandRead.outages`; None: none),
+    stored so that its drills and reports read the hours it read.
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -672,6 +708,7 @@ def store_forecast(
         "versions": json.dumps(
             {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
         ),
+        "outages_recorded": True,
     }
     from forecasting.forecast import with_mean_source
     from forecasting.measures import bands_on_their_means
@@ -688,6 +725,9 @@ def store_forecast(
         # The totals' days that hold estimates, for the pages (the warnings alone said them).
         "forecast_estimated": result.estimated,
         "book_concentration": book.concentration,
+        "forecast_outages": (
+            pl.DataFrame(schema=frame_schema("forecast_outages")) if outages is None else outages
+        ),
     }
     # A daily-only run (--horizon-months 0) stores no monthly rows and no decision accuracy:
     # empty frames, so the run is whole.
@@ -934,4 +974,5 @@ def forecast(
         capacity_path=options.capacity,
         months_asked=options.horizon_months,
         outage_notes=read.outage_notes,
+        outages=read.outages,
     )

@@ -20,7 +20,11 @@ from forecasting.calendar import month_end
 from forecasting.digest import run_versions
 from forecasting.options import ReportOptions
 from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folder
-from forecasting.runs.forecasts import named_customers, silent_customers_for
+from forecasting.runs.forecasts import (
+    named_customers,
+    outages_not_known_line,
+    silent_customers_for,
+)
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.runs.loading import stored_book
 from forecasting.schema import MAX_SHOCK_MULTIPLIER, MONTHLY_ONLY, NOT_VERIFIED, VACANT
@@ -687,7 +691,9 @@ def report_inputs(
         run_settings = json.loads(
             wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "settings")
         )
-        hourly = wh.hourly_demand()
+        # The hours the forecast read: its outage windows' hours are not history's demand
+        # (a calendar outage's zeros read as a day of low demand, on a day it read missing).
+        hourly, outages_recorded = wh.run_hourly_demand(run_id)
         newest = wh.newest_telemetry()
         formats = wh.ingested_formats()
         forecast_frame = wh.run_frame("forecasts", run_id)
@@ -844,6 +850,13 @@ def report_inputs(
             schema=BOOK_APPLIED_SCHEMA,
         ),
         telemetry_since=ingested_since,
+        outages_not_known=(
+            ""
+            if outages_recorded
+            else outages_not_known_line(
+                run_id, what="the history, its measured reach and the drills' day shapes"
+            )
+        ),
         **drills,
     )
 
@@ -1259,6 +1272,8 @@ def report_warnings(inputs: ReportInputs) -> list[str]:
     lines += [f"warning: {w}" for w in unpowered_block_warnings(inputs.plan, as_of=inputs.as_of)]
     if inputs.telemetry_since:
         lines.append(f"warning: {inputs.telemetry_since}")
+    if inputs.outages_not_known:
+        lines.append(f"warning: {inputs.outages_not_known}")
     return lines
 
 

@@ -33,16 +33,28 @@ from typing import Any
 import polars as pl
 
 from forecasting.errors import delimiter_hint, text_misnamed
-from forecasting.schema import EARLIEST_TIMESTAMP, UTC_OFFSET_RULE, utc_offset_out_of_range
+from forecasting.schema import (
+    EARLIEST_TIMESTAMP,
+    UTC_OFFSET_RULE,
+    frame_schema,
+    utc_offset_out_of_range,
+)
 
 __all__ = [
+    "APPLIED_OUTAGES_SCHEMA",
     "OUTAGE_CALENDAR_COLUMNS",
     "OUTAGE_CALENDAR_SCHEMA",
+    "OUTAGE_FROM_ADAPTER",
+    "OUTAGE_FROM_CALENDAR",
+    "OUTAGE_FROM_ZEROS",
+    "OUTAGE_SOURCES",
     "OutageCalendarError",
+    "applied_windows",
     "outage_calendar_notes",
     "outage_calendar_read",
     "read_outage_calendar",
     "windows_calendar",
+    "zero_hour_windows",
 ]
 
 OUTAGE_CALENDAR_SCHEMA = pl.Schema(
@@ -56,6 +68,18 @@ OUTAGE_CALENDAR_SCHEMA = pl.Schema(
 """One outage window per row; ``region`` null = every region, ``end`` exclusive."""
 
 OUTAGE_CALENDAR_COLUMNS: tuple[str, ...] = tuple(OUTAGE_CALENDAR_SCHEMA.names())
+
+# Where a window a forecast run applied came from (forecast_outages.source): an outage
+# calendar file (`--outages`), a trace adapter's windows, or an hour whose rows all read zero
+# under `--zero-is-outage`.
+OUTAGE_FROM_CALENDAR = "calendar"
+OUTAGE_FROM_ADAPTER = "adapter"
+OUTAGE_FROM_ZEROS = "zero-is-outage"
+OUTAGE_SOURCES: tuple[str, ...] = (OUTAGE_FROM_CALENDAR, OUTAGE_FROM_ADAPTER, OUTAGE_FROM_ZEROS)
+
+APPLIED_OUTAGES_SCHEMA = frame_schema("forecast_outages")
+"""The windows a forecast run applied, as it stores them: the calendar's columns and
+``source`` (one of :data:`OUTAGE_SOURCES`)."""
 _REQUIRED = ("start", "end")
 
 
@@ -382,3 +406,48 @@ def windows_calendar(
         for first, last in windows
     ]
     return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA)
+
+
+def applied_windows(windows: pl.DataFrame | None, *, source: str) -> pl.DataFrame:
+    """Outage windows (OUTAGE_CALENDAR_SCHEMA; None: none) as a run stores the windows it
+    applied (APPLIED_OUTAGES_SCHEMA), each marked with ``source``."""
+    if source not in OUTAGE_SOURCES:
+        raise ValueError(f"outage source {source!r} is not one of {', '.join(OUTAGE_SOURCES)}")
+    if windows is None:
+        return pl.DataFrame(schema=APPLIED_OUTAGES_SCHEMA)
+    return windows.select(
+        pl.col("region").cast(pl.String),
+        pl.col("start").cast(pl.Datetime("us", "UTC")),
+        pl.col("end").cast(pl.Datetime("us", "UTC")),
+        pl.lit(source, pl.String).alias("source"),
+        pl.col("reason").cast(pl.String),
+    ).select(APPLIED_OUTAGES_SCHEMA.names())
+
+
+_HOUR = timedelta(hours=1)
+
+
+def zero_hour_windows(hourly: pl.DataFrame) -> pl.DataFrame:
+    """The hours ``zero_is_outage`` reads as missing (a region's rows in the hour sum to no
+    demand, as :func:`forecasting.demand.present_hours` judges them), as applied windows of
+    contiguous hours per region (source ``zero-is-outage``): a later step masks the hours the
+    run masked, whatever the telemetry reads by then."""
+    by_hour = hourly.group_by("region", "ts").agg(pl.col("y").sum().alias("region_y"))
+    zeros = by_hour.filter(~(pl.col("region_y") > 0)).select("region", "ts").sort("region", "ts")
+    if zeros.is_empty():
+        return pl.DataFrame(schema=APPLIED_OUTAGES_SCHEMA)
+    runs = zeros.with_columns(
+        run=(pl.col("ts").diff().over("region") != _HOUR).fill_null(True).cum_sum()
+    )
+    return (
+        runs.group_by("region", "run")
+        .agg(pl.col("ts").min().alias("start"), (pl.col("ts").max() + _HOUR).alias("end"))
+        .sort("region", "start")
+        .select(
+            pl.col("region").cast(pl.String),
+            pl.col("start").cast(pl.Datetime("us", "UTC")),
+            pl.col("end").cast(pl.Datetime("us", "UTC")),
+            pl.lit(OUTAGE_FROM_ZEROS, pl.String).alias("source"),
+            pl.lit(None, pl.String).alias("reason"),
+        )
+    )
