@@ -134,3 +134,16 @@ def test_capital_and_power_are_not_judged_where_no_region_has_a_whole_day() -> N
     assert power_counts(inputs) == (
         f"0 red, 0 amber, 0 green; 1 not judged: {why} (not green: not judged)"
     )
+
+
+def test_the_new_site_card_names_the_regions_it_judged_beside_those_it_did_not() -> None:
+    """The facilities card read "none: no region's site ceilings run out within the horizon
+    ...; not judged in r2 (no demand measured)": "no region's" took in r2, which nothing
+    judged. It names the regions judged where any region is not."""
+    plan = _two_regions()
+    power = expansion_triggers(_linear(), plan, as_of=MONDAY).power
+    inputs = ceiling_inputs(plan, _linear(), history=_history(), power_triggers=power)
+    page = _visible(facilities_page(inputs))
+    assert "no region's site ceilings" not in page
+    assert "none: the site ceilings of r1 (the regions judged) do not run out" in page
+    assert "not judged in r2 (no demand measured)" in page

@@ -217,8 +217,15 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
         )
     if not said:
         held = rows["not_verified"].drop_nulls()
+        # Beside regions not judged, "no region's" read as if they had been judged too.
+        judged = ", ".join(rows["region"].unique(maintain_order=True).to_list())
+        held_up = (
+            f"the site ceilings of {judged} (the regions judged) do not run out"
+            if why
+            else "no region's site ceilings run out"
+        )
         said.append(
-            f"none: no region's site ceilings run out within the horizon (to "
+            f"none: {held_up} within the horizon (to "
             f"{rows['horizon_end'][0]})"
             + (f" {held[0]}" if held.len() else "")
             + held_not_verified(rows)
