@@ -85,10 +85,10 @@ def test_every_numeric_flag_refuses_a_non_number_with_its_type_and_range(
          "--horizon: Input should be a horizon like 26w or 182d (got 'x'; allowed 7d to 730d, "
          "1w to 104w)"),
         (["drill", "--factor", "two"],
-         "fleetcast drill: error: --factor: Input should be a number (got 'two'; allowed above 0 "
-         "and at most 20)"),
+         "fleetcast drill: error: --factor: Input should be a number (got 'two'; allowed 1 to "
+         "20)"),
         (["drill", "--all", "--factor", "inf"],
-         "--factor: Input should be a finite number (got inf; allowed above 0 and at most 20)"),
+         "--factor: Input should be a finite number (got inf; allowed 1 to 20)"),
         (["drill", "--seed", "1.5"],
          "--seed: Input should be a whole number (got 1.5; allowed at least 0)"),
         (["drill", "--timeout", "soon"],
