@@ -474,22 +474,12 @@ def test_a_decision_backtest_reads_demand_with_the_forecasts_outage_calendar(
     its series is the forecast's to the row."""
     from datetime import date
 
-    from telemetry_files import write_csv
-
     from flows.cli import main
-    from forecasting import decisions, ingest, warehouse
+    from forecasting import decisions
     from forecasting.options import DecisionOptions, ForecastOptions
     from forecasting.runs import demand_series_for
 
-    rows = [
-        f"2025-03-{d:02d}T{h:02d}:00:00Z,eu-west,c1,inference,acme,H100,"
-        f"{0 if d == 2 and 5 <= h < 9 else 120},0"
-        for d in range(1, 4)
-        for h in range(24)
-    ]
-    path = tmp_path / "w.duckdb"
-    with warehouse.connect(path) as wh:
-        assert ingest.ingest_file(wh, write_csv(tmp_path / "d.csv", *rows)).status == "loaded"
+    path = _collector_zeros(tmp_path, zero_hours=range(5, 9))
     calendar = write(
         tmp_path, "region,start,end,reason\neu-west,2025-03-02T05:00:00Z,2025-03-02T09:00:00Z,x\n"
     )
