@@ -863,14 +863,23 @@ def test_the_run_summary_points_at_the_run_s_own_pages_when_latest_is_another(
     )
 
 
+def _forecast_tables_text(run: ForecastRun) -> str:
+    """`fleetcast forecast`'s tables for ``run`` as a reader sees them, spaces folded."""
+    from rich.console import Console
+
+    from flows.tables import forecast_tables
+
+    console = Console(width=400, record=True)
+    for table in forecast_tables(run):
+        console.print(table)
+    return " ".join(console.export_text().replace("│", " ").split())
+
+
 def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
     """A run whose level moves nothing measures stops at the daily days: the terminal says so
     and why, not "plan horizon 36 months"."""
     from datetime import date
 
-    from rich.console import Console
-
-    from flows.tables import forecast_tables
     from forecasting.runs import ForecastRun
 
     gap = "eu-west too young: nothing in the run measures how far a level moves in months"
@@ -878,10 +887,7 @@ def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
         run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
         models_chosen={"ets": 6}, accuracy=[], calibrated=0, fallbacks=0, plan_gap=gap,
     )  # fmt: skip
-    console = Console(width=300, record=True)
-    for table in forecast_tables(run):
-        console.print(table)
-    text = " ".join(console.export_text().replace("│", " ").split())
+    text = _forecast_tables_text(run)
     assert "plan horizon: the daily days only" in text
     assert f"not forecast past the daily days: {gap}" in text
     assert "36 months" not in text
@@ -893,9 +899,6 @@ def test_a_plan_horizon_raised_by_the_lead_times_says_so() -> None:
     that does not know what was asked, reads as before."""
     from datetime import date
 
-    from rich.console import Console
-
-    from flows.tables import forecast_tables
     from forecasting.runs import ForecastRun
 
     def title(asked: int) -> str:
@@ -904,10 +907,7 @@ def test_a_plan_horizon_raised_by_the_lead_times_says_so() -> None:
             reconciliation="bottom_up", models_chosen={"ets": 6}, accuracy=[], calibrated=0,
             fallbacks=0, horizon_months=37, horizon_months_asked=asked,
         )  # fmt: skip
-        console = Console(width=400, record=True)
-        for table in forecast_tables(run):
-            console.print(table)
-        return " ".join(console.export_text().replace("│", " ").split())
+        return _forecast_tables_text(run)
 
     assert (
         "plan horizon 37 months (daily, then monthly, raised from the 12 asked to reach the "
@@ -3135,9 +3135,7 @@ def test_the_forecast_tables_name_the_series_only_the_contract_book_holds() -> N
     customer of one deal at 5 % reads q90 0 beside a mean of 0.05 x its GPUs because its
     quantiles are the book's outcomes: a table names each with its label."""
     import polars as pl
-    from rich.console import Console
 
-    from flows.tables import forecast_tables
     from forecasting.contracts import book_only_levels
     from forecasting.runs import ForecastRun
     from forecasting.schema import BOOK_OUTCOMES
@@ -3160,9 +3158,6 @@ def test_the_forecast_tables_name_the_series_only_the_contract_book_holds() -> N
         models_chosen={"ets": 2, "contract-book": 1}, accuracy=[], calibrated=0, fallbacks=0,
         book_only_levels=levels,
     )  # fmt: skip
-    console = Console(width=400, record=True)
-    for table in forecast_tables(run):
-        console.print(table)
-    text = " ".join(console.export_text().replace("│", " ").split())
+    text = _forecast_tables_text(run)
     assert "series only the contract book holds" in text
     assert f"us-east · training · new pipeline only (new-1 at 5%): {BOOK_OUTCOMES}" in text
