@@ -59,8 +59,8 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   above them, floored at zero. A held class is observed, one value every day of its history,
   and part of its region on every path; the region's model is an estimate fitted on a sum
   that holds it, and a log-scale trend on 1,000 reserved GPUs beside a fading class carried
-  the fade past the 1,000 that never moved (monthly means of 840 by 2029, the fading class
-  -1 GPUs), so the class rows summed above their region's on one page.
+  the fade past the 1,000 that never moved (monthly means of 976 from February 2027, the
+  fading class -5.4 GPUs), so the class rows summed above their region's on one page.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class over the
@@ -1902,7 +1902,7 @@ def _levels_held_in_their_regions(
     # since peaks do not add). A held class is observed, every day of its history one value,
     # and it is part of its region on every path; the region's growth model is an estimate
     # fitted on a sum that contains it, and a log-scale trend on a reserved 1,000 GPUs plus a
-    # fading class carried the fade past the 1,000 that never moved (840 by 2029), so the
+    # fading class carried the fade past the 1,000 that never moved (976 a month), so the
     # classes read above their region on one page. Cutting the held class to its region
     # instead would forecast a reservation that never moved to fall, below its customers.
     # The region's model keeps what it estimates above the held classes (what varies),

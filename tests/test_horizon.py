@@ -1971,10 +1971,10 @@ def test_a_flat_class_whose_customers_trade_keeps_its_level_in_a_growing_region(
 def test_a_region_falling_below_its_reserved_class_still_adds_up_to_its_classes() -> None:
     """A region whose only varying class fades (3,000 GPUs falling to a tenth a year) beside a
     reserved class of 1,000 GPUs every hour: the region's growth model, fitted on the sum,
-    carried the fade on past the 1,000 that never moved (monthly means down to 840 by 2029),
+    carried the fade on past the 1,000 that never moved (monthly means of 976 from February 2027),
     the reserved class kept its 1,000 and the fading class read nothing, or less (monthly means
-    of -1.0 GPUs), so the class rows summed above their region's on the same page, and the
-    reserved class's peak months (1,300) read above the region's (1,121). The reservation
+    down to -5.4 GPUs), so the class rows summed above their region's on the same page, and the
+    reserved class's peak months (1,300) read above the region's (1,285). The reservation
     holds: the region reads at least its held classes, at every quantile and in both measures,
     daily and monthly, its classes add up to it, and no class reads below zero."""
     reserved, fading = "total/r1/evaluation/reserved", "total/r1/inference/fading"
