@@ -1840,3 +1840,33 @@ def test_a_deal_s_own_blocks_are_counted_against_the_plan_s_blocks_only_once_the
     own = answer.deal_blocks.row(0, named=True)
     assert (own["pool"], own["candidate"], own["blocks"]) == ("all", "rack-c", 2)
     assert own["lacking_gpus"] == pytest.approx(375.0)
+
+
+def test_a_wait_for_power_at_two_sites_names_the_site_of_each_span() -> None:
+    """A deal whose blocks wait for power at two sites: the note read "the sites they go to
+    (us-east-a, us-east-b) have no power for them when its pools run short: short from June
+    2027 until 2029-01-03 (power contracted today ...); short from October 2028 until
+    2029-01-03 (power contracted today ...)", so a facilities reader could not tell which
+    site is short when. Each span names its site where more than one waits."""
+    from forecasting.whatif.power import _WAITS_SCHEMA, served_once_powered
+
+    waits = pl.DataFrame(
+        {
+            "site": ["r2-b", "r2-a"],
+            "exhaustion_with": [_day(200), _day(110)],
+            "powered_from": [_day(330), _day(300)],
+            "contracted": [False, True],
+            "new_site": [False, False],
+        },
+        schema=_WAITS_SCHEMA,
+    )
+    deal = _r2_deal(f"{_day(100)}:200")
+    _, note = served_once_powered(
+        waits, _unpowered_r2_plan(), deal, horizon_end=_day(360),
+        served=(_day(30), "served"), buffer_weeks=4, forecast=_forecast(),
+    )  # fmt: skip
+    assert (
+        f"short at r2-a from {_day(110)} until {_day(300)} (power contracted today: 10 "
+        f"months' lead time and the 4 weeks' buffer the power triggers keep); short at r2-b "
+        f"from {_day(200)} until {_day(330)} (the power planned at r2-b)"
+    ) in note
