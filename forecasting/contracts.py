@@ -181,6 +181,7 @@ __all__ = [
     "book_of",
     "book_only_levels",
     "book_only_regions",
+    "certain_pipeline",
     "committed_and_pipeline",
     "concentration_with_book",
     "contract_faults",
@@ -1923,6 +1924,29 @@ def ended_before_telemetry(new: pl.DataFrame, *, first: date | None) -> list[str
         "typo?"
         for row in new.iter_rows(named=True)
         if row["term_end"] < first
+    ]
+
+
+def certain_pipeline(new: pl.DataFrame, series: pl.DataFrame) -> list[str]:
+    """One warning per pipeline deal of ``new`` (a :func:`book_frame`) at probability 1 whose
+    customer runs in its region (``series``: the telemetry's region and customer pairs).
+
+    Such a deal signs on every path and its ramp is added on top of the customer's own
+    forecast, where the same terms signed are a floor under it: a CRM's "closed won" deal not
+    yet flipped to signed counted the GPUs the customer already runs twice. A new customer's
+    deal reads the same either way (its own forecast is zero), so it is not named. Not
+    refused: an expansion that is certain and incremental is a deal's own."""
+    running = set(series.select("region", "customer").iter_rows())
+    return [
+        f"contract {row['id']}: a pipeline deal at probability 1 signs on every path, and its "
+        f"ramp is added on top of {row['customer']}'s own forecast in {row['region']}; if it "
+        f'is signed, give status = "signed": a floor under what {row["customer"]} runs, so '
+        "GPUs it already runs are not counted twice"
+        for row in new.iter_rows(named=True)
+        if row["status"] == ContractStatus.PIPELINE.value
+        and row["probability"] is not None
+        and row["probability"] >= 1.0
+        and (row["region"], row["customer"]) in running
     ]
 
 
