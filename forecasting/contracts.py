@@ -418,7 +418,16 @@ def _probability_faults(status: ContractStatus, p: Any) -> list[ContractRuleErro
         if p is None:
             return [ContractRuleError("probability", "probability required for a pipeline deal")]
         if not 0.0 < p <= 1.0:
-            return [ContractRuleError("probability", "probability outside (0, 1]", p)]
+            # As typed (0, not 0.0), with what to write: a lost deal at 0 or a percent (35)
+            # read "outside (0, 1] (got '0.0')" with no word of either.
+            hint = (
+                ": a deal at 0 never signs and adds nothing; take a lost deal out of the book"
+                if p == 0
+                else f": a percent? write {p:g} % as {p / 100:g}"
+                if 1.0 < p <= 100.0
+                else ""
+            )
+            return [ContractRuleError("probability", f"probability outside (0, 1]{hint}", f"{p:g}")]
     elif p is not None and p != 1.0:
         return [
             ContractRuleError("probability", "signed contract with a probability other than 1", p)

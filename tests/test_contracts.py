@@ -1335,3 +1335,23 @@ probability = 0.9
         "added on top of acme's own forecast in us-east; if it is signed, give status = "
         '"signed": a floor under what acme runs, so GPUs it already runs are not counted twice'
     ]
+
+
+@pytest.mark.parametrize(
+    ("p", "said"),
+    [
+        (0, "probability outside (0, 1]: a deal at 0 never signs and adds nothing; take a lost "
+         "deal out of the book (got '0')"),
+        (35, "probability outside (0, 1]: a percent? write 35 % as 0.35 (got '35')"),
+        (1.5, "probability outside (0, 1]: a percent? write 1.5 % as 0.015 (got '1.5')"),
+    ],
+)  # fmt: skip
+def test_a_pipeline_probability_of_0_or_a_percent_says_what_to_write(p: float, said: str) -> None:
+    """A sales export's lost deal at probability 0 and a deal at 35 (a percent) were refused
+    "probability outside (0, 1] (got '0.0')" and "(got '35.0')": neither the value as typed
+    nor what to write instead. The refusal now says both."""
+    book = parse_contracts(toml_book(entry(status="pipeline", probability=p)))
+    (refusal,) = book.refusals
+    assert refusal.message.endswith(
+        f"field probability: {said}; fix the entry and load the book again"
+    )
