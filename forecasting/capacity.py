@@ -1040,7 +1040,8 @@ class CapacityPlan(_Strict):
 
     def doubtful_entries(self) -> list[str]:
         """One line per entry that loads but most likely misstates the plan: a candidate of
-        no capex (it wins every order choice as free), and a site whose energized MW fall from
+        no capex (it wins every order choice as free), a site of no cost per MW (its power to
+        contract read $0), and a site whose energized MW fall from
         one step to the next (steps are levels, so a step written as an increment reads as
         power given back), with the MW of its blocks left short where they draw more; and a
         site whose contract is energized before its first step (the contract is added to each
@@ -1053,6 +1054,15 @@ class CapacityPlan(_Strict):
             "over every other block type; give its capital cost"
             for c in self.candidate
             if c.capex_usd == 0
+        ]
+        # Power at a site of no cost per MW is priced at $0 by the power triggers: free power
+        # on the facilities page, beside a what-if that leaves it out as not priced.
+        lines += [
+            f"[[site]] {site.id!r} field cost_per_mw_usd: 0, so the power to contract there is "
+            "not priced (the pages and the what-if leave it out of every cost); give its cost "
+            "per MW"
+            for site in self.site
+            if site.cost_per_mw_usd == 0
         ]
         for site in self.site:
             for earlier, later in site.step_downs():

@@ -181,6 +181,7 @@ __all__ = [
     "book_of",
     "book_only_levels",
     "book_only_regions",
+    "certain_pipeline",
     "committed_and_pipeline",
     "concentration_with_book",
     "contract_faults",
@@ -417,7 +418,16 @@ def _probability_faults(status: ContractStatus, p: Any) -> list[ContractRuleErro
         if p is None:
             return [ContractRuleError("probability", "probability required for a pipeline deal")]
         if not 0.0 < p <= 1.0:
-            return [ContractRuleError("probability", "probability outside (0, 1]", p)]
+            # As typed (0, not 0.0), with what to write: a lost deal at 0 or a percent (35)
+            # read "outside (0, 1] (got '0.0')" with no word of either.
+            hint = (
+                ": a deal at 0 never signs and adds nothing; take a lost deal out of the book"
+                if p == 0
+                else f": a percent? write {p:g} % as {p / 100:g}"
+                if 1.0 < p <= 100.0
+                else ""
+            )
+            return [ContractRuleError("probability", f"probability outside (0, 1]{hint}", f"{p:g}")]
     elif p is not None and p != 1.0:
         return [
             ContractRuleError("probability", "signed contract with a probability other than 1", p)
@@ -1923,6 +1933,29 @@ def ended_before_telemetry(new: pl.DataFrame, *, first: date | None) -> list[str
         "typo?"
         for row in new.iter_rows(named=True)
         if row["term_end"] < first
+    ]
+
+
+def certain_pipeline(new: pl.DataFrame, series: pl.DataFrame) -> list[str]:
+    """One warning per pipeline deal of ``new`` (a :func:`book_frame`) at probability 1 whose
+    customer runs in its region (``series``: the telemetry's region and customer pairs).
+
+    Such a deal signs on every path and its ramp is added on top of the customer's own
+    forecast, where the same terms signed are a floor under it: a CRM's "closed won" deal not
+    yet flipped to signed counted the GPUs the customer already runs twice. A new customer's
+    deal reads the same either way (its own forecast is zero), so it is not named. Not
+    refused: an expansion that is certain and incremental is a deal's own."""
+    running = set(series.select("region", "customer").iter_rows())
+    return [
+        f"contract {row['id']}: a pipeline deal at probability 1 signs on every path, and its "
+        f"ramp is added on top of {row['customer']}'s own forecast in {row['region']}; if it "
+        f'is signed, give status = "signed": a floor under what {row["customer"]} runs, so '
+        "GPUs it already runs are not counted twice"
+        for row in new.iter_rows(named=True)
+        if row["status"] == ContractStatus.PIPELINE.value
+        and row["probability"] is not None
+        and row["probability"] >= 1.0
+        and (row["region"], row["customer"]) in running
     ]
 
 

@@ -1152,3 +1152,17 @@ def test_a_gpu_type_in_another_case_is_named_with_the_type_the_plan_has() -> Non
         f"[[block]] {first['id']!r} field gpu_type: 'h200' has no [gpu_type.h200] entry; "
         "[gpu_type.H200] differs only in case: write 'H200'"
     ) in str(raised.value)
+
+
+def test_a_site_of_no_cost_per_mw_is_warned_of() -> None:
+    """A site with `cost_per_mw_usd = 0` (a blank cell in the sheet the plan came from)
+    loaded without a word, while a candidate of no capex is warned of: the facilities page
+    then priced its power to contract at $0 and the what-if left it out of the deal's extra
+    capex. It is named now, as the free candidate is."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    site = document["site"][0]
+    site["cost_per_mw_usd"] = 0
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == [
+        f"[[site]] {site['id']!r} field cost_per_mw_usd: 0, so the power to contract there is "
+        "not priced (the pages and the what-if leave it out of every cost); give its cost per MW"
+    ]

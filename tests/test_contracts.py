@@ -1289,3 +1289,69 @@ def test_the_levels_only_the_book_holds_are_labelled_with_their_deals() -> None:
         f"contract book only (b-1 signed, b-2 at 30%): {BOOK_OUTCOMES}"
     )
     assert "q90 reads 0 where p is below 0.1" in levels["total/r1/training/new"]
+
+
+def test_a_pipeline_deal_at_probability_1_for_a_running_customer_is_warned_of() -> None:
+    """A pipeline deal at p = 1 (a CRM's "closed won", not yet flipped to signed) loaded
+    without a word, and was added on top of the customer's own forecast on every path, where
+    the same terms signed are a floor under it: 800 GPUs of batch that cust-012 already runs
+    counted twice. It is warned of where the customer runs in that region; a new customer's
+    deal reads the same either way, and a deal below 1 is a scenario."""
+    text = """
+[[contract]]
+id = "won"
+customer = "acme"
+workload_class = "batch"
+region = "us-east"
+ramp = [{ date = 2027-03-01, gpus = 800 }]
+term_end = 2028-03-01
+status = "pipeline"
+probability = 1.0
+
+[[contract]]
+id = "new-customer"
+customer = "newco"
+workload_class = "batch"
+region = "us-east"
+ramp = [{ date = 2027-03-01, gpus = 800 }]
+term_end = 2028-03-01
+status = "pipeline"
+probability = 1.0
+
+[[contract]]
+id = "maybe"
+customer = "acme"
+workload_class = "batch"
+region = "us-east"
+ramp = [{ date = 2027-03-01, gpus = 800 }]
+term_end = 2028-03-01
+status = "pipeline"
+probability = 0.9
+"""
+    frame = contracts.book_frame(parse_contracts(text))
+    series = pl.DataFrame({"region": ["us-east", "eu-west"], "customer": ["acme", "newco"]})
+    assert contracts.certain_pipeline(frame, series) == [
+        "contract won: a pipeline deal at probability 1 signs on every path, and its ramp is "
+        "added on top of acme's own forecast in us-east; if it is signed, give status = "
+        '"signed": a floor under what acme runs, so GPUs it already runs are not counted twice'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("p", "said"),
+    [
+        (0, "probability outside (0, 1]: a deal at 0 never signs and adds nothing; take a lost "
+         "deal out of the book (got '0')"),
+        (35, "probability outside (0, 1]: a percent? write 35 % as 0.35 (got '35')"),
+        (1.5, "probability outside (0, 1]: a percent? write 1.5 % as 0.015 (got '1.5')"),
+    ],
+)  # fmt: skip
+def test_a_pipeline_probability_of_0_or_a_percent_says_what_to_write(p: float, said: str) -> None:
+    """A sales export's lost deal at probability 0 and a deal at 35 (a percent) were refused
+    "probability outside (0, 1] (got '0.0')" and "(got '35.0')": neither the value as typed
+    nor what to write instead. The refusal now says both."""
+    book = parse_contracts(toml_book(entry(status="pipeline", probability=p)))
+    (refusal,) = book.refusals
+    assert refusal.message.endswith(
+        f"field probability: {said}; fix the entry and load the book again"
+    )

@@ -7002,3 +7002,32 @@ def test_a_class_and_a_customer_only_the_book_holds_say_their_quantiles_are_its_
             assert said.startswith(f"{status} (pipeline only (orion-eu at 5%): {BOOK_OUTCOMES}")
         else:
             assert said.startswith(status) and "pipeline only" not in said
+
+
+def test_power_at_a_site_of_no_cost_per_mw_reads_not_priced_not_zero() -> None:
+    """A plan with `cost_per_mw_usd = 0` at its sites (left blank in a sheet): the
+    facilities page's cost column read "$0" beside 48.6 MW to contract, and the finance card
+    counted those MW in "$X for N MW", as if that power were free, where the what-if says
+    the same MW are "not priced: its cost_per_mw_usd is 0". Both pages now say so."""
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    rows = [
+        {"region": "us-east", "site": "us-east-a", "status": "red", "mw_to_contract": 42.5,
+         "mw_beyond_ceiling": 0.0, "power_lead_months": 24, "cost_usd": 467.5e6,
+         "contract_by": date(2026, 5, 1)},
+        {"region": "us-east", "site": "us-east-b", "status": "red", "mw_to_contract": 48.6,
+         "mw_beyond_ceiling": 0.0, "power_lead_months": 24, "cost_usd": 0.0,
+         "contract_by": date(2026, 5, 1)},
+    ]  # fmt: skip
+    power = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed"
+    )
+    inputs = replace(sample_inputs(), power_triggers=power)
+    finance = html.unescape(finance_page(inputs))
+    assert (
+        f"{fmt_usd(467.5e6)} for 42.5 MW at 1 site (+ 48.6 MW at us-east-b not priced: its "
+        "cost_per_mw_usd is 0 in the plan)"
+    ) in finance
+    facilities = html.unescape(facilities_page(inputs))
+    assert "not priced: us-east-b's cost_per_mw_usd is 0 in the plan" in facilities
+    assert "<td>$0</td>" not in facilities

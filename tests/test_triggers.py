@@ -1454,3 +1454,23 @@ def test_a_block_judged_on_one_day_reads_one_day() -> None:
         f"judged on its first 1 day in service only, not 91: the forecast ends on {_day(last)}"
         in note
     )
+
+
+def test_the_same_forecast_and_plan_give_the_same_requirement_to_the_bit() -> None:
+    """`fleetcast report` run twice on one forecast and one plan wrote two triggers.csv files
+    that differ: us-west all's requirement 10339.953311276951 then 10339.95331127695, eu-west
+    all's shortfall 53190.01824426725 then ...726: polars' joins hand a group's rows to the
+    sum in any order, and float sums depend on it. A rerun must write the same figures."""
+    from forecasting.triggers import pool_requirements
+
+    blocks = [_block(f"r1-b{i}", 7 + 13 * i, gpu_type="H200", mw=0.01) for i in range(150)]
+    document = _plan(blocks).model_dump(mode="json", exclude_none=True)
+    document["gpu_type"] = {"H100": {"h100_equivalent": 1.0}, "H200": {"h100_equivalent": 1.37}}
+    plan = CapacityPlan.model_validate(document)
+    runs = [
+        pool_requirements(_r1_forecast(), plan, as_of=MONDAY, column="q90").sort(
+            "region", "pool", "ds"
+        )
+        for _ in range(6)
+    ]
+    assert all(run.equals(runs[0]) for run in runs[1:])

@@ -1840,3 +1840,62 @@ def test_a_deal_s_own_blocks_are_counted_against_the_plan_s_blocks_only_once_the
     own = answer.deal_blocks.row(0, named=True)
     assert (own["pool"], own["candidate"], own["blocks"]) == ("all", "rack-c", 2)
     assert own["lacking_gpus"] == pytest.approx(375.0)
+
+
+def test_a_wait_for_power_at_two_sites_names_the_site_of_each_span() -> None:
+    """A deal whose blocks wait for power at two sites: the note read "the sites they go to
+    (us-east-a, us-east-b) have no power for them when its pools run short: short from June
+    2027 until 2029-01-03 (power contracted today ...); short from October 2028 until
+    2029-01-03 (power contracted today ...)", so a facilities reader could not tell which
+    site is short when. Each span names its site where more than one waits."""
+    from forecasting.whatif.power import _WAITS_SCHEMA, served_once_powered
+
+    waits = pl.DataFrame(
+        {
+            "site": ["r2-b", "r2-a"],
+            "exhaustion_with": [_day(200), _day(110)],
+            "powered_from": [_day(330), _day(300)],
+            "contracted": [False, True],
+            "new_site": [False, False],
+        },
+        schema=_WAITS_SCHEMA,
+    )
+    deal = _r2_deal(f"{_day(100)}:200")
+    _, note = served_once_powered(
+        waits, _unpowered_r2_plan(), deal, horizon_end=_day(360),
+        served=(_day(30), "served"), buffer_weeks=4, forecast=_forecast(),
+    )  # fmt: skip
+    assert (
+        f"short at r2-a from {_day(110)} until {_day(300)} (power contracted today: 10 "
+        f"months' lead time and the 4 weeks' buffer the power triggers keep); short at r2-b "
+        f"from {_day(200)} until {_day(330)} (the power planned at r2-b)"
+    ) in note
+
+
+def test_the_revenue_per_capital_ratio_of_unverified_revenue_says_so() -> None:
+    """A 2,048-GPU training deal whose revenue ($99.7M) all falls after the last day the
+    plan's statuses are verified: the revenue card said "not verified", while the card beside
+    it read "revenue per $ of capital 1.22" bare, a ratio that looks measured on that same
+    revenue. It now says how much of the revenue it divides is not verified."""
+    from dataclasses import replace
+
+    from forecasting.report.format import fmt_usd
+    from forecasting.report.pages.whatif import _cards
+
+    served = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(10)}:20"), as_of=MONDAY)
+    # Its revenue against a capital of $1M: the ratio the card divides.
+    answer = replace(served, extra_capex_usd=1e6)
+    assert answer.revenue_usd
+    unverified = replace(answer, revenue_unverified_usd=answer.revenue_usd, verified_to=_day(5))
+    ratio = next(v for k, v in _cards(unverified) if "per $ of capital" in k)
+    assert ratio == (
+        f"{answer.revenue_usd / answer.extra_capex_usd:.2f} (not verified: all of the revenue "
+        f"falls after {_day(5)}, the last day the plan's statuses are verified)"
+    )
+    part = replace(answer, revenue_unverified_usd=answer.revenue_usd / 4, verified_to=_day(5))
+    assert next(v for k, v in _cards(part) if "per $ of capital" in k).endswith(
+        f"(not verified: {fmt_usd(answer.revenue_usd / 4)} of the revenue falls after "
+        f"{_day(5)}, the last day the plan's statuses are verified)"
+    )
+    plain = next(v for k, v in _cards(answer) if "per $ of capital" in k)
+    assert plain == f"{answer.revenue_usd / answer.extra_capex_usd:.2f}"

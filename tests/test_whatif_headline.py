@@ -495,3 +495,59 @@ def test_a_deal_is_not_sent_to_a_new_site_for_the_plans_own_breach() -> None:
         "not within the horizon: the blocks it needs draw more power at b than its ceiling "
         "allows, whatever is contracted: a new site is needed"
     )
+
+
+def test_a_first_order_that_shrinks_to_a_better_status_says_the_status_is_its_alone() -> None:
+    """A 200,000-GPU eu-west deal the plan cannot serve within its horizon read "eu-west all
+    red -> amber" in the what-if table, a pool a finance reader took for better off with the
+    deal: its first order, sized to the day before the deal starts, shrank from 11 racks (8
+    waiting on power past the shortfall: red) to 2 that land in time (amber). The note on the
+    shrunk order says the status is that smaller order's, not the pool's with the deal."""
+    from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerResult
+    from forecasting.whatif import ORDERS_SCHEMA
+    from forecasting.whatif.replan import shrunk_order_note
+
+    def result(sized_to: str, racks: list[int]) -> TriggerResult:
+        return TriggerResult(
+            triggers=pl.DataFrame({"region": ["eu-west"], "pool": ["all"], "note": [""]}),
+            drivers=pl.DataFrame(),
+            idle_risk=pl.DataFrame(),
+            placements=pl.concat(
+                [
+                    pl.DataFrame(
+                        {
+                            "region": "eu-west",
+                            "pool": "all",
+                            "candidate": "rack-h200-256",
+                            "blocks": racks,
+                        },
+                        schema_overrides={"blocks": pl.Int64()},
+                    ),
+                    pl.DataFrame(schema=PLACEMENTS_SCHEMA),
+                ],
+                how="diagonal",
+            ),
+            sized_to=pl.DataFrame(
+                {"region": ["eu-west"], "pool": ["all"], "sized_to": [date.fromisoformat(sized_to)]}
+            ),
+        )
+
+    row = {"region": "eu-west", "pool": "all", "candidate": "rack-h200-256",
+           "blocks_without": 11, "blocks_with": 2, "exhaustion_without": date(2027, 2, 27),
+           "exhaustion_with": date(2027, 2, 27), "status_without": "red",
+           "status_with": "amber"}  # fmt: skip
+    orders = pl.DataFrame([row], schema={k: ORDERS_SCHEMA[k] for k in row})
+    deal = deal_contract(
+        customer="bigco", workload_class="inference", region="eu-west", ramp="2027-03-01:200000"
+    )
+    note = shrunk_order_note(
+        orders, result("2027-06-06", [11, 86]), result("2027-02-28", [2, 1067]), deal, cut=False
+    )
+    assert (
+        "; its status red -> amber is that smaller first order's alone, not the pool's with the "
+        "deal: what the deal's GPUs lack is in the verdict above"
+    ) in note
+    same = orders.with_columns(status_with=pl.lit("red"))
+    assert "is that smaller first order's alone" not in shrunk_order_note(
+        same, result("2027-06-06", [11, 86]), result("2027-02-28", [2, 1067]), deal, cut=False
+    )

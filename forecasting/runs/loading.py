@@ -291,8 +291,8 @@ def load_contracts_file(
     loaded: the book is that region's only demand until its telemetry comes. Loaded, but named
     in the warnings: a customer that misses a telemetry customer only by case or a close
     spelling, two contracts in force on the same customer, class, region, ramp and term under
-    different ids, and an entry announced after ``today`` (default: the UTC clock's) or the
-    newest telemetry day.
+    different ids, an entry announced after ``today`` (default: the UTC clock's) or the
+    newest telemetry day, and a pipeline deal at probability 1 for a customer running there.
 
     A refused entry keeps the version of its id this file loaded before, until it is fixed
     (an entry whose id cannot be read keeps every contract of the file the new version lacks:
@@ -357,6 +357,7 @@ def load_contracts_file(
                 frame, newest=None if newest is None else newest.date(), today=today
             ),
             *contracts.far_ahead(frame, today=today),
+            *contracts.certain_pipeline(frame, series),
             *contracts.ended_before_telemetry(
                 frame, first=None if oldest is None else oldest.date()
             ),

@@ -286,8 +286,12 @@ def _power_windows(
     """Each wait for power as the note reads it: short from when until when, and whose power
     ends it (the site's planned steps, or a contract signed today)."""
     months = {s.id: s.power_lead_months for s in plan.site}
+    # Where more than one site waits, each span names its own: "(us-east-a, us-east-b) ...:
+    # short from June 2027 ...; short from October 2028 ..." left the reader to guess which.
+    several = waits["site"].drop_nulls().n_unique() > 1
     parts = []
     for w in waits.sort("exhaustion_with").iter_rows(named=True):
+        at = f" at {w['site']}" if several and w["site"] is not None else ""
         source = (
             f"power contracted today: {months.get(w['site'], 0)} months' lead time and the "
             f"{buffer_weeks} weeks' buffer the power triggers keep"
@@ -295,7 +299,7 @@ def _power_windows(
             else f"the power planned at {w['site']}"
         )
         parts.append(
-            f"short from {day_or_month(w['exhaustion_with'], forecast)} until "
+            f"short{at} from {day_or_month(w['exhaustion_with'], forecast)} until "
             f"{w['powered_from']} ({source})"
         )
     return "; ".join(parts)

@@ -380,6 +380,10 @@ def _blocks_by_candidate(placements: pl.DataFrame, region: str, pool: str) -> di
     return dict(rows.group_by("candidate").agg(pl.col("blocks").sum()).sort("candidate").rows())
 
 
+# Worse is higher: a status that falls in rank with the deal reads as the pool better off.
+_STATUS_RANK = {"green": 0, "amber": 1, "red": 2}
+
+
 def shrunk_order_note(
     orders: pl.DataFrame,
     without: TriggerResult,
@@ -441,10 +445,20 @@ def shrunk_order_note(
             f"{totals_without.get(c, 0):,} -> {totals_with.get(c, 0):,} x {c}"
             for c in sorted({*totals_without, *totals_with})
         )
+        # A status is its first order's: the smaller order can land in time where the larger
+        # waited on power ("eu-west all red -> amber" for a 200,000-GPU deal never served).
+        status = (str(r.get("status_without")), str(r.get("status_with")))
+        better = (
+            f"; its status {status[0]} -> {status[1]} is that smaller first order's alone, not "
+            "the pool's with the deal: what the deal's GPUs lack is in the verdict above"
+            if status[1] in _STATUS_RANK
+            and _STATUS_RANK[status[1]] < _STATUS_RANK.get(status[0], -1)
+            else ""
+        )
         parts.append(
             f"{region} {pool}: trigger blocks {r['blocks_without']:,} -> "
             f"{r['blocks_with']:,} x {r['candidate']} though the deal adds demand{why}; every "
-            f"order of the pool to the plan's end: {totals}"
+            f"order of the pool to the plan's end: {totals}{better}"
         )
     return "; ".join(parts)
 

@@ -910,7 +910,12 @@ def _cost(row: dict[str, Any], *, priced: Collection[str] = ()) -> str:
         unpriced = f"the {fmt_mw(beyond)} beyond the ceiling: not priced"
     if not row["mw_to_contract"]:
         return f"not priced: {fmt_mw(beyond)} beyond the ceiling" if beyond > 0 else MISSING
-    cost = fmt_usd(row["cost_usd"])
+    # Power priced at a site of cost_per_mw_usd 0 reads $0, as if free: the what-if says so.
+    cost = (
+        fmt_usd(row["cost_usd"])
+        if (row["cost_usd"] or 0.0) > 0
+        else f"not priced: {row['site']}'s cost_per_mw_usd is 0 in the plan"
+    )
     return f"{cost} for {fmt_mw(row['mw_to_contract'])} ({unpriced})" if beyond > 0 else cost
 
 

@@ -427,6 +427,20 @@ def _power_cost(power: pl.DataFrame, *, priced: Collection[str] = ()) -> str:
             if by_site > 0
             else f"none priced: {fmt_mw(unpriced)} beyond their ceilings"
         )
+    # A site of cost_per_mw_usd 0 prices its MW at $0 (power.py multiplies): its MW read as
+    # free power inside "$X for N MW", where the what-if says "not priced".
+    free = due.filter(pl.col("cost_usd").fill_null(0.0) <= 0)
+    due = due.filter(pl.col("cost_usd").fill_null(0.0) > 0)
+    if free.height:
+        names = ", ".join(sorted(free["site"].to_list()))
+        its = "its" if free.height == 1 else "their"
+        beyond.insert(
+            0,
+            f"{fmt_mw(total(free, 'mw_to_contract'))} at {names} not priced: {its} "
+            "cost_per_mw_usd is 0 in the plan",
+        )
+    if due.is_empty():
+        return "; ".join(beyond)
     sites = due.height
     text = (
         f"{fmt_usd(total(due, 'cost_usd'))} for {fmt_mw(total(due, 'mw_to_contract'))} at "

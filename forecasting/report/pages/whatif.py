@@ -87,6 +87,19 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         and not answer.capex_bound  # revenue per $ of capital not measured is no ratio
         else MISSING
     )
+    if ratio != MISSING and answer.revenue_unverified_usd and answer.verified_to:
+        # The ratio divides the revenue the card beside it calls not verified: it read "1.22"
+        # bare beside "$99.7M ($99.7M of it after 2027-01-03 ...: not verified)".
+        unverified = answer.revenue_unverified_usd
+        share = (
+            "all of the revenue"
+            if unverified >= (answer.revenue_usd or 0.0) - 0.005
+            else f"{fmt_usd(unverified)} of the revenue"
+        )
+        ratio += (
+            f" (not verified: {share} falls after {fmt_date(answer.verified_to)}, the last day "
+            "the plan's statuses are verified)"
+        )
     revenue = (
         "not counted: never served in full within the horizon"
         if uncounted
