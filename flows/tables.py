@@ -741,7 +741,8 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
         answers.add_row(
             Text(o.drill),
             Text(", ".join(o.failing_classes) or "none"),
-            Text(rungs),
+            # A blank beside "failing classes: inference" read as an answer lost.
+            Text(rungs or "none"),
             Text(_would_pass_with(o)),
         )
     # The verdict table's time to absorb plays the response ladder; these two tables do not,

@@ -928,3 +928,31 @@ def test_a_drill_not_verified_prints_no_figures_as_measured_in_the_terminal() ->
             assert "not verified" not in passed
     slo = next(c for c in change_table.columns if c.header == "SLO attainment")
     assert str(slo._cells[1]) == "100.0% -> 100.0%"
+
+
+def test_a_drill_that_used_no_rung_says_none_in_the_rungs_column() -> None:
+    """block-loss at two weeks failed on inference with no rung of the ladder used on 10 % of
+    paths, and the terminal's "rungs used" cell was blank beside "failing classes: inference":
+    a blank read as an answer lost. It says "none", and a failover share still stands alone."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
+    paths = _paths({"r1/inference/other": 700.0}, samples=5)
+    played = play_drill(
+        plan, paths, pl.DataFrame(schema=SHAPES_SCHEMA),
+        scenario_from_args(target="class:inference"), as_of=MONDAY,
+        options=DrillOptions(answer_paths=5),
+    )  # fmt: skip
+    run = {"drill": "d", "target": "t", "notes": list(played.result.notes), **played.answers}
+    outcome = drill_outcome(
+        run_id="d-1", run={**run, "passed": False}, verdicts=played.result.verdicts,
+        kpis=played.result.kpis, additions=played.additions,
+    )  # fmt: skip
+
+    def rungs_cell(o: DrillOutcome) -> str:
+        column = drill_tables([o])[1].columns[2]
+        assert str(column.header).startswith("rungs used")
+        return str(column._cells[0])
+
+    assert rungs_cell(outcome.model_copy(update={"rungs_used": []})) == "none"
+    failed_over = outcome.model_copy(update={"rungs_used": [], "failover_share": 0.5})
+    assert rungs_cell(failed_over) == "50% failed over"
+    assert rungs_cell(outcome.model_copy(update={"rungs_used": ["defer"]})) == "defer"
