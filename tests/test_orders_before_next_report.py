@@ -418,3 +418,50 @@ def _split_on_power(waits: date) -> ReportInputs:
         powered_from=pl.when(own & mine).then(pl.lit(date(2027, 6, 1))).otherwise(None)
     )
     return replace(sample, triggers=triggers, placements=split, next_report=NEXT)
+
+
+def _triggers_csv(inputs: ReportInputs, root: Path) -> list[dict[str, str]]:
+    import csv
+
+    from forecasting.report import publish_report
+
+    with (publish_report(inputs, root=root) / "triggers.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_triggers_csv_says_which_order_by_falls_before_the_next_report(tmp_path: Path) -> None:
+    """triggers.csv had no ``due_before_next_report``: the amber us-east/training trigger due
+    2026-12-28, two days before the next weekly report, read as plain as eu-west's a year on,
+    while orders.csv and every page said "place it by then". A reader of triggers.csv could not
+    tell which order-by dates must be acted on before the next report. It carries the column
+    now, last, in orders.csv's words (text.before_next_report); a run with no next report
+    known leaves it empty."""
+    rows = {(r["region"], r["pool"]): r for r in _triggers_csv(_weekly(), tmp_path / "weekly")}
+    assert list(rows[("us-east", "training")])[-1] == "due_before_next_report"
+    assert rows[("us-east", "training")]["order_by"] == str(DUE)
+    assert rows[("us-east", "training")]["due_before_next_report"] == SOON
+    # Late (before the as-of day) or due after the next report: no words.
+    for key in (("us-east", "all"), ("eu-west", "all"), ("eu-west", "training")):
+        assert rows[key]["due_before_next_report"] == "", rows[key]
+    calm = _triggers_csv(_weekly(None), tmp_path / "calm")
+    assert {r["due_before_next_report"] for r in calm} == {""}
+
+
+def test_a_new_site_order_by_before_the_next_report_is_flagged_in_both_downloads(
+    tmp_path: Path,
+) -> None:
+    """r1/all's blocks under its ceiling were due 2026-01-22 (late) and those past it, by the
+    new site, 2026-08-10, five days before the next weekly report: orders.csv read the row's
+    order_by alone for its flag, so the row whose new-site order-by falls before the next
+    report read plain, and triggers.csv had no flag at all. Both say it now, from any of the
+    row's order-by dates that falls before the next report."""
+    week = _start_this_week()
+    soon = date(2026, 8, 10)
+    words = before_next_report(soon, as_of=START, next_report=WEEK_ON)
+    assert words == START_SOON
+    (trigger,) = [r for r in _triggers_csv(week, tmp_path / "t") if r["pool"] == "all"]
+    assert (trigger["order_by"], trigger["new_site_order_by"]) == ("2026-01-22", str(soon))
+    assert trigger["due_before_next_report"] == START_SOON, trigger
+    orders = [r for r in _orders_csv(week, tmp_path / "o") if r["new_site_order_by"] == str(soon)]
+    assert orders, "no order row carries the new-site order-by"
+    assert {r["due_before_next_report"] for r in orders} == {START_SOON}, orders

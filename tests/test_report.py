@@ -853,6 +853,8 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         # No [[new_site]]: no block past a ceiling is dated by one.
         new_site_order_by=pl.lit(None, pl.Date),
         new_site_arrives=pl.lit(None, pl.Date),
+        # No next report known (sample_inputs): no order-by is flagged before it.
+        due_before_next_report=pl.lit(None, pl.String),
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
@@ -871,6 +873,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "status_shown": pl.String(),
         "new_site_order_by": pl.Date(),
         "new_site_arrives": pl.Date(),
+        "due_before_next_report": pl.String(),
     }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
@@ -1270,6 +1273,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "status_shown",
         "new_site_order_by",
         "new_site_arrives",
+        "due_before_next_report",
     ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
