@@ -63,8 +63,10 @@ def test_the_finance_tables_say_an_order_due_before_the_next_report() -> None:
     page = _visible(finance_page(weekly))
     assert f"{DUE} (monthly grain), {SOON}" in page
     assert f"{LATER_DUE} (monthly grain: not verified at the daily grain), {SOON}" in page
-    # The green eu-west/all order, due next October, is no more urgent than before.
-    assert page.count(SOON) == 2, page.count(SOON)
+    # The green eu-west/all order, due next October, is no more urgent than before; the
+    # us-east/training order-by says it again where "what changed" lists its move.
+    assert page.count(SOON) == 3, page.count(SOON)
+    assert f"2027-01-18 → {DUE}, {SOON}" in html.unescape(page)
     assert "next scheduled report" not in _visible(finance_page(_weekly(None)))
     # The orders chart's takeaway names the first order and a later one due before it.
     first = _visible(finance_page(_weekly(later_first=True)))
@@ -465,3 +467,70 @@ def test_a_new_site_order_by_before_the_next_report_is_flagged_in_both_downloads
     orders = [r for r in _orders_csv(week, tmp_path / "o") if r["new_site_order_by"] == str(soon)]
     assert orders, "no order row carries the new-site order-by"
     assert {r["due_before_next_report"] for r in orders} == {START_SOON}, orders
+
+
+def test_what_changed_flags_a_date_now_due_before_the_next_report() -> None:
+    """The "what changed" tables read "2027-01-18 → 2026-12-28" for us-east/training's order-by,
+    "start a new site by ... → 2026-12-28" and "contract power by ... → 2026-12-28" with the
+    next weekly report on 2026-12-30: a row now due before the next report read like any
+    other, while the orders tables said "place it by then" of the same date. Each table says
+    it after the date now (text.before_next_report); no next report known, none does."""
+    from forecasting.report.changes import CONSTRUCTION_CHANGES_SCHEMA, POWER_CHANGES_SCHEMA
+    from forecasting.report.pages.common import changes_view
+
+    power = pl.DataFrame(
+        [{"region": "us-east", "site": "us-east-b", "change": "changed", "status_before": "amber",
+          "status_now": "red", "contract_by_before": date(2027, 2, 1), "contract_by_now": DUE,
+          "exhaustion_before": date(2029, 2, 1), "exhaustion_now": date(2028, 12, 1)}],
+        schema=POWER_CHANGES_SCHEMA,
+    )  # fmt: skip
+    construction = pl.DataFrame(
+        [{"region": "us-east", "change": "changed", "status_before": "green", "status_now": "red",
+          "start_by_before": date(2028, 6, 1), "start_by_now": DUE,
+          "exhaustion_before": date(2031, 1, 1), "exhaustion_now": date(2029, 5, 1)}],
+        schema=CONSTRUCTION_CHANGES_SCHEMA,
+    )  # fmt: skip
+    inputs = replace(
+        sample_inputs(), next_report=NEXT, power_changes=power, construction_changes=construction
+    )
+    view = changes_view(inputs)
+    assert view.table is not None and view.power is not None and view.construction is not None
+    now = f"→ {DUE}, {SOON}"
+    (east,) = [r for r in view.table.rows if r[:2] == ["us-east", "training"]]
+    assert f"2027-01-18 {now}" in _cells(view.table), east
+    assert f"2027-02-01 {now}" in _cells(view.power)
+    assert f"2028-06-01 {now}" in _cells(view.construction)
+    # The late us-east/all order-by (before the as-of day) stays plain, as everywhere.
+    (late,) = [r for r in view.table.rows if r[:2] == ["us-east", "all"]]
+    assert "next scheduled report" not in " ".join(str(c) for c in late)
+    calm = changes_view(replace(inputs, next_report=None))
+    for table in (calm.table, calm.power, calm.construction):
+        assert table is not None
+        assert not any("next scheduled report" in c for c in _cells(table))
+
+
+def test_status_flags_a_changed_date_now_due_before_the_next_report() -> None:
+    """`fleetcast status` listed "order by 2027-01-18 -> 2026-12-28" (and a new site's start-by,
+    a site's contract-power-by) with the next scheduled report two days after it, plain: a
+    row due before the next report read like any other. It says so after the date now, in
+    the pages' words; with no next report known, as before."""
+    from rich.console import Console
+
+    from flows.status import changes_view
+    from forecasting.changes import RunChanges
+    from forecasting.report.changes import trigger_changes
+
+    sample = sample_inputs()
+    triggers = trigger_changes(sample.triggers, sample.previous_triggers).filter(
+        pl.col("change") != "unchanged"
+    )
+    changes = RunChanges("t2", "f2", "t1", "f1", as_of=AS_OF, triggers=triggers)
+
+    def shown(next_report: date | None) -> str:
+        console = Console(width=400, record=True)
+        for view in changes_view(changes, next_report=next_report):
+            console.print(view)
+        return " ".join(console.export_text().split())
+
+    assert f"2027-01-18 -> {DUE}, {SOON}" in shown(NEXT)
+    assert "next scheduled report" not in shown(None)

@@ -6912,15 +6912,15 @@ def test_an_order_by_before_the_next_weekly_report_says_order_now() -> None:
     )
     # The run's own: on FLEETCAST_REPORT_CRON, none for a past as-of date (a trace, a backfill)
     # or a cron that does not parse (serve refuses it, naming it).
-    from forecasting.runs.reports import _next_report
+    from forecasting.settings import next_report_for
 
     monday_6 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("FLEETCAST_REPORT_CRON", "0 6 * * 3")
-        assert _next_report(date(2026, 11, 22), monday_6) == date(2026, 11, 25)
-        assert _next_report(date(2026, 11, 1), monday_6) is None
+        assert next_report_for(date(2026, 11, 22), now=monday_6) == date(2026, 11, 25)
+        assert next_report_for(date(2026, 11, 1), now=monday_6) is None
         env.setenv("FLEETCAST_REPORT_CRON", "every monday")
-        assert _next_report(date(2026, 11, 22), monday_6) is None
+        assert next_report_for(date(2026, 11, 22), now=monday_6) is None
     sample = sample_inputs()
     due = AS_OF + timedelta(days=3)
     # A rack of 8 weeks' lead for a shortfall 12 weeks out (4 weeks' buffer), on daily rows.

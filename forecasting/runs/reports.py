@@ -647,21 +647,6 @@ def _unplayed(
     return tuple(sorted(name for name in named if name not in seen))
 
 
-def _next_report(as_of: date, now: datetime) -> date | None:
-    """The day of the next report on the schedule `fleetcast serve` keeps
-    (``FLEETCAST_REPORT_CRON``), or None where the run stands on a past as-of date (a trace, a
-    backfill: the schedule says nothing of its dates)."""
-    from forecasting.settings import next_report_day, settings
-
-    if (now.date() - as_of).days > 1:
-        return None
-    try:
-        return next_report_day(settings().report_cron, now)
-    except ValueError:
-        # `fleetcast serve` refuses such a cron, naming it; the report goes on without the note.
-        return None
-
-
 def report_inputs(
     warehouse_path: Path, plan: CapacityPlan, triggers: TriggerRun, options: ReportOptions
 ) -> ReportInputs:
@@ -672,6 +657,7 @@ def report_inputs(
     from forecasting.forecast import mean_of_paths_spans
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
+    from forecasting.settings import next_report_for
     from forecasting.traces import placed_dates_note
     from forecasting.triggers import (
         construction_triggers,
@@ -787,7 +773,7 @@ def report_inputs(
         run_id=run_id,
         as_of=as_of,
         generated_at=now,
-        next_report=_next_report(as_of, now),
+        next_report=next_report_for(as_of, now=now),
         plan=plan,
         stale_days=stale_days,
         telemetry_ahead_minutes=ahead,
