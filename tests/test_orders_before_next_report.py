@@ -534,3 +534,78 @@ def test_status_flags_a_changed_date_now_due_before_the_next_report() -> None:
 
     assert f"2027-01-18 -> {DUE}, {SOON}" in shown(NEXT)
     assert "next scheduled report" not in shown(None)
+
+
+def test_the_what_if_says_an_order_by_before_the_next_report() -> None:
+    """A deal pulls r2's rack order forward to three days after the as-of day: the what-if
+    page's orders table and the CLI's table read "2026-02-11 → 2026-01-08" plain with the
+    next scheduled report after it, while the report's tables say "place it by then" of such
+    a date. Both say it now (text.before_next_report); with no next report known, as before."""
+    from rich.console import Console
+    from test_whatif import _day, _forecast
+
+    from flows.tables import whatif_table
+    from forecasting.capacity import CapacityPlan
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.whatif import deal_contract, what_if
+    from tests.test_triggers import MONDAY, _plan, _r2_blocks
+
+    big = {"name": "big-rack", "kind": "rack", "gpu_type": "H100", "gpus": 4000, "mw": 6,
+           "lead_time_weeks": 8, "capex_usd": 150e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(
+        _plan(_r2_blocks()).model_dump(exclude_none=True) | {"candidate": [big]}
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:50"
+    )
+    pulled = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    # Pulled forward to three days after the as-of day (the sample's lands already late).
+    due = MONDAY + timedelta(days=3)
+    r2 = pl.col("pool") == "all"
+    answer = replace(
+        pulled,
+        orders=pulled.orders.with_columns(order_by=pl.when(r2).then(due).otherwise("order_by")),
+    )
+    following = due + timedelta(days=2)
+    soon = before_next_report(due, as_of=answer.as_of, next_report=following)
+    assert soon, "due before the next report"
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90", next_report=following)
+    assert f"2026-02-11 → {due}, {soon}" in html.unescape(page)
+    plain = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert "next scheduled report" not in plain
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=0.0, extra_mw=0.0, revenue_usd=None,
+        orders=answer.orders.to_dicts(), notes=[], page=Path("whatif.html"),
+        next_report=following,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    assert f"2026-02-11 -> {due}, {soon}" in " ".join(console.export_text().split())
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome.model_copy(update={"next_report": None})))
+    assert "next scheduled report" not in console.export_text()
+
+
+def test_the_finance_pipeline_table_says_a_deal_s_order_by_before_the_next_report() -> None:
+    """The finance page's pipeline table (each deal weighed as if it signed, its extra capex
+    and the first order-by it adds) read "2026-12-28" plain beside a report next due
+    2026-12-30, while the orders tables above it said "place it by then" of the same date: a
+    deal that signs this week needs its order before the next report. It says so now, by
+    the one rule; no next report known, as before."""
+    from forecasting.report.pages.finance import _pipeline_table
+    from forecasting.whatif.pipeline import PIPELINE_SCHEMA
+
+    deals = pl.DataFrame(
+        [{"contract_id": "p-1", "customer": "newco", "workload_class": "inference",
+          "region": "us-east", "probability": 0.5, "first_day": DUE, "peak_gpus": 512,
+          "extra_capex_usd": 8e6, "expected_capex_usd": 4e6, "order_by": DUE,
+          "serve_from": DUE, "note": "", "capex_bound": None}],
+        schema=PIPELINE_SCHEMA,
+    )  # fmt: skip
+    column = _pipeline_table(deals).headers.index("order by")
+    soon = _pipeline_table(deals, as_of=AS_OF, next_report=NEXT).rows[0][column]
+    assert soon == f"{DUE}, {SOON}", soon
+    assert _pipeline_table(deals, as_of=AS_OF, next_report=None).rows[0][column] == str(DUE)
