@@ -1222,6 +1222,9 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     for table in decisions_tables(run):
         console.print(table)
+    # As `forecast --outages` says them: a calendar that marked nothing printed nothing here.
+    for note in run.outage_notes:
+        say(f"warning: {note}", error=True)
     # A replay on too little history still reads like a measured call: say so where it shows.
     short = short_history_as_ofs(pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA))
     if short:

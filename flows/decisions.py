@@ -38,8 +38,9 @@ recording_prefect_sigterm()  # before any flow here runs: flows/stopping.py says
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def read_inputs(
     warehouse_path: Path, capacity_path: Path, options: DecisionOptions
-) -> tuple[pl.DataFrame, ContractBook | None, pl.DataFrame | None]:
-    """The whole daily demand, the contract book and the events, read once."""
+) -> decisions.BacktestInputs:
+    """The whole daily demand, the contract book, the events and the outage calendar's lines,
+    read once."""
     return decisions.backtest_inputs(warehouse_path, options, capacity_path=capacity_path)
 
 
@@ -101,7 +102,7 @@ def decisions_flow(
     logger = get_run_logger()
     started = time.perf_counter()
     plan = load_capacity(capacity_path)
-    series, book, events = read_inputs(warehouse_path, capacity_path, options)
+    series, book, events, outage_notes = read_inputs(warehouse_path, capacity_path, options)
     days, data_end = decisions.replay_days(series, options)
     futures = []
     for day in days:
@@ -129,6 +130,7 @@ def decisions_flow(
         time.perf_counter() - started,
     )
     run = publish_page(warehouse_path, reports_path, run)
+    run = run.model_copy(update={"outage_notes": list(outage_notes)})
     logger.info("decision backtest %s: %d as-of days, %s", run.run_id, len(days), run.counts)
     return run
 

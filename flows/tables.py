@@ -36,6 +36,7 @@ from forecasting.schema import (
     WorkloadClass,
     absorb_cost_text,
     book_labelled,
+    book_levels_said_once,
     book_only_words,
     unverified_absorb_text,
 )
@@ -419,10 +420,17 @@ def _book_only_table(run: ForecastRun) -> list[Table]:
     models table's "contract-book" count did not say which series, nor why."""
     if not run.book_only_levels:
         return []
-    table = Table(title="series only the contract book holds", title_justify="left")
+    # The reason every row shares is said once under the table: it repeated on every row.
+    rows, reason = book_levels_said_once(run.book_only_levels)
+    table = Table(
+        title="series only the contract book holds",
+        title_justify="left",
+        caption=f"each: {reason}" if reason else None,
+        caption_justify="left",
+    )
     table.add_column("series", no_wrap=True)
-    table.add_column("its figures")
-    for uid, words in run.book_only_levels.items():
+    table.add_column("its deals")
+    for uid, words in rows.items():
         table.add_row(Text(hierarchy.label_of(uid)), words)
     return [table]
 

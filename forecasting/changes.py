@@ -47,7 +47,7 @@ from forecasting.report.changes import (
     trigger_changes,
     version_caveat,
 )
-from forecasting.report.inputs import NOT_CHECKED
+from forecasting.report.inputs import NOT_CHECKED, NOT_JUDGED
 
 __all__ = [
     "CONSTRUCTION_CHANGES_SCHEMA",
@@ -158,7 +158,15 @@ def _per_site(power: pl.DataFrame, suffix: str) -> pl.DataFrame:
 def _as_shown(power: pl.DataFrame, triggers: pl.DataFrame | None) -> pl.DataFrame:
     """``power`` with a green site whose region has an order not sized (a candidate and no
     blocks: the forecast ends before it lands) reading "not checked", as the pages and the CLI
-    show it (``report.inputs.power_view``): its stored green counted the orders sized only."""
+    show it (``report.inputs.power_view``): its stored green counted the orders sized only.
+    A green stored before triggers.power stored "not judged" (its note opens so) reads "not
+    judged": against a run of today, "green -> not judged" was no change of the site."""
+    power = power.with_columns(
+        pl.when((pl.col("status") == "green") & pl.col("note").str.starts_with(f"{NOT_JUDGED}:"))
+        .then(pl.lit(NOT_JUDGED))
+        .otherwise(pl.col("status"))
+        .alias("status")
+    )
     if triggers is None or not {"blocks_to_order", "candidate"} <= set(triggers.columns):
         return power
     unsized = (

@@ -35,6 +35,7 @@ import polars as pl
 
 from forecasting import hierarchy, schema
 from forecasting.sums import exact_sum
+from forecasting.text import counted
 
 __all__ = [
     "ALL_CLASSES",
@@ -52,6 +53,7 @@ __all__ = [
     "largest_customer_history",
     "largest_customers",
     "path_customers",
+    "top_is_all_text",
 ]
 
 OTHER = "other"
@@ -211,6 +213,13 @@ def customers_within_top(
     if not tail and 0 < (n := named["customer"].n_unique()) <= top:
         counts[ALL_CLASSES] = n
     return dict(sorted(counts.items()))
+
+
+def top_is_all_text(customers: int, *, top: int = 5) -> str:
+    """How every surface says a top-``top`` share over no more than ``top`` customers and no
+    tail (:func:`customers_within_top`): "2 customers: top-5 is all of them". The finance
+    table said so and its chart "2 customers: the top-5 customers' share is all of them"."""
+    return f"{counted(customers, 'customer')}: top-{top} is all of them"
 
 
 def largest_customer_history(

@@ -160,7 +160,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import polars as pl
 from pydantic import BaseModel
@@ -185,6 +185,7 @@ __all__ = [
     "SHORT_HISTORY",
     "STORED_COUNTS",
     "UNMET_CENSORED",
+    "BacktestInputs",
     "DecisionRun",
     "KnownThen",
     "Replayed",
@@ -274,6 +275,9 @@ class DecisionRun(BaseModel):
     # Each replay forecast's daily days: an exhaustion past them is on a monthly row, whose
     # first day stands for the month ("2027-09-01" read as a forecast day).
     daily_days: int = DecisionOptions.model_fields["horizon_days"].default
+    # What the outage calendar (--outages) marked, as a forecast says it: windows that mark
+    # nothing, a calendar that marks no hour (printed nothing before). Not stored.
+    outage_notes: list[str] = []
 
 
 # --- the as-of days and the plan as it stood ----------------------------------------------------
@@ -1239,19 +1243,30 @@ def store_decisions(
     )
 
 
+class BacktestInputs(NamedTuple):
+    """What a decision backtest reads once: the whole daily demand, the contract book, the
+    events, and the lines on its outage calendar (a forecast's ``outage_notes``)."""
+
+    series: pl.DataFrame
+    book: ContractBook | None
+    events: pl.DataFrame | None
+    outage_notes: tuple[str, ...] = ()
+
+
 def backtest_inputs(
     warehouse_path: Path, options: DecisionOptions, *, capacity_path: Path | None = None
-) -> tuple[pl.DataFrame, ContractBook | None, pl.DataFrame | None]:
+) -> BacktestInputs:
     """The whole daily demand, the contract book and the events, read once (the customers of
     the plan at ``capacity_path``'s dedicated blocks keep their own series).
 
     Demand is read by the forecast's reader, with the options' outage calendar and zero rule:
     read without them, a replay took a collector's zero hours, which the forecast leaves out
-    as outages, for demand, and judged its calls on a day the forecast never saw."""
+    as outages, for demand, and judged its calls on a day the forecast never saw. The
+    calendar's lines are the forecast's too (`backtest-decisions --outages` said none)."""
     from forecasting.options import ForecastOptions
-    from forecasting.runs import contract_book, demand_series_for, known_events
+    from forecasting.runs import contract_book, demand_read_for, known_events
 
-    series = demand_series_for(
+    read = demand_read_for(
         warehouse_path,
         ForecastOptions(
             customers_per_class=options.customers_per_class,
@@ -1267,7 +1282,7 @@ def backtest_inputs(
         else None
     )
     events = known_events(warehouse_path) if options.use_events else None
-    return series, book, events
+    return BacktestInputs(read.series, book, events, read.outage_notes)
 
 
 def replay_days(series: pl.DataFrame, options: DecisionOptions) -> tuple[list[date], date]:
@@ -1329,7 +1344,9 @@ def backtest_decisions(
 
     started = time.perf_counter()
     plan = load_capacity(capacity_path)
-    series, book, events = backtest_inputs(warehouse_path, options, capacity_path=capacity_path)
+    series, book, events, outage_notes = backtest_inputs(
+        warehouse_path, options, capacity_path=capacity_path
+    )
     days, data_end = replay_days(series, options)
     replay = partial(
         replay_as_of, series=series, plan=plan, book=book, events=events, options=options
@@ -1345,7 +1362,7 @@ def backtest_decisions(
         as_ofs=days,
         data_end=data_end,
         seconds=time.perf_counter() - started,
-    )
+    ).model_copy(update={"outage_notes": list(outage_notes)})
     return run if reports_path is None else publish_page(warehouse_path, reports_path, run)
 
 

@@ -53,7 +53,14 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   region's other classes take what the region's growth had given it
   (:func:`_levels_held_in_their_regions`; on the paths, the nearest level with customers
   that vary). Split with its region, a class whose only customer sat at 200 GPUs read
-  monthly means of 162-199 beside the customer's 200.
+  monthly means of 162-199 beside the customer's 200. Where the region's own model falls
+  below its held classes, the reservation holds and the region gives way: it reads at least
+  their sum (at least each of them in the peak measure), and its other classes what it reads
+  above them, floored at zero. A held class is observed, one value every day of its history,
+  and part of its region on every path; the region's model is an estimate fitted on a sum
+  that holds it, and a log-scale trend on 1,000 reserved GPUs beside a fading class carried
+  the fade past the 1,000 that never moved (monthly means of 976 from February 2027, the
+  fading class -5.4 GPUs), so the class rows summed above their region's on one page.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class over the
@@ -1253,10 +1260,14 @@ def _factors_by_growth(
     target[group] = whole
     start, growth = np.log1p(level), np.log1p(base) - np.log1p(level)
 
-    # A class read at zero stays there (no factor moves it), so it adds nothing at any c.
+    # A class read at zero stays there (no factor moves it), so it adds nothing at any c; and
+    # none is read below zero: a shrinking class's growth scaled past -1 in log1p read a
+    # negative mean (-0.22 GPUs, a synthetic fleet's eu-west experimentation on one day).
+    def moved_by(c: np.ndarray) -> np.ndarray:
+        return np.where(base > 0, np.maximum(np.expm1(start + c[group] * growth), 0.0), 0.0)
+
     def summed(c: np.ndarray) -> np.ndarray:
-        moved = np.where(base > 0, np.expm1(start + c[group] * growth), 0.0)
-        return np.bincount(group, weights=moved, minlength=n)
+        return np.bincount(group, weights=moved_by(c), minlength=n)
 
     # The summed value need not be monotone in c (classes growing beside classes shrinking):
     # bisection finds a c where it crosses the region's value, if it does within the bounds.
@@ -1268,8 +1279,7 @@ def _factors_by_growth(
         high = np.where(above, mid, high)
         low = np.where(above, low, mid)
     c = (low + high) / 2
-    moved = np.expm1(start + c[group] * growth)
-    factor = np.where(base > 0, moved / np.where(base > 0, base, 1.0), 1.0)
+    factor = np.where(base > 0, moved_by(c) / np.where(base > 0, base, 1.0), 1.0)
     total = np.bincount(group, weights=base * factor, minlength=n)
     rest = np.where(total > 0, target / np.where(total > 0, total, 1.0), 1.0)
     return factor * rest[group]
@@ -1863,7 +1873,11 @@ def _levels_held_in_their_regions(
 
     A held class is one whose every customer is constant; left to the split, a class whose
     only customer sat at 200 GPUs read 198-200 a day and 192-200 a month (q90 220) while its
-    customer read 200 at every quantile."""
+    customer read 200 at every quantile.
+
+    Where the region's model reads less than its held classes, the held classes win and the
+    region is raised to them (the comments below say why); its other classes read what it
+    reads above them, which is zero there."""
     ids = held.filter(pl.col("measure") == measure)["unique_id"]
     if frame.is_empty() or ids.is_empty():
         return frame
@@ -1872,14 +1886,44 @@ def _levels_held_in_their_regions(
         "unique_id", "ds", *(pl.col(c).alias(f"{c}_own") for c in values)
     )
     is_held = pl.col("unique_id").is_in(ids.implode())
+    numbers = [c for c in values if c != "model"]
+    is_class = hierarchy.depth() == 2
     out = (
         frame.with_row_index("_row")
         .join(theirs, on=["unique_id", "ds"], how="left")
         .with_columns(pl.coalesce(f"{c}_own", c).alias(c) for c in values)
+        # A class's demand is never below zero; the split's log1p growth can read it so.
+        .with_columns(
+            pl.when(is_class & ~is_held).then(pl.col(c).clip(lower_bound=0.0)).otherwise(c)
+            for c in numbers
+        )
+    )
+    # The reservation holds and the region gives way: a region reads at least its held
+    # classes, at every value (their sum in the mean measure, each of them in the peak one,
+    # since peaks do not add). A held class is observed, every day of its history one value,
+    # and it is part of its region on every path; the region's growth model is an estimate
+    # fitted on a sum that contains it, and a log-scale trend on a reserved 1,000 GPUs plus a
+    # fading class carried the fade past the 1,000 that never moved (976 a month), so the
+    # classes read above their region on one page. Cutting the held class to its region
+    # instead would forecast a reservation that never moved to fall, below its customers.
+    # The region's model keeps what it estimates above the held classes (what varies),
+    # floored at zero.
+    floor = (
+        out.filter(is_class & is_held)
+        .group_by(hierarchy.parent().alias("unique_id"), "ds")
+        .agg(
+            (pl.col(c).sum() if measure == Measure.MEAN.value else pl.col(c).max()).alias(
+                f"{c}_floor"
+            )
+            for c in numbers
+        )
+    )
+    out = (
+        out.join(floor, on=["unique_id", "ds"], how="left")
+        .with_columns(pl.max_horizontal(c, f"{c}_floor").alias(c) for c in numbers)
+        .drop(f"{c}_floor" for c in numbers)
     )
     if measure == Measure.MEAN.value:
-        numbers = [c for c in values if c != "model"]
-        is_class = hierarchy.depth() == 2
         region = out.filter(hierarchy.depth() == 1).select(
             pl.col("unique_id").alias("_parent"), "ds", pl.col("mean").alias("_whole")
         )
@@ -1892,7 +1936,7 @@ def _levels_held_in_their_regions(
                 is_held.any().alias("_any"),
             )
         )
-        # A region's forecast below its constant classes leaves the others nothing (not less).
+        # A region at its held classes (raised to them above) leaves the others nothing.
         factor = (
             region.join(parts, on=["_parent", "ds"])
             .filter(pl.col("_any") & (pl.col("_free") > 0))
@@ -1904,12 +1948,63 @@ def _levels_held_in_their_regions(
                 .alias("_factor"),
             )
         )
+        # Where the split read every other class at zero (a region's median below its held
+        # classes: the log1p growth of the others went to -1) and the region's value is still
+        # above its held classes, nothing is left to scale: what the region reads above them
+        # goes to its other classes by their first rows (their levels today), so the classes
+        # add up to their region there too.
+        empty = (
+            region.join(parts, on=["_parent", "ds"])
+            .filter(pl.col("_any") & (pl.col("_free") <= 0) & (pl.col("_whole") > pl.col("_fixed")))
+            .select("_parent", "ds")
+        )
+        is_free = is_class & ~is_held
+        weight = (
+            out.filter(is_free)
+            .sort("ds")
+            .group_by("unique_id")
+            .agg(pl.col("mean").first().clip(lower_bound=0.0).alias("_w"))
+            .with_columns(hierarchy.parent().alias("_parent"))
+            .with_columns(
+                pl.when(pl.col("_w").sum().over("_parent") > 0)
+                .then(pl.col("_w") / pl.col("_w").sum().over("_parent"))
+                .otherwise(1.0 / pl.len().over("_parent"))
+                .alias("_share")
+            )
+            .select("unique_id", "_share")
+        )
+        above = (
+            out.filter(hierarchy.depth() == 1)
+            .select(pl.col("unique_id").alias("_parent"), "ds", *numbers)
+            .join(
+                out.filter(is_class & is_held)
+                .group_by(hierarchy.parent().alias("_parent"), "ds")
+                .agg(pl.col(c).sum().alias(f"{c}_held") for c in numbers),
+                on=["_parent", "ds"],
+                how="left",
+            )
+            .join(empty, on=["_parent", "ds"])
+            .select(
+                "_parent",
+                "ds",
+                *(
+                    (pl.col(c) - pl.col(f"{c}_held").fill_null(0.0))
+                    .clip(lower_bound=0.0)
+                    .alias(f"{c}_above")
+                    for c in numbers
+                ),
+            )
+        )
         out = (
             out.with_columns(hierarchy.parent().alias("_parent"))
             .join(factor, on=["_parent", "ds"], how="left")
+            .join(above, on=["_parent", "ds"], how="left")
+            .join(weight, on="unique_id", how="left")
             .with_columns(
-                pl.when(is_class & ~is_held & pl.col("_factor").is_not_null())
+                pl.when(is_free & pl.col("_factor").is_not_null())
                 .then(pl.col(c) * pl.col("_factor"))
+                .when(is_free & pl.col(f"{c}_above").is_not_null())
+                .then(pl.col(f"{c}_above") * pl.col("_share"))
                 .otherwise(pl.col(c))
                 .alias(c)
                 for c in numbers

@@ -7,11 +7,12 @@ also the parameters of the served deployments.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from forecasting.schema import (
@@ -20,6 +21,7 @@ from forecasting.schema import (
     MAX_HORIZON_MONTHS,
     MAX_SHOCK_MULTIPLIER,
     MIN_HORIZON_DAYS,
+    shock_multiplier_problem,
 )
 from forecasting.settings import RunnerKind
 
@@ -151,7 +153,11 @@ class AdhocDrill(BaseModel):
     # "Shock drills"); 0.5 played and read "failing classes: inference; would pass with: no
     # order placed today arrives in time", a plan failing unshocked said as a shock's failure.
     multiplier: float = Field(
-        default=2.0, ge=1, le=MAX_SHOCK_MULTIPLIER, description="demand multiplier (a shock up)"
+        default=2.0,
+        ge=1,
+        le=MAX_SHOCK_MULTIPLIER,
+        allow_inf_nan=False,
+        description="demand multiplier (a shock up)",
     )
     shape: str = Field(default="step", description="step, ramp:6w or spike:3d")
     start: str | None = Field(
@@ -162,6 +168,17 @@ class AdhocDrill(BaseModel):
     region_loss: str | None = Field(
         default=None, description="REGION[@WHEN]:DAYS (largest:3): a region goes dark"
     )
+
+    @field_validator("multiplier", mode="before")
+    @classmethod
+    def _a_shock_up(cls, value: Any) -> Any:
+        """A number out of range refused in the drill's words (a factor below 1 is a drop in
+        demand), before the bounds above say "greater than or equal to 1"; they stay for the
+        range the refusal quotes. Anything else is left to the field's own checks."""
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and math.isfinite(value) and (problem := shock_multiplier_problem(value)):
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _supply_event_alone_plays_at_todays_demand(self) -> Self:

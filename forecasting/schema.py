@@ -72,6 +72,7 @@ __all__ = [
     "WorkloadClass",
     "book_labelled",
     "book_level_words",
+    "book_levels_said_once",
     "book_only_note",
     "book_only_noted",
     "book_only_words",
@@ -82,6 +83,7 @@ __all__ = [
     "ladder_played",
     "lasting_loss_absorb_text",
     "quantile_column",
+    "shock_multiplier_problem",
     "short_until_shock_end_text",
     "table",
     "utc_offset_out_of_range",
@@ -252,6 +254,27 @@ UNJUDGED_KPI = "fails unshocked"
 # The largest demand multiplier a drill plays (`drill --factor`, a drill file's `multiplier`):
 # past it a figure is a typo (200 for 2.00), and `1e12` printed revenue at risk of $294e18.
 MAX_SHOCK_MULTIPLIER = 20.0
+
+
+def shock_multiplier_problem(value: float) -> str | None:
+    """Why a drill does not play demand multiplied by ``value``, in the drill's words, or None
+    when it does (1 to :data:`MAX_SHOCK_MULTIPLIER`). One rule for `drill --factor` and a drill
+    file's `multiplier`: the flag read "Input should be greater than or equal to 1", range
+    words that did not say a factor below 1 is a drop in demand. The value is not quoted: the
+    flag's refusal and a file's each quote it as typed."""
+    if 1 <= value <= MAX_SHOCK_MULTIPLIER:
+        return None
+    ceiling = f"{MAX_SHOCK_MULTIPLIER:g}"
+    rule = f"a drill multiplies demand up, from 1 (today's demand) to {ceiling}"
+    if value <= 0:
+        return f"a factor of 0 or below leaves no demand at all, which drills do not play: {rule}"
+    if value < 1:
+        # It played and read as a shock's failure where the plan fails unshocked
+        # (`drill --factor 0.5` on a 60-customer fleet).
+        return f"a factor below 1 is a drop in demand, which drills do not play: {rule}"
+    return f"a factor above {ceiling} is past the plausible ceiling (a typo, 200 for 2.00?): {rule}"
+
+
 # The longest daily forecast a run makes (`fleetcast forecast --horizon`); past it, monthly rows.
 MAX_HORIZON_DAYS = 730
 # The most months `--horizon-months` takes; a capacity plan's lead times raise a run past it.
@@ -343,9 +366,31 @@ def book_level_words(deals: Sequence[tuple[str, str, float | None]]) -> str:
         f"{cid} at {p:.0%}" if p is not None else cid for cid, p in pipeline
     ]
     head = BOOK_STATUS if signed else PIPELINE_ONLY
-    odds = f"; {_ODDS}" if pipeline else ""
     listed = f" ({', '.join(named)})" if named else ""
-    return f"{head}{listed}: {BOOK_OUTCOMES}{odds}"
+    return f"{head}{listed}: {_book_reason(odds=bool(pipeline))}"
+
+
+def _book_reason(*, odds: bool) -> str:
+    """Why a series only the book holds reads as it does; ``odds``: a pipeline deal is among
+    its deals, so its q90 can read 0 beside a mean of p x its GPUs."""
+    return f"{BOOK_OUTCOMES}; {_ODDS}" if odds else BOOK_OUTCOMES
+
+
+def book_levels_said_once(levels: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
+    """``levels`` (unique_id to :func:`book_level_words`) as a table says them: each row its
+    own label and deals, and the reason they share said once (None for no level). The CLI
+    table repeated three lines of the same reason on every row."""
+    reasons = [_book_reason(odds=True), _book_reason(odds=False)]
+    rows: dict[str, str] = {}
+    odds = False
+    for uid, words in levels.items():
+        for reason in reasons:
+            if words.endswith(f": {reason}"):
+                odds = odds or reason == reasons[0]
+                words = words.removesuffix(f": {reason}")
+                break
+        rows[uid] = words
+    return rows, (_book_reason(odds=odds) if levels else None)
 
 
 def book_only_words(region: str) -> str:

@@ -3130,6 +3130,50 @@ def test_the_contract_card_names_each_site_due_the_first_day() -> None:
     assert said.endswith(f"(us-east-a, us-east-b; us-east-b at the {MONTHLY_GRAIN})"), said
 
 
+def test_the_contract_book_table_says_its_explanation_once() -> None:
+    """`fleetcast forecast` printed "series only the contract book holds" with the same long
+    words on every row ("no telemetry yet: its quantiles are the contract book's outcomes ...,
+    not a forecast of telemetry; a deal at probability p adds its GPUs on p of the outcomes
+    ..."), three lines of it per series: said once beside the table, each row holds only its
+    own label and deals."""
+    import polars as pl
+
+    from forecasting.contracts import book_only_levels
+    from forecasting.runs import ForecastRun
+    from forecasting.schema import BOOK_OUTCOMES
+
+    chosen = pl.DataFrame(
+        {
+            "unique_id": [
+                "total/us-east", "total/us-east/training", "total/us-east/training/new",
+                "total/us-east/inference", "total/us-east/inference/big",
+            ],
+            "model": ["ets", "contract-book", "contract-book", "ets", "contract-book"],
+        }
+    )  # fmt: skip
+    deals = pl.DataFrame(
+        {
+            "id": ["new-1", "big-1"], "customer": ["new", "big"],
+            "workload_class": ["training", "inference"], "region": ["us-east", "us-east"],
+            "status": ["pipeline", "signed"], "probability": [0.05, 1.0],
+        }
+    )  # fmt: skip
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=5, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 2, "contract-book": 3}, accuracy=[], calibrated=0, fallbacks=0,
+        book_only_levels=book_only_levels(chosen, deals),
+    )  # fmt: skip
+    text = _forecast_tables_text(run)
+    assert text.count(BOOK_OUTCOMES) == 1, text
+    assert text.count("a deal at probability p adds its GPUs on p of the outcomes") == 1, text
+    for row in (
+        "us-east · training · new pipeline only (new-1 at 5%)",
+        "us-east · training pipeline only (new-1 at 5%)",
+        "us-east · inference · big contract book only (big-1 signed)",
+    ):
+        assert row in text, text
+
+
 def test_the_forecast_tables_name_the_series_only_the_contract_book_holds() -> None:
     """The models table counted "contract-book 2" and nothing said which series, nor that a
     customer of one deal at 5 % reads q90 0 beside a mean of 0.05 x its GPUs because its
@@ -3160,4 +3204,5 @@ def test_the_forecast_tables_name_the_series_only_the_contract_book_holds() -> N
     )  # fmt: skip
     text = _forecast_tables_text(run)
     assert "series only the contract book holds" in text
-    assert f"us-east · training · new pipeline only (new-1 at 5%): {BOOK_OUTCOMES}" in text
+    assert "us-east · training · new pipeline only (new-1 at 5%)" in text
+    assert f"each: {BOOK_OUTCOMES}" in text

@@ -537,13 +537,6 @@ def test_a_gzip_file_under_a_text_name_is_named_as_gzip(
         (["run", "--horizon-months", "-1"],
          "--horizon-months: Input should be greater than or equal to 0 (got -1; allowed 0 to "
          "120)"),
-        (["drill", "--all", "--factor", "50"],
-         "--factor: Input should be less than or equal to 20 (got 50; allowed 1 to 20)"),
-        # A drop in demand: it played and read "failing classes: inference; would pass with:
-        # no order placed today arrives in time" on a 60-customer fleet (c60), a shock up's
-        # words for a plan failing unshocked. Drills are shocks up (README, "Shock drills").
-        (["drill", "--all", "--factor", "0.5"],
-         "--factor: Input should be greater than or equal to 1 (got 0.5; allowed 1 to 20)"),
         (["report", "--buffer-weeks", "99"],
          "--buffer-weeks: Input should be less than or equal to 52 (got 99; allowed 0 to 52)"),
         ([*_DEAL, "--ramp", "2027-03-01:500", "--price", "-3"],
@@ -560,6 +553,49 @@ def test_a_number_out_of_range_is_echoed_with_its_range(
     assert main([*paths, *args]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert said in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        # A drop in demand: it played and read "failing classes: inference; would pass with:
+        # no order placed today arrives in time" on a 60-customer fleet (c60), a shock up's
+        # words for a plan failing unshocked. Drills are shocks up (README, "Shock drills").
+        ("0.5",
+         "error: --factor: a factor below 1 is a drop in demand, which drills do not play: a "
+         "drill multiplies demand up, from 1 (today's demand) to 20 (got 0.5; allowed 1 to 20)"),
+        ("-1",
+         "error: --factor: a factor of 0 or below leaves no demand at all, which drills do not "
+         "play: a drill multiplies demand up, from 1 (today's demand) to 20 (got -1; allowed 1 "
+         "to 20)"),
+        ("25",
+         "error: --factor: a factor above 20 is past the plausible ceiling (a typo, 200 for "
+         "2.00?): a drill multiplies demand up, from 1 (today's demand) to 20 (got 25; allowed "
+         "1 to 20)"),
+        ("50",
+         "error: --factor: a factor above 20 is past the plausible ceiling (a typo, 200 for "
+         "2.00?): a drill multiplies demand up, from 1 (today's demand) to 20 (got 50; allowed "
+         "1 to 20)"),
+        ("nan", "error: --factor: Input should be a finite number (got nan; allowed 1 to 20)"),
+    ],
+)  # fmt: skip
+def test_a_drill_factor_out_of_range_is_refused_in_the_drill_s_words(
+    tmp_path: Path, typed: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`drill --all --factor 0.5` read "--factor: Input should be greater than or equal to 1
+    (got 0.5; allowed 1 to 20)", range words that do not say why: a factor below 1 is a drop
+    in demand, which drills (shocks up) do not play. Each factor out of range now says the
+    drill's rule, the flag and the value typed; exit 2, no trace."""
+    paths = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    try:
+        code = main([*paths, "drill", "--all", "--factor", typed])
+    except SystemExit as exit_:  # a value no number is refused by argparse's type, as it exits
+        code = exit_.code
+    assert code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert said in err, err
+    assert "greater than or equal" not in err and "less than or equal" not in err, err
     assert "Traceback" not in err
 
 

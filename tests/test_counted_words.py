@@ -74,5 +74,7 @@ def test_a_top_5_share_on_a_fleet_of_2_customers_says_it_is_all_of_them() -> Non
     assert said[("overall", "top-5 share")][4] == "all of them"
     assert "100.0%" not in " ".join(str(c) for c in said[("overall", "top-5 share")])
     caption = concentration_charts(full, whole=whole)[0].takeaway
-    assert "2 customers: the top-5 customers' share is all of them" in caption
+    # The chart says it in the table's words (it read "2 customers: the top-5 customers'
+    # share is all of them" beside the table's "2 customers: top-5 is all of them").
+    assert "2 customers: top-5 is all of them" in caption, caption
     assert "top-5 customers' share moves" not in caption

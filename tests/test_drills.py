@@ -1237,7 +1237,11 @@ def test_first_to_saturate_names_only_blocks_in_service_when_the_pool_ran_full()
         ("inf", "Input should be a finite number (got inf)"),
         ("-inf", "Input should be a finite number (got -inf)"),
         ("nan", "Input should be a finite number (got nan)"),
-        ("200.0", "200.0 is above the plausible ceiling of 20 (a typo, 200 for 2.00?)"),
+        (
+            "200.0",
+            "a factor above 20 is past the plausible ceiling (a typo, 200 for 2.00?): a drill "
+            "multiplies demand up, from 1 (today's demand) to 20 (got 200.0)",
+        ),
     ],
 )
 def test_a_drill_file_with_an_unmeasurable_multiplier_is_refused(
@@ -1404,5 +1408,8 @@ def test_a_drill_file_s_multiplier_below_1_is_refused_as_no_shock() -> None:
     with pytest.raises(ScenarioError) as refused:
         parse_scenario("multiplier = 0.5\n", source="drop.toml", default_name="drop")
     said = str(refused.value)
-    assert "field multiplier: 0.5 is below 1: a drill multiplies demand up (a shock)" in said
+    assert (
+        "field multiplier: a factor below 1 is a drop in demand, which drills do not play: a "
+        "drill multiplies demand up, from 1 (today's demand) to 20 (got 0.5)"
+    ) in said
     assert parse_scenario("multiplier = 1.0\n", source="one.toml", default_name="one")

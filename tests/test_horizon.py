@@ -1966,3 +1966,60 @@ def test_a_flat_class_whose_customers_trade_keeps_its_level_in_a_growing_region(
     classes = ["total/r1/inference", "total/r1/training", block]
     _sums_of_leaves(ext.months, "total/r1", classes, ["mean", "q50"])
     _sums_of_leaves(ext.result.forecast, "total/r1", classes, ["mean"])
+
+
+def test_a_region_falling_below_its_reserved_class_still_adds_up_to_its_classes() -> None:
+    """A region whose only varying class fades (3,000 GPUs falling to a tenth a year) beside a
+    reserved class of 1,000 GPUs every hour: the region's growth model, fitted on the sum,
+    carried the fade on past the 1,000 that never moved (monthly means of 976 from February 2027),
+    the reserved class kept its 1,000 and the fading class read nothing, or less (monthly means
+    down to -5.4 GPUs), so the class rows summed above their region's on the same page, and the
+    reserved class's peak months (1,300) read above the region's (1,285). The reservation
+    holds: the region reads at least its held classes, at every quantile and in both measures,
+    daily and monthly, its classes add up to it, and no class reads below zero."""
+    reserved, fading = "total/r1/evaluation/reserved", "total/r1/inference/fading"
+    block = "total/r1/evaluation"
+    rng = np.random.default_rng(4)
+    t = np.arange(HISTORY)
+    bottoms = {
+        fading: 3000.0 * 0.1 ** (t / 365) * np.exp(rng.normal(0, 0.03, t.size)),
+        reserved: np.full(HISTORY, 1000.0),
+    }
+    history = _with_parents(bottoms)
+    short = _held_short(history, tuple(bottoms), [reserved, block])
+    ext = extend_horizon(history, short, as_of=AS_OF, months=36)
+    values = ["mean", "q10", "q50", "q90", "q99"]
+    classes = [block, "total/r1/inference"]
+    for frame in (ext.result.forecast, ext.months):
+        _sums_of_leaves(frame, block, [reserved], values)
+        _sums_of_leaves(frame, "total/r1", classes, ["mean"])
+        assert frame.filter(pl.any_horizontal(pl.col(c) < 0 for c in values)).is_empty()
+        for measure, level in (("mean", 1000.0), ("peak", 1300.0)):
+            region = frame.filter(
+                (pl.col("unique_id") == "total/r1") & (pl.col("measure") == measure)
+            )
+            assert region.height > 0
+            for c in values:
+                low = region.filter(pl.col(c) < level - 1e-6)
+                assert low.is_empty(), (measure, c, low.select("ds", c).head(3))
+    # The fade itself is kept where the region's model has room for it: early months still fall.
+    months = ext.months.filter(
+        (pl.col("measure") == "mean") & (pl.col("unique_id") == "total/r1/inference")
+    ).sort("ds")["mean"]
+    assert months[0] > months[3] > 0
+
+
+def test_a_region_split_over_a_flat_class_and_a_fading_one_reads_no_class_below_zero() -> None:
+    """A region's day whose model reads below its flat class (1,000 GPUs, its growth zero) beside
+    a fading one (20 GPUs today, 5 on the day): scaling the fading class's log1p growth to reach
+    the region took it past -1 in log1p, and it read a negative mean (a synthetic fleet's eu-west
+    experimentation class, -0.22 GPUs on 2027-01-24, q90 -2.4). A class's demand is never below
+    zero: the fading class reads zero at the least, and the classes still add up to the
+    region."""
+    base = np.array([1000.0, 5.0])
+    level = np.array([1000.0, 20.0])
+    whole = np.array([990.0, 990.0])
+    factor = horizon._factors_by_growth(base, level, whole, np.array([0, 0]))
+    moved = base * factor
+    assert (moved >= 0).all(), moved
+    assert moved.sum() == pytest.approx(990.0, rel=1e-9)

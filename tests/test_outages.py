@@ -484,7 +484,7 @@ def test_a_decision_backtest_reads_demand_with_the_forecasts_outage_calendar(
         tmp_path, "region,start,end,reason\neu-west,2025-03-02T05:00:00Z,2025-03-02T09:00:00Z,x\n"
     )
     options = DecisionOptions(first_as_of=date(2025, 3, 2), outages=calendar)
-    series, _, _ = decisions.backtest_inputs(path, options)
+    series = decisions.backtest_inputs(path, options).series
     forecast = demand_series_for(
         path,
         ForecastOptions(customers_per_class=options.customers_per_class, outages=calendar),
@@ -658,3 +658,38 @@ def test_a_report_s_history_leaves_out_the_hours_its_forecast_read_as_outages(
     assert any(
         "outage hours not known for runs stored before" in w for w in report_warnings(inputs)
     ), report_warnings(inputs)
+
+
+def test_a_decision_backtest_says_when_its_outage_calendar_marks_no_hour(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`backtest-decisions --outages FILE` with a calendar kept from 2019, against telemetry
+    of March 2025, printed nothing about it, where `forecast --outages` said the window marks
+    nothing: the backtest says the same lines, and that the calendar marks no hour between
+    the telemetry's first and last hours."""
+    from flows.cli import main
+    from forecasting.options import ForecastOptions
+    from forecasting.resources import sample_capacity
+    from forecasting.runs import demand_read_for
+
+    path = _collector_zeros(tmp_path, zero_hours=range(0))
+    calendar = write(
+        tmp_path, "region,start,end,reason\neu-west,2019-06-01T00:00:00Z,2019-06-02T00:00:00Z,x\n"
+    )
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    argv = ["--warehouse", str(path), "--capacity", str(sample_capacity())]
+    argv += ["--reports", str(tmp_path / "reports"), "backtest-decisions", "--from", "2025-03-02"]
+    assert main([*argv, "--outages", str(calendar), "--workers", "1"]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"{calendar}: row 1: the window 2019-06-01T00:00:00Z to 2019-06-02T00:00:00Z ends before "
+        "the first telemetry hour of eu-west (2025-03-01T00:00Z): marks nothing"
+    ) in said, said
+    none = (
+        f"the outage calendar {calendar} marks no hour between 2025-03-01T00:00Z and "
+        "2025-03-03T23:00Z"
+    )
+    assert none in said, said
+    # The forecast's reader says the same line: one rule for both runs.
+    read = demand_read_for(path, ForecastOptions(outages=calendar))
+    assert any(note.startswith(none) for note in read.outage_notes), read.outage_notes

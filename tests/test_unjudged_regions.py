@@ -147,3 +147,31 @@ def test_the_new_site_card_names_the_regions_it_judged_beside_those_it_did_not()
     assert "no region's site ceilings" not in page
     assert "none: the site ceilings of r1 (the regions judged) do not run out" in page
     assert "not judged in r2 (no demand measured)" in page
+
+
+def test_a_site_no_demand_was_measured_for_is_stored_not_judged_not_green() -> None:
+    """Every page said s2 (in r2, no telemetry) was "not judged", yet its stored power row
+    (power_triggers.status) read "green": a status that looks measured where nothing was.
+    The row now stores "not judged" (its note says why); the counts, the worst status, the
+    CLI's power line and "what changed" against a run stored before (green, its note opening
+    "not judged:") all read as before."""
+    from datetime import timedelta
+
+    from forecasting.capacity import NOT_JUDGED
+    from forecasting.changes import power_changes
+
+    plan = _two_regions()
+    power = expansion_triggers(_linear(), plan, as_of=MONDAY).power
+    status = dict(power.select("site", "status").iter_rows())
+    assert status["s2"] == NOT_JUDGED, status
+    assert status["s1"] != NOT_JUDGED, status
+    inputs = ceiling_inputs(plan, _linear(), history=_history(), power_triggers=power)
+    assert power_counts(inputs).endswith("1 not judged: no telemetry in r2 (not green: not judged)")
+    assert inputs.worst_status == status["s1"]
+    # A run stored before this: s2 green, its note "not judged: ...". Not a change.
+    before = power.with_columns(
+        status=pl.when(pl.col("site") == "s2").then(pl.lit("green")).otherwise("status"),
+        as_of=pl.col("as_of") - timedelta(days=7),
+    )
+    assert power_changes(before, power).is_empty()
+    assert power_changes(power, power).is_empty()

@@ -54,7 +54,7 @@ from pydantic import (
 )
 
 from forecasting.errors import rule_text
-from forecasting.schema import MAX_SHOCK_MULTIPLIER, WorkloadClass
+from forecasting.schema import WorkloadClass, shock_multiplier_problem
 
 __all__ = [
     "LARGEST_LIVE",
@@ -297,19 +297,8 @@ class RegionLoss(_Strict):
 
 
 def _plausible_multiplier(value: float) -> float:
-    if value < 1:
-        # A drop in demand is no shock: it read as a shock's failure where the plan fails
-        # unshocked (`drill --factor 0.5` on a 60-customer fleet).
-        raise ValueError(
-            f"{value!r} is below 1: a drill multiplies demand up (a shock), at least 1x, as "
-            "`drill --factor` does; a drop in demand is no drill"
-        )
-    if value > MAX_SHOCK_MULTIPLIER:
-        raise ValueError(
-            f"{value!r} is above the plausible ceiling of {MAX_SHOCK_MULTIPLIER:g} (a typo, 200 "
-            f"for 2.00?): a drill multiplies demand by at most {MAX_SHOCK_MULTIPLIER:g}x, as "
-            "`drill --factor` does"
-        )
+    if (problem := shock_multiplier_problem(value)) is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES
+from forecasting.concentration import top_is_all_text
 from forecasting.report.format import (
     fmt_count,
     fmt_date,
@@ -39,7 +40,7 @@ from forecasting.report.inputs import (
     with_power,
 )
 from forecasting.schema import BOOK_ONLY, Measure, WorkloadClass
-from forecasting.text import before_next_report, counted
+from forecasting.text import before_next_report
 from forecasting.triggers.common import NEW_SITE
 
 __all__ = [
@@ -747,7 +748,7 @@ def concentration_charts(
             if not (m == "top5_share" and fleet) and (move := _metric_move(shares, m))
         ]
         if fleet:
-            moves.append(f"{counted(fleet, 'customer')}: the top-5 customers' share is all of them")
+            moves.append(top_is_all_text(fleet))
         said = "; ".join(moves).capitalize() if moves else "No customer's share was measured"
         charts.append(Chart("concentration-share", fig, f"{said}."))
     hhi = rows.filter(pl.col("metric") == "hhi")

@@ -653,7 +653,9 @@ def status_headline(inputs: ReportInputs) -> str:
     its power is not checked (:data:`POWER_NOT_CHECKED`)."""
     headline = _worst_with_reach(inputs) + _greens_not_judged(inputs)
     if inputs.worst_status is None:
-        return headline
+        # Sites stored "not judged" have no colour: with no other status they are all there is
+        # to say ("no triggers" would hide them).
+        return _not_judged_clause(inputs).removeprefix("; ") or headline
     if not inputs.plan.site:
         return f"{headline}; {POWER_NOT_CHECKED}"
     clause = _not_judged_clause(inputs)
@@ -692,7 +694,7 @@ def _not_judged_clause(inputs: ReportInputs) -> str:
     region has no telemetry: :func:`power_view`), the clause that sets them apart, else "": a
     plain "green" read as if their power were checked while the power line said "not
     judged". Beside an amber or a red the worst status stands as it is."""
-    if inputs.worst_status != "green" or inputs.power_triggers.is_empty():
+    if inputs.worst_status not in ("green", None) or inputs.power_triggers.is_empty():
         return ""
     unjudged = power_view(inputs).filter(pl.col("not_judged"))
     if unjudged.is_empty():
@@ -1384,8 +1386,11 @@ def power_view(inputs: ReportInputs) -> pl.DataFrame:
     unjudged = unjudged_regions_of(inputs)
     unsized = unsized_by_region(inputs.triggers)
     green = pl.col("status") == "green"
+    # Stored "not judged" since triggers.power says it of a site no demand was measured for;
+    # a run stored before reads green there, told apart by its region as before.
+    stored = pl.col("status") == NOT_JUDGED
     return _power_shortfall_only(inputs).with_columns(
-        not_judged=green & pl.col("region").is_in(list(unjudged)),
+        not_judged=stored | (green & pl.col("region").is_in(list(unjudged))),
         not_judged_why=pl.col("region").replace_strict(
             unjudged, default=None, return_dtype=pl.String
         ),
@@ -2101,7 +2106,8 @@ class ReportInputs:
     @property
     def worst_status(self) -> str | None:
         """The worst status of the run's block and power triggers (red > amber > green), None
-        without triggers: a green order whose site has no power in time is not a green run."""
+        without triggers: a green order whose site has no power in time is not a green run. A
+        site stored "not judged" (no demand measured in its region) has no colour to count."""
         present = set(self.triggers["status"].drop_nulls().to_list()) | set(
             self.power_triggers["status"].drop_nulls().to_list()
         )

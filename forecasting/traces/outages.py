@@ -50,6 +50,7 @@ __all__ = [
     "OUTAGE_SOURCES",
     "OutageCalendarError",
     "applied_windows",
+    "calendar_marks_no_hour_text",
     "outage_calendar_notes",
     "outage_calendar_read",
     "read_outage_calendar",
@@ -351,7 +352,36 @@ def _read_calendar(
         raise OutageCalendarError(
             f"{len(problems)} bad row(s); the calendar was not used:\n  " + "\n  ".join(problems)
         )
+    if spans and not any(_touches(r, spans) for r in rows):
+        notes.append(calendar_marks_no_hour_text(path, spans=spans))
     return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA), notes
+
+
+def calendar_marks_no_hour_text(
+    path: Path, *, spans: Mapping[str, tuple[datetime, datetime]]
+) -> str:
+    """What a run says of an outage calendar none of whose windows touches the telemetry it
+    read (``spans``: each region's first and last hour): `backtest-decisions --outages FILE`
+    printed nothing of a calendar that marked nothing, and a forecast said only each window."""
+    first = min(f for f, _ in spans.values())
+    last = max(t for _, t in spans.values())
+    return (
+        f"the outage calendar {path} marks no hour between {first:%Y-%m-%dT%H:%MZ} and "
+        f"{last:%Y-%m-%dT%H:%MZ}, the telemetry read: no hour was left out for it"
+    )
+
+
+def _touches(window: Mapping[str, object], spans: Mapping[str, tuple[datetime, datetime]]) -> bool:
+    """Whether a calendar row's window [start, end) of its region (None: every region) covers
+    an hour of its region's telemetry span. An hour is marked when the window overlaps it, so
+    a window ending within the hour after the last one still touches it."""
+    region, start, end = window["region"], window["start"], window["end"]
+    assert isinstance(start, datetime) and isinstance(end, datetime)  # a row kept is read
+    return any(
+        start < last + timedelta(hours=1) and end > first
+        for r, (first, last) in spans.items()
+        if region is None or r == region
+    )
 
 
 # A line quoted in a problem is cut here, saying so.

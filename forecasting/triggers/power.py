@@ -872,6 +872,10 @@ def power_triggers(
     for row in rows:
         why = (unmeasured or {}).get(str(row["region"]))
         if why is not None and row["status"] == Status.GREEN.value:
+            # Stored as every reader says it: a green stored here read as a measured status in
+            # power_triggers, where every page said "not judged". An amber or a red stands: the
+            # plan's own blocks outgrow the site whatever the demand.
+            row["status"] = NOT_JUDGED
             row["note"] = (
                 f"{NOT_JUDGED}: no demand measured in {row['region']} ({why}), so nothing is "
                 f"ordered there and only the plan's own blocks are counted: {row['note']}"

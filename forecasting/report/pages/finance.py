@@ -16,6 +16,7 @@ from forecasting.concentration import (
     customers_within_top,
     largest_customer_forecast,
     largest_customer_history,
+    top_is_all_text,
 )
 from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
 from forecasting.report.format import (
@@ -1257,7 +1258,7 @@ def _concentration_table(
                 [
                     str(scope),
                     "top-5 share",
-                    f"{counted(whole[key], 'customer')}: top-5 is all of them",
+                    top_is_all_text(whole[key]),
                     fmt_date(past["ds"][-1]) if past.height else MISSING,
                     "all of them",
                     "all of them",
