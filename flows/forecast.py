@@ -128,6 +128,7 @@ def save_run(
     book: runs.BookApplied | None = None,
     seen: dict[str, Any] | None = None,
     capacity_path: Path | None = None,
+    months_refused: str | None = None,
     months_asked: int = 0,
     outage_notes: tuple[str, ...] = (),
     outages: pl.DataFrame | None = None,
@@ -135,7 +136,8 @@ def save_run(
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
     what it read of the telemetry (``seen``); its warnings say the ``outage_notes``, the
     calendar's windows that marked nothing as :func:`read_demand` read them, and the
-    ``outages`` it applied (stored, for its drills and reports to read the same hours)."""
+    ``outages`` it applied (stored, for its drills and reports to read the same hours), and
+    why its forecast refused monthly rows (``months_refused``: runs.months_refusal)."""
     return runs.store_forecast(
         warehouse_path,
         result,
@@ -147,6 +149,7 @@ def save_run(
         book=book,
         seen=seen,
         capacity_path=capacity_path,
+        months_refused=months_refused,
         months_asked=months_asked,
         outage_notes=outage_notes,
         outages=outages,
@@ -200,6 +203,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         book=applied,
         seen=seen,
         capacity_path=options.capacity,
+        months_refused=runs.months_refusal(series, extended, as_of=as_of, months=months),
         months_asked=options.horizon_months,
         outage_notes=read.outage_notes,
         outages=read.outages,

@@ -21,7 +21,8 @@ from forecasting import warehouse
 from forecasting.changes import NOT_PLAYED, RunChanges, run_changes
 from forecasting.report.format import fmt_day_or_month
 from forecasting.schema import NOT_VERIFIED, PASS
-from forecasting.text import ahead_of_clock
+from forecasting.settings import next_report_for
+from forecasting.text import ahead_of_clock, before_next_report
 
 __all__ = [
     "WarehouseStatus",
@@ -158,10 +159,15 @@ def _status_changes_table(
     key: str | None,
     by: tuple[str, str],
     daily_ends: tuple[date | None, date | None] = (None, None),
+    as_of: date | None = None,
+    next_report: date | None = None,
 ) -> Table:
     """Status changes per region (and ``key``, where given): the status, the date ``by``
     names (its column and its heading) and the exhaustion day, before -> now; an exhaustion
-    past its run's last daily day (``daily_ends``, before and now) is its month."""
+    past its run's last daily day (``daily_ends``, before and now) is its month. A date now
+    on or after ``as_of`` and before ``next_report`` says so, in the pages' words
+    (text.before_next_report): "order by 2027-01-18 -> 2026-12-28" read like any other row
+    with the next report two days after it."""
     before_end, now_end = daily_ends
     column, heading = by
     table = Table(title=title, title_justify="left")
@@ -175,17 +181,28 @@ def _status_changes_table(
             *(Text(r[k]) for k in keys),
             r["change"],
             _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
-            f"{_day(r[f'{column}_before'])} -> {_day(r[f'{column}_now'])}",
+            f"{_day(r[f'{column}_before'])} -> {_day(r[f'{column}_now'])}"
+            + _soon(r[f"{column}_now"], as_of=as_of, next_report=next_report),
             f"{_day_or_month(r['exhaustion_before'], before_end)} -> "
             f"{_day_or_month(r['exhaustion_now'], now_end)}",
         )
     return table
 
 
-def changes_view(changes: RunChanges) -> list[Table | Text]:
+def _soon(day: date | None, *, as_of: date | None, next_report: date | None) -> str:
+    """ ", falls before the next scheduled report (DAY): place it by then" after a date that
+    does (text.before_next_report, the rule every surface reads), else ''."""
+    if day is None or as_of is None:
+        return ""
+    soon = before_next_report(day, as_of=as_of, next_report=next_report)
+    return f", {soon}" if soon else ""
+
+
+def changes_view(changes: RunChanges, *, next_report: date | None = None) -> list[Table | Text]:
     """ "Changes since the previous run": a line saying what was compared, then tables of
     trigger status changes, power status changes, new site changes and drill verdict flips
-    (each only when there are some)."""
+    (each only when there are some). A date now due before ``next_report`` (the next
+    scheduled report) says so."""
     title = Text("changes since the previous run: ", style="bold")
     views: list[Table | Text] = [title + Text(changes.summary())]
     ends = (changes.previous_daily_end, changes.daily_end)
@@ -208,7 +225,15 @@ def changes_view(changes: RunChanges) -> list[Table | Text]:
     ):
         if not frame.is_empty():
             views.append(
-                _status_changes_table(frame, title=name, key=key, by=by, daily_ends=daily_ends)
+                _status_changes_table(
+                    frame,
+                    title=name,
+                    key=key,
+                    by=by,
+                    daily_ends=daily_ends,
+                    as_of=changes.as_of,
+                    next_report=next_report,
+                )
             )
     if not changes.drills.is_empty():
         table = Table(title="drill verdict flips", title_justify="left")
@@ -334,7 +359,18 @@ def warehouse_status_tables(
     ):
         if frame.is_empty():
             table.caption, table.caption_justify = why, "left"
-    return [where, data, forecasts, drills, triggers, *changes_view(status.changes)]
+    # The next scheduled report as the newest report's pages count it (from now, on
+    # FLEETCAST_REPORT_CRON; none for a run on a past as-of day).
+    as_of = status.changes.as_of
+    next_report = None if as_of is None else next_report_for(as_of, now=now)
+    return [
+        where,
+        data,
+        forecasts,
+        drills,
+        triggers,
+        *changes_view(status.changes, next_report=next_report),
+    ]
 
 
 def prefect_runs_table(*, limit: int = 5, timeout: float = 5.0) -> Table | Text:

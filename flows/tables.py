@@ -1301,7 +1301,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             f"{_short_from(o['exhaustion_without'], outcome)} -> "
             f"{_short_from(o['exhaustion_with'], outcome)}",
             Text(blocks),
-            _moved(o["order_by_without"], o["order_by"]),
+            # Due before the next scheduled report, as the report's tables say it.
+            _moved(o["order_by_without"], o["order_by"]) + (_whatif_soon(o["order_by"], outcome)),
             "not sized"
             if unsized
             else "not measured"
@@ -1312,6 +1313,16 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         table.caption = "no pool's status, orders or capex change with the deal"
         table.caption_justify = "left"
     return table
+
+
+def _whatif_soon(by: date | None, outcome: WhatIfOutcome) -> str:
+    """ ", falls before the next scheduled report (DAY): place it by then" after a what-if's
+    order-by that does (:func:`~forecasting.text.before_next_report`, the one rule), else
+    ''."""
+    if by is None:
+        return ""
+    soon = before_next_report(by, as_of=outcome.as_of, next_report=outcome.next_report)
+    return f", {soon}" if soon else ""
 
 
 def whatif_lines(outcome: WhatIfOutcome) -> list[str]:

@@ -129,6 +129,7 @@ __all__ = [
     "extend_horizon",
     "grow",
     "months_at_least_their_days",
+    "months_gap",
     "plan_months",
     "plan_months_for",
     "q90_held",
@@ -2164,6 +2165,33 @@ def grow(
                 daily, horizon_days=DECISION_HORIZON_DAYS, as_of=as_of, fits=fits
             ).with_columns(pl.lit(measure).alias("measure"))
     return Growth(tuple(classes), daily_days, months, calls, accuracy, measure_accuracy)
+
+
+def months_gap(series: pl.DataFrame, *, as_of: date) -> str | None:
+    """Why :func:`extend_horizon` would forecast nothing past the daily days for ``series``
+    (the run's daily demand, as :func:`grow` reads it), None where it would make monthly rows.
+
+    For a run made without monthly rows (``--horizon-months 0``): its orders that only monthly
+    rows size asked for ``--horizon-months``, which a fleet with 90 days whose onboarding ramps
+    leave two blocks after them is refused again. Whether a series' moves are measured does
+    not rest on the backtests (they choose and calibrate a model, not whether one is
+    measured), so none is run here, and one day ahead is read for one month: nor does it rest
+    on how far ahead (0.5 s on the demo's 730 days, 0.1 s on a 90-day fleet)."""
+    series = demand_with_spikes_held(series)
+    classes = _regions_and_classes(series)
+    # As grow's peak call reads them: customers that stopped left out of the history.
+    stopped = _stopped_customers(series, as_of=as_of)
+    active = _active_shares(series, stopped, as_of=as_of) if stopped.height else None
+    daily = _daily(series, classes, Measure.PEAK.value, as_of)
+    if daily.get_column("y").drop_nulls().is_empty():
+        return _NO_DAILY_DEMAND
+    return longrange.long_horizon_forecast(
+        daily if active is None else _of_active(daily, active),
+        as_of=as_of,
+        months=1,
+        daily_horizon_days=1,
+        cutoffs_months_back=(),
+    ).gap
 
 
 def extend_horizon(

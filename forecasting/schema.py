@@ -756,6 +756,15 @@ _TABLES: tuple[Table, ...] = (
                 # (forecast_outages; true, none where it applied none); null on runs stored
                 # before, whose outage hours later steps cannot know (they read raw).
                 "outages_recorded": pl.Boolean(),
+                # Since migration 42: why the run's forecast made no monthly rows where it
+                # refused them, asked (``--horizon-months N``) or not (a daily-only run whose
+                # history a plan past the daily days would refuse: horizon.months_gap); null
+                # where it made them or could. ``months_refusal_recorded`` true on every run
+                # stored since, null before: such a run's refusal is not known (its orders
+                # asked a 90-day fleet whose onboarding ramps leave two blocks for
+                # `--horizon-months`, which its forecast refused again).
+                "months_refused": pl.String(),
+                "months_refusal_recorded": pl.Boolean(),
             }
         ),
         key=("run_id",),
@@ -766,6 +775,8 @@ _TABLES: tuple[Table, ...] = (
             "seen_checksum",
             "seen_last_ts",
             "outages_recorded",
+            "months_refused",
+            "months_refusal_recorded",
         ),
     ),
     Table(

@@ -26,6 +26,7 @@ __all__ = [
     "RunnerKind",
     "Settings",
     "next_report_day",
+    "next_report_for",
     "prefect_server_configured",
     "resolve_paths",
     "settings",
@@ -124,6 +125,20 @@ def next_report_day(cron: str, after: datetime) -> date:
         return next(CronSim(cron, after.astimezone(UTC))).date()
     except (CronSimError, StopIteration) as exc:
         raise ValueError(f"FLEETCAST_REPORT_CRON {cron!r} is not a cron schedule: {exc}") from exc
+
+
+def next_report_for(as_of: date, *, now: datetime) -> date | None:
+    """The day of the next report after ``now`` on the schedule `fleetcast serve` keeps
+    (``FLEETCAST_REPORT_CRON``), for a run as of ``as_of``: None where the run stands on a past
+    as-of date (a trace, a backfill: the schedule says nothing of its dates) or the cron does
+    not parse (`fleetcast serve` refuses it, naming it; a report goes on without the note).
+    The report and `fleetcast status` read it alike."""
+    if (now.date() - as_of).days > 1:
+        return None
+    try:
+        return next_report_day(settings().report_cron, now)
+    except ValueError:
+        return None
 
 
 def settings() -> Settings:

@@ -565,12 +565,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         creates=("forecast_outages",),
         adds=(("forecast_runs", "outages_recorded"),),
     ),
+    Migration(
+        42,
+        "forecast runs: why each one's forecast made no monthly rows where it refused them "
+        "(asked, or a daily-only run whose history a plan would refuse), and whether the run "
+        "recorded it (null before: such a run's refusal is not known)",
+        adds=(
+            ("forecast_runs", "months_refused"),
+            ("forecast_runs", "months_refusal_recorded"),
+        ),
+    ),
 )
 
 # The migration that made trigger runs store their construction rows.
 _CONSTRUCTION_SINCE = 40
 # The migration that made forecast runs store the outage windows they applied.
 _OUTAGES_SINCE = 41
+# The migration that made forecast runs store why their forecast refused monthly rows.
+_MONTHS_REFUSED_SINCE = 42
 
 # Demand (served + queued GPUs) per hour, region, class and customer (Warehouse.hourly_demand).
 _HOURLY_DEMAND_SQL = """
@@ -1463,6 +1475,21 @@ class Warehouse:
         return self.run_frame("forecast_outages", run_id).cast(
             schema.frame_schema("forecast_outages")
         )
+
+    def months_refused(self, run_id: str) -> tuple[bool, str | None]:
+        """Whether forecast run ``run_id`` recorded why its forecast refused monthly rows, and
+        the words (None: it made them, or its history would give them). Not recorded (False):
+        a run stored before migration 42, or any run of a file opened read-only before it
+        reached it; its refusal is not known, never "none"."""
+        if self.schema_version() < _MONTHS_REFUSED_SINCE:
+            return False, None
+        rows = self._con.execute(
+            "SELECT months_refusal_recorded, months_refused FROM forecast_runs WHERE run_id = ?",
+            [run_id],
+        ).fetchall()
+        if not rows or not rows[0][0]:
+            return False, None
+        return True, rows[0][1]
 
     def run_hourly_demand(self, run_id: str) -> RunHourly:
         """:meth:`hourly_demand` as forecast run ``run_id`` read it: without the rows of every

@@ -947,7 +947,7 @@ def test_a_stored_runs_scored_days_count_from_each_series_last_observed_day(
         "horizon_days": 56, "series": 2, "reconciliation": "mint", "seconds": 1.0,
         "settings": "{}", "versions": "{}", "horizon_months": None, "seen_before": None,
         "seen_rows": None, "seen_checksum": None, "seen_last_ts": None,
-        "outages_recorded": None,
+        "outages_recorded": None, "months_refused": None, "months_refusal_recorded": None,
     }  # fmt: skip
     assert set(run) == set(table.schema.names())
     ids = ["total", "total/helios"]

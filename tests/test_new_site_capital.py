@@ -152,7 +152,12 @@ def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path
 
     folder = publish_report(_every_order_past_the_ceilings(), root=tmp_path / "dated")
     triggers = pl.read_csv(folder / "triggers.csv", try_parse_dates=True)
-    assert triggers.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    # Then the next report's words (test_orders_before_next_report).
+    assert triggers.columns[-3:] == [
+        "new_site_order_by",
+        "new_site_arrives",
+        "due_before_next_report",
+    ]
     row = triggers.filter(pl.col("pool") == "all").row(0, named=True)
     assert (row["order_by"], row["new_site_order_by"]) == (None, date(2026, 1, 22))
     assert row["new_site_arrives"] == date(2026, 3, 19)
@@ -164,7 +169,7 @@ def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path
     )
     bare = publish_report(_every_order_past_the_ceilings(declared=False), root=tmp_path / "bare")
     undated = pl.read_csv(bare / "triggers.csv")
-    assert undated.columns[-2:] == ["new_site_order_by", "new_site_arrives"]
+    assert undated.columns[-3:-1] == ["new_site_order_by", "new_site_arrives"]
     assert undated["new_site_order_by"].is_null().all()
 
 

@@ -63,8 +63,10 @@ def test_the_finance_tables_say_an_order_due_before_the_next_report() -> None:
     page = _visible(finance_page(weekly))
     assert f"{DUE} (monthly grain), {SOON}" in page
     assert f"{LATER_DUE} (monthly grain: not verified at the daily grain), {SOON}" in page
-    # The green eu-west/all order, due next October, is no more urgent than before.
-    assert page.count(SOON) == 2, page.count(SOON)
+    # The green eu-west/all order, due next October, is no more urgent than before; the
+    # us-east/training order-by says it again where "what changed" lists its move.
+    assert page.count(SOON) == 3, page.count(SOON)
+    assert f"2027-01-18 → {DUE}, {SOON}" in html.unescape(page)
     assert "next scheduled report" not in _visible(finance_page(_weekly(None)))
     # The orders chart's takeaway names the first order and a later one due before it.
     first = _visible(finance_page(_weekly(later_first=True)))
@@ -418,3 +420,192 @@ def _split_on_power(waits: date) -> ReportInputs:
         powered_from=pl.when(own & mine).then(pl.lit(date(2027, 6, 1))).otherwise(None)
     )
     return replace(sample, triggers=triggers, placements=split, next_report=NEXT)
+
+
+def _triggers_csv(inputs: ReportInputs, root: Path) -> list[dict[str, str]]:
+    import csv
+
+    from forecasting.report import publish_report
+
+    with (publish_report(inputs, root=root) / "triggers.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_triggers_csv_says_which_order_by_falls_before_the_next_report(tmp_path: Path) -> None:
+    """triggers.csv had no ``due_before_next_report``: the amber us-east/training trigger due
+    2026-12-28, two days before the next weekly report, read as plain as eu-west's a year on,
+    while orders.csv and every page said "place it by then". A reader of triggers.csv could not
+    tell which order-by dates must be acted on before the next report. It carries the column
+    now, last, in orders.csv's words (text.before_next_report); a run with no next report
+    known leaves it empty."""
+    rows = {(r["region"], r["pool"]): r for r in _triggers_csv(_weekly(), tmp_path / "weekly")}
+    assert list(rows[("us-east", "training")])[-1] == "due_before_next_report"
+    assert rows[("us-east", "training")]["order_by"] == str(DUE)
+    assert rows[("us-east", "training")]["due_before_next_report"] == SOON
+    # Late (before the as-of day) or due after the next report: no words.
+    for key in (("us-east", "all"), ("eu-west", "all"), ("eu-west", "training")):
+        assert rows[key]["due_before_next_report"] == "", rows[key]
+    calm = _triggers_csv(_weekly(None), tmp_path / "calm")
+    assert {r["due_before_next_report"] for r in calm} == {""}
+
+
+def test_a_new_site_order_by_before_the_next_report_is_flagged_in_both_downloads(
+    tmp_path: Path,
+) -> None:
+    """r1/all's blocks under its ceiling were due 2026-01-22 (late) and those past it, by the
+    new site, 2026-08-10, five days before the next weekly report: orders.csv read the row's
+    order_by alone for its flag, so the row whose new-site order-by falls before the next
+    report read plain, and triggers.csv had no flag at all. Both say it now, from any of the
+    row's order-by dates that falls before the next report."""
+    week = _start_this_week()
+    soon = date(2026, 8, 10)
+    words = before_next_report(soon, as_of=START, next_report=WEEK_ON)
+    assert words == START_SOON
+    (trigger,) = [r for r in _triggers_csv(week, tmp_path / "t") if r["pool"] == "all"]
+    assert (trigger["order_by"], trigger["new_site_order_by"]) == ("2026-01-22", str(soon))
+    assert trigger["due_before_next_report"] == START_SOON, trigger
+    orders = [r for r in _orders_csv(week, tmp_path / "o") if r["new_site_order_by"] == str(soon)]
+    assert orders, "no order row carries the new-site order-by"
+    assert {r["due_before_next_report"] for r in orders} == {START_SOON}, orders
+
+
+def test_what_changed_flags_a_date_now_due_before_the_next_report() -> None:
+    """The "what changed" tables read "2027-01-18 → 2026-12-28" for us-east/training's order-by,
+    "start a new site by ... → 2026-12-28" and "contract power by ... → 2026-12-28" with the
+    next weekly report on 2026-12-30: a row now due before the next report read like any
+    other, while the orders tables said "place it by then" of the same date. Each table says
+    it after the date now (text.before_next_report); no next report known, none does."""
+    from forecasting.report.changes import CONSTRUCTION_CHANGES_SCHEMA, POWER_CHANGES_SCHEMA
+    from forecasting.report.pages.common import changes_view
+
+    power = pl.DataFrame(
+        [{"region": "us-east", "site": "us-east-b", "change": "changed", "status_before": "amber",
+          "status_now": "red", "contract_by_before": date(2027, 2, 1), "contract_by_now": DUE,
+          "exhaustion_before": date(2029, 2, 1), "exhaustion_now": date(2028, 12, 1)}],
+        schema=POWER_CHANGES_SCHEMA,
+    )  # fmt: skip
+    construction = pl.DataFrame(
+        [{"region": "us-east", "change": "changed", "status_before": "green", "status_now": "red",
+          "start_by_before": date(2028, 6, 1), "start_by_now": DUE,
+          "exhaustion_before": date(2031, 1, 1), "exhaustion_now": date(2029, 5, 1)}],
+        schema=CONSTRUCTION_CHANGES_SCHEMA,
+    )  # fmt: skip
+    inputs = replace(
+        sample_inputs(), next_report=NEXT, power_changes=power, construction_changes=construction
+    )
+    view = changes_view(inputs)
+    assert view.table is not None and view.power is not None and view.construction is not None
+    now = f"→ {DUE}, {SOON}"
+    (east,) = [r for r in view.table.rows if r[:2] == ["us-east", "training"]]
+    assert f"2027-01-18 {now}" in _cells(view.table), east
+    assert f"2027-02-01 {now}" in _cells(view.power)
+    assert f"2028-06-01 {now}" in _cells(view.construction)
+    # The late us-east/all order-by (before the as-of day) stays plain, as everywhere.
+    (late,) = [r for r in view.table.rows if r[:2] == ["us-east", "all"]]
+    assert "next scheduled report" not in " ".join(str(c) for c in late)
+    calm = changes_view(replace(inputs, next_report=None))
+    for table in (calm.table, calm.power, calm.construction):
+        assert table is not None
+        assert not any("next scheduled report" in c for c in _cells(table))
+
+
+def test_status_flags_a_changed_date_now_due_before_the_next_report() -> None:
+    """`fleetcast status` listed "order by 2027-01-18 -> 2026-12-28" (and a new site's start-by,
+    a site's contract-power-by) with the next scheduled report two days after it, plain: a
+    row due before the next report read like any other. It says so after the date now, in
+    the pages' words; with no next report known, as before."""
+    from rich.console import Console
+
+    from flows.status import changes_view
+    from forecasting.changes import RunChanges
+    from forecasting.report.changes import trigger_changes
+
+    sample = sample_inputs()
+    triggers = trigger_changes(sample.triggers, sample.previous_triggers).filter(
+        pl.col("change") != "unchanged"
+    )
+    changes = RunChanges("t2", "f2", "t1", "f1", as_of=AS_OF, triggers=triggers)
+
+    def shown(next_report: date | None) -> str:
+        console = Console(width=400, record=True)
+        for view in changes_view(changes, next_report=next_report):
+            console.print(view)
+        return " ".join(console.export_text().split())
+
+    assert f"2027-01-18 -> {DUE}, {SOON}" in shown(NEXT)
+    assert "next scheduled report" not in shown(None)
+
+
+def test_the_what_if_says_an_order_by_before_the_next_report() -> None:
+    """A deal pulls r2's rack order forward to three days after the as-of day: the what-if
+    page's orders table and the CLI's table read "2026-02-11 → 2026-01-08" plain with the
+    next scheduled report after it, while the report's tables say "place it by then" of such
+    a date. Both say it now (text.before_next_report); with no next report known, as before."""
+    from rich.console import Console
+    from test_whatif import _day, _forecast
+
+    from flows.tables import whatif_table
+    from forecasting.capacity import CapacityPlan
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.whatif import deal_contract, what_if
+    from tests.test_triggers import MONDAY, _plan, _r2_blocks
+
+    big = {"name": "big-rack", "kind": "rack", "gpu_type": "H100", "gpus": 4000, "mw": 6,
+           "lead_time_weeks": 8, "capex_usd": 150e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(
+        _plan(_r2_blocks()).model_dump(exclude_none=True) | {"candidate": [big]}
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:50"
+    )
+    pulled = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    # Pulled forward to three days after the as-of day (the sample's lands already late).
+    due = MONDAY + timedelta(days=3)
+    r2 = pl.col("pool") == "all"
+    answer = replace(
+        pulled,
+        orders=pulled.orders.with_columns(order_by=pl.when(r2).then(due).otherwise("order_by")),
+    )
+    following = due + timedelta(days=2)
+    soon = before_next_report(due, as_of=answer.as_of, next_report=following)
+    assert soon, "due before the next report"
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90", next_report=following)
+    assert f"2026-02-11 → {due}, {soon}" in html.unescape(page)
+    plain = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert "next scheduled report" not in plain
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=0.0, extra_mw=0.0, revenue_usd=None,
+        orders=answer.orders.to_dicts(), notes=[], page=Path("whatif.html"),
+        next_report=following,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    assert f"2026-02-11 -> {due}, {soon}" in " ".join(console.export_text().split())
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome.model_copy(update={"next_report": None})))
+    assert "next scheduled report" not in console.export_text()
+
+
+def test_the_finance_pipeline_table_says_a_deal_s_order_by_before_the_next_report() -> None:
+    """The finance page's pipeline table (each deal weighed as if it signed, its extra capex
+    and the first order-by it adds) read "2026-12-28" plain beside a report next due
+    2026-12-30, while the orders tables above it said "place it by then" of the same date: a
+    deal that signs this week needs its order before the next report. It says so now, by
+    the one rule; no next report known, as before."""
+    from forecasting.report.pages.finance import _pipeline_table
+    from forecasting.whatif.pipeline import PIPELINE_SCHEMA
+
+    deals = pl.DataFrame(
+        [{"contract_id": "p-1", "customer": "newco", "workload_class": "inference",
+          "region": "us-east", "probability": 0.5, "first_day": DUE, "peak_gpus": 512,
+          "extra_capex_usd": 8e6, "expected_capex_usd": 4e6, "order_by": DUE,
+          "serve_from": DUE, "note": "", "capex_bound": None}],
+        schema=PIPELINE_SCHEMA,
+    )  # fmt: skip
+    column = _pipeline_table(deals).headers.index("order by")
+    soon = _pipeline_table(deals, as_of=AS_OF, next_report=NEXT).rows[0][column]
+    assert soon == f"{DUE}, {SOON}", soon
+    assert _pipeline_table(deals, as_of=AS_OF, next_report=None).rows[0][column] == str(DUE)

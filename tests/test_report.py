@@ -853,6 +853,8 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         # No [[new_site]]: no block past a ceiling is dated by one.
         new_site_order_by=pl.lit(None, pl.Date),
         new_site_arrives=pl.lit(None, pl.Date),
+        # No next report known (sample_inputs): no order-by is flagged before it.
+        due_before_next_report=pl.lit(None, pl.String),
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
@@ -871,6 +873,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "status_shown": pl.String(),
         "new_site_order_by": pl.Date(),
         "new_site_arrives": pl.Date(),
+        "due_before_next_report": pl.String(),
     }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
@@ -1270,6 +1273,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "status_shown",
         "new_site_order_by",
         "new_site_arrives",
+        "due_before_next_report",
     ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
@@ -6908,15 +6912,15 @@ def test_an_order_by_before_the_next_weekly_report_says_order_now() -> None:
     )
     # The run's own: on FLEETCAST_REPORT_CRON, none for a past as-of date (a trace, a backfill)
     # or a cron that does not parse (serve refuses it, naming it).
-    from forecasting.runs.reports import _next_report
+    from forecasting.settings import next_report_for
 
     monday_6 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("FLEETCAST_REPORT_CRON", "0 6 * * 3")
-        assert _next_report(date(2026, 11, 22), monday_6) == date(2026, 11, 25)
-        assert _next_report(date(2026, 11, 1), monday_6) is None
+        assert next_report_for(date(2026, 11, 22), now=monday_6) == date(2026, 11, 25)
+        assert next_report_for(date(2026, 11, 1), now=monday_6) is None
         env.setenv("FLEETCAST_REPORT_CRON", "every monday")
-        assert _next_report(date(2026, 11, 22), monday_6) is None
+        assert next_report_for(date(2026, 11, 22), now=monday_6) is None
     sample = sample_inputs()
     due = AS_OF + timedelta(days=3)
     # A rack of 8 weeks' lead for a shortfall 12 weeks out (4 weeks' buffer), on daily rows.

@@ -180,7 +180,13 @@ def test_a_stored_run_keeps_which_days_of_its_total_are_estimated(tmp_path: Path
     assert as_of is not None
     stored = {
         name: runs.store_forecast(
-            path, result, settings=settings, as_of=as_of, events=0, seconds=1.0
+            path,
+            result,
+            settings=settings,
+            as_of=as_of,
+            events=0,
+            seconds=1.0,
+            months_refused=None,
         ).run_id
         for name, result in (("whole", whole), ("silent", silent))
     }

@@ -557,7 +557,8 @@ def test_forecast_runs_stored_before_migration_41_read_as_outages_not_recorded(
     con = duckdb.connect(str(warehouse_path))
     try:  # back to the shape of version 40, with one forecast run stored then
         con.execute("DROP TABLE forecast_outages")
-        con.execute("ALTER TABLE forecast_runs DROP COLUMN outages_recorded")
+        for column in ("months_refusal_recorded", "months_refused", "outages_recorded"):
+            con.execute(f"ALTER TABLE forecast_runs DROP COLUMN {column}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 41")
         con.execute(
             "INSERT INTO forecast_runs (run_id, as_of, created_at, horizon_days, series, "
@@ -575,6 +576,40 @@ def test_forecast_runs_stored_before_migration_41_read_as_outages_not_recorded(
         assert wh.schema_version() == MIGRATIONS[-1].version >= 41
         assert wh.count("forecast_outages") == 0
         assert wh.outage_windows("f1") is None
+
+
+def test_forecast_runs_stored_before_migration_42_read_their_months_refusal_as_not_known(
+    warehouse_path: Path,
+) -> None:
+    """A forecast run did not keep why its forecast refused monthly rows (it printed it), so a
+    daily-only run of a 90-day fleet whose onboarding ramps leave two blocks was told to pass
+    `--horizon-months`, which the forecast refused again. Migration 42 adds the words and the
+    run's mark that it recorded them; a file of version 41 gets both, and a run stored before
+    reads as not recorded, never as "not refused", as on a read-only open before the
+    migration reached the file."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 41, with one forecast run stored then
+        for column in ("months_refusal_recorded", "months_refused"):
+            con.execute(f"ALTER TABLE forecast_runs DROP COLUMN {column}")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 42")
+        con.execute(
+            "INSERT INTO forecast_runs (run_id, as_of, created_at, horizon_days, series, "
+            "reconciliation, seconds, settings, versions, outages_recorded) VALUES ('f1', "
+            "DATE '2026-12-05', now(), 7, 1, 'none', 1.0, '{}', '{}', true)"
+        )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        assert wh.schema_version() == 41
+        assert wh.months_refused("f1") == (False, None)
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version >= 42
+        assert wh.months_refused("f1") == (False, None)
+        assert wh.forecast_runs().columns[-2:] == ["months_refused", "months_refusal_recorded"]
 
 
 def test_a_run_s_hourly_demand_leaves_out_every_hour_its_windows_touch(

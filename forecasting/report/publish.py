@@ -342,21 +342,37 @@ def _with_new_sites(orders: pl.DataFrame, inputs: ReportInputs, *, placed: pl.Ex
     )
 
 
-def _with_next_report(orders: pl.DataFrame, inputs: ReportInputs) -> pl.DataFrame:
-    """``orders`` (orders.csv) with ``due_before_next_report``, added last: on a row whose date
-    falls before the next scheduled report (its ``order_by``, a new site's start-by on its
-    row, or the new-site order-by of blocks past every ceiling), the words every page and the
-    CLI say beside it (text.before_next_report, the one rule); null otherwise. A new site's
-    start-by on the as-of day and a share waiting for power due four days on read plain here
-    while the pages said to act before the next report."""
-    days = orders.select(pl.coalesce("order_by", "new_site_order_by")).to_series()
+# The order-by dates a download's row may carry, each read by the one rule of the next report.
+_ORDER_BY_COLUMNS = ("order_by", "waiting_order_by", "new_site_order_by")
+
+
+def _with_next_report(frame: pl.DataFrame, inputs: ReportInputs) -> pl.DataFrame:
+    """``frame`` (orders.csv or triggers.csv) with ``due_before_next_report``, added last: on a
+    row any of whose order-by dates falls before the next scheduled report (its ``order_by``,
+    a new site's start-by on its row, the new-site order-by of blocks past every ceiling, the
+    own order-by of a part waiting for power), the words every page and the CLI say beside it
+    (text.before_next_report, the one rule); null otherwise. A new site's start-by on the
+    as-of day and a share waiting for power due four days on read plain in orders.csv while
+    the pages said to act before the next report; triggers.csv had no such column, and a row
+    whose new-site order-by fell before the report read plain beside its late order_by."""
+    dated = [c for c in _ORDER_BY_COLUMNS if c in frame.columns]
     words = [
-        before_next_report(day, as_of=inputs.as_of, next_report=inputs.next_report) or None
-        if isinstance(day, date)
-        else None
-        for day in days
+        next(
+            (
+                said
+                for day in days
+                if isinstance(day, date)
+                and (
+                    said := before_next_report(
+                        day, as_of=inputs.as_of, next_report=inputs.next_report
+                    )
+                )
+            ),
+            None,
+        )
+        for days in frame.select(dated).iter_rows()
     ]
-    return orders.with_columns(pl.Series("due_before_next_report", words, dtype=pl.String))
+    return frame.with_columns(pl.Series("due_before_next_report", words, dtype=pl.String))
 
 
 def _to_place_by(by: date | None) -> pl.Expr:
@@ -403,7 +419,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         .then(pl.format("{} {}", "status", only))
         .otherwise(shown),
     )
-    triggers = _triggers_new_site_dates(triggers, inputs)
+    triggers = _with_next_report(_triggers_new_site_dates(triggers, inputs), inputs)
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
     # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.

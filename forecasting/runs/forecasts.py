@@ -42,6 +42,7 @@ __all__ = [
     "forecast",
     "history_missing",
     "known_events",
+    "months_refusal",
     "outages_not_known_line",
     "partial_as_of_lines",
     "plan_growth",
@@ -644,6 +645,24 @@ def plan_past_lead_times(
     return result, extended, applied
 
 
+def months_refusal(
+    series: pl.DataFrame, extended: Extended | None, *, as_of: date, months: int
+) -> str | None:
+    """Why the run has no monthly rows where its forecast refused them, to store with it:
+    asked (``months``) and refused, the plan's gap; made with ``--horizon-months 0``, the gap
+    a plan on its history would have (:func:`forecasting.horizon.months_gap`); None where it
+    made them or its history would give them. Only the forecast printed it: a 90-day fleet
+    whose onboarding ramps leave two blocks, forecast daily-only, was told `--horizon-months
+    92` by its unsized orders, which the forecast then refused."""
+    if extended is not None:
+        return None if extended.horizon_months else extended.gap
+    if months:
+        return None
+    from forecasting.horizon import months_gap
+
+    return months_gap(series, as_of=as_of)
+
+
 def _decision_accuracy(accuracy: pl.DataFrame) -> list[dict[str, Any]]:
     """The scored rows of the decision backtest, 26 weeks ahead first, then 52 where the
     history reached (orders are sized for the 52 weeks after their shortfall), newest cut-off
@@ -669,6 +688,7 @@ def store_forecast(
     book: BookApplied | None = None,
     seen: Mapping[str, Any] | None = None,
     capacity_path: Path | None = None,
+    months_refused: str | None,
     months_asked: int = 0,
     outage_notes: Sequence[str] = (),
     outages: pl.DataFrame | None = None,
@@ -685,7 +705,10 @@ def store_forecast(
     plan's lead times may have raised. ``outage_notes``: the run's outage calendar's windows
     that mark nothing (:class:`DemandRead`, as the run read its series), warned of.
     ``outages``: the windows the run applied (:attr:`DemandRead.outages`; None: none),
-    stored so that its drills and reports read the hours it read.
+    stored so that its drills and reports read the hours it read. ``months_refused``: why its
+    forecast made no monthly rows where it refused them (:func:`months_refusal`; None: it
+    made them or could), stored so the triggers say it rather than ask for
+    ``--horizon-months``.
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -709,6 +732,8 @@ def store_forecast(
             {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
         ),
         "outages_recorded": True,
+        "months_refused": months_refused,
+        "months_refusal_recorded": True,
     }
     from forecasting.forecast import with_mean_source
     from forecasting.measures import bands_on_their_means
@@ -972,6 +997,7 @@ def forecast(
         book=applied,
         seen=seen,
         capacity_path=options.capacity,
+        months_refused=months_refusal(series, extended, as_of=as_of, months=months),
         months_asked=options.horizon_months,
         outage_notes=read.outage_notes,
         outages=read.outages,

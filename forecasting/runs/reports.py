@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.changes import RunChanges
     from forecasting.contracts import ContractBook
     from forecasting.report import ReportInputs
-    from forecasting.triggers import MonthsRefused, TriggerSettings
+    from forecasting.triggers import MonthsNotKnown, MonthsRefused, TriggerSettings
 
 
 __all__ = [
@@ -219,42 +219,51 @@ def trigger_settings(
     return settings if idle_weeks is None else replace(settings, idle_weeks=idle_weeks)
 
 
-def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | None:
-    """Whether a stored run has no monthly rows because its fleet is too young for them (None:
-    it has them, or could have had them). A run asked for them and refused has a plan horizon
-    of 0 months while its regions and classes carry why they are not forecast past the daily
-    days and no growth model. A run made with ``--horizon-months 0`` carries neither: it is
-    too young where no region or class has ``MONTHS_MIN_HISTORY_DAYS`` days of history through
-    its as-of day, telemetry or stale (``n_days`` + ``stale_days``): with fewer, no series has
-    the 28-day blocks a drift is read on, and the forecast refuses every one of them.
+def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | MonthsNotKnown | None:
+    """Whether a stored run has no monthly rows because its forecast refuses them (None: it
+    has them, or its history would give them; :class:`MonthsNotKnown`: not recorded, and its
+    days do not say). A run stored since migration 42 says so itself, and why: asked for them
+    and refused, or made with ``--horizon-months 0`` on a history a plan would refuse
+    (runs.forecasts.months_refusal). The refusal was not stored (the forecast printed it), so
+    an unsized order on a 30-day fleet asked for `--horizon-months 92`, which the forecast
+    refused again, and a 90-day fleet whose onboarding ramps left two blocks, forecast
+    daily-only, was asked the same.
 
-    The refusal itself is not stored (the forecast printed it), so an unsized order on a
-    30-day fleet asked for `--horizon-months 92`, which the forecast refused again; a 30-day
-    fleet forecast with `--horizon-months 0` was asked the same. A run whose oldest series
-    has the days but whose onboarding ramps leave too few blocks is not known here (None)."""
+    A run stored before reads its days: too young where it was asked for months and its
+    regions and classes carry why they are not forecast past the daily days and no growth
+    model, or where it was made with ``--horizon-months 0`` and no region or class has
+    ``MONTHS_MIN_HISTORY_DAYS`` days of history through its as-of day, telemetry or stale
+    (``n_days`` + ``stale_days``); a daily-only one with the days is not known (its onboarding
+    ramps may leave too few blocks)."""
     from forecasting.longrange import MONTHS_MIN_HISTORY_DAYS
-    from forecasting.triggers import MonthsRefused
+    from forecasting.triggers import MonthsNotKnown, MonthsRefused
 
     run = wh.forecast_runs().filter(pl.col("run_id") == run_id)
     if run.is_empty() or run.item(0, "horizon_months") != 0:
         return None
     plan = wh.run_frame("forecast_summary", run_id).filter(hierarchy.depth().is_between(1, 2))
     days = plan.get_column("n_days").drop_nulls()
+    youngest = int(days.sort().item(0)) if not days.is_empty() else 0
+    recorded, why = wh.months_refused(run_id)
+    if recorded:
+        if why is None:
+            return None
+        return MonthsRefused(needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=youngest, why=why)
     if days.is_empty():
-        return None
-    youngest = MonthsRefused(
-        needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=int(days.sort().item(0))
-    )
+        return MonthsNotKnown()
+    refused = MonthsRefused(needed_days=MONTHS_MIN_HISTORY_DAYS, history_days=youngest)
     if (
         "plan_reason" in plan.columns
         and not plan.filter(
             pl.col("plan_model").is_null() & pl.col("plan_reason").is_not_null()
         ).is_empty()
     ):
-        return youngest
+        return refused
     stale = pl.col("stale_days").fill_null(0) if "stale_days" in plan.columns else pl.lit(0)
     oldest = plan.select((pl.col("n_days") + stale).max()).item()
-    return youngest if oldest is not None and oldest < MONTHS_MIN_HISTORY_DAYS else None
+    if oldest is not None and oldest < MONTHS_MIN_HISTORY_DAYS:
+        return refused
+    return MonthsNotKnown()
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
@@ -647,21 +656,6 @@ def _unplayed(
     return tuple(sorted(name for name in named if name not in seen))
 
 
-def _next_report(as_of: date, now: datetime) -> date | None:
-    """The day of the next report on the schedule `fleetcast serve` keeps
-    (``FLEETCAST_REPORT_CRON``), or None where the run stands on a past as-of date (a trace, a
-    backfill: the schedule says nothing of its dates)."""
-    from forecasting.settings import next_report_day, settings
-
-    if (now.date() - as_of).days > 1:
-        return None
-    try:
-        return next_report_day(settings().report_cron, now)
-    except ValueError:
-        # `fleetcast serve` refuses such a cron, naming it; the report goes on without the note.
-        return None
-
-
 def report_inputs(
     warehouse_path: Path, plan: CapacityPlan, triggers: TriggerRun, options: ReportOptions
 ) -> ReportInputs:
@@ -672,6 +666,7 @@ def report_inputs(
     from forecasting.forecast import mean_of_paths_spans
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
+    from forecasting.settings import next_report_for
     from forecasting.traces import placed_dates_note
     from forecasting.triggers import (
         construction_triggers,
@@ -787,7 +782,7 @@ def report_inputs(
         run_id=run_id,
         as_of=as_of,
         generated_at=now,
-        next_report=_next_report(as_of, now),
+        next_report=next_report_for(as_of, now=now),
         plan=plan,
         stale_days=stale_days,
         telemetry_ahead_minutes=ahead,

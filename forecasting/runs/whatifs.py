@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,9 @@ class WhatIfOutcome(BaseModel):
     short_most: bool = False
     first_day: date | None = None
     daily_end: date | None = None  # the forecast's last daily row: past it a date is a month
+    # The day of the next scheduled report (settings.next_report_for; None: not known): an
+    # order-by with the deal before it says so, as the report's tables do.
+    next_report: date | None = None
     # The plan's own shortfalls where the deal would hold GPUs, which its verdict does not
     # count ('' when none): WhatIf.baseline_note.
     baseline_note: str = ""
@@ -113,6 +116,7 @@ def weigh_deal(
     from forecasting.report.inputs import WHATIF_REST
     from forecasting.report.pages.whatif import whatif_page
     from forecasting.runs.drills import extrapolated_warning, statuses_verified, unverified_statuses
+    from forecasting.settings import next_report_for
     from forecasting.whatif import deal_contract, what_if
 
     plan = load_capacity(capacity_path)
@@ -155,6 +159,7 @@ def weigh_deal(
         r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
     )
     page = reports_path / "whatif" / f"{slug.strip('-') or 'deal'}-{new_run_id('whatif')[7:]}.html"
+    next_report = next_report_for(ref.as_of, now=datetime.now(UTC))
     try:
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(
@@ -164,6 +169,7 @@ def weigh_deal(
                 quantile=options.quantile,
                 extrapolated=extrapolated.removeprefix("extrapolated: "),
                 not_verified=unverified.removeprefix("not verified: "),
+                next_report=next_report,
             ),
             encoding="utf-8",
         )
@@ -184,6 +190,7 @@ def weigh_deal(
         short_most=answer.short_most,
         first_day=answer.deal.ramp[0].day,
         daily_end=answer.daily_end,
+        next_report=next_report,
         baseline_note=answer.baseline_note,
         extra_capex_usd=answer.extra_capex_usd,
         capex_not_sized=answer.capex_not_sized,

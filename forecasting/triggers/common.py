@@ -43,6 +43,7 @@ __all__ = [
     "TOL",
     "TRIGGERS_SCHEMA",
     "WAITS_ON_POWER",
+    "MonthsNotKnown",
     "MonthsRefused",
     "Pool",
     "Status",
@@ -117,10 +118,14 @@ class MonthsRefused:
     the days of history after a series' onboarding ramp they need (``needed_days``,
     ``forecasting.longrange.MONTHS_MIN_HISTORY_DAYS``) and the days its youngest region or
     class had (``history_days``). ``--horizon-months`` gives such a fleet none: its forecast
-    refuses them again."""
+    refuses them again. ``why``: the forecast's own words for the refusal, as the run stored
+    them (None: a run stored before it did, read off its days): a 90-day fleet whose
+    onboarding ramps left two blocks read "its youngest region or class has 41" where its
+    oldest had the 84 days and the ramps were why."""
 
     needed_days: int
     history_days: int
+    why: str | None = None
 
     def __post_init__(self) -> None:
         if self.needed_days < 1 or self.history_days < 0:
@@ -128,11 +133,30 @@ class MonthsRefused:
 
     def text(self) -> str:
         """What would give the monthly rows ("them"), in words."""
+        if self.why:
+            return (
+                f"the forecast refuses them: {self.why}; `--horizon-months` gives none until "
+                f"a series has {self.needed_days} days of history after its onboarding ramp"
+            )
         ramp = ", its onboarding ramp among them" if self.history_days >= self.needed_days else ""
         return (
             f"this fleet is too young for them: they need {self.needed_days} days of history "
             "after a series' onboarding ramp, its youngest region or class has "
             f"{self.history_days:,}{ramp}, and `--horizon-months` gives none until it has"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonthsNotKnown:
+    """A forecast run with no monthly rows, stored before runs recorded whether their forecast
+    refused them (migration 42), whose days do not say it either: `--horizon-months` may give
+    them or be refused, and the words asking for it say so rather than promise them."""
+
+    def text(self) -> str:
+        """Why the months asked for may not come, in words."""
+        return (
+            "not known whether this fleet's history gives them: its forecast run was stored "
+            "before runs recorded a refusal of monthly rows"
         )
 
 
@@ -160,8 +184,9 @@ class TriggerSettings:
     the band it reads. None (not given) reads the decision backtest's horizon, and the note
     says it is that horizon, not what this run scored.
     ``months_refused``: the run's forecast refused monthly rows as too young
-    (:class:`MonthsRefused`; None: it did not); an order landing past the daily rows says
-    what would give them rather than ask for ``--horizon-months``.
+    (:class:`MonthsRefused`; None: it did not; :class:`MonthsNotKnown`: a run stored before
+    that was recorded); an order landing past the daily rows says what would give them
+    rather than ask for ``--horizon-months``, or that it may not.
     """
 
     quantile: str = "q90"
@@ -172,7 +197,7 @@ class TriggerSettings:
     daily_sizing: bool = False
     scored_days: int | None = None
     sized_before: tuple[tuple[str, date], ...] = ()
-    months_refused: MonthsRefused | None = None
+    months_refused: MonthsRefused | MonthsNotKnown | None = None
 
     def __post_init__(self) -> None:
         if self.buffer_weeks < 0 or self.idle_weeks < 1 or self.sizing_weeks < 1:
@@ -347,7 +372,7 @@ def months_to_reach(day: date, *, as_of: date) -> int:
 
 
 def reach_to_size(
-    arrives: date, *, as_of: date, months_refused: MonthsRefused | None = None
+    arrives: date, *, as_of: date, months_refused: MonthsRefused | MonthsNotKnown | None = None
 ) -> str:
     """How far ahead a forecast must reach to size an order landing on ``arrives``: days where
     `--horizon` reaches them, else the months of the plan past the daily days. A 400-week
@@ -360,7 +385,7 @@ def reach_to_size(
     if ahead <= MAX_HORIZON_DAYS:
         return f"forecast at least {ahead} days ahead to size it"
     months = months_to_reach(arrives, as_of=as_of)
-    if months_refused is not None:
+    if isinstance(months_refused, MonthsRefused):
         return (
             f"forecast at least {months} months ahead to size it, which only monthly rows "
             f"reach, and {months_refused.text()}"
@@ -370,4 +395,7 @@ def reach_to_size(
         if months <= MAX_HORIZON_MONTHS
         else "a forecast made with this capacity plan reaches that by itself"
     )
+    if months_refused is not None:
+        # A run stored before refusals were: the months may be refused again.
+        how = f"{how}; {months_refused.text()}"
     return f"forecast at least {months} months ahead to size it ({how})"

@@ -15,6 +15,7 @@ from forecasting.triggers.choice import Bridge, chosen_bridge, chosen_order, rec
 from forecasting.triggers.common import (
     NEW_SITE,
     TOL,
+    MonthsNotKnown,
     MonthsRefused,
     Pool,
     Status,
@@ -453,7 +454,7 @@ def _unsized(
     region: str,
     as_of: date,
     buffer_weeks: int,
-    months_refused: MonthsRefused | None = None,
+    months_refused: MonthsRefused | MonthsNotKnown | None = None,
 ) -> PoolDecision:
     """The trigger of a pool whose order lands after the forecast's last day: what to order
     and by when, but no size, capex or MW, and no placement (so in no total).

@@ -11,7 +11,7 @@ import polars as pl
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract
 from forecasting.text import CAPEX_NOT_SIZED, CapexBound, days_count, usd
-from forecasting.triggers.common import NEW_SITE, MonthsRefused, reach_to_size
+from forecasting.triggers.common import NEW_SITE, MonthsNotKnown, MonthsRefused, reach_to_size
 from forecasting.whatif.orders import USD_TOL, deal_pools
 
 __all__ = [
@@ -50,7 +50,7 @@ def not_sized_note(
     deal: Contract,
     *,
     as_of: date,
-    months_refused: MonthsRefused | None = None,
+    months_refused: MonthsRefused | MonthsNotKnown | None = None,
 ) -> _NotSized:
     """What the extra capex is where a trigger of the deal's pools (``without``, ``with_``:
     TRIGGERS rows) orders a block the forecast ends before (``triggers.rows.NOT_SIZED``: no
@@ -62,7 +62,8 @@ def not_sized_note(
     with nothing saying the order was never sized. Unsized with the deal only, the figure is
     a lower bound; without it only, an upper bound; on both sides, neither.
     ``months_refused``: the run's forecast refused monthly rows as too young
-    (``triggers.common.reach_to_size`` then says what would give them).
+    (``triggers.common.reach_to_size`` then says what would give them), or whether it did is
+    not known (a run stored before that was recorded).
     """
 
     def unsized(triggers: pl.DataFrame) -> pl.DataFrame:

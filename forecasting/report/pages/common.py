@@ -1392,7 +1392,12 @@ def changes_view(inputs: ReportInputs) -> Changes:
             f"{fmt_day_or_month(r['exhaustion_before'], daily_end=end_before)} → "
             f"{fmt_day_or_month(r['exhaustion_now'], daily_end=end)}",
             fmt_days(r["exhaustion_shift_days"]),
-            f"{fmt_date(r['order_by_before'])} → {fmt_date(r['order_by_now'])}",
+            f"{fmt_date(r['order_by_before'])} → {fmt_date(r['order_by_now'])}"
+            # Due before the next scheduled report, as the orders tables say it: the row
+            # read like any other.
+            + next_report_words(
+                r["order_by_now"], as_of=inputs.as_of, next_report=inputs.next_report, lead=", "
+            ),
             _order_by_shift(r, as_of=inputs.as_of),
             f"{fmt_count(r['blocks_before'])} → {fmt_count(r['blocks_now'])}",
         ]
@@ -1413,9 +1418,16 @@ def changes_view(inputs: ReportInputs) -> Changes:
     return Changes(
         note,
         Table.of(headers, rows, numeric=(5, 7), empty="no trigger changed"),
-        _power_changes_table(inputs.power_changes),
+        _power_changes_table(
+            inputs.power_changes, as_of=inputs.as_of, next_report=inputs.next_report
+        ),
         _drill_changes_table(inputs.drill_changes),
-        _construction_changes_table(inputs.construction_changes, daily_ends=(end_before, end)),
+        _construction_changes_table(
+            inputs.construction_changes,
+            daily_ends=(end_before, end),
+            as_of=inputs.as_of,
+            next_report=inputs.next_report,
+        ),
     )
 
 
@@ -1458,10 +1470,15 @@ def _drill_changes_table(flipped: pl.DataFrame) -> Table | None:
 
 
 def _construction_changes_table(
-    moved: pl.DataFrame, *, daily_ends: tuple[date | None, date | None]
+    moved: pl.DataFrame,
+    *,
+    daily_ends: tuple[date | None, date | None],
+    as_of: date | None = None,
+    next_report: date | None = None,
 ) -> Table | None:
     """The regions whose new site's start-by, status or the day their sites' ceilings run out
-    moved, or None when none did."""
+    moved, or None when none did; a start-by now due before ``next_report`` says so
+    (:func:`next_report_words`)."""
     if moved.is_empty():
         return None
     before_end, now_end = daily_ends
@@ -1470,7 +1487,8 @@ def _construction_changes_table(
             r["region"],
             r["change"],
             (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
-            f"{fmt_date(r['start_by_before'])} → {fmt_date(r['start_by_now'])}",
+            f"{fmt_date(r['start_by_before'])} → {fmt_date(r['start_by_now'])}"
+            + next_report_words(r["start_by_now"], as_of=as_of, next_report=next_report, lead=", "),
             f"{fmt_day_or_month(r['exhaustion_before'], daily_end=before_end)} → "
             f"{fmt_day_or_month(r['exhaustion_now'], daily_end=now_end)}",
         ]
@@ -1480,8 +1498,11 @@ def _construction_changes_table(
     return Table.of(headers, rows, empty="no region's new site changed")
 
 
-def _power_changes_table(moved: pl.DataFrame) -> Table | None:
-    """The sites whose "contract power by" status moved, or None when none did."""
+def _power_changes_table(
+    moved: pl.DataFrame, *, as_of: date | None = None, next_report: date | None = None
+) -> Table | None:
+    """The sites whose "contract power by" status moved, or None when none did; a contract-by
+    now due before ``next_report`` says so (:func:`next_report_words`)."""
     if moved.is_empty():
         return None
     rows = [
@@ -1490,7 +1511,10 @@ def _power_changes_table(moved: pl.DataFrame) -> Table | None:
             r["site"],
             r["change"],
             (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
-            f"{fmt_date(r['contract_by_before'])} → {fmt_date(r['contract_by_now'])}",
+            f"{fmt_date(r['contract_by_before'])} → {fmt_date(r['contract_by_now'])}"
+            + next_report_words(
+                r["contract_by_now"], as_of=as_of, next_report=next_report, lead=", "
+            ),
             f"{fmt_date(r['exhaustion_before'])} → {fmt_date(r['exhaustion_now'])}",
         ]
         for r in moved.iter_rows(named=True)

@@ -1714,8 +1714,12 @@ def _capex_bound(deal: dict[str, Any]) -> CapexBound | None:
     return None if deal["capex_bound"] is None else CapexBound(deal["capex_bound"])
 
 
-def _pipeline_table(deals: pl.DataFrame) -> Table:
-    """Each pipeline deal weighed as if it signed: what it adds to the plan's orders."""
+def _pipeline_table(
+    deals: pl.DataFrame, *, as_of: date | None = None, next_report: date | None = None
+) -> Table:
+    """Each pipeline deal weighed as if it signed: what it adds to the plan's orders; its
+    first order-by before the next scheduled report (``next_report``) says so, as the orders
+    tables do."""
     rows = [
         [
             r["contract_id"],
@@ -1732,7 +1736,8 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
             MISSING
             if r["expected_capex_usd"] is None
             else extra_capex(r["expected_capex_usd"], bound=_capex_bound(r)),
-            fmt_date(r["order_by"]),
+            fmt_date(r["order_by"])
+            + next_report_words(r["order_by"], as_of=as_of, next_report=next_report, lead=", "),
             r["note"] or "",
         ]
         for r in deals.sort("expected_capex_usd", descending=True, nulls_last=True).iter_rows(
@@ -1936,7 +1941,9 @@ def finance_page(inputs: ReportInputs) -> str:
             as_of=inputs.as_of,
             next_report=inputs.next_report,
         ),
-        "pipeline": _pipeline_table(inputs.pipeline_deals),
+        "pipeline": _pipeline_table(
+            inputs.pipeline_deals, as_of=inputs.as_of, next_report=inputs.next_report
+        ),
         "revenue": _revenue_table(
             inputs.drill_kpis,
             inputs.drill_kpi_changes,

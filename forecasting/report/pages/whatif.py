@@ -18,7 +18,7 @@ from forecasting.report.format import (
     fmt_pct,
     fmt_usd,
 )
-from forecasting.report.pages.common import Badge, Page, Table, render
+from forecasting.report.pages.common import Badge, Page, Table, next_report_words, render
 from forecasting.text import CapexBound, extra_capex
 from forecasting.whatif import PLAN_SHORT_TOO, WhatIf, no_block_type
 
@@ -56,7 +56,7 @@ def _verdict(answer: WhatIf) -> str:
     return f"from {fmt_date(answer.serve_from)}"
 
 
-def _cards(answer: WhatIf) -> list[tuple[str, str]]:
+def _cards(answer: WhatIf, *, next_report: date | None = None) -> list[tuple[str, str]]:
     # Revenue counts only the hours served in full: a deal never served so has none counted,
     # which read "$0" and a ratio of 0.00 to its capital, as if measured.
     uncounted = answer.serve_from is None and not answer.revenue_usd
@@ -123,7 +123,7 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         ),
         (
             "extra power",
-            fmt_mw(answer.extra_mw) + _power_to_contract(answer)
+            fmt_mw(answer.extra_mw) + _power_to_contract(answer, next_report=next_report)
             # Blocks past the ceilings are measured, MW too: only their new site is not.
             if answer.capex_bound in (None, CapexBound.NEW_SITE)
             else f"not measured ({answer.capex_bound}: see the notes)"
@@ -161,9 +161,10 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
     ]
 
 
-def _power_to_contract(answer: WhatIf) -> str:
+def _power_to_contract(answer: WhatIf, *, next_report: date | None = None) -> str:
     """Of the extra MW, those its sites must contract beyond the plan's, priced, and the first
-    contract-by date ('' where none): the card read the MW alone, priced nowhere."""
+    contract-by date ('' where none): the card read the MW alone, priced nowhere. A date
+    before the next scheduled report (``next_report``) says so, as every contract-by does."""
     power = answer.deal_power
     if power.is_empty():
         return ""
@@ -172,7 +173,8 @@ def _power_to_contract(answer: WhatIf) -> str:
     return (
         f" ({fmt_mw(float(power['mw'].sum()))} of it to contract beyond the plan's, "
         f"{fmt_usd(float(power['usd'].fill_null(0.0).sum()))} in the extra capital, the first "
-        f"by {fmt_date(first['contract_by'])}{passed})"
+        f"by {fmt_date(first['contract_by'])}{passed}"
+        f"{next_report_words(first['contract_by'], as_of=answer.as_of, next_report=next_report)})"
     )
 
 
@@ -217,7 +219,9 @@ def _count(row: dict[str, object], unsized: tuple[str, ...], column: str) -> str
     return "not sized" if f"{row['region']}/{row['pool']}" in unsized else str(row[column])
 
 
-def _orders(answer: WhatIf) -> Table:
+def _orders(answer: WhatIf, *, next_report: date | None = None) -> Table:
+    """The deal's pools without and with it; an order-by with the deal that falls before the
+    next scheduled report (``next_report``) says so, as the report's orders tables do."""
     rows = [
         [
             r["region"],
@@ -230,9 +234,14 @@ def _orders(answer: WhatIf) -> Table:
             f"{_count(r, answer.not_sized_with, 'blocks_with')} × {r['candidate']}"
             if r["candidate"]
             else "none",
-            fmt_date(r["order_by"])
-            if r["order_by_without"] == r["order_by"]
-            else f"{fmt_date(r['order_by_without'])} → {fmt_date(r['order_by'])}",
+            (
+                fmt_date(r["order_by"])
+                if r["order_by_without"] == r["order_by"]
+                else f"{fmt_date(r['order_by_without'])} → {fmt_date(r['order_by'])}"
+            )
+            + next_report_words(
+                r["order_by"], as_of=answer.as_of, next_report=next_report, lead=", "
+            ),
             fmt_date(r["arrives"]),
             NOT_JUDGED
             if r["status_without"] == NOT_JUDGED
@@ -330,10 +339,13 @@ def whatif_page(
     quantile: str,
     extrapolated: str = "",
     not_verified: str = "",
+    next_report: date | None = None,
 ) -> str:
     """The page finance reads before a deal is signed; ``extrapolated``, the run's banner where
-    its forecast reaches past what its backtests measured (as the report's pages show it), and
-    ``not_verified`` where its plan runs past the day its statuses are verified to."""
+    its forecast reaches past what its backtests measured (as the report's pages show it),
+    ``not_verified`` where its plan runs past the day its statuses are verified to, and
+    ``next_report`` the day of the next scheduled report, before which an order-by or
+    contract-by says to act (text.before_next_report; None: not known)."""
     deal = answer.deal
     price = (
         f"${deal.price_per_gpu_hour:,.2f} per GPU-hour"
@@ -353,13 +365,13 @@ def whatif_page(
         nav=[],
         extrapolated=extrapolated,
         not_verified=not_verified,
-        cards=_cards(answer),
+        cards=_cards(answer, next_report=next_report),
         serve_note=answer.serve_note,
         baseline_note=answer.baseline_note,
         ramp=_ramp(answer),
         terms=f"Term to {fmt_date(deal.term_end)}; priced at {price}; "
         f"{answer.gpu_hours:,.0f} GPU-hours over the term.",
-        orders=_orders(answer),
+        orders=_orders(answer, next_report=next_report),
         orders_intro="The expansion triggers run twice on the same forecast and plan, without "
         "and with the deal. Blocks are each pool's trigger order (due now, as on the finance "
         "page). The deal's extra capital is the blocks its own GPUs need: on the plan without "
