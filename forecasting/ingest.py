@@ -1675,13 +1675,16 @@ def ingest_frame(
     reload: Reload | None = None,
     plan: Plan | None = None,
     refused: Refused | None = None,
+    outages: pl.DataFrame | None = None,
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
     ``lines``, where given, is how many rows the reader must have found; ``reload``, where
     given, is the earlier load of the same content that a later version replaced; ``plan``,
     where given, the capacity plan whose regions the good rows' are checked against;
     ``refused``, where given, the source rows a trace adapter refused before ``raw`` was
-    built, quarantined with the rows ``raw`` breaks."""
+    built, quarantined with the rows ``raw`` breaks; ``outages``, where given, the outage
+    windows the adapter found (:meth:`forecasting.traces.TraceReport.outage_rows`), stored
+    with the load."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
@@ -1714,6 +1717,7 @@ def ingest_frame(
             extra_columns=staged.extra_columns,
             started_at=started,
             replaces=None if reload is None else reload.earlier.ingest_id,
+            outages=outages,
         )
     entry = loaded.entry
     notes = [] if reload is None else [reload.note()]
@@ -2238,6 +2242,8 @@ def _ingest_trace(
             reload=reload,
             plan=plan,
             refused=Refused(rows=found.refused, source_rows=found.rows_read + found.refused.height),
+            # Stored, not only counted in the summary: a forecast says which hours they were.
+            outages=found.outage_rows(),
         )
     except (_ReaderError, pl.exceptions.PolarsError) as exc:
         # The typed read names no row; a second read as text does, when a value is the cause.

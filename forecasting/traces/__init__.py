@@ -123,6 +123,9 @@ class TraceReport:
     """Source minutes dropped as a telemetry outage: read as missing, not as zero demand."""
     outage_windows: tuple[tuple[datetime, datetime], ...] = ()
     """First and last minute (UTC) of each contiguous outage."""
+    outage_region: str | None = None
+    """The region the outage windows are of (the region label the adapter gave its rows);
+    None marks every region."""
     gaps: int = 0
     """Intervals absent from the source's own time grid (per series), before any dropping."""
     zero_rows: int = 0
@@ -142,6 +145,18 @@ class TraceReport:
         """
         return windows_calendar(
             self.outage_windows, region=region, reason=f"{self.adapter} adapter: {self.source}"
+        )
+
+    def outage_rows(self) -> pl.DataFrame:
+        """The outage windows found as ingest stores them (``ingest_outages`` without the
+        ingest's id and path): the adapter, region, start, exclusive end and minutes."""
+        calendar = self.outage_calendar(region=self.outage_region)
+        return calendar.select(
+            pl.lit(self.adapter, pl.String).alias("adapter"),
+            "region",
+            "start",
+            "end",
+            (pl.col("end") - pl.col("start")).dt.total_minutes().cast(pl.Int64).alias("minutes"),
         )
 
     def summary(self) -> str:
