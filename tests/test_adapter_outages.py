@@ -156,3 +156,27 @@ def test_files_ingested_before_migration_43_read_not_known(
     assert adapter_outages_text(None, unknown=None, traced=True) == (
         "adapter outage windows not known for runs stored before migration 43"
     )
+
+
+def test_every_page_of_a_helios_report_says_the_adapter_window() -> None:
+    """The pages of a Helios run said nothing of the collector outage its adapter dropped:
+    every page says the windows the run lists (or that they are not known), and a fleet of
+    plain telemetry files, with none, says nothing."""
+    from dataclasses import replace
+
+    from test_report import html_text, sample_inputs
+
+    from forecasting.report.pages import finance_page, platform_page, run_index_page
+    from forecasting.traces.outages import APPLIED_OUTAGES_SCHEMA
+
+    windows = pl.DataFrame(
+        [{"region": "helios", "start": START, "end": END, "source": "adapter", "reason": "x"}],
+        schema=APPLIED_OUTAGES_SCHEMA,
+    )
+    said = adapter_outages_text(windows, unknown=(), traced=True)
+    inputs = replace(sample_inputs(), adapter_outages=said)
+    for page in (finance_page(inputs), run_index_page(inputs), platform_page(inputs)):
+        assert html_text("Outages: 1 outage window(s) the trace adapters found at ingest") in page
+        assert html_text("helios 2020-05-12 06:01 to 2020-05-12 08:02 UTC (121 minutes)") in page
+    assert "Outages:" not in platform_page(sample_inputs())
+    assert adapter_outages_text(None, unknown=None, traced=False) == ""

@@ -470,14 +470,18 @@ def adapter_outages_text(
     ``windows`` are the run's applied windows (APPLIED_OUTAGES_SCHEMA; those of source
     ``adapter`` are named); ``unknown`` the trace files whose windows are not known
     (ingested before migration 43; None: a run stored before it, which stored none);
-    ``traced`` whether the run read any trace file. "" where it read none and found none:
-    a fleet of plain telemetry files has no adapter to find any. A Helios run said nothing of
-    its collector outage (ingest counted it in a note and forgot it).
+    ``traced`` whether the warehouse holds any trace file. "" where it holds none and the run
+    lists none: a fleet of plain telemetry files has no adapter to find any. A Helios run
+    said nothing of its collector outage (ingest counted it in a note and forgot it).
     """
     if unknown is None:
         return (
-            "adapter outage windows not known for runs stored before migration "
-            f"{_ADAPTER_OUTAGES_SINCE}"
+            ""
+            if not traced
+            else (
+                "adapter outage windows not known for runs stored before migration "
+                f"{_ADAPTER_OUTAGES_SINCE}"
+            )
         )
     found = (
         pl.DataFrame(schema=APPLIED_OUTAGES_SCHEMA)
