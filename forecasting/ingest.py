@@ -2144,6 +2144,9 @@ def ingest_file(
         # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
         return IngestResult(path=path, status="failed", entry=earlier, message=refused)
     if earlier is not None:
+        recorded = (
+            "" if replaced_at is not None else _outages_recorded_now(warehouse, earlier, path)
+        )
         return IngestResult(
             path=path,
             status="skipped",
@@ -2157,6 +2160,7 @@ def ingest_file(
                     f"{replaced_at.ingest_id[:8]}) replaced its rows since: to restore this "
                     f"content, put it back at {replaced_at.path}"
                 )
+                + recorded
             ),
         )
     try:
@@ -2199,6 +2203,21 @@ def ingest_file(
                 return load(_csv_by_line(path, folder))
     except (IngestFileError, TraceFormatError) as exc:
         return IngestResult(path=path, status="failed", message=str(exc))
+
+
+def _outages_recorded_now(warehouse: Warehouse, earlier: LedgerEntry, path: Path) -> str:
+    """Where ``earlier`` ingested a trace before migration 43, which kept none of the outage
+    windows its adapter found, those of the same content at ``path``, stored with it now, in
+    words for the skip message; "" where they were recorded (or the file is no trace). A run
+    over such a file said "not known", and ingesting it again only said "already ingested"."""
+    if earlier.file_format not in ADAPTERS or warehouse.adapter_outages_recorded(earlier.ingest_id):
+        return ""
+    found = ADAPTERS[earlier.file_format].report(path).outage_rows()
+    warehouse.record_adapter_outages(earlier.ingest_id, earlier.path, found)
+    return (
+        f"; recorded the {found.height:,} outage window(s) its {earlier.file_format} adapter "
+        "found in it, which its ingest before migration 43 did not keep"
+    )
 
 
 def _cut_gzip_hint(path: Path) -> str:

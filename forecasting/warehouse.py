@@ -1045,6 +1045,26 @@ class Warehouse:
         )
         self._insert_frame("ingest_outages", frame.select(_INGEST_OUTAGE_COLUMNS))
 
+    def adapter_outages_recorded(self, ingest_id: str) -> bool:
+        """Whether ingest ``ingest_id`` recorded the outage windows its adapter found (every
+        ingest since migration 43); False for one before, which kept none."""
+        return bool(
+            self._scalar(
+                "SELECT outages_recorded FROM ingest_ledger WHERE ingest_id = ?", [ingest_id]
+            )
+        )
+
+    def record_adapter_outages(self, ingest_id: str, path: str, outages: pl.DataFrame) -> None:
+        """Store the windows (:data:`ADAPTER_OUTAGES_SCHEMA`) an adapter finds in the content
+        of an ingest made before migration 43, and mark it recorded, in one transaction; its
+        windows stored before (none, or a rerun's) give way, so a rerun adds no row."""
+        with self.transaction():
+            self._con.execute("DELETE FROM ingest_outages WHERE ingest_id = ?", [ingest_id])
+            self._store_adapter_outages(ingest_id, path, "", None, None, outages)
+            self._con.execute(
+                "UPDATE ingest_ledger SET outages_recorded = true WHERE ingest_id = ?", [ingest_id]
+            )
+
     def _overlaps(self) -> tuple[Overlap, ...]:
         """Per earlier ingest, the keys of ``_deduped`` it stored, changed and identical.
 

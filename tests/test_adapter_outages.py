@@ -180,3 +180,36 @@ def test_every_page_of_a_helios_report_says_the_adapter_window() -> None:
         assert html_text("helios 2020-05-12 06:01 to 2020-05-12 08:02 UTC (121 minutes)") in page
     assert "Outages:" not in platform_page(sample_inputs())
     assert adapter_outages_text(None, unknown=None, traced=False) == ""
+
+
+def test_ingesting_a_file_of_before_migration_43_again_records_its_windows(
+    warehouse_path: Path, tmp_path: Path
+) -> None:
+    """A run over a Helios file ingested before migration 43 says its windows are not known,
+    and ingesting the file again only said "already ingested": it left them not known for
+    good. The rerun is still skipped (its rows stay), but it records the windows the adapter
+    finds in it; a further rerun adds no row."""
+    with warehouse.connect(warehouse_path) as wh:
+        path = _ingest_helios(wh, tmp_path)
+    con = duckdb.connect(str(warehouse_path))
+    try:  # the ingest as one before migration 43 left it
+        con.execute("DELETE FROM ingest_outages")
+        con.execute("UPDATE ingest_ledger SET outages_recorded = NULL")
+    finally:
+        con.close()
+    assert demand_read_for(warehouse_path, ForecastOptions()).adapter_outages_unknown == (
+        str(path),
+    )
+    with warehouse.connect(warehouse_path) as wh:
+        again = ingest.ingest_file(wh, path, file_format="helios")
+        assert again.status == "skipped"
+        assert "recorded the 1 outage window(s) its helios adapter found" in (again.message or "")
+        assert ingest.ingest_file(wh, path, file_format="helios").message.count("recorded") == 0
+        stored = wh.adapter_outages()
+    assert stored.select("path", "region", "start", "end", "minutes").rows() == [
+        (str(path), "helios", START, END, 121)
+    ]
+    read = demand_read_for(warehouse_path, ForecastOptions())
+    assert read.adapter_outages_unknown == ()
+    assert read.outages is not None
+    assert read.outages.filter(pl.col("source") == OUTAGE_FROM_ADAPTER).height == 1
