@@ -79,6 +79,7 @@ from forecasting.schema import (
 )
 from forecasting.traces import (
     ADAPTERS,
+    OUTAGE_FINDERS,
     REFUSED_SCHEMA,
     TraceFormatError,
     TraceReport,
@@ -2210,7 +2211,8 @@ def _outages_recorded_now(warehouse: Warehouse, earlier: LedgerEntry, path: Path
     windows its adapter found, those of the same content at ``path``, stored with it now, in
     words for the skip message; "" where they were recorded (or the file is no trace). A run
     over such a file said "not known", and ingesting it again only said "already ingested"."""
-    if earlier.file_format not in ADAPTERS or warehouse.adapter_outages_recorded(earlier.ingest_id):
+    known = warehouse.adapter_outages_recorded(earlier.ingest_id)
+    if earlier.file_format not in OUTAGE_FINDERS or known:
         return ""
     found = ADAPTERS[earlier.file_format].report(path).outage_rows()
     warehouse.record_adapter_outages(earlier.ingest_id, earlier.path, found)

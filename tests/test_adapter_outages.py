@@ -213,3 +213,26 @@ def test_ingesting_a_file_of_before_migration_43_again_records_its_windows(
     assert read.adapter_outages_unknown == ()
     assert read.outages is not None
     assert read.outages.filter(pl.col("source") == OUTAGE_FROM_ADAPTER).height == 1
+
+
+def test_a_trace_whose_adapter_has_no_outage_test_reads_neither_none_found_nor_unknown(
+    warehouse_path: Path,
+) -> None:
+    """ServeGen's adapter looks for no outage: "no outage window found" would read as a test
+    it passed, and "not known" for its files ingested before migration 43 as a test it
+    skipped. Its runs say nothing of adapter windows."""
+    servegen = HELIOS.parent / "servegen_client_rates_10min_slice.csv"
+    with warehouse.connect(warehouse_path) as wh:
+        assert ingest.ingest_file(wh, servegen, file_format="servegen").status == "loaded"
+        assert wh.adapter_outages().is_empty()
+    con = duckdb.connect(str(warehouse_path))
+    try:  # as an ingest before migration 43 left it
+        con.execute("UPDATE ingest_ledger SET outages_recorded = NULL")
+    finally:
+        con.close()
+    read = demand_read_for(warehouse_path, ForecastOptions())
+    assert read.adapter_outages_unknown == ()
+    with warehouse.connect(warehouse_path) as wh:
+        assert (
+            ingest.ingest_file(wh, servegen, file_format="servegen").message.count("recorded") == 0
+        )

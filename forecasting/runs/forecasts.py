@@ -191,7 +191,7 @@ def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRea
     the block may run, so its demand meets its own block.
     """
     from forecasting import demand
-    from forecasting.traces import ADAPTERS
+    from forecasting.traces import OUTAGE_FINDERS
     from forecasting.traces.outages import (
         OUTAGE_FROM_CALENDAR,
         applied_windows,
@@ -203,7 +203,7 @@ def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRea
         hourly = wh.hourly_demand()
         stored = wh.contracts() if options.use_contracts else None
         found = wh.adapter_outages()
-        unrecorded = wh.adapter_outages_unrecorded(formats=tuple(ADAPTERS))
+        unrecorded = wh.adapter_outages_unrecorded(formats=OUTAGE_FINDERS)
     if hourly.is_empty():
         raise NoHistoryError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     outages, notes = (
@@ -818,7 +818,7 @@ def store_forecast(
         accuracy = extended.accuracy
         frames["forecast_months"] = bands_on_their_means(extended.months)
     frames["horizon_accuracy"] = accuracy
-    from forecasting.traces import ADAPTERS, placed_dates_note
+    from forecasting.traces import OUTAGE_FINDERS, placed_dates_note
     from forecasting.traces.outages import adapter_outages_text
 
     with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
@@ -828,7 +828,7 @@ def store_forecast(
         adapters = adapter_outages_text(
             frames["forecast_outages"],
             unknown=adapter_outages_unknown,
-            traced=bool(set(wh.ingested_formats()) & set(ADAPTERS)),
+            traced=bool(set(wh.ingested_formats()) & set(OUTAGE_FINDERS)),
         )
         # The report's count of the days past the as-of day the backtests measured, which the
         # layout's line names beside each window's length (7 there read as 5 here).

@@ -672,7 +672,7 @@ def report_inputs(
     from forecasting.forecast import mean_of_paths_spans
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
-    from forecasting.traces import ADAPTERS, placed_dates_note
+    from forecasting.traces import OUTAGE_FINDERS, placed_dates_note
     from forecasting.traces.outages import adapter_outages_text
     from forecasting.triggers import (
         construction_triggers,
@@ -701,7 +701,7 @@ def report_inputs(
         adapter_outages = adapter_outages_text(
             wh.outage_windows(run_id),
             unknown=wh.adapter_outages_unknown(run_id),
-            traced=bool(set(formats) & set(ADAPTERS)),
+            traced=bool(set(formats) & set(OUTAGE_FINDERS)),
         )
         forecast_frame = wh.run_frame("forecasts", run_id)
         months_frame = wh.run_frame("forecast_months", run_id)

@@ -52,6 +52,7 @@ from forecasting.traces.outages import windows_calendar
 
 __all__ = [
     "ADAPTERS",
+    "OUTAGE_FINDERS",
     "REFUSED_SCHEMA",
     "WIDE_ROW_RULE",
     "AzureLLMOptions",
@@ -209,6 +210,10 @@ class TraceAdapter(Generic[OptionsT]):
     # The counts and rates the adapter holds to :func:`rule_breaking` (none empty, NaN,
     # infinite or negative), so a file failing on an unparsable value names those too.
     measured: tuple[str, ...] = ()
+    # Whether the adapter looks for telemetry outages (and drops their minutes): only where it
+    # does is "no outage window found" a finding, and one ingested before migration 43 "not
+    # known" (ServeGen's and Azure's have no outage test: nothing to find, nothing unknown).
+    finds_outages: bool = False
 
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
@@ -790,6 +795,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             _scan=scan_helios,
             _report=report_helios,
             _read=read_helios,
+            finds_outages=True,
         ),
         TraceAdapter(
             name="servegen",
@@ -820,6 +826,10 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
         ),
     )
 }
+
+
+OUTAGE_FINDERS: tuple[str, ...] = tuple(a.name for a in ADAPTERS.values() if a.finds_outages)
+"""The adapters that look for telemetry outages (:attr:`TraceAdapter.finds_outages`)."""
 
 
 def trace_format_of(header: Sequence[str]) -> str | None:

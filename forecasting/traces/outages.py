@@ -470,7 +470,8 @@ def adapter_outages_text(
     ``windows`` are the run's applied windows (APPLIED_OUTAGES_SCHEMA; those of source
     ``adapter`` are named); ``unknown`` the trace files whose windows are not known
     (ingested before migration 43; None: a run stored before it, which stored none);
-    ``traced`` whether the warehouse holds any trace file. "" where it holds none and the run
+    ``traced`` whether the warehouse holds a file of an adapter that looks for outages
+    (``forecasting.traces.OUTAGE_FINDERS``). "" where it holds none and the run
     lists none: a fleet of plain telemetry files has no adapter to find any. A Helios run
     said nothing of its collector outage (ingest counted it in a note and forgot it).
     """
