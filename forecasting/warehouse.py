@@ -566,7 +566,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         creates=("forecast_outages",),
         adds=(("forecast_runs", "outages_recorded"),),
     ),
-    # Numbered after 42 (the forecast's refused monthly rows), which applies first.
+    # Numbered after 42, which applies first where both are merged.
     Migration(
         43,
         "ingest: the outage windows a trace adapter found in each file (helios drops their "
