@@ -132,12 +132,14 @@ def save_run(
     months_asked: int = 0,
     outage_notes: tuple[str, ...] = (),
     outages: pl.DataFrame | None = None,
+    adapter_outages_unknown: tuple[str, ...] = (),
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
     what it read of the telemetry (``seen``); its warnings say the ``outage_notes``, the
     calendar's windows that marked nothing as :func:`read_demand` read them, and the
     ``outages`` it applied (stored, for its drills and reports to read the same hours), and
-    why its forecast refused monthly rows (``months_refused``: runs.months_refusal)."""
+    why its forecast refused monthly rows (``months_refused``: runs.months_refusal), and
+    the trace files whose adapter outage windows are not known (ingested before migration 43)."""
     return runs.store_forecast(
         warehouse_path,
         result,
@@ -153,6 +155,7 @@ def save_run(
         months_asked=months_asked,
         outage_notes=outage_notes,
         outages=outages,
+        adapter_outages_unknown=adapter_outages_unknown,
     )
 
 
@@ -207,6 +210,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         months_asked=options.horizon_months,
         outage_notes=read.outage_notes,
         outages=read.outages,
+        adapter_outages_unknown=read.adapter_outages_unknown,
     )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run

@@ -372,6 +372,8 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
             + (f"; {run.short_backtests}" if run.short_backtests else "")
             # The as-of date above is a placement where the trace has no calendar.
             + (f"; {run.placed_dates}" if run.placed_dates else "")
+            # A trace's collector outages, dropped at ingest, were said by ingest only.
+            + (f"; {run.adapter_outages}" if run.adapter_outages else "")
         ),
         title_justify="left",
     )

@@ -79,6 +79,7 @@ from forecasting.schema import (
 )
 from forecasting.traces import (
     ADAPTERS,
+    OUTAGE_FINDERS,
     REFUSED_SCHEMA,
     TraceFormatError,
     TraceReport,
@@ -1675,13 +1676,16 @@ def ingest_frame(
     reload: Reload | None = None,
     plan: Plan | None = None,
     refused: Refused | None = None,
+    outages: pl.DataFrame | None = None,
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
     ``lines``, where given, is how many rows the reader must have found; ``reload``, where
     given, is the earlier load of the same content that a later version replaced; ``plan``,
     where given, the capacity plan whose regions the good rows' are checked against;
     ``refused``, where given, the source rows a trace adapter refused before ``raw`` was
-    built, quarantined with the rows ``raw`` breaks."""
+    built, quarantined with the rows ``raw`` breaks; ``outages``, where given, the outage
+    windows the adapter found (:meth:`forecasting.traces.TraceReport.outage_rows`), stored
+    with the load."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
@@ -1714,6 +1718,7 @@ def ingest_frame(
             extra_columns=staged.extra_columns,
             started_at=started,
             replaces=None if reload is None else reload.earlier.ingest_id,
+            outages=outages,
         )
     entry = loaded.entry
     notes = [] if reload is None else [reload.note()]
@@ -2140,6 +2145,9 @@ def ingest_file(
         # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
         return IngestResult(path=path, status="failed", entry=earlier, message=refused)
     if earlier is not None:
+        recorded = (
+            "" if replaced_at is not None else _outages_recorded_now(warehouse, earlier, path)
+        )
         return IngestResult(
             path=path,
             status="skipped",
@@ -2153,6 +2161,7 @@ def ingest_file(
                     f"{replaced_at.ingest_id[:8]}) replaced its rows since: to restore this "
                     f"content, put it back at {replaced_at.path}"
                 )
+                + recorded
             ),
         )
     try:
@@ -2197,6 +2206,22 @@ def ingest_file(
         return IngestResult(path=path, status="failed", message=str(exc))
 
 
+def _outages_recorded_now(warehouse: Warehouse, earlier: LedgerEntry, path: Path) -> str:
+    """Where ``earlier`` ingested a trace before migration 43, which kept none of the outage
+    windows its adapter found, those of the same content at ``path``, stored with it now, in
+    words for the skip message; "" where they were recorded (or the file is no trace). A run
+    over such a file said "not known", and ingesting it again only said "already ingested"."""
+    known = warehouse.adapter_outages_recorded(earlier.ingest_id)
+    if earlier.file_format not in OUTAGE_FINDERS or known:
+        return ""
+    found = ADAPTERS[earlier.file_format].report(path).outage_rows()
+    warehouse.record_adapter_outages(earlier.ingest_id, earlier.path, found)
+    return (
+        f"; recorded the {found.height:,} outage window(s) its {earlier.file_format} adapter "
+        "found in it, which its ingest before migration 43 did not keep"
+    )
+
+
 def _cut_gzip_hint(path: Path) -> str:
     """Why a gzip file cannot be read to its end, and the fix; empty for another file."""
     try:
@@ -2238,6 +2263,8 @@ def _ingest_trace(
             reload=reload,
             plan=plan,
             refused=Refused(rows=found.refused, source_rows=found.rows_read + found.refused.height),
+            # Stored, not only counted in the summary: a forecast says which hours they were.
+            outages=found.outage_rows(),
         )
     except (_ReaderError, pl.exceptions.PolarsError) as exc:
         # The typed read names no row; a second read as text does, when a value is the cause.

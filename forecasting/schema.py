@@ -721,11 +721,40 @@ _TABLES: tuple[Table, ...] = (
                 "started_at": _UTC,
                 "finished_at": _UTC,
                 "status": pl.String(),
+                # Since migration 43: whether the ingest stored the outage windows its trace
+                # adapter found (ingest_outages; true on every ingest since, none where the
+                # adapter found none or the file is no trace); null on ingests before, whose
+                # adapter windows were counted in a note and forgotten: not known.
+                "outages_recorded": pl.Boolean(),
             }
         ),
         key=("ingest_id",),
         unique=("sha256",),
-        nullable=("min_ts", "max_ts"),
+        nullable=("min_ts", "max_ts", "outages_recorded"),
+    ),
+    # Since migration 43: a trace adapter (helios) dropped the minutes of a collector outage at
+    # ingest and only counted them in a note, so no run could say which hours were its outages.
+    Table(
+        name="ingest_outages",
+        meaning="one row per outage window a trace adapter found in a file at ingest (its "
+        "minutes dropped, not loaded): the ingest and file it came from, the adapter, its "
+        "region (null: every region), start, exclusive end and minutes",
+        schema=pl.Schema(
+            {
+                "ingest_id": pl.String(),
+                "path": pl.String(),
+                "adapter": pl.String(),
+                "region": pl.String(),
+                "start": _UTC,
+                "end": _UTC,
+                "minutes": pl.Int64(),
+            }
+        ),
+        key=("ingest_id", "region", "start"),
+        # region may be null (every region): an index cannot hold it; an ingest's windows are
+        # written whole in its one transaction and deleted with it.
+        key_enforced=False,
+        nullable=("region",),
     ),
     Table(
         name="forecast_runs",
@@ -765,6 +794,11 @@ _TABLES: tuple[Table, ...] = (
                 # `--horizon-months`, which its forecast refused again).
                 "months_refused": pl.String(),
                 "months_refusal_recorded": pl.Boolean(),
+                # Since migration 43: the trace files the run read whose adapter outage
+                # windows are not known (ingested before migration 43, which kept none); empty
+                # where every file's are (forecast_outages holds those touching its history,
+                # source adapter); null on runs stored before, which stored none of them.
+                "adapter_outages_unknown": _TEXT_LIST,
             }
         ),
         key=("run_id",),
@@ -777,6 +811,7 @@ _TABLES: tuple[Table, ...] = (
             "outages_recorded",
             "months_refused",
             "months_refusal_recorded",
+            "adapter_outages_unknown",
         ),
     ),
     Table(

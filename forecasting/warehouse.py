@@ -34,6 +34,7 @@ from forecasting import schema
 from forecasting.schema import EVENTS_SCHEMA, LEVELS, TELEMETRY_KEY, TELEMETRY_SCHEMA
 
 __all__ = [
+    "ADAPTER_OUTAGES_SCHEMA",
     "CONFLICT_RULE",
     "LEDGER_COLUMNS",
     "MIGRATIONS",
@@ -575,6 +576,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             ("forecast_runs", "months_refusal_recorded"),
         ),
     ),
+    Migration(
+        43,
+        "ingest: the outage windows a trace adapter found in each file (helios drops their "
+        "minutes), and whether the ingest recorded them; forecast runs: the trace files whose "
+        "adapter windows are not known (null before: ingested or stored before this, not known)",
+        creates=("ingest_outages",),
+        adds=(
+            ("ingest_ledger", "outages_recorded"),
+            ("forecast_runs", "adapter_outages_unknown"),
+        ),
+    ),
 )
 
 # The migration that made trigger runs store their construction rows.
@@ -583,6 +595,8 @@ _CONSTRUCTION_SINCE = 40
 _OUTAGES_SINCE = 41
 # The migration that made forecast runs store why their forecast refused monthly rows.
 _MONTHS_REFUSED_SINCE = 42
+# The migration that made ingest store the outage windows a trace adapter found.
+_ADAPTER_OUTAGES_SINCE = 43
 
 # Demand (served + queued GPUs) per hour, region, class and customer (Warehouse.hourly_demand).
 _HOURLY_DEMAND_SQL = """
@@ -623,7 +637,20 @@ RUN_TABLES: dict[str, tuple[str, ...]] = {
 QUARANTINE_COLUMNS: tuple[str, ...] = tuple(
     c for c in schema.table("quarantine").schema.names() if c not in ("ingest_id", "file")
 )
-LEDGER_COLUMNS: tuple[str, ...] = tuple(schema.table("ingest_ledger").schema.names())
+# The ledger's columns a LedgerEntry holds; outages_recorded (migration 43) is written by the
+# load and read on its own, so a read-only open of a file before 43 still reads the ledger.
+LEDGER_COLUMNS: tuple[str, ...] = tuple(
+    c for c in schema.table("ingest_ledger").schema.names() if c != "outages_recorded"
+)
+_INGEST_OUTAGE_COLUMNS = tuple(schema.table("ingest_outages").schema.names())
+# What an adapter hands the load of one file: its windows without the ingest's id and path.
+ADAPTER_OUTAGES_SCHEMA = pl.Schema(
+    [
+        (c, t)
+        for c, t in schema.table("ingest_outages").schema.items()
+        if c not in ("ingest_id", "path")
+    ]
+)
 
 _SERIES_COLUMNS = schema.table("telemetry_series").unique
 _CONTRACT_COLUMNS = tuple(schema.table("contracts").schema.names())
@@ -824,8 +851,14 @@ class Warehouse:
         extra_columns: tuple[str, ...],
         started_at: datetime,
         replaces: str | None = None,
+        outages: pl.DataFrame | None = None,
     ) -> Loaded:
         """Load one file's staged rows, quarantine and ledger entry as one transaction.
+
+        ``outages`` (:data:`ADAPTER_OUTAGES_SCHEMA`; None: a plain file, no adapter) are the
+        outage windows a trace's adapter found, whose minutes it dropped: stored with the
+        ingest, so a forecast can say which hours were outages. Windows of earlier content of
+        the same path that this content's period overlaps give way, as its rows do.
 
         ``replaces`` is the ingest id of an earlier load of the same content that a later
         version of its path replaced: its ledger entry (the hash is unique) and any rows it
@@ -849,6 +882,7 @@ class Warehouse:
             extra_columns,
             started_at,
             replaces,
+            outages,
         )
         try:
             with self.transaction():
@@ -896,6 +930,7 @@ class Warehouse:
         extra_columns: tuple[str, ...],
         started_at: datetime,
         replaces: str | None,
+        outages: pl.DataFrame | None,
         *,
         fast: bool,
     ) -> Loaded:
@@ -976,18 +1011,70 @@ class Warehouse:
         if replaces is not None:
             # After the load, so the overlap notes above still name the earlier ingest's file.
             self._con.execute("DELETE FROM quarantine WHERE ingest_id = ?", [replaces])
+            self._con.execute("DELETE FROM ingest_outages WHERE ingest_id = ?", [replaces])
             self._con.execute("DELETE FROM ingest_ledger WHERE ingest_id = ?", [replaces])
         self._con.execute(
-            f"INSERT INTO ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "  # noqa: S608 - constants
-            f"VALUES ({', '.join('?' for _ in LEDGER_COLUMNS)})",
+            f"INSERT INTO ingest_ledger ({', '.join(LEDGER_COLUMNS)}, outages_recorded) "  # noqa: S608 - constants
+            f"VALUES ({', '.join('?' for _ in LEDGER_COLUMNS)}, ?)",
             [
-                list(v) if isinstance(v, tuple) else v
-                for v in (getattr(entry, c) for c in LEDGER_COLUMNS)
+                *(
+                    list(v) if isinstance(v, tuple) else v
+                    for v in (getattr(entry, c) for c in LEDGER_COLUMNS)
+                ),
+                True,
             ],
         )
+        self._store_adapter_outages(ingest_id, path, sha256, min_ts, max_ts, outages)
         return Loaded(
             entry=entry, overlaps=overlaps, superseded=superseded, dropped=dropped, kept=kept
         )
+
+    def _store_adapter_outages(
+        self,
+        ingest_id: str,
+        path: str,
+        sha256: str,
+        min_ts: datetime | None,
+        max_ts: datetime | None,
+        outages: pl.DataFrame | None,
+    ) -> None:
+        """Store the windows an adapter found in this ingest; drop those of earlier content
+        of ``path`` inside the period this content covers (its hours replaced theirs, and a
+        re-export whose collector data came back would otherwise keep an outage it no longer
+        has). Rows of this ingest are written once: same content is skipped before loading."""
+        if min_ts is not None and max_ts is not None:
+            self._con.execute(
+                "DELETE FROM ingest_outages WHERE path = ? AND ingest_id IN (SELECT ingest_id "
+                "FROM ingest_ledger WHERE path = ? AND sha256 <> ?) "
+                'AND "start" < ? + INTERVAL 1 HOUR AND "end" > ?',
+                [path, path, sha256, max_ts, min_ts],
+            )
+        if outages is None or outages.is_empty():
+            return
+        frame = outages.select(ADAPTER_OUTAGES_SCHEMA.names()).with_columns(
+            pl.lit(ingest_id).alias("ingest_id"), pl.lit(path).alias("path")
+        )
+        self._insert_frame("ingest_outages", frame.select(_INGEST_OUTAGE_COLUMNS))
+
+    def adapter_outages_recorded(self, ingest_id: str) -> bool:
+        """Whether ingest ``ingest_id`` recorded the outage windows its adapter found (every
+        ingest since migration 43); False for one before, which kept none."""
+        return bool(
+            self._scalar(
+                "SELECT outages_recorded FROM ingest_ledger WHERE ingest_id = ?", [ingest_id]
+            )
+        )
+
+    def record_adapter_outages(self, ingest_id: str, path: str, outages: pl.DataFrame) -> None:
+        """Store the windows (:data:`ADAPTER_OUTAGES_SCHEMA`) an adapter finds in the content
+        of an ingest made before migration 43, and mark it recorded, in one transaction; its
+        windows stored before (none, or a rerun's) give way, so a rerun adds no row."""
+        with self.transaction():
+            self._con.execute("DELETE FROM ingest_outages WHERE ingest_id = ?", [ingest_id])
+            self._store_adapter_outages(ingest_id, path, "", None, None, outages)
+            self._con.execute(
+                "UPDATE ingest_ledger SET outages_recorded = true WHERE ingest_id = ?", [ingest_id]
+            )
 
     def _overlaps(self) -> tuple[Overlap, ...]:
         """Per earlier ingest, the keys of ``_deduped`` it stored, changed and identical.
@@ -1491,6 +1578,47 @@ class Warehouse:
             return False, None
         return True, rows[0][1]
 
+    def adapter_outages(self) -> pl.DataFrame:
+        """The outage windows trace adapters found at ingest (``ingest_outages``), oldest
+        first; none on a file opened read-only before migration 43 reached it (its ingests'
+        windows are not known: :meth:`adapter_outages_unrecorded` names them)."""
+        stored = schema.table("ingest_outages").schema
+        if self.schema_version() < _ADAPTER_OUTAGES_SINCE:
+            return pl.DataFrame(schema=stored)
+        return self.query(
+            f"SELECT {_quoted(_INGEST_OUTAGE_COLUMNS)} FROM ingest_outages "  # noqa: S608 - constants
+            'ORDER BY "start", region NULLS FIRST, path'
+        ).cast(stored)
+
+    def adapter_outages_unrecorded(self, *, formats: Sequence[str]) -> pl.DataFrame:
+        """The ledger's ingests of a trace (``file_format`` one of ``formats``, the adapters'
+        names) whose adapter windows were not recorded: ingested before migration 43, which
+        counted them in a note only (path, file_format, min_ts, max_ts). Their windows are
+        not known, which is never "none found"."""
+        recorded = (
+            "outages_recorded IS NULL AND "
+            if self.schema_version() >= _ADAPTER_OUTAGES_SINCE
+            else ""  # a read-only file before 43: no ingest of it recorded them
+        )
+        return self.query(
+            "SELECT path, file_format, min_ts, max_ts FROM ingest_ledger "  # noqa: S608 - constant
+            f"WHERE {recorded}list_contains($1, file_format) ORDER BY started_at, path",
+            [list(formats)],
+        )
+
+    def adapter_outages_unknown(self, run_id: str) -> tuple[str, ...] | None:
+        """The trace files forecast run ``run_id`` read whose adapter outage windows are not
+        known (ingested before migration 43); () where every one's are (those touching its
+        history are in its ``forecast_outages``, source adapter); None for a run stored
+        before migration 43 (or any run of a file opened read-only before it), which stored
+        no adapter window: not known, never "none found"."""
+        if self.schema_version() < _ADAPTER_OUTAGES_SINCE:
+            return None
+        files = self._scalar(
+            "SELECT adapter_outages_unknown FROM forecast_runs WHERE run_id = ?", [run_id]
+        )
+        return None if files is None else tuple(files)
+
     def run_hourly_demand(self, run_id: str) -> RunHourly:
         """:meth:`hourly_demand` as forecast run ``run_id`` read it: without the rows of every
         hour an outage window it applied overlaps (its calendar's, its zero rule's), the one
@@ -1498,10 +1626,16 @@ class Warehouse:
         reread it raw: a collector's four hours of zeros that the forecast left out flattened
         the class's day shape. A run that recorded no windows (stored before migration 41)
         reads raw, with ``outages_recorded`` False for the pages to say so."""
+        from forecasting.traces.outages import OUTAGE_FROM_ADAPTER
+
         windows = self.outage_windows(run_id)
         if windows is None:
             return RunHourly(self.hourly_demand(), outages_recorded=False)
-        if windows.is_empty():
+        # An adapter's window is not masked again: its minutes were dropped at ingest, and
+        # the hours at its edges are means over the minutes left, as the forecast read them
+        # (it masks only its calendar's and zero rule's hours); masked, Helios's 06:01-08:01
+        # window took out hours 06:00 and 08:00 that the forecast read as demand.
+        if windows.filter(pl.col("source") != OUTAGE_FROM_ADAPTER).is_empty():
             return RunHourly(self.hourly_demand(), outages_recorded=True)
         # The hour [ts, ts + 1 h) is masked where a window overlaps it: as
         # forecasting.demand.present_hours marks the hours a window touches (end exclusive).
@@ -1509,10 +1643,11 @@ class Warehouse:
             self.query(
                 f"WITH hours AS ({_HOURLY_DEMAND_SQL}) "  # noqa: S608 - fixed SQL
                 "SELECT * FROM hours h WHERE NOT EXISTS (SELECT 1 FROM forecast_outages w "
-                "WHERE w.run_id = $1 AND (w.region IS NULL OR w.region = h.region) "
+                "WHERE w.run_id = $1 AND w.source <> $2 "
+                "AND (w.region IS NULL OR w.region = h.region) "
                 'AND w."start" < h.ts + INTERVAL 1 HOUR AND w."end" > h.ts) '
                 "ORDER BY ts, region, workload_class, customer",
-                [run_id],
+                [run_id, OUTAGE_FROM_ADAPTER],
             ),
             outages_recorded=True,
         )

@@ -2013,6 +2013,10 @@ class ReportInputs:
     # sentence saying its history read every telemetry hour raw (runs.outages_not_known_line;
     # "" when the run recorded them, and its history leaves out the hours it read as outages).
     outages_not_known: str = ""
+    # The outage windows trace adapters found at ingest that the run lists (their minutes
+    # dropped there, missing), or that they are not known (files ingested or the run stored
+    # before migration 43), in words (traces.outages.adapter_outages_text); "" for none.
+    adapter_outages: str = ""
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     # The same per region, its ``scope`` the region; ``metric`` adds ``tail_share``
     # (forecasting.concentration.REGION_METRICS).

@@ -88,6 +88,10 @@ class ForecastRun(BaseModel):
     # Where the history's dates rest on a trace with no calendar (ServeGen): where its day 0
     # was placed (forecasting.traces.placed_dates_note); "" when the dates are the files' own.
     placed_dates: str = ""
+    # The outage windows trace adapters found at ingest that touch the history, or that they
+    # are not known (files ingested before migration 43), in words
+    # (forecasting.traces.outages.adapter_outages_text); "" where no trace was read.
+    adapter_outages: str = ""
     # The last day any series' history holds: the day before the as-of day where that day
     # reads as missing (a partial newest day); None where the run forecast nothing.
     history_end: date | None = None
@@ -164,6 +168,9 @@ class DemandRead:
     # its calendar's, its zero rule's hours), which the run stores so that its drills and
     # reports mask the same hours (warehouse.Warehouse.run_hourly_demand); None: none.
     outages: pl.DataFrame | None = None
+    # The trace files read whose adapter outage windows are not known (ingested before
+    # migration 43), stored with the run so no page reads "none found" for them.
+    adapter_outages_unknown: tuple[str, ...] = ()
 
 
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
@@ -185,6 +192,7 @@ def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRea
     the block may run, so its demand meets its own block.
     """
     from forecasting import demand
+    from forecasting.traces import OUTAGE_FINDERS
     from forecasting.traces.outages import (
         OUTAGE_FROM_CALENDAR,
         applied_windows,
@@ -195,6 +203,8 @@ def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRea
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
         stored = wh.contracts() if options.use_contracts else None
+        found = wh.adapter_outages()
+        unrecorded = wh.adapter_outages_unrecorded(formats=OUTAGE_FINDERS)
     if hourly.is_empty():
         raise NoHistoryError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     outages, notes = (
@@ -220,13 +230,80 @@ def demand_read_for(warehouse_path: Path, options: ForecastOptions) -> DemandRea
     )
     if options.as_of is not None:
         series = history_until(series, options.as_of)
+    history = _history_spans(hourly, as_of=options.as_of)
     applied = pl.concat(
         [
             applied_windows(outages, source=OUTAGE_FROM_CALENDAR),
             *([zero_hour_windows(hourly)] if options.zero_is_outage else []),
+            # Listed, not applied again: their minutes are not in the telemetry
+            # (Warehouse.run_hourly_demand leaves their hours as the forecast read them).
+            _adapter_windows(found, history),
         ]
     )
-    return DemandRead(series=series, outage_notes=tuple(notes), outages=applied)
+    return DemandRead(
+        series=series,
+        outage_notes=tuple(notes),
+        outages=applied,
+        adapter_outages_unknown=_unrecorded_files(unrecorded, history),
+    )
+
+
+def _history_spans(
+    hourly: pl.DataFrame, *, as_of: date | None
+) -> dict[str, tuple[datetime, datetime]]:
+    """Each region's first and last hour of the history a run reads: up to the end of its
+    ``as_of`` day where given (regions with no hour by then left out)."""
+    if as_of is not None:
+        end = datetime.combine(as_of + timedelta(days=1), time_of_day(), tzinfo=UTC)
+        hourly = hourly.filter(pl.col("ts") < end)
+    return _telemetry_spans(hourly)
+
+
+def _adapter_windows(
+    found: pl.DataFrame, spans: Mapping[str, tuple[datetime, datetime]]
+) -> pl.DataFrame:
+    """The adapter windows stored at ingest (``ingest_outages``) that touch a history whose
+    regions span ``spans`` (first and last hour), as a run stores them (source adapter)."""
+    from forecasting.traces.outages import APPLIED_OUTAGES_SCHEMA, OUTAGE_FROM_ADAPTER
+
+    rows = [
+        {
+            "region": region,
+            "start": start,
+            "end": end,
+            "source": OUTAGE_FROM_ADAPTER,
+            "reason": f"{adapter} adapter: {path} ({minutes:,} minutes dropped at ingest)",
+        }
+        for path, adapter, region, start, end, minutes in found.select(
+            "path", "adapter", "region", "start", "end", "minutes"
+        ).iter_rows()
+        # An hour [h, h + 1 h) of the span is touched where the window overlaps it.
+        if any(
+            start < last + timedelta(hours=1) and end > first
+            for r, (first, last) in spans.items()
+            if region is None or r == region
+        )
+    ]
+    return pl.DataFrame(rows, schema=APPLIED_OUTAGES_SCHEMA)
+
+
+def _unrecorded_files(
+    unrecorded: pl.DataFrame, spans: Mapping[str, tuple[datetime, datetime]]
+) -> tuple[str, ...]:
+    """The trace files (``Warehouse.adapter_outages_unrecorded``) whose rows overlap the
+    history read, ``spans`` giving each region's first and last hour: their adapter windows
+    are not known."""
+    if not spans:
+        return ()
+    first = min(f for f, _ in spans.values())
+    last = max(t for _, t in spans.values())
+    return tuple(
+        dict.fromkeys(
+            path
+            for path, _, low, high in unrecorded.iter_rows()
+            if low is not None and high is not None and low <= last and high >= first
+        )
+    )
 
 
 # Where a run stored before migration 41 is read: it kept no outage windows, so its telemetry
@@ -692,6 +769,7 @@ def store_forecast(
     months_asked: int = 0,
     outage_notes: Sequence[str] = (),
     outages: pl.DataFrame | None = None,
+    adapter_outages_unknown: Sequence[str] = (),
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
@@ -709,6 +787,8 @@ def store_forecast(
     forecast made no monthly rows where it refused them (:func:`months_refusal`; None: it
     made them or could), stored so the triggers say it rather than ask for
     ``--horizon-months``.
+    ``adapter_outages_unknown``: the trace files whose adapter windows are not known
+    (:attr:`DemandRead.adapter_outages_unknown`), stored and said.
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -734,6 +814,7 @@ def store_forecast(
         "outages_recorded": True,
         "months_refused": months_refused,
         "months_refusal_recorded": True,
+        "adapter_outages_unknown": list(adapter_outages_unknown),
     }
     from forecasting.forecast import with_mean_source
     from forecasting.measures import bands_on_their_means
@@ -762,12 +843,18 @@ def store_forecast(
         accuracy = extended.accuracy
         frames["forecast_months"] = bands_on_their_means(extended.months)
     frames["horizon_accuracy"] = accuracy
-    from forecasting.traces import placed_dates_note
+    from forecasting.traces import OUTAGE_FINDERS, placed_dates_note
+    from forecasting.traces.outages import adapter_outages_text
 
     with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
         run |= dict(telemetry_seen(wh, as_of=as_of) if seen is None else seen)
         wh.save_run("forecast_runs", run, frames)
         placed = placed_dates_note(wh.ingested_formats())
+        adapters = adapter_outages_text(
+            frames["forecast_outages"],
+            unknown=adapter_outages_unknown,
+            traced=bool(set(wh.ingested_formats()) & set(OUTAGE_FINDERS)),
+        )
         # The report's count of the days past the as-of day the backtests measured, which the
         # layout's line names beside each window's length (7 there read as 5 here).
         from forecasting.runs.reports import scored_days  # it imports this module
@@ -824,6 +911,7 @@ def store_forecast(
         contracts_pipeline=book.pipeline,
         book_only_levels=dict(book.levels),
         placed_dates=placed,
+        adapter_outages=adapters,
         history_end=_history_end(result),
         observed=observed,
         short_backtests=_short_backtests(
@@ -1001,4 +1089,5 @@ def forecast(
         months_asked=options.horizon_months,
         outage_notes=read.outage_notes,
         outages=read.outages,
+        adapter_outages_unknown=read.adapter_outages_unknown,
     )

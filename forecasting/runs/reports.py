@@ -667,7 +667,8 @@ def report_inputs(
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.settings import next_report_for
-    from forecasting.traces import placed_dates_note
+    from forecasting.traces import OUTAGE_FINDERS, placed_dates_note
+    from forecasting.traces.outages import adapter_outages_text
     from forecasting.triggers import (
         construction_triggers,
         pool_requirements,
@@ -691,6 +692,12 @@ def report_inputs(
         hourly, outages_recorded = wh.run_hourly_demand(run_id)
         newest = wh.newest_telemetry()
         formats = wh.ingested_formats()
+        # The collector outages a trace's adapter dropped at ingest: ingest alone said them.
+        adapter_outages = adapter_outages_text(
+            wh.outage_windows(run_id),
+            unknown=wh.adapter_outages_unknown(run_id),
+            traced=bool(set(formats) & set(OUTAGE_FINDERS)),
+        )
         forecast_frame = wh.run_frame("forecasts", run_id)
         months_frame = wh.run_frame("forecast_months", run_id)
         summary = wh.run_frame("forecast_summary", run_id)
@@ -845,6 +852,7 @@ def report_inputs(
             schema=BOOK_APPLIED_SCHEMA,
         ),
         telemetry_since=ingested_since,
+        adapter_outages=adapter_outages,
         outages_not_known=(
             ""
             if outages_recorded

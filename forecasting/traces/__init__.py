@@ -52,6 +52,7 @@ from forecasting.traces.outages import windows_calendar
 
 __all__ = [
     "ADAPTERS",
+    "OUTAGE_FINDERS",
     "REFUSED_SCHEMA",
     "WIDE_ROW_RULE",
     "AzureLLMOptions",
@@ -123,6 +124,9 @@ class TraceReport:
     """Source minutes dropped as a telemetry outage: read as missing, not as zero demand."""
     outage_windows: tuple[tuple[datetime, datetime], ...] = ()
     """First and last minute (UTC) of each contiguous outage."""
+    outage_region: str | None = None
+    """The region the outage windows are of (the region label the adapter gave its rows);
+    None marks every region."""
     gaps: int = 0
     """Intervals absent from the source's own time grid (per series), before any dropping."""
     zero_rows: int = 0
@@ -142,6 +146,18 @@ class TraceReport:
         """
         return windows_calendar(
             self.outage_windows, region=region, reason=f"{self.adapter} adapter: {self.source}"
+        )
+
+    def outage_rows(self) -> pl.DataFrame:
+        """The outage windows found as ingest stores them (``ingest_outages`` without the
+        ingest's id and path): the adapter, region, start, exclusive end and minutes."""
+        calendar = self.outage_calendar(region=self.outage_region)
+        return calendar.select(
+            pl.lit(self.adapter, pl.String).alias("adapter"),
+            "region",
+            "start",
+            "end",
+            (pl.col("end") - pl.col("start")).dt.total_minutes().cast(pl.Int64).alias("minutes"),
         )
 
     def summary(self) -> str:
@@ -194,6 +210,10 @@ class TraceAdapter(Generic[OptionsT]):
     # The counts and rates the adapter holds to :func:`rule_breaking` (none empty, NaN,
     # infinite or negative), so a file failing on an unparsable value names those too.
     measured: tuple[str, ...] = ()
+    # Whether the adapter looks for telemetry outages (and drops their minutes): only where it
+    # does is "no outage window found" a finding, and one ingested before migration 43 "not
+    # known" (ServeGen's and Azure's have no outage test: nothing to find, nothing unknown).
+    finds_outages: bool = False
 
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
@@ -775,6 +795,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             _scan=scan_helios,
             _report=report_helios,
             _read=read_helios,
+            finds_outages=True,
         ),
         TraceAdapter(
             name="servegen",
@@ -805,6 +826,10 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
         ),
     )
 }
+
+
+OUTAGE_FINDERS: tuple[str, ...] = tuple(a.name for a in ADAPTERS.values() if a.finds_outages)
+"""The adapters that look for telemetry outages (:attr:`TraceAdapter.finds_outages`)."""
 
 
 def trace_format_of(header: Sequence[str]) -> str | None:

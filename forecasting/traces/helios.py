@@ -472,6 +472,7 @@ def _report(
         last_ts=out["last"],
         outage_minutes=len(stamps),
         outage_windows=contiguous_windows(stamps),
+        outage_region=options.region,
         gaps=int((per_vc["span"] - per_vc["distinct"]).sum()),
         zero_rows=int(per_vc["zero"].sum()),
         notes=tuple(notes),

@@ -49,6 +49,7 @@ __all__ = [
     "OUTAGE_FROM_ZEROS",
     "OUTAGE_SOURCES",
     "OutageCalendarError",
+    "adapter_outages_text",
     "applied_windows",
     "calendar_marks_no_hour_text",
     "outage_calendar_notes",
@@ -452,6 +453,66 @@ def applied_windows(windows: pl.DataFrame | None, *, source: str) -> pl.DataFram
         pl.lit(source, pl.String).alias("source"),
         pl.col("reason").cast(pl.String),
     ).select(APPLIED_OUTAGES_SCHEMA.names())
+
+
+# Adapter windows named one by one in a run's line, then counted.
+_WINDOWS_NAMED = 5
+# The migration since which ingest stores the windows an adapter found (warehouse.py).
+_ADAPTER_OUTAGES_SINCE = 43
+
+
+def adapter_outages_text(
+    windows: pl.DataFrame | None, *, unknown: Sequence[str] | None, traced: bool
+) -> str:
+    """What a forecast run read of the outage windows trace adapters found at ingest (their
+    minutes dropped there: missing hours, not zero demand), for its summary and pages.
+
+    ``windows`` are the run's applied windows (APPLIED_OUTAGES_SCHEMA; those of source
+    ``adapter`` are named); ``unknown`` the trace files whose windows are not known
+    (ingested before migration 43; None: a run stored before it, which stored none);
+    ``traced`` whether the warehouse holds a file of an adapter that looks for outages
+    (``forecasting.traces.OUTAGE_FINDERS``). "" where it holds none and the run
+    lists none: a fleet of plain telemetry files has no adapter to find any. A Helios run
+    said nothing of its collector outage (ingest counted it in a note and forgot it).
+    """
+    if unknown is None:
+        return (
+            ""
+            if not traced
+            else (
+                "adapter outage windows not known for runs stored before migration "
+                f"{_ADAPTER_OUTAGES_SINCE}"
+            )
+        )
+    found = (
+        pl.DataFrame(schema=APPLIED_OUTAGES_SCHEMA)
+        if windows is None
+        else windows.filter(pl.col("source") == OUTAGE_FROM_ADAPTER).sort("start", "region")
+    )
+    parts = []
+    if not found.is_empty():
+        named = [
+            f"{region or 'every region'} {start:%Y-%m-%d %H:%M} to "
+            f"{end:%Y-%m-%d %H:%M} UTC ({(end - start) // timedelta(minutes=1):,} minutes)"
+            for region, start, end in found.select("region", "start", "end")
+            .head(_WINDOWS_NAMED)
+            .iter_rows()
+        ]
+        more = found.height - len(named)
+        parts.append(
+            f"{found.height} outage window(s) the trace adapters found at ingest, read as "
+            "missing (their minutes dropped, not zero demand): "
+            + "; ".join(named)
+            + (f"; and {more:,} more" if more else "")
+        )
+    if unknown:
+        parts.append(
+            "adapter outage windows not known for files ingested before migration "
+            f"{_ADAPTER_OUTAGES_SINCE} ({', '.join(unknown)})"
+        )
+    elif found.is_empty() and traced:
+        parts.append("no outage window found by the trace adapters at ingest")
+    return "; ".join(parts)
 
 
 _HOUR = timedelta(hours=1)
