@@ -948,6 +948,7 @@ def test_a_stored_runs_scored_days_count_from_each_series_last_observed_day(
         "settings": "{}", "versions": "{}", "horizon_months": None, "seen_before": None,
         "seen_rows": None, "seen_checksum": None, "seen_last_ts": None,
         "outages_recorded": None, "months_refused": None, "months_refusal_recorded": None,
+        "adapter_outages_unknown": None,
     }  # fmt: skip
     assert set(run) == set(table.schema.names())
     ids = ["total", "total/helios"]
