@@ -1538,7 +1538,9 @@ _TABLES: tuple[Table, ...] = (
             # dates do.
             "buffer_weeks": pl.Int64(),
             # green | amber | red; null where no start date can be given (build time not
-            # declared, or no ceiling to run out of).
+            # declared, or no ceiling to run out of); "not judged" where no demand was
+            # measured in the region and its ceilings hold on the plan's own blocks alone
+            # (its note says why; stored green before session 62).
             "status": pl.String(),
             "cost_usd": pl.Float64(),
             "note": pl.String(),

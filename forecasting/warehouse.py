@@ -1453,10 +1453,11 @@ class Warehouse:
     def recent_trigger_runs(self, *, limit: int) -> pl.DataFrame:
         """The newest trigger runs, their forecast runs and their red, amber and green counts;
         ``new_sites`` the worst status of their construction rows ("red (1 of 3)": how many
-        regions have it; a green ", not verified" where a region's note says so), "not
-        dated" where a region's ceilings run out with no build time declared, "-" for a run
-        whose plan has no [[site]], and "not recorded" for a run stored before migration 40
-        (or any run of a file read-only before it)."""
+        regions have it; a green ", not verified" where a region's note says so, and ", 1 not
+        judged" beside it for the regions no demand was measured in), "not dated" where a
+        region's ceilings run out with no build time declared, "-" for a run whose plan has no
+        [[site]], and "not recorded" for a run stored before migration 40 (or any run of a
+        file read-only before it)."""
         if self.schema_version() < _CONSTRUCTION_SINCE:
             sites = "SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS new_sites WHERE false"
             recorded = "NULL::BOOLEAN"
@@ -1475,7 +1476,13 @@ class Warehouse:
                 # A green whose notes say the horizon ends before a new site could be built
                 # (construction._holds) read "green (3 of 3)" on a 21-day fleet's 26 weeks.
                 + "|| CASE WHEN bool_or(status = 'green' AND note LIKE '%; not verified past %') "
-                "THEN ', not verified' ELSE '' END " + "ELSE 'not dated' END AS new_sites "
+                "THEN ', not verified' ELSE '' END "
+                # A region no demand was measured in (construction_triggers' "not judged")
+                # counted in "green (2 of 2)" while the pages said it was not judged.
+                "|| CASE WHEN count(*) FILTER (WHERE status = 'not judged') > 0 THEN ', ' || "
+                "count(*) FILTER (WHERE status = 'not judged') || ' not judged' ELSE '' END "
+                + worst.format("not judged").replace("CASE WHEN", "WHEN", 1)
+                + "ELSE 'not dated' END AS new_sites "
                 "FROM construction_triggers GROUP BY run_id"
             )
             recorded = "r.construction_recorded"

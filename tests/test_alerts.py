@@ -1018,3 +1018,29 @@ def test_status_says_a_green_new_site_column_is_not_verified_where_the_notes_do(
     )
     wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
     assert wh.recent_trigger_runs(limit=1).get_column("new_sites").to_list() == ["green (1 of 1)"]
+
+
+def test_status_counts_a_new_site_region_no_demand_was_measured_in_as_not_judged(
+    wh: warehouse.Warehouse,
+) -> None:
+    """A plan with a site in a region without telemetry: `fleetcast status` read its new-site
+    column "green (2 of 2)" where the pages said that region was not judged. Its stored row
+    reads "not judged" now, and the column counts it apart: "green (1 of 2), 1 not judged"."""
+    _store_forecast(wh, "f1", T0)
+    rows = pl.concat(
+        [
+            _construction("us-east", "green", None).with_columns(ceilings_mw=pl.lit(100.0)),
+            _construction("eu-north", "not judged", None).with_columns(ceilings_mw=pl.lit(50.0)),
+        ]
+    )
+    run = _row("trigger_runs", run_id="t1", forecast_run_id="f1", created_at=T0 + DAY)
+    frames = _empty_frames("trigger_runs", triggers=_triggers(GREEN), construction_triggers=rows)
+    wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
+    (said,) = wh.recent_trigger_runs(limit=5).get_column("new_sites").to_list()
+    assert said == "green (1 of 2), 1 not judged", said
+    alone = rows.filter(pl.col("region") == "eu-north")
+    run = _row("trigger_runs", run_id="t2", forecast_run_id="f1", created_at=T0 + 2 * DAY)
+    frames = _empty_frames("trigger_runs", triggers=_triggers(GREEN), construction_triggers=alone)
+    wh.save_run("trigger_runs", run | {"construction_recorded": True}, frames)
+    (said,) = wh.recent_trigger_runs(limit=1).get_column("new_sites").to_list()
+    assert said == "not judged (1 of 1)", said

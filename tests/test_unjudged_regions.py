@@ -175,3 +175,38 @@ def test_a_site_no_demand_was_measured_for_is_stored_not_judged_not_green() -> N
     )
     assert power_changes(before, power).is_empty()
     assert power_changes(power, power).is_empty()
+
+
+def test_a_region_no_demand_was_measured_in_is_stored_not_judged_in_construction() -> None:
+    """`fleetcast status` read "new site changes: eu-north new, none -> green" while the
+    construction line said "eu-north not judged": the stored construction row was green for a
+    region no demand was measured in. It stores "not judged" (its note says why), as the power
+    row does; the pages and the terminal's lines read as before."""
+    from forecasting.capacity import NOT_JUDGED
+    from forecasting.triggers import pool_requirements, unmeasured_sites_regions
+    from forecasting.triggers.construction import construction_triggers
+
+    plan = _two_regions()
+    result = expansion_triggers(_linear(), plan, as_of=MONDAY)
+    unmeasured = unmeasured_sites_regions(_linear(), plan)
+    assert unmeasured == {"r2": "no telemetry in r2"}
+    construction = construction_triggers(
+        plan, result.placements, as_of=MONDAY, end=MONDAY.replace(month=12, day=28),
+        buffer_weeks=4, quantile="q90", unmeasured=unmeasured,
+        requirements=pool_requirements(_linear(), plan, as_of=MONDAY, column="q90"),
+    )  # fmt: skip
+    stored = {r["region"]: r for r in construction.iter_rows(named=True)}
+    assert stored["r2"]["status"] == NOT_JUDGED
+    assert stored["r2"]["note"].startswith(f"{NOT_JUDGED}: no demand measured in r2 (no telemetry")
+    assert stored["r1"]["status"] != NOT_JUDGED
+    inputs = ceiling_inputs(
+        plan, _linear(), history=_history(), power_triggers=result.power, construction=construction
+    )
+    rows = inputs.construction.with_columns(not_verified=construction_only(inputs))
+    assert any(
+        line.startswith("construction: r2 not judged (no telemetry in r2): no demand measured")
+        for line in construction_lines(rows)
+    )
+    page = _visible(facilities_page(inputs))
+    assert "r2 not judged (no telemetry in r2)" in page
+    assert "not judged (not judged" not in page

@@ -300,6 +300,7 @@ def compute_triggers(
         expansion_triggers,
         mw_by_site_month,
         pool_requirements,
+        unmeasured_sites_regions,
     )
 
     with warehouse.connect(warehouse_path, create=False) as wh:
@@ -338,6 +339,7 @@ def compute_triggers(
             requirements=pool_requirements(
                 forecast_frame, plan, as_of=ref.as_of, column=options.quantile
             ),
+            unmeasured=unmeasured_sites_regions(forecast_frame, plan),
         )
         run_id = new_run_id("triggers")
         run = {
@@ -673,6 +675,7 @@ def report_inputs(
         construction_triggers,
         pool_requirements,
         site_orders_by_need,
+        unmeasured_sites_regions,
         with_new_site_notes,
     )
 
@@ -780,6 +783,7 @@ def report_inputs(
             requirements=pool_requirements(
                 triggered_forecast, plan, as_of=as_of, column=options.quantile
             ),
+            unmeasured=unmeasured_sites_regions(triggered_forecast, plan),
         )
     )
     now = datetime.now(UTC)

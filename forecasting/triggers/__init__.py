@@ -115,6 +115,7 @@ __all__ = [
     "pool_requirements",
     "site_orders_by_need",
     "trigger_status",
+    "unmeasured_sites_regions",
     "unpowered_block_warnings",
     "unshocked_beside_green",
     "with_new_site_notes",
@@ -202,7 +203,7 @@ def expansion_triggers(
                 .iter_rows()
             },
             daily_end=daily_end_of(forecast),
-            unmeasured=_unmeasured_sites_regions(forecast, plan),
+            unmeasured=unmeasured_sites_regions(forecast, plan),
         ),
         placements=placements,
         sized_to=sized_to,
@@ -309,10 +310,11 @@ def _unmeasured_regions(forecast: pl.DataFrame) -> set[str]:
     return set(regions["region"].to_list())
 
 
-def _unmeasured_sites_regions(forecast: pl.DataFrame, plan: CapacityPlan) -> dict[str, str]:
+def unmeasured_sites_regions(forecast: pl.DataFrame, plan: CapacityPlan) -> dict[str, str]:
     """The regions of the plan's sites no demand was measured in, each with why: no telemetry
     (no series of the region in ``forecast``), or not one complete day of it. Their power
-    triggers judge the plan's own blocks alone (forecasting.triggers.power)."""
+    triggers judge the plan's own blocks alone (forecasting.triggers.power), and where their
+    sites' ceilings hold, so do their construction rows (:func:`construction_triggers`)."""
     forecast_regions = set(
         forecast.filter(hierarchy.depth() == 1).select(hierarchy.level(1)).to_series().to_list()
     )

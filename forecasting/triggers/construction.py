@@ -499,6 +499,7 @@ def construction_triggers(
     quantile: str,
     daily_end: date | None = None,
     requirements: pl.DataFrame | None = None,
+    unmeasured: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """CONSTRUCTION rows per region with [[site]]: when demand at ``quantile`` plus headroom
     (the orders of ``placements``, PLACEMENTS_SCHEMA) passes its sites' ceilings before
@@ -506,7 +507,12 @@ def construction_triggers(
     ``daily_end`` (the forecast's last daily row, where monthly rows follow) a day stands for
     its month and is said so. ``requirements`` (:func:`~forecasting.triggers.pool_requirements`
     at ``quantile``) reads the orders' MW as the demand needs them; without it they count
-    whole from their need day."""
+    whole from their need day. A region of ``unmeasured`` (region to why no demand was
+    measured there: :func:`forecasting.triggers.unmeasured_sites_regions`) whose ceilings hold
+    is stored "not judged", its note saying why: they hold on the plan's own blocks alone, and
+    its stored green read "none -> green" in `fleetcast status` beside the pages' "not judged".
+    One whose ceilings run out keeps its colour: the plan's own blocks pass them whatever the
+    demand (as its power rows)."""
     regions = sorted({s.region for s in plan.site})
     rows = [
         _row(
@@ -524,7 +530,25 @@ def construction_triggers(
         )
         for region in regions
     ]
-    return pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA, orient="row")
+    frame = pl.DataFrame(rows, schema=CONSTRUCTION_SCHEMA, orient="row")
+    if not unmeasured:
+        return frame
+    held = (
+        pl.col("region").is_in(list(unmeasured))
+        & pl.col("exhaustion_date").is_null()
+        & pl.col("ceilings_mw").is_not_null()
+    )
+    why = pl.col("region").replace_strict(dict(unmeasured), default="", return_dtype=pl.String)
+    return frame.with_columns(
+        status=pl.when(held).then(pl.lit(NOT_JUDGED)).otherwise("status"),
+        note=pl.when(held)
+        .then(
+            pl.format(
+                "{}: no demand measured in {} ({}): {}", pl.lit(NOT_JUDGED), "region", why, "note"
+            )
+        )
+        .otherwise("note"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
