@@ -398,7 +398,8 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
         )
     # A fallback, or a contract's ramp standing in for a customer without telemetry, was not
     # chosen by any backtest: each is counted apart, never as a choice.
-    models = Table(title="models per series", title_justify="left")
+    # Each measure of a series chooses its own model: the counts are of series and measure.
+    models = Table(title="models per series and measure", title_justify="left")
     for name in ("model", "chosen by", "series"):
         models.add_column(name, justify="right" if name == "series" else "left")
     for name, count in run.models_chosen.items():
