@@ -47,6 +47,7 @@ from forecasting.text import (
     capex_past_ceiling,
     days_count,
     estimated_words,
+    gpus,
     listed,
     silent_customers_words,
     silent_regions_words,
@@ -344,9 +345,9 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
         table.add_row(
             Text(rec["region"]),
             Text(rec["workload_class"]),
-            f"{mean:,.0f}" if mean is not None else "n/a",
-            f"{float(rec['y_peak']):,.0f}" if rec.get("y_peak") is not None else "n/a",
-            f"{float(rec['top_peak']):,.0f}" if rec.get("top_peak") is not None else "n/a",
+            gpus(mean) if mean is not None else "n/a",
+            gpus(float(rec["y_peak"])) if rec.get("y_peak") is not None else "n/a",
+            gpus(float(rec["top_peak"])) if rec.get("top_peak") is not None else "n/a",
             growth,
             _n(rec.get("missing_days") or 0),
         )
@@ -399,7 +400,8 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
         )
     # A fallback, or a contract's ramp standing in for a customer without telemetry, was not
     # chosen by any backtest: each is counted apart, never as a choice.
-    models = Table(title="models per series", title_justify="left")
+    # Each measure of a series chooses its own model: the counts are of series and measure.
+    models = Table(title="models per series and measure", title_justify="left")
     for name in ("model", "chosen by", "series"):
         models.add_column(name, justify="right" if name == "series" else "left")
     for name, count in run.models_chosen.items():

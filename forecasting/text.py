@@ -23,6 +23,7 @@ __all__ = [
     "estimated_days_words",
     "estimated_words",
     "extra_capex",
+    "gpus",
     "listed",
     "megawatts",
     "silent_customers_words",
@@ -94,6 +95,18 @@ def counted(n: int, noun: str, *, plural: str | None = None) -> str:
 def days_count(days: int) -> str:
     """``1 day``, ``683 days``: "telemetry 1 days old" before."""
     return f"{days:,} day" if days == 1 else f"{days:,} days"
+
+
+def gpus(value: float) -> str:
+    """GPUs as a whole number from one up (``1,234``); below one, to a tenth (``0.3``), and a
+    figure above zero that a tenth rounds away reads ``under 0.1``: a batch class averaging
+    0.3 GPUs read "0" in `fleetcast demand`, a measured zero beside a class that ran every
+    hour."""
+    if 0.0 < abs(value) < 0.05:
+        return "under 0.1"
+    if 0.0 < abs(value) < 0.95:
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
 
 
 def megawatts(value: float) -> str:

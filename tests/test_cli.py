@@ -1036,6 +1036,40 @@ def test_the_demand_table_s_peak_is_its_window_s_peak_hour_and_the_average_says_
     assert row.replace("│", " ").split()[2:5] == ["60", "110", "380"]
 
 
+def test_the_demand_table_shows_a_class_under_one_gpu_as_what_it_is() -> None:
+    """A batch class of an embedding pipeline averaging 0.3 GPUs (peaks of 0.75) read "0"
+    for its mean and "1" for its daily peak in `fleetcast demand` (a real export of a Helios
+    fleet): a measured zero beside a class that ran every hour. Below one GPU the table shows
+    a tenth, and "under 0.1" for a figure above zero that a tenth rounds away."""
+    from datetime import date, timedelta
+
+    import polars as pl
+    from rich.console import Console
+
+    from flows.tables import demand_table
+
+    days = [date(2020, 5, 1) + timedelta(days=d) for d in range(28)]
+    frames = [
+        pl.DataFrame(
+            {"ds": days * 2, "measure": ["mean"] * 28 + ["peak"] * 28, "y": [m] * 28 + [p] * 28}
+        ).with_columns(
+            region=pl.lit("hk-east"), workload_class=pl.lit(cls), customer=pl.lit(None, pl.String)
+        )
+        for cls, m, p in (("batch", 0.3, 0.75), ("evaluation", 0.04, 0.5), ("training", 0.0, 0.0))
+    ]
+    console = Console(width=200, record=True)
+    console.print(demand_table(pl.concat(frames), outages=pl.DataFrame()))
+    rows = {
+        cells[1]: cells[2:5]
+        for line in console.export_text().splitlines()
+        if len(cells := [c.strip() for c in line.strip("│").split("│")]) > 5
+    }
+    assert rows["batch"] == ["0.3", "0.8", "0.8"]
+    assert rows["evaluation"] == ["under 0.1", "0.5", "0.5"]
+    # Zero demand is zero, and a whole number stays whole.
+    assert rows["training"] == ["0", "0", "0"]
+
+
 def _one_day_forecast_7_days(tmp_path: Path) -> tuple[str, Path]:
     """A warehouse of one day's telemetry forecast 7 days ahead (no backtest), and the sample
     plan."""

@@ -693,3 +693,59 @@ def test_a_decision_backtest_says_when_its_outage_calendar_marks_no_hour(
     # The forecast's reader says the same line: one rule for both runs.
     read = demand_read_for(path, ForecastOptions(outages=calendar))
     assert any(note.startswith(none) for note in read.outage_notes), read.outage_notes
+
+
+def test_the_extrapolated_banner_counts_the_total_s_observed_days() -> None:
+    """Helios exported with hk-west silent three days mid-month read "Extrapolated: the daily
+    forecast reaches 182 days ahead on 30 observed days in 31 days of history" on every page,
+    where the total (and hk-west, the larger region) had 27: the count was of days any region
+    observed. It is the total's own, its regions' only where the total has none."""
+    from datetime import date, timedelta
+
+    import polars as pl
+
+    from forecasting.report.inputs import extrapolated_text
+
+    days = [date(2020, 5, 1) + timedelta(days=d) for d in range(31)]
+    silent = {days[9], days[13], days[14], days[15]}  # an outage day and three silent ones
+    rows = [
+        {"unique_id": uid, "ds": d, "measure": "mean", "y": None if gone(d) else 100.0}
+        for d in days
+        for uid, gone in (
+            ("total", lambda d: d in silent),
+            ("total/hk-east", lambda d: d == days[9]),
+            ("total/hk-west", lambda d: d in silent),
+        )
+    ]
+    history = pl.DataFrame(
+        rows,
+        schema={"unique_id": pl.String, "ds": pl.Date, "measure": pl.String, "y": pl.Float64},
+    )
+    empty = pl.DataFrame(
+        schema={
+            "unique_id": pl.String,
+            "cutoff": pl.Date,
+            "mae": pl.Float64,
+            "horizon_days": pl.Int64,
+        }
+    )
+    said = extrapolated_text(
+        history,
+        pl.DataFrame({"unique_id": ["total"]}),
+        backtest=empty,
+        horizon_accuracy=empty,
+        as_of=days[-1],
+        end=days[-1] + timedelta(days=182),
+    )
+    assert "on 27 observed days in 31 days of history" in said, said
+    # No whole day of the total: its regions' days, as before.
+    regions_only = history.filter(pl.col("unique_id") != "total")
+    said = extrapolated_text(
+        regions_only,
+        pl.DataFrame({"unique_id": ["total"]}),
+        backtest=empty,
+        horizon_accuracy=empty,
+        as_of=days[-1],
+        end=days[-1] + timedelta(days=182),
+    )
+    assert "on 30 observed days in 31 days of history" in said, said

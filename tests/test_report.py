@@ -6406,6 +6406,7 @@ def test_the_capital_to_place_is_every_order_whose_order_by_has_come() -> None:
     later = planned.filter(pl.col("order_by") > end)
     verified = green_verified_to(inputs)
     assert verified is not None
+    first_due = float(due.filter(pl.col("tranche") == 1)["capex_usd"].sum())
     said = (
         f"{fmt_usd(float(due['capex_usd'].sum()))} in {due.height} orders due by "
         f"{fmt_date(end)}, the as-of day (an order of the plan is due once its order-by has "
@@ -6413,7 +6414,10 @@ def test_the_capital_to_place_is_every_order_whose_order_by_has_come() -> None:
         "order-by) (of which "
         f"{fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls, all of "
         f"it for shortfalls past the last day a backtest measured ({fmt_date(verified)}): not "
-        "verified) (+ "
+        # The pools' first order is for a shortfall past that day too, and says so.
+        f"verified) (of the {fmt_usd(float(due['capex_usd'].sum()))}, {fmt_usd(first_due)} in 1 "
+        f"order for shortfalls past the last day a backtest measured ({fmt_date(verified)}): "
+        "not verified) (+ "
         f"{fmt_usd(float(later['capex_usd'].sum()))} in {later.height} orders of the plan due "
         f"after {fmt_date(end)}, from {fmt_date(later['order_by'].min())} to "
         f"{fmt_date(later['order_by'].max())}: not to place yet)"
@@ -7035,3 +7039,40 @@ def test_power_at_a_site_of_no_cost_per_mw_reads_not_priced_not_zero() -> None:
     facilities = html.unescape(facilities_page(inputs))
     assert "not priced: us-east-b's cost_per_mw_usd is 0 in the plan" in facilities
     assert "<td>$0</td>" not in facilities
+
+
+def test_the_capital_to_place_says_how_much_rests_on_unverified_first_shortfalls() -> None:
+    """Helios exported as telemetry (31 days, backtests scored to 2020-06-07) and forecast 26
+    weeks read "capital in orders to place: $25.3M in 2 orders due by 2020-05-31" plain on the
+    CLI, the front page and the finance page, while the card beside it said of the same
+    $25.3M "in 2 orders for shortfalls past the last day a backtest measured (2020-06-07): not
+    verified", and both pools' rows said so too: only later orders' shortfalls were checked.
+    The pools' first orders are now said alike; within the verified days, as before."""
+    from forecasting.report.inputs import green_verified_to
+    from forecasting.report.pages.common import to_place_by, trigger_capital
+
+    inputs = _planned_36_months()
+    verified = green_verified_to(inputs)
+    assert verified is not None
+    first = _planned(inputs, later_capex=600e6).filter(pl.col("tranche") == 1)
+    past = first.with_columns(exhaustion_date=pl.lit(verified + timedelta(days=20)))
+    said = trigger_capital(replace(inputs, placements=past))
+    by = to_place_by(replace(inputs, placements=past))
+    assert by is not None
+    due = past.filter(pl.col("order_by") <= by)
+    assert due.height and due.height < past.height  # one order due, the rest later
+    whole = fmt_usd(float(due["capex_usd"].sum()))
+    assert (
+        f"(of the {whole}, {whole} in {due.height} order{'' if due.height == 1 else 's'} "
+        f"for shortfalls past the last day a backtest measured ({fmt_date(verified)}): "
+        "not verified)"
+    ) in said, said
+    for page in (finance_page, run_index_page):
+        card = html.unescape(page(replace(inputs, placements=past))).split(
+            '</div><div class="label">capital in orders to place'
+        )[0]
+        assert "for shortfalls past the last day a backtest measured" in card, page.__name__
+    within = first.with_columns(
+        exhaustion_date=pl.lit(verified), arrives=pl.lit(verified - timedelta(days=30))
+    )
+    assert "not verified" not in trigger_capital(replace(inputs, placements=within))

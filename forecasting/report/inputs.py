@@ -606,7 +606,10 @@ def extrapolated_text(
     )
     if end is None or observed.is_empty():
         return ""  # no forecast, or no observed day: the unmeasured banner says so
-    days = observed.get_column("ds").n_unique()
+    # Counted as the union of the total's and its regions' days, a region silent three days
+    # mid-history read "30 observed days in 31" where the total had 27.
+    own = observed.filter(hierarchy.depth() == 0)
+    days = (observed if own.is_empty() else own).get_column("ds").n_unique()
     # Days of the span with too few hours are missing: "on 4 days of history" where the
     # forecast's warning read "6 days" (the span); both say "4 observed days in 6" now.
     top = history.filter((hierarchy.depth() <= 1) & (pl.col("ds") <= as_of))

@@ -799,7 +799,7 @@ def store_forecast(
         "created_at": datetime.now(UTC),
         "horizon_days": settings.horizon_days,
         "horizon_months": 0 if extended is None else extended.horizon_months,
-        "series": result.summary.height,
+        "series": _series_count(result.summary),
         "reconciliation": result.reconciliation,
         "seconds": seconds,
         "settings": json.dumps(
@@ -884,7 +884,7 @@ def store_forecast(
     return ForecastRun(
         run_id=run_id,
         as_of=as_of,
-        series=result.summary.height,
+        series=_series_count(result.summary),
         seconds=seconds,
         reconciliation=result.reconciliation,
         models_chosen=dict(zip(chosen["model"], chosen["len"], strict=True)),
@@ -892,7 +892,7 @@ def store_forecast(
         fixed_model=settings.fixed_model,
         accuracy=_accuracy(result.summary),
         calibrated=int(result.summary.get_column("calibrated").sum()),
-        fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
+        fallbacks=_series_count(result.summary.filter(pl.col("fallback").is_not_null())),
         warnings=[
             *partial_as_of_lines(warehouse_path, as_of, observed=observed),
             *outage_notes,
@@ -924,6 +924,13 @@ def store_forecast(
     )
 
 
+def _series_count(summary: pl.DataFrame) -> int:
+    """The series of a run summary (one row per series and measure): each counted once, as
+    the platform page counts them. `fleetcast forecast` read "34 series ... 34 on a fallback"
+    of a 14-day ServeGen export while the page said "all 17 series"."""
+    return summary["unique_id"].n_unique()
+
+
 def _layout_that_ran(result: ForecastResult, settings: ForecastSettings) -> dict[str, Any]:
     """The backtest layouts the run's series ran, each with its series count
     (``backtest_layouts``), and the layout keys of ``settings`` set to the one they all ran.
@@ -933,9 +940,13 @@ def _layout_that_ran(result: ForecastResult, settings: ForecastSettings) -> dict
     ran 7-day windows a day apart. Series on a fallback ran no backtest and are not counted.
     """
     keys = ("backtest_horizon", "backtest_step", "min_train_days")
-    ran = result.summary.filter(pl.col("fallback").is_null(), pl.col("n_days").is_not_null())[
-        "n_days"
-    ].to_list()
+    # One count per series (its longest history of the two measures), as the run counts them.
+    ran = (
+        result.summary.filter(pl.col("fallback").is_null(), pl.col("n_days").is_not_null())
+        .group_by("unique_id")
+        .agg(pl.col("n_days").max())["n_days"]
+        .to_list()
+    )
     counts: dict[tuple[Any, ...], int] = {}
     for n_days in ran:
         layout = settings.for_history(int(n_days))

@@ -910,6 +910,10 @@ def trigger_capital(inputs: ReportInputs) -> str:
     monthly = monthly_only_first(first, inputs.triggers, days=days)
     later = due.filter(pl.col("tranche").fill_null(1) > 1)
     later_unverified = _unverified_part(inputs, later) if later.height else ""
+    # The pools' first orders for shortfalls past the verified days, said as the card of every
+    # order says them: Helios at 26 weeks read "$25.3M in 2 orders due" plain beside that
+    # card's "$25.3M in 2 orders for shortfalls past ... (2020-06-07): not verified".
+    first_unverified = _unverified_orders(inputs, first, of=placeable)
     of_later = (
         f" (of which {fmt_usd(total(later, 'capex_usd'))} in {_orders_count(_n_orders(later))} "
         f"after their pools' first, for later shortfalls{later_unverified})"
@@ -920,12 +924,17 @@ def trigger_capital(inputs: ReportInputs) -> str:
         planned_capital(placeable, due)
         + f" in {_orders_count(_n_orders(due))} {to_place_membership(inputs)}"
         + of_later
+        # After "of which": before it, "of which" read as of this clause's sum.
+        + first_unverified
         + monthly
         + new_site_beside(parts, by=by, due=True)
         + past_the_plan_capital(due, end=end)
         + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
         + _sized_past_verified(
-            inputs, due, of=f"the {fmt_usd(placeable)}", why_said=bool(later_unverified)
+            inputs,
+            due,
+            of=f"the {fmt_usd(placeable)}",
+            why_said=bool(later_unverified or first_unverified),
         )
         + _due_after(inputs, by=by)
         + new_site_beside(parts, by=by, due=False)
@@ -1087,19 +1096,24 @@ def _unverified_part(inputs: ReportInputs, later: pl.DataFrame) -> str:
     return f", {share} for shortfalls {why}: {NOT_VERIFIED}"
 
 
-def _unverified_orders(inputs: ReportInputs, planned: pl.DataFrame) -> str:
+def _unverified_orders(
+    inputs: ReportInputs, planned: pl.DataFrame, *, of: float | None = None
+) -> str:
     """' (of the $T, $X in N orders for shortfalls past ...: not verified)' beside the capital in
     every order of the plan (``planned``), for its orders whose shortfall lies past the day
     the run verifies its statuses to (:func:`_past_verified`); or ''. The demo's $6,086.4M read
-    plain while the rows of nearly every pool it sums said "not verified"."""
+    plain while the rows of nearly every pool it sums said "not verified". ``of`` is $T where
+    ``planned`` is part of the figure said (the pools' first orders among those to place);
+    by default it is ``planned``'s own capex."""
     shown, why = _past_verified(inputs, planned)
     # An order that runs only after the plan's end is apart, its capex out of the total.
     shown = shown.filter(pl.col("capex_usd").fill_null(0) > 0)
     if shown.is_empty():
         return ""
+    whole = total(planned, "capex_usd") if of is None else of
     # "Of the $6,086.4M": after the new-site clause, "of which" read as of that clause's sum.
     return (
-        f" (of the {fmt_usd(total(planned, 'capex_usd'))}, {fmt_usd(total(shown, 'capex_usd'))} "
+        f" (of the {fmt_usd(whole)}, {fmt_usd(total(shown, 'capex_usd'))} "
         f"in {_orders_count(_n_orders(shown))} for shortfalls {why}: {NOT_VERIFIED})"
     )
 
