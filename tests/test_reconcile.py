@@ -12,6 +12,7 @@ from forecasting.reconcile import (
     bottom_up_matrix,
     build_hierarchy,
     couple_paths,
+    means_within_their_bands,
     mint_matrix,
     reconcile_array,
     reconcile_forecasts,
@@ -262,3 +263,24 @@ def test_a_leaf_constant_in_its_history_keeps_its_level_and_the_others_add_up_to
     np.testing.assert_allclose(held.paths[0], held.paths[1] + held.paths[2], rtol=1e-12)
     # The busy customer is reconciled as it was against the region, less the constant 0.5.
     np.testing.assert_allclose(held.means[2], moved.means[0] - 0.5, rtol=1e-3)
+
+
+def test_a_mean_below_what_its_own_quantiles_imply_publishes_its_paths_mean() -> None:
+    """Helios exported as telemetry, 4 weeks out: a customer's published mean read 0 GPUs on
+    days its paths averaged 23 (q10 0, q50 14, q90 59): MinT's point forecast, clipped at
+    zero, sat on the band's q10 and passed. No non-negative demand has a mean below half its
+    q50 (Markov's inequality), so such a leaf publishes its paths' mean; one whose point lies
+    within its band and above that bound keeps its point."""
+    rng = np.random.default_rng(0)
+    # Two leaves under one parent: a bursty one (zero on 30 % of paths, else about 30) and a
+    # steady one.
+    bursty = np.where(rng.uniform(size=(400, 5)) < 0.3, 0.0, rng.gamma(2.0, 15.0, (400, 5)))
+    steady = rng.normal(100.0, 5.0, (400, 5))
+    paths = np.stack([bursty, steady], axis=2)  # (paths, h, leaves)
+    summing = np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]])  # parent, bursty, steady
+    points = np.column_stack([np.zeros(5), np.full(5, 100.0)])
+    means, of_paths = means_within_their_bands(points, paths, summing=summing)
+    assert np.quantile(bursty, 0.1, axis=0).max() == 0.0  # the clipped 0 sits on its q10
+    np.testing.assert_allclose(means[:, 0], bursty.mean(axis=0))
+    np.testing.assert_allclose(means[:, 1], 100.0)
+    assert of_paths[:, 1].all() and not of_paths[:, 2].any()
