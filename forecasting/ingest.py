@@ -1111,6 +1111,13 @@ def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str
         hint = f" It looks like an event calendar: load it with `fleetcast events {path}`."
     elif set(CONTRACT_FIELDS) <= set(found):
         hint = f" It looks like a contract book: load it with `fleetcast contracts {path}`."
+    if "gpus_queued" in missing:
+        # An inference export without a queue read the missing column and nothing else.
+        hint += (
+            f" Queued demand is 'gpus_queued' (mean GPUs waiting), or {QUEUED_GPU_HOURS!r} "
+            f"beside {GPU_HOURS!r}; write 0 where nothing waits: demand is served + queued, "
+            "and a missing queue is not read as zero."
+        )
     return (
         f"{path}: missing required column(s) {missing}. Expected {list(need)} "
         f"(or {GPU_HOURS!r} instead of 'gpus_running'); found {list(found)}.{hint}"

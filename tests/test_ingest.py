@@ -142,6 +142,23 @@ def test_missing_column_fails_the_file_listing_expected_and_found(
     assert wh.count("telemetry") == 0 and wh.count("ingest_ledger") == 0
 
 
+def test_a_file_without_a_queue_column_is_told_how_queued_demand_is_written(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """An inference export without a queue (and one of GPU-hours) failed with "missing
+    required column(s) ['gpus_queued']" alone: nothing said that a file of GPU-hours may carry
+    queued_gpu_hours instead, nor that a fleet with nothing waiting writes 0. It says both,
+    and why a missing queue is not read as zero."""
+    header = HEADER.replace(",gpus_queued", "")
+    path = write_csv(tmp_path / "no-queue.csv", GOOD.rsplit(",", 1)[0], header=header)
+    result = run(wh, path)
+    assert result.status == "failed"
+    assert "missing required column(s) ['gpus_queued']" in result.message
+    assert "'queued_gpu_hours' beside 'gpu_hours'" in result.message
+    assert "write 0 where nothing waits" in result.message
+    assert wh.count("telemetry") == 0
+
+
 def test_a_calendar_or_contract_book_among_telemetry_names_its_command(
     wh: Warehouse, tmp_path: Path
 ) -> None:
