@@ -1089,6 +1089,15 @@ def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.
     return parsed(fmt, naive), pl.lit(naive) & text.is_not_null()
 
 
+# How a file without queued demand is told to write it: an inference export without a queue
+# (a column missing, or blank on every row) read the rule alone.
+_QUEUE_HINT = (
+    f" Queued demand is 'gpus_queued' (mean GPUs waiting), or {QUEUED_GPU_HOURS!r} beside "
+    f"{GPU_HOURS!r}; write 0 where nothing waits: demand is served + queued, and a missing "
+    "queue is not read as zero."
+)
+
+
 def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str]) -> str:
     # Imported here: only a file that fails pays for loading the contract book's module, so a
     # one-row ingest still answers at once.
@@ -1113,11 +1122,7 @@ def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str
         hint = f" It looks like a contract book: load it with `fleetcast contracts {path}`."
     if "gpus_queued" in missing:
         # An inference export without a queue read the missing column and nothing else.
-        hint += (
-            f" Queued demand is 'gpus_queued' (mean GPUs waiting), or {QUEUED_GPU_HOURS!r} "
-            f"beside {GPU_HOURS!r}; write 0 where nothing waits: demand is served + queued, "
-            "and a missing queue is not read as zero."
-        )
+        hint += _QUEUE_HINT
     return (
         f"{path}: missing required column(s) {missing}. Expected {list(need)} "
         f"(or {GPU_HOURS!r} instead of 'gpus_running'); found {list(found)}.{hint}"
@@ -2019,11 +2024,14 @@ def nothing_good(
     value = first["value"]
     shown = "" if value is None else f" {value[:60]!r}{'...' if len(value) > 60 else ''}"
     others = f"; and {more} other rule(s)" if more > 0 else ""
+    blank_queue = not common.filter(
+        (pl.col("column") == "gpus_queued") & (pl.col("rule") == "missing value")
+    ).is_empty()
     return (
         f"{said}: {'; '.join(top)}{others}; the first at "
         f"{_quarantine_row(first['row_number'], trace=trace)} ({first['column']}{shown}: "
         f"{first['rule']}). Fix the file and ingest it again (`fleetcast quarantine` lists "
-        "every row)"
+        "every row)" + ("." + _QUEUE_HINT if blank_queue else "")
     )
 
 

@@ -159,6 +159,22 @@ def test_a_file_without_a_queue_column_is_told_how_queued_demand_is_written(
     assert wh.count("telemetry") == 0
 
 
+def test_a_file_whose_queue_is_blank_on_every_row_is_told_how_to_write_it(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """An inference export with the gpus_queued column left blank (no queue) had every row
+    quarantined with "gpus_queued: missing value" and no word of what to write: the refusal
+    says to write 0 where nothing waits, as the missing column's does; the rows stay in the
+    quarantine."""
+    blank = GOOD.rsplit(",", 1)[0] + ","
+    path = write_csv(tmp_path / "blank-queue.csv", blank, blank.replace("T00", "T01"))
+    result = run(wh, path)
+    assert result.status == "failed"
+    assert "2 × gpus_queued: missing value" in result.message, result.message
+    assert "write 0 where nothing waits" in result.message
+    assert wh.count("quarantine") == 2 and wh.count("telemetry") == 0
+
+
 def test_a_calendar_or_contract_book_among_telemetry_names_its_command(
     wh: Warehouse, tmp_path: Path
 ) -> None:
