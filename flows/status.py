@@ -22,7 +22,7 @@ from forecasting.changes import NOT_PLAYED, RunChanges, run_changes
 from forecasting.report.format import fmt_day_or_month
 from forecasting.schema import NOT_VERIFIED, PASS
 from forecasting.settings import next_report_for
-from forecasting.text import ahead_of_clock, before_next_report
+from forecasting.text import ahead_of_clock, next_report_words
 
 __all__ = [
     "WarehouseStatus",
@@ -182,20 +182,13 @@ def _status_changes_table(
             r["change"],
             _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
             f"{_day(r[f'{column}_before'])} -> {_day(r[f'{column}_now'])}"
-            + _soon(r[f"{column}_now"], as_of=as_of, next_report=next_report),
+            + next_report_words(
+                r[f"{column}_now"], as_of=as_of, next_report=next_report, lead=", "
+            ),
             f"{_day_or_month(r['exhaustion_before'], before_end)} -> "
             f"{_day_or_month(r['exhaustion_now'], now_end)}",
         )
     return table
-
-
-def _soon(day: date | None, *, as_of: date | None, next_report: date | None) -> str:
-    """ ", falls before the next scheduled report (DAY): place it by then" after a date that
-    does (text.before_next_report, the rule every surface reads), else ''."""
-    if day is None or as_of is None:
-        return ""
-    soon = before_next_report(day, as_of=as_of, next_report=next_report)
-    return f", {soon}" if soon else ""
 
 
 def changes_view(changes: RunChanges, *, next_report: date | None = None) -> list[Table | Text]:

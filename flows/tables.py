@@ -49,6 +49,7 @@ from forecasting.text import (
     estimated_words,
     gpus,
     listed,
+    next_report_words,
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
@@ -1306,7 +1307,10 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             f"{_short_from(o['exhaustion_with'], outcome)}",
             Text(blocks),
             # Due before the next scheduled report, as the report's tables say it.
-            _moved(o["order_by_without"], o["order_by"]) + (_whatif_soon(o["order_by"], outcome)),
+            _moved(o["order_by_without"], o["order_by"])
+            + next_report_words(
+                o["order_by"], as_of=outcome.as_of, next_report=outcome.next_report, lead=", "
+            ),
             "not sized"
             if unsized
             else "not measured"
@@ -1317,16 +1321,6 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         table.caption = "no pool's status, orders or capex change with the deal"
         table.caption_justify = "left"
     return table
-
-
-def _whatif_soon(by: date | None, outcome: WhatIfOutcome) -> str:
-    """ ", falls before the next scheduled report (DAY): place it by then" after a what-if's
-    order-by that does (:func:`~forecasting.text.before_next_report`, the one rule), else
-    ''."""
-    if by is None:
-        return ""
-    soon = before_next_report(by, as_of=outcome.as_of, next_report=outcome.next_report)
-    return f", {soon}" if soon else ""
 
 
 def whatif_lines(outcome: WhatIfOutcome) -> list[str]:

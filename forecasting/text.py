@@ -26,6 +26,7 @@ __all__ = [
     "gpus",
     "listed",
     "megawatts",
+    "next_report_words",
     "silent_customers_words",
     "silent_regions_words",
     "stopped_pools_words",
@@ -331,6 +332,20 @@ def before_next_report(day: date, *, as_of: date, next_report: date | None) -> s
     if next_report is None or not as_of <= day < next_report:
         return ""
     return f"falls before the next scheduled report ({next_report.isoformat()}): place it by then"
+
+
+def next_report_words(
+    day: date | None, *, as_of: date | None, next_report: date | None, lead: str = "; "
+) -> str:
+    """``lead`` then "falls before the next scheduled report (DAY): place it by then" after an
+    order-by or contract-by ``day`` on or after ``as_of`` and before ``next_report``
+    (:func:`before_next_report`, the rule every surface reads: pages and terminal), else ''.
+    The front page's card said it of a pool's first order alone: a later order or a new
+    site's, due first, read plain, and so did the finance and facilities tables' rows."""
+    if not isinstance(day, date) or as_of is None:
+        return ""
+    soon = before_next_report(day, as_of=as_of, next_report=next_report)
+    return f"{lead}{soon}" if soon else ""
 
 
 def before_as_of(day: date, as_of: object) -> str:

@@ -90,6 +90,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import Measure, WorkloadClass
+from forecasting.sums import exact_sum
 from forecasting.text import counted
 from forecasting.triggers.common import Pool, as_date, block_units
 
@@ -298,15 +299,6 @@ def _blended_headroom(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) 
     )
 
 
-def sum_in_order(values: pl.Expr) -> pl.Expr:
-    """Aggregation: the sum of ``values`` added smallest first, so the same rows give the same
-    float whatever order a join hands them over in (lazy joins and group-bys run in parallel:
-    `fleetcast report` run twice wrote a requirement of 10339.953311276951, then
-    10339.95331127695, to triggers.csv). A running sum, since polars' optimizer drops a sort
-    before a plain sum (order does not change a sum of reals); 0 for a group of none, as sum."""
-    return values.sort().cum_sum().last().fill_null(0)
-
-
 def blended_headroom(plan: CapacityPlan, *, weight: pl.Expr) -> pl.Expr:
     """Aggregation: the class headrooms of a group's rows (one per ``workload_class``) weighted
     by ``weight`` (clipped at zero); null where no class weighs anything. The ``all`` pool's
@@ -316,7 +308,9 @@ def blended_headroom(plan: CapacityPlan, *, weight: pl.Expr) -> pl.Expr:
     headroom = {c.value: p.headroom for c, p in plan.policy.items()}
     h = pl.col("workload_class").replace_strict(headroom, default=highest, return_dtype=pl.Float64)
     w = weight.clip(lower_bound=0.0)
-    return pl.when(w.sum() > 0).then(sum_in_order(h * w) / sum_in_order(w))
+    # Order-free sums (forecasting.sums): `fleetcast report` run twice wrote a requirement of
+    # 10339.953311276951, then 10339.95331127695, to triggers.csv.
+    return pl.when(w.sum() > 0).then(exact_sum(h * w) / exact_sum(w))
 
 
 def _pool_headroom(plan: CapacityPlan) -> pl.Expr:
@@ -359,7 +353,7 @@ def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFra
         .join(_pool_members(plan).lazy(), on="block_id")
         .join(groups, on="block_id")
         .group_by("ds", "region", "pool", "group", customer=pl.col("dedicated_customer"))
-        .agg(gpus=sum_in_order(pl.col("h100e")))
+        .agg(gpus=exact_sum(pl.col("h100e")))
     )
 
 
@@ -384,7 +378,7 @@ def _dedicated_offset(
         .join(pool_frame(), how="cross")
         .filter(class_in_pool())
         .group_by("region", "ds", "pool", "customer", "workload_class")
-        .agg(demand=sum_in_order(pl.col(column)).clip(lower_bound=0.0))
+        .agg(demand=exact_sum(pl.col(column)).clip(lower_bound=0.0))
     )
     keys = ["region", "ds", "pool", "customer"]
     by_group = (
@@ -392,15 +386,15 @@ def _dedicated_offset(
         .join(_dedicated_groups(plan).lazy().select("group", "workload_class").unique(), on="group")
         .join(customer_demand, on=[*keys, "workload_class"])
         .group_by(*keys, "group")
-        .agg(pl.col("gpus").first(), demand=sum_in_order(pl.col("demand")))
+        .agg(pl.col("gpus").first(), demand=exact_sum(pl.col("demand")))
         .group_by(keys)
-        .agg(taken=sum_in_order(pl.min_horizontal("demand", "gpus")))
+        .agg(taken=exact_sum(pl.min_horizontal("demand", "gpus")))
     )
-    in_pool = customer_demand.group_by(keys).agg(total=sum_in_order(pl.col("demand")))
+    in_pool = customer_demand.group_by(keys).agg(total=exact_sum(pl.col("demand")))
     return (
         by_group.join(in_pool, on=keys)
         .group_by("region", "ds", "pool")
-        .agg(offset=sum_in_order(pl.min_horizontal("taken", "total")))
+        .agg(offset=exact_sum(pl.min_horizontal("taken", "total")))
     )
 
 
@@ -417,7 +411,7 @@ def _bottom_peaks(levels: pl.DataFrame, *, column: str, dedicated: list[str]) ->
         .filter(pl.col("depth") == 3)
         .group_by(keys)
         .agg(
-            peaks=sum_in_order(pl.col(column).filter(peak)),
+            peaks=exact_sum(pl.col(column).filter(peak)),
             complete=pl.col("customer").filter(peak).n_unique() == pl.col("customer").n_unique(),
             exact=~pl.col("customer").is_in(dedicated).any(),
         )
@@ -455,7 +449,7 @@ def _shared_peak_bound(
         .join(pool_frame(), how="cross")
         .filter(class_in_pool())
         .group_by(keys)
-        .agg(peaks=sum_in_order(pl.col("peaks").clip(lower_bound=0.0)), exact=pl.col("exact").all())
+        .agg(peaks=exact_sum(pl.col("peaks").clip(lower_bound=0.0)), exact=pl.col("exact").all())
     )
     taken = _dedicated_offset(
         levels, plan, column=column, start=start, end=end, measure=Measure.PEAK
@@ -480,7 +474,7 @@ def _shared_capacity(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFr
         .filter(pl.col("dedicated_customer").is_null())
         .join(_pool_members(plan).lazy(), on="block_id")
         .group_by("region", "ds", "pool")
-        .agg(capacity_gpus=sum_in_order(pl.col("h100e")))
+        .agg(capacity_gpus=exact_sum(pl.col("h100e")))
     )
 
 

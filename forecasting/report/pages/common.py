@@ -75,9 +75,9 @@ from forecasting.schema import (
 )
 from forecasting.text import (
     before_as_of,
-    before_next_report,
     days_count,
     estimated_words,
+    next_report_words,
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
@@ -457,20 +457,6 @@ def next_order_by(inputs: ReportInputs) -> str:
 def _card_soon(day: date | None, inputs: ReportInputs) -> str:
     """:func:`next_report_words` of a "next order-by" card's ``day``, on ``inputs``' days."""
     return next_report_words(day, as_of=inputs.as_of, next_report=inputs.next_report)
-
-
-def next_report_words(
-    day: date | None, *, as_of: date | None, next_report: date | None, lead: str = "; "
-) -> str:
-    """``lead`` then "falls before the next scheduled report (DAY): place it by then" after an
-    order-by or contract-by ``day`` on or after ``as_of`` and before ``next_report``
-    (:func:`before_next_report`, the rule every surface reads), else ''. The front page's card
-    said it of a pool's first order alone: a later order or a new site's, due first, read
-    plain, and so did the finance and facilities tables' rows."""
-    if not isinstance(day, date) or as_of is None:
-        return ""
-    soon = before_next_report(day, as_of=as_of, next_report=next_report)
-    return f"{lead}{soon}" if soon else ""
 
 
 def _dated_orders(triggers: pl.DataFrame) -> pl.DataFrame:
