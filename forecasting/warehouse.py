@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -1525,6 +1525,16 @@ class Warehouse:
         """One stored frame of a run (forecasts, paths, backtests, ...) without run_id."""
         name = table_name(table)
         return self.query(f"SELECT * EXCLUDE (run_id) FROM {name} WHERE run_id = $1", [run_id])  # noqa: S608 - allow-listed
+
+    def region_hours(self, *, as_of: date | None = None) -> pl.DataFrame:
+        """Each region's hourly sums of the telemetry (``region``, ``ts``, ``served``,
+        ``queued``: GPUs running and queued), up to the end of ``as_of`` (all when None)."""
+        return self.query(
+            "SELECT region, ts, sum(gpus_running) AS served, sum(gpus_queued) AS queued "
+            "FROM telemetry WHERE $1::DATE IS NULL OR ts < $1::DATE + 1 "
+            "GROUP BY region, ts ORDER BY region, ts",
+            [as_of],
+        )
 
     def estimated_days(self, run_id: str) -> pl.DataFrame:
         """The forecast run's series whose last days held estimates, not telemetry

@@ -2020,6 +2020,10 @@ class ReportInputs:
     # dropped there, missing), or that they are not known (files ingested or the run stored
     # before migration 43), in words (traces.outages.adapter_outages_text); "" for none.
     adapter_outages: str = ""
+    # Regions whose telemetry ran at the plan's ceiling with nothing queued (demand there a
+    # floor, censored at capacity) or past the plan's GPUs in service, one sentence each
+    # (forecasting.ceiling); the CLI says them with the plan's warnings.
+    plan_disagreements: tuple[str, ...] = ()
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     # The same per region, its ``scope`` the region; ``metric`` adds ``tail_share``
     # (forecasting.concentration.REGION_METRICS).

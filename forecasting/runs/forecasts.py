@@ -341,8 +341,9 @@ def plan_warnings_for(
     """Warning lines where the plan at ``capacity_path`` misstates what the triggers and drills
     read: committed blocks their site has no power for on arrival, blocks dedicated to a
     customer with no telemetry in their region (but those retired on or before ``as_of``,
-    by default the newest telemetry day), and telemetry GPU types its [gpu_type] table
-    lacks (none when no plan)."""
+    by default the newest telemetry day), telemetry GPU types its [gpu_type] table lacks,
+    and regions whose telemetry ran at the plan's ceiling with nothing queued or past it
+    (:mod:`forecasting.ceiling`; none when no plan)."""
     from forecasting.capacity import (
         load_capacity,
         stray_dedicated_warnings,
@@ -350,6 +351,7 @@ def plan_warnings_for(
         unforecast_regions,
         unknown_gpu_type_warning,
     )
+    from forecasting.ceiling import plan_disagreement_lines, plan_disagreements
 
     if capacity_path is None or not capacity_path.is_file():
         return []
@@ -366,6 +368,13 @@ def plan_warnings_for(
             "SELECT gpu_type, count(*) AS n, list(DISTINCT region ORDER BY region) AS regions "
             "FROM telemetry GROUP BY gpu_type ORDER BY gpu_type"
         )
+        hourly = wh.region_hours(as_of=as_of)
+    dark += [
+        f"warning: {line}"
+        for line in plan_disagreement_lines(
+            plan_disagreements(hourly, plan), plan=str(capacity_path)
+        )
+    ]
     if plan.gpu_type:
         # A plan without a [gpu_type] table counts GPUs as they are: no type is unknown to it.
         dark += [

@@ -664,6 +664,7 @@ def report_inputs(
     """Everything the pages show for one trigger run and the forecast run it used."""
     from forecasting import contracts, demand
     from forecasting.capacity import capacity_timeline, site_power_by_month
+    from forecasting.ceiling import plan_disagreement_lines, plan_disagreements
     from forecasting.changes import run_changes
     from forecasting.forecast import mean_of_paths_spans
     from forecasting.report import ReportInputs
@@ -726,6 +727,7 @@ def report_inputs(
         placements = wh.run_frame("order_placements", triggers.run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
+        region_hours = wh.region_hours(as_of=as_of)
         estimated = wh.estimated_days(run_id)
         stored_construction = wh.construction_triggers(triggers.run_id)
         # Only a run stored before migration 40 needs the forecast the triggers read, to
@@ -857,6 +859,12 @@ def report_inputs(
         ),
         telemetry_since=ingested_since,
         adapter_outages=adapter_outages,
+        plan_disagreements=tuple(
+            # The pages name no file: the reader is not the one who wrote it.
+            plan_disagreement_lines(
+                plan_disagreements(region_hours, plan), plan="the capacity plan"
+            )
+        ),
         outages_not_known=(
             ""
             if outages_recorded

@@ -376,6 +376,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "telemetry_since": inputs.telemetry_since,
         "outages_not_known": inputs.outages_not_known,
         "adapter_outages": inputs.adapter_outages,
+        "plan_disagreements": inputs.plan_disagreements,
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
         "unforecast": ", ".join(unforecast_regions_of(inputs)),
         "book_only": [(r, book_only_words(r)) for r in book_only_regions_of(inputs)],
