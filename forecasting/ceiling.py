@@ -8,6 +8,10 @@ file wrote as 0, leave no row. Its demand then reads as a floor, censored at the
 a planner reading it forecasts its own ceiling. A region that ran more GPUs than the plan has
 in service misstates the other way: the triggers and drills count the plan's GPUs.
 
+A trace whose GPUs are derived from the requests that arrived (ServeGen, Azure:
+``forecasting.traces.ARRIVAL_FORMATS``) holds demand itself, its queue 0 by construction: its
+rows are left out of both rules by the callers.
+
 Neither is corrected (nothing in the telemetry says how much was turned away, or which blocks
 the plan lacks); both are said, per region, by :func:`plan_disagreement_lines`, and the
 commands print them with the plan's other warnings. The capacity read is the triggers' own

@@ -1526,14 +1526,20 @@ class Warehouse:
         name = table_name(table)
         return self.query(f"SELECT * EXCLUDE (run_id) FROM {name} WHERE run_id = $1", [run_id])  # noqa: S608 - allow-listed
 
-    def region_hours(self, *, as_of: date | None = None) -> pl.DataFrame:
+    def region_hours(
+        self, *, as_of: date | None = None, leave_out: Sequence[str] = ()
+    ) -> pl.DataFrame:
         """Each region's hourly sums of the telemetry (``region``, ``ts``, ``served``,
-        ``queued``: GPUs running and queued), up to the end of ``as_of`` (all when None)."""
+        ``queued``: GPUs running and queued), up to the end of ``as_of`` (all when None),
+        without the rows of ingests whose format is in ``leave_out``."""
         return self.query(
-            "SELECT region, ts, sum(gpus_running) AS served, sum(gpus_queued) AS queued "
-            "FROM telemetry WHERE $1::DATE IS NULL OR ts < $1::DATE + 1 "
-            "GROUP BY region, ts ORDER BY region, ts",
-            [as_of],
+            "SELECT t.region, t.ts, sum(t.gpus_running) AS served, "
+            "sum(t.gpus_queued) AS queued FROM telemetry t "
+            "LEFT JOIN ingest_ledger l ON l.ingest_id = t.ingest_id "
+            "WHERE ($1::DATE IS NULL OR t.ts < $1::DATE + 1) "
+            "AND NOT coalesce(list_contains($2::VARCHAR[], l.file_format), false) "
+            "GROUP BY t.region, t.ts ORDER BY t.region, t.ts",
+            [as_of, list(leave_out)],
         )
 
     def estimated_days(self, run_id: str) -> pl.DataFrame:

@@ -165,3 +165,43 @@ def test_every_page_says_a_region_censored_at_its_ceiling() -> None:
     for page in (finance_page(inputs), facilities_page(inputs), platform_page(inputs)):
         assert html_text(f"Telemetry against the plan: {line}.") in page
     assert "Telemetry against the plan" not in finance_page(sample_inputs())
+
+
+def test_a_trace_of_arrivals_at_its_plans_ceiling_is_demand_not_a_floor(tmp_path: Path) -> None:
+    """ServeGen's GPUs are the requests that arrived, its queue 0 by construction: on a plan
+    whose GPUs equal its busiest hour, the rule read the trace as a full region hiding its
+    queue ("a floor censored at capacity"), which arrivals never are. Its rows are left out of
+    both rules; the same hours read from a file of served GPUs are flagged."""
+    from forecasting import ingest, warehouse
+    from forecasting.traces import ARRIVAL_FORMATS
+
+    # One client at 1 request/s in every 10-minute window of a day: 10 GPUs of deepseek-r1.
+    trace = tmp_path / "sg.csv"
+    trace.write_text(
+        "category,model,client_id,t_s,rate_rps,cv,arrival_pattern,pat_arg1,pat_arg2\n"
+        + "".join(
+            f"language,deepseek-r1,0,{t},1.0,1.0,Gamma,1.0,1.0\n" for t in range(0, 86_400, 600)
+        ),
+        encoding="utf-8",
+    )
+    path = tmp_path / "s.duckdb"
+    with warehouse.connect(path) as wh:
+        ingest.ingest_file(wh, trace, file_format="servegen")
+        hours = wh.region_hours()
+    assert "servegen" in ARRIVAL_FORMATS
+    (region,) = hours["region"].unique().to_list()
+    busiest = round(hours["served"].max())  # type: ignore[arg-type]
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(
+        PLAN.replace('region = "eu-west"', f'region = "{region}"')
+        .replace("gpus = 256", f"gpus = {busiest}", 1)
+        .replace("in_service = 2025-01-01", "in_service = 2020-01-01")
+        .replace("in_service = 2025-03-02", "in_service = 2100-01-01")
+        .replace('status = "live"\nin_service = 2100', 'status = "committed"\nin_service = 2100'),
+        encoding="utf-8",
+    )
+    from forecasting.capacity import load_capacity
+
+    assert not plan_disagreements(hours, load_capacity(plan)).is_empty()  # as if served
+    said = [w for w in runs.plan_warnings_for(path, plan) if "ceiling" in w or "ran more" in w]
+    assert said == []

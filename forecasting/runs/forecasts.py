@@ -352,6 +352,7 @@ def plan_warnings_for(
         unknown_gpu_type_warning,
     )
     from forecasting.ceiling import plan_disagreement_lines, plan_disagreements
+    from forecasting.traces import ARRIVAL_FORMATS
 
     if capacity_path is None or not capacity_path.is_file():
         return []
@@ -368,7 +369,8 @@ def plan_warnings_for(
             "SELECT gpu_type, count(*) AS n, list(DISTINCT region ORDER BY region) AS regions "
             "FROM telemetry GROUP BY gpu_type ORDER BY gpu_type"
         )
-        hourly = wh.region_hours(as_of=as_of)
+        # A trace whose GPUs are the requests that arrived is demand, not a censored floor.
+        hourly = wh.region_hours(as_of=as_of, leave_out=ARRIVAL_FORMATS)
     dark += [
         f"warning: {line}"
         for line in plan_disagreement_lines(

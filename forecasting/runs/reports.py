@@ -670,7 +670,7 @@ def report_inputs(
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.settings import next_report_for
-    from forecasting.traces import OUTAGE_FINDERS, placed_dates_note
+    from forecasting.traces import ARRIVAL_FORMATS, OUTAGE_FINDERS, placed_dates_note
     from forecasting.traces.outages import adapter_outages_text
     from forecasting.triggers import (
         construction_triggers,
@@ -727,7 +727,7 @@ def report_inputs(
         placements = wh.run_frame("order_placements", triggers.run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
-        region_hours = wh.region_hours(as_of=as_of)
+        region_hours = wh.region_hours(as_of=as_of, leave_out=ARRIVAL_FORMATS)
         estimated = wh.estimated_days(run_id)
         stored_construction = wh.construction_triggers(triggers.run_id)
         # Only a run stored before migration 40 needs the forecast the triggers read, to

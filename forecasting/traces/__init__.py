@@ -52,6 +52,7 @@ from forecasting.traces.outages import windows_calendar
 
 __all__ = [
     "ADAPTERS",
+    "ARRIVAL_FORMATS",
     "OUTAGE_FINDERS",
     "REFUSED_SCHEMA",
     "WIDE_ROW_RULE",
@@ -214,6 +215,10 @@ class TraceAdapter(Generic[OptionsT]):
     # does is "no outage window found" a finding, and one ingested before migration 43 "not
     # known" (ServeGen's and Azure's have no outage test: nothing to find, nothing unknown).
     finds_outages: bool = False
+    # Whether its running GPUs are what ran, beside a queue: an adapter that derives GPUs from
+    # the requests that arrived (ServeGen, Azure) writes demand itself there and a queue of 0
+    # by construction, so a region's hours at its plan's ceiling are no censored floor.
+    queue_measured: bool = True
 
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
@@ -810,6 +815,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             _scan=scan_servegen,
             _report=report_servegen,
             _read=read_servegen,
+            queue_measured=False,
         ),
         TraceAdapter(
             name="azure-llm",
@@ -823,12 +829,15 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             _scan=scan_azure_llm,
             _report=report_azure_llm,
             _read=read_azure_llm,
+            queue_measured=False,
         ),
     )
 }
 
 
 OUTAGE_FINDERS: tuple[str, ...] = tuple(a.name for a in ADAPTERS.values() if a.finds_outages)
+# The formats whose rows hold demand as it arrived, never censored by capacity.
+ARRIVAL_FORMATS: tuple[str, ...] = tuple(a.name for a in ADAPTERS.values() if not a.queue_measured)
 """The adapters that look for telemetry outages (:attr:`TraceAdapter.finds_outages`)."""
 
 
