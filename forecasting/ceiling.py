@@ -1,6 +1,9 @@
 """Hours a region's telemetry disagrees with its plan: served at the ceiling with nothing
 queued, or served past it.
 
+Each region is judged as the triggers' two pools: all its classes on every block, and its
+training on the blocks training may run on (a fabric).
+
 Demand is served plus queued (DOMAIN.md, "Demand is not usage"). A region whose GPUs ran at
 the capacity the plan has in service there while its telemetry queued nothing shows what ran,
 not what was asked: requests turned away, or a queue the scheduler does not export and the
@@ -26,6 +29,7 @@ from datetime import date
 import polars as pl
 
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, capacity_timeline
+from forecasting.schema import WorkloadClass
 from forecasting.text import counted, gpus
 
 __all__ = [
@@ -50,6 +54,7 @@ MIN_HOURS = 6
 _SCHEMA = pl.Schema(
     {
         "region": pl.String(),
+        "pool": pl.String(),
         "rule": pl.String(),
         "hours": pl.UInt32(),
         "first": pl.Datetime("us", "UTC"),
@@ -66,12 +71,15 @@ def _rule(at_ceiling: pl.Expr, over_plan: pl.Expr) -> pl.Expr:
 
 
 def plan_disagreements(hourly: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
-    """Per region and rule, the hours of ``hourly`` (``region``, ``ts``, ``served``,
-    ``queued``: a region's hourly sums) at the plan's ceiling with nothing queued
-    (``rule == "ceiling"``) or over the plan's GPUs in service (``"over"``), where there are
-    at least :data:`MIN_HOURS`: their count, first and last hour, and the hour that ran the
-    most (``served``) beside the GPUs in service then (``capacity``). Regions the plan has no
-    GPUs in service for on a day are not judged on it (the plan's other warnings say so)."""
+    """Per region, pool and rule, the hours of ``hourly`` (``region``, ``pool``, ``ts``,
+    ``served``, ``queued``: hourly sums of the region's telemetry in pool ``all`` and of its
+    training in pool ``training``, :meth:`forecasting.warehouse.Warehouse.region_hours`) at
+    the pool's ceiling with nothing queued (``rule == "ceiling"``) or over the pool's GPUs in
+    service (``"over"``), where there are at least :data:`MIN_HOURS`: their count, first and
+    last hour, and the hour that ran the most (``served``) beside the GPUs in service then
+    (``capacity``). The training pool is the blocks training may run on (a fabric), as the
+    triggers' is. A pool the plan has no GPUs in service for on a day is not judged on it (the
+    plan's other warnings say so)."""
     if hourly.is_empty():
         return pl.DataFrame(schema=_SCHEMA)
     days = hourly.with_columns(ds=pl.col("ts").dt.date())
@@ -79,10 +87,10 @@ def plan_disagreements(hourly: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame
     assert isinstance(start, date) and isinstance(end, date)
     capacity = (
         capacity_timeline(plan, start=start, end=end)
-        .filter(pl.col("workload_class") == ALL_CLASSES)
-        .select("ds", "region", pl.col("gpus").alias("capacity"))
+        .filter(pl.col("workload_class").is_in([ALL_CLASSES, WorkloadClass.TRAINING.value]))
+        .select("ds", "region", pl.col("workload_class").alias("pool"), capacity="gpus")
     )
-    judged = days.join(capacity, on=["ds", "region"]).filter(pl.col("capacity") > 0)
+    judged = days.join(capacity, on=["ds", "region", "pool"]).filter(pl.col("capacity") > 0)
     return (
         judged.with_columns(
             rule=_rule(
@@ -92,7 +100,7 @@ def plan_disagreements(hourly: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame
             )
         )
         .drop_nulls("rule")
-        .group_by("region", "rule")
+        .group_by("region", "pool", "rule")
         .agg(
             pl.len().cast(pl.UInt32).alias("hours"),
             pl.col("ts").min().alias("first"),
@@ -101,7 +109,7 @@ def plan_disagreements(hourly: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame
             pl.col("capacity").sort_by("served").last(),
         )
         .filter(pl.col("hours") >= MIN_HOURS)
-        .sort("region", "rule")
+        .sort("region", "pool", "rule")
         .select(_SCHEMA.names())
         .cast(_SCHEMA)
     )
@@ -115,24 +123,29 @@ def plan_disagreement_lines(disagreements: pl.DataFrame, *, plan: str) -> list[s
     """One line per row of :func:`plan_disagreements`: what the hours were, what the figures
     resting on them read, and what to do (``plan`` names the capacity file)."""
     lines = []
-    for region, rule, hours, first, last, served, capacity in disagreements.iter_rows():
+    for region, pool, rule, hours, first, last, served, capacity in disagreements.iter_rows():
         span = _span(first, last)
+        if pool == ALL_CLASSES:
+            who, held = region, f"{plan} has in service there"
+        else:
+            who = f"training in {region}"
+            held = f"{plan} has in service there on blocks training may run on"
         if rule == "ceiling":
             lines.append(
-                f"{region} served at its ceiling with nothing queued for "
-                f"{counted(hours, 'hour')} ({span}; at least {AT_CEILING_SHARE:.0%} of the "
-                f"GPUs {plan} has in service there, up to {gpus(served)} of {capacity:,}): "
-                "what it turned away left no telemetry, so its demand there reads as what ran, "
-                "a floor censored at capacity, and its forecast and triggers read low; export "
-                "the scheduler's queue as gpus_queued (or queued_gpu_hours), or check the "
-                f"plan's blocks in {region}"
+                f"{who} served at its ceiling with nothing queued for "
+                f"{counted(hours, 'hour')} ({span}; at least {AT_CEILING_SHARE:.0%} of "
+                f"the GPUs {held}, up to {gpus(served)} of {capacity:,}): what it turned away left "
+                "no telemetry, so its demand there reads as what ran, a floor censored at "
+                "capacity, and its forecast and triggers read low; export the scheduler's "
+                "queue as gpus_queued (or queued_gpu_hours), or check the plan's blocks in "
+                f"{region}"
             )
         else:
             lines.append(
-                f"{region} ran more GPUs than {plan} has in service there for "
-                f"{counted(hours, 'hour')} ({span}; up to {gpus(served)} against "
-                f"{capacity:,}): the plan misses blocks that serve, or the telemetry counts "
-                "GPUs outside them (a partner cloud's), and the triggers and drills count the "
-                f"plan's GPUs; add the blocks to the plan, or check the telemetry's region"
+                f"{who} ran more GPUs than {held} for {counted(hours, 'hour')} ({span}; up "
+                f"to {gpus(served)} against {capacity:,}): the plan misses blocks that serve, "
+                "or the telemetry counts GPUs outside them (a partner cloud's), and the "
+                "triggers and drills count the plan's GPUs; add the blocks to the plan, or "
+                "check the telemetry's region"
             )
     return lines

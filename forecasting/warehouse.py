@@ -1529,16 +1529,20 @@ class Warehouse:
     def region_hours(
         self, *, as_of: date | None = None, leave_out: Sequence[str] = ()
     ) -> pl.DataFrame:
-        """Each region's hourly sums of the telemetry (``region``, ``ts``, ``served``,
-        ``queued``: GPUs running and queued), up to the end of ``as_of`` (all when None),
-        without the rows of ingests whose format is in ``leave_out``."""
+        """Each region's hourly sums of the telemetry (``region``, ``pool``, ``ts``,
+        ``served``, ``queued``: GPUs running and queued), of every class (pool ``all``) and of
+        training alone (pool ``training``), up to the end of ``as_of`` (all when None), without
+        the rows of ingests whose format is in ``leave_out``."""
         return self.query(
-            "SELECT t.region, t.ts, sum(t.gpus_running) AS served, "
-            "sum(t.gpus_queued) AS queued FROM telemetry t "
-            "LEFT JOIN ingest_ledger l ON l.ingest_id = t.ingest_id "
-            "WHERE ($1::DATE IS NULL OR t.ts < $1::DATE + 1) "
-            "AND NOT coalesce(list_contains($2::VARCHAR[], l.file_format), false) "
-            "GROUP BY t.region, t.ts ORDER BY t.region, t.ts",
+            "WITH rows AS (SELECT t.region, t.workload_class, t.ts, t.gpus_running, "
+            "t.gpus_queued FROM telemetry t LEFT JOIN ingest_ledger l "
+            "ON l.ingest_id = t.ingest_id WHERE ($1::DATE IS NULL OR t.ts < $1::DATE + 1) "
+            "AND NOT coalesce(list_contains($2::VARCHAR[], l.file_format), false)) "
+            "SELECT region, 'all' AS pool, ts, sum(gpus_running) AS served, "
+            "sum(gpus_queued) AS queued FROM rows GROUP BY region, ts "
+            "UNION ALL SELECT region, 'training' AS pool, ts, sum(gpus_running), "
+            "sum(gpus_queued) FROM rows WHERE workload_class = 'training' GROUP BY region, ts "
+            "ORDER BY region, pool, ts",
             [as_of, list(leave_out)],
         )
 

@@ -52,11 +52,14 @@ def _plan() -> CapacityPlan:
     return parse_capacity(PLAN, today=(START + timedelta(days=1)).date())
 
 
-def _hours(served: list[float], queued: list[float], *, region: str = "eu-west") -> pl.DataFrame:
-    """A region's hourly sums from START on."""
+def _hours(
+    served: list[float], queued: list[float], *, region: str = "eu-west", pool: str = "all"
+) -> pl.DataFrame:
+    """A region's hourly sums in one pool from START on."""
     return pl.DataFrame(
         {
             "region": region,
+            "pool": pool,
             "ts": [START + timedelta(hours=h) for h in range(len(served))],
             "served": served,
             "queued": queued,
@@ -71,8 +74,8 @@ def test_a_full_region_that_queued_nothing_is_a_floor_not_a_measure() -> None:
     named, and said to be a floor censored at capacity."""
     served = [100.0] * 4 + [252.0] * 8 + [100.0] * 4
     found = plan_disagreements(_hours(served, [0.0] * 16), _plan())
-    assert found.select("region", "rule", "hours", "served", "capacity").rows() == [
-        ("eu-west", "ceiling", 8, 252.0, 256)
+    assert found.select("region", "pool", "rule", "hours", "served", "capacity").rows() == [
+        ("eu-west", "all", "ceiling", 8, 252.0, 256)
     ]
     assert found["first"][0] == START + timedelta(hours=4)
     (line,) = plan_disagreement_lines(found, plan="capacity.toml")
@@ -107,6 +110,32 @@ def test_the_ceiling_is_the_plans_gpus_in_service_that_day() -> None:
     assert line.startswith(
         "eu-west ran more GPUs than capacity.toml has in service there for 24 hours "
         "(2025-03-01 00:00 to 2025-03-01 23:00 UTC; up to 300 against 256)"
+    )
+
+
+def test_training_at_its_fabric_ceiling_is_said_apart_from_its_region() -> None:
+    """Training runs only on a fabric: a region with 256 GPUs of racks beside a 128-GPU pod
+    has room, but training holding all 128 pod GPUs for 8 hours with nothing queued is a full
+    training pool, its demand a floor the training trigger reads. Said as training's, against
+    the pod's GPUs; the region's own hours (racks idle) are not flagged."""
+    pod = (
+        "\n[[block]]\n"
+        'id = "eu-pod"\nkind = "pod"\nregion = "eu-west"\nsite = "eu-west-a"\n'
+        'gpu_type = "H100"\ngpus = 128\nmw = 0.2\nstatus = "live"\nin_service = 2025-01-01\n'
+        "fabric = true\n"
+    )
+    plan = parse_capacity(PLAN + pod, today=(START + timedelta(days=1)).date())
+    training = _hours([128.0] * 8, [0.0] * 8, pool="training")
+    region = _hours([200.0] * 8, [0.0] * 8)
+    found = plan_disagreements(pl.concat([region, training]), plan)
+    assert found.select("region", "pool", "rule", "hours", "capacity").rows() == [
+        ("eu-west", "training", "ceiling", 8, 128)
+    ]
+    (line,) = plan_disagreement_lines(found, plan="capacity.toml")
+    assert line.startswith(
+        "training in eu-west served at its ceiling with nothing queued for 8 hours "
+        "(2025-03-01 00:00 to 2025-03-01 07:00 UTC; at least 98% of the GPUs capacity.toml has "
+        "in service there on blocks training may run on, up to 128 of 128)"
     )
 
 
