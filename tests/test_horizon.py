@@ -1382,6 +1382,44 @@ def test_a_short_run_s_lifted_months_keep_their_quantiles_in_order() -> None:
     assert float(december["q10"][0]) <= 150.0 * 1.25 + 1e-9
 
 
+def test_a_daily_only_run_holds_each_customer_s_peak_within_its_class() -> None:
+    """`forecast --horizon 26w --horizon-months 0` on a 200-day shaped synthetic fleet stored
+    a customer's daily peak q90 up to 4.3 times its whole class's (517 of 9,646 customer rows,
+    8 customers; a 45-day fleet 406 rows, 1.98x), where the same fleet's plan runs, asked for
+    months (made or refused), held every customer within its class: a customer's peak hour is
+    part of its class's, so none of its quantiles can exceed the class's. A daily-only run now
+    holds the peak rows so too, and leaves the mean measure, reconciled, as it is."""
+    from forecasting.runs.forecasts import plan_past_lead_times
+
+    history = _history()
+    short = _flat_result(history)
+    acme = (pl.col("unique_id") == "total/r1/inference/acme") & (pl.col("measure") == "peak")
+    wide = short.forecast.with_columns(
+        pl.when(acme).then(pl.col(c) * 3).otherwise(pl.col(c)).alias(c) for c in ("q90", "q99")
+    )
+    result, extended, _ = plan_past_lead_times(
+        history, replace(short, forecast=wide), as_of=AS_OF, months=0, book=None, seed=0
+    )
+    assert extended is None
+    rows = result.forecast.filter(pl.col("measure") == "peak")
+    theirs = rows.filter(pl.col("unique_id") == "total/r1/inference").select(
+        "ds", *(pl.col(c).alias(f"{c}_class") for c in ("q10", "q50", "q90", "q99"))
+    )
+    held = rows.filter(acme).join(theirs, on="ds")
+    assert held.height == DAYS
+    for c in ("q10", "q50", "q90", "q99"):
+        assert (held[c] <= held[f"{c}_class"] + 1e-9).all(), c
+    # Its band stays a band: q90 at the class's, its q10 and q50 its own.
+    assert held["q90"].to_list() == held["q90_class"].to_list()
+    own = short.forecast.filter(acme)
+    assert held["q50"].to_list() == own["q50"].to_list()
+    # The mean measure is the reconciled one: as it was.
+    assert_frame_equal(
+        result.forecast.filter(pl.col("measure") == "mean"),
+        wide.filter(pl.col("measure") == "mean"),
+    )
+
+
 def test_a_month_s_peak_reads_at_least_its_days_with_the_contract_book_applied() -> None:
     """The book lifts the daily rows' quantiles by a pipeline deal's draws on the paths and
     the monthly rows' means only, so a month's peak row read below its own days again after
