@@ -1337,6 +1337,89 @@ def test_a_short_run_s_months_carry_what_its_days_read_above_the_growth_model() 
     )
 
 
+def test_a_short_run_s_lifted_months_keep_their_quantiles_in_order() -> None:
+    """A 7-day run of a 90-day synthetic fleet (`fleetcast synth --days 90 --customers 12
+    --seed 3`, `forecast --horizon 1w`) stored eu-west evaluation's December 2026 peak as q10
+    4,291 GPUs, q50 422, q90 633: a bursty class's growth model read its days' q10 near 1 GPU,
+    its short model 20, and the months took the ratio, 28-fold, on q10 alone; 79 monthly rows
+    of its evaluation and experimentation classes and their customers read q10 above q90 for
+    three months. A lower quantile now rises by no larger share than the ones above it, so a
+    month's quantiles stay in order, while a wider daily band still lifts its upper tail."""
+    as_of = date(2026, 12, 6)
+    week = [as_of + timedelta(days=d) for d in range(1, 8)]
+    ids = ["total/r1", "total/r1/evaluation", "total/r1/evaluation/acme"]
+
+    def rows(values: dict[str, dict[str, float]], days: list[date]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                {"unique_id": uid, "ds": day, "measure": "peak", **v}
+                for uid, v in values.items()
+                for day in days
+            ]
+        )
+
+    short = {"mean": 75.0, "q10": 20.0, "q50": 65.0, "q90": 150.0, "q99": 320.0}
+    grown = {"mean": 60.0, "q10": 0.7, "q50": 52.0, "q90": 100.0, "q99": 200.0}
+    region = {"mean": 900.0, "q10": 500.0, "q50": 900.0, "q90": 1500.0, "q99": 3000.0}
+    daily = rows({ids[0]: region, ids[1]: short}, week)
+    growth = rows({ids[0]: region, ids[1]: grown}, week).drop("measure")
+    month = {"mean": 313.0, "q10": 150.0, "q50": 333.0, "q90": 500.0, "q99": 1100.0}
+    share = {k: v / 4 for k, v in month.items()}
+    monthly = rows(
+        {ids[0]: {k: 10 * v for k, v in month.items()}, ids[1]: month, ids[2]: share},
+        [date(2026, 12, 1), date(2027, 1, 1)],
+    )
+    lifted = horizon._months_lifted_as_their_days(monthly, daily, growth, as_of=as_of)
+    order = ["q10", "q50", "q90", "q99"]
+    for row in lifted.iter_rows(named=True):
+        assert [row[c] for c in order] == sorted(row[c] for c in order), row
+    december = lifted.filter((pl.col("unique_id") == ids[1]) & (pl.col("ds") == date(2026, 12, 1)))
+    # q90 read 1.5x its growth model's over the last week (q99 1.6x): the month's q90 still
+    # rises by its own share.
+    assert float(december["q90"][0]) == pytest.approx(750.0)
+    # q50 by its own 25 %, and q10 by no more than q50's share.
+    assert float(december["q50"][0]) == pytest.approx(333.0 * 1.25)
+    assert float(december["q10"][0]) <= 150.0 * 1.25 + 1e-9
+
+
+def test_a_daily_only_run_holds_each_customer_s_peak_within_its_class() -> None:
+    """`forecast --horizon 26w --horizon-months 0` on a 200-day shaped synthetic fleet stored
+    a customer's daily peak q90 up to 4.3 times its whole class's (517 of 9,646 customer rows,
+    8 customers; a 45-day fleet 406 rows, 1.98x), where the same fleet's plan runs, asked for
+    months (made or refused), held every customer within its class: a customer's peak hour is
+    part of its class's, so none of its quantiles can exceed the class's. A daily-only run now
+    holds the peak rows so too, and leaves the mean measure, reconciled, as it is."""
+    from forecasting.runs.forecasts import plan_past_lead_times
+
+    history = _history()
+    short = _flat_result(history)
+    acme = (pl.col("unique_id") == "total/r1/inference/acme") & (pl.col("measure") == "peak")
+    wide = short.forecast.with_columns(
+        pl.when(acme).then(pl.col(c) * 3).otherwise(pl.col(c)).alias(c) for c in ("q90", "q99")
+    )
+    result, extended, _ = plan_past_lead_times(
+        history, replace(short, forecast=wide), as_of=AS_OF, months=0, book=None, seed=0
+    )
+    assert extended is None
+    rows = result.forecast.filter(pl.col("measure") == "peak")
+    theirs = rows.filter(pl.col("unique_id") == "total/r1/inference").select(
+        "ds", *(pl.col(c).alias(f"{c}_class") for c in ("q10", "q50", "q90", "q99"))
+    )
+    held = rows.filter(acme).join(theirs, on="ds")
+    assert held.height == DAYS
+    for c in ("q10", "q50", "q90", "q99"):
+        assert (held[c] <= held[f"{c}_class"] + 1e-9).all(), c
+    # Its band stays a band: q90 at the class's, its q10 and q50 its own.
+    assert held["q90"].to_list() == held["q90_class"].to_list()
+    own = short.forecast.filter(acme)
+    assert held["q50"].to_list() == own["q50"].to_list()
+    # The mean measure is the reconciled one: as it was.
+    assert_frame_equal(
+        result.forecast.filter(pl.col("measure") == "mean"),
+        wide.filter(pl.col("measure") == "mean"),
+    )
+
+
 def test_a_month_s_peak_reads_at_least_its_days_with_the_contract_book_applied() -> None:
     """The book lifts the daily rows' quantiles by a pipeline deal's draws on the paths and
     the monthly rows' means only, so a month's peak row read below its own days again after

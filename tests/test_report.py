@@ -4115,6 +4115,36 @@ def test_an_order_the_forecast_ends_before_is_named_not_sized_beside_the_capital
     assert unsized_beside(frame.filter(pl.col("pool") == "training")) == ""
 
 
+def test_growth_drivers_tied_on_growth_list_in_one_order_on_every_rerun() -> None:
+    """A rerun of `fleetcast report` on one forecast run (a 90-day synthetic fleet, seed 3,
+    forecast 1 week) swapped two rows of the finance page's "Who drives the growth": eu-west
+    training's cust-009 and lumen-systems, both +1,263 GPUs, came in the order the stored
+    drivers happened to hold. Ties on growth now list by region, pool, class and customer."""
+    from forecasting.triggers import DRIVERS_SCHEMA
+
+    rows = [
+        {"region": "eu-west", "pool": "training", "workload_class": "training", "customer": c,
+         "growth_gpus": 1263.0, "share": 0.176}
+        for c in ("lumen-systems", "cust-009", "tidewater-search")
+    ] + [{"region": "eu-west", "pool": "all", "workload_class": "inference",
+          "customer": "northwind-ai", "growth_gpus": 1634.0, "share": 0.27}]  # fmt: skip
+    frame = pl.concat([DRIVERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
+    listed = [
+        [(row[1], row[3]) for row in _drivers_table(f, daily_end=None).rows]
+        for f in (frame, frame.reverse())
+    ]
+    assert (
+        listed[0]
+        == listed[1]
+        == [
+            ("all", "northwind-ai"),
+            ("training", "cust-009"),
+            ("training", "lumen-systems"),
+            ("training", "tidewater-search"),
+        ]
+    )
+
+
 def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() -> None:
     """A customer who left, 0 -> 0 GPUs (+0.015), topped "Who drives the growth" with 100 % of
     a pool whose other parts all shrank. The table lists no part that moved by less than half

@@ -702,7 +702,11 @@ def plan_past_lead_times(
     its daily models.
     """
     from forecasting.contracts import apply_to_months
-    from forecasting.horizon import extend_horizon, months_at_least_their_days
+    from forecasting.horizon import (
+        customer_peaks_within_classes,
+        extend_horizon,
+        months_at_least_their_days,
+    )
 
     extended = (
         extend_horizon(
@@ -718,6 +722,12 @@ def plan_past_lead_times(
     )
     if extended is not None:
         result = extended.result
+    else:
+        # A plan holds its customers within their classes; a daily-only run's peaks too.
+        result = replace(
+            result,
+            forecast=customer_peaks_within_classes(result.forecast, constant=result.constant),
+        )
     applied = None
     if book is not None:
         result, applied = apply_book(result, book, seed=seed, as_of=as_of)

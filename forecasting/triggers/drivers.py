@@ -89,7 +89,11 @@ def growth_drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date)
         .with_columns(growth_gpus=pl.col("to_gpus") - pl.col("from_gpus"))
         .with_columns(_share())
         .select(DRIVERS_SCHEMA.names())
-        .sort(["region", "pool", "growth_gpus"], descending=[False, False, True])
+        # Ties on growth by class and customer, so a rerun stores them in one order.
+        .sort(
+            ["region", "pool", "growth_gpus", "workload_class", "customer"],
+            descending=[False, False, True, False, False],
+        )
         .collect()
         .cast(DRIVERS_SCHEMA)
     )

@@ -1176,7 +1176,17 @@ def _drivers_table(
         # customer who had left read as the pool's growth.
         # Then the largest falls: where no pool grows, the smallest falls led the table.
         for r in drivers.filter(pl.col("growth_gpus").abs() >= GROWTH_FLOOR_GPUS)
-        .sort(pl.col("growth_gpus") < 0, pl.col("growth_gpus").abs(), descending=[False, True])
+        # Ties on growth (customers splitting a class alike) by name: a rerun of the same
+        # run listed them in whatever order the stored drivers held.
+        .sort(
+            pl.col("growth_gpus") < 0,
+            pl.col("growth_gpus").abs(),
+            "region",
+            "pool",
+            "workload_class",
+            "customer",
+            descending=[False, True, False, False, False, False],
+        )
         .head(top)
         .iter_rows(named=True)
     ]
