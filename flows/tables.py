@@ -448,7 +448,13 @@ def _decision_table(run: ForecastRun) -> list[Table]:
         table.add_row(f"not forecast past the daily days: {run.plan_gap}")
         return [table]
     if not run.horizon_months:
-        return []
+        if not run.daily_only:
+            return []
+        # `--horizon-months 0`, or a fleet too young: the reason the run stored, not silence.
+        table = Table(title="plan horizon: the daily days only", title_justify="left")
+        table.add_column("why")
+        table.add_row(run.daily_only)
+        return [table]
     followed = f"; {run.plan_change}" if run.plan_change else ""
     # `--horizon-months 12` printed "plan horizon 37 months" and never said why.
     raised = (
@@ -1849,7 +1855,13 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         f"forecast {f.run_id}: {f.series:,} series, {f.history_to}{accuracy}"
         # Only `forecast`'s tables said it: `run` read "$0 in 0 orders" to the daily days'
         # end with no word of why a 36-month plan was not made.
-        + (f"; no plan past the daily days: {f.plan_gap}" if f.plan_gap else "")
+        + (
+            f"; no plan past the daily days: {f.plan_gap}"
+            if f.plan_gap
+            else f"; {f.daily_only}"
+            if f.daily_only
+            else ""
+        )
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         *([outcome.report.placed_dates] if outcome.report.placed_dates else []),
