@@ -516,6 +516,7 @@ def what_if(
             forecast=forecast,
             buffer_weeks=settings.buffer_weeks,
             revenue_on=revenue_on_baseline,
+            deal_waits=waits,
         ),
         orders=orders,
         triggers_without=without.triggers,

@@ -107,10 +107,18 @@ def baseline_short_note(
     forecast: pl.DataFrame,
     buffer_weeks: int,
     revenue_on: float | None,
+    deal_waits: pl.DataFrame | None = None,
 ) -> str:
     """What the plan is short of without the deal, where the deal would hold GPUs ('' when
     nothing): each span (:func:`baseline_gaps`) and what ends it, that the deal's verdict
     counts only the days it adds, and the revenue it counts in those spans (``revenue_on``).
+
+    ``deal_waits``: the deal's own waits for power (``site``, ``exhaustion_with``: the days
+    its pools lack more with it, :func:`forecasting.whatif.power.power_waits`). A site short
+    in both on different days names the deal's day beside the plan's: the demo's us-west-b
+    read "short from October 2027" for the deal and "the plan is short of power at us-west-b
+    from July 2028 ... without this deal too", two dates for one site and no word of which
+    was which.
 
     The deal is served on such a day when the orders it adds serve its GPUs, so that its
     pools lack the same GPUs with and without it: signing changes nothing there, and its
@@ -123,7 +131,19 @@ def baseline_short_note(
     # A site with blocks past its ceiling: the power that ends its other span carries only
     # the blocks under the ceiling (it read as ending the whole shortfall).
     capped = set(gaps.filter(pl.col("new_site"))["site"].to_list())
+    # Each site's first day short with the deal, said once beside the plan's own span there.
+    deal_first: dict[str, date] = (
+        {}
+        if deal_waits is None or deal_waits.is_empty()
+        else dict(
+            deal_waits.filter(pl.col("site").is_not_null())
+            .group_by("site")
+            .agg(pl.col("exhaustion_with").min())
+            .iter_rows()
+        )
+    )
     parts = []
+    both: list[str] = []
     for (site, region, pool, contracted, new_site), rows in gaps.group_by(
         "site", "region", "pool", "contracted", "new_site", maintain_order=True
     ):
@@ -149,6 +169,12 @@ def baseline_short_note(
                 if new_site
                 else "on, not within the horizon (no power there within the plan)"
             )
+            if (first := deal_first.pop(site, None)) is not None and first != begin:
+                both.append(
+                    f"{site} is short from {day_or_month(begin, forecast)} without the deal "
+                    f"(the plan's own date) and from {day_or_month(first, forecast)} with it "
+                    "(the deal's date)"
+                )
             parts.append((begin, until is None, f"short of power at {site} {when} {ends}"))
     # By first day, a span that ends before one that does not, then by its words: the spans
     # come from an unordered unique(), and two of one site can start on one day.
@@ -166,8 +192,9 @@ def baseline_short_note(
         if revenue_on
         else ""
     )
+    two = f"; two dates for one site: {'; '.join(both)}" if both else ""
     return (
         f"the plan is {listed} without this deal too: the deal's verdict counts only the days "
         "its pools lack more GPUs with it than without (signing neither causes nor cures the "
-        f"rest){revenue}{today}"
+        f"rest){two}{revenue}{today}"
     )
