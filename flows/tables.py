@@ -1976,8 +1976,18 @@ def _monthly_table(plan: CapacityPlan, today: date, *, from_telemetry: bool) -> 
         if from_telemetry
         else ""
     )
+    # With a [gpu_type] table the triggers and pages count H100-equivalents: the pools they
+    # judge (training, all) get a row in that unit under the GPUs (a GB200 cell read 8,192
+    # here and 20,480 there, with nothing to say why).
+    h100e = (
+        "; the H100e rows count H100-equivalents (GPUs x their type's h100_equivalent), the "
+        "unit the triggers and pages count the training and all pools in"
+        if plan.gpu_type
+        else ""
+    )
     table = Table(
         title="GPUs in service by month (lowest day; classes share blocks, so they overlap)"
+        + h100e
         + since,
         title_justify="left",
     )
@@ -1986,15 +1996,17 @@ def _monthly_table(plan: CapacityPlan, today: date, *, from_telemetry: bool) -> 
     for month in months:
         table.add_column(month.strftime("%b %y"), justify="right")
     order = [c.value for c in WorkloadClass] + [ALL_CLASSES]
+    pools = (WorkloadClass.TRAINING.value, ALL_CLASSES) if plan.gpu_type else ()
+    rows = [(cls, "gpus") for cls in order] + [(pool, "h100e") for pool in pools]
     for region in plan.regions:
-        for cls in order:
+        for nth, (cls, unit) in enumerate(rows):
             row = monthly.filter(pl.col("region") == region, pl.col("workload_class") == cls)
-            values = dict(zip(row["month"].to_list(), row["gpus"].to_list(), strict=True))
+            values = dict(zip(row["month"].to_list(), row[unit].to_list(), strict=True))
             table.add_row(
                 Text(region),
-                cls,
-                *(f"{values.get(m, 0):,}" for m in months),
-                end_section=cls == ALL_CLASSES,
+                f"{cls}, H100e" if unit == "h100e" else cls,
+                *(f"{values.get(m, 0):,.0f}" for m in months),
+                end_section=nth == len(rows) - 1,
             )
     return table
 
