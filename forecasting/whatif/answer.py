@@ -517,6 +517,7 @@ def what_if(
             buffer_weeks=settings.buffer_weeks,
             revenue_on=revenue_on_baseline,
             deal_waits=waits,
+            power_short=without.power,
         ),
         orders=orders,
         triggers_without=without.triggers,
