@@ -60,8 +60,16 @@ class WarehouseStatus:
 
 def read_status(path: Path, *, limit: int) -> WarehouseStatus:
     """Read the status of the warehouse at ``path`` through a read-only connection."""
+    from forecasting.runs.reports import daily_only
+
     with warehouse.connect(path, read_only=True) as wh:
         forecasts = wh.recent_forecast_runs(limit=limit)
+        # Why a run has no monthly rows, as it stored it: a daily-only run read "182 d" alone.
+        forecasts = forecasts.with_columns(
+            pl.Series(
+                "daily_only", [daily_only(wh, r) for r in forecasts["run_id"]], dtype=pl.String
+            )
+        )
         drills = wh.recent_drill_runs(limit=limit)
         triggers = _with_verified_to(wh, wh.recent_trigger_runs(limit=limit))
         ledger = wh.ledger_totals()
@@ -292,9 +300,18 @@ def warehouse_status_tables(
             f"{_when(r['created_at'])} ({_age(r['created_at'], now)})",
             f"{r['series']:,}",
             f"{r['horizon_days']} d"
-            + (f", then monthly to {r['horizon_months']} months" if r["horizon_months"] else ""),
+            + (f", then monthly to {r['horizon_months']} months" if r["horizon_months"] else "")
+            + (" only (why: below)" if r["daily_only"] else ""),
             f"{r['seconds']:.0f}",
         )
+    # Each daily-only run's stored reason, once per reason (runs.reports.daily_only).
+    said = status.forecasts.filter(pl.col("daily_only").is_not_null())
+    if said.height:
+        grouped = said.group_by("daily_only", maintain_order=True).agg("run_id")
+        forecasts.caption = "\n".join(
+            f"{', '.join(ids)}: {why}" for why, ids in grouped.iter_rows()
+        )
+        forecasts.caption_justify = "left"
 
     drills = Table(
         title=_runs_title("drill", shown=status.drills, stored=status.stored["drill_runs"]),

@@ -448,7 +448,13 @@ def _decision_table(run: ForecastRun) -> list[Table]:
         table.add_row(f"not forecast past the daily days: {run.plan_gap}")
         return [table]
     if not run.horizon_months:
-        return []
+        if not run.daily_only:
+            return []
+        # `--horizon-months 0`, or a fleet too young: the reason the run stored, not silence.
+        table = Table(title="plan horizon: the daily days only", title_justify="left")
+        table.add_column("why")
+        table.add_row(run.daily_only)
+        return [table]
     followed = f"; {run.plan_change}" if run.plan_change else ""
     # `--horizon-months 12` printed "plan horizon 37 months" and never said why.
     raised = (
@@ -1849,7 +1855,13 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         f"forecast {f.run_id}: {f.series:,} series, {f.history_to}{accuracy}"
         # Only `forecast`'s tables said it: `run` read "$0 in 0 orders" to the daily days'
         # end with no word of why a 36-month plan was not made.
-        + (f"; no plan past the daily days: {f.plan_gap}" if f.plan_gap else "")
+        + (
+            f"; no plan past the daily days: {f.plan_gap}"
+            if f.plan_gap
+            else f"; {f.daily_only}"
+            if f.daily_only
+            else ""
+        )
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         *([outcome.report.placed_dates] if outcome.report.placed_dates else []),
@@ -1964,8 +1976,18 @@ def _monthly_table(plan: CapacityPlan, today: date, *, from_telemetry: bool) -> 
         if from_telemetry
         else ""
     )
+    # With a [gpu_type] table the triggers and pages count H100-equivalents: the pools they
+    # judge (training, all) get a row in that unit under the GPUs (a GB200 cell read 8,192
+    # here and 20,480 there, with nothing to say why).
+    h100e = (
+        "; the H100e rows count H100-equivalents (GPUs x their type's h100_equivalent), the "
+        "unit the triggers and pages count the training and all pools in"
+        if plan.gpu_type
+        else ""
+    )
     table = Table(
         title="GPUs in service by month (lowest day; classes share blocks, so they overlap)"
+        + h100e
         + since,
         title_justify="left",
     )
@@ -1974,15 +1996,17 @@ def _monthly_table(plan: CapacityPlan, today: date, *, from_telemetry: bool) -> 
     for month in months:
         table.add_column(month.strftime("%b %y"), justify="right")
     order = [c.value for c in WorkloadClass] + [ALL_CLASSES]
+    pools = (WorkloadClass.TRAINING.value, ALL_CLASSES) if plan.gpu_type else ()
+    rows = [(cls, "gpus") for cls in order] + [(pool, "h100e") for pool in pools]
     for region in plan.regions:
-        for cls in order:
+        for nth, (cls, unit) in enumerate(rows):
             row = monthly.filter(pl.col("region") == region, pl.col("workload_class") == cls)
-            values = dict(zip(row["month"].to_list(), row["gpus"].to_list(), strict=True))
+            values = dict(zip(row["month"].to_list(), row[unit].to_list(), strict=True))
             table.add_row(
                 Text(region),
-                cls,
-                *(f"{values.get(m, 0):,}" for m in months),
-                end_section=cls == ALL_CLASSES,
+                f"{cls}, H100e" if unit == "h100e" else cls,
+                *(f"{values.get(m, 0):,.0f}" for m in months),
+                end_section=nth == len(rows) - 1,
             )
     return table
 

@@ -1813,21 +1813,33 @@ def _capacity_sums() -> list[pl.Expr]:
         .sum()
         .alias("dedicated_gpus"),
         pl.col("mw").sum(),
+        pl.col("h100e").sum(),
     ]
 
 
 def capacity_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
+    """Daily GPUs and MW in service per region, per workload class and in total (see
+    :func:`_capacity_days`). Columns follow ``CAPACITY_TIMELINE_SCHEMA``."""
+    return (
+        _capacity_days(plan, start=start, end=end)
+        .select(CAPACITY_TIMELINE_SCHEMA.names())
+        .cast(CAPACITY_TIMELINE_SCHEMA)
+    )
+
+
+def _capacity_days(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
     """Daily GPUs and MW in service per region, per workload class and in total.
 
     For each day, region and class, ``gpus`` counts the GPUs in service on blocks that class
     may use (training only on fabric blocks, a block's ``classes`` list respected);
-    ``dedicated_gpus`` is the part of them reserved for one customer, and ``mw`` the facility
-    power of those blocks. Classes share blocks, so per-class figures overlap and do not add
-    up to the region: the rows with ``workload_class == "all"`` hold every block in service
-    once. Every (day, region, class) appears, with zeros where nothing is in service. A block
-    standing dark for want of its site's MW is not in service (:meth:`CapacityPlan.dark_blocks`),
-    as the triggers count it (drawn in service, the platform page would show the sweep's
-    5,056 GPUs of us-east racks on power given back beside triggers that count them dark).
+    ``dedicated_gpus`` is the part of them reserved for one customer, ``mw`` the facility
+    power of those blocks and ``h100e`` their GPUs in H100-equivalents. Classes share
+    blocks, so per-class figures overlap and do not add up to the region: the rows with
+    ``workload_class == "all"`` hold every block in service once. Every (day, region, class)
+    appears, with zeros where nothing is in service. A block standing dark for want of its
+    site's MW is not in service (:meth:`CapacityPlan.dark_blocks`), as the triggers count it
+    (drawn in service, the platform page would show the sweep's 5,056 GPUs of us-east racks
+    on power given back beside triggers that count them dark).
     """
     _check_window(start, end)
     days = block_timeline(plan, start=start, end=end, powered=True).lazy()
@@ -1852,11 +1864,12 @@ def capacity_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataF
     sums = pl.concat([per_class, total.select(per_class.collect_schema().names())])
     return (
         grid.join(sums, on=["ds", "region", "workload_class"], how="left")
-        .with_columns(pl.col("gpus", "dedicated_gpus").fill_null(0), pl.col("mw").fill_null(0.0))
-        .select(CAPACITY_TIMELINE_SCHEMA.names())
+        .with_columns(
+            pl.col("gpus", "dedicated_gpus").fill_null(0), pl.col("mw", "h100e").fill_null(0.0)
+        )
+        .select(*CAPACITY_TIMELINE_SCHEMA.names(), "h100e")
         .sort("ds", "region", "workload_class")
         .collect()
-        .cast(CAPACITY_TIMELINE_SCHEMA)
     )
 
 
@@ -1869,14 +1882,17 @@ def monthly_capacity(plan: CapacityPlan, *, start: date, months: int = 12) -> pl
     """Lowest GPUs in service during each month, per region and class, from ``start``'s month.
 
     The lowest day is what can be counted on for the whole month (a block arriving on the
-    20th does not help the 5th). Columns: region, workload_class, month, gpus.
+    20th does not help the 5th). Columns: region, workload_class, month, gpus, and ``h100e``
+    the same in H100-equivalents, the unit the triggers and pages count where the plan has a
+    [gpu_type] table (`fleetcast capacity` printed GPUs alone: a GB200 cell read 8,192 there
+    and 20,480 H100-equivalents on the pages).
     """
     first = _month_start(start)
     last = _month_start(start, months) - timedelta(days=1)
     return (
-        capacity_timeline(plan, start=first, end=last)
+        _capacity_days(plan, start=first, end=last)
         .group_by("region", "workload_class", month=pl.col("ds").dt.truncate("1mo"))
-        .agg(pl.col("gpus").min())
+        .agg(pl.col("gpus").min(), pl.col("h100e").min())
         .sort("region", "workload_class", "month")
     )
 

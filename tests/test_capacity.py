@@ -1166,3 +1166,41 @@ def test_a_site_of_no_cost_per_mw_is_warned_of() -> None:
         f"[[site]] {site['id']!r} field cost_per_mw_usd: 0, so the power to contract there is "
         "not priced (the pages and the what-if leave it out of every cost); give its cost per MW"
     ]
+
+
+def test_capacity_table_shows_h100_equivalents_beside_gpus_as_the_pages_count() -> None:
+    """`fleetcast capacity` on the demo's plan read eu-west "all" at 14,912 GPUs in Dec 2026
+    where the finance page said "the 20,877 H100-equivalents in service", and us-east's GB200
+    cell added 8,192 where the pages counted 20,480: two units, one unlabelled gap. With a
+    [gpu_type] table the pools the triggers judge (training, all) get a row in
+    H100-equivalents, each the lowest day's sum of GPUs x their type's factor, under the
+    GPUs rows; a plan without one prints GPUs alone."""
+    plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
+    assert plan.gpu_type
+    today = date(2026, 12, 6)
+    monthly = capacity_tables(plan, today=today)[-1]
+    out = io.StringIO()
+    Console(file=out, width=400).print(monthly)
+    text = out.getvalue()
+    assert "the H100e rows count H100-equivalents" in " ".join(text.split())
+    assert monthly.row_count == len(plan.regions) * (len(WorkloadClass) + 1 + 2)
+    days = block_timeline(plan, start=date(2026, 12, 1), end=date(2026, 12, 31), powered=True)
+    lowest = (
+        days.group_by("region", "ds")
+        .agg(pl.col("gpus").sum(), pl.col("h100e").sum())
+        .group_by("region")
+        .agg(pl.col("gpus").min(), pl.col("h100e").min())
+    )
+    rows = {
+        (cells[1].strip(), cells[2].strip()): cells[3].strip()
+        for line in text.splitlines()
+        if len(cells := line.split("│")) > 3
+    }
+    differs = 0
+    for region, gpus, h100e in lowest.iter_rows():
+        assert rows[(region, "all")] == f"{gpus:,}"
+        assert rows[(region, "all, H100e")] == f"{h100e:,.0f}"
+        differs += round(h100e) != gpus
+    assert differs, "the sample plan mixes GPU types: some region's two units differ"
+    plain = capacity_tables(parse_capacity(HAND_BUILT), today=today)[-1]
+    assert plain.row_count == len(parse_capacity(HAND_BUILT).regions) * (len(WorkloadClass) + 1)

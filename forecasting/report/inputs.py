@@ -2024,6 +2024,13 @@ class ReportInputs:
     # floor, censored at capacity) or past the plan's GPUs in service, one sentence each
     # (forecasting.ceiling); the CLI says them with the plan's warnings.
     plan_disagreements: tuple[str, ...] = ()
+    # Its part saying the windows are not known (traces.outages.adapter_outages_not_known):
+    # a warning of `fleetcast report` too, which said nothing of it; "" where they are known.
+    adapter_outages_not_known: str = ""
+    # Why the run has no monthly rows, as it stored it (runs.reports.daily_only, the words
+    # `forecast` and `status` print); "" where it has them. The pages guessed "too little
+    # history (or a daily-only run)".
+    daily_only: str = ""
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     # The same per region, its ``scope`` the region; ``metric`` adds ``tail_share``
     # (forecasting.concentration.REGION_METRICS).

@@ -77,6 +77,9 @@ class ForecastRun(BaseModel):
     horizon_months: int = 0  # months the plan reaches (0: daily rows only)
     horizon_months_asked: int = 0  # the months asked for (--horizon-months; 0: not known)
     plan_gap: str | None = None  # why the plan stops at the daily days, where it could not reach
+    # Why a run with no monthly rows has none, as stored (runs.reports.daily_only): made with
+    # `--horizon-months 0`, or its fleet too young; "" where it has them.
+    daily_only: str = ""
     plan_change: str | None = None  # a growth change the series share, which the plan follows
     # Out-of-sample accuracy of the daily peak 26 weeks ahead, per series and cut-off.
     decision_accuracy: list[dict[str, Any]] = []
@@ -878,9 +881,11 @@ def store_forecast(
         )
         # The report's count of the days past the as-of day the backtests measured, which the
         # layout's line names beside each window's length (7 there read as 5 here).
-        from forecasting.runs.reports import scored_days  # it imports this module
+        from forecasting.runs.reports import daily_only, scored_days  # it imports this module
 
         reach = scored_days(wh, run_id)
+        # What the run stored of why it has no monthly rows, read as the triggers read it.
+        no_months = daily_only(wh, run_id) or ""
     # A customer whose feed stopped and whose forecast is held at zero for it: one fact, said
     # once in its feed's line (two lines read as two findings).
     silent = silent_customers_for(warehouse_path, as_of)
@@ -926,6 +931,7 @@ def store_forecast(
         horizon_months=0 if extended is None else extended.horizon_months,
         horizon_months_asked=months_asked,
         plan_gap=None if extended is None else extended.gap,
+        daily_only=no_months,
         plan_change=None if extended is None else extended.change,
         decision_accuracy=_decision_accuracy(accuracy),
         contracts_signed=book.signed,

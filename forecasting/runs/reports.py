@@ -41,6 +41,7 @@ __all__ = [
     "ReportOutcome",
     "TriggerRun",
     "compute_triggers",
+    "daily_only",
     "months_refused",
     "report",
     "report_changes",
@@ -264,6 +265,20 @@ def months_refused(wh: warehouse.Warehouse, run_id: str) -> MonthsRefused | Mont
     if oldest is not None and oldest < MONTHS_MIN_HISTORY_DAYS:
         return refused
     return MonthsNotKnown()
+
+
+def daily_only(wh: warehouse.Warehouse, run_id: str) -> str | None:
+    """Why a stored forecast run has no monthly rows, in words
+    (:func:`forecasting.triggers.daily_only_words` of :func:`months_refused`); None where it
+    has them. A run made with ``--horizon-months 0``, or on a fleet too young for them,
+    stored why, and `fleetcast forecast` and `status` printed neither a 36-month plan nor
+    the reason."""
+    from forecasting.triggers import daily_only_words
+
+    run = wh.forecast_runs().filter(pl.col("run_id") == run_id)
+    if run.is_empty() or run.item(0, "horizon_months") != 0:
+        return None
+    return daily_only_words(months_refused(wh, run_id))
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
@@ -671,7 +686,7 @@ def report_inputs(
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.settings import next_report_for
     from forecasting.traces import ARRIVAL_FORMATS, OUTAGE_FINDERS, placed_dates_note
-    from forecasting.traces.outages import adapter_outages_text
+    from forecasting.traces.outages import adapter_outages_not_known, adapter_outages_text
     from forecasting.triggers import (
         construction_triggers,
         pool_requirements,
@@ -697,11 +712,13 @@ def report_inputs(
         newest = wh.newest_telemetry()
         formats = wh.ingested_formats()
         # The collector outages a trace's adapter dropped at ingest: ingest alone said them.
+        unknown_files = wh.adapter_outages_unknown(run_id)
+        traced = bool(set(formats) & set(OUTAGE_FINDERS))
         adapter_outages = adapter_outages_text(
-            wh.outage_windows(run_id),
-            unknown=wh.adapter_outages_unknown(run_id),
-            traced=bool(set(formats) & set(OUTAGE_FINDERS)),
+            wh.outage_windows(run_id), unknown=unknown_files, traced=traced
         )
+        adapters_not_known = adapter_outages_not_known(unknown_files, traced=traced)
+        no_months = daily_only(wh, run_id) or ""
         forecast_frame = wh.run_frame("forecasts", run_id)
         months_frame = wh.run_frame("forecast_months", run_id)
         summary = wh.run_frame("forecast_summary", run_id)
@@ -865,6 +882,8 @@ def report_inputs(
                 plan_disagreements(region_hours, plan), plan="the capacity plan"
             )
         ),
+        adapter_outages_not_known=adapters_not_known,
+        daily_only=no_months,
         outages_not_known=(
             ""
             if outages_recorded
@@ -1289,6 +1308,9 @@ def report_warnings(inputs: ReportInputs) -> list[str]:
         lines.append(f"warning: {inputs.telemetry_since}")
     if inputs.outages_not_known:
         lines.append(f"warning: {inputs.outages_not_known}")
+    if inputs.adapter_outages_not_known:
+        # The pages' "Outages:" banner said it; the CLI and the summary said nothing.
+        lines.append(f"warning: {inputs.adapter_outages_not_known}")
     return lines
 
 

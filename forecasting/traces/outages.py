@@ -49,6 +49,7 @@ __all__ = [
     "OUTAGE_FROM_ZEROS",
     "OUTAGE_SOURCES",
     "OutageCalendarError",
+    "adapter_outages_not_known",
     "adapter_outages_text",
     "applied_windows",
     "calendar_marks_no_hour_text",
@@ -461,6 +462,26 @@ _WINDOWS_NAMED = 5
 _ADAPTER_OUTAGES_SINCE = 43
 
 
+def adapter_outages_not_known(unknown: Sequence[str] | None, *, traced: bool) -> str:
+    """That the outage windows trace adapters found at ingest are not known to a forecast run,
+    in words ("" where they are): ``unknown`` and ``traced`` as :func:`adapter_outages_text`
+    reads them. One rule for every surface: the pages' banner said it of files ingested
+    before migration 43, and `fleetcast report`'s warnings did not."""
+    if unknown is None:
+        return (
+            "adapter outage windows not known for runs stored before migration "
+            f"{_ADAPTER_OUTAGES_SINCE}"
+            if traced
+            else ""
+        )
+    if not unknown:
+        return ""
+    return (
+        "adapter outage windows not known for files ingested before migration "
+        f"{_ADAPTER_OUTAGES_SINCE} ({', '.join(unknown)})"
+    )
+
+
 def adapter_outages_text(
     windows: pl.DataFrame | None, *, unknown: Sequence[str] | None, traced: bool
 ) -> str:
@@ -476,14 +497,7 @@ def adapter_outages_text(
     said nothing of its collector outage (ingest counted it in a note and forgot it).
     """
     if unknown is None:
-        return (
-            ""
-            if not traced
-            else (
-                "adapter outage windows not known for runs stored before migration "
-                f"{_ADAPTER_OUTAGES_SINCE}"
-            )
-        )
+        return adapter_outages_not_known(unknown, traced=traced)
     found = (
         pl.DataFrame(schema=APPLIED_OUTAGES_SCHEMA)
         if windows is None
@@ -506,10 +520,7 @@ def adapter_outages_text(
             + (f"; and {more:,} more" if more else "")
         )
     if unknown:
-        parts.append(
-            "adapter outage windows not known for files ingested before migration "
-            f"{_ADAPTER_OUTAGES_SINCE} ({', '.join(unknown)})"
-        )
+        parts.append(adapter_outages_not_known(unknown, traced=traced))
     elif found.is_empty() and traced:
         parts.append("no outage window found by the trace adapters at ingest")
     return "; ".join(parts)

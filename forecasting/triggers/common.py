@@ -49,6 +49,7 @@ __all__ = [
     "Status",
     "TriggerResult",
     "TriggerSettings",
+    "daily_only_words",
     "monthly_only_from",
     "months_before",
     "months_to_reach",
@@ -158,6 +159,21 @@ class MonthsNotKnown:
             "not known whether this fleet's history gives them: its forecast run was stored "
             "before runs recorded a refusal of monthly rows"
         )
+
+
+def daily_only_words(refused: MonthsRefused | MonthsNotKnown | None) -> str:
+    """Why a forecast run has no monthly rows (no plan past its daily days), as it stored it,
+    for every surface that shows such a run: `fleetcast forecast` and `status`, the pages and
+    a deal's refusal. ``refused`` is :func:`forecasting.runs.reports.months_refused` of the
+    run; None: made with ``--horizon-months 0`` on a history that gives them. A daily-only
+    run printed no 36-month plan and no reason, and a deal's refusal guessed "history too
+    short, or made with --horizon-months 0" where the run had stored which."""
+    if refused is None:
+        return (
+            "no monthly rows past the daily days: the run was made with `--horizon-months 0`; "
+            "its history would give them (`fleetcast forecast --horizon-months`)"
+        )
+    return f"no monthly rows past the daily days: {refused.text()}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -231,9 +231,11 @@ def what_if(
     monthly = "grain" in forecast.columns and bool(
         forecast.filter(pl.col("grain") == "month").height
     )
-    check_weighable(deal, horizon_end=horizon_end, monthly=monthly)
-    deal, rebased, ramp_warning = from_forecast_start(deal, forecast, as_of=as_of)
     settings = settings or TriggerSettings()
+    check_weighable(
+        deal, horizon_end=horizon_end, monthly=monthly, months_refused=settings.months_refused
+    )
+    deal, rebased, ramp_warning = from_forecast_start(deal, forecast, as_of=as_of)
     # A region of the plan without telemetry: with_region_levels weighs it on zero demand.
     unwatched = forecast.filter(pl.col("unique_id") == hierarchy.id_of(deal.region)).is_empty()
     padded = with_region_levels(forecast, deal)
@@ -514,6 +516,8 @@ def what_if(
             forecast=forecast,
             buffer_weeks=settings.buffer_weeks,
             revenue_on=revenue_on_baseline,
+            deal_waits=waits,
+            power_short=without.power,
         ),
         orders=orders,
         triggers_without=without.triggers,

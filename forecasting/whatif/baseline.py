@@ -107,10 +107,23 @@ def baseline_short_note(
     forecast: pl.DataFrame,
     buffer_weeks: int,
     revenue_on: float | None,
+    deal_waits: pl.DataFrame | None = None,
+    power_short: pl.DataFrame | None = None,
 ) -> str:
     """What the plan is short of without the deal, where the deal would hold GPUs ('' when
     nothing): each span (:func:`baseline_gaps`) and what ends it, that the deal's verdict
     counts only the days it adds, and the revenue it counts in those spans (``revenue_on``).
+
+    ``deal_waits``: the deal's own waits for power (``site``, ``exhaustion_with``: the days
+    its pools lack more with it, :func:`forecasting.whatif.power.power_waits`). A site short
+    in both on different days names the deal's day beside the plan's: the demo's us-west-b
+    read "short from October 2027" for the deal and "the plan is short of power at us-west-b
+    from July 2028 ... without this deal too", two dates for one site and no word of which
+    was which. ``power_short``: the plan's power triggers without the deal (``site``,
+    ``exhaustion_date``: the facilities page's "short from", the day the MW its blocks need,
+    counted from when they are due, passes the MW energized); a site they date otherwise
+    than its pool's shortfall names both (us-east-b read "short from 2027-03-11" on the
+    facilities page and "short of power at us-east-b from 2027-04-08" in a deal's note).
 
     The deal is served on such a day when the orders it adds serve its GPUs, so that its
     pools lack the same GPUs with and without it: signing changes nothing there, and its
@@ -123,7 +136,29 @@ def baseline_short_note(
     # A site with blocks past its ceiling: the power that ends its other span carries only
     # the blocks under the ceiling (it read as ending the whole shortfall).
     capped = set(gaps.filter(pl.col("new_site"))["site"].to_list())
+    # Each site's first day short with the deal, said once beside the plan's own span there.
+    deal_first: dict[str, date] = (
+        {}
+        if deal_waits is None or deal_waits.is_empty()
+        else dict(
+            deal_waits.filter(pl.col("site").is_not_null())
+            .group_by("site")
+            .agg(pl.col("exhaustion_with").min())
+            .iter_rows()
+        )
+    )
+    # The facilities page's day per site, said once beside the plan's own span there.
+    facilities: dict[str, date] = (
+        {}
+        if power_short is None or power_short.is_empty()
+        else dict(
+            power_short.filter(pl.col("exhaustion_date").is_not_null())
+            .select("site", "exhaustion_date")
+            .iter_rows()
+        )
+    )
     parts = []
+    both: list[str] = []
     for (site, region, pool, contracted, new_site), rows in gaps.group_by(
         "site", "region", "pool", "contracted", "new_site", maintain_order=True
     ):
@@ -149,6 +184,20 @@ def baseline_short_note(
                 if new_site
                 else "on, not within the horizon (no power there within the plan)"
             )
+            if (first := deal_first.pop(site, None)) is not None and first != begin:
+                both.append(
+                    f"{site} is short from {day_or_month(begin, forecast)} without the deal "
+                    f"(the plan's own date) and, with it, lacks more from "
+                    f"{day_or_month(first, forecast)} (the deal's date, from which its verdict "
+                    "counts)"
+                )
+            if (dated := facilities.pop(site, None)) is not None and dated != begin:
+                both.append(
+                    f"{site}'s power trigger (facilities page) dates it "
+                    f"{day_or_month(dated, forecast)}, the day the MW its blocks need, counted "
+                    f"from when they are due, passes the MW energized; "
+                    f"{day_or_month(begin, forecast)} is the day its pool runs short"
+                )
             parts.append((begin, until is None, f"short of power at {site} {when} {ends}"))
     # By first day, a span that ends before one that does not, then by its words: the spans
     # come from an unordered unique(), and two of one site can start on one day.
@@ -166,8 +215,9 @@ def baseline_short_note(
         if revenue_on
         else ""
     )
+    two = f"; dates of one site: {'; '.join(both)}" if both else ""
     return (
         f"the plan is {listed} without this deal too: the deal's verdict counts only the days "
         "its pools lack more GPUs with it than without (signing neither causes nor cures the "
-        f"rest){revenue}{today}"
+        f"rest){two}{revenue}{today}"
     )

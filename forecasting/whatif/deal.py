@@ -21,6 +21,7 @@ from forecasting.contracts import (
 )
 from forecasting.schema import Measure, WorkloadClass
 from forecasting.text import days_count
+from forecasting.triggers.common import MonthsNotKnown, MonthsRefused, daily_only_words
 
 __all__ = ["DEAL_ID", "DealError", "deal_contract", "with_deal", "with_region_levels"]
 
@@ -303,10 +304,19 @@ def from_forecast_start(
     return replace(deal, ramp=steps), [note], note
 
 
-def check_weighable(deal: Contract, *, horizon_end: date, monthly: bool) -> None:
+def check_weighable(
+    deal: Contract,
+    *,
+    horizon_end: date,
+    monthly: bool,
+    months_refused: MonthsRefused | MonthsNotKnown | None = None,
+) -> None:
     """Refuse a deal with nothing to weigh in the plan: no GPUs, or none before its end.
     ``monthly``: whether the forecast has monthly rows; without them --horizon-months alone
-    may not lengthen the plan (a 45-day fleet is too young for monthly rows)."""
+    may not lengthen the plan (a 45-day fleet is too young for monthly rows).
+    ``months_refused``: why the run has none, as it stored it (TriggerSettings'); the
+    refusal read "history too short, or made with --horizon-months 0" where the run knew
+    which."""
     held = [s for s in deal.ramp if s.gpus > 0]
     if not held:
         raise DealError("the ramp holds 0 GPUs at every step: there is no demand to weigh")
@@ -314,9 +324,8 @@ def check_weighable(deal: Contract, *, horizon_end: date, monthly: bool) -> None
         longer = (
             "(`fleetcast forecast --horizon-months`)"
             if monthly
-            else "(this forecast has no monthly rows: its history was too short for them, or "
-            "it was made with --horizon-months 0; `fleetcast forecast --horizon`, up to 730 "
-            "days, lengthens its daily rows)"
+            else f"(this forecast has {daily_only_words(months_refused)}; `fleetcast forecast "
+            "--horizon`, up to 730 days, lengthens its daily rows)"
         )
         raise DealError(
             f"the ramp's first GPUs ({held[0].day}) come after the plan's end ({horizon_end}): "

@@ -1839,9 +1839,12 @@ def _orders_intro(inputs: ReportInputs) -> str:
     """The orders section's rules, and what the band the orders read was calibrated on: it
     said "calibrated at 26 weeks ahead" on runs no decision backtest calibrated."""
     if inputs.forecast_months.is_empty():
+        # Why, as the run stored it and `forecast` and `status` print it.
+        why = f" ({inputs.daily_only})" if inputs.daily_only else ""
         basis = (
-            "; the forecast ends with its daily days: nothing is planned past them, so a green "
-            "there is not verified beyond them (see the notes and the platform page)."
+            "; the forecast ends with its daily days: nothing is planned past them"
+            f"{why}, so a green there is not verified beyond them (see the notes and the "
+            "platform page)."
         )
     elif not inputs.plan_calibrated:
         basis = (

@@ -913,11 +913,13 @@ def _flagged_table(
     )
 
 
-def _decision_table(accuracy: pl.DataFrame) -> Table:
+def _decision_table(accuracy: pl.DataFrame, *, daily_only: str = "") -> Table:
     """Out-of-sample accuracy of the daily peak 26 weeks ahead, the horizon orders act on, and
     52 weeks ahead where the history reached (the triggers size an order for the 52 weeks
     after its shortfall, and the pages count those weeks as measured: a failed 52-week row
-    stored and never shown read as a forecast verified a year out)."""
+    stored and never shown read as a forecast verified a year out). ``daily_only``: why the
+    run has no monthly rows, as it stored it (its empty table guessed "too little history
+    (or a daily-only run)")."""
 
     def ratio(value: float | None, base: float | None) -> str:
         return MISSING if value is None or not base else f"{value / base:.2f}x"
@@ -962,7 +964,11 @@ def _decision_table(accuracy: pl.DataFrame) -> Table:
         headers,
         rows,
         numeric=(4, 5, 6, 7, 8),
-        empty="too little history for a 26-week backtest (or a daily-only run)",
+        empty=(
+            f"not backtested: {daily_only}"
+            if daily_only
+            else "too little history for a 26-week backtest"
+        ),
     )
 
 
@@ -1149,5 +1155,5 @@ def platform_page(inputs: ReportInputs) -> str:
         flagged=_flagged_table(
             inputs.chosen, inputs.silent_customers, book=book_only_levels_of(inputs)
         ),
-        decision_accuracy=_decision_table(inputs.horizon_accuracy),
+        decision_accuracy=_decision_table(inputs.horizon_accuracy, daily_only=inputs.daily_only),
     )
