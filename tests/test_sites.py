@@ -241,6 +241,32 @@ def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> N
     )
 
 
+def test_a_month_read_short_is_no_day_its_blocks_serve_days_after() -> None:
+    """A training pool short in January 2029 at the monthly grain only (exhaustion stored as
+    the month's first day) read "its blocks serve from 2029-01-03, 2 days after exhaustion
+    (2029-01-01)": a count of days from a day no row measured. Against a month, the note says
+    the blocks serve in (or after) the month read short; a daily exhaustion keeps its count."""
+    from forecasting.triggers import notes, orders
+
+    rack = _plan().candidate[0]
+    exhaustion, runs = date(2029, 1, 1), date(2029, 1, 3)
+    waiting = orders.Order(
+        candidate=rack, blocks=1, order_by=date(2027, 3, 1), arrives=date(2028, 12, 6),
+        in_time=False, units=250.0, site="s1", powered=True, usable=runs, runs_from=runs,
+        dark_order_by=date(2026, 12, 1), dark_arrives=date(2028, 10, 1),
+    )  # fmt: skip
+    monthly = notes._order_note(
+        waiting, exhaustion=exhaustion, buffer_weeks=4, month_end=notes.month_after(exhaustion)
+    )
+    assert "2 days after exhaustion" not in monthly
+    assert (
+        "its blocks serve from 2029-01-03, in January 2029, the month read short at the "
+        "monthly grain only, whatever is ordered now"
+    ) in monthly
+    daily = notes._order_note(waiting, exhaustion=exhaustion, buffer_weeks=4)
+    assert "its blocks serve from 2029-01-03, 2 days after exhaustion (2029-01-01)" in daily
+
+
 def test_an_order_moved_past_the_window_it_was_sized_for_says_so() -> None:
     """Power contracted today comes in 24 months: the racks, dated to land with it, run from
     2028-02-02, while they were sized for the 52 weeks after exhaustion, to 2027-04-15. The

@@ -72,11 +72,16 @@ def _order_note(
                 f"take what {order.site}'s ceiling leaves: none of its blocks can run there"
             )
         late = (runs - exhaustion).days
+        # At the monthly grain the exhaustion is the month's first day, not a measured day:
+        # "2 days after exhaustion (2029-01-01)" read of blocks serving on 2029-01-03 in a
+        # January read short as a month.
+        after = (
+            f"{days_count(late)} after exhaustion ({exhaustion})"
+            if month_end is None
+            else _after_exhaustion(late, exhaustion=exhaustion, month_end=month_end)
+        )
         serves = (
-            f"; its blocks serve from {runs}, {days_count(late)} after exhaustion ({exhaustion}), "
-            "whatever is ordered now"
-            if late > 0
-            else ""
+            f"; its blocks serve from {runs}, {after}, whatever is ordered now" if late > 0 else ""
         )
         # Placed again on its new day, its site can have the MW from that day (orders that
         # took it moved later too): "lands 2028-04-29, 4 weeks before its site's power (from
@@ -102,8 +107,10 @@ def _order_note(
             f"{days_count(before)} before exhaustion"
             if before > 0
             else "on the day of exhaustion"
-            if before == 0
+            if before == 0 and month_end is None
             else f"{days_count(-before)} after exhaustion"
+            if month_end is None
+            else _after_exhaustion(-before, exhaustion=exhaustion, month_end=month_end)
         )
         # Without planned power it runs only once power contracted today is energized.
         power = "when its site has the MW" if order.usable else "with power contracted today"
