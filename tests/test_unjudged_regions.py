@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import pytest
 from hand_plans import MONDAY, ceiling_inputs
 from hand_plans import block as _block
 from hand_plans import site as _site
@@ -210,3 +211,57 @@ def test_a_region_no_demand_was_measured_in_is_stored_not_judged_in_construction
     page = _visible(facilities_page(inputs))
     assert "r2 not judged (no telemetry in r2)" in page
     assert "not judged (not judged" not in page
+
+
+def test_a_green_site_past_its_contracting_window_says_how_far_it_is_judged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 45-day fleet forecast one week ahead read "power: 0 red, 0 amber, 7 green" on the
+    terminal and the front page and a plain green per site on the facilities page, while each
+    site's note said power needed the day after the forecast would have had to be contracted
+    two years before: the counts and the cells say the green is judged to the forecast's end
+    only. A forecast that reaches past the lead time reads plain."""
+    from datetime import timedelta
+
+    from forecasting.report import inputs as report_inputs
+    from forecasting.report.inputs import power_green_to
+
+    # The backtests verify the week (no other qualifier): the fixture has none.
+    monkeypatch.setattr(report_inputs, "greens_qualified", lambda _: "")
+    plan = _plan(sites=[_site(power_lead_months=24)])
+    week = _linear(base=300.0, slope=0.0, days=7)
+    power = expansion_triggers(week, plan, as_of=MONDAY).power
+    inputs = ceiling_inputs(plan, week, power_triggers=power, forecast=week)
+    end = MONDAY + timedelta(days=6)
+    assert power_green_to(inputs, lead_months=24) == end
+    judged = f"green to {end} only: not judged beyond, power needed after it could no longer"
+    assert power_counts(inputs) == f"0 red, 0 amber, 1 green ({judged} be contracted in time)"
+    assert f"s1 r1 {judged}" in _visible(facilities_page(inputs))
+    # Power with no lead time nor buffer, contracted the day after the week, is in time; a
+    # buffer of 4 weeks puts its date before the as-of day.
+    from dataclasses import replace
+
+    assert power_green_to(replace(inputs, buffer_weeks=0), lead_months=0) is None
+    assert power_green_to(inputs, lead_months=0) == end
+
+
+def test_a_region_whose_ceilings_hold_only_as_far_as_a_week_says_so_in_its_cell() -> None:
+    """The facilities page's new-site table read a plain "green" for regions whose sites take
+    30 months to build, on a forecast of one week, while their notes and the terminal said it
+    was not verified past the week: the cell carries the note's clause; a region that ran
+    out, or whose note says nothing of it, reads as before."""
+    from forecasting.triggers import held_unverified
+
+    note = (
+        "ceilings run out: not within the horizon (r1's sites stay under their ceilings, "
+        "66.0 MW in all, at most 9.8 MW needed, through 2026-12-13, where it ends); not verified "
+        "past 2026-12-13: ceilings running out the day after would have needed a new site "
+        "started by 2024-06-14 (30 months to build), already past"
+    )
+    row = {"note": note, "exhaustion_date": None}
+    assert held_unverified(row) == (
+        "not verified past 2026-12-13: ceilings running out the day after would have needed a "
+        "new site started by 2024-06-14 (30 months to build), already past"
+    )
+    assert held_unverified({"note": note.split("; not")[0], "exhaustion_date": None}) == ""
+    assert held_unverified({**row, "exhaustion_date": MONDAY}) == ""

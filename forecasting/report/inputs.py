@@ -50,7 +50,13 @@ from forecasting.schema import (
 )
 from forecasting.text import days_count, estimated_days_words, size_not_verified
 from forecasting.triggers import CONSTRUCTION_SCHEMA, TRIGGERS_SCHEMA, UNMEASURED_TRAINING
-from forecasting.triggers.common import monthly_only_from, months_to_reach, trigger_placements
+from forecasting.triggers.common import (
+    monthly_only_from,
+    months_before,
+    months_to_reach,
+    trigger_placements,
+    weeks_delta,
+)
 from forecasting.whatif import PIPELINE_SCHEMA
 
 __all__ = [
@@ -77,6 +83,7 @@ __all__ = [
     "MW_BY_SITE_SCHEMA",
     "NOT_CHECKED",
     "NOT_JUDGED",
+    "POWER_PAST_CONTRACTING",
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "WORST_NAMED",
@@ -113,6 +120,7 @@ __all__ = [
     "plan_orders",
     "planned_capital",
     "power_counts",
+    "power_green_to",
     "power_view",
     "q90_missed",
     "retiring_line",
@@ -1385,7 +1393,9 @@ def power_view(inputs: ReportInputs) -> pl.DataFrame:
     """The power triggers, with why a green site is not plainly green: ``not_judged`` where
     its region has no telemetry (no order is judged there), ``unsized_orders`` the orders not
     sized in its region, whose MW it was not checked for (a 45-day fleet read "7 green" beside
-    three orders not sized, and on ServeGen telemetry beside regions not judged)."""
+    three orders not sized, and on ServeGen telemetry beside regions not judged), and
+    ``green_to`` the forecast's last day where power needed the day after could no longer be
+    contracted in time (:func:`power_green_to`)."""
     unjudged = unjudged_regions_of(inputs)
     unsized = unsized_by_region(inputs.triggers)
     green = pl.col("status") == "green"
@@ -1400,7 +1410,34 @@ def power_view(inputs: ReportInputs) -> pl.DataFrame:
         unsized_orders=pl.when(green)
         .then(pl.col("region").replace_strict(unsized, default=0, return_dtype=pl.Int64))
         .otherwise(0),
+        green_to=pl.when(green)
+        .then(
+            pl.col("power_lead_months").map_elements(
+                lambda months: power_green_to(inputs, lead_months=months), return_dtype=pl.Date
+            )
+        )
+        .otherwise(None),
     )
+
+
+def power_green_to(inputs: ReportInputs, *, lead_months: int) -> date | None:
+    """The forecast's last day, where a site with ``lead_months`` of power lead time could
+    no longer contract in time for power needed the day after (None: it could): its green
+    judges nothing past that day, as its note says ("not verified past DAY: power needed the
+    day after would have had to be contracted by ..., already past"). A 45-day fleet's 1-week
+    run read "power: 0 red, 0 amber, 7 green" plain on the terminal, the front page and the
+    facilities page, beside block triggers "green to 2026-12-13 only: not judged beyond"."""
+    end = plan_end(inputs) or daily_end(inputs)
+    if end is None:
+        return None
+    contract_by = months_before(end + timedelta(days=1), lead_months) - weeks_delta(
+        inputs.buffer_weeks
+    )
+    return end if contract_by < inputs.as_of else None
+
+
+# What a green site past its contracting window judges nothing of (power_green_to).
+POWER_PAST_CONTRACTING = "power needed after it could no longer be contracted in time"
 
 
 def _power_shortfall_only(inputs: ReportInputs) -> pl.DataFrame:
@@ -1439,8 +1476,17 @@ def power_counts(inputs: ReportInputs) -> str:
         f"{plain.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES)
     )
     # A site's green reads the same demand past the day the statuses are verified to.
-    if plain.filter(pl.col("status") == "green").height:
-        text += greens_qualified(inputs)
+    greens = plain.filter(pl.col("status") == "green")
+    if greens.height:
+        qualified = greens_qualified(inputs)
+        ends = greens.get_column("green_to").drop_nulls()
+        if not qualified and ends.len():
+            end = ends.max()
+            assert isinstance(end, date)
+            qualified = (
+                f" (green to {fmt_date(end)} only: {NOT_JUDGED} beyond, {POWER_PAST_CONTRACTING})"
+            )
+        text += qualified
     unchecked = power.filter(pl.col("unsized_orders") > 0)
     if unchecked.height:
         regions = sorted(set(unchecked["region"].to_list()))
@@ -2024,6 +2070,9 @@ class ReportInputs:
     # floor, censored at capacity) or past the plan's GPUs in service, one sentence each
     # (forecasting.ceiling); the CLI says them with the plan's warnings.
     plan_disagreements: tuple[str, ...] = ()
+    # The triggers' safety buffer (ReportOptions.buffer_weeks): a site's power must be
+    # contracted this long before its lead time, as the power triggers date it.
+    buffer_weeks: int = 4
     # Its part saying the windows are not known (traces.outages.adapter_outages_not_known):
     # a warning of `fleetcast report` too, which said nothing of it; "" where they are known.
     adapter_outages_not_known: str = ""

@@ -876,6 +876,7 @@ def report_inputs(
         ),
         telemetry_since=ingested_since,
         adapter_outages=adapter_outages,
+        buffer_weeks=options.buffer_weeks,
         plan_disagreements=tuple(
             # The pages name no file: the reader is not the one who wrote it.
             plan_disagreement_lines(

@@ -59,6 +59,7 @@ __all__ = [
     "construction_lines",
     "construction_triggers",
     "held_not_verified",
+    "held_unverified",
     "new_site_arrival",
     "new_site_dates",
     "new_site_order_by",
@@ -461,6 +462,17 @@ def _holds(
 
 
 _HELD_UNVERIFIED = "; not verified past "
+
+
+def held_unverified(row: Mapping[str, Any]) -> str:
+    """The clause 'not verified past DAY: ...' of one region whose ceilings hold to the
+    horizon's end but could not start a new site in time for the day after (its note's,
+    :func:`_holds`), else "": the facilities page's status cell read a plain "green" beside
+    it."""
+    note = row.get("note") or ""
+    if row.get("exhaustion_date") is not None or _HELD_UNVERIFIED not in note:
+        return ""
+    return _HELD_UNVERIFIED.removeprefix("; ") + note.partition(_HELD_UNVERIFIED)[2]
 
 
 def held_not_verified(rows: pl.DataFrame) -> str:

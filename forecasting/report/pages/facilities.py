@@ -15,6 +15,7 @@ from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fm
 from forecasting.report.inputs import (
     NOT_CHECKED,
     NOT_JUDGED,
+    POWER_PAST_CONTRACTING,
     ReportInputs,
     construction_only,
     daily_days,
@@ -67,7 +68,12 @@ from forecasting.report.pages.common import (
 )
 from forecasting.schema import BlockStatus
 from forecasting.text import waiting_order_by
-from forecasting.triggers import held_not_verified, new_site_arrival, new_site_order_by
+from forecasting.triggers import (
+    held_not_verified,
+    held_unverified,
+    new_site_arrival,
+    new_site_order_by,
+)
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 from forecasting.triggers.construction import not_judged_why
 
@@ -267,6 +273,9 @@ def _construction_status(row: dict[str, Any]) -> Cell:
     if row["status"] is not None:
         if row.get("not_verified"):
             return (Badge(row["status"]), f" {row['not_verified']}")
+        if held := held_unverified(row):
+            # A 1-week run read a plain green for sites that take 30 months to build.
+            return (Badge(row["status"]), f" ({held})")
         return Badge(row["status"])
     if row["ceilings_mw"] is None:
         return "not dated (no ceiling declared)"
@@ -959,6 +968,12 @@ def _power_status(row: dict[str, Any]) -> Cell:
     if row.get("shortfall_only"):
         # Short on orders alone past the verified days: its date is a forecast's.
         return (Badge(row["status"]), f" {row['shortfall_only']}")
+    if row.get("green_to"):
+        # Past the forecast's end, power needed could no longer be contracted in time.
+        return (
+            Badge(row["status"]),
+            f" to {fmt_date(row['green_to'])} only: {NOT_JUDGED} beyond, {POWER_PAST_CONTRACTING}",
+        )
     return Badge(row["status"])
 
 
