@@ -718,6 +718,9 @@ def _would_pass_with(outcome: DrillOutcome) -> str:
     # An empty cell beside a pass read as an answer lost; a drill not verified does not pass.
     if outcome.verdict == NOT_VERIFIED:
         return "not searched: not verified (see its verdict)"
+    if outcome.verdict == BORDERLINE:
+        # A pass its paths do not settle read "nothing: it passes as planned".
+        return "not searched: borderline (see its verdict)"
     return "nothing: it passes as planned"
 
 

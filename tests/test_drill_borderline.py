@@ -200,3 +200,20 @@ def test_a_drill_that_fails_either_way_keeps_its_failure_and_says_which_is_open(
     assert len(opened) == 1
     assert "borderline at 200 paths: fails under the shock or plan fails unshocked; " in opened[0]
     assert "inference in r1 reaches its SLO target without the shock on 89.0% of paths" in opened[0]
+
+
+def test_a_borderline_pass_is_not_said_to_pass_as_planned_on_the_terminal() -> None:
+    """`fleetcast drill`'s answers table read "nothing: it passes as planned" beside a pass
+    its paths did not settle; it says the verdict is borderline, and its verdict cell is the
+    reason itself."""
+    from flows.tables import _verdict, _would_pass_with
+    from forecasting.runs.drills import DrillOutcome
+
+    why = "borderline at 200 paths: pass or fails under the shock; ..."
+    outcome = DrillOutcome(
+        run_id="d-1", drill="delivery-slip", target="all", passed=True, failing_classes=[],
+        breaking_multiplier=None, breaking_note=None, blocks_needed=None,
+        capex_needed_usd=None, kpis=[], verdict=BORDERLINE, unverified=why,
+    )  # fmt: skip
+    assert _would_pass_with(outcome) == "not searched: borderline (see its verdict)"
+    assert _verdict(outcome).plain == why
