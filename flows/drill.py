@@ -23,6 +23,7 @@ from forecasting.runs import (
     PlayedDrill,
     drill_scenarios,
 )
+from forecasting.schema import BORDERLINE
 
 __all__ = [
     "AdhocDrill",
@@ -134,9 +135,11 @@ def drill_flow(
             warehouse_path, inputs.forecast.run_id, played, options.seed, plan_sha256=plan_sha256
         )
         verdict = outcome.verdict or ("pass" if outcome.passed else "fail")
-        if not outcome.passed:
+        if outcome.verdict == BORDERLINE and outcome.unverified:
+            verdict = outcome.unverified  # "borderline at 200 paths: pass or fails ..."
+        elif not outcome.passed:
             verdict += f" {outcome.unshocked_failures or outcome.failing_classes}"
-        if outcome.unverified:
+        if outcome.unverified and outcome.verdict != BORDERLINE:
             verdict += f": {outcome.unverified}"
         logger.info(
             "drill %s: %s; time to absorb %s", scenario.name, verdict, outcome.absorb_text or "n/a"

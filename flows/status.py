@@ -20,7 +20,7 @@ from rich.text import Text
 from forecasting import warehouse
 from forecasting.changes import NOT_PLAYED, RunChanges, run_changes
 from forecasting.report.format import fmt_day_or_month
-from forecasting.schema import NOT_VERIFIED, PASS
+from forecasting.schema import BORDERLINE, NOT_VERIFIED, PASS
 from forecasting.settings import next_report_for
 from forecasting.text import ahead_of_clock, next_report_words
 
@@ -453,4 +453,4 @@ def _verdict_style(verdict: str) -> str:
     ..."), red for a failure: a 2x ramp cut short at 1.17x showed green beside the passes."""
     if verdict == PASS:
         return "green"
-    return "yellow" if verdict.startswith((NOT_VERIFIED, NOT_PLAYED)) else "red"
+    return "yellow" if verdict.startswith((NOT_VERIFIED, NOT_PLAYED, BORDERLINE)) else "red"

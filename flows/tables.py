@@ -19,6 +19,7 @@ from forecasting.ingest import IngestResult
 from forecasting.schema import (
     BOOK_ONLY_LABEL,
     BOOK_STATUS,
+    BORDERLINE,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     MONTHLY_ONLY,
@@ -596,6 +597,7 @@ _CHANGES = (
 _VERDICT_STYLE = {
     PASS: "green",
     NOT_VERIFIED: "yellow",
+    BORDERLINE: "yellow",
     FAILS_UNDER_SHOCK: "red",
     FAILS_UNSHOCKED: "red",
 }
@@ -621,6 +623,9 @@ def _target(outcome: DrillOutcome) -> Text:
 
 
 def _verdict(outcome: DrillOutcome) -> Text:
+    if outcome.verdict == BORDERLINE and outcome.unverified:
+        # "borderline at 200 paths: pass or fails under the shock; ...": the reason says it all.
+        return Text(outcome.unverified, style=_VERDICT_STYLE[BORDERLINE])
     verdict = outcome.verdict or ("pass" if outcome.passed else "FAIL")
     text = Text(verdict, style=_VERDICT_STYLE.get(verdict, "green" if outcome.passed else "red"))
     if outcome.unshocked_failures:
@@ -719,6 +724,9 @@ def _would_pass_with(outcome: DrillOutcome) -> str:
     # An empty cell beside a pass read as an answer lost; a drill not verified does not pass.
     if outcome.verdict == NOT_VERIFIED:
         return "not searched: not verified (see its verdict)"
+    if outcome.verdict == BORDERLINE:
+        # A pass its paths do not settle read "nothing: it passes as planned".
+        return "not searched: borderline (see its verdict)"
     return "nothing: it passes as planned"
 
 

@@ -243,7 +243,34 @@ BOOK_STATUS = "contract book only"
 # What a region with no block or site in the plan and no measured demand reads beside its
 # triggers, in place of their green: zero demand against zero capacity says nothing.
 VACANT = "no capacity planned, no demand measured"
-VERDICTS: tuple[str, ...] = (PASS, NOT_VERIFIED, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
+# A drill whose verdict sits within its Monte Carlo sampling error of its threshold: the share
+# of paths on which a class holds its SLO target has a 95 % interval that straddles the 90 %
+# the verdict asks, so another draw of as many paths can read the other verdict.
+# ``drill_runs.unverified`` says which class, its interval and the paths that would settle it.
+BORDERLINE = "borderline"
+# How a borderline reason names each class whose share straddles 90 % ("inference in us-east
+# reaches its SLO target under the shock on 89.0% of paths ..."): the pages read its classes.
+BORDERLINE_REACHES = " reaches its SLO target "
+
+
+def borderline_classes(reason: str | None) -> set[str]:
+    """The classes a borderline verdict's reason (``drill_runs.unverified``) names as within
+    their sampling error of 90 %: their per-class verdict is borderline too, where the other
+    classes' verdicts stand."""
+    return {
+        part.partition(BORDERLINE_REACHES)[0].partition(" in ")[0]
+        for part in (reason or "").split("; ")
+        if BORDERLINE_REACHES in part
+    }
+
+
+VERDICTS: tuple[str, ...] = (
+    PASS,
+    NOT_VERIFIED,
+    BORDERLINE,
+    FAILS_UNDER_SHOCK,
+    FAILS_UNSHOCKED,
+)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # A time to absorb judged on no hour: the baseline misses the SLO in every hour of the window,
@@ -1052,7 +1079,9 @@ _TABLES: tuple[Table, ...] = (
                 # Since migration 22: why a drill that held its SLO is "not verified" (its
                 # shock cut short by the horizon, or no demand in its target), the level a
                 # ramp cut short reached, and the daily horizon (days) that plays the shock
-                # whole; null where it played whole.
+                # whole; null where it played whole. Since session 63 (no migration), on a
+                # "borderline" verdict, why: the class whose share of paths holding its SLO
+                # straddles 90 % within its sampling error, and the paths that would settle it.
                 "unverified": pl.String(),
                 "shock_reached": pl.Float64(),
                 "horizon_days_needed": pl.Int32(),

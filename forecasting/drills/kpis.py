@@ -19,6 +19,7 @@ path with an unbounded queue delay cannot turn a quantile into NaN).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -59,6 +60,8 @@ from forecasting.drills.kernel import (
 from forecasting.drills.scenarios import Scenario
 from forecasting.schema import (
     BETTER_HIGHER,
+    BORDERLINE,
+    BORDERLINE_REACHES,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
@@ -80,6 +83,7 @@ from forecasting.schema import (
 __all__ = [
     "ABSORB_SHARE",
     "ALL_CLASSES",
+    "BORDERLINE",
     "CHANGES_SCHEMA",
     "FAILS_UNDER_SHOCK",
     "FAILS_UNSHOCKED",
@@ -92,6 +96,9 @@ __all__ = [
     "failing_at_end_text",
     "group_verdicts",
     "horizon_days_needed",
+    "independent_paths",
+    "paths_to_settle",
+    "share_interval",
     "short_until_shock_end",
     "summarise",
     "unverified_reason",
@@ -185,7 +192,8 @@ class DrillResult:
     # Where a drill's only shock is supply events (a block lost or slipped, a region dark)
     # all in regions without telemetry: which, as its "not verified" reason says it ("" else).
     idle_events: str = ""
-    # Set by :func:`compare`: why a drill that held its SLO is NOT_VERIFIED ("" otherwise).
+    # Set by :func:`compare`: why a drill that held its SLO is NOT_VERIFIED, or why its verdict
+    # is BORDERLINE (:func:`unsettled_verdict`; "" otherwise). Stored as drill_runs.unverified.
     unverified: str = ""
     # Raw per-path arrays the comparison reads: hours each (region, class) group held, and
     # the pool outputs of a ladder run.
@@ -238,6 +246,60 @@ def attained_by_share(values: np.ndarray, share: float) -> float:
     """The largest value that at least ``share`` of the paths reach or exceed."""
     ordered = np.sort(values)
     return float(ordered[int(np.floor((1.0 - share) * len(ordered) + 1e-9))])
+
+
+# The verdict's rule: a class holds where its SLO attainment is reached on this share of the
+# paths (attained_by_share(..., 0.9) in _verdicts and group_verdicts).
+PATH_SHARE = 0.9
+# The two-sided 95 % normal quantile: a verdict's share of paths is read with this interval.
+_Z95 = 1.959963984540054
+
+
+def independent_paths(demand: DemandSide) -> float:
+    """How many independent paths the drill's paths weigh as: Kish's effective sample size
+    (sum of copies)^2 / (sum of squared copies) over paths whose daily demand is identical.
+    Each forecast path is its own draw; a ``--paths`` above what the forecast stored draws its
+    paths again (:func:`~forecasting.runs.drills.resampled_paths`), and 500 drawn from 200
+    weigh as about 143, not 500: an interval on 500 would settle what the 200 cannot."""
+    copies = _copies(demand)
+    return float(copies.sum() ** 2 / (copies**2).sum())
+
+
+def _copies(demand: DemandSide) -> npt.NDArray[np.float64]:
+    """How many of the drill's paths carry each distinct path's daily demand."""
+    rows = np.ascontiguousarray(demand.base).reshape(len(demand.sample_ids), -1)
+    return np.array(list(Counter(r.tobytes() for r in rows).values()), dtype=np.float64)
+
+
+def share_interval(share: float, paths: float) -> tuple[float, float]:
+    """The Wilson score 95 % interval of a share measured on ``paths`` independent paths (it
+    stays inside [0, 1] and is not empty at a share of 0 or 1, where the normal one is)."""
+    z2 = _Z95**2
+    denom = 1.0 + z2 / paths
+    centre = (share + z2 / (2.0 * paths)) / denom
+    half = _Z95 * float(np.sqrt(share * (1.0 - share) / paths + z2 / (4.0 * paths**2))) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _settled(share: float, paths: float) -> bool:
+    low, high = share_interval(share, paths)
+    return high < PATH_SHARE or low > PATH_SHARE
+
+
+def paths_to_settle(share: float, *, most: int) -> int | None:
+    """The fewest independent paths on which a share of paths ``share`` would have a 95 %
+    interval clear of the verdict's 90 %, the share staying as measured; None when ``most``
+    paths would not (a share on the threshold itself never settles)."""
+    if not _settled(share, most):
+        return None
+    low, high = 1, most
+    while low < high:
+        mid = (low + high) // 2
+        if _settled(share, mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
 
 
 def failing_at_end_text(failing: npt.NDArray[np.bool_]) -> str:
@@ -1089,6 +1151,123 @@ def _partly_judged(baseline: DrillResult) -> str:
     )
 
 
+def _most_forecast_paths() -> int:
+    """The most sample paths a forecast stores (``forecast --paths``'s upper bound)."""
+    from forecasting.options import ForecastOptions
+
+    field = ForecastOptions.model_fields["n_paths"]
+    return int(next(m.le for m in field.metadata if getattr(m, "le", None) is not None))
+
+
+def _reach_shares(
+    plan: CapacityPlan, demand: DemandSide, result: DrillResult
+) -> list[tuple[str, float]]:
+    """(group, share of paths on which it reaches its SLO target) for every (region, class) of
+    a class with demand in the window, the shares the verdict reads (it holds where each is at
+    least 90 %); per class fleet-wide where the result has no per-group hours. A class with
+    no demand holds trivially and is no question of sampling."""
+    demanded = set(result.verdicts.filter(pl.col("has_demand"))["workload_class"])
+    window = max(result.window_hours, 1)
+    if result.group_held is None:
+        return [
+            (
+                c.value,
+                float(
+                    (
+                        result.per_path.filter(pl.col("workload_class") == c.value)[
+                            "slo_attainment"
+                        ].to_numpy()
+                        >= plan.policy[c].slo_target - 1e-12
+                    ).mean()
+                ),
+            )
+            for c in CLASSES
+            if c.value in demanded
+        ]
+    return [
+        (
+            group_name(region, k.value),
+            float((result.group_held[:, g] / window >= plan.policy[k].slo_target - 1e-12).mean()),
+        )
+        for g, (region, k) in enumerate(stream_groups(demand.streams))
+        if k.value in demanded
+    ]
+
+
+def _unsettled(
+    shares: Sequence[tuple[str, float]], paths: float
+) -> tuple[set[bool], list[tuple[str, float]]]:
+    """Whether a run's classes all hold (its ``passed``) as the paths' sampling error allows:
+    {False} where a group's 95 % interval lies below 90 % (it fails whatever the draw), {True}
+    where every group's lies above, both where some group's straddles 90 %; and those groups."""
+    straddling = []
+    for name, share in shares:
+        low, high = share_interval(share, paths)
+        if high < PATH_SHARE:
+            return {False}, []
+        if low <= PATH_SHARE:
+            straddling.append((name, share))
+    return ({True, False} if straddling else {True}), straddling
+
+
+def unsettled_verdict(
+    plan: CapacityPlan, demand: DemandSide, baseline: DrillResult, shocked: DrillResult
+) -> tuple[str, bool]:
+    """Why a drill's verdict is not settled by its paths ("" when it is), and whether a pass
+    is among the verdicts their sampling error allows (then the verdict is "borderline"; else
+    it fails either way and only which failure is open). The text names the verdicts allowed,
+    each group whose share of paths holding its SLO target has a 95 % interval straddling the
+    90 % the verdict asks, and how many paths would settle it. A verdict read off a share of
+    paths moved with ``--paths``: the same drill read a plain pass or fail at each count."""
+    paths = len(demand.sample_ids)
+    weight = independent_paths(demand)
+    if len(_copies(demand)) == 1:
+        # One distinct path (a hand-built fleet, or `--paths 1`): its demand has no spread to
+        # sample, so there is no sampling error to weigh; the verdict is that path's.
+        return "", False
+    calm, calm_groups = _unsettled(_reach_shares(plan, demand, baseline), weight)
+    shock, shock_groups = _unsettled(_reach_shares(plan, demand, shocked), weight)
+    possible = {
+        FAILS_UNSHOCKED if not b else FAILS_UNDER_SHOCK if not s else PASS
+        for b in calm
+        for s in shock
+    }
+    if len(possible) < 2:
+        return "", False
+    said = [v for v in (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED) if v in possible]
+    groups = [(n, v, "without the shock") for n, v in calm_groups if len(calm) > 1]
+    groups += [(n, v, "under the shock") for n, v in shock_groups if len(shock) > 1]
+    parts = []
+    for name, share, when in groups:
+        low, high = share_interval(share, weight)
+        parts.append(
+            f"{name}{BORDERLINE_REACHES}{when} on {share:.1%} of paths (95% interval "
+            f"{low:.1%}-{high:.1%}; the verdict asks {PATH_SHARE:.0%})"
+        )
+    most = _most_forecast_paths()
+    needed = [paths_to_settle(share, most=most) for _, share, _ in groups]
+    drawn = (
+        ""
+        if weight > paths - 0.5
+        else f" (they weigh as {weight:,.0f} independent ones: more paths than the forecast "
+        "stored draw its paths again)"
+    )
+    if any(n is None for n in needed):
+        settle = (
+            f"no forecast of up to {most:,} paths would settle it: it sits on its threshold, "
+            "so read it as neither pass nor fail"
+        )
+    else:
+        count = max(n for n in needed if n is not None)
+        settle = (
+            f"about {count:,} independent paths would settle it (`fleetcast forecast --paths "
+            f"{count}`, then the drill: a drill's --paths above the paths its forecast stored "
+            "draws the same paths again)"
+        )
+    text = f"{paths:,} paths{drawn}: {' or '.join(said)}; {'; '.join(parts)}; {settle}"
+    return f"borderline at {text}", PASS in possible
+
+
 def unverified_reason(shocked: DrillResult) -> str:
     """Why a drill that held its SLO did not verify the question it is named for, "" when it
     did: the horizon cut its shock short (a 2x six-week ramp played to 1.17x on a 7-day
@@ -1163,8 +1342,22 @@ def compare(
                 ),
             )
         )
+    # Within the paths' sampling error of its threshold, a verdict is no pass or fail: another
+    # draw of as many paths reads another one. A drill not verified stays so, with this too.
+    # Where it fails whatever the draw and only which failure is open (the plan unshocked or
+    # the shock), the failure stands and a note says which is not settled.
+    borderline, passes = unsettled_verdict(plan, demand, baseline, shocked)
     if unverified:
         verdict = NOT_VERIFIED
+        unverified = "; ".join(filter(None, (unverified, borderline)))
+    elif borderline and passes:
+        verdict = BORDERLINE
+        unverified = borderline
+    unsettled_failure = (
+        [f"which failure it is, is not settled: {borderline}"]
+        if borderline and verdict in (FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
+        else []
+    )
     final = ladder if ladder is not None else shocked
     # The run time to absorb was judged against: the ladder's own twin where one was played
     # (a plan that holds unshocked throughout has none: its ladder never acts without a shock).
@@ -1210,6 +1403,7 @@ def compare(
         notes.append(_unshocked_note(plan, demand, baseline, unshocked))
         if hours is not None or censored:
             notes.append(_partly_judged(calm))
+    notes += unsettled_failure
     notes += _idle_migration(plan, ladder_supply, demand)
     notes += [book_only_note(r) for r in sorted(set(demand.book_only) & set(demand.regions))]
     if unwatched:

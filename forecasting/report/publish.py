@@ -59,7 +59,7 @@ from forecasting.report.pages import (
     runs_index_page,
 )
 from forecasting.report.pages.common import plan_last_day, to_place_by
-from forecasting.schema import NOT_VERIFIED, book_only_noted
+from forecasting.schema import BORDERLINE, NOT_VERIFIED, book_only_noted, borderline_classes
 from forecasting.text import before_next_report
 
 __all__ = [
@@ -128,6 +128,13 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
     short until then reads "short until the shock ended (72 h) or later: not absorbed by the
     response" (a three-day region loss read ``time_to_absorb_hours`` 73, not censored)."""
     unverified = pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED))
+    # A borderline drill neither passed nor failed at its paths; nor did the classes its reason
+    # names (another draw of as many paths read the other verdict).
+    unsettled = pl.col("verdict").eq_missing(pl.lit(BORDERLINE))
+    unsettled_classes = pl.struct("unverified", "workload_class").map_elements(
+        lambda r: r["workload_class"] in borderline_classes(r["unverified"]),
+        return_dtype=pl.Boolean,
+    )
     answers = inputs.drill_answers.rename({"passed": "drill_passed"}).with_columns(
         absorb_cost_lower_bound=pl.when(pl.col("absorb_cost_usd").is_not_null()).then(
             pl.col("absorb_censored").fill_null(False)
@@ -162,6 +169,12 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
         .with_columns(
             pl.when(unverified).then(None).otherwise(pl.col(c)).alias(c)
             for c in ("drill_passed", "class_passed")
+        )
+        .with_columns(
+            drill_passed=pl.when(unsettled).then(None).otherwise(pl.col("drill_passed")),
+            class_passed=pl.when(unsettled & unsettled_classes.fill_null(False))
+            .then(None)
+            .otherwise(pl.col("class_passed")),
         )
         .with_columns(
             class_passed=pl.when(pl.col("has_demand").eq_missing(pl.lit(False)))

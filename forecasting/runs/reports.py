@@ -27,7 +27,13 @@ from forecasting.runs.forecasts import (
 )
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.runs.loading import stored_book
-from forecasting.schema import MAX_SHOCK_MULTIPLIER, MONTHLY_ONLY, NOT_VERIFIED, VACANT
+from forecasting.schema import (
+    BORDERLINE,
+    MAX_SHOCK_MULTIPLIER,
+    MONTHLY_ONLY,
+    NOT_VERIFIED,
+    VACANT,
+)
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -1133,7 +1139,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     )
     if built:
         lines += ["", *(f"- {line}" for line in built)]
-    failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
+    failing = _failing_drills(inputs)
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
     if held := _unverified_drills(inputs):
         lines.append(f"**Drills not verified:** {'; '.join(held)}.")
@@ -1144,10 +1150,20 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     return "\n".join(lines)
 
 
+def _failing_drills(inputs: ReportInputs) -> list[str]:
+    """The drills that failed; not a borderline one, whose fail another draw of as many paths
+    reads as a pass (it is among :func:`_unverified_drills`, with why)."""
+    failing = ~pl.col("passed") & pl.col("verdict").ne_missing(pl.lit(BORDERLINE))
+    return inputs.drill_answers.filter(failing).get_column("drill").to_list()
+
+
 def _unverified_drills(inputs: ReportInputs) -> list[str]:
     """``top-customer-2x-6w: cut short at 1.17x of 2x by the horizon (...)`` per drill that
-    held on less than it is named for."""
-    held = inputs.drill_answers.filter(pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED)))
+    held on less than it is named for, and ``delivery-slip: borderline at 200 paths: ...`` per
+    drill whose verdict its paths do not settle."""
+    held = inputs.drill_answers.filter(
+        pl.col("verdict").is_in([NOT_VERIFIED, BORDERLINE]).fill_null(False)
+    )
     return [f"{r['drill']}: {r['unverified']}" for r in held.iter_rows(named=True)]
 
 
@@ -1225,7 +1241,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         new_site_first=new_site_first(inputs),
         to_place=trigger_capital(inputs),
         idle=idle_risk_line(inputs),
-        failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
+        failing_drills=_failing_drills(inputs),
         unverified_drills=_unverified_drills(inputs),
         stale_days=inputs.stale_days,
         telemetry_ahead_minutes=inputs.telemetry_ahead_minutes,

@@ -33,7 +33,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import book_only_regions
-from forecasting.schema import Measure, WorkloadClass, book_only_words
+from forecasting.schema import VACANT, Measure, WorkloadClass, book_only_words
 from forecasting.triggers.common import (
     DRIVERS_SCHEMA,
     IDLE_RISK_SCHEMA,
@@ -389,23 +389,42 @@ def _unverified_where_class_unmeasured(
     demand was measured anywhere: a fleet whose telemetry dropped every training row read
     green "no training demand in the forecast through 2030-01-31" in every region, beside
     fabric pods reserved for it, where a region missing from telemetry reads not judged. A
-    class gone from the whole feed may be a gap, not a measured zero. Before the notes that
-    lead a region's rows (no block in service, demand no block hosts), which still lead."""
+    class gone from the whole feed may be a gap, not a measured zero. The training pools of
+    regions without such blocks (an inference-only fleet) have neither demand nor capacity:
+    they read green "no training demand in the forecast", zero against zero, and say now that
+    they are not judged, as a region with neither does. Before the notes that lead a region's
+    rows (no block in service, demand no block hosts), which still lead."""
     hosts = sorted({b.region for b in plan.block if b.allows(WorkloadClass.TRAINING)})
-    unmeasured = (
-        (pl.col("pool") == Pool.TRAINING.value)
-        & pl.col("region").is_in(hosts)
-        & (pl.col("status") == Status.GREEN.value)
+    training = (pl.col("pool") == Pool.TRAINING.value) & (pl.col("status") == Status.GREEN.value)
+    hosted = pl.col("region").is_in(hosts)
+    note = (
+        pl.when(hosted)
+        .then(
+            pl.format(
+                "{}: the telemetry holds no training row at all, though the plan has blocks in "
+                "{} that host training, and a feed that lost them reads the same as a fleet "
+                "without training, so its forecast is zero through {}; this green is not "
+                "verified",
+                pl.lit(UNMEASURED_TRAINING),
+                "region",
+                pl.lit(str(end)),
+            )
+        )
+        # An inference-only fleet's training pool: zero demand against zero capacity read
+        # green ("no training demand in the forecast") where a region with neither reads
+        # "no capacity planned, no demand measured": the pool is not judged.
+        .otherwise(
+            pl.format(
+                "{}, and {} plans no block that hosts training: {} (zero demand against "
+                "zero capacity through {}), so this pool is not judged",
+                pl.lit(UNMEASURED_TRAINING),
+                "region",
+                pl.lit(VACANT),
+                pl.lit(str(end)),
+            )
+        )
     )
-    note = pl.format(
-        "{}: the telemetry holds no training row at all, though the plan has blocks in {} "
-        "that host training, and a feed that lost them reads the same as a fleet without "
-        "training, so its forecast is zero through {}; this green is not verified",
-        pl.lit(UNMEASURED_TRAINING),
-        "region",
-        pl.lit(str(end)),
-    )
-    return _said_unmeasured(triggers, unmeasured, note, training=True)
+    return _said_unmeasured(triggers, training, note, training=True)
 
 
 def daily_end_of(forecast: pl.DataFrame) -> date | None:

@@ -54,6 +54,7 @@ from forecasting.report.pages.common import (
 from forecasting.schema import (
     BETTER_HIGHER,
     BOOK_ONLY_LABEL,
+    BORDERLINE,
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
     NO_DEMAND,
@@ -69,6 +70,7 @@ from forecasting.schema import (
     absorb_cost_text,
     book_labelled,
     book_only_noted,
+    borderline_classes,
     censored_absorb_text,
     ladder_played,
     lasting_loss_absorb_text,
@@ -202,9 +204,9 @@ def drill_absorb_cost_text(row: dict[str, Any]) -> str | None:
 
 
 def _verdict_cell(row: dict[str, Any]) -> Cell:
-    """The verdict badge; a drill not verified says why under it."""
+    """The verdict badge; a drill not verified or borderline says why under it."""
     badge = Badge(row["verdict"]) if row["verdict"] else verdict(row["passed"])
-    if row.get("verdict") == NOT_VERIFIED and row.get("unverified"):
+    if row.get("verdict") in (NOT_VERIFIED, BORDERLINE) and row.get("unverified"):
         return Stacked(badge, str(row["unverified"]))
     return badge
 
@@ -441,11 +443,19 @@ def unverified_drills(answers: pl.DataFrame) -> list[str]:
     return answers.filter(pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED)))["drill"].to_list()
 
 
-def _verdicts_table(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Table:
+def _verdicts_table(
+    verdicts: pl.DataFrame,
+    *,
+    unverified: Sequence[str] = (),
+    borderline: Mapping[str, set[str]] | None = None,
+) -> Table:
     """Each drill's SLO verdict per class; a class that held in a drill "not verified" reads
     "not verified", never "pass" (all five classes read "pass 100 %" on a ramp cut at 1.17x),
-    and a class with no demand in the drill window "no demand" (it read "pass 100.0% of 90%"
-    on a fleet with no training row, forecast or pod)."""
+    a class with no demand in the drill window "no demand" (it read "pass 100.0% of 90%"
+    on a fleet with no training row, forecast or pod), and a class within its paths' sampling
+    error of the 90 % of paths the verdict asks (``borderline``: drill -> classes) "borderline"
+    (its pass or fail moved with ``--paths``)."""
+    borderline = borderline or {}
     classes = sorted(verdicts["workload_class"].unique().to_list(), key=class_key)
     rows = []
     for (drill,), part in verdicts.group_by("drill", maintain_order=True):
@@ -457,9 +467,14 @@ def _verdicts_table(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -
             if r and r.get("has_demand") is False:
                 cells.append(Stacked(Badge(NO_DEMAND), "nothing to serve in the drill window"))
                 continue
+            unsettled = cls in borderline.get(str(drill), set())
             cells.append(
                 Stacked(
-                    held if r["passed"] else verdict(r["passed"]),
+                    Badge(BORDERLINE)
+                    if unsettled
+                    else held
+                    if r["passed"]
+                    else verdict(r["passed"]),
                     f"{fmt_pct(r['attainment_p90_paths'])} of {fmt_pct(r['slo_target'], digits=0)}",
                 )
                 if r
@@ -1130,7 +1145,16 @@ def platform_page(inputs: ReportInputs) -> str:
             if has_verdicts
             else None
         ),
-        verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
+        verdicts=_verdicts_table(
+            inputs.drill_verdicts,
+            unverified=unverified,
+            borderline={
+                r["drill"]: borderline_classes(r["unverified"])
+                for r in inputs.drill_answers.filter(
+                    pl.col("verdict").eq_missing(pl.lit(BORDERLINE))
+                ).iter_rows(named=True)
+            },
+        ),
         kpi_tables=_kpi_tables(
             inputs.drill_kpis, unverified=unverified, no_demand=_no_demand(inputs.drill_verdicts)
         ),
