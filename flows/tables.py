@@ -100,32 +100,30 @@ def _n(value: int) -> str:
 
 
 def ingest_table(results: Sequence[IngestResult]) -> Table:
-    """One row per file: what was read, loaded, quarantined, deduplicated, replaced (stored
-    keys given other values) and unchanged (stored keys repeated with the same values)."""
+    """One row per file: what was read, loaded, quarantined, deduplicated and replaced (stored
+    keys given other values; those repeated with the same values are "unchanged" in the
+    notes, not a column: at 80 columns one more squeezed the file names)."""
     table = Table(title="ingest", title_justify="left")
-    counted = ("read", "loaded", "quarantined", "dedup", "replaced", "unchanged")
-    for name in ("file", "status", *counted, "notes"):
-        table.add_column(name, justify="right" if name in counted else "left")
+    for name in ("file", "status", "read", "loaded", "quarantined", "dedup", "replaced", "notes"):
+        table.add_column(
+            name,
+            justify="right"
+            if name in ("read", "loaded", "quarantined", "dedup", "replaced")
+            else "left",
+        )
     style = {"loaded": "green", "skipped": "yellow", "failed": "red"}
     for r in results:
         e = r.entry
         # A trace's ledger counts the hourly rows its adapter built: "read 2" for a log of
         # 577 requests. Its file's rows are read, and the hourly rows they made said beside.
-        counts = ["", "", "", "", "", ""]
+        counts = ["", "", "", "", ""]
         if e is not None and r.status != "skipped":
             read = (
                 _n(e.rows_read)
                 if r.source_rows is None or r.hourly_rows is None
                 else f"{r.source_rows:,} ({r.hourly_rows:,} hourly)"
             )
-            counts = [
-                read,
-                _n(e.loaded),
-                _n(e.quarantined),
-                _n(e.deduplicated),
-                _n(e.replaced),
-                _n(r.unchanged),
-            ]
+            counts = [read, _n(e.loaded), _n(e.quarantined), _n(e.deduplicated), _n(e.replaced)]
         notes = r.message if r.status != "loaded" else "; ".join(r.notes)
         if r.status == "failed":
             # The reason follows the table on a line of its own, path and all: in a column

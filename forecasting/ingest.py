@@ -277,6 +277,11 @@ _NUMBER_SHAPES: tuple[tuple[str, str], ...] = (
     ),
 )
 _NOT_A_NUMBER = "not a number"
+# What an empty file is told to write: it read "no header row" alone (an export that failed).
+_EMPTY_FIX = (
+    f"; a telemetry file starts with its header, {','.join(TELEMETRY_REQUIRED)} (then its "
+    "rows): export it again"
+)
 # Marks a file's last row when the file ends in NUL bytes; the count follows the prefix.
 _NUL_TAIL = "__nul_tail_"
 
@@ -471,7 +476,7 @@ def _csv_header(path: Path) -> list[str]:
     except (OSError, EOFError, csv.Error) as exc:
         raise IngestFileError(f"{path}: cannot read: {exc}") from exc
     if not header:
-        raise IngestFileError(f"{path}: empty file: no header row")
+        raise IngestFileError(f"{path}: empty file: no header row{_EMPTY_FIX}")
     # A spreadsheet's trailing empty columns have no name: each gets its own, ignored, as two
     # of them failed the whole file ("header names [''] more than once").
     names = [h.strip() or f"{_UNNAMED}{i}" for i, h in enumerate(header)]
@@ -897,7 +902,7 @@ def _check_readable(path: Path) -> None:
     if not path.is_file():
         raise IngestFileError(f"{path}: no such file")
     if path.stat().st_size == 0:
-        raise IngestFileError(f"{path}: empty file: no header row")
+        raise IngestFileError(f"{path}: empty file: no header row{_EMPTY_FIX}")
 
 
 def _nul_tail(path: Path) -> int:
@@ -2011,6 +2016,8 @@ _FIXES = {
     "not finite (NaN or infinite)": "write the measured number, or leave the row out where "
     "nothing was measured (an hour without rows is a gap, not zero)",
     "missing value": "write the value, 0 where nothing ran or waited",
+    _NOT_A_NUMBER: "write the number in digits with a point (12.5)",
+    _LINE_RULES[_HEADER_AGAIN]: "delete the line (or split the file there)",
     CONFLICT_RULE: "keep one row per series and hour (the later one loaded), or fix the export",
 }
 # Quarantined rows an ingest names one by one; the rest are counted.

@@ -27,13 +27,14 @@ def _words(text: str) -> str:
 def test_ingest_names_each_quarantined_row_and_what_to_write(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A file loaded with a negative count and a NaN read "quarantined 2" and nothing more:
+    """A file loaded with a negative count, a NaN and a word read "quarantined 3" and nothing more:
     which rows, columns and rules took `fleetcast quarantine` to learn, and nothing said what
     to write. Ingest names file, row, column, rule, value and the fix; the good rows load, and
     the rerun of the same file is unchanged."""
     bad = GOOD[0].replace("T00", "T05").replace(",10,1", ",-3,1")
     nan = GOOD[0].replace("T00", "T06").replace(",10,1", ",NaN,1")
-    path = write_csv(tmp_path / "t.csv", *GOOD, bad, nan)
+    text = GOOD[0].replace("T00", "T07").replace(",10,1", ",1,lots")
+    path = write_csv(tmp_path / "t.csv", *GOOD, bad, nan, text)
     warehouse = str(tmp_path / "w.duckdb")
     assert main(["--warehouse", warehouse, "ingest", str(path)]) == 0
     err = _words(capsys.readouterr().err)
@@ -45,11 +46,15 @@ def test_ingest_names_each_quarantined_row_and_what_to_write(
         f"quarantined {path}: row 7, column gpus_running: not finite (NaN or infinite) (value "
         "'NaN'); write the measured number"
     ) in err
+    assert (
+        f"quarantined {path}: row 8, column gpus_queued: not a number (value 'lots'); write the "
+        "number in digits with a point (12.5)"
+    ) in err
     assert main(["--warehouse", warehouse, "ingest", str(path)]) == 0
     # Skipped as unchanged: its bad rows are not said again, and nothing moves.
     assert "quarantined" not in capsys.readouterr().err
     with connect(Path(warehouse), read_only=True) as wh:
-        assert wh.count("telemetry") == 5 and wh.count("quarantine") == 2
+        assert wh.count("telemetry") == 5 and wh.count("quarantine") == 3
 
 
 def test_a_quarantined_row_beyond_the_third_is_counted(
@@ -196,3 +201,30 @@ def test_a_decimal_comma_in_a_book_says_what_to_write(tmp_path: Path) -> None:
         f"{book}:3: contract row 2 ('d2') field probability: not a number: a decimal comma "
         "(0,5)? write a point (0.5) (got '0,5'); fix the entry and load the book again"
     ]
+
+
+def test_an_empty_telemetry_file_says_what_to_write(tmp_path: Path) -> None:
+    """A 0-byte export read "empty file: no header row" and nothing of what a file holds."""
+    from forecasting import ingest
+
+    path = tmp_path / "t.csv"
+    path.write_text("")
+    with connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path)
+    assert result.status == "failed"
+    assert result.message == (
+        f"{path}: empty file: no header row; a telemetry file starts with its header, "
+        "ts,region,cluster,workload_class,customer,gpu_type,gpus_running,gpus_queued (then its "
+        "rows): export it again"
+    )
+
+
+def test_a_header_inside_telemetry_says_to_delete_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two exports joined: the inner header's line is named with what to do about it."""
+    path = write_csv(tmp_path / "t.csv", *GOOD[:2], HEADER, *GOOD[2:])
+    assert main(["--warehouse", str(tmp_path / "w.duckdb"), "ingest", str(path)]) == 0
+    err = _words(capsys.readouterr().err)
+    assert f"quarantined {path}: row 3, column (row): a header line inside the data" in err
+    assert "delete the line (or split the file there)" in err
