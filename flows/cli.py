@@ -430,6 +430,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for result in results:
         for line in result.warnings:
             say(f"warning: {line}", error=True)
+        # The bad rows of a loaded file, by row, column and rule: "quarantined 2" named none.
+        for line in result.quarantined_rows:
+            say(f"quarantined {line}", error=True)
     failed = [r for r in results if r.status == "failed"]
     for result in failed:
         say(failed_line(result.message), error=True)
@@ -517,6 +520,9 @@ def _say_contract_problems(loads: Sequence[ContractsLoaded]) -> None:
     for load in loads:
         if load.status == "failed":
             say(failed_line(load.message), error=True)
+        # What the load changed in force, deal by deal: "replaced 1" named none.
+        for change in load.changes:
+            say(f"changed {load.path}: {change}")
         for warning in load.warnings:
             say(f"warning {load.path}: {warning}", error=True)
         for n, refused in enumerate(load.refused):
@@ -1449,6 +1455,8 @@ def _say_loads(outcome: PipelineOutcome | PipelineStopped) -> None:
     for result in outcome.ingested:
         for line in result.warnings:
             say(f"warning: {line}", error=True)
+        for line in result.quarantined_rows:
+            say(f"quarantined {line}", error=True)
         if result.status == "failed":
             say(failed_line(result.message), error=True)
     if any(load.refused or load.duplicate_rows for load in outcome.events):

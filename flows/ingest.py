@@ -54,6 +54,8 @@ def load_file(
     logger = get_run_logger()
     for line in result.warnings:
         logger.warning("%s", line)
+    for line in result.quarantined_rows:
+        logger.warning("quarantined %s", line)
     if result.status == "failed":
         logger.error("%s", result.message)
     elif result.entry is not None:
@@ -65,7 +67,8 @@ def load_file(
             else f"{result.source_rows} ({result.hourly_rows} hourly)"
         )
         logger.info(
-            "%s: %s; read %s, loaded %d, quarantined %d, deduplicated %d, replaced %d",
+            "%s: %s; read %s, loaded %d, quarantined %d, deduplicated %d, replaced %d, "
+            "unchanged %d",
             path,
             result.status,
             read,
@@ -73,6 +76,7 @@ def load_file(
             e.quarantined,
             e.deduplicated,
             e.replaced,
+            result.unchanged,
         )
     return result
 

@@ -101,7 +101,9 @@ def _n(value: int) -> str:
 
 
 def ingest_table(results: Sequence[IngestResult]) -> Table:
-    """One row per file: what was read, loaded, quarantined, deduplicated and replaced."""
+    """One row per file: what was read, loaded, quarantined, deduplicated and replaced (stored
+    keys given other values; those repeated with the same values are "unchanged" in the
+    notes, not a column: at 80 columns one more squeezed the file names)."""
     table = Table(title="ingest", title_justify="left")
     for name in ("file", "status", "read", "loaded", "quarantined", "dedup", "replaced", "notes"):
         table.add_column(

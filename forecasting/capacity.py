@@ -132,6 +132,7 @@ H100 included when a block or candidate is an H100 (left out, it would rank olde
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -717,6 +718,30 @@ class GpuType(_Strict):
     generation: Annotated[int, Field(ge=1)] | None = None
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _repeated_ids(label: str, table: str, ids: Sequence[str]) -> list[str]:
+    """One line per id that more than one ``table`` entry holds, naming which entries by their
+    place in the file: "appears twice" alone did not say which two to tell apart."""
+    places: dict[str, list[int]] = {}
+    for n, entry_id in enumerate(ids, start=1):
+        places.setdefault(entry_id, []).append(n)
+    lines = []
+    for entry_id, at in places.items():
+        if len(at) < 2:
+            continue
+        which = ", ".join(_ordinal(n) for n in at[:-1]) + f" and {_ordinal(at[-1])}"
+        times = "twice" if len(at) == 2 else f"{len(at)} times"
+        lines.append(
+            f"{label} {entry_id!r} appears {times} (the {which} {table}); ids must be unique: "
+            "rename one"
+        )
+    return lines
+
+
 class CapacityPlan(_Strict):
     """The whole inventory: class policies, blocks and what can be ordered."""
 
@@ -766,11 +791,7 @@ class CapacityPlan(_Strict):
         missing = [c.value for c in WorkloadClass if c not in self.policy]
         if missing:
             problems.append(f"[policy.<class>] missing for: {', '.join(missing)}")
-        seen: set[str] = set()
-        for block in self.block:
-            if block.id in seen:
-                problems.append(f"block id {block.id!r} appears twice; ids must be unique")
-            seen.add(block.id)
+        problems += _repeated_ids("block id", "[[block]]", [b.id for b in self.block])
         names: set[str] = set()
         for candidate in self.candidate:
             if candidate.name in names:
@@ -805,12 +826,7 @@ class CapacityPlan(_Strict):
 
     def _check_sites(self) -> list[str]:
         """With [[site]] declared, every block sits at a declared site of its own region."""
-        problems = []
-        ids: set[str] = set()
-        for declared in self.site:
-            if declared.id in ids:
-                problems.append(f"[[site]] id {declared.id!r} appears twice; ids must be unique")
-            ids.add(declared.id)
+        problems = _repeated_ids("[[site]] id", "[[site]]", [s.id for s in self.site])
         if not self.site:
             return problems
         sites = self.sites
@@ -1461,6 +1477,14 @@ def parse_capacity(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CapacityError(f"{source}: not valid TOML: {exc}") from exc
+    if not raw:
+        # An empty file (or comments alone) read "policy: Field required", as if one table
+        # of a written plan were missing.
+        raise CapacityError(
+            f"{source}: the plan holds no tables (an empty file?): a capacity plan needs "
+            "[policy.<class>] for each workload class and its [[block]] entries; `fleetcast "
+            "capacity --sample` shows one to start from"
+        )
     try:
         return CapacityPlan.model_validate(raw, context={"today": today or date.today()})
     except ValidationError as exc:
@@ -1535,8 +1559,14 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
 
 
 def _meant_field(loc: tuple[int | str, ...]) -> str | None:
-    """The field a misspelt one at ``loc`` was likely meant to be (None: none is near)."""
-    close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc), n=1, cutoff=0.6)
+    """The field a misspelt one at ``loc`` was likely meant to be (None: none is near): one
+    that differs only in case or separators first ("GPUs" is gpus, which difflib's ratio
+    missed), then the closest spelling."""
+    fields = _fields_at(loc)
+    plain = re.sub(r"[\s\-.]+", "_", str(loc[-1]).strip().lower())
+    if plain in fields:
+        return plain
+    close = difflib.get_close_matches(str(loc[-1]), fields, n=1, cutoff=0.6)
     return close[0] if close else None
 
 

@@ -134,7 +134,7 @@ import tomli_w
 from forecasting import hierarchy, sums
 from forecasting.calendar import month_end
 from forecasting.concentration import OTHER, concentration
-from forecasting.errors import delimiter_hint, text_misnamed, toml_text
+from forecasting.errors import column_name_hint, delimiter_hint, text_misnamed, toml_text
 from forecasting.schema import (
     BOOK_ONLY,
     EARLIEST_TIMESTAMP,
@@ -192,6 +192,7 @@ __all__ = [
     "far_ahead",
     "floor_lift",
     "ids_in_other_books",
+    "in_force_changes",
     "load_contracts",
     "near_customer",
     "parse_contracts",
@@ -199,6 +200,7 @@ __all__ = [
     "quantile_of",
     "ramp_frame",
     "ramp_steps",
+    "same_terms",
     "same_terms_other_ids",
 ]
 
@@ -649,6 +651,15 @@ def _reads_as_number(text: str) -> bool:
     return True
 
 
+def _not_a_number(text: str) -> str:
+    """The rule a number cell breaks, with what to write where it has a decimal comma (a
+    European export's "0,5" read "not a number" alone, where telemetry names the comma)."""
+    if re.fullmatch(r"[+-]?\d+,\d+", text.strip()):
+        fixed = text.strip().replace(",", ".")
+        return f"not a number: a decimal comma ({text.strip()})? write a point ({fixed})"
+    return "not a number"
+
+
 def _whole(name: str, value: object, *, typed: bool = False) -> int:
     """A whole number: a TOML integer, or integer text in a CSV cell (``typed``: a TOML
     value, where text is refused)."""
@@ -670,7 +681,7 @@ def _number(name: str, value: object, *, typed: bool = False) -> float:
         try:
             number = float(value.strip())
         except ValueError:
-            raise ContractRuleError(name, "not a number", value) from None
+            raise ContractRuleError(name, _not_a_number(value), value) from None
     else:
         raise ContractRuleError(name, "not a number", value)
     if not math.isfinite(number):
@@ -912,6 +923,7 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
             + (f"unknown column(s) {unknown}; " if unknown else "")
             + f"a contracts CSV needs {list(REQUIRED_FIELDS)} and may have "
             f"{[c for c in FIELDS if c not in REQUIRED_FIELDS]}; found {header}.{hint}"
+            + column_name_hint(header, list(FIELDS))
         )
     entries = []
     start = reader.line_num + 1
@@ -1804,6 +1816,77 @@ def ids_in_other_books(new: pl.DataFrame, stored: pl.DataFrame) -> list[str]:
                 "last, wins; give one of them another id if both are deals, or drop the stale one"
             )
     return warnings
+
+
+# Columns of a stored contract that are no term of it: where it sits and when it was loaded.
+_NOT_TERMS = frozenset({"source", "row_number", "loaded_at"})
+
+
+def _term_text(name: str, row: Mapping[str, Any] | None) -> str:
+    """One term of a stored contract as a reader writes it: a ramp as dated steps."""
+    if row is None:
+        return "none"
+    if name == "ramp":
+        steps = zip(row["ramp_dates"] or [], row["ramp_gpus"] or [], strict=True)
+        return "; ".join(f"{day}: {gpus:,}" for day, gpus in steps)
+    value = row[name]
+    return "none" if value is None else str(value)
+
+
+def _terms(row: Mapping[str, Any]) -> dict[str, str]:
+    names = [c for c in row if c not in _NOT_TERMS and c not in ("ramp_dates", "ramp_gpus")]
+    return {"ramp": _term_text("ramp", row), **{c: _term_text(c, row) for c in names}}
+
+
+def same_terms(one: Mapping[str, Any] | None, other: Mapping[str, Any] | None) -> bool:
+    """Whether two stored contracts (or a stored one and a :func:`book_frame` row) hold the
+    same terms, wherever they sit and whenever they were loaded; None (no such contract)
+    holds none."""
+    return one is not None and other is not None and _terms(one) == _terms(other)
+
+
+@dataclass(frozen=True, slots=True)
+class BookChange:
+    """One deal whose terms in force a book load changed: ``line`` says the deal, each field
+    old -> new, and the file it comes from now (and came from, when another)."""
+
+    id: str
+    line: str
+
+
+def in_force_changes(before: pl.DataFrame, after: pl.DataFrame, *, source: str) -> list[BookChange]:
+    """The deals whose terms in force (rows of :meth:`Warehouse.contracts`, one per id) differ
+    between ``before`` and ``after`` a load of the book ``source``, one per deal in file order.
+
+    A reload read "replaced 1" naming no deal, and a second book winning an id read
+    "unchanged" with only a warning: the terms a forecast uses changed either way. Deals
+    added by the book are counted by the load, not listed here; one whose terms are the same
+    from another file is no change."""
+    old = {r["id"]: r for r in before.iter_rows(named=True)}
+    changes = []
+    for row in after.iter_rows(named=True):
+        was = old.get(row["id"])
+        if was is None or row["source"] != source:
+            continue
+        now_terms, was_terms = _terms(row), _terms(was)
+        fields = [
+            f"{name} {was_terms[name]} -> {text}"
+            for name, text in now_terms.items()
+            if text != was_terms[name]
+        ]
+        if not fields:
+            continue
+        whence = f"from {row['source']}" + (
+            f"; was from {was['source']}" if was["source"] != row["source"] else ""
+        )
+        changes.append(BookChange(row["id"], f"{row['id']}: {', '.join(fields)} ({whence})"))
+    gone = {r["id"] for r in after.iter_rows(named=True)}
+    changes += [
+        BookChange(i, f"{i}: removed (it left {source}; no other book holds it)")
+        for i, was in old.items()
+        if i not in gone and was["source"] == source
+    ]
+    return changes
 
 
 def _spelling(name: str) -> str:

@@ -19,6 +19,7 @@ __all__ = [
     "XLSX_MAGIC",
     "XLS_MAGIC",
     "PublishError",
+    "column_name_hint",
     "delimiter_hint",
     "gzip_misnamed",
     "is_gzip",
@@ -147,12 +148,48 @@ def wide_encoded(path: Path) -> str | None:
     )
 
 
+# Delimiters an export may use instead of ',', as a reader names them.
+_DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
+
+
 def delimiter_hint(header: list[str]) -> str:
     """ " The header is one column: ..." when ``header`` (the names read with ',') is one name
-    holding another delimiter (';' from a European Excel, a tab, '|'); "" otherwise."""
-    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-        return " The header is one column: the file looks delimited by something other than ','."
-    return ""
+    holding another delimiter (';' from a European Excel, a tab, '|'), naming it and what to
+    write; "" otherwise. It read "something other than ','", which left the reader to find
+    which, and not what to do."""
+    if len(header) != 1:
+        return ""
+    found = [name for sep, name in _DELIMITERS.items() if sep in header[0]]
+    if not found:
+        return ""
+    return (
+        f" The header is one column: the file is delimited by {found[0]}, not ',' (a European "
+        "Excel export writes ';'): export it comma-separated (Excel: Save As 'CSV UTF-8 (Comma "
+        "delimited)')."
+    )
+
+
+def _plain_name(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().lower()).strip("_")
+
+
+def column_name_hint(found: list[str], expected: list[str]) -> str:
+    """ " Column 'Workload Class' reads as 'workload_class': rename it so." for each name of
+    ``found`` (a file's header) that is an ``expected`` one written with spaces, hyphens or
+    dots for its underscores; "" when none is. Names match whatever their case, not their
+    separators (a name is never guessed at): the file failed naming the column it missed
+    beside the one it had, and nothing said they were one."""
+    plain = {_plain_name(e): e for e in expected}
+    pairs = [
+        (name, plain[_plain_name(name)])
+        for name in found
+        if _plain_name(name) in plain and name.strip().lower() != plain[_plain_name(name)]
+    ]
+    return "".join(
+        f" Column {name!r} reads as {want!r}: rename it so (names match whatever their case, "
+        "not their spaces)."
+        for name, want in pairs
+    )
 
 
 # Spreadsheet workbooks under a text name: a ZIP archive (.xlsx) or an OLE2 compound file

@@ -58,7 +58,15 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from forecasting.errors import GZIP_MAGIC, XLS_MAGIC, XLSX_MAGIC, is_gzip, wide_encoding
+from forecasting.errors import (
+    GZIP_MAGIC,
+    XLS_MAGIC,
+    XLSX_MAGIC,
+    column_name_hint,
+    delimiter_hint,
+    is_gzip,
+    wide_encoding,
+)
 from forecasting.rules import (
     BAD_QUOTES,
     CR_JOINED_RULE,
@@ -85,7 +93,7 @@ from forecasting.traces import (
     TraceReport,
     trace_format_of,
 )
-from forecasting.warehouse import LedgerEntry, Overlap, Replaced, Warehouse
+from forecasting.warehouse import CONFLICT_RULE, LedgerEntry, Overlap, Replaced, Warehouse
 
 __all__ = [
     "EARLIEST_TIMESTAMP",
@@ -104,6 +112,7 @@ __all__ = [
     "ingest_frame",
     "judged_rows",
     "nothing_good",
+    "quarantined_row_lines",
     "scan_raw",
     "stage_rows",
     "telemetry_files",
@@ -268,6 +277,11 @@ _NUMBER_SHAPES: tuple[tuple[str, str], ...] = (
     ),
 )
 _NOT_A_NUMBER = "not a number"
+# What an empty file is told to write: it read "no header row" alone (an export that failed).
+_EMPTY_FIX = (
+    f"; a telemetry file starts with its header, {','.join(TELEMETRY_REQUIRED)} (then its "
+    "rows): export it again"
+)
 # Marks a file's last row when the file ends in NUL bytes; the count follows the prefix.
 _NUL_TAIL = "__nul_tail_"
 
@@ -355,6 +369,11 @@ class IngestResult:
     rows its adapter built (and the source rows it refused): "read 2" for a 577-request log."""
     hourly_rows: int | None = None
     """The hourly telemetry rows a trace's adapter built from its good source rows."""
+    unchanged: int = 0
+    """Keys an earlier ingest had stored that this load repeated with the same values."""
+    quarantined_rows: tuple[str, ...] = field(default=())
+    """The first rows this load quarantined, each with its file, row, column, rule, value and
+    what to write (:func:`quarantined_row_lines`), and how many more."""
 
 
 # Compressions a file's first bytes give away, and the command that undoes each: only gzip
@@ -457,7 +476,7 @@ def _csv_header(path: Path) -> list[str]:
     except (OSError, EOFError, csv.Error) as exc:
         raise IngestFileError(f"{path}: cannot read: {exc}") from exc
     if not header:
-        raise IngestFileError(f"{path}: empty file: no header row")
+        raise IngestFileError(f"{path}: empty file: no header row{_EMPTY_FIX}")
     # A spreadsheet's trailing empty columns have no name: each gets its own, ignored, as two
     # of them failed the whole file ("header names [''] more than once").
     names = [h.strip() or f"{_UNNAMED}{i}" for i, h in enumerate(header)]
@@ -883,7 +902,7 @@ def _check_readable(path: Path) -> None:
     if not path.is_file():
         raise IngestFileError(f"{path}: no such file")
     if path.stat().st_size == 0:
-        raise IngestFileError(f"{path}: empty file: no header row")
+        raise IngestFileError(f"{path}: empty file: no header row{_EMPTY_FIX}")
 
 
 def _nul_tail(path: Path) -> int:
@@ -1112,16 +1131,27 @@ def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str
             f" The header is on line {line}: delete the {line - 1} line(s) above it (line 1 "
             f"reads {first!r}: a title, or Excel's 'sep=' line)."
         )
-    elif len(found) == 1 and any(sep in found[0] for sep in ";\t|"):
-        hint = " The header is one column: the file looks delimited by something other than ','."
+    elif delimiter_hint(list(found)):
+        hint = delimiter_hint(list(found))
     elif (trace := trace_format_of(found)) is not None:
         hint = f" It looks like the {trace} trace: ingest it with `--format {trace}`."
     elif set(EVENT_COLUMNS) <= set(found):
         hint = f" It looks like an event calendar: load it with `fleetcast events {path}`."
     elif set(CONTRACT_FIELDS) <= set(found):
         hint = f" It looks like a contract book: load it with `fleetcast contracts {path}`."
-    if "gpus_queued" in missing:
-        # An inference export without a queue read the missing column and nothing else.
+    # "Workload Class" for workload_class: the name to write, where the file has it.
+    renamed = column_name_hint(
+        list(found), [*need, GPU_HOURS, QUEUED_GPU_HOURS, *TELEMETRY_OPTIONAL]
+    )
+    hint += renamed
+    if (
+        "gpus_queued" in missing
+        and not delimiter_hint(list(found))
+        and "'gpus_queued'" not in renamed
+    ):
+        # An inference export without a queue read the missing column and nothing else; a
+        # header of one column (another delimiter) or a queue column spelt with spaces has
+        # its queue all the same.
         hint += _QUEUE_HINT
     return (
         f"{path}: missing required column(s) {missing}. Expected {list(need)} "
@@ -1734,6 +1764,12 @@ def ingest_frame(
         )
     entry = loaded.entry
     notes = [] if reload is None else [reload.note()]
+    if entry.deduplicated:
+        # "dedup 199" alone, beside "replaced 199", left a reader to guess what was dropped.
+        notes.append(
+            f"{entry.deduplicated:,} of {entry.rows_read:,} rows were exact repeats of other "
+            "rows in the file (same series, hour and values): each loaded once"
+        )
     notes += _overlap_notes(loaded.overlaps)
     if loaded.dropped.rows:
         notes.append(
@@ -1779,6 +1815,7 @@ def ingest_frame(
             f"{column} spelled {spelled}: loaded as written, so counted apart; if they are one "
             f"{column}, fix the export and reload the file"
         )
+    quarantined = quarantined_row_lines(warehouse, entry) if entry.quarantined else ()
     all_bad = nothing_good(entry, warehouse=warehouse, trace=refused)
     if all_bad is not None:
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
@@ -1792,6 +1829,8 @@ def ingest_frame(
             o.changed for o in loaded.overlaps if o.path is None or o.path != str(path)
         ),
         warnings=warnings,
+        unchanged=sum(o.identical for o in loaded.overlaps),
+        quarantined_rows=quarantined,
     )
 
 
@@ -1970,9 +2009,48 @@ def _some_keys(replaced: Replaced) -> str:
     return shown + (f" and {more:,} more" if more > 0 else "")
 
 
+# What to write instead, for the rules whose stored text names no fix: the stored rule stays
+# as `fleetcast quarantine` and its readers know it, and ingest's own lines add the fix.
+_FIXES = {
+    "negative": "a GPU count is 0 or more: export the measured value (a sign or unit error?)",
+    "not finite (NaN or infinite)": "write the measured number, or leave the row out where "
+    "nothing was measured (an hour without rows is a gap, not zero)",
+    "missing value": "write the value, 0 where nothing ran or waited",
+    _NOT_A_NUMBER: "write the number in digits with a point (12.5)",
+    _LINE_RULES[_HEADER_AGAIN]: "delete the line (or split the file there)",
+    CONFLICT_RULE: "keep one row per series and hour (the later one loaded), or fix the export",
+}
+# Quarantined rows an ingest names one by one; the rest are counted.
+_ROWS_NAMED = 3
+
+
+def quarantined_row_lines(warehouse: Warehouse, entry: LedgerEntry) -> tuple[str, ...]:
+    """The first rows ingest ``entry`` quarantined, one line each with its file, row, column,
+    rule, value and (where the rule names none) what to write, then how many more.
+
+    A file loaded with bad rows read "quarantined 2" alone: which rows, columns and rules took
+    `fleetcast quarantine` to learn."""
+    rows = warehouse.quarantine(ingest_id=entry.ingest_id)
+    lines = []
+    for row in rows.head(_ROWS_NAMED).iter_rows(named=True):
+        value = "" if row["value"] is None else f" (value {row['value']!r})"
+        fix = _FIXES.get(row["rule"])
+        lines.append(
+            f"{entry.path}: row {row['row_number']}, column {row['column']}: {row['rule']}"
+            f"{value}" + (f"; {fix}" if fix else "")
+        )
+    if rows.height > _ROWS_NAMED:
+        lines.append(
+            f"{entry.path}: {rows.height - _ROWS_NAMED:,} more row(s): `fleetcast quarantine` "
+            "lists them all"
+        )
+    return tuple(lines)
+
+
 def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:
-    """One note per earlier ingest whose keys this file replaced: how many changed value
-    (a conflict the later file won) and how many it repeated exactly."""
+    """One note per earlier ingest whose keys this file stored again: how many changed value
+    (a conflict the later file won, counted as replaced) and how many it repeated exactly
+    (unchanged)."""
     notes = []
     for overlap in overlaps:
         source = (
@@ -1985,7 +2063,8 @@ def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:
             )
         else:
             notes.append(
-                f"{overlap.identical:,} key(s) repeated from {source} with identical values"
+                f"{overlap.identical:,} key(s) already stored by {source} with the same "
+                "values: unchanged"
             )
     return notes
 
@@ -2168,7 +2247,9 @@ def ingest_file(
             status="skipped",
             entry=earlier,
             message=(
-                f"already ingested (same content as {earlier.path}, ingest {earlier.ingest_id[:8]})"
+                # "unchanged" first: a rerun of the same file is a no-op, and says so.
+                f"unchanged: already ingested (same content as {earlier.path}, ingest "
+                f"{earlier.ingest_id[:8]})"
                 + (
                     ""
                     if replaced_at is None
@@ -2307,6 +2388,8 @@ def _ingest_trace(
         ),
         changed_from_other_files=result.changed_from_other_files,
         warnings=result.warnings,
+        unchanged=result.unchanged,
+        quarantined_rows=result.quarantined_rows,
         source_rows=found.rows_read + found.refused.height,
         hourly_rows=result.entry.rows_read - found.refused.height if result.entry else None,
     )

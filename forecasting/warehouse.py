@@ -670,7 +670,10 @@ def table_name(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    """What one ingest of one file did; rows_read = loaded + quarantined + deduplicated."""
+    """What one ingest of one file did; rows_read = loaded + quarantined + deduplicated.
+
+    ``replaced`` counts the keys an earlier ingest had stored that this file gave other
+    values (ingests before session 63 also counted those it repeated exactly)."""
 
     ingest_id: str
     sha256: str
@@ -972,7 +975,9 @@ class Warehouse:
                 conflicts = self._quarantine_conflicts(ingest_id, path, keyed, files)
                 loaded = int(self._scalar("SELECT count(*) FROM _deduped"))
                 overlaps = self._overlaps()
-                replaced = sum(o.changed + o.identical for o in overlaps)
+                # A key stored before with the same values replaced nothing a reader would
+                # call data: a file of repeats read "replaced 199". Those are unchanged.
+                replaced = sum(o.changed for o in overlaps)
                 self._con.execute(
                     f"INSERT OR REPLACE INTO telemetry (series_id, {columns}) "  # noqa: S608 - constants
                     f"SELECT series_id, {columns} FROM _deduped"
@@ -1502,12 +1507,18 @@ class Warehouse:
         )
 
     def ledger_totals(self) -> dict[str, Any]:
-        """Files ingested and their row counts summed, with the time of the last ingest."""
+        """Files ingested (``files``: paths, however often each was loaded; ``ingests``: ledger
+        entries), the rows quarantined now and the files they are in (``quarantined``,
+        ``quarantined_files``: what `fleetcast quarantine` lists), and the last ingest's time.
+
+        The quarantine is counted from its table, not summed over the ledger: a bad file
+        ingested again with new content drops its old rows there, and the sum read 2 where
+        `fleetcast quarantine` listed 1."""
         return self.query(
-            "SELECT count(*) AS files, coalesce(sum(rows_read), 0) AS rows_read, "
-            "  coalesce(sum(loaded), 0) AS loaded, coalesce(sum(quarantined), 0) AS quarantined, "
-            "  coalesce(sum(deduplicated), 0) AS deduplicated, "
-            "  coalesce(sum(replaced), 0) AS replaced, max(finished_at) AS last_ingest "
+            "SELECT count(DISTINCT path) AS files, count(*) AS ingests, "
+            "  (SELECT count(*) FROM quarantine) AS quarantined, "
+            "  (SELECT count(DISTINCT file) FROM quarantine) AS quarantined_files, "
+            "  max(finished_at) AS last_ingest "
             "FROM ingest_ledger"
         ).to_dicts()[0]
 

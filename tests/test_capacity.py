@@ -392,7 +392,8 @@ def test_duplicate_block_id_is_named() -> None:
         parse_capacity(POLICIES + _block() + _block(), source="plan.toml")
     assert str(raised.value).splitlines() == [
         "plan.toml: invalid capacity plan",
-        "  plan: block id 'b1' appears twice; ids must be unique",
+        "  plan: block id 'b1' appears twice (the 1st and 2nd [[block]]); ids must be unique: "
+        "rename one",
     ]
 
 
@@ -412,8 +413,10 @@ def test_duplicate_candidate_name_and_site_id_are_named() -> None:
     document["site"].append(dict(document["site"][0]))
     with pytest.raises(CapacityError) as raised:
         parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    last = len(document["site"])
     assert str(raised.value).splitlines()[1:] == [
-        f"  plan: [[site]] id {site!r} appears twice; ids must be unique"
+        f"  plan: [[site]] id {site!r} appears twice (the 1st and {last}th [[site]]); ids must "
+        "be unique: rename one"
     ]
 
 

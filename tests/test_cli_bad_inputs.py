@@ -765,15 +765,15 @@ def test_a_file_delimited_by_semicolons_is_said_so_in_its_own_columns(
     """An events calendar saved by a European Excel (';' between fields) was refused "found
     ['event;date', '__line_rule', '__line', 'row_number']": the reader's own bookkeeping
     columns listed as the file's, and no word of the delimiter (the outage calendar gave none
-    either), while ingest and the contracts CSV say the file looks delimited by something
-    other than ','."""
+    either), while ingest and the contracts CSV say the file looks delimited by another
+    delimiter (now named: ';')."""
     path = tmp_path / name
     path.write_text(text)
     typed = [a.format(path=path) for a in command]
     warehouse = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
     assert main([*warehouse, *typed]) != 0
     err = " ".join(capsys.readouterr().err.split())
-    assert "The header is one column: the file looks delimited by something other than ','" in err
+    assert "The header is one column: the file is delimited by ';', not ','" in err
     assert "__line" not in err and "row_number" not in err
 
 

@@ -221,7 +221,7 @@ def test_wrong_delimiter_fails_with_a_hint(wh: Warehouse, tmp_path: Path) -> Non
     path = tmp_path / "semi.csv"
     path.write_text(csv_text(GOOD).replace(",", ";"), encoding="utf-8")
     result = run(wh, path)
-    assert result.status == "failed" and "delimited by something other than ','" in result.message
+    assert result.status == "failed" and "delimited by ';', not ','" in result.message
 
 
 def test_empty_file_fails_clearly(wh: Warehouse, tmp_path: Path) -> None:
@@ -555,14 +555,15 @@ def test_later_file_replaces_keys_from_an_earlier_file(wh: Warehouse, tmp_path: 
 
 def test_a_conflicting_overlap_is_told_from_an_identical_one(wh: Warehouse, tmp_path: Path) -> None:
     """A later file that repeats stored keys says, per earlier ingest and file, how many keys
-    changed value and how many were identical: "replaced 2" alone hid a conflict."""
+    changed value and how many were identical: "replaced 2" alone hid a conflict. Replaced
+    counts the changed key alone; the identical one is unchanged."""
     first = run(wh, write_csv(tmp_path / "a.csv", GOOD, GOOD.replace("T00", "T01")))
     assert first.entry is not None
     later = write_csv(
         tmp_path / "b.csv", GOOD.replace(",10,1", ",20,1"), GOOD.replace("T00", "T01")
     )
     result = run(wh, later)
-    assert result.entry and result.entry.replaced == 2
+    assert result.entry and result.entry.replaced == 1 and result.unchanged == 1
     source = f"ingest {first.entry.ingest_id[:8]} (file {tmp_path / 'a.csv'})"
     assert result.notes == (
         f"1 key(s) changed value from {source}: the later file wins; 1 identical",
@@ -575,8 +576,8 @@ def test_an_identical_overlap_says_so(wh: Warehouse, tmp_path: Path) -> None:
     assert first.entry is not None
     result = run(wh, write_csv(tmp_path / "b.csv", GOOD, GOOD.replace("T00", "T01")))
     assert result.notes == (
-        f"1 key(s) repeated from ingest {first.entry.ingest_id[:8]} (file {tmp_path / 'a.csv'}) "
-        "with identical values",
+        f"1 key(s) already stored by ingest {first.entry.ingest_id[:8]} (file "
+        f"{tmp_path / 'a.csv'}) with the same values: unchanged",
     )
 
 

@@ -5651,7 +5651,8 @@ def test_telemetry_ingested_after_the_forecast_says_a_new_forecast_is_due(
 ) -> None:
     """`report` republished a forecast whose history had since been replaced (ingest said
     "10 key(s) changed value ... the later file wins") or extended, with no word: the report
-    says what was ingested after the forecast was made, where, and that a new one is due."""
+    says what was ingested after the forecast was made, where, and that a new one is due.
+    Replacing counts the one row whose value changed, not the identical one beside it."""
     from telemetry_files import write_csv
 
     from forecasting import ingest
@@ -5675,7 +5676,7 @@ def test_telemetry_ingested_after_the_forecast_says_a_new_forecast_is_due(
     said = telemetry_since(wh, "f1")
     assert said.startswith("telemetry was ingested after this forecast was made (")
     assert (
-        "1 file (fixed.csv) loaded 2 rows from 2026-12-04 to 2026-12-04, 2 of them replacing "
+        "1 file (fixed.csv) loaded 2 rows from 2026-12-04 to 2026-12-04, 1 of them replacing "
         "rows already stored (the later file wins where a value changed), inside its history "
         "(to its as-of day 2026-12-04): the forecast, its triggers and drills do not see them; "
         "a new forecast is due (`fleetcast forecast`)"
@@ -5683,7 +5684,7 @@ def test_telemetry_ingested_after_the_forecast_says_a_new_forecast_is_due(
     newer = write_csv(tmp_path / "newer.csv", row.format(d=5, h=0, g=10))
     assert ingest.ingest_file(wh, newer).status == "loaded"
     assert (
-        "2 files (fixed.csv, newer.csv) loaded 3 rows from 2026-12-04 to 2026-12-05, 2 of "
+        "2 files (fixed.csv, newer.csv) loaded 3 rows from 2026-12-04 to 2026-12-05, 1 of "
         "them replacing rows already stored (the later file wins where a value changed), "
         "inside its history (to its as-of day 2026-12-04) and past it"
     ) in telemetry_since(wh, "f1")

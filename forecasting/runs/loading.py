@@ -267,6 +267,9 @@ class ContractsLoaded(BaseModel):
     outcomes: dict[int, str] = {}
     # The file holds no entries (0 bytes, comments or a header alone): said in ``warnings``.
     empty: bool = False
+    # Per deal whose terms in force this load changed: the deal, each field old -> new, and
+    # the file it comes from (contracts.in_force_changes).
+    changes: list[str] = []
 
     @property
     def refused_entries(self) -> int:
@@ -324,18 +327,30 @@ def load_contracts_file(
         frame = contracts.book_frame(book, rows=good_rows)
         keep = _ids_to_keep(book, before["id"].to_list())
         elsewhere = wh.contracts_elsewhere(source, frame["id"].to_list())
+        in_force_before = wh.contracts()
+        mine_before = wh.query("SELECT * FROM contracts WHERE source = ?", [source])
         reloaded = wh.replace_contracts(source, frame, keep=keep)
         in_force = wh.contracts()
         newest = wh.newest_telemetry()
         oldest = wh.oldest_telemetry()
     today = today or datetime.now(UTC).date()
     empty = not book.contracts and not book.refusals
+    changes = contracts.in_force_changes(in_force_before, in_force, source=source)
+    # Replaced and unchanged count the deals in force, as a reader takes them: a deal this
+    # file held as it was but another book had won since (both loaded, this one again) read
+    # "unchanged" while its terms in force flipped signed -> pipeline. Such a deal, and one
+    # new to this file that takes an id from another book, replaced the terms in force.
+    mine = {r["id"]: r for r in mine_before.iter_rows(named=True)}
+    new = {r["id"]: r for r in frame.iter_rows(named=True)}
+    taken = [c.id for c in changes if c.id in new and c.id not in mine]
+    won_back = [c.id for c in changes if contracts.same_terms(new.get(c.id), mine.get(c.id))]
     return ContractsLoaded(
         path=path,
         status="loaded",
         loaded=len(book.contracts),
-        replaced=reloaded.replaced,
-        unchanged=reloaded.unchanged,
+        replaced=reloaded.replaced + len(taken) + len(won_back),
+        unchanged=reloaded.unchanged - len(won_back),
+        changes=[c.line for c in changes],
         signed=len(book.signed),
         pipeline=len(book.pipeline),
         refused=book.refusals_frame().to_dicts(),

@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from forecasting.errors import delimiter_hint, text_misnamed
+from forecasting.errors import column_name_hint, delimiter_hint, text_misnamed
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     UTC_OFFSET_RULE,
@@ -249,13 +249,21 @@ def _read_calendar(
             raise OutageCalendarError(
                 f"{path}: header {found} names {twice} more than once; keep one of each"
             )
+        if not found:
+            # A 0-byte file read "header [] lacks ['start', 'end'] and has unknown columns none".
+            raise OutageCalendarError(
+                f"{path}: empty file: an outage calendar starts with a header row, "
+                f"{','.join(OUTAGE_CALENDAR_COLUMNS)} (region and reason optional)"
+            )
         missing = [c for c in _REQUIRED if c not in named]
         unknown = [c for c in named if c not in OUTAGE_CALENDAR_COLUMNS]
         if missing or unknown:
             raise OutageCalendarError(
                 f"{path}: header {found} lacks {missing or 'nothing'} and has unknown columns "
                 f"{unknown or 'none'}; the columns are {list(OUTAGE_CALENDAR_COLUMNS)} "
-                "(region and reason optional)." + delimiter_hint(found)
+                "(region and reason optional)."
+                + delimiter_hint(found)
+                + column_name_hint(found, list(OUTAGE_CALENDAR_COLUMNS))
             )
         rows, problems, notes = [], [], []
         # Rows are numbered from the first data row, as telemetry, events and contracts are,
@@ -264,6 +272,15 @@ def _read_calendar(
         for raw in _records(reader, path=path):
             number = reader.line_num - 1
             record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+            if [record.get(c, "").lstrip("\ufeff").lower() for c in found if c] == named:
+                # Calendars joined into one: the inner header read as three faults of a
+                # window ("'start' is not an ISO 8601 instant", end's, region 'region').
+                problems.append(
+                    f"{path}: row {number}: a header line inside the data (calendars joined "
+                    "into one file?): delete the line"
+                )
+                started = reader.line_num
+                continue
             start = _instant(record["start"], path=path, row=number, column="start")
             end = _instant(record["end"], path=path, row=number, column="end")
             region = record.get("region") or None
