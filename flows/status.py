@@ -357,7 +357,10 @@ def warehouse_status_tables(
             r["quantile"],
             Text(str(r["red"]), style="red" if r["red"] else ""),
             str(r["amber"]),
-            str(r["green"]),
+            # An inference-only fleet's training pool read green beside pages saying it is
+            # not verified (no demand, no capacity): counted apart.
+            str(r["green"])
+            + (f", {n} not verified" if (n := r.get("green_not_verified") or 0) else ""),
             Text(r["verified_to"], style="yellow" if r["why"] else ""),
             Text(r["new_sites"], style=_STATUS_STYLE.get(r["new_sites"].split(" ")[0], "dim")),
         )

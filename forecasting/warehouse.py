@@ -1456,7 +1456,8 @@ class Warehouse:
         )
 
     def recent_trigger_runs(self, *, limit: int) -> pl.DataFrame:
-        """The newest trigger runs, their forecast runs and their red, amber and green counts;
+        """The newest trigger runs, their forecast runs and their red, amber and green counts
+        (``green_not_verified``: the greens no training demand was measured for, apart);
         ``new_sites`` the worst status of their construction rows ("red (1 of 3)": how many
         regions have it; a green ", not verified" where a region's note says so, and ", 1 not
         judged" beside it for the regions no demand was measured in), "not dated" where a
@@ -1497,7 +1498,13 @@ class Warehouse:
             "SELECT r.run_id, r.forecast_run_id, r.as_of, r.created_at, r.quantile, "
             "  count(*) FILTER (WHERE t.status = 'red') AS red, "
             "  count(*) FILTER (WHERE t.status = 'amber') AS amber, "
-            "  count(*) FILTER (WHERE t.status = 'green') AS green, "
+            # A green no training demand was measured for (triggers._unverified_where_class_
+            # unmeasured: an inference-only fleet's training pool, zero against zero) is not
+            # verified: counted apart, as the pages count it.
+            "  count(*) FILTER (WHERE t.status = 'green' "
+            "    AND NOT coalesce(t.unmeasured_training, false)) AS green, "
+            "  count(*) FILTER (WHERE t.status = 'green' "
+            "    AND coalesce(t.unmeasured_training, false)) AS green_not_verified, "
             f"  {recorded} AS recorded, c.new_sites "
             "FROM (SELECT * FROM trigger_runs ORDER BY created_at DESC LIMIT $1) r "
             "LEFT JOIN triggers t USING (run_id) "

@@ -1020,6 +1020,26 @@ def test_status_says_a_green_new_site_column_is_not_verified_where_the_notes_do(
     assert wh.recent_trigger_runs(limit=1).get_column("new_sites").to_list() == ["green (1 of 1)"]
 
 
+def test_status_counts_a_training_pool_no_demand_was_measured_for_apart(
+    wh: warehouse.Warehouse,
+) -> None:
+    """An inference-only fleet: `fleetcast status` counted its training pools, zero demand
+    against zero capacity, among "2 green" where the pages say they are not verified. The
+    count sets them apart; a run without such a pool reads as before."""
+    _store_forecast(wh, "f1", T0)
+    statuses = {("us-east", "all"): "green", ("us-east", "training"): "green"}
+    flagged = _triggers(statuses).with_columns(unmeasured_training=pl.col("pool") == "training")
+    run = _row("trigger_runs", run_id="t1", forecast_run_id="f1", created_at=T0 + DAY)
+    wh.save_run("trigger_runs", run, _empty_frames("trigger_runs", triggers=flagged))
+    (row,) = wh.recent_trigger_runs(limit=5).select("green", "green_not_verified").rows()
+    assert row == (1, 1)  # flows.status shows "1, 1 not verified"
+    plain = _triggers(statuses).with_columns(unmeasured_training=pl.lit(False))
+    run = _row("trigger_runs", run_id="t2", forecast_run_id="f1", created_at=T0 + 2 * DAY)
+    wh.save_run("trigger_runs", run, _empty_frames("trigger_runs", triggers=plain))
+    (row,) = wh.recent_trigger_runs(limit=1).select("green", "green_not_verified").rows()
+    assert row == (2, 0)
+
+
 def test_status_counts_a_new_site_region_no_demand_was_measured_in_as_not_judged(
     wh: warehouse.Warehouse,
 ) -> None:
