@@ -132,7 +132,6 @@ H100 included when a block or candidate is an H100 (left out, it would rank olde
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -154,7 +153,7 @@ from pydantic import (
     model_validator,
 )
 
-from forecasting.errors import rule_text, text_misnamed
+from forecasting.errors import meant_field, rule_text, text_misnamed
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     GPU_CEILING_RULE,
@@ -1562,12 +1561,7 @@ def _meant_field(loc: tuple[int | str, ...]) -> str | None:
     """The field a misspelt one at ``loc`` was likely meant to be (None: none is near): one
     that differs only in case or separators first ("GPUs" is gpus, which difflib's ratio
     missed), then the closest spelling."""
-    fields = _fields_at(loc)
-    plain = re.sub(r"[\s\-.]+", "_", str(loc[-1]).strip().lower())
-    if plain in fields:
-        return plain
-    close = difflib.get_close_matches(str(loc[-1]), fields, n=1, cutoff=0.6)
-    return close[0] if close else None
+    return meant_field(str(loc[-1]), _fields_at(loc))
 
 
 def _unknown_field(loc: tuple[int | str, ...]) -> str:

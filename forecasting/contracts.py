@@ -134,7 +134,13 @@ import tomli_w
 from forecasting import hierarchy, sums
 from forecasting.calendar import month_end
 from forecasting.concentration import OTHER, concentration
-from forecasting.errors import column_name_hint, delimiter_hint, text_misnamed, toml_text
+from forecasting.errors import (
+    column_name_hint,
+    delimiter_hint,
+    not_a_number,
+    text_misnamed,
+    toml_text,
+)
 from forecasting.schema import (
     BOOK_ONLY,
     EARLIEST_TIMESTAMP,
@@ -651,15 +657,6 @@ def _reads_as_number(text: str) -> bool:
     return True
 
 
-def _not_a_number(text: str) -> str:
-    """The rule a number cell breaks, with what to write where it has a decimal comma (a
-    European export's "0,5" read "not a number" alone, where telemetry names the comma)."""
-    if re.fullmatch(r"[+-]?\d+,\d+", text.strip()):
-        fixed = text.strip().replace(",", ".")
-        return f"not a number: a decimal comma ({text.strip()})? write a point ({fixed})"
-    return "not a number"
-
-
 def _whole(name: str, value: object, *, typed: bool = False) -> int:
     """A whole number: a TOML integer, or integer text in a CSV cell (``typed``: a TOML
     value, where text is refused)."""
@@ -681,7 +678,7 @@ def _number(name: str, value: object, *, typed: bool = False) -> float:
         try:
             number = float(value.strip())
         except ValueError:
-            raise ContractRuleError(name, _not_a_number(value), value) from None
+            raise ContractRuleError(name, not_a_number(value), value) from None
     else:
         raise ContractRuleError(name, "not a number", value)
     if not math.isfinite(number):

@@ -6,10 +6,11 @@ Kept free of heavy imports: the CLI formats its usage errors with it before load
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ __all__ = [
     "delimiter_hint",
     "gzip_misnamed",
     "is_gzip",
+    "meant_field",
+    "not_a_number",
     "rule_text",
     "text_misnamed",
     "toml_text",
@@ -69,6 +72,28 @@ def _quoted(given: object, message: str) -> bool:
         alone = rf"(?<![\w.-])(?<!than )(?<!to ){re.escape(text)}(?![\w.])"
         return re.search(alone, message) is not None
     return text in message
+
+
+def meant_field(given: str, fields: Sequence[str]) -> str | None:
+    """The one of ``fields`` a misspelt ``given`` was likely meant to be (None: none is near):
+    one that differs only in case or separators first ("GPUs" is gpus, which difflib's ratio
+    missed), then the closest spelling. One rule for every TOML file fleetcast reads (the
+    capacity plan, drill files)."""
+    plain = re.sub(r"[\s\-.]+", "_", given.strip().lower())
+    if plain in fields:
+        return plain
+    close = difflib.get_close_matches(given, fields, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def not_a_number(text: str) -> str:
+    """The rule a number written as ``text`` breaks, with what to write where it has a
+    decimal comma (a European "0,5" read "not a number" alone, where telemetry names the
+    comma)."""
+    if re.fullmatch(r"[+-]?\d+,\d+", text.strip()):
+        fixed = text.strip().replace(",", ".")
+        return f"not a number: a decimal comma ({text.strip()})? write a point ({fixed})"
+    return "not a number"
 
 
 def toml_text(value: object) -> str:

@@ -53,7 +53,7 @@ from pydantic import (
     model_validator,
 )
 
-from forecasting.errors import rule_text
+from forecasting.errors import meant_field, not_a_number, rule_text
 from forecasting.schema import WorkloadClass, shock_multiplier_problem
 
 __all__ = [
@@ -101,7 +101,7 @@ class ScenarioError(ValueError):
 class FieldProblem:
     """One field of a scenario refused: its path as a drill file names it (``shape``,
     ``lose.0.block``; '' for a rule of the whole scenario), the rule it breaks and the value
-    given (None when the rule names none)."""
+    given (None when the rule names none, or quotes it itself)."""
 
     field: str
     rule: str
@@ -110,6 +110,8 @@ class FieldProblem:
     @property
     def text(self) -> str:
         """The rule with the value given quoted once, as a drill file's refusal reads."""
+        if self.value is None:  # TOML has no null: a rule that names no value, or names it
+            return self.rule
         return rule_text({"msg": self.rule, "input": self.value})
 
 
@@ -348,19 +350,70 @@ class Scenario(_Strict):
         return ", ".join(parts)
 
 
+# The table each array or table of a drill file is, and what a refusal calls it.
+_ENTRIES: Mapping[str, tuple[type[BaseModel], str]] = {
+    "lose": (BlockLoss, "a [[lose]] entry"),
+    "slip": (BlockSlip, "a [[slip]] entry"),
+    "region_loss": (RegionLoss, "the [region_loss] table"),
+}
+
+
+def _unknown_field(loc: tuple[int | str, ...]) -> str:
+    """The rule a field the drill file's table does not have breaks, with the one it was
+    likely meant to be: `Multiplier = 2` read "Extra inputs are not permitted (got 2)"."""
+    model, table = (
+        _ENTRIES.get(str(loc[0]), (Scenario, "a drill file")) if len(loc) > 1 else (Scenario, "")
+    )
+    fields = sorted(model.model_fields)
+    meant = meant_field(str(loc[-1]), fields)
+    hint = f"did you mean {meant!r}?" if meant else f"its fields: {', '.join(fields)}"
+    return f"not a field {table or 'a drill file'} has; {hint}"
+
+
+def _problem(err: Mapping[str, Any]) -> FieldProblem:
+    """One pydantic error as a drill file's refusal says it: an unknown field with the one
+    meant, a decimal comma with what to write."""
+    loc = tuple(err["loc"])
+    field = ".".join(str(p) for p in loc)
+    given = err.get("input")
+    if err["type"] == "extra_forbidden":
+        return FieldProblem(field=field, rule=_unknown_field(loc))
+    if err["type"] == "float_parsing" and isinstance(given, str):
+        # "2,0" read "unable to parse string as a number", with no word of the comma; the
+        # rule quotes the value itself.
+        return FieldProblem(field=field, rule=not_a_number(given))
+    return FieldProblem(field=field, rule=rule_text(err, quote=False), value=given)
+
+
 def _validated(raw: dict[str, Any], *, source: str) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [
-            FieldProblem(
-                field=".".join(str(p) for p in err["loc"]),
-                rule=rule_text(err, quote=False),
-                value=err.get("input"),
-            )
-            for err in exc.errors()
-        ]
+        problems = [_problem(err) for err in exc.errors()]
         raise InvalidScenarioError(source, problems) from exc
+
+
+# What a drill file sets beyond its name and description: an empty file (or comments alone)
+# played "all demand x2" from the defaults, a drill nobody wrote.
+_WHAT_A_DRILL_HOLDS = (
+    "a drill file holds its shock, e.g. multiplier = 2.0 (with target, shape and start as "
+    "it needs), or a supply event, a [[lose]], [[slip]] or [region_loss] entry; the "
+    "ready-made ones in forecasting/resources/drills/ show each"
+)
+
+
+# `multiplier = 2,0`: a number with a decimal comma, which TOML reads as a broken statement.
+_COMMA_NUMBER = re.compile(r"^\s*(\w+)\s*=\s*([+-]?\d+,\d+)\s*(#.*)?$")
+
+
+def _comma_hint(text: str) -> str:
+    """For TOML text with a number written with a decimal comma, its line, field and what to
+    write; "" when it has none (the parser's "Expected newline or end of document after a
+    statement" said nothing of the comma)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if found := _COMMA_NUMBER.match(line):
+            return f"; line {number}, field {found[1]}: {not_a_number(found[2])}"
+    return ""
 
 
 def parse_scenario(text: str, *, source: str, default_name: str) -> Scenario:
@@ -368,9 +421,18 @@ def parse_scenario(text: str, *, source: str, default_name: str) -> Scenario:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from exc
+        raise ScenarioError(f"{source}: not valid TOML: {exc}{_comma_hint(text)}") from exc
+    if not raw.keys() - {"name", "description"}:
+        raise ScenarioError(
+            f"{source}: no drill in the file (only {_said(raw)}): {_WHAT_A_DRILL_HOLDS}"
+        )
     raw.setdefault("name", default_name)
     return _validated(raw, source=source)
+
+
+def _said(raw: Mapping[str, Any]) -> str:
+    """What an empty drill file holds, as its refusal says it."""
+    return " and ".join(sorted(raw)) if raw else "comments, or nothing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +460,8 @@ def scenario_folder(directory: Traversable) -> ScenarioFolder:
         stem = file.name[: -len(".toml")]
         try:
             try:
-                text = file.read_text(encoding="utf-8")
+                # utf-8-sig: an editor's BOM read as "Invalid statement (line 1, column 1)".
+                text = file.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise ScenarioError(f"{file}: not UTF-8 text ({exc})") from exc
             scenario = parse_scenario(text, source=str(file), default_name=stem)
