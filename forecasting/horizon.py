@@ -125,6 +125,7 @@ __all__ = [
     "MONTHS_SCHEMA",
     "Extended",
     "Growth",
+    "TailHeld",
     "band_calibrated",
     "customer_peaks_within_classes",
     "extend_horizon",
@@ -133,6 +134,7 @@ __all__ = [
     "months_gap",
     "plan_months",
     "plan_months_for",
+    "q10_held",
     "q90_held",
     "scored_reach",
     "with_grain",
@@ -218,20 +220,44 @@ def band_calibrated(summary: pl.DataFrame) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Q90Held:
-    """How far the decision backtests saw the regions' q90 hold: ``days`` ahead, the farthest
-    scored horizon at which the regions' days above q90, pooled over their rows, stayed within
-    the target's upper end (``longrange.ABOVE_Q90_TARGET``), every nearer one too (0: none
-    did, or none was scored); ``missed_days`` and ``missed_share``, the first scored horizon
-    past it and its pooled share (None: none missed)."""
+class TailHeld:
+    """How far the decision backtests saw one tail of the regions' band hold: ``days`` ahead,
+    the farthest scored horizon at which the regions' days past that quantile (above q90, or
+    below q10), pooled over their rows, stayed within the target's upper end
+    (``longrange.ABOVE_Q90_TARGET``, the 10 % tail's), every nearer one too (0: none did, or
+    none was scored); ``missed_days`` and ``missed_share``, the first scored horizon past it
+    and its pooled share (None: none missed)."""
 
     days: int
     missed_days: int | None = None
     missed_share: float | None = None
 
 
-def q90_held(horizon_accuracy: pl.DataFrame) -> Q90Held:
-    """How far the decision backtests saw the regions' q90 hold (:class:`Q90Held`).
+def _tail_held(horizon_accuracy: pl.DataFrame, past: pl.Expr, *, needs: list[str]) -> TailHeld:
+    """:class:`TailHeld` of the share of days ``past`` the tail's quantile per row; a row
+    missing any column of ``needs`` measured the error, not the tail: it does not count."""
+    _, high = longrange.ABOVE_Q90_TARGET
+    shares = (
+        horizon_accuracy.filter(
+            (hierarchy.depth() <= 1)
+            & pl.col("mae").is_not_null()
+            & pl.all_horizontal(pl.col(c).is_not_null() for c in needs)
+            & (pl.col("days") > 0)
+        )
+        .group_by("horizon_days")
+        .agg(((past * pl.col("days")).sum() / pl.col("days").sum()).alias("share"))
+        .sort("horizon_days")
+    )
+    held = 0
+    for horizon, share in shares.iter_rows():
+        if share > high:
+            return TailHeld(held, missed_days=int(horizon), missed_share=float(share))
+        held = int(horizon)
+    return TailHeld(held)
+
+
+def q90_held(horizon_accuracy: pl.DataFrame) -> TailHeld:
+    """How far the decision backtests saw the regions' q90 hold (:class:`TailHeld`).
 
     The statuses act on q90: a band demand passed on 37 % of days 52 weeks out (the demo's
     us-east) leaves the greens and order-by days it sets there unverified, however well it was
@@ -240,24 +266,19 @@ def q90_held(horizon_accuracy: pl.DataFrame) -> Q90Held:
     rarely above q90) leaves the statuses on the safe side, so only the upper end counts. A
     horizon whose rows give no share of days above q90 measured the error, not the q90: it
     does not count as held."""
-    _, high = longrange.ABOVE_Q90_TARGET
-    shares = (
-        horizon_accuracy.filter(
-            (hierarchy.depth() <= 1)
-            & pl.col("mae").is_not_null()
-            & pl.col("exceed_q90").is_not_null()
-            & (pl.col("days") > 0)
-        )
-        .group_by("horizon_days")
-        .agg(((pl.col("exceed_q90") * pl.col("days")).sum() / pl.col("days").sum()).alias("share"))
-        .sort("horizon_days")
-    )
-    held = 0
-    for horizon, share in shares.iter_rows():
-        if share > high:
-            return Q90Held(held, missed_days=int(horizon), missed_share=float(share))
-        held = int(horizon)
-    return Q90Held(held)
+    return _tail_held(horizon_accuracy, pl.col("exceed_q90"), needs=["exceed_q90"])
+
+
+def q10_held(horizon_accuracy: pl.DataFrame) -> TailHeld:
+    """How far the decision backtests saw the regions' q10 hold (:class:`TailHeld`): the P10
+    that idle risk reads. The days below q10 are those neither within q10-q90 nor above q90.
+
+    The idle card counted a horizon verified wherever a backtest measured the error, however
+    often demand fell below the P10 there: a P10 demand fell below on 30 % of days understates
+    the capital at idle risk. A P10 too low (demand rarely below it) overstates it, the safe
+    side for finance, so only the lower end counts, as only the upper one does for q90."""
+    below = (1.0 - pl.col("coverage_80") - pl.col("exceed_q90")).clip(lower_bound=0.0)
+    return _tail_held(horizon_accuracy, below, needs=["coverage_80", "exceed_q90"])
 
 
 def scored_reach(
@@ -267,6 +288,7 @@ def scored_reach(
     last_observed: pl.DataFrame,
     as_of: date,
     q90_held_only: bool = False,
+    q10_held_only: bool = False,
 ) -> int:
     """Days past the as-of day to which some backtest measured the forecast of the total or a
     region (0: none did): the most steps ahead any daily backtest window scored (from its
@@ -291,7 +313,8 @@ def scored_reach(
     ended there, the smaller reach, rather than credit days no window may have scored.
 
     ``q90_held_only`` counts a decision horizon only as far as the regions' q90 held there
-    (:func:`q90_held`): the reach the statuses are verified to."""
+    (:func:`q90_held`): the reach the statuses are verified to; ``q10_held_only`` as far as
+    their q10 did (:func:`q10_held`): the reach idle risk's P10 is verified to."""
     top = hierarchy.depth() <= 1
     # A series whose recent level shift moved its backtests back before the step
     # (``last_observed.level_shift_days``) scored windows that end that many days earlier.
@@ -332,6 +355,8 @@ def scored_reach(
     )
     if q90_held_only:
         decision = min(int(decision), q90_held(horizon_accuracy).days)
+    if q10_held_only:
+        decision = min(int(decision), q10_held(horizon_accuracy).days)
     return max(int(daily), int(decision), 0)
 
 

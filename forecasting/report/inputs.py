@@ -104,6 +104,7 @@ __all__ = [
     "held_silent_ids",
     "later_orders",
     "later_orders_due_first",
+    "low_missed",
     "low_verified_to",
     "measured_reach",
     "measured_reach_of",
@@ -533,12 +534,15 @@ def untested_series(chosen: pl.DataFrame) -> list[str]:
     return [hierarchy.label_of(u) for u in ids]
 
 
-def measured_reach(inputs: ReportInputs, *, q90_held_only: bool = False) -> int:
+def measured_reach(
+    inputs: ReportInputs, *, q90_held_only: bool = False, q10_held_only: bool = False
+) -> int:
     """Days past the as-of day to which some backtest measured the total or a region (0: none
     did), as :func:`forecasting.horizon.scored_reach` counts them: the most steps ahead a daily
     backtest window scored less the unobserved days from the series' last observed day to the
     as-of day, or the decision backtest's horizon where it scored one (with
-    ``q90_held_only``, as far as the regions' q90 held there: the statuses' reach)."""
+    ``q90_held_only``, as far as the regions' q90 held there: the statuses' reach; with
+    ``q10_held_only``, as far as their q10 did: idle risk's)."""
     return measured_reach_of(
         inputs.history,
         inputs.chosen,
@@ -546,6 +550,7 @@ def measured_reach(inputs: ReportInputs, *, q90_held_only: bool = False) -> int:
         horizon_accuracy=inputs.horizon_accuracy,
         as_of=inputs.as_of,
         q90_held_only=q90_held_only,
+        q10_held_only=q10_held_only,
     )
 
 
@@ -557,6 +562,7 @@ def measured_reach_of(
     horizon_accuracy: pl.DataFrame,
     as_of: date,
     q90_held_only: bool = False,
+    q10_held_only: bool = False,
 ) -> int:
     """:func:`measured_reach` of a run's frames."""
     from forecasting.horizon import scored_reach  # pulls scipy: only when asked
@@ -569,7 +575,12 @@ def measured_reach_of(
         moved = chosen.group_by("unique_id").agg(pl.col("level_shift_days").min())
         last = last.join(moved, on="unique_id", how="left")
     return scored_reach(
-        backtest, horizon_accuracy, last_observed=last, as_of=as_of, q90_held_only=q90_held_only
+        backtest,
+        horizon_accuracy,
+        last_observed=last,
+        as_of=as_of,
+        q90_held_only=q90_held_only,
+        q10_held_only=q10_held_only,
     )
 
 
@@ -959,6 +970,14 @@ def q90_missed(days: int, share: float, *, which: bool = False) -> str:
     """What a decision backtest ``days`` ahead saw where the regions' demand passed q90 on
     ``share`` of days, more than the target allows: "52 weeks out the regions' demand passed
     q90 on 20% of days, against at most 15%", or as a clause after "the q90" (``which``)."""
+    if which:
+        return _tail_missed(days, share, tail="", which=True)
+    return _tail_missed(days, share, tail="passed q90")
+
+
+def _tail_missed(days: int, share: float, *, tail: str, which: bool = False) -> str:
+    """:func:`q90_missed` for either tail: ``tail`` says how demand left the band ("passed
+    q90", "fell below q10"); with ``which``, a clause after "the q90"."""
     from forecasting.longrange import ABOVE_Q90_TARGET  # pulls scipy: only when asked
 
     _, high = ABOVE_Q90_TARGET
@@ -966,7 +985,7 @@ def q90_missed(days: int, share: float, *, which: bool = False) -> str:
     weeks = f"{days // 7} weeks out"
     if which:
         return f"which {weeks} the regions' demand passed {share_said}"
-    return f"{weeks} the regions' demand passed q90 {share_said}"
+    return f"{weeks} the regions' demand {tail} {share_said}"
 
 
 def _shortfall_bound(inputs: ReportInputs) -> _Bound | None:
@@ -1173,12 +1192,27 @@ def statuses_verified_to(
 
 def low_verified_to(inputs: ReportInputs) -> date | None:
     """The last day the band's lower tail (the P10 that idle risk reads) is verified to: the
-    last day a backtest measured the forecast's error (None: no forecast). Never before
-    :func:`green_verified_to`'s day, which counts a decision backtest only where the q90
-    held."""
+    last day a backtest measured the forecast's error, a decision backtest counted only as far
+    as the regions' q10 held there (:func:`forecasting.horizon.q10_held`), as the statuses
+    count one only as far as their q90 held (None: no forecast)."""
     if daily_end(inputs) is None:
         return None
-    return inputs.as_of + timedelta(days=measured_reach(inputs))
+    return inputs.as_of + timedelta(days=measured_reach(inputs, q10_held_only=True))
+
+
+def low_missed(inputs: ReportInputs) -> str | None:
+    """Why idle risk's P10 is not verified past :func:`low_verified_to`'s day where a decision
+    backtest measured further and the regions' demand fell below q10 there more often than the
+    target allows: what it saw ("52 weeks out the regions' demand fell below q10 on 31% of
+    days, against at most 15%"); None where no backtest measured past the day."""
+    from forecasting.horizon import q10_held  # pulls scipy: only when asked
+
+    held = q10_held(inputs.horizon_accuracy)
+    measured = measured_reach(inputs)
+    low = measured_reach(inputs, q10_held_only=True)
+    if low < measured and held.missed_days is not None and held.missed_share is not None:
+        return _tail_missed(held.missed_days, held.missed_share, tail="fell below q10")
+    return None
 
 
 def green_only(inputs: ReportInputs) -> pl.Expr:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -41,6 +41,7 @@ from forecasting.report.inputs import (
     daily_end,
     green_verified_to,
     later_orders,
+    low_missed,
     low_verified_to,
     orders_monthly_only,
     past_the_plan,
@@ -524,11 +525,16 @@ def _idle_label(inputs: ReportInputs) -> str:
     # Days past what any backtest measured: a 45-day fleet's blocks were all judged there and
     # the card read unmarked beside a headline "not verified beyond".
     if (unverified := _idle_unverified(inputs)) is not None:
-        day = fmt_date(unverified[0])
+        day = fmt_date(unverified.day)
+        why = (
+            "no backtest measured the forecast's error there"
+            if unverified.missed is None
+            else unverified.missed
+        )
         label += (
             "; not verified: no backtest measured the forecast's error"
-            if unverified[0] <= inputs.as_of
-            else f"; not verified past {day}: no backtest measured the forecast's error there"
+            if unverified.day <= inputs.as_of
+            else f"; not verified past {day}: {why}{unverified.statuses_apart()}"
         )
     return label
 
@@ -549,15 +555,26 @@ def idle_risk_line(inputs: ReportInputs) -> str:
     # whole figure were unverified, where 1 block of 28 was judged on such days.
     clauses = _idle_clauses(inputs)
     if (unverified := _idle_unverified(inputs)) is not None:
-        measured, past, judged = unverified
-        days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
-        clauses.append(
-            f"{_judged_part(past, judged)} on {days}, where no backtest measured "
-            "the forecast's error: not verified there"
-        )
+        clauses.append(f"{_idle_unverified_part(inputs, unverified)}: not verified there")
     said = f" ({'; '.join(clauses)})" if clauses else ""
     return (
         f"capex at idle risk: {_idle_card(inputs.idle_risk)}{said}{_dark_orders(inputs.placements)}"
+    )
+
+
+def _idle_unverified_part(
+    inputs: ReportInputs, unverified: _IdleUnverified, *, verb: bool = False
+) -> str:
+    """ "1 of the 2 blocks judged on days past DAY, where ..." (``verb``: "... is judged on"),
+    with the statuses' day where it differs."""
+    judged = _judged_part(unverified.past, unverified.judged)
+    if verb:
+        judged += " is judged" if unverified.past == 1 else " are judged"
+    if unverified.day <= inputs.as_of:
+        return f"{judged} on forecast days, where no backtest measured the forecast's error"
+    return (
+        f"{judged} on days past {fmt_date(unverified.day)}, {unverified.where()}"
+        f"{unverified.statuses_apart()}"
     )
 
 
@@ -578,15 +595,46 @@ def _judged_to(idle: pl.DataFrame) -> pl.Series:
     return idle.filter(pl.col("idle_gpus").is_not_null()).select(judged_to).to_series()
 
 
-def _idle_unverified(inputs: ReportInputs) -> tuple[date, int, int] | None:
-    """The last day the P10 is verified to (:func:`low_verified_to`: some backtest measured),
-    and how many of the judged blocks were judged past it, of how many; None when none was."""
+class _IdleUnverified(NamedTuple):
+    """The last day idle risk's P10 is verified to (:func:`low_verified_to`), how many of the
+    judged blocks were judged past it, of how many, why it ends there (:func:`low_missed`:
+    None, no backtest measured past it) and the statuses' day where it differs (None: the same
+    day, or the statuses read plain)."""
+
+    day: date
+    past: int
+    judged: int
+    missed: str | None
+    statuses: date | None
+
+    def where(self) -> str:
+        """Why the days past ``day`` are not verified, as a clause after them."""
+        if self.missed is None:
+            return "where no backtest measured the forecast's error"
+        return f"past the last day the backtests held the q10 ({self.missed})"
+
+    def statuses_apart(self) -> str:
+        """ " (the statuses' q90 held to DAY only)" where the statuses end on another day: the
+        demo's card read "not verified past 2027-12-05" beside greens "to 2027-06-06 only",
+        the two days unexplained side by side."""
+        if self.statuses is None:
+            return ""
+        only = " only" if self.statuses < self.day else ""
+        return f" (the q90 the statuses read held to {fmt_date(self.statuses)}{only})"
+
+
+def _idle_unverified(inputs: ReportInputs) -> _IdleUnverified | None:
+    """Where idle risk judged blocks past the last day its P10 is verified to (None: none)."""
     measured = low_verified_to(inputs)
     if inputs.idle_risk.is_empty() or measured is None:
         return None
     judged_to = _judged_to(inputs.idle_risk)
     past = int((judged_to > measured).sum())
-    return (measured, past, judged_to.len()) if past else None
+    if not past:
+        return None
+    statuses = green_verified_to(inputs)
+    apart = statuses if statuses is not None and statuses != measured else None
+    return _IdleUnverified(measured, past, judged_to.len(), low_missed(inputs), apart)
 
 
 # Days an order dated to land with its site's power lands before it can run: the triggers'
@@ -1021,14 +1069,7 @@ def _idle_intro(inputs: ReportInputs) -> str:
     )
     if (unverified := _idle_unverified(inputs)) is None:
         return intro
-    measured, past, judged = unverified
-    days = "forecast days" if measured <= inputs.as_of else f"days past {fmt_date(measured)}"
-    said = (
-        f"{intro} Not verified: {_judged_part(past, judged)} "
-        f"{'is' if past == 1 else 'are'} judged on {days}, where no "
-        "backtest measured the forecast's error"
-    )
-    return f"{said}."
+    return f"{intro} Not verified: {_idle_unverified_part(inputs, unverified, verb=True)}."
 
 
 def _idle_table(idle: pl.DataFrame) -> Table:
