@@ -2020,6 +2020,19 @@ _FIXES = {
     _LINE_RULES[_HEADER_AGAIN]: "delete the line (or split the file there)",
     CONFLICT_RULE: "keep one row per series and hour (the later one loaded), or fix the export",
 }
+
+
+def _fix_for(rule: str, column: str | None) -> str | None:
+    """What to write instead of a row breaking ``rule`` in ``column`` (None: the rule names
+    its own fix). A missing customer read "write the value, 0 where nothing ran or waited":
+    the zero is for a count, a name is written as the name."""
+    if rule == "missing value" and column is not None and column not in _NUMERIC:
+        if column == "ts":
+            return "write the hour the row measured, e.g. 2025-03-01T13:00:00Z"
+        return f"write the row's {column} (a row without one is counted under no {column})"
+    return _FIXES.get(rule)
+
+
 # Quarantined rows an ingest names one by one; the rest are counted.
 _ROWS_NAMED = 3
 
@@ -2034,7 +2047,7 @@ def quarantined_row_lines(warehouse: Warehouse, entry: LedgerEntry) -> tuple[str
     lines = []
     for row in rows.head(_ROWS_NAMED).iter_rows(named=True):
         value = "" if row["value"] is None else f" (value {row['value']!r})"
-        fix = _FIXES.get(row["rule"])
+        fix = _fix_for(row["rule"], row["column"])
         lines.append(
             f"{entry.path}: row {row['row_number']}, column {row['column']}: {row['rule']}"
             f"{value}" + (f"; {fix}" if fix else "")
