@@ -298,19 +298,7 @@ def _measured_all(inputs: ReportInputs) -> ReportInputs:
 def _decision_rows(inputs: ReportInputs, **above_q90: float) -> ReportInputs:
     """``inputs`` with decision-backtest rows for its two regions at each horizon named
     ``d182``/``d364``: demand above q90 on that share of each region's days."""
-    from forecasting.report.inputs import HORIZON_ACCURACY_SCHEMA
-
-    rows = [
-        {"unique_id": f"total/{region}", "measure": "peak", "horizon_days": int(name[1:]),
-         "cutoff": inputs.as_of - timedelta(days=int(name[1:])), "model": "combination",
-         "days": int(name[1:]), "mae": 1.0, "exceed_q90": share}
-        for name, share in above_q90.items()
-        for region in ("us-east", "eu-west")
-    ]  # fmt: skip
-    schema = HORIZON_ACCURACY_SCHEMA
-    scored = pl.DataFrame(rows).cast({k: v for k, v in schema.items() if k in rows[0]})
-    scored = pl.concat([HORIZON_ACCURACY_SCHEMA.to_frame(), scored], how="diagonal")
-    return replace(inputs, horizon_accuracy=scored)
+    return _tail_rows(inputs, **{name: (share, None) for name, share in above_q90.items()})
 
 
 def test_on_a_calibrated_plan_a_status_is_verified_as_far_as_its_backtests_held_the_q90() -> None:
@@ -441,19 +429,13 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
         assert (said in power_lines(outcome)[0]) is shown, power_lines(outcome)
 
 
-def test_on_a_calibrated_plan_the_idle_card_and_the_statuses_end_on_one_day() -> None:
-    """On a plan whose band a decision backtest calibrated, the statuses read plain to the
-    plan's end while the idle card beside them read "not verified past 2026-12-18", and the
-    card then had to explain why the same days were verified for P90 and not for P10. The
-    statuses are now verified only as far as a backtest measured (and held the q90): the
-    greens and the idle card end on that one day, and the card reads as any other."""
+def _calibrated_greens() -> ReportInputs:
+    """The sample run measured to its daily rows' end, every pool green, no power trigger, and
+    monthly rows to January 2030 on a calibrated band."""
     from test_report import _measured
 
-    from forecasting.report.inputs import green_verified_to, low_verified_to
-    from forecasting.report.pages.finance import idle_risk_card, idle_risk_line
-
     inputs = _measured(_sited(sample_inputs()))
-    calibrated = replace(
+    return replace(
         inputs,
         triggers=inputs.triggers.with_columns(
             status=pl.lit("green"), exhaustion_date=None, unverified_green=pl.lit(value=False)
@@ -461,6 +443,19 @@ def test_on_a_calibrated_plan_the_idle_card_and_the_statuses_end_on_one_day() ->
         power_triggers=inputs.power_triggers.clear(),
         forecast_months=_months(date(2030, 1, 1)),
     )
+
+
+def test_on_a_calibrated_plan_the_idle_card_and_the_statuses_end_on_one_day() -> None:
+    """On a plan whose band a decision backtest calibrated, the statuses read plain to the
+    plan's end while the idle card beside them read "not verified past 2026-12-18", and the
+    card then had to explain why the same days were verified for P90 and not for P10. The
+    statuses are now verified only as far as a backtest measured (and held the q90): the
+    greens and the idle card end on that one day, and the card reads as any other."""
+
+    from forecasting.report.inputs import green_verified_to, low_verified_to
+    from forecasting.report.pages.finance import idle_risk_card, idle_risk_line
+
+    calibrated = _calibrated_greens()
     day = low_verified_to(calibrated)
     assert calibrated.plan_calibrated and day is not None
     assert green_verified_to(calibrated) == day
@@ -795,21 +790,23 @@ def test_every_other_pool_is_said_green_only_where_every_other_pool_is_green() -
     assert "; every other pool green to " in status_headline(calm), status_headline(calm)
 
 
-def _tail_rows(inputs: ReportInputs, **tails: tuple[float, float]) -> ReportInputs:
+def _tail_rows(inputs: ReportInputs, **tails: tuple[float, float | None]) -> ReportInputs:
     """``inputs`` with decision-backtest rows for its two regions at each horizon named
-    ``d182``/``d364``: demand above q90 and below q10 on those shares of each region's days."""
+    ``d182``/``d364``: demand above q90 and below q10 on those shares of each region's days
+    (below None: no coverage measured)."""
     from forecasting.report.inputs import HORIZON_ACCURACY_SCHEMA
 
     rows = [
         {"unique_id": f"total/{region}", "measure": "peak", "horizon_days": int(name[1:]),
          "cutoff": inputs.as_of - timedelta(days=int(name[1:])), "model": "combination",
          "days": int(name[1:]), "mae": 1.0, "exceed_q90": above,
-         "coverage_80": 1.0 - above - below}
+         "coverage_80": None if below is None else 1.0 - above - below}
         for name, (above, below) in tails.items()
         for region in ("us-east", "eu-west")
     ]  # fmt: skip
     schema = HORIZON_ACCURACY_SCHEMA
-    scored = pl.DataFrame(rows).cast({k: v for k, v in schema.items() if k in rows[0]})
+    scored = pl.DataFrame(rows, schema_overrides={"coverage_80": pl.Float64})
+    scored = scored.cast({k: v for k, v in schema.items() if k in rows[0]})
     scored = pl.concat([schema.to_frame(), scored], how="diagonal")
     return replace(inputs, horizon_accuracy=scored)
 
@@ -821,21 +818,14 @@ def test_the_idle_card_is_verified_as_far_as_the_p10_held_and_says_the_statuses_
     the card read "not verified past 2027-12-05" beside greens "to 2027-06-06 only", the two
     days unexplained. The P10 is now verified as far as the regions' q10 held (days below it
     within the target's 15 %), and the card names the statuses' day where it differs."""
-    from test_report import _measured
 
     from forecasting.report.inputs import green_verified_to, low_verified_to
     from forecasting.report.pages.finance import idle_risk_card, idle_risk_line
 
-    inputs = _measured(_sited(sample_inputs()))
-    late = inputs.as_of + timedelta(days=300)
+    calibrated = _calibrated_greens()
+    late = calibrated.as_of + timedelta(days=300)
     calibrated = replace(
-        inputs,
-        triggers=inputs.triggers.with_columns(
-            status=pl.lit("green"), exhaustion_date=None, unverified_green=pl.lit(value=False)
-        ),
-        power_triggers=inputs.power_triggers.clear(),
-        forecast_months=_months(date(2030, 1, 1)),
-        idle_risk=inputs.idle_risk.with_columns(in_service=pl.lit(late)),
+        calibrated, idle_risk=calibrated.idle_risk.with_columns(in_service=pl.lit(late))
     )
     half, year = (fmt_date(calibrated.as_of + timedelta(days=d)) for d in (182, 364))
     low_missed = _tail_rows(calibrated, d182=(0.1, 0.1), d364=(0.1, 0.3))
