@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -87,6 +88,20 @@ def record_not_played(
     return runs.save_not_played(warehouse_path, forecast_run_id, not_played)
 
 
+def _replay(
+    plan: CapacityPlan,
+    inputs: DrillInputs,
+    scenario: Scenario,
+    options: DrillOptions,
+    paths: pl.DataFrame,
+) -> PlayedDrill | DrillNotPlayed:
+    """``scenario`` played again on ``paths`` (more of those the forecast stored)."""
+    return run_scenario(
+        plan, paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of, options=options,
+        fold=inputs.folds.get(scenario.target.name or ""), book_only=inputs.book_only,
+    )  # fmt: skip
+
+
 @flow(name="drill", log_prints=True)
 def drill_flow(
     warehouse_path: Path,
@@ -124,6 +139,11 @@ def drill_flow(
             fold=inputs.folds.get(scenario.target.name or ""),
             book_only=inputs.book_only,
         )
+        if inputs.stored is not None and isinstance(played, PlayedDrill):
+            # A verdict the first paths leave borderline draws on the rest the forecast stored.
+            played = runs.settled_play(
+                played, inputs.stored, partial(_replay, plan, inputs, scenario, options)
+            )
         if isinstance(played, DrillNotPlayed):
             said = fields_said_as(played.reason, names)
             logger.warning("drill %s not played: %s", played.drill, said)

@@ -1738,12 +1738,14 @@ def triggers_line(report: ReportOutcome) -> str:
     ]
     from forecasting.triggers import UNMEASURED_TRAINING
 
+    # A training pool no block in its region hosts is vacant, not a feed gap (its row's flag).
+    empty = [t for t in gap if t.get("vacant_pool")]
     why = [
         f"{label}: {listed([_pool_name(t) for t in rows])}"
         for label, rows in (
-            (VACANT, vacant),
+            (VACANT, vacant + empty),
             ("no demand measured, not one whole day of telemetry", blind),
-            (UNMEASURED_TRAINING, gap),
+            (UNMEASURED_TRAINING, [t for t in gap if not t.get("vacant_pool")]),
         )
         if rows
     ]

@@ -220,7 +220,15 @@ class DrillOptions(BaseModel):
     drills: tuple[str, ...] = Field(default=(), description="ready-made drill names; () = all")
     adhoc: AdhocDrill | None = None
     forecast_run_id: str | None = Field(default=None, description="forecast run (default: newest)")
-    paths: int | None = Field(default=None, ge=1, description="sample paths (default: all stored)")
+    # Default: every stored path up to 200; of a larger store the first 200, and a verdict
+    # they leave borderline plays more of them until settled or all are played
+    # (runs.drills.settled_play).
+    paths: int | None = Field(
+        default=None,
+        ge=1,
+        description="sample paths (default: all stored up to 200; a borderline verdict then "
+        "draws more of the stored ones until settled, at most all)",
+    )
     seed: int = Field(default=0, ge=0, description="seed of the path resampling")
     answers: Answers = Field(
         default="failing",

@@ -264,6 +264,40 @@ def borderline_classes(reason: str | None) -> set[str]:
     }
 
 
+# One group of a borderline reason, as kpis._borderline_text writes it.
+_BORDERLINE_GROUP = re.compile(
+    r"(?P<name>[^;]+?)" + re.escape(BORDERLINE_REACHES.rstrip())
+    + r"(?: without the shock| under the shock)? on (?P<share>[\d.]+%) of paths "
+    r"\(95% interval (?P<low>[\d.]+)%-(?P<high>[\d.]+%); the verdict asks (?P<asks>\d+%)\)"
+)  # fmt: skip
+_BORDERLINE_HEAD = re.compile(r"^borderline at (?P<paths>[\d,]+ paths)(?: \([^)]*\))?: ")
+
+
+def borderline_short(reason: str) -> tuple[str, str]:
+    """A borderline reason (``drill_runs.unverified``) as a table cell's one line, the share
+    and interval of each group it names ("inference in us-east 92.5% of 200 paths (95%
+    interval 88.0-95.4%, asks 90%)", a group read alike with and without the shock once),
+    and the rest (the verdicts allowed, what would settle it) for the notes. The whole reason
+    in the platform page's verdict cell ran to nine lines at 160 columns. A reason not in
+    these words is its own cell, with no rest."""
+    head = _BORDERLINE_HEAD.match(reason)
+    groups = list(_BORDERLINE_GROUP.finditer(reason))
+    if head is None or not groups:
+        return reason, ""
+    seen: dict[tuple[str, str], re.Match[str]] = {}
+    for m in groups:
+        seen.setdefault((m["name"].strip(), m["share"]), m)
+    cell = "; ".join(
+        f"{name} {share} of {head['paths']} (95% interval {m['low']}-{m['high']}, asks {m['asks']})"
+        for (name, share), m in seen.items()
+    )
+    rest = reason
+    for m in reversed(groups):
+        rest = rest[: m.start()] + rest[m.end() :]
+    parts = [p.strip() for p in rest.split(";") if p.strip()]
+    return cell, "; ".join(parts)
+
+
 VERDICTS: tuple[str, ...] = (
     PASS,
     NOT_VERIFIED,
@@ -1293,6 +1327,12 @@ _TABLES: tuple[Table, ...] = (
             # a region's lead): maybe a feed gap, so the terminal, the pages and the Prefect
             # summary read it "not verified". A field for the same reason as the two above.
             "unmeasured_training": pl.Boolean(),
+            # Since migration 44: whether such a training pool is also vacant, zero demand
+            # against zero capacity (its region plans no block that hosts training): it reads
+            # VACANT, as a region with neither does, where the others read
+            # triggers.UNMEASURED_TRAINING (a fleet with training blocks and no training row
+            # may have lost a feed). Told apart by the note's words before.
+            "vacant_pool": pl.Boolean(),
         },
         key=("region", "pool"),
         nullable=(
@@ -1314,6 +1354,7 @@ _TABLES: tuple[Table, ...] = (
             "monthly_only",
             "unverified_green",
             "unmeasured_training",
+            "vacant_pool",
         ),
     ),
     _run_frame(

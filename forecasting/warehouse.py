@@ -203,6 +203,9 @@ _SHORT_HISTORY_DAYS = r"^short history: (\d+) days"
 # The words a training pool's green said no training telemetry was measured anywhere with up
 # to migration 35 (triggers.UNMEASURED_TRAINING as it read then), frozen likewise.
 _UNMEASURED_TRAINING_WORDS = "no training demand measured in any region"
+# The words such a note said its region plans no block that hosts training with, up to
+# migration 44 (triggers._unverified_where_class_unmeasured as it read then), frozen likewise.
+_NO_TRAINING_BLOCK_WORDS = " plans no block that hosts training: "
 # The prefixes a drill's stored notes marked the blocks-to-pass search's notes and a shock the
 # horizon cut short with before migration 36 (runs.drills.BLOCKS_NOTE, schema.SHOCK_CUT_NOTE
 # and HORIZON_CUT_NOTE as they read then), frozen likewise.
@@ -585,6 +588,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         adds=(
             ("ingest_ledger", "outages_recorded"),
             ("forecast_runs", "adapter_outages_unknown"),
+        ),
+    ),
+    Migration(
+        44,
+        "triggers: whether a training pool no training demand was measured for is also "
+        "vacant, its region planning no block that hosts training (read before as a feed gap: "
+        "'no training demand measured in any region')",
+        adds=(("triggers", "vacant_pool"),),
+        backfills=(
+            (
+                "UPDATE triggers SET vacant_pool = coalesce(unmeasured_training, false) "
+                "AND coalesce(contains(note, ?), false) WHERE vacant_pool IS NULL",
+                (_NO_TRAINING_BLOCK_WORDS,),
+            ),
         ),
     ),
 )

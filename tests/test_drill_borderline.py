@@ -170,7 +170,10 @@ def test_a_borderline_drill_reads_so_on_every_page_and_in_the_download(tmp_path:
     borderline = replace(inputs, drill_answers=answers, drill_verdicts=verdicts)
     assert borderline_classes(why) == {named}
     platform = platform_page(borderline)
-    assert html_text(why) in platform
+    # The verdict cell says the interval, the notes what would settle it (the whole reason
+    # ran to nine lines in the cell): test_drill_borderline_answers reads the cell.
+    assert html_text(f"{named} in us-east 89.0% of 200 paths (95% interval 83.9-92.6%") in platform
+    assert html_text("about 3,458 independent paths would settle it") in platform
     badge = f'<span class="badge unknown">{BORDERLINE}</span>'
     assert platform.count(badge) == 2  # the drill's row and its named class's SLO cell
     front = run_index_page(borderline)

@@ -27,3 +27,63 @@ def test_an_inference_only_fleet_s_training_pool_is_not_judged() -> None:
     assert flagged.select("region", "pool").rows() == [("r2", "training")]
     judged = _row(result.triggers, "r2", "all")
     assert judged["unmeasured_training"] is False and judged["max_shortfall_gpus"] is not None
+
+
+def test_a_vacant_training_pool_reads_vacant_not_a_feed_gap_on_every_reader() -> None:
+    """An inference-only fleet's training pool (no training demand, no block that hosts it)
+    read "not verified (no training demand measured in any region)" on the finance orders, the
+    headline, `report`'s triggers line and the Prefect summary: the words of a fleet whose
+    training feed may be lost, where its note says "no capacity planned, no demand measured".
+    A stored flag (``vacant_pool``, migration 44) tells them apart; a region with training
+    blocks and no training row still reads the feed-gap words."""
+    import re
+    from dataclasses import replace
+    from pathlib import Path
+
+    import polars as pl
+    from test_report import sample_inputs
+
+    from flows.tables import triggers_line
+    from forecasting.report.inputs import status_headline
+    from forecasting.report.pages import finance_page
+    from forecasting.runs import ReportOutcome, report_trigger_rows
+    from forecasting.runs.reports import report_summary_markdown
+    from forecasting.schema import NOT_VERIFIED
+
+    rack = _block("r2-rack", 1000, region="r2", site="r2-a", mw=0.5, classes=["inference"])
+    result = expansion_triggers(_r2_forecast(), _plan([rack]), as_of=MONDAY)
+    assert _row(result.triggers, "r2", "training")["vacant_pool"] is True
+    assert _row(result.triggers, "r2", "all")["vacant_pool"] is False
+
+    inputs = sample_inputs()
+    east, west = sorted(set(inputs.triggers["region"]))
+    training = pl.col("pool") == "training"
+    both = replace(
+        inputs,
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"),
+            unmeasured_training=training,
+            vacant_pool=training & (pl.col("region") == west),
+        ),
+    )
+    page = finance_page(both)
+    cells = dict(
+        re.findall(r"<td>([a-z-]+)</td><td>training</td><td>(<span class=\"badge.*?)</td>", page)
+    )
+    assert VACANT in cells[west] and UNMEASURED_TRAINING not in cells[west]
+    assert UNMEASURED_TRAINING in cells[east]
+    headline = status_headline(both)
+    assert f"{west}/training {NOT_VERIFIED}: {VACANT}" in headline
+    assert f"{east}/training {NOT_VERIFIED}: {UNMEASURED_TRAINING}" in headline
+    rows = report_trigger_rows(both).to_dicts()
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": len(rows)},
+        failing_drills=[], stale_days=None, triggers=rows, as_of=MONDAY,
+    )  # fmt: skip
+    line = triggers_line(report)
+    assert (
+        f"{VACANT}: {west}/training" in line and f"{UNMEASURED_TRAINING}: {east}/training" in line
+    )
+    summary = report_summary_markdown(both, Path("."))
+    assert f"| {west} | training | {NOT_VERIFIED} ({VACANT}) |" in summary
+    assert f"| {east} | training | {NOT_VERIFIED} ({UNMEASURED_TRAINING}) |" in summary

@@ -675,3 +675,43 @@ def test_a_run_s_hourly_demand_leaves_out_every_hour_its_windows_touch(
         "us-east": [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
     }
     assert wh.run_hourly_demand("f1").hourly.columns == wh.hourly_demand().columns
+
+
+def test_triggers_stored_before_migration_44_get_their_vacant_pool_flag_from_notes(
+    warehouse_path: Path,
+) -> None:
+    """A training pool with no training demand and no block hosting it read "no training
+    demand measured in any region" on every page, the words of a lost feed, since only its note
+    said its region plans no block that hosts training. The flag is a column since migration
+    44; a file of version 43 gets it from the words its notes held then, only on rows flagged
+    unmeasured."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 43
+        con.execute("ALTER TABLE triggers DROP COLUMN vacant_pool")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 44")
+        day = date(2026, 12, 4)
+        gap = "no training demand measured in any region"
+        for region, pool, unmeasured, note in [
+            ("r1", "training", True, f"{gap}, and r1 plans no block that hosts training: no ..."),
+            ("r2", "training", True, f"{gap}: the telemetry holds no training row at all"),
+            ("r2", "all", False, "quoting ' plans no block that hosts training: ' here"),
+        ]:
+            con.execute(
+                "INSERT INTO triggers (run_id, region, pool, quantile, as_of, status, note, "
+                "unmeasured_training) VALUES ('t1', ?, ?, 'q90', ?, 'green', ?, ?)",
+                [region, pool, day, note, unmeasured],
+            )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version
+        triggers = wh.run_frame("triggers", "t1").sort("region", "pool")
+    assert triggers.select("region", "pool", "vacant_pool").rows() == [
+        ("r1", "training", True),
+        ("r2", "all", False),
+        ("r2", "training", False),
+    ]

@@ -17,6 +17,7 @@ from forecasting.drills.kpis import (
     DrillResult,
     group_verdicts,
     short_until_shock_end,
+    unsettled_pass,
 )
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
@@ -98,18 +99,27 @@ class BlocksToPass:
     # together (:meth:`_SitePower.overdrawn`). A drill read "the SLO holds from 2026-01-31" at
     # 0.2 MW of racks on 0.1 MW free, where no set of them is restored within the horizon.
     restores_at_earliest: bool = False
+    # Where the set (or the plan without new blocks) reaches the target only within its paths'
+    # sampling error: the borderline reason (:func:`~forecasting.drills.kpis.unsettled_pass`),
+    # and ``passed`` is False. Read by the plain rule, "2 x rack-256 in r1" was printed as
+    # passing at 91 % of 200 paths (95 % interval 86-94 %).
+    borderline: str = ""
 
     @property
     def summary(self) -> str:
         """One line for a table cell: the verified set, or why there is none."""
-        if self.passed:
+        if self.passed or self.borderline:
             if self.additions.height == 0:
-                return f"passes without new blocks on the {self.result.paths} paths searched"
-            counts = "; ".join(
-                f"{r['count']} x {r['candidate']} in {r['region']}"
-                for r in self.additions.iter_rows(named=True)
-            )
-            return f"{counts} ({usd(self.capex_usd)})"
+                head = f"passes without new blocks on the {self.result.paths} paths searched"
+            else:
+                counts = "; ".join(
+                    f"{r['count']} x {r['candidate']} in {r['region']}"
+                    for r in self.additions.iter_rows(named=True)
+                )
+                head = f"{counts} ({usd(self.capex_usd)})"
+            if self.borderline:
+                return f"would pass with {head}: {self.borderline}"
+            return head
         if self.arrives_in_time is False and self.region_loss_cure:
             return self.region_loss_cure
         if self.arrives_in_time is False:
@@ -219,11 +229,19 @@ class BreakingPoint:
     reached: float | None = None
     # The supply events held at every multiplier ("with the loss"), None for a demand shock.
     held: str | None = None
+    # The smallest multiplier found whose pass or fail is within its paths' sampling error
+    # (the verdict's borderline rule), and the paths it was read on; None where the search met
+    # none. ``multiplier`` is then the first that fails whatever the draw, ``last_passing``
+    # the last that passes whatever the draw: read by the plain rule, "breaks at 1.70x" was a
+    # point another draw of as many paths moved by the width of this band.
+    borderline_from: float | None = None
+    paths: int = 0
 
     @property
     def text(self) -> str:
         """The "breaks at" cell: ``1.19x``; ``1.70x, reaching 1.23x by the horizon's end``;
-        ``1.30x demand with the loss``; else where the breaking point lies (the note)."""
+        ``1.30x demand with the loss``; ``1.82x, borderline from 1.68x at 200 paths``; else
+        where the breaking point lies (the note)."""
         if self.multiplier is None:
             return self.note
         text = f"{self.multiplier:.2f}x"
@@ -231,7 +249,16 @@ class BreakingPoint:
             text += f" demand {self.held}"
         if self.reached is not None:
             text += f", reaching {self.reached:.2f}x by the horizon's end"
+        if self.borderline_from is not None:
+            text += f", {self._borderline_words}"
         return text
+
+    @property
+    def _borderline_words(self) -> str:
+        """``borderline from 1.68x at 200 paths`` (``from 1x or below`` at the search's low)."""
+        border = self.borderline_from
+        at = f"{border:g}x or below" if border is None or border <= self.low else f"{border:.2f}x"
+        return f"borderline from {at} at {self.paths:,} paths"
 
 
 def _supply_held(scenario: Scenario) -> str | None:
@@ -1162,12 +1189,26 @@ def blocks_to_pass(
             **fields,
         )
 
+    wholes: list[PreparedDrill] = []
+
+    def whole_drill() -> PreparedDrill:
+        """The drill on every path (``verify_on``; ``drill`` itself without it), prepared once."""
+        if verify_on is None:
+            return drill
+        if not wholes:
+            wholes.append(prepare_drill(plan, verify_on, shapes, scenario))
+        return wholes[0]
+
+    def unsettled(result: DrillResult) -> str:
+        """Why ``result``'s pass on every path is within its sampling error ("" if not)."""
+        return unsettled_pass(plan, whole_drill().demand, result) if result.passed else ""
+
     def holds_on_every_path(blocks: Sequence[Block], result: DrillResult) -> DrillResult:
         """``result`` (on the searched paths), or the whole drill's run with ``blocks`` when
         the search ran on a subset; a note says when the subset's verdict does not hold."""
         if verify_on is None:
             return result
-        whole = runs(prepare_drill(plan, verify_on, shapes, scenario), blocks)
+        whole = runs(whole_drill(), blocks)
         if not whole.passed:
             searched = paths.get_column("sample_id").n_unique()
             every = verify_on.get_column("sample_id").n_unique()
@@ -1206,6 +1247,11 @@ def blocks_to_pass(
             return answer(current, why=notes[-1])
         if not current.passed:
             return answer(current)
+        if borderline := unsettled(current):
+            notes.append(
+                f"the plan passes without new blocks only within its sampling error: {borderline}"
+            )
+            return answer(current, borderline=borderline, why=notes[-1])
         notes.append("the plan passes without new blocks")
         return answer(current, passed=True, baseline_passed=True)
     orderable = _options(plan, drill.demand.regions, run_date, current.horizon_end)
@@ -1383,14 +1429,24 @@ def blocks_to_pass(
                 f"the search stopped after {max_runs} simulation runs (max_runs) unverified"
             )
             return answer(gate, arrives_in_time=True, why=notes[-1], **landed)
+    # A set whose pass is within its sampling error is not one that passes: another draw of
+    # as many paths fails it. Said as the drill's verdict says it, with what would settle it.
+    borderline = unsettled(verified)
+    if borderline:
+        notes.append(
+            "the whole drill re-run with these blocks passes only within its sampling error: "
+            + borderline
+        )
+    passed = verified.passed and not borderline
     # Why no set is claimed, on the terminal too: it read "no set verified to pass" alone,
     # the reason only in the run's notes and on the page.
     return answer(
         verified,
-        passed=verified.passed,
+        passed=passed,
         additions=additions,
         arrives_in_time=True,
-        why="" if verified.passed else notes[-1],
+        why="" if passed else notes[-1],
+        borderline=borderline,
         **landed,
     )
 
@@ -1511,44 +1567,99 @@ def breaking_multiplier(
     drill = prepared or prepare_drill(plan, paths, shapes, scenario)
     evaluations = 0
 
-    def passes(multiplier: float) -> bool:
+    # Each multiplier is read by the verdict's rule: a pass or fail within the paths' sampling
+    # error of 90 % is neither. Shares of paths holding fall as the multiplier rises, so a
+    # multiplier known to pass whatever the draw bounds those below it, and one known to fail
+    # those above; a borderline one bounds nothing.
+    verdicts: dict[float, str] = {}
+
+    def read(result: DrillResult) -> str:
+        if unsettled_pass(plan, drill.demand, result):
+            return "borderline"
+        return "pass" if result.passed else "fail"
+
+    def verdict(multiplier: float) -> str:
         nonlocal evaluations
+        if multiplier in verdicts:
+            return verdicts[multiplier]
         for (at, ran_on), known in drill.played.items():
-            bounds = multiplier <= at if known.passed else multiplier >= at
-            if ran_on == engine and bounds:
-                return known.passed
+            said = read(known)
+            bounds = multiplier <= at if said == "pass" else multiplier >= at
+            if ran_on == engine and said != "borderline" and bounds:
+                return said
         evaluations += 1
-        return drill.run(multiplier=multiplier, engine=engine, curves=False).passed
+        verdicts[multiplier] = read(drill.run(multiplier=multiplier, engine=engine, curves=False))
+        return verdicts[multiplier]
 
     # A supply event (a block lost, a region dark, a delivery slipped) is held at every
     # multiplier: the multiplier scales demand with it, and where the event alone fails at
     # today's demand the drill read "below 1x", as if the plan failed unshocked.
     held = _supply_held(scenario)
+    paths_read = len(drill.demand.sample_ids)
 
-    def point(found: float | None, passing: float | None, note: str) -> BreakingPoint:
+    def point(
+        found: float | None, passing: float | None, note: str, border: float | None = None
+    ) -> BreakingPoint:
         reached = None if found is None else drill.shock_reached(found)
         if reached is not None:
             note += f"; the shock reaches {reached:.4g}x of it by the horizon's end"
-        return BreakingPoint(found, passing, low, high, tolerance, evaluations, note, reached, held)
+        return BreakingPoint(
+            found, passing, low, high, tolerance, evaluations, note, reached, held,
+            borderline_from=border, paths=paths_read,
+        )  # fmt: skip
 
+    with_held = f" demand {held}" if held else ""
+    at_low, at_high = verdict(low), verdict(high)
     # Read under "breaks at": the breaking point lies outside the range searched.
-    if not passes(low):
+    if at_low == "fail":
         if held and low == 1.0:
             return point(None, None, f"fails at today's demand {held} (1x)")
-        return point(None, None, f"below {low:g}x" + (f" demand {held}" if held else ""))
-    if passes(high):
-        return point(None, high, f"above {high:g}x" + (f" demand {held}" if held else ""))
+        return point(None, None, f"below {low:g}x{with_held}")
+    if at_high == "pass":
+        return point(None, high, f"above {high:g}x{with_held}")
+    if at_high == "borderline":
+        return point(
+            None, None,
+            f"above {high:g}x{with_held}: borderline at {high:g}x on {paths_read:,} paths, not "
+            "settled within the range searched",
+        )  # fmt: skip
+    # The first multiplier that fails whatever the draw.
     passing, failing = low, high
     while failing - passing > tolerance:
         middle = (passing + failing) / 2
-        if passes(middle):
-            passing = middle
-        else:
+        if verdict(middle) == "fail":
             failing = middle
+        else:
+            passing = middle
     # The shock's own multiplier inside the last bracket narrows it: a 1.5x ramp that failed
     # read "breaks at 1.52x", the bracket's upper end, above the multiplier it failed at.
     # Played already where the drill was (``prepared``), so alone or not the answer is one.
     at = scenario.multiplier
     if passing < at < failing:
-        passing, failing = (at, failing) if passes(at) else (passing, at)
-    return point(failing, passing, f"fails from {failing:.4g}x (passes at {passing:.4g}x)")
+        passing, failing = (passing, at) if verdict(at) == "fail" else (at, failing)
+    if verdict(passing) == "pass":
+        return point(failing, passing, f"fails from {failing:.4g}x (passes at {passing:.4g}x)")
+    # Below ``failing`` lies a band the paths do not settle: its lower edge, the first
+    # multiplier that does not pass whatever the draw, bisected from the highest known to.
+    settled = max(
+        (m for m, v in verdicts.items() if v == "pass" and m < passing),
+        default=low if at_low == "pass" else None,
+    )
+    border = passing
+    while settled is not None and border - settled > tolerance:
+        middle = (settled + border) / 2
+        if verdict(middle) == "pass":
+            settled = middle
+        else:
+            border = middle
+    where = (
+        f"from {border:.4g}x" if settled is not None else f"from {low:g}x or below (at {low:g}x)"
+    )
+    return point(
+        failing,
+        settled,
+        f"fails from {failing:.4g}x whatever the draw; borderline {where} at {paths_read:,} "
+        "paths (a 95% interval of the share of paths holding their SLO target straddles 90%)"
+        + (f"; passes at {settled:.4g}x" if settled is not None else ""),
+        border if settled is not None else low,
+    )

@@ -97,10 +97,12 @@ __all__ = [
     "group_verdicts",
     "horizon_days_needed",
     "independent_paths",
+    "loss_judged_to",
     "paths_to_settle",
     "share_interval",
     "short_until_shock_end",
     "summarise",
+    "unsettled_pass",
     "unverified_reason",
 ]
 
@@ -186,6 +188,9 @@ class DrillResult:
     # Whether a block is lost for good: the loss still acts when the window ends, so a time
     # to absorb (0 h: no shortfall) holds within the window only.
     loss_lasts_past_window: bool = False
+    # Where a lost block could not be replaced within the window (:func:`loss_judged_to`):
+    # what part of the loss was judged ("judged to 2026-12-13: the loss runs to ..."); "".
+    loss_judged_to: str = ""
     # Whether the shock's target had no demand on any path in the drill window (a trace of
     # zeros): the drill then doubled nothing, and a pass verifies nothing.
     idle_target: bool = False
@@ -716,6 +721,44 @@ def horizon_days_needed(
     return furthest if furthest > forecast_days else None
 
 
+def loss_judged_to(plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario) -> str:
+    """What part of a block loss the window judged, where it ends before the loss can end: a
+    lost block serves nothing for good, and the plan recovers when a block of its kind ordered
+    on the loss day is in service (its candidate type's lead time; the first to land where
+    several are orderable for its region). "" where every lost block's replacement lands
+    within the window. On a 7-day forecast the demo's block-loss read a plain pass, 0 h: a
+    week of a loss whose replacement lands 32 weeks later."""
+    end = demand.first_day + timedelta(days=demand.days - 1)
+    blocks = {b.id: b for b in plan.block}
+    parts = []
+    for block_id, hour in resolved.lost.items():
+        block = blocks.get(block_id)
+        if block is None:
+            continue
+        lost_on = demand.first_day + timedelta(days=hour // 24)
+        kinds = [c for c in plan.candidate if c.kind == block.kind and c.available_in(block.region)]
+        # Like for like first: the same GPU type, else any of the kind.
+        alike = [c for c in kinds if c.gpu_type == block.gpu_type] or kinds
+        if not alike:
+            parts.append(
+                f"judged to {end}: the loss of {block_id} ({block.region}, from {lost_on}) runs "
+                f"past any horizon (no {block.kind} can be ordered for {block.region} to "
+                "replace it), not within the horizon"
+            )
+            continue
+        first = min(alike, key=lambda c: (c.lead_time_weeks, c.name))
+        lands = lost_on + timedelta(weeks=first.lead_time_weeks)
+        if lands <= end:
+            continue
+        days = (lands - demand.first_day).days + 1
+        parts.append(
+            f"judged to {end}: the loss runs to {lands} ({block_id} lost on {lost_on}; a "
+            f"{first.name} ordered that day lands then), not within the horizon (`--horizon "
+            f"{days}` plays it to then)"
+        )
+    return "; ".join(parts)
+
+
 def _supply_event_notes(
     plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario
 ) -> list[str]:
@@ -841,6 +884,7 @@ def summarise(
         shock_reached=short,
         horizon_days_needed=horizon_days_needed(plan, demand, resolved),
         loss_lasts_past_window=bool(resolved.lost),
+        loss_judged_to=loss_judged_to(plan, demand, resolved),
         idle_target=_idle_target(demand, resolved.start_hour),
         idle_events=_idle_events(plan, demand, resolved),
         backlog_curve=(
@@ -1219,7 +1263,6 @@ def unsettled_verdict(
     each group whose share of paths holding its SLO target has a 95 % interval straddling the
     90 % the verdict asks, and how many paths would settle it. A verdict read off a share of
     paths moved with ``--paths``: the same drill read a plain pass or fail at each count."""
-    paths = len(demand.sample_ids)
     weight = independent_paths(demand)
     if len(_copies(demand)) == 1:
         # One distinct path (a hand-built fleet, or `--paths 1`): its demand has no spread to
@@ -1235,13 +1278,37 @@ def unsettled_verdict(
     if len(possible) < 2:
         return "", False
     said = [v for v in (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED) if v in possible]
-    groups = [(n, v, "without the shock") for n, v in calm_groups if len(calm) > 1]
-    groups += [(n, v, "under the shock") for n, v in shock_groups if len(shock) > 1]
+    groups = [(n, v, " without the shock") for n, v in calm_groups if len(calm) > 1]
+    groups += [(n, v, " under the shock") for n, v in shock_groups if len(shock) > 1]
+    return _borderline_text(demand, weight, groups, " or ".join(said)), PASS in possible
+
+
+def unsettled_pass(plan: CapacityPlan, demand: DemandSide, result: DrillResult) -> str:
+    """Why one run's pass or fail (``result.passed``: every class holds its SLO target on 90 %
+    of paths) is not settled by its paths, "" when it is: the verdict's borderline rule applied
+    to a run the drill's answers read (a set of blocks verified, a multiplier searched). Their
+    plain rule printed "would pass with 2 x pod" for a set whose pass sat within its sampling
+    error, and "breaks at" a multiplier that another draw moves."""
+    weight = independent_paths(demand)
+    if len(_copies(demand)) == 1:
+        return ""
+    held, groups = _unsettled(_reach_shares(plan, demand, result), weight)
+    if len(held) < 2:
+        return ""
+    return _borderline_text(demand, weight, [(n, v, "") for n, v in groups], "pass or fail")
+
+
+def _borderline_text(
+    demand: DemandSide, weight: float, groups: Sequence[tuple[str, float, str]], said: str
+) -> str:
+    """ "borderline at 200 paths: {said}; {group} reaches its SLO target{when} on 91.0% of paths
+    (95% interval ...); about N independent paths would settle it (...)"."""
+    paths = len(demand.sample_ids)
     parts = []
     for name, share, when in groups:
         low, high = share_interval(share, weight)
         parts.append(
-            f"{name}{BORDERLINE_REACHES}{when} on {share:.1%} of paths (95% interval "
+            f"{name}{BORDERLINE_REACHES.rstrip()}{when} on {share:.1%} of paths (95% interval "
             f"{low:.1%}-{high:.1%}; the verdict asks {PATH_SHARE:.0%})"
         )
     most = _most_forecast_paths()
@@ -1264,8 +1331,7 @@ def unsettled_verdict(
             f"{count}`, then the drill: a drill's --paths above the paths its forecast stored "
             "draws the same paths again)"
         )
-    text = f"{paths:,} paths{drawn}: {' or '.join(said)}; {'; '.join(parts)}; {settle}"
-    return f"borderline at {text}", PASS in possible
+    return f"borderline at {paths:,} paths{drawn}: {said}; {'; '.join(parts)}; {settle}"
 
 
 def unverified_reason(shocked: DrillResult) -> str:
@@ -1284,6 +1350,8 @@ def unverified_reason(shocked: DrillResult) -> str:
             f"no demand measured where it acts: {shocked.idle_events}, without telemetry "
             "(demand there taken as zero), so the event met nothing"
         )
+    if shocked.loss_judged_to:
+        reasons.append(shocked.loss_judged_to)
     days = shocked.horizon_days_needed
     if days is not None:
         level = (

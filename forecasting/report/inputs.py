@@ -9,11 +9,11 @@ are ignored, so producers can add fields without breaking the report.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -141,6 +141,7 @@ __all__ = [
     "unjudged_why",
     "unmeasured_class_rows",
     "unmeasured_series",
+    "unmeasured_words",
     "unplanned_regions_of",
     "unplayed_text",
     "unserved_blocks_of",
@@ -340,6 +341,14 @@ def unmeasured_class_rows() -> pl.Expr:
     terminal, the finance orders and the headline say "not verified" for it."""
     # The field, not the note's words: a reworded note changed what the pages said.
     return (pl.col("status") == "green") & pl.col("unmeasured_training").fill_null(False)
+
+
+def unmeasured_words(row: Mapping[str, Any]) -> str:
+    """Why an :func:`unmeasured_class_rows` row is not verified: VACANT where its region plans
+    no block that hosts training (zero demand against zero capacity, its ``vacant_pool``),
+    else triggers.UNMEASURED_TRAINING (a feed that may have lost the class). A vacant pool
+    read "no training demand measured in any region", as if a feed gap."""
+    return VACANT if row.get("vacant_pool") else UNMEASURED_TRAINING
 
 
 def vacant_regions(inputs: ReportInputs) -> list[str]:
@@ -785,10 +794,13 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         worst += f"; {said}"
     gap = inputs.triggers.filter(unmeasured_class_rows())
     if not gap.is_empty():
-        pools = ", ".join(
-            f"{r['region']}/{r['pool']}" for r in gap.sort("region", "pool").iter_rows(named=True)
-        )
-        worst += f"; {pools} {NOT_VERIFIED}: {UNMEASURED_TRAINING} (see the triggers' notes)"
+        for why in sorted({unmeasured_words(r) for r in gap.iter_rows(named=True)}):
+            pools = ", ".join(
+                f"{r['region']}/{r['pool']}"
+                for r in gap.sort("region", "pool").iter_rows(named=True)
+                if unmeasured_words(r) == why
+            )
+            worst += f"; {pools} {NOT_VERIFIED}: {why} (see the triggers' notes)"
     verified = green_verified_to(inputs)
     # Where every green is verified short of the plan's end, each pool's row says so
     # (green_only): beside a red, the headline names them all, not the notes' alone. The

@@ -32,6 +32,7 @@ from forecasting.runs.drills import (
     resampled_paths,
     save_drill,
     save_not_played,
+    settled_play,
     stored_drill_outcomes,
     unmeasured_demand_warning,
 )
@@ -159,6 +160,7 @@ __all__ = [
     "resampled_paths",
     "save_drill",
     "save_not_played",
+    "settled_play",
     "silent_customer_lines",
     "silent_customers_for",
     "store_forecast",

@@ -1027,6 +1027,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "runs_from",
             "monthly_only",
             "unmeasured_training",
+            "vacant_pool",
             "capex_past_plan_usd",
             "blocks_past_plan",
             "plan_end",
@@ -1043,7 +1044,9 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             .then(pl.lit(NOT_VERIFIED))
             .otherwise(pl.col("status")),
         )
-        .drop("unmeasured_training")  # its status says it
+        # Its status says it; whether it is vacant (triggers_line's words) stays.
+        .drop("unmeasured_training")
+        .with_columns(pl.col("vacant_pool").fill_null(False))
     )
 
 
@@ -1064,12 +1067,13 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         daily_end,
         status_only,
         unmeasured_class_rows,
+        unmeasured_words,
         unplayed_text,
         vacant_regions,
         with_power,
     )
     from forecasting.text import before_next_report, size_not_verified, waiting_order_by
-    from forecasting.triggers import UNMEASURED_TRAINING, construction_lines
+    from forecasting.triggers import construction_lines
 
     days = daily_days(inputs)
     # With each order's part waiting for power and its own dates (report.inputs.with_power).
@@ -1095,12 +1099,15 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     ]
     end = daily_end(inputs)
     vacant = vacant_regions(inputs)
-    gap = set(triggers.filter(unmeasured_class_rows()).select("region", "pool").iter_rows())
+    gap = {
+        (r["region"], r["pool"]): unmeasured_words(r)
+        for r in triggers.filter(unmeasured_class_rows()).iter_rows(named=True)
+    }
     for t in triggers.iter_rows(named=True):
         status = (
             f"{NOT_VERIFIED} ({VACANT})"
             if t["region"] in vacant
-            else f"{NOT_VERIFIED} ({UNMEASURED_TRAINING})"
+            else f"{NOT_VERIFIED} ({gap[(t['region'], t['pool'])]})"
             if (t["region"], t["pool"]) in gap
             # Verified short of the plan's end, or short past it, as the CLI's row says it.
             else f"{t['status']} {t['status_only']}"

@@ -174,7 +174,7 @@ def expansion_triggers(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)
     )
     # Every row says whether it rests on no training telemetry at all (orders leaves it unset).
-    triggers = triggers.with_columns(unmeasured_training=pl.lit(False))
+    triggers = triggers.with_columns(unmeasured_training=pl.lit(False), vacant_pool=pl.lit(False))
     if not _class_measured(forecast, WorkloadClass.TRAINING):
         triggers = _unverified_where_class_unmeasured(triggers, plan, end=end)
     homeless = _homeless(ranged, plan, column=settings.quantile, start=start)
@@ -424,7 +424,9 @@ def _unverified_where_class_unmeasured(
             )
         )
     )
-    return _said_unmeasured(triggers, training, note, training=True)
+    said = _said_unmeasured(triggers, training, note, training=True)
+    # Zero demand against zero capacity: vacant, which the pages say in VACANT's words.
+    return said.with_columns(vacant_pool=training & ~hosted)
 
 
 def daily_end_of(forecast: pl.DataFrame) -> date | None:

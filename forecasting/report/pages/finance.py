@@ -50,6 +50,7 @@ from forecasting.report.inputs import (
     status_only,
     unforecast_regions_of,
     unmeasured_class_rows,
+    unmeasured_words,
     vacant_regions,
     with_power,
 )
@@ -105,7 +106,7 @@ from forecasting.text import (
     usd_step,
     waiting_order_by,
 )
-from forecasting.triggers import UNMEASURED_TRAINING, new_site_arrival, new_site_order_by
+from forecasting.triggers import new_site_arrival, new_site_order_by
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
@@ -144,7 +145,10 @@ def _orders_table(
     pool's where no training row was in the telemetry (report.inputs.unmeasured_class_rows).
     An order-by date before ``as_of`` reads late; blocks waiting on power that comes after
     ``end`` (the plan's last day) have no order-by date within the horizon."""
-    gap = set(triggers.filter(unmeasured_class_rows()).select("region", "pool").iter_rows())
+    gap = {
+        (r["region"], r["pool"]): unmeasured_words(r)
+        for r in triggers.filter(unmeasured_class_rows()).iter_rows(named=True)
+    }
     reach = None if daily_end is None or as_of is None else (daily_end - as_of).days
     rows = [
         [
@@ -152,7 +156,7 @@ def _orders_table(
             r["pool"],
             Stacked(Badge(NOT_VERIFIED), VACANT)
             if r["region"] in vacant
-            else Stacked(Badge(NOT_VERIFIED), UNMEASURED_TRAINING)
+            else Stacked(Badge(NOT_VERIFIED), gap[(r["region"], r["pool"])])
             if (r["region"], r["pool"]) in gap
             # Verified short of the plan's end, or short past the days verified: the day, as
             # the headline says it.

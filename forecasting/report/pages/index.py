@@ -134,7 +134,15 @@ def run_index_page(inputs: ReportInputs) -> str:
             pl.col("region").is_in(blind) & green
         ).height,
         UNMEASURED_TRAINING: t.filter(
-            unmeasured_class_rows() & ~pl.col("region").is_in([*vacant, *blind])
+            unmeasured_class_rows()
+            & ~pl.col("vacant_pool").fill_null(False)
+            & ~pl.col("region").is_in([*vacant, *blind])
+        ).height,
+        # A training pool no block in its region hosts, none measured: vacant, not a feed gap.
+        f"{VACANT}: training pools no block hosts": t.filter(
+            unmeasured_class_rows()
+            & pl.col("vacant_pool").fill_null(False)
+            & ~pl.col("region").is_in([*vacant, *blind])
         ).height,
     }
     shown = {s: t.filter(pl.col("status") == s).height for s in reversed(STATUSES)}

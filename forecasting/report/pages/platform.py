@@ -71,6 +71,7 @@ from forecasting.schema import (
     book_labelled,
     book_only_noted,
     borderline_classes,
+    borderline_short,
     censored_absorb_text,
     ladder_played,
     lasting_loss_absorb_text,
@@ -206,6 +207,10 @@ def drill_absorb_cost_text(row: dict[str, Any]) -> str | None:
 def _verdict_cell(row: dict[str, Any]) -> Cell:
     """The verdict badge; a drill not verified or borderline says why under it."""
     badge = Badge(row["verdict"]) if row["verdict"] else verdict(row["passed"])
+    if row.get("verdict") == BORDERLINE and row.get("unverified"):
+        # The verdict and its interval on one line; what would settle it is in the notes
+        # (:func:`_drill_notes`): the whole reason ran to nine lines at 160 columns.
+        return (badge, f" {borderline_short(str(row['unverified']))[0]}")
     if row.get("verdict") in (NOT_VERIFIED, BORDERLINE) and row.get("unverified"):
         return Stacked(badge, str(row["unverified"]))
     return badge
@@ -288,6 +293,16 @@ def customer_regions(history: pl.DataFrame) -> dict[str, str]:
     }
 
 
+def _drill_notes(row: dict[str, Any]) -> str:
+    """A drill's notes; a borderline one's open with what its verdict cell leaves out (the
+    verdicts its paths allow, the paths that would settle it)."""
+    notes = str(row["drill_notes"] or "")
+    if row.get("verdict") != BORDERLINE or not row.get("unverified"):
+        return notes
+    rest = borderline_short(str(row["unverified"]))[1]
+    return "; ".join(filter(None, (rest, notes)))
+
+
 def _answers_table(answers: pl.DataFrame, *, regions: Mapping[str, str] | None = None) -> Table:
     """The drills' answers; a drill of one customer (``regions``, from
     :func:`customer_regions`) says where that customer weighs most: the top-customer drill
@@ -311,7 +326,7 @@ def _answers_table(answers: pl.DataFrame, *, regions: Mapping[str, str] | None =
                 MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
                 _breaks(r),
                 _to_pass(r),
-                r["drill_notes"] or "",
+                _drill_notes(r),
             ]
         )
     headers = [
