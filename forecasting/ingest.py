@@ -78,6 +78,7 @@ from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     MAX_GPUS_PER_ROW,
     MAX_UTC_OFFSET_MINUTES,
+    NO_ZONE_RULE,
     TELEMETRY_KEY,
     TELEMETRY_OPTIONAL,
     TELEMETRY_REQUIRED,
@@ -1808,7 +1809,7 @@ def ingest_frame(
             "empty: a spreadsheet's trailing commas?)"
         )
     if entry.naive_timestamps:
-        notes.append(f"{entry.naive_timestamps:,} timestamp(s) had no zone and were read as UTC")
+        notes.append(f"{entry.naive_timestamps:,} timestamp(s) {NO_ZONE_RULE}")
     for column, names in sorted(_case_variants(warehouse) - spelled_before):
         spelled = " and ".join(repr(n) for n in names)
         notes.append(
