@@ -153,7 +153,7 @@ from pydantic import (
     model_validator,
 )
 
-from forecasting.errors import meant_field, rule_text, text_misnamed
+from forecasting.errors import date_time_for_date, meant_field, rule_text, text_misnamed
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     GPU_CEILING_RULE,
@@ -270,12 +270,17 @@ class _Strict(BaseModel):
         1792 and ``fabric = "yes"`` as true. A date field refuses a number or a boolean:
         pydantic read ``in_service = 1760227200`` as the Unix time of 2025-10-12, and
         ``in_service = 20251012`` was refused as "Datetimes provided to dates should have zero
-        time"."""
+        time". A date field refuses a date-time too, midnight or not
+        (:func:`forecasting.errors.date_time_for_date`)."""
         field = cls.model_fields.get(info.field_name or "")
         takes = None if field is None else _takes(field.annotation)
         if takes is None:
             return value
         if takes == "a date":
+            if (rule := date_time_for_date(value)) is not None:
+                # A TOML date-time read as its day when it was midnight (and refused with
+                # pydantic's words when not): one rule with the contract book's, refused.
+                raise ValueError(rule)
             if isinstance(value, bool):
                 raise ValueError(f"must be a date, not {str(value).lower()}")
             if isinstance(value, int | float):

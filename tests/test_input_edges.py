@@ -1,0 +1,95 @@
+"""The bad-input sweep of session 64: dates, orders of dates, names and prices in the files a
+user writes (capacity.toml with its [[site]] and GPU types, the contract book, the outage
+calendar), each said with file, entry or row, field and rule and what to write, good entries
+kept where the input keeps them, and a rerun the same."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from forecasting import contracts
+from forecasting.capacity import CapacityError, parse_capacity
+from forecasting.resources import sample_capacity
+
+BOOK_HEADER = "id,customer,workload_class,region,ramp,term_end,status,probability"
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plan() -> str:
+    return sample_capacity().read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("field", "written"),
+    [
+        ("in_service = 2025-10-12", "in_service = 2025-10-12T00:00:00"),
+        ("in_service = 2025-10-12", "in_service = 2025-10-12T00:00:00Z"),
+        ("in_service = 2025-10-12", 'in_service = "2025-10-12 00:00"'),
+        ("{ on = 2024-03-22, mw = 17.0 }", "{ on = 2024-03-22T00:00:00, mw = 17.0 }"),
+    ],
+)
+def test_a_plan_date_written_as_a_midnight_date_time_is_refused_with_the_day(
+    field: str, written: str
+) -> None:
+    """`in_service = 2025-10-26T00:00:00` loaded as the 26th without a word, while 05:00 was
+    refused ("Datetimes provided to dates should have zero time") and the contract book refused
+    both: a plan's dates are days, so a date-time is refused, midnight or not, naming file,
+    entry, field and the day to write."""
+    text = _plan()
+    assert field in text
+    with pytest.raises(CapacityError) as refused:
+        parse_capacity(text.replace(field, written, 1), source="plan.toml")
+    said = _words(str(refused.value))
+    day = re.search(r"\d{4}-\d{2}-\d{2}", written)
+    assert day is not None
+    assert said.startswith("plan.toml: invalid capacity plan"), said
+    assert f"where a date goes: write the day alone, {day.group()} (dates are days)" in said
+    assert ("field in_service:" in said) or ("field energized" in said), said
+
+
+def test_a_retire_date_and_a_contract_date_time_read_the_same_rule(tmp_path: Path) -> None:
+    """A book's `term_end = 2028-01-01T00:00:00` read "not a date (YYYY-MM-DD)" while the plan
+    loaded the same value: both now say one rule, with the day to write, and the book keeps
+    its good entries."""
+    text = _plan().replace(
+        'status = "live"', 'status = "retiring"\nretire = 2030-01-01T00:00:00', 1
+    )
+    with pytest.raises(CapacityError) as refused:
+        parse_capacity(text, source="plan.toml")
+    assert (
+        "field retire: a date-time ('2030-01-01T00:00:00') where a date goes: write the day "
+        "alone, 2030-01-01 (dates are days)" in _words(str(refused.value))
+    )
+    book = tmp_path / "book.csv"
+    book.write_text(
+        f"{BOOK_HEADER}\n"
+        "d1,acme,inference,us-east,2027-01-01:100,2028-01-01,signed,\n"
+        "d2,acme,inference,us-east,2027-01-01:100,2028-01-01T00:00:00,signed,\n",
+        encoding="utf-8",
+    )
+    loaded = contracts.load_contracts(book)
+    assert [c.id for c in loaded.contracts] == ["d1"]
+    assert [r.message for r in loaded.refusals] == [
+        f"{book}:3: contract row 2 ('d2') field term_end: a date-time ('2028-01-01T00:00:00') "
+        "where a date goes: write the day alone, 2028-01-01 (dates are days); fix the entry and "
+        "load the book again"
+    ]
+    toml = tmp_path / "book.toml"
+    toml.write_text(
+        '[[contract]]\nid = "t1"\ncustomer = "acme"\nworkload_class = "inference"\n'
+        'region = "us-east"\nramp = [{ date = 2027-01-01T00:00:00, gpus = 100 }]\n'
+        'term_end = 2028-01-01\nstatus = "signed"\n',
+        encoding="utf-8",
+    )
+    loaded = contracts.load_contracts(toml)
+    assert loaded.contracts == ()
+    assert (
+        "field ramp[1].date: a date-time ('2027-01-01T00:00:00') where a date goes: write "
+        "the day alone, 2027-01-01 (dates are days)" in loaded.refusals[0].message
+    )
