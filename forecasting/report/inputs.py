@@ -1410,14 +1410,21 @@ def power_view(inputs: ReportInputs) -> pl.DataFrame:
         unsized_orders=pl.when(green)
         .then(pl.col("region").replace_strict(unsized, default=0, return_dtype=pl.Int64))
         .otherwise(0),
-        green_to=pl.when(green)
-        .then(
-            pl.col("power_lead_months").map_elements(
-                lambda months: power_green_to(inputs, lead_months=months), return_dtype=pl.Date
-            )
-        )
-        .otherwise(None),
+        green_to=pl.when(green).then(_green_to(inputs, lead_months=pl.col("power_lead_months"))),
     )
+
+
+def _green_to(inputs: ReportInputs, *, lead_months: pl.Expr) -> pl.Expr:
+    """:func:`power_green_to` as an expression of each site's ``lead_months``, the same days:
+    a Python call per site (map_elements) read the forecast's end again for every site."""
+    end = plan_end(inputs) or daily_end(inputs)
+    if end is None:
+        return pl.lit(None, dtype=pl.Date)
+    # offset_by's "-Nmo" clamps to the month's last day, as months_before does.
+    contract_by = pl.lit(end + timedelta(days=1)).dt.offset_by(
+        pl.format("-{}mo", lead_months)
+    ) - pl.lit(weeks_delta(inputs.buffer_weeks))
+    return pl.when(contract_by < pl.lit(inputs.as_of)).then(pl.lit(end)).otherwise(None)
 
 
 def power_green_to(inputs: ReportInputs, *, lead_months: int) -> date | None:
