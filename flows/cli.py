@@ -1377,7 +1377,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     from forecasting.runs import plan_warnings_for
 
-    for warning in plan_warnings_for(paths.warehouse, paths.capacity, as_of=outcome.as_of):
+    disagreements = outcome.plan_disagreements_read()  # the report's: aggregated once
+    for warning in plan_warnings_for(
+        paths.warehouse, paths.capacity, as_of=outcome.as_of, disagreements=disagreements
+    ):
         say(warning, error=True)
     for warning in outcome.warnings:
         say(warning, error=True)
@@ -1431,7 +1434,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
     # As `report` and `forecast` say them: a plan region with no telemetry is in no table of
     # the run, its absence easy to take for a green (every page says it; the run did not).
-    for warning in plan_warnings_for(paths.warehouse, paths.capacity, as_of=outcome.report.as_of):
+    disagreements = outcome.report.plan_disagreements_read()  # the report's: aggregated once
+    for warning in plan_warnings_for(
+        paths.warehouse, paths.capacity, as_of=outcome.report.as_of, disagreements=disagreements
+    ):
         say(warning, error=True)
     for line in fallback_lines(outcome.forecast):
         say(line, error=True)

@@ -29,6 +29,7 @@ from forecasting.capacity import (
     unforecast_regions,
     unplanned_regions,
 )
+from forecasting.ceiling import PLAN_DISAGREEMENTS_SCHEMA
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.report.changes import (
     CONSTRUCTION_CHANGES_SCHEMA,
@@ -2077,6 +2078,11 @@ class ReportInputs:
     # floor, censored at capacity) or past the plan's GPUs in service, one sentence each
     # (forecasting.ceiling); the CLI says them with the plan's warnings.
     plan_disagreements: tuple[str, ...] = ()
+    # Those hours as forecasting.ceiling.plan_disagreements returns them, read once per run:
+    # the CLI's plan warnings word them from here (ReportOutcome.plan_disagreement_rows).
+    plan_disagreement_rows: pl.DataFrame = field(
+        default_factory=partial(_empty, PLAN_DISAGREEMENTS_SCHEMA)
+    )
     # The triggers' safety buffer (ReportOptions.buffer_weeks): a site's power must be
     # contracted this long before its lead time, as the power triggers date it.
     buffer_weeks: int = 4
