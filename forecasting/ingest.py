@@ -375,6 +375,10 @@ class IngestResult:
     quarantined_rows: tuple[str, ...] = field(default=())
     """The first rows this load quarantined, each with its file, row, column, rule, value and
     what to write (:func:`quarantined_row_lines`), and how many more."""
+    quarantine_standing: int = 0
+    """Of a file skipped as already ingested, the rows its content's earlier ingest has in
+    quarantine now (what `fleetcast quarantine` lists of it): none once a later version of
+    its path dropped them, where the ledger's count stays. `ingest --strict` judges these."""
 
 
 # Compressions a file's first bytes give away, and the command that undoes each: only gzip
@@ -2247,6 +2251,7 @@ def ingest_file(
             path=path,
             status="skipped",
             entry=earlier,
+            quarantine_standing=warehouse.quarantine(ingest_id=earlier.ingest_id).height,
             message=(
                 # "unchanged" first: a rerun of the same file is a no-op, and says so.
                 f"unchanged: already ingested (same content as {earlier.path}, ingest "

@@ -93,3 +93,45 @@ def test_a_retire_date_and_a_contract_date_time_read_the_same_rule(tmp_path: Pat
         "field ramp[1].date: a date-time ('2027-01-01T00:00:00') where a date goes: write "
         "the day alone, 2027-01-01 (dates are days)" in loaded.refusals[0].message
     )
+
+
+def test_ingest_strict_judges_the_rows_of_the_files_in_quarantine_now(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file with two bad rows, then its fixed version at the same path (which drops their
+    quarantine), then a stale copy of the bad file under another name, skipped as already
+    ingested: `ingest --strict` on the copy read "2 row(s) quarantined, 2 by an earlier ingest
+    of the same content; see `fleetcast quarantine`" and exited 1, while `fleetcast
+    quarantine` listed nothing. --strict judges the rows of the given files standing in
+    quarantine now: this run's, and those a skipped file's content still has there."""
+    from telemetry_files import write_csv
+
+    from flows.cli import main
+    from forecasting.warehouse import connect
+
+    good = [f"2025-03-01T{h:02d}:00:00Z,eu-west,c1,inference,acme,H100,10,1" for h in range(4)]
+    bad = [good[0].replace("T00", "T05").replace(",10,1", ",-3,1"),
+           good[0].replace("T00", "T06").replace(",10,1", ",x,1")]  # fmt: skip
+    (tmp_path / "p").mkdir()
+    (tmp_path / "q").mkdir()
+    path = write_csv(tmp_path / "p" / "t.csv", *good, *bad)
+    copy = write_csv(tmp_path / "q" / "copy.csv", *good, *bad)
+    argv = ["--warehouse", str(tmp_path / "w.duckdb"), "ingest", "--strict"]
+    assert main([*argv, str(path)]) == 1
+    said = _words(capsys.readouterr().err)
+    assert "--strict: 2 row(s) of these files in quarantine (2 quarantined by this run)" in said
+    # Rerun: skipped, its rows still in quarantine: the gate stays shut, and says why.
+    assert main([*argv, str(path)]) == 1
+    said = _words(capsys.readouterr().err)
+    assert (
+        "--strict: 2 row(s) of these files in quarantine (0 quarantined by this run, 2 by an "
+        "earlier ingest of a file skipped now); see `fleetcast quarantine`"
+    ) in said
+    fixed = [*good, bad[0].replace(",-3,", ",3,"), bad[1].replace(",x,", ",4,")]
+    write_csv(path, *fixed)
+    assert main([*argv, str(path)]) == 0
+    capsys.readouterr()
+    assert main([*argv, str(copy)]) == 0
+    assert "--strict" not in capsys.readouterr().err
+    with connect(tmp_path / "w.duckdb", read_only=True) as wh:
+        assert wh.count("quarantine") == 0 and wh.count("telemetry") == 6
