@@ -486,6 +486,8 @@ class Block(_BlockShape):
             problems.append("a retiring block needs retire (its retirement date)")
         if self.in_service and self.retire and self.retire <= self.in_service:
             problems.append(f"retire {self.retire} is not after in_service {self.in_service}")
+        if self.in_service and (far := _past_lead_ceiling(self.in_service, today)):
+            problems.append(f"in_service {far}")
         _refuse(problems)
         return self
 
@@ -503,6 +505,22 @@ class Block(_BlockShape):
 # 1927.
 MAX_LEAD_TIME_WEEKS = 520
 MAX_POWER_LEAD_MONTHS = 120
+
+
+def _past_lead_ceiling(day: date, today: date) -> str | None:
+    """Why a block's in-service day or a site's energized day is a typo, with the fix, where
+    it lies past today plus the longest lead time a plan may state (ten years, for blocks and
+    power alike: nothing ordered or contracted today arrives later); None when it does not.
+    A committed block in service in 2076 for 2026 loaded without a word, and stood outside
+    every horizon: the region's capacity read without it, and the triggers ordered it again."""
+    limit = today + timedelta(weeks=MAX_LEAD_TIME_WEEKS)
+    if day <= limit:
+        return None
+    return (
+        f"{day} is more than ten years after today ({today}), past the longest lead time a "
+        f"plan may state ({MAX_LEAD_TIME_WEEKS} weeks for a block, {MAX_POWER_LEAD_MONTHS} "
+        "months for power): a year typo? check the year"
+    )
 
 
 # Between the problems one validator found, each a line of the plan's refusal
@@ -650,9 +668,19 @@ class Site(_Strict):
     cost_per_mw_usd: NonNegativeFloat
 
     @model_validator(mode="after")
-    def _power_fits(self) -> Self:
+    def _power_fits(self, info: ValidationInfo) -> Self:
         days = [step.on for step in self.energized]
         problems = []
+        today = (info.context or {}).get("today") or date.today()
+        problems += [
+            f"energized step on {far}"
+            for step in self.energized
+            if (far := _past_lead_ceiling(step.on, today))
+        ]
+        if self.contracted_energized and (
+            far := _past_lead_ceiling(self.contracted_energized, today)
+        ):
+            problems.append(f"contracted_energized {far}")
         if any(later <= earlier for earlier, later in pairwise(days)):
             problems.append("energized steps must have increasing dates (`on`); sort them")
         if self.contracted_mw > 0 and self.contracted_energized is None:
@@ -1059,17 +1087,32 @@ class CapacityPlan(_Strict):
         return lines
 
     def doubtful_entries(self) -> list[str]:
-        """One line per entry that loads but most likely misstates the plan: a candidate of
-        no capex (it wins every order choice as free), a site of no cost per MW (its power to
-        contract read $0), and a site whose energized MW fall from
-        one step to the next (steps are levels, so a step written as an increment reads as
+        """One line per entry that loads but most likely misstates the plan: a block retiring
+        more than ``contracts.FAR_AHEAD_YEARS`` after today (a year typo, as the book warns of
+        one), a candidate of no capex (it wins every order choice as free), a site of no cost
+        per MW (its power to contract read $0), and a site whose energized MW fall from one
+        step to the next (steps are levels, so a step written as an increment reads as
         power given back), with the MW of its blocks left short where they draw more; and a
         site whose contract is energized before its first step (the contract is added to each
         step, itself the whole site's MW: a contract the steps hold is counted twice); and a
         site whose region is one slip from a region with blocks (:func:`_misspelt_site_regions`);
         and GPU types of one generation that can be ordered in one region
         (:func:`_shared_generations`)."""
+        # The contract book's rule for a date far ahead (contracts.far_ahead): warned, not
+        # refused, since a long lease is a plan's own; retire = 2077-02-05 for 2027 kept a
+        # block serving for fifty years more without a word, hiding its region's shortfall.
+        from forecasting.contracts import FAR_AHEAD_YEARS
+
+        today = date.today()
+        # 02-29 has no day in most years; the 28th is as far ahead to a day (as the book's).
+        limit = date(today.year + FAR_AHEAD_YEARS, today.month, min(today.day, 28))
         lines = [
+            f"[[block]] {b.id!r} field retire: {b.retire} is {b.retire.year - today.year} years "
+            f"after today ({today}): a year typo? the block serves until then; check the year"
+            for b in self.block
+            if b.retire is not None and b.retire > limit
+        ]
+        lines += [
             f"[[candidate]] {c.name!r} field capex_usd: 0, so the triggers order it as free "
             "over every other block type; give its capital cost"
             for c in self.candidate

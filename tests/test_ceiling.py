@@ -226,8 +226,8 @@ def test_a_trace_of_arrivals_at_its_plans_ceiling_is_demand_not_a_floor(tmp_path
         PLAN.replace('region = "eu-west"', f'region = "{region}"')
         .replace("gpus = 256", f"gpus = {busiest}", 1)
         .replace("in_service = 2025-01-01", "in_service = 2020-01-01")
-        .replace("in_service = 2025-03-02", "in_service = 2100-01-01")
-        .replace('status = "live"\nin_service = 2100', 'status = "committed"\nin_service = 2100'),
+        .replace("in_service = 2025-03-02", "in_service = 2030-01-01")
+        .replace('status = "live"\nin_service = 2030', 'status = "committed"\nin_service = 2030'),
         encoding="utf-8",
     )
     from forecasting.capacity import load_capacity

@@ -135,3 +135,61 @@ def test_ingest_strict_judges_the_rows_of_the_files_in_quarantine_now(
     assert "--strict" not in capsys.readouterr().err
     with connect(tmp_path / "w.duckdb", read_only=True) as wh:
         assert wh.count("quarantine") == 0 and wh.count("telemetry") == 6
+
+
+@pytest.mark.parametrize(
+    ("written", "typo", "said"),
+    [
+        (
+            'status = "committed"\nin_service = 2027-01-03',
+            'status = "committed"\nin_service = 2077-01-03',
+            "[[block]] 'us-east-pod-10': in_service 2077-01-03 is more than ten years after",
+        ),
+        (
+            "{ on = 2026-12-04, mw = 20.0 }",
+            "{ on = 2076-12-04, mw = 20.0 }",
+            "[[site]] 'us-east-a': energized step on 2076-12-04 is more than ten years after",
+        ),
+        (
+            "contracted_energized = 2028-05-15",
+            "contracted_energized = 2078-05-15",
+            "[[site]] 'us-west-a': contracted_energized 2078-05-15 is more than ten years after",
+        ),
+    ],
+)
+def test_a_plan_date_fifty_years_out_is_refused_as_a_year_typo(
+    written: str, typo: str, said: str
+) -> None:
+    """A committed block in service 2077 for 2027 loaded without a word: it stood outside every
+    horizon, its region's capacity read without it and the triggers ordered it again; a site's
+    power energized 2076 for 2026 read as none. Nothing ordered or contracted today arrives
+    more than ten years on (the plan's own lead-time ceilings), so such a date is refused,
+    naming file, entry, field and the fix; the same plan with the year right loads."""
+    from datetime import date
+
+    text = _plan()
+    assert written in text
+    today = date(2026, 12, 6)
+    parse_capacity(text, source="plan.toml", today=today)
+    with pytest.raises(CapacityError) as refused:
+        parse_capacity(text.replace(written, typo, 1), source="plan.toml", today=today)
+    message = _words(str(refused.value))
+    assert message.startswith("plan.toml: invalid capacity plan"), message
+    assert f"{said} today (2026-12-06), past the longest lead time a plan may state" in message
+    assert message.endswith("a year typo? check the year"), message
+
+
+def test_a_retire_date_fifty_years_out_is_warned_of_as_the_book_warns() -> None:
+    """retire = 2077-02-05 for 2027 kept a rack serving fifty more years without a word,
+    hiding its region's shortfall, where the contract book warns of a term_end 20 years out.
+    The plan warns by the same rule (a long lease is the plan's own: warned, not refused)."""
+    from datetime import date
+
+    text = _plan().replace("retire = 2027-02-05", "retire = 2077-02-05", 1)
+    doubtful = parse_capacity(text, source="plan.toml").doubtful_entries()
+    years = 2077 - date.today().year
+    assert (
+        f"[[block]] 'us-west-rack-01' field retire: 2077-02-05 is {years} years after today "
+        f"({date.today()}): a year typo? the block serves until then; check the year"
+    ) in doubtful
+    assert not [d for d in parse_capacity(_plan()).doubtful_entries() if "field retire" in d]
