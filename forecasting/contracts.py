@@ -377,7 +377,12 @@ def contract_faults(
         faults += _probability_faults(ContractStatus(status), probability)
     if price_per_gpu_hour not in (None, _UNREAD) and not price_per_gpu_hour > 0:
         faults.append(
-            ContractRuleError("price_per_gpu_hour", "price not above 0", price_per_gpu_hour)
+            ContractRuleError(
+                "price_per_gpu_hour",
+                "price not above 0 (a price is per GPU-hour, above 0): write the price, or "
+                "leave the field blank to price the contract at its class's price",
+                price_per_gpu_hour,
+            )
         )
     return faults
 
@@ -403,7 +408,13 @@ def _ramp_faults(ramp: tuple[Step, ...], term_end: Any) -> list[ContractRuleErro
             faults.append(ContractRuleError(f"ramp[{i + 1}].date", _RULE_PAST, step.day))
         if i and step.day <= ramp[i - 1].day:
             faults.append(
-                ContractRuleError(f"ramp[{i + 1}].date", "ramp dates not increasing", step.day)
+                ContractRuleError(
+                    f"ramp[{i + 1}].date",
+                    # What to write, as the plan's energized steps say it ("sort them").
+                    f"ramp dates not increasing (after {ramp[i - 1].day}): write the steps in "
+                    "date order, each date after the one before",
+                    step.day,
+                )
             )
     if term_end is _UNREAD:
         return faults

@@ -193,3 +193,35 @@ def test_a_retire_date_fifty_years_out_is_warned_of_as_the_book_warns() -> None:
         f"({date.today()}): a year typo? the block serves until then; check the year"
     ) in doubtful
     assert not [d for d in parse_capacity(_plan()).doubtful_entries() if "field retire" in d]
+
+
+def test_a_book_s_ramp_out_of_order_and_a_price_of_0_say_what_to_write(tmp_path: Path) -> None:
+    """A ramp `2027-06-01:200;2027-01-01:100` read "ramp dates not increasing (got
+    '2027-01-01')" and a price of 0 (or -1) "price not above 0": the rule, but not what to
+    write, where the plan's energized steps say "sort them". Each now says the fix; the good
+    entry loads, and loading the book again changes nothing."""
+    from forecasting import runs
+
+    book = tmp_path / "book.csv"
+    header = f"{BOOK_HEADER},price_per_gpu_hour"
+    book.write_text(
+        f"{header}\n"
+        "d1,acme,inference,us-east,2027-01-01:100,2028-01-01,signed,,2.0\n"
+        "d2,acme,inference,us-east,2027-06-01:200;2027-01-01:100,2028-01-01,signed,,2.0\n"
+        "d3,acme,inference,us-east,2027-01-01:100,2028-01-01,signed,,0\n",
+        encoding="utf-8",
+    )
+    said = [_words(r.message) for r in contracts.load_contracts(book).refusals]
+    assert said == [
+        f"{book}:3: contract row 2 ('d2') field ramp[2].date: ramp dates not increasing (after "
+        "2027-06-01): write the steps in date order, each date after the one before (got "
+        "'2027-01-01'); fix the entry and load the book again",
+        f"{book}:4: contract row 3 ('d3') field price_per_gpu_hour: price not above 0 (a price "
+        "is per GPU-hour, above 0): write the price, or leave the field blank to price the "
+        "contract at its class's price (got '0.0'); fix the entry and load the book again",
+    ]
+    warehouse = tmp_path / "w.duckdb"
+    first = runs.load_contracts_file(book, warehouse)
+    again = runs.load_contracts_file(book, warehouse)
+    assert (first.loaded, len(first.refused)) == (1, 2)
+    assert (again.loaded, again.replaced, again.unchanged, len(again.refused)) == (1, 0, 1, 2)
