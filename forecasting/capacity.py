@@ -907,9 +907,13 @@ class CapacityPlan(_Strict):
                     # "h200" beside [gpu_type.H200] was told to add an entry of its own.
                     known = sorted({*self.gpu_type, REFERENCE_GPU})
                     same = next((t for t in known if t.lower() == entry.gpu_type.lower()), None)
+                    # "H1OO" (a letter O for a zero) was told to add an entry of its own too.
+                    near = difflib.get_close_matches(entry.gpu_type, known, n=1, cutoff=0.5)
                     fix = (
                         f"[gpu_type.{same}] differs only in case: write {same!r}"
                         if same is not None
+                        else f"did you mean {near[0]!r}? else add its h100_equivalent"
+                        if near
                         else "add its h100_equivalent"
                     )
                     problems.append(

@@ -225,3 +225,21 @@ def test_a_book_s_ramp_out_of_order_and_a_price_of_0_say_what_to_write(tmp_path:
     again = runs.load_contracts_file(book, warehouse)
     assert (first.loaded, len(first.refused)) == (1, 2)
     assert (again.loaded, again.replaced, again.unchanged, len(again.refused)) == (1, 0, 1, 2)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("H1OO", "H100"), ("GB-200", "GB200")])
+def test_a_gpu_type_one_slip_from_the_table_names_the_type_meant(typed: str, meant: str) -> None:
+    """`gpu_type = "H1OO"` (letter O for zero) was told "has no [gpu_type.H1OO] entry; add its
+    h100_equivalent", as if a new chip: the fix offered would add a second name for the H100.
+    The refusal names the type it is one slip from; a type far from every name reads as
+    before."""
+    text = _plan()
+    with pytest.raises(CapacityError) as refused:
+        parse_capacity(text.replace('gpu_type = "H100"', f'gpu_type = "{typed}"', 1))
+    assert (
+        f"field gpu_type: {typed!r} has no [gpu_type.{typed}] entry; did you mean {meant!r}? "
+        "else add its h100_equivalent"
+    ) in _words(str(refused.value))
+    with pytest.raises(CapacityError) as refused:
+        parse_capacity(text.replace('gpu_type = "H100"', 'gpu_type = "TPUv5"', 1))
+    assert "'TPUv5' has no [gpu_type.TPUv5] entry; add its h100_equivalent" in str(refused.value)
