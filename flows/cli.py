@@ -436,17 +436,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     failed = [r for r in results if r.status == "failed"]
     for result in failed:
         say(failed_line(result.message), error=True)
-    # A file skipped as already ingested still has the rows its first ingest quarantined: a
-    # retried --strict gate went green on the same bad file.
+    # --strict judges the files as they stand: a file skipped as already ingested fails on
+    # the rows its content still has in quarantine (a retried gate went green on the same bad
+    # file), not on the ledger's count (2 rows a fixed version dropped since failed a copy).
     quarantined = sum(r.entry.quarantined for r in results if r.entry and r.status == "loaded")
-    earlier = sum(r.entry.quarantined for r in results if r.entry and r.status == "skipped")
+    earlier = sum(r.quarantine_standing for r in results if r.status == "skipped")
     if failed:
         return EXIT_FAILED
     if args.strict and (quarantined or earlier):
-        since = f", {earlier:,} by an earlier ingest of the same content" if earlier else ""
+        since = f", {earlier:,} by an earlier ingest of a file skipped now" if earlier else ""
         say(
-            f"--strict: {quarantined + earlier:,} row(s) quarantined{since}; see "
-            "`fleetcast quarantine`",
+            f"--strict: {quarantined + earlier:,} row(s) of these files in quarantine "
+            f"({quarantined:,} quarantined by this run{since}); see `fleetcast quarantine`",
             error=True,
         )
         return EXIT_FAILED
@@ -1377,7 +1378,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     from forecasting.runs import plan_warnings_for
 
-    for warning in plan_warnings_for(paths.warehouse, paths.capacity, as_of=outcome.as_of):
+    disagreements = outcome.plan_disagreements_read()  # the report's: aggregated once
+    for warning in plan_warnings_for(
+        paths.warehouse, paths.capacity, as_of=outcome.as_of, disagreements=disagreements
+    ):
         say(warning, error=True)
     for warning in outcome.warnings:
         say(warning, error=True)
@@ -1431,7 +1435,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
     # As `report` and `forecast` say them: a plan region with no telemetry is in no table of
     # the run, its absence easy to take for a green (every page says it; the run did not).
-    for warning in plan_warnings_for(paths.warehouse, paths.capacity, as_of=outcome.report.as_of):
+    disagreements = outcome.report.plan_disagreements_read()  # the report's: aggregated once
+    for warning in plan_warnings_for(
+        paths.warehouse, paths.capacity, as_of=outcome.report.as_of, disagreements=disagreements
+    ):
         say(warning, error=True)
     for line in fallback_lines(outcome.forecast):
         say(line, error=True)
@@ -1620,7 +1627,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="csv, parquet or jsonl when the suffix does not say; or a public trace: "
         "helios, servegen, azure-llm (see forecasting/traces)",
     )
-    p.add_argument("--strict", action="store_true", help="exit 1 if any row was quarantined")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if any row of these files is in quarantine: quarantined by this run, or "
+        "by the earlier ingest of a file skipped as unchanged",
+    )
 
     p = add("capacity", cmd_capacity, "print the capacity inventory and timeline")
     p.add_argument(

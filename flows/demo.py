@@ -86,7 +86,10 @@ def _printed(
     # dedicated to a VC with no telemetry (592 GPUs serving nobody), which only `report` said.
     from forecasting.runs import plan_warnings_for
 
-    for warning in plan_warnings_for(warehouse_path, plan_path, as_of=outcome.report.as_of):
+    disagreements = outcome.report.plan_disagreements_read()  # the report's: aggregated once
+    for warning in plan_warnings_for(
+        warehouse_path, plan_path, as_of=outcome.report.as_of, disagreements=disagreements
+    ):
         say(warning, error=True)
     # The drill flow's warning for a drill not played is on the console already where
     # Prefect's log shows there (each read twice); the summary counts and names them.

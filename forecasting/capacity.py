@@ -153,7 +153,7 @@ from pydantic import (
     model_validator,
 )
 
-from forecasting.errors import meant_field, rule_text, text_misnamed
+from forecasting.errors import date_time_for_date, meant_field, rule_text, text_misnamed
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     GPU_CEILING_RULE,
@@ -270,12 +270,17 @@ class _Strict(BaseModel):
         1792 and ``fabric = "yes"`` as true. A date field refuses a number or a boolean:
         pydantic read ``in_service = 1760227200`` as the Unix time of 2025-10-12, and
         ``in_service = 20251012`` was refused as "Datetimes provided to dates should have zero
-        time"."""
+        time". A date field refuses a date-time too, midnight or not
+        (:func:`forecasting.errors.date_time_for_date`)."""
         field = cls.model_fields.get(info.field_name or "")
         takes = None if field is None else _takes(field.annotation)
         if takes is None:
             return value
         if takes == "a date":
+            if (rule := date_time_for_date(value)) is not None:
+                # A TOML date-time read as its day when it was midnight (and refused with
+                # pydantic's words when not): one rule with the contract book's, refused.
+                raise ValueError(rule)
             if isinstance(value, bool):
                 raise ValueError(f"must be a date, not {str(value).lower()}")
             if isinstance(value, int | float):
@@ -481,6 +486,8 @@ class Block(_BlockShape):
             problems.append("a retiring block needs retire (its retirement date)")
         if self.in_service and self.retire and self.retire <= self.in_service:
             problems.append(f"retire {self.retire} is not after in_service {self.in_service}")
+        if self.in_service and (far := _past_lead_ceiling(self.in_service, today)):
+            problems.append(f"in_service {far}")
         _refuse(problems)
         return self
 
@@ -498,6 +505,22 @@ class Block(_BlockShape):
 # 1927.
 MAX_LEAD_TIME_WEEKS = 520
 MAX_POWER_LEAD_MONTHS = 120
+
+
+def _past_lead_ceiling(day: date, today: date) -> str | None:
+    """Why a block's in-service day or a site's energized day is a typo, with the fix, where
+    it lies past today plus the longest lead time a plan may state (ten years, for blocks and
+    power alike: nothing ordered or contracted today arrives later); None when it does not.
+    A committed block in service in 2076 for 2026 loaded without a word, and stood outside
+    every horizon: the region's capacity read without it, and the triggers ordered it again."""
+    limit = today + timedelta(weeks=MAX_LEAD_TIME_WEEKS)
+    if day <= limit:
+        return None
+    return (
+        f"{day} is more than ten years after today ({today}), past the longest lead time a "
+        f"plan may state ({MAX_LEAD_TIME_WEEKS} weeks for a block, {MAX_POWER_LEAD_MONTHS} "
+        "months for power): a year typo? check the year"
+    )
 
 
 # Between the problems one validator found, each a line of the plan's refusal
@@ -645,9 +668,19 @@ class Site(_Strict):
     cost_per_mw_usd: NonNegativeFloat
 
     @model_validator(mode="after")
-    def _power_fits(self) -> Self:
+    def _power_fits(self, info: ValidationInfo) -> Self:
         days = [step.on for step in self.energized]
         problems = []
+        today = (info.context or {}).get("today") or date.today()
+        problems += [
+            f"energized step on {far}"
+            for step in self.energized
+            if (far := _past_lead_ceiling(step.on, today))
+        ]
+        if self.contracted_energized and (
+            far := _past_lead_ceiling(self.contracted_energized, today)
+        ):
+            problems.append(f"contracted_energized {far}")
         if any(later <= earlier for earlier, later in pairwise(days)):
             problems.append("energized steps must have increasing dates (`on`); sort them")
         if self.contracted_mw > 0 and self.contracted_energized is None:
@@ -874,9 +907,13 @@ class CapacityPlan(_Strict):
                     # "h200" beside [gpu_type.H200] was told to add an entry of its own.
                     known = sorted({*self.gpu_type, REFERENCE_GPU})
                     same = next((t for t in known if t.lower() == entry.gpu_type.lower()), None)
+                    # "H1OO" (a letter O for a zero) was told to add an entry of its own too.
+                    near = difflib.get_close_matches(entry.gpu_type, known, n=1, cutoff=0.5)
                     fix = (
                         f"[gpu_type.{same}] differs only in case: write {same!r}"
                         if same is not None
+                        else f"did you mean {near[0]!r}? else add its h100_equivalent"
+                        if near
                         else "add its h100_equivalent"
                     )
                     problems.append(
@@ -1054,17 +1091,32 @@ class CapacityPlan(_Strict):
         return lines
 
     def doubtful_entries(self) -> list[str]:
-        """One line per entry that loads but most likely misstates the plan: a candidate of
-        no capex (it wins every order choice as free), a site of no cost per MW (its power to
-        contract read $0), and a site whose energized MW fall from
-        one step to the next (steps are levels, so a step written as an increment reads as
+        """One line per entry that loads but most likely misstates the plan: a block retiring
+        more than ``contracts.FAR_AHEAD_YEARS`` after today (a year typo, as the book warns of
+        one), a candidate of no capex (it wins every order choice as free), a site of no cost
+        per MW (its power to contract read $0), and a site whose energized MW fall from one
+        step to the next (steps are levels, so a step written as an increment reads as
         power given back), with the MW of its blocks left short where they draw more; and a
         site whose contract is energized before its first step (the contract is added to each
         step, itself the whole site's MW: a contract the steps hold is counted twice); and a
         site whose region is one slip from a region with blocks (:func:`_misspelt_site_regions`);
         and GPU types of one generation that can be ordered in one region
         (:func:`_shared_generations`)."""
+        # The contract book's rule for a date far ahead (contracts.far_ahead): warned, not
+        # refused, since a long lease is a plan's own; retire = 2077-02-05 for 2027 kept a
+        # block serving for fifty years more without a word, hiding its region's shortfall.
+        from forecasting.contracts import FAR_AHEAD_YEARS
+
+        today = date.today()
+        # 02-29 has no day in most years; the 28th is as far ahead to a day (as the book's).
+        limit = date(today.year + FAR_AHEAD_YEARS, today.month, min(today.day, 28))
         lines = [
+            f"[[block]] {b.id!r} field retire: {b.retire} is {b.retire.year - today.year} years "
+            f"after today ({today}): a year typo? the block serves until then; check the year"
+            for b in self.block
+            if b.retire is not None and b.retire > limit
+        ]
+        lines += [
             f"[[candidate]] {c.name!r} field capex_usd: 0, so the triggers order it as free "
             "over every other block type; give its capital cost"
             for c in self.candidate

@@ -36,6 +36,7 @@ __all__ = [
     "AT_CEILING_SHARE",
     "MIN_HOURS",
     "OVER_PLAN_SHARE",
+    "PLAN_DISAGREEMENTS_SCHEMA",
     "plan_disagreement_lines",
     "plan_disagreements",
 ]
@@ -51,7 +52,9 @@ OVER_PLAN_SHARE = 0.02
 # a fleet that hides its queue, and one hour over the plan is a collector's double count.
 MIN_HOURS = 6
 
-_SCHEMA = pl.Schema(
+# What plan_disagreements returns: a run reads it once and hands it on (the report's pages and
+# the CLI's plan warnings aggregated the telemetry by region and hour once each).
+PLAN_DISAGREEMENTS_SCHEMA = pl.Schema(
     {
         "region": pl.String(),
         "pool": pl.String(),
@@ -81,7 +84,7 @@ def plan_disagreements(hourly: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame
     triggers' is. A pool the plan has no GPUs in service for on a day is not judged on it (the
     plan's other warnings say so)."""
     if hourly.is_empty():
-        return pl.DataFrame(schema=_SCHEMA)
+        return pl.DataFrame(schema=PLAN_DISAGREEMENTS_SCHEMA)
     days = hourly.with_columns(ds=pl.col("ts").dt.date())
     start, end = days["ds"].min(), days["ds"].max()
     assert isinstance(start, date) and isinstance(end, date)
@@ -110,8 +113,8 @@ def plan_disagreements(hourly: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame
         )
         .filter(pl.col("hours") >= MIN_HOURS)
         .sort("region", "pool", "rule")
-        .select(_SCHEMA.names())
-        .cast(_SCHEMA)
+        .select(PLAN_DISAGREEMENTS_SCHEMA.names())
+        .cast(PLAN_DISAGREEMENTS_SCHEMA)
     )
 
 

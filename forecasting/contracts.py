@@ -122,7 +122,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, cast
@@ -136,6 +136,7 @@ from forecasting.calendar import month_end
 from forecasting.concentration import OTHER, concentration
 from forecasting.errors import (
     column_name_hint,
+    date_time_for_date,
     delimiter_hint,
     not_a_number,
     text_misnamed,
@@ -311,7 +312,7 @@ class ContractRuleError(ValueError):
 def _quotes(rule: str, value: str | None) -> bool:
     """Whether ``rule`` already quotes ``value`` as the file wrote it (or there is none): a
     rule naming the text of a quoted number quotes it once, not twice."""
-    return value is None or f'"{value}"' in rule
+    return value is None or f'"{value}"' in rule or repr(value) in rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,7 +377,12 @@ def contract_faults(
         faults += _probability_faults(ContractStatus(status), probability)
     if price_per_gpu_hour not in (None, _UNREAD) and not price_per_gpu_hour > 0:
         faults.append(
-            ContractRuleError("price_per_gpu_hour", "price not above 0", price_per_gpu_hour)
+            ContractRuleError(
+                "price_per_gpu_hour",
+                "price not above 0 (a price is per GPU-hour, above 0): write the price, or "
+                "leave the field blank to price the contract at its class's price",
+                price_per_gpu_hour,
+            )
         )
     return faults
 
@@ -402,7 +408,13 @@ def _ramp_faults(ramp: tuple[Step, ...], term_end: Any) -> list[ContractRuleErro
             faults.append(ContractRuleError(f"ramp[{i + 1}].date", _RULE_PAST, step.day))
         if i and step.day <= ramp[i - 1].day:
             faults.append(
-                ContractRuleError(f"ramp[{i + 1}].date", "ramp dates not increasing", step.day)
+                ContractRuleError(
+                    f"ramp[{i + 1}].date",
+                    # What to write, as the plan's energized steps say it ("sort them").
+                    f"ramp dates not increasing (after {ramp[i - 1].day}): write the steps in "
+                    "date order, each date after the one before",
+                    step.day,
+                )
             )
     if term_end is _UNREAD:
         return faults
@@ -623,9 +635,14 @@ def _invisible(char: str) -> bool:
 
 
 def _day(name: str, value: object) -> date:
-    """A TOML date or an ISO-8601 ``YYYY-MM-DD`` text."""
+    """A TOML date or an ISO-8601 ``YYYY-MM-DD`` text; a date-time is refused with the day to
+    write, as capacity.toml refuses one (:func:`forecasting.errors.date_time_for_date`)."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
+    if (rule := date_time_for_date(value)) is not None:
+        # As the book wrote it, which the rule quotes: TOML's 2025-10-26T00:00:00, a cell's text.
+        written = value.isoformat() if isinstance(value, date | time) else str(value).strip()
+        raise ContractRuleError(name, rule, written)
     if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())

@@ -11,7 +11,7 @@ import json
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "XLS_MAGIC",
     "PublishError",
     "column_name_hint",
+    "date_time_for_date",
     "delimiter_hint",
     "gzip_misnamed",
     "is_gzip",
@@ -68,6 +69,9 @@ def _quoted(given: object, message: str) -> bool:
     meets: "gpus = 0" read "Input should be greater than 0", and that 0 was taken for the
     value quoted."""
     text = repr(given)
+    if isinstance(given, date | time):
+        # As TOML writes it (2025-10-12T00:00:00), which the message quotes.
+        return given.isoformat() in message
     if isinstance(given, int | float) and not isinstance(given, bool):
         alone = rf"(?<![\w.-])(?<!than )(?<!to ){re.escape(text)}(?![\w.])"
         return re.search(alone, message) is not None
@@ -94,6 +98,30 @@ def not_a_number(text: str) -> str:
         fixed = text.strip().replace(",", ".")
         return f"not a number: a decimal comma ({text.strip()})? write a point ({fixed})"
     return "not a number"
+
+
+# A date-time written as text (2025-10-26T00:00:00, 2025-10-26 00:00, with or without zone).
+_ISO_DATE_TIME_TEXT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}.*")
+
+
+def date_time_for_date(value: object) -> str | None:
+    """The rule a date-time (or a bare time) breaks where a day goes, with the day to write;
+    None for anything else. One rule for every date of capacity.toml and of the contract book:
+    refused, midnight or not, with or without a zone, since a plan's and a book's dates are
+    days (``in_service = 2025-10-26T00:00:00`` loaded as the 26th without a word, while
+    05:00 was refused and the book refused both)."""
+    if isinstance(value, datetime):
+        day, written = value.date().isoformat(), repr(value.isoformat())
+    elif isinstance(value, time):
+        return (
+            f"a time of day ({value.isoformat()!r}) where a date goes: write the day alone, "
+            "YYYY-MM-DD (2027-06-01)"
+        )
+    elif isinstance(value, str) and (match := _ISO_DATE_TIME_TEXT.fullmatch(value.strip())):
+        day, written = match.group(1), repr(value.strip())
+    else:
+        return None
+    return f"a date-time ({written}) where a date goes: write the day alone, {day} (dates are days)"
 
 
 def toml_text(value: object) -> str:

@@ -78,6 +78,7 @@ from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     MAX_GPUS_PER_ROW,
     MAX_UTC_OFFSET_MINUTES,
+    NO_ZONE_RULE,
     TELEMETRY_KEY,
     TELEMETRY_OPTIONAL,
     TELEMETRY_REQUIRED,
@@ -374,6 +375,10 @@ class IngestResult:
     quarantined_rows: tuple[str, ...] = field(default=())
     """The first rows this load quarantined, each with its file, row, column, rule, value and
     what to write (:func:`quarantined_row_lines`), and how many more."""
+    quarantine_standing: int = 0
+    """Of a file skipped as already ingested, the rows its content's earlier ingest has in
+    quarantine now (what `fleetcast quarantine` lists of it): none once a later version of
+    its path dropped them, where the ledger's count stays. `ingest --strict` judges these."""
 
 
 # Compressions a file's first bytes give away, and the command that undoes each: only gzip
@@ -1808,7 +1813,7 @@ def ingest_frame(
             "empty: a spreadsheet's trailing commas?)"
         )
     if entry.naive_timestamps:
-        notes.append(f"{entry.naive_timestamps:,} timestamp(s) had no zone and were read as UTC")
+        notes.append(f"{entry.naive_timestamps:,} timestamp(s) {NO_ZONE_RULE}")
     for column, names in sorted(_case_variants(warehouse) - spelled_before):
         spelled = " and ".join(repr(n) for n in names)
         notes.append(
@@ -2259,6 +2264,7 @@ def ingest_file(
             path=path,
             status="skipped",
             entry=earlier,
+            quarantine_standing=warehouse.quarantine(ingest_id=earlier.ingest_id).height,
             message=(
                 # "unchanged" first: a rerun of the same file is a no-op, and says so.
                 f"unchanged: already ingested (same content as {earlier.path}, ingest "

@@ -45,6 +45,7 @@ __all__ = [
     "MIN_HORIZON_DAYS",
     "MONTHLY_ONLY",
     "NEW_SITE",
+    "NO_ZONE_RULE",
     "PATHS_SCHEMA",
     "PIPELINE_ONLY",
     "QUANTILES",
@@ -145,6 +146,12 @@ GPU_CEILING_RULE = f"GPUs above the plausible ceiling of {MAX_GPUS_PER_ROW:,}"
 # shifts the row by hours or days without a word.
 MAX_UTC_OFFSET_MINUTES = 14 * 60
 UTC_OFFSET_RULE = "time-zone offset beyond ±14:00 or with minutes ≥ 60"
+# One rule for a time written without a zone, in telemetry and the outage calendar alike: read
+# as UTC, and the reader told how many (the calendar read them as UTC without a word).
+NO_ZONE_RULE = (
+    "had no zone and were read as UTC; if they are local times, write the zone "
+    "(2026-03-01T02:00:00Z, or an offset such as +01:00)"
+)
 _UTC_OFFSET = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([+-])(\d{2}):?(\d{2})$")
 
 

@@ -16,6 +16,7 @@ from forecasting.traces.outages import (
     OUTAGE_CALENDAR_SCHEMA,
     OutageCalendarError,
     outage_calendar_notes,
+    outage_calendar_read,
     read_outage_calendar,
 )
 
@@ -749,3 +750,41 @@ def test_the_extrapolated_banner_counts_the_total_s_observed_days() -> None:
         end=days[-1] + timedelta(days=182),
     )
     assert "on 30 observed days in 31 days of history" in said, said
+
+
+def test_calendar_times_without_a_zone_are_read_as_utc_and_said_as_telemetry_s_are(
+    tmp_path: Path,
+) -> None:
+    """A calendar row `eu-west,2025-03-02T05:00,2025-03-02T10:00` was read as UTC without a
+    word, while a telemetry row stamped `2025-03-02T05:00` is read as UTC and counted in the
+    ingest's notes: a calendar kept in local time (CET) marked the wrong five hours and
+    nothing said which zone was assumed. One rule for both: read as UTC, and the forecast's
+    summary (its warnings) names the calendar, the rows and what to write for local times."""
+    from telemetry_files import write_csv
+
+    from forecasting import ingest, runs, warehouse
+    from forecasting.options import ForecastOptions
+    from forecasting.schema import NO_ZONE_RULE
+
+    path = _collector_zeros(tmp_path, zero_hours=range(5, 10))
+    calendar = write(
+        tmp_path,
+        "region,start,end,reason\n"
+        "eu-west,2025-03-02T05:00:00Z,2025-03-02T06:00:00Z,zoned\n"
+        "eu-west,2025-03-02T06:00,2025-03-02T10:00,local?\n",
+    )
+    windows, notes = outage_calendar_read(calendar)
+    assert windows["start"][1] == datetime(2025, 3, 2, 6, tzinfo=UTC)
+    line = (
+        f"{calendar}: 2 time(s) in column start or end (row(s) 2) had no zone and were read as "
+        "UTC; if they are local times, write the zone (2026-03-01T02:00:00Z, or an offset such "
+        "as +01:00)"
+    )
+    assert notes == [line]
+    run = runs.forecast(path, ForecastOptions(horizon_months=0, outages=calendar))
+    assert line in run.warnings, run.warnings
+    # Telemetry's rule, word for word.
+    with warehouse.connect(tmp_path / "w2.duckdb") as wh:
+        stamped = write_csv(tmp_path / "n.csv", "2025-03-01T05:00,eu-west,c1,inference,a,H100,1,0")
+        result = ingest.ingest_file(wh, stamped)
+    assert f"1 timestamp(s) {NO_ZONE_RULE}" in result.notes, result.notes

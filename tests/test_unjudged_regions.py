@@ -265,3 +265,40 @@ def test_a_region_whose_ceilings_hold_only_as_far_as_a_week_says_so_in_its_cell(
     )
     assert held_unverified({"note": note.split("; not")[0], "exhaustion_date": None}) == ""
     assert held_unverified({**row, "exhaustion_date": MONDAY}) == ""
+
+
+@pytest.mark.parametrize("buffer_weeks", [0, 4])
+def test_the_power_view_dates_a_green_s_reach_as_power_green_to_does_without_a_call_per_site(
+    monkeypatch: pytest.MonkeyPatch, buffer_weeks: int
+) -> None:
+    """The power view dated each green site's "green to DAY only" by a Python call per site
+    (map_elements over power_lead_months), which read the forecast's end again for every site.
+    It is one expression now, and must read the very day power_green_to reads for every lead
+    time, across the month-end clamp (a forecast ending 2026-01-30, contracted 23 months
+    before its day after, 2026-01-31, is 2024-02-29, not March)."""
+    from dataclasses import replace
+    from datetime import date, timedelta
+
+    from forecasting.report import inputs as report_inputs
+    from forecasting.report.inputs import power_green_to, power_view
+
+    plan = _plan(sites=[_site(power_lead_months=24)])
+    days = _linear(base=300.0, slope=0.0, days=26)  # MONDAY 2026-01-05 to 2026-01-30
+    power = expansion_triggers(days, plan, as_of=MONDAY).power
+    leads = list(range(41))
+    many = pl.concat(
+        [power.with_columns(site=pl.lit(f"s{m}"), power_lead_months=pl.lit(m)) for m in leads]
+    )
+    inputs = ceiling_inputs(plan, days, power_triggers=many, forecast=days)
+    inputs = replace(inputs, as_of=date(2024, 3, 1), buffer_weeks=buffer_weeks)
+    expected = [power_green_to(inputs, lead_months=m) for m in leads]
+    end = MONDAY + timedelta(days=25)
+    assert set(expected) == {None, end}  # both sides of the threshold are read
+    monkeypatch.setattr(
+        report_inputs,
+        "power_green_to",
+        lambda *a, **k: pytest.fail("power_view called power_green_to per site"),
+    )
+    view = power_view(inputs)
+    assert view["status"].unique().to_list() == ["green"]
+    assert view["green_to"].to_list() == expected

@@ -29,6 +29,7 @@ from forecasting.capacity import (
     unforecast_regions,
     unplanned_regions,
 )
+from forecasting.ceiling import PLAN_DISAGREEMENTS_SCHEMA
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.report.changes import (
     CONSTRUCTION_CHANGES_SCHEMA,
@@ -1456,14 +1457,21 @@ def power_view(inputs: ReportInputs) -> pl.DataFrame:
         unsized_orders=pl.when(green)
         .then(pl.col("region").replace_strict(unsized, default=0, return_dtype=pl.Int64))
         .otherwise(0),
-        green_to=pl.when(green)
-        .then(
-            pl.col("power_lead_months").map_elements(
-                lambda months: power_green_to(inputs, lead_months=months), return_dtype=pl.Date
-            )
-        )
-        .otherwise(None),
+        green_to=pl.when(green).then(_green_to(inputs, lead_months=pl.col("power_lead_months"))),
     )
+
+
+def _green_to(inputs: ReportInputs, *, lead_months: pl.Expr) -> pl.Expr:
+    """:func:`power_green_to` as an expression of each site's ``lead_months``, the same days:
+    a Python call per site (map_elements) read the forecast's end again for every site."""
+    end = plan_end(inputs) or daily_end(inputs)
+    if end is None:
+        return pl.lit(None, dtype=pl.Date)
+    # offset_by's "-Nmo" clamps to the month's last day, as months_before does.
+    contract_by = pl.lit(end + timedelta(days=1)).dt.offset_by(
+        pl.format("-{}mo", lead_months)
+    ) - pl.lit(weeks_delta(inputs.buffer_weeks))
+    return pl.when(contract_by < pl.lit(inputs.as_of)).then(pl.lit(end)).otherwise(None)
 
 
 def power_green_to(inputs: ReportInputs, *, lead_months: int) -> date | None:
@@ -2116,6 +2124,11 @@ class ReportInputs:
     # floor, censored at capacity) or past the plan's GPUs in service, one sentence each
     # (forecasting.ceiling); the CLI says them with the plan's warnings.
     plan_disagreements: tuple[str, ...] = ()
+    # Those hours as forecasting.ceiling.plan_disagreements returns them, read once per run:
+    # the CLI's plan warnings word them from here (ReportOutcome.plan_disagreement_rows).
+    plan_disagreement_rows: pl.DataFrame = field(
+        default_factory=partial(_empty, PLAN_DISAGREEMENTS_SCHEMA)
+    )
     # The triggers' safety buffer (ReportOptions.buffer_weeks): a site's power must be
     # contracted this long before its lead time, as the power triggers date it.
     buffer_weeks: int = 4

@@ -339,14 +339,20 @@ def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> l
 
 
 def plan_warnings_for(
-    warehouse_path: Path, capacity_path: Path | None, *, as_of: date | None = None
+    warehouse_path: Path,
+    capacity_path: Path | None,
+    *,
+    as_of: date | None = None,
+    disagreements: pl.DataFrame | None = None,
 ) -> list[str]:
     """Warning lines where the plan at ``capacity_path`` misstates what the triggers and drills
     read: committed blocks their site has no power for on arrival, blocks dedicated to a
     customer with no telemetry in their region (but those retired on or before ``as_of``,
     by default the newest telemetry day), telemetry GPU types its [gpu_type] table lacks,
     and regions whose telemetry ran at the plan's ceiling with nothing queued or past it
-    (:mod:`forecasting.ceiling`; none when no plan)."""
+    (:mod:`forecasting.ceiling`; none when no plan). ``disagreements``: those hours as the
+    run's report read them (:meth:`ReportOutcome.plan_disagreements_read`), so the telemetry
+    is aggregated by region and hour once per run; None reads them from the warehouse."""
     from forecasting.capacity import (
         load_capacity,
         stray_dedicated_warnings,
@@ -372,13 +378,13 @@ def plan_warnings_for(
             "SELECT gpu_type, count(*) AS n, list(DISTINCT region ORDER BY region) AS regions "
             "FROM telemetry GROUP BY gpu_type ORDER BY gpu_type"
         )
-        # A trace whose GPUs are the requests that arrived is demand, not a censored floor.
-        hourly = wh.region_hours(as_of=as_of, leave_out=ARRIVAL_FORMATS)
+        if disagreements is None:
+            # A trace whose GPUs are the requests that arrived is demand, not a censored floor.
+            hourly = wh.region_hours(as_of=as_of, leave_out=ARRIVAL_FORMATS)
+            disagreements = plan_disagreements(hourly, plan)
     dark += [
         f"warning: {line}"
-        for line in plan_disagreement_lines(
-            plan_disagreements(hourly, plan), plan=str(capacity_path)
-        )
+        for line in plan_disagreement_lines(disagreements, plan=str(capacity_path))
     ]
     if plan.gpu_type:
         # A plan without a [gpu_type] table counts GPUs as they are: no type is unknown to it.

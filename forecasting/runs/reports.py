@@ -139,6 +139,11 @@ class ReportOutcome(BaseModel):
     # Of those, the ones with no measured demand either: their greens say nothing.
     vacant_regions: list[str] = []
     triggers: list[dict[str, Any]]
+    # The report's plan disagreements (forecasting.ceiling.plan_disagreements, as rows), which
+    # the CLI's plan warnings word (plan_warnings_for's ``disagreements``): `run` and `report`
+    # aggregated the telemetry by region and hour twice, once for the pages and once for the
+    # terminal. None: not given; the warnings then read the warehouse.
+    plan_disagreement_rows: list[dict[str, Any]] | None = None
     # Warnings the CLI prints under the table, each as a whole line ("warning: ..."): what the
     # pages' banners say of the plan or the warehouse that the triggers did not weigh.
     warnings: list[str] = []
@@ -200,6 +205,15 @@ class ReportOutcome(BaseModel):
     # The plan's blocks retiring within it, which the triggers count out of capacity from
     # their retire dates ("": none).
     retiring: str = ""
+
+    def plan_disagreements_read(self) -> pl.DataFrame | None:
+        """The report's plan disagreements as :func:`forecasting.ceiling.plan_disagreements`
+        returned them (None: not given), for :func:`plan_warnings_for`."""
+        from forecasting.ceiling import PLAN_DISAGREEMENTS_SCHEMA
+
+        if self.plan_disagreement_rows is None:
+            return None
+        return pl.DataFrame(self.plan_disagreement_rows, schema=PLAN_DISAGREEMENTS_SCHEMA)
 
 
 def trigger_settings(
@@ -750,7 +764,10 @@ def report_inputs(
         placements = wh.run_frame("order_placements", triggers.run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
-        region_hours = wh.region_hours(as_of=as_of, leave_out=ARRIVAL_FORMATS)
+        # Aggregated once per run: the CLI's plan warnings read these (ReportOutcome).
+        disagreements = plan_disagreements(
+            wh.region_hours(as_of=as_of, leave_out=ARRIVAL_FORMATS), plan
+        )
         estimated = wh.estimated_days(run_id)
         stored_construction = wh.construction_triggers(triggers.run_id)
         # Only a run stored before migration 40 needs the forecast the triggers read, to
@@ -883,12 +900,9 @@ def report_inputs(
         telemetry_since=ingested_since,
         adapter_outages=adapter_outages,
         buffer_weeks=options.buffer_weeks,
-        plan_disagreements=tuple(
-            # The pages name no file: the reader is not the one who wrote it.
-            plan_disagreement_lines(
-                plan_disagreements(region_hours, plan), plan="the capacity plan"
-            )
-        ),
+        # The pages name no file: the reader is not the one who wrote it.
+        plan_disagreements=tuple(plan_disagreement_lines(disagreements, plan="the capacity plan")),
+        plan_disagreement_rows=disagreements,
         adapter_outages_not_known=adapters_not_known,
         daily_only=no_months,
         outages_not_known=(
@@ -1221,6 +1235,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         as_of=inputs.as_of,
         generated=inputs.generated_at.date(),
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
+        plan_disagreement_rows=inputs.plan_disagreement_rows.to_dicts(),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_counts=power_counts(inputs) if power.height else "",
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,

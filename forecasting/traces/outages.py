@@ -11,7 +11,9 @@ The calendar file is CSV with a header, one window per row::
     eu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,collector restart
     ,2026-03-07T00:00:00Z,2026-03-07T02:00:00Z,warehouse migration (every region)
 
-``start`` and ``end`` are ISO 8601 instants; a stamp without an offset is read as UTC. ``end``
+``start`` and ``end`` are ISO 8601 instants; a stamp without an offset is read as UTC, as
+telemetry's is, and :func:`outage_calendar_read` counts them in a line naming their rows (they
+were read so without a word). ``end``
 is exclusive, so the first row marks the hours 14:00 and 15:00. ``region`` may be blank (every
 region); ``reason`` is optional free text. Column names are matched whatever their case or
 surrounding spaces (``Region,Start,End``), as telemetry's are. A window starting before
@@ -35,6 +37,7 @@ import polars as pl
 from forecasting.errors import column_name_hint, delimiter_hint, text_misnamed
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
+    NO_ZONE_RULE,
     UTC_OFFSET_RULE,
     frame_schema,
     utc_offset_out_of_range,
@@ -53,6 +56,7 @@ __all__ = [
     "adapter_outages_text",
     "applied_windows",
     "calendar_marks_no_hour_text",
+    "no_zone_text",
     "outage_calendar_notes",
     "outage_calendar_read",
     "read_outage_calendar",
@@ -103,6 +107,29 @@ def _instant(text: str, *, path: Path, row: int, column: str) -> datetime | str:
             "write it like 2026-03-01T14:00:00Z"
         )
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def _zoneless(text: str) -> bool:
+    """Whether ``text``, an instant :func:`_instant` read, carried no zone (read as UTC)."""
+    try:
+        return datetime.fromisoformat(text.strip()).tzinfo is None
+    except ValueError:
+        return False
+
+
+# Rows a calendar's no-zone line names one by one, then counts.
+_ROWS_NAMED = 5
+
+
+def no_zone_text(path: Path, rows: Mapping[int, int]) -> str:
+    """The line on a calendar's times written without a zone (``rows``: row -> how many of
+    its start and end), as telemetry's ingest counts its own: read as UTC, and said."""
+    named = ", ".join(str(r) for r in list(rows)[:_ROWS_NAMED])
+    more = f" and {len(rows) - _ROWS_NAMED} more" if len(rows) > _ROWS_NAMED else ""
+    return (
+        f"{path}: {sum(rows.values())} time(s) in column start or end (row(s) {named}{more}) "
+        f"{NO_ZONE_RULE}"
+    )
 
 
 def _masks_everything(
@@ -180,9 +207,10 @@ def outage_calendar_read(
     spans: Mapping[str, tuple[datetime, datetime]] | None = None,
     now: datetime | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The calendar's windows (:func:`read_outage_calendar`) and, with ``spans``, its lines on
-    the windows that mark nothing (:func:`outage_calendar_notes`), from one read of the file:
-    a forecast read it twice, once to mark the hours and again to say what marked none."""
+    """The calendar's windows (:func:`read_outage_calendar`) and its lines: the times it wrote
+    without a zone, read as UTC (:func:`no_zone_text`), and, with ``spans``, the windows that
+    mark nothing (:func:`outage_calendar_notes`), from one read of the file: a forecast read it
+    twice, once to mark the hours and again to say what marked none."""
     return _windows_and_notes(path, regions=regions, spans=spans, now=now)
 
 
@@ -192,7 +220,8 @@ def outage_calendar_notes(
     spans: Mapping[str, tuple[datetime, datetime]],
     now: datetime | None = None,
 ) -> list[str]:
-    """One line per window of the calendar at ``path`` that marks nothing: it ends by the first
+    """The calendar's line on times without a zone (:func:`no_zone_text`), if any, and one
+    line per window of the calendar at ``path`` that marks nothing: it ends by the first
     telemetry hour of its region (of every region, when blank), ``spans`` giving each region's
     first and last hour. Such a window is kept (a calendar kept since before the telemetry now
     stored is no bad file), but it marked nothing without a word. The file is read as
@@ -266,6 +295,7 @@ def _read_calendar(
                 + column_name_hint(found, list(OUTAGE_CALENDAR_COLUMNS))
             )
         rows, problems, notes = [], [], []
+        zoneless: dict[int, int] = {}
         # Rows are numbered from the first data row, as telemetry, events and contracts are,
         # counting blank lines (which the reader skips) as telemetry's numbering does.
         started = reader.line_num  # the row the next record starts on (its line less one)
@@ -359,6 +389,8 @@ def _read_calendar(
                         "marks nothing (kept; check the year, or remove the row)"
                     )
             if not found_problems:
+                if naive := sum(_zoneless(record[c]) for c in _REQUIRED):
+                    zoneless[number] = naive
                 rows.append(
                     {
                         "region": region,
@@ -371,6 +403,8 @@ def _read_calendar(
         raise OutageCalendarError(
             f"{len(problems)} bad row(s); the calendar was not used:\n  " + "\n  ".join(problems)
         )
+    if zoneless:
+        notes.insert(0, no_zone_text(path, zoneless))
     if spans and not any(_touches(r, spans) for r in rows):
         notes.append(calendar_marks_no_hour_text(path, spans=spans))
     return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA), notes
