@@ -1093,7 +1093,8 @@ class CapacityPlan(_Strict):
     def doubtful_entries(self) -> list[str]:
         """One line per entry that loads but most likely misstates the plan: a block retiring
         more than ``contracts.FAR_AHEAD_YEARS`` after today (a year typo, as the book warns of
-        one), a candidate of no capex (it wins every order choice as free), a site of no cost
+        one), a candidate of no capex (it wins every order choice as free), a class of no price
+        (the drills count its unmet GPU-hours at $0), a site of no cost
         per MW (its power to contract read $0), and a site whose energized MW fall from one
         step to the next (steps are levels, so a step written as an increment reads as
         power given back), with the MW of its blocks left short where they draw more; and a
@@ -1121,6 +1122,15 @@ class CapacityPlan(_Strict):
             "over every other block type; give its capital cost"
             for c in self.candidate
             if c.capex_usd == 0
+        ]
+        # An unpriced class's unmet GPU-hours count $0 in every drill's revenue at risk: a
+        # drill read "$0 -> $0" for a class it left short, as if measured.
+        lines += [
+            f"[policy.{c}] field price_per_gpu_hour: 0 (or left out), so the drills count its "
+            "unmet GPU-hours at $0 and their revenue at risk leaves them out (not priced); give "
+            "the price its GPU-hours earn"
+            for c, p in self.policy.items()
+            if p.price_per_gpu_hour == 0
         ]
         # Power at a site of no cost per MW is priced at $0 by the power triggers: free power
         # on the facilities page, beside a what-if that leaves it out as not priced.

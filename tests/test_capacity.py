@@ -1207,3 +1207,19 @@ def test_capacity_table_shows_h100_equivalents_beside_gpus_as_the_pages_count() 
     assert differs, "the sample plan mixes GPU types: some region's two units differ"
     plain = capacity_tables(parse_capacity(HAND_BUILT), today=today)[-1]
     assert plain.row_count == len(parse_capacity(HAND_BUILT).regions) * (len(WorkloadClass) + 1)
+
+
+def test_a_class_without_a_price_is_warned_of() -> None:
+    """A plan whose [policy.batch] left out ``price_per_gpu_hour`` (0 by default) loaded
+    silently, and every drill priced batch's unmet GPU-hours at $0: "revenue at risk $0 ->
+    $0" for a class the shock left short, read as measured. The class is named with the
+    field, what the drills do with it and what to write; the sample plan names nothing."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+    document["policy"]["batch"].pop("price_per_gpu_hour")
+    (line,) = parse_capacity(tomli_w.dumps(document)).doubtful_entries()
+    assert line == (
+        "[policy.batch] field price_per_gpu_hour: 0 (or left out), so the drills count its "
+        "unmet GPU-hours at $0 and their revenue at risk leaves them out (not priced); give "
+        "the price its GPU-hours earn"
+    )

@@ -997,3 +997,25 @@ def test_the_ladder_spend_of_a_drill_not_verified_is_of_what_was_played() -> Non
     assert drill_absorb_cost_text(row) == spent
     # A verified pass keeps its bare cost of absorbing.
     assert drill_absorb_cost_text({**row, "verdict": PASS}) == "$267"
+
+
+def test_a_drill_names_the_unmet_gpu_hours_its_revenue_at_risk_leaves_unpriced() -> None:
+    """A class whose policy has no price counted its unmet GPU-hours at $0, and the drill read
+    "revenue at risk $0 -> $0" for a class the shock left short, as if measured. The drill's
+    notes now name the class, its unmet GPU-hours and the missing field; a priced class short
+    the same way, or an unpriced class never short, adds no such note."""
+    blocks = [_block("a", 100)]
+    double = scenario_from_args(multiplier=2.0)
+    short = run_drill(_plan(blocks), _paths({"r1/evaluation/other": 80.0}), None, double)
+    (note,) = [n for n in short.notes if n.startswith("revenue at risk leaves out")]
+    assert note.startswith("revenue at risk leaves out evaluation's ")
+    assert note.endswith(
+        "unmet GPU-hours (mean over paths): [policy.evaluation] give no price_per_gpu_hour, so "
+        "they are not priced"
+    )
+    assert short.kpi(ALL_CLASSES, "revenue_at_risk_usd") == 0.0
+    priced = run_drill(_plan(blocks), _paths({"r1/inference/other": 80.0}), None, double)
+    assert priced.kpi(ALL_CLASSES, "revenue_at_risk_usd") > 0.0
+    assert not [n for n in priced.notes if n.startswith("revenue at risk leaves out")]
+    calm = run_drill(_plan(blocks), _paths({"r1/evaluation/other": 20.0}), None, double)
+    assert not [n for n in calm.notes if n.startswith("revenue at risk leaves out")]

@@ -211,7 +211,13 @@ class DrillResult:
         judged`` when the unshocked plan failed in every hour of the window; on a drill that
         is not verified, said to be of what was played."""
         text = self._absorb_text()
-        return unverified_absorb_text(text) if self.verdict == NOT_VERIFIED else text
+        # A loss lasting past the window says what part was judged itself: "no shortfall
+        # within the 14 d window; the loss lasts past it (...) on what was played (not
+        # verified)" said it twice.
+        lasting = self.loss_lasts_past_window and not self.absorb_censored
+        return (
+            unverified_absorb_text(text) if self.verdict == NOT_VERIFIED and not lasting else text
+        )
 
     def _absorb_text(self) -> str:
         if self.absorb_censored:
@@ -1113,6 +1119,32 @@ def _idle_migration(plan: CapacityPlan, supply: SupplySide, demand: DemandSide) 
     ]
 
 
+def _unpriced_unmet(plan: CapacityPlan, shocked: DrillResult) -> list[str]:
+    """A note naming the classes the shock left short whose policy has no price: their unmet
+    GPU-hours count $0 in revenue at risk, which then reads as measured ("$0 -> $0" for a
+    class short by thousands of GPU-hours)."""
+    free = [str(c) for c in CLASSES if plan.policy[c].price_per_gpu_hour == 0]
+    if not free:
+        return []
+    unmet = (
+        shocked.per_path.filter(pl.col("workload_class").is_in(free))
+        .group_by("workload_class")
+        .agg(pl.col("unmet_gpu_hours").mean())
+        .filter(pl.col("unmet_gpu_hours") > 0)
+        .sort("workload_class")
+    )
+    if unmet.is_empty():
+        return []
+    parts = [
+        f"{r['workload_class']}'s {r['unmet_gpu_hours']:,.0f}" for r in unmet.iter_rows(named=True)
+    ]
+    names = ", ".join(f"[policy.{c}]" for c in unmet["workload_class"])
+    return [
+        f"revenue at risk leaves out {' and '.join(parts)} unmet GPU-hours (mean over paths): "
+        f"{names} give no price_per_gpu_hour, so they are not priced"
+    ]
+
+
 def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     """The drill's time to absorb: the P90 over paths of every class being whole again;
     censored when more than a tenth of the paths never were within the horizon; None (not
@@ -1473,6 +1505,7 @@ def compare(
             notes.append(_partly_judged(calm))
     notes += unsettled_failure
     notes += _idle_migration(plan, ladder_supply, demand)
+    notes += _unpriced_unmet(plan, shocked)
     notes += [book_only_note(r) for r in sorted(set(demand.book_only) & set(demand.regions))]
     if unwatched:
         notes.append(

@@ -136,7 +136,9 @@ class DrillOutcome(BaseModel):
         measured otherwise. On a plan that fails unshocked a measured time says it saw only
         the hours the plan holds in; on a drill not verified, that it is of what was played."""
         text = self._absorb_text()
-        if text is not None and self.verdict == NOT_VERIFIED:
+        # A loss lasting past the window says what part was judged itself (DrillResult's).
+        lasting = bool(self.loss_lasts_past_window) and not self.absorb_censored
+        if text is not None and self.verdict == NOT_VERIFIED and not lasting:
             return unverified_absorb_text(text)
         return text
 

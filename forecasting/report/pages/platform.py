@@ -186,7 +186,9 @@ def drill_absorb_text(row: dict[str, Any]) -> str:
     """Time to absorb as measured, or censored: never the window shown as a measurement; on a
     drill not verified, said to be of what was played ("0 h" read as the drill's answer)."""
     text = _absorbed_text(row)
-    if row.get("verdict") == NOT_VERIFIED and text != MISSING:
+    # A loss lasting past the window says what part was judged itself (RunDrill.absorb_text).
+    lasting = bool(row.get("loss_lasts_past_window")) and not row["absorb_censored"]
+    if row.get("verdict") == NOT_VERIFIED and text != MISSING and not lasting:
         return unverified_absorb_text(text)
     return text
 
