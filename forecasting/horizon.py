@@ -753,6 +753,104 @@ def _customers_as_lumpy_as_their_days(
     )
 
 
+# Upper quantiles a customer's band is held open at past the short model, and the last days of
+# its history whose days at that quantile bound what it is held to.
+_OPEN_QUANTILES = (0.9, 0.99)
+_OPEN_DAYS = 28
+
+
+def _customer_band_floors(
+    frame: pl.DataFrame, series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
+    """(unique_id, measure, ``<q>_floor`` per ``_OPEN_QUANTILES``): per customer that did not
+    stop, the lower of its ``frame`` row on the last day the short model holds alone and its
+    own days of the last ``_OPEN_DAYS`` at that quantile (:func:`_customer_bands_held_open`)."""
+    columns = [quantile_column(q) for q in _OPEN_QUANTILES if quantile_column(q) in frame.columns]
+    customer = hierarchy.depth() == hierarchy.BOTTOM_DEPTH
+    w = longrange.blend_weight((pl.col("ds") - pl.lit(as_of)).dt.total_days())
+    y = pl.col("y").cast(pl.Float64)
+    own = (
+        series.lazy()
+        .filter(
+            customer
+            & pl.col("ds").is_between(as_of - timedelta(days=_OPEN_DAYS - 1), as_of)
+            & y.is_not_null()
+            & y.is_not_nan()
+        )
+        .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
+        .group_by("unique_id", "measure")
+        .agg(
+            y.quantile(q, interpolation="linear").alias(f"{quantile_column(q)}_own")
+            for q in _OPEN_QUANTILES
+            if quantile_column(q) in columns
+        )
+        .collect()
+    )
+    last_short = (
+        frame.filter(customer & (w <= 0))
+        .sort("ds")
+        .group_by("unique_id", "measure")
+        .agg(pl.col(c).last().alias(f"{c}_short") for c in columns)
+    )
+    return own.join(last_short, on=["unique_id", "measure"]).select(
+        "unique_id",
+        "measure",
+        *(pl.min_horizontal(f"{c}_own", f"{c}_short").alias(f"{c}_floor") for c in columns),
+    )
+
+
+def _held_open(frame: pl.DataFrame, floors: pl.DataFrame, *, where: pl.Expr) -> pl.DataFrame:
+    """``frame``'s rows ``where`` holds with each ``<q>_floor`` column of ``floors`` (per
+    unique_id and measure) under its quantile, the quantiles above kept in order."""
+    columns = [c.removesuffix("_floor") for c in floors.columns if c.endswith("_floor")]
+    if frame.is_empty() or floors.is_empty() or not columns:
+        return frame
+    opened = frame.join(floors, on=["unique_id", "measure"], how="left").with_columns(
+        pl.when(where & pl.col(f"{c}_floor").is_not_null())
+        .then(pl.max_horizontal(c, f"{c}_floor"))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in columns
+    )
+    # Quantiles stay in order: a lifted q90 lifts a q99 below it.
+    ordered = [quantile_column(q) for q in QUANTILES if quantile_column(q) in frame.columns]
+    customer = hierarchy.depth() == hierarchy.BOTTOM_DEPTH
+    for lower, upper in itertools.pairwise(ordered):
+        opened = opened.with_columns(
+            pl.when(where & customer)
+            .then(pl.max_horizontal(lower, upper))
+            .otherwise(upper)
+            .alias(upper)
+        )
+    return opened.select(frame.columns).cast(frame.schema)
+
+
+def _customer_bands_held_open(
+    frame: pl.DataFrame, series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
+    """``frame`` with each customer's upper quantiles (``_OPEN_QUANTILES``), past the days the
+    short model holds alone (``longrange.blend_weight`` 0), at least the lower of its own row
+    on the last such day and its own days of the last ``_OPEN_DAYS`` at that quantile, both
+    measures; a customer that stopped (``stopped``) is left as it is: its history says it
+    ended.
+
+    Past the short model a customer takes its share of its class's band, spread as its days
+    spread around that share (:func:`_customers_as_lumpy_as_their_days`) where it has
+    ``_MIN_SPREAD_DAYS`` of them: a customer with fewer, or in a class whose growth model
+    reads a fall, read a band that narrowed with the horizon, below its own days (synth seed 3,
+    90 days: us-west evaluation helios-labs, busy at 56-208 GPUs on each of its 9 days, a
+    daily peak q90 of 526 GPUs on day 28 and 22 on day 91). Bounded by its own days, a band
+    the short model read wider than they ever were (a pause read as a random walk) is not
+    carried out to the horizon. Customer-days past day 28 whose peak q90 sat below that bound
+    (and below its class's, which holds it), synth seeds 1, 3, 7 (90 days): 382 / 598 / 526
+    -> 0; peak months 1 / 45 / 3 -> 0 (the months are held so too, a month's peak being at
+    least its days).
+    """
+    lead = (pl.col("ds") - pl.lit(as_of)).dt.total_days()
+    floors = _customer_band_floors(frame, series, stopped, as_of=as_of)
+    return _held_open(frame, floors, where=longrange.blend_weight(lead) > 0)
+
+
 def _customers_within_classes(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` (daily rows, both measures) with each customer's mean and quantiles at most its
     class's on the same day and measure, and its quantiles non-decreasing in the level.
@@ -2608,7 +2706,9 @@ def extend_horizon(
     updated = _customers_as_lumpy_as_their_days(
         updated, _day_share_spreads(series, stopped, active, as_of=as_of), as_of=as_of
     )
-    updated = _customers_within_classes(updated)
+    updated = _customers_within_classes(
+        _customer_bands_held_open(updated, series, stopped, as_of=as_of)
+    )
     held_at_means = pl.concat(
         [result.peaks_at_means, measures.peaks_below_means(updated)], how="vertical_relaxed"
     ).unique(maintain_order=True)
@@ -2623,6 +2723,15 @@ def extend_horizon(
             updated,
             as_of=as_of,
         )
+    )
+    # A month's peak is at least its days: a customer's peak months past the short model are
+    # held open as its days are.
+    monthly_all = _held_open(
+        monthly_all,
+        _customer_band_floors(forecast, series, stopped, as_of=as_of).filter(
+            pl.col("measure") == Measure.PEAK.value
+        ),
+        where=pl.col("measure") == Measure.PEAK.value,
     )
     if constant.height:
         updated = measures.peaks_at_least_means(

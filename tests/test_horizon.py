@@ -2242,3 +2242,44 @@ def test_a_refused_plan_s_daily_rows_are_a_daily_only_run_s() -> None:
     assert_frame_equal(
         asked.paths.sort(*order[::2], "sample_id"), daily_only.paths.sort(*order[::2], "sample_id")
     )
+
+
+def test_a_customer_s_upper_band_does_not_narrow_with_the_horizon() -> None:
+    """On synth seed 3 (90 days) us-west evaluation customer helios-labs, busy at 56-208 GPUs
+    on each of its 9 days, read a daily peak q90 of 526 GPUs on day 28 and 22 on day 91, and
+    eu-west evaluation cobalt-bio a monthly q90 of 967 in January and 211 in March: past the
+    short model a customer with too few days to read a spread took its share of its class's
+    band, narrower than its own days. A customer whose history does not say it ended keeps,
+    past day 28, an upper band at least the lower of its day-28 rows and its own last four
+    weeks' days at that quantile."""
+    rng = np.random.default_rng(4)
+    days = 400
+    newcomer = np.zeros(days)
+    newcomer[-20:] = np.where(np.arange(20) % 2 == 0, 300.0, 30.0)
+    bottoms = {
+        "total/r1/evaluation/steady": 2000.0 * np.exp(rng.normal(0, 0.01, days)),
+        "total/r1/evaluation/newcomer": newcomer,
+    }
+    history = _with_parents(bottoms)
+    short = _short_at_recent_means(history, tuple(bottoms))
+    uid = pl.col("unique_id") == "total/r1/evaluation/newcomer"
+    # Its short model reads its alternating days: a q90 at its busy days' peak.
+    wide = short.forecast.with_columns(
+        pl.when(uid).then(pl.lit(1.3 * 300.0)).otherwise(pl.col("q90")).alias("q90"),
+        pl.when(uid).then(pl.lit(1.3 * 320.0)).otherwise(pl.col("q99")).alias("q99"),
+    )
+    ext = extend_horizon(history, replace(short, forecast=wide), as_of=AS_OF, months=6)
+    lead = (pl.col("ds") - pl.lit(AS_OF)).dt.total_days()
+    band = ext.result.forecast.filter(uid & (pl.col("measure") == "peak")).sort("ds")
+    at28 = float(band.filter(lead == 28)["q90"][0])
+    busy = float(np.quantile(1.3 * newcomer[-28:], 0.9))
+    later = band.filter(lead > 28)
+    assert later.height == DAYS - 28
+    assert (later["q90"] >= min(at28, busy) - 1e-6).all(), later["q90"].min()
+    assert (later["q99"] >= later["q90"]).all()
+    # Still within its class, whose band holds it.
+    cls = ext.result.forecast.filter(
+        (pl.col("unique_id") == "total/r1/evaluation") & (pl.col("measure") == "peak")
+    )
+    held = later.join(cls.select("ds", pl.col("q90").alias("c")), on="ds")
+    assert (held["q90"] <= held["c"] + 1e-9).all()
