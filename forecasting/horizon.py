@@ -38,8 +38,12 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   bursty class whose paths are clipped at zero): on the demo the drills' us-west median read 1.34x
   its region's five months out, and on a 400-day fleet 7 of 8 drills read "plan fails unshocked"
   beside green triggers. Mapped onto the classes alone, a region's paths read a q90 up to 6 % below
-  its band. A customer's mean-measure rows then read its paths (:func:`_customers_on_their_paths`):
-  their quantiles, and its class's mean split by the paths' means as the growth model takes over.
+  its band. As the growth model takes over, each class's sum on a path is split over its
+  customers as they split it on a day of their last quarter, the day matched by the class's rank
+  (:func:`_paths_split_as_their_history`), not as their own short models' paths did: a customer
+  whose model read a 6-day pause as a random walk took most of its class's spread. A customer's
+  mean-measure rows then read its paths (:func:`_customers_on_their_paths`): their quantiles,
+  and its class's mean split by the paths' means as the growth model takes over.
 - **A customer constant in its history keeps its level** (:func:`_constant_paths_held`,
   :func:`_constant_rows_held`): a customer whose every observed day read one value
   (:func:`forecasting.forecast.constant_series`) keeps its short model's rows, daily and
@@ -774,6 +778,104 @@ def _customers_as_lumpy_as_their_days(
     )
 
 
+# Upper quantiles a customer's band is held open at past the short model, and the last days of
+# its history whose days at that quantile bound what it is held to.
+_OPEN_QUANTILES = (0.9, 0.99)
+_OPEN_DAYS = 28
+
+
+def _customer_band_floors(
+    frame: pl.DataFrame, series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
+    """(unique_id, measure, ``<q>_floor`` per ``_OPEN_QUANTILES``): per customer that did not
+    stop, the lower of its ``frame`` row on the last day the short model holds alone and its
+    own days of the last ``_OPEN_DAYS`` at that quantile (:func:`_customer_bands_held_open`)."""
+    columns = [quantile_column(q) for q in _OPEN_QUANTILES if quantile_column(q) in frame.columns]
+    customer = hierarchy.depth() == hierarchy.BOTTOM_DEPTH
+    w = longrange.blend_weight((pl.col("ds") - pl.lit(as_of)).dt.total_days())
+    y = pl.col("y").cast(pl.Float64)
+    own = (
+        series.lazy()
+        .filter(
+            customer
+            & pl.col("ds").is_between(as_of - timedelta(days=_OPEN_DAYS - 1), as_of)
+            & y.is_not_null()
+            & y.is_not_nan()
+        )
+        .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
+        .group_by("unique_id", "measure")
+        .agg(
+            y.quantile(q, interpolation="linear").alias(f"{quantile_column(q)}_own")
+            for q in _OPEN_QUANTILES
+            if quantile_column(q) in columns
+        )
+        .collect()
+    )
+    last_short = (
+        frame.filter(customer & (w <= 0))
+        .sort("ds")
+        .group_by("unique_id", "measure")
+        .agg(pl.col(c).last().alias(f"{c}_short") for c in columns)
+    )
+    return own.join(last_short, on=["unique_id", "measure"]).select(
+        "unique_id",
+        "measure",
+        *(pl.min_horizontal(f"{c}_own", f"{c}_short").alias(f"{c}_floor") for c in columns),
+    )
+
+
+def _held_open(frame: pl.DataFrame, floors: pl.DataFrame, *, where: pl.Expr) -> pl.DataFrame:
+    """``frame``'s rows ``where`` holds with each ``<q>_floor`` column of ``floors`` (per
+    unique_id and measure) under its quantile, the quantiles above kept in order."""
+    columns = [c.removesuffix("_floor") for c in floors.columns if c.endswith("_floor")]
+    if frame.is_empty() or floors.is_empty() or not columns:
+        return frame
+    opened = frame.join(floors, on=["unique_id", "measure"], how="left").with_columns(
+        pl.when(where & pl.col(f"{c}_floor").is_not_null())
+        .then(pl.max_horizontal(c, f"{c}_floor"))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in columns
+    )
+    # Quantiles stay in order: a lifted q90 lifts a q99 below it.
+    ordered = [quantile_column(q) for q in QUANTILES if quantile_column(q) in frame.columns]
+    customer = hierarchy.depth() == hierarchy.BOTTOM_DEPTH
+    for lower, upper in itertools.pairwise(ordered):
+        opened = opened.with_columns(
+            pl.when(where & customer)
+            .then(pl.max_horizontal(lower, upper))
+            .otherwise(upper)
+            .alias(upper)
+        )
+    return opened.select(frame.columns).cast(frame.schema)
+
+
+def _customer_bands_held_open(
+    frame: pl.DataFrame, series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
+    """``frame`` with each customer's upper quantiles (``_OPEN_QUANTILES``), past the days the
+    short model holds alone (``longrange.blend_weight`` 0), at least the lower of its own row
+    on the last such day and its own days of the last ``_OPEN_DAYS`` at that quantile, both
+    measures; a customer that stopped (``stopped``) is left as it is: its history says it
+    ended.
+
+    Past the short model a customer takes its share of its class's band, spread as its days
+    spread around that share (:func:`_customers_as_lumpy_as_their_days`) where it has
+    ``_MIN_SPREAD_DAYS`` of them: a customer with fewer, or in a class whose growth model
+    reads a fall, read a band that narrowed with the horizon, below its own days (synth seed 3,
+    90 days: us-west evaluation helios-labs, busy at 56-208 GPUs on each of its 9 days, a
+    daily peak q90 of 526 GPUs on day 28 and 22 on day 91). Bounded by its own days, a band
+    the short model read wider than they ever were (a pause read as a random walk) is not
+    carried out to the horizon. Customer-days past day 28 whose peak q90 sat below that bound
+    (and below its class's, which holds it), synth seeds 1, 3, 7 (90 days): 382 / 598 / 526
+    -> 0; peak months 1 / 45 / 3 -> 0 (the months are held so too, a month's peak being at
+    least its days).
+    """
+    lead = (pl.col("ds") - pl.lit(as_of)).dt.total_days()
+    floors = _customer_band_floors(frame, series, stopped, as_of=as_of)
+    return _held_open(frame, floors, where=longrange.blend_weight(lead) > 0)
+
+
 def _customers_within_classes(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` (daily rows, both measures) with each customer's mean and quantiles at most its
     class's on the same day and measure, and its quantiles non-decreasing in the level.
@@ -986,6 +1088,176 @@ def _cells(
     ).to_numpy()
     flat = (at[:, 0] * len(days) + at[:, 1]) * len(samples) + at[:, 2]
     return np.where((at >= 0).all(axis=1), flat, -1)
+
+
+# Days of history a customer's mix in its class is drawn from (the last quarter, as
+# ``_day_share_spreads`` reads its spread), and the last days its share is anchored on: by
+# their median share, the last two weeks (a customer that stepped down to a third of its
+# demand two weeks before the end read a median of the two levels over four, and a flat
+# neighbour 0.89x its level six months out); by their summed share, for a customer idle on
+# most days (no median share), the last four.
+_MIX_DAYS = _SPREAD_DAYS
+_MIX_MEDIAN_DAYS = 14
+_MIX_LEVEL_DAYS = 28
+
+
+def _class_mixes(
+    series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date
+) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
+    """Per class with two customers or more: its customers and their mix on each of its last
+    ``_MIX_DAYS`` days before ``as_of`` (customers x days, each day's column summing to 1, NaN
+    on a day the class had no demand), from the mean measure; and the class's day over its
+    level (its centred ``_LEVEL_DAYS``-day rolling median) on each of those days.
+
+    Each customer's days are scaled so that its share over the window is its share over the
+    last ``_MIX_LEVEL_DAYS`` days: the quarter says how it varies, the last weeks where it
+    is. Unscaled, a customer that ran 512 GPUs for two months and 256 for the last five weeks
+    read a 26-week q50 of 802 GPUs where its class grew 1.8x (synth seed 1, 90 days). A
+    customer's day before its first busy one of the window (an onboarding) reads its mean
+    share of the class over its busy days instead, so a customer that arrived last month is
+    not drawn at zero for the two months before it. Customers that stopped are left out: their
+    class's paths hold no demand of theirs to split."""
+    y = pl.col("y").cast(pl.Float64)
+    days = (
+        series.lazy()
+        .filter(
+            (pl.col("measure") == Measure.MEAN.value)
+            & (hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+            & pl.col("ds").is_between(as_of - timedelta(days=_MIX_DAYS - 1), as_of)
+            & y.is_not_null()
+            & y.is_not_nan()
+        )
+        .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
+        .select("unique_id", hierarchy.parent().alias("parent"), "ds", y.clip(0.0).alias("y"))
+        .collect()
+    )
+    mixes: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+    for (parent,), rows in days.partition_by("parent", as_dict=True).items():
+        names = sorted(rows["unique_id"].unique().to_list())
+        if len(names) < 2:
+            continue
+        on = sorted(rows["ds"].unique().to_list())
+        at, day = {n: i for i, n in enumerate(names)}, {d: j for j, d in enumerate(on)}
+        own = np.zeros((len(names), len(on)))
+        own[[at[u] for u in rows["unique_id"]], [day[d] for d in rows["ds"]]] = rows["y"].to_numpy()
+        whole = own.sum(axis=0)
+        busy = own > 0
+        first = np.where(busy.any(axis=1), busy.argmax(axis=1), len(on))
+        since = np.arange(len(on))[None, :] >= first[:, None]
+        # Its share of the class over its own busy window: what it takes on a day before it.
+        mean_share = np.divide(
+            (own * since).sum(axis=1),
+            (whole[None, :] * since).sum(axis=1),
+            out=np.zeros(len(names)),
+            where=(whole[None, :] * since).sum(axis=1) > 0,
+        )
+        raw = np.where(since, own, mean_share[:, None] * whole[None, :])
+        raw = raw * _anchors(raw, whole)[:, None]
+        total = raw.sum(axis=0)
+        mix = np.divide(raw, total, out=np.full_like(raw, np.nan), where=total > 0)
+        level = pl.Series(whole).rolling_median(_LEVEL_DAYS, min_samples=1, center=True).to_numpy()
+        over = np.divide(whole, level, out=np.ones_like(whole), where=level > 0)
+        if np.isfinite(mix).any():
+            mixes[str(parent)] = (names, mix, over)
+    return mixes
+
+
+def _anchors(own: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Per customer (rows of ``own``, customers x days, ``whole`` the class's days): its share
+    of the class over its last days over its share over all of them: by their days' median
+    shares over the last ``_MIX_MEDIAN_DAYS`` where both are above zero (a pause in the last
+    weeks is a day of its spread, not a lower level: by the sums, a customer at 256 GPUs with
+    a 6-day pause in its last four weeks read 212 GPUs on its busy days), else by their sums
+    over the last ``_MIX_LEVEL_DAYS`` (a customer idle on most days has no median share); 1
+    where neither reads."""
+    day = np.arange(whole.size)
+    recent = day >= whole.size - _MIX_LEVEL_DAYS
+    day_shares = np.divide(own, whole, out=np.full_like(own, np.nan), where=whole > 0)
+    with np.errstate(all="ignore"):
+        last = day_shares[:, day >= whole.size - _MIX_MEDIAN_DAYS]
+        medians = np.nanmedian(last, axis=1) / np.nanmedian(day_shares, axis=1)
+        sums = (own[:, recent].sum(axis=1) / max(whole[recent].sum(), 1e-12)) / (
+            own.sum(axis=1) / max(whole.sum(), 1e-12)
+        )
+    anchors = np.where(np.isfinite(medians) & (medians > 0), medians, sums)
+    return np.where(np.isfinite(anchors) & (anchors > 0), anchors, 1.0)
+
+
+def _paths_split_as_their_history(
+    paths: pl.DataFrame,
+    mixes: Mapping[str, tuple[list[str], np.ndarray, np.ndarray]],
+    *,
+    as_of: date,
+) -> pl.DataFrame:
+    """``paths`` with each class's sum, on every path and day, split over its customers as
+    they split it on a day of their history, as the growth model takes over (with the lead, as
+    :func:`~forecasting.longrange.blend_weight`). The day is matched by rank: on each day the
+    path whose class sum ranks at level u among the paths reads the history day whose class
+    sat at level u of its days over its level (``_class_mixes``), so a path high in its
+    class's band is a day a bursty customer burst, and a steady customer beside it keeps its
+    level rather than giving up to the burst a share drawn on a quiet day. Each class's sum
+    on every path is unchanged, so its band, its region's and the drills' demand are.
+
+    Split as their own short models' paths, the customer whose model read the widest paths
+    took most of its class's spread: a us-west training customer at 256 GPUs every day but a
+    6-day pause (ETS read the pause as a random walk) read a 26-week mean of 991 GPUs and a
+    q90 of 2,693 beside its class's 6,127 (synth seed 3, 90 days), a share of its class's
+    growth no day of its history had; now 476 and 769 (its mean measure's q50 252 GPUs; its
+    peak's q50 455 is its share of its class's growth read off its short model's first weeks,
+    which MinT lifted to 381-435 GPUs). Customers' 26-week mean-measure q50 over their
+    last-28-day level grown as their class's q50 grew, synth seeds 1, 3, 7 (90 days): at most
+    1.40 / 1.67 / 1.63 -> 1.15 / 1.42 / 1.46, below 0.67 on 5 / 7 / 6 customers -> 1 / 1 / 1;
+    q90 over its last-28-day peak so grown at most 5.1 / 7.0 / 8.6 -> 3.5 / 2.3 / 3.0. On days
+    29-60 of a run 60 days before the end (150-day fleets, seeds 3 and 1) customers' daily peaks
+    sat below q10 / above q90 on 19.4 / 11.1 % and 12.3 / 21.6 % of days, now 19.5 / 11.3 %
+    and 12.1 / 21.2 % (not measured further out: the history is too short)."""
+    if paths.is_empty() or not mixes:
+        return paths
+    frame = paths.with_row_index("_row").with_columns(
+        hierarchy.parent().alias("_parent"),
+        (pl.col("ds") - pl.lit(as_of)).dt.total_days().alias("_lead"),
+    )
+    leaf = frame.filter(
+        (hierarchy.depth() == hierarchy.BOTTOM_DEPTH) & pl.col("_parent").is_in(list(mixes))
+    )
+    if leaf.is_empty():
+        return paths
+    days = leaf["ds"].unique().sort().to_list()
+    samples = leaf["sample_id"].unique().sort().to_list()
+    weights = (
+        pl.DataFrame({"ds": days})
+        .select(longrange.blend_weight((pl.col("ds") - pl.lit(as_of)).dt.total_days()))
+        .to_series()
+        .to_numpy()
+    )
+    if not (weights > 0).any():
+        return paths
+    out = frame["y"].cast(pl.Float64).to_numpy().copy()
+    day_at = {d: j for j, d in enumerate(days)}
+    sample_at = {s: k for k, s in enumerate(samples)}
+    for (parent,), rows in leaf.partition_by("_parent", as_dict=True).items():
+        names, mix, over = mixes[str(parent)]
+        at = {n: i for i, n in enumerate(names)}
+        # A customer of the paths the history does not split (one that stopped) keeps its own.
+        known = rows.filter(pl.col("unique_id").is_in(names))
+        ci = np.array([at[u] for u in known["unique_id"]], dtype=np.int64)
+        dj = np.array([day_at[d] for d in known["ds"]], dtype=np.int64)
+        sk = np.array([sample_at[s] for s in known["sample_id"]], dtype=np.int64)
+        values = np.zeros((len(names), len(days), len(samples)))
+        values[ci, dj, sk] = known["y"].cast(pl.Float64).to_numpy()
+        whole = values.sum(axis=0)
+        # The class's days that split anything, in the order of the class over its level.
+        usable = np.flatnonzero(np.isfinite(mix).all(axis=0))
+        if usable.size == 0:
+            continue
+        usable = usable[np.argsort(over[usable], kind="stable")]
+        rank = np.argsort(np.argsort(whole, axis=1, kind="stable"), axis=1, kind="stable")
+        drawn = usable[((rank + 0.5) / len(samples) * usable.size).astype(np.int64)]
+        split = whole[None, :, :] * mix[:, drawn]
+        w = weights[None, :, None]
+        moved = (1 - w) * values + w * split
+        out[known["_row"].to_numpy()] = moved[ci, dj, sk]
+    return paths.with_columns(pl.Series("y", out)).cast(paths.schema)
 
 
 def _customers_on_their_paths(
@@ -2262,6 +2534,19 @@ def months_gap(series: pl.DataFrame, *, as_of: date) -> str | None:
     ).gap
 
 
+def _summary_with_plans(summary: pl.DataFrame, plan_parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """``summary`` with each series' growth model past the daily days, and why it fell back
+    (``plan_parts``), for the pages."""
+    if not plan_parts or not {"unique_id", "measure"} <= set(summary.columns):
+        return summary
+    return (
+        summary.drop("plan_model", "plan_reason", "plan_calibrated", strict=False)
+        .join(pl.concat(plan_parts), on=["unique_id", "measure"], how="left")
+        .select(summary.columns)
+        .cast(summary.schema)
+    )
+
+
 def extend_horizon(
     series: pl.DataFrame,
     result: ForecastResult,
@@ -2365,6 +2650,25 @@ def extend_horizon(
             )
         )
         class_months[measure] = monthly
+    if gap and plan_parts:
+        # Refused, the plan has nothing past the daily days to blend in, so its daily rows are
+        # a daily-only run's, by the one rule (``customer_peaks_within_classes``). The customer
+        # steps that move rows as the growth model takes over spread a customer's quantiles
+        # from day 29 with no growth model to take over, and the mean's classes were held to
+        # their regions: on a 40-day fleet (synth seed 5) 3,531 of 8,736 customer daily peak
+        # rows read apart between `--horizon-months 36` (refused) and `--horizon-months 0`,
+        # a q90 by up to 75 %.
+        return Extended(
+            replace(
+                result,
+                forecast=customer_peaks_within_classes(forecast, constant=result.constant),
+                summary=_summary_with_plans(result.summary, plan_parts),
+            ),
+            pl.DataFrame(schema=MONTHS_SCHEMA),
+            grown.accuracy.select(ACCURACY_SCHEMA.names()).cast(ACCURACY_SCHEMA),
+            0,
+            gap=gap,
+        )
     if not blended_parts:
         # Nothing to grow from: a plan that stops at the daily days says so, rather than
         # "36 months" of nothing (an hour of Azure LLM traces, no complete day, printed
@@ -2395,7 +2699,13 @@ def extend_horizon(
         updated = _customer_peaks(updated, peak_short, peak_growth, as_of=as_of)
     updated = updated.select(forecast.columns).cast(forecast.schema)
     paths = _constant_paths_held(
-        _paths_in_bands(result.paths, class_bands, region_bands), result.paths, constant
+        _paths_split_as_their_history(
+            _paths_in_bands(result.paths, class_bands, region_bands),
+            _class_mixes(series, stopped, as_of=as_of),
+            as_of=as_of,
+        ),
+        result.paths,
+        constant,
     )
     updated = _total_on_its_paths(updated, paths)
     updated = _customers_on_their_paths(updated, paths, class_bands, as_of=as_of)
@@ -2415,21 +2725,15 @@ def extend_horizon(
         how="diagonal_relaxed",
     )
     accuracy = grown.accuracy
-    summary = result.summary
-    if {"unique_id", "measure"} <= set(summary.columns):
-        # Each series' growth model past the daily days, and why it fell back, for the pages.
-        summary = (
-            summary.drop("plan_model", "plan_reason", "plan_calibrated", strict=False)
-            .join(pl.concat(plan_parts), on=["unique_id", "measure"], how="left")
-            .select(summary.columns)
-            .cast(summary.schema)
-        )
+    summary = _summary_with_plans(result.summary, plan_parts)
     # Each measure's growth model fits alone: a day's (or a month's) peak is still never read
     # below its mean (forecasting/measures.py).
     updated = _customers_as_lumpy_as_their_days(
         updated, _day_share_spreads(series, stopped, active, as_of=as_of), as_of=as_of
     )
-    updated = _customers_within_classes(updated)
+    updated = _customers_within_classes(
+        _customer_bands_held_open(updated, series, stopped, as_of=as_of)
+    )
     held_at_means = pl.concat(
         [result.peaks_at_means, measures.peaks_below_means(updated)], how="vertical_relaxed"
     ).unique(maintain_order=True)
@@ -2444,6 +2748,15 @@ def extend_horizon(
             updated,
             as_of=as_of,
         )
+    )
+    # A month's peak is at least its days: a customer's peak months past the short model are
+    # held open as its days are.
+    monthly_all = _held_open(
+        monthly_all,
+        _customer_band_floors(forecast, series, stopped, as_of=as_of).filter(
+            pl.col("measure") == Measure.PEAK.value
+        ),
+        where=pl.col("measure") == Measure.PEAK.value,
     )
     if constant.height:
         updated = measures.peaks_at_least_means(

@@ -212,7 +212,8 @@ def test_daily_rows_move_from_the_short_model_to_the_growth_model_with_the_lead(
     extended: tuple[ForecastResult, object],
 ) -> None:
     """The first 28 days are the short model's; from day 91 the growth model lifts the flat
-    forecast; a customer moves with its class, and its sample paths keep their share of it."""
+    forecast; a customer moves with its class, and its sample paths read its share of it as
+    its history split it (its days' noise, 3 %, moves it by a few tenths of a per cent)."""
     short, ext = extended
     result = ext.result  # type: ignore[attr-defined]
     for uid in ("total/r1", "total/r1/inference", "total/r1/inference/acme"):
@@ -224,7 +225,7 @@ def test_daily_rows_move_from_the_short_model_to_the_growth_model_with_the_lead(
     acme = _value(result.forecast, "total/r1/inference/acme", 150) / _value(
         short.forecast, "total/r1/inference/acme", 150
     )
-    assert acme == pytest.approx(ratio)
+    assert acme == pytest.approx(ratio, rel=0.01)
     day = AS_OF + timedelta(days=150)
     paths = result.paths.filter(
         pl.col("unique_id").str.starts_with("total/r1/inference/") & (pl.col("ds") == day)
@@ -238,7 +239,7 @@ def test_daily_rows_move_from_the_short_model_to_the_growth_model_with_the_lead(
         shares = frame.group_by("sample_id").agg(mine / pl.col("y").sum()).sort("sample_id")
         return shares["y"].to_list()
 
-    assert acme_share(paths) == pytest.approx(acme_share(before))
+    assert acme_share(paths) == pytest.approx(acme_share(before), rel=0.05)
     assert paths["y"].sum() > 1.05 * 2 * _value(short.forecast, "total/r1/inference", 150)
 
 
@@ -2107,3 +2108,178 @@ def test_a_region_split_over_a_flat_class_and_a_fading_one_reads_no_class_below_
     moved = base * factor
     assert (moved >= 0).all(), moved
     assert moved.sum() == pytest.approx(990.0, rel=1e-9)
+
+
+def _paused_beside_steady() -> tuple[pl.DataFrame, ForecastResult]:
+    """730 days of one class: ``paused`` at 256 GPUs every day but six idle days a week before
+    the end, ``steady`` at 2,000 with 3 % noise; and a short result whose paths give ``paused``
+    the wide paths its own model drew (as ETS read the pause: a random walk, 0 to 12x its
+    level by day 182) and ``steady`` narrow ones."""
+    rng = np.random.default_rng(5)
+    paused = np.full(HISTORY, 256.0)
+    paused[HISTORY - 11 : HISTORY - 5] = 0.0
+    history = _with_parents(
+        {
+            "total/r1/training/paused": paused,
+            "total/r1/training/steady": 2000.0 * np.exp(rng.normal(0, 0.03, HISTORY)),
+        }
+    )
+    bottoms = ("total/r1/training/paused", "total/r1/training/steady")
+    short = _flat_result(history, bottoms)
+    n_paths = 60
+    lead = np.arange(1, DAYS + 1)
+    walk = np.cumsum(rng.normal(0, 90.0, (n_paths, DAYS)), axis=1)
+    own = {
+        "total/r1/training/paused": np.maximum(256.0 + walk, 0.0),
+        "total/r1/training/steady": 2000.0
+        * np.exp(rng.normal(0, 0.03 * np.sqrt(lead / 28))[None, :] + np.zeros((n_paths, 1))),
+    }
+    paths = pl.concat(
+        pl.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": [AS_OF + timedelta(days=int(d)) for d in lead] * n_paths,
+                "sample_id": np.repeat(np.arange(n_paths), DAYS),
+                "y": values.ravel(),
+            }
+        )
+        for uid, values in own.items()
+    ).cast(PATHS_SCHEMA)
+    return history, replace(short, paths=paths)
+
+
+def test_a_flat_customer_s_paths_do_not_take_its_class_s_spread() -> None:
+    """`synth --customers 12 --seed 3 --days 90`, then `forecast`: us-west training customer
+    cobalt-bio runs 256 GPUs every day but a 6-day pause, and its daily peak 26 weeks out read
+    a mean of 991 GPUs and a q90 of 2,693 (its class's 6,127), 3.9x and 10.5x its level: its
+    own model read the pause as a random walk, and the class's paths, mapped onto the class's
+    band with every customer scaled by one factor, kept that customer carrying most of the
+    class's spread. As the growth model takes over, a class's sum on each path is now split
+    as its customers split it on a day of their history: the flat customer reads its share of
+    the class, its band the class's, and the class's sum on every path is unchanged."""
+    history, short = _paused_beside_steady()
+    ext = extend_horizon(history, short, as_of=AS_OF, months=12)
+    rows = ext.result.forecast.filter(
+        (pl.col("measure") == "mean") & (pl.col("ds") == AS_OF + timedelta(days=182))
+    )
+
+    def at(uid: str, column: str) -> float:
+        return float(rows.filter(pl.col("unique_id") == uid)[column][0])
+
+    cls, paused = "total/r1/training", "total/r1/training/paused"
+    share = 256.0 / (256.0 + 2000.0)
+    # Its mean and median its share of its class's (not the random walk's), within 15 %.
+    assert at(paused, "mean") == pytest.approx(share * at(cls, "mean"), rel=0.15)
+    assert at(paused, "q50") == pytest.approx(share * at(cls, "q50"), rel=0.15)
+    # Its q90 at most its share of the class's q90 (its history never sat above its level).
+    assert at(paused, "q90") <= 1.15 * share * at(cls, "q90")
+    # The split keeps the class's sum on every path and day, and moves no path within the
+    # days the short model holds alone.
+    stopped = pl.DataFrame(schema={"unique_id": pl.String})
+    split = horizon._paths_split_as_their_history(
+        short.paths, horizon._class_mixes(history, stopped, as_of=AS_OF), as_of=AS_OF
+    )
+
+    def class_sums(frame: pl.DataFrame) -> pl.DataFrame:
+        return (
+            frame.group_by("ds", "sample_id")
+            .agg(pl.col("y").cast(pl.Float64).sum())
+            .sort("ds", "sample_id")
+        )
+
+    assert_frame_equal(class_sums(split), class_sums(short.paths), check_exact=False, rtol=1e-5)
+    near = pl.col("ds") <= AS_OF + timedelta(days=28)
+    assert_frame_equal(split.filter(near), short.paths.filter(near))
+    far = split.filter(
+        (pl.col("unique_id") == paused) & (pl.col("ds") == AS_OF + timedelta(days=182))
+    )
+    assert far["y"].max() < 2 * share * class_sums(short.paths)["y"].max()
+
+
+def test_a_refused_plan_s_daily_rows_are_a_daily_only_run_s() -> None:
+    """A plan refused its monthly rows (too little history) and the same fleet forecast with
+    `--horizon-months 0` stored different customer daily rows (`synth --customers 12 --seed 5
+    --days 40`: 3,531 of 8,736 customer peak rows, a q90 up to 75 % apart): refused, the plan
+    still spread each customer's quantiles from day 29 as if a growth model were taking over.
+    The daily rows are now one rule whether the monthly plan was asked for and refused or not
+    asked for."""
+    from forecasting.runs.forecasts import plan_past_lead_times
+
+    rng = np.random.default_rng(2)
+    days = 30
+    bursty = np.where(np.arange(days) % 6 == 2, 400.0, 40.0)
+    history = _with_parents(
+        {
+            "total/r1/evaluation/bursty": bursty * np.exp(rng.normal(0, 0.05, days)),
+            "total/r1/evaluation/steady": 300.0 * np.exp(rng.normal(0, 0.02, days)),
+            "total/r1/training/one": 900.0 * np.exp(rng.normal(0, 0.02, days)),
+        }
+    )
+    bottoms = (
+        "total/r1/evaluation/bursty",
+        "total/r1/evaluation/steady",
+        "total/r1/training/one",
+    )
+    short = _flat_result(history, bottoms)
+    wide = short.forecast.with_columns(
+        pl.when(pl.col("unique_id") == "total/r1/evaluation/bursty")
+        .then(pl.col(c) * 4)
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in ("q90", "q99")
+    )
+    short = replace(short, forecast=wide)
+    asked, refused, _ = plan_past_lead_times(
+        history, short, as_of=AS_OF, months=36, book=None, seed=0
+    )
+    assert refused is not None and refused.gap and refused.horizon_months == 0
+    daily_only, none, _ = plan_past_lead_times(
+        history, short, as_of=AS_OF, months=0, book=None, seed=0
+    )
+    assert none is None
+    order = ["unique_id", "measure", "ds"]
+    assert_frame_equal(asked.forecast.sort(order), daily_only.forecast.sort(order))
+    assert_frame_equal(
+        asked.paths.sort(*order[::2], "sample_id"), daily_only.paths.sort(*order[::2], "sample_id")
+    )
+
+
+def test_a_customer_s_upper_band_does_not_narrow_with_the_horizon() -> None:
+    """On synth seed 3 (90 days) us-west evaluation customer helios-labs, busy at 56-208 GPUs
+    on each of its 9 days, read a daily peak q90 of 526 GPUs on day 28 and 22 on day 91, and
+    eu-west evaluation cobalt-bio a monthly q90 of 967 in January and 211 in March: past the
+    short model a customer with too few days to read a spread took its share of its class's
+    band, narrower than its own days. A customer whose history does not say it ended keeps,
+    past day 28, an upper band at least the lower of its day-28 rows and its own last four
+    weeks' days at that quantile."""
+    rng = np.random.default_rng(4)
+    days = 400
+    newcomer = np.zeros(days)
+    newcomer[-20:] = np.where(np.arange(20) % 2 == 0, 300.0, 30.0)
+    bottoms = {
+        "total/r1/evaluation/steady": 2000.0 * np.exp(rng.normal(0, 0.01, days)),
+        "total/r1/evaluation/newcomer": newcomer,
+    }
+    history = _with_parents(bottoms)
+    short = _short_at_recent_means(history, tuple(bottoms))
+    uid = pl.col("unique_id") == "total/r1/evaluation/newcomer"
+    # Its short model reads its alternating days: a q90 at its busy days' peak.
+    wide = short.forecast.with_columns(
+        pl.when(uid).then(pl.lit(1.3 * 300.0)).otherwise(pl.col("q90")).alias("q90"),
+        pl.when(uid).then(pl.lit(1.3 * 320.0)).otherwise(pl.col("q99")).alias("q99"),
+    )
+    ext = extend_horizon(history, replace(short, forecast=wide), as_of=AS_OF, months=6)
+    lead = (pl.col("ds") - pl.lit(AS_OF)).dt.total_days()
+    band = ext.result.forecast.filter(uid & (pl.col("measure") == "peak")).sort("ds")
+    at28 = float(band.filter(lead == 28)["q90"][0])
+    busy = float(np.quantile(1.3 * newcomer[-28:], 0.9))
+    later = band.filter(lead > 28)
+    assert later.height == DAYS - 28
+    assert (later["q90"] >= min(at28, busy) - 1e-6).all(), later["q90"].min()
+    assert (later["q99"] >= later["q90"]).all()
+    # Still within its class, whose band holds it.
+    cls = ext.result.forecast.filter(
+        (pl.col("unique_id") == "total/r1/evaluation") & (pl.col("measure") == "peak")
+    )
+    held = later.join(cls.select("ds", pl.col("q90").alias("c")), on="ds")
+    assert (held["q90"] <= held["c"] + 1e-9).all()
