@@ -7107,3 +7107,82 @@ def test_the_capital_to_place_says_how_much_rests_on_unverified_first_shortfalls
         exhaustion_date=pl.lit(verified), arrives=pl.lit(verified - timedelta(days=30))
     )
     assert "not verified" not in trigger_capital(replace(inputs, placements=within))
+
+
+def test_a_pool_chart_dates_its_shortfall_by_the_triggers_rule_not_its_own_gpu_lines() -> None:
+    """The demo's platform page read "us-west all classes peak at q90 eats into the 13–14%
+    headroom on 2027-05-13" (a day inside the daily rows) beside triggers, CLI and finance
+    page that date us-west/all short in Jun 2027 at the monthly grain only, "not verified"; and
+    "us-east ... on 2027-04-02" beside their 2027-04-08. The chart compared GPUs of every block;
+    the triggers compare H100-equivalents of the blocks the pool may share. A pool's chart
+    (all classes, training) now dates the shortfall by the triggers' verdict and says where
+    its drawn lines cross the usable line on another day."""
+    from forecasting.report.figures import PoolExhaustion
+
+    frames = _fan_frames([95.0, 105.0, 99.0])
+    # Daily q90 90 against 100 GPUs with 15% kept free: the lines drawn cross 85 on day one.
+    first_daily = frames["forecast"]["ds"].min()
+    monthly = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.15, **frames,
+        exhaustion=PoolExhaustion(day=date(2027, 3, 1), monthly=True),
+    )  # fmt: skip
+    assert monthly is not None
+    said = monthly.takeaway
+    assert "eats into" not in said and "reaches capacity" not in said, said
+    assert "runs short in March 2027 (monthly grain)" in said, said
+    assert "by the triggers' rule" in said, said
+    assert f"The lines drawn, in GPUs of every block, cross the usable line on {first_daily}" in (
+        said
+    ), said
+    daily = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.15, **frames,
+        exhaustion=PoolExhaustion(day=first_daily, monthly=False),
+    )  # fmt: skip
+    assert daily is not None
+    assert f"is short already on {first_daily} at q90" in daily.takeaway, daily.takeaway
+    assert "The lines drawn" not in daily.takeaway, daily.takeaway
+    never = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0] * 3),
+        exhaustion=PoolExhaustion(day=None, monthly=False),
+    )  # fmt: skip
+    assert never is not None
+    assert "stays within the capacity the triggers count at q90 to April 2027" in never.takeaway
+    assert "The lines drawn" not in never.takeaway, never.takeaway
+    assert "not verified" not in never.takeaway + monthly.takeaway
+    # Past the day the run verifies its statuses to, the date says so, as the finance page.
+    reach = date(2027, 2, 15)
+    unverified = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.15, **frames,
+        exhaustion=PoolExhaustion(day=date(2027, 3, 1), monthly=True, verified_to=reach),
+    )  # fmt: skip
+    assert unverified is not None
+    assert (
+        "runs short in March 2027 (monthly grain) by the triggers' rule (demand plus headroom, "
+        "in H100-equivalents of the blocks the pool may use), past 2027-02-15, the last day "
+        "the statuses are verified: not verified."
+    ) in unverified.takeaway, unverified.takeaway
+    green = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0] * 3),
+        exhaustion=PoolExhaustion(day=None, monthly=False, verified_to=reach),
+    )  # fmt: skip
+    assert green is not None
+    assert "to 2027-02-15 only: not verified beyond." in green.takeaway, green.takeaway
+
+
+def test_the_platform_page_dates_each_pool_chart_as_its_trigger_row_does() -> None:
+    """The platform page's pool charts read their own GPU lines, not the trigger rows the
+    finance page and CLI show, and gave another day for the same shortfall. Each all-classes
+    and training chart now names its trigger row's exhaustion; a pool no trigger dates says
+    it stays within capacity by the same rule."""
+    inputs = sample_inputs()
+    page = platform_page(inputs)
+    assert (
+        "us-east all classes stays within the capacity the triggers count at q90 on the daily "
+        "rows and runs short in March 2027 (monthly grain) by the triggers&#39; rule"
+    ) in page
+    assert (
+        "us-east training stays within the capacity the triggers count at q90 on the daily "
+        "rows and runs short in August 2027 (monthly grain)"
+    ) in page
+    assert "eu-west training stays within the capacity the triggers count at q90 to " in page
+    assert "us-east all classes peak" not in page and "eu-west training peak" not in page
