@@ -3218,8 +3218,9 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     short = site_power_chart(power, site="a", key="k", supply=supply(2))
     assert short is not None
     assert short.takeaway == (
-        "a is short of power from Feb 2027: 33.0 MW needed, more than is energized there on 2 "
-        "of its days (from 30.0 MW). Power, not blocks, is the constraint there."
+        "a is short of power from Feb 2027: up to 33.0 MW needed that month, more than is "
+        "energized there on 2 of its days (from 30.0 MW). Power, not blocks, is the constraint "
+        "there."
     )
     # A later, larger need is the most the site needs: it read "needs up to 33.0 MW in Feb
     # 2027" where the chart peaks later, far higher.
@@ -3230,7 +3231,7 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     )
     peaked = site_power_chart(grown, site="a", key="k", supply=both)
     assert peaked is not None
-    assert "short of power from Feb 2027: 33.0 MW needed" in peaked.takeaway
+    assert "short of power from Feb 2027: up to 33.0 MW needed that month" in peaked.takeaway
     assert "; it needs up to 80.0 MW by Sep 2027. Power, not blocks" in peaked.takeaway
 
 
@@ -7188,3 +7189,28 @@ def test_the_platform_page_dates_each_pool_chart_as_its_trigger_row_does() -> No
     ) in page
     assert "eu-west training stays within the capacity the triggers count at q90 to " in page
     assert "us-east all classes peak" not in page and "eu-west training peak" not in page
+
+
+def test_a_site_s_short_month_says_its_mw_is_the_month_s_most_not_the_first_short_day_s() -> None:
+    """The demo's facilities page read "us-west-a is short of power from May 2027: 32.6 MW
+    needed" under a power table whose us-west-a row said "short from 2027-05-10 ... 31.1 MW
+    needed": one site, one first short day, two figures. The monthly figure is the month's
+    most; the sentence now says so."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    month = date(2027, 5, 1)
+    power = pl.DataFrame(
+        {"site": ["a"], "region": ["r"], "month": [month], "mw_in_service": [17.5],
+         "mw_new_blocks": [15.1], "mw_needed": [32.6]}
+    )  # fmt: skip
+    row = {"month": month, "region": "r", "site": "a", "energized_mw": 17.5,
+           "contracted_mw": 17.5, "ceiling_mw": None, "mw_in_service": 17.5,
+           "mw_ordered": 15.1, "mw_needed": 32.6, "short_days": 22}  # fmt: skip
+    supply = pl.DataFrame([row], schema=SITE_POWER_MONTHLY_SCHEMA)
+    chart = site_power_chart(power, site="a", key="k", supply=supply)
+    assert chart is not None
+    assert chart.takeaway.startswith(
+        "a is short of power from May 2027: up to 32.6 MW needed that month, more than is "
+        "energized there on 22 of its days (from 17.5 MW)."
+    ), chart.takeaway
