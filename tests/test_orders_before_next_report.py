@@ -652,3 +652,17 @@ def test_a_later_order_for_a_shortfall_past_the_verified_days_says_so_on_card_an
 
     outcome = report_outcome(green, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
     assert f"first order; green to {verified} only: not verified beyond)" in triggers_line(outcome)
+
+
+def test_the_facilities_tables_say_a_later_order_s_status_as_finance_does() -> None:
+    """After the finance page's later orders said how far their own shortfalls are verified,
+    the facilities page's blocks and power-by-order tables still read "later order red",
+    plain, for the same orders: both now carry the same words."""
+    from forecasting.report.pages.facilities import facilities_page
+
+    weekly = _weekly(later_first=True)
+    page = _visible(facilities_page(weekly))
+    # The later order, once under Blocks and once under Orders by power draw; sized after an
+    # order short at the monthly grain only, it says so, as finance's later-orders table does.
+    said = "later order red (monthly grain: not verified at the daily grain)"
+    assert page.count(said) == 2, page
