@@ -1621,7 +1621,11 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
         how = "after an order at the monthly grain" if pool else "sized at the monthly grain"
         late = f" ({how}, {MONTHLY_ONLY}: see its pool's note{f'; {soon}' if soon else ''})"
     if len(orders) == 1:
-        status = f"; {_late(first)}" if _late(first) else ""
+        # How far its own shortfall is verified, as the pages' card says it: a green cell for
+        # a shortfall 22 months out read as plain as a measured one.
+        only = first.get("status_only")
+        said = f"{first.get('status')} {only}" if only else _late(first)
+        status = f"; {said}" if said else ""
         gone = f"{late.strip()[1:-1]}; " if late else ""
         return f"; {lead} {what} ({gone}a later order of the plan, {before}{status})"
     capex = sum(o["capex_usd"] or 0.0 for o in orders)

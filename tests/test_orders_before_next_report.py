@@ -81,7 +81,12 @@ def test_the_front_card_says_it_of_a_later_order_due_first() -> None:
     from forecasting.report.pages import run_index_page
 
     page = _visible(run_index_page(_weekly(later_first=True)))
-    assert f"{LATER_DUE} (us-east · all, red, a later order: 3 × cell-later; {SOON})" in page
+    # Its shortfall lies past the verified days: its status says so (see the test below).
+    unverified = "runs short past 2026-12-19, the last day a backtest measured: not verified"
+    assert (
+        f"{LATER_DUE} (us-east · all, red ({unverified}), a later order: 3 × cell-later; {SOON})"
+        in page
+    )
     calm = _weekly(None, later_first=True)
     assert "next scheduled report" not in _visible(run_index_page(calm))
 
@@ -609,3 +614,55 @@ def test_the_finance_pipeline_table_says_a_deal_s_order_by_before_the_next_repor
     soon = _pipeline_table(deals, as_of=AS_OF, next_report=NEXT).rows[0][column]
     assert soon == f"{DUE}, {SOON}", soon
     assert _pipeline_table(deals, as_of=AS_OF, next_report=None).rows[0][column] == str(DUE)
+
+
+def test_a_later_order_for_a_shortfall_past_the_verified_days_says_so_on_card_and_table(
+    tmp_path: Path,
+) -> None:
+    """The demo's front card read "next order-by: 2026-12-13 (eu-west · all, green, a later
+    order: 1 × cell-gb200-8192; falls before the next scheduled report ...: place it by then)"
+    and the finance later-orders table a plain "green" on that $368.6M order, for a shortfall
+    in Oct 2028, where the run verifies its statuses to 2027-06-06 only; its pool's row read
+    "green to 2027-06-06 only: not verified beyond". A later order's status now says what its
+    own shortfall's date allows, by the rule of a trigger row's."""
+    from forecasting.report.inputs import daily_end, green_verified_to
+    from forecasting.report.pages.common import next_order_by
+    from forecasting.report.pages.finance import _later_orders_table
+
+    weekly = _weekly(later_first=True)
+    verified = green_verified_to(weekly)
+    assert verified is not None
+    later = weekly.placements.filter(pl.col("tranche") == 2)
+    assert later["exhaustion_date"].min() > verified  # a shortfall past the verified days
+    card = next_order_by(weekly)
+    assert f"(us-east · all, red (runs short past {verified}" in card, card
+    assert ": not verified), a later order: 3 × cell-later" in card, card
+    table = _later_orders_table(
+        weekly.placements, triggers=weekly.triggers, daily_end=daily_end(weekly), inputs=weekly
+    )
+    (row,) = table.rows
+    assert "not verified" in str(row[2]), row[2]
+    green = replace(weekly, placements=weekly.placements.with_columns(status=pl.lit("green")))
+    assert f"green to {verified} only: not verified beyond, a later order" in next_order_by(green)
+    # The terminal's "order first" clause says it too.
+    from types import SimpleNamespace
+
+    from flows.tables import triggers_line
+    from forecasting.runs.reports import report_outcome
+
+    outcome = report_outcome(green, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert f"first order; green to {verified} only: not verified beyond)" in triggers_line(outcome)
+
+
+def test_the_facilities_tables_say_a_later_order_s_status_as_finance_does() -> None:
+    """After the finance page's later orders said how far their own shortfalls are verified,
+    the facilities page's blocks and power-by-order tables still read "later order red",
+    plain, for the same orders: both now carry the same words."""
+    from forecasting.report.pages.facilities import facilities_page
+
+    weekly = _weekly(later_first=True)
+    page = _visible(facilities_page(weekly))
+    # The later order, once under Blocks and once under Orders by power draw; sized after an
+    # order short at the monthly grain only, it says so, as finance's later-orders table does.
+    said = "later order red (monthly grain: not verified at the daily grain)"
+    assert page.count(said) == 2, page

@@ -2171,7 +2171,9 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     assert f"2 later orders of the plan are due before them ({fmt_usd(1000e6)}), " in chart.takeaway
     assert "a later order: 3 × cell-later, and 1 more before the triggers" in finance_page(twice)
     # The card says the later order's status, as the CLI does ("(red)"): it read none.
-    assert html_text("· all, green, a later order: 3 × cell-later") in finance_page(twice)
+    # (and how far its own shortfall is verified: the sample verifies to 2026-12-19 only).
+    said = "· all, green to 2026-12-19 only: not verified beyond, a later order: 3 × cell-later"
+    assert html_text(said) in finance_page(twice)
     # Past their order-by dates the later orders are red, and the takeaway counts them: the
     # triggers' tally above it does not hold them.
     late = twice.placements.with_columns(
@@ -3216,8 +3218,9 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     short = site_power_chart(power, site="a", key="k", supply=supply(2))
     assert short is not None
     assert short.takeaway == (
-        "a is short of power from Feb 2027: 33.0 MW needed, more than is energized there on 2 "
-        "of its days (from 30.0 MW). Power, not blocks, is the constraint there."
+        "a is short of power from Feb 2027: up to 33.0 MW needed that month, more than is "
+        "energized there on 2 of its days (from 30.0 MW). Power, not blocks, is the constraint "
+        "there."
     )
     # A later, larger need is the most the site needs: it read "needs up to 33.0 MW in Feb
     # 2027" where the chart peaks later, far higher.
@@ -3228,7 +3231,7 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     )
     peaked = site_power_chart(grown, site="a", key="k", supply=both)
     assert peaked is not None
-    assert "short of power from Feb 2027: 33.0 MW needed" in peaked.takeaway
+    assert "short of power from Feb 2027: up to 33.0 MW needed that month" in peaked.takeaway
     assert "; it needs up to 80.0 MW by Sep 2027. Power, not blocks" in peaked.takeaway
 
 
@@ -7107,3 +7110,107 @@ def test_the_capital_to_place_says_how_much_rests_on_unverified_first_shortfalls
         exhaustion_date=pl.lit(verified), arrives=pl.lit(verified - timedelta(days=30))
     )
     assert "not verified" not in trigger_capital(replace(inputs, placements=within))
+
+
+def test_a_pool_chart_dates_its_shortfall_by_the_triggers_rule_not_its_own_gpu_lines() -> None:
+    """The demo's platform page read "us-west all classes peak at q90 eats into the 13–14%
+    headroom on 2027-05-13" (a day inside the daily rows) beside triggers, CLI and finance
+    page that date us-west/all short in Jun 2027 at the monthly grain only, "not verified"; and
+    "us-east ... on 2027-04-02" beside their 2027-04-08. The chart compared GPUs of every block;
+    the triggers compare H100-equivalents of the blocks the pool may share. A pool's chart
+    (all classes, training) now dates the shortfall by the triggers' verdict and says where
+    its drawn lines cross the usable line on another day."""
+    from forecasting.report.figures import PoolExhaustion
+
+    frames = _fan_frames([95.0, 105.0, 99.0])
+    # Daily q90 90 against 100 GPUs with 15% kept free: the lines drawn cross 85 on day one.
+    first_daily = frames["forecast"]["ds"].min()
+    monthly = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.15, **frames,
+        exhaustion=PoolExhaustion(day=date(2027, 3, 1), monthly=True),
+    )  # fmt: skip
+    assert monthly is not None
+    said = monthly.takeaway
+    assert "eats into" not in said and "reaches capacity" not in said, said
+    assert "runs short in March 2027 (monthly grain)" in said, said
+    assert "by the triggers' rule" in said, said
+    assert f"The lines drawn, in GPUs of every block, cross the usable line on {first_daily}" in (
+        said
+    ), said
+    daily = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.15, **frames,
+        exhaustion=PoolExhaustion(day=first_daily, monthly=False),
+    )  # fmt: skip
+    assert daily is not None
+    assert f"is short already on {first_daily} at q90" in daily.takeaway, daily.takeaway
+    assert "The lines drawn" not in daily.takeaway, daily.takeaway
+    never = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0] * 3),
+        exhaustion=PoolExhaustion(day=None, monthly=False),
+    )  # fmt: skip
+    assert never is not None
+    assert "stays within the capacity the triggers count at q90 to April 2027" in never.takeaway
+    assert "The lines drawn" not in never.takeaway, never.takeaway
+    assert "not verified" not in never.takeaway + monthly.takeaway
+    # Past the day the run verifies its statuses to, the date says so, as the finance page.
+    reach = date(2027, 2, 15)
+    unverified = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.15, **frames,
+        exhaustion=PoolExhaustion(day=date(2027, 3, 1), monthly=True, verified_to=reach),
+    )  # fmt: skip
+    assert unverified is not None
+    assert (
+        "runs short in March 2027 (monthly grain) by the triggers' rule (demand plus headroom, "
+        "in H100-equivalents of the blocks the pool may use), past 2027-02-15, the last day "
+        "the statuses are verified: not verified."
+    ) in unverified.takeaway, unverified.takeaway
+    green = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0] * 3),
+        exhaustion=PoolExhaustion(day=None, monthly=False, verified_to=reach),
+    )  # fmt: skip
+    assert green is not None
+    assert "to 2027-02-15 only: not verified beyond." in green.takeaway, green.takeaway
+
+
+def test_the_platform_page_dates_each_pool_chart_as_its_trigger_row_does() -> None:
+    """The platform page's pool charts read their own GPU lines, not the trigger rows the
+    finance page and CLI show, and gave another day for the same shortfall. Each all-classes
+    and training chart now names its trigger row's exhaustion; a pool no trigger dates says
+    it stays within capacity by the same rule."""
+    inputs = sample_inputs()
+    page = platform_page(inputs)
+    assert (
+        "us-east all classes stays within the capacity the triggers count at q90 on the daily "
+        "rows and runs short in March 2027 (monthly grain) by the triggers&#39; rule"
+    ) in page
+    assert (
+        "us-east training stays within the capacity the triggers count at q90 on the daily "
+        "rows and runs short in August 2027 (monthly grain)"
+    ) in page
+    assert "eu-west training stays within the capacity the triggers count at q90 to " in page
+    assert "us-east all classes peak" not in page and "eu-west training peak" not in page
+
+
+def test_a_site_s_short_month_says_its_mw_is_the_month_s_most_not_the_first_short_day_s() -> None:
+    """The demo's facilities page read "us-west-a is short of power from May 2027: 32.6 MW
+    needed" under a power table whose us-west-a row said "short from 2027-05-10 ... 31.1 MW
+    needed": one site, one first short day, two figures. The monthly figure is the month's
+    most; the sentence now says so."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    month = date(2027, 5, 1)
+    power = pl.DataFrame(
+        {"site": ["a"], "region": ["r"], "month": [month], "mw_in_service": [17.5],
+         "mw_new_blocks": [15.1], "mw_needed": [32.6]}
+    )  # fmt: skip
+    row = {"month": month, "region": "r", "site": "a", "energized_mw": 17.5,
+           "contracted_mw": 17.5, "ceiling_mw": None, "mw_in_service": 17.5,
+           "mw_ordered": 15.1, "mw_needed": 32.6, "short_days": 22}  # fmt: skip
+    supply = pl.DataFrame([row], schema=SITE_POWER_MONTHLY_SCHEMA)
+    chart = site_power_chart(power, site="a", key="k", supply=supply)
+    assert chart is not None
+    assert chart.takeaway.startswith(
+        "a is short of power from May 2027: up to 32.6 MW needed that month, more than is "
+        "energized there on 22 of its days (from 17.5 MW)."
+    ), chart.takeaway

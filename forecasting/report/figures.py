@@ -41,13 +41,14 @@ from forecasting.report.inputs import (
 )
 from forecasting.schema import BOOK_ONLY, Measure, WorkloadClass
 from forecasting.text import before_next_report
-from forecasting.triggers.common import NEW_SITE
+from forecasting.triggers.common import NEW_SITE, as_date
 
 __all__ = [
     "BOOK_LINE",
     "CLASS_COLOURS",
     "STATUS_COLOURS",
     "Chart",
+    "PoolExhaustion",
     "backlog_chart",
     "capital_chart",
     "concentration_charts",
@@ -850,6 +851,7 @@ def fan_chart(
     calibrated: bool = True,
     quantile: str = "q90",
     book_only: bool = False,
+    exhaustion: PoolExhaustion | None = None,
 ) -> Chart | None:
     """Peak demand of one region and class: history, forecast fan, capacity step line.
 
@@ -864,7 +866,9 @@ def fan_chart(
     quantile's column: a report at q50 read "reaches capacity ... at q90" beside triggers
     judged at q50, dates that could not be compared). ``book_only``: the region's demand is
     the contract book's alone (schema.BOOK_ONLY), drawn as the ramp at ``quantile`` with no
-    band and named as the book's, not a forecast's.
+    band and named as the book's, not a forecast's. ``exhaustion``: the triggers' verdict on
+    the pool the chart draws (all classes, training), which dates its shortfall in the
+    takeaway (:func:`_pool_takeaway`).
     """
     uid = _series_id(region, workload_class)
     peak = pl.col("measure") == Measure.PEAK.value
@@ -962,13 +966,114 @@ def fan_chart(
     )
     fig.update_yaxes(tickformat=",.0f")
     kept = _headroom_text(headroom) if usable is not None else None
-    return Chart(
-        key,
-        fig,
-        (f"{name}: {BOOK_ONLY}. " if book_only else "")
-        + _fan_takeaway(name, ahead, daily_supply, kept, quantile=quantile)
-        + _months_takeaway(later, daily_supply, kept, quantile=quantile),
+    if exhaustion is not None and ahead.height and daily_supply.height:
+        said = _pool_takeaway(
+            name, ahead, later, daily_supply, exhaustion, kept=kept is not None, quantile=quantile
+        )
+    else:
+        said = _fan_takeaway(name, ahead, daily_supply, kept, quantile=quantile) + (
+            _months_takeaway(later, daily_supply, kept, quantile=quantile)
+        )
+    return Chart(key, fig, (f"{name}: {BOOK_ONLY}. " if book_only else "") + said)
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - _DAY
+
+
+@dataclass(frozen=True, slots=True)
+class PoolExhaustion:
+    """The triggers' verdict on a pool: the first day its demand plus headroom passes the
+    capacity it may use (None: not within the plan), whether the monthly rows dated it, and
+    the last day the run verifies its statuses to (None: to the plan's end)."""
+
+    day: date | None
+    monthly: bool
+    verified_to: date | None = None
+
+
+def _first_drawn(
+    ahead: pl.DataFrame, later: pl.DataFrame, supply: pl.DataFrame, *, quantile: str
+) -> tuple[date, bool] | None:
+    """The first day the drawn peak at ``quantile`` passes the drawn usable line, and whether
+    it is on the monthly steps; None where it never does."""
+    joined = ahead.sort("ds").join(supply.select("ds", "usable"), on="ds")
+    above = joined.filter(pl.col(quantile) > pl.col("usable"))
+    if above.height:
+        return as_date(above["ds"].min()), False
+    if later.is_empty():
+        return None
+    days = (
+        later.sort("ds")
+        .upsample("ds", every="1d")
+        .with_columns(pl.col(quantile).forward_fill())
+        .join(supply.select("ds", "usable"), on="ds")
+        .filter(pl.col(quantile) > pl.col("usable"))
     )
+    return (as_date(days["ds"].min()), True) if days.height else None
+
+
+def _pool_takeaway(
+    name: str,
+    ahead: pl.DataFrame,
+    later: pl.DataFrame,
+    supply: pl.DataFrame,
+    exhaustion: PoolExhaustion,
+    *,
+    kept: bool,
+    quantile: str,
+) -> str:
+    """A pool's shortfall as the triggers date it, and the day the drawn lines cross where
+    that differs.
+
+    The lines are GPUs of every block in the region; the triggers count H100-equivalents of
+    the blocks the pool may share (dedicated blocks left out with the demand they serve), so
+    the demo's us-west chart "ate into the headroom" on a daily day the triggers judged
+    within capacity, and a reader had two dates for one shortfall.
+    """
+    day, first = exhaustion.day, as_date(ahead["ds"].min())
+    end = as_date((later if later.height else ahead)["ds"].max())
+    until = f"{end:%B %Y}" if later.height else fmt_date(end)
+    if day is None:
+        said = f"{name} stays within the capacity the triggers count at {quantile} to {until}"
+    elif exhaustion.monthly:
+        said = (
+            f"{name} stays within the capacity the triggers count at {quantile} on the daily "
+            f"rows and runs short in {day:%B %Y} (monthly grain)"
+        )
+    elif day == first:
+        said = f"{name} is short already on {fmt_date(day)} at {quantile}"
+    else:
+        said = f"{name} runs short on {fmt_date(day)} at {quantile}"
+    said += (
+        " by the triggers' rule (demand plus headroom, in H100-equivalents of the blocks the "
+        "pool may use)"
+    )
+    verified = exhaustion.verified_to
+    # A monthly date stands for its month: past the verified day if its month ends past it.
+    latest = None if day is None else (_month_end(day) if exhaustion.monthly else day)
+    if verified is not None and day is None and end > verified:
+        said += f", to {fmt_date(verified)} only: not verified beyond"
+    elif verified is not None and latest is not None and latest > verified:
+        said += f", past {fmt_date(verified)}, the last day the statuses are verified: not verified"
+    said += "."
+    drawn = _first_drawn(ahead, later, supply, quantile=quantile)
+    line = "the usable line" if kept else "capacity"
+    if drawn is None:
+        same = day is None
+        crossed = f"stay under {line}"
+    else:
+        at, monthly = drawn
+        same = (
+            day is not None
+            and monthly == exhaustion.monthly
+            and ((at.year, at.month) == (day.year, day.month) if monthly else at == day)
+        )
+        crossed = f"cross {line} " + (f"in {at:%B %Y}" if monthly else f"on {fmt_date(at)}")
+    if same:
+        return said
+    return f"{said} The lines drawn, in GPUs of every block, {crossed}."
 
 
 # How a region's chart names the ramps of a region whose demand is the contract book's alone.
@@ -1433,9 +1538,12 @@ def site_power_chart(
             if peak["mw_needed"] > first["mw_needed"] + 0.05
             else ""
         )
+        # "Up to ... that month": the month's most, beside the power table's first short day's
+        # MW (the demo's us-west-a read 32.6 MW here, 31.1 MW there, one site and one day).
         takeaway = (
-            f"{site} is short of power from {first['month']:%b %Y}: {fmt_mw(first['mw_needed'])} "
-            f"needed, more than is energized there on {first['short_days']} of its days (from "
+            f"{site} is short of power from {first['month']:%b %Y}: up to "
+            f"{fmt_mw(first['mw_needed'])} needed that month, more than is energized there on "
+            f"{first['short_days']} of its days (from "
             f"{fmt_mw(first['energized_mw'])}){most}. Power, not blocks, is the constraint there."
         )
         # MW past the ceiling are no contract's to bring on: "power is the constraint" alone

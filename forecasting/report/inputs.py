@@ -117,6 +117,7 @@ __all__ = [
     "order_by_grain",
     "orders_frame",
     "orders_monthly_only",
+    "orders_status_only",
     "past_the_plan",
     "past_the_plan_capital",
     "plan_orders",
@@ -1107,6 +1108,21 @@ def status_only(inputs: ReportInputs) -> pl.Expr:
     an amber short on the monthly rows alone, :func:`shortfall_only` for one short past the
     verified days; null otherwise."""
     return pl.coalesce(green_only(inputs), monthly_grain_only(), shortfall_only(inputs))
+
+
+def orders_status_only(orders: pl.DataFrame, inputs: ReportInputs) -> pl.Series:
+    """What each order of the plan's status says after its colour (``orders``: PLACEMENTS
+    rows), read off its own shortfall (``exhaustion_date``) by the rule of a trigger row's
+    (:func:`status_only`). The demo's front card read "2026-12-13 (eu-west · all, green, a
+    later order: 1 × cell-gb200-8192 ...: place it by then)", plain, for a shortfall in Oct
+    2028 where the run verifies its statuses to 2027-06-06 only; its pool read "green to
+    2027-06-06 only: not verified beyond"."""
+    missing = [
+        pl.lit(value=False).alias(name)
+        for name in ("monthly_only", "unverified_green")
+        if name not in orders.columns
+    ]
+    return orders.with_columns(missing).select(status_only(inputs).alias("status_only")).to_series()
 
 
 def monthly_grain_only() -> pl.Expr:

@@ -1200,6 +1200,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         later_orders_due_first,
         n_plus_one_lines,
         orders_monthly_only,
+        orders_status_only,
         power_counts,
         power_view,
         retiring_line,
@@ -1254,12 +1255,15 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_then=_power_then(late),
         # Each with its grain: after an order not verified at the daily grain, neither is it,
         # nor one sized on a month a default run reads by the day (orders_monthly_only).
+        # And how far its own shortfall is verified, as the pages' card says it.
         later_due_first=orders_monthly_only(
             later_orders_due_first(inputs.triggers, inputs.placements),
             inputs.triggers,
             daily_end=daily_end(inputs),
             as_of=inputs.as_of,
-        ).to_dicts(),
+        )
+        .pipe(lambda due: due.with_columns(orders_status_only(due, inputs)))
+        .to_dicts(),
         new_site_first=new_site_first(inputs),
         to_place=trigger_capital(inputs),
         idle=idle_risk_line(inputs),

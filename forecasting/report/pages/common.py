@@ -50,6 +50,7 @@ from forecasting.report.inputs import (
     extrapolated_reach,
     green_verified_to,
     later_orders_due_first,
+    orders_status_only,
     past_the_plan,
     past_the_plan_capital,
     plan_orders,
@@ -427,8 +428,11 @@ def next_order_by(inputs: ReportInputs) -> str:
     if (early := later_orders_due_first(t, inputs.placements)).height:
         due = early.row(0, named=True)
         more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
-        # Its status too: the CLI said "(red)" where the card named a red order without it.
-        status = f"{due['status']}, " if due.get("status") else ""
+        # Its status too: the CLI said "(red)" where the card named a red order without it;
+        # and how far its own shortfall is verified, as its pool's row says it.
+        only = orders_status_only(early.head(1), inputs)[0]
+        said = f"{due['status']} {only}" if only else due.get("status")
+        status = f"{said}, " if said else ""
         return (
             f"{by_date(due['order_by'], inputs.as_of, today=today)} "
             f"({due['region']} · {due['pool']}, {status}a later "

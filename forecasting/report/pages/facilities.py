@@ -23,6 +23,7 @@ from forecasting.report.inputs import (
     facilities_last_month,
     later_orders,
     orders_monthly_only,
+    orders_status_only,
     power_view,
     unjudged_regions_of,
     unserved_blocks_of,
@@ -36,6 +37,7 @@ from forecasting.report.pages.common import (
     Badge,
     Cell,
     Page,
+    Stacked,
     Table,
     blocks_text,
     by_date,
@@ -602,6 +604,14 @@ def _step_downs(inputs: ReportInputs) -> list[str]:
 _LATER = "later order "
 
 
+def _later_status(row: dict[str, Any]) -> Cell:
+    """A later order's status cell, with what its own shortfall's date allows where the row
+    carries it (``status_only``: report.inputs.orders_status_only)."""
+    cell = (_LATER, Badge(row["status"]))
+    only = row.get("status_only")
+    return Stacked(cell, only) if only else cell
+
+
 def _placed(
     placement: dict[str, Any] | None, arrives: date | None, *, new_site: str | None = None
 ) -> tuple[str, str]:
@@ -747,6 +757,8 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     later = orders_monthly_only(
         later_orders(inputs.placements), inputs.triggers, daily_end=end, as_of=inputs.as_of
     )
+    # How far each one's own shortfall is verified, as the finance page's later orders say.
+    later = later.with_columns(orders_status_only(later, inputs))
     for p in later.iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"], new_site=arrival(p))
@@ -764,7 +776,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     site,
                     fmt_gpus(per_block * p["blocks"] if per_block else None),
                     fmt_mw(p["mw"]),
-                    (_LATER, Badge(p["status"])),
+                    _later_status(p),
                     arrives,
                     MISSING,
                     (by(p) or f"none: {NO_ORDER_BY}")
@@ -834,6 +846,7 @@ def _power_orders_table(
     new_site: tuple[Dated, Dated] | None = None,
     as_of: date | None = None,
     next_report: date | None = None,
+    inputs: ReportInputs | None = None,
 ) -> Table:
     """The triggers' orders and the plan's later ones, the heaviest first; the orders not
     sized last, their MW not measured ("No data: no blocks to order" read beside three). A
@@ -862,6 +875,10 @@ def _power_orders_table(
         pl.lit(None, pl.Date).alias("waiting_order_by"),
         pl.lit(None, pl.Date).alias("waiting_order_by_last"), pl.lit(None, pl.Date).alias("as_of"),
     )  # fmt: skip
+    # With ``inputs``, a later order says how far its own shortfall is verified, as on finance.
+    only = [None] * later.height if inputs is None else orders_status_only(later, inputs)
+    later = later.with_columns(pl.Series("status_only", only, dtype=pl.String))
+    due = due.with_columns(pl.lit(None, pl.String).alias("status_only"))
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
         [
@@ -877,7 +894,7 @@ def _power_orders_table(
             + _past_part(r, by),
             in_service_text(r, later=r["later"], new_site=arrival(r))
             + (past_the_horizon(r, end=end) if r["later"] else ""),
-            (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
+            _later_status(r) if r["later"] else Badge(r["status"]),
         ]
         for r in due.sort("mw", descending=True, nulls_last=True).iter_rows(named=True)
     ]
@@ -1097,6 +1114,7 @@ def facilities_page(inputs: ReportInputs) -> str:
             ),
             as_of=inputs.as_of,
             next_report=inputs.next_report,
+            inputs=inputs,
         ),
         power_contracts=_power_contracts_table(
             power_view(inputs),

@@ -44,6 +44,7 @@ from forecasting.report.inputs import (
     low_missed,
     low_verified_to,
     orders_monthly_only,
+    orders_status_only,
     past_the_plan,
     plan_orders,
     status_headline,
@@ -814,6 +815,7 @@ def _later_orders_table(
     arrives_with: Callable[[dict[str, Any]], str | None] | None = None,
     as_of: date | None = None,
     next_report: date | None = None,
+    inputs: ReportInputs | None = None,
 ) -> Table:
     """The orders the plan places after the triggers', by order-by date: with the shortfall
     each is for and its status (a later order landing a year after its shortfall sat among
@@ -823,7 +825,9 @@ def _later_orders_table(
     An order whose blocks run only after ``end``, the plan's last day, says so beside its
     arrival and its capital (not in the plan's totals: report.inputs.past_the_plan), and an
     order-by date read from a month short past the daily rows says its grain, as the
-    triggers' rows do: plain, "$737.3M" and "2027-03-15" read as measured figures."""
+    triggers' rows do: plain, "$737.3M" and "2027-03-15" read as measured figures. With
+    ``inputs``, a status says how far its own shortfall is verified (:func:`orders_status_only`),
+    as a pool's row does: the demo's Oct 2028 cell read a plain "green"."""
     # Blocks past every site's ceiling have no order-by date (triggers.common.NO_ORDER_BY):
     # listed after the dated orders, not first as a missing date sorts.
     later = past_the_plan(later_orders(placements), end=end).sort(
@@ -834,11 +838,19 @@ def _later_orders_table(
         # its later orders are not verified at the daily grain either, and say so as it does;
         # so does one sized on a month a default run reads by the day, and those after it.
         later = orders_monthly_only(later, triggers, daily_end=daily_end, as_of=as_of)
+    only = [None] * later.height if inputs is None else orders_status_only(later, inputs)
+    later = later.with_columns(pl.Series("status_only", only, dtype=pl.String))
     rows: list[list[Cell]] = [
         [
             r["region"],
             r["pool"],
-            Badge(r["status"]) if r["status"] else MISSING,
+            (
+                Stacked(Badge(r["status"]), r["status_only"])
+                if r["status_only"]
+                else Badge(r["status"])
+            )
+            if r["status"]
+            else MISSING,
             _later_order_by_text(
                 r,
                 daily_end=daily_end,
@@ -1998,6 +2010,7 @@ def finance_page(inputs: ReportInputs) -> str:
             arrives_with=_new_site_arrivals(inputs),
             as_of=inputs.as_of,
             next_report=inputs.next_report,
+            inputs=inputs,
         ),
         "pipeline": _pipeline_table(
             inputs.pipeline_deals, as_of=inputs.as_of, next_report=inputs.next_report

@@ -13,7 +13,13 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES
 from forecasting.longrange import targets_verdict
-from forecasting.report.figures import Chart, backlog_chart, fan_chart, slo_chart
+from forecasting.report.figures import (
+    Chart,
+    PoolExhaustion,
+    backlog_chart,
+    fan_chart,
+    slo_chart,
+)
 from forecasting.report.format import (
     MISSING,
     fmt_count,
@@ -30,6 +36,8 @@ from forecasting.report.inputs import (
     ReportInputs,
     book_only_levels_of,
     book_only_regions_of,
+    daily_end,
+    green_verified_to,
     held_silent_ids,
     unplayed_text,
     unserved_blocks_of,
@@ -126,10 +134,34 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             calibrated=inputs.plan_calibrated,
             quantile=_trigger_quantile(inputs),
             book_only=region in book or hierarchy.id_of(region, cls) in book_levels,
+            exhaustion=_pool_exhaustion(inputs, region=region, workload_class=cls),
         )
         if chart:
             charts.append(chart)
     return charts
+
+
+def _pool_exhaustion(
+    inputs: ReportInputs, *, region: str, workload_class: str
+) -> PoolExhaustion | None:
+    """The triggers' verdict on the pool a chart draws (all classes: ``all``; training: its
+    own pool), so the platform page dates a shortfall as the finance page and CLI do; None
+    for a class no trigger judges or a pool without a trigger row."""
+    pool = {ALL_CLASSES: "all", WorkloadClass.TRAINING.value: "training"}.get(workload_class)
+    if pool is None:
+        return None
+    row = inputs.triggers.filter((pl.col("region") == region) & (pl.col("pool") == pool))
+    # A vacant or unmeasured pool has its own words on every page; no date to give here.
+    flags = [f for f in ("vacant_pool", "unmeasured_training") if f in row.columns]
+    if row.is_empty() or any(row.item(0, f) for f in flags):
+        return None
+    day = row.item(0, "exhaustion_date")
+    end = daily_end(inputs)
+    return PoolExhaustion(
+        day=day,
+        monthly=day is not None and end is not None and day > end,
+        verified_to=green_verified_to(inputs),
+    )
 
 
 def _trigger_quantile(inputs: ReportInputs) -> str:
