@@ -1233,16 +1233,21 @@ def _paths_split_as_their_history(
     if not (weights > 0).any():
         return paths
     out = frame["y"].cast(pl.Float64).to_numpy().copy()
-    day_at = {d: j for j, d in enumerate(days)}
-    sample_at = {s: k for k, s in enumerate(samples)}
+    # Indices by search, not by a Python lookup per row: the lookups were two thirds of this
+    # step's 3 s on the demo fleet.
+    day_index = leaf["ds"].unique().sort().to_numpy()
+    sample_index = leaf["sample_id"].unique().sort().to_numpy()
     for (parent,), rows in leaf.partition_by("_parent", as_dict=True).items():
         names, mix, over = mixes[str(parent)]
-        at = {n: i for i, n in enumerate(names)}
         # A customer of the paths the history does not split (one that stopped) keeps its own.
         known = rows.filter(pl.col("unique_id").is_in(names))
-        ci = np.array([at[u] for u in known["unique_id"]], dtype=np.int64)
-        dj = np.array([day_at[d] for d in known["ds"]], dtype=np.int64)
-        sk = np.array([sample_at[s] for s in known["sample_id"]], dtype=np.int64)
+        ci = (
+            known["unique_id"]
+            .replace_strict(names, list(range(len(names))), return_dtype=pl.Int64)
+            .to_numpy()
+        )
+        dj = np.searchsorted(day_index, known["ds"].to_numpy())
+        sk = np.searchsorted(sample_index, known["sample_id"].to_numpy())
         values = np.zeros((len(names), len(days), len(samples)))
         values[ci, dj, sk] = known["y"].cast(pl.Float64).to_numpy()
         whole = values.sum(axis=0)
