@@ -16,6 +16,7 @@ from rich.text import Text
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
 from forecasting.ingest import IngestResult
+from forecasting.options import ForecastOptions
 from forecasting.schema import (
     BOOK_ONLY_LABEL,
     BOOK_STATUS,
@@ -459,10 +460,12 @@ def _decision_table(run: ForecastRun) -> list[Table]:
         table.add_row(run.daily_only)
         return [table]
     followed = f"; {run.plan_change}" if run.plan_change else ""
-    # `--horizon-months 12` printed "plan horizon 37 months" and never said why.
+    # `--horizon-months 12` printed "plan horizon 37 months" and never said why; "raised
+    # from the 36 asked" then read to a `--horizon 6w` run as if it had asked for 36 months.
+    default = ForecastOptions.model_fields["horizon_months"].default
     raised = (
-        f", raised from the {run.horizon_months_asked} asked to reach the plan's longest lead "
-        "time (blocks and power) plus the buffer"
+        f", raised from {run.horizon_months_asked} (--horizon-months, {default} by default) to "
+        "reach the plan's longest lead time (blocks and power) plus the buffer"
         if 0 < run.horizon_months_asked < run.horizon_months
         else ""
     )

@@ -911,9 +911,11 @@ def test_a_plan_horizon_raised_by_the_lead_times_says_so() -> None:
         return _forecast_tables_text(run)
 
     assert (
-        "plan horizon 37 months (daily, then monthly, raised from the 12 asked to reach the "
-        "plan's longest lead time (blocks and power) plus the buffer)"
+        "plan horizon 37 months (daily, then monthly, raised from 12 (--horizon-months, 36 by "
+        "default) to reach the plan's longest lead time (blocks and power) plus the buffer)"
     ) in title(12)
+    # The default was read as a run's own ask: "raised from the 36 asked" at `--horizon 6w`.
+    assert "raised from 36 (--horizon-months, 36 by default)" in title(36).replace("\n", " ")
     assert "plan horizon 37 months (daily, then monthly);" in title(37)
     assert "plan horizon 37 months (daily, then monthly);" in title(0)
 

@@ -666,3 +666,25 @@ def test_the_facilities_tables_say_a_later_order_s_status_as_finance_does() -> N
     # order short at the monthly grain only, it says so, as finance's later-orders table does.
     said = "later order red (monthly grain: not verified at the daily grain)"
     assert page.count(said) == 2, page
+
+
+def test_orders_csv_says_a_later_order_s_own_status_as_the_pages_do(tmp_path: Path) -> None:
+    """orders.csv's ``status_shown`` read a later order by its pool's words: a green later
+    order for a shortfall past the verified days read a plain "green" there (and a red one a
+    plain "red" where its pool's own date is verified), while the front card, the finance and
+    facilities tables read "green to DAY only: not verified beyond". The download says the
+    order's own, by the one rule (``orders_status_only``)."""
+    from forecasting.report import publish_report
+    from forecasting.report.inputs import green_verified_to
+
+    green = _weekly(later_first=True)
+    green = replace(green, placements=green.placements.with_columns(status=pl.lit("green")))
+    verified = green_verified_to(green)
+    assert verified is not None
+    folder = publish_report(green, root=tmp_path)
+    orders = pl.read_csv(folder / "orders.csv").filter(pl.col("tranche") == 2)
+    assert (
+        orders.height
+        and orders["status_shown"].to_list()
+        == [f"green to {verified} only: not verified beyond"] * orders.height
+    ), orders["status_shown"].to_list()

@@ -40,6 +40,7 @@ from forecasting.report.inputs import (
     order_by_grain,
     orders_frame,
     orders_monthly_only,
+    orders_status_only,
     past_the_plan,
     size_note,
     split_new_site,
@@ -439,13 +440,19 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     # So are the later orders after it, whose shortfalls start where its size, not verified
     # at the daily grain, ends (a 28-day run's us-west cell, due first, read as measured),
     # and a later order sized on a month a default run reads by the day, and those after it.
+    orders = orders_monthly_only(
+        orders_frame(inputs.placements, end=last),
+        inputs.triggers,
+        daily_end=end,
+        as_of=inputs.as_of,
+    )
+    # A later order's own shortfall (or a share of a trigger's order whose status is its own)
+    # says how far it is verified, as the pages read it: the demo's eu-west cell-gb200 for Oct
+    # 2028 read a plain "green" here beside the pages' "green to 2027-06-06 only: not verified
+    # beyond".
+    own = orders_status_only(orders, inputs)
     orders = (
-        orders_monthly_only(
-            orders_frame(inputs.placements, end=last),
-            inputs.triggers,
-            daily_end=end,
-            as_of=inputs.as_of,
-        )
+        orders.with_columns(own.alias("_own_only"))
         .with_columns(
             exhaustion_grain=exhaustion_grain(end),
             order_by_grain=order_by_grain(end),
@@ -469,11 +476,16 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         # shows its own, as the facilities and finance pages do: a fleet 3x over its plan
         # read "green" beside "red" in one row, its pool's colour on a green later order.
         .with_columns(
-            status_shown=pl.when(pl.col("status") == pl.col("pool_status"))
+            status_shown=pl.when(
+                ((pl.col("tranche") > 1) | (pl.col("status") != pl.col("pool_status")))
+                & pl.col("_own_only").is_not_null()
+            )
+            .then(pl.format("{} {}", "status", "_own_only"))
+            .when(pl.col("status") == pl.col("pool_status"))
             .then(pl.coalesce("status_shown", status_shown(inputs)))
             .otherwise(status_shown(inputs))
         )
-        .drop("pool_status")
+        .drop("pool_status", "_own_only")
     )
     # Added columns go last: a reader of the download by position keeps its columns.
     orders = orders.select(pl.exclude("order_by_blocks"), "order_by_blocks")
