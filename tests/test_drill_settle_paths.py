@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import polars as pl
-from hand_plans import fluid_policies
+from test_drill_borderline import DAYS, MONDAY, _plan
 
-from forecasting.capacity import CapacityPlan
 from forecasting.drills import scenario_from_args
 from forecasting.options import DrillOptions
 from forecasting.runs import PlayedDrill, play_drill, settled_play
 from forecasting.schema import BORDERLINE, PASS
-
-MONDAY = date(2026, 1, 5)
-DAYS = 14
-
-
-def _plan() -> CapacityPlan:
-    """One rack of 100 GPUs; inference keeps 20 % free, so 80 GPUs hold its SLO."""
-    block: dict[str, Any] = {
-        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
-        "gpus": 100, "mw": 1.0, "status": "live", "classes": ["inference"],
-    }  # fmt: skip
-    return CapacityPlan.model_validate(
-        {"policy": fluid_policies(inference={"headroom": 0.2}), "block": [block]}
-    )
 
 
 def _stored(count: int) -> pl.DataFrame:
