@@ -29,7 +29,7 @@ demo: $(STAMP)
 # the slow tests mostly wait on a server, a browser or a child process, so files overlap. The
 # files go in conftest's order (the longest first), not xdist's (the most tests first).
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile --no-loadscope-reorder --durations=30
 
 # The inner loop: unit tests only (no Prefect server, browser, crash or accuracy runs), in
 # about two minutes. `make test` and CI still run everything.
