@@ -1294,8 +1294,9 @@ def _paths_split_as_their_history(
     6-day pause (ETS read the pause as a random walk) read a 26-week mean of 991 GPUs and a
     q90 of 2,693 beside its class's 6,127 (synth seed 3, 90 days), a share of its class's
     growth no day of its history had; now 476 and 769 (its mean measure's q50 252 GPUs; its
-    peak's q50 455 is its share of its class's growth read off its short model's first weeks,
-    which MinT lifted to 381-435 GPUs). Customers' 26-week mean-measure q50 over their
+    peak's q50 455 was its share of its class's growth read off its short model's first weeks,
+    which MinT lifted to 381-435 GPUs; its own history's share since session 65,
+    :func:`_history_peak_shares`). Customers' 26-week mean-measure q50 over their
     last-28-day level grown as their class's q50 grew, synth seeds 1, 3, 7 (90 days): at most
     1.40 / 1.67 / 1.63 -> 1.15 / 1.42 / 1.46, below 0.67 on 5 / 7 / 6 customers -> 1 / 1 / 1;
     q90 over its last-28-day peak so grown at most 5.1 / 7.0 / 8.6 -> 3.5 / 2.3 / 3.0. On days
