@@ -679,18 +679,22 @@ def _customer_peaks(
     growth_days: pl.DataFrame,
     *,
     as_of: date,
+    own_shares: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``forecast`` with each customer's peak rows moving, with the lead, from its short model
     to its share of its class's growth model (``growth_days``: the classes' long-horizon daily
     peaks), as its class moves from its short model (``short``) to that growth model.
 
-    Its share is its short model's peak over its class's, over the days the short model holds
-    alone (days 1 to 28), so a class whose short model trends apart from its customers' does
-    not move their share. A lone customer, the same series as its class, reads its class's
-    band. Scaled by its class's ratio of means instead, a customer kept its short model's band,
-    which widens with the lead, while its class moved onto the growth model's narrower one: the
-    only customer of a class read a q90 twice its class's six months out (892 GPUs against
-    442).
+    Its share is its own history's (``own_shares``, :func:`_history_peak_shares`) where that
+    reads, else its short model's peak over its class's over the days the short model holds
+    alone (days 1 to 28). Read off those days alone, the share was what MinT's reconciliation
+    gave the customer, not what it ran: `synth --customers 12 --seed 3 --days 90`, us-east
+    evaluation northwind-ai read 1.6 times its class's peak (its months' q90 above its class's
+    in every month), and a customer flat at 256 GPUs a share its days never had. A lone
+    customer, the same series as its class, reads its class's band. Scaled by its class's
+    ratio of means instead, a customer kept its short model's band, which widens with the
+    lead, while its class moved onto the growth model's narrower one: the only customer of a
+    class read a q90 twice its class's six months out (892 GPUs against 442).
     """
     values = [c for c in _VALUES if c in forecast.columns and c in growth_days.columns]
     lead = (pl.col("ds") - pl.lit(as_of)).dt.total_days()
@@ -713,6 +717,12 @@ def _customer_peaks(
             .alias("share"),
         )
     )
+    if own_shares is not None and own_shares.height:
+        shares = shares.join(
+            own_shares.select("unique_id", pl.col("share").alias("own_share")),
+            on="unique_id",
+            how="left",
+        ).select("unique_id", pl.coalesce("own_share", "share").alias("share"))
     grown = growth_days.select(
         pl.col("unique_id").alias("parent"), "ds", *(pl.col(c).alias(f"{c}_growth") for c in values)
     )
@@ -877,8 +887,9 @@ def _customer_bands_held_open(
 
 
 def _customers_within_classes(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` (daily rows, both measures) with each customer's mean and quantiles at most its
-    class's on the same day and measure, and its quantiles non-decreasing in the level.
+    """``frame`` (daily or monthly rows, both measures) with each customer's mean and quantiles
+    at most its class's on the same day (or month) and measure, and its quantiles
+    non-decreasing in the level.
 
     A customer is part of its class on every path, so no quantile of it can exceed the class's
     (the regions are held to the total and the classes to their regions the same way). Its
@@ -1183,6 +1194,86 @@ def _anchors(own: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(anchors) & (anchors > 0), anchors, 1.0)
 
 
+def _history_peak_shares(
+    series: pl.DataFrame, stopped: pl.DataFrame, active: pl.DataFrame | None, *, as_of: date
+) -> pl.DataFrame:
+    """(unique_id, share): each customer's daily peak over its class's, as its history read it:
+    the share of the last ``_MIX_DAYS`` days it ran on, from its first busy day in them, times
+    its busy days' sum over its class's on them over the last ``_MIX_LEVEL_DAYS``, at most 1
+    (a customer's busiest hour is never above its class's). The class reads as its customers
+    still active made it (``active``); stopped customers and classes of one customer are left
+    out, and so is a customer never busy in the window (no share to read).
+
+    The short model's first 28 days are not the customer's history: MinT's reconciliation
+    moved them (`synth --customers 12 --seed 3 --days 90`: us-east evaluation northwind-ai at
+    1.6 times its class's peak), and a share read off them lifted every month of the plan."""
+    y = pl.col("y").cast(pl.Float64)
+    recent = series.lazy().filter(
+        (pl.col("measure") == Measure.PEAK.value)
+        & pl.col("ds").is_between(as_of - timedelta(days=_MIX_DAYS - 1), as_of)
+        & y.is_not_null()
+        & y.is_not_nan()
+    )
+    classes = recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
+    if active is not None:
+        classes = (
+            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
+            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
+            .drop("active")
+        )
+    classes = classes.select(pl.col("unique_id").alias("parent"), "ds", y.clip(0.0).alias("whole"))
+    days = (
+        recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+        .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
+        .select("unique_id", hierarchy.parent().alias("parent"), "ds", y.clip(0.0).alias("own"))
+        .join(classes, on=["parent", "ds"])
+        .filter(pl.col("unique_id").n_unique().over("parent") > 1)
+        .collect()
+    )
+    out: list[tuple[str, float]] = []
+    for rows in days.partition_by("parent"):
+        names = sorted(rows["unique_id"].unique().to_list())
+        on = sorted(rows["ds"].unique().to_list())
+        at, day = {n: i for i, n in enumerate(names)}, {d: j for j, d in enumerate(on)}
+        own = np.zeros((len(names), len(on)))
+        whole = np.zeros(len(on))
+        own[[at[u] for u in rows["unique_id"]], [day[d] for d in rows["ds"]]] = rows[
+            "own"
+        ].to_numpy()
+        whole[[day[d] for d in rows["ds"]]] = rows["whole"].to_numpy()
+        busy: np.ndarray = np.greater(own, 0.0)
+        first = np.where(busy.any(axis=1), busy.argmax(axis=1), len(on))
+        since = np.arange(len(on))[None, :] >= first[:, None]
+        # How often it runs, from its first busy day in the window, times where it sits when
+        # it runs: its busy days' sum over its class's on those days, over the last four
+        # weeks (over the window where it ran on none of them). A pause is days it did not
+        # run, not a lower level: by its days' median share, a customer at 256 GPUs with six
+        # idle days in its last two weeks read 0.8 times its share; and by their sums, not a
+        # median share, a customer at 100 GPUs with a day of 400 every fourth day is not read
+        # at its quiet days.
+        often = np.divide(
+            (busy & since).sum(axis=1),
+            since.sum(axis=1),
+            out=np.zeros(len(names)),
+            where=since.sum(axis=1) > 0,
+        )
+        recent_days = np.asarray(np.arange(len(on)) >= len(on) - _MIX_LEVEL_DAYS)
+        ran: np.ndarray = np.logical_and(busy, recent_days[None, :])
+        ran = np.where(np.asarray(ran.any(axis=1))[:, None], ran, busy)
+        seen = np.asarray(busy.any(axis=1))
+        whole_ran = (whole[None, :] * ran).sum(axis=1)
+        level = np.divide(
+            (own * ran).sum(axis=1), whole_ran, out=np.full(len(names), np.nan), where=whole_ran > 0
+        )
+        shares = np.clip(often * level, 0.0, 1.0)
+        out.extend(
+            (name, float(share))
+            for name, share, ever in zip(names, shares, seen, strict=True)
+            if ever and np.isfinite(share)
+        )
+    return pl.DataFrame(out, schema={"unique_id": pl.String, "share": pl.Float64}, orient="row")
+
+
 def _paths_split_as_their_history(
     paths: pl.DataFrame,
     mixes: Mapping[str, tuple[list[str], np.ndarray, np.ndarray]],
@@ -1203,8 +1294,9 @@ def _paths_split_as_their_history(
     6-day pause (ETS read the pause as a random walk) read a 26-week mean of 991 GPUs and a
     q90 of 2,693 beside its class's 6,127 (synth seed 3, 90 days), a share of its class's
     growth no day of its history had; now 476 and 769 (its mean measure's q50 252 GPUs; its
-    peak's q50 455 is its share of its class's growth read off its short model's first weeks,
-    which MinT lifted to 381-435 GPUs). Customers' 26-week mean-measure q50 over their
+    peak's q50 455 was its share of its class's growth read off its short model's first weeks,
+    which MinT lifted to 381-435 GPUs; its own history's share since session 65,
+    :func:`_history_peak_shares`). Customers' 26-week mean-measure q50 over their
     last-28-day level grown as their class's q50 grew, synth seeds 1, 3, 7 (90 days): at most
     1.40 / 1.67 / 1.63 -> 1.15 / 1.42 / 1.46, below 0.67 on 5 / 7 / 6 customers -> 1 / 1 / 1;
     q90 over its last-28-day peak so grown at most 5.1 / 7.0 / 8.6 -> 3.5 / 2.3 / 3.0. On days
@@ -1350,6 +1442,7 @@ def _customer_months(
     *,
     as_of: date,
     peak_shares: pl.DataFrame | None = None,
+    own_shares: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """A customer's monthly rows: its class's, times its share of its class.
 
@@ -1372,6 +1465,12 @@ def _customer_months(
     classes' own: +5.0/-2.6/-15.0 %; with one backtest cut-off keeping the combination,
     ``longrange._pooled_choice``, -1.3 % and +0.1 % at 364), the month above q90 in 36/33/36 %
     -> 13/19/22 % of customer-months (README, "Customers' monthly peaks").
+
+    A customer without such months (a class with fewer complete months, a customer onboarded
+    within them) reads its share of its class's daily peak in its own history (``own_shares``,
+    :func:`_history_peak_shares`) for the peak measure, not its part of the short model's
+    first days, which MinT's reconciliation had moved: `synth --customers 12 --seed 3 --days
+    90` read us-east evaluation northwind-ai's months at 1.6 times its class's.
     """
     values = [c for c in _VALUES if c in months.columns]
     first = forecast.filter(
@@ -1393,6 +1492,12 @@ def _customer_months(
         .alias("share"),
     )
     low = high = pl.col("share")
+    if own_shares is not None and own_shares.height and measure == Measure.PEAK.value:
+        shares = shares.join(
+            own_shares.select("unique_id", pl.col("share").alias("own_share")),
+            on="unique_id",
+            how="left",
+        ).select("unique_id", "parent", pl.coalesce("own_share", "share").alias("share"))
     if peak_shares is not None and measure == Measure.PEAK.value:
         shares = shares.join(
             peak_shares.rename({"share": "month_share"}), on="unique_id", how="left"
@@ -1420,17 +1525,22 @@ def _customer_months(
 # Complete months of history a customer's share of its class's monthly peak is read on: the
 # fewest whose sums steady a share (two and four scored alike on the demo, one was noisier).
 _SHARE_MONTHS = 3
+# The fewest such months a share is read on: a 90-day fleet has two complete months, and with
+# none read there every customer's months were its share of its class's daily peak times its
+# class's busiest day (a flat customer's month 1.2 times what its months ever read).
+_MIN_SHARE_MONTHS = 2
 # Observed days that make a class's month complete enough to read its busiest day on.
 _MONTH_DAYS = 28
 
 
 def _month_peak_shares(series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     """(unique_id, share, low, high): each customer's busiest day in each of its class's last
-    ``_SHARE_MONTHS`` complete months before ``as_of``, over its class's busiest day: over the
-    months' sums, and the least and largest month's.
+    ``_SHARE_MONTHS`` complete months before ``as_of`` (``_MIN_SHARE_MONTHS`` at least), over
+    its class's busiest day: over the months' sums, and the least and largest month's.
 
     A complete month ends by ``as_of`` and has at least ``_MONTH_DAYS`` observed days of its
-    class. Left out (their part of the class's mean stays their share): classes with fewer
+    class. Left out (their share of their class's daily peak in their history stays their
+    share, :func:`_customer_months`): classes with fewer
     complete months, customers whose first busy day is inside the months (an onboarding ramp's
     months would set a share below where it has arrived) and customers that stopped.
     """
@@ -1454,7 +1564,7 @@ def _month_peak_shares(series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: da
         .sort("unique_id", "month")
         .group_by("unique_id")
         .tail(_SHARE_MONTHS)
-        .filter(pl.len().over("unique_id") == _SHARE_MONTHS)
+        .filter(pl.len().over("unique_id") >= _MIN_SHARE_MONTHS)
         .select(pl.col("unique_id").alias("parent"), "month", "whole")
     )
     customers = peaks.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
@@ -2700,8 +2810,11 @@ def extend_horizon(
     if ratio_parts:
         updated = _scaled(updated, pl.concat(ratio_parts), values)
     updated = _total_with_its_regions(updated, forecast, values)
+    own_shares = _history_peak_shares(series, stopped, active, as_of=as_of)
     if not peak_growth.is_empty():
-        updated = _customer_peaks(updated, peak_short, peak_growth, as_of=as_of)
+        updated = _customer_peaks(
+            updated, peak_short, peak_growth, as_of=as_of, own_shares=own_shares
+        )
     updated = updated.select(forecast.columns).cast(forecast.schema)
     paths = _constant_paths_held(
         _paths_split_as_their_history(
@@ -2720,7 +2833,12 @@ def extend_horizon(
                 [
                     monthly,
                     _customer_months(
-                        updated, monthly, measure, as_of=as_of, peak_shares=peak_shares
+                        updated,
+                        monthly,
+                        measure,
+                        as_of=as_of,
+                        peak_shares=peak_shares,
+                        own_shares=own_shares,
                     ),
                 ],
                 how="diagonal_relaxed",
@@ -2763,6 +2881,10 @@ def extend_horizon(
         ),
         where=pl.col("measure") == Measure.PEAK.value,
     )
+    # A customer is part of its class in every month as on every day: no quantile of its
+    # month above its class's (seed 3's us-east evaluation northwind-ai read a q90 1.6 times
+    # its class's in all 36 months).
+    monthly_all = measures.peaks_at_least_means(_customers_within_classes(monthly_all))
     if constant.height:
         updated = measures.peaks_at_least_means(
             _constant_rows_held(updated, forecast, constant, ["mean"])

@@ -1144,8 +1144,10 @@ def test_a_bursty_customer_s_peak_months_read_its_busiest_days_not_its_share_of_
 def test_a_customer_onboarded_within_the_share_months_keeps_its_share_of_today() -> None:
     """A newcomer at 300 GPUs for its last 40 days had no demand in most of the months a
     peak share is read on; read over them its share would be a third of where it has
-    arrived. It keeps its part of the class's mean over the first forecast week (300 of 900),
-    a third of its class's months, not the 13 % its three months' peaks would give."""
+    arrived. It keeps its share of today: its share of its class's daily peak in its own
+    history since it arrived (300 of 900 GPUs, its class's peak days a little higher with the
+    bursty neighbour's bursts: 0.32), about a third of its class's months, not the 13 % its
+    three months' peaks would give."""
     history = _bursty_beside_steady(onboarded_days=40)
     bottoms = ("total/r1/inference/steady", "total/r1/inference/bursty")
     short = _flat_result(history, (*bottoms, "total/r1/inference/newcomer"))
@@ -1154,7 +1156,7 @@ def test_a_customer_onboarded_within_the_share_months_keeps_its_share_of_today()
     klass = _months_past_the_days(ext, "total/r1/inference")
     assert newcomer.height >= 5
     ratio = newcomer.join(klass, on="ds").select(pl.col("q50") / pl.col("q50_right"))
-    assert ratio.to_series().to_list() == pytest.approx([1 / 3] * newcomer.height, rel=0.02)
+    assert ratio.to_series().to_list() == pytest.approx([0.32] * newcomer.height, rel=0.02)
 
 
 def test_the_total_moves_with_its_regions_past_the_short_model(
