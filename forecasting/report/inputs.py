@@ -148,6 +148,7 @@ __all__ = [
     "unplayed_text",
     "unserved_blocks_of",
     "unsized_by_region",
+    "untested_regions",
     "untested_series",
     "unweighed_candidates",
     "vacant_regions",
@@ -545,6 +546,16 @@ def untested_series(chosen: pl.DataFrame) -> list[str]:
     return [hierarchy.label_of(u) for u in ids]
 
 
+def untested_regions(inputs: ReportInputs) -> list[str]:
+    """The regions whose own demand (their region-level series) a baseline forecast that no
+    backtest measured (:func:`untested_series`; zero aside: :func:`unmeasured_series`), so
+    that no day of their statuses is verified whatever the other regions' backtests reach."""
+    rows = inputs.chosen.filter(
+        (hierarchy.depth() == 1) & (pl.col("model") != "zero") & pl.col("fallback").is_not_null()
+    )
+    return sorted(set(rows.select(hierarchy.level(1)).to_series().to_list()))
+
+
 def measured_reach(
     inputs: ReportInputs, *, q90_held_only: bool = False, q10_held_only: bool = False
 ) -> int:
@@ -794,6 +805,20 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         if blind.height == inputs.triggers.height and worst == "green":
             return said
         worst += f"; {said}"
+    # A region no backtest measured (too short a history) is not verified to the day the other
+    # regions' backtests reach: "every other pool green to 2027-01-03 only" named it with them.
+    untested = [r for r in untested_regions(inputs) if r not in vacant_regions(inputs)]
+    unbacked = inputs.triggers.filter(
+        pl.col("region").is_in(untested) & (pl.col("status") == "green")
+    )
+    verified = green_verified_to(inputs)
+    # Where the run verifies nothing, every green says so already (_green_uncalibrated).
+    if not unbacked.is_empty() and (verified is None or verified > inputs.as_of):
+        pools = ", ".join(
+            f"{r['region']}/{r['pool']}"
+            for r in unbacked.sort("region", "pool").iter_rows(named=True)
+        )
+        worst += f"; {pools} green ({UNMEASURED_GREEN})"
     gap = inputs.triggers.filter(unmeasured_class_rows())
     if not gap.is_empty():
         for why in sorted({unmeasured_words(r) for r in gap.iter_rows(named=True)}):
@@ -803,11 +828,13 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
                 if unmeasured_words(r) == why
             )
             worst += f"; {pools} {NOT_VERIFIED}: {why} (see the triggers' notes)"
-    verified = green_verified_to(inputs)
     # Where every green is verified short of the plan's end, each pool's row says so
     # (green_only): beside a red, the headline names them all, not the notes' alone. The
     # pools said "not verified" above are not named again.
-    apart = pl.col("region").is_in([*vacant_regions(inputs), *unmeasured]) | unmeasured_class_rows()
+    apart = (
+        pl.col("region").is_in([*vacant_regions(inputs), *unmeasured, *untested])
+        | unmeasured_class_rows()
+    )
     unverified = inputs.triggers.filter(
         (pl.col("status") == "green")
         & (pl.col("unverified_green") | (pl.lit(verified is not None) & ~apart))
@@ -1267,20 +1294,32 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
     # judged past 2026-12-13" read as two limits.
     judged_to = f"to {plan} only: {NOT_JUDGED} beyond, {why}"
     last = last_month if isinstance(last_month, date) else end
+    unmeasured = (
+        pl.when(flagged)
+        .then(pl.lit(f"({UNMEASURED_GREEN}; {judged})"))
+        .when(green)
+        .then(pl.lit(f"({UNMEASURED_GREEN})"))
+    )
     if verified is not None and verified <= inputs.as_of:
-        return (
-            pl.when(flagged)
-            .then(pl.lit(f"({UNMEASURED_GREEN}; {judged})"))
-            .when(green)
-            .then(pl.lit(f"({UNMEASURED_GREEN})"))
-        )
+        return unmeasured
+    # The run's day is the furthest any region's backtests reached: a region that started
+    # reporting 20 days before the as-of day, forecast by a baseline no backtest measured,
+    # read "green to 2027-01-03 only", the other regions' day, as if its own were verified.
+    untested = pl.col("region").is_in(pl.Series(untested_regions(inputs), dtype=pl.String))
     if verified is not None:
         short = f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"
         either = f"{short}; {judged}" if last is None or verified < last else judged_to
-        return pl.when(flagged).then(pl.lit(either)).when(green).then(pl.lit(short))
+        return (
+            pl.when(green & untested)
+            .then(unmeasured)
+            .when(flagged)
+            .then(pl.lit(either))
+            .when(green)
+            .then(pl.lit(short))
+        )
     if end is None:
         return pl.lit(None, pl.String)
-    return pl.when(flagged).then(pl.lit(judged_to))
+    return pl.when(green & untested).then(unmeasured).when(flagged).then(pl.lit(judged_to))
 
 
 def greens_qualified(inputs: ReportInputs) -> str:
