@@ -3243,3 +3243,40 @@ def test_the_forecast_tables_name_the_series_only_the_contract_book_holds() -> N
     assert "series only the contract book holds" in text
     assert "us-east · training · new pipeline only (new-1 at 5%)" in text
     assert f"each: {BOOK_OUTCOMES}" in text
+
+
+def test_a_folder_synth_wrote_ingests_whole_and_a_bad_file_in_it_still_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast ingest` on the folder `fleetcast synth` wrote exited 1: its capacity.toml
+    ("unknown file type") and events.csv ("missing required column(s)") failed as bad
+    telemetry, though each is a good file of another kind. A folder's plan, event calendar or
+    contract book is skipped with a note that says what it is and the command that takes it;
+    a file that is none of these (a bad telemetry row, a stray .toml) still fails."""
+    out = tmp_path / "fleet"
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["synth", "--days", "28", "--customers", "12", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["ingest", str(out), "--warehouse", warehouse]) == 0
+    said = capsys.readouterr()
+    table = " ".join(said.out.split())
+    assert "failed" not in table and "failed" not in said.err
+    assert "capacity.toml │ skipped" in table and "events.csv │ skipped" in table
+    notes = " ".join(said.err.split())
+    assert (
+        f"skipped {out / 'capacity.toml'}: a capacity plan, not telemetry: use it with "
+        f"FLEETCAST_CAPACITY={out / 'capacity.toml'} (or --capacity)"
+    ) in notes
+    assert (
+        f"skipped {out / 'events.csv'}: an event calendar, not telemetry: load it with "
+        f"`fleetcast events {out / 'events.csv'}`"
+    ) in notes
+    with connect(Path(warehouse), read_only=True) as wh:
+        assert wh.count("telemetry") > 0
+    # A genuinely bad file beside them still fails, by file, row, column and rule.
+    (out / "notes.toml").write_text('title = "not a plan"\n', encoding="utf-8")
+    bad = write_csv(out / "telemetry" / "late.csv", GOOD, BAD)
+    assert main(["ingest", str(out), "--warehouse", warehouse]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"failed {out / 'notes.toml'}: not read: unknown file type '.toml'" in err
+    assert f"quarantined {bad}: row 2, column gpus_running: negative" in err
