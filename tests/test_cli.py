@@ -2507,10 +2507,10 @@ def test_the_power_line_tells_contracting_power_from_bringing_contracted_power_f
             [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows).cast({"contract_by": pl.Date})],
             how="diagonal_relaxed",
         )
-        return dict(_cards(replace(inputs, power_triggers=power)))["contract more power by"]
+        return dict(_cards(replace(inputs, power_triggers=power)))["power to contract"]
 
-    assert "(us-east-a)" in card(sites) and "eu-west-a" not in card(sites)
-    assert "bring its planned power forward, no more MW" in card(sites[:1])
+    assert "at us-east-a by" in card(sites) and "eu-west-a" not in card(sites)
+    assert "bring eu-west-a's planned power forward (no more MW)" in card(sites[:1])
     alone = line(sites[:1])
     assert "contract power first" not in alone
     assert f"bring planned power forward first: eu-west-a by {by}" in alone
@@ -2568,11 +2568,11 @@ def test_the_power_line_names_no_contract_at_a_site_whose_need_passes_its_ceilin
             SimpleNamespace(run_id="t"),  # type: ignore[arg-type]
             Path("."),
         )
-        return power_lines(outcome)[0], dict(_cards(with_power))["contract more power by"]
+        return power_lines(outcome)[0], dict(_cards(with_power))["power to contract"]
 
     line, card = said(sites)
     assert f"contract power first: us-east-a by {by}" in line
-    assert "(us-east-a)" in card
+    assert "contract 10.2 MW at us-east-a by" in card
     line, card = said(sites[:1])
     assert "contract power first" not in line
     assert "a new site is needed first: us-east-b" in line
@@ -3162,9 +3162,9 @@ def test_the_contract_card_names_each_site_due_the_first_day() -> None:
         how="diagonal_relaxed",
     )
     card = dict(_cards(replace(_sited(sample_inputs()), power_triggers=power)))
-    said = card["contract more power by"]
-    assert said.startswith("2025-02-01"), said
-    assert said.endswith(f"(us-east-a, us-east-b; us-east-b at the {MONTHLY_GRAIN})"), said
+    said = card["power to contract"]
+    assert said.startswith("contract 10.2 MW at us-east-a and 5.0 MW at us-east-b by 2025-02-01")
+    assert said.endswith(f"(us-east-b at the {MONTHLY_GRAIN})"), said
 
 
 def test_the_contract_book_table_says_its_explanation_once() -> None:

@@ -2511,7 +2511,7 @@ def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:
     page = facilities_page(replace(inputs, plan=plan, power_triggers=inputs.power_triggers.clear()))
     assert f"not checked in {', '.join(unsited)} (no site)" in page
     assert f"No site is declared in {unsited[0]} (" in page
-    assert "none within the horizon" not in page
+    assert "nothing to contract within the horizon" not in page
 
 
 def test_every_class_in_the_sample_has_a_policy() -> None:
@@ -3626,7 +3626,7 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     assert f"{fmt_date(contract['contract_by'])} ({MONTHLY_GRAIN})" in cells(
         _power_contracts_table(power)
     )
-    assert MONTHLY_GRAIN in dict(_cards(monthly))["contract more power by"]
+    assert MONTHLY_GRAIN in dict(_cards(monthly))["power to contract"]
     # The CLI's lines read the same fields: the power line's flag, and each trigger row's.
     from types import SimpleNamespace
 
@@ -5325,8 +5325,8 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     ) in page
     assert "0.0 MW in the orders due" not in page
     assert (
-        "none within the horizon for the orders sized; not checked for 2 orders not sized "
-        "(us-east) contract more power by"
+        "nothing to contract within the horizon for the orders sized; not checked for 2 orders "
+        "not sized (us-east) power to contract"
     ) in page
     assert page.count("us-east not checked for 2 orders not sized in us-east") == 2
     assert "us-east green" not in page
