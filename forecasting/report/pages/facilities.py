@@ -166,7 +166,10 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             what = f"bring {owners} planned power forward (no more MW)"
         else:
             rows = tied.select("site", "mw_to_contract").iter_rows()
-            what = "contract " + _and([f"{fmt_mw(mw)} at {site}" for site, mw in rows])
+            # A row without its MW (stored before they were) says power, not "–".
+            what = "contract " + _and(
+                [f"{'power' if mw is None else fmt_mw(mw)} at {site}" for site, mw in rows]
+            )
         soon = next_report_words(day, as_of=inputs.as_of, next_report=inputs.next_report)
         said = f"{grain[2:]}{soon}" if grain else soon.removeprefix("; ")
         next_contract = f"{what} by {by}" + (f" ({said})" if said else "")
