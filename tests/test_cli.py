@@ -3261,7 +3261,8 @@ def test_a_folder_synth_wrote_ingests_whole_and_a_bad_file_in_it_still_fails(
     said = capsys.readouterr()
     table = " ".join(said.out.split())
     assert "failed" not in table and "failed" not in said.err
-    assert "capacity.toml │ skipped" in table and "events.csv │ skipped" in table
+    # The table's two rows for them (at 80 columns the file names wrap): both skipped.
+    assert table.count("skipped") == 2
     notes = " ".join(said.err.split())
     assert (
         f"skipped {out / 'capacity.toml'}: a capacity plan, not telemetry: use it with "
