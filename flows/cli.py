@@ -411,8 +411,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
     paths = _paths(args)
     path = paths.warehouse
-    files = ingest.telemetry_files(args.paths, warehouse=path)
-    if not files:
+    files, others = ingest.telemetry_files_and_others(args.paths, warehouse=path)
+    if not files and not others:
         raise UsageError(
             f"no files under {', '.join(map(str, args.paths))} "
             f"(telemetry files end {', '.join(ingest.FILE_SUFFIXES)})"
@@ -425,7 +425,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         from flows.ingest import ingest_files
 
         results = ingest_files(files, path, args.file_format, paths.capacity)
-    console.print(ingest_table(results))
+    # A folder's plan or event calendar is no failure: its row says what it is, and the line
+    # below the table the command that takes it.
+    skipped = [
+        ingest.IngestResult(o.path, "skipped", message=f"{o.kind}, not telemetry (see below)")
+        for o in others
+    ]
+    console.print(ingest_table([*results, *skipped]))
+    for other in others:
+        say(f"skipped {other.note}", error=True)
     # Loaded all the same, but in no table: a region the plan lacks (a typo, or a plan behind).
     for result in results:
         for line in result.warnings:

@@ -103,6 +103,7 @@ __all__ = [
     "FileFormat",
     "IngestFileError",
     "IngestResult",
+    "NotTelemetry",
     "NulledCells",
     "Plan",
     "Refused",
@@ -117,6 +118,7 @@ __all__ = [
     "scan_raw",
     "stage_rows",
     "telemetry_files",
+    "telemetry_files_and_others",
 ]
 
 FileFormat = Literal["csv", "parquet", "jsonl"]
@@ -446,6 +448,86 @@ def telemetry_files(paths: Iterable[Path], *, warehouse: Path | None = None) -> 
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class NotTelemetry:
+    """A file a folder holds that reads as another kind of input (a capacity plan, an event
+    calendar, a contract book): ingest leaves it out of the folder, and says what takes it."""
+
+    path: Path
+    kind: str
+    use: str
+
+    @property
+    def note(self) -> str:
+        return f"{self.path}: {self.kind}, not telemetry: {self.use}"
+
+
+# Top-level tables of capacity.toml (forecasting/capacity.py): a TOML with one of the first
+# two is a plan, whatever else it holds.
+_PLAN_TABLES = ("block", "policy")
+
+
+def _not_telemetry(path: Path) -> NotTelemetry | None:
+    """What ``path`` is if it reads as a capacity plan, an event calendar or a contract book,
+    with the command that takes it; None for anything else, which ingest then reads as
+    telemetry (and fails, by file, row, column and rule, if it is none)."""
+    import tomllib
+
+    from forecasting.contracts import REQUIRED_FIELDS as CONTRACT_FIELDS
+    from forecasting.events import REQUIRED_COLUMNS as EVENT_COLUMNS
+
+    quoted = shlex.quote(str(path))
+    name = path.name.lower()
+    if name.endswith(".toml"):
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        if any(key in document for key in _PLAN_TABLES):
+            return NotTelemetry(
+                path, "a capacity plan", f"use it with FLEETCAST_CAPACITY={quoted} (or --capacity)"
+            )
+        if set(document) == {"contract"}:
+            return NotTelemetry(
+                path, "a contract book", f"load it with `fleetcast contracts {quoted}`"
+            )
+        return None
+    if not name.endswith((".csv", ".csv.gz")):
+        return None
+    try:
+        header = set(_csv_header(path))
+    except IngestFileError:
+        return None
+    # A telemetry file with an "event" or "date" column of its own is telemetry all the same.
+    if header & {"ts", "gpus_running", GPU_HOURS}:
+        return None
+    if set(EVENT_COLUMNS) <= header:
+        return NotTelemetry(path, "an event calendar", f"load it with `fleetcast events {quoted}`")
+    if set(CONTRACT_FIELDS) <= header:
+        return NotTelemetry(path, "a contract book", f"load it with `fleetcast contracts {quoted}`")
+    return None
+
+
+def telemetry_files_and_others(
+    paths: Iterable[Path], *, warehouse: Path | None = None
+) -> tuple[list[Path], list[NotTelemetry]]:
+    """The files to ingest as :func:`telemetry_files` gives them, less those a folder holds
+    that read as a capacity plan, an event calendar or a contract book, which come second:
+    the folder `fleetcast synth` writes holds its capacity.toml and events.csv beside the
+    telemetry, and ingesting it whole failed both as bad telemetry. A file named on its own
+    is read as telemetry whatever it looks like (it fails saying what it looks like)."""
+    named = {p for p in paths if not p.is_dir()}
+    files: list[Path] = []
+    others: list[NotTelemetry] = []
+    for path in telemetry_files(paths, warehouse=warehouse):
+        other = None if path in named else _not_telemetry(path)
+        if other is None:
+            files.append(path)
+        else:
+            others.append(other)
+    return files, others
 
 
 def _of_the_warehouse(path: Path, warehouse: Path) -> bool:

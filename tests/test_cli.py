@@ -2507,10 +2507,10 @@ def test_the_power_line_tells_contracting_power_from_bringing_contracted_power_f
             [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows).cast({"contract_by": pl.Date})],
             how="diagonal_relaxed",
         )
-        return dict(_cards(replace(inputs, power_triggers=power)))["contract more power by"]
+        return dict(_cards(replace(inputs, power_triggers=power)))["power to contract"]
 
-    assert "(us-east-a)" in card(sites) and "eu-west-a" not in card(sites)
-    assert "bring its planned power forward, no more MW" in card(sites[:1])
+    assert "at us-east-a by" in card(sites) and "eu-west-a" not in card(sites)
+    assert "bring eu-west-a's planned power forward (no more MW)" in card(sites[:1])
     alone = line(sites[:1])
     assert "contract power first" not in alone
     assert f"bring planned power forward first: eu-west-a by {by}" in alone
@@ -2568,11 +2568,11 @@ def test_the_power_line_names_no_contract_at_a_site_whose_need_passes_its_ceilin
             SimpleNamespace(run_id="t"),  # type: ignore[arg-type]
             Path("."),
         )
-        return power_lines(outcome)[0], dict(_cards(with_power))["contract more power by"]
+        return power_lines(outcome)[0], dict(_cards(with_power))["power to contract"]
 
     line, card = said(sites)
     assert f"contract power first: us-east-a by {by}" in line
-    assert "(us-east-a)" in card
+    assert "contract 10.2 MW at us-east-a by" in card
     line, card = said(sites[:1])
     assert "contract power first" not in line
     assert "a new site is needed first: us-east-b" in line
@@ -3162,9 +3162,9 @@ def test_the_contract_card_names_each_site_due_the_first_day() -> None:
         how="diagonal_relaxed",
     )
     card = dict(_cards(replace(_sited(sample_inputs()), power_triggers=power)))
-    said = card["contract more power by"]
-    assert said.startswith("2025-02-01"), said
-    assert said.endswith(f"(us-east-a, us-east-b; us-east-b at the {MONTHLY_GRAIN})"), said
+    said = card["power to contract"]
+    assert said.startswith("contract 10.2 MW at us-east-a and 5.0 MW at us-east-b by 2025-02-01")
+    assert said.endswith(f"(us-east-b at the {MONTHLY_GRAIN})"), said
 
 
 def test_the_contract_book_table_says_its_explanation_once() -> None:
@@ -3243,3 +3243,41 @@ def test_the_forecast_tables_name_the_series_only_the_contract_book_holds() -> N
     assert "series only the contract book holds" in text
     assert "us-east · training · new pipeline only (new-1 at 5%)" in text
     assert f"each: {BOOK_OUTCOMES}" in text
+
+
+def test_a_folder_synth_wrote_ingests_whole_and_a_bad_file_in_it_still_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast ingest` on the folder `fleetcast synth` wrote exited 1: its capacity.toml
+    ("unknown file type") and events.csv ("missing required column(s)") failed as bad
+    telemetry, though each is a good file of another kind. A folder's plan, event calendar or
+    contract book is skipped with a note that says what it is and the command that takes it;
+    a file that is none of these (a bad telemetry row, a stray .toml) still fails."""
+    out = tmp_path / "fleet"
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["synth", "--days", "28", "--customers", "12", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["ingest", str(out), "--warehouse", warehouse]) == 0
+    said = capsys.readouterr()
+    table = " ".join(said.out.split())
+    assert "failed" not in table and "failed" not in said.err
+    # The table's two rows for them (at 80 columns the file names wrap): both skipped.
+    assert table.count("skipped") == 2
+    notes = " ".join(said.err.split())
+    assert (
+        f"skipped {out / 'capacity.toml'}: a capacity plan, not telemetry: use it with "
+        f"FLEETCAST_CAPACITY={out / 'capacity.toml'} (or --capacity)"
+    ) in notes
+    assert (
+        f"skipped {out / 'events.csv'}: an event calendar, not telemetry: load it with "
+        f"`fleetcast events {out / 'events.csv'}`"
+    ) in notes
+    with connect(Path(warehouse), read_only=True) as wh:
+        assert wh.count("telemetry") > 0
+    # A genuinely bad file beside them still fails, by file, row, column and rule.
+    (out / "notes.toml").write_text('title = "not a plan"\n', encoding="utf-8")
+    bad = write_csv(out / "telemetry" / "late.csv", GOOD, BAD)
+    assert main(["ingest", str(out), "--warehouse", warehouse]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"failed {out / 'notes.toml'}: not read: unknown file type '.toml'" in err
+    assert f"quarantined {bad}: row 2, column gpus_running: negative" in err

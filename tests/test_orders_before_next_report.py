@@ -131,7 +131,7 @@ def test_a_contract_by_date_before_the_next_report_says_so() -> None:
     plain = _power_contracts_table(_power(far), as_of=AS_OF, next_report=NEXT)
     assert plain.rows[0][by] == str(far)
     page = _visible(facilities_page(replace(_weekly(), power_triggers=_power(soon))))
-    assert f"{soon} (us-east-b; {SOON})" in page
+    assert f"at us-east-b by {soon} ({SOON})" in page
 
 
 def test_a_new_site_order_by_before_the_next_report_says_so() -> None:

@@ -2511,7 +2511,7 @@ def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:
     page = facilities_page(replace(inputs, plan=plan, power_triggers=inputs.power_triggers.clear()))
     assert f"not checked in {', '.join(unsited)} (no site)" in page
     assert f"No site is declared in {unsited[0]} (" in page
-    assert "none within the horizon" not in page
+    assert "nothing to contract within the horizon" not in page
 
 
 def test_every_class_in_the_sample_has_a_policy() -> None:
@@ -3189,8 +3189,11 @@ def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
         triggers = pl.concat([POWER_TRIGGERS_SCHEMA.to_frame(), frame], how="diagonal_relaxed")
         return facilities_page(replace(plain, power_triggers=triggers))
 
-    assert "2025-03-18, 614 days ago: late (us-east-b)" in power(date(2025, 3, 18))
-    assert "2027-03-18 (us-east-b)" in power(date(2027, 3, 18))
+    # No MW stored on the row: the card says power, not a MW figure it does not have.
+    assert "contract power at us-east-b by 2025-03-18, 614 days ago: late" in power(
+        date(2025, 3, 18)
+    )
+    assert "contract power at us-east-b by 2027-03-18" in power(date(2027, 3, 18))
 
 
 def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
@@ -3466,13 +3469,15 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     )
 
 
-def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late() -> None:
+def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_late_as_the_table() -> None:
     """A 7-day run's us-east/all read "red" in the headline and "order by 2026-09-04, 90 days
     ago: late" on the next order-by card, where its 182-day run read green: its only shortfall
     was on the first monthly row. Such a trigger (amber, its note saying it is not verified at
     the daily grain) is named in the headline as monthly only, and the card gives its date as
-    the monthly rows', not as late. Both read the trigger's monthly_only field: its note
+    the monthly rows', late by the orders table's words ("N days before the as-of date").
+    Both read the trigger's monthly_only field: its note
     reworded, the pages still say so, and the phrase in a note not flagged says nothing."""
+    from forecasting.text import before_as_of
     from forecasting.triggers.common import MONTHLY_ONLY
 
     inputs = _sited(sample_inputs())
@@ -3492,9 +3497,12 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
         f"amber; {first['region']}/{first['pool']} amber on the monthly rows past the daily "
         f"ones only: {MONTHLY_ONLY} (see the triggers' notes)"
     )
+    # Gone by, the monthly rows' date says how long before the as-of day, as the orders
+    # table's does (text.before_as_of): "late", but not "N days ago: late" as a daily date.
     card = (
         f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
-        f"({first['region']} · {first['pool']}, amber: see its note)"
+        f"({first['region']} · {first['pool']}, amber: see its note"
+        f"{before_as_of(first['order_by'], monthly.as_of)})"
     )
     for page in (run_index_page, finance_page):
         shown = page(monthly)
@@ -3626,7 +3634,7 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     assert f"{fmt_date(contract['contract_by'])} ({MONTHLY_GRAIN})" in cells(
         _power_contracts_table(power)
     )
-    assert MONTHLY_GRAIN in dict(_cards(monthly))["contract more power by"]
+    assert MONTHLY_GRAIN in dict(_cards(monthly))["power to contract"]
     # The CLI's lines read the same fields: the power line's flag, and each trigger row's.
     from types import SimpleNamespace
 
@@ -5325,8 +5333,8 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     ) in page
     assert "0.0 MW in the orders due" not in page
     assert (
-        "none within the horizon for the orders sized; not checked for 2 orders not sized "
-        "(us-east) contract more power by"
+        "nothing to contract within the horizon for the orders sized; not checked for 2 orders "
+        "not sized (us-east) power to contract"
     ) in page
     assert page.count("us-east not checked for 2 orders not sized in us-east") == 2
     assert "us-east green" not in page
@@ -6976,9 +6984,11 @@ def test_an_order_by_before_the_next_weekly_report_says_order_now() -> None:
         next_report=date(2026, 11, 30),
     )
     said = "falls before the next scheduled report (2026-11-30): place it by then"
+    # Nothing is due by the as-of day: the one card of the next order (common.order_cards).
     for page in (run_index_page, finance_page):
         text = _visible(page(monday))
-        assert f"{due.isoformat()} (eu-west · all; {said})" in text, page.__name__
+        card = f"for eu-west · all, $9.5M, by {due.isoformat()} (green to 2026-12-19 only"
+        assert card in text and f"not verified beyond; {said})" in text, page.__name__
     outcome = report_outcome(monday, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert f"order first: eu-west/all by {due} (green; {said})" in triggers_line(outcome)
     # After the next report, or with no schedule known: as before.

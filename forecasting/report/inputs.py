@@ -126,6 +126,7 @@ __all__ = [
     "power_green_to",
     "power_view",
     "q90_missed",
+    "red_for_power",
     "retiring_line",
     "shortfall_only",
     "shortfall_unverified",
@@ -1129,12 +1130,64 @@ def _construction_verified(inputs: ReportInputs) -> pl.Expr:
     return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})")).when(held).then(pl.lit(holds))
 
 
-def status_only(inputs: ReportInputs) -> pl.Expr:
-    """What a trigger row's status cell says after its colour where the run does not verify it
-    to the plan's end: :func:`green_only` for a green, :func:`monthly_grain_only` for a red or
-    an amber short on the monthly rows alone, :func:`shortfall_only` for one short past the
-    verified days; null otherwise."""
-    return pl.coalesce(green_only(inputs), monthly_grain_only(), shortfall_only(inputs))
+def status_only(inputs: ReportInputs, *, own_power: bool = False) -> pl.Expr:
+    """What a trigger row's status cell says after its colour: :func:`red_for_power` where a
+    red is its site's power, then, where the run does not verify it to the plan's end,
+    :func:`green_only` for a green, :func:`monthly_grain_only` for a red or an amber short on
+    the monthly rows alone, :func:`shortfall_only` for one short past the verified days; null
+    where neither. ``own_power``: the rows are orders, each with its own ``powered_from``."""
+    only = pl.coalesce(green_only(inputs), monthly_grain_only(), shortfall_only(inputs))
+    power = red_for_power(None if own_power else inputs)
+    both = pl.concat_str([power, only], separator=" ")
+    return (
+        pl.when(power.is_not_null() & only.is_not_null())
+        .then(both)
+        .otherwise(pl.coalesce(power, only))
+    )
+
+
+def red_for_power(inputs: ReportInputs | None = None) -> pl.Expr:
+    """A red row's "for power: its blocks wait for their site's power to DAY, past the
+    shortfall" where its order's blocks run only from their site's power and that comes
+    after its shortfall (``exhaustion_date``); null otherwise. The day is the row's
+    ``powered_from``, else, with ``inputs``, the last day a share of the pool's first order
+    waits to (:func:`_first_order_waits`: the trigger keeps no day where no planned power
+    has the MW, only power contracted today).
+
+    A training pool red for its site's MW, its order-by eight months ahead, read a bare "red"
+    in the orders table: a capacity shortfall the order is too late for, to a reader, where
+    the order is on time and the timeline that binds is the power's (its note said "power is
+    the constraint" 150 words in)."""
+    waits_to = pl.col("powered_from")
+    if inputs is not None:
+        waits_to = pl.coalesce(waits_to, _first_order_waits(inputs))
+    late = (pl.col("status") == "red") & (waits_to > pl.col("exhaustion_date")).fill_null(False)
+    return pl.when(late).then(
+        pl.format(
+            "for power: its blocks wait for their site's power to {}, past the shortfall",
+            waits_to.dt.to_string("%Y-%m-%d"),
+        )
+    )
+
+
+def _first_order_waits(inputs: ReportInputs) -> pl.Expr:
+    """Per trigger row (region, pool), the last day a share of its first order not powered
+    on arrival runs from (PLACEMENTS ``runs_from``); null where none waits."""
+    planned = inputs.placements
+    if planned is None or planned.is_empty() or "runs_from" not in planned.columns:
+        return pl.lit(None, pl.Date)
+    waits = (
+        planned.filter(
+            (pl.col("tranche").fill_null(1) == 1)
+            & ~pl.col("powered").fill_null(True)
+            & pl.col("runs_from").is_not_null()
+        )
+        .group_by("region", "pool")
+        .agg(pl.col("runs_from").max())
+    )
+    days = {f"{r}\x1f{p}": d for r, p, d in waits.iter_rows()}
+    key = pl.concat_str([pl.col("region"), pl.col("pool")], separator="\x1f")
+    return key.replace_strict(days, default=None, return_dtype=pl.Date)
 
 
 def orders_status_only(orders: pl.DataFrame, inputs: ReportInputs) -> pl.Series:
@@ -1149,7 +1202,14 @@ def orders_status_only(orders: pl.DataFrame, inputs: ReportInputs) -> pl.Series:
         for name in ("monthly_only", "unverified_green")
         if name not in orders.columns
     ]
-    return orders.with_columns(missing).select(status_only(inputs).alias("status_only")).to_series()
+    if "powered_from" not in orders.columns:
+        # An order's first day its blocks run, where its site's power and not its arrival
+        # sets it (:func:`red_for_power` reads a trigger's ``powered_from`` alike).
+        powered = pl.col("powered").fill_null(True) if "powered" in orders.columns else pl.lit(True)
+        runs = pl.col("runs_from") if "runs_from" in orders.columns else pl.lit(None, pl.Date)
+        missing.append(pl.when(~powered).then(runs).alias("powered_from"))
+    said = status_only(inputs, own_power=True).alias("status_only")
+    return orders.with_columns(missing).select(said).to_series()
 
 
 def monthly_grain_only() -> pl.Expr:

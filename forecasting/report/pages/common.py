@@ -121,6 +121,7 @@ __all__ = [
     "new_site_priced",
     "next_order_by",
     "next_report_words",
+    "order_cards",
     "orders_due_after",
     "orders_to_place",
     "past_the_horizon",
@@ -444,10 +445,13 @@ def next_order_by(inputs: ReportInputs) -> str:
         return "none due"
     first = dated.row(0, named=True)
     if first["monthly_only"]:
-        # The monthly rows' date, earliest a daily shortfall could need: not "late".
+        # The monthly rows' date, earliest a daily shortfall could need; gone by, it is late
+        # all the same, as the orders table says (a 6-week run's card read "2026-10-12" plain
+        # under "next order-by" on a run as of 2026-12-06).
         return (
             f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
             f"({first['region']} · {first['pool']}, {first['status']}: see its note"
+            f"{before_as_of(first['order_by'], inputs.as_of)}"
             f"{_card_soon(first['order_by'], inputs)})"
         )
     # Dated from a month read short past the daily rows: its grain, as the tables say it.
@@ -456,6 +460,89 @@ def next_order_by(inputs: ReportInputs) -> str:
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
         f"({first['region']} · {first['pool']}{grain}{soon})"
+    )
+
+
+def order_cards(inputs: ReportInputs) -> list[tuple[str, str]]:
+    """The cards of orders, the front and finance pages' alike: the capital in orders to place
+    and the next order-by; or, where no order is due by the as-of day and the next falls due
+    later, one card of that next order, whole (:func:`_next_order_whole`).
+
+    The demo's front page read "none due by 2026-12-06, the as-of day (...)" under "capital
+    in orders to place" beside "2026-12-13 (eu-west · all, ..., a later order: 1 ×
+    cell-gb200-8192 ...)" under "next order-by": one fact in two cards, and neither said what
+    the order costs. The later orders' capital is the every-order card's, beside it."""
+    capital = trigger_capital(inputs)
+    if _nothing_due(inputs) and (whole := _next_order_whole(inputs)) is not None:
+        return [("next order to place", whole)]
+    return [("capital in orders to place", capital), ("next order-by", next_order_by(inputs))]
+
+
+def _nothing_due(inputs: ReportInputs) -> bool:
+    """Whether the capital to place holds nothing: no order of the plan due by
+    :func:`to_place_by`, none past a ceiling due by its new site's order-by, none not sized."""
+    due = orders_to_place(inputs)
+    if due is None:
+        by = to_place_by(inputs)
+        due = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+        if by is not None:
+            due = due.filter(pl.col("order_by") <= by)
+    unsized = triggers_due(inputs).filter(unsized_order()).height
+    return due.is_empty() and not new_site_due(inputs).height and not unsized
+
+
+# The fields that say which order and when, of a trigger or a PLACEMENTS row.
+_WHICH_ORDER = ("order_by", "region", "pool", "candidate")
+
+
+def _next_order_whole(inputs: ReportInputs) -> str | None:
+    """ "2 × pod-h100-1024 for us-east · all, $84.0M, by 2026-11-29 (...); none due by
+    2026-11-22, the as-of day": the first order :func:`next_order_by` names (a new site's
+    blocks, a later order due first, or a pool's first order), what it costs and when it is
+    due; None where no order is dated after the as-of day."""
+    today = inputs.generated_at.date()
+    said: list[str] = []
+    if (site := new_site_first(inputs)) is not None:
+        day, region, pool = site["order_by"], site["region"], site["pool"]
+        blocks, candidate = site["blocks_beyond_ceiling"], site["candidate"]
+        cost = fmt_usd(site["capex_new_site_usd"])
+        said.append("past the site ceilings, into a new site, by the new site's order-by")
+    elif (early := later_orders_due_first(inputs.triggers, inputs.placements)).height:
+        first = early.row(0, named=True)
+        day, region, pool, candidate = (
+            first[k] for k in ("order_by", "region", "pool", "candidate")
+        )
+        # An order split across sites is one: its every row, the first's count and capex.
+        keys = ("region", "pool", "tranche", "order_by")
+        one = early.filter(pl.all_horizontal(pl.col(k).eq_missing(first[k]) for k in keys))
+        blocks = int(one["blocks"].sum())
+        cost = planned_capital(total(one, "capex_usd"), one)
+        only = orders_status_only(early.head(1), inputs)[0]
+        said.append(f"a later order, {first['status']}" + (f" {only}" if only else ""))
+    elif (dated := _dated_orders(inputs.triggers)).height:
+        first = dated.row(0, named=True)
+        day, region, pool, candidate = (
+            first[k] for k in ("order_by", "region", "pool", "candidate")
+        )
+        blocks = first["blocks_to_order"]
+        cost = fmt_usd(first["capex_usd"]) if blocks else "not sized"
+        if first["monthly_only"]:
+            said.append(MONTHLY_ONLY)
+        elif month_grain(first, daily_end=daily_end(inputs)):
+            said.append(MONTH_GRAIN)
+        only = orders_status_only(dated.head(1), inputs)[0]
+        said.append(f"{first['status']}" + (f" {only}" if only else ""))
+    else:
+        return None
+    if not isinstance(day, date) or day <= inputs.as_of:
+        return None
+    if soon := _card_soon(day, inputs).removeprefix("; "):
+        said.append(soon)
+    what = f"{fmt_count(blocks)} × {candidate}" if blocks else str(candidate)
+    why = f" ({'; '.join(said)})" if said else ""
+    return (
+        f"{what} for {region} · {pool}, {cost}, by {by_date(day, inputs.as_of, today=today)}"
+        f"{why}; none due by {fmt_date(inputs.as_of)}, the as-of day"
     )
 
 

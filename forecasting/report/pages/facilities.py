@@ -159,12 +159,20 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             if tied.height == 1
             else f"; {', '.join(monthly)} at the {MONTHLY_GRAIN}"
         )
-        its = "its" if tied.height == 1 else "their"
-        next_contract = (
-            f"{by} ({', '.join(tied['site'])}{grain}"
-            f"{f': bring {its} planned power forward, no more MW' if first_forward else ''}"
-            f"{next_report_words(day, as_of=inputs.as_of, next_report=inputs.next_report)})"
-        )
+        # The action whole, as the reader places it: how many MW at which site, by when. The
+        # card read "2024-02-05, 1,035 days ago: late (us-east-c)", its 21.4 MW in the table.
+        if first_forward:
+            owners = _and([f"{site}'s" for site in tied["site"]])
+            what = f"bring {owners} planned power forward (no more MW)"
+        else:
+            rows = tied.select("site", "mw_to_contract").iter_rows()
+            # A row without its MW (stored before they were) says power, not "–".
+            what = "contract " + _and(
+                [f"{'power' if mw is None else fmt_mw(mw)} at {site}" for site, mw in rows]
+            )
+        soon = next_report_words(day, as_of=inputs.as_of, next_report=inputs.next_report)
+        said = f"{grain[2:]}{soon}" if grain else soon.removeprefix("; ")
+        next_contract = f"{what} by {by}" + (f" ({said})" if said else "")
     else:
         next_contract = (
             f"not checked in {', '.join(unsited)} (no site)"
@@ -177,13 +185,18 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         *span,
         ("power in orders to place", _order_mw(inputs, ordering)),
         (
-            "contract more power by",
+            "power to contract",
             _with_unchecked(next_contract, inputs, none_due=next_contract == _NONE_DUE),
         ),
         *_construction_card(inputs),
         # Declared sites count too before any block stands there (the power table lists them).
         ("sites", fmt_count(len({*power["site"].to_list(), *(s.id for s in inputs.plan.site)}))),
     ]
+
+
+def _and(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
@@ -443,7 +456,7 @@ def _mw_needed(inputs: ReportInputs, *, most: float, past: str) -> str:
 
 
 # The contract card where no site has power to contract within the horizon.
-_NONE_DUE = "none within the horizon"
+_NONE_DUE = "nothing to contract within the horizon"
 
 
 def _with_unchecked(said: str, inputs: ReportInputs, *, none_due: bool) -> str:

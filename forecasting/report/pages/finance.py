@@ -80,9 +80,9 @@ from forecasting.report.pages.common import (
     new_site_due,
     new_site_parts,
     new_site_priced,
-    next_order_by,
     next_report_words,
     none_sized,
+    order_cards,
     orders_to_place,
     past_the_horizon,
     plan_last_day,
@@ -91,7 +91,6 @@ from forecasting.report.pages.common import (
     signed_gpus,
     to_place_by,
     total,
-    trigger_capital,
     trigger_past_the_plan,
     triggers_due,
 )
@@ -382,32 +381,28 @@ def _blocks_to_place(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     t = inputs.triggers
     ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    # The same cards of orders as the front page's: they count the later orders due first too.
+    orders = order_cards(inputs)
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
         (
             "blocks to order",
             _blocks_to_place(inputs, ordering),
         ),
-        # The same card as the front page's: it counts the later orders due first too.
-        (
-            "capital in orders to place",
-            trigger_capital(inputs),
-        ),
-        ("next order-by", next_order_by(inputs)),
-        idle_risk_card(inputs),
+        orders[0],
     ]
+    if len(orders) == 1:
+        # Nothing due: "0 (the orders due by ...)" beside the next order's card, which says
+        # its blocks and that none are due.
+        del cards[1]
     if (every := every_order_capital(inputs)) is not None:
-        cards.insert(3, (inputs.every_order_label, every))
+        cards.append((inputs.every_order_label, every))
     if power := _power_cost(inputs.power_triggers, priced=new_site_priced(inputs.construction)):
-        cards.insert(
-            len(cards) - 2,
-            ("power to contract (facilities page), not in the capital above", power),
-        )
+        cards.append(("power to contract (facilities page), not in the capital above", power))
     if sites := _new_sites(inputs):
         # Beside power: a new site is the MW past the ceilings that power leaves out.
-        at = len(cards) - 2
-        cards.insert(at, ("new sites to build (facilities page), not in the capital above", sites))
-    return cards
+        cards.append(("new sites to build (facilities page), not in the capital above", sites))
+    return [*cards, *orders[1:], idle_risk_card(inputs)]
 
 
 def _power_cost(power: pl.DataFrame, *, priced: Collection[str] = ()) -> str:

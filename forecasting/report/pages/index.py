@@ -28,10 +28,9 @@ from forecasting.report.pages.common import (
     Table,
     changes_view,
     every_order_capital,
-    next_order_by,
+    order_cards,
     render,
     shell,
-    trigger_capital,
 )
 from forecasting.report.pages.finance import idle_risk_card
 from forecasting.schema import BORDERLINE, FAILS_UNSHOCKED, NOT_VERIFIED, VACANT
@@ -161,11 +160,7 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("worst trigger status, blocks and power", status_headline(inputs)),
         ("block triggers", counts if t.height else "none"),
         ("power triggers", _power_counts(inputs)),
-        (
-            "capital in orders to place",
-            trigger_capital(inputs),
-        ),
-        ("next order-by", next_order_by(inputs)),
+        *order_cards(inputs),
         ("drills failing", _drills_failing(inputs, failing)),
     ]
     if (every := every_order_capital(inputs)) is not None:
