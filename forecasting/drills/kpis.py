@@ -102,6 +102,7 @@ __all__ = [
     "share_interval",
     "short_until_shock_end",
     "summarise",
+    "unsettled_groups",
     "unsettled_pass",
     "unverified_reason",
 ]
@@ -1328,6 +1329,28 @@ def unsettled_pass(plan: CapacityPlan, demand: DemandSide, result: DrillResult) 
     if len(held) < 2:
         return ""
     return _borderline_text(demand, weight, [(n, v, "") for n, v in groups], "pass or fail")
+
+
+def unsettled_groups(
+    plan: CapacityPlan, demand: DemandSide, result: DrillResult
+) -> list[tuple[str, WorkloadClass, int | None]]:
+    """(region, class, independent paths that would settle it) for each group whose share of
+    paths reaching its SLO target straddles the verdict's 90 % within its sampling error, where
+    ``result`` holds or fails only within that error (:func:`unsettled_pass`); [] where it is
+    settled or carries no per-group hours. The paths are None where the share sits on its
+    threshold. Blocks-to-pass adds blocks where these groups are, and draws these paths."""
+    if result.group_held is None or len(_copies(demand)) == 1:
+        return []
+    weight = independent_paths(demand)
+    shares = _reach_shares(plan, demand, result)
+    held, straddling = _unsettled(shares, weight)
+    if len(held) < 2:
+        return []
+    named = {
+        group_name(region, k.value): (region, k) for region, k in stream_groups(demand.streams)
+    }
+    most = _most_forecast_paths()
+    return [(*named[name], paths_to_settle(share, most=most)) for name, share in straddling]
 
 
 def _borderline_text(
