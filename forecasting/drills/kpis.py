@@ -195,6 +195,13 @@ class DrillResult:
     # Whether the shock's target had no demand on any path in the drill window (a trace of
     # zeros): the drill then doubled nothing, and a pass verifies nothing.
     idle_target: bool = False
+    # Where the target has demand on some days of the shock only (a customer whose contract
+    # ends, or starts, inside it): what was judged ("customer acme has no demand after
+    # 2027-01-02 on any path: judged on 27 of the shock's 182 days"), and whether its demand
+    # stops before the shock does (then a pass is not verified). A 2x of a customer gone after
+    # 27 days read "pass" as if its 26 weeks had been doubled.
+    target_days: str = ""
+    target_gone: bool = False
     # Where a drill's only shock is supply events (a block lost or slipped, a region dark)
     # all in regions without telemetry: which, as its "not verified" reason says it ("" else).
     idle_events: str = ""
@@ -800,6 +807,40 @@ def _idle_target(demand: DemandSide, start_hour: int) -> bool:
     return float(np.abs(window).max(initial=0.0)) <= 1e-9
 
 
+def target_days_judged(demand: DemandSide, resolved: ResolvedScenario) -> tuple[str, bool]:
+    """What a drill whose target has demand on some of the shock's days only was judged on,
+    and whether that demand stops before the shock does: ("customer acme has no demand after
+    2027-01-02 on any path: judged on 27 of the shock's 182 days", True). The shock's days
+    run from its start to the window's end, a spike's to its last hour. ("", False) where the
+    target has demand on some path every day of them, or on none (:func:`_idle_target`)."""
+    start = min(resolved.start_hour // 24, demand.days)
+    shape = resolved.scenario.shape
+    end = demand.days
+    if shape.kind == "spike":
+        end = min(end, -(-(resolved.start_hour + shape.hours) // 24))
+    window = np.abs(demand.target[:, start:end, :])
+    active = window.max(axis=(0, 2), initial=0.0) > 1e-9 if window.size else np.zeros(0, bool)
+    if not active.any() or active.all():
+        return "", False
+    days = np.flatnonzero(active)
+    first, last = int(days[0]), int(days[-1])
+
+    def day(index: int) -> date:
+        return demand.first_day + timedelta(days=start + index)
+
+    gone = last < len(active) - 1
+    parts = [f"before {day(first)}"] if first > 0 else []
+    parts += [f"after {day(last)}"] if gone else []
+    gaps = last - first + 1 - len(days)
+    parts += [f"on {gaps} day{'' if gaps == 1 else 's'} between"] if gaps else []
+    who = demand.target_label.replace(":", " ", 1)
+    text = (
+        f"{who} has no demand {' and '.join(parts)} on any path: judged on {len(days)} of the "
+        f"shock's {len(active)} days"
+    )
+    return text, gone
+
+
 def _idle_events(plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario) -> str:
     """The supply events of a drill with no demand shock, where every one lies in a region
     with blocks but no demand stream (no telemetry): "us-west-pod-05 (slipped) in us-west".
@@ -869,6 +910,9 @@ def summarise(
     first = _first_to_saturate(supply, out_pool, start=resolved.start_hour)
     if not first:
         notes.append("no pool ran full in the drill window")
+    # A target present on some of the shock's days only: said, whatever the verdict.
+    judged = target_days_judged(demand, resolved)
+    notes += [judged[0]] if judged[0] else []
     return DrillResult(
         scenario=resolved.scenario,
         target=demand.target_label,
@@ -893,6 +937,8 @@ def summarise(
         loss_lasts_past_window=bool(resolved.lost),
         loss_judged_to=loss_judged_to(plan, demand, resolved),
         idle_target=_idle_target(demand, resolved.start_hour),
+        target_days=judged[0],
+        target_gone=judged[1],
         idle_events=_idle_events(plan, demand, resolved),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
@@ -1400,6 +1446,9 @@ def unverified_reason(shocked: DrillResult) -> str:
             f"no demand measured: {shocked.target} is zero on every path in the drill window, "
             "so the shock met nothing"
         )
+    if shocked.target_gone:
+        # A pass over the days the target still had demand says nothing of the shock's rest.
+        reasons.append(shocked.target_days)
     if shocked.idle_events:
         reasons.append(
             f"no demand measured where it acts: {shocked.idle_events}, without telemetry "
