@@ -61,7 +61,10 @@ def test_a_customer_gone_inside_the_shock_does_not_pass_on_the_days_it_had() -> 
 
 def test_a_customer_gone_inside_a_failing_drill_still_fails_and_says_what_was_judged() -> None:
     """On 500 GPUs acme's 2x (600 GPUs for 10 days) fails whatever followed: a failure on
-    the days played is a finding. Its notes say it was judged on 10 of 56 days."""
+    the days played is a finding. Its notes say it was judged on 10 of 56 days. Its time to
+    absorb read "241 h", the hour after acme left, as if the response had absorbed the shock
+    (on a 120-day synthetic fleet, a customer whose contract ended after 3 weeks read "505
+    h"): it is short until the shock ended, with acme's leaving named as what ended it."""
     gone = [300.0] * 10 + [0.0] * (DAYS - 10)
     result = run_drill(_plan(500), _paths(gone), None, scenario_from_args(target="customer:acme"))
     assert result.verdict == FAILS_UNDER_SHOCK
@@ -69,6 +72,9 @@ def test_a_customer_gone_inside_a_failing_drill_still_fails_and_says_what_was_ju
         "customer acme has no demand after 2026-01-14 on any path: judged on 10 of the shock's "
         "56 days"
     ) in result.notes
+    assert result.absorb_hours is None and result.short_until_shock_end_hours == 240
+    assert result.absorb_text.startswith("short until the shock ended (240 h) or later")
+    assert result.shock_end_event == "customer acme has no demand after 2026-01-14"
 
 
 def test_a_customer_that_starts_inside_the_shock_is_judged_from_its_first_day() -> None:

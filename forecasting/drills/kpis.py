@@ -366,9 +366,19 @@ def shock_end(
     ends: list[tuple[int, str]] = []
     shape = scenario.shape
     if scenario.multiplier != 1.0:
-        if shape.kind != "spike":
+        # A target whose demand stops inside the window (a customer's contract ended) ends
+        # the demand shock with it: a customer-2x read "505 h to absorb" the hour after the
+        # customer left, as if the response had absorbed it.
+        gone = _target_end_hour(demand, resolved.start_hour)
+        spike = resolved.start_hour + shape.hours if shape.kind == "spike" else None
+        if gone is not None and (spike is None or gone < spike):
+            who = demand.target_label.replace(":", " ", 1)
+            last = demand.first_day + timedelta(hours=gone - 24)
+            ends.append((gone, f"{who} has no demand after {last}"))
+        elif spike is not None:
+            ends.append((spike, f"the {shape.hours:,} h spike ended"))
+        else:
             return None
-        ends.append((resolved.start_hour + shape.hours, f"the {shape.hours:,} h spike ended"))
     loss = scenario.region_loss
     if loss is not None:
         for region, (begin, _) in resolved.dark.items():
@@ -386,6 +396,20 @@ def shock_end(
     if hour >= demand.hours or hour <= resolved.start_hour:
         return None
     return hour - resolved.start_hour, event
+
+
+def _target_end_hour(demand: DemandSide, start_hour: int) -> int | None:
+    """The first hour of the day after the last one on which the shock's target has demand on
+    some path, from the shock's day on; None where it has demand to the window's end (or
+    none at all: :func:`_idle_target`)."""
+    start = min(start_hour // 24, demand.days)
+    window = np.abs(demand.target[:, start:, :])
+    if not window.size:
+        return None
+    days = np.flatnonzero(window.max(axis=(0, 2)) > 1e-9)
+    if not days.size or start + int(days[-1]) >= demand.days - 1:
+        return None
+    return (start + int(days[-1]) + 1) * 24
 
 
 def _ended_with_shock(per_path: pl.DataFrame, shock_hours: int | None) -> pl.Series:
