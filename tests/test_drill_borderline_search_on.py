@@ -94,3 +94,31 @@ def test_the_search_on_stops_within_its_budget_and_says_so() -> None:
     assert not search.passed and search.borderline
     assert search.summary.startswith("would pass with 1 x rack-256 in r1 ($8.4M): borderline")
     assert "stopped after 0 larger sets (the search's budget)" in search.why
+
+
+def test_a_larger_set_that_moves_no_share_ends_the_search_on() -> None:
+    """18 of 200 paths miss in the shock's first week, before any rack can land: one rack more
+    holds 182 of 200 paths (91 %, borderline), and so do two, three and four. On the demo,
+    block-loss tried 7, 8 and 9 racks, each "borderline too" at the same 90.0 %, three runs
+    that could not move it. The search stops at the first larger set that moves no unsettled
+    group's share, and says so."""
+    fixable = [
+        [300.0 + s] * 14 + [560.0 + s] * 14 for s in range(22)
+    ]  # short from day 14 until one rack lands
+    early = [[700.0 + s] * 7 + [300.0] * 21 for s in range(18)]  # short before any rack lands
+    calm = [[300.0 + 0.5 * s] * 28 for s in range(160)]
+    rows = [
+        ("total/r1/inference/other", MONDAY + timedelta(days=d), sample, level)
+        for sample, days in enumerate(calm + fixable + early)
+        for d, level in enumerate(days)
+    ]
+    paths = pl.DataFrame(
+        rows, schema=["unique_id", "ds", "sample_id", "y"], orient="row"
+    ).with_columns(pl.col("sample_id").cast(pl.Int32))
+    shock = scenario_from_args(target="class:inference")
+    search = blocks_to_pass(_plan(), paths, None, shock, run_date=MONDAY)
+    assert not search.passed and search.borderline
+    assert search.additions["count"].to_list() == [1]
+    assert "2 x rack-256 in r1 ($16.9M) is borderline too" in search.why
+    assert "it moves no unsettled group's share of paths (inference in r1 91.0%)" in search.why
+    assert "3 x rack-256" not in search.why

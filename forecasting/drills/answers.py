@@ -1334,12 +1334,12 @@ def blocks_to_pass(
             grown = mixes
             for _ in range(larger_sets):
                 bigger = _one_more(
-                    grown, options, [(r, k) for r, k, _ in groups], max_blocks=max_blocks
+                    grown, options, [(r, k) for r, k, *_ in groups], max_blocks=max_blocks
                 )
                 if bigger is None:
                     tried.append(
                         "no larger set: no orderable type may host "
-                        + ", ".join(f"{k.value} in {r}" for r, k, _ in groups)
+                        + ", ".join(f"{k.value} in {r}" for r, k, *_ in groups)
                         + f" within {max_blocks} blocks (max_blocks)"
                     )
                     break
@@ -1355,8 +1355,17 @@ def blocks_to_pass(
                 )
                 if not open_:
                     break  # more blocks of these types fail: a larger set is no answer
-                grown = bigger
+                grown, before = bigger, {(r, k): share for r, k, share, _ in groups}
                 groups = unsettled_groups(plan, whole.demand, run)
+                if all(share <= before.get((r, k), 0.0) for r, k, share, _ in groups):
+                    # One more block moved no unsettled group's share (their misses fall
+                    # before these blocks land, or where they cannot serve): more will not.
+                    tried.append(
+                        "it moves no unsettled group's share of paths ("
+                        + ", ".join(f"{k.value} in {r} {share:.1%}" for r, k, share, _ in groups)
+                        + "), so no larger set of these types was tried"
+                    )
+                    break
             else:
                 tried.append(f"stopped after {larger_sets} larger sets (the search's budget)")
         except _RunBudgetSpentError:

@@ -1403,8 +1403,8 @@ def unsettled_pass(plan: CapacityPlan, demand: DemandSide, result: DrillResult) 
 
 def unsettled_groups(
     plan: CapacityPlan, demand: DemandSide, result: DrillResult
-) -> list[tuple[str, WorkloadClass, int | None]]:
-    """(region, class, independent paths that would settle it) for each group whose share of
+) -> list[tuple[str, WorkloadClass, float, int | None]]:
+    """(region, class, share, independent paths that would settle it) for each group whose share of
     paths reaching its SLO target straddles the verdict's 90 % within its sampling error, where
     ``result`` holds or fails only within that error (:func:`unsettled_pass`); [] where it is
     settled or carries no per-group hours. The paths are None where the share sits on its
@@ -1420,7 +1420,7 @@ def unsettled_groups(
         group_name(region, k.value): (region, k) for region, k in stream_groups(demand.streams)
     }
     most = _most_forecast_paths()
-    return [(*named[name], paths_to_settle(share, most=most)) for name, share in straddling]
+    return [(*named[name], share, paths_to_settle(share, most=most)) for name, share in straddling]
 
 
 def _borderline_text(
