@@ -1548,7 +1548,13 @@ def compare(
         unverified = "; ".join(filter(None, (unverified, borderline)))
     elif borderline and passes:
         verdict = BORDERLINE
-        unverified = borderline
+        # The pass it offers is held to the rule a plain pass is: a loss judged only to the
+        # horizon's end read "borderline: pass or fails" on a 7-day forecast, where a few
+        # paths more holding read "not verified".
+        unplayed = unverified_reason(shocked)
+        unverified = borderline + (
+            f"; a pass would not be verified: {unplayed}" if unplayed else ""
+        )
     unsettled_failure = (
         [f"which failure it is, is not settled: {borderline}"]
         if borderline and verdict in (FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
