@@ -98,10 +98,10 @@ def test_the_search_on_stops_within_its_budget_and_says_so() -> None:
 
 def test_a_larger_set_that_moves_no_share_ends_the_search_on() -> None:
     """18 of 200 paths miss in the shock's first week, before any rack can land: one rack more
-    holds 182 of 200 paths (91 %, borderline), and so do two, three and four. On the demo,
-    block-loss tried 7, 8 and 9 racks, each "borderline too" at the same 90.0 %, three runs
-    that could not move it. The search stops at the first larger set that moves no unsettled
-    group's share, and says so."""
+    holds 182 of 200 paths (91 %, borderline), and so do two, three and four: the search tried
+    every larger set its budget allowed, runs that could not move the share (on the demo,
+    block-loss's 9 racks held the same 92.5 % as 8). It stops at the first larger set that
+    moves no unsettled group's share, and says so."""
     fixable = [
         [300.0 + s] * 14 + [560.0 + s] * 14 for s in range(22)
     ]  # short from day 14 until one rack lands
