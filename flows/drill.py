@@ -63,11 +63,12 @@ def run_scenario(
     options: DrillOptions,
     fold: runs.CustomerFold | None = None,
     book_only: tuple[str, ...] = (),
+    stored: pl.DataFrame | None = None,
 ) -> PlayedDrill | DrillNotPlayed:
     """Play one scenario on every path, or say why it cannot be played here."""
     return runs.play_drill(
         plan, paths, shapes, scenario, as_of=as_of, options=options, fold=fold,
-        book_only=book_only,
+        book_only=book_only, stored=stored,
     )  # fmt: skip
 
 
@@ -99,6 +100,7 @@ def _replay(
     return run_scenario(
         plan, paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of, options=options,
         fold=inputs.folds.get(scenario.target.name or ""), book_only=inputs.book_only,
+        stored=inputs.stored,
     )  # fmt: skip
 
 
@@ -138,6 +140,7 @@ def drill_flow(
             options=options,
             fold=inputs.folds.get(scenario.target.name or ""),
             book_only=inputs.book_only,
+            stored=inputs.stored,
         )
         if inputs.stored is not None and isinstance(played, PlayedDrill):
             # A verdict the first paths leave borderline draws on the rest the forecast stored.

@@ -52,13 +52,17 @@ def test_a_set_of_blocks_passing_within_its_sampling_error_is_not_printed_as_pas
     (91.0 %, 95 % interval 86.2-94.2 %), two hold on all. "Would pass with" read "1 x rack-256
     in r1 ($8.4M)", stored as the set that passes, where another draw of 200 paths fails it.
     It says "would pass with ...: borderline at 200 paths" with the interval and the paths
-    that would settle it, and stores no set as passing."""
+    that would settle it, and stores no set as passing. Here no larger set may be tried (at
+    most one block per type), so the search's going on (test_drill_borderline_search_on.py)
+    ends on this set, and its note says so."""
     plan = _plan(1000, headroom=0.0, candidates=[RACK])
     levels = [560.0 + 60.0 * s / 182 for s in range(182)] + [
         640.0 + 100.0 * s / 18 for s in range(18)
     ]
     shock = scenario_from_args(target="class:inference", start="+2w")
-    search = blocks_to_pass(plan, _paths(levels, days=28), None, shock, run_date=MONDAY)
+    search = blocks_to_pass(
+        plan, _paths(levels, days=28), None, shock, run_date=MONDAY, max_blocks=1
+    )
     assert search.result.passed  # the plain rule's pass: 182 of 200 paths hold
     assert not search.passed
     assert search.additions.rows() and search.additions["count"].to_list() == [1]
@@ -69,6 +73,9 @@ def test_a_set_of_blocks_passing_within_its_sampling_error_is_not_printed_as_pas
         f"{high:.1%}; the verdict asks 90%); about "
     )
     assert "would settle it" in search.summary
+    assert "no larger set: no orderable type may host inference in r1 within 1 blocks" in (
+        search.why
+    )
 
 
 def test_where_a_drill_breaks_says_the_band_its_paths_do_not_settle() -> None:

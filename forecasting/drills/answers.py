@@ -17,6 +17,7 @@ from forecasting.drills.kpis import (
     DrillResult,
     group_verdicts,
     short_until_shock_end,
+    unsettled_groups,
     unsettled_pass,
 )
 from forecasting.drills.scenarios import Scenario
@@ -637,6 +638,11 @@ def _failing(result: DrillResult) -> list[WorkloadClass]:
     return [WorkloadClass(k) for k in verdicts["workload_class"]]
 
 
+def _failing_text(result: DrillResult) -> str:
+    """``inference, training short``: the classes a run leaves short."""
+    return ", ".join(k.value for k in _failing(result)) + " short"
+
+
 def _unservable(
     drill: PreparedDrill, gate: DrillResult, options: Sequence[_Option]
 ) -> list[tuple[str, list[str]]]:
@@ -1055,6 +1061,49 @@ def _cheapest_mix(
     return best
 
 
+def _set_text(mixes: Mapping[str, _Mix]) -> str:
+    """``2 x rack-256 in r1 and 1 x pod-1024 in r2 ($25.3M)``: a set of blocks as read."""
+    counts = [
+        f"{count} x {option.candidate.name} in {option.region}"
+        for region in sorted(mixes)
+        for option, count in mixes[region].counts
+    ]
+    capex = sum(mix.capex_usd for mix in mixes.values())
+    return f"{' and '.join(counts) or 'no new blocks'} ({usd(capex)})"
+
+
+def _one_more(
+    mixes: Mapping[str, _Mix],
+    options: Sequence[_Option],
+    groups: Sequence[tuple[str, WorkloadClass]],
+    *,
+    max_blocks: int,
+) -> dict[str, _Mix] | None:
+    """``mixes`` with one more block in each region of ``groups`` (the (region, class) groups
+    whose pass is within its sampling error): of the type the region's mix already holds that
+    may host the class, cheapest per GPU, else the cheapest type there that may. None where a
+    group has no such type within ``max_blocks``: no larger set of these types exists."""
+    grown = dict(mixes)
+    for region in sorted({r for r, _ in groups}):
+        classes = [k for r, k in groups if r == region]
+        mix = grown.get(region, _Mix((), 0.0))
+        held = dict(mix.counts)
+        fits = [
+            o
+            for o in options
+            if o.region == region
+            and all(o.candidate.allows(k) for k in classes)
+            and held.get(o, 0) < max_blocks
+        ]
+        if not fits:
+            return None
+        option = min(fits, key=lambda o: (o not in held, o.usd_per_gpu))
+        held[option] = held.get(option, 0) + 1
+        counts = tuple((o, n) for o, n in held.items())
+        grown[region] = _Mix(counts, sum(o.candidate.capex_usd * n for o, n in counts))
+    return grown
+
+
 def _additions(mixes: Sequence[_Mix], run_date: date, shock_start: date) -> pl.DataFrame:
     rows = [
         (
@@ -1126,6 +1175,8 @@ def blocks_to_pass(
     engine: Engine = "kernel",
     verify_on: pl.DataFrame | None = None,
     prepared: PreparedDrill | None = None,
+    stored: pl.DataFrame | None = None,
+    larger_sets: int = 3,
 ) -> BlocksToPass:
     """The lowest-capex candidate blocks, ordered on ``run_date``, that make ``scenario`` pass.
 
@@ -1162,6 +1213,14 @@ def blocks_to_pass(
        target that shares each failing class's allowed miss equally over the regions it has
        demand in, and the whole drill is verified once more. That round is safe rather than
        least: the note says it was needed.
+    7. Where the set passes only within its paths' sampling error (borderline), the search
+       goes on rather than answer "borderline" beside a clear answer: the same set on more of
+       the paths the forecast stored (``stored``, of which the drill's are the first; the
+       paths its reason says would settle it and a quarter more, in hundreds, one run), then
+       up to ``larger_sets`` larger sets, one block more at a time where the unsettled groups
+       are, each verified on the drill's paths; the first that passes plainly is the answer,
+       and a note says what was tried. The demo-like 1,000-GPU fleet read "would pass with 1
+       x rack-256: borderline" where 2 racks pass on every path.
 
     At most ``max_blocks`` blocks of one type are proposed for one region. The search stops
     after ``max_runs`` simulations and then makes no claim: it answers with the last run it
@@ -1223,6 +1282,96 @@ def blocks_to_pass(
         """The note of a search out of runs: what it measured, and what it did not."""
         spent = f"{max_runs} simulation run" + ("" if max_runs == 1 else "s")
         return f"the search stopped after {spent} (max_runs): {what}"
+
+    def search_on(
+        mixes: dict[str, _Mix], first: DrillResult
+    ) -> tuple[dict[str, _Mix], DrillResult, str]:
+        """Step 7: a borderline set settled on more stored paths, or the first larger set that
+        passes plainly; else the first set as it was. Its note (the last) says what was
+        tried, within the budget: one run on more paths, ``larger_sets`` larger sets."""
+        whole = whole_drill()
+        groups = unsettled_groups(plan, whole.demand, first)
+        start = _set_text(mixes)
+        tried: list[str] = []
+
+        def said(settled: str) -> str:
+            notes.append(
+                f"{start} passes only within its sampling error, so the search went on: "
+                + "; ".join(tried)
+                + f"; {settled}"
+            )
+            return notes[-1]
+
+        try:
+            have = len(whole.demand.sample_ids)
+            total = 0 if stored is None else stored.get_column("sample_id").n_unique()
+            needed = [n for *_, n in groups]
+            if total > have and needed and None not in needed:
+                most = max(n for n in needed if n is not None)
+                count = min(total, max(-(-most * 5 // 4 // 100) * 100, have + 100))
+                assert stored is not None  # total > 0
+                more = prepare_drill(
+                    plan, stored.filter(pl.col("sample_id") < count), shapes, scenario,
+                    book_only=drill.demand.book_only,
+                )  # fmt: skip
+                run = runs(more, [b for mix in mixes.values() for b in mix.blocks()])
+                open_ = unsettled_pass(plan, more.demand, run) if run.passed else ""
+                if run.passed and not open_:
+                    tried.append(f"on {count:,} of the {total:,} paths the forecast stored")
+                    said(f"it passes there, settled (the drill's other figures read {have:,})")
+                    return mixes, run, ""
+                tried.append(
+                    f"on {count:,} of the {total:,} paths the forecast stored it is "
+                    + ("still borderline" if open_ else "fails (" + _failing_text(run) + ")")
+                )
+            elif None in needed:
+                tried.append("more paths would not settle it (it sits on its threshold)")
+            else:
+                tried.append(
+                    "the forecast stored no more paths to draw (`fleetcast forecast --paths N` "
+                    "stores more)"
+                )
+            grown = mixes
+            for _ in range(larger_sets):
+                bigger = _one_more(
+                    grown, options, [(r, k) for r, k, *_ in groups], max_blocks=max_blocks
+                )
+                if bigger is None:
+                    tried.append(
+                        "no larger set: no orderable type may host "
+                        + ", ".join(f"{k.value} in {r}" for r, k, *_ in groups)
+                        + f" within {max_blocks} blocks (max_blocks)"
+                    )
+                    break
+                run = runs(whole, [b for mix in bigger.values() for b in mix.blocks()])
+                open_ = unsettled_pass(plan, whole.demand, run) if run.passed else ""
+                if run.passed and not open_:
+                    tried.append(f"{_set_text(bigger)} passes plainly on {have:,} paths")
+                    said("that set is the answer")
+                    return bigger, run, ""
+                tried.append(
+                    f"{_set_text(bigger)} "
+                    + ("is borderline too" if open_ else "fails (" + _failing_text(run) + ")")
+                )
+                if not open_:
+                    break  # more blocks of these types fail: a larger set is no answer
+                grown, before = bigger, {(r, k): share for r, k, share, _ in groups}
+                groups = unsettled_groups(plan, whole.demand, run)
+                if all(share <= before.get((r, k), 0.0) for r, k, share, _ in groups):
+                    # One more block moved no unsettled group's share (their misses fall
+                    # before these blocks land, or where they cannot serve): more will not.
+                    tried.append(
+                        "it moves no unsettled group's share of paths ("
+                        + ", ".join(f"{k.value} in {r} {share:.1%}" for r, k, share, _ in groups)
+                        + "), so no larger set of these types was tried"
+                    )
+                    break
+            else:
+                tried.append(f"stopped after {larger_sets} larger sets (the search's budget)")
+        except _RunBudgetSpentError:
+            tried.append(f"stopped after {max_runs} simulation runs (max_runs)")
+        said(f"no set passes plainly; the answer stays {start}, borderline")
+        return mixes, first, unsettled(first)
 
     try:
         current = runs(drill)
@@ -1411,9 +1560,8 @@ def blocks_to_pass(
     except _RunBudgetSpentError:
         notes.append(f"the search stopped after {max_runs} simulation runs (max_runs) unverified")
         return answer(gate, arrives_in_time=True, why=notes[-1], **landed)
-    additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
-    notes += _late_notes(additions, current.shock_start)
-    notes += _power_waits(runs.power, [mixes[r] for r in regions if r in mixes], run_date)
+    # The set's notes (late, waiting for power) go here, once the set is final.
+    set_notes_at = len(notes)
     if not verified.passed:
         notes.append(
             "the whole drill re-run with these blocks fails ("
@@ -1437,6 +1585,12 @@ def blocks_to_pass(
             "the whole drill re-run with these blocks passes only within its sampling error: "
             + borderline
         )
+        mixes, verified, borderline = search_on(mixes, verified)
+    additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
+    notes[set_notes_at:set_notes_at] = [
+        *_late_notes(additions, current.shock_start),
+        *_power_waits(runs.power, [mixes[r] for r in regions if r in mixes], run_date),
+    ]
     passed = verified.passed and not borderline
     # Why no set is claimed, on the terminal too: it read "no set verified to pass" alone,
     # the reason only in the run's notes and on the page.

@@ -102,6 +102,7 @@ __all__ = [
     "share_interval",
     "short_until_shock_end",
     "summarise",
+    "unsettled_groups",
     "unsettled_pass",
     "unverified_reason",
 ]
@@ -194,6 +195,13 @@ class DrillResult:
     # Whether the shock's target had no demand on any path in the drill window (a trace of
     # zeros): the drill then doubled nothing, and a pass verifies nothing.
     idle_target: bool = False
+    # Where the target has demand on some days of the shock only (a customer whose contract
+    # ends, or starts, inside it): what was judged ("customer acme has no demand after
+    # 2027-01-02 on any path: judged on 27 of the shock's 182 days"), and whether its demand
+    # stops before the shock does (then a pass is not verified). A 2x of a customer gone after
+    # 27 days read "pass" as if its 26 weeks had been doubled.
+    target_days: str = ""
+    target_gone: bool = False
     # Where a drill's only shock is supply events (a block lost or slipped, a region dark)
     # all in regions without telemetry: which, as its "not verified" reason says it ("" else).
     idle_events: str = ""
@@ -358,9 +366,19 @@ def shock_end(
     ends: list[tuple[int, str]] = []
     shape = scenario.shape
     if scenario.multiplier != 1.0:
-        if shape.kind != "spike":
+        # A target whose demand stops inside the window (a customer's contract ended) ends
+        # the demand shock with it: a customer-2x read "505 h to absorb" the hour after the
+        # customer left, as if the response had absorbed it.
+        gone = _target_end_hour(demand, resolved.start_hour)
+        spike = resolved.start_hour + shape.hours if shape.kind == "spike" else None
+        if gone is not None and (spike is None or gone < spike):
+            who = demand.target_label.replace(":", " ", 1)
+            last = demand.first_day + timedelta(hours=gone - 24)
+            ends.append((gone, f"{who} has no demand after {last}"))
+        elif spike is not None:
+            ends.append((spike, f"the {shape.hours:,} h spike ended"))
+        else:
             return None
-        ends.append((resolved.start_hour + shape.hours, f"the {shape.hours:,} h spike ended"))
     loss = scenario.region_loss
     if loss is not None:
         for region, (begin, _) in resolved.dark.items():
@@ -378,6 +396,20 @@ def shock_end(
     if hour >= demand.hours or hour <= resolved.start_hour:
         return None
     return hour - resolved.start_hour, event
+
+
+def _target_end_hour(demand: DemandSide, start_hour: int) -> int | None:
+    """The first hour of the day after the last one on which the shock's target has demand on
+    some path, from the shock's day on; None where it has demand to the window's end (or
+    none at all: :func:`_idle_target`)."""
+    start = min(start_hour // 24, demand.days)
+    window = np.abs(demand.target[:, start:, :])
+    if not window.size:
+        return None
+    days = np.flatnonzero(window.max(axis=(0, 2)) > 1e-9)
+    if not days.size or start + int(days[-1]) >= demand.days - 1:
+        return None
+    return (start + int(days[-1]) + 1) * 24
 
 
 def _ended_with_shock(per_path: pl.DataFrame, shock_hours: int | None) -> pl.Series:
@@ -799,6 +831,40 @@ def _idle_target(demand: DemandSide, start_hour: int) -> bool:
     return float(np.abs(window).max(initial=0.0)) <= 1e-9
 
 
+def target_days_judged(demand: DemandSide, resolved: ResolvedScenario) -> tuple[str, bool]:
+    """What a drill whose target has demand on some of the shock's days only was judged on,
+    and whether that demand stops before the shock does: ("customer acme has no demand after
+    2027-01-02 on any path: judged on 27 of the shock's 182 days", True). The shock's days
+    run from its start to the window's end, a spike's to its last hour. ("", False) where the
+    target has demand on some path every day of them, or on none (:func:`_idle_target`)."""
+    start = min(resolved.start_hour // 24, demand.days)
+    shape = resolved.scenario.shape
+    end = demand.days
+    if shape.kind == "spike":
+        end = min(end, -(-(resolved.start_hour + shape.hours) // 24))
+    window = np.abs(demand.target[:, start:end, :])
+    active = window.max(axis=(0, 2), initial=0.0) > 1e-9 if window.size else np.zeros(0, bool)
+    if not active.any() or active.all():
+        return "", False
+    days = np.flatnonzero(active)
+    first, last = int(days[0]), int(days[-1])
+
+    def day(index: int) -> date:
+        return demand.first_day + timedelta(days=start + index)
+
+    gone = last < len(active) - 1
+    parts = [f"before {day(first)}"] if first > 0 else []
+    parts += [f"after {day(last)}"] if gone else []
+    gaps = last - first + 1 - len(days)
+    parts += [f"on {gaps} day{'' if gaps == 1 else 's'} between"] if gaps else []
+    who = demand.target_label.replace(":", " ", 1)
+    text = (
+        f"{who} has no demand {' and '.join(parts)} on any path: judged on {len(days)} of the "
+        f"shock's {len(active)} days"
+    )
+    return text, gone
+
+
 def _idle_events(plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario) -> str:
     """The supply events of a drill with no demand shock, where every one lies in a region
     with blocks but no demand stream (no telemetry): "us-west-pod-05 (slipped) in us-west".
@@ -868,6 +934,9 @@ def summarise(
     first = _first_to_saturate(supply, out_pool, start=resolved.start_hour)
     if not first:
         notes.append("no pool ran full in the drill window")
+    # A target present on some of the shock's days only: said, whatever the verdict.
+    judged = target_days_judged(demand, resolved)
+    notes += [judged[0]] if judged[0] else []
     return DrillResult(
         scenario=resolved.scenario,
         target=demand.target_label,
@@ -892,6 +961,8 @@ def summarise(
         loss_lasts_past_window=bool(resolved.lost),
         loss_judged_to=loss_judged_to(plan, demand, resolved),
         idle_target=_idle_target(demand, resolved.start_hour),
+        target_days=judged[0],
+        target_gone=judged[1],
         idle_events=_idle_events(plan, demand, resolved),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
@@ -1330,6 +1401,28 @@ def unsettled_pass(plan: CapacityPlan, demand: DemandSide, result: DrillResult) 
     return _borderline_text(demand, weight, [(n, v, "") for n, v in groups], "pass or fail")
 
 
+def unsettled_groups(
+    plan: CapacityPlan, demand: DemandSide, result: DrillResult
+) -> list[tuple[str, WorkloadClass, float, int | None]]:
+    """(region, class, share, independent paths that would settle it) for each group whose share of
+    paths reaching its SLO target straddles the verdict's 90 % within its sampling error, where
+    ``result`` holds or fails only within that error (:func:`unsettled_pass`); [] where it is
+    settled or carries no per-group hours. The paths are None where the share sits on its
+    threshold. Blocks-to-pass adds blocks where these groups are, and draws these paths."""
+    if result.group_held is None or len(_copies(demand)) == 1:
+        return []
+    weight = independent_paths(demand)
+    shares = _reach_shares(plan, demand, result)
+    held, straddling = _unsettled(shares, weight)
+    if len(held) < 2:
+        return []
+    named = {
+        group_name(region, k.value): (region, k) for region, k in stream_groups(demand.streams)
+    }
+    most = _most_forecast_paths()
+    return [(*named[name], share, paths_to_settle(share, most=most)) for name, share in straddling]
+
+
 def _borderline_text(
     demand: DemandSide, weight: float, groups: Sequence[tuple[str, float, str]], said: str
 ) -> str:
@@ -1377,6 +1470,9 @@ def unverified_reason(shocked: DrillResult) -> str:
             f"no demand measured: {shocked.target} is zero on every path in the drill window, "
             "so the shock met nothing"
         )
+    if shocked.target_gone:
+        # A pass over the days the target still had demand says nothing of the shock's rest.
+        reasons.append(shocked.target_days)
     if shocked.idle_events:
         reasons.append(
             f"no demand measured where it acts: {shocked.idle_events}, without telemetry "
@@ -1452,7 +1548,13 @@ def compare(
         unverified = "; ".join(filter(None, (unverified, borderline)))
     elif borderline and passes:
         verdict = BORDERLINE
-        unverified = borderline
+        # The pass it offers is held to the rule a plain pass is: a loss judged only to the
+        # horizon's end read "borderline: pass or fails" on a 7-day forecast, where a few
+        # paths more holding read "not verified".
+        unplayed = unverified_reason(shocked)
+        unverified = borderline + (
+            f"; a pass would not be verified: {unplayed}" if unplayed else ""
+        )
     unsettled_failure = (
         [f"which failure it is, is not settled: {borderline}"]
         if borderline and verdict in (FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)

@@ -630,8 +630,12 @@ def play_drill(
     options: DrillOptions,
     fold: CustomerFold | None = None,
     book_only: Sequence[str] = (),
+    stored: pl.DataFrame | None = None,
 ) -> PlayedDrill | DrillNotPlayed:
     """Play one scenario on every path; search the answers when the options ask.
+
+    ``stored``: every path the forecast stored, of which ``paths`` are the first, for a
+    blocks-to-pass set borderline on ``paths`` to be settled on more of them.
 
     A scenario this forecast or plan cannot place (a date outside the forecast horizon, no
     committed block to slip, a target with no demand, a customer ``fold`` leaves without a
@@ -690,7 +694,7 @@ def play_drill(
             search = drills.blocks_to_pass(
                 plan, few, shapes, scenario, run_date=as_of, max_blocks=options.max_blocks,
                 verify_on=None if few is paths else paths,
-                prepared=drill if few is paths else None,
+                prepared=drill if few is paths else None, stored=stored,
             )  # fmt: skip
             # Only a set the whole drill was re-run with and passed is stored as "would pass".
             additions = search.additions if search.passed else additions
@@ -941,13 +945,14 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
         played = play_drill(
             plan, inputs.paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of,
             options=options, fold=inputs.folds.get(scenario.target.name or ""),
-            book_only=inputs.book_only,
+            book_only=inputs.book_only, stored=inputs.stored,
         )  # fmt: skip
         if inputs.stored is not None and isinstance(played, PlayedDrill):
             replay = partial(
                 play_drill, plan, shapes=inputs.shapes, scenario=scenario,
                 as_of=inputs.forecast.as_of, options=options,
                 fold=inputs.folds.get(scenario.target.name or ""), book_only=inputs.book_only,
+                stored=inputs.stored,
             )  # fmt: skip
             played = settled_play(played, inputs.stored, partial(_paths_as, replay))
         if isinstance(played, DrillNotPlayed):

@@ -1,0 +1,99 @@
+"""A drill whose target has demand on some of the shock's days only (a customer whose contract
+ends inside the forecast, or starts inside it) says what it was judged on; a pass for a
+customer gone before the shock ends is not verified."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+from hand_plans import fluid_policies
+
+from forecasting.capacity import CapacityPlan
+from forecasting.drills import run_drill, scenario_from_args
+from forecasting.schema import FAILS_UNDER_SHOCK, NOT_VERIFIED, PASS
+
+MONDAY = date(2026, 1, 5)
+DAYS = 56
+
+
+def _plan(gpus: int) -> CapacityPlan:
+    block = {
+        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+        "gpus": gpus, "mw": 1.0, "status": "live",
+    }  # fmt: skip
+    return CapacityPlan.model_validate({"policy": fluid_policies(), "block": [block]})
+
+
+def _paths(acme: list[float], *, samples: int = 1) -> pl.DataFrame:
+    """Inference in r1: 100 GPUs of 'other' every day, and acme's levels day by day (one path:
+    a plain verdict, no sampling error to weigh)."""
+    rows = []
+    for sample in range(samples):
+        for d in range(DAYS):
+            day = MONDAY + timedelta(days=d)
+            rows.append(("total/r1/inference/other", day, sample, 100.0 + sample))
+            rows.append(("total/r1/inference/acme", day, sample, acme[d]))
+    return pl.DataFrame(
+        rows, schema=["unique_id", "ds", "sample_id", "y"], orient="row"
+    ).with_columns(pl.col("sample_id").cast(pl.Int32))
+
+
+def test_a_customer_gone_inside_the_shock_does_not_pass_on_the_days_it_had() -> None:
+    """acme's contract ends after 10 of the forecast's 56 days (no demand on any path after
+    2026-01-14). A 2x of acme from the first day read "pass" on 1,000 GPUs: the reader took
+    it that acme doubling for 8 weeks is absorbed, where the drill doubled it for 10 days.
+    It reads "not verified: customer acme has no demand after 2026-01-14 on any path: judged
+    on 10 of the shock's 56 days"; the same drill of a customer present throughout passes."""
+    gone = [300.0] * 10 + [0.0] * (DAYS - 10)
+    result = run_drill(_plan(1000), _paths(gone), None, scenario_from_args(target="customer:acme"))
+    assert result.passed and result.verdict == NOT_VERIFIED
+    assert result.unverified == (
+        "customer acme has no demand after 2026-01-14 on any path: judged on 10 of the shock's "
+        "56 days"
+    )
+    present = run_drill(
+        _plan(1000), _paths([300.0] * DAYS), None, scenario_from_args(target="customer:acme")
+    )
+    assert present.verdict == PASS and present.unverified == ""
+    assert not any("judged on" in n for n in present.notes)
+
+
+def test_a_customer_gone_inside_a_failing_drill_still_fails_and_says_what_was_judged() -> None:
+    """On 500 GPUs acme's 2x (600 GPUs for 10 days) fails whatever followed: a failure on
+    the days played is a finding. Its notes say it was judged on 10 of 56 days. Its time to
+    absorb read "241 h", the hour after acme left, as if the response had absorbed the shock
+    (on a 120-day synthetic fleet, a customer whose contract ended after 3 weeks read "505
+    h"): it is short until the shock ended, with acme's leaving named as what ended it."""
+    gone = [300.0] * 10 + [0.0] * (DAYS - 10)
+    result = run_drill(_plan(500), _paths(gone), None, scenario_from_args(target="customer:acme"))
+    assert result.verdict == FAILS_UNDER_SHOCK
+    assert (
+        "customer acme has no demand after 2026-01-14 on any path: judged on 10 of the shock's "
+        "56 days"
+    ) in result.notes
+    assert result.absorb_hours is None and result.short_until_shock_end_hours == 240
+    assert result.absorb_text.startswith("short until the shock ended (240 h) or later")
+    assert result.shock_end_event == "customer acme has no demand after 2026-01-14"
+
+
+def test_a_customer_that_starts_inside_the_shock_is_judged_from_its_first_day() -> None:
+    """acme's contract starts on day 21: a 2x from the first day doubles it on the 35 days it
+    has demand. That pass is measured (acme is there to the end), and the note says from when."""
+    late = [0.0] * 21 + [300.0] * (DAYS - 21)
+    result = run_drill(_plan(1000), _paths(late), None, scenario_from_args(target="customer:acme"))
+    assert result.verdict == PASS
+    assert (
+        "customer acme has no demand before 2026-01-26 on any path: judged on 35 of the "
+        "shock's 56 days"
+    ) in result.notes
+
+
+def test_a_spike_is_judged_on_its_own_days() -> None:
+    """A 5-day spike from day 3 meets acme on all of its days (acme leaves on day 10): no note,
+    and its pass stands."""
+    gone = [300.0] * 10 + [0.0] * (DAYS - 10)
+    spike = scenario_from_args(target="customer:acme", shape="spike:5d", start="+3d")
+    result = run_drill(_plan(1000), _paths(gone), None, spike)
+    assert result.verdict == PASS
+    assert not any("judged on" in n for n in result.notes)
