@@ -40,6 +40,7 @@ from forecasting.schema import (
     book_labelled,
     book_levels_said_once,
     book_only_words,
+    borderline_short,
     unverified_absorb_text,
 )
 from forecasting.text import (
@@ -627,10 +628,21 @@ def _target(outcome: DrillOutcome) -> Text:
     return Text("\n".join(lines))
 
 
+def _borderline_rest(outcome: DrillOutcome) -> str:
+    """What a borderline verdict's cell leaves out (the verdicts it may be, the paths that
+    would settle it), "" for any other verdict."""
+    if outcome.verdict != BORDERLINE or not outcome.unverified:
+        return ""
+    return borderline_short(outcome.unverified)[1]
+
+
 def _verdict(outcome: DrillOutcome) -> Text:
     if outcome.verdict == BORDERLINE and outcome.unverified:
-        # "borderline at 200 paths: pass or fails under the shock; ...": the reason says it all.
-        return Text(outcome.unverified, style=_VERDICT_STYLE[BORDERLINE])
+        # Each class's share and interval once; what the verdict may be and what would settle
+        # it go under the table (``_borderline_rest``): the whole reason ran to 19 lines of
+        # the demo's delivery-slip cell. A reason in other words is the cell itself.
+        cell, rest = borderline_short(outcome.unverified)
+        return Text(f"{BORDERLINE}: {cell}" if rest else cell, style=_VERDICT_STYLE[BORDERLINE])
     verdict = outcome.verdict or ("pass" if outcome.passed else "FAIL")
     text = Text(verdict, style=_VERDICT_STYLE.get(verdict, "green" if outcome.passed else "red"))
     if outcome.unshocked_failures:
@@ -757,6 +769,9 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
         "would pass with (ordered today)",
     ):
         answers.add_column(name)
+    rests = [f"{o.drill}: {rest}" for o in outcomes if (rest := _borderline_rest(o))]
+    if rests:
+        verdicts.caption, verdicts.caption_justify = "\n".join(rests), "left"
     for o in outcomes:
         verdicts.add_row(Text(o.drill), _target(o), _verdict(o), _absorb(o), _breaking(o))
         rungs = _rungs_text(o.rungs_used, book_only=o.book_only)

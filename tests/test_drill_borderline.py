@@ -220,3 +220,37 @@ def test_a_borderline_pass_is_not_said_to_pass_as_planned_on_the_terminal() -> N
     )  # fmt: skip
     assert _would_pass_with(outcome) == "not searched: borderline (see its verdict)"
     assert _verdict(outcome).plain == why
+
+
+def test_a_borderline_verdict_cell_on_the_terminal_is_its_intervals_the_rest_below() -> None:
+    """`make demo`'s verdicts table gave delivery-slip's borderline reason 19 lines of its
+    verdict cell: the verdicts allowed, one class's interval twice (with and without the
+    shock) and the command that would settle it. The cell reads the verdict and each class's
+    share with its interval once, as the platform page's does; the rest is under the table,
+    named by its drill."""
+    from flows.tables import drill_tables
+    from forecasting.runs.drills import DrillOutcome
+
+    why = (
+        "borderline at 200 paths: pass or fails under the shock or plan fails unshocked; "
+        f"inference in us-east{BORDERLINE_REACHES}without the shock on 94.0% of paths (95% "
+        "interval 89.8%-96.5%; the verdict asks 90%); "
+        f"inference in us-east{BORDERLINE_REACHES}under the shock on 94.0% of paths (95% "
+        "interval 89.8%-96.5%; the verdict asks 90%); about 217 independent paths would "
+        "settle it (`fleetcast forecast --paths 217`, then the drill)"
+    )
+    outcome = DrillOutcome(
+        run_id="d-1", drill="delivery-slip", target="all", passed=True, failing_classes=[],
+        breaking_multiplier=None, breaking_note=None, blocks_needed=None,
+        capex_needed_usd=None, kpis=[], verdict=BORDERLINE, unverified=why,
+    )  # fmt: skip
+    verdicts = drill_tables([outcome])[0]
+    cell = str(next(iter(verdicts.columns[2]._cells)))
+    assert cell == (
+        f"{BORDERLINE}: inference in us-east 94.0% of 200 paths (95% interval 89.8-96.5%, asks 90%)"
+    )
+    assert str(verdicts.caption) == (
+        "delivery-slip: borderline at 200 paths: pass or fails under the shock or plan fails "
+        "unshocked; about 217 independent paths would settle it (`fleetcast forecast --paths "
+        "217`, then the drill)"
+    )
