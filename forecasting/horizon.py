@@ -532,6 +532,28 @@ class _DaySpread:
     idle: float = 0.0
 
 
+def _recent_peaks(
+    series: pl.DataFrame, *, as_of: date, days: int, active: pl.DataFrame | None
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The peak measure's observed rows of the ``days`` to ``as_of``, and of them the classes'
+    with a stopped customer's part taken out (``active``: its share of each class-day)."""
+    y = pl.col("y").cast(pl.Float64)
+    recent = series.lazy().filter(
+        (pl.col("measure") == Measure.PEAK.value)
+        & pl.col("ds").is_between(as_of - timedelta(days=days - 1), as_of)
+        & y.is_not_null()
+        & y.is_not_nan()
+    )
+    classes = recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
+    if active is not None:
+        classes = (
+            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
+            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
+            .drop("active")
+        )
+    return recent, classes
+
+
 def _day_share_spreads(
     series: pl.DataFrame, stopped: pl.DataFrame, active: pl.DataFrame | None, *, as_of: date
 ) -> dict[tuple[str, str], _DaySpread]:
@@ -552,19 +574,7 @@ def _day_share_spreads(
     narrow band: its days do not drop when its class's burst.
     """
     y = pl.col("y").cast(pl.Float64)
-    recent = series.lazy().filter(
-        (pl.col("measure") == Measure.PEAK.value)
-        & pl.col("ds").is_between(as_of - timedelta(days=_SPREAD_DAYS - 1), as_of)
-        & y.is_not_null()
-        & y.is_not_nan()
-    )
-    classes = recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
-    if active is not None:
-        classes = (
-            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
-            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
-            .drop("active")
-        )
+    recent, classes = _recent_peaks(series, as_of=as_of, days=_SPREAD_DAYS, active=active)
     classes = classes.sort("measure", "unique_id", "ds").select(
         "measure",
         pl.col("unique_id").alias("parent"),
@@ -1208,19 +1218,7 @@ def _history_peak_shares(
     moved them (`synth --customers 12 --seed 3 --days 90`: us-east evaluation northwind-ai at
     1.6 times its class's peak), and a share read off them lifted every month of the plan."""
     y = pl.col("y").cast(pl.Float64)
-    recent = series.lazy().filter(
-        (pl.col("measure") == Measure.PEAK.value)
-        & pl.col("ds").is_between(as_of - timedelta(days=_MIX_DAYS - 1), as_of)
-        & y.is_not_null()
-        & y.is_not_nan()
-    )
-    classes = recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
-    if active is not None:
-        classes = (
-            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
-            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
-            .drop("active")
-        )
+    recent, classes = _recent_peaks(series, as_of=as_of, days=_MIX_DAYS, active=active)
     classes = classes.select(pl.col("unique_id").alias("parent"), "ds", y.clip(0.0).alias("whole"))
     days = (
         recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
