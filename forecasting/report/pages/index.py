@@ -33,7 +33,13 @@ from forecasting.report.pages.common import (
     shell,
 )
 from forecasting.report.pages.finance import idle_risk_card
-from forecasting.schema import BORDERLINE, FAILS_UNSHOCKED, NOT_VERIFIED, VACANT
+from forecasting.schema import (
+    BORDERLINE,
+    FAILS_UNSHOCKED,
+    NOT_VERIFIED,
+    VACANT,
+    borderline_short,
+)
 from forecasting.triggers import UNMEASURED_TRAINING
 
 __all__ = ["RunEntry", "run_index_page", "runs_index_page"]
@@ -89,10 +95,13 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
         if unsettled.height:
             # Neither failing nor passing at their paths: counted among the failing, a drill
             # that failed at 200 paths and passed at 500 read as a failure found.
+            # Each class's share and interval, as the verdict cell reads it: the whole reason
+            # (the verdicts allowed, the command that would settle it) ran to 90 words here.
             said = "; ".join(
-                f"{r['drill']}: {r['unverified']}" for r in unsettled.iter_rows(named=True)
+                f"{r['drill']}: {borderline_short(r['unverified'])[0]}"
+                for r in unsettled.iter_rows(named=True)
             )
-            text += f"; {unsettled.height} {BORDERLINE} ({said})"
+            text += f"; {unsettled.height} {BORDERLINE} ({said}; see Platform)"
     elif inputs.drills_other_plan:
         text = "no drills on this plan"
     elif unmeasured:
