@@ -7224,3 +7224,29 @@ def test_a_site_s_short_month_says_its_mw_is_the_month_s_most_not_the_first_shor
         "a is short of power from May 2027: up to 32.6 MW needed that month, more than is "
         "energized there on 22 of its days (from 17.5 MW)."
     ), chart.takeaway
+
+
+def test_a_long_order_note_opens_with_its_first_words_and_folds_the_rest() -> None:
+    """The demo's finance page gave each order a note of about 250 words under its row (the
+    row already says status, order-by, blocks, capex and MW): six of them made the table a
+    wall. A note over 60 words shows its first 30 and folds the rest into a disclosure that
+    continues the sentence; a short note stays a plain line."""
+    inputs = sample_inputs()
+    words = [f"w{i}" for i in range(90)]
+    long_note, short_note = " ".join(words), "order 2 x rack-h100-256 by 2027-01-04"
+    first = inputs.triggers["region"][0]
+    triggers = inputs.triggers.with_columns(
+        note=pl.when(pl.col("region") == first)
+        .then(pl.lit(long_note))
+        .otherwise(pl.lit(short_note))
+    )
+    page = finance_page(replace(inputs, triggers=triggers))
+    orders = page[page.index("<h2>Orders to place</h2>") : page.index("<h2>Capital by quarter")]
+    assert (
+        '<small>note:</small> <details class="more"><summary>'
+        + " ".join(words[:30])
+        + " …</summary>"
+        + " ".join(words[30:])
+        + "</details>"
+    ) in orders
+    assert f"<small>note:</small> {short_note}</td>" in orders
