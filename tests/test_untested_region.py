@@ -16,6 +16,7 @@ from forecasting.report.inputs import (
     green_verified_to,
     status_only,
 )
+from forecasting.schema import NOT_VERIFIED
 
 LATE = "eu-west"
 
@@ -92,3 +93,17 @@ def test_the_headline_does_not_count_a_region_no_backtest_measured_among_verifie
     headline = status_headline(inputs)
     assert said in headline, headline
     assert "us-east/all, us-east/training green to" in headline, headline
+
+
+def test_the_front_page_count_says_a_region_no_backtest_measured_apart() -> None:
+    """The same fleet's front page counted "0 red, 0 amber, 6 green (green to 2027-01-03 only:
+    not verified beyond)", eu-west's two greens among them, while their rows said no backtest
+    measured them. They are counted apart as not verified, with why and where."""
+    from forecasting.report.format import html_text
+    from forecasting.report.pages import run_index_page
+
+    inputs = _late_region()
+    front = run_index_page(inputs)
+    greens = inputs.triggers.height - 2
+    assert html_text(f"{greens} green (green to") in front, front
+    assert html_text(f"2 {NOT_VERIFIED} (green ({UNMEASURED_GREEN}): {LATE})") in front

@@ -11,6 +11,7 @@ import polars as pl
 from forecasting.report.format import NOT_MEASURED, fmt_count, fmt_date, fmt_datetime
 from forecasting.report.inputs import (
     STATUSES,
+    UNMEASURED_GREEN,
     ReportInputs,
     greens_qualified,
     power_counts,
@@ -18,6 +19,7 @@ from forecasting.report.inputs import (
     unjudged_regions_of,
     unmeasured_class_rows,
     unplayed_text,
+    untested_regions,
     vacant_regions,
 )
 from forecasting.report.pages.common import (
@@ -136,11 +138,16 @@ def run_index_page(inputs: ReportInputs) -> str:
     green = pl.col("status") == "green"
     unjudged = [r for r in unjudged_regions_of(inputs) if r not in vacant]
     blind = sorted(set(t.filter(pl.col("region").is_in(unjudged) & green)["region"].to_list()))
+    # A region no backtest measured (too short a history) borrowed the others' verified day in
+    # the count: "4 green (green to 2026-12-19 only ...)" beside its rows' "not verified".
+    untested = [r for r in untested_regions(inputs) if r not in vacant and r not in blind]
+    untested_greens = pl.col("region").is_in(untested) & green & ~unmeasured_class_rows()
     apart = {
         f"{VACANT}: {', '.join(vacant)}": t.filter(pl.col("region").is_in(vacant) & green).height,
         "no demand measured, not one whole day of telemetry: " + ", ".join(blind): t.filter(
             pl.col("region").is_in(blind) & green
         ).height,
+        f"green ({UNMEASURED_GREEN}): " + ", ".join(untested): t.filter(untested_greens).height,
         UNMEASURED_TRAINING: t.filter(
             unmeasured_class_rows()
             & ~pl.col("vacant_pool").fill_null(False)
