@@ -19,6 +19,7 @@ __all__ = [
     "block",
     "ceiling_inputs",
     "day",
+    "flat_inference_paths",
     "fluid_policies",
     "site",
     "site_plan",
@@ -59,6 +60,20 @@ def fluid_policies(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def day(d: int) -> date:
     """The day ``d`` days after MONDAY."""
     return MONDAY + timedelta(days=d)
+
+
+def flat_inference_paths(levels: list[float], *, days: int) -> pl.DataFrame:
+    """One sample path per level: flat inference demand of that many GPUs in r1 on each of
+    ``days`` days from MONDAY (the drills' paths frame)."""
+    return pl.DataFrame(
+        {
+            "unique_id": "total/r1/inference/other",
+            "ds": [MONDAY + timedelta(days=d) for d in range(days)] * len(levels),
+            "sample_id": [s for s in range(len(levels)) for _ in range(days)],
+            "y": [v for v in levels for _ in range(days)],
+        },
+        schema_overrides={"sample_id": pl.Int32},
+    )
 
 
 def block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, Any]:

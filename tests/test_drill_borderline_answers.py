@@ -3,11 +3,10 @@ a pass or fail within its paths' sampling error of 90 % is borderline, not plain
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-import polars as pl
-from hand_plans import fluid_policies
+from hand_plans import flat_inference_paths, fluid_policies
 
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import blocks_to_pass, breaking_multiplier, scenario_from_args
@@ -18,19 +17,6 @@ RACK = {
     "name": "rack-256", "kind": "rack", "gpu_type": "H100", "gpus": 256, "mw": 0.384,
     "capex_usd": 8_448_000, "lead_time_weeks": 1,
 }  # fmt: skip
-
-
-def _paths(levels: list[float], *, days: int) -> pl.DataFrame:
-    """One path per level: flat inference demand of that many GPUs every day in r1."""
-    return pl.DataFrame(
-        {
-            "unique_id": "total/r1/inference/other",
-            "ds": [MONDAY + timedelta(days=d) for d in range(days)] * len(levels),
-            "sample_id": [s for s in range(len(levels)) for _ in range(days)],
-            "y": [v for v in levels for _ in range(days)],
-        },
-        schema_overrides={"sample_id": pl.Int32},
-    )
 
 
 def _plan(gpus: int, *, headroom: float, candidates: list[dict[str, Any]]) -> CapacityPlan:
@@ -61,7 +47,7 @@ def test_a_set_of_blocks_passing_within_its_sampling_error_is_not_printed_as_pas
     ]
     shock = scenario_from_args(target="class:inference", start="+2w")
     search = blocks_to_pass(
-        plan, _paths(levels, days=28), None, shock, run_date=MONDAY, max_blocks=1
+        plan, flat_inference_paths(levels, days=28), None, shock, run_date=MONDAY, max_blocks=1
     )
     assert search.result.passed  # the plain rule's pass: 182 of 200 paths hold
     assert not search.passed
@@ -86,7 +72,9 @@ def test_where_a_drill_breaks_says_the_band_its_paths_do_not_settle() -> None:
     the cell says from where the verdict is borderline."""
     plan = _plan(100, headroom=0.2, candidates=[])
     levels = [10.0 + 0.2 * s for s in range(200)]
-    point = breaking_multiplier(plan, _paths(levels, days=14), None, scenario_from_args())
+    point = breaking_multiplier(
+        plan, flat_inference_paths(levels, days=14), None, scenario_from_args()
+    )
     assert point.borderline_from is not None and point.multiplier is not None
     # Fails whatever the draw: the share holding has its interval below 90 %.
     share = sum(80.0 / point.multiplier >= v for v in levels) / 200

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from hand_plans import fluid_policies
+from hand_plans import flat_inference_paths, fluid_policies
 
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import blocks_to_pass, scenario_from_args
@@ -25,19 +25,6 @@ FIRST_200 = [560.0 + 60.0 * s / 182 for s in range(182)] + [
     640.0 + 100.0 * s / 18 for s in range(18)
 ]
 SHOCK = scenario_from_args(target="class:inference", start="+2w")
-
-
-def _paths(levels: list[float], *, days: int) -> pl.DataFrame:
-    """One path per level: flat inference demand of that many GPUs every day in r1."""
-    return pl.DataFrame(
-        {
-            "unique_id": "total/r1/inference/other",
-            "ds": [MONDAY + timedelta(days=d) for d in range(days)] * len(levels),
-            "sample_id": [s for s in range(len(levels)) for _ in range(days)],
-            "y": [v for v in levels for _ in range(days)],
-        },
-        schema_overrides={"sample_id": pl.Int32},
-    )
 
 
 def _plan() -> CapacityPlan:
@@ -59,7 +46,9 @@ def test_a_borderline_set_is_followed_by_the_next_larger_set_that_passes_plainly
     no set stored as passing, where 2 x rack-256 ($16.9M) hold on all 200 paths: the search
     never tried it. Now the answer is the two racks, passed, and a note says the one rack was
     borderline and what was tried."""
-    search = blocks_to_pass(_plan(), _paths(FIRST_200, days=28), None, SHOCK, run_date=MONDAY)
+    search = blocks_to_pass(
+        _plan(), flat_inference_paths(FIRST_200, days=28), None, SHOCK, run_date=MONDAY
+    )
     assert search.passed and not search.borderline
     assert search.additions["count"].to_list() == [2]
     assert search.summary == "2 x rack-256 in r1 ($16.9M)"
@@ -73,7 +62,7 @@ def test_a_borderline_set_is_settled_on_more_of_the_paths_the_forecast_stored() 
     more holds on 91 % (borderline). The other 800 all hold with it (98.2 % of 1,000, settled):
     the reader saw "borderline" where the paths at hand settle it. Now the one rack is the
     answer, settled on the 1,000 stored paths, and the note says on how many."""
-    stored = _paths(FIRST_200 + [500.0 + 0.1 * s for s in range(800)], days=28)
+    stored = flat_inference_paths(FIRST_200 + [500.0 + 0.1 * s for s in range(800)], days=28)
     first = stored.filter(pl.col("sample_id") < 200)
     search = blocks_to_pass(_plan(), first, None, SHOCK, run_date=MONDAY, stored=stored)
     assert search.passed and not search.borderline
@@ -89,7 +78,12 @@ def test_the_search_on_stops_within_its_budget_and_says_so() -> None:
     """With no larger set allowed (``larger_sets=0``) and no more stored paths, the answer
     stays the borderline set, and the note says the budget stopped it."""
     search = blocks_to_pass(
-        _plan(), _paths(FIRST_200, days=28), None, SHOCK, run_date=MONDAY, larger_sets=0
+        _plan(),
+        flat_inference_paths(FIRST_200, days=28),
+        None,
+        SHOCK,
+        run_date=MONDAY,
+        larger_sets=0,
     )
     assert not search.passed and search.borderline
     assert search.summary.startswith("would pass with 1 x rack-256 in r1 ($8.4M): borderline")

@@ -3,10 +3,10 @@ part) says so beside its sampling error, as a plain pass there reads "not verifi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
-from hand_plans import fluid_policies
+from hand_plans import block, flat_inference_paths, fluid_policies
 
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import run_drill, scenario_from_args
@@ -18,17 +18,7 @@ DAYS = 7
 
 def _plan() -> CapacityPlan:
     blocks = [
-        {
-            "id": ident,
-            "kind": "rack",
-            "region": "r1",
-            "site": "r1-a",
-            "gpu_type": "H100",
-            "gpus": gpus,
-            "mw": 1.0,
-            "status": "live",
-            "classes": ["inference"],
-        }
+        block(ident, gpus, site="r1-a", classes=["inference"])
         for ident, gpus in (("a", 1000), ("b", 256))
     ]
     return CapacityPlan.model_validate(
@@ -39,15 +29,7 @@ def _plan() -> CapacityPlan:
 def _paths(holding: int) -> pl.DataFrame:
     """200 paths of flat inference in r1: ``holding`` of them under 1,000 GPUs, the rest over."""
     levels = [900.0 + 0.5 * s for s in range(holding)] + [1010.0 + s for s in range(200 - holding)]
-    return pl.DataFrame(
-        {
-            "unique_id": "total/r1/inference/other",
-            "ds": [MONDAY + timedelta(days=d) for d in range(DAYS)] * len(levels),
-            "sample_id": [s for s in range(len(levels)) for _ in range(DAYS)],
-            "y": [v for v in levels for _ in range(DAYS)],
-        },
-        schema_overrides={"sample_id": pl.Int32},
-    )
+    return flat_inference_paths(levels, days=DAYS)
 
 
 def test_a_borderline_loss_judged_in_part_says_its_pass_would_not_be_verified() -> None:
