@@ -30,8 +30,8 @@ def test_a_power_note_says_what_its_dates_are_and_the_demand_unserved_between() 
         "them)"
     ) in note, note
     assert (
-        "given the power they can arrive 2027-01-05 and run from 2027-02-02: the demand of "
-        "r1/all they serve is unserved from 2026-04-16 to 2027-02-02 (292 days)"
+        "they arrive 2027-01-05 and can run from 2027-02-02, when the power does: the demand "
+        "of r1/all they serve is unserved from 2026-04-16 to 2027-02-02 (292 days)"
     ) in note, note
 
 
@@ -41,3 +41,22 @@ def test_a_site_whose_orders_run_on_arrival_says_no_unserved_span() -> None:
     assert result.placements["powered"].all()
     note = _power(result, "s1")["note"] or ""
     assert "unserved" not in note, note
+
+
+def test_a_span_resting_on_an_order_read_at_the_monthly_grain_says_so() -> None:
+    """Seven daily rows within capacity, then monthly rows short (the brief's us-east-c rested
+    on such an order, "31 x rack-h100-256 arriving 2029-12-06"): the unserved span is read on a
+    month's peak day, so it says it is not verified at the daily grain."""
+    import numpy as np
+    import polars as pl
+    from test_sites import _day, _forecast
+
+    daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    seam = pl.concat([daily, _forecast(np.full(12, 850.0), months, grain="month")])
+    note = _power(_run(_plan(sites=[_site(mw=1.0)]), seam), "s1")["note"]
+    assert (
+        "they arrive 2026-03-02 and can run from 2027-02-02, when the power does: the demand of "
+        "r1/all they serve is unserved from 2026-01-12 to 2027-02-02 (386 days) (monthly grain: "
+        "not verified at the daily grain)"
+    ) in note, note

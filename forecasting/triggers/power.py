@@ -270,7 +270,14 @@ def _waiting_orders(placements: pl.DataFrame) -> pl.DataFrame:
     ).sort("needed_from", "arrives", "region", "pool")
 
 
-def _waiting_clause(waiting: pl.DataFrame, *, site: str, exhaustion: date, end: date) -> str:
+def _waiting_clause(
+    waiting: pl.DataFrame,
+    *,
+    site: str,
+    exhaustion: date,
+    end: date,
+    monthly: pl.DataFrame,
+) -> str:
     """What a site's short-from day (``exhaustion``) is where orders placed there are counted
     from before they can arrive (``waiting``: :func:`_waiting_orders`, the site's): the first
     day the MW energized stop covering the blocks planned on it, those orders counted from when
@@ -279,13 +286,15 @@ def _waiting_clause(waiting: pl.DataFrame, *, site: str, exhaustion: date, end: 
 
     The demo's us-east-c read "short of power from 2027-03-04" beside "31 x rack-h100-256
     arriving 2029-12-06": a reader could not tell what the two dates were, nor what happens
-    between them."""
+    between them. An order of ``monthly`` (the site's orders read at the monthly grain only)
+    says its span is not verified at the daily grain."""
+    grain = {(r["region"], r["pool"], r["tranche"]) for r in monthly.iter_rows(named=True)}
     parts = []
     for r in waiting.filter(pl.col("needed_from") <= end).iter_rows(named=True):
         what = f"{r['blocks']:,} x {r['candidate']} of {r['region']}/{r['pool']}"
         runs, short = r.get("runs_from"), r.get("exhaustion_date")
         if isinstance(runs, date):
-            lands = f"given the power they can arrive {r['arrives']} and run from {runs}"
+            lands = f"they arrive {r['arrives']} and can run from {runs}, when the power does"
             until = (
                 f"to {runs} ({days_count((runs - short).days)})" if isinstance(short, date) else ""
             )
@@ -299,6 +308,8 @@ def _waiting_clause(waiting: pl.DataFrame, *, site: str, exhaustion: date, end: 
             if isinstance(short, date) and (not isinstance(runs, date) or runs > short)
             else ""
         )
+        if unserved and (r["region"], r["pool"], r["tranche"]) in grain:
+            unserved += f" (monthly grain: {MONTHLY_ONLY})"
         parts.append((what, r["needed_from"], f"{lands}{unserved}"))
     if not parts:
         return ""
@@ -369,15 +380,8 @@ def _power_row(
     row = _power_row_counted(
         site_days, site=site, as_of=as_of, buffer_weeks=buffer_weeks,
         forecast_end=forecast_end, monthly_orders=monthly_orders, dark=dark,
-        past_orders=past_orders,
+        past_orders=past_orders, waiting=waiting,
     )  # fmt: skip
-    exhaustion = row.get("exhaustion_date")
-    if waiting is not None and isinstance(exhaustion, date):
-        said = _waiting_clause(
-            waiting, site=site.id, exhaustion=exhaustion, end=as_date(site_days["ds"].max())
-        )
-        if said:
-            row["note"] = f"{row['note']}; {said}" if row["note"] else said
     if gone:
         row["note"] = f"{row['note']}; {gone}" if row["note"] else gone
     return row
@@ -393,6 +397,7 @@ def _power_row_counted(
     monthly_orders: pl.DataFrame | None,
     dark: str,
     past_orders: tuple[float, str],
+    waiting: pl.DataFrame | None = None,
 ) -> dict[str, object]:
     """:func:`_power_row` but for the clause on blocks gone before power could come."""
     past_mw, past_said = past_orders
@@ -516,6 +521,17 @@ def _power_row_counted(
                 f"contracted today, it is energized {today} at the earliest, "
                 f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
             )
+    if waiting is not None and (
+        said := _waiting_clause(
+            waiting,
+            site=site.id,
+            exhaustion=exhaustion,
+            end=end,
+            monthly=monthly_orders if monthly_orders is not None else waiting.clear(),
+        )
+    ):
+        # Beside the contract's date, what that date is and when the orders can come.
+        notes.append(said)
     if beyond > TOL:
         # Where the MW counted cover the need, those that count from a later day change nothing.
         notes += _late_secured(
