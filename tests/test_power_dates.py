@@ -46,7 +46,9 @@ def test_a_site_whose_orders_run_on_arrival_says_no_unserved_span() -> None:
 def test_a_span_resting_on_an_order_read_at_the_monthly_grain_says_so() -> None:
     """Seven daily rows within capacity, then monthly rows short (the brief's us-east-c rested
     on such an order, "31 x rack-h100-256 arriving 2029-12-06"): the unserved span is read on a
-    month's peak day, so it says it is not verified at the daily grain."""
+    month's peak day, past the 7 daily rows: it names the month, not a day, counts no days
+    (the demo's "unserved from 2030-01-01 to 2030-01-03 (2 days)" was January's first-of-month
+    standing for the month) and says it is not verified at the daily grain."""
     import numpy as np
     import polars as pl
     from test_sites import _day, _forecast
@@ -57,6 +59,6 @@ def test_a_span_resting_on_an_order_read_at_the_monthly_grain_says_so() -> None:
     note = _power(_run(_plan(sites=[_site(mw=1.0)]), seam), "s1")["note"]
     assert (
         "they arrive 2026-03-02 and can run from 2027-02-02, when the power does: the demand of "
-        "r1/all they serve is unserved from 2026-01-12 to 2027-02-02 (386 days) (monthly grain: "
-        "not verified at the daily grain)"
+        "r1/all they serve is unserved from Jan 2026 to 2027-02-02 (monthly grain: not verified "
+        "at the daily grain)"
     ) in note, note

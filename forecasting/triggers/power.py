@@ -277,6 +277,7 @@ def _waiting_clause(
     exhaustion: date,
     end: date,
     monthly: pl.DataFrame,
+    daily_end: date | None = None,
 ) -> str:
     """What a site's short-from day (``exhaustion``) is where orders placed there are counted
     from before they can arrive (``waiting``: :func:`_waiting_orders`, the site's): the first
@@ -287,28 +288,43 @@ def _waiting_clause(
     The demo's us-east-c read "short of power from 2027-03-04" beside "31 x rack-h100-256
     arriving 2029-12-06": a reader could not tell what the two dates were, nor what happens
     between them. An order of ``monthly`` (the site's orders read at the monthly grain only)
-    says its span is not verified at the daily grain."""
+    says its span is not verified at the daily grain; a pool's shortfall past ``daily_end``
+    (the daily rows' last day, None where no monthly rows follow) is its month's, said so
+    and not counted in days (the demo's "unserved from 2030-01-01 to 2030-01-03 (2 days)" was
+    January 2030's first-of-month standing for the month)."""
     grain = {(r["region"], r["pool"], r["tranche"]) for r in monthly.iter_rows(named=True)}
     parts = []
     for r in waiting.filter(pl.col("needed_from") <= end).iter_rows(named=True):
         what = f"{r['blocks']:,} x {r['candidate']} of {r['region']}/{r['pool']}"
         runs, short = r.get("runs_from"), r.get("exhaustion_date")
+        month = isinstance(short, date) and daily_end is not None and short > daily_end
         if isinstance(runs, date):
             lands = f"they arrive {r['arrives']} and can run from {runs}, when the power does"
             until = (
-                f"to {runs} ({days_count((runs - short).days)})" if isinstance(short, date) else ""
+                f"to {runs}"
+                if month
+                else f"to {runs} ({days_count((runs - short).days)})"
+                if isinstance(short, date)
+                else ""
             )
         else:
             lands = (
                 f"they arrive {r['arrives']}, and no power lets them run within the plan (to {end})"
             )
             until = "on, through the plan's end" if isinstance(short, date) else ""
+        flagged = (r["region"], r["pool"], r["tranche"]) in grain
+        # The grain said once: a monthly-only order's clause below says it.
+        since = (
+            (f"{short:%b %Y}" if flagged else f"{short:%b %Y} (monthly grain)")
+            if month and isinstance(short, date)
+            else short
+        )
         unserved = (
-            f": the demand of {r['region']}/{r['pool']} they serve is unserved from {short} {until}"
+            f": the demand of {r['region']}/{r['pool']} they serve is unserved from {since} {until}"
             if isinstance(short, date) and (not isinstance(runs, date) or runs > short)
             else ""
         )
-        if unserved and (r["region"], r["pool"], r["tranche"]) in grain:
+        if unserved and flagged:
             unserved += f" (monthly grain: {MONTHLY_ONLY})"
         parts.append((what, r["needed_from"], f"{lands}{unserved}"))
     if not parts:
@@ -366,6 +382,7 @@ def _power_row(
     past_orders: tuple[float, str] = (0.0, ""),
     gone: str = "",
     waiting: pl.DataFrame | None = None,
+    daily_end: date | None = None,
 ) -> dict[str, object]:
     """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
@@ -380,7 +397,7 @@ def _power_row(
     row = _power_row_counted(
         site_days, site=site, as_of=as_of, buffer_weeks=buffer_weeks,
         forecast_end=forecast_end, monthly_orders=monthly_orders, dark=dark,
-        past_orders=past_orders, waiting=waiting,
+        past_orders=past_orders, waiting=waiting, daily_end=daily_end,
     )  # fmt: skip
     if gone:
         row["note"] = f"{row['note']}; {gone}" if row["note"] else gone
@@ -398,6 +415,7 @@ def _power_row_counted(
     dark: str,
     past_orders: tuple[float, str],
     waiting: pl.DataFrame | None = None,
+    daily_end: date | None = None,
 ) -> dict[str, object]:
     """:func:`_power_row` but for the clause on blocks gone before power could come."""
     past_mw, past_said = past_orders
@@ -528,6 +546,7 @@ def _power_row_counted(
             exhaustion=exhaustion,
             end=end,
             monthly=monthly_orders if monthly_orders is not None else waiting.clear(),
+            daily_end=daily_end,
         )
     ):
         # Beside the contract's date, what that date is and when the orders can come.
@@ -962,6 +981,7 @@ def power_triggers(
             past_orders=_past_ceiling_orders(placements.filter(pl.col("site") == site.id)),
             gone=_gone_note(gone[site.id], site=site, as_of=as_of, buffer_weeks=buffer_weeks),
             waiting=waiting.filter(pl.col("site") == site.id),
+            daily_end=daily_end,
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]
