@@ -1851,10 +1851,13 @@ def ingest_frame(
         )
     entry = loaded.entry
     notes = [] if reload is None else [reload.note()]
-    if entry.deduplicated:
+    # Rows the warehouse already held with the same values are duplicates too (the overlap
+    # notes name who stored them): the rest of the deduplicated are the file's own repeats.
+    repeats = entry.deduplicated - sum(o.identical for o in loaded.overlaps)
+    if repeats:
         # "dedup 199" alone, beside "replaced 199", left a reader to guess what was dropped.
         notes.append(
-            f"{entry.deduplicated:,} of {entry.rows_read:,} rows were exact repeats of other "
+            f"{repeats:,} of {entry.rows_read:,} rows were exact repeats of other "
             "rows in the file (same series, hour and values): each loaded once"
         )
     notes += _overlap_notes(loaded.overlaps)
@@ -2156,16 +2159,20 @@ def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:
         source = (
             f"ingest {overlap.ingest_id[:8]} (file {overlap.path or 'no longer in the ledger'})"
         )
+        # Rows stored with the same values are duplicates, not loaded: a second file of the
+        # same rows read "loaded 5" beside "5 key(s) already stored ...: unchanged".
+        same = (
+            f"{overlap.identical:,} row{'' if overlap.identical == 1 else 's'} already in the "
+            f"warehouse with the same values (stored by ingest {overlap.ingest_id[:8]}, file "
+            f"{overlap.path or 'no longer in the ledger'}): skipped, not loaded again"
+        )
         if overlap.changed:
             notes.append(
                 f"{overlap.changed:,} key(s) changed value from {source}: the later file wins"
-                + (f"; {overlap.identical:,} identical" if overlap.identical else "")
+                + (f"; {same}" if overlap.identical else "")
             )
         else:
-            notes.append(
-                f"{overlap.identical:,} key(s) already stored by {source} with the same "
-                "values: unchanged"
-            )
+            notes.append(same)
     return notes
 
 
@@ -2183,7 +2190,8 @@ def nothing_good(
     ``trace`` (the adapter's refused rows and the file's data rows) the file's rows are
     counted and the hourly rows said apart; without it (a rerun), the counts say what they
     count."""
-    if entry.rows_read == 0 or entry.loaded > 0:
+    # Rows already in the warehouse are good rows too, counted as duplicates, not loaded.
+    if entry.rows_read == 0 or entry.loaded + entry.deduplicated > 0:
         return None
     said = _none_good(entry, trace=trace)
     bad = None if warehouse is None else warehouse.quarantine(ingest_id=entry.ingest_id)

@@ -690,7 +690,9 @@ class LedgerEntry:
     """What one ingest of one file did; rows_read = loaded + quarantined + deduplicated.
 
     ``replaced`` counts the keys an earlier ingest had stored that this file gave other
-    values (ingests before session 63 also counted those it repeated exactly)."""
+    values (ingests before session 63 also counted those it repeated exactly).
+    ``deduplicated`` counts the rows repeated within the file and, since session 66, those
+    an earlier ingest had stored with the same values (``loaded`` counted these before)."""
 
     ingest_id: str
     sha256: str
@@ -990,11 +992,14 @@ class Warehouse:
             )
             try:
                 conflicts = self._quarantine_conflicts(ingest_id, path, keyed, files)
-                loaded = int(self._scalar("SELECT count(*) FROM _deduped"))
                 overlaps = self._overlaps()
                 # A key stored before with the same values replaced nothing a reader would
-                # call data: a file of repeats read "replaced 199". Those are unchanged.
+                # call data: a file of repeats read "replaced 199". Those are unchanged, and
+                # duplicates, not loaded: a second file of the same rows read "loaded 5".
                 replaced = sum(o.changed for o in overlaps)
+                loaded = int(self._scalar("SELECT count(*) FROM _deduped")) - sum(
+                    o.identical for o in overlaps
+                )
                 self._con.execute(
                     f"INSERT OR REPLACE INTO telemetry (series_id, {columns}) "  # noqa: S608 - constants
                     f"SELECT series_id, {columns} FROM _deduped"

@@ -19,6 +19,7 @@ from forecasting.capacity import CapacityError, dump_plan, load_capacity, parse_
 from forecasting.report import ReportInputs
 from forecasting.report.pages.facilities import facilities_page
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.text import megawatts
 from forecasting.triggers import (
     CONSTRUCTION_SCHEMA,
     PLACEMENTS_SCHEMA,
@@ -1044,3 +1045,42 @@ def test_the_new_sites_intro_states_the_rule_the_trigger_applies() -> None:
     text = " ".join(html.unescape(facilities_page(_one_past_a_ceiling())).split())
     assert "each from the day its pool first needs it" not in text
     assert "its pools' shortfall at the triggers' quantile plus headroom read in MW" in text
+
+
+def test_an_order_in_a_region_with_no_site_is_on_the_construction_line() -> None:
+    """A fleet whose r2 (demand, no block yet) declares no [[site]] ordered racks there "to be
+    sited", while the
+    construction line said r1's sites hold their ceilings "at most ... needed" and "no new site
+    is needed within the horizon": r2's MW were counted on no line. The line, the artifact's
+    and the facilities card now say "no site: r2 needs N MW" beside it."""
+    from forecasting.report.pages.facilities import _construction_card
+
+    plan = site_plan(
+        sites=[site(mw=5.0, ceiling_mw=100.0)],
+    )
+    d = np.arange(365, dtype=float)
+    forecast = pl.concat(
+        [
+            _forecast(700.0 + 0 * d, 365),  # r1 within its one live rack
+            _forecast(700.0 + 2 * d, 365).with_columns(unique_id=pl.lit("total/r2")),
+        ]
+    )
+    inputs = ceiling_inputs(plan, forecast)
+    placed = inputs.placements
+    assert placed is not None
+    r2 = placed.filter(pl.col("region") == "r2")
+    assert r2.height and r2["site"].is_null().all()  # r2's orders have no site
+    mw = float(r2["mw"].sum())
+    assert mw > 0
+    assert inputs.construction["region"].to_list() == ["r1"]
+    said = f"no site: r2 needs {megawatts(mw)} for its orders"
+    ((_, card),) = _construction_card(inputs)
+    assert said in card, card
+    page = html.unescape(facilities_page(inputs))
+    assert said in page.split("Power needed per site by month")[0]
+    from forecasting.triggers.construction import unsited_orders
+
+    (line,) = construction_lines(
+        inputs.construction, unsited=unsited_orders(inputs.construction, placed)
+    )
+    assert "no new site is needed within the horizon" in line and said in line, line

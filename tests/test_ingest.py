@@ -300,7 +300,9 @@ def test_exports_joined_into_one_file_refuse_their_inner_headers(
         csv_text(GOOD) + HEADER + "\n2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,7,0\n"
     )
     result = run(wh, again)
-    assert result.entry is not None and result.entry.loaded == 2
+    # GOOD is already in the warehouse from joined.csv: a duplicate, not loaded again.
+    assert result.entry is not None and (result.entry.loaded, result.entry.deduplicated) == (1, 1)
+    assert wh.count("telemetry") == 2
 
 
 def test_blank_lines_are_skipped_and_counted(
@@ -564,9 +566,12 @@ def test_a_conflicting_overlap_is_told_from_an_identical_one(wh: Warehouse, tmp_
     )
     result = run(wh, later)
     assert result.entry and result.entry.replaced == 1 and result.unchanged == 1
+    assert (result.entry.loaded, result.entry.deduplicated) == (1, 1)
     source = f"ingest {first.entry.ingest_id[:8]} (file {tmp_path / 'a.csv'})"
     assert result.notes == (
-        f"1 key(s) changed value from {source}: the later file wins; 1 identical",
+        f"1 key(s) changed value from {source}: the later file wins; 1 row already in the "
+        f"warehouse with the same values (stored by ingest {first.entry.ingest_id[:8]}, file "
+        f"{tmp_path / 'a.csv'}): skipped, not loaded again",
     )
 
 
@@ -576,8 +581,8 @@ def test_an_identical_overlap_says_so(wh: Warehouse, tmp_path: Path) -> None:
     assert first.entry is not None
     result = run(wh, write_csv(tmp_path / "b.csv", GOOD, GOOD.replace("T00", "T01")))
     assert result.notes == (
-        f"1 key(s) already stored by ingest {first.entry.ingest_id[:8]} (file "
-        f"{tmp_path / 'a.csv'}) with the same values: unchanged",
+        f"1 row already in the warehouse with the same values (stored by ingest "
+        f"{first.entry.ingest_id[:8]}, file {tmp_path / 'a.csv'}): skipped, not loaded again",
     )
 
 

@@ -49,13 +49,14 @@ def test_a_file_of_exact_repeats_says_so_and_replaces_nothing(
     assert first.entry is not None
     again = _run(wh, write_csv(path, *rows, *rows))
     assert again.status == "loaded" and again.entry is not None
-    assert (again.entry.rows_read, again.entry.loaded, again.entry.deduplicated) == (10, 5, 5)
+    # The stored rows it repeats are duplicates too, not loaded (session 66).
+    assert (again.entry.rows_read, again.entry.loaded, again.entry.deduplicated) == (10, 0, 10)
     assert again.entry.replaced == 0 and again.unchanged == 5
     assert again.notes == (
         "5 of 10 rows were exact repeats of other rows in the file (same series, hour and "
         "values): each loaded once",
-        f"5 key(s) already stored by ingest {first.entry.ingest_id[:8]} (file {path}) with the "
-        "same values: unchanged",
+        f"5 rows already in the warehouse with the same values (stored by ingest "
+        f"{first.entry.ingest_id[:8]}, file {path}): skipped, not loaded again",
     )
 
 
@@ -139,3 +140,32 @@ def test_status_counts_the_rows_quarantined_now(
     assert cells["rows"] == "4"
     assert cells["files"] == "1"
     assert cells["quarantined now"] == "1 in 1 file"
+
+
+def test_rows_already_in_the_warehouse_are_duplicates_not_loaded(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A second file holding the same rows as one ingested before (another name, another row
+    order: content the ledger does not know) read "loaded 5" in the ingest summary, though the
+    warehouse kept one row per key and gained nothing. Those rows are duplicates now, the note
+    naming the file that holds them, and a rerun of either file stays a no-op."""
+    rows = _rows(5)
+    first_path = write_csv(tmp_path / "a.csv", *rows)
+    first = _run(wh, first_path)
+    assert first.entry is not None and first.entry.loaded == 5
+    second = _run(wh, write_csv(tmp_path / "b.csv", *reversed(rows), _rows(6)[-1]))
+    assert second.status == "loaded" and second.entry is not None
+    e = second.entry
+    assert (e.rows_read, e.loaded, e.deduplicated, e.replaced) == (6, 1, 5, 0)
+    assert e.rows_read == e.loaded + e.quarantined + e.deduplicated
+    assert second.notes == (
+        f"5 rows already in the warehouse with the same values (stored by ingest "
+        f"{first.entry.ingest_id[:8]}, file {first_path}): skipped, not loaded again",
+    )
+    assert wh.count("telemetry") == 6
+    # Every row already there: duplicates all, and no failure ("none of its rows is good").
+    third = _run(wh, write_csv(tmp_path / "c.csv", *rows[1:], rows[0]))
+    assert third.status == "loaded" and third.entry is not None
+    assert (third.entry.loaded, third.entry.deduplicated) == (0, 5)
+    assert _run(wh, tmp_path / "c.csv").status == "skipped"
+    assert wh.count("telemetry") == 6

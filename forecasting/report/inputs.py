@@ -127,6 +127,7 @@ __all__ = [
     "power_view",
     "q90_missed",
     "red_for_power",
+    "region_verified_to",
     "retiring_line",
     "shortfall_only",
     "shortfall_unverified",
@@ -557,6 +558,67 @@ def untested_regions(inputs: ReportInputs) -> list[str]:
     return sorted(set(rows.select(hierarchy.level(1)).to_series().to_list()))
 
 
+def region_verified_to(inputs: ReportInputs) -> dict[str, date]:
+    """Per region whose own backtests (its region-level series': daily windows and decision
+    horizons) verify its statuses to an earlier day than the run's (:func:`green_verified_to`,
+    the furthest any region's reach), that day; the regions no backtest measured aside
+    (:func:`untested_regions`: none of their days is verified). A region that started
+    reporting later than the others, its decision backtests too short for the run's 26-week
+    horizon, read "green to 2027-06-06 only", the others' day, as if its own reached it."""
+    from forecasting.horizon import q90_held, scored_reach  # pulls scipy: only when asked
+
+    run = green_verified_to(inputs)
+    end = daily_end(inputs)
+    if end is None:
+        return {}
+    region = hierarchy.level(1)
+    own = (hierarchy.depth() == 1) & region.is_not_null()
+    tested = inputs.backtest.filter(own).select(region).to_series().unique().to_list()
+    untested = set(untested_regions(inputs))
+    observed = inputs.history.filter(
+        own & pl.col("y").is_not_null() & (pl.col("ds") <= inputs.as_of)
+    )
+    last = observed.group_by("unique_id").agg(pl.col("ds").max().alias("last"))
+    if "level_shift_days" in inputs.chosen.columns:
+        moved = inputs.chosen.group_by("unique_id").agg(pl.col("level_shift_days").min())
+        last = last.join(moved, on="unique_id", how="left")
+    # How far the q90 held is pooled over the regions, as the run reads it (one region's
+    # window over a step is all or nothing); how far each region was scored is its own.
+    held = q90_held(inputs.horizon_accuracy).days
+    days: dict[str, date] = {}
+    for name in sorted(str(r) for r in tested if r is not None and r not in untested):
+        daily = scored_reach(
+            inputs.backtest.filter(own & (region == name)),
+            inputs.horizon_accuracy.clear(),
+            last_observed=last,
+            as_of=inputs.as_of,
+        )
+        scored = inputs.horizon_accuracy.filter(
+            own & (region == name) & pl.col("mae").is_not_null()
+        )["horizon_days"].max()
+        decision = min(int(scored), held) if isinstance(scored, int) else 0
+        reach = max(daily, decision)
+        day = statuses_verified_to(
+            as_of=inputs.as_of,
+            daily_end=end,
+            reach=reach,
+            plan_end=plan_end(inputs),
+            calibrated=inputs.plan_calibrated,
+        )
+        # Only a day its backtests measured: none at all reads as an untested region's.
+        if day is not None and day > inputs.as_of and (run is None or day < run):
+            days[name] = day
+    return days
+
+
+def _region_day(days: Mapping[str, date]) -> pl.Expr:
+    """Each row's region's own verified day of ``days`` (:func:`region_verified_to`), else
+    null."""
+    return pl.col("region").replace_strict(
+        {r: d for r, d in days.items()}, default=None, return_dtype=pl.Date
+    )
+
+
 def measured_reach(
     inputs: ReportInputs, *, q90_held_only: bool = False, q10_held_only: bool = False
 ) -> int:
@@ -820,6 +882,18 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             for r in unbacked.sort("region", "pool").iter_rows(named=True)
         )
         worst += f"; {pools} green ({UNMEASURED_GREEN})"
+    # A region whose own backtests reach less than the run's: its greens to its own day, said
+    # apart (they read the other regions' day, or none, among "every other pool").
+    own = region_verified_to(inputs)
+    for region, day in sorted(own.items()):
+        shorter = inputs.triggers.filter(
+            (pl.col("region") == region)
+            & (pl.col("status") == "green")
+            & ~pl.col("region").is_in(vacant_regions(inputs))
+        )
+        if not shorter.is_empty():
+            pools = ", ".join(f"{region}/{p}" for p in sorted(shorter["pool"].to_list()))
+            worst += f"; {pools} green to {fmt_date(day)} only: {NOT_VERIFIED_BEYOND}"
     gap = inputs.triggers.filter(unmeasured_class_rows())
     if not gap.is_empty():
         for why in sorted({unmeasured_words(r) for r in gap.iter_rows(named=True)}):
@@ -833,7 +907,7 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
     # (green_only): beside a red, the headline names them all, not the notes' alone. The
     # pools said "not verified" above are not named again.
     apart = (
-        pl.col("region").is_in([*vacant_regions(inputs), *unmeasured, *untested])
+        pl.col("region").is_in([*vacant_regions(inputs), *unmeasured, *untested, *own])
         | unmeasured_class_rows()
     )
     unverified = inputs.triggers.filter(
@@ -1112,8 +1186,16 @@ def _construction_verified(inputs: ReportInputs) -> pl.Expr:
     verified = green_verified_to(inputs)
     bound = _shortfall_bound(inputs)
     end = daily_end(inputs)
+    # A region whose own backtests reach less holds its ceilings to its own day only.
+    own = region_verified_to(inputs)
+    held_own = pl.format(
+        "(to {} only: {})", _region_day(own).dt.to_string("%Y-%m-%d"), pl.lit(NOT_VERIFIED_BEYOND)
+    )
+    regional = pl.col("exhaustion_date").is_null() & pl.col("ceilings_mw").is_not_null()
     if verified is None or bound is None or end is None:
-        return pl.lit(None, pl.String)
+        if not own or end is None:
+            return pl.lit(None, pl.String)
+        return pl.when(regional & _region_day(own).is_not_null()).then(held_own)
     day = fmt_date(verified)
     why = _unverified_why(bound, subject="ceilings run out")
     ran_out = pl.col("exhaustion_date")
@@ -1127,7 +1209,14 @@ def _construction_verified(inputs: ReportInputs) -> pl.Expr:
         if verified <= inputs.as_of
         else f"(to {day} only: {NOT_VERIFIED_BEYOND})"
     )
-    return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})")).when(held).then(pl.lit(holds))
+    return (
+        pl.when(past)
+        .then(pl.lit(f"({why}: {NOT_VERIFIED})"))
+        .when(held & _region_day(own).is_not_null() & pl.lit(verified > inputs.as_of))
+        .then(held_own)
+        .when(held)
+        .then(pl.lit(holds))
+    )
 
 
 def status_only(inputs: ReportInputs, *, own_power: bool = False) -> pl.Expr:
@@ -1366,12 +1455,22 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
     # reporting 20 days before the as-of day, forecast by a baseline no backtest measured,
     # read "green to 2027-01-03 only", the other regions' day, as if its own were verified.
     untested = pl.col("region").is_in(pl.Series(untested_regions(inputs), dtype=pl.String))
+    # So too a region whose own backtests reach less than the run's (region_verified_to).
+    own = _region_day(region_verified_to(inputs))
+    own_short = pl.format(
+        "to {} only: {}", own.dt.to_string("%Y-%m-%d"), pl.lit(NOT_VERIFIED_BEYOND)
+    )
+    own_either = pl.format("{}; {}", own_short, pl.lit(judged))
     if verified is not None:
         short = f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"
         either = f"{short}; {judged}" if last is None or verified < last else judged_to
         return (
             pl.when(green & untested)
             .then(unmeasured)
+            .when(flagged & own.is_not_null())
+            .then(own_either)
+            .when(green & own.is_not_null())
+            .then(own_short)
             .when(flagged)
             .then(pl.lit(either))
             .when(green)
@@ -1379,7 +1478,16 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
         )
     if end is None:
         return pl.lit(None, pl.String)
-    return pl.when(green & untested).then(unmeasured).when(flagged).then(pl.lit(judged_to))
+    return (
+        pl.when(green & untested)
+        .then(unmeasured)
+        .when(flagged & own.is_not_null())
+        .then(own_either)
+        .when(green & own.is_not_null())
+        .then(own_short)
+        .when(flagged)
+        .then(pl.lit(judged_to))
+    )
 
 
 def greens_qualified(inputs: ReportInputs) -> str:

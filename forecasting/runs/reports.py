@@ -1088,6 +1088,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     )
     from forecasting.text import before_next_report, size_not_verified, waiting_order_by
     from forecasting.triggers import construction_lines
+    from forecasting.triggers.construction import unsited_orders
 
     days = daily_days(inputs)
     # With each order's part waiting for power and its own dates (report.inputs.with_power).
@@ -1157,6 +1158,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     built = construction_lines(
         inputs.construction.with_columns(not_verified=construction_only(inputs)),
         next_report=inputs.next_report,
+        unsited=unsited_orders(inputs.construction, inputs.placements),
     )
     if built:
         lines += ["", *(f"- {line}" for line in built)]
@@ -1216,7 +1218,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     from forecasting.report.pages.common import new_site_first, trigger_capital
     from forecasting.report.pages.finance import idle_risk_line
     from forecasting.triggers.common import power_forward, power_new_site
-    from forecasting.triggers.construction import construction_lines
+    from forecasting.triggers.construction import construction_lines, unsited_orders
 
     statuses = inputs.triggers.group_by("status").len()
     power = inputs.power_triggers.group_by("status").len()
@@ -1246,6 +1248,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         construction=construction_lines(
             inputs.construction.with_columns(not_verified=construction_only(inputs)),
             next_report=inputs.next_report,
+            unsited=unsited_orders(inputs.construction, inputs.placements),
         ),
         power_first_beyond_ceiling_mw=(
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0

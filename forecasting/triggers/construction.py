@@ -64,6 +64,8 @@ __all__ = [
     "new_site_dates",
     "new_site_order_by",
     "not_judged_why",
+    "unsited_orders",
+    "unsited_words",
     "with_new_site_notes",
 ]
 
@@ -797,7 +799,47 @@ def not_judged_why(not_verified: str | None) -> str | None:
     return not_verified[len(opening) : -1]
 
 
-def construction_lines(construction: pl.DataFrame, *, next_report: date | None = None) -> list[str]:
+def unsited_orders(construction: pl.DataFrame, placements: pl.DataFrame | None) -> dict[str, float]:
+    """Per region with orders and no construction row (no [[site]] there: no ceiling holds
+    them), the MW of those orders (``placements``: PLACEMENTS rows, every tranche), largest
+    first; {} for a plan without sites (``construction`` empty: power is not checked at all).
+
+    Counted nowhere, a region's 31.49 MW order "to be sited" stood beside a construction line
+    saying the other regions' sites hold at most 76.1 MW and no new site is needed."""
+    if construction.is_empty() or placements is None or placements.is_empty():
+        return {}
+    apart = (
+        placements.filter(
+            pl.col("site").is_null()
+            & ~pl.col("region").is_in(construction["region"].implode())
+            & (pl.col("mw").fill_null(0.0) > 0)
+        )
+        .group_by("region")
+        .agg(pl.col("mw").sum())
+        .sort(["mw", "region"], descending=[True, False])
+    )
+    return dict(apart.select("region", "mw").iter_rows())
+
+
+def unsited_words(unsited: Mapping[str, float]) -> str:
+    """'no site: ap-south needs 31.5 MW for its orders, ...' of :func:`unsited_orders`, or ''."""
+    if not unsited:
+        return ""
+    needs = ", ".join(f"{region} needs {megawatts(mw)}" for region, mw in unsited.items())
+    one = len(unsited) == 1
+    return (
+        f"no site: {needs} for {'its' if one else 'their'} orders "
+        f"({'its region declares' if one else 'their regions declare'} no [[site]], so no "
+        "ceiling holds them and no new site is dated: declare the sites to check them)"
+    )
+
+
+def construction_lines(
+    construction: pl.DataFrame,
+    *,
+    next_report: date | None = None,
+    unsited: Mapping[str, float] | None = None,
+) -> list[str]:
     """One ``construction:`` line per region whose sites' ceilings run out within the horizon,
     first start date first (those without one last); one line for the regions whose ceilings
     hold, and one for those with no ceiling declared. The note says the rest (the pages).
@@ -805,7 +847,9 @@ def construction_lines(construction: pl.DataFrame, *, next_report: date | None =
     run-out day, or after the plan's end of the regions whose ceilings hold. A start date
     that falls before the next scheduled report (``next_report``: :func:`before_next_report`,
     the rule every order-by reads) says so after its colour: "start a new site by" the as-of
-    day read plain, a week before the next weekly report."""
+    day read plain, a week before the next weekly report. The MW of orders in regions with no
+    site (``unsited``: :func:`unsited_orders`) end the regions' line whose ceilings hold, or a
+    line of their own, "no site: R needs N MW": every order's MW is on a line."""
     out = construction.filter(pl.col("exhaustion_date").is_not_null()).sort(
         "start_by", "exhaustion_date", nulls_last=True
     )
@@ -877,4 +921,19 @@ def construction_lines(construction: pl.DataFrame, *, next_report: date | None =
             f"construction: {', '.join(open_ended)} not dated: a site there declares no "
             "ceiling_mw, so none runs out"
         )
+    if unsaid := unsited_words(unsited or {}):
+        # Beside "no new site is needed", where that line is: it spoke for the sited regions
+        # only while an order elsewhere had no site at all.
+        held_line = next(
+            (
+                i
+                for i, line in enumerate(lines)
+                if "no new site is needed within the horizon" in line
+            ),
+            None,
+        )
+        if held_line is None:
+            lines.append(f"construction: {unsaid}")
+        else:
+            lines[held_line] += f"; {unsaid}"
     return lines

@@ -260,6 +260,99 @@ def _monthly_only_note(orders: pl.DataFrame, *, exhaustion: date) -> str:
     )
 
 
+def _waiting_orders(placements: pl.DataFrame) -> pl.DataFrame:
+    """The placed orders (with ``needed_from``: :func:`_needed_from`) counted at their site from
+    before they can arrive: dated to land with its power after their pool needs them."""
+    if "needed_from" not in placements.columns:
+        return placements.clear()
+    return placements.filter(
+        pl.col("site").is_not_null() & (pl.col("needed_from") < pl.col("arrives")).fill_null(False)
+    ).sort("needed_from", "arrives", "region", "pool")
+
+
+def _waiting_clause(
+    waiting: pl.DataFrame,
+    *,
+    site: str,
+    exhaustion: date,
+    end: date,
+    monthly: pl.DataFrame,
+    daily_end: date | None = None,
+) -> str:
+    """What a site's short-from day (``exhaustion``) is where orders placed there are counted
+    from before they can arrive (``waiting``: :func:`_waiting_orders`, the site's): the first
+    day the MW energized stop covering the blocks planned on it, those orders counted from when
+    their pool needs them; the day they can arrive and run given the power; and the demand they
+    serve left unserved from their pool's shortfall until they run ('' where none waits).
+
+    The demo's us-east-c read "short of power from 2027-03-04" beside "31 x rack-h100-256
+    arriving 2029-12-06": a reader could not tell what the two dates were, nor what happens
+    between them. An order of ``monthly`` (the site's orders read at the monthly grain only)
+    says its span is not verified at the daily grain; a pool's shortfall past ``daily_end``
+    (the daily rows' last day, None where no monthly rows follow) is its month's, said so
+    and not counted in days (the demo's "unserved from 2030-01-01 to 2030-01-03 (2 days)" was
+    January 2030's first-of-month standing for the month)."""
+    grain = {(r["region"], r["pool"], r["tranche"]) for r in monthly.iter_rows(named=True)}
+    parts = []
+    for r in waiting.filter(pl.col("needed_from") <= end).iter_rows(named=True):
+        what = f"{r['blocks']:,} x {r['candidate']} of {r['region']}/{r['pool']}"
+        runs, short = r.get("runs_from"), r.get("exhaustion_date")
+        month = isinstance(short, date) and daily_end is not None and short > daily_end
+        if isinstance(runs, date):
+            lands = f"they arrive {r['arrives']} and can run from {runs}, when the power does"
+            until = (
+                f"to {runs}"
+                if month
+                else f"to {runs} ({days_count((runs - short).days)})"
+                if isinstance(short, date)
+                else ""
+            )
+        else:
+            lands = (
+                f"they arrive {r['arrives']}, and no power lets them run within the plan (to {end})"
+            )
+            until = "on, through the plan's end" if isinstance(short, date) else ""
+        flagged = (r["region"], r["pool"], r["tranche"]) in grain
+        # The grain said once: a monthly-only order's clause below says it.
+        since = (
+            (f"{short:%b %Y}" if flagged else f"{short:%b %Y} (monthly grain)")
+            if month and isinstance(short, date)
+            else short
+        )
+        unserved = (
+            f": the demand of {r['region']}/{r['pool']} they serve is unserved from {since} {until}"
+            if isinstance(short, date) and (not isinstance(runs, date) or runs > short)
+            else ""
+        )
+        if unserved and flagged:
+            unserved += f" (monthly grain: {MONTHLY_ONLY})"
+        parts.append((what, r["needed_from"], f"{lands}{unserved}"))
+    if not parts:
+        return ""
+    head = (
+        f"short from {exhaustion}, the first day the MW energized at {site} stop covering the "
+        "blocks planned there"
+    )
+    (what, needed, then), *more = parts
+    if needed > exhaustion:
+        # Counted from a later day, the order is not what set the short-from day: us-west-a
+        # read "short from 2027-05-10 ... (1 x cell counted from 2028-12-04 ...)".
+        more = parts
+        said = head
+    else:
+        said = f"{head} ({what} counted from {needed}, when their pool needs them); {then}"
+    return "; ".join(
+        [
+            said,
+            *(
+                f"{'so too ' if said != head else ''}{w}, counted from {n} when their pool needs "
+                f"them: {t}"
+                for w, n, t in more
+            ),
+        ]
+    )
+
+
 def _later_for(order: dict[str, object]) -> str:
     """'; a later order, for May 2026' of an order after its pool's trigger's (tranche 2 on),
     whose own trigger's note says nothing of the grain: the month its shortfall is read in,
@@ -288,6 +381,8 @@ def _power_row(
     dark: str = "",
     past_orders: tuple[float, str] = (0.0, ""),
     gone: str = "",
+    waiting: pl.DataFrame | None = None,
+    daily_end: date | None = None,
 ) -> dict[str, object]:
     """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
@@ -297,11 +392,12 @@ def _power_row(
     ceiling and the clause naming them (:func:`_past_ceiling_orders`): in ``mw_beyond_ceiling``
     and red, as a need past the ceiling is, but in none of its MW needed; ``gone`` the clause
     naming its dark blocks that retire before power could come (:func:`_gone_note`), whose
-    MW ``site_days`` leaves out."""
+    MW ``site_days`` leaves out; ``waiting`` the site's orders counted from before they can
+    arrive (PLACEMENTS rows with ``needed_from``: :func:`_waiting_clause`)."""
     row = _power_row_counted(
         site_days, site=site, as_of=as_of, buffer_weeks=buffer_weeks,
         forecast_end=forecast_end, monthly_orders=monthly_orders, dark=dark,
-        past_orders=past_orders,
+        past_orders=past_orders, waiting=waiting, daily_end=daily_end,
     )  # fmt: skip
     if gone:
         row["note"] = f"{row['note']}; {gone}" if row["note"] else gone
@@ -318,6 +414,8 @@ def _power_row_counted(
     monthly_orders: pl.DataFrame | None,
     dark: str,
     past_orders: tuple[float, str],
+    waiting: pl.DataFrame | None = None,
+    daily_end: date | None = None,
 ) -> dict[str, object]:
     """:func:`_power_row` but for the clause on blocks gone before power could come."""
     past_mw, past_said = past_orders
@@ -441,6 +539,18 @@ def _power_row_counted(
                 f"contracted today, it is energized {today} at the earliest, "
                 f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
             )
+    if waiting is not None and (
+        said := _waiting_clause(
+            waiting,
+            site=site.id,
+            exhaustion=exhaustion,
+            end=end,
+            monthly=monthly_orders if monthly_orders is not None else waiting.clear(),
+            daily_end=daily_end,
+        )
+    ):
+        # Beside the contract's date, what that date is and when the orders can come.
+        notes.append(said)
     if beyond > TOL:
         # Where the MW counted cover the need, those that count from a later day change nothing.
         notes += _late_secured(
@@ -855,6 +965,10 @@ def power_triggers(
         site.id: _gone_before_power(plan, site, as_of=as_of, end=end, buffer_weeks=buffer_weeks)
         for site in plan.site
     }
+    # Only what the site counts: the blocks past its ceiling are a new site's.
+    waiting = _waiting_orders(
+        placements.filter(pl.col("blocks_beyond_ceiling").fill_null(0) < pl.col("blocks"))
+    )
     rows = [
         _power_row(
             _without(timeline.filter(pl.col("site") == site.id), gone[site.id]),
@@ -866,6 +980,8 @@ def power_triggers(
             dark=_dark_clause(plan, site, start=as_of, end=end, gone=gone[site.id]),
             past_orders=_past_ceiling_orders(placements.filter(pl.col("site") == site.id)),
             gone=_gone_note(gone[site.id], site=site, as_of=as_of, buffer_weeks=buffer_weeks),
+            waiting=waiting.filter(pl.col("site") == site.id),
+            daily_end=daily_end,
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]

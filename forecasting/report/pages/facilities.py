@@ -77,7 +77,7 @@ from forecasting.triggers import (
     new_site_order_by,
 )
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
-from forecasting.triggers.construction import not_judged_why
+from forecasting.triggers.construction import not_judged_why, unsited_orders, unsited_words
 
 __all__ = ["facilities_page"]
 
@@ -251,7 +251,15 @@ def _construction_card(inputs: ReportInputs) -> list[tuple[str, str]]:
             + (f" {held[0]}" if held.len() else "")
             + held_not_verified(rows)
         )
-    return [("start a new site by", "; ".join([*said, *([unjudged] if unjudged else [])]))]
+    # Orders in regions with no site are held against no ceiling: "none: no region's site
+    # ceilings run out" spoke for the sited regions alone beside an order "to be sited".
+    unsited = unsited_words(unsited_orders(inputs.construction, inputs.placements))
+    return [
+        (
+            "start a new site by",
+            "; ".join([*said, *([unjudged] if unjudged else []), *([unsited] if unsited else [])]),
+        )
+    ]
 
 
 def _not_verified(row: dict[str, Any]) -> str:
@@ -591,6 +599,14 @@ def _unsited_note(inputs: ReportInputs) -> str:
         "no power date can be set. Declare the region's sites with their energized and "
         "contracted MW in the capacity plan."
     )
+
+
+def _construction_unsited(inputs: ReportInputs) -> str:
+    """The sentence under the New sites table for the MW of orders in regions with no site
+    (:func:`~forecasting.triggers.construction.unsited_orders`), held against no ceiling; ''
+    where every order has a site."""
+    said = unsited_words(unsited_orders(inputs.construction, inputs.placements))
+    return f"Not in the table: {said}." if said else ""
 
 
 def _step_downs(inputs: ReportInputs) -> list[str]:
@@ -1137,6 +1153,7 @@ def facilities_page(inputs: ReportInputs) -> str:
             next_report=inputs.next_report,
         ),
         construction=_construction_table(inputs),
+        construction_unsited=_construction_unsited(inputs),
         unsited=_unsited_note(inputs),
         step_downs=_step_downs(inputs),
         changes=changes_view(inputs),
