@@ -41,6 +41,7 @@ from forecasting.schema import (
     book_levels_said_once,
     book_only_words,
     borderline_short,
+    unshocked_cell,
     unverified_absorb_text,
 )
 from forecasting.text import (
@@ -646,8 +647,9 @@ def _verdict(outcome: DrillOutcome) -> Text:
     verdict = outcome.verdict or ("pass" if outcome.passed else "FAIL")
     text = Text(verdict, style=_VERDICT_STYLE.get(verdict, "green" if outcome.passed else "red"))
     if outcome.unshocked_failures:
+        # Each group with its paths short, and why its trigger can be green beside it.
         groups = book_labelled(outcome.unshocked_failures, outcome.book_only)
-        text.append(f" ({', '.join(groups)})")
+        text.append(f" ({unshocked_cell(groups, outcome.unshocked_paths)})")
     if outcome.unverified:
         # Held on less than the drill is named for: the reason is the verdict's other half.
         text.append(f": {outcome.unverified}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -578,6 +578,52 @@ def book_labelled(groups: Sequence[str], book_only: Collection[str]) -> list[str
         f"{g}: {BOOK_ONLY_LABEL}" if (named := group_of(g)) and named[0] in book_only else g
         for g in groups
     ]
+
+
+# Opens a drill note giving, for a (region, class) group short without the shock, how many
+# paths were short in more hours than its SLO target allows (drills.kpis); the verdict cells
+# read it back (unshocked_paths_noted) beside the group, with UNSHOCKED_WHY: "plan fails
+# unshocked (training in eu-west)" stood beside the green trigger of the same pool, the
+# reason only in the drill's long note.
+UNSHOCKED_PATHS_NOTE = "short without the shock, by path: "
+UNSHOCKED_WHY = "its trigger reads each day's q90 forecast, not hours across paths"
+
+
+def unshocked_paths_noted(notes: Sequence[str] | None) -> dict[str, str]:
+    """Group (``training in eu-west``) -> ``22 of 200 paths short in over 10% of its hours``,
+    from a drill's notes (:data:`UNSHOCKED_PATHS_NOTE`); empty on drills stored before them."""
+    noted = (
+        n.removeprefix(UNSHOCKED_PATHS_NOTE)
+        for n in notes or ()
+        if n.startswith(UNSHOCKED_PATHS_NOTE)
+    )
+    return dict(text.split(": ", 1) for text in noted if ": " in text)
+
+
+def unshocked_cell(groups: Sequence[str], notes: Sequence[str] | None) -> str:
+    """The groups a plan fails in unshocked as a verdict cell says them, each with its paths
+    short where the notes give them, and why a trigger can be green beside it:
+    ``training in eu-west: 22 of 200 paths short in over 10% of its hours; its trigger reads
+    each day's q90 forecast, not hours across paths``."""
+    counts = unshocked_paths_noted(notes)
+    named = [f"{g}: {counts[g]}" if g in counts else g for g in groups]
+    why = f"; {UNSHOCKED_WHY}" if any(g in counts for g in groups) else ""
+    return ", ".join(named) + why
+
+
+# Opens the note of a drill judged from its target's first hour with demand in the shock
+# (drills.kpis.late_target_note); the time-to-absorb cells read it (absorb_from_text).
+LATE_TARGET_NOTE = "judged from its target's arrival: "
+
+
+def absorb_from_text(notes: Sequence[str] | None, shock_start: date | None) -> str:
+    """The time-to-absorb cell's ", counted from DAY, its target's first demand in the shock" where
+    the drill was judged from its target's arrival (drills.kpis.late_target_note; the drill's
+    ``shock_start`` is then that day), else "". A customer arriving on day 145 of 182 read
+    "3,792 h" counted from the forecast's first day."""
+    if shock_start is None or not any(n.startswith(LATE_TARGET_NOTE) for n in notes or ()):
+        return ""
+    return f", counted from {shock_start}, its target's first demand in the shock"
 
 
 def short_until_shock_end_text(shock_hours: float) -> str:

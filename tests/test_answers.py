@@ -565,8 +565,9 @@ def test_the_tables_show_the_level_a_ramp_cut_short_broke_at() -> None:
     )  # fmt: skip
     cell = str(drill_tables([outcome])[0].columns[-1]._cells[0])
     expected = (
-        f"{answers['breaking_multiplier']:.2f}x, reaching {answers['breaking_reached']:.2f}x "
-        "by the horizon's end"
+        f"a {answers['breaking_multiplier']:.2f}x shock (class inference at "
+        f"{answers['breaking_reached']:.2f}x its forecast by "
+        f"{MONDAY + timedelta(days=DAYS - 1)})"
     )
     assert cell == expected
     assert _breaks(run) == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from hand_plans import flat_inference_paths, fluid_policies
 
 from forecasting.capacity import CapacityPlan
@@ -84,4 +85,27 @@ def test_where_a_drill_breaks_says_the_band_its_paths_do_not_settle() -> None:
     assert share_interval(sum(80.0 / point.last_passing >= v for v in levels) / 200, 200)[0] > 0.9
     assert point.text == (
         f"{point.multiplier:.2f}x, borderline from {point.borderline_from:.2f}x at 200 paths"
+    )
+
+
+def test_a_ramp_cut_short_names_the_scale_of_each_multiplier_it_breaks_at() -> None:
+    """The same paths, the shock a 4-week ramp on a 14-day forecast: it reaches about half its
+    height by the forecast's last day. The cell read "2.56x, reaching 1.78x by the horizon's
+    end, borderline from 2.27x at 200 paths": the first and last the ramp's nominal height,
+    the middle the level demand reached, none saying which. Each says what it multiplies now,
+    the borderline edge too, with the level its ramp reached."""
+    plan = _plan(100, headroom=0.2, candidates=[])
+    levels = [10.0 + 0.2 * s for s in range(200)]
+    point = breaking_multiplier(
+        plan, flat_inference_paths(levels, days=14), None, scenario_from_args(shape="ramp:4w")
+    )
+    assert point.multiplier is not None and point.reached is not None
+    assert point.borderline_from is not None and point.border_reached is not None
+    # The ramp's level by the last day (hour 336 of 672) is about half its height.
+    assert point.reached == pytest.approx(1 + (point.multiplier - 1) * 336 / 672)
+    assert point.border_reached == pytest.approx(1 + (point.borderline_from - 1) * 336 / 672)
+    assert point.text == (
+        f"a {point.multiplier:.2f}x shock (all demand at {point.reached:.2f}x its forecast by "
+        f"2026-01-18), borderline from a {point.borderline_from:.2f}x shock "
+        f"({point.border_reached:.2f}x its forecast by then) at 200 paths"
     )

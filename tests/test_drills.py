@@ -1159,8 +1159,10 @@ def test_a_slip_or_region_loss_missing_a_part_says_the_form(
 def test_a_ramp_the_horizon_cuts_short_breaks_at_the_level_it_reached() -> None:
     """Inference 50 on 100 GPUs (no headroom) breaks just above 2x as a step. An 8-week ramp
     on a 4-week horizon read "breaks at" its nominal multiplier (about 3x), which it never
-    reached: the answer now gives the level reached by the horizon's end as well, about the
-    step's 2x."""
+    reached: the answer gives the level reached by the horizon's end as well, about the
+    step's 2x. It read "3.05x, reaching 2.02x by the horizon's end", two numbers on two
+    scales unnamed; each now says what it multiplies: "a 3.05x shock (class inference at
+    2.02x its forecast by 2026-02-01)"."""
     plan = _plan([_block("a", 100)])
     paths = _paths({"r1/inference/other": 50.0})
     step = breaking_multiplier(plan, paths, None, scenario_from_args(target="class:inference"))
@@ -1172,7 +1174,8 @@ def test_a_ramp_the_horizon_cuts_short_breaks_at_the_level_it_reached() -> None:
     assert ramp.reached is not None and ramp.multiplier > 2.5
     assert abs(ramp.reached - step.multiplier) < 0.15  # the demand it broke at, as the step
     assert ramp.text == (
-        f"{ramp.multiplier:.2f}x, reaching {ramp.reached:.2f}x by the horizon's end"
+        f"a {ramp.multiplier:.2f}x shock (class inference at {ramp.reached:.2f}x its forecast "
+        "by 2026-02-01)"
     )
 
 
@@ -1180,7 +1183,10 @@ def test_a_block_loss_reads_the_demand_it_breaks_at_with_the_loss() -> None:
     """Inference on 60 + 40 GPUs (no headroom), block b lost from the start. At 70 GPUs the
     loss alone fails at today's demand while the plan passes unshocked: it read "below 1x",
     as if the plan failed without the shock, and says so now. At 50 GPUs the drill passes
-    and breaks where demand outgrows the 60 GPUs left: 1.2x demand with the loss."""
+    and breaks where demand outgrows the 60 GPUs left: 1.2x demand with the loss. No rack can
+    be ordered to replace b, so the loss runs past any horizon and the drill is judged to the
+    horizon's last day only (its verdict says so): the answer read a bare "1.2x demand with
+    the loss" and says "judged to 2026-02-01" now, as the verdict does."""
     plan = _plan([_block("a", 60), _block("b", 40)])
     loss = scenario_from_args(multiplier=1.0, lose=("b",))
     tight = breaking_multiplier(plan, _paths({"r1/inference/other": 70.0}), None, loss)
@@ -1188,6 +1194,19 @@ def test_a_block_loss_reads_the_demand_it_breaks_at_with_the_loss() -> None:
     assert tight.text == tight.note == "fails at today's demand with the loss (1x)"
     room = breaking_multiplier(plan, _paths({"r1/inference/other": 50.0}), None, loss)
     assert room.multiplier is not None and 1.2 < room.multiplier <= 1.25
+    assert room.text == f"{room.multiplier:.2f}x demand with the loss, judged to 2026-02-01"
+    assert room.judged_to == MONDAY + timedelta(days=DAYS - 1)
+
+
+def test_a_block_loss_replaced_within_the_horizon_is_not_said_judged_to() -> None:
+    """The same loss where a rack ordered on the loss day lands inside the 4-week horizon
+    (a 2-week lead time): the loss was judged whole, and its answer says no "judged to"."""
+    rack = {"name": "rack", "kind": "rack", "gpus": 40, "mw": 1.0, "lead_time_weeks": 2,
+            "capex_usd": 1.0, "gpu_type": "H100"}  # fmt: skip
+    plan = _plan([_block("a", 60), _block("b", 40)], (rack,))
+    loss = scenario_from_args(multiplier=1.0, lose=("b",))
+    room = breaking_multiplier(plan, _paths({"r1/inference/other": 50.0}), None, loss)
+    assert room.judged_to is None
     assert room.text == f"{room.multiplier:.2f}x demand with the loss"
 
 

@@ -15,7 +15,9 @@ from forecasting.drills.inputs import DemandSide, played_plan
 from forecasting.drills.kpis import (
     ALL_CLASSES,
     DrillResult,
+    cut_by_horizon,
     group_verdicts,
+    loss_judged_to,
     short_until_shock_end,
     unsettled_groups,
     unsettled_pass,
@@ -237,28 +239,59 @@ class BreakingPoint:
     # point another draw of as many paths moved by the width of this band.
     borderline_from: float | None = None
     paths: int = 0
+    # What the shock multiplies ("customer acme", "all demand"), the forecast's last day (the
+    # day ``reached`` is reached by), and the level the shock at ``borderline_from`` reaches
+    # by then where the horizon cuts it short. "breaks at 1.75x, reaching 1.25x by the
+    # horizon's end, borderline from 1.26x" read three numbers on two scales unnamed.
+    target: str = ""
+    horizon_end: date | None = None
+    border_reached: float | None = None
+    # The last day judged where the horizon cuts the drill short in a way ``reached`` does
+    # not say (a block lost past it, a spike, a dark region or a slip running past its end):
+    # "1.05x demand with the loss" on a 7-day forecast read as the loss's whole answer.
+    judged_to: date | None = None
 
     @property
     def text(self) -> str:
-        """The "breaks at" cell: ``1.19x``; ``1.70x, reaching 1.23x by the horizon's end``;
-        ``1.30x demand with the loss``; ``1.82x, borderline from 1.68x at 200 paths``; else
-        where the breaking point lies (the note)."""
+        """The "breaks at" cell: ``1.19x``; ``a 1.70x shock (customer acme at 1.23x its forecast
+        by 2027-01-18)``; ``1.30x demand with the loss``; ``1.05x demand with the loss, judged
+        to 2026-12-13``; ``1.82x, borderline from 1.68x at 200 paths``; else where the breaking
+        point lies (the note). Where the horizon cut the shock short, each multiplier says it is
+        the shock's and the level it took demand to: the two are on different scales."""
+        judged = f", judged to {self.judged_to}" if self.judged_to is not None else ""
         if self.multiplier is None:
-            return self.note
-        text = f"{self.multiplier:.2f}x"
-        if self.held:
-            text += f" demand {self.held}"
-        if self.reached is not None:
-            text += f", reaching {self.reached:.2f}x by the horizon's end"
+            return self.note + (judged if self.note.startswith("above") else "")
+        held = f" {self.held}" if self.held else ""
+        if self.reached is None:
+            text = f"{self.multiplier:.2f}x" + (f" demand{held}" if held else "")
+        else:
+            text = f"a {self.multiplier:.2f}x shock{held} ({self._level(self.reached)})"
+        text += judged
         if self.borderline_from is not None:
             text += f", {self._borderline_words}"
         return text
 
+    def _level(self, reached: float, *, first: bool = True) -> str:
+        """``customer acme at 1.23x its forecast by 2027-01-18`` (``1.09x its forecast by
+        then`` after the first)."""
+        if not first:
+            return f"{reached:.2f}x its forecast by then"
+        return f"{self.target or 'its target'} at {reached:.2f}x its forecast by {self.horizon_end}"
+
     @property
     def _borderline_words(self) -> str:
-        """``borderline from 1.68x at 200 paths`` (``from 1x or below`` at the search's low)."""
+        """``borderline from 1.68x at 200 paths`` (``from 1x or below`` at the search's low);
+        ``borderline from a 1.26x shock (1.09x its forecast by then) at 200 paths`` where the
+        horizon cut the shock short."""
         border = self.borderline_from
         at = f"{border:g}x or below" if border is None or border <= self.low else f"{border:.2f}x"
+        if self.reached is not None:
+            level = (
+                f" ({self._level(self.border_reached, first=False)})"
+                if self.border_reached is not None and border is not None and border > self.low
+                else ""
+            )
+            at = f"a {at} shock{level}"
         return f"borderline from {at} at {self.paths:,} paths"
 
 
@@ -1751,15 +1784,28 @@ def breaking_multiplier(
     held = _supply_held(scenario)
     paths_read = len(drill.demand.sample_ids)
 
+    demand = drill.demand
+    horizon_end = demand.first_day + timedelta(days=demand.days - 1)
+    # Judged only to the horizon's end where a loss, a spike, a dark region or a slip runs
+    # past it (the verdict says "judged to DAY" or "cut short" of the same drill).
+    cut = bool(loss_judged_to(plan, demand, drill.resolved)) or bool(
+        cut_by_horizon(plan, demand, drill.resolved)
+    )
+    label = demand.target_label
+    target = "all demand" if label == "all" else label.replace(":", " ", 1)
+
     def point(
         found: float | None, passing: float | None, note: str, border: float | None = None
     ) -> BreakingPoint:
         reached = None if found is None else drill.shock_reached(found)
         if reached is not None:
             note += f"; the shock reaches {reached:.4g}x of it by the horizon's end"
+        border_reached = None if border is None else drill.shock_reached(border)
         return BreakingPoint(
             found, passing, low, high, tolerance, evaluations, note, reached, held,
-            borderline_from=border, paths=paths_read,
+            borderline_from=border, paths=paths_read, target=target, horizon_end=horizon_end,
+            border_reached=border_reached,
+            judged_to=horizon_end if cut and reached is None else None,
         )  # fmt: skip
 
     with_held = f" demand {held}" if held else ""

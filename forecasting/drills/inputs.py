@@ -210,6 +210,15 @@ class ResolvedScenario:
     # block id -> the [from, until) hours it stands dark for want of its site's energized MW,
     # its slip and the losses applied (a lost block's MW powers the blocks left dark).
     unpowered: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    # The hour the shock began where its target had no demand on any path until later:
+    # ``start_hour`` is then the target's first hour with demand inside the shock, from which
+    # the drill is judged (None: the shock met demand from its start).
+    shock_from: int | None = None
+
+    @property
+    def shock_hour(self) -> int:
+        """The hour the shock began (before ``start_hour`` where its target arrived late)."""
+        return self.start_hour if self.shock_from is None else self.shock_from
 
     def confirm_hours(self, hours: int) -> int:
         """How long whole again must hold before the last judged of ``hours`` to count: a
@@ -518,7 +527,42 @@ def resolve_scenario(
             )
         dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
     unpowered = unpowered_hours(plan, demand, lost=lost, slipped=slipped)
-    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark, unpowered)
+    shock = curve - 1.0
+    # A demand shock alone whose target has no demand until later in it (a contract that
+    # starts months into the forecast) is judged from the target's first hour with demand:
+    # counted from the shock's start, a customer arriving on day 145 of 182 read "3,792 h to
+    # absorb", and its SLO was judged over 182 days of which 145 shocked nothing. Supply
+    # events act from their own hours, so a drill with any is judged from its start.
+    arrives = None if lost or slipped or dark else target_arrival(demand, shock, start)
+    if arrives is not None and arrives > start:
+        return ResolvedScenario(
+            scenario, arrives, shock, lost, slipped, dark, unpowered, shock_from=start
+        )
+    return ResolvedScenario(scenario, start, shock, lost, slipped, dark, unpowered)
+
+
+def target_arrival(demand: DemandSide, shock: np.ndarray, start: int) -> int | None:
+    """The first hour from ``start`` on in which the shock (``shock``, multiplier - 1 by
+    hour) adds demand on some path: the shock acts and its target's hourly level (the day's
+    level through the hour's drawn day shape, as the kernel plays it) is above zero. None
+    where it adds none in any hour (the target idle, or no shock)."""
+    acting = np.flatnonzero(shock[start:]) + start
+    if not acting.size:
+        return None
+    by_day = np.abs(demand.target).max(axis=(0, 2), initial=0.0) > 1e-9
+    for day in np.unique(acting // 24):
+        if not by_day[day]:
+            continue
+        hours = acting[acting // 24 == day]
+        # (paths, streams) levels of the day, and each stream's factor by path and hour.
+        level = np.abs(demand.target[:, day, :])
+        drawn = demand.day_shape[:, day, :][:, demand.shape_group]  # (paths, streams)
+        factor = demand.shapes[drawn, :, demand.shape_group]  # (paths, streams, 24)
+        added = (level[:, :, None] * factor).max(axis=(0, 1))  # (24,)
+        for hour in hours:
+            if added[hour - day * 24] > 1e-9:
+                return int(hour)
+    return None
 
 
 def played_plan(

@@ -65,12 +65,15 @@ from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
+    LATE_TARGET_NOTE,
     NOT_VERIFIED,
     PARTLY_JUDGED,
     PASS,
     SHOCK_CUT_NOTE,
     UNJUDGED_ABSORB,
+    UNSHOCKED_PATHS_NOTE,
     WorkloadClass,
+    absorb_from_text,
     book_only_note,
     censored_absorb_text,
     frame_schema,
@@ -218,7 +221,8 @@ class DrillResult:
         """``36 h``, ``> 42 d, not absorbed within the drill window`` (censored), or ``not
         judged`` when the unshocked plan failed in every hour of the window; on a drill that
         is not verified, said to be of what was played."""
-        text = self._absorb_text()
+        # Counted from its target's first demand where the shock met none before.
+        text = self._absorb_text() + absorb_from_text(self.notes, self.shock_start)
         # A loss lasting past the window says what part was judged itself: "no shortfall
         # within the 14 d window; the loss lasts past it (...) on what was played (not
         # verified)" said it twice.
@@ -370,7 +374,7 @@ def shock_end(
         # the demand shock with it: a customer-2x read "505 h to absorb" the hour after the
         # customer left, as if the response had absorbed it.
         gone = _target_end_hour(demand, resolved.start_hour)
-        spike = resolved.start_hour + shape.hours if shape.kind == "spike" else None
+        spike = resolved.shock_hour + shape.hours if shape.kind == "spike" else None
         if gone is not None and (spike is None or gone < spike):
             who = demand.target_label.replace(":", " ", 1)
             last = demand.first_day + timedelta(hours=gone - 24)
@@ -686,17 +690,15 @@ def shock_reached(resolved: ResolvedScenario) -> float | None:
     return None if abs(reached - goal) <= 1e-9 * max(abs(goal), 1.0) else reached
 
 
-def _cut_by_horizon(
-    plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario
-) -> list[str]:
+def cut_by_horizon(plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario) -> list[str]:
     """A note per shock the horizon's end cuts short: a spike or a dark region with hours past
     it, a slipped delivery landing after it (a ramp has its own note). Their unmet GPU-hours
     and revenue read as the whole shock's, and only part of it was played."""
     end = demand.first_day + timedelta(days=demand.days - 1)
     notes = []
     shape = resolved.scenario.shape
-    if shape.kind == "spike" and resolved.start_hour + shape.hours > demand.hours:
-        played = max(demand.hours - resolved.start_hour, 0)
+    if shape.kind == "spike" and resolved.shock_hour + shape.hours > demand.hours:
+        played = max(demand.hours - resolved.shock_hour, 0)
         notes.append(
             f"{HORIZON_CUT_NOTE}the spike's {shape.hours:,} h reach past the forecast "
             f"horizon's end on {end}: {played:,} h of it are played, and its figures are of "
@@ -742,7 +744,7 @@ def horizon_days_needed(
     shape = scenario.shape
     needed: list[int] = []
     if shape.kind in ("ramp", "spike") and scenario.multiplier != 1.0:
-        needed.append(_day_of(resolved.start_hour + shape.hours - 1))
+        needed.append(_day_of(resolved.shock_hour + shape.hours - 1))
     loss = scenario.region_loss
     if loss is not None:
         needed += [_day_of(begin + loss.days * 24 - 1) for begin, _ in resolved.dark.values()]
@@ -836,12 +838,16 @@ def target_days_judged(demand: DemandSide, resolved: ResolvedScenario) -> tuple[
     and whether that demand stops before the shock does: ("customer acme has no demand after
     2027-01-02 on any path: judged on 27 of the shock's 182 days", True). The shock's days
     run from its start to the window's end, a spike's to its last hour. ("", False) where the
-    target has demand on some path every day of them, or on none (:func:`_idle_target`)."""
-    start = min(resolved.start_hour // 24, demand.days)
+    target has demand on some path every day of them, or on none (:func:`_idle_target`).
+
+    The shock's days count from the shock's own start: a target that arrives inside it moved
+    the drill's judged start to its first hour with demand, which :func:`late_target_note`
+    says."""
+    start = min(resolved.shock_hour // 24, demand.days)
     shape = resolved.scenario.shape
     end = demand.days
     if shape.kind == "spike":
-        end = min(end, -(-(resolved.start_hour + shape.hours) // 24))
+        end = min(end, -(-(resolved.shock_hour + shape.hours) // 24))
     window = np.abs(demand.target[:, start:end, :])
     active = window.max(axis=(0, 2), initial=0.0) > 1e-9 if window.size else np.zeros(0, bool)
     if not active.any() or active.all():
@@ -863,6 +869,26 @@ def target_days_judged(demand: DemandSide, resolved: ResolvedScenario) -> tuple[
         f"shock's {len(active)} days"
     )
     return text, gone
+
+
+def late_target_note(demand: DemandSide, resolved: ResolvedScenario) -> str:
+    """Where the drill is judged from its target's first hour with demand inside the shock
+    (:func:`~forecasting.drills.inputs.target_arrival`), from when and on which hours; ""
+    where it is judged from the shock's start. Opens with :data:`LATE_TARGET_NOTE`, which
+    :func:`~forecasting.schema.absorb_from_text` reads back from the stored notes."""
+    if resolved.shock_from is None:
+        return ""
+    hour = resolved.start_hour
+    day = demand.first_day + timedelta(days=hour // 24)
+    when = f"{day}" if hour % 24 == 0 else f"{day} {hour % 24:02d}:00"
+    began = demand.first_day + timedelta(days=resolved.shock_from // 24)
+    who = demand.target_label.replace(":", " ", 1)
+    return (
+        f"{LATE_TARGET_NOTE}the shock began on {began}, and {who} has no demand in it on any "
+        f"path before {when}: time to absorb counts from then, and SLO attainment is judged on "
+        f"the {demand.hours - hour:,} h from then to the drill window's end, not on the "
+        f"shock's first {hour - resolved.shock_from:,} h, which shocked no demand"
+    )
 
 
 def _idle_events(plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario) -> str:
@@ -928,7 +954,7 @@ def summarise(
             f"{SHOCK_CUT_NOTE}{short:.2f}x of its {resolved.scenario.multiplier:g}x by the "
             f"forecast horizon's end on {end}: a longer forecast plays all of it"
         )
-    notes += _cut_by_horizon(plan, demand, resolved)
+    notes += cut_by_horizon(plan, demand, resolved)
     unmeasured = _unmeasured_blocks(supply, demand)
     notes += _unmeasured_note(supply, unmeasured)
     first = _first_to_saturate(supply, out_pool, start=resolved.start_hour)
@@ -937,6 +963,8 @@ def summarise(
     # A target present on some of the shock's days only: said, whatever the verdict.
     judged = target_days_judged(demand, resolved)
     notes += [judged[0]] if judged[0] else []
+    late = late_target_note(demand, resolved)
+    notes += [late] if late else []
     return DrillResult(
         scenario=resolved.scenario,
         target=demand.target_label,
@@ -1043,6 +1071,33 @@ def _unshocked_note(
         "in more than a tenth of the hours, on different days, and deferrable work already "
         "running keeps its GPUs above a day's forecast level (README, Shock drills)"
     )
+
+
+def _unshocked_paths(
+    plan: CapacityPlan, demand: DemandSide, baseline: DrillResult, unshocked: Sequence[str]
+) -> list[str]:
+    """One note per group the plan fails in without the shock: how many of the paths were
+    short of its headroom policy in more of the window's hours than its SLO target allows
+    (:data:`~forecasting.schema.UNSHOCKED_PATHS_NOTE`). The verdict fails it when more than a
+    tenth are; its trigger reads each day's q90 forecast and can be green beside it, and the
+    verdict cells say both (:func:`~forecasting.schema.unshocked_cell`)."""
+    held = baseline.group_held
+    if held is None:
+        return []
+    window = max(baseline.window_hours, 1)
+    paths = held.shape[0]
+    notes = []
+    for g, (region, k) in enumerate(stream_groups(demand.streams)):
+        name = group_name(region, k.value)
+        if name not in unshocked:
+            continue
+        target = plan.policy[k].slo_target
+        short = int((held[:, g] / window < target - 1e-12).sum())
+        notes.append(
+            f"{UNSHOCKED_PATHS_NOTE}{name}: {short:,} of {paths:,} paths short in over "
+            f"{1 - target:.0%} of its hours"
+        )
+    return notes
 
 
 def _changes(baseline: DrillResult, shocked: DrillResult) -> pl.DataFrame:
@@ -1264,7 +1319,9 @@ def _window(result: DrillResult) -> str:
     whether it runs to the forecast horizon's end or stops before it (a spike's, a dark
     region's: as long again as the shock)."""
     to_end = ((result.horizon_end - result.shock_start).days + 1) * 24
-    said = f"{result.window_hours:,} h from the shock's start on {result.shock_start}"
+    late = any(n.startswith(LATE_TARGET_NOTE) for n in result.notes)
+    began = "its target's first demand in the shock" if late else "the shock's start"
+    said = f"{result.window_hours:,} h from {began} on {result.shock_start}"
     if result.window_hours >= to_end:
         return f"{said}, to the forecast horizon's end on {result.horizon_end}"
     return f"{said}, before the forecast horizon's end on {result.horizon_end}"
@@ -1603,6 +1660,7 @@ def compare(
         )
     if verdict == FAILS_UNSHOCKED:
         notes.append(_unshocked_note(plan, demand, baseline, unshocked))
+        notes += _unshocked_paths(plan, demand, baseline, unshocked)
         if hours is not None or censored:
             notes.append(_partly_judged(calm))
     notes += unsettled_failure

@@ -285,7 +285,8 @@ def prepare_drill(
     demand = demand_side(plan, paths, drawn, scenario)
     demand = replace(demand, book_only=tuple(sorted(set(book_only) & set(demand.regions))))
     resolved = resolve_scenario(plan, demand, scenario)
-    stop = window_end_hour(scenario, resolved.start_hour)
+    # From the shock's own start: a spike that met its target late still ends when it ends.
+    stop = window_end_hour(scenario, resolved.shock_hour)
     if stop is not None and stop < demand.hours:
         demand = demand.until(days=-(-stop // 24))
         resolved = resolve_scenario(plan, demand, scenario)

@@ -31,6 +31,8 @@ from forecasting.schema import (
     RUNG_USED_SHARE,
     SHOCK_CUT_NOTE,
     UNJUDGED_ABSORB,
+    UNSHOCKED_PATHS_NOTE,
+    absorb_from_text,
     book_only_noted,
     censored_absorb_text,
     frame_schema,
@@ -127,6 +129,12 @@ class DrillOutcome(BaseModel):
     ladder_played: bool | None = None
     # Regions whose demand the drill played is the contract book's alone (its notes say so).
     book_only: list[str] = []
+    # ", counted from DAY, its target's first demand in the shock" where the drill was judged from
+    # its target's arrival (drills.absorb_from_text), else "".
+    absorb_from: str = ""
+    # Its notes on the groups short without the shock, paths short in each (the verdict cell
+    # reads them: schema.unshocked_cell).
+    unshocked_paths: list[str] = []
 
     @property
     def absorb_text(self) -> str | None:
@@ -136,6 +144,8 @@ class DrillOutcome(BaseModel):
         measured otherwise. On a plan that fails unshocked a measured time says it saw only
         the hours the plan holds in; on a drill not verified, that it is of what was played."""
         text = self._absorb_text()
+        if text is not None:
+            text += self.absorb_from
         # A loss lasting past the window says what part was judged itself (DrillResult's).
         lasting = bool(self.loss_lasts_past_window) and not self.absorb_censored
         if text is not None and self.verdict == NOT_VERIFIED and not lasting:
@@ -750,6 +760,8 @@ def drill_outcome(
         ),
         unshocked_failures=list(run.get("unshocked_failures") or []),
         book_only=book_only_noted(run.get("notes") or []),
+        absorb_from=absorb_from_text(run.get("notes"), run.get("shock_start")),
+        unshocked_paths=[n for n in run.get("notes") or [] if n.startswith(UNSHOCKED_PATHS_NOTE)],
         time_to_absorb_hours=run.get("time_to_absorb_hours"),
         absorb_censored=run.get("absorb_censored"),
         short_until_shock_end_hours=run.get("short_until_shock_end_hours"),

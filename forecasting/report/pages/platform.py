@@ -76,6 +76,7 @@ from forecasting.schema import (
     Measure,
     WorkloadClass,
     absorb_cost_text,
+    absorb_from_text,
     book_labelled,
     book_only_noted,
     borderline_classes,
@@ -84,6 +85,7 @@ from forecasting.schema import (
     ladder_played,
     lasting_loss_absorb_text,
     short_until_shock_end_text,
+    unshocked_cell,
     unverified_absorb_text,
 )
 from forecasting.text import days_count
@@ -218,6 +220,11 @@ def drill_absorb_text(row: dict[str, Any]) -> str:
     """Time to absorb as measured, or censored: never the window shown as a measurement; on a
     drill not verified, said to be of what was played ("0 h" read as the drill's answer)."""
     text = _absorbed_text(row)
+    notes = str(row.get("drill_notes") or "").split("; ")
+    counted = absorb_from_text(notes, row.get("shock_start"))
+    if text != MISSING and counted:  # counted from its target's first demand in the shock
+        head, see, _ = text.partition("; see the notes")
+        text = head + counted + see
     # A loss lasting past the window says what part was judged itself (RunDrill.absorb_text).
     lasting = bool(row.get("loss_lasts_past_window")) and not row["absorb_censored"]
     if row.get("verdict") == NOT_VERIFIED and text != MISSING and not lasting:
@@ -305,7 +312,10 @@ def _book_only_cells(row: dict[str, Any]) -> tuple[str, str]:
     book = book_only_noted((row["drill_notes"] or "").split("; "))
     target = "; ".join([row["target"], *(f"{r}: {BOOK_ONLY_LABEL}" for r in book)])
     groups = row["unshocked_failures"]
-    failures = "; ".join(book_labelled(groups.split("; "), book)) if groups else MISSING
+    # Each group with its paths short, and why its trigger can be green beside it.
+    notes = (row["drill_notes"] or "").split("; ")
+    labelled = book_labelled(groups.split("; "), book) if groups else []
+    failures = unshocked_cell(labelled, notes) if groups else MISSING
     return target, failures
 
 
