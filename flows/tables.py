@@ -915,6 +915,11 @@ def report_table(outcome: ReportOutcome) -> Table:
         t for t in triggers if t["status"] in ("red", "amber") and not t["blocks_to_order"]
     ]
     captions += [f"{t['region']}/{t['pool']}, {_unexplained_note(t)}" for t in unexplained]
+    # Why a status marked "†" is not verified past its day: once, not in every red cell.
+    from forecasting.report.format import UNVERIFIED_MARK  # the report package is slow
+
+    if any(UNVERIFIED_MARK in (t.get("status_only") or "") for t in triggers):
+        captions.append(outcome.unverified_note)
     if captions:
         # Plain text: notes quote the plan's tables ("[response.expedite]"), which rich read
         # as markup and dropped ("(: 4 weeks sooner").
@@ -1513,7 +1518,13 @@ def power_lines(report: ReportOutcome) -> list[str]:
     # shown nowhere, earlier than any trigger on the demo).
     # The construction clock beside power: when the sites' ceilings run out, and by when a new
     # site must be started (the power line said only "a new site is needed", with no date).
-    return [f"power: {counts}{first}", *report.construction, *report.n_plus_one]
+    from forecasting.report.format import UNVERIFIED_MARK  # the report package is slow
+
+    lines = [f"power: {counts}{first}", *report.construction]
+    # Why a line marked "†" is not verified past its day, once after them.
+    if any(UNVERIFIED_MARK in line for line in lines):
+        lines.append(report.unverified_note)
+    return [*lines, *report.n_plus_one]
 
 
 def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
@@ -1675,6 +1686,13 @@ def to_place_line(report: ReportOutcome) -> list[str]:
     line, the opposite error: a fleet whose demand fell read $1,366.5M idle on the finance page
     beside a terminal that said "$0 in 0 orders" and nothing else."""
     lines = [f"capital in orders to place: {report.to_place}"] if report.to_place else []
+    if report.to_place and report.to_place_lead:
+        # One sentence first, the total and the first date; the whole after it, indented, for
+        # whoever checks what it counts (it ran to 130 words, the total in the middle).
+        lines = [
+            f"capital in orders to place: {report.to_place_lead}",
+            f"  in full: {report.to_place}",
+        ]
     return lines + ([report.idle] if report.idle else [])
 
 

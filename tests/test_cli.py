@@ -2979,11 +2979,10 @@ def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> Non
     """The CLI named the orders due first and no budget line, while the finance card read
     "$3,400.7M" of orders whose membership no date said: the summary now prints the card's
     capital in orders to place, every order of the plan whose order-by has come."""
-    import html
     from dataclasses import replace
     from types import SimpleNamespace
 
-    from test_report import _windowed_orders, sample_inputs
+    from test_report import _card_whole, _windowed_orders, sample_inputs
 
     from flows.tables import to_place_line
     from forecasting.report.pages import finance_page
@@ -2993,10 +2992,10 @@ def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> Non
     planned, end = _windowed_orders(inputs)
     windowed = replace(inputs, placements=planned)
     outcome = report_outcome(windowed, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
-    page = html.unescape(finance_page(windowed))
-    card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
-    # The idle-risk card's line follows it (test_report: the CLI says the idle capex).
-    assert to_place_line(outcome)[0] == f"capital in orders to place: {card}"
+    card = _card_whole(finance_page(windowed))
+    # Its first sentence leads, the whole card after it; the idle-risk card's line follows
+    # (test_report: the CLI says the idle capex).
+    assert to_place_line(outcome)[1] == f"  in full: {card}"
     assert f"orders due by {end}, the as-of day" in card
 
 

@@ -504,7 +504,7 @@ def test_orders_csv_carries_the_new_site_apart_from_the_blocks(tmp_path: Path) -
     folder = publish_report(inputs, root=tmp_path / "dated")
     orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
     # Then the new-site dates and the next report's words (test_orders_before_next_report).
-    assert orders.columns[-6:-3] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
+    assert orders.columns[-7:-4] == ["order_by_blocks", "new_site_mw", "new_site_capex_usd"]
     row = orders.filter(pl.col("new_site_mw").is_not_null()).row(0, named=True)
     assert (row["region"], row["order_by"], row["status"]) == ("r1", date(2025, 3, 19), "red")
     assert row["exhaustion_date"] == date(2026, 4, 16)
@@ -1028,7 +1028,7 @@ def test_orders_csv_dates_the_blocks_past_every_ceiling_by_the_new_site(tmp_path
     inputs, _ = _past_every_ceiling({"build_months": 2, "cost_per_mw_usd": 10e6})
     folder = publish_report(inputs, root=tmp_path / "dated")
     orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
-    assert orders.columns[-3:-1] == ["new_site_order_by", "new_site_arrives"]
+    assert orders.columns[-4:-2] == ["new_site_order_by", "new_site_arrives"]
     row = orders.filter(pl.col("tranche") == 1).row(0, named=True)
     assert (row["order_by"], row["new_site_order_by"]) == (None, date(2026, 1, 22))
     assert row["new_site_arrives"] == date(2026, 3, 19)

@@ -261,16 +261,20 @@ def test_a_red_row_short_past_the_measured_days_says_so_in_its_status_cell() -> 
 
     inputs = _red_past_measured()
     reach = _verified_to(inputs)
-    said = f"red (runs short past {reach}, the last day a backtest measured: not verified)"
+    said = f"red (runs short past {reach}: not verified†)"
+    why = f"† Not verified past the last day a backtest measured ({reach})."
     amber = inputs.triggers.filter(pl.col("status") == "amber")
     assert amber.height and all(d <= date.fromisoformat(reach) for d in amber["exhaustion_date"])
     assert status_headline(inputs).startswith("red: us-east/all runs short")
     assert _visible(finance_page(inputs)).count(said) == 1
+    assert _visible(finance_page(inputs)).count(why) == 1
     outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
-    shown = _report_table_text(triggers=outcome.triggers)
+    shown = _report_table_text(triggers=outcome.triggers, unverified_note=outcome.unverified_note)
     assert shown.count(said) == 1, shown
+    assert shown.count(why) == 1, shown
     summary = report_summary_markdown(inputs, Path("."))
     assert summary.count(f"| {said} |") == 1, summary
+    assert summary.count(why) == 1, summary
     # The amber within the measured days: plain, everywhere.
     for text in (_visible(finance_page(inputs)), shown, summary):
         assert "amber (runs short" not in text
@@ -410,7 +414,8 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
 
     sample = _sited(sample_inputs())
     reach = _verified_to(sample)
-    said = f"(runs short past {reach}, the last day a backtest measured: not verified)"
+    said = f"(runs short past {reach}: not verified†)"
+    why = f"† Not verified past the last day a backtest measured ({reach})."
     # Every block trigger within the measured days: the site's red alone is past them.
     calm = sample.triggers.with_columns(status=pl.lit("green"))
     orders = _site_short_on(replace(sample, triggers=calm), in_service=8.0)
@@ -423,10 +428,12 @@ def test_a_red_site_short_of_power_only_for_orders_past_the_measured_days_says_n
     fact = fmt_date(plan_fact.power_triggers["exhaustion_date"][0])
     assert status_headline(plan_fact).startswith(f"red: west-a's power runs short {fact}; ")
     assert html_text(said) in facilities_page(orders)
+    assert html_text(why) in facilities_page(orders)
     assert html_text(said) not in facilities_page(plan_fact)
     for inputs, shown in ((orders, True), (plan_fact, False)):
         outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
         assert (said in power_lines(outcome)[0]) is shown, power_lines(outcome)
+        assert (why in power_lines(outcome)) is shown, power_lines(outcome)
 
 
 def _calibrated_greens() -> ReportInputs:
@@ -495,12 +502,11 @@ def test_a_new_site_s_run_out_day_past_the_verified_days_says_it_is_not_verified
         status=pl.lit("red"),
     )
     inputs = replace(sample, construction=dated)
-    said = (
-        f"(ceilings run out past {fmt_date(verified)}, the last day a backtest measured: "
-        "not verified)"
-    )
+    said = f"(ceilings run out past {fmt_date(verified)}: not verified†)"
+    why = f"† Not verified past the last day a backtest measured ({fmt_date(verified)})."
     for page in (facilities_page, finance_page):
         assert html_text(said) in page(inputs), page.__name__
+        assert html_text(why) in page(inputs), page.__name__
     outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert said in outcome.construction[0], outcome.construction
     # Within the verified days: plain, as before.

@@ -152,11 +152,13 @@ def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path
 
     folder = publish_report(_every_order_past_the_ceilings(), root=tmp_path / "dated")
     triggers = pl.read_csv(folder / "triggers.csv", try_parse_dates=True)
-    # Then the next report's words (test_orders_before_next_report).
-    assert triggers.columns[-3:] == [
+    # Then the next report's words (test_orders_before_next_report), then why a marked
+    # status is not verified (test_said_once).
+    assert triggers.columns[-4:] == [
         "new_site_order_by",
         "new_site_arrives",
         "due_before_next_report",
+        "status_note",
     ]
     row = triggers.filter(pl.col("pool") == "all").row(0, named=True)
     assert (row["order_by"], row["new_site_order_by"]) == (None, date(2026, 1, 22))
@@ -169,7 +171,7 @@ def test_triggers_csv_dates_an_order_past_every_ceiling_by_the_new_site(tmp_path
     )
     bare = publish_report(_every_order_past_the_ceilings(declared=False), root=tmp_path / "bare")
     undated = pl.read_csv(bare / "triggers.csv")
-    assert undated.columns[-3:-1] == ["new_site_order_by", "new_site_arrives"]
+    assert undated.columns[-4:-2] == ["new_site_order_by", "new_site_arrives"]
     assert undated["new_site_order_by"].is_null().all()
 
 

@@ -82,11 +82,13 @@ def test_the_front_card_says_it_of_a_later_order_due_first() -> None:
 
     page = _visible(run_index_page(_weekly(later_first=True)))
     # Its shortfall lies past the verified days: its status says so (see the test below).
-    unverified = "runs short past 2026-12-19, the last day a backtest measured: not verified"
+    unverified = "runs short past 2026-12-19: not verified†"
     assert (
         f"{LATER_DUE} (us-east · all, red ({unverified}), a later order: 3 × cell-later; {SOON})"
         in page
     )
+    # Why, once, beside the card (the cell reads in one line).
+    assert page.count("† Not verified past the last day a backtest measured (2026-12-19).") == 1
     calm = _weekly(None, later_first=True)
     assert "next scheduled report" not in _visible(run_index_page(calm))
 
@@ -444,7 +446,7 @@ def test_triggers_csv_says_which_order_by_falls_before_the_next_report(tmp_path:
     now, last, in orders.csv's words (text.before_next_report); a run with no next report
     known leaves it empty."""
     rows = {(r["region"], r["pool"]): r for r in _triggers_csv(_weekly(), tmp_path / "weekly")}
-    assert list(rows[("us-east", "training")])[-1] == "due_before_next_report"
+    assert list(rows[("us-east", "training")])[-2:] == ["due_before_next_report", "status_note"]
     assert rows[("us-east", "training")]["order_by"] == str(DUE)
     assert rows[("us-east", "training")]["due_before_next_report"] == SOON
     # Late (before the as-of day) or due after the next report: no words.
@@ -636,7 +638,7 @@ def test_a_later_order_for_a_shortfall_past_the_verified_days_says_so_on_card_an
     assert later["exhaustion_date"].min() > verified  # a shortfall past the verified days
     card = next_order_by(weekly)
     assert f"(us-east · all, red (runs short past {verified}" in card, card
-    assert ": not verified), a later order: 3 × cell-later" in card, card
+    assert ": not verified†), a later order: 3 × cell-later" in card, card
     table = _later_orders_table(
         weekly.placements, triggers=weekly.triggers, daily_end=daily_end(weekly), inputs=weekly
     )

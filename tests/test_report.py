@@ -61,6 +61,7 @@ from forecasting.report.inputs import (
     order_by_grain,
     status_headline,
     status_only,
+    unverified_note,
     with_power,
 )
 from forecasting.report.pages import (
@@ -855,6 +856,11 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         new_site_arrives=pl.lit(None, pl.Date),
         # No next report known (sample_inputs): no order-by is flagged before it.
         due_before_next_report=pl.lit(None, pl.String),
+    ).with_columns(
+        # Why a status marked "†" is not verified past its day, on its row only.
+        status_note=pl.when(pl.col("status_shown").str.contains("†", literal=True))
+        .then(pl.lit(unverified_note(inputs)))
+        .otherwise(pl.lit(None, pl.String))
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
@@ -874,6 +880,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "new_site_order_by": pl.Date(),
         "new_site_arrives": pl.Date(),
         "due_before_next_report": pl.String(),
+        "status_note": pl.String(),
     }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
@@ -1274,6 +1281,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "new_site_order_by",
         "new_site_arrives",
         "due_before_next_report",
+        "status_note",
     ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
@@ -2276,10 +2284,11 @@ def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     # published after it one place for a reader by position.
     # The new sites' columns (test_construction) after them, then the new-site dates, then
     # the next report's words (test_orders_before_next_report).
-    assert orders.columns[-12:] == ["exhaustion_grain", "order_by_grain", "size_note",
+    # Then why a marked status is not verified (test_said_once).
+    assert orders.columns[-13:] == ["exhaustion_grain", "order_by_grain", "size_note",
         "to_place_by", "dates_placed", "status_shown", "order_by_blocks", "new_site_mw",
         "new_site_capex_usd", "new_site_order_by", "new_site_arrives",
-        "due_before_next_report"]  # fmt: skip
+        "due_before_next_report", "status_note"]  # fmt: skip
     assert orders.filter(pl.col("tranche") == 2)["candidate"].to_list() == ["cell-later"]
     front = (folder / "index.html").read_text()
     total = float(planned.placements["capex_usd"].sum())
@@ -5276,6 +5285,15 @@ def test_revenue_at_risk_increment_agrees_with_its_two_cells_as_printed(
     assert {tuple(str(c) for c in r[3:6]) for r in table.rows} == {cells}
 
 
+def _card_whole(page: str, label: str = "capital in orders to place") -> str:
+    """A card's figure as the page holds it, whole (``page`` unescaped or not): a folded
+    figure's body, whose first sentence is the disclosure's summary (pages.common.Folded)."""
+    before = html.unescape(page).split(f'</div><div class="label">{label}')[0]
+    if before.endswith("</details>"):
+        return before.removesuffix("</details>").split("</summary>")[-1]
+    return before.split(">")[-1]
+
+
 def _visible(page: str) -> str:
     """A page's text as a reader sees it: tags dropped, entities decoded, spaces folded."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
@@ -6086,7 +6104,7 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
     )
 
     def card(shown: str, label: str) -> str:
-        return html.unescape(shown).split(f'</div><div class="label">{label}')[0].split(">")[-1]
+        return _card_whole(shown, label)
 
     for page, label in ((finance_page, "capital in orders"), (run_index_page, "capital in orders")):
         kept = card(page(replace(inputs, placements=dark)), label)
@@ -6118,8 +6136,7 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
     of = f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls"
 
     def card(shown: str) -> str:
-        text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
-        return text[0].split(">")[-1]
+        return _card_whole(shown)
 
     for page in (finance_page, run_index_page):
         shown = card(page(replace(inputs, placements=planned)))
@@ -6156,8 +6173,7 @@ def test_the_capital_to_place_says_which_later_orders_rest_on_days_no_status_is_
     of = f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls"
 
     def card(shown: str) -> str:
-        text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
-        return text[0].split(">")[-1]
+        return _card_whole(shown)
 
     for case in (inputs, uncalibrated):
         verified = green_verified_to(case)
@@ -6464,9 +6480,8 @@ def test_the_capital_to_place_is_every_order_whose_order_by_has_come() -> None:
         f"{fmt_date(later['order_by'].max())}: not to place yet)"
     )
     for page in (finance_page, run_index_page):
-        text = html.unescape(page(replace(inputs, placements=planned)))
-        card = text.split('</div><div class="label">capital in orders to place')[0]
-        assert card.split(">")[-1] == said, page.__name__
+        card = _card_whole(page(replace(inputs, placements=planned)))
+        assert card == said, page.__name__
     text = html.unescape(finance_page(replace(inputs, placements=planned)))
     blocks = text.split('</div><div class="label">blocks to order')[0].split(">")[-1]
     counted = int(due["blocks"].sum())
@@ -6486,8 +6501,7 @@ def test_orders_csv_marks_the_orders_the_capital_to_place_sums(tmp_path: Path) -
     marked = orders.filter(pl.col("to_place_by").is_not_null())
     assert marked["to_place_by"].unique().to_list() == [end]
     assert marked["order_by"].max() <= end < orders["order_by"].max()
-    page = html.unescape((folder / "finance.html").read_text())
-    card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
+    card = _card_whole((folder / "finance.html").read_text())
     assert card.startswith(f"{fmt_usd(float(marked['capex_usd'].sum()))} in {marked.height} ")
 
 
@@ -7128,7 +7142,11 @@ def test_a_pool_chart_dates_its_shortfall_by_the_triggers_rule_not_its_own_gpu_l
     "us-east ... on 2027-04-02" beside their 2027-04-08. The chart compared GPUs of every block;
     the triggers compare H100-equivalents of the blocks the pool may share. A pool's chart
     (all classes, training) now dates the shortfall by the triggers' verdict and says where
-    its drawn lines cross the usable line on another day."""
+    its drawn lines cross the usable line on another day. It then read "us-east training ...
+    runs short in January 2030 ... by the triggers' rule (...) The lines drawn, in GPUs of
+    every block, cross the usable line in September 2029": two dates for one pool, the
+    measure of the first after it. Each date now has its measure beside it, the triggers'
+    said to be the one the orders follow and the drawn one not a second shortfall date."""
     from forecasting.report.figures import PoolExhaustion
 
     frames = _fan_frames([95.0, 105.0, 99.0])
@@ -7142,24 +7160,25 @@ def test_a_pool_chart_dates_its_shortfall_by_the_triggers_rule_not_its_own_gpu_l
     said = monthly.takeaway
     assert "eats into" not in said and "reaches capacity" not in said, said
     assert "runs short in March 2027 (monthly grain)" in said, said
-    assert "by the triggers' rule" in said, said
-    assert f"The lines drawn, in GPUs of every block, cross the usable line on {first_daily}" in (
-        said
-    ), said
+    assert "in H100-equivalents of the blocks the pool may use (demand plus headroom" in said
+    assert (
+        f"In GPUs of every block in the region, as the chart draws them, its lines cross the "
+        f"usable line on {first_daily}: another measure, not a second shortfall date."
+    ) in said, said
     daily = fan_chart(
         key="f", region="r1", workload_class="all", headroom=0.15, **frames,
         exhaustion=PoolExhaustion(day=first_daily, monthly=False),
     )  # fmt: skip
     assert daily is not None
     assert f"is short already on {first_daily} at q90" in daily.takeaway, daily.takeaway
-    assert "The lines drawn" not in daily.takeaway, daily.takeaway
+    assert "as the chart draws them" not in daily.takeaway, daily.takeaway
     never = fan_chart(
         key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0] * 3),
         exhaustion=PoolExhaustion(day=None, monthly=False),
     )  # fmt: skip
     assert never is not None
     assert "stays within the capacity the triggers count at q90 to April 2027" in never.takeaway
-    assert "The lines drawn" not in never.takeaway, never.takeaway
+    assert "as the chart draws them" not in never.takeaway, never.takeaway
     assert "not verified" not in never.takeaway + monthly.takeaway
     # Past the day the run verifies its statuses to, the date says so, as the finance page.
     reach = date(2027, 2, 15)
@@ -7169,9 +7188,9 @@ def test_a_pool_chart_dates_its_shortfall_by_the_triggers_rule_not_its_own_gpu_l
     )  # fmt: skip
     assert unverified is not None
     assert (
-        "runs short in March 2027 (monthly grain) by the triggers' rule (demand plus headroom, "
-        "in H100-equivalents of the blocks the pool may use), past 2027-02-15, the last day "
-        "the statuses are verified: not verified."
+        "runs short in March 2027 (monthly grain) in H100-equivalents of the blocks the pool "
+        "may use (demand plus headroom: the triggers' date, which the orders follow), past "
+        "2027-02-15, the last day the statuses are verified: not verified."
     ) in unverified.takeaway, unverified.takeaway
     green = fan_chart(
         key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0] * 3),
@@ -7190,7 +7209,7 @@ def test_the_platform_page_dates_each_pool_chart_as_its_trigger_row_does() -> No
     page = platform_page(inputs)
     assert (
         "us-east all classes stays within the capacity the triggers count at q90 on the daily "
-        "rows and runs short in March 2027 (monthly grain) by the triggers&#39; rule"
+        "rows and runs short in March 2027 (monthly grain) in H100-equivalents"
     ) in page
     assert (
         "us-east training stays within the capacity the triggers count at q90 on the daily "

@@ -1046,9 +1046,11 @@ def _pool_takeaway(
         said = f"{name} is short already on {fmt_date(day)} at {quantile}"
     else:
         said = f"{name} runs short on {fmt_date(day)} at {quantile}"
+    # Each date says its measure where it stands: "runs short in April 2028" then "the lines
+    # drawn cross the usable line in January 2028" read as two dates for one shortfall.
     said += (
-        " by the triggers' rule (demand plus headroom, in H100-equivalents of the blocks the "
-        "pool may use)"
+        " in H100-equivalents of the blocks the pool may use (demand plus headroom: the "
+        "triggers' date, which the orders follow)"
     )
     verified = exhaustion.verified_to
     # A monthly date stands for its month: past the verified day if its month ends past it.
@@ -1073,7 +1075,10 @@ def _pool_takeaway(
         crossed = f"cross {line} " + (f"in {at:%B %Y}" if monthly else f"on {fmt_date(at)}")
     if same:
         return said
-    return f"{said} The lines drawn, in GPUs of every block, {crossed}."
+    return (
+        f"{said} In GPUs of every block in the region, as the chart draws them, its lines "
+        f"{crossed}: another measure, not a second shortfall date."
+    )
 
 
 # How a region's chart names the ramps of a region whose demand is the contract book's alone.

@@ -28,6 +28,7 @@ from forecasting.text import listed as fmt_listed
 __all__ = [
     "MISSING",
     "NOT_MEASURED",
+    "UNVERIFIED_MARK",
     "fmt_count",
     "fmt_date",
     "fmt_datetime",
@@ -49,6 +50,10 @@ __all__ = [
 ]
 
 MISSING = "–"
+# The marker a status cell carries where its date lies past the verified days; the table says
+# why once, under it (report.inputs.unverified_note). The ~35-word reason ("the last day the
+# backtests held the q90, which 52 weeks out ...") repeated in every red and amber cell.
+UNVERIFIED_MARK = "†"
 # A stored figure that is not a finite number: no measurement, never "$infM".
 NOT_MEASURED = "not measured"
 

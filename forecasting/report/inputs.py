@@ -9,7 +9,7 @@ are ignored, so producers can add fields without breaking the report.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -36,7 +36,7 @@ from forecasting.report.changes import (
     POWER_CHANGES_SCHEMA,
     VERDICT_CHANGES_SCHEMA,
 )
-from forecasting.report.format import fmt_date, fmt_pct
+from forecasting.report.format import UNVERIFIED_MARK, fmt_date, fmt_pct
 from forecasting.schema import (
     BOOK_STATUS,
     DEMAND_SCHEMA,
@@ -87,6 +87,7 @@ __all__ = [
     "POWER_PAST_CONTRACTING",
     "STATUSES",
     "TRIGGERS_SCHEMA",
+    "UNVERIFIED_MARK",
     "WORST_NAMED",
     "ReportInputs",
     "arrival_shown",
@@ -152,9 +153,11 @@ __all__ = [
     "unsized_by_region",
     "untested_regions",
     "untested_series",
+    "unverified_note",
     "unweighed_candidates",
     "vacant_regions",
     "with_power",
+    "with_unverified_note",
 ]
 
 # Worst last: the index shows the worst status of a run.
@@ -1143,7 +1146,6 @@ def shortfall_only(inputs: ReportInputs) -> pl.Expr:
     if bound is None or end is None:
         return pl.lit(None, pl.String)
     verified = bound.day
-    why = _unverified_why(bound, subject="runs short")
     day = pl.col("exhaustion_date")
     # A monthly row stands for its month's peak day, any day of it.
     last = pl.when(day > pl.lit(end)).then(day.dt.month_end()).otherwise(day)
@@ -1152,7 +1154,34 @@ def shortfall_only(inputs: ReportInputs) -> pl.Expr:
         & ~pl.col("monthly_only").fill_null(value=False)
         & (last > pl.lit(verified)).fill_null(value=False)
     )
-    return pl.when(past).then(pl.lit(f"({why}: {NOT_VERIFIED})"))
+    return pl.when(past).then(pl.lit(_unverified_cell(bound, subject="runs short")))
+
+
+def _unverified_cell(bound: _Bound, *, subject: str) -> str:
+    """A status cell's "(runs short past DAY: not verified†)": the day and the marker, the
+    reason in the table's note (:func:`unverified_note`)."""
+    if bound.kind == "unmeasured":
+        return f"({subject}: {NOT_VERIFIED}{UNVERIFIED_MARK})"
+    return f"({subject} past {fmt_date(bound.day)}: {NOT_VERIFIED}{UNVERIFIED_MARK})"
+
+
+def unverified_note(inputs: ReportInputs) -> str:
+    """The note under a table whose status cells carry :data:`UNVERIFIED_MARK`, said once:
+    "† Not verified past 2027-06-06, the last day the backtests held the q90, which 52 weeks
+    out the regions' demand passed on 20% of days, against at most 15%." ("" without a
+    forecast)."""
+    bound = _shortfall_bound(inputs)
+    if bound is None:
+        return ""
+    return f"{UNVERIFIED_MARK} {NOT_VERIFIED.capitalize()} {_unverified_why(bound)}."
+
+
+def with_unverified_note(cells: Iterable[object], inputs: ReportInputs) -> str:
+    """:func:`unverified_note` where any of ``cells`` (a table's, as text) carries the
+    marker, else ""."""
+    if any(UNVERIFIED_MARK in str(c) for c in cells):
+        return unverified_note(inputs)
+    return ""
 
 
 def construction_only(inputs: ReportInputs) -> pl.Expr:
@@ -1197,7 +1226,6 @@ def _construction_verified(inputs: ReportInputs) -> pl.Expr:
             return pl.lit(None, pl.String)
         return pl.when(regional & _region_day(own).is_not_null()).then(held_own)
     day = fmt_date(verified)
-    why = _unverified_why(bound, subject="ceilings run out")
     ran_out = pl.col("exhaustion_date")
     last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
     past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
@@ -1209,9 +1237,10 @@ def _construction_verified(inputs: ReportInputs) -> pl.Expr:
         if verified <= inputs.as_of
         else f"(to {day} only: {NOT_VERIFIED_BEYOND})"
     )
+    cell = _unverified_cell(bound, subject="ceilings run out")
     return (
         pl.when(past)
-        .then(pl.lit(f"({why}: {NOT_VERIFIED})"))
+        .then(pl.lit(cell))
         .when(held & _region_day(own).is_not_null() & pl.lit(verified > inputs.as_of))
         .then(held_own)
         .when(held)

@@ -30,6 +30,7 @@ import plotly.offline
 import polars as pl
 
 from forecasting.errors import PublishError
+from forecasting.report.format import UNVERIFIED_MARK
 from forecasting.report.inputs import (
     ReportInputs,
     arrival_shown,
@@ -46,6 +47,7 @@ from forecasting.report.inputs import (
     split_new_site,
     status_only,
     status_shown,
+    unverified_note,
 )
 from forecasting.report.pages import (
     PLOTLY_JS,
@@ -434,6 +436,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         .otherwise(shown),
     )
     triggers = _with_next_report(_triggers_new_site_dates(triggers, inputs), inputs)
+    triggers = _with_status_note(triggers, inputs)
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
     # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.
@@ -492,9 +495,22 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     orders = _with_new_sites(orders, inputs, placed=placed)
     orders = _with_new_site_dates(orders, inputs)
     orders = _with_next_report(orders, inputs)
+    orders = _with_status_note(orders, inputs)
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))
+
+
+def _with_status_note(frame: pl.DataFrame, inputs: ReportInputs) -> pl.DataFrame:
+    """``frame`` (triggers.csv or orders.csv) with ``status_note``, added last: why its
+    ``status_shown`` is not verified past its day where it carries the marker
+    (:func:`~forecasting.report.inputs.unverified_note`), else empty. The reason is its own
+    column so that ``status_shown`` reads in one line: it repeated ~35 words in every red."""
+    marked = pl.col("status_shown").str.contains(UNVERIFIED_MARK, literal=True).fill_null(False)
+    note = unverified_note(inputs) or None
+    return frame.with_columns(
+        status_note=pl.when(marked).then(pl.lit(note, pl.String)).otherwise(None)
+    )
 
 
 def _swap_in(staged: Path, final: Path) -> None:

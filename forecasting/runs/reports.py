@@ -186,6 +186,9 @@ class ReportOutcome(BaseModel):
     # The capital in orders to place as the finance and front pages' card says it, with whose
     # orders (every order of the plan due by the window's last day): the CLI says it alike.
     to_place: str = ""
+    # Its first sentence, for a CFO: the total, how many orders, the first order-by; the
+    # whole (``to_place``) follows it (pages.common.capital_lead; "": the whole is short).
+    to_place_lead: str = ""
     # The finance page's idle-risk card, label and figure ("": no committed block judged).
     idle: str = ""
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
@@ -199,6 +202,9 @@ class ReportOutcome(BaseModel):
     # a new site, then the regions whose ceilings hold (triggers.construction_lines; empty:
     # no sites).
     construction: list[str] = []
+    # Why a status cell or line marked "†" is not verified past its day, said once under the
+    # triggers table and once after the power lines (report.inputs.unverified_note).
+    unverified_note: str = ""
     # Regions short within the horizon with their largest shared block lost (N+1), one line
     # each (empty: every region holds).
     n_plus_one: list[str] = []
@@ -1074,7 +1080,7 @@ def _past_the_plan(inputs: ReportInputs) -> pl.DataFrame:
 
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
-    from forecasting.report.format import fmt_day_or_month
+    from forecasting.report.format import UNVERIFIED_MARK, fmt_day_or_month
     from forecasting.report.inputs import (
         construction_only,
         daily_days,
@@ -1083,6 +1089,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         unmeasured_class_rows,
         unmeasured_words,
         unplayed_text,
+        unverified_note,
         vacant_regions,
         with_power,
     )
@@ -1162,6 +1169,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     )
     if built:
         lines += ["", *(f"- {line}" for line in built)]
+    # Why a status marked "†" is not verified past its day: once, under the rows.
+    if any(UNVERIFIED_MARK in line for line in lines):
+        lines += ["", unverified_note(inputs)]
     failing = _failing_drills(inputs)
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
     if held := _unverified_drills(inputs):
@@ -1213,9 +1223,10 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         unmeasured_series,
         unplanned_regions_of,
         untested_series,
+        unverified_note,
         vacant_regions,
     )
-    from forecasting.report.pages.common import new_site_first, trigger_capital
+    from forecasting.report.pages.common import capital_lead, new_site_first, trigger_capital
     from forecasting.report.pages.finance import idle_risk_line
     from forecasting.triggers.common import power_forward, power_new_site
     from forecasting.triggers.construction import construction_lines, unsited_orders
@@ -1254,6 +1265,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
         ),
         power_first_not_verified=(late["shortfall_only"][0] or "") if late.height else "",
+        unverified_note=unverified_note(inputs),
         power_first_tied=_power_tied(late),
         power_then=_power_then(late),
         # Each with its grain: after an order not verified at the daily grain, neither is it,
@@ -1269,6 +1281,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         .to_dicts(),
         new_site_first=new_site_first(inputs),
         to_place=trigger_capital(inputs),
+        to_place_lead=capital_lead(inputs),
         idle=idle_risk_line(inputs),
         failing_drills=_failing_drills(inputs),
         unverified_drills=_unverified_drills(inputs),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -42,6 +42,7 @@ from forecasting.report.format import (
 )
 from forecasting.report.inputs import (
     STATUSES,
+    UNVERIFIED_MARK,
     ReportInputs,
     book_only_regions_of,
     daily_days,
@@ -64,6 +65,7 @@ from forecasting.report.inputs import (
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
+    unverified_note,
     unweighed_candidates,
     vacant_regions,
 )
@@ -98,6 +100,7 @@ __all__ = [
     "Cell",
     "Changes",
     "Figure",
+    "Folded",
     "Link",
     "Page",
     "Stacked",
@@ -189,6 +192,17 @@ class Link:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A card's figure said in one sentence, the rest of it folded under a disclosure."""
+
+    lead: str
+    rest: str
+
+    def __str__(self) -> str:
+        return f"{self.lead}. {self.rest}"
+
+
 # A cell is text (escaped by the template), one of the above, or a tuple of cells in a row.
 Cell = str | Badge | Stacked | Link | tuple[Any, ...]
 
@@ -214,6 +228,9 @@ class Table:
     numeric: frozenset[int] = frozenset()
     wrap: frozenset[int] = frozenset()
     detail: tuple[int, ...] = ()
+    # A sentence under the table, said once for the cells that carry its marker
+    # (:func:`with_cell_notes`: why a status is not verified past a day).
+    note: str = ""
 
     @classmethod
     def of(
@@ -318,6 +335,7 @@ def _environment() -> jinja2.Environment:
         badge=lambda v: isinstance(v, Badge),
         stacked=lambda v: isinstance(v, Stacked),
         link=lambda v: isinstance(v, Link),
+        folded_card=lambda v: isinstance(v, Folded),
         said=lambda v: isinstance(v, Said),
         row=lambda v: isinstance(v, tuple),
     )
@@ -330,6 +348,7 @@ def render(template: str, *, page: Page, policy_scripts: bool = True, **context:
 
     ``policy_scripts=False`` is for pages that never run a script: their policy allows none.
     """
+    context = with_cell_notes(context, context.pop("unverified_note", ""))
     nonce = secrets.token_urlsafe(16)
     policy = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
@@ -351,6 +370,51 @@ def render(template: str, *, page: Page, policy_scripts: bool = True, **context:
     )
 
 
+def cell_text(cell: object) -> str:
+    """A cell's words, whatever its kind (a badge's label, a stacked cell's two lines)."""
+    if isinstance(cell, Badge):
+        return cell.label or ""
+    if isinstance(cell, Stacked):
+        return f"{cell_text(cell.main)} {cell.small}"
+    if isinstance(cell, Link):
+        return f"{cell.text} {cell.note or ''}"
+    if isinstance(cell, tuple):
+        return " ".join(cell_text(c) for c in cell)
+    return "" if cell is None else str(cell)
+
+
+def _noted(value: Any, note: str) -> Any:
+    """``value`` with ``note`` under every table in it (a table, or one in a list, tuple or
+    dict of them) whose cells carry :data:`UNVERIFIED_MARK`, and in the label of every card
+    (a (label, value) pair of ``cards``) whose value does."""
+    if isinstance(value, Table):
+        marked = any(UNVERIFIED_MARK in cell_text(c) for r in value.rows for c in r)
+        return replace(value, note=note) if marked and not value.note else value
+    if isinstance(value, list | tuple) and not isinstance(value, str):
+        noted = [_noted(v, note) for v in value]
+        return noted if isinstance(value, list) else tuple(noted)
+    if isinstance(value, dict):
+        return {k: _noted(v, note) for k, v in value.items()}
+    return value
+
+
+def with_cell_notes(context: dict[str, Any], note: str) -> dict[str, Any]:
+    """A page's ``context`` with ``note`` (:func:`~forecasting.report.inputs.unverified_note`)
+    under each table whose status cells carry its marker, and beside each card whose figure
+    does: the reason a status is not verified past a day, said once per table. Every red and
+    amber cell of the demo's orders, power and construction tables repeated it, 35 words each
+    ("the last day the backtests held the q90, which 52 weeks out ...")."""
+    if not note:
+        return context
+    noted = {k: _noted(v, note) for k, v in context.items() if k != "cards"}
+    if "cards" in context:
+        noted["cards"] = [
+            (f"{label}; {note}", value) if UNVERIFIED_MARK in cell_text(value) else (label, value)
+            for label, value in context["cards"]
+        ]
+    return noted
+
+
 def _words_for(names: list[str], words: Callable[[str], str]) -> str:
     """``words`` of ``names`` listed, or "" where there are none (no banner)."""
     return words(fmt_listed(names)) if names else ""
@@ -362,6 +426,8 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
     return {
         "title": title,
         "run_id": inputs.run_id,
+        # Said under each table whose status cells carry its marker (render, with_cell_notes).
+        "unverified_note": unverified_note(inputs),
         "meta": f"run {inputs.run_id} · as of {fmt_date(inputs.as_of)} · generated "
         f"{fmt_datetime(inputs.generated_at)}",
         "nav": [(f, t, f == file) for f, t in links],
@@ -463,7 +529,7 @@ def next_order_by(inputs: ReportInputs) -> str:
     )
 
 
-def order_cards(inputs: ReportInputs) -> list[tuple[str, str]]:
+def order_cards(inputs: ReportInputs) -> list[tuple[str, str | Folded]]:
     """The cards of orders, the front and finance pages' alike: the capital in orders to place
     and the next order-by; or, where no order is due by the as-of day and the next falls due
     later, one card of that next order, whole (:func:`_next_order_whole`).
@@ -472,9 +538,11 @@ def order_cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     in orders to place" beside "2026-12-13 (eu-west · all, ..., a later order: 1 ×
     cell-gb200-8192 ...)" under "next order-by": one fact in two cards, and neither said what
     the order costs. The later orders' capital is the every-order card's, beside it."""
-    capital = trigger_capital(inputs)
+    capital: str | Folded = trigger_capital(inputs)
     if _nothing_due(inputs) and (whole := _next_order_whole(inputs)) is not None:
         return [("next order to place", whole)]
+    if lead := capital_lead(inputs):
+        capital = Folded(lead, str(capital))
     return [("capital in orders to place", capital), ("next order-by", next_order_by(inputs))]
 
 
@@ -1017,6 +1085,38 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + _due_after(inputs, by=by)
         + new_site_beside(parts, by=by, due=False)
         + unsized_beside(triggers_due(inputs))
+    )
+
+
+def capital_lead(inputs: ReportInputs) -> str:
+    """The capital in orders to place as one sentence a CFO reads first: the total, how many
+    orders and the first order-by ("$777.2M in 2 orders, the first by 2027-01-28, 12 days
+    ago: late"), or, where none is due yet, the plan's next ("none due by 2026-12-06; next:
+    $6,412.8M in 15 orders of the plan, the first by 2026-12-13"); "" where neither holds (the
+    whole text, :func:`trigger_capital`, is short then). The rest of :func:`trigger_capital`
+    follows it, folded: the demo's terminal line and front card ran to 130 words, the total
+    and the first date in the middle of them."""
+    due = orders_to_place(inputs)
+    if due is None:
+        return ""
+    first = due["order_by"].min()
+    if due.height and isinstance(first, date):
+        money = total(due, "capex_usd")
+        return (
+            f"{fmt_usd(money)} in {_orders_count(_n_orders(due))}, the first by "
+            f"{by_date(first, inputs.as_of)}"
+        )
+    by = to_place_by(inputs)
+    after = orders_due_after(inputs)
+    if by is None or after is None:
+        return ""
+    rows = after.filter(pl.col("capex_usd") > 0)
+    first = rows["order_by"].min()
+    if rows.is_empty() or not isinstance(first, date):
+        return ""
+    return (
+        f"none due by {fmt_date(by)}; next: {fmt_usd(total(rows, 'capex_usd'))} in "
+        f"{_orders_count(_n_orders(rows))} of the plan, the first by {fmt_date(first)}"
     )
 
 

@@ -62,6 +62,7 @@ from forecasting.report.pages.common import (
     PRICED_BY_NEW_SITE,
     Badge,
     Cell,
+    Folded,
     Page,
     Said,
     Stacked,
@@ -378,7 +379,7 @@ def _blocks_to_place(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
     return text if by is None else f"{text} (the orders due by {fmt_date(by)}, as the capital card)"
 
 
-def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
+def _cards(inputs: ReportInputs) -> list[tuple[str, str | Folded]]:
     t = inputs.triggers
     ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     # The same cards of orders as the front page's: they count the later orders due first too.
@@ -554,12 +555,36 @@ def idle_risk_line(inputs: ReportInputs) -> str:
     # 2027-12-04: no backtest measured the forecast's error there: $1,366.5M" read as if the
     # whole figure were unverified, where 1 block of 28 was judged on such days.
     clauses = _idle_clauses(inputs)
-    if (unverified := _idle_unverified(inputs)) is not None:
+    unverified = _idle_unverified(inputs)
+    if unverified is not None:
         clauses.append(f"{_idle_unverified_part(inputs, unverified)}: not verified there")
+        # The blocks not judged are said here, beside the judged, not in the figure too: "24
+        # blocks not judged" and "all 24 blocks judged on days past ..." read as one set.
+        if unjudged := _unjudged_said(inputs.idle_risk):
+            clauses[-1] += f"; {unjudged}"
     said = f" ({'; '.join(clauses)})" if clauses else ""
-    return (
-        f"capex at idle risk: {_idle_card(inputs.idle_risk)}{said}{_dark_orders(inputs.placements)}"
-    )
+    card = _idle_card(inputs.idle_risk, unjudged_apart=unverified is None)
+    return f"capex at idle risk: {card}{said}{_dark_orders(inputs.placements)}"
+
+
+def _unjudged_said(idle: pl.DataFrame, *, verb: bool = False) -> str:
+    """ "the other 24 not judged (in service 2030-02-03 to 2030-06-01, after the forecast
+    ends)" of the committed blocks idle risk did not judge, after the judged are said (``verb``:
+    "... are not judged ..."); "" where it judged every one. Their in-service days are said
+    where each entered service after the forecast's end (their notes say so); else their
+    notes give why."""
+    unjudged = idle.filter(pl.col("idle_gpus").is_null())
+    if unjudged.is_empty():
+        return ""
+    n = unjudged.height
+    is_ = (" is" if n == 1 else " are") if verb else ""
+    other = f"the other block{is_} not judged" if n == 1 else f"the other {n:,}{is_} not judged"
+    after = unjudged["note"].fill_null("").str.starts_with("enters service after").all()
+    if not after:
+        return f"{other} (see {'its note' if n == 1 else 'their notes'})"
+    first, last = unjudged["in_service"].min(), unjudged["in_service"].max()
+    days = fmt_date(first) if first == last else f"{fmt_date(first)} to {fmt_date(last)}"  # type: ignore[arg-type]  # dates here
+    return f"{other} (in service {days}, after the forecast ends)"
 
 
 def _idle_unverified_part(
@@ -568,6 +593,11 @@ def _idle_unverified_part(
     """ "1 of the 2 blocks judged on days past DAY, where ..." (``verb``: "... is judged on"),
     with the statuses' day where it differs."""
     judged = _judged_part(unverified.past, unverified.judged)
+    committed = inputs.idle_risk.height
+    if committed > unverified.judged:
+        # Of the committed blocks, those judged: the count of the blocks not judged beside
+        # them read as the same set ("24 blocks not judged", "all 24 blocks judged ...").
+        judged = f"of the {counted(committed, 'committed block')}, {judged}"
     if verb:
         judged += " is judged" if unverified.past == 1 else " are judged"
     if unverified.day <= inputs.as_of:
@@ -671,7 +701,7 @@ def _dark_orders(placements: pl.DataFrame | None) -> str:
     )
 
 
-def _idle_card(idle: pl.DataFrame) -> str:
+def _idle_card(idle: pl.DataFrame, *, unjudged_apart: bool = True) -> str:
     """Capex at idle risk over the blocks judged on their whole window, and apart from it the
     blocks judged on part of it or not at all.
 
@@ -705,7 +735,7 @@ def _idle_card(idle: pl.DataFrame) -> str:
             of_them = f" ({nulls} of them not priced)" if nulls else ""
             priced = f"{fmt_usd(total(partly, 'capex_at_risk_usd'))}{of_them}, not in the total"
         apart.append(f"{blocks} judged on part of {their} first {weeks} weeks only: {priced}")
-    if unjudged:
+    if unjudged and unjudged_apart:
         apart.append(f"{unjudged} {'block' if unjudged == 1 else 'blocks'} not judged")
     # Judged but unpriced (no candidate of its kind and GPU type to price it): counted in no
     # figure, which read as idle capital falling by $1.3B when the candidate list changed.
@@ -1080,7 +1110,11 @@ def _idle_intro(inputs: ReportInputs) -> str:
     )
     if (unverified := _idle_unverified(inputs)) is None:
         return intro
-    return f"{intro} Not verified: {_idle_unverified_part(inputs, unverified, verb=True)}."
+    unjudged = _unjudged_said(inputs.idle_risk, verb=True)
+    unjudged = f"; {unjudged}" if unjudged else ""
+    return (
+        f"{intro} Not verified: {_idle_unverified_part(inputs, unverified, verb=True)}{unjudged}."
+    )
 
 
 def _idle_table(idle: pl.DataFrame) -> Table:
