@@ -606,8 +606,15 @@ def unshocked_cell(groups: Sequence[str], notes: Sequence[str] | None) -> str:
     ``training in eu-west: 22 of 200 paths short in over 10% of its hours; its trigger reads
     each day's q90 forecast, not hours across paths``."""
     counts = unshocked_paths_noted(notes)
-    named = [f"{g}: {counts[g]}" if g in counts else g for g in groups]
-    why = f"; {UNSHOCKED_WHY}" if any(g in counts for g in groups) else ""
+    named = []
+    for group in groups:
+        # A group labelled book-only (book_labelled) keeps its label after its count.
+        base, _, label = group.partition(": ")
+        if base not in counts:
+            named.append(group)
+            continue
+        named.append(f"{group}, {counts[base]}" if label else f"{group}: {counts[base]}")
+    why = f"; {UNSHOCKED_WHY}" if any(g.partition(": ")[0] in counts for g in groups) else ""
     return ", ".join(named) + why
 
 

@@ -87,8 +87,10 @@ def test_a_book_only_region_is_labelled_in_the_drill_rows() -> None:
     assert outcome.unshocked_failures == ["inference in r2"]
     verdicts = drill_tables([outcome])[0]
     assert str(verdicts.columns[1]._cells[0]) == f"class:inference\nr2: {LABEL}"
+    # The label stays beside the group, before its paths short (test_drill_unshocked_cell).
     assert str(verdicts.columns[2]._cells[0]) == (
-        f"plan fails unshocked (inference in r2: {LABEL})"
+        f"plan fails unshocked (inference in r2: {LABEL}, 1 of 1 paths short in over 10% of "
+        "its hours; its trigger reads each day's q90 forecast, not hours across paths)"
     )
     # Without a book-only region nothing is labelled.
     plain = _stored(book_only=())
@@ -109,7 +111,8 @@ def test_the_platform_page_labels_a_book_only_region_in_the_drill_row() -> None:
     }
     assert _book_only_cells(row) == (
         f"class:inference; r2: {LABEL}",
-        f"inference in r2: {LABEL}",
+        f"inference in r2: {LABEL}, 1 of 1 paths short in over 10% of its hours; its trigger "
+        "reads each day's q90 forecast, not hours across paths",
     )
     assert _book_only_cells({**row, "drill_notes": notes}) == (
         "class:inference",
