@@ -1674,21 +1674,23 @@ def _customer_months(
             on=["unique_id", "ds"],
         )
     )
-    if measure == Measure.MEAN.value:
-        rows = _still_adding_up(rows, widened)
+    rows = _still_adding_up(rows, widened)
     return rows.select(
         "unique_id", "ds", pl.lit("share of class").alias("model"), *(pl.col(c) for c in values)
     )
 
 
 def _still_adding_up(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """``rows`` (a class's customers' monthly mean-measure rows: ``parent``, ``ds``, ``ratio``,
-    each of ``columns`` as :func:`_widened_as_own_moves` left it and ``<c>_split``, its class's
-    value times its share) with what the narrower customers took off each class's month handed
-    to its customers in proportion to ``ratio^2`` times their split, column by column, so the
-    customers add up as the split did: the class's spread, and its mean above its median, is
-    carried by the customers that move as it does. A class none of whose customers moves (or
-    a column none of them moved) keeps the split."""
+    """``rows`` (a class's customers' monthly rows of one measure: ``parent``, ``ds``,
+    ``ratio``, each of ``columns`` as :func:`_widened_as_own_moves` left it and ``<c>_split``,
+    its class's value times its share) with what the narrower customers took off each class's
+    month handed to its customers in proportion to ``ratio^2`` times their split, column by
+    column, so the customers sum as the split did: the class's spread, and its mean above its
+    median, is carried by the customers that move as it does. The mean measure's months add
+    up so; the peaks' sum is what the triggers read as an upper bound of the class's peak
+    (``triggers.levels._bottom_peaks``), and a flat customer's narrower q90 left alone moved a
+    90-day fleet's us-east training exhaustion from January to July 2029. A class none of
+    whose customers moves (or a column none of them moved) keeps the split."""
     k2 = pl.col("ratio").fill_null(1.0) ** 2
     keys = ["parent", "ds"]
 

@@ -108,3 +108,26 @@ def test_customers_monthly_means_still_add_up_to_their_class_s(planned: pl.DataF
     for c in values:
         gap = (joined[f"{c}_parts"] / joined[c] - 1).abs().max()
         assert gap < 1e-9, (c, gap)  # type: ignore[operator]
+
+
+def test_customers_peak_months_still_bound_their_class_s(planned: pl.DataFrame) -> None:
+    """The triggers read the sum of a class's customers' peaks as an upper bound of the class's
+    peak (peaks do not add; a dedicated block's customer is taken out of that sum). Split by
+    shares, that sum is a fixed multiple of the class's value in every month; a flat
+    customer's narrower upper quantiles left alone made it fall with the horizon (a 90-day
+    fleet's us-east training exhaustion moved from January to July 2029). What they give up
+    goes to the customers that move, so the multiple holds from the first year to the third."""
+    peaks = planned.filter(pl.col("measure") == "peak")
+    parts = (
+        peaks.filter(pl.col("unique_id").is_in([FLAT, STEADY, HALVING]))
+        .group_by("ds")
+        .agg(pl.col(c).sum().alias(f"{c}_parts") for c in ("q90", "q99"))
+    )
+    joined = parts.join(peaks.filter(pl.col("unique_id") == CLASS), on="ds").sort("ds")
+    assert joined.height == MONTHS
+    # Past the daily rows (and what the months carry of them), from month 12 to month 36.
+    later = joined.slice(11)
+    for c in ("q90", "q99"):
+        multiple = (later[f"{c}_parts"] / later[c]).to_numpy()
+        assert multiple.min() >= 1 - 1e-9, (c, multiple.min())
+        assert multiple[-1] >= multiple[0] * (1 - 1e-6), (c, multiple[0], multiple[-1])
