@@ -13,13 +13,19 @@ days the 26-week backtest scores together with days 1-90, and where the regions'
 most).
 
 Run as ``PYTHONPATH=. python benchmarks/accuracy_customer_months.py [--cutoffs 182,273,364]
-[--seed N] [--daily] [--known-only]`` (about a minute per cut-off on 2 cores).
+[--seed N] [--daily | --both] [--known-only] [--short-cache DIR] [--rows FILE]`` (about a minute
+per cut-off on 2 cores). ``--both`` prints the monthly and the daily table off one forecast per
+cut-off; ``--short-cache DIR`` keeps each cut-off's daily forecast and growth calls (which the
+customer steps of ``extend_horizon`` do not change) in DIR, so a rerun under other customer
+code only reruns the extension (delete DIR after changing the short models or growth fits);
+``--rows FILE`` writes every scored row (Parquet) for a per-series look.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.bench_forecast_ab import hourly_demand  # noqa: E402 - after the path insert
 from forecasting import demand, hierarchy, synth  # noqa: E402
 from forecasting.forecast import ForecastSettings, forecast_all  # noqa: E402
-from forecasting.horizon import extend_horizon  # noqa: E402
+from forecasting.horizon import extend_horizon, grow  # noqa: E402
 
 LEVELS = {0: "total", 1: "region", 2: "class", 3: "customer"}
 FIRST_LEAD = 91
@@ -56,7 +62,12 @@ def fleet_demand(seed: int | None, cache: Path) -> pl.DataFrame:
 
 
 def scored_months(
-    series: pl.DataFrame, back: int, *, daily: bool = False, known_only: bool = False
+    series: pl.DataFrame,
+    back: int,
+    *,
+    daily: bool = False,
+    known_only: bool = False,
+    short_cache: Path | None = None,
 ) -> pl.DataFrame:
     """Monthly peak rows as of ``back`` days before the last day, months starting
     ``FIRST_LEAD``+ days out, joined to each month's actual busiest day (y); with ``daily``,
@@ -64,15 +75,46 @@ def scored_months(
     ``known_only``, only series busy on some day by the cut-off: the series are built from the
     whole fleet's telemetry, so a customer that arrives after the cut-off is a named series of
     zeros in the history, a customer no run at the cut-off would know of."""
+    return scored_both(series, back, known_only=known_only, short_cache=short_cache)[
+        "daily" if daily else "monthly"
+    ]
+
+
+def scored_both(
+    series: pl.DataFrame, back: int, *, known_only: bool = False, short_cache: Path | None = None
+) -> dict[str, pl.DataFrame]:
+    """:func:`scored_months`' monthly and daily rows off one forecast (``"monthly"``,
+    ``"daily"``); with ``short_cache``, the cut-off's daily forecast and growth calls read
+    from (or written to) that folder."""
     cut = series["ds"].max() - timedelta(days=back)
     history = series.filter(pl.col("ds") <= cut)
-    result = forecast_all(history, settings=ForecastSettings(horizon_days=182))
-    extended = extend_horizon(history, result, as_of=cut, months=12, measure_accuracy=False)
-    scored = _scored(series, extended.months, extended.result.forecast, cut, back, daily=daily)
+    cached = None if short_cache is None else short_cache / f"short_{back}.pickle"
+    if cached is not None and cached.is_file():
+        result, grown = pickle.loads(cached.read_bytes())
+    else:
+        result = forecast_all(history, settings=ForecastSettings(horizon_days=182))
+        grown = grow(history, as_of=cut, months=12, daily_days=182, measure_accuracy=False)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(pickle.dumps((result, grown)))
+    extended = extend_horizon(
+        history, result, as_of=cut, months=12, measure_accuracy=False, grown=grown
+    )
+    out = {
+        grain: _scored(
+            series,
+            extended.months,
+            extended.result.forecast,
+            cut,
+            back,
+            daily=grain == "daily",
+        )
+        for grain in ("monthly", "daily")
+    }
     if known_only:
         known = history.filter(pl.col("y") > 0).select("unique_id").unique()
-        scored = scored.join(known, on="unique_id", how="semi")
-    return scored
+        out = {grain: rows.join(known, on="unique_id", how="semi") for grain, rows in out.items()}
+    return out
 
 
 def _scored(
@@ -115,34 +157,14 @@ def _pinball(level: float, column: str) -> pl.Expr:
     return pl.max_horizontal(level * miss, (level - 1) * miss)
 
 
-def main() -> int:
-    """Score every cut-off and print one row per cut-off and level."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cutoffs", default="182,273,364")
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--daily", action="store_true")
-    parser.add_argument(
-        "--known-only",
-        action="store_true",
-        help="score only series busy on some day by the cut-off (not customers arriving after it)",
-    )
-    parser.add_argument("--customers-per-class", type=int, default=10)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/fleetcast-bench/demo.parquet"))
-    args = parser.parse_args()
-    series = demand.demand_series(
-        fleet_demand(args.seed, args.cache), customers_per_class=args.customers_per_class
-    )
-    rows = pl.concat(
-        [
-            scored_months(series, int(b), daily=args.daily, known_only=args.known_only)
-            for b in args.cutoffs.split(",")
-        ]
-    )
+def _table(rows: pl.DataFrame, *, daily: bool) -> pl.DataFrame:
+    """One row per cut-off and level: WAPE and bias of the q50, how often above q90 and below
+    q10, q10 and q90 pinball (over the actual sum), and zeros beside demand."""
     error = pl.col("q50") - pl.col("y")
-    table = (
+    return (
         rows.group_by("back", "depth")
         .agg(
-            pl.len().alias("days" if args.daily else "months"),
+            pl.len().alias("days" if daily else "months"),
             (error.abs().sum() / pl.col("y").sum()).round(3).alias("wape_q50"),
             (error.sum() / pl.col("y").sum()).round(3).alias("bias_q50"),
             (pl.col("y") > pl.col("q90")).mean().round(3).alias("above_q90"),
@@ -159,8 +181,48 @@ def main() -> int:
         .with_columns(pl.col("depth").replace_strict(LEVELS).alias("level"))
         .drop("depth")
     )
-    with pl.Config(tbl_rows=-1, tbl_cols=-1):
-        print(table)
+
+
+def main() -> int:
+    """Score every cut-off and print one row per cut-off and level (a table per grain)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cutoffs", default="182,273,364")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--daily", action="store_true")
+    parser.add_argument(
+        "--both", action="store_true", help="the monthly and the daily table off one forecast"
+    )
+    parser.add_argument(
+        "--known-only",
+        action="store_true",
+        help="score only series busy on some day by the cut-off (not customers arriving after it)",
+    )
+    parser.add_argument("--customers-per-class", type=int, default=10)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/fleetcast-bench/demo.parquet"))
+    parser.add_argument(
+        "--short-cache",
+        type=Path,
+        default=None,
+        help="folder keeping each cut-off's daily forecast and growth calls for reruns",
+    )
+    parser.add_argument("--rows", type=Path, default=None, help="write the scored rows (Parquet)")
+    args = parser.parse_args()
+    series = demand.demand_series(
+        fleet_demand(args.seed, args.cache), customers_per_class=args.customers_per_class
+    )
+    grains = ["monthly", "daily"] if args.both else ["daily" if args.daily else "monthly"]
+    scored = [
+        scored_both(series, int(b), known_only=args.known_only, short_cache=args.short_cache)
+        for b in args.cutoffs.split(",")
+    ]
+    for grain in grains:
+        rows = pl.concat([by_grain[grain] for by_grain in scored])
+        if args.rows is not None:
+            name = args.rows if len(grains) == 1 else args.rows.with_suffix(f".{grain}.parquet")
+            rows.write_parquet(name)
+        print(grain)
+        with pl.Config(tbl_rows=-1, tbl_cols=-1):
+            print(_table(rows, daily=grain == "daily"))
     return 0
 
 

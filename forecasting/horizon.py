@@ -1428,6 +1428,149 @@ def _customers_on_their_paths(
     )
 
 
+# 28-day blocks of history a customer's moves are read on (a year at most), and the fewest
+# that read a move at all (two steps).
+_MOVE_BLOCKS = 13
+_MIN_MOVE_BLOCKS = 3
+
+
+def _own_move_ratios(
+    series: pl.DataFrame, stopped: pl.DataFrame, active: pl.DataFrame | None, *, as_of: date
+) -> pl.DataFrame:
+    """(unique_id, measure, ratio): how far each customer's level moves from one 28-day block
+    to the next over how far its class's does, at most 1: the root mean square of its log1p
+    steps over its class's on the same complete blocks (the last ``_MOVE_BLOCKS`` to
+    ``as_of``, from its first busy day; ``_MIN_MOVE_BLOCKS`` at least). A block's level is its
+    busiest day for the peak measure and its busy days' mean for the mean measure (a pause is
+    days it did not run, not a lower level, as :func:`_history_peak_shares` reads it); the
+    class reads as its customers still active made it (``active``). Steps include the growth
+    itself, so a customer that grows as its class reads about 1 and a flat one 0. A class that
+    never moved beside a customer that did reads 1; stopped customers, classes of one and
+    customers with fewer blocks are left out (they keep their class's band)."""
+    y = pl.col("y").cast(pl.Float64)
+    start = as_of - timedelta(days=_MOVE_BLOCKS * longrange.BLOCK_DAYS - 1)
+    rows = (
+        series.lazy()
+        .filter(
+            pl.col("ds").is_between(start, as_of)
+            & y.is_not_null()
+            & y.is_not_nan()
+            & (hierarchy.depth() >= hierarchy.BOTTOM_DEPTH - 1)
+        )
+        .with_columns(
+            ((pl.lit(as_of) - pl.col("ds")).dt.total_days() // longrange.BLOCK_DAYS).alias("block"),
+            y.clip(0.0).alias("y"),
+        )
+    )
+    classes = rows.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
+    if active is not None:
+        classes = (
+            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
+            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
+            .drop("active")
+        )
+    peak = pl.col("measure").first() == Measure.PEAK.value
+    level = (
+        pl.when(peak)
+        .then(pl.col("y").max())
+        .otherwise(pl.col("y").filter(pl.col("y") > 0).mean().fill_null(0.0))
+    )
+    class_blocks = (
+        classes.group_by("measure", pl.col("unique_id").alias("parent"), "block")
+        .agg(level.alias("whole"), pl.len().alias("days"))
+        .filter(pl.col("days") >= longrange.BLOCK_DAYS)
+        .drop("days")
+    )
+    customers = (
+        rows.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+        .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
+        .with_columns(
+            hierarchy.parent().alias("parent"),
+            pl.col("ds").filter(pl.col("y") > 0).min().over("measure", "unique_id").alias("first"),
+        )
+        .filter(pl.col("unique_id").n_unique().over("measure", "parent") > 1)
+    )
+    block_start = pl.lit(as_of) - pl.duration(days=(pl.col("block") + 1) * longrange.BLOCK_DAYS - 1)
+    steps = (
+        customers.filter(pl.col("first").is_not_null())
+        .group_by("measure", "unique_id", "parent", "block")
+        .agg(level.alias("own"), pl.col("first").first())
+        .filter(block_start >= pl.col("first"))
+        .join(class_blocks, on=["measure", "parent", "block"])
+        .sort("measure", "unique_id", pl.col("block"), descending=[False, False, True])
+        .with_columns(
+            pl.col("own").log1p().diff().over("measure", "unique_id").alias("own_step"),
+            pl.col("whole").log1p().diff().over("measure", "unique_id").alias("class_step"),
+        )
+        .group_by("measure", "unique_id")
+        .agg(
+            pl.len().alias("blocks"),
+            (pl.col("own_step") ** 2).mean().sqrt().alias("own"),
+            (pl.col("class_step") ** 2).mean().sqrt().alias("whole"),
+        )
+        .filter(pl.col("blocks") >= _MIN_MOVE_BLOCKS)
+    )
+    return (
+        steps.select(
+            "unique_id",
+            "measure",
+            pl.when(pl.col("whole") > 0)
+            .then((pl.col("own") / pl.col("whole")).clip(upper_bound=1.0))
+            .when(pl.col("own") > 0)
+            .then(1.0)
+            .otherwise(0.0)
+            .alias("ratio"),
+        )
+        .sort("measure", "unique_id")
+        .collect()
+    )
+
+
+def _widened_as_own_moves(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+    """``frame`` (a class's monthly rows joined to each customer's: ``parent``, ``ds``,
+    ``ratio`` and the class's ``values``) with the class's mean and upper quantiles, read
+    as how far each sits above the class's q50 in log1p, widening from the class's first
+    month as far as the customer's own moves carry it: their squared distance
+    ``(1 - k^2) d0^2 + k^2 d^2`` (``k`` the ratio, ``d0`` the first month's, ``d`` this
+    month's), so a customer that moves as its class takes its class's band, one that never
+    moves keeps its first month's width, and a null ratio leaves the row as it was. The lower
+    quantiles stay the class's: below the median the class's band is the class not growing,
+    which a customer that does not move shares."""
+    upper = [c for c in values if c == "mean" or _level_of(c) > 0.5]
+    if "q50" not in frame.columns or not upper:
+        return frame
+    centre = pl.col("q50").clip(lower_bound=0.0).log1p()
+
+    def gap(c: str) -> pl.Expr:
+        return pl.col(c).clip(lower_bound=0.0).log1p() - centre
+
+    first = frame.sort("ds").group_by("parent").agg(gap(c).first().alias(f"{c}_d0") for c in upper)
+    k2 = pl.col("ratio") ** 2
+    return (
+        frame.join(first, on="parent", how="left")
+        .with_columns(
+            pl.when(pl.col("ratio").is_not_null())
+            .then(
+                (
+                    centre
+                    + gap(c).sign()
+                    * ((1 - k2) * pl.col(f"{c}_d0") ** 2 + k2 * gap(c) ** 2).clip(0.0).sqrt()
+                ).exp()
+                - 1.0
+            )
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in upper
+        )
+        .drop([f"{c}_d0" for c in upper])
+    )
+
+
+def _level_of(column: str) -> float:
+    """The quantile level a ``q..`` column holds (0.5 for any other column)."""
+    return {quantile_column(q): q for q in QUANTILES}.get(column, 0.5)
+
+
 # Days of the short model a customer's monthly share is read on: the shortest daily horizon a
 # run may have, so every run reads the same days.
 _SHARE_DAYS = MIN_HORIZON_DAYS
@@ -1441,8 +1584,11 @@ def _customer_months(
     as_of: date,
     peak_shares: pl.DataFrame | None = None,
     own_shares: pl.DataFrame | None = None,
+    move_ratios: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """A customer's monthly rows: its class's, times its share of its class.
+    """A customer's monthly rows: its class's, times its share of its class, its band above its
+    median widening as its own moves carry it (``move_ratios``, :func:`_own_move_ratios` and
+    :func:`_widened_as_own_moves`; README, "its own moves").
 
     The share is its part of the class's mean over the short model's first ``_SHARE_DAYS``
     days. Read on the last daily day, the share was the paths' split at the end of whatever
@@ -1506,18 +1652,60 @@ def _customer_months(
         )
         low, high = pl.col("low"), pl.col("high")
 
-    level = {quantile_column(q): q for q in QUANTILES}
-
     def scaled(column: str) -> pl.Expr:
-        q = level.get(column, 0.5)
+        q = _level_of(column)
         return pl.col(column) * (low if q < 0.5 else high if q > 0.5 else pl.col("share"))
 
-    return shares.join(months.rename({"unique_id": "parent"}), on="parent").select(
-        "unique_id",
-        "ds",
-        pl.lit("share of class").alias("model"),
-        *(scaled(c).alias(c) for c in values),
+    joined = shares.join(months.rename({"unique_id": "parent"}), on="parent")
+    if move_ratios is None:
+        return joined.select(
+            "unique_id",
+            "ds",
+            pl.lit("share of class").alias("model"),
+            *(scaled(c).alias(c) for c in values),
+        )
+    mine = move_ratios.filter(pl.col("measure") == measure).select("unique_id", "ratio")
+    widened = [c for c in values if c == "mean" or _level_of(c) > 0.5]
+    rows = (
+        _widened_as_own_moves(joined.join(mine, on="unique_id", how="left"), values)
+        .with_columns(scaled(c).alias(c) for c in values)
+        .join(
+            joined.select("unique_id", "ds", *(scaled(c).alias(f"{c}_split") for c in widened)),
+            on=["unique_id", "ds"],
+        )
     )
+    rows = _still_adding_up(rows, widened)
+    return rows.select(
+        "unique_id", "ds", pl.lit("share of class").alias("model"), *(pl.col(c) for c in values)
+    )
+
+
+def _still_adding_up(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``rows`` (a class's customers' monthly rows of one measure: ``parent``, ``ds``,
+    ``ratio``, each of ``columns`` as :func:`_widened_as_own_moves` left it and ``<c>_split``,
+    its class's value times its share) with what the narrower customers took off each class's
+    month handed to its customers in proportion to ``ratio^2`` times their split, column by
+    column, so the customers sum as the split did: the class's spread, and its mean above its
+    median, is carried by the customers that move as it does. The mean measure's months add
+    up so; the peaks' sum is what the triggers read as an upper bound of the class's peak
+    (``triggers.levels._bottom_peaks``), and a flat customer's narrower q90 left alone moved a
+    90-day fleet's us-east training exhaustion from January to July 2029. A class none of
+    whose customers moves (or a column none of them moved) keeps the split."""
+    k2 = pl.col("ratio").fill_null(1.0) ** 2
+    keys = ["parent", "ds"]
+
+    def added_up(c: str) -> pl.Expr:
+        weight = k2 * pl.col(f"{c}_split")
+        weights = weight.sum().over(keys)
+        short = (pl.col(f"{c}_split") - pl.col(c)).sum().over(keys)
+        return (
+            pl.when(weights > 0)
+            .then(pl.col(c) + short * weight / weights)
+            .otherwise(pl.col(f"{c}_split"))
+            .alias(c)
+        )
+
+    return rows.with_columns(added_up(c) for c in columns)
 
 
 # Complete months of history a customer's share of its class's monthly peak is read on: the
@@ -2809,6 +2997,11 @@ def extend_horizon(
         updated = _scaled(updated, pl.concat(ratio_parts), values)
     updated = _total_with_its_regions(updated, forecast, values)
     own_shares = _history_peak_shares(series, stopped, active, as_of=as_of)
+    # A customer held at its own level keeps its split rows for its class-mates to take
+    # (``_constant_rows_held``), so its band is not narrowed here.
+    move_ratios = _own_move_ratios(series, stopped, active, as_of=as_of).join(
+        constant.select("unique_id", "measure"), on=["unique_id", "measure"], how="anti"
+    )
     if not peak_growth.is_empty():
         updated = _customer_peaks(
             updated, peak_short, peak_growth, as_of=as_of, own_shares=own_shares
@@ -2837,6 +3030,7 @@ def extend_horizon(
                         as_of=as_of,
                         peak_shares=peak_shares,
                         own_shares=own_shares,
+                        move_ratios=move_ratios,
                     ),
                 ],
                 how="diagonal_relaxed",
