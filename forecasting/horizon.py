@@ -532,6 +532,19 @@ class _DaySpread:
     idle: float = 0.0
 
 
+def _class_rows_active(rows: pl.LazyFrame, active: pl.DataFrame | None) -> pl.LazyFrame:
+    """The class rows of ``rows`` with a stopped customer's part taken out (``active``: its
+    share of each class-day), as they are where no customer stopped."""
+    classes = rows.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
+    if active is None:
+        return classes
+    return (
+        classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
+        .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
+        .drop("active")
+    )
+
+
 def _recent_peaks(
     series: pl.DataFrame, *, as_of: date, days: int, active: pl.DataFrame | None
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
@@ -544,13 +557,7 @@ def _recent_peaks(
         & y.is_not_null()
         & y.is_not_nan()
     )
-    classes = recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
-    if active is not None:
-        classes = (
-            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
-            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
-            .drop("active")
-        )
+    classes = _class_rows_active(recent, active)
     return recent, classes
 
 
@@ -1462,13 +1469,7 @@ def _own_move_ratios(
             y.clip(0.0).alias("y"),
         )
     )
-    classes = rows.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
-    if active is not None:
-        classes = (
-            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
-            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
-            .drop("active")
-        )
+    classes = _class_rows_active(rows, active)
     peak = pl.col("measure").first() == Measure.PEAK.value
     level = (
         pl.when(peak)

@@ -1490,33 +1490,22 @@ def green_only(inputs: ReportInputs) -> pl.Expr:
         "to {} only: {}", own.dt.to_string("%Y-%m-%d"), pl.lit(NOT_VERIFIED_BEYOND)
     )
     own_either = pl.format("{}; {}", own_short, pl.lit(judged))
-    if verified is not None:
-        short = f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"
-        either = f"{short}; {judged}" if last is None or verified < last else judged_to
-        return (
-            pl.when(green & untested)
-            .then(unmeasured)
-            .when(flagged & own.is_not_null())
-            .then(own_either)
-            .when(green & own.is_not_null())
-            .then(own_short)
-            .when(flagged)
-            .then(pl.lit(either))
-            .when(green)
-            .then(pl.lit(short))
-        )
-    if end is None:
-        return pl.lit(None, pl.String)
-    return (
+    # The regions said apart first, then the run's day for the rest.
+    apart = (
         pl.when(green & untested)
         .then(unmeasured)
         .when(flagged & own.is_not_null())
         .then(own_either)
         .when(green & own.is_not_null())
         .then(own_short)
-        .when(flagged)
-        .then(pl.lit(judged_to))
     )
+    if verified is not None:
+        short = f"to {fmt_date(verified)} only: {NOT_VERIFIED_BEYOND}"
+        either = f"{short}; {judged}" if last is None or verified < last else judged_to
+        return apart.when(flagged).then(pl.lit(either)).when(green).then(pl.lit(short))
+    if end is None:
+        return pl.lit(None, pl.String)
+    return apart.when(flagged).then(pl.lit(judged_to))
 
 
 def greens_qualified(inputs: ReportInputs) -> str:
