@@ -586,7 +586,8 @@ def telemetry_since(wh: warehouse.Warehouse, forecast_run_id: str) -> str:
 def _ingested_since(wh: warehouse.Warehouse, *, as_of: date, made: datetime) -> str:
     """:func:`telemetry_since` for a run stored before runs recorded what they saw (migration
     36): what was ingested after it was made, by the ingest ledger's times, and that this
-    reading is not verified (a file re-ingested with the same values reads the same)."""
+    reading is not verified (a file an older ingest re-ingested with the same values counted its
+    rows as loaded, so it reads the same)."""
     since = wh.query(
         "SELECT path, loaded, replaced, min_ts::DATE AS first, max_ts::DATE AS last "
         "FROM ingest_ledger WHERE finished_at > $1 AND (loaded > 0 OR replaced > 0) "
@@ -626,7 +627,8 @@ def _ingested_since(wh: warehouse.Warehouse, *, as_of: date, made: datetime) -> 
         f"{' and '.join(w for w in where if w)}: the forecast, its triggers and drills do not "
         "see them; a new forecast is due (`fleetcast forecast`) (this run recorded no "
         "checksum of the telemetry it saw: read from the times files were ingested, so a "
-        "file re-ingested with the same values reads here too; not verified)"
+        "file re-ingested with the same values by an older ingest, which counted such rows "
+        "as loaded, may read here too; not verified)"
     )
 
 
