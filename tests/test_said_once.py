@@ -82,6 +82,34 @@ def test_a_new_site_s_run_out_cell_says_its_reason_under_the_table_once() -> Non
     assert f"† Not verified past the last day a backtest measured ({day})." in page
 
 
+def test_a_marked_card_shows_its_note_under_its_label_not_joined_to_it() -> None:
+    """A card whose figure carries the marker took the note into its label: the facilities
+    card read "start a new site by; † Not verified past ...", one run-on phrase. The label
+    reads alone and the note sits under it."""
+    import html
+
+    from test_construction import _rows
+    from test_report import _sited
+
+    from forecasting.report.inputs import green_verified_to
+    from forecasting.report.pages import facilities_page
+
+    sample = _sited(sample_inputs())
+    verified = green_verified_to(sample)
+    assert verified is not None
+    dated = _rows({"build_months": 12, "cost_per_mw_usd": 10e6}).with_columns(
+        as_of=pl.lit(sample.as_of),
+        exhaustion_date=pl.lit(verified + timedelta(days=40)),
+        exhaustion_monthly=pl.lit(value=False),
+        start_by=pl.lit(sample.as_of - timedelta(days=30)),
+        status=pl.lit("red"),
+    )
+    page = html.unescape(facilities_page(replace(sample, construction=dated)))
+    note = f"† Not verified past the last day a backtest measured ({verified:%Y-%m-%d})."
+    assert f'<div class="label">start a new site by<div class="card-note">{note}</div>' in page
+    assert "start a new site by; †" not in page
+
+
 def test_the_capital_to_place_leads_with_one_sentence_the_rest_folded() -> None:
     """The terminal's "capital in orders to place" line and the finance and front pages'
     card ran to 130 words on a fleet with several orders, the total and the first date in the

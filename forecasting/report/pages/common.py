@@ -203,6 +203,20 @@ class Folded:
         return f"{self.lead}. {self.rest}"
 
 
+@dataclass(frozen=True, slots=True)
+class NotedLabel:
+    """A card's label with the note its figure's marker points to, shown under the label.
+
+    Joined into the label, the facilities card read "start a new site by; † Not verified past
+    ...", one run-on phrase."""
+
+    label: str
+    note: str
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.note})"
+
+
 # A cell is text (escaped by the template), one of the above, or a tuple of cells in a row.
 Cell = str | Badge | Stacked | Link | tuple[Any, ...]
 
@@ -336,6 +350,7 @@ def _environment() -> jinja2.Environment:
         stacked=lambda v: isinstance(v, Stacked),
         link=lambda v: isinstance(v, Link),
         folded_card=lambda v: isinstance(v, Folded),
+        noted_label=lambda v: isinstance(v, NotedLabel),
         said=lambda v: isinstance(v, Said),
         row=lambda v: isinstance(v, tuple),
     )
@@ -409,7 +424,9 @@ def with_cell_notes(context: dict[str, Any], note: str) -> dict[str, Any]:
     noted = {k: _noted(v, note) for k, v in context.items() if k != "cards"}
     if "cards" in context:
         noted["cards"] = [
-            (f"{label}; {note}", value) if UNVERIFIED_MARK in cell_text(value) else (label, value)
+            (NotedLabel(label, note), value)
+            if UNVERIFIED_MARK in cell_text(value)
+            else (label, value)
             for label, value in context["cards"]
         ]
     return noted
