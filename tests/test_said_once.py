@@ -55,10 +55,9 @@ def test_a_red_cell_past_the_verified_days_reads_in_one_line_and_its_reason_once
     assert all(r["status_note"] == "" for r in rows if r not in marked)
 
 
-def test_a_new_site_s_run_out_cell_says_its_reason_under_the_table_once() -> None:
-    """The facilities page's construction table read "red (ceilings run out past DAY, the last
-    day a backtest measured: not verified)" in its cell; the cell now reads "(ceilings run
-    out past DAY: not verified†)" and the reason is under the table."""
+def _facilities_with_a_new_site_short_past_the_verified_day() -> tuple[str, date]:
+    """The sample's facilities page with a new site whose ceilings run out 40 days past the
+    day the run verifies its statuses to (red, its start date gone by), and that day."""
     from test_construction import _rows
     from test_report import _sited
 
@@ -75,7 +74,15 @@ def test_a_new_site_s_run_out_cell_says_its_reason_under_the_table_once() -> Non
         start_by=pl.lit(sample.as_of - timedelta(days=30)),
         status=pl.lit("red"),
     )
-    page = _visible(facilities_page(replace(sample, construction=dated)))
+    return facilities_page(replace(sample, construction=dated)), verified
+
+
+def test_a_new_site_s_run_out_cell_says_its_reason_under_the_table_once() -> None:
+    """The facilities page's construction table read "red (ceilings run out past DAY, the last
+    day a backtest measured: not verified)" in its cell; the cell now reads "(ceilings run
+    out past DAY: not verified†)" and the reason is under the table."""
+    raw, verified = _facilities_with_a_new_site_short_past_the_verified_day()
+    page = _visible(raw)
     day = f"{verified:%Y-%m-%d}"
     assert f"(ceilings run out past {day}: not verified†)" in page, page
     assert f"ceilings run out past {day}, the last day" not in page
@@ -88,23 +95,8 @@ def test_a_marked_card_shows_its_note_under_its_label_not_joined_to_it() -> None
     reads alone and the note sits under it."""
     import html
 
-    from test_construction import _rows
-    from test_report import _sited
-
-    from forecasting.report.inputs import green_verified_to
-    from forecasting.report.pages import facilities_page
-
-    sample = _sited(sample_inputs())
-    verified = green_verified_to(sample)
-    assert verified is not None
-    dated = _rows({"build_months": 12, "cost_per_mw_usd": 10e6}).with_columns(
-        as_of=pl.lit(sample.as_of),
-        exhaustion_date=pl.lit(verified + timedelta(days=40)),
-        exhaustion_monthly=pl.lit(value=False),
-        start_by=pl.lit(sample.as_of - timedelta(days=30)),
-        status=pl.lit("red"),
-    )
-    page = html.unescape(facilities_page(replace(sample, construction=dated)))
+    raw, verified = _facilities_with_a_new_site_short_past_the_verified_day()
+    page = html.unescape(raw)
     note = f"† Not verified past the last day a backtest measured ({verified:%Y-%m-%d})."
     assert f'<div class="label">start a new site by<div class="card-note">{note}</div>' in page
     assert "start a new site by; †" not in page
