@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from hand_plans import fluid_policies
+from hand_plans import flat_inference_paths, fluid_policies
 from scipy.stats import binomtest
 
 from forecasting.capacity import CapacityPlan
@@ -43,15 +43,7 @@ def _plan() -> CapacityPlan:
 
 def _paths(levels: list[float]) -> pl.DataFrame:
     """One path per level: flat inference demand of that many GPUs every day."""
-    return pl.DataFrame(
-        {
-            "unique_id": "total/r1/inference/other",
-            "ds": [MONDAY + timedelta(days=d) for d in range(DAYS)] * len(levels),
-            "sample_id": [s for s in range(len(levels)) for _ in range(DAYS)],
-            "y": [v for v in levels for _ in range(DAYS)],
-        },
-        schema_overrides={"sample_id": pl.Int32},
-    )
+    return flat_inference_paths(levels, days=DAYS)
 
 
 def _mixed(holding: int, short: int) -> pl.DataFrame:
