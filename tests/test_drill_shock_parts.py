@@ -144,3 +144,14 @@ def test_the_terminal_and_the_page_say_what_the_loss_and_target_drill_counts_fro
     assert outcome.absorb_text is not None and outcome.absorb_text.endswith(counted)
     row = {**run, "drill_notes": "; ".join(result.notes), "short_until_shock_end_hours": None}
     assert drill_absorb_text(row).endswith(counted)
+
+
+def test_a_loss_dated_before_the_scenario_start_leaves_it_judged_from_its_start() -> None:
+    """A loss on day 7 of a shock starting on day 14: the loss acts unjudged before the start,
+    as before, and the drill is judged from the start (not from the loss, nor from acme's
+    arrival on day 30), with no note of parts."""
+    scenario = scenario_from_args(target="customer:acme", start="+14d", lose=("spare@+7d",))
+    result = run_drill(_plan(), _paths(), None, scenario)
+    assert result.shock_start == MONDAY + timedelta(days=14)
+    assert not any(n.startswith("judged from its supply event's start") for n in result.notes)
+    assert "first demand" not in result.absorb_text

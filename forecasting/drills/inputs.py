@@ -549,9 +549,13 @@ def resolve_scenario(
     # its own hour, the demand target from its first demand. The drill is judged from
     # whichever comes first (never before the scenario's start): a customer 2x arriving on day
     # 30 with a block lost on day 14 read its time to absorb and SLO from the first day,
-    # 14 days before either acted.
+    # 14 days before either acted. (Both come at or after ``start`` here.)
     event = first_supply_event(plan, demand, lost=lost, slipped=slipped, dark=dark)
-    judged = max(start, min(event[0], arrives))
+    if event[0] < start:
+        # An event dated before the scenario's start acts unjudged until then, as before:
+        # the drill stays judged from its start.
+        return ResolvedScenario(scenario, start, shock, lost, slipped, dark, unpowered)
+    judged = min(event[0], arrives)
     return ResolvedScenario(
         scenario, judged, shock, lost, slipped, dark, unpowered,
         shock_from=start if judged > start else None, target_from=arrives, first_event=event,
