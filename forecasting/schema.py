@@ -12,6 +12,7 @@ migrations from it, and the library builds each stored frame in
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -274,10 +275,26 @@ def borderline_classes(reason: str | None) -> set[str]:
 # One group of a borderline reason, as kpis._borderline_text writes it.
 _BORDERLINE_GROUP = re.compile(
     r"(?P<name>[^;]+?)" + re.escape(BORDERLINE_REACHES.rstrip())
-    + r"(?: without the shock| under the shock)? on (?P<share>[\d.]+%) of paths "
+    + r"(?: without the shock| under the shock)? on (?P<share>[\d.]+%) of paths"
+    r"(?:, (?P<short>[\d,]+) of [\d,]+ short in over (?P<hours>[\d.]+%) of its hours)? "
     r"\(95% interval (?P<low>[\d.]+)%-(?P<high>[\d.]+%); the verdict asks (?P<asks>\d+%)\)"
 )  # fmt: skip
 _BORDERLINE_HEAD = re.compile(r"^borderline at (?P<paths>[\d,]+ paths)(?: \([^)]*\))?: ")
+
+
+def _borderline_group_cell(name: str, share: str, paths: str, m: re.Match[str]) -> str:
+    """One group of a borderline cell: the paths short and the sampling noise they sit in
+    ("inference in us-east: 12 of 200 paths short in over 5% of its hours, within sampling
+    noise of the 10% of paths allowed (94.0% hold, 95% interval 89.8-96.5%, asks 90%)"), or,
+    from a reason stored before it counted them, the share and its interval."""
+    interval = f"95% interval {m['low']}-{m['high']}, asks {m['asks']}"
+    if m["short"] is None:
+        return f"{name} {share} of {paths} ({interval})"
+    allowed = 100 - int(m["asks"].rstrip("%"))
+    return (
+        f"{name}: {m['short']} of {paths} short in over {m['hours']} of its hours, within "
+        f"sampling noise of the {allowed}% of paths allowed ({share} hold, {interval})"
+    )
 
 
 def borderline_short(reason: str) -> tuple[str, str]:
@@ -295,8 +312,7 @@ def borderline_short(reason: str) -> tuple[str, str]:
     for m in groups:
         seen.setdefault((m["name"].strip(), m["share"]), m)
     cell = "; ".join(
-        f"{name} {share} of {head['paths']} (95% interval {m['low']}-{m['high']}, asks {m['asks']})"
-        for (name, share), m in seen.items()
+        _borderline_group_cell(name, share, head["paths"], m) for (name, share), m in seen.items()
     )
     rest = reason
     for m in reversed(groups):
@@ -623,12 +639,54 @@ def unshocked_cell(groups: Sequence[str], notes: Sequence[str] | None) -> str:
 LATE_TARGET_NOTE = "judged from its target's arrival: "
 
 
-def absorb_from_text(notes: Sequence[str] | None, shock_start: date | None) -> str:
+# Opens the note of a drill of supply events and a demand shock whose target arrives after the
+# first event acts (drills.kpis.late_target_note): judged from the event's start, the demand
+# shock from its target's first demand; the time-to-absorb cells read it (absorb_from_text).
+SUPPLY_FIRST_NOTE = "judged from its supply event's start: "
+_SUPPLY_FIRST = re.compile(
+    "^" + re.escape(SUPPLY_FIRST_NOTE)
+    + r"(?P<event>.+?) acts from (?P<start>[^,]+), and .+? before (?P<arrives>[^,]+), "
+    r"(?P<later>[\d,]+) h later: "
+)  # fmt: skip
+
+
+def supply_first_noted(notes: Sequence[str] | None) -> tuple[str, str, int] | None:
+    """From a drill's notes (:data:`SUPPLY_FIRST_NOTE`), the supply event it was judged from,
+    its target's first demand in the shock and the hours between: ("the loss of spare",
+    "2026-02-04", 384); None where the drill has no such note."""
+    for note in notes or ():
+        m = _SUPPLY_FIRST.match(note)
+        if m is not None:
+            return m["event"], m["arrives"], int(m["later"].replace(",", ""))
+    return None
+
+
+def absorb_from_text(
+    notes: Sequence[str] | None, shock_start: date | None, hours: float | None = None
+) -> str:
     """The time-to-absorb cell's ", counted from DAY, its target's first demand in the shock" where
     the drill was judged from its target's arrival (drills.kpis.late_target_note; the drill's
     ``shock_start`` is then that day), else "". A customer arriving on day 145 of 182 read
-    "3,792 h" counted from the forecast's first day."""
-    if shock_start is None or not any(n.startswith(LATE_TARGET_NOTE) for n in notes or ()):
+    "3,792 h" counted from the forecast's first day.
+
+    A drill judged from its supply event's start, its demand target arriving later
+    (:data:`SUPPLY_FIRST_NOTE`), says both parts: ", counted from DAY, the loss of X's start;
+    49 h from DAY2, its target's first demand in the shock" where ``hours`` (the measured time
+    to absorb) reaches past that arrival, "whole again before DAY2, ..." where it does not,
+    and the arrival alone where no time was measured."""
+    if shock_start is None:
+        return ""
+    parts = supply_first_noted(notes)
+    if parts is not None:
+        event, arrives, later = parts
+        head = f", counted from {shock_start}, {event}'s start"
+        target = f"{arrives}, its target's first demand in the shock"
+        if hours is None or not math.isfinite(hours):
+            return f"{head} (its target's first demand in the shock on {arrives})"
+        if hours > later:
+            return f"{head}; {hours - later:,.0f} h from {target}"
+        return f"{head}; whole again before {target}"
+    if not any(n.startswith(LATE_TARGET_NOTE) for n in notes or ()):
         return ""
     return f", counted from {shock_start}, its target's first demand in the shock"
 

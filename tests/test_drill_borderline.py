@@ -88,7 +88,8 @@ def test_a_verdict_within_its_sampling_error_of_the_threshold_is_borderline() ->
         settle = paths_to_settle(share, most=5000)
         assert result.unverified == (
             f"borderline at 200 paths: pass or fails under the shock; inference in r1 reaches "
-            f"its SLO target under the shock on {share:.1%} of paths (95% interval "
+            f"its SLO target under the shock on {share:.1%} of paths, {short} of 200 short in "
+            f"over 5% of its hours (95% interval "
             f"{low:.1%}-{high:.1%}; the verdict asks 90%); "
             + (
                 "no forecast of up to 5,000 paths would settle it: it sits on its threshold, "

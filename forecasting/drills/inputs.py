@@ -214,6 +214,12 @@ class ResolvedScenario:
     # ``start_hour`` is then the target's first hour with demand inside the shock, from which
     # the drill is judged (None: the shock met demand from its start).
     shock_from: int | None = None
+    # A drill with supply events and a demand shock whose target has no demand until later:
+    # the target's first hour with demand inside the shock (its part acts from then, where
+    # ``start_hour`` is the first supply event's hour or the target's, whichever comes
+    # first), and the supply event acting first with its hour ((hour, "the loss of X")).
+    target_from: int | None = None
+    first_event: tuple[int, str] | None = None
 
     @property
     def shock_hour(self) -> int:
@@ -528,17 +534,57 @@ def resolve_scenario(
         dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
     unpowered = unpowered_hours(plan, demand, lost=lost, slipped=slipped)
     shock = curve - 1.0
-    # A demand shock alone whose target has no demand until later in it (a contract that
-    # starts months into the forecast) is judged from the target's first hour with demand:
-    # counted from the shock's start, a customer arriving on day 145 of 182 read "3,792 h to
-    # absorb", and its SLO was judged over 182 days of which 145 shocked nothing. Supply
-    # events act from their own hours, so a drill with any is judged from its start.
-    arrives = None if lost or slipped or dark else target_arrival(demand, shock, start)
-    if arrives is not None and arrives > start:
+    # A demand shock whose target has no demand until later in it (a contract that starts
+    # months into the forecast) is judged from the target's first hour with demand: counted
+    # from the shock's start, a customer arriving on day 145 of 182 read "3,792 h to absorb",
+    # and its SLO was judged over 182 days of which 145 shocked nothing.
+    arrives = target_arrival(demand, shock, start)
+    if arrives is None or arrives <= start:
+        return ResolvedScenario(scenario, start, shock, lost, slipped, dark, unpowered)
+    if not (lost or slipped or dark):
         return ResolvedScenario(
             scenario, arrives, shock, lost, slipped, dark, unpowered, shock_from=start
         )
-    return ResolvedScenario(scenario, start, shock, lost, slipped, dark, unpowered)
+    # With supply events too, each part counts from when it acts: the first supply event from
+    # its own hour, the demand target from its first demand. The drill is judged from
+    # whichever comes first (never before the scenario's start): a customer 2x arriving on day
+    # 30 with a block lost on day 14 read its time to absorb and SLO from the first day,
+    # 14 days before either acted. (Both come at or after ``start`` here.)
+    event = first_supply_event(plan, demand, lost=lost, slipped=slipped, dark=dark)
+    if event[0] < start:
+        # An event dated before the scenario's start acts unjudged until then, as before:
+        # the drill stays judged from its start.
+        return ResolvedScenario(scenario, start, shock, lost, slipped, dark, unpowered)
+    judged = min(event[0], arrives)
+    return ResolvedScenario(
+        scenario, judged, shock, lost, slipped, dark, unpowered,
+        shock_from=start if judged > start else None, target_from=arrives, first_event=event,
+    )  # fmt: skip
+
+
+def first_supply_event(
+    plan: CapacityPlan,
+    demand: DemandSide,
+    *,
+    lost: dict[str, int],
+    slipped: dict[str, int],
+    dark: dict[str, tuple[int, int]],
+) -> tuple[int, str]:
+    """The hour the first of a drill's supply events acts and what it is: a block lost from
+    its hour ("the loss of us-east-pod-01"), a region dark from its first hour ("us-east
+    dark"), a slipped block from the day it was due ("the slip of us-east-rack-09", when it
+    begins to bite)."""
+    due = {b.id: b.in_service for b in plan.block}
+    events = [
+        *((hour, f"the loss of {block}") for block, hour in lost.items()),
+        *((begin, f"{region} dark") for region, (begin, _) in dark.items()),
+        *(
+            (_hour_on(due.get(block), demand.first_day, demand.hours, default=0),
+             f"the slip of {block}")
+            for block in slipped
+        ),
+    ]  # fmt: skip
+    return min(events)
 
 
 def target_arrival(demand: DemandSide, shock: np.ndarray, start: int) -> int | None:

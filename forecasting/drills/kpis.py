@@ -41,6 +41,7 @@ from forecasting.drills.inputs import (
     ResolvedScenario,
     SupplySide,
     stream_groups,
+    target_arrival,
 )
 from forecasting.drills.kernel import (
     ABSORB,
@@ -70,6 +71,7 @@ from forecasting.schema import (
     PARTLY_JUDGED,
     PASS,
     SHOCK_CUT_NOTE,
+    SUPPLY_FIRST_NOTE,
     UNJUDGED_ABSORB,
     UNSHOCKED_PATHS_NOTE,
     WorkloadClass,
@@ -80,6 +82,7 @@ from forecasting.schema import (
     group_name,
     lasting_loss_absorb_text,
     short_until_shock_end_text,
+    supply_first_noted,
     unverified_absorb_text,
 )
 
@@ -208,6 +211,10 @@ class DrillResult:
     # Where a drill's only shock is supply events (a block lost or slipped, a region dark)
     # all in regions without telemetry: which, as its "not verified" reason says it ("" else).
     idle_events: str = ""
+    # Where a spike's target has demand in the drill window but none in the spike's own hours
+    # (it arrives in the days given to settle, or left before): the shock never met it, as
+    # its "not verified" reason says (:func:`spike_missed_target`; "" else).
+    spike_missed: str = ""
     # Set by :func:`compare`: why a drill that held its SLO is NOT_VERIFIED, or why its verdict
     # is BORDERLINE (:func:`unsettled_verdict`; "" otherwise). Stored as drill_runs.unverified.
     unverified: str = ""
@@ -222,7 +229,9 @@ class DrillResult:
         judged`` when the unshocked plan failed in every hour of the window; on a drill that
         is not verified, said to be of what was played."""
         # Counted from its target's first demand where the shock met none before.
-        text = self._absorb_text() + absorb_from_text(self.notes, self.shock_start)
+        text = self._absorb_text() + absorb_from_text(
+            self.notes, self.shock_start, self.absorb_hours
+        )
         # A loss lasting past the window says what part was judged itself: "no shortfall
         # within the 14 d window; the loss lasts past it (...) on what was played (not
         # verified)" said it twice.
@@ -871,11 +880,51 @@ def target_days_judged(demand: DemandSide, resolved: ResolvedScenario) -> tuple[
     return text, gone
 
 
+def spike_missed_target(demand: DemandSide, resolved: ResolvedScenario) -> str:
+    """Where a spike's target has demand on some path in the drill window but none in any of
+    the spike's hours, why the shock never met it: "the spike never met its target's demand:
+    customer acme has no demand on any path in the spike's 72 h (2026-01-05 to 2026-01-07),
+    only in the days given to settle after it (from 2026-01-10)". A 3-day spike of a customer
+    arriving on its fifth day read "pass": a spike of nothing, judged on the settling week.
+    "" where the spike met demand in some hour, the target has none in the window at all
+    (:func:`_idle_target` says that), or the shape is no spike."""
+    shape = resolved.scenario.shape
+    if shape.kind != "spike" or resolved.scenario.multiplier == 1.0:
+        return ""
+    begin = resolved.shock_hour
+    if begin >= demand.hours or _idle_target(demand, 0):
+        return ""
+    if target_arrival(demand, resolved.shock, begin) is not None:
+        return ""
+    end = min(begin + shape.hours, demand.hours)
+    first = demand.first_day + timedelta(hours=begin)
+    last = demand.first_day + timedelta(hours=end - 1)
+    who = demand.target_label.replace(":", " ", 1)
+    active = np.abs(demand.target).max(axis=(0, 2), initial=0.0) > 1e-9
+    after = np.flatnonzero(active[-(-end // 24) :])
+    before = bool(active[: begin // 24].any()) if begin // 24 else False
+    where = []
+    if before:
+        where.append("before it")
+    if after.size:
+        settle = demand.first_day + timedelta(days=-(-end // 24) + int(after[0]))
+        where.append(f"in the days given to settle after it (from {settle})")
+    if not where:
+        # Its demand lies in the spike's first or last day, outside the spike's own hours.
+        where.append("outside the spike's hours")
+    return (
+        f"the spike never met its target's demand: {who} has no demand on any path in the "
+        f"spike's {end - begin:,} h ({first} to {last}), only {' and '.join(where)}"
+    )
+
+
 def late_target_note(demand: DemandSide, resolved: ResolvedScenario) -> str:
     """Where the drill is judged from its target's first hour with demand inside the shock
     (:func:`~forecasting.drills.inputs.target_arrival`), from when and on which hours; ""
     where it is judged from the shock's start. Opens with :data:`LATE_TARGET_NOTE`, which
     :func:`~forecasting.schema.absorb_from_text` reads back from the stored notes."""
+    if resolved.target_from is not None and resolved.first_event is not None:
+        return _parts_note(demand, resolved)
     if resolved.shock_from is None:
         return ""
     hour = resolved.start_hour
@@ -888,6 +937,48 @@ def late_target_note(demand: DemandSide, resolved: ResolvedScenario) -> str:
         f"path before {when}: time to absorb counts from then, and SLO attainment is judged on "
         f"the {demand.hours - hour:,} h from then to the drill window's end, not on the "
         f"shock's first {hour - resolved.shock_from:,} h, which shocked no demand"
+    )
+
+
+def _hour_text(demand: DemandSide, hour: int) -> str:
+    """``2026-02-04``, or ``2026-02-04 05:00`` for an hour inside the day."""
+    day = demand.first_day + timedelta(days=hour // 24)
+    return f"{day}" if hour % 24 == 0 else f"{day} {hour % 24:02d}:00"
+
+
+def _parts_note(demand: DemandSide, resolved: ResolvedScenario) -> str:
+    """A drill of supply events and a demand shock whose target arrives late in it: what was
+    judged from when. Each part counts from when it acts, the supply event from its start and
+    the demand shock from its target's first demand, and the drill from the first of them.
+    Where the supply event acts first the note opens with :data:`SUPPLY_FIRST_NOTE` (the
+    time-to-absorb cells read it back: :func:`~forecasting.schema.absorb_from_text`), else
+    with :data:`LATE_TARGET_NOTE` as a late target alone does, naming the event's later
+    start."""
+    assert resolved.target_from is not None and resolved.first_event is not None
+    arrives, (acts, event) = resolved.target_from, resolved.first_event
+    start = resolved.start_hour
+    who = demand.target_label.replace(":", " ", 1)
+    began = ""
+    if resolved.shock_from is not None:
+        began = (
+            f"; the scenario began on {_hour_text(demand, resolved.shock_from)}, before either "
+            "acted, and its hours until then are not judged"
+        )
+    window = f"the {demand.hours - start:,} h from then to the drill window's end"
+    if acts <= arrives:
+        return (
+            f"{SUPPLY_FIRST_NOTE}{event} acts from {_hour_text(demand, start)}, and {who} has "
+            f"no demand in the shock on any path before {_hour_text(demand, arrives)}, "
+            f"{arrives - start:,} h later: time to absorb counts from {event}'s start and SLO "
+            f"attainment is judged on {window}; the shock on {who} acts from its first demand, "
+            f"and the hours before it judge {event} alone{began}"
+        )
+    return (
+        f"{LATE_TARGET_NOTE}{who} has no demand in the shock on any path before "
+        f"{_hour_text(demand, start)}, and {event} acts only from {_hour_text(demand, acts)}: "
+        f"time to absorb counts from {who}'s first demand and SLO attainment is judged on "
+        f"{window}; the hours before {_hour_text(demand, acts)} judge the demand shock "
+        f"alone{began}"
     )
 
 
@@ -992,6 +1083,7 @@ def summarise(
         target_days=judged[0],
         target_gone=judged[1],
         idle_events=_idle_events(plan, demand, resolved),
+        spike_missed=spike_missed_target(demand, resolved),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
             if traces is None
@@ -1321,6 +1413,9 @@ def _window(result: DrillResult) -> str:
     to_end = ((result.horizon_end - result.shock_start).days + 1) * 24
     late = any(n.startswith(LATE_TARGET_NOTE) for n in result.notes)
     began = "its target's first demand in the shock" if late else "the shock's start"
+    event = supply_first_noted(result.notes)
+    if event is not None:
+        began = f"{event[0]}'s start"
     said = f"{result.window_hours:,} h from {began} on {result.shock_start}"
     if result.window_hours >= to_end:
         return f"{said}, to the forecast horizon's end on {result.horizon_end}"
@@ -1440,7 +1535,7 @@ def unsettled_verdict(
     said = [v for v in (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED) if v in possible]
     groups = [(n, v, " without the shock") for n, v in calm_groups if len(calm) > 1]
     groups += [(n, v, " under the shock") for n, v in shock_groups if len(shock) > 1]
-    return _borderline_text(demand, weight, groups, " or ".join(said)), PASS in possible
+    return _borderline_text(plan, demand, weight, groups, " or ".join(said)), PASS in possible
 
 
 def unsettled_pass(plan: CapacityPlan, demand: DemandSide, result: DrillResult) -> str:
@@ -1455,7 +1550,7 @@ def unsettled_pass(plan: CapacityPlan, demand: DemandSide, result: DrillResult) 
     held, groups = _unsettled(_reach_shares(plan, demand, result), weight)
     if len(held) < 2:
         return ""
-    return _borderline_text(demand, weight, [(n, v, "") for n, v in groups], "pass or fail")
+    return _borderline_text(plan, demand, weight, [(n, v, "") for n, v in groups], "pass or fail")
 
 
 def unsettled_groups(
@@ -1481,16 +1576,26 @@ def unsettled_groups(
 
 
 def _borderline_text(
-    demand: DemandSide, weight: float, groups: Sequence[tuple[str, float, str]], said: str
+    plan: CapacityPlan,
+    demand: DemandSide,
+    weight: float,
+    groups: Sequence[tuple[str, float, str]],
+    said: str,
 ) -> str:
-    """ "borderline at 200 paths: {said}; {group} reaches its SLO target{when} on 91.0% of paths
-    (95% interval ...); about N independent paths would settle it (...)"."""
+    """ "borderline at 200 paths: {said}; {group} reaches its SLO target{when} on 94.0% of paths,
+    12 of 200 short in over 5% of its hours (95% interval ...); about N independent paths would
+    settle it (...)". The paths short are counted, so the cells say how many paths the verdict
+    turns on (:func:`~forecasting.schema.borderline_short`): "94.0% of 200 paths" left the
+    reader to work out that 12 paths were short, against the 20 the verdict allows."""
     paths = len(demand.sample_ids)
     parts = []
     for name, share, when in groups:
         low, high = share_interval(share, weight)
+        short = round((1.0 - share) * paths)
+        target = plan.policy[WorkloadClass(name.partition(" in ")[0])].slo_target
         parts.append(
-            f"{name}{BORDERLINE_REACHES.rstrip()}{when} on {share:.1%} of paths (95% interval "
+            f"{name}{BORDERLINE_REACHES.rstrip()}{when} on {share:.1%} of paths, {short:,} of "
+            f"{paths:,} short in over {round((1 - target) * 100, 3):g}% of its hours (95% interval "
             f"{low:.1%}-{high:.1%}; the verdict asks {PATH_SHARE:.0%})"
         )
     most = _most_forecast_paths()
@@ -1530,6 +1635,9 @@ def unverified_reason(shocked: DrillResult) -> str:
     if shocked.target_gone:
         # A pass over the days the target still had demand says nothing of the shock's rest.
         reasons.append(shocked.target_days)
+    if shocked.spike_missed and not shocked.idle_target:
+        # A pass of a spike that doubled nothing, read off the settling week's hours.
+        reasons.append(shocked.spike_missed)
     if shocked.idle_events:
         reasons.append(
             f"no demand measured where it acts: {shocked.idle_events}, without telemetry "

@@ -760,7 +760,9 @@ def drill_outcome(
         ),
         unshocked_failures=list(run.get("unshocked_failures") or []),
         book_only=book_only_noted(run.get("notes") or []),
-        absorb_from=absorb_from_text(run.get("notes"), run.get("shock_start")),
+        absorb_from=absorb_from_text(
+            run.get("notes"), run.get("shock_start"), run.get("time_to_absorb_hours")
+        ),
         unshocked_paths=[n for n in run.get("notes") or [] if n.startswith(UNSHOCKED_PATHS_NOTE)],
         time_to_absorb_hours=run.get("time_to_absorb_hours"),
         absorb_censored=run.get("absorb_censored"),

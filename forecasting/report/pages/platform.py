@@ -221,7 +221,7 @@ def drill_absorb_text(row: dict[str, Any]) -> str:
     drill not verified, said to be of what was played ("0 h" read as the drill's answer)."""
     text = _absorbed_text(row)
     notes = str(row.get("drill_notes") or "").split("; ")
-    counted = absorb_from_text(notes, row.get("shock_start"))
+    counted = absorb_from_text(notes, row.get("shock_start"), row.get("time_to_absorb_hours"))
     if text != MISSING and counted:  # counted from its target's first demand in the shock
         head, see, _ = text.partition("; see the notes")
         text = head + counted + see
