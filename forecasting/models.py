@@ -181,9 +181,10 @@ def _centred(resid: np.ndarray) -> np.ndarray:
 # reads at least three quarters of them, and at least a week of lags, else none is measured.
 _MEASURED_SHARE = 4
 # A history's changes stop accumulating where its longest measured lag's changes spread at most
-# this share of a random walk's variance (the variance ratio, Lo & MacKinlay 1988): a walk
-# reads under it on 17-19 % of simulated histories of 60-400 days, and is then held to at least
-# 0.7x its band; the synthetic fleets' paused and stepped training customers read 0.16-0.34.
+# this share of a random walk's variance (the variance ratio, Lo & MacKinlay 1988), against the
+# daily changes and the weekly ones: a walk reads under both on 2-15 % of simulated histories
+# of 60-400 days (and is then held to at least 0.7x its band); seed 3's paused training
+# customers read 0.16-0.27 against the daily changes.
 _REVERTING_RATIO = 0.5
 
 
