@@ -141,9 +141,10 @@ def test_every_status_cell_of_a_region_whose_backtests_reach_less_reads_its_own_
     to the plan's end). eu-west's greens read "to 2026-12-20 only", yet its red pool short
     2027-01-01, its ceilings running out 2027-02-01 and its site short of power 2027-01-10
     read a plain "red" (in a run verified short of the plan's end, "past" the other regions'
-    day). Each now reads "(... past 2026-12-20: not verified†)", and the note under the
-    tables names eu-west's own day; us-east's red, short within its own reach, stays plain."""
-    from forecasting.report.inputs import power_view, unverified_note
+    day). Each now reads "(... past 2026-12-20: not verified†)", the note under the tables
+    names eu-west's own day and the headline marks the date; us-east's red, short within its
+    own reach, stays plain."""
+    from forecasting.report.inputs import power_view, status_headline, unverified_note
     from forecasting.report.pages import facilities_page
 
     inputs = _late_region_red()
@@ -160,6 +161,8 @@ def test_every_status_cell_of_a_region_whose_backtests_reach_less_reads_its_own_
     assert power == {"west-a": "(runs short past 2026-12-20: not verified†)"}, power
     note = "† Not verified in eu-west past 2026-12-20, the last day its own backtests reach."
     assert unverified_note(inputs) == note
+    headline = status_headline(inputs)
+    assert headline.startswith("red: eu-west/all runs short 2027-01-01 (not verified)"), headline
     page = " ".join(facilities_page(inputs).split())
     assert "past 2026-12-20: not verified†" in page
     assert note.replace("'", "&#39;") in page

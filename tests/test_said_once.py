@@ -252,4 +252,6 @@ def test_the_power_in_orders_to_place_leads_with_one_sentence_the_rest_folded() 
     card = card.rsplit('<div class="card">', 1)[1]
     after = fmt_date(sample.as_of + timedelta(days=30))
     assert f"<summary>none due by {fmt_date(sample.as_of)}; next: " in card, card
-    assert f"in orders of the plan, the first by {after}</summary>" in card, card
+    spread = later.filter(pl.col("mw") > 0)["site"].n_unique()
+    assert f" MW in orders of the plan at {spread} site" in card, card
+    assert f", the first by {after}</summary>" in card, card

@@ -415,19 +415,22 @@ def _noted(value: Any, note: str) -> Any:
 
 def with_cell_notes(context: dict[str, Any], note: str) -> dict[str, Any]:
     """A page's ``context`` with ``note`` (:func:`~forecasting.report.inputs.unverified_note`)
-    under each table whose status cells carry its marker, and beside each card whose figure
-    does: the reason a status is not verified past a day, said once per table. Every red and
+    under each table whose status cells carry its marker, and under the label of the first
+    card whose figure does (once per row of cards): the reason a status is not verified past a
+    day, said once per table. Every red and
     amber cell of the demo's orders, power and construction tables repeated it, 35 words each
     ("the last day the backtests held the q90, which 52 weeks out ...")."""
     if not note:
         return context
     noted = {k: _noted(v, note) for k, v in context.items() if k != "cards"}
     if "cards" in context:
+        # Once per row of cards, under the first marked one: the front page's next order-by
+        # and every-order cards, side by side, each carried the same 35 words.
+        marked = [UNVERIFIED_MARK in cell_text(value) for _, value in context["cards"]]
+        first = marked.index(True) if any(marked) else -1
         noted["cards"] = [
-            (NotedLabel(label, note), value)
-            if UNVERIFIED_MARK in cell_text(value)
-            else (label, value)
-            for label, value in context["cards"]
+            (NotedLabel(label, note), value) if i == first else (label, value)
+            for i, (label, value) in enumerate(context["cards"])
         ]
     return noted
 

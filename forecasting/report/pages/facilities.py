@@ -379,7 +379,7 @@ def _order_mw_card(inputs: ReportInputs, ordering: pl.DataFrame) -> str | Folded
 def _order_mw_lead(inputs: ReportInputs) -> str:
     """The MW in orders to place as one sentence: the MW, at how many sites, the first
     order-by ("35.3 MW at 2 sites, the first by 2027-01-28"), or, where none is due yet, the
-    plan's next ("none due by 2026-12-06; next: 277.3 MW at 6 sites in orders of the plan, the
+    plan's next ("none due by 2026-12-06; next: 277.3 MW in orders of the plan at 7 sites, the
     first by 2026-12-13"), as the capital card leads (:func:`capital_lead`); "" where neither
     holds (no placements stored, nothing with MW due)."""
     due = orders_to_place(inputs)
@@ -400,8 +400,8 @@ def _order_mw_lead(inputs: ReportInputs) -> str:
     if rows.is_empty() or not isinstance(first, date):
         return ""
     return (
-        f"none due by {fmt_date(by)}; next: {fmt_mw(total(rows, 'mw'))}{_at_sites(rows)} in "
-        f"orders of the plan, the first by {fmt_date(first)}"
+        f"none due by {fmt_date(by)}; next: {fmt_mw(total(rows, 'mw'))} in orders of the plan"
+        f"{_at_sites(rows)}, the first by {fmt_date(first)}"
     )
 
 
