@@ -1474,7 +1474,7 @@ def power_lines(report: ReportOutcome) -> list[str]:
     ``construction:`` lines (when each region's site ceilings run out, and by when to start a
     new site) and an ``n+1:`` line per region short with its largest shared block lost."""
     if not report.power_statuses:
-        return list(report.n_plus_one)
+        return _with_unverified_note(list(report.n_plus_one), report)
     # The pages' words where the report has them: a green not checked for orders not sized,
     # or in a region without telemetry, is not counted among the plain greens.
     counts = report.power_counts or ", ".join(
@@ -1518,13 +1518,19 @@ def power_lines(report: ReportOutcome) -> list[str]:
     # shown nowhere, earlier than any trigger on the demo).
     # The construction clock beside power: when the sites' ceilings run out, and by when a new
     # site must be started (the power line said only "a new site is needed", with no date).
+    return _with_unverified_note(
+        [f"power: {counts}{first}", *report.construction, *report.n_plus_one], report
+    )
+
+
+def _with_unverified_note(lines: list[str], report: ReportOutcome) -> list[str]:
+    """``lines`` and, where one is marked "†", why it is not verified past its day, once after
+    them (the n+1 lines carried the ~35-word reason each)."""
     from forecasting.report.format import UNVERIFIED_MARK  # the report package is slow
 
-    lines = [f"power: {counts}{first}", *report.construction]
-    # Why a line marked "†" is not verified past its day, once after them.
     if any(UNVERIFIED_MARK in line for line in lines):
-        lines.append(report.unverified_note)
-    return [*lines, *report.n_plus_one]
+        return [*lines, report.unverified_note]
+    return lines
 
 
 def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:

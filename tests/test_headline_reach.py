@@ -288,12 +288,14 @@ def test_a_red_row_short_past_the_measured_days_says_so_in_its_status_cell() -> 
 def _measured_all(inputs: ReportInputs) -> ReportInputs:
     """``inputs`` whose decision backtest measured the forecast's error 200 days ahead, past
     its daily rows' end (no monthly rows), demand above its q90 on 10 % of days: every day of
-    the plan measured, and its q90 held."""
+    the plan measured, and its q90 held. The regions' own series too: each region's statuses
+    read its own backtests' day where they reach less (``region_verified_to``)."""
     from forecasting.report.inputs import HORIZON_ACCURACY_SCHEMA
 
     scored = pl.DataFrame(
-        [{"unique_id": "total", "measure": "gpus", "horizon_days": 200, "mae": 1.0,
-          "days": 200, "exceed_q90": 0.1}]
+        [{"unique_id": uid, "measure": "gpus", "horizon_days": 200, "mae": 1.0,
+          "days": 200, "exceed_q90": 0.1}
+         for uid in ("total", "total/us-east", "total/eu-west")]
     )  # fmt: skip
     accuracy = pl.concat([HORIZON_ACCURACY_SCHEMA.to_frame(), scored], how="diagonal_relaxed")
     return replace(inputs, horizon_accuracy=accuracy)
@@ -531,7 +533,8 @@ def test_the_n_plus_one_dates_past_the_verified_days_say_they_are_not_verified()
     (runs short) 2027-02-05, past the last day a backtest measured (2027-01-02): not verified"
     while the terminal's next lines read "n+1: us-east is short from 2027-02-01 if it loses
     us-east-pod-02 (1,024 GPUs); without the loss its first shortfall is 2027-02-05", the same
-    date plain, and the platform page's N+1 table the same. Dates past the verified day say so."""
+    date plain, and the platform page's N+1 table the same. Dates past the verified day say so,
+    with the day and the marker (the reason is said once, in the note after the lines)."""
     import html
 
     from forecasting.report.inputs import N_PLUS_ONE_SCHEMA, green_verified_to, n_plus_one_lines
@@ -550,7 +553,7 @@ def test_the_n_plus_one_dates_past_the_verified_days_say_they_are_not_verified()
         n_plus_one = pl.DataFrame(rows, schema=N_PLUS_ONE_SCHEMA, orient="row")
         return replace(sample, triggers=triggers, n_plus_one=n_plus_one)
 
-    why = f"past the last day a backtest measured ({fmt_date(verified)}): not verified"
+    why = f"past {fmt_date(verified)}: not verified†"
     late = checked(verified + timedelta(days=20), verified + timedelta(days=40))
     (line,) = n_plus_one_lines(late)
     assert line.endswith(f"; both dates {why}"), line
@@ -862,3 +865,38 @@ def test_the_idle_card_is_verified_as_far_as_the_p10_held_and_says_the_statuses_
     assert idle_risk_card(both)[0].endswith(
         f"; not verified past {year}: no backtest measured the forecast's error there"
     ), idle_risk_card(both)[0]
+
+
+def test_the_n_plus_one_lines_say_their_reason_once_after_them() -> None:
+    """The demo's terminal read "n+1: eu-west is short from Sep 2027 ...; both dates past the
+    last day the backtests held the q90 (2027-06-06), which 52 weeks out the regions' demand
+    passed on 20% of days, against at most 15%: not verified", the ~35-word reason in every
+    n+1 line (and once more in the note above them). Each line now says the day and the
+    marker, and the note follows the last of them, once."""
+    from flows.tables import power_lines
+    from forecasting.report.inputs import N_PLUS_ONE_SCHEMA, green_verified_to, unverified_note
+    from forecasting.runs.reports import report_outcome
+
+    sample = _sited(sample_inputs())
+    verified = green_verified_to(sample)
+    assert verified is not None
+    rows = [
+        (region, f"{region}-pod-01", 1024, False, verified + timedelta(days=20), 5000.0)
+        for region in ("us-east", "eu-west")
+    ]
+    late = replace(
+        sample,
+        triggers=sample.triggers.with_columns(
+            exhaustion_date=pl.lit(verified + timedelta(days=40))
+        ),
+        n_plus_one=pl.DataFrame(rows, schema=N_PLUS_ONE_SCHEMA, orient="row"),
+    )
+    outcome = report_outcome(late, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    lines = power_lines(outcome)
+    shown = [line for line in lines if line.startswith("n+1:")]
+    assert len(shown) == 2, lines
+    assert all(line.endswith(f"past {fmt_date(verified)}: not verified†") for line in shown)
+    note = unverified_note(late)
+    assert note.startswith("† Not verified past the last day a backtest measured")
+    assert lines[-1] == note and lines.count(note) == 1, lines
+    assert not any("the last day a backtest measured" in line for line in shown), shown

@@ -107,3 +107,62 @@ def test_the_headline_says_the_region_s_own_day_apart() -> None:
     said = f"{LATE}/all, {LATE}/training green to 2026-12-20 only: not verified beyond"
     assert said in headline, headline
     assert EARLY not in headline, headline
+
+
+def _late_region_red() -> ReportInputs:
+    """:func:`_late_region` with eu-west/all red, short 2027-01-01 (past eu-west's own day,
+    2026-12-20, within the daily rows), its ceilings running out 2027-02-01 (a new site
+    late to start: red), and its site west-a red for power from 2027-01-10 on orders alone
+    (its blocks in service within the MW energized then)."""
+    from test_report import _power_sites
+
+    inputs = _late_region()
+    short = date(2027, 1, 1)
+    west_all = (pl.col("region") == LATE) & (pl.col("pool") == "all")
+    triggers = inputs.triggers.with_columns(
+        status=pl.when(west_all).then(pl.lit("red")).otherwise("status"),
+        exhaustion_date=pl.when(west_all).then(pl.lit(short)).otherwise("exhaustion_date"),
+    )
+    construction = inputs.construction.with_columns(
+        exhaustion_date=pl.when(pl.col("region") == LATE).then(pl.lit(date(2027, 2, 1))),
+        exhaustion_monthly=pl.lit(value=False),
+        status=pl.when(pl.col("region") == LATE).then(pl.lit("red")).otherwise("status"),
+    )
+    power = _power_sites(("west-a", LATE, "red")).with_columns(
+        exhaustion_date=pl.lit(date(2027, 1, 10)),
+        energized_mw_at_exhaustion=pl.lit(5.0),
+        mw_needed_at_exhaustion=pl.lit(6.0),
+    )
+    return replace(inputs, triggers=triggers, construction=construction, power_triggers=power)
+
+
+def test_every_status_cell_of_a_region_whose_backtests_reach_less_reads_its_own_day() -> None:
+    """eu-west's backtests reach 2026-12-20, us-east's past the daily rows (the run verifies
+    to the plan's end). eu-west's greens read "to 2026-12-20 only", yet its red pool short
+    2027-01-01, its ceilings running out 2027-02-01 and its site short of power 2027-01-10
+    read a plain "red" (in a run verified short of the plan's end, "past" the other regions'
+    day). Each now reads "(... past 2026-12-20: not verified†)", the note under the tables
+    names eu-west's own day and the headline marks the date; us-east's red, short within its
+    own reach, stays plain."""
+    from forecasting.report.inputs import power_view, status_headline, unverified_note
+    from forecasting.report.pages import facilities_page
+
+    inputs = _late_region_red()
+    said = dict(
+        inputs.triggers.select(
+            pl.concat_str("region", "pool", separator="/"), status_only(inputs)
+        ).iter_rows()
+    )
+    assert said[f"{LATE}/all"] == "(runs short past 2026-12-20: not verified†)", said
+    assert said[f"{EARLY}/all"] is None, said
+    rows = dict(inputs.construction.select("region", construction_only(inputs)).iter_rows())
+    assert rows[LATE] == "(ceilings run out past 2026-12-20: not verified†)", rows
+    power = dict(power_view(inputs).select("site", "shortfall_only").iter_rows())
+    assert power == {"west-a": "(runs short past 2026-12-20: not verified†)"}, power
+    note = "† Not verified in eu-west past 2026-12-20, the last day its own backtests reach."
+    assert unverified_note(inputs) == note
+    headline = status_headline(inputs)
+    assert headline.startswith("red: eu-west/all runs short 2027-01-01 (not verified)"), headline
+    page = " ".join(facilities_page(inputs).split())
+    assert "past 2026-12-20: not verified†" in page
+    assert note.replace("'", "&#39;") in page

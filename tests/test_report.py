@@ -71,7 +71,7 @@ from forecasting.report.pages import (
     platform_page,
     run_index_page,
 )
-from forecasting.report.pages.common import Badge, Stacked, blocks_text, unsized_beside
+from forecasting.report.pages.common import Badge, Folded, Stacked, blocks_text, unsized_beside
 from forecasting.report.pages.finance import (
     _concentration_table,
     _drivers_intro,
@@ -2204,7 +2204,9 @@ def test_the_capital_in_every_order_says_how_much_rests_on_unverified_shortfalls
     of it but the first racks was for a shortfall past 2027-06-05, the last day its statuses
     are verified (52 weeks out the regions' demand passed q90 on 20 % of days): the pools' rows
     said "not verified", the card summing their orders did not. It now says how much of it is
-    for such shortfalls, in the words a red's row uses; within the verified days, as before."""
+    for such shortfalls; within the verified days, as before. The day and the marker only, as
+    a status cell says them: the card carried the ~35-word reason the note under its label
+    (and under every marked table) says once."""
     from forecasting.report.inputs import green_verified_to
     from forecasting.report.pages.common import every_order_capital
 
@@ -2220,13 +2222,20 @@ def test_the_capital_in_every_order_says_how_much_rests_on_unverified_shortfalls
     assert said is not None
     every = float(planned["capex_usd"].sum())
     assert (
-        f" (of the {fmt_usd(every)}, {fmt_usd(600e6)} in 1 order for shortfalls past the last "
-        f"day a backtest measured ({fmt_date(verified)}): not verified)"
+        f" (of the {fmt_usd(every)}, {fmt_usd(600e6)} in 1 order for shortfalls past "
+        f"{fmt_date(verified)}: not verified†)"
     ) in said, said
+    assert "the last day a backtest measured" not in said, said
+    note = f"† Not verified past the last day a backtest measured ({fmt_date(verified)})."
     for page in (finance_page, run_index_page):
-        assert html_text("for shortfalls past the last day a backtest measured") in page(
-            replace(inputs, placements=planned)
+        shown = html.unescape(page(replace(inputs, placements=planned)))
+        card = shown.split('<div class="label">capital in every order of the plan')
+        assert len(card) == 2, page.__name__
+        assert (
+            "for shortfalls past the last day a backtest measured"
+            not in card[0].rsplit('<div class="card">', 1)[1]
         ), page.__name__
+        assert card[1].startswith(f'<div class="card-note">{note}</div>'), page.__name__
     within = planned.with_columns(
         exhaustion_date=pl.lit(verified), arrives=pl.lit(verified - timedelta(days=30))
     )
@@ -2394,7 +2403,7 @@ def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() ->
         f"GPUs); without the loss its first shortfall is "
         f"{fmt_day_or_month(anyway, daily_end=daily_end(inputs))}"
         # Past the 27 days the sample's backtests measured (test_headline_reach).
-        "; both dates past the last day a backtest measured (2026-12-19): not verified"
+        "; both dates past 2026-12-19: not verified†"
     ]
     assert n_plus_one_lines(inputs) == []
 
@@ -3230,7 +3239,10 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     short = site_power_chart(power, site="a", key="k", supply=supply(2))
     assert short is not None
     assert short.takeaway == (
-        "a is short of power from Feb 2027: up to 33.0 MW needed that month, more than is "
+        "a is short of power from Feb 2027 (read day by day: the first month with a day whose "
+        "MW needed (the blocks in service and the plan's orders placed here, from when their "
+        "pool needs them) passes that day's MW energized; drawn by month, each month's busiest "
+        "day against its leanest day energized): up to 33.0 MW needed that month, more than is "
         "energized there on 2 of its days (from 30.0 MW). Power, not blocks, is the constraint "
         "there."
     )
@@ -3243,7 +3255,7 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     )
     peaked = site_power_chart(grown, site="a", key="k", supply=both)
     assert peaked is not None
-    assert "short of power from Feb 2027: up to 33.0 MW needed that month" in peaked.takeaway
+    assert "energized): up to 33.0 MW needed that month" in peaked.takeaway
     assert "; it needs up to 80.0 MW by Sep 2027. Power, not blocks" in peaked.takeaway
 
 
@@ -6517,7 +6529,9 @@ def test_the_power_in_orders_to_place_is_the_capital_cards_orders_and_says_the_n
     due = planned.filter(pl.col("order_by") <= end)
     after = planned.filter(pl.col("order_by") > end)
     power = dict(_cards(replace(inputs, placements=planned)))["power in orders to place"]
-    assert power == (
+    # The whole, under the card's one-sentence lead (test_said_once).
+    assert isinstance(power, Folded)
+    assert power.rest == (
         f"{fmt_mw(float(due['mw'].sum()))} in the orders due by {fmt_date(end)}, as the capital "
         "to place (finance page) (the MW needed counts every block live or committed and every "
         f"order of the plan: + {fmt_mw(float(after['mw'].sum()))} in orders due after "
@@ -7238,10 +7252,43 @@ def test_a_site_s_short_month_says_its_mw_is_the_month_s_most_not_the_first_shor
     supply = pl.DataFrame([row], schema=SITE_POWER_MONTHLY_SCHEMA)
     chart = site_power_chart(power, site="a", key="k", supply=supply)
     assert chart is not None
-    assert chart.takeaway.startswith(
-        "a is short of power from May 2027: up to 32.6 MW needed that month, more than is "
-        "energized there on 22 of its days (from 17.5 MW)."
+    assert chart.takeaway.startswith("a is short of power from May 2027 (read day by day: ")
+    assert chart.takeaway.split("energized): ", 1)[1].startswith(
+        "up to 32.6 MW needed that month, more than is energized there on 22 of its days "
+        "(from 17.5 MW)."
     ), chart.takeaway
+
+
+def test_a_site_s_short_month_says_in_its_caption_what_it_reads() -> None:
+    """The demo's charts read "us-east-b is short of power from Apr 2027" under a power table
+    short from 2027-04-08, with nothing saying what the month reads: on which grain, MW
+    needed against what, from which rows. The caption says it: the power table's day, read
+    day by day, the blocks in service and the plan's orders against the MW energized, and
+    the month drawn as its busiest day against its leanest."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    month = date(2027, 4, 1)
+    power = pl.DataFrame(
+        {"site": ["b"], "region": ["r"], "month": [month], "mw_in_service": [20.5],
+         "mw_new_blocks": [26.9], "mw_needed": [47.4]}
+    )  # fmt: skip
+    row = {"month": month, "region": "r", "site": "b", "energized_mw": 20.5,
+           "contracted_mw": 20.5, "ceiling_mw": None, "mw_in_service": 20.5,
+           "mw_ordered": 26.9, "mw_needed": 47.4, "short_days": 23}  # fmt: skip
+    supply = pl.DataFrame([row], schema=SITE_POWER_MONTHLY_SCHEMA)
+    chart = site_power_chart(power, site="b", key="k", supply=supply, short_from=date(2027, 4, 8))
+    assert chart is not None
+    assert chart.takeaway.startswith(
+        "b is short of power from Apr 2027 (read day by day: 2027-04-08 in the power table is "
+        "the first day the MW needed (the blocks in service and the plan's orders placed here, "
+        "from when their pool needs them) passes that day's MW energized; drawn by month, each "
+        "month's busiest day against its leanest day energized): up to 47.4 MW needed"
+    ), chart.takeaway
+    # A power day in another month is not this month's: the month's own words stand.
+    other = site_power_chart(power, site="b", key="k", supply=supply, short_from=date(2027, 5, 2))
+    assert other is not None and "2027-05-02" not in other.takeaway
+    assert "the first month with a day whose MW needed" in other.takeaway
 
 
 def test_a_long_order_note_opens_with_its_first_words_and_folds_the_rest() -> None:

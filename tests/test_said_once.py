@@ -169,3 +169,89 @@ def test_the_idle_line_says_the_judged_and_unjudged_blocks_as_one_set() -> None:
         "2026-12-19, where no backtest measured the forecast's error; the other 2 are not "
         "judged (in service 2027-09-01, after the forecast ends)."
     ) in page, page
+
+
+def test_a_power_note_s_unserved_days_past_the_verified_day_are_marked() -> None:
+    """The demo's facilities page read us-east-b's note "the demand of us-east/all they serve
+    is unserved from 2027-05-06 to 2029-01-03 (608 days)" plainly, 576 of those days past
+    2027-06-06, the last day its statuses are verified (a site's status cell beside read
+    "not verified" of a span like it). The part past that day is marked, its reason said once
+    under the table; a span within the verified days reads as before."""
+    from test_report import _power_sites, _sited, _visible
+
+    from forecasting.report.inputs import green_verified_to, unserved_marked, unverified_note
+    from forecasting.report.pages import facilities_page
+
+    sample = _sited(sample_inputs())
+    verified = green_verified_to(sample)
+    assert verified is not None
+    day = f"{verified:%Y-%m-%d}"
+    start, end = verified - timedelta(days=10), verified + timedelta(days=100)
+    across = f"the demand of eu-west/all they serve is unserved from {start} to {end} (110 days)"
+    within = (
+        f"the demand of eu-west/all they serve is unserved from {start - timedelta(days=30)} "
+        f"to {start} (30 days)"
+    )
+    power = _power_sites(("west-a", "eu-west", "red"), ("west-b", "eu-west", "red")).with_columns(
+        exhaustion_date=pl.lit(start - timedelta(days=30)),
+        note=pl.Series([f"short from {start}; {across}", f"short from {start}; {within}"]),
+    )
+    page = _visible(facilities_page(replace(sample, power_triggers=power)))
+    assert f"{across[:-1]}; the days past {day}: not verified†)" in page, page
+    assert within in page
+    assert page.count(unverified_note(sample)) == 1
+    # A span wholly past the day, a month's, and one through the plan's end.
+    later = f"is unserved from Mar 2027 (monthly grain) to {end}"
+    assert unserved_marked(later, verified=verified) == f"{later} (past {day}: not verified†)"
+    plan = "is unserved from 2026-12-01 on, through the plan's end"
+    assert unserved_marked(plan, verified=verified) == (
+        f"{plan} (the days past {day}: not verified†)"
+    )
+
+
+def test_the_power_in_orders_to_place_leads_with_one_sentence_the_rest_folded() -> None:
+    """The facilities card "power in orders to place" ran to 70 words on the demo ("none due in
+    the orders due by 2026-12-06, as the capital to place (finance page) (the MW needed counts
+    every block ...) (+ 103.2 MW for 7 blocks past their site's ceiling ...)"), its MW, sites
+    and first date nowhere first. It now leads with one sentence, the MW, at how many sites
+    and the first order-by, and folds the whole under a disclosure, as the capital card
+    does; where none is due yet the lead names the plan's next."""
+    import html
+
+    from test_report import _planned
+
+    from forecasting.report.format import fmt_date, fmt_mw
+    from forecasting.report.pages import facilities_page
+    from forecasting.report.pages.common import orders_to_place
+
+    sample = sample_inputs()
+    planned = _planned(sample, later_capex=600e6).with_columns(
+        site=pl.concat_str(pl.col("region"), pl.lit("-a"))
+    )
+    inputs = replace(sample, placements=planned)
+    due = orders_to_place(inputs)
+    assert due is not None and due.height
+    sites = due["site"].drop_nulls().n_unique()
+    assert sites >= 1
+    first = due["order_by"].min()
+    assert isinstance(first, date)
+    lead = (
+        f"{fmt_mw(float(due['mw'].sum()))} at {sites} site{'s' if sites > 1 else ''}, the first by "
+    )
+    page = html.unescape(facilities_page(inputs))
+    card = page.split('</div><div class="label">power in orders to place')[0]
+    card = card.rsplit('<div class="card">', 1)[1]
+    assert f'<details class="more"><summary>{lead}{fmt_date(first)}' in card, card
+    summary = card.split("<summary>", 1)[1].split("</summary>", 1)[0]
+    assert len(summary.split()) <= 20, summary
+    assert "as the capital to place (finance page)" in card.split("</summary>", 1)[1]
+    # None due by the as-of day: the plan's next, its MW and first date.
+    later = planned.with_columns(order_by=pl.lit(sample.as_of + timedelta(days=30)))
+    page = html.unescape(facilities_page(replace(sample, placements=later)))
+    card = page.split('</div><div class="label">power in orders to place')[0]
+    card = card.rsplit('<div class="card">', 1)[1]
+    after = fmt_date(sample.as_of + timedelta(days=30))
+    assert f"<summary>none due by {fmt_date(sample.as_of)}; next: " in card, card
+    spread = later.filter(pl.col("mw") > 0)["site"].n_unique()
+    assert f" MW in orders of the plan at {spread} site" in card, card
+    assert f", the first by {after}</summary>" in card, card

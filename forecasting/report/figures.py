@@ -1446,11 +1446,14 @@ def site_power_chart(
     last_month: date | None = None,
     unsized: int = 0,
     past_ceiling_mw: float = 0.0,
+    short_from: date | None = None,
 ) -> Chart | None:
     """Facility MW per month at one site: in service and on order, stacked to what is needed,
     against the MW energized and secured (energized plus contracted) where the site is declared.
     ``past_ceiling_mw``: the MW of the orders placed there past its ceiling, in no month's
-    need (a new site's), which the takeaway names beside it.
+    need (a new site's), which the takeaway names beside it. ``short_from``: the site's power
+    trigger's first short day, which the takeaway names where it falls in the first month
+    drawn short (the same day, read day by day).
 
     Every line stops at ``last_month`` (the first day of the page's last month, the plan's or
     later: :func:`forecasting.report.inputs.facilities_last_month`; None: the last month of
@@ -1545,8 +1548,23 @@ def site_power_chart(
         )
         # "Up to ... that month": the month's most, beside the power table's first short day's
         # MW (the demo's us-west-a read 32.6 MW here, 31.1 MW there, one site and one day).
+        # What the month reads, said in the caption: "short of power from Apr 2027" beside a
+        # power table short from 2027-04-08 left the reader to guess the grain and the rows.
+        rows_said = (
+            "MW needed (the blocks in service and the plan's orders placed here, from when "
+            "their pool needs them) passes that day's MW energized"
+        )
+        first_day = (
+            f"{short_from:%Y-%m-%d} in the power table is the first day the {rows_said}"
+            if short_from is not None and short_from.replace(day=1) == first["month"]
+            else f"the first month with a day whose {rows_said}"
+        )
+        reads = (
+            f" (read day by day: {first_day}; drawn by month, each month's busiest day against "
+            "its leanest day energized)"
+        )
         takeaway = (
-            f"{site} is short of power from {first['month']:%b %Y}: up to "
+            f"{site} is short of power from {first['month']:%b %Y}{reads}: up to "
             f"{fmt_mw(first['mw_needed'])} needed that month, more than is energized there on "
             f"{first['short_days']} of its days (from "
             f"{fmt_mw(first['energized_mw'])}){most}. Power, not blocks, is the constraint there."

@@ -125,6 +125,7 @@ __all__ = [
     "planned_capital",
     "power_counts",
     "power_green_to",
+    "power_notes_marked",
     "power_view",
     "q90_missed",
     "red_for_power",
@@ -150,6 +151,7 @@ __all__ = [
     "unplanned_regions_of",
     "unplayed_text",
     "unserved_blocks_of",
+    "unserved_marked",
     "unsized_by_region",
     "untested_regions",
     "untested_series",
@@ -1002,6 +1004,7 @@ def _worst_named(inputs: ReportInputs, worst: str, end: date | None) -> str:
         return ""
     bound = _shortfall_bound(inputs)
     verified = bound.day if bound is not None else None
+    own = region_verified_to(inputs) if bound is not None else {}
     # The pools first, then the sites, each by date: the demo's four red sites' power hid
     # its two red pools in "and 4 more".
     found: list[tuple[int, date, str, str]] = []
@@ -1014,7 +1017,9 @@ def _worst_named(inputs: ReportInputs, worst: str, end: date | None) -> str:
             found.append((0, date.max, pool, ""))
             continue
         when = f"{day:%b %Y}" if day > end else fmt_date(day)
-        past = verified is not None and _latest_day(day, daily_end=end) > verified
+        # Against its region's own day where its backtests reach less (region_verified_to).
+        limit = own.get(row["region"], verified)
+        past = limit is not None and _latest_day(day, daily_end=end) > limit
         found.append((0, day, pool, f"{when} ({NOT_VERIFIED})" if past else when))
     for r in power_view(inputs).filter(pl.col("status") == worst).iter_rows(named=True):
         day = r["exhaustion_date"]
@@ -1136,25 +1141,52 @@ def _shortfall_bound(inputs: ReportInputs) -> _Bound | None:
 def shortfall_only(inputs: ReportInputs) -> pl.Expr:
     """A red or amber trigger row's "(runs short past DAY ...: not verified)" where its
     exhaustion date (a monthly row's: the month's last day) lies past the last day the run
-    verifies (:func:`green_verified_to`, the day a green's row reads "to DAY only"), else null.
-    The headline said "us-east/all runs short 2027-01-14, past the last day a backtest measured
-    (2027-01-02): not verified" while the finance page's orders table, the CLI's and the
-    Prefect artifact read the pool's row a plain "red". Rows short on the first monthly row
+    verifies (:func:`green_verified_to`, the day a green's row reads "to DAY only"), or past
+    its region's own day where its backtests reach less (:func:`region_verified_to`), else
+    null. The headline said "us-east/all runs short 2027-01-14, past the last day a backtest
+    measured (2027-01-02): not verified" while the finance page's orders table, the CLI's and
+    the Prefect artifact read the pool's row a plain "red". Rows short on the first monthly row
     alone say it in their order-by (``monthly_only``), as the headline says them apart."""
     bound = _shortfall_bound(inputs)
     end = daily_end(inputs)
     if bound is None or end is None:
         return pl.lit(None, pl.String)
-    verified = bound.day
     day = pl.col("exhaustion_date")
     # A monthly row stands for its month's peak day, any day of it.
     last = pl.when(day > pl.lit(end)).then(day.dt.month_end()).otherwise(day)
-    past = (
-        pl.col("status").is_in(["red", "amber"])
-        & ~pl.col("monthly_only").fill_null(value=False)
-        & (last > pl.lit(verified)).fill_null(value=False)
+    shown = pl.col("status").is_in(["red", "amber"]) & ~pl.col("monthly_only").fill_null(
+        value=False
     )
-    return pl.when(past).then(pl.lit(_unverified_cell(bound, subject="runs short")))
+    return _past_verified_cell(inputs, bound, subject="runs short", last=last, shown=shown)
+
+
+def _past_verified_cell(
+    inputs: ReportInputs, bound: _Bound, *, subject: str, last: pl.Expr, shown: pl.Expr
+) -> pl.Expr:
+    """A status cell's "(SUBJECT past DAY: not verified†)" for the rows of ``shown`` whose
+    ``last`` day lies past the day their status is verified to: their region's own
+    (:func:`region_verified_to`, where its backtests reach less than the run's), else the
+    run's (``bound``'s, :func:`_shortfall_bound`); null for the rest. A red in a region whose
+    backtests reached 28 days read plain where the run's day was the plan's end, and "past
+    2027-06-06" (the other regions' day) where it was not, beside its own greens "to
+    2026-12-20 only"."""
+    run_past = (last > pl.lit(bound.day)).fill_null(value=False)
+    run_cell = pl.when(run_past).then(pl.lit(_unverified_cell(bound, subject=subject)))
+    own = region_verified_to(inputs)
+    if not own:
+        return pl.when(shown).then(run_cell)
+    region_day = _region_day(own)
+    own_cell = pl.format(
+        f"({subject} past {{}}: {NOT_VERIFIED}{UNVERIFIED_MARK})",
+        region_day.dt.to_string("%Y-%m-%d"),
+    )
+    own_past = (last > region_day).fill_null(value=False)
+    return (
+        pl.when(shown & region_day.is_not_null())
+        .then(pl.when(own_past).then(own_cell))
+        .when(shown)
+        .then(run_cell)
+    )
 
 
 def _unverified_cell(bound: _Bound, *, subject: str) -> str:
@@ -1169,11 +1201,85 @@ def unverified_note(inputs: ReportInputs) -> str:
     """The note under a table whose status cells carry :data:`UNVERIFIED_MARK`, said once:
     "† Not verified past 2027-06-06, the last day the backtests held the q90, which 52 weeks
     out the regions' demand passed on 20% of days, against at most 15%." ("" without a
-    forecast)."""
+    forecast), and the regions whose own backtests reach less, with their days (their cells
+    read those: :func:`_past_verified_cell`)."""
     bound = _shortfall_bound(inputs)
     if bound is None:
         return ""
-    return f"{UNVERIFIED_MARK} {NOT_VERIFIED.capitalize()} {_unverified_why(bound)}."
+    own = region_verified_to(inputs)
+    regions = "; ".join(
+        f"in {region} past {fmt_date(day)}, the last day its own backtests reach"
+        for region, day in sorted(own.items())
+    )
+    if regions and green_verified_to(inputs) is None:
+        # The run verifies to the plan's end: only the regions' own days mark a cell.
+        return f"{UNVERIFIED_MARK} {NOT_VERIFIED.capitalize()} {regions}."
+    said = f"{UNVERIFIED_MARK} {NOT_VERIFIED.capitalize()} {_unverified_why(bound)}"
+    return f"{said}; {regions}." if regions else f"{said}."
+
+
+# A power note's span of demand left unserved while an order waits for its site's power
+# (triggers.power._waiting_clause): "is unserved from 2027-05-06 to 2029-01-03 (608 days)",
+# "from Jun 2028 (monthly grain) to 2029-01-03", "from 2029-02-01 on, through the plan's end".
+_UNSERVED_SPAN = re.compile(
+    r"is unserved from (?P<since>\d{4}-\d\d-\d\d|[A-Z][a-z]{2} \d{4})(?: \(monthly grain\))? "
+    r"(?:to (?P<to>\d{4}-\d\d-\d\d)(?: \((?P<days>[\d,]+ days?)\))?|on, through the plan's end)"
+)
+
+
+def unserved_marked(note: str, *, verified: date | None, unmeasured: bool = False) -> str:
+    """``note`` (a site's power note) with each span of demand left unserved
+    (:data:`_UNSERVED_SPAN`) that runs past ``verified``, the last day its status is verified
+    to, marked: "(608 days; the days past 2027-06-06: not verified†)", "(past 2027-06-06: not
+    verified†)" where the whole span is past it (a month's from its first day), "(608 days:
+    not verified†)" where no backtest measured anything (``unmeasured``). The reason is the
+    marker's note under the table (:func:`unverified_note`). The facilities page read "the
+    demand of us-east/all they serve is unserved from 2027-05-06 to 2029-01-03 (608 days)"
+    plainly, 576 of those days past the verified day, while a status cell beside a like note
+    said "not verified"."""
+    if verified is None and not unmeasured:
+        return note
+
+    def marked(span: re.Match[str]) -> str:
+        since, to, days = span["since"], span["to"], span["days"]
+        start = (
+            date.fromisoformat(since)
+            if since[0].isdigit()
+            else datetime.strptime(since, "%b %Y").date()
+        )
+        if verified is not None and to is not None and date.fromisoformat(to) <= verified:
+            return span[0]
+        if unmeasured or verified is None:
+            said = f": {NOT_VERIFIED}{UNVERIFIED_MARK}"
+        elif start > verified:
+            said = f"; past {fmt_date(verified)}: {NOT_VERIFIED}{UNVERIFIED_MARK}"
+        else:
+            said = f"; the days past {fmt_date(verified)}: {NOT_VERIFIED}{UNVERIFIED_MARK}"
+        if days is not None:
+            return span[0].removesuffix(f"({days})") + f"({days}{said})"
+        return f"{span[0]} ({said.removeprefix('; ').removeprefix(': ')})"
+
+    return _UNSERVED_SPAN.sub(marked, note)
+
+
+def power_notes_marked(inputs: ReportInputs, power: pl.DataFrame) -> pl.DataFrame:
+    """``power`` (power trigger rows) with each ``note``'s unserved spans past its region's
+    verified day marked (:func:`unserved_marked`): the region's own day where its backtests
+    reach less (:func:`region_verified_to`), else the run's (:func:`green_verified_to`)."""
+    if power.is_empty() or "note" not in power.columns:
+        return power
+    verified = green_verified_to(inputs)
+    own = region_verified_to(inputs)
+    unmeasured = verified is not None and verified <= inputs.as_of
+    notes = [
+        None
+        if note is None
+        else unserved_marked(
+            note, verified=own.get(region, verified), unmeasured=unmeasured and region not in own
+        )
+        for region, note in power.select("region", "note").iter_rows()
+    ]
+    return power.with_columns(note=pl.Series(notes, dtype=pl.String))
 
 
 def with_unverified_note(cells: Iterable[object], inputs: ReportInputs) -> str:
@@ -1220,16 +1326,24 @@ def _construction_verified(inputs: ReportInputs) -> pl.Expr:
     held_own = pl.format(
         "(to {} only: {})", _region_day(own).dt.to_string("%Y-%m-%d"), pl.lit(NOT_VERIFIED_BEYOND)
     )
-    regional = pl.col("exhaustion_date").is_null() & pl.col("ceilings_mw").is_not_null()
-    if verified is None or bound is None or end is None:
-        if not own or end is None:
-            return pl.lit(None, pl.String)
-        return pl.when(regional & _region_day(own).is_not_null()).then(held_own)
-    day = fmt_date(verified)
+    if bound is None or end is None:
+        return pl.lit(None, pl.String)
     ran_out = pl.col("exhaustion_date")
     last = pl.when(pl.col("exhaustion_monthly").fill_null(value=False)).then(ran_out.dt.month_end())
-    past = (last.otherwise(ran_out) > pl.lit(verified)).fill_null(value=False)
+    # Run out past the run's day, or its region's own where that is shorter: a region whose
+    # backtests reached 28 days read its ceilings running out a year out plainly.
+    past = _past_verified_cell(
+        inputs,
+        bound,
+        subject="ceilings run out",
+        last=last.otherwise(ran_out),
+        shown=ran_out.is_not_null(),
+    )
     held = ran_out.is_null() & pl.col("ceilings_mw").is_not_null()
+    if verified is None:
+        held_said = pl.when(held & _region_day(own).is_not_null()).then(held_own) if own else None
+        return past if held_said is None else pl.coalesce(past, held_said)
+    day = fmt_date(verified)
     # Where no backtest measured anything, the verified day is the as-of day: "to 2026-12-06
     # only" on a 15-day fleet read as a verified day beside greens saying nothing was.
     holds = (
@@ -1237,14 +1351,12 @@ def _construction_verified(inputs: ReportInputs) -> pl.Expr:
         if verified <= inputs.as_of
         else f"(to {day} only: {NOT_VERIFIED_BEYOND})"
     )
-    cell = _unverified_cell(bound, subject="ceilings run out")
-    return (
-        pl.when(past)
-        .then(pl.lit(cell))
-        .when(held & _region_day(own).is_not_null() & pl.lit(verified > inputs.as_of))
+    return pl.coalesce(
+        past,
+        pl.when(held & _region_day(own).is_not_null() & pl.lit(verified > inputs.as_of))
         .then(held_own)
         .when(held)
-        .then(pl.lit(holds))
+        .then(pl.lit(holds)),
     )
 
 
@@ -2175,7 +2287,9 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
     from forecasting.report.format import fmt_day_or_month
 
     end = daily_end(inputs)
-    unverified = shortfall_unverified(inputs)
+    bound = _shortfall_bound(inputs)
+    verified = green_verified_to(inputs)
+    own = region_verified_to(inputs) if bound is not None else {}
     lines = []
     for r in n_plus_one_view(inputs).filter(~pl.col("holds")).iter_rows(named=True):
         if r["first_short_date"] is None:
@@ -2207,21 +2321,28 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
                 f"without the loss its first shortfall is {fmt_day_or_month(anyway, daily_end=end)}"
             )
         # Dates past the verified days read plain here while the headline said the same
-        # shortfall date was not verified.
-        if unverified is not None:
-            past, why = unverified
+        # shortfall date was not verified. The day and the marker, as a status cell says
+        # them; the ~35-word reason once, in the note after the lines (unverified_note). The
+        # day is the region's own where its backtests reach less (region_verified_to).
+        limit = own.get(r["region"], verified)
+        if limit is not None and end is not None and bound is not None:
             dates = [
                 said
                 for said, d in (
                     ("the date with the loss", short),
                     ("the date without the loss", anyway),
                 )
-                if past(d)
+                if d is not None and _latest_day(d, daily_end=end) > limit
             ]
+            past = (
+                ""
+                if bound.kind == "unmeasured" and r["region"] not in own
+                else f" past {fmt_date(limit)}"
+            )
             if len(dates) == 2:
-                then += f"; both dates {why}: {NOT_VERIFIED}"
+                then += f"; both dates{past}: {NOT_VERIFIED}{UNVERIFIED_MARK}"
             elif dates:
-                then += f"; {dates[0]} {why}: {NOT_VERIFIED}"
+                then += f"; {dates[0]}{past}: {NOT_VERIFIED}{UNVERIFIED_MARK}"
         lines.append(
             f"n+1: {r['region']} is short from {day} if it loses {r['largest_block']} "
             f"({r['largest_block_gpus']:,} GPUs); {then}"

@@ -415,19 +415,22 @@ def _noted(value: Any, note: str) -> Any:
 
 def with_cell_notes(context: dict[str, Any], note: str) -> dict[str, Any]:
     """A page's ``context`` with ``note`` (:func:`~forecasting.report.inputs.unverified_note`)
-    under each table whose status cells carry its marker, and beside each card whose figure
-    does: the reason a status is not verified past a day, said once per table. Every red and
+    under each table whose status cells carry its marker, and under the label of the first
+    card whose figure does (once per row of cards): the reason a status is not verified past a
+    day, said once per table. Every red and
     amber cell of the demo's orders, power and construction tables repeated it, 35 words each
     ("the last day the backtests held the q90, which 52 weeks out ...")."""
     if not note:
         return context
     noted = {k: _noted(v, note) for k, v in context.items() if k != "cards"}
     if "cards" in context:
+        # Once per row of cards, under the first marked one: the front page's next order-by
+        # and every-order cards, side by side, each carried the same 35 words.
+        marked = [UNVERIFIED_MARK in cell_text(value) for _, value in context["cards"]]
+        first = marked.index(True) if any(marked) else -1
         noted["cards"] = [
-            (NotedLabel(label, note), value)
-            if UNVERIFIED_MARK in cell_text(value)
-            else (label, value)
-            for label, value in context["cards"]
+            (NotedLabel(label, note), value) if i == first else (label, value)
+            for i, (label, value) in enumerate(context["cards"])
         ]
     return noted
 
@@ -887,7 +890,7 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
     # The blocks past a ceiling that a declared new site dates: "into a new site", as the
     # capital to place says of the same blocks beside this card.
     dated = int(new_site_parts(inputs)["blocks_beyond_ceiling"].fill_null(0).sum())
-    unverified = _unverified_orders(inputs, planned)
+    unverified = _unverified_orders(inputs, planned, marked=True)
     return (
         planned_capital(total(planned, "capex_usd"), planned, dated=dated)
         + unverified
@@ -1292,15 +1295,22 @@ def _unverified_part(inputs: ReportInputs, later: pl.DataFrame) -> str:
 
 
 def _unverified_orders(
-    inputs: ReportInputs, planned: pl.DataFrame, *, of: float | None = None
+    inputs: ReportInputs, planned: pl.DataFrame, *, of: float | None = None, marked: bool = False
 ) -> str:
     """' (of the $T, $X in N orders for shortfalls past ...: not verified)' beside the capital in
     every order of the plan (``planned``), for its orders whose shortfall lies past the day
     the run verifies its statuses to (:func:`_past_verified`); or ''. The demo's $6,086.4M read
     plain while the rows of nearly every pool it sums said "not verified". ``of`` is $T where
     ``planned`` is part of the figure said (the pools' first orders among those to place);
-    by default it is ``planned``'s own capex."""
+    by default it is ``planned``'s own capex. ``marked``: the day and the marker, "past
+    2027-06-06: not verified†", the reason said once beside the card's label
+    (:func:`with_cell_notes`), as a status cell says it: the finance card repeated the ~35
+    words of the tables' note."""
     shown, why = _past_verified(inputs, planned)
+    said = f"for shortfalls {why}: {NOT_VERIFIED}"
+    if marked and (day := _marked_why(inputs)) is not None:
+        past = f" {day}" if day else ""
+        said = f"for shortfalls{past}: {NOT_VERIFIED}{UNVERIFIED_MARK}"
     # An order that runs only after the plan's end is apart, its capex out of the total.
     shown = shown.filter(pl.col("capex_usd").fill_null(0) > 0)
     if shown.is_empty():
@@ -1309,8 +1319,21 @@ def _unverified_orders(
     # "Of the $6,086.4M": after the new-site clause, "of which" read as of that clause's sum.
     return (
         f" (of the {fmt_usd(whole)}, {fmt_usd(total(shown, 'capex_usd'))} "
-        f"in {_orders_count(_n_orders(shown))} for shortfalls {why}: {NOT_VERIFIED})"
+        f"in {_orders_count(_n_orders(shown))} {said})"
     )
+
+
+def _marked_why(inputs: ReportInputs) -> str | None:
+    """The words "past DAY", the last day the run verifies its statuses to, said before ": not
+    verified†" (the marker's note, :func:`~forecasting.report.inputs.unverified_note`, says
+    why it ends there); "" where no backtest measured anything (the note says so); None
+    where the run verifies them to the plan's end."""
+    verified = green_verified_to(inputs)
+    if verified is None:
+        return None
+    if verified <= inputs.as_of:
+        return ""
+    return f"past {fmt_date(verified)}"
 
 
 def _sized_past_verified(

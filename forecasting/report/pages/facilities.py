@@ -24,6 +24,7 @@ from forecasting.report.inputs import (
     later_orders,
     orders_monthly_only,
     orders_status_only,
+    power_notes_marked,
     power_view,
     unjudged_regions_of,
     unserved_blocks_of,
@@ -36,6 +37,7 @@ from forecasting.report.pages.common import (
     PRICED_BY_NEW_SITE,
     Badge,
     Cell,
+    Folded,
     Page,
     Stacked,
     Table,
@@ -91,7 +93,7 @@ def _uncalibrated(inputs: ReportInputs) -> bool:
     return bool(inputs.forecast_months.height) and not inputs.plan_calibrated
 
 
-def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
+def _cards(inputs: ReportInputs) -> list[tuple[str, str | Folded]]:
     power = inputs.mw_by_site_month
     ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     # The months the site charts draw: a need stored past them (an order landing after the
@@ -183,7 +185,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         )
     return [
         *span,
-        ("power in orders to place", _order_mw(inputs, ordering)),
+        ("power in orders to place", _order_mw_card(inputs, ordering)),
         (
             "power to contract",
             _with_unchecked(next_contract, inputs, none_due=next_contract == _NONE_DUE),
@@ -362,6 +364,52 @@ def _construction_table(inputs: ReportInputs) -> Table:
         detail=(9,),
         empty="no [[site]] entries in the capacity plan, so no site ceiling is checked",
     )
+
+
+def _order_mw_card(inputs: ReportInputs, ordering: pl.DataFrame) -> str | Folded:
+    """The "power in orders to place" card: one sentence first (:func:`_order_mw_lead`), the
+    whole (:func:`_order_mw`) folded under it. It ran to 70 words on the demo, "none due in
+    the orders due by 2026-12-06, as the capital to place (finance page) (the MW needed counts
+    ...) (+ 103.2 MW for 7 blocks past ...)", its MW and first date nowhere in the lead."""
+    whole = _order_mw(inputs, ordering)
+    lead = _order_mw_lead(inputs)
+    return Folded(lead, whole) if lead else whole
+
+
+def _order_mw_lead(inputs: ReportInputs) -> str:
+    """The MW in orders to place as one sentence: the MW, at how many sites, the first
+    order-by ("35.3 MW at 2 sites, the first by 2027-01-28"), or, where none is due yet, the
+    plan's next ("none due by 2026-12-06; next: 277.3 MW in orders of the plan at 7 sites, the
+    first by 2026-12-13"), as the capital card leads (:func:`capital_lead`); "" where neither
+    holds (no placements stored, nothing with MW due)."""
+    due = orders_to_place(inputs)
+    if due is None:
+        return ""
+    rows = due.filter(pl.col("mw").fill_null(0.0) > 0)
+    first = rows["order_by"].min()
+    if rows.height and isinstance(first, date):
+        return (
+            f"{fmt_mw(total(due, 'mw'))}{_at_sites(rows)}, the first by "
+            f"{by_date(first, inputs.as_of)}"
+        )
+    by, after = to_place_by(inputs), orders_due_after(inputs)
+    if by is None or after is None or due.height:
+        return ""
+    rows = after.filter(pl.col("mw").fill_null(0.0) > 0)
+    first = rows["order_by"].min()
+    if rows.is_empty() or not isinstance(first, date):
+        return ""
+    return (
+        f"none due by {fmt_date(by)}; next: {fmt_mw(total(rows, 'mw'))} in orders of the plan"
+        f"{_at_sites(rows)}, the first by {fmt_date(first)}"
+    )
+
+
+def _at_sites(orders: pl.DataFrame) -> str:
+    """' at 2 sites' of the sites ``orders`` (PLACEMENTS rows) are placed at; '' where none is
+    (a plan without [[site]])."""
+    n = orders["site"].drop_nulls().n_unique() if "site" in orders.columns else 0
+    return "" if n == 0 else f" at {n} site" if n == 1 else f" at {n} sites"
 
 
 def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
@@ -1106,6 +1154,8 @@ def facilities_page(inputs: ReportInputs) -> str:
         .to_list()
     )
     past = _order_mw_past_ceiling_by_site(inputs)
+    # Each site's first short day, as the power table dates it: the chart's caption names it.
+    short_from = dict(inputs.power_triggers.select("site", "exhaustion_date").iter_rows())
     charts = [
         site_power_chart(
             power,
@@ -1115,6 +1165,7 @@ def facilities_page(inputs: ReportInputs) -> str:
             last_month=last,
             unsized=unsized.get(_site_region(power, s) or "", 0),
             past_ceiling_mw=past.get(s, 0.0),
+            short_from=short_from.get(s),
         )
         for i, s in enumerate(sites)
     ]
@@ -1146,7 +1197,8 @@ def facilities_page(inputs: ReportInputs) -> str:
             inputs=inputs,
         ),
         power_contracts=_power_contracts_table(
-            power_view(inputs),
+            # Each note's unserved span past the verified day marked, as the status cells.
+            power_notes_marked(inputs, power_view(inputs)),
             inputs.plan.site,
             priced=new_site_priced(inputs.construction),
             as_of=inputs.as_of,
