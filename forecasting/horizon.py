@@ -1730,9 +1730,10 @@ def _customer_months(
     median widening as its own moves carry it (``move_ratios``, :func:`_own_move_ratios` and
     :func:`_widened_as_own_moves`; README, "its own moves"), and with ``growths``
     (:func:`_own_growths`) its part of what its class grows past the first month in
-    proportion to its share times its own growth (:func:`_grown_as_their_own`; README, "its
-    own growth"), no customer's band wider than the split by shares made it around its own
-    median (:func:`_still_adding_up`).
+    proportion to its share times its own growth (the peaks', for both measures;
+    :func:`_grown_as_their_own`; README, "its own history grew"), no customer's band above its
+    median, over that median, more than ``_MOST_BAND_TAKEN`` times the split's
+    (:func:`_still_adding_up`).
 
     The share is its part of the class's mean over the short model's first ``_SHARE_DAYS``
     days. Read on the last daily day, the share was the paths' split at the end of whatever
@@ -1814,7 +1815,10 @@ def _customer_months(
     if growths is None:
         rows = rows.with_columns(scaled(c).alias(c) for c in values)
     else:
-        mine_growth = growths.filter(pl.col("measure") == measure).select(
+        # The peaks' growth for both measures: read per measure, the means' growth on a
+        # 90-day fleet (synth seed 3) kept the split by shares where the peaks' did not, and
+        # a flat customer's peak months fell below its mean's, which lifted them back.
+        mine_growth = growths.filter(pl.col("measure") == Measure.PEAK.value).select(
             "unique_id", "growth", "class_growth"
         )
         rows = _grown_as_their_own(
@@ -3203,7 +3207,7 @@ def extend_horizon(
     )
     # Likewise its growth: a held customer's split rows are its class-mates' to take.
     growths = _own_growths(series, stopped, active, as_of=as_of).join(
-        constant.select("unique_id", "measure"), on=["unique_id", "measure"], how="anti"
+        constant.select("unique_id").unique(), on="unique_id", how="anti"
     )
     if not peak_growth.is_empty():
         updated = _customer_peaks(
