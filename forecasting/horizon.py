@@ -1445,19 +1445,16 @@ _MOVE_BLOCKS = 13
 _MIN_MOVE_BLOCKS = 3
 
 
-def _own_move_ratios(
+def _customer_block_steps(
     series: pl.DataFrame, stopped: pl.DataFrame, active: pl.DataFrame | None, *, as_of: date
-) -> pl.DataFrame:
-    """(unique_id, measure, ratio): how far each customer's level moves from one 28-day block
-    to the next over how far its class's does, at most 1: the root mean square of its log1p
-    steps over its class's on the same complete blocks (the last ``_MOVE_BLOCKS`` to
-    ``as_of``, from its first busy day; ``_MIN_MOVE_BLOCKS`` at least). A block's level is its
-    busiest day for the peak measure and its busy days' mean for the mean measure (a pause is
-    days it did not run, not a lower level, as :func:`_history_peak_shares` reads it); the
-    class reads as its customers still active made it (``active``). Steps include the growth
-    itself, so a customer that grows as its class reads about 1 and a flat one 0. A class that
-    never moved beside a customer that did reads 1; stopped customers, classes of one and
-    customers with fewer blocks are left out (they keep their class's band)."""
+) -> pl.LazyFrame:
+    """(measure, unique_id, parent, block, own_step, class_step): each customer's log1p step
+    from one complete 28-day block to the next, and its class's on the same blocks (the last
+    ``_MOVE_BLOCKS`` to ``as_of``, from its first busy day; the first block's steps null). A
+    block's level is its busiest day for the peak measure and its busy days' mean for the mean
+    measure (a pause is days it did not run, not a lower level, as
+    :func:`_history_peak_shares` reads it); the class reads as its customers still active made
+    it (``active``). Stopped customers and classes of one are left out."""
     y = pl.col("y").cast(pl.Float64)
     start = as_of - timedelta(days=_MOVE_BLOCKS * longrange.BLOCK_DAYS - 1)
     rows = (
@@ -1496,7 +1493,7 @@ def _own_move_ratios(
         .filter(pl.col("unique_id").n_unique().over("measure", "parent") > 1)
     )
     block_start = pl.lit(as_of) - pl.duration(days=(pl.col("block") + 1) * longrange.BLOCK_DAYS - 1)
-    steps = (
+    return (
         customers.filter(pl.col("first").is_not_null())
         .group_by("measure", "unique_id", "parent", "block")
         .agg(level.alias("own"), pl.col("first").first())
@@ -1507,6 +1504,22 @@ def _own_move_ratios(
             pl.col("own").log1p().diff().over("measure", "unique_id").alias("own_step"),
             pl.col("whole").log1p().diff().over("measure", "unique_id").alias("class_step"),
         )
+        .select("measure", "unique_id", "parent", "block", "own_step", "class_step")
+    )
+
+
+def _own_move_ratios(
+    series: pl.DataFrame, stopped: pl.DataFrame, active: pl.DataFrame | None, *, as_of: date
+) -> pl.DataFrame:
+    """(unique_id, measure, ratio): how far each customer's level moves from one 28-day block
+    to the next over how far its class's does, at most 1: the root mean square of its log1p
+    steps over its class's on the same complete blocks (:func:`_customer_block_steps`;
+    ``_MIN_MOVE_BLOCKS`` at least). Steps include the growth itself, so a customer that grows
+    as its class reads about 1 and a flat one 0. A class that never moved beside a customer
+    that did reads 1; stopped customers, classes of one and customers with fewer blocks are
+    left out (they keep their class's band)."""
+    steps = (
+        _customer_block_steps(series, stopped, active, as_of=as_of)
         .group_by("measure", "unique_id")
         .agg(
             pl.len().alias("blocks"),
@@ -1529,6 +1542,131 @@ def _own_move_ratios(
         .sort("measure", "unique_id")
         .collect()
     )
+
+
+# Steps of a customer's own history that weigh as much as its class's growth: however clean
+# its steps, a short history vouches for its growth over a short span only (a customer flat
+# for two months may launch in the third), so it keeps at most m / (m + 3) of it: two steps
+# (90 days) 0.4, a year's twelve 0.8.
+_GROWTH_PRIOR_STEPS = 3.0
+# Pseudo-steps of the fleet's pooled step noise that each customer's own steps' spread is
+# read with: a 90-day customer has two steps, whose spread alone (one degree of freedom) can
+# read zero for a series that happened to repeat its level.
+_NOISE_PRIOR_STEPS = 2.0
+
+
+def _own_growths(
+    series: pl.DataFrame, stopped: pl.DataFrame, active: pl.DataFrame | None, *, as_of: date
+) -> pl.DataFrame:
+    """(unique_id, measure, growth, class_growth): each customer's growth per 28-day block in
+    log1p, as its own history reads it, shrunk toward its class's on the same blocks
+    (``class_growth``: what the split by shares gives every customer) as far as its history
+    is short or noisy.
+
+    Its own growth less its class's is the mean of its steps' differences from its class's
+    (:func:`_customer_block_steps`, ``_MIN_MOVE_BLOCKS`` blocks at least); its standard error
+    is their spread, read with ``_NOISE_PRIOR_STEPS`` pseudo-steps of the pooled spread of the
+    fleet's customers of the same workload class, over the root of its steps. It is kept in
+    the proportion ``tau^2 / (tau^2 + se^2)``, where ``tau^2`` is how far those customers'
+    growths part from their classes' beyond what their errors explain (the method-of-moments
+    estimate of empirical Bayes, per measure and workload class: an evaluation customer's
+    steps are ten times an inference one's; 0 where the errors explain it all, which reads
+    every such customer at its class's growth: the split by shares), and at most in the
+    proportion ``m / (m + _GROWTH_PRIOR_STEPS)`` of its ``m`` steps: a 90-day customer has two
+    steps, so it keeps less of its own growth than a two-year one with the same spread."""
+    steps = (
+        _customer_block_steps(series, stopped, active, as_of=as_of)
+        .filter(pl.col("own_step").is_not_null() & pl.col("class_step").is_not_null())
+        .with_columns((pl.col("own_step") - pl.col("class_step")).alias("apart"))
+        .group_by("measure", "unique_id", hierarchy.level(2).alias("kind"))
+        .agg(
+            pl.len().alias("steps"),
+            pl.col("apart").mean().alias("apart"),
+            pl.col("apart").var(ddof=1).alias("spread"),
+            pl.col("class_step").mean().alias("class_growth"),
+        )
+        .filter(pl.col("steps") >= _MIN_MOVE_BLOCKS - 1)
+        .collect()
+    )
+    if steps.is_empty():
+        return pl.DataFrame(
+            schema={
+                "unique_id": pl.String,
+                "measure": pl.String,
+                "growth": pl.Float64,
+                "class_growth": pl.Float64,
+            }
+        )
+    n, nu = pl.col("steps").cast(pl.Float64), _NOISE_PRIOR_STEPS
+    pooled = pl.col("spread").median().over("measure", "kind").fill_null(0.0)
+    error2 = ((n - 1) * pl.col("spread").fill_null(0.0) + nu * pooled) / (n - 1 + nu) / n
+    return (
+        steps.with_columns(error2.alias("error2"))
+        .with_columns(
+            ((pl.col("apart") ** 2).mean() - pl.col("error2").mean())
+            .over("measure", "kind")
+            .clip(lower_bound=0.0)
+            .alias("tau2")
+        )
+        .select(
+            "unique_id",
+            "measure",
+            (
+                pl.col("class_growth")
+                + pl.when(pl.col("tau2") > 0)
+                .then(pl.col("tau2") / (pl.col("tau2") + pl.col("error2")))
+                .otherwise(0.0)
+                * (n / (n + _GROWTH_PRIOR_STEPS))
+                * pl.col("apart")
+            ).alias("growth"),
+            "class_growth",
+        )
+        .sort("measure", "unique_id")
+    )
+
+
+def _grown_as_their_own(
+    frame: pl.DataFrame, values: list[str], shares: Mapping[str, pl.Expr]
+) -> pl.DataFrame:
+    """``frame`` (a class's monthly rows joined to each customer's: ``parent``, ``ds``, the
+    class's ``values`` as :func:`_widened_as_own_moves` left them, and ``growth`` and
+    ``class_growth`` from :func:`_own_growths`) as each customer's rows: its share of its
+    class's first month, plus its part of what its class grew since, in proportion to its
+    share times its own growth (positive part) rather than to its share alone.
+
+    ``shares`` gives, per value, the share column it is split by. Per class and share column,
+    each customer's part is ``share * g / mean(g)`` (``g`` its growth floored at zero, the mean
+    weighted by the shares), so the customers add up as the split by shares did; a customer
+    with no growth read takes its class's, and a class whose customers all read no growth
+    (or none read at all) is split by shares. The first month is the split by shares."""
+    keys = ["parent", "ds"]
+    class_growth = pl.col("class_growth").median().over("parent")
+    g = pl.coalesce("growth", class_growth).clip(lower_bound=0.0)
+    firsts = (
+        frame.sort("ds")
+        .group_by("unique_id")
+        .agg(pl.col(c).first().alias(f"{c}_first") for c in values)
+    )
+    frame = frame.with_columns(g.alias("_g")).join(firsts, on="unique_id", how="left")
+
+    def part(share: pl.Expr) -> pl.Expr:
+        weighted = (share * pl.col("_g")).sum().over(keys)
+        return (
+            pl.when(weighted > 0)
+            .then(pl.col("_g") * share.sum().over(keys) / weighted)
+            .otherwise(1.0)
+            .fill_null(1.0)
+        )
+
+    return frame.with_columns(
+        (
+            shares[c]
+            * (pl.col(f"{c}_first") + part(shares[c]) * (pl.col(c) - pl.col(f"{c}_first"))).clip(
+                lower_bound=0.0
+            )
+        ).alias(c)
+        for c in values
+    ).drop("_g", *(f"{c}_first" for c in values))
 
 
 def _widened_as_own_moves(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
@@ -1590,10 +1728,16 @@ def _customer_months(
     peak_shares: pl.DataFrame | None = None,
     own_shares: pl.DataFrame | None = None,
     move_ratios: pl.DataFrame | None = None,
+    growths: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """A customer's monthly rows: its class's, times its share of its class, its band above its
     median widening as its own moves carry it (``move_ratios``, :func:`_own_move_ratios` and
-    :func:`_widened_as_own_moves`; README, "its own moves").
+    :func:`_widened_as_own_moves`; README, "its own moves"), and with ``growths``
+    (:func:`_own_growths`) its part of what its class grows past the first month in
+    proportion to its share times its own growth (the peaks', for both measures;
+    :func:`_grown_as_their_own`; README, "its own history grew"), no customer's band above its
+    median, over that median, more than ``_MOST_BAND_TAKEN`` times the split's
+    (:func:`_still_adding_up`).
 
     The share is its part of the class's mean over the short model's first ``_SHARE_DAYS``
     days. Read on the last daily day, the share was the paths' split at the end of whatever
@@ -1671,18 +1815,40 @@ def _customer_months(
         )
     mine = move_ratios.filter(pl.col("measure") == measure).select("unique_id", "ratio")
     widened = [c for c in values if c == "mean" or _level_of(c) > 0.5]
-    rows = (
-        _widened_as_own_moves(joined.join(mine, on="unique_id", how="left"), values)
-        .with_columns(scaled(c).alias(c) for c in values)
-        .join(
-            joined.select("unique_id", "ds", *(scaled(c).alias(f"{c}_split") for c in widened)),
-            on=["unique_id", "ds"],
+    rows = _widened_as_own_moves(joined.join(mine, on="unique_id", how="left"), values)
+    if growths is None:
+        rows = rows.with_columns(scaled(c).alias(c) for c in values)
+    else:
+        # The peaks' growth for both measures: read per measure, the means' growth on a
+        # 90-day fleet (synth seed 3) kept the split by shares where the peaks' did not, and
+        # a flat customer's peak months fell below its mean's, which lifted them back.
+        mine_growth = growths.filter(pl.col("measure") == Measure.PEAK.value).select(
+            "unique_id", "growth", "class_growth"
         )
+        rows = _grown_as_their_own(
+            rows.join(mine_growth, on="unique_id", how="left"),
+            values,
+            {
+                c: low if _level_of(c) < 0.5 else high if _level_of(c) > 0.5 else pl.col("share")
+                for c in values
+            },
+        )
+    split = [*widened, "q50"] if "q50" in values and "q50" not in widened else widened
+    rows = rows.join(
+        joined.select("unique_id", "ds", *(scaled(c).alias(f"{c}_split") for c in split)),
+        on=["unique_id", "ds"],
     )
     rows = _still_adding_up(rows, widened)
     return rows.select(
         "unique_id", "ds", pl.lit("share of class").alias("model"), *(pl.col(c) for c in values)
     )
+
+
+# The most a customer's band above its median, over that median, reads of what the split by
+# shares gave it, once its class-mates' narrower bands are handed over (a bound on one
+# customer carrying its class's band, not a measured figure: at 1 a flat customer beside
+# growing ones took its band back, since the growing ones could take none of it).
+_MOST_BAND_TAKEN = 2.0
 
 
 def _still_adding_up(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -1695,7 +1861,16 @@ def _still_adding_up(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     up so; the peaks' sum is what the triggers read as an upper bound of the class's peak
     (``triggers.levels._bottom_peaks``), and a flat customer's narrower q90 left alone moved a
     90-day fleet's us-east training exhaustion from January to July 2029. A class none of
-    whose customers moves (or a column none of them moved) keeps the split."""
+    whose customers moves (or a column none of them moved) keeps the split.
+
+    With ``q50`` and ``q50_split`` in ``rows``, no customer's value reads further above its own
+    median, over that median, than ``_MOST_BAND_TAKEN`` times what the split by shares read
+    above the split's median: what the handing over puts above that goes to its class-mates in
+    proportion to their room below theirs, and only what their room cannot hold to all of
+    them by their split. Uncapped, the one customer of a class that moved took
+    the whole class's band: on `synth --customers 12 --seed 3 --days 90` us-west training's
+    lumen-systems, busiest day 512 GPUs, read a December 2029 peak q90 of 23,239 (q50
+    1,215)."""
     k2 = pl.col("ratio").fill_null(1.0) ** 2
     keys = ["parent", "ds"]
 
@@ -1710,7 +1885,34 @@ def _still_adding_up(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
             .alias(c)
         )
 
-    return rows.with_columns(added_up(c) for c in columns)
+    rows = rows.with_columns(added_up(c) for c in columns)
+    if "q50" not in rows.columns or "q50_split" not in rows.columns:
+        return rows
+
+    def capped(c: str) -> pl.Expr:
+        over = pl.col(f"{c}_split") / pl.col("q50_split")
+        cap = (
+            pl.when(pl.col("q50_split") > 0)
+            .then(
+                pl.col("q50") * (over + (_MOST_BAND_TAKEN - 1) * (over - 1).clip(lower_bound=0.0))
+            )
+            .otherwise(pl.col(c))
+        )
+        kept = pl.min_horizontal(pl.col(c), cap)
+        excess = (pl.col(c) - kept).sum().over(keys)
+        room = (cap - kept).clip(lower_bound=0.0)
+        rooms = room.sum().over(keys)
+        held = pl.min_horizontal(excess, rooms)
+        splits = pl.col(f"{c}_split").sum().over(keys)
+        return (
+            kept
+            + pl.when(rooms > 0).then(held * room / rooms).otherwise(0.0)
+            + pl.when(splits > 0)
+            .then((excess - held) * pl.col(f"{c}_split") / splits)
+            .otherwise(0.0)
+        ).alias(c)
+
+    return rows.with_columns(capped(c) for c in columns)
 
 
 # Complete months of history a customer's share of its class's monthly peak is read on: the
@@ -3013,6 +3215,10 @@ def extend_horizon(
     move_ratios = _own_move_ratios(series, stopped, active, as_of=as_of).join(
         constant.select("unique_id", "measure"), on=["unique_id", "measure"], how="anti"
     )
+    # Likewise its growth: a held customer's split rows are its class-mates' to take.
+    growths = _own_growths(series, stopped, active, as_of=as_of).join(
+        constant.select("unique_id").unique(), on="unique_id", how="anti"
+    )
     if not peak_growth.is_empty():
         updated = _customer_peaks(
             updated, peak_short, peak_growth, as_of=as_of, own_shares=own_shares
@@ -3042,6 +3248,7 @@ def extend_horizon(
                         peak_shares=peak_shares,
                         own_shares=own_shares,
                         move_ratios=move_ratios,
+                        growths=growths,
                     ),
                 ],
                 how="diagonal_relaxed",
