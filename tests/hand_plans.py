@@ -82,6 +82,17 @@ def block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, 
             "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
 
 
+def one_rack_plan(
+    gpus: int, *, classes: list[str] | None = None, **policies: dict[str, Any]
+) -> CapacityPlan:
+    """A plan of one live rack ``a`` of ``gpus`` at r1 (site r1-a, none declared), serving
+    ``classes`` (every class when None), under ``fluid_policies(**policies)``."""
+    fields: dict[str, Any] = {"site": "r1-a"} | ({"classes": classes} if classes else {})
+    return CapacityPlan.model_validate(
+        {"policy": fluid_policies(**policies), "block": [block("a", gpus, **fields)]}
+    )
+
+
 def site(ident: str = "s1", mw: float = 2.0, **fields: Any) -> dict[str, Any]:
     """A site of r1 with ``mw`` energized since 2020, 12 months' power lead time."""
     return {"id": ident, "region": "r1", "energized": [{"on": date(2020, 1, 1), "mw": mw}],

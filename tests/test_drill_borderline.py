@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
-from hand_plans import flat_inference_paths, fluid_policies
+from hand_plans import flat_inference_paths, one_rack_plan
 from scipy.stats import binomtest
 
 from forecasting.capacity import CapacityPlan
@@ -32,13 +31,7 @@ DAYS = 14
 
 def _plan() -> CapacityPlan:
     """One rack of 100 GPUs in r1; inference keeps 20 % free, so 80 GPUs hold its SLO."""
-    block: dict[str, Any] = {
-        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
-        "gpus": 100, "mw": 1.0, "status": "live", "classes": ["inference"],
-    }  # fmt: skip
-    return CapacityPlan.model_validate(
-        {"policy": fluid_policies(inference={"headroom": 0.2}), "block": [block]}
-    )
+    return one_rack_plan(100, classes=["inference"], inference={"headroom": 0.2})
 
 
 def _paths(levels: list[float]) -> pl.DataFrame:

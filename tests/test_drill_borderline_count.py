@@ -3,11 +3,9 @@ noise of the share the verdict allows, measured on the drill's own paths."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 import pytest
-from hand_plans import flat_inference_paths, fluid_policies
+from hand_plans import flat_inference_paths, one_rack_plan
 from scipy.stats import binomtest
 
 from forecasting.capacity import CapacityPlan
@@ -19,13 +17,7 @@ DAYS = 14
 
 def _plan() -> CapacityPlan:
     """One rack of 100 GPUs in r1; inference keeps 20 % free, so 80 GPUs hold its SLO."""
-    block: dict[str, Any] = {
-        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
-        "gpus": 100, "mw": 1.0, "status": "live", "classes": ["inference"],
-    }  # fmt: skip
-    return CapacityPlan.model_validate(
-        {"policy": fluid_policies(inference={"headroom": 0.2}), "block": [block]}
-    )
+    return one_rack_plan(100, classes=["inference"], inference={"headroom": 0.2})
 
 
 def _mixed(holding: int, short: int) -> pl.DataFrame:

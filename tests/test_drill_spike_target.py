@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import polars as pl
-from hand_plans import fluid_policies
+from hand_plans import one_rack_plan
 
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import run_drill, scenario_from_args
@@ -17,11 +17,7 @@ DAYS = 28
 
 
 def _plan(gpus: int) -> CapacityPlan:
-    block = {
-        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
-        "gpus": gpus, "mw": 1.0, "status": "live",
-    }  # fmt: skip
-    return CapacityPlan.model_validate({"policy": fluid_policies(), "block": [block]})
+    return one_rack_plan(gpus)
 
 
 def _paths(acme: list[float]) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
-from hand_plans import fluid_policies
+from hand_plans import fluid_policies, one_rack_plan
 
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import SHAPES_SCHEMA, run_drill, scenario_from_args
@@ -22,11 +22,7 @@ DAYS = 56
 
 
 def _plan(gpus: int) -> CapacityPlan:
-    block = {
-        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
-        "gpus": gpus, "mw": 1.0, "status": "live",
-    }  # fmt: skip
-    return CapacityPlan.model_validate({"policy": fluid_policies(), "block": [block]})
+    return one_rack_plan(gpus)
 
 
 def _paths(acme: list[float], *, samples: int = 1) -> pl.DataFrame:
