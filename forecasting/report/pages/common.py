@@ -123,6 +123,7 @@ __all__ = [
     "new_site_parts",
     "new_site_priced",
     "next_order_by",
+    "next_orders",
     "next_report_words",
     "order_cards",
     "orders_due_after",
@@ -1108,6 +1109,20 @@ def trigger_capital(inputs: ReportInputs) -> str:
     )
 
 
+def next_orders(inputs: ReportInputs, column: str) -> tuple[date, pl.DataFrame, date] | None:
+    """The day orders are due to be placed by, the plan's orders after it with ``column`` above
+    zero, and the first of their order-by days: what a card says where none is due yet; None
+    where no such order follows."""
+    by, after = to_place_by(inputs), orders_due_after(inputs)
+    if by is None or after is None:
+        return None
+    rows = after.filter(pl.col(column).fill_null(0.0) > 0)
+    first = rows["order_by"].min()
+    if rows.is_empty() or not isinstance(first, date):
+        return None
+    return by, rows, first
+
+
 def capital_lead(inputs: ReportInputs) -> str:
     """The capital in orders to place as one sentence a CFO reads first: the total, how many
     orders and the first order-by ("$777.2M in 2 orders, the first by 2027-01-28, 12 days
@@ -1126,14 +1141,10 @@ def capital_lead(inputs: ReportInputs) -> str:
             f"{fmt_usd(money)} in {_orders_count(_n_orders(due))}, the first by "
             f"{by_date(first, inputs.as_of)}"
         )
-    by = to_place_by(inputs)
-    after = orders_due_after(inputs)
-    if by is None or after is None:
+    later = next_orders(inputs, "capex_usd")
+    if later is None:
         return ""
-    rows = after.filter(pl.col("capex_usd") > 0)
-    first = rows["order_by"].min()
-    if rows.is_empty() or not isinstance(first, date):
-        return ""
+    by, rows, first = later
     return (
         f"none due by {fmt_date(by)}; next: {fmt_usd(total(rows, 'capex_usd'))} in "
         f"{_orders_count(_n_orders(rows))} of the plan, the first by {fmt_date(first)}"

@@ -54,6 +54,7 @@ from forecasting.report.pages.common import (
     new_site_due,
     new_site_parts,
     new_site_priced,
+    next_orders,
     next_report_words,
     none_sized,
     orders_due_after,
@@ -392,13 +393,10 @@ def _order_mw_lead(inputs: ReportInputs) -> str:
             f"{fmt_mw(total(due, 'mw'))}{_at_sites(rows)}, the first by "
             f"{by_date(first, inputs.as_of)}"
         )
-    by, after = to_place_by(inputs), orders_due_after(inputs)
-    if by is None or after is None or due.height:
+    later = None if due.height else next_orders(inputs, "mw")
+    if later is None:
         return ""
-    rows = after.filter(pl.col("mw").fill_null(0.0) > 0)
-    first = rows["order_by"].min()
-    if rows.is_empty() or not isinstance(first, date):
-        return ""
+    by, rows, first = later
     return (
         f"none due by {fmt_date(by)}; next: {fmt_mw(total(rows, 'mw'))} in orders of the plan"
         f"{_at_sites(rows)}, the first by {fmt_date(first)}"
