@@ -66,7 +66,6 @@ from forecasting.models import (
     intermittency,
     make_model,
     min_length,
-    reads_as_level,
 )
 from forecasting.reconcile import ReconciledForecast, reconcile_forecasts
 from forecasting.text import days_count, estimated_days_words
@@ -173,9 +172,6 @@ class ForecastSettings:
     # between smooth and intermittent demand (an average inter-demand interval of 1.32 days).
     intermittent_models: tuple[str, ...] = ("tsb",)
     intermittent_share: float = 0.25
-    # Models that join the candidates of a series that sits at one level (models.reads_as_level:
-    # whole blocks held, paused or stepped once), which the other candidates read as a walk.
-    level_models: tuple[str, ...] = ("level",)
     n_cutoffs: int = 3
     backtest_horizon: int = 28
     # Days between cutoffs; None spaces them a whole backtest_horizon apart. A short trace
@@ -211,13 +207,7 @@ class ForecastSettings:
     max_calibration_factor: float = 4.0
 
     def __post_init__(self) -> None:
-        named = (
-            *self.models,
-            *self.event_models,
-            *self.intermittent_models,
-            *self.level_models,
-            self.fixed_model,
-        )
+        named = (*self.models, *self.event_models, *self.intermittent_models, self.fixed_model)
         unknown = [m for m in named if m and m not in MODEL_REGISTRY]
         if unknown:
             raise ValueError(f"unknown models {unknown}; known: {sorted(MODEL_REGISTRY)}")
@@ -254,17 +244,13 @@ class ForecastSettings:
             return tuple(dict.fromkeys(("seasonal_naive", self.fixed_model)))
         return self.models
 
-    def candidates_for(
-        self, *, has_events: bool, intermittent: bool = False, level: bool = False
-    ) -> tuple[str, ...]:
+    def candidates_for(self, *, has_events: bool, intermittent: bool = False) -> tuple[str, ...]:
         """Models to backtest on a series: the event models too when events touch it, the
-        intermittent-demand models too when it has no demand on many days, the level models
-        too when it sits at one level."""
+        intermittent-demand models too when it has no demand on many days."""
         if self.fixed_model is not None:
             return self.candidates
         extra = (*(self.event_models if has_events else ()),)
         extra += (*(self.intermittent_models if intermittent else ()),)
-        extra += (*(self.level_models if level else ()),)
         return tuple(dict.fromkeys((*self.candidates, *extra)))
 
     @property
@@ -938,7 +924,6 @@ def _finite(*arrays: np.ndarray) -> bool:
 
 
 COMBINE = "+"
-LEVEL = "level"
 _Scored = tuple[int, float, np.ndarray, np.ndarray, dict[float, np.ndarray]]
 
 
@@ -1104,45 +1089,26 @@ def _fit_calibration(
     """Per-bucket factors from normalised backtest errors; None when there is nothing to learn.
 
     The factor puts the model's q10-q90 half-width on the conformal 80 % quantile of
-    |error| / spread. It is symmetric where it narrows, on purpose: a backtest window's bias is
-    mostly a random-walk excursion that does not persist, and an asymmetric fit chases it
-    (measured on synthetic series: 72 % coverage asymmetric against 80 % symmetric). Where it
-    widens, each side widens by its own misses only (the conformal 90 % quantile of its own
-    side's errors, at least the model's width): misses all below the median (a customer at its
-    256 GPUs but for a 6-day pause in every window) stretched the side above it as far, to 800
-    GPUs 28 days out where no day had exceeded 256, and the side that saw no miss now keeps the
-    model's own width, narrowed by nothing it did not measure.
+    |error| / spread. It is symmetric on purpose: a backtest window's bias is mostly a
+    random-walk excursion that does not persist, and an asymmetric fit chases it (measured
+    on synthetic series: 72 % coverage asymmetric against 80 % symmetric).
     """
     pts = points.drop_nulls("y")
     if pts.height < 2:
         return None
     steps = pts["step"].to_numpy()
     s = _spread(pts["q10"].to_numpy(), pts["q90"].to_numpy(), floor=0.1 * scale)
-    e = (pts["y"].to_numpy() - pts["q50"].to_numpy()) / s
+    r = np.abs(pts["y"].to_numpy() - pts["q50"].to_numpy()) / s
     edges = _buckets(steps)
-    lower: list[float] = []
-    upper: list[float] = []
+    factors = []
     start = 0
     for end in edges:
-        eb = e[(steps > start) & (steps <= end)]
-        factor = _conformal(np.abs(eb), 0.8, max_factor)
-        if factor <= 1:
-            lower.append(factor)
-            upper.append(factor)
-        else:
-            lower.append(max(_conformal(np.maximum(-eb, 0.0), 0.9, max_factor), 1.0))
-            upper.append(max(_conformal(np.maximum(eb, 0.0), 0.9, max_factor), 1.0))
+        rb = r[(steps > start) & (steps <= end)]
+        level = min(np.ceil((rb.size + 1) * 0.8) / rb.size, 1.0)  # split-conformal rank
+        factor = float(np.quantile(rb, level, method="higher")) / _Z90
+        factors.append(float(np.clip(factor, 1 / max_factor, max_factor)))
         start = end
-    return _Calibration(edges, tuple(lower), tuple(upper))
-
-
-def _conformal(r: np.ndarray, coverage: float, max_factor: float) -> float:
-    """The factor that puts the 80 % interval's half-width (``_Z90`` spreads) on the
-    split-conformal ``coverage`` quantile of the normalised errors ``r``, within
-    [1 / max_factor, max_factor]."""
-    level = min(np.ceil((r.size + 1) * coverage) / r.size, 1.0)  # split-conformal rank
-    factor = float(np.quantile(r, level, method="higher")) / _Z90
-    return float(np.clip(factor, 1 / max_factor, max_factor))
+    return _Calibration(edges, tuple(factors), tuple(factors))
 
 
 def _stretch(
@@ -1383,16 +1349,6 @@ def _choose(
     # the tie went to a pair with drift, whose band walked the burst to twice its size.
     if metric == "pinball" and "tsb" in finite and _all_alike(finite.values()):
         return "tsb"
-    # A series that sits at one level (the only series the level model is a candidate of)
-    # gets it wherever it ties with the best: backtests whose windows hold its one pause cannot
-    # tell a level that returns from a walk, and the pair that won the tie before (drift's or
-    # ETS's walk, anchored in the pause at some cutoffs) read the return as a miss above and
-    # was stretched to q90 892 GPUs 28 days out for a customer never above 256.
-    if LEVEL in finite and (
-        finite[LEVEL] <= finite[best] * (1 + settings.combine_margin)
-        or _ties_with_best(LEVEL, finite, settings, backtest=backtest, metric=metric)
-    ):
-        return LEVEL
     combos = [m for m in finite if COMBINE in m]
     if short and combos:
         return combos[0]
@@ -1416,29 +1372,6 @@ def _choose(
     spread = np.array([np.nanstd(r) if np.isfinite(r).sum() > 1 else np.inf for r in table])
     candidates = [i for i in range(len(names)) if tied[i]]
     return names[min(candidates, key=lambda i: (spread[i], i))]
-
-
-def _ties_with_best(
-    name: str,
-    finite: dict[str, float],
-    settings: ForecastSettings,
-    *,
-    backtest: pl.DataFrame | None,
-    metric: str,
-) -> bool:
-    """Whether candidate ``name`` is within ``tie_standard_errors`` paired standard errors of
-    the best of ``finite`` (False without a backtest or with the rule off)."""
-    if backtest is None or settings.tie_standard_errors == 0 or len(finite) < 2:
-        return False
-    names = list(finite)
-    tied = _tied_with_best(
-        _score_table(backtest, names, metric),
-        names.index(min(finite, key=finite.__getitem__)),
-        settings.tie_standard_errors,
-        step=settings.cutoff_step,
-        horizon=settings.backtest_horizon,
-    )
-    return bool(tied[names.index(name)])
 
 
 def _all_alike(scores: Iterable[float]) -> bool:
@@ -1645,9 +1578,7 @@ def _backtested_forecast(
         # Estimated days are no actuals: a backtest scored on them would score the nowcast.
         scored_y = np.where(np.arange(y.size) < y.size - estimated_days, scored_y, np.nan)
     intermittent = intermittency(y) >= settings.intermittent_share
-    candidates = settings.candidates_for(
-        has_events=events is not None, intermittent=intermittent, level=reads_as_level(y)
-    )
+    candidates = settings.candidates_for(has_events=events is not None, intermittent=intermittent)
 
     fallback: str | None = None
     if cutoffs:

@@ -30,11 +30,6 @@ Models, by registry name:
   1 - p, else a size drawn from the observed non-zero days", so its quantiles are zero where
   the mass is and never negative. forecast.py adds it to the candidates of intermittent series
   (``ForecastSettings.intermittent_models``).
-- ``level``: a level the series returns to (a reservation of whole GPU blocks, paused for
-  days, or stepped up once and held): the median of its last four weeks held flat, their days
-  as its band (pauses included) and its paths (a week at a time), so a pause is neither
-  extended nor walked from. forecast.py adds it to the candidates of series whose most common
-  day recurs on at least half their last four weeks (``reads_as_level``).
 - ``zero``: no demand at all, with no spread. Never a candidate: it is the documented last
   fallback of a series that nothing else can forecast (no observed day).
 """
@@ -58,7 +53,6 @@ __all__ = [
     "SEASON_LENGTH",
     "TSB",
     "Drift",
-    "Level",
     "Model",
     "Naive",
     "Prediction",
@@ -71,7 +65,6 @@ __all__ = [
     "intermittency",
     "make_model",
     "min_length",
-    "reads_as_level",
 ]
 
 SEASON_LENGTH = 7  # daily data, weekly cycle
@@ -149,7 +142,7 @@ def min_length(name: str) -> int:
     """
     m = SEASON_LENGTH
     fixed = {"zero": 0, "drift": 2, "naive": 1, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m,
-             "theta": 2 * m, "level": 2 * m}  # fmt: skip
+             "theta": 2 * m}  # fmt: skip
     return fixed.get(name, 2 * m + 1)
 
 
@@ -175,70 +168,6 @@ def _centred(resid: np.ndarray) -> np.ndarray:
     if r.size == 0:
         return np.zeros(1)
     return r - r.mean()
-
-
-# Lags whose changes a history measures: up to a quarter of its days, so every lag's spread
-# reads at least three quarters of them, and at least a week of lags, else none is measured.
-_MEASURED_SHARE = 4
-# A history's changes stop accumulating where its longest measured lag's changes spread at most
-# this share of a random walk's variance (the variance ratio, Lo & MacKinlay 1988), against the
-# daily changes and the weekly ones: a walk reads under both on 2-15 % of simulated histories
-# of 60-400 days (and is then held to at least 0.7x its band); seed 3's paused training
-# customers read 0.16-0.27 against the daily changes.
-_REVERTING_RATIO = 0.5
-
-
-def change_spreads(y: np.ndarray) -> np.ndarray:
-    """How far a level series' own days moved over each lag, where they stop moving as a random
-    walk: for k = 1..K days, the root mean square of its k-day changes, at least that of every
-    shorter lag; empty where no day recurs on half its last four weeks (``_recurring_day``), K (a
-    quarter of its days) is under a week, or the K-day changes spread as a walk's would
-    (:data:`_REVERTING_RATIO`).
-
-    A random walk's k-day changes spread as sqrt(k), which a walk's band assumes; a level the
-    series returns to (a reservation paused for days, a block stepped up once and held) spreads
-    no wider at 28 days than at 3: a customer flat at 256 GPUs with a 6-day pause read its
-    daily q90 at 642 GPUs a day ahead and 2,239 two months on.
-    """
-    n = y.size
-    lags = n // _MEASURED_SHARE
-    # Only a series that returns to one value (``_recurring_day``: a level, or no demand
-    # between bursts): a smooth one's changes mix noise that does not accumulate with a walk
-    # that does, and held to them its band was too narrow (held-out q10-q90 coverage 0.67 on
-    # 40 heavy-tailed test series, 0.77 unheld).
-    if lags < SEASON_LENGTH or _recurring_day(y) is None:
-        return np.empty(0)
-    spread = np.array([np.sqrt(np.mean((y[k:] - y[:-k]) ** 2)) for k in range(1, lags + 1)])
-    spread = np.maximum.accumulate(spread)
-    # Against the daily changes and the weekly ones both: a weekday cycle is most of the daily
-    # changes and none of the weekly ones, and read against the daily alone a walk with a
-    # weekly swing passed for a level (40 of 40 heavy-tailed test series, held-out coverage
-    # 0.67).
-    m = SEASON_LENGTH
-    walks = (lags * spread[0] ** 2, lags / m * spread[m - 1] ** 2)
-    if spread[0] == 0 or any(spread[-1] ** 2 >= _REVERTING_RATIO * w for w in walks):
-        return np.empty(0)
-    return spread
-
-
-def held_to_history(sd: np.ndarray, lags: np.ndarray, spreads: np.ndarray) -> np.ndarray:
-    """A model's forecast standard deviation at ``lags`` days from what it forecasts from,
-    held to the history's own changes over as many days (:func:`change_spreads`).
-
-    Past the longest measured lag K the history says nothing, so the bound grows from there
-    as a random walk's would (by sqrt(k / K)): held flat it would assume the level returns for
-    good on evidence of a quarter of the history. Unchanged where nothing is measured.
-    """
-    if spreads.size == 0:
-        return sd
-    longest = spreads.size
-    measured = spreads[np.clip(lags, 1, longest) - 1]
-    return np.minimum(sd, measured * np.sqrt(np.maximum(lags, longest) / longest))
-
-
-def _ratio(kept: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Per step, the share of a path's deviation from the mean that a held band keeps."""
-    return np.divide(kept, sd, out=np.ones_like(sd, dtype=float), where=sd > 0)
 
 
 def has_weekly_cycle(y: np.ndarray, *, weeks: int = PROFILE_WEEKS) -> bool:
@@ -311,7 +240,6 @@ class SeasonalNaive:
         self._resid: np.ndarray = np.empty(0)
         self._sigma = 0.0
         self._few = False
-        self._spreads: np.ndarray = np.empty(0)
 
     def fit(
         self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
@@ -331,7 +259,6 @@ class SeasonalNaive:
         self._resid = _centred(diffs)
         self._sigma = float(np.sqrt(np.mean(diffs**2)))
         self._few = diffs.size < m
-        self._spreads = change_spreads(y)
         return self
 
     def _mean(self, h: int) -> np.ndarray:
@@ -340,30 +267,20 @@ class SeasonalNaive:
     def _weeks_ahead(self, h: int) -> np.ndarray:
         return np.arange(h) // self.season_length + 1
 
-    def _sd(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """(the seasonal random walk's sd, the sd kept) for 1..h days ahead: each day is
-        forecast from the same weekday whole weeks back, so it is held to the history's changes
-        over that many days (:func:`held_to_history`)."""
-        weeks = self._weeks_ahead(h)
-        walk = self._sigma * np.sqrt(weeks)
-        return walk, held_to_history(walk, weeks * self.season_length, self._spreads)
-
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
-        """Last week repeated; spread of a seasonal random walk, held to the history's own
-        changes."""
+        """Last week repeated; spread of a seasonal random walk."""
         mean = self._mean(h)
-        _, sd = self._sd(h)
+        sd = self._sigma * np.sqrt(self._weeks_ahead(h))
         return Prediction(np.maximum(mean, 0.0), _normal_quantiles(mean, sd, quantiles))
 
     def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-        """Last week plus per-weekday cumulative sums of bootstrapped seasonal differences,
-        their spread held as :meth:`predict`'s."""
+        """Last week plus per-weekday cumulative sums of bootstrapped seasonal differences."""
         m = self.season_length
         n_weeks = -(-h // m)
         size = (n_paths, n_weeks, m)
         steps = rng.normal(0.0, self._sigma, size) if self._few else rng.choice(self._resid, size)
         walk = np.cumsum(steps, axis=1).reshape(n_paths, n_weeks * m)[:, :h]
-        return np.maximum(self._mean(h) + walk * _ratio(*self._sd(h)[::-1]), 0.0)
+        return np.maximum(self._mean(h) + walk, 0.0)
 
 
 class Drift:
@@ -377,7 +294,6 @@ class Drift:
         self._n = 0
         self._resid: np.ndarray = np.empty(0)
         self._sigma = 0.0
-        self._spreads: np.ndarray = np.empty(0)
 
     def fit(
         self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
@@ -391,7 +307,6 @@ class Drift:
         diffs = np.diff(y) - self._slope
         self._resid = self._path_steps(diffs)
         self._sigma = float(np.sqrt(np.mean(diffs**2))) if diffs.size else 0.0
-        self._spreads = change_spreads(y)
         return self
 
     def _slope_of(self, y: np.ndarray) -> float:
@@ -403,25 +318,17 @@ class Drift:
     def _mean(self, h: int) -> np.ndarray:
         return self._last + self._slope * np.arange(1, h + 1)
 
-    def _sd(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """(a random walk with drift's sd, slope uncertainty included; the sd kept, held to the
-        history's own changes) for 1..h days ahead."""
-        k = np.arange(1, h + 1)
-        walk = self._sigma * np.sqrt(k * (1 + k / max(self._n - 1, 1)))
-        return walk, held_to_history(walk, k, self._spreads)
-
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
-        """The line; spread of a random walk with drift, held to the history's own changes."""
+        """The line; spread of a random walk with drift (slope uncertainty included)."""
+        k = np.arange(1, h + 1)
         mean = self._mean(h)
-        _, sd = self._sd(h)
+        sd = self._sigma * np.sqrt(k * (1 + k / max(self._n - 1, 1)))
         return Prediction(np.maximum(mean, 0.0), _normal_quantiles(mean, sd, quantiles))
 
     def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-        """A random walk with drift driven by bootstrapped daily changes, its spread held as
-        :meth:`predict`'s."""
+        """A random walk with drift driven by bootstrapped daily changes."""
         steps = rng.choice(self._resid, size=(n_paths, h))
-        walk, kept = self._sd(h)
-        return np.maximum(self._mean(h) + np.cumsum(steps, axis=1) * _ratio(kept, walk), 0.0)
+        return np.maximum(self._mean(h) + np.cumsum(steps, axis=1), 0.0)
 
 
 class Naive(Drift):
@@ -497,11 +404,11 @@ class Naive(Drift):
             to_zero = max(self._last, 0.0) / float(stats.norm.ppf(0.9))
             return daily, np.maximum(held, np.minimum(walk, to_zero))
         if self._sigma_week is None or h < m:
-            return daily, held_to_history(daily, k, self._spreads)
+            return daily, daily
         weekly = np.maximum(self._sigma_week * np.sqrt(k[m - 1 :] / m), daily[m - 2])
         kept = daily.copy()
         kept[m - 1 :] = np.minimum(daily[m - 1 :], weekly)
-        return daily, held_to_history(kept, k, self._spreads)
+        return daily, kept
 
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
         """Flat at the last value; a random walk's spread, at most the weekly changes' past a
@@ -550,7 +457,6 @@ class ETS:
         self._season: np.ndarray = np.zeros(SEASON_LENGTH)
         self._resid: np.ndarray = np.empty(0)
         self._sigma = 0.0
-        self._spreads: np.ndarray = np.empty(0)
 
     def fit(
         self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
@@ -593,7 +499,6 @@ class ETS:
         resid = np.asarray(res.resid, dtype=float)
         self._resid = _centred(resid)
         self._sigma = float(np.sqrt(np.mean(resid**2)))
-        self._spreads = change_spreads(y)
         return self
 
     def _damped_sums(self, h: int) -> np.ndarray:
@@ -603,26 +508,16 @@ class ETS:
     def _mean(self, h: int) -> np.ndarray:
         return self._level + self._damped_sums(h) * self._trend + _repeat_season(self._season, h)
 
-    def _sd(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """(the class-1 ETS forecast sd, the sd kept) for 1..h days ahead.
-
-        Hyndman et al. (2008) class 1: v_h = s^2 (1 + sum_{j<h} c_j^2), c_j = alpha +
-        beta * phi_j (+ gamma when j is a whole number of seasons). With alpha near 1 (a
-        level that follows every move, as on a series paused for days) that is a random walk's,
-        so it is held to the history's own changes (:func:`held_to_history`).
-        """
+    def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
+        """Point forecast and Gaussian quantiles from the class-1 ETS forecast variance."""
+        mean = self._mean(h)
+        # Hyndman et al. (2008) class 1: v_h = s^2 (1 + sum_{j<h} c_j^2),
+        # c_j = alpha + beta * phi_j (+ gamma when j is a whole number of seasons).
         j = np.arange(1, h)
         c = self._alpha + self._beta * self._damped_sums(h - 1)
         c = c + self._gamma * (j % SEASON_LENGTH == 0)
-        sd = self._sigma * np.sqrt(1 + np.concatenate(([0.0], np.cumsum(c**2))))
-        return sd, held_to_history(sd, np.arange(1, h + 1), self._spreads)
-
-    def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
-        """Point forecast and Gaussian quantiles from the class-1 ETS forecast variance, held
-        to the history's own changes."""
-        mean = self._mean(h)
-        _, sd = self._sd(h)
-        return Prediction(np.maximum(mean, 0.0), _normal_quantiles(mean, sd, quantiles))
+        var = self._sigma**2 * (1 + np.concatenate(([0.0], np.cumsum(c**2))))
+        return Prediction(np.maximum(mean, 0.0), _normal_quantiles(mean, np.sqrt(var), quantiles))
 
     def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         """Run the state recursion forward with bootstrapped errors, one column per day."""
@@ -639,9 +534,7 @@ class ETS:
             level = base + self._alpha * eps[:, t]
             trend = self._phi * trend + self._beta * eps[:, t]
             season[:, t % m] = s + self._gamma * eps[:, t]
-        sd, kept = self._sd(h)
-        mean = self._mean(h)
-        return np.maximum(mean + (out - mean) * _ratio(kept, sd), 0.0)
+        return np.maximum(out, 0.0)
 
 
 # --- theta -------------------------------------------------------------------------------------
@@ -673,7 +566,6 @@ class Theta:
         self._season: np.ndarray = np.zeros(SEASON_LENGTH)
         self._resid: np.ndarray = np.empty(0)
         self._sigma = 0.0
-        self._spreads: np.ndarray = np.empty(0)
 
     def fit(
         self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
@@ -695,7 +587,6 @@ class Theta:
         errors, self._level = _ses_errors(adj, self._alpha)
         self._resid = _centred(errors)
         self._sigma = float(np.sqrt(np.mean(errors**2)))
-        self._spreads = change_spreads(y)
         return self
 
     def _mean(self, h: int) -> np.ndarray:
@@ -704,24 +595,17 @@ class Theta:
         drift = self._b0 * (k - 1 + 1 / a - (1 - a) ** self._n / a)
         return self._level + drift + _repeat_season(self._season, h)
 
-    def _sd(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """(SES's sd, sigma^2 (1 + (k - 1) alpha^2); the sd kept, held to the history's own
-        changes) for 1..h days ahead."""
-        sd = self._sigma * np.sqrt(1 + np.arange(h) * self._alpha**2)
-        return sd, held_to_history(sd, np.arange(1, h + 1), self._spreads)
-
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
-        """Theta point forecast; SES spread, held to the history's own changes."""
+        """Theta point forecast; SES spread sigma^2 (1 + (k - 1) alpha^2)."""
         mean = self._mean(h)
-        _, sd = self._sd(h)
+        sd = self._sigma * np.sqrt(1 + np.arange(h) * self._alpha**2)
         return Prediction(np.maximum(mean, 0.0), _normal_quantiles(mean, sd, quantiles))
 
     def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-        """Forecast plus e_k + alpha * (e_1 + ... + e_{k-1}) with bootstrapped errors, their
-        spread held as :meth:`predict`'s."""
+        """Forecast plus e_k + alpha * (e_1 + ... + e_{k-1}) with bootstrapped errors."""
         eps = rng.choice(self._resid, size=(n_paths, h))
         carried = self._alpha * (np.cumsum(eps, axis=1) - eps)
-        return np.maximum(self._mean(h) + (eps + carried) * _ratio(*self._sd(h)[::-1]), 0.0)
+        return np.maximum(self._mean(h) + eps + carried, 0.0)
 
 
 # --- prophet -----------------------------------------------------------------------------------
@@ -906,73 +790,6 @@ class TSB:
         return np.where(occurs, sizes, 0.0)
 
 
-# Days a level is read off: four weekly cycles, recent enough to follow a step that held.
-LEVEL_WINDOW_DAYS = 28
-# The share of those days the most common one must recur on for a series to read as a level.
-LEVEL_SHARE = 0.5
-
-
-def _recurring_day(y: np.ndarray) -> float | None:
-    """The value of the series' most common day where it recurs on at least half of its last
-    four weeks' observed days (whole GPU blocks held, or no demand; a smooth series repeats no
-    day exactly, to the micro-GPU), else None."""
-    y = np.asarray(y, dtype=float)[-LEVEL_WINDOW_DAYS:]
-    y = y[np.isfinite(y)]
-    if y.size < min_length("level"):
-        return None
-    values, counts = np.unique(y, return_counts=True)
-    top = int(np.argmax(counts))
-    return float(values[top]) if counts[top] >= LEVEL_SHARE * y.size else None
-
-
-def reads_as_level(y: np.ndarray) -> bool:
-    """Whether the series sits at one level: its most common day, above zero, recurs on at
-    least half of its last four weeks' observed days (``_recurring_day``)."""
-    value = _recurring_day(y)
-    return value is not None and value > 0
-
-
-class Level:
-    """A level the series returns to: the median of its last four weeks, held flat.
-
-    Its band is those days' own quantiles, the pauses and lows among them included, flat over
-    the horizon; its paths copy whole weeks of them in random order, so a 6-day pause stays a
-    run of days on a path. A random walk read such a series (a customer at 256 GPUs but for a
-    6-day pause) as a level that moves for good with every pause: ETS's smoothing went to 0.96,
-    and its band reached q90 642 GPUs a day ahead and 2,239 two months on. A level that steps
-    is read from the step (forecast.py carries the history before a recent step to it).
-    """
-
-    name = "level"
-
-    def __init__(self) -> None:
-        self._window: np.ndarray = np.zeros(1)
-        self._level = 0.0
-
-    def fit(
-        self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
-    ) -> Self:
-        """Keep the last four weeks (gaps filled) and their median."""
-        y = np.maximum(fill_gaps(y), 0.0)
-        _require_length(y, self.name)
-        self._window = y[-LEVEL_WINDOW_DAYS:].copy()
-        self._level = float(np.median(self._window))
-        return self
-
-    def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
-        """The median held; the window's own quantiles as the band."""
-        qs = {q: np.full(h, float(np.quantile(self._window, q))) for q in quantiles}
-        return Prediction(np.full(h, self._level), qs)
-
-    def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-        """Whole weeks of the window's days, each from a random start within it."""
-        m = SEASON_LENGTH
-        n_blocks = -(-h // m)
-        starts = rng.integers(0, self._window.size - m + 1, size=(n_paths, n_blocks))
-        idx = (starts[:, :, None] + np.arange(m)).reshape(n_paths, n_blocks * m)[:, :h]
-        return self._window[idx]
-
-
 class Zero:
     """No demand, no spread: the last fallback for a series without one observed day."""
 
@@ -1010,7 +827,6 @@ MODEL_REGISTRY: dict[str, Callable[[], Model]] = {
     "theta": Theta,
     "prophet": ProphetModel,
     "tsb": TSB,
-    "level": Level,
     "zero": Zero,
 }
 
